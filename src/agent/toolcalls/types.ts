@@ -1,0 +1,91 @@
+// Contract for tool-call and reasoning parsing. Pure code: no engine, no I/O.
+//
+// Every format is a *scanner*: a pure function from "all text seen so far" to an ordered list of segments.
+// The streaming driver re-scans the accumulated text after each chunk and emits only what is new, so streaming
+// and non-streaming results are the same by construction, provided each scanner keeps this invariant:
+//
+//   scan(prefix, {final: false}) is a prefix of scan(fullText, {final: true}) for every prefix of fullText:
+//   the same segments in the same order, where the last text/reasoning segment may be shorter and the last
+//   call may have a shorter `arguments` (and `name` may still be null).
+//
+// A non-final scan therefore holds back any trailing text that might still turn out to be markup.
+
+import type { ToolDefinition } from '../../engine/types.js';
+
+export type ToolChoice = 'auto' | 'none' | 'required' | { type: 'function'; function: { name: string } };
+
+export interface ParseOptions {
+  tools?: ToolDefinition[];
+  toolChoice?: ToolChoice;
+}
+
+export interface ParsedToolCall {
+  id: string;
+  type: 'function';
+  function: { name: string; arguments: string };
+  /** True when the name is not among the request's tools (the caller decides what to do). */
+  unknown?: boolean;
+}
+
+export interface ParseWarning {
+  code: 'malformed_call' | 'truncated_call' | 'unknown_tool' | 'invalid_arguments';
+  message: string;
+  /** The raw text of the offending markup, so nothing is silently lost. */
+  raw?: string;
+}
+
+export interface ParseResult {
+  content: string | null;
+  reasoning_content: string | null;
+  tool_calls: ParsedToolCall[];
+  warnings: ParseWarning[];
+}
+
+/** OpenAI-style streaming deltas. */
+export type StreamDelta =
+  | { type: 'content'; text: string }
+  | { type: 'reasoning'; text: string }
+  /** First delta for a call carries index, id and name; later ones carry argument fragments. */
+  | { type: 'tool_call'; index: number; id?: string; name?: string; arguments?: string }
+  | { type: 'warning'; warning: ParseWarning };
+
+export type Segment =
+  | { kind: 'text'; text: string }
+  | { kind: 'reasoning'; text: string }
+  | {
+      kind: 'call';
+      /** null while the name is not yet known (non-final scans only). */
+      name: string | null;
+      /** The JSON arguments string so far; complete and valid JSON when `complete`. */
+      arguments: string;
+      complete: boolean;
+      /** The raw markup of the call (for warnings). */
+      raw: string;
+    }
+  | { kind: 'warning'; warning: ParseWarning };
+
+export interface ScanContext {
+  final: boolean;
+  tools: ToolDefinition[];
+}
+
+export interface ToolCallFormat {
+  /** Canonical name, e.g. 'hermes'. */
+  name: string;
+  aliases: string[];
+  family: string;
+  /** Strings whose presence in a chat template or the special tokens identifies this format (for `auto`). */
+  markers: string[];
+  /** Name of the reasoning parser that usually goes with this format, if any. */
+  defaultReasoning?: string;
+  /** Shape of tool-call ids this family's history template needs (mistral: 9 alphanumerics). */
+  idStyle?: 'openai' | 'mistral9' | 'kimi';
+  scan(text: string, ctx: ScanContext): Segment[];
+}
+
+export interface ReasoningFormat {
+  name: string;
+  aliases: string[];
+  /** Whether the template may already have opened the reasoning block (implicit start, e.g. deepseek_r1). */
+  scan(text: string, ctx: { final: boolean; startsInReasoning: boolean }): Array<{ kind: 'text' | 'reasoning'; text: string }>;
+}

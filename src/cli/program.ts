@@ -1,0 +1,14 @@
+// The commander program: each area registers its own commands from its own module.
+import { Command } from 'commander';
+
+export function buildProgram(): Command {
+  const program = new Command();
+  program
+    .name('vmlx')
+    .description('Local tool-calling LLM runtime: MLX-format models on the CPU, MCP tools, a chat REPL and an OpenAI-compatible server')
+    .version('0.1.0')
+    .showHelpAfterError()
+    .configureOutput({ outputError: (str, write) => write(str) });
+  // Command registrations (one line per area):
+  return program;
+}

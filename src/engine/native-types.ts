@@ -1,0 +1,162 @@
+// The contract between the TypeScript engine and the C++ addon (native/).
+// TypeScript validates model directories and resolves every tensor; the addon mmaps the files
+// and computes. Everything slow runs on the addon's own threads, never on the JS main thread.
+
+export type NativeDType = 'F32' | 'F16' | 'BF16' | 'U32';
+
+/** One tensor inside a safetensors file, already validated by TypeScript. */
+export interface NativeTensorRef {
+  name: string;
+  file: string; // absolute path
+  /** Absolute byte offset of the tensor data inside the file (8 + header length + data_offsets[0]). May be unaligned. */
+  offset: number;
+  byteLength: number;
+  dtype: NativeDType;
+  shape: number[];
+}
+
+/** A linear/embedding weight: float, or MLX affine-quantized (weight U32 + scales + biases). */
+export interface NativeWeight {
+  weight: NativeTensorRef;
+  /** Present exactly when the tensor is quantized. */
+  scales?: NativeTensorRef;
+  biases?: NativeTensorRef;
+  bits?: number; // 4 or 8 (2/3/5/6 later)
+  groupSize?: number; // 32, 64, 128
+  /** Logical (unpacked) shape [out, in]. */
+  rows: number;
+  cols: number;
+}
+
+export interface NativeLayerWeights {
+  inputNorm: NativeTensorRef;
+  postAttentionNorm: NativeTensorRef;
+  q: NativeWeight;
+  k: NativeWeight;
+  v: NativeWeight;
+  o: NativeWeight;
+  qBias?: NativeTensorRef; // Qwen2 q/k/v bias (the Linear `.bias`, never the quantization `.biases`)
+  kBias?: NativeTensorRef;
+  vBias?: NativeTensorRef;
+  qNorm?: NativeTensorRef; // Qwen3 per-head RMSNorm over head_dim, before RoPE
+  kNorm?: NativeTensorRef;
+  gate: NativeWeight;
+  up: NativeWeight;
+  down: NativeWeight;
+}
+
+export interface NativeRopeScaling {
+  type: 'llama3';
+  factor: number;
+  lowFreqFactor: number;
+  highFreqFactor: number;
+  originalMaxPositionEmbeddings: number;
+}
+
+export interface NativeModelSpec {
+  arch: 'qwen3' | 'qwen2' | 'llama';
+  hiddenSize: number;
+  intermediateSize: number;
+  numLayers: number;
+  numHeads: number;
+  numKvHeads: number;
+  headDim: number;
+  vocabSize: number;
+  rmsNormEps: number;
+  ropeTheta: number;
+  ropeScaling: NativeRopeScaling | null;
+  embed: NativeWeight;
+  finalNorm: NativeTensorRef;
+  /** Absent when embeddings are tied: the addon then uses `embed` as the output projection. */
+  lmHead?: NativeWeight;
+  layers: NativeLayerWeights[];
+  /** Compute threads (default: number of cores). */
+  threads: number;
+}
+
+export interface NativeSamplingParams {
+  maxTokens: number;
+  temperature: number; // 0 = greedy
+  topK: number; // 0 = off
+  topP: number; // 1 = off
+  minP: number; // 0 = off
+  repetitionPenalty: number; // 1 = off
+  presencePenalty: number; // 0 = off
+  frequencyPenalty: number; // 0 = off
+  /** How many recent tokens (prompt + generated) the penalties look at; 0 = all. */
+  penaltyWindow: number;
+  seed: number; // uint32; the same seed, prompt and params give the same tokens
+  /** Token ids that end generation (the EOS token itself is not emitted as text, but is reported). */
+  eosTokenIds: Int32Array;
+  /** Number of top alternatives to report per generated token; 0 = no logprobs at all. */
+  topLogprobs: number;
+  logprobs: boolean;
+}
+
+/** One generated token, delivered on the JS thread in order. */
+export interface NativeTokenEvent {
+  token: number;
+  /** log-softmax of the sampled token under the unmodified distribution (when logprobs requested). */
+  logprob?: number;
+  topTokens?: Int32Array;
+  topLogprobs?: Float32Array;
+}
+
+export interface NativeGenerationStats {
+  promptTokens: number;
+  /** Prompt tokens whose KV was reused from the session's cache (not recomputed). */
+  reusedTokens: number;
+  generatedTokens: number;
+  prefillMs: number;
+  decodeMs: number;
+  finishReason: 'eos' | 'length' | 'cancelled';
+}
+
+export interface NativeJob {
+  /** Stops generation within one decode step (or one prefill chunk). Idempotent. */
+  cancel(): void;
+  readonly done: Promise<NativeGenerationStats>;
+}
+
+export interface NativeSession {
+  /**
+   * Prefill `prompt` (reusing the longest common prefix already in this session's KV cache) and sample up to
+   * maxTokens tokens. `onTokens` is called on the JS thread with one or more tokens in order.
+   */
+  generate(prompt: Int32Array, params: NativeSamplingParams, onTokens: (events: NativeTokenEvent[]) => void): NativeJob;
+  /**
+   * Teacher-forced evaluation: for every position i, the top-k log-probabilities of the next token after tokens[0..i].
+   * Returns flat arrays of length tokens.length * k. Used by parity tests and perplexity.
+   */
+  evaluate(tokens: Int32Array, topK: number): Promise<{ ids: Int32Array; logprobs: Float32Array }>;
+  /** Number of tokens currently in the KV cache. */
+  cachedTokens(): number;
+  reset(): void;
+  dispose(): void;
+}
+
+export interface NativeModel {
+  createSession(maxContext: number): NativeSession;
+  /** Bytes of weights the kernels read per token (for the roofline). */
+  weightBytes(): number;
+  dispose(): void;
+}
+
+export interface NativeCpuInfo {
+  avx2: boolean;
+  fma: boolean;
+  avx512f: boolean;
+  avx512bw: boolean;
+  avx512vnni: boolean;
+  avx512bf16: boolean;
+  /** The kernel set chosen at run time: 'avx512_vnni' | 'avx2' | 'scalar'. Overridable with VMLX_KERNELS. */
+  kernels: string;
+}
+
+export interface NativeAddon {
+  cpuInfo(): NativeCpuInfo;
+  /** mmap the files and build the model on an addon thread; onProgress(0..1) is called on the JS thread. */
+  loadModel(spec: NativeModelSpec, onProgress?: (fraction: number) => void): Promise<NativeModel>;
+  /** Measures memory read bandwidth in GB/s with the given thread count over a buffer of `bytes`. */
+  measureBandwidth(threads: number, bytes: number): Promise<number>;
+}

@@ -1,0 +1,101 @@
+// Public engine API used by the agent loop, the TUI and the server. No UI, no HTTP here.
+
+export interface ChatToolCall {
+  id: string;
+  type: 'function';
+  function: { name: string; arguments: string };
+}
+
+export type ChatMessage =
+  | { role: 'system'; content: string }
+  | { role: 'user'; content: string }
+  | { role: 'assistant'; content: string | null; reasoning_content?: string | null; tool_calls?: ChatToolCall[] }
+  | { role: 'tool'; content: string; tool_call_id: string; name?: string };
+
+/** OpenAI-shaped tool definition. */
+export interface ToolDefinition {
+  type: 'function';
+  function: { name: string; description?: string; parameters?: Record<string, unknown> };
+}
+
+export interface GenerateParams {
+  maxTokens?: number; // default from the model / 512
+  temperature?: number; // default from generation_config, else 0.7; 0 = greedy
+  topK?: number;
+  topP?: number;
+  minP?: number;
+  repetitionPenalty?: number;
+  presencePenalty?: number;
+  frequencyPenalty?: number;
+  seed?: number;
+  stop?: string[];
+  ignoreEos?: boolean;
+  /** Number of top alternatives per token; undefined = no logprobs. */
+  topLogprobs?: number;
+  logprobs?: boolean;
+}
+
+export interface ChatPromptOptions {
+  tools?: ToolDefinition[];
+  addGenerationPrompt?: boolean; // default true
+  enableThinking?: boolean;
+  /** Extra template variables. */
+  templateVars?: Record<string, unknown>;
+}
+
+export interface TokenLogprob {
+  token: number;
+  text: string;
+  logprob: number;
+  top: Array<{ token: number; text: string; logprob: number }>;
+}
+
+export type FinishReason = 'stop' | 'length' | 'cancelled';
+
+export interface GenerationUsage {
+  promptTokens: number;
+  reusedPromptTokens: number;
+  completionTokens: number;
+  prefillMs: number;
+  decodeMs: number;
+  prefillTokensPerSecond: number;
+  decodeTokensPerSecond: number;
+}
+
+export type GenerationEvent =
+  /** Text that is final (never splits a UTF-8 character; stop strings already removed). */
+  | { type: 'text'; text: string; tokens: number[]; logprobs?: TokenLogprob[] }
+  | { type: 'done'; finishReason: FinishReason; usage: GenerationUsage; text: string };
+
+export interface ModelInfo {
+  dir: string;
+  arch: string;
+  modelType: string;
+  contextLength: number;
+  vocabSize: number;
+  numLayers: number;
+  quantization: { bits: number; groupSize: number } | null;
+  weightBytes: number;
+  eosTokenIds: number[];
+}
+
+export interface LoadModelOptions {
+  threads?: number;
+  maxContext?: number;
+  onProgress?: (p: { phase: 'tokenizer' | 'weights'; fraction: number }) => void;
+}
+
+/** What a loaded model offers; the agent loop depends on this interface, so tests can swap in a scripted model. */
+export interface LanguageModel {
+  readonly info: ModelInfo;
+  /** Renders the chat template (tools, tool-call history, tool results) to the prompt text. */
+  renderChat(messages: ChatMessage[], opts?: ChatPromptOptions): string;
+  /** Raw chat template source (for tool-parser auto-detection). */
+  readonly chatTemplate: string | null;
+  encode(text: string, opts?: { addSpecialTokens?: boolean }): number[];
+  decode(tokens: number[]): string;
+  countTokens(text: string): number;
+  /** Streams generation for a prompt string (already templated) or token ids. */
+  generate(prompt: string | number[], params?: GenerateParams, signal?: AbortSignal): AsyncIterable<GenerationEvent>;
+  dispose(): Promise<void> | void;
+}
