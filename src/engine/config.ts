@@ -1,0 +1,266 @@
+// config.json and generation_config.json of an mlx-community model directory, validated with zod.
+// Both the older (rope_theta / rope_scaling / quantization) and newer (rope_parameters / quantization_config)
+// spellings are accepted.
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { z } from 'zod';
+import { ModelFormatError, UnsupportedModelError } from './errors.js';
+import { parseWith, readJson } from './json-file.js';
+import type { NativeRopeScaling } from './native-types.js';
+
+export const SUPPORTED_MODEL_TYPES = ['qwen3', 'qwen2', 'llama'] as const;
+export type ModelType = (typeof SUPPORTED_MODEL_TYPES)[number];
+export const SUPPORTED_BITS = [4, 8] as const;
+export const SUPPORTED_GROUP_SIZES = [32, 64, 128] as const;
+
+export interface QuantParams {
+  bits: number;
+  groupSize: number;
+  mode: 'affine';
+}
+
+export interface QuantizationConfig {
+  global: QuantParams;
+  /** Per-module overrides keyed by module path (e.g. "lm_head"); false = that module is not quantized. */
+  overrides: Map<string, QuantParams | false>;
+}
+
+export interface ModelConfig {
+  modelType: ModelType;
+  hiddenSize: number;
+  intermediateSize: number;
+  numLayers: number;
+  numHeads: number;
+  numKvHeads: number;
+  headDim: number;
+  vocabSize: number;
+  rmsNormEps: number;
+  ropeTheta: number;
+  ropeScaling: NativeRopeScaling | null;
+  maxPositionEmbeddings: number;
+  /** undefined when config.json does not say; the tensors then decide. */
+  tieWordEmbeddings: boolean | undefined;
+  quantization: QuantizationConfig | null;
+  /** Llama: biases on q/k/v/o (Qwen2 always has q/k/v biases, whatever this says). */
+  attentionBias: boolean;
+  mlpBias: boolean;
+}
+
+const positiveInt = z.number().int().positive();
+
+const ropeFieldsSchema = z
+  .object({
+    rope_type: z.string().optional(),
+    type: z.string().optional(),
+    rope_theta: z.number().positive().optional(),
+    factor: z.number().positive().optional(),
+    low_freq_factor: z.number().positive().optional(),
+    high_freq_factor: z.number().positive().optional(),
+    original_max_position_embeddings: positiveInt.optional(),
+  })
+  .loose();
+
+const quantEntrySchema = z
+  .object({
+    group_size: positiveInt.optional(),
+    bits: positiveInt.optional(),
+    mode: z.string().optional(),
+  })
+  .loose();
+
+const configSchema = z
+  .object({
+    model_type: z.string(),
+    hidden_size: positiveInt,
+    intermediate_size: positiveInt,
+    num_hidden_layers: positiveInt,
+    num_attention_heads: positiveInt,
+    num_key_value_heads: positiveInt.optional(),
+    head_dim: positiveInt.nullish(),
+    vocab_size: positiveInt,
+    rms_norm_eps: z.number().positive(),
+    rope_theta: z.number().positive().optional(),
+    rope_scaling: ropeFieldsSchema.nullish(),
+    rope_parameters: ropeFieldsSchema.nullish(),
+    max_position_embeddings: positiveInt.optional(),
+    tie_word_embeddings: z.boolean().optional(),
+    quantization: z.record(z.string(), z.unknown()).optional(),
+    quantization_config: z.record(z.string(), z.unknown()).optional(),
+    attention_bias: z.boolean().optional(),
+    mlp_bias: z.boolean().optional(),
+  })
+  .loose();
+
+const DEFAULT_ROPE_THETA = 10000;
+
+function parseRope(
+  raw: z.output<typeof configSchema>,
+  file: string,
+): { theta: number; scaling: NativeRopeScaling | null } {
+  // rope_parameters (newer transformers) carries the theta and the scaling in one object.
+  const params = raw.rope_parameters ?? raw.rope_scaling ?? null;
+  const field = raw.rope_parameters ? 'rope_parameters' : 'rope_scaling';
+  const theta = raw.rope_parameters?.rope_theta ?? raw.rope_theta ?? DEFAULT_ROPE_THETA;
+  const type = params ? (params.rope_type ?? params.type ?? 'default') : 'default';
+  if (type === 'default') return { theta, scaling: null };
+  if (type !== 'llama3') {
+    throw new UnsupportedModelError(file, `${field}.rope_type '${type}' is not supported (supported: default, llama3)`);
+  }
+  const need = (key: 'factor' | 'low_freq_factor' | 'high_freq_factor' | 'original_max_position_embeddings') => {
+    const v = params?.[key];
+    if (v === undefined) throw new ModelFormatError(file, `field '${field}.${key}' is required for llama3 rope scaling`);
+    return v;
+  };
+  return {
+    theta,
+    scaling: {
+      type: 'llama3',
+      factor: need('factor'),
+      lowFreqFactor: need('low_freq_factor'),
+      highFreqFactor: need('high_freq_factor'),
+      originalMaxPositionEmbeddings: need('original_max_position_embeddings'),
+    },
+  };
+}
+
+function parseQuantParams(value: unknown, field: string, file: string, base?: QuantParams): QuantParams {
+  const entry = quantEntrySchema.safeParse(value);
+  if (!entry.success) throw new ModelFormatError(file, `field '${field}' must be an object with group_size and bits`);
+  const mode = entry.data.mode ?? base?.mode ?? 'affine';
+  if (mode !== 'affine') {
+    throw new UnsupportedModelError(file, `${field}.mode '${mode}' is not supported (supported: affine)`);
+  }
+  const bits = entry.data.bits ?? base?.bits;
+  const groupSize = entry.data.group_size ?? base?.groupSize;
+  if (bits === undefined) throw new ModelFormatError(file, `field '${field}.bits' is missing`);
+  if (groupSize === undefined) throw new ModelFormatError(file, `field '${field}.group_size' is missing`);
+  checkQuantParams(bits, groupSize, field, file);
+  return { bits, groupSize, mode: 'affine' };
+}
+
+/** Rejects bit widths and group sizes the kernels do not implement. Also used for values inferred from shapes. */
+export function checkQuantParams(bits: number, groupSize: number, field: string, file: string): void {
+  if (!(SUPPORTED_BITS as readonly number[]).includes(bits)) {
+    throw new UnsupportedModelError(file, `${field}.bits ${bits} is not supported yet (supported: ${SUPPORTED_BITS.join(', ')})`);
+  }
+  if (!(SUPPORTED_GROUP_SIZES as readonly number[]).includes(groupSize)) {
+    throw new UnsupportedModelError(
+      file,
+      `${field}.group_size ${groupSize} is not supported (supported: ${SUPPORTED_GROUP_SIZES.join(', ')})`,
+    );
+  }
+}
+
+const GLOBAL_QUANT_KEYS = new Set(['group_size', 'bits', 'mode', 'quant_method']);
+
+function parseQuantization(raw: z.output<typeof configSchema>, file: string): QuantizationConfig | null {
+  const block = raw.quantization ?? raw.quantization_config;
+  if (!block) return null;
+  const field = raw.quantization ? 'quantization' : 'quantization_config';
+  if (typeof block.quant_method === 'string' && block.quant_method !== 'mlx' && block.group_size === undefined) {
+    throw new UnsupportedModelError(file, `${field}.quant_method '${block.quant_method}' is not supported (supported: MLX affine)`);
+  }
+  const global = parseQuantParams(block, field, file);
+  const overrides = new Map<string, QuantParams | false>();
+  for (const [key, value] of Object.entries(block)) {
+    if (GLOBAL_QUANT_KEYS.has(key)) continue;
+    if (value === false) overrides.set(key, false);
+    else if (value !== null && typeof value === 'object') overrides.set(key, parseQuantParams(value, `${field}.${key}`, file, global));
+    // Other scalar keys (tool metadata some converters add) carry no per-module meaning.
+  }
+  return { global, overrides };
+}
+
+export function parseModelConfig(value: unknown, file: string): ModelConfig {
+  // The architecture is checked first so that an unknown model gets the precise error, not a schema complaint.
+  const modelType = (value as { model_type?: unknown } | null)?.model_type;
+  if (typeof modelType !== 'string') throw new ModelFormatError(file, `field 'model_type' is missing`);
+  if (!(SUPPORTED_MODEL_TYPES as readonly string[]).includes(modelType)) {
+    throw new UnsupportedModelError(
+      file,
+      `model_type '${modelType}' is not supported (supported: ${SUPPORTED_MODEL_TYPES.join(', ')})`,
+    );
+  }
+  const raw = parseWith(configSchema, value, file);
+  const numHeads = raw.num_attention_heads;
+  const numKvHeads = raw.num_key_value_heads ?? numHeads;
+  if (numHeads % numKvHeads !== 0) {
+    throw new ModelFormatError(file, `field 'num_key_value_heads' (${numKvHeads}) must divide num_attention_heads (${numHeads})`);
+  }
+  let headDim = raw.head_dim ?? undefined;
+  if (headDim === undefined) {
+    if (raw.hidden_size % numHeads !== 0) {
+      throw new ModelFormatError(file, `field 'head_dim' is missing and hidden_size is not divisible by num_attention_heads`);
+    }
+    headDim = raw.hidden_size / numHeads;
+  }
+  if (headDim % 2 !== 0) throw new ModelFormatError(file, `field 'head_dim' must be even for RoPE, got ${headDim}`);
+  const rope = parseRope(raw, file);
+  return {
+    modelType: modelType as ModelType,
+    hiddenSize: raw.hidden_size,
+    intermediateSize: raw.intermediate_size,
+    numLayers: raw.num_hidden_layers,
+    numHeads,
+    numKvHeads,
+    headDim,
+    vocabSize: raw.vocab_size,
+    rmsNormEps: raw.rms_norm_eps,
+    ropeTheta: rope.theta,
+    ropeScaling: rope.scaling,
+    maxPositionEmbeddings: raw.max_position_embeddings ?? 4096,
+    tieWordEmbeddings: raw.tie_word_embeddings,
+    quantization: parseQuantization(raw, file),
+    attentionBias: raw.attention_bias ?? false,
+    mlpBias: raw.mlp_bias ?? false,
+  };
+}
+
+export function readModelConfig(dir: string): ModelConfig {
+  const file = join(dir, 'config.json');
+  return parseModelConfig(readJson(file, 'config.json'), file);
+}
+
+export interface GenerationConfig {
+  eosTokenIds: number[];
+  temperature?: number;
+  topK?: number;
+  topP?: number;
+  minP?: number;
+  repetitionPenalty?: number;
+}
+
+const tokenIdList = z.union([z.number().int().nonnegative(), z.array(z.number().int().nonnegative())]);
+
+const generationConfigSchema = z
+  .object({
+    eos_token_id: tokenIdList.nullish(),
+    do_sample: z.boolean().optional(),
+    temperature: z.number().nonnegative().nullish(),
+    top_k: z.number().int().nonnegative().nullish(),
+    top_p: z.number().positive().max(1).nullish(),
+    min_p: z.number().nonnegative().max(1).nullish(),
+    repetition_penalty: z.number().positive().nullish(),
+  })
+  .loose();
+
+export function parseGenerationConfig(value: unknown, file: string): GenerationConfig {
+  const raw = parseWith(generationConfigSchema, value, file);
+  const eos = raw.eos_token_id ?? [];
+  const out: GenerationConfig = { eosTokenIds: Array.isArray(eos) ? eos : [eos] };
+  // do_sample: false means greedy decoding in transformers, whatever temperature says.
+  if (raw.do_sample === false) out.temperature = 0;
+  else if (raw.temperature != null) out.temperature = raw.temperature;
+  if (raw.top_k != null) out.topK = raw.top_k;
+  if (raw.top_p != null) out.topP = raw.top_p;
+  if (raw.min_p != null) out.minP = raw.min_p;
+  if (raw.repetition_penalty != null) out.repetitionPenalty = raw.repetition_penalty;
+  return out;
+}
+
+/** generation_config.json is optional: its absence gives no extra EOS ids and no sampling defaults. */
+export function readGenerationConfig(dir: string): GenerationConfig {
+  const file = join(dir, 'generation_config.json');
+  if (!existsSync(file)) return { eosTokenIds: [] };
+  return parseGenerationConfig(readJson(file, 'generation_config.json'), file);
+}

@@ -1,0 +1,214 @@
+// loadModel: a model directory → a LanguageModel running on the native addon.
+//
+// Concurrency: a model owns ONE native session (one KV cache), so that consecutive chat turns reuse the KV of their
+// common prefix. Calls to generate()/evaluate() are therefore serialized: a second call waits until the first
+// has finished (or was cancelled); callers that want parallel streams (the server) queue requests on top of this.
+import { availableParallelism } from 'node:os';
+import { loadAddon } from './addon.js';
+import { ChatTemplate } from './chat-template.js';
+import { readGenerationConfig, type GenerationConfig, type ModelConfig } from './config.js';
+import { GenerationInputError, ModelFormatError } from './errors.js';
+import { assertModelDir, buildModelSpec, specWeightBytes } from './models/index.js';
+import type { NativeModel, NativeModelSpec, NativeSession } from './native-types.js';
+import { DEFAULT_MAX_TOKENS, resolveSampling, validateParams } from './sampling.js';
+import { streamJob, usageFrom } from './token-stream.js';
+import { ModelTokenizer } from './tokenizer.js';
+import type {
+  ChatMessage,
+  ChatPromptOptions,
+  GenerateParams,
+  GenerationEvent,
+  LanguageModel,
+  LoadModelOptions,
+  ModelInfo,
+} from './types.js';
+import { join } from 'node:path';
+
+/** KV capacity when neither the caller nor a smaller max_position_embeddings says otherwise. */
+export const DEFAULT_MAX_CONTEXT = 8192;
+
+/** A FIFO lock: generate() and evaluate() share one session and run one at a time. */
+class SessionLock {
+  private tail: Promise<void> = Promise.resolve();
+  acquire(): Promise<() => void> {
+    let release!: () => void;
+    const next = new Promise<void>((r) => (release = r));
+    const ready = this.tail.then(() => release);
+    this.tail = this.tail.then(() => next);
+    return ready;
+  }
+}
+
+export class LoadedModel implements LanguageModel {
+  private readonly lock = new SessionLock();
+  private disposed = false;
+
+  constructor(
+    readonly info: ModelInfo,
+    readonly config: ModelConfig,
+    readonly spec: NativeModelSpec,
+    readonly tokenizer: ModelTokenizer,
+    private readonly template: ChatTemplate | null,
+    readonly generationDefaults: GenerationConfig,
+    private readonly native: NativeModel,
+    private readonly session: NativeSession,
+  ) {}
+
+  get chatTemplate(): string | null {
+    return this.template?.source ?? null;
+  }
+
+  renderChat(messages: ChatMessage[], opts?: ChatPromptOptions): string {
+    if (!this.template) {
+      throw new GenerationInputError(
+        `${this.info.dir}: the model has no chat template (no chat_template.jinja, no chat_template in tokenizer_config.json)`,
+      );
+    }
+    return this.template.render(messages, opts, this.tokenizer.config);
+  }
+
+  encode(text: string, opts?: { addSpecialTokens?: boolean }): number[] {
+    return this.tokenizer.encode(text, opts);
+  }
+
+  decode(tokens: number[]): string {
+    return this.tokenizer.decode(tokens);
+  }
+
+  countTokens(text: string): number {
+    return this.tokenizer.encode(text, { addSpecialTokens: false }).length;
+  }
+
+  /**
+   * Prompt text → ids. BOS is added by the tokenizer's post-processor unless the text already starts with it
+   * (chat templates such as Llama 3's emit it themselves; adding it again would double it).
+   */
+  encodePrompt(text: string): number[] {
+    const bos = this.tokenizer.bosToken;
+    return this.tokenizer.encode(text, { addSpecialTokens: !(bos && text.startsWith(bos)) });
+  }
+
+  private checkTokens(ids: number[]): void {
+    if (ids.length === 0) throw new GenerationInputError('prompt is empty (0 tokens)');
+    for (const id of ids) {
+      if (!Number.isInteger(id) || id < 0 || id >= this.info.vocabSize) {
+        throw new GenerationInputError(`prompt token ${id} is outside the vocabulary [0, ${this.info.vocabSize})`);
+      }
+    }
+    if (ids.length >= this.info.contextLength) {
+      throw new GenerationInputError(`prompt has ${ids.length} tokens; the context holds ${this.info.contextLength}`);
+    }
+  }
+
+  async *generate(prompt: string | number[], params: GenerateParams = {}, signal?: AbortSignal): AsyncGenerator<GenerationEvent> {
+    if (this.disposed) throw new GenerationInputError('model was disposed');
+    validateParams(params);
+    const ids = typeof prompt === 'string' ? this.encodePrompt(prompt) : prompt;
+    this.checkTokens(ids);
+    const release = await this.lock.acquire();
+    try {
+      const maxTokens = Math.min(params.maxTokens ?? DEFAULT_MAX_TOKENS, this.info.contextLength - ids.length);
+      if (maxTokens === 0 || signal?.aborted) {
+        const finishReason = signal?.aborted ? 'cancelled' : 'length';
+        yield { type: 'done', finishReason, usage: usageFrom(null, ids.length), text: '' };
+        return;
+      }
+      const eos = this.info.eosTokenIds;
+      const sampling = resolveSampling(params, this.generationDefaults, eos, maxTokens);
+      yield* streamJob((onTokens) => this.session.generate(Int32Array.from(ids), sampling, onTokens), {
+        tokenizer: this.tokenizer,
+        eosTokenIds: new Set(params.ignoreEos ? [] : eos),
+        stop: params.stop ?? [],
+        promptTokens: ids.length,
+        signal,
+      });
+    } finally {
+      release();
+    }
+  }
+
+  /** Teacher-forced top-k log-probabilities for every position (parity tests, perplexity). */
+  async evaluate(tokens: number[], topK: number): Promise<{ ids: Int32Array; logprobs: Float32Array }> {
+    this.checkTokens(tokens);
+    const release = await this.lock.acquire();
+    try {
+      return await this.session.evaluate(Int32Array.from(tokens), topK);
+    } finally {
+      release();
+    }
+  }
+
+  /** Forgets the cached KV prefix (the next prompt is prefilled from scratch). */
+  async resetCache(): Promise<void> {
+    const release = await this.lock.acquire();
+    try {
+      this.session.reset();
+    } finally {
+      release();
+    }
+  }
+
+  async dispose(): Promise<void> {
+    if (this.disposed) return;
+    this.disposed = true;
+    const release = await this.lock.acquire();
+    try {
+      this.session.dispose();
+      this.native.dispose();
+    } finally {
+      release();
+    }
+  }
+}
+
+function checkVocabulary(tokenizer: ModelTokenizer, config: ModelConfig, dir: string): void {
+  let maxId = -1;
+  for (const id of tokenizer.addedTokens.keys()) maxId = Math.max(maxId, id);
+  const probe = tokenizer.idToToken(config.vocabSize);
+  if (maxId >= config.vocabSize || probe !== undefined) {
+    throw new ModelFormatError(
+      join(dir, 'config.json'),
+      `vocab_size ${config.vocabSize} is smaller than the tokenizer's vocabulary (tokenizer.json has id ${Math.max(maxId, config.vocabSize)})`,
+    );
+  }
+}
+
+export async function loadModel(dir: string, opts: LoadModelOptions = {}): Promise<LoadedModel> {
+  const abs = assertModelDir(dir);
+  const threads = opts.threads ?? availableParallelism();
+  const built = buildModelSpec(abs, { threads });
+  const { config, spec } = built;
+  opts.onProgress?.({ phase: 'tokenizer', fraction: 0 });
+  const tokenizer = ModelTokenizer.fromDir(abs);
+  checkVocabulary(tokenizer, config, abs);
+  const template = ChatTemplate.fromDir(abs, tokenizer.config);
+  const generation = readGenerationConfig(abs);
+  opts.onProgress?.({ phase: 'tokenizer', fraction: 1 });
+  const contextLength = Math.min(opts.maxContext ?? DEFAULT_MAX_CONTEXT, config.maxPositionEmbeddings);
+  const native = await loadAddon().loadModel(spec, (fraction) => opts.onProgress?.({ phase: 'weights', fraction }));
+  let session: NativeSession;
+  try {
+    session = native.createSession(contextLength);
+  } catch (err) {
+    native.dispose();
+    throw err;
+  }
+  const eosTokenIds = [...new Set([...generation.eosTokenIds, ...tokenizer.stopTokenIds()])];
+  const firstQuantized = [spec.layers[0]?.q, spec.embed].find((w) => w?.bits !== undefined);
+  const info: ModelInfo = {
+    dir: abs,
+    arch: spec.arch,
+    modelType: config.modelType,
+    contextLength,
+    vocabSize: config.vocabSize,
+    numLayers: config.numLayers,
+    quantization: config.quantization
+      ? { bits: config.quantization.global.bits, groupSize: config.quantization.global.groupSize }
+      : firstQuantized
+        ? { bits: firstQuantized.bits!, groupSize: firstQuantized.groupSize! }
+        : null,
+    weightBytes: native.weightBytes() || specWeightBytes(spec),
+    eosTokenIds,
+  };
+  return new LoadedModel(info, config, spec, tokenizer, template, generation, native, session);
+}

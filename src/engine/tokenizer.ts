@@ -1,0 +1,162 @@
+// The model's tokenizer: HF tokenizer.json through @huggingface/tokenizers (pure JS, synchronous).
+// Chosen over the Rust `tokenizers` binding after measuring both on the Qwen3 and Llama 3.x files: encode speed
+// within 1.3-1.6x of Rust on 212k characters, 3x lower per-call cost on short strings, a synchronous API (the
+// LanguageModel interface's encode is synchronous) and no native code; ids are tested equal to the Rust binding.
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Tokenizer } from '@huggingface/tokenizers';
+import { z } from 'zod';
+import { ModelFileMissingError, ModelFormatError } from './errors.js';
+import { parseWith, readJson } from './json-file.js';
+
+/** A special-token field of tokenizer_config.json: a string, or an AddedToken object with `content`. */
+const tokenField = z
+  .union([z.string(), z.object({ content: z.string() }).loose()])
+  .nullish()
+  .transform((v) => (v == null ? null : typeof v === 'string' ? v : v.content));
+
+const tokenizerConfigSchema = z
+  .object({
+    bos_token: tokenField,
+    eos_token: tokenField,
+    pad_token: tokenField,
+    unk_token: tokenField,
+    add_bos_token: z.boolean().nullish(),
+    chat_template: z.unknown().optional(),
+  })
+  .loose();
+
+export type TokenizerConfig = z.output<typeof tokenizerConfigSchema>;
+
+const tokenizerJsonSchema = z
+  .object({
+    model: z.object({ type: z.string().optional() }).loose(),
+    added_tokens: z
+      .array(z.object({ id: z.number().int().nonnegative(), content: z.string(), special: z.boolean().optional() }).loose())
+      .optional(),
+    decoder: z.object({ type: z.string() }).loose().nullish(),
+  })
+  .loose();
+
+/** Tokens that end a chat turn in the supported families; they stop generation when the vocabulary has them. */
+const TURN_END_TOKENS = ['<|im_end|>', '<|eot_id|>', '<|eom_id|>', '<|end_of_text|>', '<|endoftext|>'];
+
+/** GPT-2's reversible byte ↔ printable-character table used by byte-level BPE vocabularies. */
+function byteLevelDecoderTable(): Map<string, number> {
+  const table = new Map<string, number>();
+  const direct: number[] = [];
+  for (let b = 33; b <= 126; b++) direct.push(b);
+  for (let b = 161; b <= 172; b++) direct.push(b);
+  for (let b = 174; b <= 255; b++) direct.push(b);
+  const directSet = new Set(direct);
+  for (const b of direct) table.set(String.fromCharCode(b), b);
+  let n = 0;
+  for (let b = 0; b < 256; b++) {
+    if (!directSet.has(b)) table.set(String.fromCharCode(256 + n++), b);
+  }
+  return table;
+}
+
+export class ModelTokenizer {
+  readonly bosToken: string | null;
+  readonly eosToken: string | null;
+  readonly bosTokenId: number | null;
+  readonly eosTokenId: number | null;
+  /** Whether the decoder is plain byte-level (every token maps to raw bytes; incremental decoding works per token). */
+  readonly byteLevel: boolean;
+  /** Added tokens (special or not) by id: decoded as their literal content. */
+  readonly addedTokens: ReadonlyMap<number, { content: string; special: boolean }>;
+  private readonly tokenBytesCache = new Map<number, Uint8Array>();
+  private readonly byteTable = byteLevelDecoderTable();
+  private readonly utf8 = new TextEncoder();
+
+  private constructor(
+    private readonly impl: Tokenizer,
+    readonly config: TokenizerConfig,
+    json: z.output<typeof tokenizerJsonSchema>,
+  ) {
+    this.bosToken = config.bos_token ?? null;
+    this.eosToken = config.eos_token ?? null;
+    this.bosTokenId = this.bosToken === null ? null : (this.tokenToId(this.bosToken) ?? null);
+    this.eosTokenId = this.eosToken === null ? null : (this.tokenToId(this.eosToken) ?? null);
+    this.byteLevel = json.decoder?.type === 'ByteLevel';
+    const added = new Map<number, { content: string; special: boolean }>();
+    for (const t of json.added_tokens ?? []) added.set(t.id, { content: t.content, special: t.special ?? false });
+    this.addedTokens = added;
+  }
+
+  /** Loads tokenizer.json (required) and tokenizer_config.json (optional) from a model directory. */
+  static fromDir(dir: string): ModelTokenizer {
+    const jsonFile = join(dir, 'tokenizer.json');
+    if (!existsSync(jsonFile)) throw new ModelFileMissingError(jsonFile, 'tokenizer.json');
+    const configFile = join(dir, 'tokenizer_config.json');
+    const config = existsSync(configFile)
+      ? parseWith(tokenizerConfigSchema, readJson(configFile, 'tokenizer_config.json'), configFile)
+      : tokenizerConfigSchema.parse({});
+    let raw: unknown;
+    try {
+      raw = JSON.parse(readFileSync(jsonFile, 'utf8'));
+    } catch (err) {
+      throw new ModelFormatError(jsonFile, `invalid JSON (${(err as Error).message.split('\n')[0]})`);
+    }
+    return ModelTokenizer.fromObjects(raw, config, jsonFile);
+  }
+
+  static fromObjects(tokenizerJson: unknown, config: TokenizerConfig, jsonFile = 'tokenizer.json'): ModelTokenizer {
+    const json = parseWith(tokenizerJsonSchema, tokenizerJson, jsonFile);
+    let impl: Tokenizer;
+    try {
+      impl = new Tokenizer(tokenizerJson as object, config as object);
+    } catch (err) {
+      throw new ModelFormatError(jsonFile, `cannot build the tokenizer (${(err as Error).message.split('\n')[0]})`);
+    }
+    return new ModelTokenizer(impl, config, json);
+  }
+
+  encode(text: string, opts: { addSpecialTokens?: boolean } = {}): number[] {
+    return this.impl.encode(text, { add_special_tokens: opts.addSpecialTokens ?? true }).ids;
+  }
+
+  decode(ids: number[], opts: { skipSpecialTokens?: boolean } = {}): string {
+    return this.impl.decode(ids, { skip_special_tokens: opts.skipSpecialTokens ?? false, clean_up_tokenization_spaces: false });
+  }
+
+  tokenToId(token: string): number | undefined {
+    return this.impl.token_to_id(token);
+  }
+
+  idToToken(id: number): string | undefined {
+    return this.impl.id_to_token(id);
+  }
+
+  /** The raw bytes a token stands for (byte-level vocabularies only); added tokens give their literal UTF-8. */
+  tokenBytes(id: number): Uint8Array {
+    let bytes = this.tokenBytesCache.get(id);
+    if (bytes) return bytes;
+    const added = this.addedTokens.get(id);
+    if (added) bytes = this.utf8.encode(added.content);
+    else {
+      const piece = this.impl.id_to_token(id) ?? '';
+      const out: number[] = [];
+      for (const ch of piece) {
+        const b = this.byteTable.get(ch);
+        if (b !== undefined) out.push(b);
+        else for (const x of this.utf8.encode(ch)) out.push(x); // not a byte-level symbol: keep its text
+      }
+      bytes = Uint8Array.from(out);
+    }
+    this.tokenBytesCache.set(id, bytes);
+    return bytes;
+  }
+
+  /** Ids that end generation: the tokenizer's eos plus every chat turn-end token the vocabulary defines. */
+  stopTokenIds(): number[] {
+    const ids = new Set<number>();
+    if (this.eosTokenId !== null) ids.add(this.eosTokenId);
+    for (const t of TURN_END_TOKENS) {
+      const id = this.tokenToId(t);
+      if (id !== undefined && this.addedTokens.has(id)) ids.add(id);
+    }
+    return [...ids];
+  }
+}

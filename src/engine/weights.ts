@@ -1,0 +1,136 @@
+// Resolves tensor names to the addon's tensor references, shared by every architecture definition.
+// A weight is quantized exactly when `<path>.scales` exists; its bits and group size come from the per-module
+// override in config.json, else the global quantization block, and must agree with the tensor shapes.
+import { checkQuantParams, type ModelConfig, type QuantParams } from './config.js';
+import { MissingTensorError, ModelFormatError, UnsupportedModelError } from './errors.js';
+import type { NativeDType, NativeTensorRef, NativeWeight } from './native-types.js';
+import type { TensorInfo } from './safetensors.js';
+
+const FLOAT_DTYPES: readonly NativeDType[] = ['F32', 'F16', 'BF16'];
+
+export class WeightResolver {
+  /**
+   * @param table every tensor of the model by name
+   * @param configFile path of config.json (named in quantization errors)
+   * @param weightsLabel how missing-tensor errors name the weight files
+   */
+  constructor(
+    private readonly table: Map<string, TensorInfo>,
+    private readonly config: ModelConfig,
+    private readonly configFile: string,
+    private readonly weightsLabel: string,
+  ) {}
+
+  has(name: string): boolean {
+    return this.table.has(name);
+  }
+
+  private info(name: string): TensorInfo {
+    const info = this.table.get(name);
+    if (!info) throw new MissingTensorError(this.weightsLabel, name);
+    return info;
+  }
+
+  private ref(info: TensorInfo, allowed: readonly NativeDType[]): NativeTensorRef {
+    if (!(allowed as readonly string[]).includes(info.dtype)) {
+      throw new UnsupportedModelError(
+        info.file,
+        `tensor '${info.name}' dtype '${info.dtype}' is not supported (supported: ${allowed.join(', ')})`,
+      );
+    }
+    return {
+      name: info.name,
+      file: info.file,
+      offset: info.offset,
+      byteLength: info.byteLength,
+      dtype: info.dtype as NativeDType,
+      shape: info.shape,
+    };
+  }
+
+  private checkShape(info: TensorInfo, expected: number[]): void {
+    if (info.shape.length !== expected.length || info.shape.some((d, i) => d !== expected[i])) {
+      throw new ModelFormatError(
+        info.file,
+        `tensor '${info.name}' has shape [${info.shape.join(', ')}], expected [${expected.join(', ')}] from config.json`,
+      );
+    }
+  }
+
+  /** A float tensor (norm weight, Linear bias) of the given shape. */
+  tensor(name: string, shape: number[]): NativeTensorRef {
+    const info = this.info(name);
+    const ref = this.ref(info, FLOAT_DTYPES);
+    this.checkShape(info, shape);
+    return ref;
+  }
+
+  optionalTensor(name: string, shape: number[]): NativeTensorRef | undefined {
+    return this.has(name) ? this.tensor(name, shape) : undefined;
+  }
+
+  /** A Linear or Embedding weight with logical shape [rows, cols] = [out, in], float or MLX affine-quantized. */
+  linear(path: string, rows: number, cols: number): NativeWeight {
+    const weightInfo = this.info(`${path}.weight`);
+    const scalesInfo = this.table.get(`${path}.scales`);
+    if (!scalesInfo) {
+      const weight = this.ref(weightInfo, FLOAT_DTYPES);
+      this.checkShape(weightInfo, [rows, cols]);
+      return { weight, rows, cols };
+    }
+    // Quantized: `.biases` is the per-group offset of the affine quantization (never the Linear `.bias`).
+    const biasesInfo = this.info(`${path}.biases`);
+    const weight = this.ref(weightInfo, ['U32']);
+    const scales = this.ref(scalesInfo, FLOAT_DTYPES);
+    const biases = this.ref(biasesInfo, FLOAT_DTYPES);
+    const { bits, groupSize } = this.quantParams(path, weightInfo, scalesInfo, rows, cols);
+    this.checkShape(weightInfo, [rows, (cols * bits) / 32]);
+    this.checkShape(scalesInfo, [rows, cols / groupSize]);
+    this.checkShape(biasesInfo, [rows, cols / groupSize]);
+    return { weight, scales, biases, bits, groupSize, rows, cols };
+  }
+
+  private quantParams(
+    path: string,
+    weightInfo: TensorInfo,
+    scalesInfo: TensorInfo,
+    rows: number,
+    cols: number,
+  ): { bits: number; groupSize: number } {
+    const packedCols = weightInfo.shape[1] ?? 0;
+    const scaleCols = scalesInfo.shape[1] ?? 0;
+    if (weightInfo.shape.length !== 2 || weightInfo.shape[0] !== rows || packedCols === 0 || scaleCols === 0) {
+      throw new ModelFormatError(
+        weightInfo.file,
+        `tensor '${weightInfo.name}' has shape [${weightInfo.shape.join(', ')}], expected [${rows}, packed columns] for a quantized [${rows}, ${cols}] weight`,
+      );
+    }
+    // What the shapes say (MLX checks weight_cols * 32 / bits == scale_cols * group_size).
+    const shapeBits = (32 * packedCols) / cols;
+    const shapeGroup = cols / scaleCols;
+    const configured = this.configuredQuant(path);
+    const field = configured.field;
+    if (configured.params === false) {
+      throw new ModelFormatError(this.configFile, `${field} is false but tensor '${path}.scales' exists`);
+    }
+    const params = configured.params ?? { bits: shapeBits, groupSize: shapeGroup };
+    if (!Number.isInteger(shapeBits) || !Number.isInteger(shapeGroup) || shapeBits !== params.bits || shapeGroup !== params.groupSize) {
+      // Report an unsupported width before a mismatch so that e.g. a 3-bit model names its bit width.
+      checkQuantParams(params.bits, params.groupSize, field, this.configFile);
+      throw new ModelFormatError(
+        weightInfo.file,
+        `tensor '${path}' shapes imply bits ${shapeBits} and group_size ${shapeGroup}, but ${field} says bits ${params.bits} and group_size ${params.groupSize}`,
+      );
+    }
+    checkQuantParams(params.bits, params.groupSize, field, this.configFile);
+    return params;
+  }
+
+  private configuredQuant(path: string): { params: QuantParams | false | undefined; field: string } {
+    const q = this.config.quantization;
+    if (!q) return { params: undefined, field: 'quantization' };
+    const override = q.overrides.get(path);
+    if (override !== undefined) return { params: override, field: `quantization.${path}` };
+    return { params: q.global, field: 'quantization' };
+  }
+}
