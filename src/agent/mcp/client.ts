@@ -1,0 +1,386 @@
+// One MCP server as vmlx sees it: an SDK Client over a transport, its status, its full tool list
+// (all pages, refreshed on tools/list_changed), and restarts with backoff when a stdio server dies.
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
+import { ToolListChangedNotificationSchema, type CallToolResult, type Tool } from '@modelcontextprotocol/sdk/types.js';
+import { connectServer, transportKindOf, type ConnectSpec } from './transports.js';
+import { RestartTracker, DEFAULT_RESTART_POLICY, type RestartPolicy } from './restart.js';
+import type { ServerStderrLog } from './stderr-log.js';
+import type { ServerState, ServerStatus } from './types.js';
+
+/** Page cap for tools/list: protects against servers whose cursor never ends. */
+export const MAX_TOOL_PAGES = 100;
+const LIST_TIMEOUT_MS = 15_000;
+const CLIENT_INFO = { name: 'vmlx', version: '0.1.0' };
+
+export interface ManagedServerStatus extends ServerStatus {
+  /** pid of the stdio child while it runs. */
+  pid?: number;
+  /** Restarts after crashes since vmlx started this server. */
+  restarts: number;
+  /** Where a stdio server's stderr goes. */
+  logFile?: string;
+  /** For rejected servers: the validator rule that fired. */
+  rule?: string;
+}
+
+export type ConnectionEvent =
+  | { type: 'status'; status: ManagedServerStatus }
+  | { type: 'tools'; server: string; tools: Tool[] }
+  | { type: 'exit'; server: string; pid: number | null; reason: string }
+  | { type: 'restart-scheduled'; server: string; attempt: number; delayMs: number };
+
+export interface ServerConnectionOptions {
+  name: string;
+  spec: ConnectSpec;
+  connectTimeoutMs: number;
+  stderrLog?: ServerStderrLog;
+  restartPolicy?: RestartPolicy;
+  now?: () => number;
+}
+
+export interface RawCallOptions {
+  signal?: AbortSignal;
+  timeoutMs: number;
+}
+
+/** A call was made to a server that is not connected right now. */
+export class ServerUnavailableError extends Error {
+  constructor(readonly server: string, readonly state: ServerState, detail?: string) {
+    super(`MCP server '${server}' is not connected (${state}${detail ? `: ${detail}` : ''})`);
+    this.name = 'ServerUnavailableError';
+  }
+}
+
+export class ServerConnection {
+  readonly name: string;
+  private readonly spec: ConnectSpec;
+  private readonly opts: ServerConnectionOptions;
+  private readonly restart: RestartTracker;
+  private readonly listeners = new Set<(e: ConnectionEvent) => void>();
+  private state: ServerState = 'connecting';
+  private error: string | undefined;
+  private client: Client | undefined;
+  private transport: Transport | undefined;
+  private kind;
+  private pid: number | null = null;
+  private serverInfo: { name: string; version: string } | undefined;
+  private tools: Tool[] = [];
+  private restarts = 0;
+  /** Bumped on every connection attempt; stale callbacks compare against it. */
+  private generation = 0;
+  private closing = false;
+  private restartTimer: NodeJS.Timeout | undefined;
+  private refreshing = false;
+  private refreshAgain = false;
+  private listChangedEarly = false;
+  private settledWaiters: Array<() => void> = [];
+
+  constructor(opts: ServerConnectionOptions) {
+    this.opts = opts;
+    this.name = opts.name;
+    this.spec = opts.spec;
+    this.kind = transportKindOf(opts.spec);
+    this.restart = new RestartTracker(opts.restartPolicy ?? DEFAULT_RESTART_POLICY, opts.now);
+  }
+
+  on(listener: (e: ConnectionEvent) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  status(): ManagedServerStatus {
+    return {
+      name: this.name,
+      state: this.state,
+      transport: this.kind,
+      toolCount: this.tools.length,
+      ...(this.error !== undefined ? { error: this.error } : {}),
+      ...(this.serverInfo ? { serverInfo: this.serverInfo } : {}),
+      ...(this.pid !== null ? { pid: this.pid } : {}),
+      restarts: this.restarts,
+      ...(this.opts.stderrLog ? { logFile: this.opts.stderrLog.path } : {}),
+    };
+  }
+
+  listTools(): Tool[] {
+    return this.tools;
+  }
+
+  /** First connection; resolves once connected or failed, never rejects. */
+  async start(): Promise<void> {
+    await this.connect();
+  }
+
+  /** Resolves when the server is no longer connecting (connected or failed). */
+  settled(): Promise<void> {
+    if (this.state !== 'connecting') return Promise.resolve();
+    return new Promise((resolve) => this.settledWaiters.push(resolve));
+  }
+
+  async callTool(tool: string, args: Record<string, unknown>, opts: RawCallOptions): Promise<CallToolResult> {
+    const client = this.client;
+    if (this.state !== 'connected' || !client) throw new ServerUnavailableError(this.name, this.state, this.error);
+    const result = await client.callTool({ name: tool, arguments: args }, undefined, {
+      signal: opts.signal,
+      timeout: opts.timeoutMs,
+    });
+    return result as CallToolResult;
+  }
+
+  async close(): Promise<void> {
+    if (this.closing) return;
+    this.closing = true;
+    if (this.restartTimer) clearTimeout(this.restartTimer);
+    this.restartTimer = undefined;
+    const pid = this.pid;
+    const transport = this.transport;
+    const client = this.client;
+    this.client = undefined;
+    this.transport = undefined;
+    if (transport instanceof StreamableHTTPClientTransport && transport.sessionId) {
+      await withDeadline(transport.terminateSession(), 1_000).catch(() => {});
+    }
+    await (client ? client.close() : transport?.close())?.catch(() => {});
+    if (pid !== null) await ensureExited(pid);
+    this.pid = null;
+    this.tools = [];
+    if (this.state === 'connecting') this.setState('failed', 'closed before it connected');
+    this.releaseWaiters();
+  }
+
+  private async connect(): Promise<void> {
+    const gen = ++this.generation;
+    this.setState('connecting', this.error);
+    let pending: Transport | undefined;
+    let abandoned = false;
+    let timer: NodeJS.Timeout | undefined;
+    const timeoutMs = this.opts.connectTimeoutMs;
+    const timedOut = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new ConnectTimeoutError(timeoutMs)), timeoutMs);
+    });
+    const work = (async () => {
+      const connected = await connectServer(this.spec, {
+        makeClient: () => this.makeClient(gen),
+        timeoutMs,
+        onStderr: (stream) => this.opts.stderrLog?.attach(stream),
+        onTransport: (t) => {
+          pending = t;
+          this.transport = t;
+        },
+      });
+      if (abandoned) {
+        await connected.client.close().catch(() => {});
+        throw new Error('connection attempt abandoned');
+      }
+      this.client = connected.client;
+      this.kind = connected.kind;
+      this.pid = connected.pid;
+      if (connected.pid !== null) this.opts.stderrLog?.note(`started pid ${connected.pid}`);
+      connected.client.onclose = () => this.handleClosed(gen);
+      const tools = await listAllTools(connected.client);
+      return { connected, tools };
+    })();
+    try {
+      const { connected, tools } = await Promise.race([work, timedOut]);
+      if (this.closing || gen !== this.generation) {
+        await connected.client.close().catch(() => {});
+        return;
+      }
+      this.tools = tools;
+      this.serverInfo = connected.client.getServerVersion()
+        ? { name: connected.client.getServerVersion()!.name, version: connected.client.getServerVersion()!.version }
+        : undefined;
+      this.restart.markConnected();
+      this.setState('connected', undefined);
+      this.emit({ type: 'tools', server: this.name, tools: this.tools });
+      if (this.listChangedEarly) this.requestRefresh(gen);
+    } catch (err) {
+      abandoned = true;
+      work.catch(() => {});
+      // A timed-out or failed attempt must not leave its child behind.
+      const failedPid = this.pid ?? pidOf(pending);
+      await pending?.close().catch(() => {});
+      if (failedPid !== null) await ensureExited(failedPid);
+      if (gen !== this.generation) return;
+      this.client = undefined;
+      this.transport = undefined;
+      this.pid = null;
+      if (this.closing) return;
+      const reason = this.describe(err);
+      if (this.restarts > 0 || this.restart.attempt > 0) this.scheduleRestart(reason);
+      else this.setState('failed', reason);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  private makeClient(gen: number): Client {
+    const client = new Client(CLIENT_INFO, { capabilities: {} });
+    this.listChangedEarly = false;
+    client.setNotificationHandler(ToolListChangedNotificationSchema, async () => {
+      if (gen !== this.generation) return;
+      if (this.state === 'connected') this.requestRefresh(gen);
+      else this.listChangedEarly = true;
+    });
+    return client;
+  }
+
+  /** Re-lists all pages; a notification that arrives meanwhile triggers one more pass. */
+  private requestRefresh(gen: number): void {
+    if (this.refreshing) {
+      this.refreshAgain = true;
+      return;
+    }
+    this.refreshing = true;
+    void (async () => {
+      try {
+        do {
+          this.refreshAgain = false;
+          const client = this.client;
+          if (!client || gen !== this.generation || this.state !== 'connected') return;
+          try {
+            const tools = await listAllTools(client);
+            if (gen !== this.generation || this.state !== 'connected') return;
+            this.tools = tools;
+            this.emit({ type: 'tools', server: this.name, tools });
+            this.emitStatus();
+          } catch {
+            // The server went away mid-refresh; the close handler reports it.
+            return;
+          }
+        } while (this.refreshAgain);
+      } finally {
+        this.refreshing = false;
+      }
+    })();
+  }
+
+  private handleClosed(gen: number): void {
+    if (this.closing || gen !== this.generation || this.state !== 'connected') return;
+    const pid = this.pid;
+    const logFile = this.opts.stderrLog?.path;
+    const reason = this.spec.kind === 'stdio'
+      ? `process ${pid ?? ''} exited unexpectedly${logFile ? ` (stderr in ${logFile})` : ''}`.replace('  ', ' ')
+      : 'connection closed by the server';
+    this.opts.stderrLog?.note(`pid ${pid ?? '?'} exited`);
+    this.client = undefined;
+    this.transport = undefined;
+    this.pid = null;
+    this.tools = [];
+    this.emit({ type: 'exit', server: this.name, pid, reason });
+    if (this.spec.kind === 'stdio') this.scheduleRestart(reason);
+    else this.setState('failed', reason);
+  }
+
+  private scheduleRestart(reason: string): void {
+    const next = this.restart.next();
+    if (!next) {
+      this.setState('failed', `${reason}; gave up after ${this.restart.policy.maxAttempts} restart attempts`);
+      return;
+    }
+    this.setState('connecting', `${reason}; restarting in ${next.delayMs} ms (attempt ${next.attempt}/${this.restart.policy.maxAttempts})`);
+    this.emit({ type: 'restart-scheduled', server: this.name, attempt: next.attempt, delayMs: next.delayMs });
+    this.restartTimer = setTimeout(() => {
+      this.restartTimer = undefined;
+      if (this.closing) return;
+      this.restarts += 1;
+      void this.connect();
+    }, next.delayMs);
+  }
+
+  private describe(err: unknown): string {
+    const message = err instanceof Error ? err.message : String(err);
+    if (this.spec.kind !== 'stdio') return message;
+    const tail = this.opts.stderrLog?.tail(1)[0];
+    return tail && !message.includes(tail) ? `${message} (last stderr: ${tail})` : message;
+  }
+
+  private setState(state: ServerState, error: string | undefined): void {
+    this.state = state;
+    this.error = error;
+    this.emitStatus();
+    if (state !== 'connecting') this.releaseWaiters();
+  }
+
+  private releaseWaiters(): void {
+    const waiters = this.settledWaiters;
+    this.settledWaiters = [];
+    for (const w of waiters) w();
+  }
+
+  private emitStatus(): void {
+    this.emit({ type: 'status', status: this.status() });
+  }
+
+  private emit(e: ConnectionEvent): void {
+    for (const l of [...this.listeners]) {
+      try {
+        l(e);
+      } catch {
+        // A listener's bug must not break the connection's state machine.
+      }
+    }
+  }
+}
+
+export class ConnectTimeoutError extends Error {
+  constructor(readonly timeoutMs: number) {
+    super(`timed out after ${timeoutMs} ms while connecting`);
+    this.name = 'ConnectTimeoutError';
+  }
+}
+
+/** All pages of tools/list; stops on a missing or repeated cursor, keeps the first tool of a name. */
+export async function listAllTools(client: Pick<Client, 'listTools' | 'getServerCapabilities'>): Promise<Tool[]> {
+  if (!client.getServerCapabilities()?.tools) return [];
+  const byName = new Map<string, Tool>();
+  const seenCursors = new Set<string>();
+  let cursor: string | undefined;
+  for (let page = 0; page < MAX_TOOL_PAGES; page++) {
+    const result = await client.listTools(cursor !== undefined ? { cursor } : undefined, { timeout: LIST_TIMEOUT_MS });
+    for (const tool of result.tools) if (!byName.has(tool.name)) byName.set(tool.name, tool);
+    const next = result.nextCursor;
+    if (next === undefined || next === '' || seenCursors.has(next)) break;
+    seenCursors.add(next);
+    cursor = next;
+  }
+  return [...byName.values()];
+}
+
+/** Waits for a pid to disappear; kills it when it outlives the deadline (no orphans). */
+export async function ensureExited(pid: number, deadlineMs = 3_000): Promise<void> {
+  const start = Date.now();
+  let killed = false;
+  while (isAlive(pid)) {
+    if (!killed && Date.now() - start > deadlineMs) {
+      try {
+        process.kill(pid, 'SIGKILL');
+      } catch {
+        return;
+      }
+      killed = true;
+    }
+    if (Date.now() - start > deadlineMs * 2) return;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+function pidOf(transport: Transport | undefined): number | null {
+  const pid = (transport as { pid?: unknown } | undefined)?.pid;
+  return typeof pid === 'number' ? pid : null;
+}
+
+export function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+function withDeadline<T>(p: Promise<T>, ms: number): Promise<T | undefined> {
+  return Promise.race([p, new Promise<undefined>((r) => setTimeout(() => r(undefined), ms).unref())]);
+}

@@ -1,0 +1,117 @@
+// Builds SDK transports for one server and connects an SDK Client over them. Remote servers without
+// an explicit type try Streamable HTTP first and fall back to the older SSE transport on a 4xx, the
+// backwards-compatibility recipe of the MCP spec.
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
+import { StreamableHTTPClientTransport, StreamableHTTPError } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { SSEClientTransport } from '@modelcontextprotocol/sdk/client/sse.js';
+import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
+import type { Readable } from 'node:stream';
+import type { TransportKind } from './types.js';
+
+export interface StdioSpec {
+  kind: 'stdio';
+  command: string;
+  args: string[];
+  /** The complete environment of the child (already minimal; the SDK adds its own safe defaults). */
+  env: Record<string, string>;
+  cwd?: string;
+}
+
+export interface RemoteSpec {
+  /** 'auto' tries Streamable HTTP, then SSE on a 4xx. */
+  kind: 'http' | 'sse' | 'auto';
+  url: string;
+  headers: Record<string, string>;
+}
+
+export type ConnectSpec = StdioSpec | RemoteSpec;
+
+export interface Connected {
+  client: Client;
+  transport: Transport;
+  kind: TransportKind;
+  /** Child pid for stdio servers. */
+  pid: number | null;
+}
+
+export interface ConnectOptions {
+  /** Makes a fresh SDK client (handlers registered) for each attempt. */
+  makeClient: () => Client;
+  /** Timeout of the initialize request. */
+  timeoutMs: number;
+  /** Receives a stdio child's stderr before it is spawned, so no early line is lost. */
+  onStderr?: (stream: Readable) => void;
+  /** Sees the transport before the connection starts (to tell an expected close from a crash). */
+  onTransport?: (transport: Transport) => void;
+}
+
+/** Thrown when a transport's configuration cannot be used (for example a malformed url). */
+export class TransportConfigError extends Error {
+  readonly userFacing = true;
+  constructor(message: string) {
+    super(message);
+    this.name = 'TransportConfigError';
+  }
+}
+
+export function transportKindOf(spec: ConnectSpec): TransportKind {
+  return spec.kind === 'auto' ? 'http' : spec.kind;
+}
+
+export async function connectServer(spec: ConnectSpec, opts: ConnectOptions): Promise<Connected> {
+  if (spec.kind === 'stdio') {
+    const transport = new StdioClientTransport({
+      command: spec.command,
+      args: spec.args,
+      env: spec.env,
+      cwd: spec.cwd,
+      stderr: 'pipe',
+    });
+    if (transport.stderr && opts.onStderr) opts.onStderr(transport.stderr as Readable);
+    return attempt(transport, 'stdio', opts, () => transport.pid);
+  }
+  const url = parseUrl(spec.url);
+  if (spec.kind === 'sse') return attempt(sseTransport(url, spec.headers), 'sse', opts);
+  if (spec.kind === 'http') return attempt(httpTransport(url, spec.headers), 'http', opts);
+  try {
+    return await attempt(httpTransport(url, spec.headers), 'http', opts);
+  } catch (err) {
+    if (!isClientHttpError(err)) throw err;
+    return attempt(sseTransport(url, spec.headers), 'sse', opts);
+  }
+}
+
+async function attempt(
+  transport: Transport,
+  kind: TransportKind,
+  opts: ConnectOptions,
+  pid: () => number | null = () => null,
+): Promise<Connected> {
+  const client = opts.makeClient();
+  opts.onTransport?.(transport);
+  // Client.connect closes the transport itself when initialization fails.
+  await client.connect(transport, { timeout: opts.timeoutMs });
+  return { client, transport, kind, pid: pid() };
+}
+
+function httpTransport(url: URL, headers: Record<string, string>): Transport {
+  return new StreamableHTTPClientTransport(url, { requestInit: { headers } });
+}
+
+function sseTransport(url: URL, headers: Record<string, string>): Transport {
+  return new SSEClientTransport(url, { requestInit: { headers } });
+}
+
+function parseUrl(raw: string): URL {
+  try {
+    return new URL(raw);
+  } catch {
+    throw new TransportConfigError(`invalid url '${raw}'`);
+  }
+}
+
+/** A 4xx from the Streamable HTTP endpoint: the server may only speak the older SSE transport. */
+function isClientHttpError(err: unknown): boolean {
+  return err instanceof StreamableHTTPError && typeof err.code === 'number' && err.code >= 400 && err.code < 500;
+}
