@@ -1,0 +1,41 @@
+// Checks the scanner invariant of types.ts directly on one format: every non-final scan of a prefix is a
+// prefix of the final scan of the whole text (same segments, the last text/reasoning or call may be shorter).
+
+import type { Segment, ToolCallFormat } from '../../../src/agent/toolcalls/types.js';
+import type { ToolDefinition } from '../../../src/engine/types.js';
+
+function segmentIsPrefix(a: Segment, b: Segment, last: boolean): string | null {
+  if (a.kind !== b.kind) return `kind ${a.kind} vs ${b.kind}`;
+  if ((a.kind === 'text' || a.kind === 'reasoning') && (b.kind === 'text' || b.kind === 'reasoning')) {
+    if (last ? !b.text.startsWith(a.text) : a.text !== b.text) return `${a.kind} ${JSON.stringify(a.text)} vs ${JSON.stringify(b.text)}`;
+    return null;
+  }
+  if (a.kind === 'call' && b.kind === 'call') {
+    if (a.name !== null && a.name !== b.name) return `name ${a.name} vs ${b.name}`;
+    if (a.name === null && !last) return 'null name before the last segment';
+    if (last ? !b.arguments.startsWith(a.arguments) : a.arguments !== b.arguments) {
+      return `arguments ${JSON.stringify(a.arguments)} vs ${JSON.stringify(b.arguments)}`;
+    }
+    if (!last && a.complete !== b.complete) return 'complete flag differs before the last segment';
+    if (a.complete && !b.complete) return 'complete turned incomplete';
+    return null;
+  }
+  if (a.kind === 'warning' && b.kind === 'warning') {
+    return JSON.stringify(a.warning) === JSON.stringify(b.warning) ? null : 'warning differs';
+  }
+  return null;
+}
+
+/** Returns a description of the first violation, or null. */
+export function findPrefixViolation(format: ToolCallFormat, text: string, tools: ToolDefinition[] = []): string | null {
+  const full = format.scan(text, { final: true, tools });
+  for (let i = 0; i <= text.length; i++) {
+    const part = format.scan(text.slice(0, i), { final: false, tools });
+    if (part.length > full.length) return `at ${i}: ${part.length} segments vs ${full.length} final`;
+    for (let k = 0; k < part.length; k++) {
+      const why = segmentIsPrefix(part[k], full[k], k === part.length - 1);
+      if (why) return `at ${i} (${JSON.stringify(text.slice(0, i).slice(-30))}), segment ${k}: ${why}`;
+    }
+  }
+  return null;
+}
