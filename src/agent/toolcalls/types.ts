@@ -9,6 +9,17 @@
 //   call may have a shorter `arguments` (and `name` may still be null).
 //
 // A non-final scan therefore holds back any trailing text that might still turn out to be markup.
+//
+// Further rules every scanner keeps (the streaming driver in stream.ts relies on them):
+//  - Never throw. Bad markup becomes a `malformed_call` warning segment whose `raw` holds the markup text.
+//  - A non-final call's `arguments` is a *healable JSON prefix*: some suffix turns it into valid JSON
+//    (util/json.ts: `scanJson(...).safeEnd` gives the longest such prefix of raw JSON; XML-style formats build
+//    JSON incrementally and hold back what may still change, e.g. a typed value until its closing tag).
+//  - In a final scan, a call cut off by the end of the text stays a `call` segment with complete=false (its
+//    arguments a healable prefix); the driver closes the JSON, flags the call `incomplete` and adds the
+//    `truncated_call` warning. Scanners do not add that warning themselves.
+//  - Formats that carry their own reasoning channel (harmony, gemma4) set `inlineReasoning` and emit
+//    `reasoning` segments; the driver then runs no separate reasoning parser unless one is asked for.
 
 import type { ToolDefinition } from '../../engine/types.js';
 
@@ -25,10 +36,12 @@ export interface ParsedToolCall {
   function: { name: string; arguments: string };
   /** True when the name is not among the request's tools (the caller decides what to do). */
   unknown?: boolean;
+  /** True when the output ended inside the call: its arguments were closed (healed) to stay valid JSON. */
+  incomplete?: boolean;
 }
 
 export interface ParseWarning {
-  code: 'malformed_call' | 'truncated_call' | 'unknown_tool' | 'invalid_arguments';
+  code: 'malformed_call' | 'truncated_call' | 'unknown_tool' | 'invalid_arguments' | 'stream_inconsistency';
   message: string;
   /** The raw text of the offending markup, so nothing is silently lost. */
   raw?: string;
@@ -76,6 +89,10 @@ export interface ToolCallFormat {
   family: string;
   /** Strings whose presence in a chat template or the special tokens identifies this format (for `auto`). */
   markers: string[];
+  /** Alternative marker sets: the format also matches when every string of one set is present. */
+  altMarkers?: string[][];
+  /** The format emits reasoning segments itself (harmony channels, gemma4 thought channel). */
+  inlineReasoning?: boolean;
   /** Name of the reasoning parser that usually goes with this format, if any. */
   defaultReasoning?: string;
   /** Shape of tool-call ids this family's history template needs (mistral: 9 alphanumerics). */
@@ -86,6 +103,8 @@ export interface ToolCallFormat {
 export interface ReasoningFormat {
   name: string;
   aliases: string[];
+  /** Strings whose presence in a chat template identifies this reasoning format (for `auto`). */
+  markers?: string[];
   /** Whether the template may already have opened the reasoning block (implicit start, e.g. deepseek_r1). */
   scan(text: string, ctx: { final: boolean; startsInReasoning: boolean }): Array<{ kind: 'text' | 'reasoning'; text: string }>;
 }

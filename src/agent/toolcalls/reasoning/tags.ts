@@ -1,0 +1,86 @@
+// Reasoning blocks delimited by an open and a close tag: <think>…</think> (qwen3, deepseek_r1, glm4.5/4.7)
+// and [THINK]…[/THINK] (mistral/magistral). A block opens only where nothing but whitespace precedes it
+// (the start of the output or right after another block), so prose that mentions the tag stays text.
+// With `startsInReasoning` the template already opened the block: output starts inside reasoning.
+import type { ReasoningFormat } from '../types.js';
+import { markerPrefixLength } from '../util/holdback.js';
+
+type Piece = { kind: 'text' | 'reasoning'; text: string };
+
+export function tagReasoning(name: string, aliases: string[], open: string, close: string): ReasoningFormat {
+  return {
+    name,
+    aliases,
+    markers: [open, close],
+    scan(text, ctx) {
+      const out: Piece[] = [];
+      const push = (kind: Piece['kind'], t: string): void => {
+        if (!t) return;
+        const last = out[out.length - 1];
+        if (last && last.kind === kind) last.text += t;
+        else out.push({ kind, text: t });
+      };
+      let pos = 0;
+      let inside = ctx.startsInReasoning;
+      // May a new block open here (only whitespace since the start or since the last block)?
+      let canOpen = true;
+      if (inside) {
+        // Some models repeat the opening tag the template already wrote.
+        const lead = text.length - text.trimStart().length;
+        const rest = text.slice(lead);
+        if (rest.startsWith(open)) pos = lead + open.length;
+        else if (!ctx.final && open.startsWith(rest)) return out;
+      }
+      while (pos < text.length) {
+        if (inside) {
+          const end = text.indexOf(close, pos);
+          if (end < 0) {
+            const rest = text.slice(pos);
+            const hold = ctx.final ? 0 : markerPrefixLength(rest, [close]);
+            push('reasoning', rest.slice(0, rest.length - hold));
+            return out;
+          }
+          push('reasoning', text.slice(pos, end));
+          pos = end + close.length;
+          inside = false;
+          canOpen = true;
+          continue;
+        }
+        if (!canOpen) {
+          // After real content only a stray close tag is markup (removed); everything else is text.
+          const end = text.indexOf(close, pos);
+          if (end < 0) {
+            const rest = text.slice(pos);
+            const hold = ctx.final ? 0 : markerPrefixLength(rest, [close]);
+            push('text', rest.slice(0, rest.length - hold));
+            return out;
+          }
+          push('text', text.slice(pos, end));
+          pos = end + close.length;
+          continue;
+        }
+        const lead = text.slice(pos).search(/\S/);
+        if (lead < 0) {
+          push('text', text.slice(pos));
+          return out;
+        }
+        const at = pos + lead;
+        if (text.startsWith(open, at)) {
+          push('text', text.slice(pos, at));
+          pos = at + open.length;
+          inside = true;
+          continue;
+        }
+        if (!ctx.final && open.startsWith(text.slice(at))) {
+          // Could still become the opening tag: hold it (and the whitespace before it) back.
+          return out;
+        }
+        canOpen = false;
+      }
+      return out;
+    },
+  };
+}
+
+export const thinkReasoning = tagReasoning('think', ['qwen3', 'deepseek_r1', 'deepseek-r1', 'glm4', 'glm45', 'glm47', 'glm4.5', 'glm4.7', 'qwq'], '<think>', '</think>');
+export const mistralReasoning = tagReasoning('mistral', ['magistral', 'mistral_think'], '[THINK]', '[/THINK]');

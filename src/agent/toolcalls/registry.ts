@@ -1,0 +1,21 @@
+// The registry of tool-call and reasoning formats: names, aliases, families and the markers `auto` looks for.
+import type { ReasoningFormat, ToolCallFormat } from './types.js';
+import { hermesFormat } from './formats/hermes.js';
+import { mistralReasoning, thinkReasoning } from './reasoning/tags.js';
+
+/** Every named tool-call format, in detection priority order (earlier wins a tie). */
+export const toolFormats: ToolCallFormat[] = [hermesFormat];
+
+export const reasoningFormats: ReasoningFormat[] = [thinkReasoning, mistralReasoning];
+
+const norm = (s: string): string => s.trim().toLowerCase().replace(/_/g, '-');
+
+export function findToolFormat(name: string): ToolCallFormat | undefined {
+  const n = norm(name);
+  return toolFormats.find((f) => norm(f.name) === n || f.aliases.some((a) => norm(a) === n));
+}
+
+export function findReasoningFormat(name: string): ReasoningFormat | undefined {
+  const n = norm(name);
+  return reasoningFormats.find((f) => norm(f.name) === n || f.aliases.some((a) => norm(a) === n));
+}

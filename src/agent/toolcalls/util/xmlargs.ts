@@ -1,0 +1,51 @@
+// Building a JSON arguments string incrementally from XML-style parameters (<parameter=k>v</parameter>,
+// <arg_key>k</arg_key><arg_value>v</arg_value>, <parameter name="k">v</parameter>): every intermediate string
+// is a healable JSON prefix and extends the previous one, so arguments stream as they arrive.
+import type { ToolDefinition } from '../../../engine/types.js';
+import { cutLoneSurrogate } from './holdback.js';
+import { isStringOnly, paramSchema, typeValue } from './schema.js';
+
+export interface XmlParam {
+  key: string;
+  /** The raw value text seen so far (without the closing tag or any held-back marker prefix). */
+  value: string;
+  /** The closing tag was seen. */
+  closed: boolean;
+}
+
+/** Strip the single newline the templates put after the opening and before the closing tag. */
+export function trimValueNewlines(raw: string, closed: boolean): string {
+  let v = raw.startsWith('\r\n') ? raw.slice(2) : raw.startsWith('\n') ? raw.slice(1) : raw;
+  // An unclosed value keeps its last newline back: it may turn out to be the one before the closing tag.
+  if (v.endsWith('\r\n')) v = v.slice(0, -2);
+  else if (v.endsWith('\n')) v = v.slice(0, -1);
+  else if (!closed && v.endsWith('\r')) v = v.slice(0, -1);
+  return v;
+}
+
+/**
+ * The JSON arguments text for the parameters seen so far. An unclosed last parameter is streamed only when its
+ * schema says it is a string; typed values wait for their closing tag. `callClosed` adds the final brace.
+ */
+export function buildXmlArguments(params: XmlParam[], toolName: string | null, tools: ToolDefinition[], callClosed: boolean): string {
+  let out = '{';
+  let first = true;
+  for (const p of params) {
+    const schema = paramSchema(tools, toolName, p.key);
+    const value = trimValueNewlines(p.value, p.closed);
+    const sep = first ? '' : ', ';
+    if (p.closed) {
+      out += `${sep}${JSON.stringify(p.key)}: ${typeValue(value, schema)}`;
+    } else if (isStringOnly(schema) && !callClosed) {
+      out += `${sep}${JSON.stringify(p.key)}: ${JSON.stringify(cutLoneSurrogate(value)).slice(0, -1)}`;
+      return out;
+    } else if (callClosed) {
+      // The call closed around an unclosed parameter: keep what was written.
+      out += `${sep}${JSON.stringify(p.key)}: ${typeValue(value, schema)}`;
+    } else {
+      return out;
+    }
+    first = false;
+  }
+  return callClosed ? out + '}' : out;
+}
