@@ -1,0 +1,61 @@
+// A conversation over several turns: owns the history, the session's "always" answers and the cancellation of
+// the turn in progress. Both the REPL and --print drive the agent through this.
+import type { ChatMessage } from '../../engine/types.js';
+import { SessionApprovals } from './approvals.js';
+import { TurnCancellation, type CancelLevel } from './cancellation.js';
+import type { AgentEvent } from './events.js';
+import { runTurn, type Conversation, type TurnOptions } from './run-turn.js';
+
+export type ChatSessionOptions = Omit<TurnOptions, 'signal' | 'cancellation' | 'approvals'> & {
+  systemPrompt?: string;
+};
+
+export class TurnInProgressError extends Error {
+  constructor() {
+    super('a turn is already running in this session');
+    this.name = 'TurnInProgressError';
+  }
+}
+
+export class ChatSession {
+  readonly conversation: Conversation = { messages: [] };
+  readonly approvals = new SessionApprovals();
+  private cancellation: TurnCancellation | null = null;
+
+  constructor(private readonly options: ChatSessionOptions) {
+    this.reset();
+  }
+
+  get busy(): boolean {
+    return this.cancellation !== null;
+  }
+
+  get messages(): readonly ChatMessage[] {
+    return this.conversation.messages;
+  }
+
+  /** Adds the user's message and runs one turn over the conversation. */
+  async *send(text: string, signal?: AbortSignal): AsyncGenerator<AgentEvent, void, undefined> {
+    if (this.cancellation) throw new TurnInProgressError();
+    const cancellation = new TurnCancellation(signal);
+    this.cancellation = cancellation;
+    this.conversation.messages.push({ role: 'user', content: text });
+    const { systemPrompt: _system, ...turnOptions } = this.options;
+    try {
+      yield* runTurn(this.conversation, { ...turnOptions, approvals: this.approvals, cancellation });
+    } finally {
+      this.cancellation = null;
+    }
+  }
+
+  /** Esc / Ctrl-C during a turn: the first call aborts the current step, the second the turn. */
+  cancel(): CancelLevel | null {
+    return this.cancellation ? this.cancellation.cancel() : null;
+  }
+
+  /** Starts the conversation over (the session's "always" answers stay: they are per session). */
+  reset(): void {
+    this.conversation.messages.length = 0;
+    if (this.options.systemPrompt) this.conversation.messages.push({ role: 'system', content: this.options.systemPrompt });
+  }
+}

@@ -1,0 +1,242 @@
+// The headless agent loop: render → generate (streaming) → parse → run tools → append results → generate again,
+// until the model answers without a call or the round limit is hit. Emits typed events; never needs React.
+import type { ChatMessage, GenerateParams, GenerationUsage, LanguageModel } from '../../engine/types.js';
+import type { CallOrigin, ToolExecutor } from '../mcp/types.js';
+import { createStreamParser, promptOpensReasoning, type StreamParser } from '../toolcalls/index.js';
+import type { ParseResult } from '../toolcalls/types.js';
+import { SessionApprovals } from './approvals.js';
+import { TurnCancellation } from './cancellation.js';
+import { EventChannel } from './event-channel.js';
+import type { AgentEvent } from './events.js';
+import { DEFAULT_MAX_TOOL_RESULT_BYTES } from './tool-messages.js';
+import { toolDefinitions } from './tool-defs.js';
+import { runToolRound } from './tool-round.js';
+
+export const DEFAULT_MAX_ROUNDS = 10;
+export const DEFAULT_TOOL_CONCURRENCY = 4;
+
+/** The chat history a turn reads and extends in place (the turn appends its assistant and tool messages). */
+export interface Conversation {
+  messages: ChatMessage[];
+}
+
+export interface TurnOptions {
+  model: LanguageModel;
+  executor: ToolExecutor;
+  /** Where the calls come from, for the audit log (default 'chat'). */
+  origin?: CallOrigin;
+  sessionId?: string;
+  /** Whether confirmation requests can be answered; when false, "ask" means deny (default true). */
+  interactive?: boolean;
+  /** --yes: run everything the sandbox and policy do not deny, without asking. */
+  autoApprove?: boolean;
+  /** The session's "always" answers; shared across turns. */
+  approvals?: SessionApprovals;
+  maxRounds?: number;
+  /** Cap on the tool output given to the model, in UTF-8 bytes (default 16 KiB). */
+  maxToolResultBytes?: number;
+  /** Calls of one round that may run at once (default 4). */
+  toolConcurrency?: number;
+  toolTimeoutMs?: number;
+  generation?: GenerateParams;
+  enableThinking?: boolean;
+  templateVars?: Record<string, unknown>;
+  /** Parser names (or 'auto', the default). */
+  toolParser?: string;
+  reasoningParser?: string;
+  /** Aborts the whole turn. */
+  signal?: AbortSignal;
+  /** Two-level cancellation driven by the UI (first cancel: the current step; second: the turn). */
+  cancellation?: TurnCancellation;
+}
+
+function isAbort(err: unknown, signal: AbortSignal): boolean {
+  return signal.aborted || (err instanceof Error && err.name === 'AbortError');
+}
+
+class TurnDriver {
+  private readonly cancellation: TurnCancellation;
+  private readonly approvals: SessionApprovals;
+  private rounds = 0;
+
+  constructor(
+    private readonly conversation: Conversation,
+    private readonly opts: TurnOptions,
+    private readonly emit: (e: AgentEvent) => void,
+    cancellation: TurnCancellation,
+  ) {
+    this.cancellation = cancellation;
+    this.approvals = opts.approvals ?? new SessionApprovals();
+  }
+
+  async run(): Promise<void> {
+    const maxRounds = this.opts.maxRounds ?? DEFAULT_MAX_ROUNDS;
+    while (this.rounds < maxRounds) {
+      if (this.cancellation.turnSignal.aborted) return this.aborted('generation');
+      this.rounds += 1;
+      const generated = await this.generateRound(this.rounds);
+      if (generated.kind !== 'ok') return;
+      const { result } = generated;
+      const assistant: ChatMessage = {
+        role: 'assistant',
+        content: result.content,
+        ...(result.reasoning_content ? { reasoning_content: result.reasoning_content } : {}),
+        ...(result.tool_calls.length
+          ? { tool_calls: result.tool_calls.map((c) => ({ id: c.id, type: 'function' as const, function: { ...c.function } })) }
+          : {}),
+      };
+      this.conversation.messages.push(assistant);
+      if (result.tool_calls.length === 0) {
+        this.emit({ type: 'turn_finished', reason: 'answered', rounds: this.rounds, answer: result.content });
+        return;
+      }
+      const step = this.cancellation.beginStep();
+      const round = await runToolRound(result.tool_calls, this.rounds, {
+        executor: this.opts.executor,
+        decision: {
+          executor: this.opts.executor,
+          approvals: this.approvals,
+          autoApprove: this.opts.autoApprove ?? false,
+          interactive: this.opts.interactive ?? true,
+        },
+        emit: this.emit,
+        signal: step,
+        origin: this.opts.origin ?? 'chat',
+        ...(this.opts.sessionId ? { sessionId: this.opts.sessionId } : {}),
+        ...(this.opts.toolTimeoutMs !== undefined ? { timeoutMs: this.opts.toolTimeoutMs } : {}),
+        maxResultBytes: this.opts.maxToolResultBytes ?? DEFAULT_MAX_TOOL_RESULT_BYTES,
+        concurrency: this.opts.toolConcurrency ?? DEFAULT_TOOL_CONCURRENCY,
+      });
+      this.conversation.messages.push(...round.messages);
+      if (this.cancellation.turnSignal.aborted) return this.aborted(round.abortedAt ?? 'tools');
+    }
+    const last = [...this.conversation.messages].reverse().find((m) => m.role === 'assistant');
+    this.emit({
+      type: 'turn_finished',
+      reason: 'max_rounds',
+      rounds: this.rounds,
+      answer: last && last.role === 'assistant' ? last.content : null,
+    });
+  }
+
+  private aborted(stage: 'generation' | 'tools' | 'confirmation'): void {
+    this.emit({ type: 'turn_aborted', stage, rounds: this.rounds });
+  }
+
+  private async generateRound(round: number): Promise<{ kind: 'ok'; result: ParseResult } | { kind: 'stopped' }> {
+    const { model } = this.opts;
+    const tools = toolDefinitions(this.opts.executor.listTools());
+    let prompt: string;
+    try {
+      prompt = model.renderChat(this.conversation.messages, {
+        tools,
+        addGenerationPrompt: true,
+        ...(this.opts.enableThinking !== undefined ? { enableThinking: this.opts.enableThinking } : {}),
+        ...(this.opts.templateVars ? { templateVars: this.opts.templateVars } : {}),
+      });
+    } catch (err) {
+      this.emit({ type: 'turn_failed', rounds: round, error: `the chat template failed to render: ${(err as Error).message}` });
+      return { kind: 'stopped' };
+    }
+    const promptTokens = model.countTokens(prompt);
+    const maxContext = model.info.contextLength;
+    if (promptTokens >= maxContext) {
+      this.emit({
+        type: 'turn_failed',
+        rounds: round,
+        error: `the conversation no longer fits the context window (${promptTokens} of ${maxContext} tokens); use /clear to start over`,
+      });
+      return { kind: 'stopped' };
+    }
+    this.emit({ type: 'round_started', round, promptTokens });
+
+    let parser: StreamParser;
+    try {
+      parser = createStreamParser({
+        tools,
+        toolChoice: 'auto',
+        toolParser: this.opts.toolParser ?? 'auto',
+        reasoningParser: this.opts.reasoningParser ?? 'auto',
+        chatTemplate: model.chatTemplate,
+        startsInReasoning: promptOpensReasoning(prompt),
+      });
+    } catch (err) {
+      this.emit({ type: 'turn_failed', rounds: round, error: (err as Error).message });
+      return { kind: 'stopped' };
+    }
+    const forward = (deltas: ReturnType<typeof parser.push>): void => {
+      for (const d of deltas) {
+        if (d.type === 'content') this.emit({ type: 'text_delta', round, text: d.text });
+        else if (d.type === 'reasoning') this.emit({ type: 'reasoning_delta', round, text: d.text });
+        else if (d.type === 'warning') this.emit({ type: 'parse_warning', round, warning: d.warning });
+      }
+    };
+
+    const step = this.cancellation.beginStep();
+    const params: GenerateParams = { ...this.opts.generation };
+    let usage: GenerationUsage | null = null;
+    let cancelled = false;
+    try {
+      for await (const ev of model.generate(prompt, params, step)) {
+        if (ev.type === 'text') forward(parser.push(ev.text));
+        else {
+          usage = ev.usage;
+          cancelled = ev.finishReason === 'cancelled';
+        }
+      }
+    } catch (err) {
+      if (!isAbort(err, step)) {
+        forward(parser.finish());
+        this.keepPartial(parser.result());
+        this.emit({ type: 'turn_failed', rounds: round, error: `generation failed: ${(err as Error).message}` });
+        return { kind: 'stopped' };
+      }
+      cancelled = true;
+    }
+    forward(parser.finish());
+    if (usage) {
+      this.emit({ type: 'usage', round, usage, contextTokens: usage.promptTokens + usage.completionTokens, maxContext });
+    }
+    if (cancelled || step.aborted) {
+      // A cut-off generation ends the turn: its partial text stays in the history, its half-made calls do not.
+      this.keepPartial(parser.result());
+      this.aborted('generation');
+      return { kind: 'stopped' };
+    }
+    return { kind: 'ok', result: parser.result() };
+  }
+
+  /** Keeps what the user already saw of an interrupted answer, without tool calls (they never ran). */
+  private keepPartial(result: ParseResult): void {
+    if (result.content || result.reasoning_content) {
+      this.conversation.messages.push({
+        role: 'assistant',
+        content: result.content,
+        ...(result.reasoning_content ? { reasoning_content: result.reasoning_content } : {}),
+      });
+    }
+  }
+}
+
+/**
+ * Runs one turn over `conversation` (which must already end with the user's message) and streams its events.
+ * The conversation is extended in place and stays valid (every tool call has its tool message) however the turn
+ * ends. Breaking out of the iteration aborts the turn.
+ */
+export async function* runTurn(conversation: Conversation, options: TurnOptions): AsyncGenerator<AgentEvent, void, undefined> {
+  const channel = new EventChannel<AgentEvent>();
+  const cancellation = options.cancellation ?? new TurnCancellation(options.signal);
+  const driver = new TurnDriver(conversation, options, (e) => channel.push(e), cancellation);
+  const done = driver.run().then(
+    () => channel.close(),
+    (err: unknown) => channel.fail(err),
+  );
+  let completed = false;
+  try {
+    for await (const event of channel) yield event;
+    completed = true;
+  } finally {
+    if (!completed) cancellation.abortTurn();
+    await done;
+  }
+}

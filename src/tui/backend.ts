@@ -1,0 +1,17 @@
+// What the REPL needs from the running system: the chat session plus read-only views of the model, the MCP
+// servers and the audit log. The chat command builds it from the real pieces; tests build it from real or fake ones.
+import type { ChatSession } from '../agent/loop/chat-session.js';
+import type { McpTool, ServerStatus } from '../agent/mcp/types.js';
+import type { ModelInfo } from '../engine/types.js';
+
+export interface ReplBackend {
+  session: ChatSession;
+  modelName: string;
+  modelInfo: ModelInfo;
+  statuses(): ServerStatus[];
+  tools(): McpTool[];
+  /** Subscribes to server and tool-list changes; returns an unsubscribe function. */
+  onChange(listener: () => void): () => void;
+  /** The most recent audit entries, one readable line each (newest first). */
+  recentAudit(limit: number): string[];
+}

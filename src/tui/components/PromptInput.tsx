@@ -1,0 +1,85 @@
+// The input line: multi-line editing (Alt/Shift+Enter or a trailing backslash), history on the arrow keys.
+import React, { useRef, useState } from 'react';
+import { Box, Text, useInput } from 'ink';
+import {
+  browseHistory,
+  deleteBackward,
+  emptyEditor,
+  insertText,
+  moveCursor,
+  moveToLineEdge,
+  pressEnter,
+  type EditorState,
+} from '../state/line-editor.js';
+import { glyphs, theme } from '../theme.js';
+
+export function PromptInput({
+  history,
+  onSubmit,
+  active,
+  placeholder,
+}: {
+  history: string[];
+  onSubmit: (text: string) => void;
+  active: boolean;
+  placeholder?: string;
+}): React.ReactElement {
+  const [editor, setEditorState] = useState<EditorState>(emptyEditor);
+  // Several keys can arrive before React re-renders: edits always apply to the latest state.
+  const latest = useRef(editor);
+  const setEditor = (next: EditorState): void => {
+    latest.current = next;
+    setEditorState(next);
+  };
+
+  useInput(
+    (input, key) => {
+      const editor = latest.current;
+      // Esc and Ctrl-C belong to the app (cancel / exit); Ctrl-O toggles expansion.
+      if (key.escape || (key.ctrl && (input === 'c' || input === 'o'))) return;
+      if (key.return) {
+        const { state, submit } = pressEnter(editor, key.meta || key.shift);
+        setEditor(state);
+        if (submit !== null && submit.trim() !== '') onSubmit(submit);
+        return;
+      }
+      if (key.backspace || key.delete) return setEditor(deleteBackward(editor));
+      if (key.leftArrow) return setEditor(moveCursor(editor, -1));
+      if (key.rightArrow) return setEditor(moveCursor(editor, 1));
+      if (key.upArrow) return setEditor(browseHistory(editor, history, -1));
+      if (key.downArrow) return setEditor(browseHistory(editor, history, 1));
+      if (key.home || (key.ctrl && input === 'a')) return setEditor(moveToLineEdge(editor, 'start'));
+      if (key.end || (key.ctrl && input === 'e')) return setEditor(moveToLineEdge(editor, 'end'));
+      if (key.ctrl && input === 'u') return setEditor(emptyEditor);
+      if (key.ctrl || key.meta || key.tab || input === '') return;
+      setEditor(insertText(editor, input));
+    },
+    { isActive: active },
+  );
+
+  const { value, cursor } = editor;
+  const before = value.slice(0, cursor);
+  const at = value.slice(cursor, cursor + 1);
+  const after = value.slice(cursor + 1);
+  const showPlaceholder = value === '' && placeholder;
+  return (
+    <Box>
+      <Text color={active ? theme.accent : 'gray'} bold>
+        {glyphs.prompt}{' '}
+      </Text>
+      {showPlaceholder ? (
+        <Text color="gray">
+          {active ? <Text inverse> </Text> : null}
+          {placeholder}
+        </Text>
+      ) : (
+        <Text>
+          {before}
+          {active ? <Text inverse>{at === '' || at === '\n' ? ' ' : at}</Text> : at === '\n' ? '' : at}
+          {at === '\n' ? '\n' : ''}
+          {after}
+        </Text>
+      )}
+    </Box>
+  );
+}

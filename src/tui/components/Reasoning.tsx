@@ -1,0 +1,26 @@
+// The model's reasoning, dimmed; collapsed to its last lines unless expanded (ctrl-o).
+import React from 'react';
+import { Box, Text } from 'ink';
+import { theme } from '../theme.js';
+
+const COLLAPSED_LINES = 2;
+
+export function Reasoning({ text, expanded }: { text: string; expanded: boolean }): React.ReactElement | null {
+  const trimmed = text.trim();
+  if (trimmed === '') return null;
+  const lines = trimmed.split('\n');
+  const shown = expanded ? lines : lines.slice(-COLLAPSED_LINES);
+  const hidden = lines.length - shown.length;
+  return (
+    <Box flexDirection="column" marginLeft={1}>
+      <Text color={theme.reasoning} dimColor italic>
+        {hidden > 0 ? `thinking (${hidden} earlier lines hidden, ctrl-o to expand)` : 'thinking'}
+      </Text>
+      {shown.map((line, i) => (
+        <Text key={i} color={theme.reasoning} dimColor>
+          {line}
+        </Text>
+      ))}
+    </Box>
+  );
+}

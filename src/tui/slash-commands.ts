@@ -1,0 +1,83 @@
+// Slash commands: /help, /tools, /servers, /audit, /clear, /model, /exit. Pure: they return what to show or do.
+import type { ReplBackend } from './backend.js';
+
+export type SlashResult =
+  | { kind: 'output'; text: string }
+  | { kind: 'error'; text: string }
+  | { kind: 'clear' }
+  | { kind: 'exit' };
+
+export const SLASH_COMMANDS: Array<{ name: string; usage: string; help: string }> = [
+  { name: 'help', usage: '/help', help: 'this list, and the keys' },
+  { name: 'tools', usage: '/tools', help: 'the MCP tools the model can call' },
+  { name: 'servers', usage: '/servers', help: 'MCP servers and their state' },
+  { name: 'audit', usage: '/audit [N]', help: 'the most recent audit log entries (default 10)' },
+  { name: 'clear', usage: '/clear', help: 'start a new conversation' },
+  { name: 'model', usage: '/model', help: 'the loaded model' },
+  { name: 'exit', usage: '/exit', help: 'quit (also Ctrl-C twice, or Ctrl-D)' },
+];
+
+const KEYS = [
+  'Enter send · Alt+Enter, Shift+Enter or a trailing \\ for a new line · ↑/↓ history',
+  'Esc or Ctrl-C cancels the current step (twice: the whole turn) · Ctrl-O expands tool results and reasoning',
+  'Confirmations: y once · a always for this tool this session · n or Enter deny',
+];
+
+export function isSlashCommand(line: string): boolean {
+  return /^\/[a-z]/i.test(line.trim());
+}
+
+function describeServer(s: ReturnType<ReplBackend['statuses']>[number]): string {
+  const detail =
+    s.state === 'connected'
+      ? `${s.toolCount} tool${s.toolCount === 1 ? '' : 's'}${s.serverInfo ? `, ${s.serverInfo.name} ${s.serverInfo.version}` : ''}`
+      : s.error ?? '';
+  return `${s.name} (${s.transport}): ${s.state}${detail ? ` — ${detail}` : ''}`;
+}
+
+export function runSlashCommand(line: string, backend: ReplBackend): SlashResult {
+  const [rawName, ...args] = line.trim().slice(1).split(/\s+/);
+  const name = rawName.toLowerCase();
+  switch (name) {
+    case 'help':
+      return {
+        kind: 'output',
+        text: [...SLASH_COMMANDS.map((c) => `${c.usage.padEnd(12)} ${c.help}`), '', ...KEYS].join('\n'),
+      };
+    case 'tools': {
+      const tools = backend.tools();
+      if (tools.length === 0) return { kind: 'output', text: 'no tools (no MCP server is connected)' };
+      return {
+        kind: 'output',
+        text: tools
+          .map((t) => `${t.qualifiedName}${t.highRisk ? ' [high risk]' : ''}${t.description ? ` — ${t.description.split('\n')[0]}` : ''}`)
+          .join('\n'),
+      };
+    }
+    case 'servers': {
+      const servers = backend.statuses();
+      return { kind: 'output', text: servers.length ? servers.map(describeServer).join('\n') : 'no MCP servers configured' };
+    }
+    case 'audit': {
+      const limit = args[0] === undefined ? 10 : Number(args[0]);
+      if (!Number.isInteger(limit) || limit <= 0) return { kind: 'error', text: `/audit: '${args[0]}' is not a positive whole number` };
+      const rows = backend.recentAudit(limit);
+      return { kind: 'output', text: rows.length ? rows.join('\n') : 'the audit log has no entries yet' };
+    }
+    case 'clear':
+      return { kind: 'clear' };
+    case 'model': {
+      const i = backend.modelInfo;
+      const quant = i.quantization ? `${i.quantization.bits}-bit (group ${i.quantization.groupSize})` : 'not quantized';
+      return {
+        kind: 'output',
+        text: `${backend.modelName}: ${i.modelType} (${i.arch}), ${i.numLayers} layers, context ${i.contextLength}, ${quant}\n${i.dir}`,
+      };
+    }
+    case 'exit':
+    case 'quit':
+      return { kind: 'exit' };
+    default:
+      return { kind: 'error', text: `unknown command /${name}; /help lists the commands` };
+  }
+}
