@@ -1,4 +1,5 @@
 // Chat templates rendered with @huggingface/jinja, with the variables transformers' apply_chat_template passes.
+// raise_exception and strftime_now are globals of @huggingface/jinja itself (it refuses to have them redefined).
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Template } from '@huggingface/jinja';
@@ -8,34 +9,6 @@ import type { TokenizerConfig } from './tokenizer.js';
 import type { ChatMessage, ChatPromptOptions } from './types.js';
 
 const namedTemplates = z.array(z.object({ name: z.string(), template: z.string() }));
-
-const MONTHS = ['January', 'February', 'March', 'April', 'May', 'June', 'July', 'August', 'September', 'October', 'November', 'December'];
-const DAYS = ['Sunday', 'Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday'];
-
-/** Python's strftime for the directives chat templates use, with English names whatever the machine's locale. */
-export function strftime(date: Date, format: string): string {
-  const pad = (n: number) => String(n).padStart(2, '0');
-  return format.replace(/%([YymdbBaAHMSj%])/g, (_m, d: string) => {
-    switch (d) {
-      case 'Y': return String(date.getFullYear());
-      case 'y': return pad(date.getFullYear() % 100);
-      case 'm': return pad(date.getMonth() + 1);
-      case 'd': return pad(date.getDate());
-      case 'b': return MONTHS[date.getMonth()]!.slice(0, 3);
-      case 'B': return MONTHS[date.getMonth()]!;
-      case 'a': return DAYS[date.getDay()]!.slice(0, 3);
-      case 'A': return DAYS[date.getDay()]!;
-      case 'H': return pad(date.getHours());
-      case 'M': return pad(date.getMinutes());
-      case 'S': return pad(date.getSeconds());
-      case 'j': {
-        const start = new Date(date.getFullYear(), 0, 1);
-        return String(Math.floor((date.getTime() - start.getTime()) / 86_400_000) + 1).padStart(3, '0');
-      }
-      default: return '%';
-    }
-  });
-}
 
 /**
  * Messages as templates expect them: tool-call arguments as objects (templates apply `tojson` to them or print
@@ -128,10 +101,6 @@ export class ChatTemplate {
       eos_token: special.eos_token ?? '',
       pad_token: special.pad_token ?? '',
       unk_token: special.unk_token ?? '',
-      strftime_now: (format: string) => strftime(new Date(), format),
-      raise_exception: (message: string) => {
-        throw new GenerationInputError(`chat template: ${message}`);
-      },
       ...opts.templateVars,
     };
     // Templates test `tools is defined` / `tools is not none`: leave the name unset when there are none.
@@ -141,7 +110,7 @@ export class ChatTemplate {
     try {
       return template.render(vars);
     } catch (err) {
-      if (err instanceof GenerationInputError) throw err;
+      // raise_exception(msg) surfaces here as a plain Error carrying the template's own message.
       throw new GenerationInputError(`chat template (${this.file}): ${(err as Error).message}`);
     }
   }

@@ -116,8 +116,15 @@ function validateHeader(
     const { dtype, shape, data_offsets: [begin, end] } = parsed.data;
     const elementSize = DTYPE_SIZES[dtype];
     if (elementSize === undefined) throw new UnsupportedModelError(file, `tensor '${name}' dtype '${dtype}' is not supported`);
-    if (end < begin || end > dataSize) {
-      throw new ModelFormatError(file, `corrupt safetensors header: tensor '${name}' data_offsets [${begin}, ${end}] lie outside the ${dataSize}-byte data section`);
+    if (end < begin) {
+      throw new ModelFormatError(file, `corrupt safetensors header: tensor '${name}' has data_offsets [${begin}, ${end}] out of order`);
+    }
+    if (end > dataSize) {
+      // What a cut-off download looks like: the header promises more data than the file holds.
+      throw new ModelFormatError(
+        file,
+        `truncated safetensors file: tensor '${name}' data_offsets [${begin}, ${end}] lie outside the ${dataSize}-byte data section`,
+      );
     }
     const expected = shape.reduce((a, b) => a * b, 1) * elementSize;
     if (expected !== end - begin) {

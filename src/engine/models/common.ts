@@ -52,6 +52,7 @@ export function buildSpec(
   layer: (i: number) => NativeLayerWeights,
 ): NativeModelSpec {
   const { config: c, weights: w } = input;
+  const embed = w.linear('model.embed_tokens', c.vocabSize, c.hiddenSize);
   const layers: NativeLayerWeights[] = [];
   for (let i = 0; i < c.numLayers; i++) layers.push(layer(i));
   const spec: NativeModelSpec = {
@@ -66,7 +67,7 @@ export function buildSpec(
     rmsNormEps: c.rmsNormEps,
     ropeTheta: c.ropeTheta,
     ropeScaling: c.ropeScaling,
-    embed: w.linear('model.embed_tokens', c.vocabSize, c.hiddenSize),
+    embed,
     finalNorm: w.tensor('model.norm.weight', [c.hiddenSize]),
     layers,
     threads: input.threads,

@@ -1,0 +1,106 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { parseGenerationConfig, parseModelConfig } from '../../src/engine/config.js';
+import { ModelFormatError, UnsupportedModelError } from '../../src/engine/errors.js';
+
+const FILE = '/m/config.json';
+
+const base = {
+  model_type: 'llama',
+  hidden_size: 2048,
+  intermediate_size: 8192,
+  num_hidden_layers: 16,
+  num_attention_heads: 32,
+  num_key_value_heads: 8,
+  vocab_size: 128256,
+  rms_norm_eps: 1e-5,
+  max_position_embeddings: 131072,
+};
+
+const llama3Scaling = { factor: 32, low_freq_factor: 1, high_freq_factor: 4, original_max_position_embeddings: 8192 };
+
+test('Llama 3.2: head_dim from hidden/heads, rope_theta + rope_scaling (old spelling)', () => {
+  const c = parseModelConfig({ ...base, rope_theta: 500000, rope_scaling: { rope_type: 'llama3', ...llama3Scaling }, tie_word_embeddings: true }, FILE);
+  assert.equal(c.headDim, 64);
+  assert.equal(c.numKvHeads, 8);
+  assert.equal(c.ropeTheta, 500000);
+  assert.deepEqual(c.ropeScaling, { type: 'llama3', factor: 32, lowFreqFactor: 1, highFreqFactor: 4, originalMaxPositionEmbeddings: 8192 });
+  assert.equal(c.tieWordEmbeddings, true);
+  assert.equal(c.quantization, null);
+});
+
+test('newer transformers: rope_parameters carries theta and scaling', () => {
+  const c = parseModelConfig({ ...base, rope_parameters: { rope_type: 'llama3', rope_theta: 500000, ...llama3Scaling } }, FILE);
+  assert.equal(c.ropeTheta, 500000);
+  assert.equal(c.ropeScaling?.factor, 32);
+  const d = parseModelConfig({ ...base, rope_parameters: { rope_type: 'default', rope_theta: 1e6 } }, FILE);
+  assert.equal(d.ropeTheta, 1e6);
+  assert.equal(d.ropeScaling, null);
+  assert.equal(d.tieWordEmbeddings, undefined);
+});
+
+test('Qwen3: explicit head_dim differs from hidden/heads; kv heads default to heads', () => {
+  const c = parseModelConfig({ ...base, model_type: 'qwen3', hidden_size: 1024, num_attention_heads: 16, num_key_value_heads: undefined, head_dim: 128 }, FILE);
+  assert.equal(c.headDim, 128);
+  assert.equal(c.numKvHeads, 16);
+  assert.equal(c.ropeTheta, 10000);
+});
+
+test('quantization with per-module overrides (objects and false), mode defaulting to affine', () => {
+  const c = parseModelConfig(
+    {
+      ...base,
+      quantization: {
+        group_size: 64,
+        bits: 4,
+        lm_head: { group_size: 32, bits: 8 },
+        'model.layers.0.mlp.down_proj': false,
+        'model.layers.1.self_attn.v_proj': { bits: 8 },
+      },
+    },
+    FILE,
+  );
+  assert.deepEqual(c.quantization?.global, { bits: 4, groupSize: 64, mode: 'affine' });
+  assert.deepEqual(c.quantization?.overrides.get('lm_head'), { bits: 8, groupSize: 32, mode: 'affine' });
+  assert.equal(c.quantization?.overrides.get('model.layers.0.mlp.down_proj'), false);
+  assert.deepEqual(c.quantization?.overrides.get('model.layers.1.self_attn.v_proj'), { bits: 8, groupSize: 64, mode: 'affine' });
+  // quantization_config alone (HF tooling's copy) is read too
+  const d = parseModelConfig({ ...base, quantization_config: { group_size: 128, bits: 8, mode: 'affine' } }, FILE);
+  assert.equal(d.quantization?.global.groupSize, 128);
+});
+
+test('unsupported architecture, bit width, mode, rope type: one line naming file and field', () => {
+  const cases: Array<[unknown, RegExp]> = [
+    [{ ...base, model_type: 'mamba' }, /^\/m\/config\.json: model_type 'mamba' is not supported \(supported: qwen3, qwen2, llama\)$/],
+    [{ ...base, quantization: { group_size: 64, bits: 3 } }, /^\/m\/config\.json: quantization\.bits 3 is not supported yet \(supported: 4, 8\)$/],
+    [{ ...base, quantization: { group_size: 64, bits: 4, lm_head: { bits: 6 } } }, /quantization\.lm_head\.bits 6 is not supported yet/],
+    [{ ...base, quantization: { group_size: 32, bits: 4, mode: 'mxfp4' } }, /quantization\.mode 'mxfp4' is not supported \(supported: affine\)/],
+    [{ ...base, quantization: { group_size: 48, bits: 4 } }, /quantization\.group_size 48 is not supported/],
+    [{ ...base, rope_scaling: { type: 'yarn', factor: 4 } }, /rope_scaling\.rope_type 'yarn' is not supported/],
+  ];
+  for (const [cfg, re] of cases) {
+    assert.throws(() => parseModelConfig(cfg, FILE), (e: unknown) => e instanceof UnsupportedModelError && re.test(e.message) && !e.message.includes('\n'));
+  }
+});
+
+test('malformed fields name the field', () => {
+  assert.throws(() => parseModelConfig({ ...base, hidden_size: '2048' }, FILE), (e: unknown) => e instanceof ModelFormatError && /field 'hidden_size'/.test(e.message));
+  assert.throws(() => parseModelConfig({ ...base, model_type: undefined }, FILE), /field 'model_type' is missing/);
+  assert.throws(() => parseModelConfig({ ...base, num_key_value_heads: 5 }, FILE), /num_key_value_heads/);
+  assert.throws(() => parseModelConfig({ ...base, rope_scaling: { rope_type: 'llama3', factor: 8 } }, FILE), /rope_scaling\.low_freq_factor' is required/);
+});
+
+test('generation_config: eos as number or list; do_sample false means greedy', () => {
+  assert.deepEqual(parseGenerationConfig({ eos_token_id: [128001, 128008, 128009], temperature: 0.6, top_p: 0.9, do_sample: true }, 'g'), {
+    eosTokenIds: [128001, 128008, 128009],
+    temperature: 0.6,
+    topP: 0.9,
+  });
+  assert.deepEqual(parseGenerationConfig({ eos_token_id: 151645, top_k: 20, repetition_penalty: 1.05 }, 'g'), {
+    eosTokenIds: [151645],
+    topK: 20,
+    repetitionPenalty: 1.05,
+  });
+  assert.equal(parseGenerationConfig({ do_sample: false, temperature: 0.7 }, 'g').temperature, 0);
+  assert.throws(() => parseGenerationConfig({ eos_token_id: 'x' }, 'g'), /field 'eos_token_id'/);
+});

@@ -1,0 +1,148 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { buildModelSpec, specWeightBytes } from '../../src/engine/models/index.js';
+import { MissingTensorError, ModelFileMissingError, ModelFormatError, UnsupportedModelError } from '../../src/engine/errors.js';
+import { configFor, modelTensors, safetensorsBytes, tempDir, TINY, writeModelDir, type ModelTensorOptions } from './helpers/tiny-dirs.js';
+
+function inDir<T>(fn: (dir: string) => T): T {
+  const t = tempDir();
+  try {
+    return fn(t.dir);
+  } finally {
+    t.cleanup();
+  }
+}
+
+function build(o: ModelTensorOptions, configExtra: Record<string, unknown> = {}) {
+  return inDir((dir) => {
+    writeModelDir(dir, o, configExtra);
+    return buildModelSpec(dir, { threads: 2 });
+  });
+}
+
+test('qwen3 4-bit tied: every weight quantized with bits/group from config, q/k norms, no lm_head', () => {
+  const { spec } = build({ arch: 'qwen3', quant: { bits: 4, groupSize: 32 } });
+  assert.equal(spec.arch, 'qwen3');
+  assert.equal(spec.threads, 2);
+  assert.equal(spec.headDim, 16);
+  assert.equal(spec.lmHead, undefined);
+  assert.equal(spec.layers.length, TINY.layers);
+  const l = spec.layers[1]!;
+  assert.deepEqual([l.q.bits, l.q.groupSize, l.q.rows, l.q.cols], [4, 32, 64, 64]);
+  assert.deepEqual(l.q.weight.shape, [64, 8]);
+  assert.equal(l.q.scales?.name, 'model.layers.1.self_attn.q_proj.scales');
+  assert.equal(l.q.biases?.name, 'model.layers.1.self_attn.q_proj.biases');
+  assert.deepEqual([l.down.rows, l.down.cols], [64, 128]);
+  assert.equal(l.qNorm?.name, 'model.layers.1.self_attn.q_norm.weight');
+  assert.equal(l.qBias, undefined);
+  assert.deepEqual([spec.embed.bits, spec.embed.rows, spec.embed.cols], [4, 256, 64]);
+  assert.ok(spec.embed.weight.file.endsWith('model.safetensors'));
+  assert.ok(specWeightBytes(spec) > 0);
+});
+
+test('qwen2 8-bit: the Linear .bias and the quantization .biases are kept apart', () => {
+  const { spec } = build({ arch: 'qwen2', quant: { bits: 8, groupSize: 64 } });
+  const l = spec.layers[0]!;
+  assert.equal(l.qBias?.name, 'model.layers.0.self_attn.q_proj.bias');
+  assert.deepEqual(l.kBias?.shape, [TINY.kvHeads * TINY.headDim]);
+  assert.equal(l.q.biases?.name, 'model.layers.0.self_attn.q_proj.biases');
+  assert.deepEqual(l.q.biases?.shape, [64, 1]);
+  assert.equal(l.q.bits, 8);
+  assert.equal(l.qNorm, undefined);
+});
+
+test('llama float untied with llama3 rope scaling; lm_head used', () => {
+  const { spec } = build(
+    { arch: 'llama', lmHead: true },
+    { rope_scaling: { rope_type: 'llama3', factor: 32, low_freq_factor: 1, high_freq_factor: 4, original_max_position_embeddings: 8192 } },
+  );
+  assert.equal(spec.lmHead?.weight.name, 'lm_head.weight');
+  assert.equal(spec.lmHead?.bits, undefined);
+  assert.equal(spec.embed.weight.dtype, 'BF16');
+  assert.equal(spec.ropeScaling?.type, 'llama3');
+  assert.equal(spec.layers[0]!.qNorm, undefined);
+});
+
+test('tied decided by tensors when config is silent; tie_word_embeddings true ignores a stray lm_head', () => {
+  const silent = build({ arch: 'llama', lmHead: true }, { tie_word_embeddings: undefined });
+  assert.equal(silent.spec.lmHead?.weight.name, 'lm_head.weight');
+  const tied = build({ arch: 'llama', lmHead: true }, { tie_word_embeddings: true });
+  assert.equal(tied.spec.lmHead, undefined);
+  assert.throws(() => build({ arch: 'llama' }, { tie_word_embeddings: false }), (e: unknown) => e instanceof MissingTensorError && /'lm_head\.weight' is missing/.test(e.message));
+});
+
+test('per-module overrides: an 8-bit lm_head and a float down_proj inside a 4-bit model', () => {
+  const o: ModelTensorOptions = {
+    arch: 'qwen3',
+    quant: { bits: 4, groupSize: 64 },
+    lmHead: true,
+    perModule: { lm_head: { bits: 8, groupSize: 32 }, 'model.layers.0.mlp.down_proj': null },
+  };
+  const { spec } = build(o, {
+    quantization: { group_size: 64, bits: 4, mode: 'affine', lm_head: { group_size: 32, bits: 8, mode: 'affine' }, 'model.layers.0.mlp.down_proj': false },
+  });
+  assert.deepEqual([spec.lmHead?.bits, spec.lmHead?.groupSize], [8, 32]);
+  assert.equal(spec.layers[0]!.down.scales, undefined);
+  assert.equal(spec.layers[0]!.down.weight.dtype, 'BF16');
+  assert.equal(spec.layers[1]!.down.bits, 4);
+});
+
+test('bits and group size are inferred from shapes when config.json has no quantization block', () => {
+  const { spec } = build({ arch: 'qwen3', quant: { bits: 8, groupSize: 32 } }, { quantization: undefined });
+  assert.deepEqual([spec.layers[0]!.o.bits, spec.layers[0]!.o.groupSize], [8, 32]);
+});
+
+test('a 3-bit model is refused naming config.json and the bit width', () => {
+  assert.throws(
+    () => build({ arch: 'qwen3', quant: { bits: 4, groupSize: 64 } }, { quantization: { group_size: 64, bits: 3, mode: 'affine' } }),
+    (e: unknown) => e instanceof UnsupportedModelError && /config\.json: quantization\.bits 3 is not supported yet \(supported: 4, 8\)$/.test(e.message),
+  );
+  // no quantization block: the width inferred from the shapes is checked too (3 bits: 64*3/32 = 6 packed columns)
+  assert.throws(
+    () =>
+      inDir((dir) => {
+        const tensors = modelTensors({ arch: 'llama', quant: { bits: 3, groupSize: 64 } });
+        writeFileSync(join(dir, 'config.json'), JSON.stringify(configFor({ arch: 'llama' })));
+        writeFileSync(join(dir, 'model.safetensors'), safetensorsBytes(tensors));
+        return buildModelSpec(dir);
+      }),
+    /quantization\.bits 3 is not supported yet/,
+  );
+});
+
+test('shapes that disagree with config.json, missing tensors and float64 weights are clear errors', () => {
+  // config says 4-bit, tensors are 8-bit
+  assert.throws(
+    () => build({ arch: 'qwen3', quant: { bits: 8, groupSize: 64 } }, { quantization: { group_size: 64, bits: 4 } }),
+    (e: unknown) => e instanceof ModelFormatError && /shapes imply bits 8 and group_size 64, but quantization says bits 4/.test(e.message),
+  );
+  // config says hidden 32 but tensors are 64 wide
+  assert.throws(() => build({ arch: 'llama' }, { hidden_size: 32, head_dim: 16 }), /has shape \[256, 64\], expected \[256, 32\] from config\.json/);
+  assert.throws(
+    () =>
+      inDir((dir) => {
+        const tensors = modelTensors({ arch: 'qwen3' }).filter((t) => t.name !== 'model.layers.1.self_attn.k_norm.weight');
+        writeFileSync(join(dir, 'config.json'), JSON.stringify(configFor({ arch: 'qwen3' })));
+        writeFileSync(join(dir, 'model.safetensors'), safetensorsBytes(tensors));
+        return buildModelSpec(dir);
+      }),
+    (e: unknown) => e instanceof MissingTensorError && /model\.safetensors: tensor 'model\.layers\.1\.self_attn\.k_norm\.weight' is missing/.test(e.message),
+  );
+  assert.throws(
+    () =>
+      inDir((dir) => {
+        const tensors = modelTensors({ arch: 'llama' }).map((t) => (t.name === 'model.norm.weight' ? { ...t, dtype: 'F64' } : t));
+        writeFileSync(join(dir, 'config.json'), JSON.stringify(configFor({ arch: 'llama' })));
+        writeFileSync(join(dir, 'model.safetensors'), safetensorsBytes(tensors));
+        return buildModelSpec(dir);
+      }),
+    (e: unknown) => e instanceof UnsupportedModelError && /tensor 'model\.norm\.weight' dtype 'F64' is not supported \(supported: F32, F16, BF16\)/.test(e.message),
+  );
+});
+
+test('a missing directory or config.json is named', () => {
+  assert.throws(() => buildModelSpec('/nonexistent/vmlx-model'), (e: unknown) => e instanceof ModelFileMissingError && /\/nonexistent\/vmlx-model: model directory not found/.test(e.message));
+  assert.throws(() => inDir((dir) => buildModelSpec(dir)), /config\.json: config\.json not found/);
+});
