@@ -9,7 +9,7 @@ import { decodedForms, foldLookalikes, TRAVERSAL_RE } from './text-forms.js';
 type Env = Record<string, string | undefined>;
 
 export type ValidatorRule =
-  | 'unsafe_bypass'
+  | 'unsafe_not_allowed'
   | 'command_whitelist'
   | 'untrusted_path'
   | 'control_char'
@@ -93,7 +93,7 @@ export class MCPCommandValidator {
     if (entry.skip_security_validation) {
       if (!opts.allowUnsafe) {
         return reject(
-          'unsafe_bypass',
+          'unsafe_not_allowed',
           "skip_security_validation is set, but unsafe servers are not allowed. Pass --allow-unsafe-mcp (or set VMLX_ALLOW_UNSAFE_MCP=1) to run it without validation.",
         );
       }

@@ -1,0 +1,155 @@
+// The SQLite audit log (better-sqlite3, WAL). Every row is redacted by prepareRow before it is bound, so no
+// unredacted value reaches the database or its WAL. Each record() is its own transaction: a row is durable
+// against a crash of this process as soon as record() returns.
+import { chmodSync, mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import Database from 'better-sqlite3';
+import { defaultAuditDbPath } from '../paths.js';
+import { migrate } from './schema.js';
+import { parseArguments, prepareRow } from './row.js';
+import type { AuditEntry, AuditQuery, AuditRow, AuditSink, StoredDecision } from './types.js';
+
+export class AuditDbError extends Error {
+  readonly userFacing = true;
+  constructor(readonly file: string, detail: string) {
+    super(`${file}: cannot open the audit log: ${detail}`);
+    this.name = 'AuditDbError';
+  }
+}
+
+interface DbRow {
+  id: number;
+  ts: number;
+  session: string | null;
+  origin: string | null;
+  server: string;
+  tool: string;
+  arguments: string;
+  decision: string;
+  rule: string;
+  success: number;
+  error: string | null;
+  duration_ms: number | null;
+  result_size: number | null;
+  result_preview: string | null;
+}
+
+const toMs = (t: Date | number) => (typeof t === 'number' ? t : t.getTime());
+
+export class AuditLog implements AuditSink {
+  private readonly insert: Database.Statement;
+
+  private constructor(
+    private readonly db: Database.Database,
+    readonly path: string,
+    /** Schema version the file had when opened (0 = new). */
+    readonly openedAtVersion: number,
+  ) {
+    this.insert = db.prepare(
+      `INSERT INTO calls (ts, session, origin, server, tool, arguments, decision, rule, success, error, duration_ms, result_size, result_preview)
+       VALUES (@timeMs, @session, @origin, @server, @tool, @argumentsJson, @decision, @rule, @success, @error, @durationMs, @resultSize, @resultPreview)`,
+    );
+  }
+
+  /** Opens (creating and migrating as needed) the audit database; default ~/.vmlx/audit.db. */
+  static open(path: string = defaultAuditDbPath()): AuditLog {
+    let db: Database.Database | undefined;
+    try {
+      if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+      db = new Database(path);
+      if (path !== ':memory:') {
+        try {
+          chmodSync(path, 0o600); // arguments are redacted, but the log is still nobody else's business
+        } catch {
+          /* not our file to chmod: keep its mode */
+        }
+      }
+      db.pragma('journal_mode = WAL');
+      // NORMAL in WAL mode: a committed row survives a crash or kill of this process (only an OS crash or
+      // power loss can drop the last transactions). secure_delete zeroes cleared rows instead of leaving them.
+      db.pragma('synchronous = NORMAL');
+      db.pragma('busy_timeout = 5000');
+      db.pragma('secure_delete = ON');
+      const from = migrate(db, path);
+      return new AuditLog(db, path, from);
+    } catch (err) {
+      db?.close();
+      if ((err as { userFacing?: boolean }).userFacing) throw err;
+      throw new AuditDbError(path, (err as Error).message);
+    }
+  }
+
+  record(entry: AuditEntry): number {
+    const info = this.insert.run(prepareRow(entry));
+    return Number(info.lastInsertRowid);
+  }
+
+  query(q: AuditQuery = {}): AuditRow[] {
+    const where: string[] = [];
+    const params: Array<string | number> = [];
+    if (q.toolFilter) {
+      where.push(`tool LIKE ? ESCAPE '\\'`);
+      params.push(`%${q.toolFilter.replace(/[\\%_]/g, (c) => `\\${c}`)}%`);
+    }
+    if (q.serverFilter) {
+      where.push('server = ?');
+      params.push(q.serverFilter);
+    }
+    if (q.errorsOnly) where.push('success = 0');
+    if (q.since !== undefined) {
+      where.push('ts >= ?');
+      params.push(toMs(q.since));
+    }
+    if (q.until !== undefined) {
+      where.push('ts <= ?');
+      params.push(toMs(q.until));
+    }
+    const limit = Math.max(1, Math.floor(q.limit ?? 100));
+    const sql = `SELECT * FROM calls ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY id DESC LIMIT ${limit}`;
+    const rows = this.db.prepare(sql).all(...params) as DbRow[];
+    return rows.reverse().map(fromDb);
+  }
+
+  get(id: number): AuditRow | undefined {
+    const r = this.db.prepare('SELECT * FROM calls WHERE id = ?').get(id) as DbRow | undefined;
+    return r ? fromDb(r) : undefined;
+  }
+
+  count(): number {
+    return (this.db.prepare('SELECT count(*) AS n FROM calls').get() as { n: number }).n;
+  }
+
+  clear(): number {
+    const n = this.db.prepare('DELETE FROM calls').run().changes;
+    this.db.pragma('wal_checkpoint(TRUNCATE)');
+    return n;
+  }
+
+  schemaVersion(): number {
+    return this.db.pragma('user_version', { simple: true }) as number;
+  }
+
+  close(): void {
+    if (this.db.open) this.db.close();
+  }
+}
+
+function fromDb(r: DbRow): AuditRow {
+  return {
+    id: r.id,
+    time: new Date(r.ts).toISOString(),
+    timeMs: r.ts,
+    session: r.session,
+    origin: r.origin,
+    server: r.server,
+    tool: r.tool,
+    arguments: parseArguments(r.arguments),
+    decision: r.decision as StoredDecision,
+    rule: r.rule,
+    success: r.success === 1,
+    error: r.error,
+    durationMs: r.duration_ms,
+    resultSize: r.result_size,
+    resultPreview: r.result_preview,
+  };
+}

@@ -1,0 +1,82 @@
+// Redaction for everything that is logged about a tool call: values under sensitive keys, secrets that are
+// recognisable inside strings, and sizes (long strings, long arrays, deep nesting are cut with a marker).
+
+export const REDACTED = '[REDACTED]';
+
+/** Object keys whose values are never logged (any depth, any case, substring match). */
+export const SENSITIVE_KEY_RE = /password|passwd|token|secret|key|credential|auth|cookie|session[-_]?id/i;
+
+export interface RedactOptions {
+  /** Longest string kept; longer ones are cut with a marker. */
+  maxString?: number;
+  /** Most array items kept. */
+  maxItems?: number;
+  /** Deepest nesting kept. */
+  maxDepth?: number;
+}
+
+const DEFAULTS: Required<RedactOptions> = { maxString: 2000, maxItems: 200, maxDepth: 12 };
+
+// Each pattern keeps a recognisable prefix (group 1 when present) and masks the rest.
+const STRING_SECRETS: Array<[RegExp, (m: string, ...g: string[]) => string]> = [
+  [/-----BEGIN [A-Z ]*PRIVATE KEY-----[\s\S]*?(?:-----END [A-Z ]*PRIVATE KEY-----|$)/g, () => '[REDACTED PRIVATE KEY]'],
+  [/\b(Bearer|Basic|Token)\s+[A-Za-z0-9._~+/=-]{6,}/gi, (_m, scheme) => `${scheme} ${REDACTED}`],
+  [/\beyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]*/g, () => REDACTED], // JWT
+  [/\b(sk|rk|pk)-(?:[A-Za-z0-9]+-)*[A-Za-z0-9_-]{16,}/g, () => REDACTED], // OpenAI/Anthropic/Stripe style
+  [/\b(?:ghp|gho|ghu|ghs|ghr)_[A-Za-z0-9]{20,}|\bgithub_pat_[A-Za-z0-9_]{20,}/g, () => REDACTED],
+  [/\bglpat-[A-Za-z0-9_-]{16,}/g, () => REDACTED],
+  [/\bxox[abposr]-[A-Za-z0-9-]{10,}/g, () => REDACTED], // Slack
+  [/\b(?:AKIA|ASIA)[0-9A-Z]{16}\b/g, () => REDACTED], // AWS access key id
+  [/\bAIza[0-9A-Za-z_-]{35}\b/g, () => REDACTED], // Google API key
+  [/\bhf_[A-Za-z0-9]{20,}/g, () => REDACTED], // Hugging Face
+  // user:password@ in URLs
+  [/\b([a-z][a-z0-9+.-]*:\/\/[^\s:/@]+):[^\s@/]+@/gi, (_m, head) => `${head}:${REDACTED}@`],
+  // name=value / name: value where the name looks sensitive (query strings, env dumps, JSON text)
+  [
+    /(["']?[A-Za-z0-9_.-]*(?:password|passwd|pwd|token|secret|api[_-]?key|apikey|key|credential|auth)[A-Za-z0-9_.-]*["']?\s*[=:]\s*)("[^"]*"|'[^']*'|[^\s&,;"'}]+)/gi,
+    (_m, head) => `${head}${REDACTED}`,
+  ],
+];
+
+/** Masks secrets recognisable inside a string (tokens, keys, credentials in URLs, key=value pairs). */
+export function redactString(s: string): string {
+  let out = s;
+  for (const [re, fn] of STRING_SECRETS) out = out.replace(re, fn as (m: string, ...g: string[]) => string);
+  return out;
+}
+
+/** Cuts a string to `max` characters with a marker saying how much was dropped. */
+export function truncate(s: string, max: number): string {
+  return s.length <= max ? s : `${s.slice(0, max)}…[truncated ${s.length - max} chars]`;
+}
+
+/** A redacted, size-bounded copy of any JSON-like value. Never mutates its input. */
+export function redact(value: unknown, opts: RedactOptions = {}): unknown {
+  const o = { ...DEFAULTS, ...opts };
+  const seen = new WeakSet<object>();
+  const walk = (v: unknown, depth: number): unknown => {
+    if (typeof v === 'string') return truncate(redactString(v), o.maxString);
+    if (v === null || typeof v === 'number' || typeof v === 'boolean') return v;
+    if (typeof v === 'bigint') return v.toString();
+    if (typeof v !== 'object') return v === undefined ? null : `[${typeof v}]`;
+    if (seen.has(v)) return '[circular]';
+    if (depth >= o.maxDepth) return '[truncated: nested too deep]';
+    seen.add(v);
+    try {
+      if (Array.isArray(v)) {
+        const items = v.slice(0, o.maxItems).map((x) => walk(x, depth + 1));
+        if (v.length > o.maxItems) items.push(`…[truncated ${v.length - o.maxItems} items]`);
+        return items;
+      }
+      const out: Record<string, unknown> = {};
+      for (const [k, x] of Object.entries(v as Record<string, unknown>)) {
+        const key = truncate(redactString(k), 200);
+        out[key] = SENSITIVE_KEY_RE.test(k) ? REDACTED : walk(x, depth + 1);
+      }
+      return out;
+    } finally {
+      seen.delete(v);
+    }
+  };
+  return walk(value, 0);
+}
