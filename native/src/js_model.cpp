@@ -1,0 +1,282 @@
+#include "js_model.h"
+
+#include <atomic>
+#include <memory>
+#include <mutex>
+#include <vector>
+
+#include "errors.h"
+#include "js_spec.h"
+#include "model.h"
+#include "session.h"
+#include "work_queue.h"
+
+namespace vmlx {
+
+namespace {
+
+struct ModelHandle {
+  std::shared_ptr<Model> model;
+  std::shared_ptr<WorkQueue> queue;
+  std::atomic<bool> disposed{false};
+};
+
+struct SessionHandle {
+  std::shared_ptr<ModelHandle> host;
+  std::shared_ptr<Session> session;  // owned by the worker thread once created; freed there on dispose
+  std::atomic<bool> disposed{false};
+};
+
+// A job whose result settles a Promise on the JS thread through a thread-safe function.
+struct PromiseJob {
+  Napi::Promise::Deferred deferred;
+  Napi::ThreadSafeFunction tsfn;
+  std::string error;
+  explicit PromiseJob(Napi::Env env) : deferred(Napi::Promise::Deferred::New(env)) {}
+};
+
+Napi::Function noop(Napi::Env env) {
+  return Napi::Function::New(env, [](const Napi::CallbackInfo&) {});
+}
+
+// Generation: tokens are queued by the worker and drained in batches on the JS thread.
+struct GenJob : PromiseJob {
+  using PromiseJob::PromiseJob;
+  std::atomic<bool> cancel{false};
+  std::mutex mu;
+  std::vector<TokenEvent> pending;
+  std::atomic<bool> scheduled{false};
+  GenerationStats stats;
+};
+
+Napi::Object event_object(Napi::Env env, const TokenEvent& ev) {
+  Napi::Object o = Napi::Object::New(env);
+  o.Set("token", ev.token);
+  if (ev.hasLogprob) o.Set("logprob", ev.logprob);
+  if (!ev.topIds.empty()) {
+    Napi::Int32Array ids = Napi::Int32Array::New(env, ev.topIds.size());
+    Napi::Float32Array lps = Napi::Float32Array::New(env, ev.topIds.size());
+    for (size_t i = 0; i < ev.topIds.size(); i++) ids[i] = ev.topIds[i], lps[i] = ev.topLogprobs[i];
+    o.Set("topTokens", ids);
+    o.Set("topLogprobs", lps);
+  }
+  return o;
+}
+
+void drain(Napi::Env env, Napi::Function onTokens, GenJob* job) {
+  job->scheduled.store(false);
+  std::vector<TokenEvent> batch;
+  {
+    std::lock_guard<std::mutex> lk(job->mu);
+    batch.swap(job->pending);
+  }
+  if (batch.empty() || !env) return;
+  Napi::Array arr = Napi::Array::New(env, batch.size());
+  for (size_t i = 0; i < batch.size(); i++) arr.Set(static_cast<uint32_t>(i), event_object(env, batch[i]));
+  try {
+    onTokens.Call({arr});
+  } catch (const Napi::Error& e) {
+    // A throwing consumer stops the generation; done rejects with its error.
+    job->cancel.store(true);
+    if (job->error.empty()) job->error = std::string("onTokens threw: ") + e.Message();
+  }
+}
+
+Napi::Object stats_object(Napi::Env env, const GenerationStats& s) {
+  Napi::Object o = Napi::Object::New(env);
+  o.Set("promptTokens", s.promptTokens);
+  o.Set("reusedTokens", s.reusedTokens);
+  o.Set("generatedTokens", s.generatedTokens);
+  o.Set("prefillMs", s.prefillMs);
+  o.Set("decodeMs", s.decodeMs);
+  o.Set("finishReason", s.finishReason);
+  return o;
+}
+
+Napi::Value Generate(const Napi::CallbackInfo& info, const std::shared_ptr<SessionHandle>& sh) {
+  Napi::Env env = info.Env();
+  if (sh->disposed.load()) throw Napi::Error::New(env, "session is disposed");
+  if (sh->host->disposed.load()) throw Napi::Error::New(env, "model is disposed");
+  std::vector<int32_t> prompt = int32_vector(info[0], "prompt");
+  if (!info[1].IsObject()) throw Napi::TypeError::New(env, "params must be an object");
+  SamplingParams params = parse_sampling_params(info[1].As<Napi::Object>());
+  if (!info[2].IsFunction()) throw Napi::TypeError::New(env, "onTokens must be a function");
+  auto job = std::make_shared<GenJob>(env);
+  job->tsfn = Napi::ThreadSafeFunction::New(env, info[2].As<Napi::Function>(), "vmlx-generate", 0, 1);
+  sh->host->queue->post([job, sh, prompt = std::move(prompt), params = std::move(params)] {
+    try {
+      if (!sh->session) throw EngineError("session is disposed");
+      job->stats = sh->session->generate(prompt, params, job->cancel, [&](TokenEvent&& ev) {
+        {
+          std::lock_guard<std::mutex> lk(job->mu);
+          job->pending.push_back(std::move(ev));
+        }
+        if (!job->scheduled.exchange(true)) job->tsfn.NonBlockingCall(job.get(), drain);
+      });
+    } catch (const std::exception& e) {
+      job->error = e.what();
+    }
+    auto* keep = new std::shared_ptr<GenJob>(job);
+    job->tsfn.BlockingCall(keep, [](Napi::Env env, Napi::Function onTokens, std::shared_ptr<GenJob>* p) {
+      std::shared_ptr<GenJob> j = *p;
+      delete p;
+      if (!env) return;
+      drain(env, onTokens, j.get());
+      if (!j->error.empty()) j->deferred.Reject(Napi::Error::New(env, j->error).Value());
+      else j->deferred.Resolve(stats_object(env, j->stats));
+    });
+    job->tsfn.Release();
+  });
+  Napi::Object o = Napi::Object::New(env);
+  o.Set("cancel", Napi::Function::New(env, [job](const Napi::CallbackInfo&) { job->cancel.store(true); }, "cancel"));
+  o.Set("done", job->deferred.Promise());
+  return o;
+}
+
+Napi::Value Evaluate(const Napi::CallbackInfo& info, const std::shared_ptr<SessionHandle>& sh) {
+  Napi::Env env = info.Env();
+  if (sh->disposed.load()) throw Napi::Error::New(env, "session is disposed");
+  std::vector<int32_t> tokens = int32_vector(info[0], "tokens");
+  if (!info[1].IsNumber()) throw Napi::TypeError::New(env, "topK must be a number");
+  const int k = info[1].As<Napi::Number>().Int32Value();
+  struct EvalJob : PromiseJob {
+    using PromiseJob::PromiseJob;
+    std::vector<int32_t> ids;
+    std::vector<float> lps;
+  };
+  auto job = std::make_shared<EvalJob>(env);
+  job->tsfn = Napi::ThreadSafeFunction::New(env, noop(env), "vmlx-evaluate", 0, 1);
+  sh->host->queue->post([job, sh, tokens = std::move(tokens), k] {
+    try {
+      if (!sh->session) throw EngineError("session is disposed");
+      sh->session->evaluate(tokens, k, job->ids, job->lps);
+    } catch (const std::exception& e) {
+      job->error = e.what();
+    }
+    auto* keep = new std::shared_ptr<EvalJob>(job);
+    job->tsfn.BlockingCall(keep, [](Napi::Env env, Napi::Function, std::shared_ptr<EvalJob>* p) {
+      std::shared_ptr<EvalJob> j = *p;
+      delete p;
+      if (!env) return;
+      if (!j->error.empty()) {
+        j->deferred.Reject(Napi::Error::New(env, j->error).Value());
+        return;
+      }
+      Napi::Object o = Napi::Object::New(env);
+      Napi::Int32Array ids = Napi::Int32Array::New(env, j->ids.size());
+      Napi::Float32Array lps = Napi::Float32Array::New(env, j->lps.size());
+      std::copy(j->ids.begin(), j->ids.end(), ids.Data());
+      std::copy(j->lps.begin(), j->lps.end(), lps.Data());
+      o.Set("ids", ids);
+      o.Set("logprobs", lps);
+      j->deferred.Resolve(o);
+    });
+    job->tsfn.Release();
+  });
+  return job->deferred.Promise();
+}
+
+Napi::Object session_object(Napi::Env env, const std::shared_ptr<ModelHandle>& host, int maxContext) {
+  auto sh = std::make_shared<SessionHandle>();
+  sh->host = host;
+  // The KV cache is allocated up front (no growth during generation), synchronously so errors surface here.
+  try {
+    sh->session = std::make_shared<Session>(host->model, maxContext);
+  } catch (const std::bad_alloc&) {
+    throw Napi::Error::New(env, "cannot allocate a KV cache for " + std::to_string(maxContext) + " tokens");
+  }
+  Napi::Object o = Napi::Object::New(env);
+  o.Set("generate", Napi::Function::New(env, [sh](const Napi::CallbackInfo& i) { return Generate(i, sh); }, "generate"));
+  o.Set("evaluate", Napi::Function::New(env, [sh](const Napi::CallbackInfo& i) { return Evaluate(i, sh); }, "evaluate"));
+  o.Set("cachedTokens", Napi::Function::New(env, [sh](const Napi::CallbackInfo& i) -> Napi::Value {
+          return Napi::Number::New(i.Env(), sh->disposed.load() || !sh->session ? 0 : sh->session->cached_tokens());
+        }, "cachedTokens"));
+  o.Set("reset", Napi::Function::New(env, [sh](const Napi::CallbackInfo&) {
+          sh->host->queue->post([sh] {
+            if (sh->session) sh->session->reset();
+          });
+        }, "reset"));
+  o.Set("dispose", Napi::Function::New(env, [sh](const Napi::CallbackInfo&) {
+          if (sh->disposed.exchange(true)) return;
+          // Freed on the worker, after any job still using it.
+          sh->host->queue->post([sh] { sh->session.reset(); });
+        }, "dispose"));
+  return o;
+}
+
+Napi::Object model_object(Napi::Env env, const std::shared_ptr<ModelHandle>& host) {
+  Napi::Object o = Napi::Object::New(env);
+  o.Set("createSession", Napi::Function::New(env, [host](const Napi::CallbackInfo& i) -> Napi::Value {
+          Napi::Env e = i.Env();
+          if (host->disposed.load()) throw Napi::Error::New(e, "model is disposed");
+          if (!i[0].IsNumber()) throw Napi::TypeError::New(e, "maxContext must be a number");
+          const double n = i[0].As<Napi::Number>().DoubleValue();
+          if (!(n >= 1 && n <= 1 << 24)) throw Napi::RangeError::New(e, "maxContext must be between 1 and 16777216");
+          return session_object(e, host, static_cast<int>(n));
+        }, "createSession"));
+  o.Set("weightBytes", Napi::Function::New(env, [host](const Napi::CallbackInfo& i) -> Napi::Value {
+          return Napi::Number::New(i.Env(), host->model ? static_cast<double>(host->model->weight_bytes()) : 0);
+        }, "weightBytes"));
+  o.Set("kernels", Napi::String::New(env, host->model->kernels().name));
+  o.Set("dispose", Napi::Function::New(env, [host](const Napi::CallbackInfo&) {
+          if (host->disposed.exchange(true)) return;
+          // Let queued jobs finish; the worker drops the last reference to the model when its queue is empty.
+          host->queue->post([host] { host->model.reset(); });
+          host->queue->close();
+        }, "dispose"));
+  return o;
+}
+
+}  // namespace
+
+Napi::Value LoadModel(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (!info[0].IsObject()) throw Napi::TypeError::New(env, "loadModel: spec must be an object");
+  ModelSpec spec = parse_model_spec(info[0].As<Napi::Object>());
+  Napi::Function progress = info[1].IsFunction() ? info[1].As<Napi::Function>() : noop(env);
+  struct LoadJob : PromiseJob {
+    using PromiseJob::PromiseJob;
+    std::shared_ptr<ModelHandle> host;
+  };
+  auto job = std::make_shared<LoadJob>(env);
+  job->tsfn = Napi::ThreadSafeFunction::New(env, progress, "vmlx-load", 0, 1);
+  job->host = std::make_shared<ModelHandle>();
+  job->host->queue = std::make_shared<WorkQueue>();
+  job->host->queue->post([job, spec = std::move(spec)] {
+    try {
+      auto report = [job](double f) {
+        job->tsfn.NonBlockingCall(new double(f), [](Napi::Env env, Napi::Function cb, double* v) {
+          const double f = *v;
+          delete v;
+          if (!env) return;
+          try {
+            cb.Call({Napi::Number::New(env, f)});
+          } catch (const Napi::Error&) {
+            // A failing progress callback must not break loading.
+          }
+        });
+      };
+      job->host->model = std::make_shared<Model>(spec, kernels_active(), report);
+    } catch (const std::bad_alloc&) {
+      job->error = "out of memory while loading the model";
+    } catch (const std::exception& e) {
+      job->error = e.what();
+    }
+    auto* keep = new std::shared_ptr<LoadJob>(job);
+    job->tsfn.BlockingCall(keep, [](Napi::Env env, Napi::Function, std::shared_ptr<LoadJob>* p) {
+      std::shared_ptr<LoadJob> j = *p;
+      delete p;
+      if (!env) return;
+      if (!j->error.empty()) {
+        j->host->queue->close();
+        j->deferred.Reject(Napi::Error::New(env, j->error).Value());
+        return;
+      }
+      j->deferred.Resolve(model_object(env, j->host));
+    });
+    job->tsfn.Release();
+  });
+  return job->deferred.Promise();
+}
+
+}  // namespace vmlx

@@ -1,0 +1,213 @@
+// AVX2 + FMA + F16C kernels (compiled with -mavx2 -mfma -mf16c; only called after a CPU check in dispatch.cpp).
+// Same algorithm as the AVX-512 set, 8 rows per ymm: pmaddwd over int16 activations and zero-extended codes.
+#include <immintrin.h>
+
+#include <cmath>
+#include <cstring>
+
+#include "half.h"
+#include "kernels/kernels.h"
+
+namespace vmlx {
+namespace {
+
+inline int32_t load_pair(const int16_t* p) {
+  int32_t v;
+  std::memcpy(&v, p, 4);
+  return v;
+}
+
+inline float hsum(__m256 v) {
+  __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
+  s = _mm_add_ps(s, _mm_movehl_ps(s, s));
+  s = _mm_add_ss(s, _mm_movehdup_ps(s));
+  return _mm_cvtss_f32(s);
+}
+
+template <int NT, bool Q4>
+void tile_quant(const PackedWeight& w, const Acts& a, int t0, float* y, int ldy, int tile) {
+  const int gs = w.groupSize;
+  const int chunks = Q4 ? gs / 4 : gs / 2;
+  const int level = gs == 32 ? 0 : (gs == 64 ? 1 : 2);
+  const int gpr = a.cols / gs;
+  const uint8_t* p = w.data + static_cast<size_t>(tile) * w.groups * chunks * 32;
+  const float* S = w.scales + static_cast<size_t>(tile) * w.groups * kTileRows;
+  const float* B = w.biases + static_cast<size_t>(tile) * w.groups * kTileRows;
+  const __m256i nib = _mm256_set1_epi16(0x0f);
+  __m256 facc[NT][2];
+  const int16_t* xq[NT];
+  for (int t = 0; t < NT; t++) {
+    facc[t][0] = facc[t][1] = _mm256_setzero_ps();
+    xq[t] = a.q + static_cast<size_t>(t0 + t) * a.qStride;
+  }
+  for (int g = 0; g < w.groups; g++) {
+    __m256i acc[NT][2];
+    for (int t = 0; t < NT; t++) acc[t][0] = acc[t][1] = _mm256_setzero_si256();
+    const int k0 = g * gs;
+    for (int c = 0; c < chunks; c++, p += 32) {
+      for (int h = 0; h < 2; h++) {
+        const __m256i wv = _mm256_cvtepu8_epi16(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p + 16 * h)));
+        if (Q4) {
+          const __m256i lo = _mm256_and_si256(wv, nib);
+          const __m256i hi = _mm256_srli_epi16(wv, 4);
+          for (int t = 0; t < NT; t++) {
+            const int16_t* x = xq[t] + k0 + c * 4;
+            acc[t][h] = _mm256_add_epi32(acc[t][h], _mm256_madd_epi16(lo, _mm256_set1_epi32(load_pair(x))));
+            acc[t][h] = _mm256_add_epi32(acc[t][h], _mm256_madd_epi16(hi, _mm256_set1_epi32(load_pair(x + 2))));
+          }
+        } else {
+          for (int t = 0; t < NT; t++) {
+            const int16_t* x = xq[t] + k0 + c * 2;
+            acc[t][h] = _mm256_add_epi32(acc[t][h], _mm256_madd_epi16(wv, _mm256_set1_epi32(load_pair(x))));
+          }
+        }
+      }
+    }
+    const int blk = k0 / kActBlock;
+    for (int h = 0; h < 2; h++) {
+      const __m256 sv = _mm256_loadu_ps(S + g * kTileRows + 8 * h);
+      const __m256 bv = _mm256_loadu_ps(B + g * kTileRows + 8 * h);
+      for (int t = 0; t < NT; t++) {
+        const float dx = a.qscale[static_cast<size_t>(t0 + t) * a.blocks + blk];
+        const float xs = a.gsum[level][static_cast<size_t>(t0 + t) * gpr + g];
+        facc[t][h] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(acc[t][h]), _mm256_mul_ps(sv, _mm256_set1_ps(dx)), facc[t][h]);
+        facc[t][h] = _mm256_fmadd_ps(bv, _mm256_set1_ps(xs), facc[t][h]);
+      }
+    }
+  }
+  const int rows = w.rows - tile * kTileRows < kTileRows ? w.rows - tile * kTileRows : kTileRows;
+  for (int t = 0; t < NT; t++) {
+    float tmp[16];
+    _mm256_storeu_ps(tmp, facc[t][0]);
+    _mm256_storeu_ps(tmp + 8, facc[t][1]);
+    float* dst = y + static_cast<size_t>(t0 + t) * ldy + tile * kTileRows;
+    for (int i = 0; i < rows; i++) dst[i] = tmp[i];
+  }
+}
+
+template <bool Q4>
+void matmul_quant(const PackedWeight& w, const Acts& a, float* y, int ldy, int tile0, int tile1) {
+  constexpr int kMaxT = 3;
+  for (int t0 = 0; t0 < a.T; t0 += kMaxT) {
+    const int nt = a.T - t0 < kMaxT ? a.T - t0 : kMaxT;
+    for (int tile = tile0; tile < tile1; tile++) {
+      if (nt == 1) tile_quant<1, Q4>(w, a, t0, y, ldy, tile);
+      else if (nt == 2) tile_quant<2, Q4>(w, a, t0, y, ldy, tile);
+      else tile_quant<3, Q4>(w, a, t0, y, ldy, tile);
+    }
+  }
+}
+
+template <WeightKind K>
+inline __m256 load8(const uint8_t* base, size_t idx) {
+  if (K == WeightKind::F32) return _mm256_loadu_ps(reinterpret_cast<const float*>(base + idx * 4));
+  const __m128i h = _mm_loadu_si128(reinterpret_cast<const __m128i*>(base + idx * 2));
+  if (K == WeightKind::F16) return _mm256_cvtph_ps(h);
+  return _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_cvtepu16_epi32(h), 16));
+}
+
+template <WeightKind K>
+inline float load1(const uint8_t* base, size_t idx) {
+  if (K == WeightKind::F32) {
+    float f;
+    std::memcpy(&f, base + idx * 4, 4);
+    return f;
+  }
+  uint16_t h;
+  std::memcpy(&h, base + idx * 2, 2);
+  return K == WeightKind::F16 ? vmlx_f16_to_f32(h) : vmlx_bf16_to_f32(h);
+}
+
+template <WeightKind K>
+void matmul_float_k(const PackedWeight& w, const Acts& a, float* y, int ldy, int tile0, int tile1) {
+  const int r1 = tile1 * kTileRows < w.rows ? tile1 * kTileRows : w.rows;
+  const int main = w.cols & ~7;
+  for (int r = tile0 * kTileRows; r < r1; r++) {
+    const size_t base = static_cast<size_t>(r) * w.cols;
+    for (int t = 0; t < a.T; t++) {
+      const float* x = a.x + static_cast<size_t>(t) * a.cols;
+      __m256 acc = _mm256_setzero_ps();
+      for (int k = 0; k < main; k += 8) acc = _mm256_fmadd_ps(load8<K>(w.data, base + k), _mm256_loadu_ps(x + k), acc);
+      float s = hsum(acc);
+      for (int k = main; k < w.cols; k++) s += load1<K>(w.data, base + k) * x[k];
+      y[static_cast<size_t>(t) * ldy + r] = s;
+    }
+  }
+}
+
+void matmul(const PackedWeight& w, const Acts& a, float* y, int ldy, int tile0, int tile1) {
+  switch (w.kind) {
+    case WeightKind::Q4: matmul_quant<true>(w, a, y, ldy, tile0, tile1); break;
+    case WeightKind::Q8: matmul_quant<false>(w, a, y, ldy, tile0, tile1); break;
+    case WeightKind::F32: matmul_float_k<WeightKind::F32>(w, a, y, ldy, tile0, tile1); break;
+    case WeightKind::F16: matmul_float_k<WeightKind::F16>(w, a, y, ldy, tile0, tile1); break;
+    case WeightKind::BF16: matmul_float_k<WeightKind::BF16>(w, a, y, ldy, tile0, tile1); break;
+  }
+}
+
+void rmsnorm(const float* x, const float* w, float eps, int n, float* out) {
+  const int main = n & ~7;
+  __m256 ss = _mm256_setzero_ps();
+  for (int i = 0; i < main; i += 8) {
+    const __m256 v = _mm256_loadu_ps(x + i);
+    ss = _mm256_fmadd_ps(v, v, ss);
+  }
+  float s = hsum(ss);
+  for (int i = main; i < n; i++) s += x[i] * x[i];
+  const float inv = 1.f / std::sqrt(s / n + eps);
+  const __m256 iv = _mm256_set1_ps(inv);
+  for (int i = 0; i < main; i += 8)
+    _mm256_storeu_ps(out + i, _mm256_mul_ps(_mm256_mul_ps(_mm256_loadu_ps(x + i), iv), _mm256_loadu_ps(w + i)));
+  for (int i = main; i < n; i++) out[i] = x[i] * inv * w[i];
+}
+
+void attend_f16(const float* q, const uint16_t* k, const uint16_t* v, int len, int dim, size_t stride, float scale,
+                float* scores, float* out) {
+  const int main = dim & ~7;
+  float mx = -INFINITY;
+  for (int j = 0; j < len; j++) {
+    const uint16_t* kj = k + j * stride;
+    __m256 acc = _mm256_setzero_ps();
+    for (int d = 0; d < main; d += 8)
+      acc = _mm256_fmadd_ps(_mm256_loadu_ps(q + d), _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(kj + d))), acc);
+    float s = hsum(acc);
+    for (int d = main; d < dim; d++) s += q[d] * vmlx_f16_to_f32(kj[d]);
+    scores[j] = s * scale;
+    if (scores[j] > mx) mx = scores[j];
+  }
+  float sum = 0.f;
+  for (int j = 0; j < len; j++) {
+    scores[j] = std::exp(scores[j] - mx);
+    sum += scores[j];
+  }
+  const float inv = 1.f / sum;
+  for (int d = 0; d < dim; d++) out[d] = 0.f;
+  for (int j = 0; j < len; j++) {
+    const uint16_t* vj = v + j * stride;
+    const __m256 p = _mm256_set1_ps(scores[j] * inv);
+    for (int d = 0; d < main; d += 8)
+      _mm256_storeu_ps(out + d, _mm256_fmadd_ps(p, _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(vj + d))),
+                                                _mm256_loadu_ps(out + d)));
+    for (int d = main; d < dim; d++) out[d] += scores[j] * inv * vmlx_f16_to_f32(vj[d]);
+  }
+}
+
+uint64_t read_bytes(const uint8_t* p, size_t n) {
+  __m256i a0 = _mm256_setzero_si256(), a1 = a0;
+  size_t i = 0;
+  for (; i + 64 <= n; i += 64) {
+    a0 = _mm256_add_epi64(a0, _mm256_load_si256(reinterpret_cast<const __m256i*>(p + i)));
+    a1 = _mm256_add_epi64(a1, _mm256_load_si256(reinterpret_cast<const __m256i*>(p + i + 32)));
+  }
+  alignas(32) uint64_t lanes[4];
+  _mm256_store_si256(reinterpret_cast<__m256i*>(lanes), _mm256_add_epi64(a0, a1));
+  return lanes[0] + lanes[1] + lanes[2] + lanes[3];
+}
+
+const KernelSet kAvx2 = {"avx2", matmul, rmsnorm, attend_f16, read_bytes};
+
+}  // namespace
+
+const KernelSet& kernels_avx2_table() { return kAvx2; }
+
+}  // namespace vmlx

@@ -1,0 +1,231 @@
+// AVX-512 (F, BW, VL, VNNI) kernels. Compiled with -mavx512* (see CMakeLists.txt); only called after a CPU check.
+// Quantized matmul: int16 activations x zero-extended 4/8-bit codes through vpdpwssd, 16 output rows per zmm lane set,
+// int32 sums per (row, group), then scale and bias applied in float: dot_g = s*dx*sum(q*xq) + b*sum(x).
+#include <immintrin.h>
+
+#include <cmath>
+#include <cstring>
+
+#include "kernels/kernels.h"
+
+namespace vmlx {
+namespace {
+
+inline int32_t load_pair(const int16_t* p) {
+  int32_t v;
+  std::memcpy(&v, p, 4);
+  return v;
+}
+
+inline __mmask16 row_mask(int rows) { return rows >= 16 ? static_cast<__mmask16>(0xffff) : static_cast<__mmask16>((1u << rows) - 1); }
+
+template <int NT, bool Q4>
+void tile_quant(const PackedWeight& w, const Acts& a, int t0, float* y, int ldy, int tile) {
+  const int gs = w.groupSize;
+  const int chunks = Q4 ? gs / 4 : gs / 2;
+  const int level = gs == 32 ? 0 : (gs == 64 ? 1 : 2);
+  const int gpr = a.cols / gs;
+  const uint8_t* p = w.data + static_cast<size_t>(tile) * w.groups * chunks * 32;
+  const float* S = w.scales + static_cast<size_t>(tile) * w.groups * kTileRows;
+  const float* B = w.biases + static_cast<size_t>(tile) * w.groups * kTileRows;
+  const __m512i nib = _mm512_set1_epi16(0x0f);
+  __m512 facc[NT];
+  const int16_t* xq[NT];
+  for (int t = 0; t < NT; t++) {
+    facc[t] = _mm512_setzero_ps();
+    xq[t] = a.q + static_cast<size_t>(t0 + t) * a.qStride;
+  }
+  for (int g = 0; g < w.groups; g++) {
+    __m512i acc0[NT], acc1[NT];
+    for (int t = 0; t < NT; t++) acc0[t] = acc1[t] = _mm512_setzero_si512();
+    const int k0 = g * gs;
+    if (Q4) {
+      for (int c = 0; c < chunks; c++, p += 32) {
+        const __m512i wv = _mm512_cvtepu8_epi16(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(p)));
+        const __m512i lo = _mm512_and_si512(wv, nib);
+        const __m512i hi = _mm512_srli_epi16(wv, 4);
+        for (int t = 0; t < NT; t++) {
+          const int16_t* x = xq[t] + k0 + c * 4;
+          acc0[t] = _mm512_dpwssd_epi32(acc0[t], lo, _mm512_set1_epi32(load_pair(x)));
+          acc1[t] = _mm512_dpwssd_epi32(acc1[t], hi, _mm512_set1_epi32(load_pair(x + 2)));
+        }
+      }
+    } else {
+      for (int c = 0; c < chunks; c += 2, p += 64) {
+        const __m512i w0 = _mm512_cvtepu8_epi16(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(p)));
+        const __m512i w1 = _mm512_cvtepu8_epi16(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(p + 32)));
+        for (int t = 0; t < NT; t++) {
+          const int16_t* x = xq[t] + k0 + c * 2;
+          acc0[t] = _mm512_dpwssd_epi32(acc0[t], w0, _mm512_set1_epi32(load_pair(x)));
+          acc1[t] = _mm512_dpwssd_epi32(acc1[t], w1, _mm512_set1_epi32(load_pair(x + 2)));
+        }
+      }
+    }
+    const __m512 sv = _mm512_loadu_ps(S + g * kTileRows);
+    const __m512 bv = _mm512_loadu_ps(B + g * kTileRows);
+    const int blk = k0 / kActBlock;
+    for (int t = 0; t < NT; t++) {
+      const float dx = a.qscale[static_cast<size_t>(t0 + t) * a.blocks + blk];
+      const float xs = a.gsum[level][static_cast<size_t>(t0 + t) * gpr + g];
+      const __m512 dot = _mm512_cvtepi32_ps(_mm512_add_epi32(acc0[t], acc1[t]));
+      facc[t] = _mm512_fmadd_ps(dot, _mm512_mul_ps(sv, _mm512_set1_ps(dx)), facc[t]);
+      facc[t] = _mm512_fmadd_ps(bv, _mm512_set1_ps(xs), facc[t]);
+    }
+  }
+  const __mmask16 m = row_mask(w.rows - tile * kTileRows);
+  for (int t = 0; t < NT; t++) _mm512_mask_storeu_ps(y + static_cast<size_t>(t0 + t) * ldy + tile * kTileRows, m, facc[t]);
+}
+
+template <bool Q4>
+void matmul_quant(const PackedWeight& w, const Acts& a, float* y, int ldy, int tile0, int tile1) {
+  constexpr int kMaxT = 6;
+  // Token batches outermost so a batch's activations stay in L1 while the weight tiles stream through.
+  for (int t0 = 0; t0 < a.T; t0 += kMaxT) {
+    const int nt = a.T - t0 < kMaxT ? a.T - t0 : kMaxT;
+    for (int tile = tile0; tile < tile1; tile++) {
+      switch (nt) {
+        case 1: tile_quant<1, Q4>(w, a, t0, y, ldy, tile); break;
+        case 2: tile_quant<2, Q4>(w, a, t0, y, ldy, tile); break;
+        case 3: tile_quant<3, Q4>(w, a, t0, y, ldy, tile); break;
+        case 4: tile_quant<4, Q4>(w, a, t0, y, ldy, tile); break;
+        case 5: tile_quant<5, Q4>(w, a, t0, y, ldy, tile); break;
+        default: tile_quant<6, Q4>(w, a, t0, y, ldy, tile); break;
+      }
+    }
+  }
+}
+
+template <WeightKind K>
+inline __m512 load16(const uint8_t* base, size_t idx, __mmask16 m) {
+  if (K == WeightKind::F32) return _mm512_maskz_loadu_ps(m, base + idx * 4);
+  const __m256i h = _mm256_maskz_loadu_epi16(m, base + idx * 2);
+  if (K == WeightKind::F16) return _mm512_cvtph_ps(h);
+  return _mm512_castsi512_ps(_mm512_slli_epi32(_mm512_cvtepu16_epi32(h), 16));
+}
+
+template <WeightKind K, int NT>
+void rows_float(const PackedWeight& w, const Acts& a, int t0, float* y, int ldy, int r0, int r1) {
+  for (int r = r0; r < r1; r++) {
+    __m512 acc[NT];
+    for (int t = 0; t < NT; t++) acc[t] = _mm512_setzero_ps();
+    const size_t base = static_cast<size_t>(r) * w.cols;
+    for (int k = 0; k < w.cols; k += 16) {
+      const int left = w.cols - k;
+      const __mmask16 m = left >= 16 ? static_cast<__mmask16>(0xffff) : static_cast<__mmask16>((1u << left) - 1);
+      const __m512 wv = load16<K>(w.data, base + k, m);
+      for (int t = 0; t < NT; t++)
+        acc[t] = _mm512_fmadd_ps(wv, _mm512_maskz_loadu_ps(m, a.x + static_cast<size_t>(t0 + t) * a.cols + k), acc[t]);
+    }
+    for (int t = 0; t < NT; t++) y[static_cast<size_t>(t0 + t) * ldy + r] = _mm512_reduce_add_ps(acc[t]);
+  }
+}
+
+template <WeightKind K>
+void matmul_float_k(const PackedWeight& w, const Acts& a, float* y, int ldy, int tile0, int tile1) {
+  const int r0 = tile0 * kTileRows;
+  const int r1 = tile1 * kTileRows < w.rows ? tile1 * kTileRows : w.rows;
+  int t0 = 0;
+  for (; t0 + 4 <= a.T; t0 += 4) rows_float<K, 4>(w, a, t0, y, ldy, r0, r1);
+  for (; t0 < a.T; t0++) rows_float<K, 1>(w, a, t0, y, ldy, r0, r1);
+}
+
+void matmul(const PackedWeight& w, const Acts& a, float* y, int ldy, int tile0, int tile1) {
+  switch (w.kind) {
+    case WeightKind::Q4: matmul_quant<true>(w, a, y, ldy, tile0, tile1); break;
+    case WeightKind::Q8: matmul_quant<false>(w, a, y, ldy, tile0, tile1); break;
+    case WeightKind::F32: matmul_float_k<WeightKind::F32>(w, a, y, ldy, tile0, tile1); break;
+    case WeightKind::F16: matmul_float_k<WeightKind::F16>(w, a, y, ldy, tile0, tile1); break;
+    case WeightKind::BF16: matmul_float_k<WeightKind::BF16>(w, a, y, ldy, tile0, tile1); break;
+  }
+}
+
+inline __mmask16 tail_mask(int left) { return left >= 16 ? static_cast<__mmask16>(0xffff) : static_cast<__mmask16>((1u << left) - 1); }
+
+void rmsnorm(const float* x, const float* w, float eps, int n, float* out) {
+  __m512 ss = _mm512_setzero_ps();
+  for (int i = 0; i < n; i += 16) {
+    const __m512 v = _mm512_maskz_loadu_ps(tail_mask(n - i), x + i);
+    ss = _mm512_fmadd_ps(v, v, ss);
+  }
+  const float inv = 1.f / std::sqrt(_mm512_reduce_add_ps(ss) / n + eps);
+  const __m512 iv = _mm512_set1_ps(inv);
+  for (int i = 0; i < n; i += 16) {
+    const __mmask16 m = tail_mask(n - i);
+    const __m512 v = _mm512_mul_ps(_mm512_mul_ps(_mm512_maskz_loadu_ps(m, x + i), iv), _mm512_maskz_loadu_ps(m, w + i));
+    _mm512_mask_storeu_ps(out + i, m, v);
+  }
+}
+
+// exp(x) for x <= 0 (softmax arguments), Cephes-style range reduction + degree-6 polynomial, rel. error ~2e-7.
+inline __m512 exp_ps(__m512 x) {
+  x = _mm512_max_ps(x, _mm512_set1_ps(-87.f));
+  const __m512 t = _mm512_roundscale_ps(_mm512_mul_ps(x, _mm512_set1_ps(1.44269504088896341f)), _MM_FROUND_TO_NEAREST_INT);
+  __m512 r = _mm512_fnmadd_ps(t, _mm512_set1_ps(0.693359375f), x);
+  r = _mm512_fnmadd_ps(t, _mm512_set1_ps(-2.12194440e-4f), r);
+  __m512 p = _mm512_set1_ps(1.9875691500e-4f);
+  p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.3981999507e-3f));
+  p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(8.3334519073e-3f));
+  p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(4.1665795894e-2f));
+  p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.6666665459e-1f));
+  p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(5.0000001201e-1f));
+  p = _mm512_fmadd_ps(p, _mm512_mul_ps(r, r), _mm512_add_ps(r, _mm512_set1_ps(1.f)));
+  return _mm512_scalef_ps(p, t);
+}
+
+void attend_f16(const float* q, const uint16_t* k, const uint16_t* v, int len, int dim, size_t stride, float scale,
+                float* scores, float* out) {
+  __m512 mx = _mm512_set1_ps(-INFINITY);
+  for (int j = 0; j < len; j++) {
+    const uint16_t* kj = k + j * stride;
+    __m512 acc = _mm512_setzero_ps();
+    for (int d = 0; d < dim; d += 16) {
+      const __mmask16 m = tail_mask(dim - d);
+      acc = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(m, q + d), _mm512_cvtph_ps(_mm256_maskz_loadu_epi16(m, kj + d)), acc);
+    }
+    scores[j] = _mm512_reduce_add_ps(acc) * scale;
+  }
+  for (int j = 0; j < len; j += 16) mx = _mm512_mask_max_ps(mx, tail_mask(len - j), mx, _mm512_maskz_loadu_ps(tail_mask(len - j), scores + j));
+  const __m512 mv = _mm512_set1_ps(_mm512_reduce_max_ps(mx));
+  __m512 sum = _mm512_setzero_ps();
+  for (int j = 0; j < len; j += 16) {
+    const __mmask16 m = tail_mask(len - j);
+    const __m512 e = exp_ps(_mm512_sub_ps(_mm512_maskz_loadu_ps(m, scores + j), mv));
+    sum = _mm512_add_ps(sum, _mm512_maskz_mov_ps(m, e));
+    _mm512_mask_storeu_ps(scores + j, m, e);
+  }
+  const float inv = 1.f / _mm512_reduce_add_ps(sum);
+  for (int d0 = 0; d0 < dim; d0 += 64) {
+    __m512 acc[4] = {_mm512_setzero_ps(), _mm512_setzero_ps(), _mm512_setzero_ps(), _mm512_setzero_ps()};
+    const int nd = dim - d0 < 64 ? dim - d0 : 64;
+    for (int j = 0; j < len; j++) {
+      const __m512 p = _mm512_set1_ps(scores[j]);
+      const uint16_t* vj = v + j * stride + d0;
+      for (int c = 0; c < 4 && c * 16 < nd; c++)
+        acc[c] = _mm512_fmadd_ps(p, _mm512_cvtph_ps(_mm256_maskz_loadu_epi16(tail_mask(nd - c * 16), vj + c * 16)), acc[c]);
+    }
+    for (int c = 0; c < 4 && c * 16 < nd; c++)
+      _mm512_mask_storeu_ps(out + d0 + c * 16, tail_mask(nd - c * 16), _mm512_mul_ps(acc[c], _mm512_set1_ps(inv)));
+  }
+}
+
+uint64_t read_bytes(const uint8_t* p, size_t n) {
+  __m512i a0 = _mm512_setzero_si512(), a1 = a0, a2 = a0, a3 = a0;
+  size_t i = 0;
+  for (; i + 256 <= n; i += 256) {
+    a0 = _mm512_add_epi64(a0, _mm512_load_si512(p + i));
+    a1 = _mm512_add_epi64(a1, _mm512_load_si512(p + i + 64));
+    a2 = _mm512_add_epi64(a2, _mm512_load_si512(p + i + 128));
+    a3 = _mm512_add_epi64(a3, _mm512_load_si512(p + i + 192));
+  }
+  const __m512i s = _mm512_add_epi64(_mm512_add_epi64(a0, a1), _mm512_add_epi64(a2, a3));
+  return static_cast<uint64_t>(_mm512_reduce_add_epi64(s));
+}
+
+const KernelSet kAvx512 = {"avx512_vnni", matmul, rmsnorm, attend_f16, read_bytes};
+
+}  // namespace
+
+// The CPU check lives in dispatch.cpp (baseline code): nothing in this file may run before it.
+const KernelSet& kernels_avx512_table() { return kAvx512; }
+
+}  // namespace vmlx

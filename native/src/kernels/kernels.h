@@ -1,0 +1,67 @@
+// The kernel interface shared by every instruction set (scalar, AVX2+FMA, AVX-512 VNNI).
+// Plain structs only: this header is compiled into files built with different -m flags.
+#pragma once
+#include <cstddef>
+#include <cstdint>
+
+namespace vmlx {
+
+// Weight rows are processed in tiles of kTileRows; quantized weights are repacked tile by tile (see weights.cpp).
+constexpr int kTileRows = 16;
+// Activations are quantized to int16 in blocks of kActBlock elements, one float scale per block.
+constexpr int kActBlock = 128;
+
+enum class WeightKind : int { F32 = 0, F16 = 1, BF16 = 2, Q4 = 3, Q8 = 4 };
+
+// A weight matrix [rows, cols] in the layout the kernels read. A view: memory is owned by the model.
+//  * F32/F16/BF16: row-major, `data` holds rows*cols elements of that type.
+//  * Q4/Q8 (MLX affine, w = scale*q + bias): tile-major. For tile t (16 rows, the last one zero-padded) and group g,
+//    `data` holds groupSize/pairs chunks of 32 bytes; chunk c covers the 16 rows:
+//      Q8: bytes 2i, 2i+1 = codes of row i, elements 2c, 2c+1
+//      Q4: byte 2i = elements 4c (low nibble) and 4c+2 (high); byte 2i+1 = elements 4c+1 and 4c+3
+//    so zero-extending the 32 bytes to 16-bit words gives, per 32-bit lane i, the pairs that vpdpwssd/pmaddwd consume.
+//    scales/biases: [tiles][groups][16] float32.
+struct PackedWeight {
+  WeightKind kind;
+  int rows, cols;
+  int bits, groupSize, groups, tiles;
+  const uint8_t* data;
+  const float* scales;
+  const float* biases;
+};
+
+// One matmul input: T rows (tokens) of `cols` floats, plus what the integer kernels need.
+struct Acts {
+  int T, cols;
+  const float* x;   // [T][cols]
+  int16_t* q;       // [T][qStride] int16, zero padded
+  float* qscale;    // [T][blocks] one scale per kActBlock elements: x ~= q * qscale
+  float* gsum[3];   // sums of x per group of 32, 64, 128: [T][cols/gs]
+  int qStride, blocks;
+};
+
+struct KernelSet {
+  const char* name;
+  // y[t*ldy + r] = sum_k W[r,k] * x[t,k] for rows in tiles [tile0, tile1).
+  void (*matmul)(const PackedWeight& w, const Acts& a, float* y, int ldy, int tile0, int tile1);
+  // out[i] = x[i] / sqrt(mean(x^2) + eps) * w[i]
+  void (*rmsnorm)(const float* x, const float* w, float eps, int n, float* out);
+  // Single-query attention over `len` cached positions of one KV head (K, V: f16 rows of `dim`, stride `stride`).
+  // scores is scratch of >= len floats. out = softmax(scale * q.K) V
+  void (*attend_f16)(const float* q, const uint16_t* k, const uint16_t* v, int len, int dim, size_t stride,
+                     float scale, float* scores, float* out);
+  // Streaming read of n bytes (returns a checksum so the reads cannot be optimised away).
+  uint64_t (*read_bytes)(const uint8_t* p, size_t n);
+};
+
+const KernelSet& kernels_scalar();
+// Tables of the SIMD sets; call only after dispatch.cpp has checked the CPU.
+const KernelSet& kernels_avx2_table();
+const KernelSet& kernels_avx512_table();
+
+// The best set for this CPU, or the one VMLX_KERNELS names (scalar|avx2|avx512).
+const KernelSet& kernels_active();
+// A set by name ("scalar", "avx2", "avx512"); nullptr when unavailable on this CPU.
+const KernelSet* kernels_by_name(const char* name);
+
+}  // namespace vmlx

@@ -1,0 +1,144 @@
+// Plain C++ reference kernels: float32 activations, float32 accumulation, no intrinsics.
+// Every SIMD kernel is tested against these.
+#include <cmath>
+#include <cstring>
+
+#include "half.h"
+#include "kernels/kernels.h"
+
+namespace vmlx {
+namespace {
+
+// Unpacks the codes of one tile and group into codes[16][gs] (see the layout in kernels.h).
+void unpack_group(const PackedWeight& w, int tile, int g, float* codes) {
+  const int gs = w.groupSize;
+  const int per = w.kind == WeightKind::Q4 ? 4 : 2;  // elements per 32-byte chunk
+  const uint8_t* p = w.data + (static_cast<size_t>(tile) * w.groups + g) * static_cast<size_t>(gs / per) * 32;
+  for (int c = 0; c < gs / per; c++, p += 32) {
+    for (int i = 0; i < kTileRows; i++) {
+      const uint8_t b0 = p[2 * i], b1 = p[2 * i + 1];
+      float* row = codes + i * gs + c * per;
+      if (per == 4) {
+        row[0] = b0 & 15;
+        row[1] = b1 & 15;
+        row[2] = b0 >> 4;
+        row[3] = b1 >> 4;
+      } else {
+        row[0] = b0;
+        row[1] = b1;
+      }
+    }
+  }
+}
+
+void matmul_quant(const PackedWeight& w, const Acts& a, float* y, int ldy, int tile0, int tile1) {
+  const int gs = w.groupSize;
+  float codes[kTileRows * 128];
+  for (int tile = tile0; tile < tile1; tile++) {
+    const int rows = w.rows - tile * kTileRows < kTileRows ? w.rows - tile * kTileRows : kTileRows;
+    for (int t = 0; t < a.T; t++)
+      for (int i = 0; i < rows; i++) y[static_cast<size_t>(t) * ldy + tile * kTileRows + i] = 0.f;
+    for (int g = 0; g < w.groups; g++) {
+      unpack_group(w, tile, g, codes);
+      const float* s = w.scales + (static_cast<size_t>(tile) * w.groups + g) * kTileRows;
+      const float* b = w.biases + (static_cast<size_t>(tile) * w.groups + g) * kTileRows;
+      for (int t = 0; t < a.T; t++) {
+        const float* x = a.x + static_cast<size_t>(t) * a.cols + g * gs;
+        float xsum = 0.f;
+        for (int k = 0; k < gs; k++) xsum += x[k];
+        for (int i = 0; i < rows; i++) {
+          float dot = 0.f;
+          for (int k = 0; k < gs; k++) dot += codes[i * gs + k] * x[k];
+          y[static_cast<size_t>(t) * ldy + tile * kTileRows + i] += s[i] * dot + b[i] * xsum;
+        }
+      }
+    }
+  }
+}
+
+float load_float(const PackedWeight& w, size_t idx) {
+  switch (w.kind) {
+    case WeightKind::F32: {
+      float f;
+      std::memcpy(&f, w.data + idx * 4, 4);
+      return f;
+    }
+    case WeightKind::F16: {
+      uint16_t h;
+      std::memcpy(&h, w.data + idx * 2, 2);
+      return vmlx_f16_to_f32(h);
+    }
+    default: {
+      uint16_t h;
+      std::memcpy(&h, w.data + idx * 2, 2);
+      return vmlx_bf16_to_f32(h);
+    }
+  }
+}
+
+void matmul_float(const PackedWeight& w, const Acts& a, float* y, int ldy, int tile0, int tile1) {
+  const int r1 = tile1 * kTileRows < w.rows ? tile1 * kTileRows : w.rows;
+  for (int r = tile0 * kTileRows; r < r1; r++) {
+    for (int t = 0; t < a.T; t++) {
+      const float* x = a.x + static_cast<size_t>(t) * a.cols;
+      float acc = 0.f;
+      for (int k = 0; k < w.cols; k++) acc += load_float(w, static_cast<size_t>(r) * w.cols + k) * x[k];
+      y[static_cast<size_t>(t) * ldy + r] = acc;
+    }
+  }
+}
+
+void matmul(const PackedWeight& w, const Acts& a, float* y, int ldy, int tile0, int tile1) {
+  if (w.kind == WeightKind::Q4 || w.kind == WeightKind::Q8)
+    matmul_quant(w, a, y, ldy, tile0, tile1);
+  else
+    matmul_float(w, a, y, ldy, tile0, tile1);
+}
+
+void rmsnorm(const float* x, const float* w, float eps, int n, float* out) {
+  float ss = 0.f;
+  for (int i = 0; i < n; i++) ss += x[i] * x[i];
+  const float inv = 1.f / std::sqrt(ss / n + eps);
+  for (int i = 0; i < n; i++) out[i] = x[i] * inv * w[i];
+}
+
+void attend_f16(const float* q, const uint16_t* k, const uint16_t* v, int len, int dim, size_t stride, float scale,
+                float* scores, float* out) {
+  float mx = -INFINITY;
+  for (int j = 0; j < len; j++) {
+    const uint16_t* kj = k + j * stride;
+    float dot = 0.f;
+    for (int d = 0; d < dim; d++) dot += q[d] * vmlx_f16_to_f32(kj[d]);
+    scores[j] = dot * scale;
+    if (scores[j] > mx) mx = scores[j];
+  }
+  float sum = 0.f;
+  for (int j = 0; j < len; j++) {
+    scores[j] = std::exp(scores[j] - mx);
+    sum += scores[j];
+  }
+  for (int d = 0; d < dim; d++) out[d] = 0.f;
+  for (int j = 0; j < len; j++) {
+    const uint16_t* vj = v + j * stride;
+    const float p = scores[j] / sum;
+    for (int d = 0; d < dim; d++) out[d] += p * vmlx_f16_to_f32(vj[d]);
+  }
+}
+
+uint64_t read_bytes(const uint8_t* p, size_t n) {
+  uint64_t acc = 0;
+  for (size_t i = 0; i + 8 <= n; i += 8) {
+    uint64_t v;
+    std::memcpy(&v, p + i, 8);
+    acc += v;
+  }
+  return acc;
+}
+
+const KernelSet kScalar = {"scalar", matmul, rmsnorm, attend_f16, read_bytes};
+
+}  // namespace
+
+const KernelSet& kernels_scalar() { return kScalar; }
+
+}  // namespace vmlx

@@ -1,0 +1,134 @@
+#include "session.h"
+
+#include <algorithm>
+#include <chrono>
+
+#include "errors.h"
+
+namespace vmlx {
+
+namespace {
+double ms_since(std::chrono::steady_clock::time_point t) {
+  return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t).count();
+}
+}  // namespace
+
+Session::Session(std::shared_ptr<Model> model, int maxContext) : model_(std::move(model)) {
+  kv_ = model_->make_cache(maxContext);
+  logits_.resize(model_->vocab());
+}
+
+void Session::reset() {
+  tokens_.clear();
+  cached_ = 0;
+}
+
+void Session::check_tokens(const std::vector<int32_t>& tokens) const {
+  if (tokens.empty()) throw EngineError("prompt is empty");
+  if (static_cast<int>(tokens.size()) > kv_.maxContext)
+    throw EngineError("prompt has " + std::to_string(tokens.size()) + " tokens, more than the session's context of " +
+                      std::to_string(kv_.maxContext));
+  for (size_t i = 0; i < tokens.size(); i++)
+    if (tokens[i] < 0 || tokens[i] >= model_->vocab())
+      throw EngineError("token id " + std::to_string(tokens[i]) + " at position " + std::to_string(i) +
+                        " is outside the vocabulary (size " + std::to_string(model_->vocab()) + ")");
+}
+
+GenerationStats Session::generate(const std::vector<int32_t>& prompt, const SamplingParams& params,
+                                  const std::atomic<bool>& cancel, const std::function<void(TokenEvent&&)>& emit) {
+  check_tokens(prompt);
+  GenerationStats st;
+  st.promptTokens = static_cast<int>(prompt.size());
+  const auto t0 = std::chrono::steady_clock::now();
+  // Reuse the cached prefix; at least the last prompt token is recomputed to get its logits.
+  size_t common = 0;
+  while (common < tokens_.size() && common < prompt.size() && tokens_[common] == prompt[common]) common++;
+  if (common == prompt.size()) common--;
+  tokens_.resize(common);
+  cached_ = static_cast<int>(common);
+  st.reusedTokens = static_cast<int>(common);
+  for (size_t pos = common; pos < prompt.size();) {
+    if (cancel.load()) {
+      st.finishReason = "cancelled";
+      st.prefillMs = ms_since(t0);
+      return st;
+    }
+    const int n = static_cast<int>(std::min<size_t>(Model::kChunk, prompt.size() - pos));
+    const bool last = pos + n == prompt.size();
+    model_->forward(kv_, prompt.data() + pos, n, static_cast<int>(pos), last ? logits_.data() : nullptr, false);
+    tokens_.insert(tokens_.end(), prompt.begin() + pos, prompt.begin() + pos + n);
+    cached_ = static_cast<int>(tokens_.size());
+    pos += n;
+  }
+  st.prefillMs = ms_since(t0);
+  const auto t1 = std::chrono::steady_clock::now();
+  Sampler sampler(params, model_->vocab());
+  std::vector<int32_t> history(prompt);
+  history.reserve(prompt.size() + params.maxTokens);
+  for (;;) {
+    if (st.generatedTokens >= params.maxTokens) {
+      st.finishReason = "length";
+      break;
+    }
+    if (cancel.load()) {
+      st.finishReason = "cancelled";
+      break;
+    }
+    TokenEvent ev;
+    const int32_t tok = sampler.sample(logits_.data(), history, ev);
+    st.generatedTokens++;
+    history.push_back(tok);
+    emit(std::move(ev));
+    if (std::find(params.eosTokenIds.begin(), params.eosTokenIds.end(), tok) != params.eosTokenIds.end()) {
+      st.finishReason = "eos";
+      break;
+    }
+    if (st.generatedTokens >= params.maxTokens || static_cast<int>(tokens_.size()) >= kv_.maxContext) {
+      st.finishReason = "length";
+      break;
+    }
+    if (cancel.load()) {
+      st.finishReason = "cancelled";
+      break;
+    }
+    model_->forward(kv_, &tok, 1, static_cast<int>(tokens_.size()), logits_.data(), false);
+    tokens_.push_back(tok);
+    cached_ = static_cast<int>(tokens_.size());
+  }
+  st.decodeMs = ms_since(t1);
+  return st;
+}
+
+void Session::evaluate(const std::vector<int32_t>& tokens, int k, std::vector<int32_t>& ids, std::vector<float>& logprobs) {
+  check_tokens(tokens);
+  if (k < 1) throw EngineError("evaluate: topK must be at least 1");
+  const int V = model_->vocab();
+  k = std::min(k, V);
+  tokens_.clear();
+  cached_ = 0;
+  ids.assign(tokens.size() * k, 0);
+  logprobs.assign(tokens.size() * k, 0.f);
+  // Chunk so that the logits buffer stays below ~64 MB even for large vocabularies.
+  const int chunk = std::max(1, std::min(Model::kChunk, static_cast<int>((16u << 20) / static_cast<unsigned>(V))));
+  std::vector<float> logits(static_cast<size_t>(chunk) * V);
+  for (size_t pos = 0; pos < tokens.size();) {
+    const int n = static_cast<int>(std::min<size_t>(chunk, tokens.size() - pos));
+    model_->forward(kv_, tokens.data() + pos, n, static_cast<int>(pos), logits.data(), true);
+    model_->pool().parallel_for(n, [&](int r0, int r1) {
+      for (int r = r0; r < r1; r++) {
+        const float* l = logits.data() + static_cast<size_t>(r) * V;
+        const double lse = log_sum_exp(l, V);
+        const std::vector<int32_t> top = top_indices(l, V, k);
+        for (int j = 0; j < k; j++) {
+          ids[(pos + r) * k + j] = top[j];
+          logprobs[(pos + r) * k + j] = static_cast<float>(l[top[j]] - lse);
+        }
+      }
+    });
+    tokens_.insert(tokens_.end(), tokens.begin() + pos, tokens.begin() + pos + n);
+    cached_ = static_cast<int>(tokens_.size());
+    pos += n;
+  }
+}
+
+}  // namespace vmlx

@@ -1,0 +1,45 @@
+// One conversation's state on a model: its KV cache and the tokens it holds. Generation and evaluation run on
+// the model's worker thread (see host.h); nothing here touches JavaScript.
+#pragma once
+#include <atomic>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "model.h"
+#include "sampler.h"
+
+namespace vmlx {
+
+struct GenerationStats {
+  int promptTokens = 0, reusedTokens = 0, generatedTokens = 0;
+  double prefillMs = 0, decodeMs = 0;
+  std::string finishReason;
+};
+
+class Session {
+ public:
+  Session(std::shared_ptr<Model> model, int maxContext);
+
+  // Prefill (reusing the longest common prefix of the cache) and decode. emit() is called for each token in order.
+  GenerationStats generate(const std::vector<int32_t>& prompt, const SamplingParams& params, const std::atomic<bool>& cancel,
+                           const std::function<void(TokenEvent&&)>& emit);
+  // Teacher-forced top-k log-softmax at every position: ids/logprobs get tokens.size()*k entries.
+  void evaluate(const std::vector<int32_t>& tokens, int k, std::vector<int32_t>& ids, std::vector<float>& logprobs);
+
+  int cached_tokens() const { return cached_.load(); }
+  void reset();
+  int max_context() const { return kv_.maxContext; }
+
+ private:
+  void check_tokens(const std::vector<int32_t>& tokens) const;
+
+  std::shared_ptr<Model> model_;
+  KvCache kv_;
+  std::vector<int32_t> tokens_;  // the tokens whose keys/values are in kv_
+  std::atomic<int> cached_{0};
+  std::vector<float> logits_;
+};
+
+}  // namespace vmlx

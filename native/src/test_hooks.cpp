@@ -1,0 +1,174 @@
+#include "test_hooks.h"
+
+#include <vector>
+
+#include "errors.h"
+#include "half.h"
+#include "layers.h"
+#include "threadpool.h"
+#include "weights.h"
+
+namespace vmlx {
+namespace {
+
+const KernelSet& kernel_set(const Napi::Value& v) {
+  if (!v.IsString()) throw Napi::TypeError::New(v.Env(), "kernel set name must be a string");
+  const std::string name = v.As<Napi::String>().Utf8Value();
+  const KernelSet* k = kernels_by_name(name.c_str());
+  if (!k) throw Napi::Error::New(v.Env(), "kernel set '" + name + "' is not available on this CPU");
+  return *k;
+}
+
+template <class A>
+A typed(const Napi::Value& v, napi_typedarray_type type, const char* what) {
+  if (!v.IsTypedArray() || v.As<Napi::TypedArray>().TypedArrayType() != type)
+    throw Napi::TypeError::New(v.Env(), std::string(what) + " has the wrong typed-array type");
+  return v.As<A>();
+}
+
+const uint8_t* bytes_of(const Napi::Value& v, size_t need, const char* what) {
+  if (!v.IsTypedArray()) throw Napi::TypeError::New(v.Env(), std::string(what) + " must be a typed array");
+  Napi::TypedArray a = v.As<Napi::TypedArray>();
+  if (a.ByteLength() < need) throw Napi::RangeError::New(v.Env(), std::string(what) + " is too short");
+  return static_cast<const uint8_t*>(a.ArrayBuffer().Data()) + a.ByteOffset();
+}
+
+// desc: {kind: 'q4'|'q8'|'f32'|'f16'|'bf16', rows, cols, groupSize?, weight, scales?: Float32Array, biases?: Float32Array}
+// weight holds the bytes exactly as a safetensors file would (MLX U32 codes or float rows).
+OwnedWeight pack_desc(const Napi::Object& d) {
+  Napi::Env env = d.Env();
+  const std::string kind = d.Get("kind").As<Napi::String>().Utf8Value();
+  WeightRef ref;
+  ref.rows = d.Get("rows").As<Napi::Number>().Int32Value();
+  ref.cols = d.Get("cols").As<Napi::Number>().Int32Value();
+  ref.weight.name = "test";
+  ThreadPool pool(1);
+  try {
+    if (kind == "q4" || kind == "q8") {
+      ref.quantized = true;
+      ref.bits = kind == "q4" ? 4 : 8;
+      ref.groupSize = d.Get("groupSize").As<Napi::Number>().Int32Value();
+      ref.weight.dtype = DType::U32;
+      ref.scales.dtype = ref.biases.dtype = DType::F32;
+      check_quant_params(ref);
+      const size_t groups = static_cast<size_t>(ref.rows) * (ref.cols / ref.groupSize);
+      return pack_weight_bytes(ref, bytes_of(d.Get("weight"), static_cast<size_t>(ref.rows) * ref.cols * ref.bits / 8, "weight"),
+                               bytes_of(d.Get("scales"), groups * 4, "scales"), bytes_of(d.Get("biases"), groups * 4, "biases"), pool);
+    }
+    ref.weight.dtype = kind == "f32" ? DType::F32 : kind == "f16" ? DType::F16 : DType::BF16;
+    if (kind != "f32" && kind != "f16" && kind != "bf16") throw Napi::TypeError::New(env, "unknown weight kind " + kind);
+    return pack_weight_bytes(ref, bytes_of(d.Get("weight"), static_cast<size_t>(ref.rows) * ref.cols * (kind == "f32" ? 4 : 2), "weight"),
+                             nullptr, nullptr, pool);
+  } catch (const EngineError& e) {
+    throw Napi::Error::New(env, e.what());
+  }
+}
+
+// matmul(set, desc, x: Float32Array [T*cols], T) -> Float32Array [T*rows]
+Napi::Value Matmul(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  const KernelSet& k = kernel_set(info[0]);
+  OwnedWeight w = pack_desc(info[1].As<Napi::Object>());
+  Napi::Float32Array x = typed<Napi::Float32Array>(info[2], napi_float32_array, "x");
+  const int T = info[3].As<Napi::Number>().Int32Value();
+  const int cols = w.w.cols;
+  if (x.ElementLength() != static_cast<size_t>(T) * cols) throw Napi::RangeError::New(env, "x must hold T*cols floats");
+  std::vector<float> xs(x.Data(), x.Data() + x.ElementLength());
+  Acts a{};
+  a.T = T;
+  a.cols = cols;
+  a.x = xs.data();
+  a.qStride = (cols + 63) / 64 * 64;
+  a.blocks = (cols + kActBlock - 1) / kActBlock;
+  std::vector<int16_t> q(static_cast<size_t>(T) * a.qStride);
+  std::vector<float> qs(static_cast<size_t>(T) * a.blocks), sums[3];
+  a.q = q.data();
+  a.qscale = qs.data();
+  for (int l = 0; l < 3; l++) {
+    sums[l].resize(static_cast<size_t>(T) * (cols / 32 + 1));
+    a.gsum[l] = sums[l].data();
+  }
+  for (int t = 0; t < T; t++) quantize_act_row(a, t);
+  Napi::Float32Array y = Napi::Float32Array::New(env, static_cast<size_t>(T) * w.w.rows);
+  // Split the tiles in two calls to exercise tile ranges that do not start at 0.
+  const int mid = w.w.tiles / 2;
+  k.matmul(w.w, a, y.Data(), w.w.rows, 0, mid);
+  k.matmul(w.w, a, y.Data(), w.w.rows, mid, w.w.tiles);
+  return y;
+}
+
+// weightRow(desc, row) -> Float32Array [cols]: the embedding-lookup dequantization of one row.
+Napi::Value WeightRow(const Napi::CallbackInfo& info) {
+  OwnedWeight w = pack_desc(info[0].As<Napi::Object>());
+  const int row = info[1].As<Napi::Number>().Int32Value();
+  if (row < 0 || row >= w.w.rows) throw Napi::RangeError::New(info.Env(), "row out of range");
+  Napi::Float32Array out = Napi::Float32Array::New(info.Env(), w.w.cols);
+  weight_row(w.w, row, out.Data());
+  return out;
+}
+
+// rmsnorm(set, x, w, eps) -> Float32Array
+Napi::Value Rmsnorm(const Napi::CallbackInfo& info) {
+  const KernelSet& k = kernel_set(info[0]);
+  Napi::Float32Array x = typed<Napi::Float32Array>(info[1], napi_float32_array, "x");
+  Napi::Float32Array w = typed<Napi::Float32Array>(info[2], napi_float32_array, "w");
+  if (w.ElementLength() != x.ElementLength()) throw Napi::RangeError::New(info.Env(), "x and w differ in length");
+  Napi::Float32Array out = Napi::Float32Array::New(info.Env(), x.ElementLength());
+  k.rmsnorm(x.Data(), w.Data(), info[3].As<Napi::Number>().FloatValue(), static_cast<int>(x.ElementLength()), out.Data());
+  return out;
+}
+
+// attention(set, q: Float32Array[dim], k: Uint16Array[len*dim] f16, v: Uint16Array, len, dim, scale) -> Float32Array[dim]
+Napi::Value Attention(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  const KernelSet& ks = kernel_set(info[0]);
+  Napi::Float32Array q = typed<Napi::Float32Array>(info[1], napi_float32_array, "q");
+  Napi::Uint16Array k = typed<Napi::Uint16Array>(info[2], napi_uint16_array, "k");
+  Napi::Uint16Array v = typed<Napi::Uint16Array>(info[3], napi_uint16_array, "v");
+  const int len = info[4].As<Napi::Number>().Int32Value(), dim = info[5].As<Napi::Number>().Int32Value();
+  if (len < 1 || dim < 1 || q.ElementLength() != static_cast<size_t>(dim) || k.ElementLength() != static_cast<size_t>(len) * dim ||
+      v.ElementLength() != k.ElementLength())
+    throw Napi::RangeError::New(env, "attention: inconsistent sizes");
+  std::vector<float> scores(len);
+  Napi::Float32Array out = Napi::Float32Array::New(env, dim);
+  ks.attend_f16(q.Data(), k.Data(), v.Data(), len, dim, dim, info[6].As<Napi::Number>().FloatValue(), scores.data(), out.Data());
+  return out;
+}
+
+Napi::Value F32ToF16(const Napi::CallbackInfo& info) {
+  Napi::Float32Array x = typed<Napi::Float32Array>(info[0], napi_float32_array, "x");
+  Napi::Uint16Array out = Napi::Uint16Array::New(info.Env(), x.ElementLength());
+  for (size_t i = 0; i < x.ElementLength(); i++) out[i] = vmlx_f32_to_f16(x[i]);
+  return out;
+}
+
+Napi::Value F16ToF32(const Napi::CallbackInfo& info) {
+  Napi::Uint16Array x = typed<Napi::Uint16Array>(info[0], napi_uint16_array, "x");
+  Napi::Float32Array out = Napi::Float32Array::New(info.Env(), x.ElementLength());
+  for (size_t i = 0; i < x.ElementLength(); i++) out[i] = vmlx_f16_to_f32(x[i]);
+  return out;
+}
+
+Napi::Value KernelSets(const Napi::CallbackInfo& info) {
+  Napi::Array a = Napi::Array::New(info.Env());
+  uint32_t n = 0;
+  for (const char* name : {"scalar", "avx2", "avx512_vnni"})
+    if (kernels_by_name(name)) a.Set(n++, Napi::String::New(info.Env(), name));
+  return a;
+}
+
+}  // namespace
+
+Napi::Object make_test_hooks(Napi::Env env) {
+  Napi::Object t = Napi::Object::New(env);
+  t.Set("kernelSets", Napi::Function::New(env, KernelSets, "kernelSets"));
+  t.Set("matmul", Napi::Function::New(env, Matmul, "matmul"));
+  t.Set("weightRow", Napi::Function::New(env, WeightRow, "weightRow"));
+  t.Set("rmsnorm", Napi::Function::New(env, Rmsnorm, "rmsnorm"));
+  t.Set("attention", Napi::Function::New(env, Attention, "attention"));
+  t.Set("f32ToF16", Napi::Function::New(env, F32ToF16, "f32ToF16"));
+  t.Set("f16ToF32", Napi::Function::New(env, F16ToF32, "f16ToF32"));
+  return t;
+}
+
+}  // namespace vmlx

@@ -1,0 +1,217 @@
+#include "weights.h"
+
+#include <cstring>
+#include <string>
+
+#include "errors.h"
+#include "half.h"
+#include "threadpool.h"
+
+namespace vmlx {
+
+namespace {
+
+const char* dtype_name(DType d) {
+  switch (d) {
+    case DType::F32: return "F32";
+    case DType::F16: return "F16";
+    case DType::BF16: return "BF16";
+    default: return "U32";
+  }
+}
+
+size_t dtype_size(DType d) { return d == DType::F16 || d == DType::BF16 ? 2 : 4; }
+
+std::string shape_str(const std::vector<int64_t>& s) {
+  std::string r = "[";
+  for (size_t i = 0; i < s.size(); i++) r += (i ? ", " : "") + std::to_string(s[i]);
+  return r + "]";
+}
+
+[[noreturn]] void fail(const TensorRef& t, const std::string& what) {
+  throw EngineError("tensor " + t.name + " in " + t.file + ": " + what);
+}
+
+// Checks shape, dtype size and file bounds; returns a pointer to the (possibly unaligned) bytes.
+const uint8_t* tensor_bytes(const TensorRef& t, FileSet& files, const std::vector<int64_t>& shape) {
+  if (t.shape != shape) fail(t, "shape " + shape_str(t.shape) + ", expected " + shape_str(shape));
+  uint64_t n = 1;
+  for (int64_t d : shape) n *= static_cast<uint64_t>(d);
+  if (t.byteLength != n * dtype_size(t.dtype))
+    fail(t, "byte length " + std::to_string(t.byteLength) + " does not match shape " + shape_str(shape) + " of " +
+                dtype_name(t.dtype));
+  const MappedFile& f = files.get(t.file);
+  if (t.offset > f.size() || t.byteLength > f.size() - t.offset)
+    fail(t, "data [" + std::to_string(t.offset) + ", " + std::to_string(t.offset + t.byteLength) +
+                ") lies beyond the end of the file (" + std::to_string(f.size()) + " bytes): truncated file?");
+  return f.data() + t.offset;
+}
+
+float read_float(const uint8_t* p, DType d, size_t i) {
+  if (d == DType::F32) {
+    float f;
+    std::memcpy(&f, p + 4 * i, 4);
+    return f;
+  }
+  uint16_t h;
+  std::memcpy(&h, p + 2 * i, 2);
+  return d == DType::F16 ? vmlx_f16_to_f32(h) : vmlx_bf16_to_f32(h);
+}
+
+// Code of element k in an MLX row: a continuous LSB-first bit stream (works for every bit width).
+inline unsigned mlx_code(const uint8_t* row, int64_t k, int bits) {
+  const int64_t bit = k * bits;
+  unsigned v = row[bit >> 3];
+  if ((bit & 7) + bits > 8) v |= static_cast<unsigned>(row[(bit >> 3) + 1]) << 8;
+  return (v >> (bit & 7)) & ((1u << bits) - 1);
+}
+
+void check_float_dtype(const TensorRef& t) {
+  if (t.dtype == DType::U32) fail(t, "dtype U32 where a float tensor (F32, F16, BF16) is expected");
+}
+
+}  // namespace
+
+AlignedBuf aligned_alloc_bytes(size_t bytes) {
+  const size_t n = (bytes + 63) / 64 * 64 + 64;
+  void* p = std::aligned_alloc(64, n);
+  if (!p) throw EngineError("out of memory allocating " + std::to_string(bytes) + " bytes");
+  std::memset(p, 0, n);
+  return AlignedBuf(static_cast<uint8_t*>(p));
+}
+
+OwnedWeight pack_weight(const WeightRef& ref, FileSet& files, ThreadPool& pool) {
+  if (ref.rows <= 0 || ref.cols <= 0) fail(ref.weight, "empty weight");
+  if (!ref.quantized) {
+    check_float_dtype(ref.weight);
+    return pack_weight_bytes(ref, tensor_bytes(ref.weight, files, {ref.rows, ref.cols}), nullptr, nullptr, pool);
+  }
+  check_quant_params(ref);
+  check_float_dtype(ref.scales);
+  check_float_dtype(ref.biases);
+  const int64_t words = static_cast<int64_t>(ref.cols) * ref.bits / 32;
+  const int groups = ref.cols / ref.groupSize;
+  const uint8_t* codes = tensor_bytes(ref.weight, files, {ref.rows, words});
+  const uint8_t* scales = tensor_bytes(ref.scales, files, {ref.rows, groups});
+  const uint8_t* biases = tensor_bytes(ref.biases, files, {ref.rows, groups});
+  return pack_weight_bytes(ref, codes, scales, biases, pool);
+}
+
+void check_quant_params(const WeightRef& ref) {
+  const int bits = ref.bits, gs = ref.groupSize;
+  if (bits != 4 && bits != 8)
+    fail(ref.weight, "quantization bits=" + std::to_string(bits) + " is not supported (supported: 4, 8)");
+  if (gs != 32 && gs != 64 && gs != 128)
+    fail(ref.weight, "quantization group_size=" + std::to_string(gs) + " is not supported (supported: 32, 64, 128)");
+  if (ref.cols % gs != 0)
+    fail(ref.weight, "input size " + std::to_string(ref.cols) + " is not a multiple of group_size " + std::to_string(gs));
+  if (ref.weight.dtype != DType::U32) fail(ref.weight, std::string("quantized weight must be U32, got ") + dtype_name(ref.weight.dtype));
+}
+
+OwnedWeight pack_weight_bytes(const WeightRef& ref, const uint8_t* codes, const uint8_t* scales, const uint8_t* biases,
+                              ThreadPool& pool) {
+  OwnedWeight o;
+  PackedWeight& w = o.w;
+  w.rows = ref.rows;
+  w.cols = ref.cols;
+  w.tiles = (ref.rows + kTileRows - 1) / kTileRows;
+  if (!ref.quantized) {
+    w.kind = ref.weight.dtype == DType::F32 ? WeightKind::F32 : ref.weight.dtype == DType::F16 ? WeightKind::F16 : WeightKind::BF16;
+    const size_t bytes = static_cast<size_t>(ref.rows) * ref.cols * dtype_size(ref.weight.dtype);
+    o.data = aligned_alloc_bytes(bytes);
+    std::memcpy(o.data.get(), codes, bytes);
+    w.data = o.data.get();
+    o.bytes = bytes;
+    return o;
+  }
+  check_quant_params(ref);
+  const int bits = ref.bits, gs = ref.groupSize;
+  const int64_t words = static_cast<int64_t>(ref.cols) * bits / 32;
+  const int groups = ref.cols / gs;
+  w.kind = bits == 4 ? WeightKind::Q4 : WeightKind::Q8;
+  w.bits = bits;
+  w.groupSize = gs;
+  w.groups = groups;
+  const size_t rowBytes = static_cast<size_t>(words) * 4;
+  const size_t tileBytes = static_cast<size_t>(kTileRows) * ref.cols * bits / 8;
+  const size_t sbCount = static_cast<size_t>(w.tiles) * groups * kTileRows;
+  o.data = aligned_alloc_bytes(tileBytes * w.tiles);
+  o.scales = aligned_alloc_bytes(sbCount * 4);
+  o.biases = aligned_alloc_bytes(sbCount * 4);
+  w.data = o.data.get();
+  w.scales = reinterpret_cast<const float*>(o.scales.get());
+  w.biases = reinterpret_cast<const float*>(o.biases.get());
+  uint8_t* dst = o.data.get();
+  float* ds = reinterpret_cast<float*>(o.scales.get());
+  float* db = reinterpret_cast<float*>(o.biases.get());
+  const int per = bits == 4 ? 4 : 2;  // elements per 32-byte chunk
+  const DType sdt = ref.scales.dtype, bdt = ref.biases.dtype;
+  pool.parallel_for(w.tiles, [&](int t0, int t1) {
+    for (int t = t0; t < t1; t++) {
+      const int nrows = ref.rows - t * kTileRows < kTileRows ? ref.rows - t * kTileRows : kTileRows;
+      uint8_t* out = dst + tileBytes * t;
+      for (int g = 0; g < groups; g++) {
+        for (int c = 0; c < gs / per; c++, out += 32) {
+          for (int i = 0; i < nrows; i++) {
+            const uint8_t* row = codes + rowBytes * (static_cast<size_t>(t) * kTileRows + i);
+            const int64_t k = static_cast<int64_t>(g) * gs + c * per;
+            if (per == 4) {
+              out[2 * i] = static_cast<uint8_t>(mlx_code(row, k, 4) | (mlx_code(row, k + 2, 4) << 4));
+              out[2 * i + 1] = static_cast<uint8_t>(mlx_code(row, k + 1, 4) | (mlx_code(row, k + 3, 4) << 4));
+            } else {
+              out[2 * i] = row[k];
+              out[2 * i + 1] = row[k + 1];
+            }
+          }
+        }
+        for (int i = 0; i < nrows; i++) {
+          const size_t src = (static_cast<size_t>(t) * kTileRows + i) * groups + g;
+          const size_t at = (static_cast<size_t>(t) * groups + g) * kTileRows + i;
+          ds[at] = read_float(scales, sdt, src);
+          db[at] = read_float(biases, bdt, src);
+        }
+      }
+    }
+  });
+  o.bytes = tileBytes * w.tiles + 2 * sbCount * 4;
+  return o;
+}
+
+std::vector<float> load_vector(const TensorRef& ref, FileSet& files, int64_t n) {
+  check_float_dtype(ref);
+  const uint8_t* p = tensor_bytes(ref, files, {n});
+  std::vector<float> v(static_cast<size_t>(n));
+  for (int64_t i = 0; i < n; i++) v[i] = read_float(p, ref.dtype, static_cast<size_t>(i));
+  return v;
+}
+
+void weight_row(const PackedWeight& w, int row, float* out) {
+  if (w.kind == WeightKind::F32 || w.kind == WeightKind::F16 || w.kind == WeightKind::BF16) {
+    const DType d = w.kind == WeightKind::F32 ? DType::F32 : w.kind == WeightKind::F16 ? DType::F16 : DType::BF16;
+    const uint8_t* p = w.data + static_cast<size_t>(row) * w.cols * dtype_size(d);
+    for (int k = 0; k < w.cols; k++) out[k] = read_float(p, d, k);
+    return;
+  }
+  const int tile = row / kTileRows, i = row % kTileRows;
+  const int per = w.kind == WeightKind::Q4 ? 4 : 2;
+  const uint8_t* p = w.data + static_cast<size_t>(tile) * kTileRows * w.cols * w.bits / 8;
+  for (int g = 0; g < w.groups; g++) {
+    const size_t at = (static_cast<size_t>(tile) * w.groups + g) * kTileRows + i;
+    const float s = w.scales[at], b = w.biases[at];
+    for (int c = 0; c < w.groupSize / per; c++, p += 32) {
+      float* o = out + g * w.groupSize + c * per;
+      const uint8_t b0 = p[2 * i], b1 = p[2 * i + 1];
+      if (per == 4) {
+        o[0] = s * (b0 & 15) + b;
+        o[1] = s * (b1 & 15) + b;
+        o[2] = s * (b0 >> 4) + b;
+        o[3] = s * (b1 >> 4) + b;
+      } else {
+        o[0] = s * b0 + b;
+        o[1] = s * b1 + b;
+      }
+    }
+  }
+}
+
+}  // namespace vmlx
