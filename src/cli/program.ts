@@ -1,5 +1,6 @@
 // The commander program: each area registers its own commands from its own module.
 import { Command } from 'commander';
+import { registerGenerateCommand } from './commands/generate.js';
 
 export function buildProgram(): Command {
   const program = new Command();
@@ -10,5 +11,6 @@ export function buildProgram(): Command {
     .showHelpAfterError()
     .configureOutput({ outputError: (str, write) => write(str) });
   // Command registrations (one line per area):
+  registerGenerateCommand(program);
   return program;
 }

@@ -1,0 +1,61 @@
+// `vmlx generate` on bad model directories: one line on stderr naming file and field, exit code 1, no stack trace.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { tempDir, writeModelDir } from './helpers/tiny-dirs.js';
+import { copyTokenizerFiles } from './helpers/fixtures.js';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
+
+function vmlx(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [join(root, 'bin', 'vmlx.js'), ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+async function expectOneLineError(dir: string, pattern: RegExp): Promise<void> {
+  const r = await vmlx(['generate', '--model', dir, '--max-tokens', '4', 'hello']);
+  assert.equal(r.code, 1, r.stderr);
+  assert.equal(r.stderr.trimEnd().split('\n').length, 1, `one line: ${r.stderr}`);
+  assert.match(r.stderr, pattern);
+  assert.doesNotMatch(r.stderr, /\n\s+at /);
+}
+
+test('generate: corrupt safetensors header, missing tokenizer, unknown architecture, 3-bit model, missing dir', async () => {
+  const t = tempDir();
+  try {
+    const corrupt = join(t.dir, 'corrupt');
+    const noTokenizer = join(t.dir, 'no-tokenizer');
+    const mamba = join(t.dir, 'mamba');
+    const threeBit = join(t.dir, 'three-bit');
+    for (const d of [corrupt, noTokenizer, mamba, threeBit]) mkdirSync(d);
+    writeModelDir(corrupt, { arch: 'qwen3', quant: { bits: 4, groupSize: 64 } });
+    // A header cut off in the middle of its JSON (with a consistent length field).
+    const garbled = Buffer.from('{"model.embed_tokens.weight": {"dtype":');
+    const length = Buffer.alloc(8);
+    length.writeBigUInt64LE(BigInt(garbled.length));
+    writeFileSync(join(corrupt, 'model.safetensors'), Buffer.concat([length, garbled]));
+    copyTokenizerFiles('qwen3', corrupt);
+    writeModelDir(noTokenizer, { arch: 'qwen3', quant: { bits: 4, groupSize: 64 } });
+    writeModelDir(mamba, { arch: 'llama' }, { model_type: 'mamba' });
+    writeModelDir(threeBit, { arch: 'qwen3', quant: { bits: 4, groupSize: 64 } }, { quantization: { group_size: 64, bits: 3, mode: 'affine' } });
+    await Promise.all([
+      expectOneLineError(corrupt, /^vmlx: .*corrupt\/model\.safetensors: corrupt safetensors header: not valid JSON$/m),
+      expectOneLineError(noTokenizer, /^vmlx: .*no-tokenizer\/tokenizer\.json: tokenizer\.json not found$/m),
+      expectOneLineError(mamba, /^vmlx: .*mamba\/config\.json: model_type 'mamba' is not supported \(supported: qwen3, qwen2, llama\)$/m),
+      expectOneLineError(threeBit, /^vmlx: .*three-bit\/config\.json: quantization\.bits 3 is not supported yet \(supported: 4, 8\)$/m),
+      expectOneLineError(join(t.dir, 'absent'), /absent: model directory not found$/m),
+    ]);
+  } finally {
+    t.cleanup();
+  }
+});
