@@ -1,6 +1,9 @@
 // The commander program: each area registers its own commands from its own module.
 import { Command } from 'commander';
 import { registerGenerateCommand } from './commands/generate.js';
+import { registerMcpCommands } from './commands/mcp.js';
+import { registerAuditCommand } from './commands/audit.js';
+import { registerServeCommand } from './commands/serve.js';
 
 export function buildProgram(): Command {
   const program = new Command();
@@ -12,5 +15,8 @@ export function buildProgram(): Command {
     .configureOutput({ outputError: (str, write) => write(str) });
   // Command registrations (one line per area):
   registerGenerateCommand(program);
+  registerMcpCommands(program);
+  registerAuditCommand(program);
+  registerServeCommand(program);
   return program;
 }
