@@ -1,0 +1,127 @@
+// The HTTP server: node:http with a small route table. node:http rather than a framework because the
+// API is a handful of routes, and SSE, backpressure and client-disconnect handling need the raw response.
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
+import type { ServerContext } from './context.js';
+import { ApiError, internalError, notFound, unauthorized } from './errors.js';
+import { bearerMatches, readJsonBody, sendError, sendJson } from './http-util.js';
+import { handleChatCompletions } from './routes/chat-completions.js';
+import { handleCompletions } from './routes/completions.js';
+import { handleMcpExecute, mcpStatusBody, mcpToolsBody } from './routes/mcp.js';
+import { isAbortError } from './generation.js';
+
+type Handler = (ctx: ServerContext, req: IncomingMessage, res: ServerResponse, signal: AbortSignal) => Promise<void> | void;
+
+const routes: Record<string, Handler> = {
+  'GET /health': (ctx, _req, res) =>
+    sendJson(res, 200, { status: 'ok', model: ctx.modelId, mcp: ctx.executor ? 'enabled' : 'disabled', queued: ctx.queue.pending }),
+  'GET /v1/models': (ctx, _req, res) =>
+    sendJson(res, 200, {
+      object: 'list',
+      data: [
+        {
+          id: ctx.modelId,
+          object: 'model',
+          created: ctx.created,
+          owned_by: 'vmlx',
+          context_length: ctx.model.info.contextLength,
+          max_model_len: ctx.model.info.contextLength,
+        },
+      ],
+    }),
+  'POST /v1/chat/completions': async (ctx, req, res, signal) =>
+    handleChatCompletions(ctx, await readJsonBody(req, ctx.options.maxBodyBytes), res, signal),
+  'POST /v1/completions': async (ctx, req, res, signal) =>
+    handleCompletions(ctx, await readJsonBody(req, ctx.options.maxBodyBytes), res, signal),
+  'GET /v1/mcp/status': (ctx, _req, res) => sendJson(res, 200, mcpStatusBody(ctx.executor, false)),
+  'GET /v1/mcp/servers': (ctx, _req, res) => sendJson(res, 200, mcpStatusBody(ctx.executor, true)),
+  'GET /v1/mcp/tools': (ctx, _req, res) => sendJson(res, 200, mcpToolsBody(ctx.executor)),
+  'POST /v1/mcp/execute': async (ctx, req, res, signal) =>
+    handleMcpExecute(ctx, await readJsonBody(req, ctx.options.maxBodyBytes), res, signal),
+};
+
+export interface RunningServer {
+  server: Server;
+  url: string;
+  /** In-flight requests (for graceful shutdown). */
+  inFlight(): number;
+  /** Stops accepting, cancels in-flight generations after `graceMs`, closes sockets. */
+  close(graceMs?: number): Promise<void>;
+}
+
+export async function startHttpServer(ctx: ServerContext, log: (line: string) => void): Promise<RunningServer> {
+  const controllers = new Set<AbortController>();
+  const sockets = new Set<Socket>();
+
+  const server = createServer((req, res) => {
+    const controller = new AbortController();
+    controllers.add(controller);
+    // A client that goes away before we finished cancels its generation.
+    res.on('close', () => {
+      if (!res.writableEnded) controller.abort();
+      controllers.delete(controller);
+    });
+    void dispatch(ctx, req, res, controller.signal, log);
+  });
+  server.on('connection', (s) => {
+    sockets.add(s);
+    s.on('close', () => sockets.delete(s));
+  });
+  server.requestTimeout = 0; // generations can be long; disconnects are handled per request
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(ctx.options.port, ctx.options.host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const addr = server.address();
+  const port = typeof addr === 'object' && addr ? addr.port : ctx.options.port;
+  const host = ctx.options.host.includes(':') ? `[${ctx.options.host}]` : ctx.options.host;
+
+  return {
+    server,
+    url: `http://${host}:${port}`,
+    inFlight: () => controllers.size,
+    close: async (graceMs = 5000) => {
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeIdleConnections();
+      const deadline = Date.now() + graceMs;
+      while (controllers.size && Date.now() < deadline) await new Promise((r) => setTimeout(r, 25));
+      for (const c of controllers) c.abort();
+      for (const s of sockets) s.destroy();
+      await closed;
+    },
+  };
+}
+
+async function dispatch(
+  ctx: ServerContext,
+  req: IncomingMessage,
+  res: ServerResponse,
+  signal: AbortSignal,
+  log: (line: string) => void,
+): Promise<void> {
+  const path = (req.url ?? '/').split('?')[0].replace(/\/+$/, '') || '/';
+  const key = `${req.method} ${path}`;
+  try {
+    if (path !== '/health' && ctx.options.apiKey && !bearerMatches(req, ctx.options.apiKey)) throw unauthorized();
+    const handler = routes[key];
+    if (!handler) {
+      const known = Object.keys(routes).some((k) => k.endsWith(` ${path}`));
+      throw known ? new ApiError(405, `Method ${req.method} is not allowed on ${path}`, 'invalid_request_error', null, 'method_not_allowed') : notFound(`Unknown route ${req.method} ${path}`, 'unknown_route');
+    }
+    await handler(ctx, req, res, signal);
+  } catch (err) {
+    if (isAbortError(err) && signal.aborted) return;
+    const apiErr = err instanceof ApiError ? err : internalError();
+    if (!(err instanceof ApiError)) log(`error: ${key}: ${(err as Error)?.stack ?? String(err)}`);
+    if (res.headersSent) {
+      // Mid-stream: report the error as an SSE event, then close the stream.
+      if (!res.writableEnded) res.end(`data: ${JSON.stringify(apiErr.toBody())}\n\ndata: [DONE]\n\n`);
+      return;
+    }
+    sendError(res, apiErr);
+  }
+}
