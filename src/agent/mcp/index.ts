@@ -1,0 +1,42 @@
+// Public surface of the MCP layer: contract types, config, validation, sandbox, policy, audit, and the
+// client manager. Other areas import from here rather than from the individual modules.
+export type * from './types.js';
+export * from './config.js';
+export * from './validator.js';
+export * from './sandbox.js';
+export * from './policy.js';
+export * from './server-env.js';
+export { REDACTED, SENSITIVE_KEY_RE, redact, redactString, type RedactOptions } from './redact.js';
+export {
+  McpManager,
+  DEFAULT_CALL_TIMEOUT_MS,
+  DEFAULT_CONNECT_TIMEOUT_MS,
+  type McpManagerOptions,
+  type McpManagerEvent,
+} from './manager.js';
+export {
+  ServerConnection,
+  ServerUnavailableError,
+  ConnectTimeoutError,
+  listAllTools,
+  MAX_TOOL_PAGES,
+  type ManagedServerStatus,
+  type ConnectionEvent,
+  type ServerConnectionOptions,
+} from './client.js';
+export { connectServer, TransportConfigError, type ConnectSpec, type StdioSpec, type RemoteSpec } from './transports.js';
+export { assignQualifiedNames, sanitizeNamePart, splitQualifiedName, MAX_TOOL_NAME_LENGTH, type ToolRef } from './tool-names.js';
+export { ServerStderrLog, serverLogPath } from './stderr-log.js';
+export { RestartTracker, restartDelay, DEFAULT_RESTART_POLICY, type RestartPolicy } from './restart.js';
+export { contentToText } from './outcome.js';
+export { startMcpFromConfig, loadConfiguredMcp, type StartMcpOptions, type LoadedMcp } from './runtime.js';
+export {
+  AuditLog,
+  AuditDbError,
+  MemoryAuditLog,
+  recordSecurityBypass,
+  type AuditEntry,
+  type AuditQuery,
+  type AuditRow,
+  type AuditSink,
+} from '../audit/index.js';
