@@ -23,6 +23,15 @@ export class SegmentBuilder {
     else this.segments.push({ kind: 'reasoning', text: s });
   }
 
+  /** Appends segments produced by another scanner (merging text into text). */
+  push(...segs: Segment[]): void {
+    for (const s of segs) {
+      if (s.kind === 'text') this.text(s.text);
+      else if (s.kind === 'reasoning') this.reasoning(s.text);
+      else this.segments.push(s);
+    }
+  }
+
   call(name: string, args: string, complete: boolean, raw: string): void {
     this.segments.push({ kind: 'call', name, arguments: args, complete, raw });
   }
