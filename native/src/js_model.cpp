@@ -233,6 +233,8 @@ Napi::Value LoadModel(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   if (!info[0].IsObject()) throw Napi::TypeError::New(env, "loadModel: spec must be an object");
   ModelSpec spec = parse_model_spec(info[0].As<Napi::Object>());
+  const KernelSet* kernels = spec.kernels.empty() ? &kernels_active() : kernels_by_name(spec.kernels.c_str());
+  if (!kernels) throw Napi::Error::New(env, "model spec: kernels '" + spec.kernels + "' is not available on this CPU");
   Napi::Function progress = info[1].IsFunction() ? info[1].As<Napi::Function>() : noop(env);
   struct LoadJob : PromiseJob {
     using PromiseJob::PromiseJob;
@@ -242,7 +244,7 @@ Napi::Value LoadModel(const Napi::CallbackInfo& info) {
   job->tsfn = Napi::ThreadSafeFunction::New(env, progress, "vmlx-load", 0, 1);
   job->host = std::make_shared<ModelHandle>();
   job->host->queue = std::make_shared<WorkQueue>();
-  job->host->queue->post([job, spec = std::move(spec)] {
+  job->host->queue->post([job, kernels, spec = std::move(spec)] {
     try {
       auto report = [job](double f) {
         job->tsfn.NonBlockingCall(new double(f), [](Napi::Env env, Napi::Function cb, double* v) {
@@ -256,7 +258,7 @@ Napi::Value LoadModel(const Napi::CallbackInfo& info) {
           }
         });
       };
-      job->host->model = std::make_shared<Model>(spec, kernels_active(), report);
+      job->host->model = std::make_shared<Model>(spec, *kernels, report);
     } catch (const std::bad_alloc&) {
       job->error = "out of memory while loading the model";
     } catch (const std::exception& e) {

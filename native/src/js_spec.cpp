@@ -102,6 +102,7 @@ ModelSpec parse_model_spec(const Napi::Object& o) {
   s.rmsNormEps = num(o, "rmsNormEps", p);
   s.ropeTheta = num(o, "ropeTheta", p);
   s.threads = has(o, "threads") ? integer(o, "threads", p, 1) : 1;
+  if (has(o, "kernels")) s.kernels = str(o, "kernels", p);
   if (has(o, "ropeScaling")) {
     Napi::Object r = obj(o, "ropeScaling", p);
     const std::string type = str(r, "type", p + ".ropeScaling");

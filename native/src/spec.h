@@ -46,6 +46,7 @@ struct ModelSpec {
   WeightRef lmHead;
   std::vector<LayerRef> layers;
   int threads = 1;
+  std::string kernels;  // empty: the best set for this CPU (or VMLX_KERNELS)
 };
 
 }  // namespace vmlx

@@ -72,6 +72,8 @@ export interface NativeModelSpec {
   layers: NativeLayerWeights[];
   /** Compute threads (default: number of cores). */
   threads: number;
+  /** Force a kernel set ('scalar' | 'avx2' | 'avx512_vnni'); default: the best for this CPU, or VMLX_KERNELS. */
+  kernels?: string;
 }
 
 export interface NativeSamplingParams {
@@ -136,7 +138,10 @@ export interface NativeSession {
 }
 
 export interface NativeModel {
+  /** Allocates the session's KV cache (float16, maxContext positions) up front. */
   createSession(maxContext: number): NativeSession;
+  /** The kernel set the model runs on ('avx512_vnni' | 'avx2' | 'scalar'). */
+  readonly kernels: string;
   /** Bytes of weights the kernels read per token (for the roofline). */
   weightBytes(): number;
   dispose(): void;
@@ -153,7 +158,35 @@ export interface NativeCpuInfo {
   kernels: string;
 }
 
+/** A weight for the kernel test hooks, with bytes exactly as a safetensors file holds them. */
+export interface NativeTestWeight {
+  kind: 'q4' | 'q8' | 'f32' | 'f16' | 'bf16';
+  rows: number;
+  cols: number;
+  groupSize?: number;
+  /** MLX U32 codes (LSB-first) for q4/q8, else row-major floats of the kind. */
+  weight: Uint8Array;
+  scales?: Float32Array; // [rows, cols/groupSize]
+  biases?: Float32Array;
+}
+
+/** Direct access to each kernel set (names from kernelSets()), for test/native. */
+export interface NativeTestHooks {
+  kernelSets(): string[];
+  /** y[t*rows + r] = sum_k W[r,k] x[t*cols + k], through the weight repack and the named kernel set. */
+  matmul(kernels: string, w: NativeTestWeight, x: Float32Array, tokens: number): Float32Array;
+  /** Row `row` of the weight, dequantized the way the embedding lookup does it. */
+  weightRow(w: NativeTestWeight, row: number): Float32Array;
+  rmsnorm(kernels: string, x: Float32Array, w: Float32Array, eps: number): Float32Array;
+  /** softmax(scale * q.K^T) V over `len` float16 key/value rows of `dim`. */
+  attention(kernels: string, q: Float32Array, k: Uint16Array, v: Uint16Array, len: number, dim: number, scale: number): Float32Array;
+  f32ToF16(x: Float32Array): Uint16Array;
+  f16ToF32(x: Uint16Array): Float32Array;
+}
+
 export interface NativeAddon {
+  /** Test hooks; not part of the engine API. */
+  _test: NativeTestHooks;
   cpuInfo(): NativeCpuInfo;
   /** mmap the files and build the model on an addon thread; onProgress(0..1) is called on the JS thread. */
   loadModel(spec: NativeModelSpec, onProgress?: (fraction: number) => void): Promise<NativeModel>;

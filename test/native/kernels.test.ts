@@ -1,0 +1,182 @@
+// Every kernel of every instruction set this CPU has, against the scalar reference and against an independent
+// TypeScript dequantization of MLX-packed weights, on random shapes including odd row counts.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { loadAddon } from '../../src/engine/addon.js';
+import type { NativeTestWeight } from '../../src/engine/native-types.js';
+import { Rng, } from './tiny-model.js';
+import { f16Round, f16ToNumber, toBf16 } from './numeric.js';
+
+const hooks = loadAddon()._test;
+const sets = hooks.kernelSets();
+
+function randomF32(rng: Rng, n: number, scale = 1): Float32Array {
+  const x = new Float32Array(n);
+  for (let i = 0; i < n; i++) x[i] = scale * rng.normal();
+  return x;
+}
+
+/** A random MLX-quantized weight and its dequantized values, computed here from the MLX bit layout. */
+function randomQuant(rng: Rng, bits: 4 | 8, rows: number, cols: number, groupSize: number): { w: NativeTestWeight; dense: Float32Array } {
+  const weight = new Uint8Array((rows * cols * bits) / 8);
+  for (let i = 0; i < weight.length; i++) weight[i] = rng.u32() & 0xff;
+  const groups = cols / groupSize;
+  const scales = randomF32(rng, rows * groups, 0.05);
+  const biases = randomF32(rng, rows * groups, 0.3);
+  const dense = new Float32Array(rows * cols);
+  for (let r = 0; r < rows; r++)
+    for (let c = 0; c < cols; c++) {
+      const e = r * cols + c;
+      const q = bits === 8 ? weight[e] : (weight[e >> 1] >> ((e & 1) * 4)) & 15; // LSB-first: even element = low nibble
+      const g = r * groups + Math.floor(c / groupSize);
+      dense[e] = Math.fround(Math.fround(scales[g] * q) + biases[g]); // float32 multiply then add, as the engine does
+    }
+  return { w: { kind: bits === 4 ? 'q4' : 'q8', rows, cols, groupSize, weight, scales, biases }, dense };
+}
+
+function randomFloat(rng: Rng, kind: 'f32' | 'f16' | 'bf16', rows: number, cols: number): { w: NativeTestWeight; dense: Float32Array } {
+  const dense = randomF32(rng, rows * cols, 0.2);
+  if (kind === 'f32') return { w: { kind, rows, cols, weight: new Uint8Array(dense.slice().buffer) }, dense };
+  const h = new Uint16Array(rows * cols);
+  for (let i = 0; i < h.length; i++) {
+    const r = kind === 'f16' ? f16Round(dense[i]) : toBf16(dense[i]);
+    h[i] = r.bits;
+    dense[i] = r.value;
+  }
+  return { w: { kind, rows, cols, weight: new Uint8Array(h.buffer) }, dense };
+}
+
+/** Dense reference y[t*rows + r] in float64, and the per-output magnitude sum |w||x| that bounds rounding error. */
+function denseMatmul(dense: Float32Array, rows: number, cols: number, x: Float32Array, T: number): { y: Float64Array; mag: Float64Array } {
+  const y = new Float64Array(T * rows);
+  const mag = new Float64Array(T * rows);
+  for (let t = 0; t < T; t++)
+    for (let r = 0; r < rows; r++) {
+      let s = 0, m = 0;
+      for (let c = 0; c < cols; c++) {
+        s += dense[r * cols + c] * x[t * cols + c];
+        m += Math.abs(dense[r * cols + c] * x[t * cols + c]);
+      }
+      y[t * rows + r] = s;
+      mag[t * rows + r] = m;
+    }
+  return { y, mag };
+}
+
+function assertClose(got: Float32Array, want: Float64Array, mag: Float64Array, rel: number, what: string): void {
+  assert.equal(got.length, want.length, `${what}: length`);
+  for (let i = 0; i < got.length; i++) {
+    const tol = rel * mag[i] + 1e-6;
+    if (!(Math.abs(got[i] - want[i]) <= tol)) assert.fail(`${what}: element ${i} is ${got[i]}, expected ${want[i]} (tolerance ${tol})`);
+  }
+}
+
+test('the kernel sets this CPU supports are listed, scalar always', () => {
+  assert.ok(sets.includes('scalar'));
+  const info = loadAddon().cpuInfo();
+  if (info.avx512f && info.avx512bw && info.avx512vnni) assert.ok(sets.includes('avx512_vnni'));
+  if (info.avx2 && info.fma) assert.ok(sets.includes('avx2'));
+});
+
+test('quantized matmul (4/8-bit, group 32/64/128, odd row counts, 1..9 tokens) matches the dense reference on every kernel set', () => {
+  const rng = new Rng(11);
+  for (const bits of [4, 8] as const)
+    for (const gs of [32, 64, 128])
+      for (const rows of [1, 3, 17, 33])
+        for (const [cols, T] of [[gs, 1], [gs * 3, 2], [384, 7], [256, 9]] as const) {
+          const { w, dense } = randomQuant(rng, bits, rows, cols, gs);
+          const x = randomF32(rng, T * cols);
+          const { y, mag } = denseMatmul(dense, rows, cols, x, T);
+          for (const k of sets) {
+            // The scalar set is exact float math; the SIMD sets quantize activations to int16 per 128 values.
+            const rel = k === 'scalar' ? 2e-6 : 1e-4;
+            assertClose(hooks.matmul(k, w, x, T), y, mag, rel, `${k} q${bits} gs${gs} ${rows}x${cols} T=${T}`);
+          }
+        }
+});
+
+test('float matmul (F32/F16/BF16, odd shapes) matches the dense reference on every kernel set', () => {
+  const rng = new Rng(12);
+  for (const kind of ['f32', 'f16', 'bf16'] as const)
+    for (const [rows, cols, T] of [[1, 1, 1], [3, 17, 2], [17, 100, 5], [33, 64, 4], [16, 257, 3]] as const) {
+      const { w, dense } = randomFloat(rng, kind, rows, cols);
+      const x = randomF32(rng, T * cols);
+      const { y, mag } = denseMatmul(dense, rows, cols, x, T);
+      for (const k of sets) assertClose(hooks.matmul(k, w, x, T), y, mag, 2e-6, `${k} ${kind} ${rows}x${cols} T=${T}`);
+    }
+});
+
+test('weightRow dequantizes MLX rows exactly (the embedding lookup)', () => {
+  const rng = new Rng(13);
+  for (const bits of [4, 8] as const)
+    for (const gs of [32, 64, 128]) {
+      const rows = 19, cols = 256;
+      const { w, dense } = randomQuant(rng, bits, rows, cols, gs);
+      for (const r of [0, 5, 15, 16, 18]) {
+        const got = hooks.weightRow(w, r);
+        for (let c = 0; c < cols; c++) assert.equal(got[c], dense[r * cols + c], `q${bits} gs${gs} row ${r} col ${c}`);
+      }
+    }
+  const { w, dense } = randomFloat(rng, 'bf16', 5, 33);
+  assert.deepEqual(Array.from(hooks.weightRow(w, 4)), Array.from(dense.subarray(4 * 33, 5 * 33)));
+});
+
+test('unsupported quantization is rejected with a message naming the problem', () => {
+  const rng = new Rng(14);
+  const { w } = randomQuant(rng, 4, 4, 64, 64);
+  assert.throws(() => hooks.matmul('scalar', { ...w, groupSize: 48 }, new Float32Array(64), 1), /group_size=48 is not supported/);
+  assert.throws(() => hooks.matmul('scalar', { ...w, cols: 96, groupSize: 64 }, new Float32Array(96), 1), /not a multiple of group_size/);
+});
+
+test('rmsnorm matches the reference on every kernel set', () => {
+  const rng = new Rng(15);
+  for (const n of [1, 7, 16, 33, 128, 1000]) {
+    const x = randomF32(rng, n, 3);
+    const w = randomF32(rng, n);
+    let ss = 0;
+    for (const v of x) ss += v * v;
+    const inv = 1 / Math.sqrt(ss / n + 1e-5);
+    for (const k of sets) {
+      const got = hooks.rmsnorm(k, x, w, 1e-5);
+      for (let i = 0; i < n; i++) assert.ok(Math.abs(got[i] - x[i] * inv * w[i]) <= 1e-5 * (1 + Math.abs(x[i] * inv * w[i])), `${k} n=${n} i=${i}`);
+    }
+  }
+});
+
+test('attention over a float16 KV block matches the reference on every kernel set', () => {
+  const rng = new Rng(16);
+  for (const [len, dim] of [[1, 16], [5, 64], [37, 128], [200, 80], [3, 24]] as const) {
+    const q = randomF32(rng, dim);
+    const kb = new Uint16Array(len * dim), vb = new Uint16Array(len * dim);
+    for (let i = 0; i < len * dim; i++) {
+      kb[i] = f16Round(rng.normal()).bits;
+      vb[i] = f16Round(rng.normal()).bits;
+    }
+    const scale = 1 / Math.sqrt(dim);
+    const sc = Array.from({ length: len }, (_, j) => {
+      let s = 0;
+      for (let d = 0; d < dim; d++) s += q[d] * f16ToNumber(kb[j * dim + d]);
+      return s * scale;
+    });
+    const mx = Math.max(...sc);
+    const e = sc.map((s) => Math.exp(s - mx));
+    const z = e.reduce((a, b) => a + b, 0);
+    const want = new Float64Array(dim);
+    for (let j = 0; j < len; j++) for (let d = 0; d < dim; d++) want[d] += (e[j] / z) * f16ToNumber(vb[j * dim + d]);
+    for (const k of sets) {
+      const got = hooks.attention(k, q, kb, vb, len, dim, scale);
+      for (let d = 0; d < dim; d++) assert.ok(Math.abs(got[d] - want[d]) < 2e-5, `${k} len=${len} dim=${dim} d=${d}: ${got[d]} vs ${want[d]}`);
+    }
+  }
+});
+
+test('float16 conversions round to nearest even, including subnormals and overflow', () => {
+  const rng = new Rng(17);
+  const xs = [0, -0, 1, -2.5, 65504, 65520, 1e-8, 6e-8, 3e-5, 6.1e-5, 0.1, 1 / 3];
+  for (let i = 0; i < 200; i++) xs.push(rng.normal() * 10 ** ((rng.u32() % 12) - 8));
+  const f = new Float32Array(xs);
+  const h = hooks.f32ToF16(f);
+  for (let i = 0; i < f.length; i++) assert.equal(h[i], f16Round(f[i]).bits, `f32ToF16(${f[i]})`);
+  const back = hooks.f16ToF32(h);
+  for (let i = 0; i < f.length; i++) assert.equal(back[i], f16ToNumber(h[i]), `f16ToF32(${h[i]})`);
+});

@@ -1,0 +1,245 @@
+// A tiny random model written as an MLX-style safetensors file (unaligned tensors, MLX affine packing), the
+// NativeModelSpec that describes it, and a float64 reference forward pass to check the native engine against.
+import { writeFileSync } from 'node:fs';
+import type { NativeModelSpec, NativeTensorRef, NativeWeight } from '../../src/engine/native-types.js';
+import { f16Round, toBf16 } from './numeric.js';
+
+export interface TinyConfig {
+  arch: 'qwen3' | 'qwen2' | 'llama';
+  hidden: number;
+  inter: number;
+  layers: number;
+  heads: number;
+  kvHeads: number;
+  headDim: number;
+  vocab: number;
+  tied: boolean;
+  quant?: { bits: 4 | 8; groupSize: number };
+  floatDtype: 'F32' | 'F16' | 'BF16';
+  ropeScaling?: { factor: number; lowFreqFactor: number; highFreqFactor: number; originalMaxPositionEmbeddings: number };
+  seed: number;
+}
+
+export class Rng {
+  private s: number;
+  constructor(seed: number) {
+    this.s = seed >>> 0 || 1;
+  }
+  u32(): number {
+    this.s = (this.s + 0x6d2b79f5) >>> 0;
+    let t = this.s;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return (t ^ (t >>> 14)) >>> 0;
+  }
+  uniform(): number {
+    return this.u32() / 4294967296;
+  }
+  normal(): number {
+    const u = Math.max(this.uniform(), 1e-12);
+    return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * this.uniform());
+  }
+}
+
+interface StoredTensor {
+  name: string;
+  dtype: 'F32' | 'F16' | 'BF16' | 'U32';
+  shape: number[];
+  bytes: Uint8Array;
+}
+
+/** Float values as stored (rounded to the dtype), plus their bytes. */
+function floatTensor(name: string, dtype: 'F32' | 'F16' | 'BF16', shape: number[], values: Float64Array): { t: StoredTensor; v: Float64Array } {
+  const n = values.length;
+  const stored = new Float64Array(n);
+  let bytes: Uint8Array;
+  if (dtype === 'F32') {
+    const f = new Float32Array(n);
+    for (let i = 0; i < n; i++) stored[i] = f[i] = values[i];
+    bytes = new Uint8Array(f.buffer);
+  } else {
+    const h = new Uint16Array(n);
+    for (let i = 0; i < n; i++) {
+      const r = dtype === 'F16' ? f16Round(values[i]) : toBf16(values[i]);
+      h[i] = r.bits;
+      stored[i] = r.value;
+    }
+    bytes = new Uint8Array(h.buffer);
+  }
+  return { t: { name, dtype, shape, bytes }, v: stored };
+}
+
+export interface RefLinear {
+  w: Float64Array; // [rows, cols] dequantized
+  rows: number;
+  cols: number;
+}
+
+export interface RefModel {
+  cfg: TinyConfig;
+  embed: RefLinear;
+  lmHead: RefLinear;
+  finalNorm: Float64Array;
+  layers: Array<Record<string, RefLinear | Float64Array>>;
+}
+
+export interface TinyModel {
+  spec: NativeModelSpec;
+  ref: RefModel;
+}
+
+/** Writes the model to `file` and returns its spec and reference weights. */
+export function writeTinyModel(cfg: TinyConfig, file: string): TinyModel {
+  const rng = new Rng(cfg.seed);
+  const tensors: StoredTensor[] = [];
+  const weights: Array<{ ref: Omit<NativeWeight, 'weight' | 'scales' | 'biases'>; names: string[] }> = [];
+  const qd = cfg.heads * cfg.headDim;
+  const kd = cfg.kvHeads * cfg.headDim;
+
+  function linear(name: string, rows: number, cols: number, std: number): RefLinear {
+    const n = rows * cols;
+    if (cfg.quant) {
+      const { bits, groupSize } = cfg.quant;
+      const words = new Uint32Array((n * bits) / 32);
+      for (let i = 0; i < words.length; i++) words[i] = rng.u32();
+      const groups = cols / groupSize;
+      const levels = (1 << bits) - 1;
+      const sc = new Float64Array(rows * groups);
+      const bi = new Float64Array(rows * groups);
+      for (let i = 0; i < sc.length; i++) {
+        const s = ((2 * std) / levels) * (0.5 + rng.uniform()) * (rng.uniform() < 0.5 ? -1 : 1); // negative scales too
+        sc[i] = s;
+        bi[i] = -s * (levels / 2) + std * 0.2 * rng.normal();
+      }
+      const s = floatTensor(`${name}.scales`, 'BF16', [rows, groups], sc);
+      const b = floatTensor(`${name}.biases`, 'BF16', [rows, groups], bi);
+      tensors.push({ name: `${name}.weight`, dtype: 'U32', shape: [rows, (cols * bits) / 32], bytes: new Uint8Array(words.buffer) }, s.t, b.t);
+      const bytes = new Uint8Array(words.buffer);
+      const w = new Float64Array(n);
+      for (let r = 0; r < rows; r++) {
+        for (let c = 0; c < cols; c++) {
+          const bit = (r * cols + c) * bits; // rows are whole words, so the stream is continuous across rows
+          const byte = bytes[bit >> 3];
+          const q = bits === 8 ? byte : (byte >> (bit & 7)) & 15;
+          const g = r * groups + Math.floor(c / groupSize);
+          w[r * cols + c] = s.v[g] * q + b.v[g];
+        }
+      }
+      weights.push({ ref: { rows, cols, bits, groupSize }, names: [`${name}.weight`, `${name}.scales`, `${name}.biases`] });
+      return { w, rows, cols };
+    }
+    const vals = new Float64Array(n);
+    for (let i = 0; i < n; i++) vals[i] = std * rng.normal();
+    const t = floatTensor(`${name}.weight`, cfg.floatDtype, [rows, cols], vals);
+    tensors.push(t.t);
+    weights.push({ ref: { rows, cols }, names: [`${name}.weight`] });
+    return { w: t.v, rows, cols };
+  }
+  function vector(name: string, n: number, mean: number, std: number): Float64Array {
+    const vals = new Float64Array(n);
+    for (let i = 0; i < n; i++) vals[i] = mean + std * rng.normal();
+    const t = floatTensor(name, cfg.floatDtype, [n], vals);
+    tensors.push(t.t);
+    return t.v;
+  }
+
+  const embed = linear('model.embed_tokens', cfg.vocab, cfg.hidden, 0.5);
+  const layers: RefModel['layers'] = [];
+  for (let i = 0; i < cfg.layers; i++) {
+    const p = `model.layers.${i}`;
+    const L: Record<string, RefLinear | Float64Array> = {};
+    L.inputNorm = vector(`${p}.input_layernorm.weight`, cfg.hidden, 1, 0.1);
+    L.postNorm = vector(`${p}.post_attention_layernorm.weight`, cfg.hidden, 1, 0.1);
+    L.q = linear(`${p}.self_attn.q_proj`, qd, cfg.hidden, 0.15);
+    L.k = linear(`${p}.self_attn.k_proj`, kd, cfg.hidden, 0.15);
+    L.v = linear(`${p}.self_attn.v_proj`, kd, cfg.hidden, 0.15);
+    L.o = linear(`${p}.self_attn.o_proj`, cfg.hidden, qd, 0.15);
+    L.gate = linear(`${p}.mlp.gate_proj`, cfg.inter, cfg.hidden, 0.15);
+    L.up = linear(`${p}.mlp.up_proj`, cfg.inter, cfg.hidden, 0.15);
+    L.down = linear(`${p}.mlp.down_proj`, cfg.hidden, cfg.inter, 0.15);
+    if (cfg.arch === 'qwen2') {
+      L.qBias = vector(`${p}.self_attn.q_proj.bias`, qd, 0, 0.2);
+      L.kBias = vector(`${p}.self_attn.k_proj.bias`, kd, 0, 0.2);
+      L.vBias = vector(`${p}.self_attn.v_proj.bias`, kd, 0, 0.2);
+    }
+    if (cfg.arch === 'qwen3') {
+      L.qNorm = vector(`${p}.self_attn.q_norm.weight`, cfg.headDim, 1, 0.1);
+      L.kNorm = vector(`${p}.self_attn.k_norm.weight`, cfg.headDim, 1, 0.1);
+    }
+    layers.push(L);
+  }
+  const finalNorm = vector('model.norm.weight', cfg.hidden, 1, 0.1);
+  const lmHead = cfg.tied ? embed : linear('lm_head', cfg.vocab, cfg.hidden, 0.3);
+
+  // MLX-like layout: header without padding (odd data start), data in shuffled order.
+  const order = tensors.map((_, i) => i);
+  for (let i = order.length - 1; i > 0; i--) {
+    const j = rng.u32() % (i + 1);
+    [order[i], order[j]] = [order[j], order[i]];
+  }
+  const rel = new Map<string, [number, number]>();
+  let cursor = 0;
+  for (const i of order) {
+    rel.set(tensors[i].name, [cursor, cursor + tensors[i].bytes.length]);
+    cursor += tensors[i].bytes.length;
+  }
+  const header: Record<string, unknown> = { __metadata__: { format: 'mlx' } };
+  for (const t of tensors) header[t.name] = { dtype: t.dtype, shape: t.shape, data_offsets: rel.get(t.name) };
+  let json = JSON.stringify(header);
+  if ((8 + Buffer.byteLength(json)) % 2 === 0) json += ' ';
+  const jb = Buffer.from(json);
+  const out = Buffer.alloc(8 + jb.length + cursor);
+  out.writeBigUInt64LE(BigInt(jb.length), 0);
+  jb.copy(out, 8);
+  for (const t of tensors) out.set(t.bytes, 8 + jb.length + rel.get(t.name)![0]);
+  writeFileSync(file, out);
+
+  const byName = new Map(tensors.map((t) => [t.name, t]));
+  const ref = (name: string): NativeTensorRef => {
+    const t = byName.get(name)!;
+    return { name, file, offset: 8 + jb.length + rel.get(name)![0], byteLength: t.bytes.length, dtype: t.dtype, shape: t.shape };
+  };
+  let wi = 0;
+  const nextWeight = (): NativeWeight => {
+    const { ref: r, names } = weights[wi++];
+    return names.length === 3 ? { ...r, weight: ref(names[0]), scales: ref(names[1]), biases: ref(names[2]) } : { ...r, weight: ref(names[0]) };
+  };
+  const spec: NativeModelSpec = {
+    arch: cfg.arch,
+    hiddenSize: cfg.hidden,
+    intermediateSize: cfg.inter,
+    numLayers: cfg.layers,
+    numHeads: cfg.heads,
+    numKvHeads: cfg.kvHeads,
+    headDim: cfg.headDim,
+    vocabSize: cfg.vocab,
+    rmsNormEps: 1e-6,
+    ropeTheta: 10000,
+    ropeScaling: cfg.ropeScaling ? { type: 'llama3', ...cfg.ropeScaling } : null,
+    embed: nextWeight(),
+    finalNorm: ref('model.norm.weight'),
+    layers: [],
+    threads: 2,
+  };
+  for (let i = 0; i < cfg.layers; i++) {
+    const p = `model.layers.${i}`;
+    const layer = {
+      inputNorm: ref(`${p}.input_layernorm.weight`),
+      postAttentionNorm: ref(`${p}.post_attention_layernorm.weight`),
+      q: nextWeight(),
+      k: nextWeight(),
+      v: nextWeight(),
+      o: nextWeight(),
+      gate: nextWeight(),
+      up: nextWeight(),
+      down: nextWeight(),
+      ...(cfg.arch === 'qwen2'
+        ? { qBias: ref(`${p}.self_attn.q_proj.bias`), kBias: ref(`${p}.self_attn.k_proj.bias`), vBias: ref(`${p}.self_attn.v_proj.bias`) }
+        : {}),
+      ...(cfg.arch === 'qwen3' ? { qNorm: ref(`${p}.self_attn.q_norm.weight`), kNorm: ref(`${p}.self_attn.k_norm.weight`) } : {}),
+    };
+    spec.layers.push(layer);
+  }
+  if (!cfg.tied) spec.lmHead = nextWeight();
+  return { spec, ref: { cfg, embed, lmHead, finalNorm, layers } };
+}
