@@ -26,7 +26,8 @@ export function usageFrom(stats: NativeGenerationStats | null, promptTokens: num
     prefillMs,
     decodeMs,
     prefillTokensPerSecond: prefillMs > 0 ? ((promptTokens - reused) * 1000) / prefillMs : 0,
-    decodeTokensPerSecond: decodeMs > 0 ? (generated * 1000) / decodeMs : 0,
+    // The first token comes from the prefill's logits; the decode time covers the forward passes of the others.
+    decodeTokensPerSecond: decodeMs > 0 && generated > 1 ? ((generated - 1) * 1000) / decodeMs : 0,
   };
 }
 

@@ -63,7 +63,7 @@ test('EOS ends the stream as finishReason stop; the EOS token adds no text; usag
   assert.deepEqual(streamed, ids.slice(0, -2));
   assert.deepEqual(done?.usage, {
     promptTokens: 5, reusedPromptTokens: 2, completionTokens: ids.length - 1, prefillMs: 30, decodeMs: 100,
-    prefillTokensPerSecond: 100, decodeTokensPerSecond: (ids.length - 1) * 10,
+    prefillTokensPerSecond: 100, decodeTokensPerSecond: (ids.length - 2) * 10,
   });
 });
 
