@@ -74,7 +74,7 @@ const roundSchema = z.union([
 export const scriptSchema = z
   .object({
     name: z.string().default('scripted'),
-    contextLength: z.number().int().positive().default(8192),
+    contextLength: z.number().int().positive().default(32768),
     /** A Jinja chat template file (relative to the script) replacing the built-in ChatML template. */
     chatTemplateFile: z.string().optional(),
     chunkSize: z.number().int().positive().default(4),
@@ -111,6 +111,8 @@ export class ScriptedModel implements LanguageModel {
   private readonly script: z.output<typeof scriptSchema>;
   private readonly recordPath: string | null;
   private next = 0;
+  private readonly vocab = new Map<string, number>();
+  private readonly pieces: string[] = [];
   private lastRender: { prompt: string; messages: ChatMessage[]; toolNames: string[] } | null = null;
 
   constructor(script: ModelScript, baseDir: string = process.cwd(), source = '<script>') {
@@ -138,7 +140,7 @@ export class ScriptedModel implements LanguageModel {
       arch: 'scripted',
       modelType: 'scripted',
       contextLength: this.script.contextLength,
-      vocabSize: 0x110000,
+      vocabSize: 0,
       numLayers: 0,
       quantization: null,
       weightBytes: 0,
@@ -178,19 +180,26 @@ export class ScriptedModel implements LanguageModel {
     return prompt;
   }
 
-  // Tokens are Unicode code points: exact, reversible and cheap, which is all the loop and the status line need.
+  // Tokens are pieces of up to four characters (about what a BPE vocabulary averages), numbered as first seen:
+  // reversible and cheap, which is all the loop and the status line need from a scripted model.
   encode(text: string): number[] {
-    return Array.from(text, (ch) => ch.codePointAt(0) as number);
+    return pieces(text).map((piece) => {
+      let id = this.vocab.get(piece);
+      if (id === undefined) {
+        id = this.pieces.length;
+        this.vocab.set(piece, id);
+        this.pieces.push(piece);
+      }
+      return id;
+    });
   }
 
   decode(tokens: number[]): string {
-    return String.fromCodePoint(...tokens);
+    return tokens.map((t) => this.pieces[t] ?? '').join('');
   }
 
   countTokens(text: string): number {
-    let n = 0;
-    for (const _ of text) n += 1;
-    return n;
+    return pieces(text).length;
   }
 
   async *generate(prompt: string | number[], _params?: GenerateParams, signal?: AbortSignal): AsyncIterable<GenerationEvent> {
@@ -250,6 +259,13 @@ export class ScriptedModel implements LanguageModel {
   dispose(): void {
     this.lastRender = null;
   }
+}
+
+function pieces(text: string): string[] {
+  const chars = Array.from(text);
+  const out: string[] = [];
+  for (let i = 0; i < chars.length; i += 4) out.push(chars.slice(i, i + 4).join(''));
+  return out;
 }
 
 function normalize(round: ScriptRound, chunkSize: number): { text: string; chunkSize: number; stallAfter?: number; error?: string } {

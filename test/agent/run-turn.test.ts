@@ -290,7 +290,7 @@ test('a failing generation ends the turn with turn_failed; breaking out of the s
   }
   assert.equal(conv.messages.at(-1)?.role, 'assistant');
 
-  const tooLong = await collect(runTurn(userConv('x'.repeat(200)), { model: model(['x'], { contextLength: 100 }), executor: ex }));
+  const tooLong = await collect(runTurn(userConv('x'.repeat(800)), { model: model(['x'], { contextLength: 100 }), executor: ex }));
   const failed = tooLong.at(-1);
   assert.ok(failed && failed.type === 'turn_failed');
   assert.match(failed.error, /no longer fits the context window \(\d+ of 100 tokens\)/);
