@@ -6,7 +6,7 @@ import { runTurn } from '../../agent/loop/run-turn.js';
 import type { AgentEvent } from '../../agent/loop/events.js';
 import type { ServerContext } from '../context.js';
 import type { PreparedChat } from './chat-completions.js';
-import { badRequest } from '../errors.js';
+import { ApiError, badRequest } from '../errors.js';
 import { SseWriter } from '../sse.js';
 import { samplingParams, usageBody } from '../generation.js';
 import { sendJson } from '../http-util.js';
@@ -71,7 +71,7 @@ export async function handleAutoExecute(ctx: ServerContext, chat: PreparedChat, 
       if (sse && visible) sse.send(chunk(visible));
     }
     if (signal.aborted) return;
-    if (failure) throw new Error(failure);
+    if (failure) throw new ApiError(500, `The agent loop failed: ${failure}`, 'server_error', null, 'agent_loop_failed');
     const executed = [...calls.values()];
     if (sse) {
       sse.send(chunk({}, { finish_reason: finish }));
