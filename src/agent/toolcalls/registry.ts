@@ -1,10 +1,24 @@
 // The registry of tool-call and reasoning formats: names, aliases, families and the markers `auto` looks for.
 import type { ReasoningFormat, ToolCallFormat } from './types.js';
 import { hermesFormat } from './formats/hermes.js';
+import { qwen3CoderFormat } from './formats/qwen3-coder.js';
+import { llama3Format } from './formats/llama3.js';
+import { pythonicFormat } from './formats/pythonic.js';
+import { mistralFormat } from './formats/mistral.js';
+import { graniteFormat, phi4MiniFormat, xlamFormat } from './formats/json-lists.js';
 import { mistralReasoning, thinkReasoning } from './reasoning/tags.js';
 
 /** Every named tool-call format, in detection priority order (earlier wins a tie). */
-export const toolFormats: ToolCallFormat[] = [hermesFormat];
+export const toolFormats: ToolCallFormat[] = [
+  hermesFormat,
+  qwen3CoderFormat,
+  llama3Format,
+  pythonicFormat,
+  mistralFormat,
+  xlamFormat,
+  phi4MiniFormat,
+  graniteFormat,
+];
 
 export const reasoningFormats: ReasoningFormat[] = [thinkReasoning, mistralReasoning];
 

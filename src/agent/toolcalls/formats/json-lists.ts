@@ -1,0 +1,142 @@
+// Formats whose calls are a JSON array of envelopes behind a marker or on their own:
+//   xlam:      [{"name": ..., "arguments": {...}}] bare, in a ```json fence, after </think> (the reasoning parser
+//              has split that off), after [TOOL_CALLS] or inside <tool_call>…</tool_call>
+//   phi4_mini: functools[{...}, ...]
+//   granite:   <|tool_call|>[{...}] (3.0) or <tool_call>[{...}] (3.1)
+import type { ScanContext, Segment, ToolCallFormat } from '../types.js';
+import { findFirst, markerPrefixLength } from '../util/holdback.js';
+import { skipWs } from './scan-kit.js';
+import { scanEnvelopeArray } from './json-array.js';
+import { scanMistral } from './mistral.js';
+import { scanHermes } from './hermes.js';
+
+function pushText(out: Segment[], s: string): void {
+  if (!s) return;
+  const last = out[out.length - 1];
+  if (last && last.kind === 'text') last.text += s;
+  else out.push({ kind: 'text', text: s });
+}
+
+function tail(text: string, pos: number, markers: string[], ctx: ScanContext, out: Segment[]): void {
+  const rest = text.slice(pos);
+  const hold = ctx.final ? 0 : markerPrefixLength(rest, markers);
+  pushText(out, rest.slice(0, rest.length - hold));
+}
+
+/** Marker then a JSON array of calls; a marker without an array after it is dropped (its text kept). */
+function markedArrayScanner(markers: string[]): (text: string, ctx: ScanContext) => Segment[] {
+  return (text, ctx) => {
+    const out: Segment[] = [];
+    let pos = 0;
+    for (;;) {
+      const hit = findFirst(text, markers, pos);
+      if (!hit) {
+        tail(text, pos, markers, ctx, out);
+        return out;
+      }
+      pushText(out, text.slice(pos, hit.index));
+      const i = skipWs(text, hit.index + hit.marker.length);
+      if (i >= text.length) {
+        out.push({ kind: 'call', name: null, arguments: '', complete: false, raw: text.slice(hit.index) });
+        return out;
+      }
+      if (text[i] !== '[') {
+        pushText(out, hit.marker);
+        pos = hit.index + hit.marker.length;
+        continue;
+      }
+      const r = scanEnvelopeArray(text, i, ctx, out, true);
+      if (r.kind !== 'next') return out;
+      pos = r.next;
+      // The 3.1 granite form may close its tag.
+      const j = skipWs(text, pos);
+      if (text.startsWith('</tool_call>', j)) pos = j + '</tool_call>'.length;
+      else if (!ctx.final && j >= text.length) return out;
+      else if (!ctx.final && '</tool_call>'.startsWith(text.slice(j))) return out;
+    }
+  };
+}
+
+const FENCE_RE = /^```(?:json)?[ \t]*\r?\n?/;
+
+/** xlam: the bare array at the start, fenced arrays anywhere, or the [TOOL_CALLS] / <tool_call> forms. */
+export function scanXlam(text: string, ctx: ScanContext): Segment[] {
+  const out: Segment[] = [];
+  let pos = 0;
+  const lead = skipWs(text, 0);
+  if (lead >= text.length && !ctx.final) return out;
+  if (text[lead] === '[') {
+    const r = scanEnvelopeArray(text, lead, ctx, out, false);
+    if (r.kind === 'stop') return out;
+    if (r.kind === 'next') pos = r.next;
+  }
+  const markers = ['```', '[TOOL_CALLS]', '<tool_call>'];
+  for (;;) {
+    const hit = findFirst(text, markers, pos);
+    if (!hit) {
+      tail(text, pos, markers, ctx, out);
+      return out;
+    }
+    pushText(out, text.slice(pos, hit.index));
+    if (hit.marker !== '```') {
+      const rest = text.slice(hit.index);
+      out.push(...(hit.marker === '[TOOL_CALLS]' ? scanMistral(rest, ctx) : scanHermes(rest, ctx)));
+      return out;
+    }
+    const head = text.slice(hit.index, hit.index + 12);
+    const f = FENCE_RE.exec(head);
+    const open = f ? hit.index + f[0].length : -1;
+    const body = open >= 0 ? skipWs(text, open) : -1;
+    if (!ctx.final && (body >= text.length || (open < 0 && '```json\n'.startsWith(text.slice(hit.index))))) return out;
+    if (body < 0 || text[body] !== '[') {
+      pushText(out, '```');
+      pos = hit.index + 3;
+      continue;
+    }
+    const inner: Segment[] = [];
+    const r = scanEnvelopeArray(text, body, ctx, inner, false);
+    if (r.kind === 'stop') {
+      out.push(...inner);
+      return out;
+    }
+    if (r.kind === 'notcall') {
+      pushText(out, '```');
+      pos = hit.index + 3;
+      continue;
+    }
+    out.push(...inner);
+    const j = skipWs(text, r.next);
+    if (text.startsWith('```', j)) pos = j + 3;
+    else if (!ctx.final && (j >= text.length || '```'.startsWith(text.slice(j)))) return out;
+    else pos = r.next;
+  }
+}
+
+export const xlamFormat: ToolCallFormat = {
+  name: 'xlam',
+  aliases: ['xlam2', 'salesforce_xlam'],
+  family: 'xlam',
+  markers: [],
+  defaultReasoning: 'think',
+  idStyle: 'openai',
+  scan: scanXlam,
+};
+
+export const phi4MiniFormat: ToolCallFormat = {
+  name: 'phi4_mini',
+  aliases: ['phi4_mini_json', 'phi4', 'phi-4-mini'],
+  family: 'phi4_mini',
+  markers: ['functools'],
+  idStyle: 'openai',
+  scan: markedArrayScanner(['functools']),
+};
+
+export const graniteFormat: ToolCallFormat = {
+  name: 'granite',
+  aliases: ['granite3', 'granite-3.0', 'granite-3.1'],
+  family: 'granite',
+  markers: ['<|tool_call|>'],
+  altMarkers: [['<|start_of_role|>', '<tool_call>']],
+  idStyle: 'openai',
+  scan: markedArrayScanner(['<|tool_call|>', '<tool_call>']),
+};

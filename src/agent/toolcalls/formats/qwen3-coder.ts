@@ -1,0 +1,154 @@
+// qwen3_coder / qwen3_xml / qwen3.5:
+//   <tool_call>\n<function=NAME>\n<parameter=KEY>\nVALUE\n</parameter>\n</function>\n</tool_call>
+// Values are raw text typed by the tool's schema (strings stay raw, one newline around a value stripped).
+// String values stream as they arrive; typed values wait for their closing tag. Qwen3.5 sometimes drops the
+// <tool_call> wrapper, so a bare <function=NAME> also opens a call.
+import type { ScanContext, Segment, ToolCallFormat } from '../types.js';
+import { findFirst, markerPrefixLength } from '../util/holdback.js';
+import { buildXmlArguments, type XmlParam } from '../util/xmlargs.js';
+
+const WRAP = '<tool_call>';
+const WRAP_END = '</tool_call>';
+const FN = '<function=';
+const FN_END = '</function>';
+const PARAM = '<parameter=';
+const PARAM_END = '</parameter>';
+const VALUE_ENDS = [PARAM_END, PARAM, FN_END, WRAP_END];
+
+type Step = { next: number } | { stop: true };
+
+/** Parse <function=NAME>…</function> at `fnAt`; `callStart` is where the call's markup began. */
+function scanFunction(text: string, callStart: number, fnAt: number, wrapped: boolean, ctx: ScanContext, out: Segment[]): Step | null {
+  const nameStart = fnAt + FN.length;
+  const gt = text.indexOf('>', nameStart);
+  const nl = text.indexOf('\n', nameStart);
+  if (gt < 0 || (nl >= 0 && nl < gt) || gt - nameStart > 200) {
+    if (gt < 0 && nl < 0 && text.length - nameStart <= 200) {
+      out.push({ kind: 'call', name: null, arguments: '', complete: false, raw: text.slice(callStart) });
+      return { stop: true };
+    }
+    return null;
+  }
+  const name = text.slice(nameStart, gt).trim().replace(/^["']|["']$/g, '');
+  if (!name) return null;
+  const params: XmlParam[] = [];
+  let i = gt + 1;
+  const emit = (complete: boolean, end: number): void => {
+    out.push({ kind: 'call', name, arguments: buildXmlArguments(params, name, ctx.tools, complete), complete, raw: text.slice(callStart, end) });
+  };
+  for (;;) {
+    while (i < text.length && /\s/.test(text[i])) i++;
+    if (i >= text.length) {
+      emit(false, text.length);
+      return { stop: true };
+    }
+    if (text.startsWith(PARAM, i)) {
+      const keyStart = i + PARAM.length;
+      const kgt = text.indexOf('>', keyStart);
+      if (kgt < 0) {
+        emit(false, text.length);
+        return { stop: true };
+      }
+      const key = text.slice(keyStart, kgt).trim().replace(/^["']|["']$/g, '');
+      const vStart = kgt + 1;
+      const hit = findFirst(text, VALUE_ENDS, vStart);
+      if (!hit) {
+        let value = text.slice(vStart);
+        if (!ctx.final) value = value.slice(0, value.length - markerPrefixLength(value, VALUE_ENDS));
+        params.push({ key, value, closed: false });
+        emit(false, text.length);
+        return { stop: true };
+      }
+      params.push({ key, value: text.slice(vStart, hit.index), closed: true });
+      i = hit.marker === PARAM_END ? hit.index + PARAM_END.length : hit.index;
+      continue;
+    }
+    if (text.startsWith(FN_END, i)) {
+      let end = i + FN_END.length;
+      let j = end;
+      while (j < text.length && /\s/.test(text[j])) j++;
+      if (wrapped && text.startsWith(WRAP_END, j)) end = j + WRAP_END.length;
+      else if (wrapped && !ctx.final && (j >= text.length || WRAP_END.startsWith(text.slice(j)))) {
+        emit(true, text.length);
+        return { stop: true };
+      }
+      emit(true, end);
+      return { next: end };
+    }
+    if (text.startsWith(WRAP_END, i)) {
+      // </tool_call> without </function>: close the call there.
+      emit(true, i + WRAP_END.length);
+      return { next: i + WRAP_END.length };
+    }
+    const rest = text.slice(i);
+    if (!ctx.final && [PARAM, FN_END, WRAP_END].some((m) => m.startsWith(rest))) {
+      emit(false, text.length);
+      return { stop: true };
+    }
+    // Stray text inside the function body: skip to the next tag.
+    const next = text.indexOf('<', i + 1);
+    if (next < 0) {
+      if (ctx.final) {
+        emit(false, text.length);
+        out.push({ kind: 'warning', warning: { code: 'malformed_call', message: `unexpected text in the call to "${name}"`, raw: rest } });
+      } else emit(false, text.length);
+      return { stop: true };
+    }
+    i = next;
+  }
+}
+
+export function scanQwen3Coder(text: string, ctx: ScanContext): Segment[] {
+  const out: Segment[] = [];
+  let pos = 0;
+  for (;;) {
+    const hit = findFirst(text, [WRAP, FN], pos);
+    if (!hit) {
+      const rest = text.slice(pos);
+      const hold = ctx.final ? 0 : markerPrefixLength(rest, [WRAP, FN]);
+      if (rest.length > hold) out.push({ kind: 'text', text: rest.slice(0, rest.length - hold) });
+      return out;
+    }
+    if (hit.index > pos) out.push({ kind: 'text', text: text.slice(pos, hit.index) });
+    let fnAt = hit.index;
+    const wrapped = hit.marker === WRAP;
+    if (wrapped) {
+      let j = hit.index + WRAP.length;
+      while (j < text.length && /\s/.test(text[j])) j++;
+      const rest = text.slice(j);
+      if (!text.startsWith(FN, j)) {
+        if (!ctx.final && FN.startsWith(rest)) {
+          out.push({ kind: 'call', name: null, arguments: '', complete: false, raw: text.slice(hit.index) });
+          return out;
+        }
+        if (ctx.final && rest === '') {
+          out.push({ kind: 'call', name: null, arguments: '', complete: false, raw: text.slice(hit.index) });
+          return out;
+        }
+        // A <tool_call> not followed by <function=…>: prose that mentions the tag.
+        out.push({ kind: 'text', text: WRAP });
+        pos = hit.index + WRAP.length;
+        continue;
+      }
+      fnAt = j;
+    }
+    const r = scanFunction(text, hit.index, fnAt, wrapped, ctx, out);
+    if (r === null) {
+      out.push({ kind: 'text', text: text.slice(hit.index, fnAt + FN.length) });
+      pos = fnAt + FN.length;
+      continue;
+    }
+    if ('stop' in r) return out;
+    pos = r.next;
+  }
+}
+
+export const qwen3CoderFormat: ToolCallFormat = {
+  name: 'qwen3_coder',
+  aliases: ['qwen3_xml', 'qwen3.5', 'qwen35', 'qwen3-coder', 'qwen3_5', 'qwen3.6'],
+  family: 'qwen3_coder',
+  markers: ['<tool_call>', '<function='],
+  defaultReasoning: 'think',
+  idStyle: 'openai',
+  scan: scanQwen3Coder,
+};

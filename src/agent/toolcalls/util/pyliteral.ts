@@ -1,0 +1,108 @@
+// Python literals as pythonic tool calls write them: strings (both quotes, escapes), numbers, True/False/None,
+// lists, tuples, dicts, nested. Parsed into JSON values; running out of text is told apart from bad syntax.
+
+export class PyEnd extends Error {}
+export class PySyntax extends Error {}
+
+export type PyValue = null | boolean | number | string | PyValue[] | { [k: string]: PyValue };
+
+const SIMPLE_ESC: Record<string, string> = { n: '\n', t: '\t', r: '\r', '\\': '\\', "'": "'", '"': '"', '0': '\0', b: '\b', f: '\f', '\n': '' };
+
+export function skipPyWs(text: string, i: number): number {
+  while (i < text.length && (text[i] === ' ' || text[i] === '\n' || text[i] === '\t' || text[i] === '\r')) i++;
+  return i;
+}
+
+/** Decode a string literal at i (opening quote). Returns the decoded value so far on PyEnd via `partial`. */
+export function parsePyString(text: string, i: number): { value: string; end: number; complete: boolean } {
+  const q = text[i];
+  let out = '';
+  let j = i + 1;
+  while (j < text.length) {
+    const c = text[j];
+    if (c === q) return { value: out, end: j + 1, complete: true };
+    if (c === '\\') {
+      if (j + 1 >= text.length) break;
+      const e = text[j + 1];
+      if (e in SIMPLE_ESC) {
+        out += SIMPLE_ESC[e];
+        j += 2;
+        continue;
+      }
+      const len = e === 'x' ? 2 : e === 'u' ? 4 : e === 'U' ? 8 : 0;
+      if (len) {
+        const hex = text.slice(j + 2, j + 2 + len);
+        if (!/^[0-9a-fA-F]*$/.test(hex)) throw new PySyntax('bad escape');
+        if (hex.length < len) break;
+        const cp = parseInt(hex, 16);
+        if (cp > 0x10ffff) throw new PySyntax('bad escape');
+        out += String.fromCodePoint(cp);
+        j += 2 + len;
+        continue;
+      }
+      out += '\\' + e;
+      j += 2;
+      continue;
+    }
+    if (c === '\n') throw new PySyntax('newline in string');
+    out += c;
+    j++;
+  }
+  return { value: out, end: text.length, complete: false };
+}
+
+export function parsePyValue(text: string, i: number): { value: PyValue; end: number } {
+  i = skipPyWs(text, i);
+  if (i >= text.length) throw new PyEnd();
+  const c = text[i];
+  if (c === '"' || c === "'") {
+    const s = parsePyString(text, i);
+    if (!s.complete) throw new PyEnd();
+    return { value: s.value, end: s.end };
+  }
+  if (c === '[' || c === '(') {
+    const close = c === '[' ? ']' : ')';
+    const arr: PyValue[] = [];
+    let j = skipPyWs(text, i + 1);
+    for (;;) {
+      if (j >= text.length) throw new PyEnd();
+      if (text[j] === close) return { value: arr, end: j + 1 };
+      const v = parsePyValue(text, j);
+      arr.push(v.value);
+      j = skipPyWs(text, v.end);
+      if (j >= text.length) throw new PyEnd();
+      if (text[j] === ',') j = skipPyWs(text, j + 1);
+      else if (text[j] !== close) throw new PySyntax('expected , or ' + close);
+    }
+  }
+  if (c === '{') {
+    const obj: { [k: string]: PyValue } = {};
+    let j = skipPyWs(text, i + 1);
+    for (;;) {
+      if (j >= text.length) throw new PyEnd();
+      if (text[j] === '}') return { value: obj, end: j + 1 };
+      const k = parsePyValue(text, j);
+      j = skipPyWs(text, k.end);
+      if (j >= text.length) throw new PyEnd();
+      if (text[j] !== ':') throw new PySyntax('expected :');
+      const v = parsePyValue(text, j + 1);
+      obj[typeof k.value === 'string' ? k.value : JSON.stringify(k.value)] = v.value;
+      j = skipPyWs(text, v.end);
+      if (j >= text.length) throw new PyEnd();
+      if (text[j] === ',') j = skipPyWs(text, j + 1);
+      else if (text[j] !== '}') throw new PySyntax('expected , or }');
+    }
+  }
+  const m = /^(-?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?|True|False|None|true|false|null)/.exec(text.slice(i, i + 100));
+  if (!m) {
+    if (/^(-|T(r(ue?)?)?|F(a(l(se?)?)?)?|N(o(ne?)?)?|t(r(ue?)?)?|f(a(l(se?)?)?)?|n(u(ll?)?)?)$/.test(text.slice(i)) ) throw new PyEnd();
+    throw new PySyntax('unexpected character');
+  }
+  const end = i + m[0].length;
+  // A number or word that reaches the end of the text may still grow.
+  if (end >= text.length) throw new PyEnd();
+  if (/[\w.]/.test(text[end])) throw new PySyntax('bad literal');
+  const w = m[0];
+  const value = w === 'True' || w === 'true' ? true : w === 'False' || w === 'false' ? false : w === 'None' || w === 'null' ? null : Number(w);
+  return { value, end };
+}
