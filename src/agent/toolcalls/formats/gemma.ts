@@ -1,0 +1,130 @@
+// Gemma tool calls:
+//   gemma4:        <|tool_call>call:NAME{key:<|"|>text<|"|>,n:42}<tool_call|>, reasoning in <|channel>thought\n…<channel|>
+//   functiongemma: <start_function_call>call:NAME{key:<escape>text<escape>}<end_function_call>
+//   gemma3 (and the gemma4 fallback): a ```tool_code fence holding Python calls, NAME(key="value", n=1)
+import type { ScanContext, Segment, ToolCallFormat } from '../types.js';
+import { convertGemmaArgs } from './gemma-args.js';
+import { scanToolCode, TOOL_CODE_FENCE } from './gemma-tool-code.js';
+import { SegmentBuilder, couldBeMarker, readName, skipWs, textUntilMarker, type Step } from './scan-kit.js';
+
+interface CallTokens {
+  open: string;
+  close: string;
+  delim: string;
+  label: string;
+}
+
+const GEMMA4: CallTokens = { open: '<|tool_call>', close: '<tool_call|>', delim: '<|"|>', label: 'Gemma 4' };
+const FUNCTION_GEMMA: CallTokens = { open: '<start_function_call>', close: '<end_function_call>', delim: '<escape>', label: 'FunctionGemma' };
+const THOUGHT_OPEN = '<|channel>';
+const THOUGHT_CLOSE = '<channel|>';
+const REASONING_CHANNELS = new Set(['thought', 'thinking', 'analysis']);
+
+/** One call whose opening token is at `at`; null when the token does not open a call. */
+function scanCall(text: string, at: number, tok: CallTokens, ctx: ScanContext, b: SegmentBuilder): Step | null {
+  const toClose = (from: number, message: string): Step => {
+    const close = text.indexOf(tok.close, from);
+    if (close < 0 && !ctx.final) return { stop: true };
+    const end = close < 0 ? text.length : close + tok.close.length;
+    b.warn('malformed_call', message, text.slice(from, end));
+    return { next: end };
+  };
+  let i = skipWs(text, at + tok.open.length);
+  if (text.startsWith('call:', i)) i += 'call:'.length;
+  else if (!ctx.final && couldBeMarker(text, i, ['call:'])) return { stop: true };
+  const { name, end: nameEnd } = readName(text, i);
+  const brace = skipWs(text, nameEnd);
+  if (brace >= text.length && !ctx.final) return { stop: true };
+  // Without a name and an argument object the token is not opening a call (e.g. prose quoting it).
+  if (!name || text[brace] !== '{') return null;
+  const conv = convertGemmaArgs(text, brace, { delim: tok.delim, tools: ctx.tools, toolName: name });
+  if (conv.status === 'partial') {
+    b.call(name, conv.out, false, text.slice(at));
+    return { stop: true };
+  }
+  if (conv.status === 'invalid') {
+    b.call(name, conv.out, false, text.slice(at, conv.end));
+    return toClose(conv.end, `${tok.label} tool call "${name}": unreadable arguments`);
+  }
+  const r = skipWs(text, conv.end);
+  if (text.startsWith(tok.close, r)) {
+    b.call(name, conv.out, true, text.slice(at, r + tok.close.length));
+    return { next: r + tok.close.length };
+  }
+  b.call(name, conv.out, true, text.slice(at, conv.end));
+  if (r >= text.length) return ctx.final ? { next: r } : { stop: true };
+  if (text.startsWith(tok.open, r)) return { next: r };
+  if (!ctx.final && couldBeMarker(text, r, [tok.close, tok.open])) return { stop: true };
+  return toClose(conv.end, `${tok.label} tool call "${name}": unexpected text after its arguments`);
+}
+
+/** A <|channel>NAME\n…<channel|> block at `at`; a tool call also ends it (the model went on to act). */
+function scanChannel(text: string, at: number, ctx: ScanContext, b: SegmentBuilder): Step {
+  const nameStart = at + THOUGHT_OPEN.length;
+  const m = /^[A-Za-z_]*/.exec(text.slice(nameStart, nameStart + 40));
+  let i = nameStart + (m ? m[0].length : 0);
+  if (i >= text.length && !ctx.final) return { stop: true };
+  const channel = m ? m[0] : '';
+  if (text[i] === '\n') i++;
+  const emit = (s: string): void => (REASONING_CHANNELS.has(channel) ? b.reasoning(s) : b.text(s));
+  const hit = textUntilMarker(text, i, [THOUGHT_CLOSE, GEMMA4.open], ctx.final, emit);
+  if (!hit) return { stop: true };
+  return { next: hit.marker === THOUGHT_CLOSE ? hit.index + THOUGHT_CLOSE.length : hit.index };
+}
+
+function scanGemmaFamily(text: string, ctx: ScanContext, tok: CallTokens | null, channels: boolean): Segment[] {
+  const b = new SegmentBuilder();
+  const markers = [TOOL_CODE_FENCE];
+  if (tok) markers.push(tok.open, tok.close);
+  if (channels) markers.push(THOUGHT_OPEN, THOUGHT_CLOSE);
+  let pos = 0;
+  while (pos <= text.length) {
+    const hit = textUntilMarker(text, pos, markers, ctx.final, (s) => b.text(s));
+    if (!hit) break;
+    let step: Step | null;
+    if (tok && hit.marker === tok.open) step = scanCall(text, hit.index, tok, ctx, b);
+    else if (hit.marker === THOUGHT_OPEN) step = scanChannel(text, hit.index, ctx, b);
+    else if (hit.marker === TOOL_CODE_FENCE) step = scanToolCode(text, hit.index, ctx, b);
+    else step = { next: hit.index + hit.marker.length }; // a stray closing token is markup
+    if (step === null) {
+      b.text(hit.marker);
+      pos = hit.index + hit.marker.length;
+      continue;
+    }
+    if ('stop' in step) break;
+    pos = step.next;
+  }
+  return b.segments;
+}
+
+export function scanGemma4(text: string, ctx: ScanContext): Segment[] {
+  return scanGemmaFamily(text, ctx, GEMMA4, true);
+}
+
+export const gemma4Format: ToolCallFormat = {
+  name: 'gemma4',
+  aliases: ['gemma-4', 'gemma_4'],
+  family: 'gemma',
+  markers: ['<|tool_call>', '<tool_call|>'],
+  inlineReasoning: true,
+  scan: scanGemma4,
+};
+
+export const functionGemmaFormat: ToolCallFormat = {
+  name: 'functiongemma',
+  aliases: ['function_gemma', 'function-gemma'],
+  family: 'gemma',
+  markers: ['<start_function_call>'],
+  defaultReasoning: 'none',
+  scan: (text, ctx) => scanGemmaFamily(text, ctx, FUNCTION_GEMMA, false),
+};
+
+export const gemma3Format: ToolCallFormat = {
+  name: 'gemma3',
+  aliases: ['gemma-3', 'gemma_3', 'gemma', 'tool_code'],
+  family: 'gemma',
+  markers: ['tool_code'],
+  defaultReasoning: 'none',
+  scan: (text, ctx) => scanGemmaFamily(text, ctx, null, false),
+};
+
