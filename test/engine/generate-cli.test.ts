@@ -7,6 +7,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { tempDir, writeModelDir } from './helpers/tiny-dirs.js';
 import { copyTokenizerFiles } from './helpers/fixtures.js';
+import { ensureTestModel } from '../helpers/test-models.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 
@@ -58,4 +59,30 @@ test('generate: corrupt safetensors header, missing tokenizer, unknown architect
   } finally {
     t.cleanup();
   }
+});
+
+test('generate on a made model: streamed text with a summary line; --json prints one object; --temp 0 repeats', async () => {
+  const { dir } = await ensureTestModel({ arch: 'qwen3', dtype: 'bf16', bits: 8 });
+  const args = ['generate', '--model', dir, '--max-tokens', '6', '--temp', '0', '--ignore-eos', '--threads', '1'];
+  const [streamed, json1, chat] = await Promise.all([
+    vmlx([...args, 'Hello']),
+    vmlx([...args, '--json', 'Hello']),
+    vmlx([...args, '--json', '--chat', 'Hello']),
+  ]);
+  assert.equal(streamed.code, 0, streamed.stderr);
+  assert.match(streamed.stderr, /^prompt: \d+ tokens, [\d.]+ tok\/s prefill \| generated: 6 tokens, [\d.]+ tok\/s decode \| finish: length\n$/);
+  assert.equal(json1.code, 0, json1.stderr);
+  const lines = json1.stdout.trim().split('\n');
+  assert.equal(lines.length, 1);
+  const obj = JSON.parse(lines[0]!) as Record<string, unknown>;
+  for (const key of ['text', 'prompt_tokens', 'completion_tokens', 'prefill_tokens_per_s', 'decode_tokens_per_s', 'finish_reason']) {
+    assert.ok(key in obj, key);
+  }
+  assert.equal(obj.completion_tokens, 6);
+  assert.equal(obj.prompt_tokens, 1);
+  assert.equal(obj.finish_reason, 'length');
+  // greedy: the streamed run (another process) produced the same text
+  assert.equal(streamed.stdout, `${obj.text as string}\n`);
+  // --chat: "<|im_start|>user\nHello<|im_end|>\n<|im_start|>assistant\n" is 9 tokens
+  assert.equal((JSON.parse(chat.stdout) as { prompt_tokens: number }).prompt_tokens, 9);
 });
