@@ -57,8 +57,6 @@ function markedArrayScanner(markers: string[]): (text: string, ctx: ScanContext)
   };
 }
 
-const FENCE_RE = /^```(?:json)?[ \t]*\r?\n?/;
-
 /** xlam: the bare array at the start, fenced arrays anywhere, or the [TOOL_CALLS] / <tool_call> forms. */
 export function scanXlam(text: string, ctx: ScanContext): Segment[] {
   const out: Segment[] = [];
@@ -83,11 +81,13 @@ export function scanXlam(text: string, ctx: ScanContext): Segment[] {
       out.push(...(hit.marker === '[TOOL_CALLS]' ? scanMistral(rest, ctx) : scanHermes(rest, ctx)));
       return out;
     }
-    const head = text.slice(hit.index, hit.index + 12);
-    const f = FENCE_RE.exec(head);
-    const open = f ? hit.index + f[0].length : -1;
-    const body = open >= 0 ? skipWs(text, open) : -1;
-    if (!ctx.final && (body >= text.length || (open < 0 && '```json\n'.startsWith(text.slice(hit.index))))) return out;
+    // ``` then an optional "json" info string, then the array.
+    let k = hit.index + 3;
+    const info = text.slice(k, k + 4);
+    if (info === 'json') k += 4;
+    else if (!ctx.final && k + info.length >= text.length && 'json'.startsWith(info)) return out;
+    const body = skipWs(text, k);
+    if (body >= text.length && !ctx.final) return out;
     if (body < 0 || text[body] !== '[') {
       pushText(out, '```');
       pos = hit.index + 3;

@@ -52,7 +52,7 @@ export function scanEnvelopeList(text: string, at: number, ctx: ScanContext, out
     const decided = decisionAt >= 0 && !badKey;
     if (!decided) {
       // Undecided while nothing disqualifies it yet.
-      if (!ctx.final && !badKey && !env.invalid && !env.complete) return first ? { stop: true } : { next: i };
+      if (!ctx.final && !badKey && !env.invalid && !env.complete) return { stop: true };
       return first ? null : { next: i };
     }
     if (!env.complete) {

@@ -13,7 +13,9 @@ const FN = '<function=';
 const FN_END = '</function>';
 const PARAM = '<parameter=';
 const PARAM_END = '</parameter>';
-const VALUE_ENDS = [PARAM_END, PARAM, FN_END, WRAP_END];
+// A value ends at its closing tag, or at </function> when the model left </parameter> out; raw values may
+// contain anything else (code with <tags>, even </tool_call>).
+const VALUE_ENDS = [PARAM_END, FN_END];
 
 type Step = { next: number } | { stop: true };
 

@@ -1,0 +1,60 @@
+// Test helpers: run a text through the streaming path with a given chunking and assemble the deltas the way an
+// OpenAI client would, so it can be compared with parseModelOutput.
+import type { ParseResult, StreamDelta } from '../../src/agent/toolcalls/types.js';
+import { createStreamParser, type ParserOptions } from '../../src/agent/toolcalls/index.js';
+import { seededRandom } from '../../src/agent/toolcalls/util/ids.js';
+
+export interface Assembled {
+  content: string | null;
+  reasoning_content: string | null;
+  tool_calls: Array<{ id: string; name: string; arguments: string }>;
+  warnings: string[];
+  result: ParseResult;
+}
+
+export function assemble(chunks: string[], opts: ParserOptions): Assembled {
+  const p = createStreamParser(opts);
+  const deltas: StreamDelta[] = [];
+  for (const c of chunks) deltas.push(...p.push(c));
+  deltas.push(...p.finish());
+  let content = '';
+  let reasoning = '';
+  const calls: Array<{ id: string; name: string; arguments: string }> = [];
+  const warnings: string[] = [];
+  for (const d of deltas) {
+    if (d.type === 'content') content += d.text;
+    else if (d.type === 'reasoning') reasoning += d.text;
+    else if (d.type === 'warning') warnings.push(d.warning.code);
+    else {
+      if (d.id !== undefined) {
+        if (d.index !== calls.length) throw new Error(`call index ${d.index} out of order`);
+        calls.push({ id: d.id, name: d.name ?? '', arguments: '' });
+      }
+      if (d.arguments !== undefined) calls[d.index].arguments += d.arguments;
+    }
+  }
+  return { content: content === '' ? null : content, reasoning_content: reasoning === '' ? null : reasoning, tool_calls: calls, warnings, result: p.result() };
+}
+
+/** The shape of a ParseResult an assembled stream must reproduce. */
+export function shape(r: ParseResult): Omit<Assembled, 'result'> {
+  return {
+    content: r.content,
+    reasoning_content: r.reasoning_content,
+    tool_calls: r.tool_calls.map((c) => ({ id: c.id, name: c.function.name, arguments: c.function.arguments })),
+    warnings: r.warnings.map((w) => w.code),
+  };
+}
+
+/** Split text into random chunks of 1..maxLen characters. */
+export function randomChunks(text: string, seed: number, maxLen = 8): string[] {
+  const rand = seededRandom(seed);
+  const out: string[] = [];
+  let i = 0;
+  while (i < text.length) {
+    const n = 1 + Math.floor(rand() * maxLen);
+    out.push(text.slice(i, i + n));
+    i += n;
+  }
+  return out;
+}
