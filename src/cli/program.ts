@@ -4,6 +4,7 @@ import { registerGenerateCommand } from './commands/generate.js';
 import { registerMcpCommands } from './commands/mcp.js';
 import { registerAuditCommand } from './commands/audit.js';
 import { registerServeCommand } from './commands/serve.js';
+import { registerChatCommand } from './commands/chat.js';
 
 export function buildProgram(): Command {
   const program = new Command();
@@ -18,5 +19,6 @@ export function buildProgram(): Command {
   registerMcpCommands(program);
   registerAuditCommand(program);
   registerServeCommand(program);
+  registerChatCommand(program);
   return program;
 }

@@ -1,5 +1,5 @@
 // The chat REPL once everything is loaded: transcript, confirmation prompt, input and status line.
-import React, { useCallback, useReducer, useRef, useState } from 'react';
+import React, { useCallback, useEffect, useReducer, useRef, useState } from 'react';
 import { Box, Static, useInput } from 'ink';
 import type { ConfirmAnswer } from '../agent/loop/events.js';
 import type { ReplBackend } from './backend.js';
@@ -19,6 +19,10 @@ export function Repl({ backend, onExit }: { backend: ReplBackend; onExit: () => 
   const servers = useServerStatuses(backend);
   const startTurn = useAgentTurns(backend.session, dispatch);
   const idleCtrlC = useRef(0);
+
+  useEffect(() => {
+    for (const n of backend.notices) dispatch({ type: 'notice', level: n.level, text: n.text });
+  }, [backend]);
 
   useInput((input, key) => {
     if (isToggleExpand(input, key)) return dispatch({ type: 'toggle_expanded' });

@@ -14,4 +14,6 @@ export interface ReplBackend {
   onChange(listener: () => void): () => void;
   /** The most recent audit entries, one readable line each (newest first). */
   recentAudit(limit: number): string[];
+  /** Shown once when the REPL opens (model loaded, servers, warnings). */
+  notices: Array<{ level: 'info' | 'warn' | 'error'; text: string }>;
 }

@@ -1,0 +1,71 @@
+// Brings up what a chat needs, the same way for the REPL and --print: the MCP layer (config, audit log, manager)
+// and the model (real weights or a scripted model), and takes it all down again.
+import { AuditLog } from '../audit/index.js';
+import { emptyMcpConfig } from '../mcp/config.js';
+import { McpManager } from '../mcp/manager.js';
+import { loadConfiguredMcp } from '../mcp/runtime.js';
+import { allowUnsafeFromEnv } from '../mcp/validator.js';
+import { defaultAuditDbPath, logDir } from '../paths.js';
+import { ScriptedModel } from '../scripted-model.js';
+import { loadModel } from '../../engine/model.js';
+import type { LanguageModel, LoadModelOptions } from '../../engine/types.js';
+
+export interface McpSetupOptions {
+  /** --mcp-config; without it ~/.vmlx/mcp.json is used when it exists, else no servers. */
+  configPath?: string;
+  allowUnsafe?: boolean;
+  auditDbPath?: string;
+  sessionId: string;
+  onWarning: (message: string) => void;
+}
+
+export interface McpSetup {
+  manager: McpManager;
+  audit: AuditLog;
+  /** The config file in use, if any. */
+  configPath: string | undefined;
+}
+
+/**
+ * Loads and validates the config and opens the audit log (user mistakes throw here, before any UI), then starts
+ * connecting the servers without waiting: `manager.waitUntilSettled()` resolves once each one has settled.
+ */
+export function startMcp(opts: McpSetupOptions): McpSetup {
+  const loaded = loadConfiguredMcp(opts.configPath);
+  const audit = AuditLog.open(opts.auditDbPath ?? defaultAuditDbPath());
+  const manager = McpManager.create({
+    config: loaded?.config ?? emptyMcpConfig(),
+    ...(loaded ? { configPath: loaded.configPath } : {}),
+    allowUnsafe: opts.allowUnsafe === true || allowUnsafeFromEnv(),
+    audit,
+    ownsAudit: true,
+    origin: 'chat',
+    sessionId: opts.sessionId,
+    logDir: logDir(),
+    onWarning: opts.onWarning,
+  });
+  return { manager, audit, configPath: loaded?.configPath };
+}
+
+export interface ModelSource {
+  /** A model directory (MLX format). */
+  dir?: string;
+  /** A model script file (testing). */
+  scriptedModel?: string;
+}
+
+export async function openChatModel(source: ModelSource, onProgress?: LoadModelOptions['onProgress']): Promise<LanguageModel> {
+  if (source.scriptedModel) {
+    onProgress?.({ phase: 'weights', fraction: 1 });
+    return ScriptedModel.fromFile(source.scriptedModel);
+  }
+  if (!source.dir) throw new Error('no model given');
+  return loadModel(source.dir, { ...(onProgress ? { onProgress } : {}) });
+}
+
+/** Short display name of a model source. */
+export function modelDisplayName(source: ModelSource): string {
+  const path = source.scriptedModel ?? source.dir ?? 'model';
+  const base = path.replace(/[\\/]+$/, '').split(/[\\/]/).pop() ?? path;
+  return source.scriptedModel ? `scripted:${base}` : base;
+}

@@ -1,0 +1,205 @@
+// `vmlx chat`: the agent REPL (Ink) or, with --print / a piped prompt, one non-interactive turn.
+import { randomUUID } from 'node:crypto';
+import type { Command } from 'commander';
+import { ChatSession } from '../../agent/loop/chat-session.js';
+import { modelDisplayName, openChatModel, startMcp, type McpSetup, type ModelSource } from '../../agent/loop/chat-runtime.js';
+import { runPrintTurn } from '../../agent/loop/print-turn.js';
+import type { TurnOptions } from '../../agent/loop/run-turn.js';
+import { SessionLog } from '../../agent/loop/session-log.js';
+import { logDir } from '../../agent/paths.js';
+import { resolveParsers, UnknownParserError } from '../../agent/toolcalls/index.js';
+import type { LanguageModel } from '../../engine/types.js';
+import { formatAuditRow } from '../../tui/audit-lines.js';
+import { BootStore } from '../../tui/boot-store.js';
+import type { ReplBackend } from '../../tui/backend.js';
+import { UserError } from '../errors.js';
+
+interface ChatOptions {
+  model?: string;
+  scriptedModel?: string;
+  mcpConfig?: string;
+  yes?: boolean;
+  maxRounds?: number;
+  toolCallParser: string;
+  reasoningParser: string;
+  temp?: number;
+  maxTokens?: number;
+  allowUnsafeMcp?: boolean;
+  auditDb?: string;
+  print?: string;
+  thinking: boolean;
+  system?: string;
+}
+
+function positiveInt(flag: string) {
+  return (value: string): number => {
+    const n = Number(value);
+    if (!Number.isInteger(n) || n <= 0) throw new UserError(`${flag}: '${value}' is not a positive whole number`);
+    return n;
+  };
+}
+
+function temperature(value: string): number {
+  const n = Number(value);
+  if (!Number.isFinite(n) || n < 0 || n > 5) throw new UserError(`--temp: '${value}' is not a number between 0 and 5`);
+  return n;
+}
+
+export function registerChatCommand(program: Command): void {
+  program
+    .command('chat')
+    .description('Chat with a local model that calls MCP tools (interactive REPL, or one turn with --print)')
+    .option('--model <dir>', 'model directory (MLX format)')
+    .option('--mcp-config <file>', 'MCP servers (default: ~/.vmlx/mcp.json when it exists)')
+    .option('-y, --yes', 'run every call the sandbox and policy allow without asking')
+    .option('--max-rounds <n>', 'rounds of tool calls per turn (default 10)', positiveInt('--max-rounds'))
+    .option('--tool-call-parser <name>', "tool-call format, or 'auto' (from the chat template)", 'auto')
+    .option('--reasoning-parser <name>', "reasoning format, 'auto' or 'none'", 'auto')
+    .option('--temp <t>', 'sampling temperature (0 = greedy)', temperature)
+    .option('--max-tokens <n>', 'tokens generated per round', positiveInt('--max-tokens'))
+    .option('--no-thinking', 'render the prompt with enable_thinking=false')
+    .option('--system <text>', 'a system prompt')
+    .option('--allow-unsafe-mcp', 'honour skip_security_validation in the MCP config')
+    .option('--audit-db <file>', 'audit log database (default: ~/.vmlx/audit.db)')
+    .option('-p, --print <prompt>', 'run one turn non-interactively: answer on stdout, tool activity on stderr')
+    .option('--scripted-model <file>', 'testing: replay the outputs of a model script instead of loading weights')
+    .action(async (opts: ChatOptions) => {
+      process.exitCode = await runChat(opts);
+    });
+}
+
+function checkOptions(opts: ChatOptions): ModelSource {
+  if (opts.model && opts.scriptedModel) throw new UserError('chat: give either --model or --scripted-model, not both');
+  if (!opts.model && !opts.scriptedModel) throw new UserError('chat: --model <dir> is required');
+  try {
+    resolveParsers({ toolParser: opts.toolCallParser, reasoningParser: opts.reasoningParser });
+  } catch (err) {
+    if (err instanceof UnknownParserError) throw new UserError(err.message);
+    throw err;
+  }
+  return opts.scriptedModel ? { scriptedModel: opts.scriptedModel } : { dir: opts.model };
+}
+
+function turnOptions(opts: ChatOptions, model: LanguageModel, mcp: McpSetup, sessionId: string): Omit<TurnOptions, 'signal' | 'cancellation' | 'approvals'> {
+  return {
+    model,
+    executor: mcp.manager,
+    origin: 'chat',
+    sessionId,
+    autoApprove: opts.yes === true,
+    ...(opts.maxRounds !== undefined ? { maxRounds: opts.maxRounds } : {}),
+    toolParser: opts.toolCallParser,
+    reasoningParser: opts.reasoningParser,
+    ...(opts.thinking === false ? { enableThinking: false } : {}),
+    generation: {
+      ...(opts.temp !== undefined ? { temperature: opts.temp } : {}),
+      ...(opts.maxTokens !== undefined ? { maxTokens: opts.maxTokens } : {}),
+    },
+  };
+}
+
+async function readStdin(): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+async function runChat(opts: ChatOptions): Promise<number> {
+  const source = checkOptions(opts);
+  const sessionId = randomUUID();
+  const log = SessionLog.open(logDir(), sessionId);
+  log.write('info', `chat started (${modelDisplayName(source)}${opts.mcpConfig ? `, mcp config ${opts.mcpConfig}` : ''})`);
+  const interactive = opts.print === undefined && process.stdin.isTTY === true && process.stdout.isTTY === true;
+  return interactive ? runInteractive(opts, source, sessionId, log) : runPrint(opts, source, sessionId, log);
+}
+
+async function runPrint(opts: ChatOptions, source: ModelSource, sessionId: string, log: SessionLog): Promise<number> {
+  const prompt = opts.print ?? (process.stdin.isTTY ? '' : await readStdin());
+  if (prompt.trim() === '') throw new UserError('chat: no prompt: pass --print "..." or pipe one on stdin');
+  const warn = (m: string) => {
+    log.write('warn', m);
+    process.stderr.write(`vmlx: warning: ${m}\n`);
+  };
+  const mcp = startMcp({ configPath: opts.mcpConfig, allowUnsafe: opts.allowUnsafeMcp, auditDbPath: opts.auditDb, sessionId, onWarning: warn });
+  let model: LanguageModel | null = null;
+  const abort = new AbortController();
+  const onSigint = () => abort.abort();
+  process.once('SIGINT', onSigint);
+  try {
+    const [loaded] = await Promise.all([openChatModel(source), mcp.manager.waitUntilSettled()]);
+    model = loaded;
+    for (const s of mcp.manager.statuses()) {
+      if (s.state === 'failed' || s.state === 'rejected') warn(`MCP server '${s.name}' ${s.state}: ${s.error ?? ''}`);
+    }
+    const session = new ChatSession({ ...turnOptions(opts, model, mcp, sessionId), interactive: false, ...(opts.system ? { systemPrompt: opts.system } : {}) });
+    const code = await runPrintTurn(session, prompt, { stdout: process.stdout, stderr: process.stderr, signal: abort.signal });
+    log.write('info', `print turn finished with exit code ${code}`);
+    return code;
+  } finally {
+    process.off('SIGINT', onSigint);
+    await mcp.manager.close();
+    await model?.dispose();
+  }
+}
+
+async function runInteractive(opts: ChatOptions, source: ModelSource, sessionId: string, log: SessionLog): Promise<number> {
+  const warnings: string[] = [];
+  const mcp = startMcp({
+    configPath: opts.mcpConfig,
+    allowUnsafe: opts.allowUnsafeMcp,
+    auditDbPath: opts.auditDb,
+    sessionId,
+    onWarning: (m) => {
+      log.write('warn', m);
+      warnings.push(m);
+    },
+  });
+  const name = modelDisplayName(source);
+  const boot = new BootStore(name);
+  boot.servers(mcp.manager.statuses());
+  const offServers = mcp.manager.onChange(() => boot.servers(mcp.manager.statuses()));
+  // Ink and React load only for the interactive UI.
+  const { renderChatUi } = await import('../../tui/run-chat-ui.js');
+  const restoreConsole = log.captureConsole();
+  const ui = renderChatUi(boot);
+  const onSigterm = () => ui.unmount();
+  process.once('SIGTERM', onSigterm);
+  let model: LanguageModel | null = null;
+  let code = 0;
+  try {
+    model = await openChatModel(source, (p) => boot.modelProgress(p.phase, p.fraction));
+    const session = new ChatSession({ ...turnOptions(opts, model, mcp, sessionId), interactive: true, ...(opts.system ? { systemPrompt: opts.system } : {}) });
+    const loadedModel = model;
+    const backend: ReplBackend = {
+      session,
+      modelName: name,
+      modelInfo: loadedModel.info,
+      statuses: () => mcp.manager.statuses(),
+      tools: () => mcp.manager.listTools(),
+      onChange: (l) => mcp.manager.onChange(l),
+      recentAudit: (limit) => mcp.audit.query({ limit }).reverse().map(formatAuditRow),
+      notices: [
+        { level: 'info', text: `${name} ready (context ${loadedModel.info.contextLength} tokens) · /help for commands · log: ${log.file}` },
+        ...warnings.map((w) => ({ level: 'warn' as const, text: w })),
+      ],
+    };
+    boot.ready(backend);
+  } catch (err) {
+    const userFacing = (err as { userFacing?: boolean }).userFacing === true;
+    log.write('error', (err as Error).stack ?? String(err));
+    boot.fail(userFacing ? (err as Error).message : `internal error: ${(err as Error).message} (details in ${log.file})`);
+    code = 1;
+    ui.unmount();
+  }
+  try {
+    await ui.waitUntilExit();
+  } finally {
+    process.off('SIGTERM', onSigterm);
+    offServers();
+    restoreConsole();
+    await mcp.manager.close();
+    await model?.dispose();
+    log.write('info', 'chat ended');
+  }
+  return code;
+}
