@@ -6,6 +6,14 @@ import { llama3Format } from './formats/llama3.js';
 import { pythonicFormat } from './formats/pythonic.js';
 import { mistralFormat } from './formats/mistral.js';
 import { graniteFormat, phi4MiniFormat, xlamFormat } from './formats/json-lists.js';
+import { deepseekR1Format, deepseekV31Format, deepseekV3Format } from './formats/deepseek.js';
+import { kimiK2Format } from './formats/kimi.js';
+import { nemotronFormat } from './formats/nemotron.js';
+import { functionaryFormat } from './formats/functionary.js';
+import { glm45Format, glm47Format } from './formats/glm.js';
+import { minimaxM2Format } from './formats/minimax.js';
+import { harmonyFormat } from './formats/harmony.js';
+import { functionGemmaFormat, gemma3Format, gemma4Format } from './formats/gemma.js';
 import { mistralReasoning, thinkReasoning } from './reasoning/tags.js';
 
 /** Every named tool-call format, in detection priority order (earlier wins a tie). */
@@ -18,6 +26,19 @@ export const toolFormats: ToolCallFormat[] = [
   xlamFormat,
   phi4MiniFormat,
   graniteFormat,
+  deepseekV3Format,
+  deepseekR1Format,
+  deepseekV31Format,
+  kimiK2Format,
+  nemotronFormat,
+  functionaryFormat,
+  glm45Format,
+  glm47Format,
+  minimaxM2Format,
+  harmonyFormat,
+  gemma4Format,
+  functionGemmaFormat,
+  gemma3Format,
 ];
 
 export const reasoningFormats: ReasoningFormat[] = [thinkReasoning, mistralReasoning];

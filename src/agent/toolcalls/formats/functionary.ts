@@ -109,7 +109,8 @@ export const functionaryFormat: ToolCallFormat = {
   name: 'functionary',
   aliases: ['functionary_v3', 'functionary-v3', 'functionary_v3.1', 'functionary_v3.2', 'functionary_v2', 'meetkai'],
   family: 'functionary',
-  markers: ['<|recipient|>', '>>>'],
+  markers: ['<|recipient|>', '<|content|>'],
+  altMarkers: [['>>>all']],
   defaultReasoning: 'none',
   scan: scanFunctionary,
 };

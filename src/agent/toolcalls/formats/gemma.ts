@@ -123,7 +123,7 @@ export const gemma3Format: ToolCallFormat = {
   name: 'gemma3',
   aliases: ['gemma-3', 'gemma_3', 'gemma', 'tool_code'],
   family: 'gemma',
-  markers: ['tool_code'],
+  markers: ['<start_of_turn>', 'tool_code'],
   defaultReasoning: 'none',
   scan: (text, ctx) => scanGemmaFamily(text, ctx, null, false),
 };

@@ -124,7 +124,6 @@ export const nemotronFormat: ToolCallFormat = {
   aliases: ['nemotron_nano', 'nemotron-nano', 'nemotron3', 'nemotron_3', 'llama_nemotron', 'nemotron_json'],
   family: 'nemotron',
   markers: ['<TOOLCALL>'],
-  altMarkers: [['<tool_call>', '<function=', 'nemotron']],
   defaultReasoning: 'think',
   scan: scanNemotron,
 };
