@@ -21,12 +21,18 @@ void quantize_act_row(const Acts& a, int t) {
     a.qscale[static_cast<size_t>(t) * a.blocks + b] = d;
   }
   for (int k = cols; k < a.qStride; k++) q[k] = 0;
+  // Group sums of the *quantized* activations: with w = s*q + b the kernels then compute exactly sum(w * xq*dx),
+  // so the int16 rounding error is weighted by w, not by the much larger s*q (q is 0..15 or 0..255, never centred).
   for (int l = 0, gs = 32; l < 3; l++, gs *= 2) {
     if (cols % gs) continue;
     float* out = a.gsum[l] + static_cast<size_t>(t) * (cols / gs);
     for (int g = 0; g < cols / gs; g++) {
       float sum = 0.f;
-      for (int k = g * gs; k < (g + 1) * gs; k++) sum += xr[k];
+      for (int b = g * gs / kActBlock; b < (g + 1) * gs / kActBlock; b++) {
+        int32_t isum = 0;
+        for (int k = b * kActBlock; k < (b + 1) * kActBlock; k++) isum += q[k];
+        sum += static_cast<float>(isum) * a.qscale[static_cast<size_t>(t) * a.blocks + b];
+      }
       out[g] = sum;
     }
   }

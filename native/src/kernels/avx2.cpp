@@ -40,37 +40,46 @@ void tile_quant(const PackedWeight& w, const Acts& a, int t0, float* y, int ldy,
     facc[t][0] = facc[t][1] = _mm256_setzero_ps();
     xq[t] = a.q + static_cast<size_t>(t0 + t) * a.qStride;
   }
+  constexpr int kSubChunks = Q4 ? kActBlock / 4 : kActBlock / 2;
   for (int g = 0; g < w.groups; g++) {
-    __m256i acc[NT][2];
-    for (int t = 0; t < NT; t++) acc[t][0] = acc[t][1] = _mm256_setzero_si256();
+    __m256 gacc[NT][2];
+    for (int t = 0; t < NT; t++) gacc[t][0] = gacc[t][1] = _mm256_setzero_ps();
     const int k0 = g * gs;
-    for (int c = 0; c < chunks; c++, p += 32) {
-      for (int h = 0; h < 2; h++) {
-        const __m256i wv = _mm256_cvtepu8_epi16(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p + 16 * h)));
-        if (Q4) {
-          const __m256i lo = _mm256_and_si256(wv, nib);
-          const __m256i hi = _mm256_srli_epi16(wv, 4);
-          for (int t = 0; t < NT; t++) {
-            const int16_t* x = xq[t] + k0 + c * 4;
-            acc[t][h] = _mm256_add_epi32(acc[t][h], _mm256_madd_epi16(lo, _mm256_set1_epi32(load_pair(x))));
-            acc[t][h] = _mm256_add_epi32(acc[t][h], _mm256_madd_epi16(hi, _mm256_set1_epi32(load_pair(x + 2))));
-          }
-        } else {
-          for (int t = 0; t < NT; t++) {
-            const int16_t* x = xq[t] + k0 + c * 2;
-            acc[t][h] = _mm256_add_epi32(acc[t][h], _mm256_madd_epi16(wv, _mm256_set1_epi32(load_pair(x))));
+    for (int sb = 0; sb < gs / kActBlock; sb++) {
+      __m256i acc[NT][2];
+      for (int t = 0; t < NT; t++) acc[t][0] = acc[t][1] = _mm256_setzero_si256();
+      const int kb = k0 + sb * kActBlock;
+      for (int c = 0; c < kSubChunks; c++, p += 32) {
+        for (int h = 0; h < 2; h++) {
+          const __m256i wv = _mm256_cvtepu8_epi16(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p + 16 * h)));
+          if (Q4) {
+            const __m256i lo = _mm256_and_si256(wv, nib);
+            const __m256i hi = _mm256_srli_epi16(wv, 4);
+            for (int t = 0; t < NT; t++) {
+              const int16_t* x = xq[t] + kb + c * 4;
+              acc[t][h] = _mm256_add_epi32(acc[t][h], _mm256_madd_epi16(lo, _mm256_set1_epi32(load_pair(x))));
+              acc[t][h] = _mm256_add_epi32(acc[t][h], _mm256_madd_epi16(hi, _mm256_set1_epi32(load_pair(x + 2))));
+            }
+          } else {
+            for (int t = 0; t < NT; t++) {
+              const int16_t* x = xq[t] + kb + c * 2;
+              acc[t][h] = _mm256_add_epi32(acc[t][h], _mm256_madd_epi16(wv, _mm256_set1_epi32(load_pair(x))));
+            }
           }
         }
       }
+      const int blk = kb / kActBlock;
+      for (int t = 0; t < NT; t++) {
+        const __m256 dx = _mm256_set1_ps(a.qscale[static_cast<size_t>(t0 + t) * a.blocks + blk]);
+        for (int h = 0; h < 2; h++) gacc[t][h] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(acc[t][h]), dx, gacc[t][h]);
+      }
     }
-    const int blk = k0 / kActBlock;
     for (int h = 0; h < 2; h++) {
       const __m256 sv = _mm256_loadu_ps(S + g * kTileRows + 8 * h);
       const __m256 bv = _mm256_loadu_ps(B + g * kTileRows + 8 * h);
       for (int t = 0; t < NT; t++) {
-        const float dx = a.qscale[static_cast<size_t>(t0 + t) * a.blocks + blk];
         const float xs = a.gsum[level][static_cast<size_t>(t0 + t) * gpr + g];
-        facc[t][h] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(acc[t][h]), _mm256_mul_ps(sv, _mm256_set1_ps(dx)), facc[t][h]);
+        facc[t][h] = _mm256_fmadd_ps(gacc[t][h], sv, facc[t][h]);
         facc[t][h] = _mm256_fmadd_ps(bv, _mm256_set1_ps(xs), facc[t][h]);
       }
     }

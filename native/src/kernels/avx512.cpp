@@ -35,40 +35,48 @@ void tile_quant(const PackedWeight& w, const Acts& a, int t0, float* y, int ldy,
     facc[t] = _mm512_setzero_ps();
     xq[t] = a.q + static_cast<size_t>(t0 + t) * a.qStride;
   }
+  constexpr int kSubChunks = Q4 ? kActBlock / 4 : kActBlock / 2;  // 32-byte chunks per activation block
   for (int g = 0; g < w.groups; g++) {
-    __m512i acc0[NT], acc1[NT];
-    for (int t = 0; t < NT; t++) acc0[t] = acc1[t] = _mm512_setzero_si512();
+    __m512 gacc[NT];
+    for (int t = 0; t < NT; t++) gacc[t] = _mm512_setzero_ps();
     const int k0 = g * gs;
-    if (Q4) {
-      for (int c = 0; c < chunks; c++, p += 32) {
-        const __m512i wv = _mm512_cvtepu8_epi16(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(p)));
-        const __m512i lo = _mm512_and_si512(wv, nib);
-        const __m512i hi = _mm512_srli_epi16(wv, 4);
-        for (int t = 0; t < NT; t++) {
-          const int16_t* x = xq[t] + k0 + c * 4;
-          acc0[t] = _mm512_dpwssd_epi32(acc0[t], lo, _mm512_set1_epi32(load_pair(x)));
-          acc1[t] = _mm512_dpwssd_epi32(acc1[t], hi, _mm512_set1_epi32(load_pair(x + 2)));
+    for (int sb = 0; sb < gs / kActBlock; sb++) {
+      __m512i acc0[NT], acc1[NT];
+      for (int t = 0; t < NT; t++) acc0[t] = acc1[t] = _mm512_setzero_si512();
+      const int kb = k0 + sb * kActBlock;
+      if (Q4) {
+        for (int c = 0; c < kSubChunks; c++, p += 32) {
+          const __m512i wv = _mm512_cvtepu8_epi16(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(p)));
+          const __m512i lo = _mm512_and_si512(wv, nib);
+          const __m512i hi = _mm512_srli_epi16(wv, 4);
+          for (int t = 0; t < NT; t++) {
+            const int16_t* x = xq[t] + kb + c * 4;
+            acc0[t] = _mm512_dpwssd_epi32(acc0[t], lo, _mm512_set1_epi32(load_pair(x)));
+            acc1[t] = _mm512_dpwssd_epi32(acc1[t], hi, _mm512_set1_epi32(load_pair(x + 2)));
+          }
+        }
+      } else {
+        for (int c = 0; c < kSubChunks; c += 2, p += 64) {
+          const __m512i w0 = _mm512_cvtepu8_epi16(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(p)));
+          const __m512i w1 = _mm512_cvtepu8_epi16(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(p + 32)));
+          for (int t = 0; t < NT; t++) {
+            const int16_t* x = xq[t] + kb + c * 2;
+            acc0[t] = _mm512_dpwssd_epi32(acc0[t], w0, _mm512_set1_epi32(load_pair(x)));
+            acc1[t] = _mm512_dpwssd_epi32(acc1[t], w1, _mm512_set1_epi32(load_pair(x + 2)));
+          }
         }
       }
-    } else {
-      for (int c = 0; c < chunks; c += 2, p += 64) {
-        const __m512i w0 = _mm512_cvtepu8_epi16(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(p)));
-        const __m512i w1 = _mm512_cvtepu8_epi16(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(p + 32)));
-        for (int t = 0; t < NT; t++) {
-          const int16_t* x = xq[t] + k0 + c * 2;
-          acc0[t] = _mm512_dpwssd_epi32(acc0[t], w0, _mm512_set1_epi32(load_pair(x)));
-          acc1[t] = _mm512_dpwssd_epi32(acc1[t], w1, _mm512_set1_epi32(load_pair(x + 2)));
-        }
+      const int blk = kb / kActBlock;
+      for (int t = 0; t < NT; t++) {
+        const float dx = a.qscale[static_cast<size_t>(t0 + t) * a.blocks + blk];
+        gacc[t] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(_mm512_add_epi32(acc0[t], acc1[t])), _mm512_set1_ps(dx), gacc[t]);
       }
     }
     const __m512 sv = _mm512_loadu_ps(S + g * kTileRows);
     const __m512 bv = _mm512_loadu_ps(B + g * kTileRows);
-    const int blk = k0 / kActBlock;
     for (int t = 0; t < NT; t++) {
-      const float dx = a.qscale[static_cast<size_t>(t0 + t) * a.blocks + blk];
       const float xs = a.gsum[level][static_cast<size_t>(t0 + t) * gpr + g];
-      const __m512 dot = _mm512_cvtepi32_ps(_mm512_add_epi32(acc0[t], acc1[t]));
-      facc[t] = _mm512_fmadd_ps(dot, _mm512_mul_ps(sv, _mm512_set1_ps(dx)), facc[t]);
+      facc[t] = _mm512_fmadd_ps(gacc[t], sv, facc[t]);
       facc[t] = _mm512_fmadd_ps(bv, _mm512_set1_ps(xs), facc[t]);
     }
   }

@@ -8,8 +8,9 @@ namespace vmlx {
 
 // Weight rows are processed in tiles of kTileRows; quantized weights are repacked tile by tile (see weights.cpp).
 constexpr int kTileRows = 16;
-// Activations are quantized to int16 in blocks of kActBlock elements, one float scale per block.
-constexpr int kActBlock = 128;
+// Activations are quantized to int16 in blocks of kActBlock elements, one float scale per block (the smallest
+// group size, so a weight group always covers whole activation blocks).
+constexpr int kActBlock = 32;
 
 enum class WeightKind : int { F32 = 0, F16 = 1, BF16 = 2, Q4 = 3, Q8 = 4 };
 
@@ -36,7 +37,7 @@ struct Acts {
   const float* x;   // [T][cols]
   int16_t* q;       // [T][qStride] int16, zero padded
   float* qscale;    // [T][blocks] one scale per kActBlock elements: x ~= q * qscale
-  float* gsum[3];   // sums of x per group of 32, 64, 128: [T][cols/gs]
+  float* gsum[3];   // sums of the quantized x (q*qscale) per group of 32, 64, 128: [T][cols/gs]
   int qStride, blocks;
 };
 
