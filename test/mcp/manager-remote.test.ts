@@ -1,0 +1,80 @@
+// McpManager with server-everything over Streamable HTTP and over SSE on loopback, including the
+// default (no type) that tries Streamable HTTP and falls back to SSE on a 4xx.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { McpManager } from '../../src/agent/mcp/manager.js';
+import { parseMcpConfig } from '../../src/agent/mcp/config.js';
+import { MemoryAuditLog } from '../../src/agent/audit/index.js';
+import { freePort, startEverythingHttp, tempDir } from './helpers.js';
+
+let http: Awaited<ReturnType<typeof startEverythingHttp>>;
+let sse: Awaited<ReturnType<typeof startEverythingHttp>>;
+let manager: McpManager;
+const audit = new MemoryAuditLog();
+
+before(async () => {
+  [http, sse] = await Promise.all([startEverythingHttp('streamableHttp'), startEverythingHttp('sse')]);
+  const deadPort = await freePort();
+  const config = parseMcpConfig(
+    JSON.stringify({
+      mcpServers: {
+        streamable: { url: http.url, type: 'http', headers: { 'X-Vmlx-Test': '1' } },
+        legacy: { url: sse.url, type: 'sse' },
+        auto_http: { url: http.url },
+        auto_sse: { url: sse.url },
+        nobody: { url: `http://127.0.0.1:${deadPort}/mcp`, type: 'http' },
+        ftp: { url: 'ftp://127.0.0.1/mcp' },
+      },
+    }),
+    'remote-mcp.json',
+  );
+  manager = await McpManager.start({ config, audit, logDir: tempDir(), connectTimeoutMs: 10_000 });
+});
+
+after(async () => {
+  await manager?.close();
+  await Promise.all([http?.stop(), sse?.stop()]);
+});
+
+const status = (name: string) => manager.statuses().find((s) => s.name === name)!;
+
+test('Streamable HTTP, SSE and the http→sse fallback all connect with the transport they ended up on', () => {
+  assert.deepEqual(
+    ['streamable', 'legacy', 'auto_http', 'auto_sse'].map((n) => [n, status(n).state, status(n).transport]),
+    [
+      ['streamable', 'connected', 'http'],
+      ['legacy', 'connected', 'sse'],
+      ['auto_http', 'connected', 'http'],
+      ['auto_sse', 'connected', 'sse'],
+    ],
+  );
+  assert.equal(status('streamable').serverInfo?.name, 'mcp-servers/everything');
+  assert.ok(status('legacy').toolCount >= 12);
+  assert.equal(status('streamable').pid, undefined);
+});
+
+test('an unreachable server fails with a reason; a non-http url is rejected by the validator', () => {
+  assert.equal(status('nobody').state, 'failed');
+  assert.ok(status('nobody').error && status('nobody').error!.length > 0);
+  assert.equal(status('ftp').state, 'rejected');
+  assert.equal(status('ftp').rule, 'url_scheme');
+});
+
+test('tools are called over both transports', async () => {
+  for (const server of ['streamable', 'legacy', 'auto_sse']) {
+    const out = await manager.callTool(server, 'echo', { message: `over ${server}` }, { origin: 'api' });
+    assert.equal(out.status, 'ok', `${server}: ${out.error ?? ''}`);
+    assert.match(out.text, new RegExp(`over ${server}`));
+  }
+  assert.ok(manager.listTools().some((t) => t.qualifiedName === 'legacy__get-sum'));
+  assert.equal(audit.query({ serverFilter: 'legacy' }).length, 1);
+});
+
+test('timeouts and aborts work over HTTP too', async () => {
+  const slow = await manager.callTool('streamable', 'trigger-long-running-operation', { duration: 5, steps: 5 }, { origin: 'api', timeoutMs: 200 });
+  assert.equal(slow.status, 'timeout');
+  const ac = new AbortController();
+  const pending = manager.callTool('legacy', 'trigger-long-running-operation', { duration: 5, steps: 5 }, { origin: 'api', signal: ac.signal });
+  setImmediate(() => ac.abort());
+  assert.equal((await pending).status, 'aborted');
+});
