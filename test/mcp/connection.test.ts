@@ -2,20 +2,22 @@
 // pagination and its guard, list_changed, connect failures and timeouts, no orphans.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
-import { ServerConnection, type ConnectionEvent } from '../../src/agent/mcp/client.js';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { ServerConnection, type ConnectionEvent, type ServerConnectionOptions } from '../../src/agent/mcp/client.js';
 import { ServerStderrLog } from '../../src/agent/mcp/stderr-log.js';
-import { FIXTURE_SERVER, isAlive, nextEvent, tempDir } from './helpers.js';
+import { FIXTURE_SERVER, isAlive, nextEvent, tempDir, waitFor } from './helpers.js';
 
 const logDir = tempDir();
 
-function fixture(name: string, flags: string[], connectTimeoutMs = 10_000) {
+function fixture(name: string, flags: string[], connectTimeoutMs = 10_000, restartPolicy?: ServerConnectionOptions['restartPolicy']) {
   const log = new ServerStderrLog(logDir, name);
   const conn = new ServerConnection({
     name,
     spec: { kind: 'stdio', command: process.execPath, args: [FIXTURE_SERVER, ...flags], env: {} },
     connectTimeoutMs,
     stderrLog: log,
+    ...(restartPolicy ? { restartPolicy } : {}),
   });
   return { conn, log, close: async () => { await conn.close(); await log.close(); } };
 }
@@ -116,4 +118,40 @@ test('close() ends the child process', async () => {
   await close();
   assert.equal(isAlive(pid), false);
   assert.equal(conn.status().pid, undefined);
+});
+
+test('a server that keeps dying after a crash is restarted with backoff, then marked failed', async () => {
+  const marker = join(logDir, 'crash-marker');
+  const policy = { initialDelayMs: 10, maxDelayMs: 40, factor: 2, maxAttempts: 3, stableAfterMs: 60_000 };
+  const { conn, close } = fixture('crashy', ['--exit-if-exists', marker], 10_000, policy);
+  try {
+    await conn.start();
+    assert.equal(conn.status().state, 'connected');
+    const scheduled: number[] = [];
+    const off = conn.on((e) => {
+      if (e.type === 'restart-scheduled') scheduled.push(e.delayMs);
+    });
+    const gaveUp = nextEvent<ConnectionEvent>('the server to be marked failed', (l) => conn.on(l), (e) => e.type === 'status' && e.status.state === 'failed');
+    writeFileSync(marker, 'crash from now on');
+    process.kill(conn.status().pid!, 'SIGKILL');
+    await gaveUp;
+    off();
+    assert.deepEqual(scheduled, [10, 20, 40]);
+    assert.equal(conn.status().restarts, 3);
+    assert.match(conn.status().error!, /gave up after 3 restart attempts/);
+  } finally {
+    await close();
+  }
+});
+
+test('close() while a server is still connecting kills the child and settles', async () => {
+  const { conn, log, close } = fixture('closing-early', ['--hang'], 20_000);
+  const starting = conn.start();
+  const banner = await waitFor('the fixture banner', () => log.tail(5).map((l) => /starting pid=(\d+)/.exec(l)).find(Boolean));
+  const pid = Number(banner![1]);
+  assert.ok(isAlive(pid));
+  await close();
+  await starting;
+  assert.equal(conn.status().state, 'failed');
+  assert.equal(isAlive(pid), false);
 });

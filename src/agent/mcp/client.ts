@@ -134,7 +134,8 @@ export class ServerConnection {
     this.closing = true;
     if (this.restartTimer) clearTimeout(this.restartTimer);
     this.restartTimer = undefined;
-    const pid = this.pid;
+    // While connecting, only the transport knows the child's pid.
+    const pid = this.pid ?? pidOf(this.transport);
     const transport = this.transport;
     const client = this.client;
     this.client = undefined;
