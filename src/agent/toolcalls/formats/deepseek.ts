@@ -23,7 +23,7 @@ const CALL_SPEC = { ends: [DS_CALL_END], boundaries: [DS_CALL_BEGIN, DS_CALLS_EN
 function skipBroken(text: string, callStart: number, message: string, final: boolean, b: SegmentBuilder): Step {
   const end = text.indexOf(DS_CALL_END, callStart);
   if (end < 0) {
-    if (final) b.warn('malformed_call', message, text.slice(callStart));
+    if (final) b.warn('truncated_call', message, text.slice(callStart));
     return { stop: true };
   }
   b.warn('malformed_call', message, text.slice(callStart, end + DS_CALL_END.length));

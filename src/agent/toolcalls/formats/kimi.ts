@@ -27,7 +27,7 @@ function scanCall(text: string, callStart: number, ctx: ScanContext, b: SegmentB
   const end = text.indexOf(CALL_END, start);
   const broken = (message: string): Step => {
     if (end < 0) {
-      if (ctx.final) b.warn('malformed_call', message, text.slice(callStart));
+      if (ctx.final) b.warn('truncated_call', message, text.slice(callStart));
       return { stop: true };
     }
     b.warn('malformed_call', message, text.slice(callStart, end + CALL_END.length));
