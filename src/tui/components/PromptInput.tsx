@@ -52,6 +52,14 @@ export function PromptInput({
       if (key.end || (key.ctrl && input === 'e')) return setEditor(moveToLineEdge(editor, 'end'));
       if (key.ctrl && input === 'u') return setEditor(emptyEditor);
       if (key.ctrl || key.meta || key.tab || input === '') return;
+      // Text and Enter can arrive in one chunk (fast typing, send-keys): a single trailing CR submits;
+      // CRs inside a chunk are a pasted multi-line text and become line breaks.
+      if (/^[^\r]+\r$/.test(input)) {
+        const { state, submit } = pressEnter(insertText(editor, input.slice(0, -1)), false);
+        setEditor(state);
+        if (submit !== null && submit.trim() !== '') onSubmit(submit);
+        return;
+      }
       setEditor(insertText(editor, input));
     },
     { isActive: active },

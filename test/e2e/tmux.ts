@@ -1,0 +1,85 @@
+// Drives a real terminal with tmux on a private server socket: start a command, type, read the screen.
+import { execFileSync, spawnSync } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+function hasTmux(): boolean {
+  return spawnSync('tmux', ['-V'], { stdio: 'ignore' }).status === 0;
+}
+
+/** Makes sure tmux exists; installs it with apt-get when missing and we are root (CI images), else fails clearly. */
+export function ensureTmux(): void {
+  if (hasTmux()) return;
+  const root = typeof process.getuid === 'function' && process.getuid() === 0;
+  if (root && spawnSync('apt-get', ['--version'], { stdio: 'ignore' }).status === 0) {
+    spawnSync('apt-get', ['install', '-y', '-q', 'tmux'], { stdio: 'ignore', env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } });
+  }
+  if (!hasTmux()) throw new Error('these end-to-end tests need tmux (apt-get install tmux)');
+}
+
+export class TmuxSession {
+  private readonly socket: string;
+  private readonly name = 'vmlx';
+
+  constructor(private readonly dir: string) {
+    this.socket = `vmlx-e2e-${process.pid}-${Date.now()}`;
+  }
+
+  private tmux(...args: string[]): string {
+    return execFileSync('tmux', ['-L', this.socket, ...args], { encoding: 'utf8' });
+  }
+
+  /** Starts `command` in a fresh 120x40 terminal; the pane stays after it exits so its last screen can be read. */
+  start(command: string, env: Record<string, string>): void {
+    const conf = join(this.dir, 'tmux.conf');
+    writeFileSync(conf, 'set -g remain-on-exit on\nset -g history-limit 5000\n');
+    const exports = Object.entries(env)
+      .map(([k, v]) => `export ${k}='${v.replace(/'/g, `'\\''`)}';`)
+      .join(' ');
+    execFileSync('tmux', ['-L', this.socket, '-f', conf, 'new-session', '-d', '-s', this.name, '-x', '120', '-y', '40', `${exports} ${command}`]);
+  }
+
+  screen(): string {
+    return this.tmux('capture-pane', '-p', '-t', this.name);
+  }
+
+  /** Literal text (no key names). */
+  type(text: string): void {
+    this.tmux('send-keys', '-t', this.name, '-l', text);
+  }
+
+  key(name: string): void {
+    this.tmux('send-keys', '-t', this.name, name);
+  }
+
+  /** The exit status once the command has ended, else null. */
+  exitStatus(): number | null {
+    const [dead, status] = this.tmux('display-message', '-p', '-t', this.name, '#{pane_dead} #{pane_dead_status}').trim().split(' ');
+    return dead === '1' ? Number(status) : null;
+  }
+
+  /** Polls the screen until `check` accepts it; fails at the deadline with the screen in the message. */
+  async waitFor(what: string, check: (screen: string) => boolean, deadlineMs = 20_000): Promise<string> {
+    const start = Date.now();
+    for (;;) {
+      const screen = this.screen();
+      if (check(screen)) return screen;
+      if (Date.now() - start > deadlineMs) throw new Error(`timed out waiting for ${what}; screen:\n${screen}`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
+
+  async waitForExit(deadlineMs = 20_000): Promise<number> {
+    const start = Date.now();
+    for (;;) {
+      const status = this.exitStatus();
+      if (status !== null) return status;
+      if (Date.now() - start > deadlineMs) throw new Error(`timed out waiting for the command to exit; screen:\n${this.screen()}`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
+
+  kill(): void {
+    spawnSync('tmux', ['-L', this.socket, 'kill-server'], { stdio: 'ignore' });
+  }
+}
