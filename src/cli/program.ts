@@ -2,6 +2,7 @@
 import { Command } from 'commander';
 import { registerGenerateCommand } from './commands/generate.js';
 import { registerMcpCommands } from './commands/mcp.js';
+import { registerMcpClientCommands } from './commands/mcp-client.js';
 import { registerAuditCommand } from './commands/audit.js';
 import { registerServeCommand } from './commands/serve.js';
 import { registerChatCommand } from './commands/chat.js';
@@ -17,6 +18,7 @@ export function buildProgram(): Command {
   // Command registrations (one line per area):
   registerGenerateCommand(program);
   registerMcpCommands(program);
+  registerMcpClientCommands(program);
   registerAuditCommand(program);
   registerServeCommand(program);
   registerChatCommand(program);
