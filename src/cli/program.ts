@@ -13,7 +13,6 @@ export function buildProgram(): Command {
     .name('vmlx')
     .description('Local tool-calling LLM runtime: MLX-format models on the CPU, MCP tools, a chat REPL and an OpenAI-compatible server')
     .version('0.1.0')
-    .showHelpAfterError()
     .configureOutput({ outputError: (str, write) => write(str) });
   // Command registrations (one line per area):
   registerGenerateCommand(program);

@@ -1,0 +1,83 @@
+// `vmlx serve` as a user runs it: starts, answers, warns about a non-loopback bind without a key,
+// rejects bad arguments in one line, and exits 0 on SIGTERM/SIGINT while a stream is in flight.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ensureTestModel } from '../helpers/test-models.js';
+import { REPO_ROOT } from './harness.js';
+
+const VMLX = join(REPO_ROOT, 'bin', 'vmlx.js');
+
+function startServe(args: string[]): { child: ReturnType<typeof spawn>; url: Promise<string>; stderr: () => string } {
+  const home = mkdtempSync(join(tmpdir(), 'vmlx-serve-home-'));
+  const child = spawn(process.execPath, [VMLX, 'serve', ...args], { env: { ...process.env, VMLX_HOME: home }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let err = '';
+  const url = new Promise<string>((resolve, reject) => {
+    child.stderr!.on('data', (d) => {
+      err += d;
+      const m = /on (http:\/\/\S+)/.exec(err);
+      if (m) resolve(m[1]);
+    });
+    child.on('exit', (code) => reject(new Error(`vmlx serve exited (${code}) before listening:\n${err}`)));
+  });
+  return { child, url, stderr: () => err };
+}
+
+function exitCode(child: ReturnType<typeof spawn>): Promise<number | null> {
+  return new Promise((resolve) => {
+    if (child.exitCode !== null) return resolve(child.exitCode);
+    child.on('exit', (code) => resolve(code));
+  });
+}
+
+test('vmlx serve: bad arguments give one line and a non-zero exit', () => {
+  const cases: Array<[string[], RegExp]> = [
+    [['serve', '/no/such/model'], /no\/such\/model/],
+    [['serve', '.', '--port', 'abc'], /--port/],
+  ];
+  for (const [args, pattern] of cases) {
+    const r = spawnSync(process.execPath, [VMLX, ...args], { encoding: 'utf8', env: { ...process.env, VMLX_HOME: mkdtempSync(join(tmpdir(), 'vmlx-h-')) } });
+    assert.notEqual(r.status, 0);
+    const lines = r.stderr.trim().split('\n').filter((l) => !l.startsWith('vmlx serve: loading'));
+    assert.equal(lines.length, 1, r.stderr);
+    assert.match(lines[0], pattern);
+    assert.doesNotMatch(r.stderr, /\n\s+at /);
+  }
+});
+
+test('vmlx serve: answers over HTTP, warns on a public bind without a key, exits 0 on SIGTERM mid-stream', async () => {
+  const { dir } = await ensureTestModel({ arch: 'qwen3', dtype: 'bf16', bits: 4 });
+  const s = startServe([dir, '--port', '0', '--host', '0.0.0.0', '--max-context', '1024']);
+  const url = (await s.url).replace('0.0.0.0', '127.0.0.1');
+  assert.match(s.stderr(), /warning: listening on 0\.0\.0\.0 without an API key/);
+  const health = await fetch(`${url}/health`);
+  assert.equal(health.status, 200);
+  const r = await fetch(`${url}/v1/chat/completions`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ model: 'default', messages: [{ role: 'user', content: 'hi' }], max_tokens: 500, stream: true }),
+  });
+  const reader = r.body!.getReader();
+  await reader.read(); // the stream is running
+  s.child.kill('SIGTERM');
+  // The in-flight stream is finished or cancelled, never left hanging.
+  for (;;) {
+    const { done } = await reader.read().catch(() => ({ done: true }));
+    if (done) break;
+  }
+  assert.equal(await exitCode(s.child), 0, s.stderr());
+  assert.match(s.stderr(), /SIGTERM: shutting down/);
+});
+
+test('vmlx serve: SIGINT on an idle server exits 0; an API key protects the routes', async () => {
+  const { dir } = await ensureTestModel({ arch: 'qwen3', dtype: 'bf16', bits: 4 });
+  const s = startServe([dir, '--port', '0', '--api-key', 'k-123', '--max-context', '512']);
+  const url = await s.url;
+  assert.equal((await fetch(`${url}/v1/models`)).status, 401);
+  assert.equal((await fetch(`${url}/v1/models`, { headers: { authorization: 'Bearer k-123' } })).status, 200);
+  s.child.kill('SIGINT');
+  assert.equal(await exitCode(s.child), 0, s.stderr());
+});
