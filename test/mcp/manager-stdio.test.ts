@@ -211,6 +211,21 @@ test("server stderr goes to the per-server log file, not the terminal", () => {
   assert.match(readFileSync(status('fs').logFile!, 'utf8'), /Secure MCP Filesystem Server running on stdio/);
 });
 
+test('a tools/list_changed from a server shows up in listTools and fires onChange', async () => {
+  const changed = new Promise<void>((resolve) => {
+    const off = manager.onChange(() => {
+      if (!manager.resolveTool('fixture__late-tool')) return;
+      off();
+      resolve();
+    });
+  });
+  const out = await manager.callTool('fixture', 'add-tool', { name: 'late-tool' }, { origin: 'chat' });
+  assert.equal(out.status, 'ok');
+  await changed;
+  assert.equal(manager.resolveTool('fixture__late-tool')?.description, 'added at runtime');
+  assert.equal(status('fixture').toolCount, 8);
+});
+
 test('killing a server mid-call fails the call cleanly, then the server restarts', async () => {
   const oldPid = manager.pidOf('fixture')!;
   const events: McpManagerEvent[] = [];
