@@ -117,6 +117,7 @@ export class ModelTokenizer {
     return this.impl.encode(text, { add_special_tokens: opts.addSpecialTokens ?? true }).ids;
   }
 
+  /** No clean-up of tokenization spaces, so that decode() equals the concatenated streamed text. */
   decode(ids: number[], opts: { skipSpecialTokens?: boolean } = {}): string {
     return this.impl.decode(ids, { skip_special_tokens: opts.skipSpecialTokens ?? false, clean_up_tokenization_spaces: false });
   }

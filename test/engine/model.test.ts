@@ -101,6 +101,12 @@ test('logprobs: the greedy token is the top alternative and alternatives are sor
     assert.ok(lp.top[0]!.logprob >= lp.top[1]!.logprob && lp.top[1]!.logprob >= lp.top[2]!.logprob);
     assert.ok(lp.logprob <= 0);
   }
+  // logprobs without alternatives
+  const plain = await collect(qwen, 'Numbers:', { temperature: 0, maxTokens: 2, ignoreEos: true, logprobs: true });
+  const only = plain.events.flatMap((e) => (e.type === 'text' ? (e.logprobs ?? []) : []));
+  assert.equal(only.length, 2);
+  assert.deepEqual(only.map((lp) => lp.top.length), [0, 0]);
+  assert.ok(Math.abs(only[0]!.logprob - lps[0]!.logprob) < 1e-4);
 });
 
 test('chat prompts: the Llama template emits BOS once; Qwen3 thinking switch', () => {
