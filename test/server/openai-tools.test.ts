@@ -30,6 +30,7 @@ before(async () => {
       CALL, // 4: AI SDK generateText
       { text: CALL, chunkSize: 2 }, // 5: AI SDK streamText
       'Plain answer, no tools.', // 6: tool_choice none
+      { text: TWO_CALLS, chunkSize: 5 }, // 7: parallel_tool_calls false, streamed
     ],
     { contextLength: 4096 },
   );
@@ -139,4 +140,14 @@ test("tool_choice 'none' renders no tools and returns plain content", async () =
   assert.equal(r.choices[0].message.content, 'Plain answer, no tools.');
   assert.equal(r.choices[0].message.tool_calls, undefined);
   assert.doesNotMatch(model.requests[5].prompt, /get_weather/);
+});
+
+test('parallel_tool_calls: false keeps only the first call, streamed and assembled by the SDK', async () => {
+  const client = new OpenAI({ baseURL: srv.baseURL, apiKey: 'unused' });
+  const final = await client.chat.completions
+    .stream({ model: 'test-model', messages: [{ role: 'user', content: 'Two cities' }], tools: [weatherTool], parallel_tool_calls: false })
+    .finalChatCompletion();
+  const calls = final.choices[0].message.tool_calls ?? [];
+  assert.equal(calls.length, 1);
+  assert.deepEqual(JSON.parse((calls[0] as any).function.arguments), { city: 'Paris "Lumière" 東京', days: 3 });
 });

@@ -2,7 +2,7 @@
 import type { ServerResponse } from 'node:http';
 import { randomUUID } from 'node:crypto';
 import type { ChatMessage, ToolDefinition, TokenLogprob } from '../../engine/types.js';
-import type { ParseResult, ToolChoice } from '../../agent/toolcalls/types.js';
+import type { ParseResult, StreamDelta, ToolChoice } from '../../agent/toolcalls/types.js';
 import { createStreamParser, promptOpensReasoning } from '../../agent/toolcalls/index.js';
 import type { ServerContext } from '../context.js';
 import { ChatCompletionRequest, parseBody } from '../schemas.js';
@@ -106,6 +106,9 @@ export async function handleChatCompletions(
       chatTemplate: ctx.model.chatTemplate,
       startsInReasoning: promptOpensReasoning(prompt),
     });
+    // parallel_tool_calls: false keeps only the first call the model made.
+    const single = chat.req.parallel_tool_calls === false;
+    const visible = (deltas: StreamDelta[]) => (single ? deltas.filter((d) => d.type !== 'tool_call' || d.index === 0) : deltas);
     const allLogprobs: TokenLogprob[] = [];
     let completionTokens = 0;
     let reused = 0;
@@ -114,7 +117,7 @@ export async function handleChatCompletions(
       if (ev.type === 'text') {
         completionTokens += ev.tokens.length;
         if (ev.logprobs) allLogprobs.push(...ev.logprobs);
-        const delta = mergeDeltas(parser.push(ev.text));
+        const delta = mergeDeltas(visible(parser.push(ev.text)));
         if (sse && (delta || ev.logprobs?.length)) {
           sse.send(chunk(delta ?? {}, ev.logprobs?.length ? { logprobs: { content: toOpenAiLogprobs(ev.logprobs) } } : {}));
         }
@@ -125,9 +128,10 @@ export async function handleChatCompletions(
       }
     }
     if (signal.aborted) return; // client went away: nothing to answer
-    const tail = mergeDeltas(parser.finish());
+    const tail = mergeDeltas(visible(parser.finish()));
     if (sse && tail) sse.send(chunk(tail));
-    const result = parser.result();
+    const parsed = parser.result();
+    const result = single ? { ...parsed, tool_calls: parsed.tool_calls.slice(0, 1) } : parsed;
     const outcome: ChatOutcome = {
       result,
       finishReason: result.tool_calls.length ? 'tool_calls' : engineFinish === 'length' ? 'length' : 'stop',
