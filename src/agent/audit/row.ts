@@ -1,6 +1,6 @@
 // Turns an AuditEntry into the redacted, size-bounded values that are stored. Every sink goes through
 // this, so nothing unredacted is ever kept.
-import { redact, redactString, truncate } from '../mcp/redact.js';
+import { redact, redactAndTruncate, truncate } from '../mcp/redact.js';
 import type { AuditDecision, AuditEntry, StoredDecision } from './types.js';
 
 export const PREVIEW_MAX_CHARS = 500;
@@ -29,7 +29,7 @@ export function normalizeDecision(d: AuditDecision): StoredDecision {
   return d;
 }
 
-const clean = (s: string, max: number) => truncate(redactString(s), max);
+const clean = (s: string, max: number) => redactAndTruncate(s, max);
 const optText = (s: string | undefined, max: number) => (s === undefined || s === '' ? null : clean(s, max));
 const optNum = (n: number | undefined) => (n === undefined || !Number.isFinite(n) ? null : n);
 

@@ -33,7 +33,8 @@ const STRING_SECRETS: Array<[RegExp, (m: string, ...g: string[]) => string]> = [
   [/\b([a-z][a-z0-9+.-]*:\/\/[^\s:/@]+):[^\s@/]+@/gi, (_m, head) => `${head}:${REDACTED}@`],
   // name=value / name: value where the name looks sensitive (query strings, env dumps, JSON text)
   [
-    /(["']?[A-Za-z0-9_.-]*(?:password|passwd|pwd|token|secret|api[_-]?key|apikey|key|credential|auth)[A-Za-z0-9_.-]*["']?\s*[=:]\s*)("[^"]*"|'[^']*'|[^\s&,;"'}]+)/gi,
+    // Anchored at the keyword (not at an optional name prefix) so the scan stays linear on long strings.
+    /((?:password|passwd|pwd|token|secret|api[_-]?key|apikey|key|credential|auth)[A-Za-z0-9_.-]{0,40}["']?\s{0,8}[=:]\s{0,8})(?!(?:Bearer|Basic|Token)\s|\[REDACTED)("[^"]*"|'[^']*'|[^\s&,;"'}]+)/gi,
     (_m, head) => `${head}${REDACTED}`,
   ],
 ];
@@ -50,12 +51,25 @@ export function truncate(s: string, max: number): string {
   return s.length <= max ? s : `${s.slice(0, max)}…[truncated ${s.length - max} chars]`;
 }
 
+/**
+ * Redacts and cuts a string to `max` characters. Only a bounded head is scanned, so huge values cost little.
+ * A token-like run cut at that boundary (up to 512 chars) is dropped whole, so a secret sliced in two cannot
+ * slip past the patterns as a fragment that no longer matches.
+ */
+export function redactAndTruncate(s: string, max: number): string {
+  if (s.length <= max) return redactString(s);
+  const head = s.slice(0, max * 2 + 1024).replace(/[A-Za-z0-9_+/=.~-]{1,512}$/, '');
+  const red = redactString(head);
+  const kept = red.slice(0, max);
+  return `${kept}…[truncated ${s.length - Math.min(kept.length, max)} chars]`;
+}
+
 /** A redacted, size-bounded copy of any JSON-like value. Never mutates its input. */
 export function redact(value: unknown, opts: RedactOptions = {}): unknown {
   const o = { ...DEFAULTS, ...opts };
   const seen = new WeakSet<object>();
   const walk = (v: unknown, depth: number): unknown => {
-    if (typeof v === 'string') return truncate(redactString(v), o.maxString);
+    if (typeof v === 'string') return redactAndTruncate(v, o.maxString);
     if (v === null || typeof v === 'number' || typeof v === 'boolean') return v;
     if (typeof v === 'bigint') return v.toString();
     if (typeof v !== 'object') return v === undefined ? null : `[${typeof v}]`;
@@ -70,7 +84,8 @@ export function redact(value: unknown, opts: RedactOptions = {}): unknown {
       }
       const out: Record<string, unknown> = {};
       for (const [k, x] of Object.entries(v as Record<string, unknown>)) {
-        const key = truncate(redactString(k), 200);
+        if (x === undefined) continue; // as JSON would
+        const key = redactAndTruncate(k, 200);
         out[key] = SENSITIVE_KEY_RE.test(k) ? REDACTED : walk(x, depth + 1);
       }
       return out;
