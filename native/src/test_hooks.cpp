@@ -1,5 +1,6 @@
 #include "test_hooks.h"
 
+#include <chrono>
 #include <vector>
 
 #include "errors.h"
@@ -97,6 +98,36 @@ Napi::Value Matmul(const Napi::CallbackInfo& info) {
   return y;
 }
 
+// benchMatmul(set, desc, T, iters) -> weight bytes read per second (GB/s) on the calling thread; for tuning only.
+Napi::Value BenchMatmul(const Napi::CallbackInfo& info) {
+  const KernelSet& k = kernel_set(info[0]);
+  OwnedWeight w = pack_desc(info[1].As<Napi::Object>());
+  const int T = info[2].As<Napi::Number>().Int32Value(), iters = info[3].As<Napi::Number>().Int32Value();
+  const int cols = w.w.cols;
+  std::vector<float> xs(static_cast<size_t>(T) * cols, 0.5f);
+  Acts a{};
+  a.T = T;
+  a.cols = cols;
+  a.x = xs.data();
+  a.qStride = (cols + 63) / 64 * 64;
+  a.blocks = (cols + kActBlock - 1) / kActBlock;
+  std::vector<int16_t> q(static_cast<size_t>(T) * a.qStride);
+  std::vector<float> qs(static_cast<size_t>(T) * a.blocks), sums[3];
+  a.q = q.data();
+  a.qscale = qs.data();
+  for (int l = 0; l < 3; l++) {
+    sums[l].resize(static_cast<size_t>(T) * (cols / 32 + 1));
+    a.gsum[l] = sums[l].data();
+  }
+  for (int t = 0; t < T; t++) quantize_act_row(a, t);
+  std::vector<float> y(static_cast<size_t>(T) * w.w.rows);
+  k.matmul(w.w, a, y.data(), w.w.rows, 0, w.w.tiles);
+  const auto t0 = std::chrono::steady_clock::now();
+  for (int i = 0; i < iters; i++) k.matmul(w.w, a, y.data(), w.w.rows, 0, w.w.tiles);
+  const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  return Napi::Number::New(info.Env(), static_cast<double>(w.bytes) * iters / s / 1e9);
+}
+
 // weightRow(desc, row) -> Float32Array [cols]: the embedding-lookup dequantization of one row.
 Napi::Value WeightRow(const Napi::CallbackInfo& info) {
   OwnedWeight w = pack_desc(info[0].As<Napi::Object>());
@@ -163,6 +194,7 @@ Napi::Object make_test_hooks(Napi::Env env) {
   Napi::Object t = Napi::Object::New(env);
   t.Set("kernelSets", Napi::Function::New(env, KernelSets, "kernelSets"));
   t.Set("matmul", Napi::Function::New(env, Matmul, "matmul"));
+  t.Set("benchMatmul", Napi::Function::New(env, BenchMatmul, "benchMatmul"));
   t.Set("weightRow", Napi::Function::New(env, WeightRow, "weightRow"));
   t.Set("rmsnorm", Napi::Function::New(env, Rmsnorm, "rmsnorm"));
   t.Set("attention", Napi::Function::New(env, Attention, "attention"));

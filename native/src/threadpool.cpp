@@ -41,7 +41,12 @@ void ThreadPool::run_raw(Fn fn, void* ctx) {
   }
   if (sleepers_.load(std::memory_order_acquire) > 0) cv_.notify_all();
   fn(ctx, 0, n_);
-  while (pending_.load(std::memory_order_acquire) != 0) _mm_pause();
+  // Spin for the stragglers, but yield now and then: on an oversubscribed machine a descheduled worker would
+  // otherwise cost a whole time slice per parallel region.
+  for (int spins = 0; pending_.load(std::memory_order_acquire) != 0; spins++) {
+    _mm_pause();
+    if ((spins & 255) == 255) std::this_thread::yield();
+  }
 }
 
 void ThreadPool::worker(int ith) {
@@ -56,6 +61,7 @@ void ThreadPool::worker(int ith) {
         if (++spins == 1024) {
           spins = 0;
           if (std::chrono::steady_clock::now() > until) break;
+          std::this_thread::yield();
         }
       }
       if (e == seen) {
