@@ -4,6 +4,7 @@
 // common prefix. Calls to generate()/evaluate() are therefore serialized: a second call waits until the first
 // has finished (or was cancelled); callers that want parallel streams (the server) queue requests on top of this.
 import { availableParallelism } from 'node:os';
+import { join } from 'node:path';
 import { loadAddon } from './addon.js';
 import { ChatTemplate } from './chat-template.js';
 import { readGenerationConfig, type GenerationConfig, type ModelConfig } from './config.js';
@@ -22,7 +23,6 @@ import type {
   LoadModelOptions,
   ModelInfo,
 } from './types.js';
-import { join } from 'node:path';
 
 /** KV capacity when neither the caller nor a smaller max_position_embeddings says otherwise. */
 export const DEFAULT_MAX_CONTEXT = 8192;
@@ -107,6 +107,7 @@ export class LoadedModel implements LanguageModel {
     this.checkTokens(ids);
     const release = await this.lock.acquire();
     try {
+      if (this.disposed) throw new GenerationInputError('model was disposed');
       const maxTokens = Math.min(params.maxTokens ?? DEFAULT_MAX_TOKENS, this.info.contextLength - ids.length);
       if (maxTokens === 0 || signal?.aborted) {
         const finishReason = signal?.aborted ? 'cancelled' : 'length';
@@ -132,6 +133,7 @@ export class LoadedModel implements LanguageModel {
     this.checkTokens(tokens);
     const release = await this.lock.acquire();
     try {
+      if (this.disposed) throw new GenerationInputError('model was disposed');
       return await this.session.evaluate(Int32Array.from(tokens), topK);
     } finally {
       release();
@@ -174,6 +176,11 @@ function checkVocabulary(tokenizer: ModelTokenizer, config: ModelConfig, dir: st
 }
 
 export async function loadModel(dir: string, opts: LoadModelOptions = {}): Promise<LoadedModel> {
+  for (const [name, value] of [['threads', opts.threads], ['maxContext', opts.maxContext]] as const) {
+    if (value !== undefined && (!Number.isInteger(value) || value < 1)) {
+      throw new GenerationInputError(`${name} must be a positive integer, got ${value}`);
+    }
+  }
   const abs = assertModelDir(dir);
   const threads = opts.threads ?? availableParallelism();
   const built = buildModelSpec(abs, { threads });

@@ -132,5 +132,6 @@ test('bad generation input is rejected with a clear error', async () => {
   await assert.rejects(collect(qwen, [], {}), /prompt is empty/);
   await assert.rejects(collect(qwen, [999999999], {}), /outside the vocabulary/);
   await assert.rejects(collect(qwen, 'x', { topP: 0 }), /topP must be in \(0, 1\]/);
-  await assert.rejects(collect(qwen, 'x'.repeat(0) + ' a'.repeat(600), {}), /the context holds 512/);
+  await assert.rejects(collect(qwen, ' a'.repeat(600), {}), /the context holds 512/);
+  await assert.rejects(loadModel(qwen.info.dir, { maxContext: 0 }), /maxContext must be a positive integer, got 0/);
 });
