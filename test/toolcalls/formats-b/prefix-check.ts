@@ -26,16 +26,30 @@ function segmentIsPrefix(a: Segment, b: Segment, last: boolean): string | null {
   return null;
 }
 
-/** Returns a description of the first violation, or null. */
+function firstDifference(part: Segment[], whole: Segment[]): string | null {
+  if (part.length > whole.length) return `${part.length} segments vs ${whole.length}`;
+  for (let k = 0; k < part.length; k++) {
+    const why = segmentIsPrefix(part[k], whole[k], k === part.length - 1);
+    if (why) return `segment ${k}: ${why}`;
+  }
+  return null;
+}
+
+/**
+ * Returns a description of the first violation, or null. Checks that the non-final scan of every prefix is a
+ * prefix of the final scan, and of the non-final scan one character later (what the streaming driver needs).
+ */
 export function findPrefixViolation(format: ToolCallFormat, text: string, tools: ToolDefinition[] = []): string | null {
   const full = format.scan(text, { final: true, tools });
+  let previous: Segment[] = [];
   for (let i = 0; i <= text.length; i++) {
     const part = format.scan(text.slice(0, i), { final: false, tools });
-    if (part.length > full.length) return `at ${i}: ${part.length} segments vs ${full.length} final`;
-    for (let k = 0; k < part.length; k++) {
-      const why = segmentIsPrefix(part[k], full[k], k === part.length - 1);
-      if (why) return `at ${i} (${JSON.stringify(text.slice(0, i).slice(-30))}), segment ${k}: ${why}`;
-    }
+    const where = `at ${i} (${JSON.stringify(text.slice(0, i).slice(-30))})`;
+    const vsFinal = firstDifference(part, full);
+    if (vsFinal) return `${where} vs the final scan: ${vsFinal}`;
+    const vsPrevious = firstDifference(previous, part);
+    if (vsPrevious) return `${where} vs one character earlier: ${vsPrevious}`;
+    previous = part;
   }
   return null;
 }

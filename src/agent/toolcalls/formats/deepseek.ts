@@ -43,25 +43,32 @@ function scanCall(text: string, callStart: number, ctx: ScanContext, b: SegmentB
   const afterSep = sep + DS_SEP.length;
   let q = skipWs(text, afterSep);
   if (q >= text.length && !ctx.final) return { stop: true };
-  let name = head;
+  const badName = (n: string): boolean => !n || /[\s<>{}"`]/.test(n);
   if (head === 'function' && text[q] !== '{') {
     // V3 shape: the name runs to the end of its line (or to the fence / JSON when the newline is missing).
     let e = afterSep;
     while (e < text.length && !'\n`{<'.includes(text[e])) e++;
     if (e >= text.length && !ctx.final) return { stop: true };
-    name = text.slice(afterSep, e).trim();
+    const name = text.slice(afterSep, e).trim();
+    if (badName(name)) return skipBroken(text, callStart, 'DeepSeek tool call without a valid name', ctx.final, b);
     q = skipWs(text, e);
+    // ```json (or a bare ```) on its own line before the arguments; while it arrives the call shows with its name.
+    const waiting = (): Step => {
+      b.call(name, '', false, text.slice(callStart));
+      return { stop: true };
+    };
     if (text.startsWith(FENCE, q)) {
-      // ```json (or a bare ```) on its own line before the arguments.
       const nl = text.indexOf('\n', q);
       const info = text.slice(q + FENCE.length, nl < 0 ? text.length : nl).trim();
       if (/^[A-Za-z]*$/.test(info)) {
-        if (nl < 0 && !ctx.final) return { stop: true };
+        if (nl < 0 && !ctx.final) return waiting();
         q = nl < 0 ? text.length : nl + 1;
       }
-    } else if (!ctx.final && couldBeMarker(text, q, [FENCE])) return { stop: true };
+    } else if (!ctx.final && (q >= text.length || couldBeMarker(text, q, [FENCE]))) return waiting();
+    return scanJsonCall(text, callStart, name, q, CALL_SPEC, ctx.final, b);
   }
-  if (!name || /[\s<>{}"`]/.test(name)) return skipBroken(text, callStart, 'DeepSeek tool call without a valid name', ctx.final, b);
+  const name = head;
+  if (badName(name)) return skipBroken(text, callStart, 'DeepSeek tool call without a valid name', ctx.final, b);
   return scanJsonCall(text, callStart, name, q, CALL_SPEC, ctx.final, b);
 }
 
