@@ -90,6 +90,14 @@ test('a command that does not exist fails cleanly', async () => {
   assert.equal(conn.status().state, 'failed');
   assert.match(conn.status().error!, /ENOENT/);
   await conn.close();
+  const badCwd = new ServerConnection({
+    name: 'bad-cwd',
+    spec: { kind: 'stdio', command: process.execPath, args: [FIXTURE_SERVER], env: {}, cwd: join(logDir, 'no-such-dir') },
+    connectTimeoutMs: 5_000,
+  });
+  await badCwd.start();
+  assert.match(badCwd.status().error!, /cwd '.*no-such-dir' is not a directory/);
+  await badCwd.close();
 });
 
 test('a server that never answers initialize times out and its child is gone', async () => {

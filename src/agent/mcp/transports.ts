@@ -6,6 +6,7 @@ import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js'
 import { StreamableHTTPClientTransport, StreamableHTTPError } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { SSEClientTransport } from '@modelcontextprotocol/sdk/client/sse.js';
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
+import { statSync } from 'node:fs';
 import type { Readable } from 'node:stream';
 import type { TransportKind } from './types.js';
 
@@ -61,6 +62,8 @@ export function transportKindOf(spec: ConnectSpec): TransportKind {
 
 export async function connectServer(spec: ConnectSpec, opts: ConnectOptions): Promise<Connected> {
   if (spec.kind === 'stdio') {
+    // Without this check a missing cwd surfaces as a misleading "spawn <command> ENOENT".
+    if (spec.cwd !== undefined && !isDirectory(spec.cwd)) throw new TransportConfigError(`cwd '${spec.cwd}' is not a directory`);
     const transport = new StdioClientTransport({
       command: spec.command,
       args: spec.args,
@@ -101,6 +104,14 @@ function httpTransport(url: URL, headers: Record<string, string>): Transport {
 
 function sseTransport(url: URL, headers: Record<string, string>): Transport {
   return new SSEClientTransport(url, { requestInit: { headers } });
+}
+
+function isDirectory(path: string): boolean {
+  try {
+    return statSync(path).isDirectory();
+  } catch {
+    return false;
+  }
 }
 
 function parseUrl(raw: string): URL {
