@@ -1,0 +1,239 @@
+// A plain TypeScript forward pass over an MLX-format model directory, accumulating in float64: the oracle that
+// checks the generator's files (and, through llama.cpp, its GGUF twin). It reads the files on its own (header
+// parsing, unaligned copies, affine dequantization from the stored codes) and shares no code with the generator.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+export interface StEntry {
+  dtype: string;
+  shape: number[];
+  /** Absolute byte offset in the file. */
+  offset: number;
+  byteLength: number;
+}
+
+export function readSafetensorsHeader(buf: Buffer): Map<string, StEntry> {
+  const n = Number(buf.readBigUInt64LE(0));
+  const header = JSON.parse(buf.subarray(8, 8 + n).toString('utf8')) as Record<string, { dtype: string; shape: number[]; data_offsets: [number, number] }>;
+  const out = new Map<string, StEntry>();
+  for (const [name, e] of Object.entries(header)) {
+    if (name === '__metadata__') continue;
+    out.set(name, { dtype: e.dtype, shape: e.shape, offset: 8 + n + e.data_offsets[0], byteLength: e.data_offsets[1] - e.data_offsets[0] });
+  }
+  return out;
+}
+
+/** Reads a float tensor (F32/BF16) as float32 values; copies, so unaligned offsets are fine. */
+export function readFloat(buf: Buffer, e: StEntry): Float32Array {
+  const bytes = Buffer.from(buf.subarray(e.offset, e.offset + e.byteLength));
+  if (e.dtype === 'F32') return new Float32Array(bytes.buffer, bytes.byteOffset, e.byteLength / 4).slice();
+  if (e.dtype === 'BF16') {
+    const out = new Float32Array(e.byteLength / 2);
+    const u = new Uint32Array(out.buffer);
+    for (let i = 0; i < out.length; i++) u[i] = bytes.readUInt16LE(2 * i) << 16;
+    return out;
+  }
+  throw new Error(`reference: unsupported dtype ${e.dtype}`);
+}
+
+export function readU32(buf: Buffer, e: StEntry): Uint32Array {
+  const out = new Uint32Array(e.byteLength / 4);
+  for (let i = 0; i < out.length; i++) out[i] = buf.readUInt32LE(e.offset + 4 * i);
+  return out;
+}
+
+interface Matrix {
+  rows: number;
+  cols: number;
+  data: Float32Array;
+}
+
+/** Loads `<name>.weight`, dequantizing w = scale·q + bias when `<name>.scales` exists; bits/group from the shapes. */
+function loadMatrix(buf: Buffer, hdr: Map<string, StEntry>, name: string, inDim: number): Matrix {
+  const w = hdr.get(`${name}.weight`);
+  if (!w) throw new Error(`reference: missing ${name}.weight`);
+  const s = hdr.get(`${name}.scales`);
+  if (!s) return { rows: w.shape[0], cols: w.shape[1], data: readFloat(buf, w) };
+  const rows = w.shape[0];
+  const bits = (32 * w.shape[1]) / inDim;
+  const group = inDim / s.shape[1];
+  const codes = readU32(buf, w);
+  const scales = readFloat(buf, s);
+  const biases = readFloat(buf, hdr.get(`${name}.biases`)!);
+  const data = new Float32Array(rows * inDim);
+  const perWord = 32 / bits;
+  const mask = (1 << bits) - 1;
+  for (let r = 0; r < rows; r++) {
+    for (let c = 0; c < inDim; c++) {
+      const word = codes[r * w.shape[1] + Math.floor(c / perWord)];
+      const q = (word >>> ((c % perWord) * bits)) & mask;
+      const g = r * s.shape[1] + Math.floor(c / group);
+      data[r * inDim + c] = scales[g] * q + biases[g];
+    }
+  }
+  return { rows, cols: inDim, data };
+}
+
+interface Layer {
+  inNorm: Float32Array; postNorm: Float32Array;
+  q: Matrix; k: Matrix; v: Matrix; o: Matrix; gate: Matrix; up: Matrix; down: Matrix;
+  qBias?: Float32Array; kBias?: Float32Array; vBias?: Float32Array; qNorm?: Float32Array; kNorm?: Float32Array;
+}
+
+export class ReferenceModel {
+  private constructor(
+    readonly arch: string,
+    private readonly cfg: Record<string, any>,
+    private readonly embed: Matrix,
+    private readonly head: Matrix,
+    private readonly finalNorm: Float32Array,
+    private readonly layers: Layer[],
+    private readonly invFreq: Float64Array,
+  ) {}
+
+  static load(dir: string): ReferenceModel {
+    const cfg = JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8')) as Record<string, any>;
+    const buf = readFileSync(join(dir, 'model.safetensors'));
+    const hdr = readSafetensorsHeader(buf);
+    const h = cfg.hidden_size as number;
+    const hd = (cfg.head_dim as number | undefined) ?? h / cfg.num_attention_heads;
+    const vec = (name: string) => readFloat(buf, hdr.get(name)!);
+    const opt = (name: string) => (hdr.has(name) ? vec(name) : undefined);
+    const embed = loadMatrix(buf, hdr, 'model.embed_tokens', h);
+    const head = cfg.tie_word_embeddings ? embed : loadMatrix(buf, hdr, 'lm_head', h);
+    const layers: Layer[] = [];
+    for (let i = 0; i < cfg.num_hidden_layers; i++) {
+      const p = `model.layers.${i}`;
+      layers.push({
+        inNorm: vec(`${p}.input_layernorm.weight`), postNorm: vec(`${p}.post_attention_layernorm.weight`),
+        q: loadMatrix(buf, hdr, `${p}.self_attn.q_proj`, h), k: loadMatrix(buf, hdr, `${p}.self_attn.k_proj`, h),
+        v: loadMatrix(buf, hdr, `${p}.self_attn.v_proj`, h),
+        o: loadMatrix(buf, hdr, `${p}.self_attn.o_proj`, cfg.num_attention_heads * hd),
+        gate: loadMatrix(buf, hdr, `${p}.mlp.gate_proj`, h), up: loadMatrix(buf, hdr, `${p}.mlp.up_proj`, h),
+        down: loadMatrix(buf, hdr, `${p}.mlp.down_proj`, cfg.intermediate_size),
+        qBias: opt(`${p}.self_attn.q_proj.bias`), kBias: opt(`${p}.self_attn.k_proj.bias`), vBias: opt(`${p}.self_attn.v_proj.bias`),
+        qNorm: opt(`${p}.self_attn.q_norm.weight`), kNorm: opt(`${p}.self_attn.k_norm.weight`),
+      });
+    }
+    return new ReferenceModel(cfg.model_type, cfg, embed, head, vec('model.norm.weight'), layers, ropeInvFreq(cfg, hd));
+  }
+
+  /** Log-softmax over the vocabulary for the next token after each prefix of `tokens`. */
+  logprobs(tokens: number[]): Float64Array[] {
+    const c = this.cfg;
+    const h = c.hidden_size as number;
+    const nh = c.num_attention_heads as number;
+    const nkv = c.num_key_value_heads as number;
+    const hd = (c.head_dim as number | undefined) ?? h / nh;
+    const eps = c.rms_norm_eps as number;
+    const keys: Float64Array[][] = this.layers.map(() => []);
+    const values: Float64Array[][] = this.layers.map(() => []);
+    const out: Float64Array[] = [];
+    tokens.forEach((tok, pos) => {
+      const x = Float64Array.from(this.embed.data.subarray(tok * h, (tok + 1) * h));
+      this.layers.forEach((L, li) => {
+        const xn = rmsNorm(x, L.inNorm, eps);
+        const q = matVec(L.q, xn, L.qBias);
+        const k = matVec(L.k, xn, L.kBias);
+        const v = matVec(L.v, xn, L.vBias);
+        for (let head = 0; head < nh; head++) this.rope(q, head * hd, hd, pos, L.qNorm, eps);
+        for (let head = 0; head < nkv; head++) this.rope(k, head * hd, hd, pos, L.kNorm, eps);
+        keys[li].push(k);
+        values[li].push(v);
+        const attn = new Float64Array(nh * hd);
+        for (let head = 0; head < nh; head++) {
+          const kvh = Math.floor(head / (nh / nkv));
+          const scores = keys[li].map((kk) => {
+            let s = 0;
+            for (let d = 0; d < hd; d++) s += q[head * hd + d] * kk[kvh * hd + d];
+            return s / Math.sqrt(hd);
+          });
+          const m = Math.max(...scores);
+          const w = scores.map((s) => Math.exp(s - m));
+          const z = w.reduce((a, b) => a + b, 0);
+          values[li].forEach((vv, t) => {
+            for (let d = 0; d < hd; d++) attn[head * hd + d] += (w[t] / z) * vv[kvh * hd + d];
+          });
+        }
+        const o = matVec(L.o, attn);
+        for (let i = 0; i < h; i++) x[i] += o[i];
+        const xn2 = rmsNorm(x, L.postNorm, eps);
+        const g = matVec(L.gate, xn2);
+        const u = matVec(L.up, xn2);
+        for (let i = 0; i < g.length; i++) g[i] = (g[i] / (1 + Math.exp(-g[i]))) * u[i];
+        const dn = matVec(L.down, g);
+        for (let i = 0; i < h; i++) x[i] += dn[i];
+      });
+      const logits = matVec(this.head, rmsNorm(x, this.finalNorm, eps));
+      let m = -Infinity;
+      for (const l of logits) m = Math.max(m, l);
+      let z = 0;
+      for (const l of logits) z += Math.exp(l - m);
+      const lse = m + Math.log(z);
+      for (let i = 0; i < logits.length; i++) logits[i] -= lse;
+      out.push(logits);
+    });
+    return out;
+  }
+
+  /** Optional per-head RMSNorm (Qwen3), then rotate-half ("NeoX") RoPE on one head in place. */
+  private rope(x: Float64Array, off: number, hd: number, pos: number, norm: Float32Array | undefined, eps: number): void {
+    if (norm) {
+      let ss = 0;
+      for (let d = 0; d < hd; d++) ss += x[off + d] ** 2;
+      const r = 1 / Math.sqrt(ss / hd + eps);
+      for (let d = 0; d < hd; d++) x[off + d] *= r * norm[d];
+    }
+    const half = hd / 2;
+    for (let i = 0; i < half; i++) {
+      const a = pos * this.invFreq[i];
+      const c = Math.cos(a), s = Math.sin(a);
+      const x0 = x[off + i], x1 = x[off + i + half];
+      x[off + i] = x0 * c - x1 * s;
+      x[off + i + half] = x1 * c + x0 * s;
+    }
+  }
+}
+
+/** Inverse frequencies, with HF's llama3 scaling when config.rope_scaling says so. */
+export function ropeInvFreq(cfg: Record<string, any>, hd: number): Float64Array {
+  const theta = cfg.rope_theta as number;
+  const out = new Float64Array(hd / 2);
+  const s = cfg.rope_scaling as Record<string, number | string> | null | undefined;
+  for (let i = 0; i < hd / 2; i++) {
+    const f = 1 / theta ** ((2 * i) / hd);
+    if (!s || s.rope_type !== 'llama3') {
+      out[i] = f;
+      continue;
+    }
+    const factor = s.factor as number, low = s.low_freq_factor as number, high = s.high_freq_factor as number;
+    const orig = s.original_max_position_embeddings as number;
+    const wavelen = (2 * Math.PI) / f;
+    if (wavelen < orig / high) out[i] = f;
+    else if (wavelen > orig / low) out[i] = f / factor;
+    else {
+      const smooth = (orig / wavelen - low) / (high - low);
+      out[i] = (1 - smooth) * (f / factor) + smooth * f;
+    }
+  }
+  return out;
+}
+
+function rmsNorm(x: Float64Array, w: Float32Array, eps: number): Float64Array {
+  let ss = 0;
+  for (const v of x) ss += v * v;
+  const r = 1 / Math.sqrt(ss / x.length + eps);
+  return x.map((v, i) => v * r * w[i]);
+}
+
+function matVec(m: Matrix, x: Float64Array, bias?: Float32Array): Float64Array {
+  const out = new Float64Array(m.rows);
+  const { cols, data } = m;
+  for (let r = 0; r < m.rows; r++) {
+    let s = 0;
+    const base = r * cols;
+    for (let c = 0; c < cols; c++) s += data[base + c] * x[c];
+    out[r] = bias ? s + bias[r] : s;
+  }
+  return out;
+}
