@@ -1,0 +1,190 @@
+// The whole REPL (Repl and ChatApp) driven through ink-testing-library's stdin, over a real ChatSession with the
+// scripted model and a fake executor.
+import { test, afterEach } from 'node:test';
+import assert from 'node:assert/strict';
+import React from 'react';
+import { cleanup, render } from 'ink-testing-library';
+import { ChatSession } from '../../src/agent/loop/chat-session.js';
+import { ScriptedModel, type ModelScript } from '../../src/agent/scripted-model.js';
+import { BootStore } from '../../src/tui/boot-store.js';
+import type { ReplBackend } from '../../src/tui/backend.js';
+import { ChatApp } from '../../src/tui/ChatApp.js';
+import { Repl } from '../../src/tui/Repl.js';
+import { FakeExecutor, call } from '../agent/fake-executor.js';
+import { flush, keys, plain, waitForFrame } from './helpers.js';
+
+afterEach(() => cleanup());
+
+function backendFor(rounds: ModelScript['rounds'], policy: 'allow' | 'ask' = 'allow') {
+  const model = new ScriptedModel({ rounds, contextLength: 4096 });
+  const executor = new FakeExecutor([
+    { server: 'fs', name: 'read', policy, handler: (a) => `contents of ${String(a.path)}` },
+  ]);
+  const session = new ChatSession({ model, executor });
+  const backend: ReplBackend = {
+    session,
+    modelName: 'tiny-model',
+    modelInfo: model.info,
+    statuses: () => executor.statuses(),
+    tools: () => executor.listTools(),
+    onChange: () => () => undefined,
+    recentAudit: (limit) => ['2026-01-01 00:00:00Z fs/read allowed ok 3ms', '2026-01-01 00:00:01Z fs/read denied (user:deny)'].slice(0, limit),
+    notices: [{ level: 'info', text: 'tiny-model ready' }],
+  };
+  return { model, executor, session, backend };
+}
+
+/** Writes keys once Ink's input handlers have subscribed (they do so in an effect after each commit). */
+async function press(r: ReturnType<typeof render>, data: string): Promise<void> {
+  await flush();
+  r.stdin.write(data);
+  await flush();
+}
+
+async function typeLine(r: ReturnType<typeof render>, text: string): Promise<void> {
+  await flush();
+  r.stdin.write(text);
+  await flush();
+  r.stdin.write(keys.enter);
+  await flush();
+}
+
+test('a prompt streams the answer; the status line shows context use; ↑ recalls the prompt', async () => {
+  const { backend, model } = backendFor(['The answer is 42.']);
+  const exits: number[] = [];
+  const r = render(<Repl backend={backend} onExit={() => exits.push(1)} />);
+  await waitForFrame(r, (t) => t.includes('tiny-model ready'), 'the ready notice');
+  await typeLine(r, 'what is the answer?');
+  const done = await waitForFrame(r, (t) => t.includes('The answer is 42.') && t.includes('ask something'), 'the answer');
+  assert.match(done, /› what is the answer\?/);
+  assert.match(done, /tiny-model │ mcp 1 connected │ ctx \d+\/4096 │ [\d.]+ tok\/s/);
+  assert.equal(model.requests.length, 1);
+  await press(r, keys.up);
+  await waitForFrame(r, (t) => /› what is the answer\?\s*\n[^\n]*tiny-model │/.test(t), 'the recalled prompt in the input');
+  assert.deepEqual(exits, []);
+});
+
+test('a call that needs confirmation: y runs it, and the card and answer appear', async () => {
+  const { backend, executor } = backendFor([call('fs__read', { path: 'a.txt' }), 'It says hi.'], 'ask');
+  const r = render(<Repl backend={backend} onExit={() => undefined} />);
+  await flush();
+  await typeLine(r, 'read a.txt');
+  const asking = await waitForFrame(r, (t) => t.includes('Allow this tool call?'), 'the confirmation prompt');
+  assert.match(asking, /\? fs · read waiting for your answer/);
+  assert.match(asking, /"path": "a\.txt"/);
+  await press(r, 'y');
+  const done = await waitForFrame(r, (t) => t.includes('It says hi.'), 'the answer');
+  assert.match(done, /✓ fs · read done/);
+  assert.match(done, /│ contents of a\.txt/);
+  assert.doesNotMatch(done, /Allow this tool call\?/);
+  assert.equal(executor.calls.length, 1);
+});
+
+test('Enter on the confirmation prompt denies; the card shows the denial', async () => {
+  const { backend, executor } = backendFor([call('fs__read', { path: 'b.txt' }), 'Understood.'], 'ask');
+  const r = render(<Repl backend={backend} onExit={() => undefined} />);
+  await flush();
+  await typeLine(r, 'read b.txt');
+  await waitForFrame(r, (t) => t.includes('Allow this tool call?'), 'the confirmation prompt');
+  await press(r, keys.enter);
+  const done = await waitForFrame(r, (t) => t.includes('Understood.'), 'the answer');
+  assert.match(done, /⊘ fs · read denied .*\(user:deny\)/);
+  assert.equal(executor.calls.length, 0);
+  assert.deepEqual(executor.refusals.map((x) => x.rule), ['user:deny']);
+});
+
+test('slash commands: /help, /tools, /servers, /audit, /model, unknown, /clear, /exit', async () => {
+  const { backend, session } = backendFor(['first answer']);
+  const exits: number[] = [];
+  const r = render(<Repl backend={backend} onExit={() => exits.push(1)} />);
+  await flush();
+  await typeLine(r, 'hello');
+  await waitForFrame(r, (t) => t.includes('first answer'), 'the answer');
+  const expectations: Array<[string, RegExp]> = [
+    ['/help', /\/audit \[N\] +the most recent audit log entries[\s\S]*Ctrl-O expands/],
+    ['/tools', /fs__read — fake read/],
+    ['/servers', /fs \(stdio\): connected — 1 tool/],
+    ['/audit 1', /2026-01-01 00:00:00Z fs\/read allowed ok 3ms/],
+    ['/model', /tiny-model: scripted \(scripted\), 0 layers, context 4096, not quantized/],
+    ['/bogus', /unknown command \/bogus; \/help lists the commands/],
+    ['/audit x', /\/audit: 'x' is not a positive whole number/],
+  ];
+  for (const [cmd, expected] of expectations) {
+    await typeLine(r, cmd);
+    await waitForFrame(r, (t) => expected.test(t), cmd);
+  }
+  assert.equal(session.messages.length, 2);
+  await typeLine(r, '/clear');
+  const cleared = await waitForFrame(r, (t) => t.includes('new conversation'), '/clear');
+  assert.equal(session.messages.length, 0);
+  assert.doesNotMatch(cleared.split('new conversation')[1] ?? '', /first answer/);
+  await typeLine(r, '/exit');
+  assert.deepEqual(exits, [1]);
+});
+
+test('Ctrl-C twice on an idle prompt exits; once only warns', async () => {
+  const { backend } = backendFor(['unused']);
+  const exits: number[] = [];
+  const r = render(<Repl backend={backend} onExit={() => exits.push(1)} />);
+  await flush();
+  r.stdin.write(keys.ctrlC);
+  await waitForFrame(r, (t) => t.includes('press Ctrl-C again to exit'), 'the warning');
+  assert.deepEqual(exits, []);
+  r.stdin.write(keys.ctrlC);
+  await flush();
+  assert.deepEqual(exits, [1]);
+});
+
+test('Esc during a generation cancels it; the REPL is usable again', async () => {
+  const { backend, session } = backendFor([{ text: 'Thinking about it forever', stallAfter: 8 }, 'Second answer.']);
+  const r = render(<Repl backend={backend} onExit={() => undefined} />);
+  await flush();
+  await typeLine(r, 'go');
+  await waitForFrame(r, (t) => t.includes('Thinking') && t.includes('esc to cancel'), 'streaming');
+  await press(r, keys.escape);
+  await waitForFrame(r, (t) => t.includes('cancelled (generation)') && t.includes('ask something'), 'the cancellation');
+  assert.equal(session.busy, false);
+  await typeLine(r, 'again');
+  await waitForFrame(r, (t) => t.includes('Second answer.'), 'the next answer');
+});
+
+test('multi-line input: a trailing backslash or Alt+Enter starts a new line', async () => {
+  const { backend, model } = backendFor(['ok']);
+  const r = render(<Repl backend={backend} onExit={() => undefined} />);
+  await flush();
+  r.stdin.write('line one\\');
+  await flush();
+  r.stdin.write(keys.enter);
+  await flush();
+  r.stdin.write('line two');
+  await flush();
+  r.stdin.write(keys.altEnter);
+  await flush();
+  r.stdin.write('line three');
+  await flush();
+  r.stdin.write(keys.enter);
+  await waitForFrame(r, (t) => t.includes('ok'), 'the answer');
+  assert.equal(model.requests[0].messages[0].content, 'line one\nline two\nline three');
+});
+
+test('ChatApp shows model loading progress and server states, then the REPL; load errors in place', async () => {
+  const boot = new BootStore('qwen3-tiny');
+  const r = render(<ChatApp boot={boot} />);
+  boot.servers([
+    { name: 'fs', state: 'connecting', transport: 'stdio', toolCount: 0 },
+    { name: 'bad', state: 'rejected', transport: 'stdio', toolCount: 0, error: "Command 'bash' is not in the allowed commands whitelist" },
+  ]);
+  boot.modelProgress('weights', 0.25);
+  const loading = await waitForFrame(r, (t) => t.includes('25%'), 'the progress bar');
+  assert.match(loading, /loading qwen3-tiny \(weights\) █+░+ 25%/);
+  assert.match(loading, /fs connecting \(stdio\)/);
+  assert.match(loading, /⊘ bad rejected: Command 'bash' is not in the allowed commands whitelist/);
+  const { backend } = backendFor(['hi']);
+  boot.ready(backend);
+  await waitForFrame(r, (t) => t.includes('tiny-model ready') && t.includes('ask something'), 'the REPL');
+
+  const failed = new BootStore('broken');
+  const r2 = render(<ChatApp boot={failed} />);
+  failed.fail('/models/broken/config.json: config.json not found');
+  await waitForFrame(r2, (t) => t.includes('error: /models/broken/config.json: config.json not found'), 'the error');
+});
