@@ -76,6 +76,17 @@ async function runGenerate(prompt: string, o: GenerateOptions): Promise<void> {
   const loadMs = performance.now() - started;
   const controller = new AbortController();
   const onSigint = () => controller.abort();
+  // A closed pipe (`vmlx generate ... | head`) ends generation quietly instead of crashing on EPIPE. The handler
+  // stays for the life of the process: the error can arrive after generation has ended.
+  let stdoutClosed = false;
+  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code !== 'EPIPE') throw err;
+    stdoutClosed = true;
+    controller.abort();
+  });
+  const out = (text: string) => {
+    if (!stdoutClosed) process.stdout.write(text);
+  };
   process.once('SIGINT', onSigint);
   try {
     const text = o.chat ? model.renderChat([{ role: 'user', content: prompt }]) : prompt;
@@ -89,13 +100,13 @@ async function runGenerate(prompt: string, o: GenerateOptions): Promise<void> {
     let result: GenerateResult | null = null;
     for await (const ev of model.generate(text, params, controller.signal)) {
       if (ev.type === 'text') {
-        if (!o.json) process.stdout.write(ev.text);
+        if (!o.json) out(ev.text);
       } else result = { text: ev.text, finishReason: ev.finishReason, usage: ev.usage };
     }
     if (!result) throw new Error('generation ended without a done event');
-    if (o.json) process.stdout.write(`${JSON.stringify(jsonResult(result, loadMs))}\n`);
+    if (o.json) out(`${JSON.stringify(jsonResult(result, loadMs))}\n`);
     else {
-      if (!result.text.endsWith('\n')) process.stdout.write('\n');
+      if (!result.text.endsWith('\n')) out('\n');
       process.stderr.write(`${summaryLine(result)}\n`);
     }
   } finally {
