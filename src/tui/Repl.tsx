@@ -6,6 +6,7 @@ import type { ReplBackend } from './backend.js';
 import { ConfirmPrompt } from './components/ConfirmPrompt.js';
 import { MessageList, TranscriptEntry } from './components/MessageList.js';
 import { PromptInput } from './components/PromptInput.js';
+import { ServerList } from './components/ServerList.js';
 import { StatusLine } from './components/StatusLine.js';
 import { isCancel, isCtrlC, isCtrlD, isToggleExpand } from './keys.js';
 import { isSlashCommand, runSlashCommand } from './slash-commands.js';
@@ -22,6 +23,7 @@ export function Repl({ backend, onExit }: { backend: ReplBackend; onExit: () => 
 
   useEffect(() => {
     for (const n of backend.notices) dispatch({ type: 'notice', level: n.level, text: n.text });
+    return backend.onNotice((n) => dispatch({ type: 'notice', level: n.level, text: n.text }));
   }, [backend]);
 
   useInput((input, key) => {
@@ -82,6 +84,7 @@ export function Repl({ backend, onExit }: { backend: ReplBackend; onExit: () => 
         {(item) => <TranscriptEntry key={item.id} item={item} expanded={false} />}
       </Static>
       <MessageList items={live} expanded={state.expanded} />
+      {servers.some((s) => s.state === 'connecting') ? <ServerList servers={servers} /> : null}
       {state.confirmation ? <ConfirmPrompt request={state.confirmation.request} onAnswer={onAnswer} /> : null}
       <Box marginTop={1}>
         <PromptInput

@@ -15,5 +15,12 @@ export interface ReplBackend {
   /** The most recent audit entries, one readable line each (newest first). */
   recentAudit(limit: number): string[];
   /** Shown once when the REPL opens (model loaded, servers, warnings). */
-  notices: Array<{ level: 'info' | 'warn' | 'error'; text: string }>;
+  notices: ReplNotice[];
+  /** Later warnings (a server crashed, the audit log failed, ...); returns an unsubscribe function. */
+  onNotice(listener: (notice: ReplNotice) => void): () => void;
+}
+
+export interface ReplNotice {
+  level: 'info' | 'warn' | 'error';
+  text: string;
 }

@@ -7,7 +7,7 @@ import { cleanup, render } from 'ink-testing-library';
 import { ChatSession } from '../../src/agent/loop/chat-session.js';
 import { ScriptedModel, type ModelScript } from '../../src/agent/scripted-model.js';
 import { BootStore } from '../../src/tui/boot-store.js';
-import type { ReplBackend } from '../../src/tui/backend.js';
+import type { ReplBackend, ReplNotice } from '../../src/tui/backend.js';
 import { ChatApp } from '../../src/tui/ChatApp.js';
 import { Repl } from '../../src/tui/Repl.js';
 import { FakeExecutor, call } from '../agent/fake-executor.js';
@@ -21,6 +21,7 @@ function backendFor(rounds: ModelScript['rounds'], policy: 'allow' | 'ask' = 'al
     { server: 'fs', name: 'read', policy, handler: (a) => `contents of ${String(a.path)}` },
   ]);
   const session = new ChatSession({ model, executor });
+  const noticeListeners = new Set<(n: ReplNotice) => void>();
   const backend: ReplBackend = {
     session,
     modelName: 'tiny-model',
@@ -30,8 +31,13 @@ function backendFor(rounds: ModelScript['rounds'], policy: 'allow' | 'ask' = 'al
     onChange: () => () => undefined,
     recentAudit: (limit) => ['2026-01-01 00:00:00Z fs/read allowed ok 3ms', '2026-01-01 00:00:01Z fs/read denied (user:deny)'].slice(0, limit),
     notices: [{ level: 'info', text: 'tiny-model ready' }],
+    onNotice: (l) => {
+      noticeListeners.add(l);
+      return () => noticeListeners.delete(l);
+    },
   };
-  return { model, executor, session, backend };
+  const notify = (n: ReplNotice) => noticeListeners.forEach((l) => l(n));
+  return { model, executor, session, backend, notify };
 }
 
 /** Writes keys once Ink's input handlers have subscribed (they do so in an effect after each commit). */
@@ -120,6 +126,14 @@ test('slash commands: /help, /tools, /servers, /audit, /model, unknown, /clear, 
   assert.doesNotMatch(cleared.split('new conversation')[1] ?? '', /first answer/);
   await typeLine(r, '/exit');
   assert.deepEqual(exits, [1]);
+});
+
+test('warnings that arrive later are shown in place', async () => {
+  const { backend, notify } = backendFor(['unused']);
+  const r = render(<Repl backend={backend} onExit={() => undefined} />);
+  await flush();
+  notify({ level: 'warn', text: "MCP server 'fs' exited; restarting in 1 s" });
+  await waitForFrame(r, (t) => t.includes("MCP server 'fs' exited; restarting in 1 s"), 'the warning');
 });
 
 test('Ctrl-C twice on an idle prompt exits; once only warns', async () => {

@@ -44,7 +44,7 @@ export interface TurnOptions {
   /** Parser names (or 'auto', the default). */
   toolParser?: string;
   reasoningParser?: string;
-  /** Aborts the whole turn. */
+  /** Aborts the whole turn (ignored when `cancellation` is given: link the signal there instead). */
   signal?: AbortSignal;
   /** Two-level cancellation driven by the UI (first cancel: the current step; second: the turn). */
   cancellation?: TurnCancellation;

@@ -11,7 +11,7 @@ import { resolveParsers, UnknownParserError } from '../../agent/toolcalls/index.
 import type { LanguageModel } from '../../engine/types.js';
 import { formatAuditRow } from '../../tui/audit-lines.js';
 import { BootStore } from '../../tui/boot-store.js';
-import type { ReplBackend } from '../../tui/backend.js';
+import type { ReplBackend, ReplNotice } from '../../tui/backend.js';
 import { UserError } from '../errors.js';
 
 interface ChatOptions {
@@ -143,7 +143,9 @@ async function runPrint(opts: ChatOptions, source: ModelSource, sessionId: strin
 }
 
 async function runInteractive(opts: ChatOptions, source: ModelSource, sessionId: string, log: SessionLog): Promise<number> {
+  // Warnings before the REPL opens are shown when it does; later ones go straight to it.
   const warnings: string[] = [];
+  const noticeListeners = new Set<(n: ReplNotice) => void>();
   const mcp = startMcp({
     configPath: opts.mcpConfig,
     allowUnsafe: opts.allowUnsafeMcp,
@@ -151,7 +153,8 @@ async function runInteractive(opts: ChatOptions, source: ModelSource, sessionId:
     sessionId,
     onWarning: (m) => {
       log.write('warn', m);
-      warnings.push(m);
+      if (noticeListeners.size === 0) warnings.push(m);
+      for (const l of noticeListeners) l({ level: 'warn', text: m });
     },
   });
   const name = modelDisplayName(source);
@@ -182,6 +185,10 @@ async function runInteractive(opts: ChatOptions, source: ModelSource, sessionId:
         { level: 'info', text: `${name} ready (context ${loadedModel.info.contextLength} tokens) · /help for commands · log: ${log.file}` },
         ...warnings.map((w) => ({ level: 'warn' as const, text: w })),
       ],
+      onNotice: (l) => {
+        noticeListeners.add(l);
+        return () => noticeListeners.delete(l);
+      },
     };
     boot.ready(backend);
   } catch (err) {
