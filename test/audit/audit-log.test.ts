@@ -3,7 +3,7 @@
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -235,5 +235,61 @@ test('a writer killed with SIGKILL mid-stream leaves a readable database with ev
     assert.equal(log.get(committed[committed.length - 1]!)?.server, 'crash');
   } finally {
     log.close();
+  }
+});
+
+test('the database file and its new directory are private to the user', () => {
+  const dir = join(tmp, 'private', 'nested');
+  const path = join(dir, 'audit.db');
+  const log = AuditLog.open(path);
+  log.record({ origin: 'cli', server: 's', tool: 't', arguments: {}, decision: 'allowed', rule: 'allowed', success: true });
+  log.close();
+  assert.equal(statSync(path).mode & 0o777, 0o600);
+  assert.equal(statSync(dir).mode & 0o777, 0o700);
+});
+
+test('two connections to one database (as chat and serve processes have) both keep every row', () => {
+  const path = dbFile();
+  const a = AuditLog.open(path);
+  const b = AuditLog.open(path);
+  try {
+    for (let i = 0; i < 200; i++) {
+      (i % 2 ? a : b).record({ origin: i % 2 ? 'chat' : 'serve', server: 's', tool: `t${i}`, arguments: { i }, decision: 'allowed', rule: 'allowed', success: true });
+    }
+    assert.equal(a.count(), 200);
+    assert.equal(b.query({ limit: 1000 }).length, 200);
+    assert.equal(a.query({ limit: 1000 }).filter((r) => r.origin === 'serve').length, 100);
+  } finally {
+    a.close();
+    b.close();
+  }
+});
+
+test('a sandbox with the SQLite log as its sink reads and clears it through the seed API', async () => {
+  const { ToolSandbox } = await import('../../src/agent/mcp/sandbox.js');
+  const log = AuditLog.open(dbFile());
+  try {
+    const s = new ToolSandbox({ audit: log });
+    s.record({ origin: 'chat', server: 'fs', tool: 'read_file', arguments: { token: 'abc' }, decision: 'allowed', rule: 'allowed', success: true });
+    assert.deepEqual(s.getAuditLog({ toolFilter: 'read' }).map((r) => r.arguments), [{ token: '[REDACTED]' }]);
+    assert.equal(log.count(), 1);
+    assert.equal(s.clearAuditLog(), 1);
+    assert.equal(log.count(), 0);
+  } finally {
+    log.close();
+  }
+});
+
+test('clear() leaves no trace of the deleted rows in the file', () => {
+  const path = dbFile();
+  const log = AuditLog.open(path);
+  for (let i = 0; i < 20; i++) log.record({ origin: 'cli', server: 's', tool: 'erase_me_tool', arguments: { note: `erase-me-${i}` }, decision: 'allowed', rule: 'allowed', success: true });
+  log.close();
+  assert.ok(readFileSync(path).indexOf(Buffer.from('erase-me-')) >= 0);
+  const again = AuditLog.open(path);
+  assert.equal(again.clear(), 20);
+  again.close();
+  for (const f of [path, `${path}-wal`]) {
+    if (existsSync(f)) assert.equal(readFileSync(f).indexOf(Buffer.from('erase-me-')), -1, f);
   }
 });
