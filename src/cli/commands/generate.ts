@@ -1,8 +1,11 @@
 // `vmlx generate`: one prompt through a local model, streamed to stdout, with a speed summary on stderr
 // (or a single JSON object with --json).
 import { Command, InvalidArgumentError } from 'commander';
-import { loadModel } from '../../engine/model.js';
+import { DEFAULT_MAX_CONTEXT, loadModel } from '../../engine/model.js';
+import { DEFAULT_MAX_TOKENS } from '../../engine/sampling.js';
 import type { GenerateParams, GenerationUsage, FinishReason } from '../../engine/types.js';
+
+const CHAT_TEMPLATE_SLACK = 512;
 
 interface GenerateOptions {
   model: string;
@@ -72,7 +75,13 @@ export function jsonResult(r: GenerateResult, loadMs: number): Record<string, un
 
 async function runGenerate(prompt: string, o: GenerateOptions): Promise<void> {
   const started = performance.now();
-  const model = await loadModel(o.model, o.threads !== undefined ? { threads: o.threads } : {});
+  // The KV cache is allocated up front, so size it for this one prompt: a byte-level token covers at least one
+  // byte, and the chat template adds well under CHAT_TEMPLATE_SLACK tokens.
+  const maxContext = Math.min(
+    DEFAULT_MAX_CONTEXT,
+    Buffer.byteLength(prompt) + CHAT_TEMPLATE_SLACK + (o.maxTokens ?? DEFAULT_MAX_TOKENS),
+  );
+  const model = await loadModel(o.model, { maxContext, ...(o.threads !== undefined ? { threads: o.threads } : {}) });
   const loadMs = performance.now() - started;
   const controller = new AbortController();
   const onSigint = () => controller.abort();
