@@ -173,6 +173,19 @@ test('a call over its timeout comes back as timeout', async () => {
   assert.equal(audit.query({ toolFilter: 'trigger-long' }).at(-1)!.error?.startsWith('timeout'), true);
 });
 
+test('progress notifications reach onProgress and re-arm the timeout of a long-running call', async () => {
+  const seen: Array<[number, number | undefined]> = [];
+  const out = await manager.callTool('everything', 'trigger-long-running-operation', { duration: 1, steps: 5 }, {
+    origin: 'chat',
+    timeoutMs: 700,
+    onProgress: (p) => seen.push([p.progress, p.total]),
+  });
+  assert.equal(out.status, 'ok', out.error);
+  assert.match(out.text, /Long running operation completed/);
+  // The SDK handles notifications a microtask after responses, so the last one may land after the call settled.
+  assert.deepEqual(seen.slice(0, 4), [[1, 5], [2, 5], [3, 5], [4, 5]]);
+});
+
 test('aborting a long-running call returns aborted and sends the cancel notice', async () => {
   const ac = new AbortController();
   const pending = manager.callTool('everything', 'trigger-long-running-operation', { duration: 5, steps: 5 }, { origin: 'chat', signal: ac.signal });

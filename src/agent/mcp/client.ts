@@ -40,9 +40,21 @@ export interface ServerConnectionOptions {
   now?: () => number;
 }
 
+export interface CallProgress {
+  progress: number;
+  total?: number;
+  message?: string;
+}
+
 export interface RawCallOptions {
-  signal?: AbortSignal;
+  signal?: AbortSignal | undefined;
   timeoutMs: number;
+  /**
+   * Progress notifications of a long-running tool. When set, each notification re-arms the timeout and
+   * maxTotalTimeoutMs bounds the whole call.
+   */
+  onProgress?: ((p: CallProgress) => void) | undefined;
+  maxTotalTimeoutMs?: number | undefined;
 }
 
 /** A call was made to a server that is not connected right now. */
@@ -122,9 +134,17 @@ export class ServerConnection {
   async callTool(tool: string, args: Record<string, unknown>, opts: RawCallOptions): Promise<CallToolResult> {
     const client = this.client;
     if (this.state !== 'connected' || !client) throw new ServerUnavailableError(this.name, this.state, this.error);
+    const onProgress = opts.onProgress;
     const result = await client.callTool({ name: tool, arguments: args }, undefined, {
       signal: opts.signal,
       timeout: opts.timeoutMs,
+      ...(onProgress
+        ? {
+            onprogress: (p: CallProgress) => onProgress({ progress: p.progress, ...(p.total !== undefined ? { total: p.total } : {}), ...(p.message !== undefined ? { message: p.message } : {}) }),
+            resetTimeoutOnProgress: true,
+            maxTotalTimeout: opts.maxTotalTimeoutMs ?? opts.timeoutMs * 10,
+          }
+        : {}),
     });
     return result as CallToolResult;
   }

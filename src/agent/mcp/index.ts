@@ -13,6 +13,7 @@ export {
   DEFAULT_CONNECT_TIMEOUT_MS,
   type McpManagerOptions,
   type McpManagerEvent,
+  type ManagerCallOptions,
 } from './manager.js';
 export {
   ServerConnection,
@@ -23,6 +24,7 @@ export {
   type ManagedServerStatus,
   type ConnectionEvent,
   type ServerConnectionOptions,
+  type CallProgress,
 } from './client.js';
 export { connectServer, TransportConfigError, type ConnectSpec, type StdioSpec, type RemoteSpec } from './transports.js';
 export { assignQualifiedNames, sanitizeNamePart, splitQualifiedName, MAX_TOOL_NAME_LENGTH, type ToolRef } from './tool-names.js';

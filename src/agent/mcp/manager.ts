@@ -2,7 +2,7 @@
 // anything is spawned, connects all servers in parallel, exposes their tools as `server__tool`, and
 // runs each call through sandbox → execute → audit, turning every failure into a ToolCallOutcome.
 import type { Tool } from '@modelcontextprotocol/sdk/types.js';
-import { ServerConnection, type ConnectionEvent, type ManagedServerStatus } from './client.js';
+import { ServerConnection, type CallProgress, type ConnectionEvent, type ManagedServerStatus } from './client.js';
 import { errorOutcome, resultOutcome, deniedOutcome } from './outcome.js';
 import { assignQualifiedNames, splitQualifiedName } from './tool-names.js';
 import { ServerStderrLog } from './stderr-log.js';
@@ -53,6 +53,14 @@ export interface McpManagerOptions {
   /** Backoff for restarting stdio servers that die. */
   restartPolicy?: RestartPolicy;
   onWarning?: (msg: string) => void;
+}
+
+/** CallToolOptions plus progress reporting for long-running tools. */
+export interface ManagerCallOptions extends CallToolOptions {
+  /** Receives the tool's progress notifications; each one also re-arms the call timeout. */
+  onProgress?: (p: CallProgress) => void;
+  /** Bound on the whole call when progress keeps re-arming the timeout (default 10 × the timeout). */
+  maxTotalTimeoutMs?: number;
 }
 
 /** Progress of the servers, for a UI: every status change, tool-list refresh, crash and restart. */
@@ -147,7 +155,7 @@ export class McpManager implements ToolExecutor {
     return configPolicyFor(this.config, server, tool, { highRisk, origin });
   }
 
-  async callTool(server: string, tool: string, args: unknown, opts: CallToolOptions): Promise<ToolCallOutcome> {
+  async callTool(server: string, tool: string, args: unknown, opts: ManagerCallOptions): Promise<ToolCallOutcome> {
     const started = Date.now();
     let verdict: SandboxVerdict;
     try {
@@ -173,7 +181,12 @@ export class McpManager implements ToolExecutor {
       outcome = errorOutcome(server, tool, new Error('aborted before start'), 0, { signal: opts.signal, timeoutMs });
     } else {
       try {
-        const result = await conn.callTool(tool, args ?? {}, { signal: opts.signal, timeoutMs });
+        const result = await conn.callTool(tool, args ?? {}, {
+          signal: opts.signal,
+          timeoutMs,
+          onProgress: opts.onProgress,
+          maxTotalTimeoutMs: opts.maxTotalTimeoutMs,
+        });
         outcome = resultOutcome(server, tool, result, Date.now() - started);
       } catch (err) {
         outcome = errorOutcome(server, tool, err, Date.now() - started, { signal: opts.signal, timeoutMs });
