@@ -50,6 +50,9 @@ function scanNode(args: readonly string[]): InlineFinding | undefined {
     if (!a.startsWith('--') && /^-[a-z]*[ep][a-z]*$/i.test(a)) {
       return { rule: 'inline_code', detail: `'node ${a}' runs code from the command line` };
     }
+    if (flag === '--inspect' || flag === '--inspect-brk' || flag === '--inspect-wait' || flag === '--inspect-port' || flag === '--debug-port') {
+      return { rule: 'inline_code', detail: `'node ${flag}' opens a debugger that runs any code sent to it` };
+    }
     if (flag === '--env-file' || flag === '--env-file-if-exists') {
       return { rule: 'dangerous_env', detail: `'node ${flag}' loads environment variables (NODE_OPTIONS, ...) from a file` };
     }
@@ -80,6 +83,7 @@ function scanNpx(args: readonly string[], who: string): InlineFinding | undefine
     if (!a.startsWith('-')) return scanNested(args, i);
     const flag = a.includes('=') ? a.slice(0, a.indexOf('=')) : a;
     if (flag === '-c' || flag === '--call') return { rule: 'inline_code', detail: `'${who} ${flag}' runs a shell command line` };
+    if (flag === '--node-options') return { rule: 'dangerous_env', detail: `'${who} --node-options' sets NODE_OPTIONS for the package` };
     if ((flag === '-p' || flag === '--package') && !a.includes('=')) i++;
   }
   return undefined;
@@ -106,6 +110,23 @@ function scanUvRun(args: readonly string[], who: string): InlineFinding | undefi
         return { rule: 'inline_code', detail: `'${who} ${flag} ${value}' installs code from a local path` };
       }
     }
+  }
+  return undefined;
+}
+
+/** `pip install` of a local path or an editable project runs that project's build code. */
+function scanPip(args: readonly string[]): InlineFinding | undefined {
+  const at = firstPositional(args);
+  if (args[at] !== 'install') return undefined;
+  const rest = args.slice(at + 1);
+  for (let i = 0; i < rest.length; i++) {
+    const a = rest[i]!;
+    if (a === '-e' || a.startsWith('--editable')) return { rule: 'inline_code', detail: `'pip install ${a}' builds a local project` };
+    if ((a === '-r' || a === '--requirement' || a === '-c' || a === '--constraint') && i + 1 < rest.length) {
+      i++;
+      continue;
+    }
+    if (!a.startsWith('-') && isLocalPath(a)) return { rule: 'inline_code', detail: `'pip install ${a}' builds code from a local path` };
   }
   return undefined;
 }
@@ -167,6 +188,7 @@ export function findInlineCode(command: string, args: readonly string[]): Inline
     const at = firstPositional(args);
     return args[at] === 'run' ? scanUvRun(args.slice(at + 1), 'pipx run') : undefined;
   }
+  if (name === 'pip' || name === 'pip3') return scanPip(args);
   if (name === 'docker') return scanDocker(args);
   return undefined;
 }
