@@ -63,6 +63,19 @@ export function registerChatCommand(program: Command): void {
     .option('--audit-db <file>', 'audit log database (default: ~/.vmlx/audit.db)')
     .option('-p, --print <prompt>', 'run one turn non-interactively: answer on stdout, tool activity on stderr')
     .option('--scripted-model <file>', 'testing: replay the outputs of a model script instead of loading weights')
+    .addHelpText(
+      'after',
+      `
+Keys: Enter sends; Alt+Enter or a trailing \\ adds a line; Up/Down history; Esc or Ctrl-C cancels
+the current step (twice: the turn); Ctrl-O expands tool results and reasoning; Ctrl-C twice at the prompt exits.
+Confirmations: y once, a always for this tool this session, n or Enter deny. Commands: /help /tools /servers
+/audit /clear /model /exit.
+
+--scripted-model FILE (for tests and demos) is JSON: {"rounds": ["output of generation 1", {"text": "...",
+"chunkSize": 4, "stallAfter": 10, "error": "..."}], "contextLength": 32768, "chatTemplateFile": "t.jinja",
+"recordTo": "requests.jsonl"}. Each generation streams the next output; prompts are rendered with a ChatML +
+Hermes tool template (or chatTemplateFile), and recordTo appends every request (messages, tools, prompt).`,
+    )
     .action(async (opts: ChatOptions) => {
       process.exitCode = await runChat(opts);
     });
