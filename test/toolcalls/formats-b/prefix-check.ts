@@ -27,6 +27,10 @@ function segmentIsPrefix(a: Segment, b: Segment, last: boolean): string | null {
 }
 
 function firstDifference(part: Segment[], whole: Segment[]): string | null {
+  // A trailing call without a name only holds text back (the driver shows nothing of it): it may still turn
+  // out to be prose, so it is not compared.
+  const last = part[part.length - 1];
+  if (last && last.kind === 'call' && last.name === null) part = part.slice(0, -1);
   if (part.length > whole.length) return `${part.length} segments vs ${whole.length}`;
   for (let k = 0; k < part.length; k++) {
     const why = segmentIsPrefix(part[k], whole[k], k === part.length - 1);

@@ -24,6 +24,20 @@ function skipAllWs(text: string, i: number): number {
   return i;
 }
 
+/** Where a Python string literal opened at `open` stops being valid: a raw newline or a bad \x/\u escape. */
+function stringBreak(text: string, open: number): number {
+  for (let j = open + 1; j < text.length; j++) {
+    if (text[j] === '\n') return j;
+    if (text[j] === '\\') {
+      const len = text[j + 1] === 'x' ? 2 : text[j + 1] === 'u' ? 4 : text[j + 1] === 'U' ? 8 : 0;
+      const hex = text.slice(j + 2, j + 2 + len);
+      if (len && (!/^[0-9a-fA-F]+$/.test(hex) || parseInt(hex, 16) > 0x10ffff)) return j;
+      j++;
+    }
+  }
+  return text.length;
+}
+
 type CallStep = { kind: 'done'; next: number } | { kind: 'stop' } | { kind: 'bad'; at: number };
 
 /** One NAME(k=v, ...) at i, possibly wrapped in print(...). */
@@ -90,7 +104,20 @@ function scanPyCall(text: string, i: number, ctx: ScanContext, b: SegmentBuilder
       j = v.end;
     } catch (err) {
       if (err instanceof PyEnd) return pending('');
-      if (err instanceof PySyntax) return broken(e);
+      if (err instanceof PySyntax) {
+        // A string that turned invalid keeps the text already streamed from it.
+        if (text[e] === '"' || text[e] === "'") {
+          const at = stringBreak(text, e);
+          try {
+            const s = parsePyString(text.slice(0, at), e);
+            args += key + JSON.stringify(cutLoneSurrogate(s.value)).slice(0, -1);
+          } catch {
+            // Nothing more to keep than the arguments before this one.
+          }
+          return broken(at);
+        }
+        return broken(e);
+      }
       throw err;
     }
   }

@@ -63,7 +63,9 @@ export function scanArgs(text: string, start: number, final: boolean): ArgsScan 
     const before = scanJson(text.slice(0, s.end), start, false);
     return { status: 'invalid', args: text.slice(start, Math.max(s.safeEnd, before.safeEnd)), at: s.end };
   }
-  return { status: 'partial', args: text.slice(start, s.safeEnd) };
+  // A final scan must keep everything a non-final scan of the same text streamed (e.g. "2" of a cut-off "2.").
+  const streamed = final ? scanJson(text, start, false).safeEnd : s.safeEnd;
+  return { status: 'partial', args: text.slice(start, Math.max(s.safeEnd, streamed)) };
 }
 
 /**
