@@ -130,8 +130,8 @@ void attention_block(Forward& f, const Layer& L, int layer, AttentionOptions opt
       rope_token(k, nkv, hd, cs, sn);
       const int pos = f.pos0 + t;
       for (int h = 0; h < nkv; h++) {
-        uint16_t* kc = f.kv.k.data() + (static_cast<size_t>(layer) * nkv + h) * plane + static_cast<size_t>(pos) * hd;
-        uint16_t* vc = f.kv.v.data() + (static_cast<size_t>(layer) * nkv + h) * plane + static_cast<size_t>(pos) * hd;
+        uint16_t* kc = f.kv.k.get() + (static_cast<size_t>(layer) * nkv + h) * plane + static_cast<size_t>(pos) * hd;
+        uint16_t* vc = f.kv.v.get() + (static_cast<size_t>(layer) * nkv + h) * plane + static_cast<size_t>(pos) * hd;
         for (int d = 0; d < hd; d++) {
           kc[d] = vmlx_f32_to_f16(k[h * hd + d]);
           vc[d] = vmlx_f32_to_f16(v[h * hd + d]);
@@ -148,7 +148,7 @@ void attention_block(Forward& f, const Layer& L, int layer, AttentionOptions opt
     for (int i = b; i < e; i++) {
       const int t = i / nh, h = i % nh, kvh = h / group;
       const size_t off = (static_cast<size_t>(layer) * nkv + kvh) * plane;
-      f.k.attend_f16(s.q.data() + static_cast<size_t>(t) * qd + h * hd, f.kv.k.data() + off, f.kv.v.data() + off,
+      f.k.attend_f16(s.q.data() + static_cast<size_t>(t) * qd + h * hd, f.kv.k.get() + off, f.kv.v.get() + off,
                      f.pos0 + t + 1, hd, hd, scale, scores, s.attn.data() + static_cast<size_t>(t) * qd + h * hd);
     }
   });

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <new>
 
 #include "errors.h"
 #include "layers.h"
@@ -116,8 +117,9 @@ KvCache Model::make_cache(int maxContext) const {
   KvCache kv;
   kv.maxContext = maxContext;
   const size_t n = static_cast<size_t>(spec_.numLayers) * spec_.numKvHeads * maxContext * spec_.headDim;
-  kv.k.assign(n, 0);
-  kv.v.assign(n, 0);
+  kv.k.reset(static_cast<uint16_t*>(std::calloc(n, sizeof(uint16_t))));
+  kv.v.reset(static_cast<uint16_t*>(std::calloc(n, sizeof(uint16_t))));
+  if (!kv.k || !kv.v) throw std::bad_alloc();
   return kv;
 }
 

@@ -1,5 +1,6 @@
 // A loaded model: packed weights, the architecture's layer function, the thread pool and scratch buffers.
 #pragma once
+#include <cstdlib>
 #include <functional>
 #include <memory>
 #include <string>
@@ -36,10 +37,14 @@ const Architecture& arch_qwen3();
 const Architecture& arch_qwen2();
 const Architecture& arch_llama();
 
-// Per-session key/value cache: [layer][kvHead][position][headDim] float16.
+// Per-session key/value cache: [layer][kvHead][position][headDim] float16. calloc'd, so pages become resident only
+// as positions are written, however large maxContext is.
+struct CFree {
+  void operator()(void* p) const { std::free(p); }
+};
 struct KvCache {
   int maxContext = 0;
-  std::vector<uint16_t> k, v;
+  std::unique_ptr<uint16_t[], CFree> k, v;
 };
 
 // Scratch for one forward pass of up to maxTokens tokens (the prefill chunk), allocated once per model.
