@@ -1,7 +1,7 @@
 // Table-driven tests of the MCP command validator: every config has an expected verdict and rule.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { chmodSync, mkdtempSync, rmSync, symlinkSync, writeFileSync, mkdirSync } from 'node:fs';
+import { chmodSync, mkdtempSync, realpathSync, rmSync, symlinkSync, writeFileSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ServerEntrySchema, parseMcpConfig, type ServerEntry } from '../../src/agent/mcp/config.js';
@@ -11,6 +11,7 @@ import {
   allowUnsafeFromEnv,
   getValidator,
   setValidator,
+  trustedDirs,
   validateServers,
   type ValidatorRule,
 } from '../../src/agent/mcp/validator.js';
@@ -236,4 +237,17 @@ test('validateServers: a bad server does not stop the others; config allowedComm
   assert.equal(byName.mine!.result.ok, true);
   assert.equal(byName.off!.enabled, false);
   assert.ok(!byName.off!.result.ok && byName.off!.result.rule === 'inline_code');
+});
+
+test('trusted directories: system dirs and absolute PATH entries, never relative or world-writable ones', () => {
+  const open = join(tmp, 'world');
+  mkdirSync(open);
+  chmodSync(open, 0o777);
+  const mine = join(tmp, 'mybin');
+  mkdirSync(mine);
+  const dirs = trustedDirs({ PATH: [mine, open, 'relative/bin', '.'].join(':') });
+  assert.ok(dirs.has(realpathSync(mine)));
+  assert.ok(!dirs.has(realpathSync(open)));
+  assert.ok(!dirs.has(realpathSync('.')), 'the current directory (the repo) is not trusted');
+  assert.ok(dirs.has(realpathSync('/usr/bin')));
 });

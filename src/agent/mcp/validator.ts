@@ -206,7 +206,10 @@ function realDir(d: string): string | undefined {
   }
 }
 
-/** System bin directories and absolute PATH entries, resolved through symlinks. */
+/**
+ * System bin directories and absolute PATH entries, resolved through symlinks. A world-writable directory
+ * (like /tmp on someone's PATH) is never trusted: anyone could plant an 'npx' there.
+ */
 export function trustedDirs(env: Env = process.env): Set<string> {
   const pathVar = env.PATH ?? '';
   const key = pathVar;
@@ -214,7 +217,7 @@ export function trustedDirs(env: Env = process.env): Set<string> {
   const dirs = new Set<string>();
   for (const d of [...SYSTEM_BIN_DIRS, ...pathVar.split(delimiter).filter((p) => p !== '' && isAbsolute(p))]) {
     const r = realDir(d);
-    if (r) dirs.add(r);
+    if (r && (statSync(r).mode & 0o002) === 0) dirs.add(r);
   }
   trustedDirCache = { key, dirs };
   return dirs;
