@@ -1,5 +1,5 @@
 // The typed event stream of one agent turn. The TUI, --print mode and tests all consume this one protocol.
-import type { GenerationUsage } from '../../engine/types.js';
+import type { FinishReason, GenerationUsage } from '../../engine/types.js';
 import type { ToolCallOutcome } from '../mcp/types.js';
 import type { ParseWarning } from '../toolcalls/types.js';
 
@@ -51,6 +51,8 @@ export type AgentEvent =
       type: 'usage';
       round: number;
       usage: GenerationUsage;
+      /** Why this round's generation stopped ('length' = it hit max tokens). */
+      finishReason: FinishReason;
       /** Tokens in the context after this round (prompt + completion). */
       contextTokens: number;
       maxContext: number;

@@ -1,6 +1,6 @@
 // The headless agent loop: render → generate (streaming) → parse → run tools → append results → generate again,
 // until the model answers without a call or the round limit is hit. Emits typed events; never needs React.
-import type { ChatMessage, GenerateParams, GenerationUsage, LanguageModel } from '../../engine/types.js';
+import type { ChatMessage, FinishReason, GenerateParams, GenerationUsage, LanguageModel } from '../../engine/types.js';
 import type { CallOrigin, ToolExecutor } from '../mcp/types.js';
 import { createStreamParser, promptOpensReasoning, type StreamParser } from '../toolcalls/index.js';
 import type { ParseResult } from '../toolcalls/types.js';
@@ -175,12 +175,14 @@ class TurnDriver {
     const step = this.cancellation.beginStep();
     const params: GenerateParams = { ...this.opts.generation };
     let usage: GenerationUsage | null = null;
+    let finishReason: FinishReason = 'stop';
     let cancelled = false;
     try {
       for await (const ev of model.generate(prompt, params, step)) {
         if (ev.type === 'text') forward(parser.push(ev.text));
         else {
           usage = ev.usage;
+          finishReason = ev.finishReason;
           cancelled = ev.finishReason === 'cancelled';
         }
       }
@@ -195,7 +197,7 @@ class TurnDriver {
     }
     forward(parser.finish());
     if (usage) {
-      this.emit({ type: 'usage', round, usage, contextTokens: usage.promptTokens + usage.completionTokens, maxContext });
+      this.emit({ type: 'usage', round, usage, finishReason, contextTokens: usage.promptTokens + usage.completionTokens, maxContext });
     }
     if (cancelled || step.aborted) {
       // A cut-off generation ends the turn: its partial text stays in the history, its half-made calls do not.
