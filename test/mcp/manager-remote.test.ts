@@ -5,19 +5,57 @@ import assert from 'node:assert/strict';
 import { McpManager } from '../../src/agent/mcp/manager.js';
 import { parseMcpConfig } from '../../src/agent/mcp/config.js';
 import { MemoryAuditLog } from '../../src/agent/audit/index.js';
+import { createServer, type Server as HttpServer } from 'node:http';
+import { Server } from '@modelcontextprotocol/sdk/server/index.js';
+import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
+import { CallToolRequestSchema, ListToolsRequestSchema } from '@modelcontextprotocol/sdk/types.js';
 import { freePort, startEverythingHttp, tempDir } from './helpers.js';
+
+/**
+ * A stateless Streamable HTTP MCP server in this process that answers 401 unless the request carries
+ * `Authorization: Bearer <token>`; its one tool reports the header it saw.
+ */
+async function startAuthServer(token: string): Promise<{ url: string; close: () => Promise<void> }> {
+  const http: HttpServer = createServer(async (req, res) => {
+    if (req.headers.authorization !== `Bearer ${token}`) {
+      res.writeHead(401, { 'content-type': 'application/json' }).end('{"error":"unauthorized"}');
+      return;
+    }
+    const server = new Server({ name: 'auth-test', version: '0.0.1' }, { capabilities: { tools: {} } });
+    server.setRequestHandler(ListToolsRequestSchema, async () => ({
+      tools: [{ name: 'whoami', inputSchema: { type: 'object' as const, properties: {} } }],
+    }));
+    server.setRequestHandler(CallToolRequestSchema, async () => ({
+      content: [{ type: 'text' as const, text: `authorization=${req.headers.authorization}` }],
+    }));
+    const transport = new StreamableHTTPServerTransport({ sessionIdGenerator: undefined, enableJsonResponse: true });
+    res.on('close', () => void transport.close());
+    await server.connect(transport);
+    await transport.handleRequest(req, res);
+  });
+  await new Promise<void>((r) => http.listen(0, '127.0.0.1', r));
+  const port = (http.address() as { port: number }).port;
+  return {
+    url: `http://127.0.0.1:${port}/mcp`,
+    close: () => new Promise<void>((r) => { http.closeAllConnections(); http.close(() => r()); }),
+  };
+}
 
 let http: Awaited<ReturnType<typeof startEverythingHttp>>;
 let sse: Awaited<ReturnType<typeof startEverythingHttp>>;
+let auth: Awaited<ReturnType<typeof startAuthServer>>;
 let manager: McpManager;
 const audit = new MemoryAuditLog();
 
 before(async () => {
-  [http, sse] = await Promise.all([startEverythingHttp('streamableHttp'), startEverythingHttp('sse')]);
+  [http, sse, auth] = await Promise.all([startEverythingHttp('streamableHttp'), startEverythingHttp('sse'), startAuthServer('s3cret')]);
   const deadPort = await freePort();
   const config = parseMcpConfig(
     JSON.stringify({
       mcpServers: {
+        authed: { url: auth.url, type: 'http', headers: { Authorization: 'Bearer ${VMLX_TEST_MCP_TOKEN}' } },
+        unauthed: { url: auth.url, type: 'http' },
+        unauthed_auto: { url: auth.url },
         streamable: { url: http.url, type: 'http', headers: { 'X-Vmlx-Test': '1' } },
         legacy: { url: sse.url, type: 'sse' },
         auto_http: { url: http.url },
@@ -27,13 +65,14 @@ before(async () => {
       },
     }),
     'remote-mcp.json',
+    { VMLX_TEST_MCP_TOKEN: 's3cret' },
   );
   manager = await McpManager.start({ config, audit, logDir: tempDir(), connectTimeoutMs: 10_000 });
 });
 
 after(async () => {
   await manager?.close();
-  await Promise.all([http?.stop(), sse?.stop()]);
+  await Promise.all([http?.stop(), sse?.stop(), auth?.close()]);
 });
 
 const status = (name: string) => manager.statuses().find((s) => s.name === name)!;
@@ -77,4 +116,14 @@ test('timeouts and aborts work over HTTP too', async () => {
   const pending = manager.callTool('legacy', 'trigger-long-running-operation', { duration: 5, steps: 5 }, { origin: 'api', signal: ac.signal });
   setImmediate(() => ac.abort());
   assert.equal((await pending).status, 'aborted');
+});
+
+test('configured headers (with ${VAR} expanded) are sent; without them the server refuses', async () => {
+  assert.equal(status('authed').state, 'connected', status('authed').error);
+  const out = await manager.callTool('authed', 'whoami', {}, { origin: 'chat' });
+  assert.equal(out.text, 'authorization=Bearer s3cret');
+  assert.equal(status('unauthed').state, 'failed');
+  assert.match(status('unauthed').error!, /^HTTP 401: /);
+  // The default order tries SSE after the 4xx; when that fails too, both reasons are kept.
+  assert.match(status('unauthed_auto').error!, /^Streamable HTTP: HTTP 401: .*; SSE fallback: /);
 });

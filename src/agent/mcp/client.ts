@@ -4,7 +4,7 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import { ToolListChangedNotificationSchema, type CallToolResult, type Tool } from '@modelcontextprotocol/sdk/types.js';
-import { connectServer, transportKindOf, type ConnectSpec } from './transports.js';
+import { connectServer, describeTransportError, transportKindOf, type ConnectSpec } from './transports.js';
 import { RestartTracker, DEFAULT_RESTART_POLICY, type RestartPolicy } from './restart.js';
 import type { ServerStderrLog } from './stderr-log.js';
 import type { ServerState, ServerStatus } from './types.js';
@@ -312,7 +312,7 @@ export class ServerConnection {
   }
 
   private describe(err: unknown): string {
-    const message = err instanceof Error ? err.message : String(err);
+    const message = describeTransportError(err);
     if (this.spec.kind !== 'stdio') return message;
     const tail = this.opts.stderrLog?.tail(1)[0];
     return tail && !message.includes(tail) ? `${message} (last stderr: ${tail})` : message;

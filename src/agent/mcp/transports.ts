@@ -4,7 +4,7 @@
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { StreamableHTTPClientTransport, StreamableHTTPError } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
-import { SSEClientTransport } from '@modelcontextprotocol/sdk/client/sse.js';
+import { SSEClientTransport, SseError } from '@modelcontextprotocol/sdk/client/sse.js';
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import { statSync } from 'node:fs';
 import type { Readable } from 'node:stream';
@@ -81,8 +81,30 @@ export async function connectServer(spec: ConnectSpec, opts: ConnectOptions): Pr
     return await attempt(httpTransport(url, spec.headers), 'http', opts);
   } catch (err) {
     if (!isClientHttpError(err)) throw err;
-    return attempt(sseTransport(url, spec.headers), 'sse', opts);
+    try {
+      return await attempt(sseTransport(url, spec.headers), 'sse', opts);
+    } catch (sseErr) {
+      throw new FallbackFailedError(err, sseErr);
+    }
   }
+}
+
+/** Both transports of the default http→sse order failed; the message names both reasons. */
+export class FallbackFailedError extends Error {
+  constructor(readonly httpError: unknown, readonly sseError: unknown) {
+    super(`Streamable HTTP: ${describeTransportError(httpError)}; SSE fallback: ${describeTransportError(sseError)}`);
+    this.name = 'FallbackFailedError';
+  }
+}
+
+/** An error message that also names the HTTP status, which the SDK's messages leave out. */
+export function describeTransportError(err: unknown): string {
+  let message = err instanceof Error ? err.message : String(err);
+  if (message.length > 300) message = `${message.slice(0, 300)}…`;
+  if ((err instanceof StreamableHTTPError || err instanceof SseError) && typeof err.code === 'number' && err.code > 0) {
+    return `HTTP ${err.code}: ${message}`;
+  }
+  return message;
 }
 
 async function attempt(
