@@ -3,18 +3,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { parseModelOutput } from '../../src/agent/toolcalls/index.js';
 import { allFixtures } from './collect.js';
-import type { Fixture } from './fixtures/index.js';
-
-export function optsOf(fx: Fixture) {
-  return {
-    toolParser: fx.parser,
-    reasoningParser: fx.reasoningParser,
-    tools: fx.tools,
-    toolChoice: fx.toolChoice,
-    startsInReasoning: fx.startsInReasoning,
-    idSeed: 7,
-  };
-}
+import { optsOf } from './harness.js';
 
 const fixtures = await allFixtures();
 

@@ -3,6 +3,19 @@
 import type { ParseResult, StreamDelta } from '../../src/agent/toolcalls/types.js';
 import { createStreamParser, type ParserOptions } from '../../src/agent/toolcalls/index.js';
 import { seededRandom } from '../../src/agent/toolcalls/util/ids.js';
+import type { Fixture } from './fixtures/index.js';
+
+/** Parser options of a fixture (deterministic ids). */
+export function optsOf(fx: Fixture): ParserOptions {
+  return {
+    toolParser: fx.parser,
+    reasoningParser: fx.reasoningParser,
+    tools: fx.tools,
+    toolChoice: fx.toolChoice,
+    startsInReasoning: fx.startsInReasoning,
+    idSeed: 7,
+  };
+}
 
 export interface Assembled {
   content: string | null;

@@ -79,7 +79,7 @@ export function takeSnapshot(text: string, final: boolean, cfg: ScanConfig): Sna
     };
     if (!seg.complete && segFinal) {
       if (call.name === null) {
-        snap.warnings.push({ code: 'truncated_call', message: 'output ended inside a tool call before its name', raw: seg.raw });
+        snap.warnings.push({ code: 'truncated_call', message: 'a tool call ended before its name', raw: seg.raw });
         return;
       }
       call.incomplete = true;
@@ -87,9 +87,9 @@ export function takeSnapshot(text: string, final: boolean, cfg: ScanConfig): Sna
     }
     snap.calls.push(call);
     if (call.unknown) snap.warnings.push({ code: 'unknown_tool', message: `tool "${call.name}" is not among the request's tools` });
-    if (call.incomplete) snap.warnings.push({ code: 'truncated_call', message: `output ended inside the call to "${call.name}"; its arguments were closed`, raw: seg.raw });
+    if (call.incomplete) snap.warnings.push({ code: 'truncated_call', message: `the call to "${call.name}" is unfinished; its arguments were closed`, raw: seg.raw });
     if ((call.complete || call.incomplete) && !argsAreObject(call.arguments)) {
-      snap.warnings.push({ code: 'invalid_arguments', message: `arguments of "${call.name}" are not a JSON object`, raw: seg.raw });
+      snap.warnings.push({ code: 'invalid_arguments', message: `arguments of "${call.name}" are not a JSON object`, raw: call.arguments });
     }
   };
 
@@ -105,7 +105,9 @@ export function takeSnapshot(text: string, final: boolean, cfg: ScanConfig): Sna
       snap.content += piece.text;
       continue;
     }
-    for (const seg of runScanner(cfg.tool, piece.text, segFinal, cfg.tools, bugs)) {
+    const segs = runScanner(cfg.tool, piece.text, segFinal, cfg.tools, bugs);
+    for (let k = 0; k < segs.length; k++) {
+      const seg = segs[k];
       if (seg.kind === 'text') snap.content += seg.text;
       else if (seg.kind === 'reasoning') snap.reasoning += seg.text;
       else if (seg.kind === 'warning') snap.warnings.push(seg.warning);
@@ -113,7 +115,8 @@ export function takeSnapshot(text: string, final: boolean, cfg: ScanConfig): Sna
         // tool_choice "none": a format with its own channels is still split, but calls stay text.
         if (seg.complete || segFinal) snap.content += seg.raw;
         else break;
-      } else addCall(seg, segFinal);
+        // A call followed by more segments is settled even in a non-final scan.
+      } else addCall(seg, segFinal || k < segs.length - 1);
     }
   }
   snap.warnings.push(...bugs);

@@ -84,7 +84,12 @@ function scanCallingForm(text: string, at: number, ctx: ScanContext, out: Segmen
   while (i < text.length && /\s/.test(text[i])) i++;
   if (i < text.length && text[i] !== '{' && text[i] !== ')') return null;
   const v = i < text.length && text[i] === '{' ? scanJson(text, i, ctx.final) : null;
-  if (v && v.invalid) return null;
+  if (v && v.invalid) {
+    // The name was already reported: keep the call cut at the break, report the markup up to it.
+    out.push({ kind: 'call', name, arguments: text.slice(i, v.safeEnd), complete: false, raw: text.slice(at, v.end) });
+    out.push({ kind: 'warning', warning: { code: 'malformed_call', message: `invalid JSON in the call to "${name}"`, raw: text.slice(at, v.end) } });
+    return { next: v.end, stop: false };
+  }
   if (!v || !v.complete) {
     if (i >= text.length || v) {
       out.push({ kind: 'call', name, arguments: v ? text.slice(i, v.safeEnd) : '', complete: false, raw: text.slice(at) });

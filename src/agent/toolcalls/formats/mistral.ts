@@ -39,7 +39,8 @@ export function scanMistral(text: string, ctx: ScanContext): Segment[] {
       const env = scanEnvelope(text, i, ctx.final);
       if (env.name === null) {
         if (!ctx.final && !env.invalid && !env.complete) return out;
-        const stop = env.complete ? env.end : text.length;
+        // The malformed markup ends where the object closed or broke (fixed once seen, so streaming agrees).
+        const stop = env.complete || env.invalid ? env.end : text.length;
         out.push({ kind: 'warning', warning: { code: 'malformed_call', message: '[TOOL_CALLS] object without a "name"', raw: text.slice(hit.index, stop) } });
         pos = stop;
         continue;

@@ -1,6 +1,7 @@
 // Reasoning blocks delimited by an open and a close tag: <think>…</think> (qwen3, deepseek_r1, glm4.5/4.7)
 // and [THINK]…[/THINK] (mistral/magistral). A block opens only where nothing but whitespace precedes it
-// (the start of the output or right after another block), so prose that mentions the tag stays text.
+// (the start of the output or right after another block), so prose that mentions the tag stays text; a close
+// tag without an open one is text too, unless the template opened the block.
 // With `startsInReasoning` the template already opened the block: output starts inside reasoning.
 import type { ReasoningFormat } from '../types.js';
 import { markerPrefixLength } from '../util/holdback.js';
@@ -47,21 +48,15 @@ export function tagReasoning(name: string, aliases: string[], open: string, clos
           continue;
         }
         if (!canOpen) {
-          // After real content only a stray close tag is markup (removed); everything else is text.
-          const end = text.indexOf(close, pos);
-          if (end < 0) {
-            const rest = text.slice(pos);
-            const hold = ctx.final ? 0 : markerPrefixLength(rest, [close]);
-            push('text', rest.slice(0, rest.length - hold));
-            return out;
-          }
-          push('text', text.slice(pos, end));
-          pos = end + close.length;
-          continue;
+          // After real content everything is text, a stray close tag included (it may sit inside a call's
+          // arguments, and removing it would corrupt them).
+          push('text', text.slice(pos));
+          return out;
         }
         const lead = text.slice(pos).search(/\S/);
         if (lead < 0) {
-          push('text', text.slice(pos));
+          // Only whitespace so far: it may still precede an opening tag.
+          if (ctx.final) push('text', text.slice(pos));
           return out;
         }
         const at = pos + lead;

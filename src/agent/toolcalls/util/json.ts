@@ -117,7 +117,14 @@ export function scanJson(text: string, start = 0, final = false): JsonScan {
     }
     if (c === '"') {
       const s = scanString(text, i);
-      if (s.invalid) return fail(s.end);
+      if (s.invalid) {
+        // What streamed of the string before the bad character stays a safe prefix.
+        if (s.safeEnd > i) {
+          safeEnd = s.safeEnd;
+          heal = '"' + closers;
+        }
+        return fail(s.end);
+      }
       if (!s.complete) {
         const cut = s.safeEnd;
         if (cut > i) {
@@ -134,15 +141,22 @@ export function scanJson(text: string, start = 0, final = false): JsonScan {
     }
     if (c === '-' || (c >= '0' && c <= '9')) {
       const n = scanNumber(text, i);
-      if (n.invalid) return fail(n.end);
-      if (n.end >= text.length && !final) {
+      if (n.invalid || (!n.valid && n.end < text.length)) {
+        // The valid number prefix streamed before the break stays a safe prefix.
+        if (n.lastDigitEnd > i) {
+          safeEnd = n.lastDigitEnd;
+          heal = closers;
+        }
+        return fail(n.end);
+      }
+      if (n.end >= text.length && (!final || !n.valid)) {
+        // Unfinished (or, at the very end, cut inside like "2."): the valid number prefix is what streams.
         if (n.lastDigitEnd > i) {
           safeEnd = n.lastDigitEnd;
           heal = closers;
         }
         return { end: text.length, complete: false, invalid: false, safeEnd, heal };
       }
-      if (!n.valid) return n.end >= text.length ? { end: text.length, complete: false, invalid: false, safeEnd, heal } : fail(n.end);
       i = n.end;
       afterValue();
       safeEnd = i;
