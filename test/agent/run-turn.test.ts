@@ -41,7 +41,11 @@ test('an answer without tool calls ends the turn as answered, streamed in deltas
   assert.deepEqual(m.requests[0].toolNames, ['fs__read']);
   assert.match(m.requests[0].prompt, /<tools>[\s\S]*"fs__read"[\s\S]*<\/tools>/);
   assert.match(m.requests[0].prompt, /<\|im_start\|>user\nhi<\|im_end\|>\n<\|im_start\|>assistant\n$/);
-  assert.ok(types(events).includes('usage'));
+  const usage = events.find((e) => e.type === 'usage');
+  assert.ok(usage && usage.type === 'usage');
+  assert.equal(usage.finishReason, 'stop');
+  assert.equal(usage.usage.completionTokens, m.countTokens('Hello there, friend.'));
+  assert.equal(usage.maxContext, m.info.contextLength);
 });
 
 test('an allowed call runs, and its result goes back to the model as a tool message', async () => {
