@@ -142,10 +142,9 @@ void attention_block(Forward& f, const Layer& L, int layer, AttentionOptions opt
   const float scale = 1.f / std::sqrt(static_cast<float>(hd));
   const int group = nh / nkv;
   f.pool.run([&](int ith, int nth) {
-    const int n = f.T * nh;
-    const int b = static_cast<int>(static_cast<int64_t>(n) * ith / nth), e = static_cast<int>(static_cast<int64_t>(n) * (ith + 1) / nth);
+    // Strided (token, head) pairs: causal rows grow with the token index, so contiguous ranges would be unbalanced.
     float* scores = s.scores.data() + static_cast<size_t>(ith) * f.kv.maxContext;
-    for (int i = b; i < e; i++) {
+    for (int i = ith; i < f.T * nh; i += nth) {
       const int t = i / nh, h = i % nh, kvh = h / group;
       const size_t off = (static_cast<size_t>(layer) * nkv + kvh) * plane;
       f.k.attend_f16(s.q.data() + static_cast<size_t>(t) * qd + h * hd, f.kv.k.get() + off, f.kv.v.get() + off,

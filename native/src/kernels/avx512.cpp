@@ -212,7 +212,25 @@ inline __m512 exp_ps(__m512 x) {
 void attend_f16(const float* q, const uint16_t* k, const uint16_t* v, int len, int dim, size_t stride, float scale,
                 float* scores, float* out) {
   __m512 mx = _mm512_set1_ps(-INFINITY);
-  for (int j = 0; j < len; j++) {
+  int j = 0;
+  // Four keys at a time: four dot-product vectors reduced together (one shuffle tree instead of four).
+  for (; j + 4 <= len; j += 4) {
+    __m512 a[4] = {_mm512_setzero_ps(), _mm512_setzero_ps(), _mm512_setzero_ps(), _mm512_setzero_ps()};
+    for (int d = 0; d < dim; d += 16) {
+      const __mmask16 m = tail_mask(dim - d);
+      const __m512 qv = _mm512_maskz_loadu_ps(m, q + d);
+      for (int i = 0; i < 4; i++)
+        a[i] = _mm512_fmadd_ps(qv, _mm512_cvtph_ps(_mm256_maskz_loadu_epi16(m, k + (j + i) * stride + d)), a[i]);
+    }
+    const __m512 s01 = _mm512_add_ps(_mm512_unpacklo_ps(a[0], a[1]), _mm512_unpackhi_ps(a[0], a[1]));
+    const __m512 s23 = _mm512_add_ps(_mm512_unpacklo_ps(a[2], a[3]), _mm512_unpackhi_ps(a[2], a[3]));
+    const __m512 s = _mm512_add_ps(_mm512_castpd_ps(_mm512_unpacklo_pd(_mm512_castps_pd(s01), _mm512_castps_pd(s23))),
+                                   _mm512_castpd_ps(_mm512_unpackhi_pd(_mm512_castps_pd(s01), _mm512_castps_pd(s23))));
+    const __m256 h = _mm256_add_ps(_mm512_castps512_ps256(s), _mm512_extractf32x8_ps(s, 1));
+    const __m128 r = _mm_add_ps(_mm256_castps256_ps128(h), _mm256_extractf128_ps(h, 1));
+    _mm_storeu_ps(scores + j, _mm_mul_ps(r, _mm_set1_ps(scale)));
+  }
+  for (; j < len; j++) {
     const uint16_t* kj = k + j * stride;
     __m512 acc = _mm512_setzero_ps();
     for (int d = 0; d < dim; d += 16) {
