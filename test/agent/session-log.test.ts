@@ -20,7 +20,7 @@ test('the session log takes console output while the UI owns the terminal, then 
     log.write('warn', 'two\nlines');
     const text = readFileSync(log.file, 'utf8');
     assert.match(text, /abcdef12 info from a library \{"n":1\}\n/);
-    assert.match(text, /abcdef12 error Error: boom\n {4}at /);
+    assert.match(text, /abcdef12 error Error: boom\n {4,}at /);
     assert.match(text, /abcdef12 warn two\n {4}lines\n$/);
   } finally {
     rmSync(dir, { recursive: true, force: true });
