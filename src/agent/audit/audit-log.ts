@@ -1,7 +1,7 @@
 // The SQLite audit log (better-sqlite3, WAL). Every row is redacted by prepareRow before it is bound, so no
 // unredacted value reaches the database or its WAL. Each record() is its own transaction: a row is durable
 // against a crash of this process as soon as record() returns.
-import { chmodSync, mkdirSync } from 'node:fs';
+import { chmodSync, closeSync, mkdirSync, openSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import { defaultAuditDbPath } from '../paths.js';
@@ -55,7 +55,10 @@ export class AuditLog implements AuditSink {
   static open(path: string = defaultAuditDbPath()): AuditLog {
     let db: Database.Database | undefined;
     try {
-      if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+      if (path !== ':memory:') {
+        mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+        closeSync(openSync(path, 'a', 0o600)); // create it private rather than chmod it after the fact
+      }
       db = new Database(path);
       if (path !== ':memory:') {
         try {
