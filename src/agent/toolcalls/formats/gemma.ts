@@ -58,7 +58,10 @@ function scanCall(text: string, at: number, tok: CallTokens, ctx: ScanContext, b
   return toClose(conv.end, `${tok.label} tool call "${name}": unexpected text after its arguments`);
 }
 
-/** A <|channel>NAME\n…<channel|> block at `at`; a tool call also ends it (the model went on to act). */
+/**
+ * A <|channel>NAME\n…<channel|> block at `at`. Calls written inside a thought are real calls (special tokens
+ * cannot be prose); the thought goes on after them until <channel|>.
+ */
 function scanChannel(text: string, at: number, ctx: ScanContext, b: SegmentBuilder): Step {
   const nameStart = at + THOUGHT_OPEN.length;
   const m = /^[A-Za-z_]*/.exec(text.slice(nameStart, nameStart + 40));
@@ -67,9 +70,19 @@ function scanChannel(text: string, at: number, ctx: ScanContext, b: SegmentBuild
   const channel = m ? m[0] : '';
   if (text[i] === '\n') i++;
   const emit = (s: string): void => (REASONING_CHANNELS.has(channel) ? b.reasoning(s) : b.text(s));
-  const hit = textUntilMarker(text, i, [THOUGHT_CLOSE, GEMMA4.open], ctx.final, emit);
-  if (!hit) return { stop: true };
-  return { next: hit.marker === THOUGHT_CLOSE ? hit.index + THOUGHT_CLOSE.length : hit.index };
+  for (;;) {
+    const hit = textUntilMarker(text, i, [THOUGHT_CLOSE, GEMMA4.open], ctx.final, emit);
+    if (!hit) return { stop: true };
+    if (hit.marker === THOUGHT_CLOSE) return { next: hit.index + THOUGHT_CLOSE.length };
+    const step = scanCall(text, hit.index, GEMMA4, ctx, b);
+    if (step === null) {
+      emit(hit.marker);
+      i = hit.index + hit.marker.length;
+      continue;
+    }
+    if ('stop' in step) return step;
+    i = step.next;
+  }
 }
 
 function scanGemmaFamily(text: string, ctx: ScanContext, tok: CallTokens | null, channels: boolean): Segment[] {
