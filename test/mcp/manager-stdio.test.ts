@@ -274,5 +274,8 @@ test('close() leaves no child process behind', async () => {
   assert.ok(pids.every(isAlive));
   await manager.close();
   for (const pid of pids) assert.equal(isAlive(pid), false, `pid ${pid} is still running`);
+  assert.deepEqual(manager.listTools(), []);
+  const late = await manager.callTool('everything', 'echo', { message: 'x' }, { origin: 'chat' });
+  assert.equal(late.status, 'error', 'a call after close is an error outcome, not a throw');
   assert.deepEqual(warnings, []);
 });

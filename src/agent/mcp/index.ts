@@ -26,7 +26,15 @@ export {
   type ServerConnectionOptions,
   type CallProgress,
 } from './client.js';
-export { connectServer, TransportConfigError, type ConnectSpec, type StdioSpec, type RemoteSpec } from './transports.js';
+export {
+  connectServer,
+  describeTransportError,
+  FallbackFailedError,
+  TransportConfigError,
+  type ConnectSpec,
+  type StdioSpec,
+  type RemoteSpec,
+} from './transports.js';
 export { assignQualifiedNames, sanitizeNamePart, splitQualifiedName, MAX_TOOL_NAME_LENGTH, type ToolRef } from './tool-names.js';
 export { ServerStderrLog, serverLogPath } from './stderr-log.js';
 export { RestartTracker, restartDelay, DEFAULT_RESTART_POLICY, type RestartPolicy } from './restart.js';

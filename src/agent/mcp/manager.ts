@@ -209,6 +209,8 @@ export class McpManager implements ToolExecutor {
     if (this.closed) return;
     this.closed = true;
     await Promise.all([...this.connections.values()].map((c) => c.close()));
+    this.tools = [];
+    this.byQualified = new Map();
     await Promise.all(this.logs.map((l) => l.close()));
     if (this.opts.ownsAudit) (this.opts.audit as { close?: () => void } | undefined)?.close?.();
     this.changeListeners.clear();
