@@ -58,14 +58,6 @@ float read_float(const uint8_t* p, DType d, size_t i) {
   return d == DType::F16 ? vmlx_f16_to_f32(h) : vmlx_bf16_to_f32(h);
 }
 
-// Code of element k in an MLX row: a continuous LSB-first bit stream (works for every bit width).
-inline unsigned mlx_code(const uint8_t* row, int64_t k, int bits) {
-  const int64_t bit = k * bits;
-  unsigned v = row[bit >> 3];
-  if ((bit & 7) + bits > 8) v |= static_cast<unsigned>(row[(bit >> 3) + 1]) << 8;
-  return (v >> (bit & 7)) & ((1u << bits) - 1);
-}
-
 void check_float_dtype(const TensorRef& t) {
   if (t.dtype == DType::U32) fail(t, "dtype U32 where a float tensor (F32, F16, BF16) is expected");
 }
@@ -156,8 +148,10 @@ OwnedWeight pack_weight_bytes(const WeightRef& ref, const uint8_t* codes, const 
             const uint8_t* row = codes + rowBytes * (static_cast<size_t>(t) * kTileRows + i);
             const int64_t k = static_cast<int64_t>(g) * gs + c * per;
             if (per == 4) {
-              out[2 * i] = static_cast<uint8_t>(mlx_code(row, k, 4) | (mlx_code(row, k + 2, 4) << 4));
-              out[2 * i + 1] = static_cast<uint8_t>(mlx_code(row, k + 1, 4) | (mlx_code(row, k + 3, 4) << 4));
+              // Source bytes: (e0 | e1 << 4), (e2 | e3 << 4); wanted: (e0 | e2 << 4), (e1 | e3 << 4).
+              const uint8_t b0 = row[k / 2], b1 = row[k / 2 + 1];
+              out[2 * i] = static_cast<uint8_t>((b0 & 0x0f) | (b1 << 4));
+              out[2 * i + 1] = static_cast<uint8_t>((b0 >> 4) | (b1 & 0xf0));
             } else {
               out[2 * i] = row[k];
               out[2 * i + 1] = row[k + 1];
