@@ -193,6 +193,17 @@ test('the whitelist message reads exactly as documented', () => {
   assert.deepEqual(r, { ok: false, rule: 'command_whitelist', message: "MCP server 'malicious': Command 'bash' is not in the allowed commands whitelist." });
 });
 
+test('messages stay on one line whatever the config contains', () => {
+  const v = new MCPCommandValidator();
+  for (const e of [stdio('np\nx', []), stdio(join(tmp, 'x\ny', 'npx'), []), stdio('npx', ['a'], { env: { 'LD_PRE\nLOAD': 'x' } }), remote('ftp://h\r\n/x')]) {
+    const r = v.validate('s', e);
+    assert.ok(!r.ok, JSON.stringify(e));
+    assert.ok(!/[\r\n]/.test(r.message), r.message);
+  }
+  const r = v.validate('s', stdio('bash\nx', []));
+  assert.ok(!r.ok && r.message === "MCP server 's': Command 'bash\\nx' is not in the allowed commands whitelist.", !r.ok ? r.message : '');
+});
+
 test('skip_security_validation: refusal says how, an honoured bypass carries a warning', () => {
   const e = stdio('my-dev-server', [], { skip_security_validation: true });
   const refused = new MCPCommandValidator().validate('custom', e);

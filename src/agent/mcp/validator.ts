@@ -69,6 +69,12 @@ interface Field {
   value: string;
 }
 
+/** A user value as shown in a message: control characters escaped, long values cut, so it stays one line. */
+function shown(v: string): string {
+  const esc = v.replace(/[\0-\x1f\x7f]/g, (c) => (c === '\n' ? '\\n' : c === '\r' ? '\\r' : `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`));
+  return esc.length > 120 ? `${esc.slice(0, 117)}...` : esc;
+}
+
 function matchesEntry(pattern: string, name: string): boolean {
   const p = pattern.toLowerCase();
   return p.endsWith('*') ? name.startsWith(p.slice(0, -1)) && name.length > p.length - 1 : name === p;
@@ -97,29 +103,29 @@ export class MCPCommandValidator {
           "skip_security_validation is set, but unsafe servers are not allowed. Pass --allow-unsafe-mcp (or set VMLX_ALLOW_UNSAFE_MCP=1) to run it without validation.",
         );
       }
-      return { ok: true, bypassed: true, warning: `${prefix}: security validation skipped (skip_security_validation with --allow-unsafe-mcp). Only do this for servers you trust.` };
+      return { ok: true, bypassed: true, warning: `${prefix}: security validation skipped (skip_security_validation, allowed by --allow-unsafe-mcp or VMLX_ALLOW_UNSAFE_MCP). Only do this for servers you trust.` };
     }
 
     if (entry.kind === 'remote') return this.validateRemote(entry.url, entry.headers, reject);
 
     const fields: Field[] = [
-      { where: `Command '${entry.command}'`, value: entry.command },
+      { where: `Command '${shown(entry.command)}'`, value: entry.command },
       ...entry.args.map((value, i) => ({ where: `args[${i}]`, value })),
-      ...Object.entries(entry.env).map(([k, value]) => ({ where: `Environment variable '${k}'`, value })),
+      ...Object.entries(entry.env).map(([k, value]) => ({ where: `Environment variable '${shown(k)}'`, value })),
     ];
 
     const whitelistFail = this.checkCommand(entry.command, entry.cwd, opts, reject);
     if (whitelistFail) return whitelistFail;
 
     const cwdFields = entry.cwd !== undefined ? [{ where: 'cwd', value: entry.cwd }] : [];
-    const envKeys = Object.keys(entry.env).map((k) => ({ where: `Environment variable name '${k.replace(/[\0-\x1f]/g, '?')}'`, value: k }));
+    const envKeys = Object.keys(entry.env).map((k) => ({ where: `Environment variable name '${shown(k)}'`, value: k }));
     const fail = checkControl([...fields, ...cwdFields, ...envKeys], reject) ?? checkPatterns(fields, reject);
     if (fail) return fail;
 
     for (const name of Object.keys(entry.env)) {
       const upper = name.toUpperCase();
       if (DANGEROUS_ENV_VARS.includes(upper) || upper.startsWith('DYLD_')) {
-        return reject('dangerous_env', `Environment variable '${name}' is not allowed: it can make the server load code vmlx did not choose.`);
+        return reject('dangerous_env', `Environment variable '${shown(name)}' is not allowed: it can make the server load code vmlx did not choose.`);
       }
     }
 
@@ -140,13 +146,13 @@ export class MCPCommandValidator {
     if (isPath && isAbsolute(command) && list.includes(command)) return undefined;
     const name = commandName(command);
     if (!list.some((p) => !/[/\\]/.test(p) && matchesEntry(p, name))) {
-      return reject('command_whitelist', `Command '${command}' is not in the allowed commands whitelist.`);
+      return reject('command_whitelist', `Command '${shown(command)}' is not in the allowed commands whitelist.`);
     }
     if (!isPath) return undefined;
     const trusted = trustedLocation(command, cwd);
     return trusted === true
       ? undefined
-      : reject('untrusted_path', `Command path '${command}' is not trusted: ${trusted}. Use the bare name or a path in a system or PATH directory.`);
+      : reject('untrusted_path', `Command path '${shown(command)}' is not trusted: ${trusted}. Use the bare name or a path in a system or PATH directory.`);
   }
 
   private validateRemote(url: string, headers: Record<string, string>, reject: (rule: ValidatorRule, text: string) => ValidationResult): ValidationResult {
@@ -157,12 +163,12 @@ export class MCPCommandValidator {
       parsed = undefined;
     }
     if (!parsed || (parsed.protocol !== 'http:' && parsed.protocol !== 'https:')) {
-      return reject('url_scheme', `URL '${url}' is not allowed: remote servers need an http:// or https:// URL.`);
+      return reject('url_scheme', `URL '${shown(url)}' is not allowed: remote servers need an http:// or https:// URL.`);
     }
-    const fields = [{ where: `URL '${url}'`, value: url }];
+    const fields = [{ where: `URL '${shown(url)}'`, value: url }];
     const headerFields = Object.entries(headers).flatMap(([k, value]) => [
-      { where: `Header '${k}'`, value },
-      { where: 'Header name', value: k },
+      { where: `Header '${shown(k)}'`, value },
+      { where: `Header name '${shown(k)}'`, value: k },
     ]);
     return checkControl([...fields, ...headerFields], reject) ?? checkPatterns(fields, reject) ?? { ok: true };
   }
@@ -172,7 +178,7 @@ function checkControl(fields: Field[], reject: (rule: ValidatorRule, text: strin
   for (const f of fields) {
     for (const form of decodedForms(f.value)) {
       for (const [ch, name] of CONTROL) {
-        if (form.includes(ch)) return reject('control_char', `${f.where.replace(/[\0-\x1f]/g, '?')} contains ${name}.`);
+        if (form.includes(ch)) return reject('control_char', `${f.where} contains ${name}.`);
       }
     }
   }
@@ -228,7 +234,7 @@ function trustedLocation(command: string, cwd: string | undefined): true | strin
   const full = resolve(cwd ?? process.cwd(), command);
   if (!existsSync(full)) return 'no such file';
   const dir = realDir(dirname(full));
-  if (!dir || !trustedDirs().has(dir)) return `'${dir ?? dirname(full)}' is not a system or PATH directory`;
+  if (!dir || !trustedDirs().has(dir)) return `'${shown(dir ?? dirname(full))}' is not a system or PATH directory`;
   try {
     if (!statSync(full).isFile()) return 'not a regular file';
     accessSync(full, constants.X_OK);
