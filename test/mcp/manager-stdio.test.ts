@@ -117,6 +117,15 @@ test('calls succeed on all three reference servers and are audited', async () =>
   assert.deepEqual(sumRow.arguments, { a: 2, b: 40 });
 });
 
+test('a large result reaches the caller whole; the audit row keeps its size and a short preview', async () => {
+  const out = await manager.callTool('fixture', 'big', { n: 200_000 }, { origin: 'chat' });
+  assert.equal(out.status, 'ok');
+  assert.equal(out.text.length, 200_000);
+  const row = audit.query({ toolFilter: 'big' }).at(-1)!;
+  assert.equal(row.resultSize, 200_000);
+  assert.ok(row.resultPreview!.length <= 210, `preview is ${row.resultPreview!.length} characters`);
+});
+
 test('a tool error (isError) comes back as tool_error, not an exception', async () => {
   const outside = await manager.callTool('fs', 'read_text_file', { path: join(work, 'memory.jsonl') }, { origin: 'chat' });
   assert.equal(outside.status, 'tool_error');
