@@ -204,7 +204,7 @@ function issueDetail(issue: z.core.$ZodIssue, raw: unknown): string {
       return got === undefined ? `required (expected ${issue.expected})` : `expected ${issue.expected}, got ${describe(got)}`;
     }
     case 'unrecognized_keys':
-      return `unknown key${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `'${k}'`).join(', ')}`;
+      return `unknown key${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `'${JSON.stringify(k).slice(1, -1)}'`).join(', ')}`;
     case 'invalid_value':
       return `expected one of ${issue.values.map((v) => JSON.stringify(v)).join(', ')}, got ${JSON.stringify(valueAt(raw, issue.path))}`;
     case 'invalid_key':
