@@ -6,6 +6,7 @@ import { registerMcpClientCommands } from './commands/mcp-client.js';
 import { registerAuditCommand } from './commands/audit.js';
 import { registerServeCommand } from './commands/serve.js';
 import { registerChatCommand } from './commands/chat.js';
+import { registerToolsCommands } from './commands/tools.js';
 
 export function buildProgram(): Command {
   const program = new Command();
@@ -21,5 +22,6 @@ export function buildProgram(): Command {
   registerAuditCommand(program);
   registerServeCommand(program);
   registerChatCommand(program);
+  registerToolsCommands(program);
   return program;
 }
