@@ -7,37 +7,6 @@
 
 namespace vmlx {
 
-void quantize_act_row(const Acts& a, int t) {
-  const int cols = a.cols;
-  const float* xr = a.x + static_cast<size_t>(t) * cols;
-  int16_t* q = a.q + static_cast<size_t>(t) * a.qStride;
-  for (int b = 0; b < a.blocks; b++) {
-    const int k0 = b * kActBlock, k1 = std::min(cols, k0 + kActBlock);
-    float mx = 0.f;
-    for (int k = k0; k < k1; k++) mx = std::max(mx, std::fabs(xr[k]));
-    const float d = mx / 32767.f;
-    const float inv = d > 0.f ? 1.f / d : 0.f;
-    for (int k = k0; k < k1; k++) q[k] = static_cast<int16_t>(std::lrintf(xr[k] * inv));
-    a.qscale[static_cast<size_t>(t) * a.blocks + b] = d;
-  }
-  for (int k = cols; k < a.qStride; k++) q[k] = 0;
-  // Group sums of the *quantized* activations: with w = s*q + b the kernels then compute exactly sum(w * xq*dx),
-  // so the int16 rounding error is weighted by w, not by the much larger s*q (q is 0..15 or 0..255, never centred).
-  for (int l = 0, gs = 32; l < 3; l++, gs *= 2) {
-    if (cols % gs) continue;
-    float* out = a.gsum[l] + static_cast<size_t>(t) * (cols / gs);
-    for (int g = 0; g < cols / gs; g++) {
-      float sum = 0.f;
-      for (int b = g * gs / kActBlock; b < (g + 1) * gs / kActBlock; b++) {
-        int32_t isum = 0;
-        for (int k = b * kActBlock; k < (b + 1) * kActBlock; k++) isum += q[k];
-        sum += static_cast<float>(isum) * a.qscale[static_cast<size_t>(t) * a.blocks + b];
-      }
-      out[g] = sum;
-    }
-  }
-}
-
 Acts prepare_acts(Forward& f, const float* x, int cols) {
   Scratch& s = f.s;
   Acts a{};
@@ -50,7 +19,7 @@ Acts prepare_acts(Forward& f, const float* x, int cols) {
   a.qscale = s.aScale.data();
   for (int l = 0; l < 3; l++) a.gsum[l] = s.aSum[l].data();
   f.pool.parallel_for(f.T, [&](int t0, int t1) {
-    for (int t = t0; t < t1; t++) quantize_act_row(a, t);
+    for (int t = t0; t < t1; t++) f.k.quantize_row(a, t);
   });
   return a;
 }

@@ -21,8 +21,6 @@ struct AttentionOptions {
   bool qkNorm;   // Qwen3: RMSNorm over head_dim of every q and k head, before RoPE
 };
 
-// Quantizes row t of a.x into a.q / a.qscale and fills the group sums (buffers must be sized by the caller).
-void quantize_act_row(const Acts& a, int t);
 // Fills `a` (backed by the scratch buffers) from x[T][cols].
 Acts prepare_acts(Forward& f, const float* x, int cols);
 

@@ -89,7 +89,7 @@ Napi::Value Matmul(const Napi::CallbackInfo& info) {
     sums[l].resize(static_cast<size_t>(T) * (cols / 32 + 1));
     a.gsum[l] = sums[l].data();
   }
-  for (int t = 0; t < T; t++) quantize_act_row(a, t);
+  for (int t = 0; t < T; t++) k.quantize_row(a, t);
   Napi::Float32Array y = Napi::Float32Array::New(env, static_cast<size_t>(T) * w.w.rows);
   // Split the tiles in two calls to exercise tile ranges that do not start at 0.
   const int mid = w.w.tiles / 2;
@@ -119,7 +119,7 @@ Napi::Value BenchMatmul(const Napi::CallbackInfo& info) {
     sums[l].resize(static_cast<size_t>(T) * (cols / 32 + 1));
     a.gsum[l] = sums[l].data();
   }
-  for (int t = 0; t < T; t++) quantize_act_row(a, t);
+  for (int t = 0; t < T; t++) k.quantize_row(a, t);
   std::vector<float> y(static_cast<size_t>(T) * w.w.rows);
   k.matmul(w.w, a, y.data(), w.w.rows, 0, w.w.tiles);
   const auto t0 = std::chrono::steady_clock::now();

@@ -213,7 +213,7 @@ uint64_t read_bytes(const uint8_t* p, size_t n) {
   return lanes[0] + lanes[1] + lanes[2] + lanes[3];
 }
 
-const KernelSet kAvx2 = {"avx2", matmul, rmsnorm, attend_f16, read_bytes};
+const KernelSet kAvx2 = {"avx2", quantize_row_portable, matmul, rmsnorm, attend_f16, read_bytes};
 
 }  // namespace
 

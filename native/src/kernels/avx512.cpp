@@ -263,6 +263,45 @@ void attend_f16(const float* q, const uint16_t* k, const uint16_t* v, int len, i
   }
 }
 
+void quantize_row(const Acts& a, int t) {
+  const int cols = a.cols;
+  const float* xr = a.x + static_cast<size_t>(t) * cols;
+  int16_t* q = a.q + static_cast<size_t>(t) * a.qStride;
+  float* qs = a.qscale + static_cast<size_t>(t) * a.blocks;
+  // Per-32 integer sums feed the group sums below; at most cols/32 + 1 of them.
+  float s32[4096 / 32 + 1];
+  float* sums = cols <= 4096 ? s32 : nullptr;
+  static_assert(kActBlock == 32, "the vector quantizer handles blocks of 32");
+  for (int b = 0; b < a.blocks; b++) {
+    const int k0 = b * kActBlock;
+    const __mmask16 m0 = tail_mask(cols - k0), m1 = tail_mask(cols - k0 - 16);
+    const __m512 v0 = _mm512_maskz_loadu_ps(m0, xr + k0), v1 = _mm512_maskz_loadu_ps(m1, xr + k0 + 16);
+    const float mx = _mm512_reduce_max_ps(_mm512_max_ps(_mm512_abs_ps(v0), _mm512_abs_ps(v1)));
+    const float d = mx / 32767.f;
+    const __m512 inv = _mm512_set1_ps(d > 0.f ? 1.f / d : 0.f);
+    const __m512i q0 = _mm512_cvtps_epi32(_mm512_mul_ps(v0, inv)), q1 = _mm512_cvtps_epi32(_mm512_mul_ps(v1, inv));
+    _mm256_storeu_si256(reinterpret_cast<__m256i*>(q + k0), _mm512_cvtsepi32_epi16(q0));
+    _mm256_storeu_si256(reinterpret_cast<__m256i*>(q + k0 + 16), _mm512_cvtsepi32_epi16(q1));
+    qs[b] = d;
+    if (sums) sums[b] = static_cast<float>(_mm512_reduce_add_epi32(_mm512_add_epi32(q0, q1))) * d;
+  }
+  // Rows are padded to qStride (a multiple of 64) with zeros; blocks past cols were written as zeros above.
+  for (int k = a.blocks * kActBlock; k < a.qStride; k++) q[k] = 0;
+  if (!sums) {
+    quantize_row_portable(a, t);
+    return;
+  }
+  for (int l = 0, per = 1; l < 3; l++, per *= 2) {
+    if (cols % (32 * per)) continue;
+    float* out = a.gsum[l] + static_cast<size_t>(t) * (cols / (32 * per));
+    for (int g = 0; g < cols / (32 * per); g++) {
+      float s = 0.f;
+      for (int j = 0; j < per; j++) s += sums[g * per + j];
+      out[g] = s;
+    }
+  }
+}
+
 uint64_t read_bytes(const uint8_t* p, size_t n) {
   __m512i a0 = _mm512_setzero_si512(), a1 = a0, a2 = a0, a3 = a0;
   size_t i = 0;
@@ -276,7 +315,7 @@ uint64_t read_bytes(const uint8_t* p, size_t n) {
   return static_cast<uint64_t>(_mm512_reduce_add_epi64(s));
 }
 
-const KernelSet kAvx512 = {"avx512_vnni", matmul, rmsnorm, attend_f16, read_bytes};
+const KernelSet kAvx512 = {"avx512_vnni", quantize_row, matmul, rmsnorm, attend_f16, read_bytes};
 
 }  // namespace
 

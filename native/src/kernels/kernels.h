@@ -43,6 +43,9 @@ struct Acts {
 
 struct KernelSet {
   const char* name;
+  // Quantizes row t of a.x into a.q / a.qscale (kActBlock values per scale, round to nearest even) and fills the
+  // group sums a.gsum from the quantized values. Buffers are sized by the caller.
+  void (*quantize_row)(const Acts& a, int t);
   // y[t*ldy + r] = sum_k W[r,k] * x[t,k] for rows in tiles [tile0, tile1).
   void (*matmul)(const PackedWeight& w, const Acts& a, float* y, int ldy, int tile0, int tile1);
   // out[i] = x[i] / sqrt(mean(x^2) + eps) * w[i]
@@ -56,6 +59,8 @@ struct KernelSet {
 };
 
 const KernelSet& kernels_scalar();
+// The portable quantize_row (used by the scalar and AVX2 sets).
+void quantize_row_portable(const Acts& a, int t);
 // Tables of the SIMD sets; call only after dispatch.cpp has checked the CPU.
 const KernelSet& kernels_avx2_table();
 const KernelSet& kernels_avx512_table();

@@ -1,5 +1,6 @@
 // Plain C++ reference kernels: float32 activations, float32 accumulation, no intrinsics.
 // Every SIMD kernel is tested against these.
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 
@@ -7,6 +8,38 @@
 #include "kernels/kernels.h"
 
 namespace vmlx {
+
+void quantize_row_portable(const Acts& a, int t) {
+  const int cols = a.cols;
+  const float* xr = a.x + static_cast<size_t>(t) * cols;
+  int16_t* q = a.q + static_cast<size_t>(t) * a.qStride;
+  for (int b = 0; b < a.blocks; b++) {
+    const int k0 = b * kActBlock, k1 = std::min(cols, k0 + kActBlock);
+    float mx = 0.f;
+    for (int k = k0; k < k1; k++) mx = std::max(mx, std::fabs(xr[k]));
+    const float d = mx / 32767.f;
+    const float inv = d > 0.f ? 1.f / d : 0.f;
+    for (int k = k0; k < k1; k++) q[k] = static_cast<int16_t>(std::lrintf(xr[k] * inv));
+    a.qscale[static_cast<size_t>(t) * a.blocks + b] = d;
+  }
+  for (int k = cols; k < a.qStride; k++) q[k] = 0;
+  // Group sums of the *quantized* activations: with w = s*q + b the kernels then compute exactly sum(w * xq*dx),
+  // so the int16 rounding error is weighted by w, not by the much larger s*q (q is 0..15 or 0..255, never centred).
+  for (int l = 0, gs = 32; l < 3; l++, gs *= 2) {
+    if (cols % gs) continue;
+    float* out = a.gsum[l] + static_cast<size_t>(t) * (cols / gs);
+    for (int g = 0; g < cols / gs; g++) {
+      float sum = 0.f;
+      for (int b = g * gs / kActBlock; b < (g + 1) * gs / kActBlock; b++) {
+        int32_t isum = 0;
+        for (int k = b * kActBlock; k < (b + 1) * kActBlock; k++) isum += q[k];
+        sum += static_cast<float>(isum) * a.qscale[static_cast<size_t>(t) * a.blocks + b];
+      }
+      out[g] = sum;
+    }
+  }
+}
+
 namespace {
 
 // Unpacks the codes of one tile and group into codes[16][gs] (see the layout in kernels.h).
@@ -135,7 +168,7 @@ uint64_t read_bytes(const uint8_t* p, size_t n) {
   return acc;
 }
 
-const KernelSet kScalar = {"scalar", matmul, rmsnorm, attend_f16, read_bytes};
+const KernelSet kScalar = {"scalar", quantize_row_portable, matmul, rmsnorm, attend_f16, read_bytes};
 
 }  // namespace
 
