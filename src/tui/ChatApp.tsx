@@ -1,5 +1,6 @@
 // Top of the chat UI: startup progress until the model is ready, then the REPL (MCP servers may still connect).
-import React, { useCallback, useSyncExternalStore } from 'react';
+// When startup fails, the error is shown in place and the app exits.
+import React, { useCallback, useEffect, useSyncExternalStore } from 'react';
 import { Box, useApp } from 'ink';
 import type { BootStore } from './boot-store.js';
 import { StartupView } from './components/StartupView.js';
@@ -10,6 +11,10 @@ export function ChatApp({ boot }: { boot: BootStore }): React.ReactElement {
   const { exit } = useApp();
   const onExit = useCallback(() => exit(), [exit]);
   const ready = snap.backend !== null && snap.error === null;
+  // A startup failure ends the app once the error has been drawn.
+  useEffect(() => {
+    if (snap.error !== null) exit();
+  }, [snap.error, exit]);
   return (
     <Box flexDirection="column">
       {ready ? <Repl backend={snap.backend!} onExit={onExit} /> : <StartupView model={snap.model} servers={snap.servers} error={snap.error} />}

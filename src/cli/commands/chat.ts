@@ -209,7 +209,6 @@ async function runInteractive(opts: ChatOptions, source: ModelSource, sessionId:
     log.write('error', (err as Error).stack ?? String(err));
     boot.fail(userFacing ? (err as Error).message : `internal error: ${(err as Error).message} (details in ${log.file})`);
     code = 1;
-    ui.unmount();
   }
   try {
     await ui.waitUntilExit();
