@@ -117,6 +117,10 @@ test('argument size limit and argument shape', () => {
   assert.equal(ruleOf(s.check('fs', 'x', undefined)), 'allowed');
   assert.equal(ruleOf(s.check('fs', 'x', ['a'])), 'invalid_arguments');
   assert.equal(ruleOf(s.check('fs', 'x', 'str')), 'invalid_arguments');
+  const cyclic: Record<string, unknown> = {};
+  cyclic.self = cyclic;
+  assert.equal(ruleOf(s.check('fs', 'x', cyclic)), 'invalid_arguments');
+  assert.equal(ruleOf(s.check('fs', 'x', { n: 10n })), 'invalid_arguments');
   let deep: unknown = 'leaf';
   for (let i = 0; i < 100; i++) deep = { d: deep };
   assert.equal(ruleOf(new ToolSandbox().check('fs', 'x', deep as object)), 'argument_size');

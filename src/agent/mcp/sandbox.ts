@@ -179,7 +179,13 @@ export class ToolSandbox {
     if (args !== undefined && args !== null && (typeof args !== 'object' || Array.isArray(args))) {
       return deny('invalid_arguments', 'arguments must be a JSON object');
     }
-    const bytes = Buffer.byteLength(JSON.stringify(args ?? {}) ?? '', 'utf8');
+    let json: string;
+    try {
+      json = JSON.stringify(args ?? {});
+    } catch (err) {
+      return deny('invalid_arguments', `arguments cannot be sent as JSON (${(err as Error).message.split('\n')[0]})`);
+    }
+    const bytes = Buffer.byteLength(json, 'utf8');
     if (bytes > this.maxArgumentBytes) return deny('argument_size', `arguments are ${bytes} bytes (limit ${this.maxArgumentBytes})`);
     const problem = findArgumentProblem(args ?? {}, this.patterns);
     if (problem) return deny(problem.rule, problem.reason);
