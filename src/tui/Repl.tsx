@@ -90,7 +90,7 @@ export function Repl({ backend, onExit }: { backend: ReplBackend; onExit: () => 
         <PromptInput
           history={history}
           onSubmit={onSubmit}
-          active={!state.busy}
+          mode={state.confirmation ? 'off' : state.busy ? 'busy' : 'ready'}
           placeholder={state.busy ? 'working… (esc to cancel)' : 'ask something, or /help'}
         />
       </Box>

@@ -63,7 +63,7 @@ test('vmlx chat in a terminal: ask, approve with y, see the answer, /exit', asyn
     assert.equal(existsSync(target), false, 'nothing written before the answer');
 
     term.key('y');
-    const answered = await term.waitFor('the answer', (s) => s.includes('I saved a summary.'));
+    const answered = await term.waitFor('the answer', (s) => s.includes('I saved a summary.') && !s.includes('esc to cancel'));
     assert.match(answered, /✓ fs · write_file done/);
     assert.match(answered, /Successfully wrote to/);
     assert.doesNotMatch(answered, /Allow this tool call\?/);
@@ -93,6 +93,23 @@ test('vmlx chat in a terminal: ask, approve with y, see the answer, /exit', asyn
     } finally {
       audit.close();
     }
+  } finally {
+    term.kill();
+    rmSync(root, { recursive: true, force: true });
+  }
+});
+
+test('vmlx chat in a terminal: a model that does not load is reported in place, exit 1', async () => {
+  ensureTmux();
+  const root = mkdtempSync(join(tmpdir(), 'vmlx-e2e-'));
+  const term = new TmuxSession(root);
+  try {
+    const missing = join(root, 'no-such-model');
+    term.start(`'${process.execPath}' '${join(REPO, 'bin', 'vmlx.js')}' chat --model '${missing}'`, { VMLX_HOME: join(root, 'home'), FORCE_COLOR: '0' });
+    assert.equal(await term.waitForExit(), 1);
+    const screen = term.screen();
+    assert.match(screen, /error: .*no-such-model: model directory not found/);
+    assert.doesNotMatch(screen, /\n\s+at /, 'no stack trace');
   } finally {
     term.kill();
     rmSync(root, { recursive: true, force: true });

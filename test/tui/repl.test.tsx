@@ -149,17 +149,23 @@ test('Ctrl-C twice on an idle prompt exits; once only warns', async () => {
   assert.deepEqual(exits, [1]);
 });
 
-test('Esc during a generation cancels it; the REPL is usable again', async () => {
-  const { backend, session } = backendFor([{ text: 'Thinking about it forever', stallAfter: 8 }, 'Second answer.']);
+test('Esc during a generation cancels it; type-ahead is kept and sent afterwards', async () => {
+  const { backend, session, model } = backendFor([{ text: 'Thinking about it forever', stallAfter: 8 }, 'Second answer.']);
   const r = render(<Repl backend={backend} onExit={() => undefined} />);
   await flush();
   await typeLine(r, 'go');
   await waitForFrame(r, (t) => t.includes('Thinking') && t.includes('esc to cancel'), 'streaming');
+  // type-ahead: text typed during the turn stays in the input, Enter waits until the turn is over
+  await press(r, 'again');
+  await press(r, keys.enter);
+  await waitForFrame(r, (t) => /› again\s*\n[^\n]*tiny-model │/.test(t), 'the typed-ahead text');
+  assert.equal(model.requests.length, 1);
   await press(r, keys.escape);
-  await waitForFrame(r, (t) => t.includes('cancelled (generation)') && t.includes('ask something'), 'the cancellation');
+  await waitForFrame(r, (t) => t.includes('cancelled (generation)') && !t.includes('esc to cancel'), 'the cancellation');
   assert.equal(session.busy, false);
-  await typeLine(r, 'again');
+  await press(r, keys.enter);
   await waitForFrame(r, (t) => t.includes('Second answer.'), 'the next answer');
+  assert.equal(model.requests[1].messages.at(-1)?.content, 'again');
 });
 
 test('multi-line input: a trailing backslash or Alt+Enter starts a new line', async () => {

@@ -1,4 +1,7 @@
 // The input line: multi-line editing (Alt/Shift+Enter or a trailing backslash), history on the arrow keys.
+// While a turn runs the line still takes typing (type-ahead) but Enter waits; while a confirmation is shown the
+// keys belong to it. Staying subscribed across turns matters: a handler that (re)subscribes in an effect drops
+// whatever is typed between a render and that effect.
 import React, { useRef, useState } from 'react';
 import { Box, Text, useInput } from 'ink';
 import {
@@ -16,14 +19,18 @@ import { glyphs, theme } from '../theme.js';
 export function PromptInput({
   history,
   onSubmit,
-  active,
+  mode,
   placeholder,
 }: {
   history: string[];
   onSubmit: (text: string) => void;
-  active: boolean;
+  /** ready: edit and submit; busy: edit only; off: ignore keys. */
+  mode: 'ready' | 'busy' | 'off';
   placeholder?: string;
 }): React.ReactElement {
+  const modeRef = useRef(mode);
+  modeRef.current = mode;
+  const active = mode !== 'off';
   const [editor, setEditorState] = useState<EditorState>(emptyEditor);
   // Several keys can arrive before React re-renders: edits always apply to the latest state.
   const latest = useRef(editor);
@@ -38,6 +45,7 @@ export function PromptInput({
       // Esc and Ctrl-C belong to the app (cancel / exit); Ctrl-O toggles expansion.
       if (key.escape || (key.ctrl && (input === 'c' || input === 'o'))) return;
       if (key.return) {
+        if (modeRef.current !== 'ready' && !(key.meta || key.shift)) return;
         const { state, submit } = pressEnter(editor, key.meta || key.shift);
         setEditor(state);
         if (submit !== null && submit.trim() !== '') onSubmit(submit);
@@ -55,6 +63,7 @@ export function PromptInput({
       // Text and Enter can arrive in one chunk (fast typing, send-keys): a single trailing CR submits;
       // CRs inside a chunk are a pasted multi-line text and become line breaks.
       if (/^[^\r]+\r$/.test(input)) {
+        if (modeRef.current !== 'ready') return setEditor(insertText(editor, input.slice(0, -1)));
         const { state, submit } = pressEnter(insertText(editor, input.slice(0, -1)), false);
         setEditor(state);
         if (submit !== null && submit.trim() !== '') onSubmit(submit);
