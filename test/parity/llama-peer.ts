@@ -20,7 +20,11 @@ export class LlamaPeer {
   private constructor(private readonly model: LlamaModel, private readonly context: LlamaContext,
     private readonly seq: LlamaContextSequence) {}
 
-  static async open(gguf: string, contextSize = 512, threads = 2): Promise<LlamaPeer> {
+  /**
+   * One thread by default: ggml's workers spin at every op barrier, and on a loaded 2-core machine a multi-threaded
+   * single-token decode then takes ~0.5 s instead of ~10 ms.
+   */
+  static async open(gguf: string, contextSize = 512, threads = 1): Promise<LlamaPeer> {
     const l = await llama();
     const model = await l.loadModel({ modelPath: gguf });
     const context = await model.createContext({ contextSize, batchSize: contextSize, threads, flashAttention: true });
@@ -37,38 +41,50 @@ export class LlamaPeer {
    * full-vocabulary distribution into JavaScript.
    */
   async evaluate(tokens: number[], want: number[][]): Promise<PeerPosition[]> {
-    const seq = this.seq;
-    await seq.clearHistory();
-    {
-      const res = await seq.controlledEvaluate(tokens.map((t, i) => [t as Token, {
-        generateNext: { logits: { filter: { tokens: want[i] as Token[], includeMax: true } }, totalLogitWeight: true },
-      }]));
-      return res.map((r, i) => {
-        const next = r?.next;
-        if (!next?.logits || next.totalLogitWeight === undefined) throw new Error(`llama.cpp returned no logits at position ${i}`);
-        let max = -Infinity;
-        let argmax = -1;
-        for (const [id, l] of next.logits) if (l > max) { max = l; argmax = id; }
-        const lse = max + Math.log(next.totalLogitWeight);
-        const logprobs = new Map<number, number>();
-        for (const [id, l] of next.logits) logprobs.set(id, l - lse);
-        return { logprobs, argmax, argmaxLogprob: max - lse };
-      });
-    }
+    await this.seq.clearHistory();
+    const res = await this.seq.controlledEvaluate(tokens.map((t, i) => [t as Token, {
+      generateNext: {
+        // token + temperature 0 = llama.cpp's greedy pick, whose logit includeSelected adds to the filtered map.
+        token: true,
+        options: { temperature: 0 },
+        logits: { filter: { tokens: want[i] as Token[], includeSelected: true } },
+        totalLogitWeight: true,
+      },
+    }]));
+    return res.map((r, i) => {
+      const next = r?.next;
+      if (!next?.logits || next.totalLogitWeight === undefined || next.token === undefined || next.token === null) {
+        throw new Error(`llama.cpp returned no logits at position ${i}`);
+      }
+      const argmax = next.token;
+      const max = next.logits.get(argmax)!;
+      // totalLogitWeight = Σ exp(logit − max logit), so log Z = max + log(totalLogitWeight).
+      const lse = max + Math.log(next.totalLogitWeight);
+      const logprobs = new Map<number, number>();
+      for (const [id, l] of next.logits) logprobs.set(id, l - lse);
+      return { logprobs, argmax, argmaxLogprob: max - lse };
+    });
   }
 
-  /** Greedy continuation of `prompt` for `n` tokens (end-of-generation tokens do not stop it). */
+  /**
+   * Greedy continuation of `prompt` for `n` tokens (end-of-generation tokens do not stop it), driven token by token
+   * through controlledEvaluate: node-llama-cpp's generation iterator is far slower on a 150k vocabulary.
+   */
   async greedy(prompt: number[], n: number): Promise<number[]> {
-    const seq = this.seq;
-    await seq.clearHistory();
-    {
-      const out: number[] = [];
-      for await (const t of seq.evaluate(prompt as Token[], { temperature: 0 })) {
-        out.push(t);
-        if (out.length >= n) break;
-      }
-      return out;
+    await this.seq.clearHistory();
+    const out: number[] = [];
+    let input: number[] = prompt;
+    while (out.length < n) {
+      const last = input.length - 1;
+      const res = await this.seq.controlledEvaluate(input.map((t, i) => i === last
+        ? [t as Token, { generateNext: { token: true, options: { temperature: 0 } } }]
+        : (t as Token)));
+      const next = res[last]?.next?.token;
+      if (next === undefined || next === null) throw new Error('llama.cpp returned no token');
+      out.push(next);
+      input = [next];
     }
+    return out;
   }
 
   async dispose(): Promise<void> {
