@@ -3,6 +3,7 @@
 import type { ScanContext, Segment, ToolCallFormat } from '../types.js';
 import { scanEnvelope } from '../util/envelope.js';
 import { scanJson } from '../util/json.js';
+import { scanEnvelopeArray } from './json-array.js';
 import { findFirst, markerPrefixLength } from '../util/holdback.js';
 
 const START = '<tool_call>';
@@ -23,6 +24,16 @@ export function scanTaggedJson(
   if (i >= text.length) {
     out.push({ kind: 'call', name: null, arguments: '', complete: false, raw: text.slice(at) });
     return { next: text.length, stop: true };
+  }
+  if (text[i] === '[') {
+    // A list of calls inside one tag (some fine-tunes, granite 3.1).
+    const r = scanEnvelopeArray(text, i, ctx, out, true);
+    if (r.kind !== 'next') return { next: text.length, stop: true };
+    let j = r.next;
+    while (j < text.length && /\s/.test(text[j])) j++;
+    if (text.startsWith(end, j)) return { next: j + end.length, stop: false };
+    if (!ctx.final && (j >= text.length || end.startsWith(text.slice(j)))) return { next: text.length, stop: true };
+    return { next: r.next, stop: false };
   }
   if (text[i] !== '{') return null;
   const env = scanEnvelope(text, i, ctx.final);

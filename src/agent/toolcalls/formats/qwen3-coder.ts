@@ -20,7 +20,7 @@ const VALUE_ENDS = [PARAM_END, FN_END];
 type Step = { next: number } | { stop: true };
 
 /** Parse <function=NAME>…</function> at `fnAt`; `callStart` is where the call's markup began. */
-function scanFunction(text: string, callStart: number, fnAt: number, wrapped: boolean, ctx: ScanContext, out: Segment[]): Step | null {
+function scanFunction(text: string, callStart: number, fnAt: number, ctx: ScanContext, out: Segment[]): Step | null {
   const nameStart = fnAt + FN.length;
   const gt = text.indexOf('>', nameStart);
   const nl = text.indexOf('\n', nameStart);
@@ -69,8 +69,9 @@ function scanFunction(text: string, callStart: number, fnAt: number, wrapped: bo
       let end = i + FN_END.length;
       let j = end;
       while (j < text.length && /\s/.test(text[j])) j++;
-      if (wrapped && text.startsWith(WRAP_END, j)) end = j + WRAP_END.length;
-      else if (wrapped && !ctx.final && (j >= text.length || WRAP_END.startsWith(text.slice(j)))) {
+      // </tool_call> is consumed even after a call without the opening wrapper (never left as a stray tag).
+      if (text.startsWith(WRAP_END, j)) end = j + WRAP_END.length;
+      else if (!ctx.final && (j >= text.length || WRAP_END.startsWith(text.slice(j)))) {
         emit(true, text.length);
         return { stop: true };
       }
@@ -134,7 +135,7 @@ export function scanQwen3Coder(text: string, ctx: ScanContext): Segment[] {
       }
       fnAt = j;
     }
-    const r = scanFunction(text, hit.index, fnAt, wrapped, ctx, out);
+    const r = scanFunction(text, hit.index, fnAt, ctx, out);
     if (r === null) {
       out.push({ kind: 'text', text: text.slice(hit.index, fnAt + FN.length) });
       pos = fnAt + FN.length;
