@@ -2,11 +2,13 @@
 //   <TOOLCALL>[{"name": "f", "arguments": {...}}, ...]</TOOLCALL>                     (Llama-Nemotron, Nemotron Nano 2)
 //   <tool_call><function=f><parameter=k>v</parameter></function></tool_call>         (Nemotron 3: the Qwen3-Coder XML)
 //   <tool_call>{"name": "f", "arguments": {...}}</tool_call>                          (JSON body)
-// The XML and JSON <tool_call> bodies are read by the qwen3_coder and hermes scanners, one call at a time.
+// The JSON <tool_call> body is read by the hermes scanner; the XML body follows the qwen3_coder rules (values end
+// only at </parameter> or </function>, one newline around a value stripped, typed by the tool's schema).
 
 import type { ScanContext, Segment, ToolCallFormat } from '../types.js';
 import { scanEnvelope } from '../util/envelope.js';
-import { scanQwen3Coder } from './qwen3-coder.js';
+import { findFirst, markerPrefixLength } from '../util/holdback.js';
+import { buildXmlArguments, type XmlParam } from '../util/xmlargs.js';
 import { scanTaggedJson } from './hermes.js';
 import { SegmentBuilder, couldBeMarker, skipWs, textUntilMarker, type Step } from './scan-kit.js';
 
@@ -16,6 +18,9 @@ const WRAP = '<tool_call>';
 const WRAP_END = '</tool_call>';
 const FN = '<function=';
 const FN_END = '</function>';
+const PARAM = '<parameter=';
+const PARAM_END = '</parameter>';
+const XML_NAME_RE = /^[\p{L}\p{N}_\-.:/]+$/u;
 
 /** The call list of a <TOOLCALL> block; `at` is where the block's tag starts. */
 function scanList(text: string, at: number, ctx: ScanContext, b: SegmentBuilder): Step | null {
@@ -66,21 +71,65 @@ function scanList(text: string, at: number, ctx: ScanContext, b: SegmentBuilder)
 }
 
 /**
- * One <tool_call>/<function=> call read by the qwen3_coder scanner: the call's text runs to the first closing
- * tag, so the sub-scan sees exactly one call (and is final once that tag is there).
+ * <function=NAME><parameter=KEY>VALUE</parameter>…</function> at `fnAt` (the Qwen3-Coder XML; `callStart` is where
+ * the call's markup began, at its <tool_call> when there is one). Null when the tag does not open a call.
+ * Stray text inside the body is reported once the call closes, so the call stays the last segment until then.
  */
-function scanXmlCall(text: string, at: number, wrapped: boolean, ctx: ScanContext, b: SegmentBuilder): Step {
-  const closeTag = wrapped ? WRAP_END : FN_END;
-  const close = text.indexOf(closeTag, at);
-  let end = close < 0 ? text.length : close + closeTag.length;
-  if (!wrapped && close >= 0) {
-    // A bare </function> may still be followed by a </tool_call> left over from the wrapper.
-    const j = skipWs(text, end);
-    if (text.startsWith(WRAP_END, j)) end = j + WRAP_END.length;
+function scanXmlFunction(text: string, callStart: number, fnAt: number, ctx: ScanContext, b: SegmentBuilder): Step | null {
+  const nameStart = fnAt + FN.length;
+  const gt = text.indexOf('>', nameStart);
+  const rawName = text.slice(nameStart, gt < 0 ? text.length : gt);
+  if (gt < 0) return !ctx.final && rawName.length < 200 && !/[\n<]/.test(rawName) ? { stop: true } : null;
+  const name = rawName.trim().replace(/^["']|["']$/g, '');
+  if (!XML_NAME_RE.test(name)) return null;
+  const params: XmlParam[] = [];
+  const stray: string[] = [];
+  const emit = (complete: boolean, end: number): void => {
+    b.call(name, buildXmlArguments(params, name, ctx.tools, complete), complete, text.slice(callStart, end));
+    if (complete || ctx.final) for (const t of stray) b.warn('malformed_call', `Nemotron tool call "${name}": unexpected text in its body`, t);
+  };
+  const open = (): Step => {
+    emit(false, text.length);
+    return { stop: true };
+  };
+  let i = gt + 1;
+  for (;;) {
+    i = skipWs(text, i);
+    if (text.startsWith(PARAM, i)) {
+      const keyStart = i + PARAM.length;
+      const kgt = text.indexOf('>', keyStart);
+      if (kgt < 0) return open();
+      const key = text.slice(keyStart, kgt).trim().replace(/^["']|["']$/g, '');
+      const hit = findFirst(text, [PARAM_END, FN_END], kgt + 1);
+      if (!hit) {
+        const hold = ctx.final ? 0 : Math.min(text.length - kgt - 1, markerPrefixLength(text, [PARAM_END, FN_END]));
+        params.push({ key, value: text.slice(kgt + 1, text.length - hold), closed: false });
+        return open();
+      }
+      params.push({ key, value: text.slice(kgt + 1, hit.index), closed: true });
+      i = hit.marker === PARAM_END ? hit.index + PARAM_END.length : hit.index;
+      continue;
+    }
+    if (text.startsWith(FN_END, i)) {
+      let end = i + FN_END.length;
+      const j = skipWs(text, end);
+      if (text.startsWith(WRAP_END, j)) end = j + WRAP_END.length;
+      // A </tool_call> may follow (also after a bare <function=>, whose wrapper tag was garbled): wait for it.
+      else if (!ctx.final && (j >= text.length || couldBeMarker(text, j, [WRAP_END]))) return open();
+      emit(true, end);
+      return { next: end };
+    }
+    if (text.startsWith(WRAP_END, i)) {
+      // </tool_call> without </function>: the call ends there.
+      emit(true, i + WRAP_END.length);
+      return { next: i + WRAP_END.length };
+    }
+    if (i >= text.length || (!ctx.final && couldBeMarker(text, i, [PARAM, FN_END, WRAP_END]))) return open();
+    const next = text.indexOf('<', i + 1);
+    stray.push(text.slice(i, next < 0 ? text.length : next));
+    if (next < 0) return open();
+    i = next;
   }
-  const segs = scanQwen3Coder(text.slice(at, end), { final: close >= 0 || ctx.final, tools: ctx.tools });
-  b.push(...segs);
-  return close >= 0 ? { next: end } : { stop: true };
 }
 
 export function scanNemotron(text: string, ctx: ScanContext): Segment[] {
@@ -91,7 +140,7 @@ export function scanNemotron(text: string, ctx: ScanContext): Segment[] {
     if (!hit) break;
     let step: Step | null;
     if (hit.marker === LIST_OPEN) step = scanList(text, hit.index, ctx, b);
-    else if (hit.marker === FN) step = scanXmlCall(text, hit.index, false, ctx, b);
+    else if (hit.marker === FN) step = scanXmlFunction(text, hit.index, hit.index, ctx, b);
     else {
       const q = skipWs(text, hit.index + WRAP.length);
       if (q >= text.length || (!ctx.final && couldBeMarker(text, q, [FN]))) {
@@ -99,7 +148,7 @@ export function scanNemotron(text: string, ctx: ScanContext): Segment[] {
         b.warn('malformed_call', 'Nemotron <tool_call> cut off before its body', text.slice(hit.index));
         break;
       }
-      if (text.startsWith(FN, q)) step = scanXmlCall(text, hit.index, true, ctx, b);
+      if (text.startsWith(FN, q)) step = scanXmlFunction(text, hit.index, q, ctx, b);
       else if (text[q] === '{') {
         const out: Segment[] = [];
         const r = scanTaggedJson(text, hit.index, WRAP, WRAP_END, ctx, out);
