@@ -2,10 +2,10 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { AuditLog } from '../../src/agent/audit/index.js';
-import { FIXTURE_SERVER, REPO_ROOT, tempDir } from './helpers.js';
+import { FIXTURE_SERVER, REPO_ROOT, isAlive, tempDir, waitFor } from './helpers.js';
 
 const home = tempDir('vmlx-cli-home-');
 const configPath = join(home, 'test-mcp.json');
@@ -27,6 +27,11 @@ interface Run {
 }
 
 function vmlx(...args: string[]): Promise<Run> {
+  return vmlxWith(() => {}, ...args);
+}
+
+/** Runs the CLI; `started` gets the child process as soon as it is spawned. */
+function vmlxWith(started: (child: ReturnType<typeof spawn>) => void, ...args: string[]): Promise<Run> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [join(REPO_ROOT, 'bin', 'vmlx.js'), ...args], {
       env: { PATH: process.env.PATH ?? '', HOME: home, VMLX_HOME: home },
@@ -38,6 +43,7 @@ function vmlx(...args: string[]): Promise<Run> {
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
     child.once('error', reject);
     child.once('close', (code) => resolve({ code, stdout, stderr }));
+    started(child);
   });
 }
 
@@ -137,5 +143,26 @@ describe('vmlx mcp commands', { concurrency: 3 }, () => {
     assert.match(missing.stderr, /^vmlx: .*missing\.json: cannot read the MCP config: no such file\n$/);
     assert.equal(noConfig.code, 1);
     assert.match(noConfig.stderr, /^vmlx: no MCP config: pass --mcp-config FILE/);
+  });
+
+  test('mcp call: Ctrl-C cancels the call, exits 130 and leaves no server behind', async () => {
+    const config = join(home, 'sleeper-mcp.json');
+    writeFileSync(config, JSON.stringify({ mcpServers: { sleeper: { command: 'node', args: [FIXTURE_SERVER] } } }));
+    const log = join(home, 'logs', 'mcp-sleeper.log');
+    let child: ReturnType<typeof spawn> | undefined;
+    const run = vmlxWith((c) => (child = c), 'mcp', 'call', '--mcp-config', config, '--audit-db', join(home, 'audit-sigint.db'), 'sleeper', 'sleep', '{"ms":60000}');
+    let r: Run;
+    let serverPid: number;
+    try {
+      const started = await waitFor('the sleeper to start', () => existsSync(log) && /started pid (\d+)/.exec(readFileSync(log, 'utf8')), 30_000);
+      serverPid = Number(started[1]);
+      child!.kill('SIGINT');
+      r = await run;
+    } finally {
+      if (child && child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    }
+    assert.equal(r.code, 130, r.stderr);
+    assert.match(r.stderr, /^vmlx: aborted: call cancelled: interrupted\n$/);
+    assert.equal(isAlive(serverPid), false);
   });
 });

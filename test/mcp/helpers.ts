@@ -27,12 +27,12 @@ export function isAlive(pid: number): boolean {
   }
 }
 
-/** Polls `check` until it returns a value other than undefined/false, or fails at the deadline. */
-export async function waitFor<T>(what: string, check: () => T | undefined | false, deadlineMs = 10_000): Promise<T> {
+/** Polls `check` until it returns a value other than undefined/null/false, or fails at the deadline. */
+export async function waitFor<T>(what: string, check: () => T | undefined | null | false, deadlineMs = 10_000): Promise<T> {
   const start = Date.now();
   for (;;) {
     const v = check();
-    if (v !== undefined && v !== false) return v;
+    if (v !== undefined && v !== null && v !== false) return v;
     if (Date.now() - start > deadlineMs) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 20));
   }

@@ -120,7 +120,14 @@ export function registerMcpClientCommands(program: Command): void {
     .option('--json', 'print the whole outcome as JSON')
     .action(async (server: string, tool: string, rawArgs: string, opts: CallOpts) => {
       const args = parseArguments(rawArgs);
-      const manager = await connect(opts, [server]);
+      // Ctrl-C cancels the call (the server gets notifications/cancelled) and still shuts the servers down.
+      const interrupt = new AbortController();
+      const onSigint = () => interrupt.abort(new Error('interrupted'));
+      process.on('SIGINT', onSigint);
+      const manager = await connect(opts, [server]).catch((err: unknown) => {
+        process.off('SIGINT', onSigint);
+        throw err;
+      });
       try {
         const status = manager.statuses().find((s) => s.name === server);
         if (!status) throw new UserError(`no MCP server named '${server}' in the config`);
@@ -133,16 +140,21 @@ export function registerMcpClientCommands(program: Command): void {
           manager.recordRefusal(server, tool, args, { origin: 'cli', rule: 'policy_deny', reason: 'the config policy denies this tool' });
           throw new UserError(`${server}__${tool}: denied by the config policy`);
         }
-        const outcome = await manager.callTool(server, tool, args, { origin: 'cli', ...(opts.timeout !== undefined ? { timeoutMs: opts.timeout } : {}) });
+        const outcome = await manager.callTool(server, tool, args, {
+          origin: 'cli',
+          signal: interrupt.signal,
+          ...(opts.timeout !== undefined ? { timeoutMs: opts.timeout } : {}),
+        });
         if (opts.json) process.stdout.write(`${JSON.stringify(outcome, null, 2)}\n`);
         else if (outcome.status === 'ok' || outcome.status === 'tool_error') process.stdout.write(`${outcome.text}\n`);
         if (outcome.status !== 'ok') {
           const why = outcome.status === 'denied' ? `denied (${outcome.rule}): ${outcome.error}` : `${outcome.status}: ${outcome.error}`;
           process.stderr.write(`vmlx: ${firstLine(why)}\n`);
-          process.exitCode = 1;
+          process.exitCode = outcome.status === 'aborted' ? 130 : 1;
         }
       } finally {
         await manager.close();
+        process.off('SIGINT', onSigint);
       }
     });
 }
