@@ -3,7 +3,7 @@ import React, { useCallback, useEffect, useReducer, useRef, useState } from 'rea
 import { Box, Static, useInput } from 'ink';
 import type { ConfirmAnswer } from '../agent/loop/events.js';
 import type { ReplBackend } from './backend.js';
-import { ConfirmPrompt } from './components/ConfirmPrompt.js';
+import { answerForKey, ConfirmPrompt } from './components/ConfirmPrompt.js';
 import { MessageList, TranscriptEntry } from './components/MessageList.js';
 import { PromptInput } from './components/PromptInput.js';
 import { ServerList } from './components/ServerList.js';
@@ -26,12 +26,28 @@ export function Repl({ backend, onExit }: { backend: ReplBackend; onExit: () => 
     return backend.onNotice((n) => dispatch({ type: 'notice', level: n.level, text: n.text }));
   }, [backend]);
 
+  // Key handlers read the state last drawn through a ref: a handler registered in an effect would miss keys
+  // pressed between a frame (say, a new confirmation prompt) and that effect.
+  const drawn = useRef(state);
+  drawn.current = state;
+
+  const onAnswer = useCallback((answer: ConfirmAnswer) => {
+    const pending = drawn.current.confirmation;
+    if (!pending) return;
+    dispatch({ type: 'confirmation_answered', callId: pending.request.callId, allowed: answer !== 'deny' });
+    pending.respond(answer);
+  }, []);
+
   useInput((input, key) => {
+    const current = drawn.current;
     if (isToggleExpand(input, key)) return dispatch({ type: 'toggle_expanded' });
-    if (state.busy) {
-      // While a confirmation is shown, Esc answers it (deny); Ctrl-C still cancels.
-      const cancel = state.confirmation ? isCtrlC(input, key) : isCancel(input, key);
-      if (!cancel) return;
+    if (current.confirmation && !isCtrlC(input, key)) {
+      const answer = answerForKey(input, key);
+      if (answer) onAnswer(answer);
+      return;
+    }
+    if (current.busy) {
+      if (!isCancel(input, key)) return;
       const level = backend.session.cancel();
       if (level === 'step') dispatch({ type: 'notice', level: 'warn', text: 'cancelling the current step (press again to cancel the turn)' });
       return;
@@ -66,16 +82,6 @@ export function Repl({ backend, onExit }: { backend: ReplBackend; onExit: () => 
     [backend, startTurn, onExit],
   );
 
-  const onAnswer = useCallback(
-    (answer: ConfirmAnswer) => {
-      const pending = state.confirmation;
-      if (!pending) return;
-      dispatch({ type: 'confirmation_answered', callId: pending.request.callId, allowed: answer !== 'deny' });
-      pending.respond(answer);
-    },
-    [state.confirmation],
-  );
-
   const finished = state.items.slice(0, state.liveFrom);
   const live = state.items.slice(state.liveFrom);
   return (
@@ -85,7 +91,7 @@ export function Repl({ backend, onExit }: { backend: ReplBackend; onExit: () => 
       </Static>
       <MessageList items={live} expanded={state.expanded} />
       {servers.some((s) => s.state === 'connecting') ? <ServerList servers={servers} /> : null}
-      {state.confirmation ? <ConfirmPrompt request={state.confirmation.request} onAnswer={onAnswer} /> : null}
+      {state.confirmation ? <ConfirmPrompt request={state.confirmation.request} onAnswer={onAnswer} captureKeys={false} /> : null}
       <Box marginTop={1}>
         <PromptInput
           history={history}

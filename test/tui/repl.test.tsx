@@ -78,7 +78,8 @@ test('a call that needs confirmation: y runs it, and the card and answer appear'
   const asking = await waitForFrame(r, (t) => t.includes('Allow this tool call?'), 'the confirmation prompt');
   assert.match(asking, /\? fs · read waiting for your answer/);
   assert.match(asking, /"path": "a\.txt"/);
-  await press(r, 'y');
+  // written the moment the prompt is drawn: the REPL routes keys through state it has already drawn
+  r.stdin.write('y');
   const done = await waitForFrame(r, (t) => t.includes('It says hi.'), 'the answer');
   assert.match(done, /✓ fs · read done/);
   assert.match(done, /│ contents of a\.txt/);

@@ -22,14 +22,20 @@ export function answerForKey(input: string, key: { return: boolean; escape: bool
 export function ConfirmPrompt({
   request,
   onAnswer,
+  captureKeys = true,
 }: {
   request: ConfirmationRequest;
   onAnswer: (answer: ConfirmAnswer) => void;
+  /** Off when a parent routes the keys (the REPL does, so no key is lost while this mounts). */
+  captureKeys?: boolean;
 }): React.ReactElement {
-  useInput((input, key) => {
-    const answer = answerForKey(input, key);
-    if (answer) onAnswer(answer);
-  });
+  useInput(
+    (input, key) => {
+      const answer = answerForKey(input, key);
+      if (answer) onAnswer(answer);
+    },
+    { isActive: captureKeys },
+  );
   return (
     <Box flexDirection="column" borderStyle="round" borderColor={theme.awaiting} paddingX={1}>
       <Text bold>Allow this tool call?</Text>
