@@ -2,7 +2,7 @@
 // pagination and its guard, list_changed, connect failures and timeouts, no orphans.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ServerConnection, type ConnectionEvent, type ServerConnectionOptions } from '../../src/agent/mcp/client.js';
 import { ServerStderrLog } from '../../src/agent/mcp/stderr-log.js';
@@ -147,6 +147,12 @@ test('a server that keeps dying after a crash is restarted with backoff, then ma
     assert.deepEqual(scheduled, [10, 20, 40]);
     assert.equal(conn.status().restarts, 3);
     assert.match(conn.status().error!, /gave up after 3 restart attempts/);
+    // Once the cause is gone, a reconnect starts it again.
+    rmSync(marker);
+    await conn.reconnect();
+    assert.equal(conn.status().state, 'connected');
+    assert.equal(conn.status().error, undefined);
+    assert.equal(conn.listTools().length, 6);
   } finally {
     await close();
   }

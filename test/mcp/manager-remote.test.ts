@@ -99,6 +99,19 @@ test('an unreachable server fails with a reason; a non-http url is rejected by t
   assert.equal(status('ftp').rule, 'url_scheme');
 });
 
+test('reconnect() tries a failed server again and leaves rejected ones alone', async () => {
+  const events: string[] = [];
+  const off = manager.onEvent((e) => {
+    if (e.type === 'status' && e.status.name === 'nobody') events.push(e.status.state);
+  });
+  const again = await manager.reconnect('nobody');
+  off();
+  assert.equal(again?.state, 'failed');
+  assert.deepEqual(events, ['connecting', 'failed']);
+  assert.equal((await manager.reconnect('ftp'))?.state, 'rejected');
+  assert.equal(await manager.reconnect('no-such-server'), undefined);
+});
+
 test('tools are called over both transports', async () => {
   for (const server of ['streamable', 'legacy', 'auto_sse']) {
     const out = await manager.callTool(server, 'echo', { message: `over ${server}` }, { origin: 'api' });

@@ -125,6 +125,17 @@ export class ServerConnection {
     await this.connect();
   }
 
+  /**
+   * Connects again a server that failed (gave up restarting, timed out, refused). Resolves once it
+   * settled; does nothing for a server that is connected, connecting or closed.
+   */
+  async reconnect(): Promise<void> {
+    if (this.closing || this.state !== 'failed') return;
+    this.restart.reset();
+    this.error = undefined;
+    await this.connect();
+  }
+
   /** Resolves when the server is no longer connecting (connected or failed). */
   settled(): Promise<void> {
     if (this.state !== 'connecting') return Promise.resolve();

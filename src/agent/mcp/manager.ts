@@ -200,6 +200,17 @@ export class McpManager implements ToolExecutor {
     this.audit(server, tool, args, opts, deniedOutcome(server, tool, opts.rule, opts.reason), 'deny', opts.rule);
   }
 
+  /**
+   * Tries again to connect a server whose state is 'failed' (for a UI's reconnect action). Rejected and
+   * disabled servers stay as they are: their config has to change first.
+   */
+  async reconnect(server: string): Promise<ManagedServerStatus | undefined> {
+    const conn = this.connections.get(server);
+    if (!conn || this.closed) return this.staticServers.get(server)?.status;
+    await conn.reconnect();
+    return conn.status();
+  }
+
   /** pid of a stdio server's child while it runs. */
   pidOf(server: string): number | undefined {
     return this.connections.get(server)?.status().pid;

@@ -43,6 +43,12 @@ export class RestartTracker {
     return this.attempts;
   }
 
+  /** Forgets the attempts so far (a user asked for a fresh start). */
+  reset(): void {
+    this.attempts = 0;
+    this.upSince = undefined;
+  }
+
   markConnected(): void {
     this.upSince = this.now();
   }
