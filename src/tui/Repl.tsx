@@ -1,12 +1,13 @@
 // The chat REPL once everything is loaded: transcript, confirmation prompt, input and status line.
 import React, { useCallback, useEffect, useReducer, useRef, useState } from 'react';
-import { Box, Static, useInput } from 'ink';
+import { Box, Static, Text, useInput } from 'ink';
 import type { ConfirmAnswer } from '../agent/loop/events.js';
 import type { ReplBackend } from './backend.js';
 import { answerForKey, ConfirmPrompt } from './components/ConfirmPrompt.js';
 import { MessageList, TranscriptEntry } from './components/MessageList.js';
 import { PromptInput } from './components/PromptInput.js';
 import { ServerList } from './components/ServerList.js';
+import { Spinner } from './components/Spinner.js';
 import { StatusLine } from './components/StatusLine.js';
 import { isCancel, isCtrlC, isCtrlD, isToggleExpand } from './keys.js';
 import { isSlashCommand, runSlashCommand } from './slash-commands.js';
@@ -90,6 +91,12 @@ export function Repl({ backend, onExit }: { backend: ReplBackend; onExit: () => 
         {(item) => <TranscriptEntry key={item.id} item={item} expanded={false} />}
       </Static>
       <MessageList items={live} expanded={state.expanded} />
+      {state.writingCalls.map((name, i) => (
+        <Text key={i} color="gray">
+          {' '}
+          <Spinner /> writing a call to {name}…
+        </Text>
+      ))}
       {servers.some((s) => s.state === 'connecting') ? <ServerList servers={servers} /> : null}
       {state.confirmation ? <ConfirmPrompt request={state.confirmation.request} onAnswer={onAnswer} captureKeys={false} /> : null}
       <Box marginTop={1}>

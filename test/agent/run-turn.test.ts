@@ -55,6 +55,9 @@ test('an allowed call runs, and its result goes back to the model as a tool mess
   const events = await collect(runTurn(conv, { model: m, executor: ex }));
   const started = events.find((e) => e.type === 'tool_call_started');
   assert.ok(started && started.type === 'tool_call_started');
+  const streaming = events.findIndex((e) => e.type === 'tool_call_streaming');
+  assert.ok(streaming >= 0 && streaming < events.indexOf(started), 'the call is announced while it streams');
+  assert.deepEqual(events[streaming], { type: 'tool_call_streaming', round: 1, index: 0, name: 'fs__read' });
   assert.deepEqual(started.arguments, { path: 'a.txt' });
   assert.equal(started.server, 'fs');
   assert.equal(started.tool, 'read');

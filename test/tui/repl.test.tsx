@@ -169,6 +169,16 @@ test('Esc during a generation cancels it; type-ahead is kept and sent afterwards
   assert.equal(model.requests[1].messages.at(-1)?.content, 'again');
 });
 
+test('a call the model is still writing is shown with its name', async () => {
+  const markup = call('fs__read', { path: 'a-long-file-name.txt' });
+  const { backend } = backendFor([{ text: markup, stallAfter: markup.indexOf('a-long') }]);
+  const r = render(<Repl backend={backend} onExit={() => undefined} />);
+  await typeLine(r, 'read it');
+  await waitForFrame(r, (t) => t.includes('writing a call to fs__read…'), 'the streaming call');
+  await press(r, keys.escape);
+  await waitForFrame(r, (t) => t.includes('cancelled (generation)') && !t.includes('writing a call'), 'the cancellation');
+});
+
 test('multi-line input: a trailing backslash or Alt+Enter starts a new line', async () => {
   const { backend, model } = backendFor(['ok']);
   const r = render(<Repl backend={backend} onExit={() => undefined} />);

@@ -34,6 +34,8 @@ export type AgentEvent =
   | { type: 'round_started'; round: number; promptTokens: number }
   | { type: 'text_delta'; round: number; text: string }
   | { type: 'reasoning_delta'; round: number; text: string }
+  /** The model has begun writing a tool call (its name is known; the arguments are still streaming). */
+  | { type: 'tool_call_streaming'; round: number; index: number; name: string }
   /** A parser warning (malformed or truncated call markup); the text is kept in the content. */
   | { type: 'parse_warning'; round: number; warning: ParseWarning }
   /** A call the model made, with its parsed arguments (null when the arguments were not valid JSON). */

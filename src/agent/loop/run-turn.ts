@@ -169,6 +169,7 @@ class TurnDriver {
         if (d.type === 'content') this.emit({ type: 'text_delta', round, text: d.text });
         else if (d.type === 'reasoning') this.emit({ type: 'reasoning_delta', round, text: d.text });
         else if (d.type === 'warning') this.emit({ type: 'parse_warning', round, warning: d.warning });
+        else if (d.type === 'tool_call' && d.name) this.emit({ type: 'tool_call_streaming', round, index: d.index, name: d.name });
       }
     };
 

@@ -46,6 +46,8 @@ export interface TranscriptState {
   /** Ctrl-O: show full tool results and reasoning in the live turn. */
   expanded: boolean;
   usage: UsageInfo | null;
+  /** Calls the model is still writing (names), shown until they start. */
+  writingCalls: string[];
   nextId: number;
 }
 
@@ -66,6 +68,7 @@ export const initialTranscript: TranscriptState = {
   busy: false,
   expanded: false,
   usage: null,
+  writingCalls: [],
   nextId: 1,
 };
 
@@ -115,8 +118,10 @@ function reduceAgent(state: TranscriptState, event: AgentEvent, now: number): Tr
       return appendAssistant(state, 'reasoning', event.text);
     case 'parse_warning':
       return withItem(state, { kind: 'notice', level: 'warn', text: `the model wrote malformed tool-call markup: ${event.warning.message}` });
+    case 'tool_call_streaming':
+      return { ...state, writingCalls: [...state.writingCalls, event.name] };
     case 'tool_call_started':
-      return withItem(state, {
+      return withItem({ ...state, writingCalls: state.writingCalls.slice(1) }, {
         kind: 'tool',
         callId: event.callId,
         name: event.name,
@@ -156,7 +161,7 @@ function reduceAgent(state: TranscriptState, event: AgentEvent, now: number): Tr
     case 'turn_failed':
       return withItem({ ...state, confirmation: null }, { kind: 'notice', level: 'error', text: event.error });
     case 'round_started':
-      return state;
+      return { ...state, writingCalls: [] };
   }
 }
 
@@ -173,7 +178,7 @@ export function transcriptReducer(state: TranscriptState, action: TranscriptActi
       return action.allowed ? updateTool(answered, action.callId, (t) => ({ ...t, status: 'running' })) : answered;
     }
     case 'turn_ended':
-      return { ...state, busy: false, confirmation: null };
+      return { ...state, busy: false, confirmation: null, writingCalls: [] };
     case 'toggle_expanded':
       return { ...state, expanded: !state.expanded };
     case 'clear':
