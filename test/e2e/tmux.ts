@@ -12,7 +12,10 @@ export function ensureTmux(): void {
   if (hasTmux()) return;
   const root = typeof process.getuid === 'function' && process.getuid() === 0;
   if (root && spawnSync('apt-get', ['--version'], { stdio: 'ignore' }).status === 0) {
-    spawnSync('apt-get', ['install', '-y', '-q', 'tmux'], { stdio: 'ignore', env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } });
+    const apt = (...args: string[]) =>
+      spawnSync('apt-get', args, { stdio: 'ignore', env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } }).status === 0;
+    // a fresh image may have empty package lists: update only when the plain install fails
+    if (!apt('install', '-y', '-q', 'tmux')) apt('update', '-q') && apt('install', '-y', '-q', 'tmux');
   }
   if (!hasTmux()) throw new Error('these end-to-end tests need tmux (apt-get install tmux)');
 }
