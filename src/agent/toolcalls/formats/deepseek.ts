@@ -121,14 +121,14 @@ const base = {
 export const deepseekV3Format: ToolCallFormat = {
   ...base,
   name: 'deepseek_v3',
-  aliases: ['deepseek-v3', 'deepseekv3', 'deepseek'],
+  aliases: ['deepseekv3', 'deepseek'],
   markers: [...base.markers],
 };
 
 export const deepseekR1Format: ToolCallFormat = {
   ...base,
   name: 'deepseek_r1',
-  aliases: ['deepseek-r1', 'deepseekr1', 'deepseek_r1_0528'],
+  aliases: ['deepseekr1', 'deepseek_r1_0528'],
   markers: [...base.markers, '<think>'],
   defaultReasoning: 'think',
 };
@@ -136,7 +136,7 @@ export const deepseekR1Format: ToolCallFormat = {
 export const deepseekV31Format: ToolCallFormat = {
   ...base,
   name: 'deepseek_v3.1',
-  aliases: ['deepseek_v31', 'deepseek-v3.1', 'deepseekv31'],
+  aliases: ['deepseek_v31', 'deepseekv31'],
   markers: [...base.markers, '</think>'],
   defaultReasoning: 'think',
 };

@@ -107,7 +107,7 @@ export function scanFunctionary(text: string, ctx: ScanContext): Segment[] {
 
 export const functionaryFormat: ToolCallFormat = {
   name: 'functionary',
-  aliases: ['functionary_v3', 'functionary-v3', 'functionary_v3.1', 'functionary_v3.2', 'functionary_v2', 'meetkai'],
+  aliases: ['functionary_v3', 'functionary_v3.1', 'functionary_v3.2', 'functionary_v2', 'meetkai'],
   family: 'functionary',
   markers: ['<|recipient|>', '<|content|>'],
   altMarkers: [['>>>all']],

@@ -116,7 +116,7 @@ export function scanGemma4(text: string, ctx: ScanContext): Segment[] {
 
 export const gemma4Format: ToolCallFormat = {
   name: 'gemma4',
-  aliases: ['gemma-4', 'gemma_4'],
+  aliases: ['gemma_4'],
   family: 'gemma',
   markers: ['<|tool_call>', '<tool_call|>'],
   inlineReasoning: true,
@@ -125,7 +125,7 @@ export const gemma4Format: ToolCallFormat = {
 
 export const functionGemmaFormat: ToolCallFormat = {
   name: 'functiongemma',
-  aliases: ['function_gemma', 'function-gemma'],
+  aliases: ['function_gemma'],
   family: 'gemma',
   markers: ['<start_function_call>'],
   defaultReasoning: 'none',
@@ -134,7 +134,7 @@ export const functionGemmaFormat: ToolCallFormat = {
 
 export const gemma3Format: ToolCallFormat = {
   name: 'gemma3',
-  aliases: ['gemma-3', 'gemma_3', 'gemma', 'tool_code'],
+  aliases: ['gemma_3', 'gemma', 'tool_code'],
   family: 'gemma',
   markers: ['<start_of_turn>', 'tool_code'],
   defaultReasoning: 'none',

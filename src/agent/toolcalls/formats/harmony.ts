@@ -85,7 +85,7 @@ export function scanHarmony(text: string, ctx: ScanContext): Segment[] {
 
 export const harmonyFormat: ToolCallFormat = {
   name: 'harmony',
-  aliases: ['gpt-oss', 'gpt_oss', 'openai', 'gptoss', 'openai_harmony'],
+  aliases: ['gpt-oss', 'openai', 'gptoss', 'openai_harmony'],
   family: 'harmony',
   markers: ['<|channel|>', '<|message|>'],
   inlineReasoning: true,

@@ -83,7 +83,7 @@ export function scanKimi(text: string, ctx: ScanContext): Segment[] {
 
 export const kimiK2Format: ToolCallFormat = {
   name: 'kimi_k2',
-  aliases: ['kimi', 'kimi-k2', 'kimik2', 'moonshot'],
+  aliases: ['kimi', 'kimik2', 'moonshot'],
   family: 'kimi',
   markers: ['<|tool_calls_section_begin|>', '<|tool_call_argument_begin|>'],
   defaultReasoning: 'think',

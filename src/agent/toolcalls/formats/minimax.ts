@@ -112,7 +112,7 @@ export function scanMiniMax(text: string, ctx: ScanContext): Segment[] {
 
 export const minimaxM2Format: ToolCallFormat = {
   name: 'minimax_m2',
-  aliases: ['minimax-m2', 'minimax', 'minimax_m2.1', 'minimax-m2.5'],
+  aliases: ['minimax', 'minimax_m2.1', 'minimax_m2.5'],
   family: 'minimax',
   markers: ['<minimax:tool_call>'],
   defaultReasoning: 'think',

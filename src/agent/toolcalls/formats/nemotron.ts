@@ -170,7 +170,7 @@ export function scanNemotron(text: string, ctx: ScanContext): Segment[] {
 
 export const nemotronFormat: ToolCallFormat = {
   name: 'nemotron',
-  aliases: ['nemotron_nano', 'nemotron-nano', 'nemotron3', 'nemotron_3', 'llama_nemotron', 'nemotron_json'],
+  aliases: ['nemotron_nano', 'nemotron3', 'nemotron_3', 'llama_nemotron', 'nemotron_json'],
   family: 'nemotron',
   markers: ['<TOOLCALL>'],
   defaultReasoning: 'think',
