@@ -125,6 +125,10 @@ test('a session reuses the cached prefix and gives the same tokens as a fresh on
   assert.equal(st2.promptTokens, follow.length);
   const fresh = await generate(model, follow, { maxTokens: 5 });
   assert.deepEqual(second, fresh.tokens);
+  // reset() empties the cache before the next job: nothing is reused.
+  s.reset();
+  const st3 = await s.generate(Int32Array.from(follow), params({ maxTokens: 1 }), () => {}).done;
+  assert.equal(st3.reusedTokens, 0);
   // Prompts longer than the context are refused with a clear error.
   await assert.rejects(s.generate(new Int32Array(301), params(), () => {}).done, /more than the session's context of 300/);
   await assert.rejects(s.generate(Int32Array.from([96]), params(), () => {}).done, /outside the vocabulary/);
@@ -179,7 +183,11 @@ test('bad models are rejected with one clear error naming the tensor or field', 
 
 test('weightBytes counts every matrix the kernels read per token, and the bandwidth probe answers', async () => {
   const m = make({ seed: 13, quant: { bits: 8, groupSize: 32 }, tied: true });
-  const model = await addon.loadModel(m.spec);
+  const progress: number[] = [];
+  const model = await addon.loadModel(m.spec, (f) => progress.push(f));
+  assert.ok(progress.length >= 2, `progress reported ${progress.length} times`);
+  assert.deepEqual(progress, [...progress].sort((a, b) => a - b), 'progress is monotonic');
+  assert.equal(progress.at(-1), 1);
   const H = 64, I = 128, qd = 128, kd = 64, V = 96;
   const perLayer = [qd * H, kd * H, kd * H, H * qd, I * H, I * H, H * I];
   // 8-bit codes + float32 scale and bias per group of 32, rows padded to 16-row tiles (all multiples of 16 here).
