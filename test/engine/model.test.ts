@@ -135,3 +135,23 @@ test('bad generation input is rejected with a clear error', async () => {
   await assert.rejects(collect(qwen, ' a'.repeat(600), {}), /the context holds 512/);
   await assert.rejects(loadModel(qwen.info.dir, { maxContext: 0 }), /maxContext must be a positive integer, got 0/);
 });
+
+test('loadModel reports progress: tokenizer, then weights up to 1', async () => {
+  const phases: string[] = [];
+  let lastWeights = 0;
+  const m = await loadModel(llama.info.dir, {
+    threads: 1,
+    maxContext: 64,
+    onProgress: (p) => {
+      phases.push(p.phase);
+      if (p.phase === 'weights') {
+        assert.ok(p.fraction >= lastWeights, 'weights progress never goes back');
+        lastWeights = p.fraction;
+      }
+    },
+  });
+  await m.dispose();
+  assert.deepEqual(phases.slice(0, 2), ['tokenizer', 'tokenizer']);
+  assert.ok(phases.lastIndexOf('tokenizer') < phases.indexOf('weights'));
+  assert.equal(lastWeights, 1);
+});
