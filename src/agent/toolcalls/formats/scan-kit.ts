@@ -58,14 +58,8 @@ export type ArgsScan =
 export function scanArgs(text: string, start: number, final: boolean): ArgsScan {
   const s = scanJson(text, start, final);
   if (s.complete) return { status: 'complete', args: text.slice(start, s.end), end: s.end };
-  if (s.invalid) {
-    // What a non-final scan of the text just before the break streamed: the prefix the call keeps.
-    const before = scanJson(text.slice(0, s.end), start, false);
-    return { status: 'invalid', args: text.slice(start, Math.max(s.safeEnd, before.safeEnd)), at: s.end };
-  }
-  // A final scan must keep everything a non-final scan of the same text streamed (e.g. "2" of a cut-off "2.").
-  const streamed = final ? scanJson(text, start, false).safeEnd : s.safeEnd;
-  return { status: 'partial', args: text.slice(start, Math.max(s.safeEnd, streamed)) };
+  if (s.invalid) return { status: 'invalid', args: text.slice(start, s.safeEnd), at: s.end };
+  return { status: 'partial', args: text.slice(start, s.safeEnd) };
 }
 
 /**
