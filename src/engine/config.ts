@@ -157,7 +157,8 @@ function parseQuantization(raw: z.output<typeof configSchema>, file: string): Qu
   const block = raw.quantization ?? raw.quantization_config;
   if (!block) return null;
   const field = raw.quantization ? 'quantization' : 'quantization_config';
-  if (typeof block.quant_method === 'string' && block.quant_method !== 'mlx' && block.group_size === undefined) {
+  // mlx-lm writes no quant_method; a GPTQ/AWQ/bitsandbytes checkpoint has one and different tensors.
+  if (typeof block.quant_method === 'string' && block.quant_method !== 'mlx') {
     throw new UnsupportedModelError(file, `${field}.quant_method '${block.quant_method}' is not supported (supported: MLX affine)`);
   }
   const global = parseQuantParams(block, field, file);

@@ -77,6 +77,7 @@ test('unsupported architecture, bit width, mode, rope type: one line naming file
     [{ ...base, quantization: { group_size: 32, bits: 4, mode: 'mxfp4' } }, /quantization\.mode 'mxfp4' is not supported \(supported: affine\)/],
     [{ ...base, quantization: { group_size: 48, bits: 4 } }, /quantization\.group_size 48 is not supported/],
     [{ ...base, rope_scaling: { type: 'yarn', factor: 4 } }, /rope_scaling\.rope_type 'yarn' is not supported/],
+    [{ ...base, quantization_config: { quant_method: 'gptq', bits: 4, group_size: 128 } }, /quantization_config\.quant_method 'gptq' is not supported/],
   ];
   for (const [cfg, re] of cases) {
     assert.throws(() => parseModelConfig(cfg, FILE), (e: unknown) => e instanceof UnsupportedModelError && re.test(e.message) && !e.message.includes('\n'));
