@@ -6,12 +6,8 @@ import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { ensureTestModel } from '../helpers/test-models.js';
-import { call } from './fake-executor.js';
-
-const REPO = fileURLToPath(new URL('../../../', import.meta.url));
-const FS_SERVER = join(REPO, 'node_modules', '@modelcontextprotocol', 'server-filesystem', 'dist', 'index.js');
+import { call, FS_SERVER, REPO, VMLX_BIN } from './fixtures.js';
 
 interface CliResult {
   code: number | null;
@@ -21,7 +17,7 @@ interface CliResult {
 
 function vmlx(args: string[], opts: { input?: string; env?: Record<string, string>; deadlineMs?: number } = {}): Promise<CliResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [join(REPO, 'bin', 'vmlx.js'), ...args], {
+    const child = spawn(process.execPath, [VMLX_BIN, ...args], {
       cwd: REPO,
       env: { ...process.env, ...opts.env },
       stdio: ['pipe', 'pipe', 'pipe'],

@@ -99,8 +99,3 @@ export function untilAborted(signal: AbortSignal | undefined): Promise<never> {
     signal.addEventListener('abort', () => reject(new Error('aborted')), { once: true });
   });
 }
-
-/** Hermes-style call markup, as the scripted model's template family writes it. */
-export function call(name: string, args: Record<string, unknown>): string {
-  return `<tool_call>\n${JSON.stringify({ name, arguments: args })}\n</tool_call>`;
-}

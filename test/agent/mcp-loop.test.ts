@@ -5,17 +5,13 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { AuditLog, type AuditRow } from '../../src/agent/audit/index.js';
 import type { AgentEvent } from '../../src/agent/loop/events.js';
 import { runTurn, type Conversation, type TurnOptions } from '../../src/agent/loop/run-turn.js';
 import { McpManager } from '../../src/agent/mcp/manager.js';
 import { McpConfigSchema } from '../../src/agent/mcp/config.js';
 import { ScriptedModel } from '../../src/agent/scripted-model.js';
-import { call } from './fake-executor.js';
-
-const REPO = fileURLToPath(new URL('../../../', import.meta.url));
-const FS_SERVER = join(REPO, 'node_modules', '@modelcontextprotocol', 'server-filesystem', 'dist', 'index.js');
+import { call, FS_SERVER } from './fixtures.js';
 
 interface Fixture {
   dir: string;

@@ -5,7 +5,8 @@ import { ChatSession } from '../../src/agent/loop/chat-session.js';
 import type { AgentEvent, ConfirmAnswer } from '../../src/agent/loop/events.js';
 import { runTurn, type Conversation } from '../../src/agent/loop/run-turn.js';
 import { ScriptedModel, type ModelScript } from '../../src/agent/scripted-model.js';
-import { FakeExecutor, call, untilAborted } from './fake-executor.js';
+import { FakeExecutor, untilAborted } from './fake-executor.js';
+import { call } from './fixtures.js';
 
 type Answerer = (e: Extract<AgentEvent, { type: 'confirmation_request' }>) => ConfirmAnswer | null;
 

@@ -6,16 +6,10 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { AuditLog } from '../../src/agent/audit/index.js';
+import { call, FS_SERVER, VMLX_BIN } from '../agent/fixtures.js';
 import { ensureTmux, TmuxSession } from './tmux.js';
 
-const REPO = fileURLToPath(new URL('../../../', import.meta.url));
-const FS_SERVER = join(REPO, 'node_modules', '@modelcontextprotocol', 'server-filesystem', 'dist', 'index.js');
-
-function callMarkup(name: string, args: Record<string, unknown>): string {
-  return `<tool_call>\n${JSON.stringify({ name, arguments: args })}\n</tool_call>`;
-}
 
 /** Processes whose command line mentions `marker` (our temp dir): the MCP server children. */
 function processesMentioning(marker: string): string[] {
@@ -39,14 +33,14 @@ test('vmlx chat in a terminal: ask, approve with y, see the answer, /exit', asyn
     JSON.stringify({
       recordTo: 'requests.jsonl',
       rounds: [
-        `I will look first.${callMarkup('fs__list_directory', { path: files })}${callMarkup('fs__write_file', { path: target, content: 'one file' })}`,
+        `I will look first.${call('fs__list_directory', { path: files })}${call('fs__write_file', { path: target, content: 'one file' })}`,
         'Done: the folder has hello.txt, and I saved a summary.',
       ],
     }),
   );
   const term = new TmuxSession(root);
   try {
-    const cmd = [process.execPath, join(REPO, 'bin', 'vmlx.js'), 'chat', '--scripted-model', join(root, 'script.json'), '--mcp-config', join(root, 'mcp.json')]
+    const cmd = [process.execPath, VMLX_BIN, 'chat', '--scripted-model', join(root, 'script.json'), '--mcp-config', join(root, 'mcp.json')]
       .map((a) => `'${a}'`)
       .join(' ');
     term.start(cmd, { VMLX_HOME: join(root, 'home'), FORCE_COLOR: '0' });
@@ -105,7 +99,7 @@ test('vmlx chat in a terminal: a model that does not load is reported in place, 
   const term = new TmuxSession(root);
   try {
     const missing = join(root, 'no-such-model');
-    term.start(`'${process.execPath}' '${join(REPO, 'bin', 'vmlx.js')}' chat --model '${missing}'`, { VMLX_HOME: join(root, 'home'), FORCE_COLOR: '0' });
+    term.start(`'${process.execPath}' '${VMLX_BIN}' chat --model '${missing}'`, { VMLX_HOME: join(root, 'home'), FORCE_COLOR: '0' });
     assert.equal(await term.waitForExit(), 1);
     const screen = term.screen();
     assert.match(screen, /error: .*no-such-model: model directory not found/);

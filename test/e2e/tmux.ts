@@ -57,8 +57,11 @@ export class TmuxSession {
 
   /** The exit status once the command has ended, else null. */
   exitStatus(): number | null {
-    const [dead, status] = this.tmux('display-message', '-p', '-t', this.name, '#{pane_dead} #{pane_dead_status}').trim().split(' ');
-    return dead === '1' ? Number(status) : null;
+    const [dead, status, signal] = this.tmux('display-message', '-p', '-t', this.name, '#{pane_dead}|#{pane_dead_status}|#{pane_dead_signal}').trim().split('|');
+    if (dead !== '1') return null;
+    if (status) return Number(status);
+    // killed by a signal: report it the way a shell would; neither yet: not known yet
+    return signal ? 128 + Number(signal) : null;
   }
 
   /** Polls the screen until `check` accepts it; fails at the deadline with the screen in the message. */

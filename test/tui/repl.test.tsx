@@ -10,7 +10,8 @@ import { BootStore } from '../../src/tui/boot-store.js';
 import type { ReplBackend, ReplNotice } from '../../src/tui/backend.js';
 import { ChatApp } from '../../src/tui/ChatApp.js';
 import { Repl } from '../../src/tui/Repl.js';
-import { FakeExecutor, call } from '../agent/fake-executor.js';
+import { FakeExecutor } from '../agent/fake-executor.js';
+import { call } from '../agent/fixtures.js';
 import { flush, keys, plain, waitForFrame } from './helpers.js';
 
 afterEach(() => cleanup());
