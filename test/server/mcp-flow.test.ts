@@ -10,7 +10,7 @@ let fs: FilesystemMcp;
 let model: ReturnType<typeof scripted>;
 
 before(async () => {
-  fs = await startFilesystemMcp();
+  fs = await startFilesystemMcp({ toolPolicies: { write_file: 'ask', create_directory: 'deny' } });
   model = scripted(
     [
       // documented flow: the model calls list_directory, then answers from the result
@@ -157,4 +157,20 @@ test('mcp_auto_execute streaming shows the refused call as it happens and the fi
   assert.equal(content, 'I cannot read that file.');
   // The model was told about the refusal.
   assert.match(model.requests.at(-1)!.prompt, /denied|refused/i);
+});
+
+test('/v1/mcp/execute: policy "ask" and "deny" are 403 over the API (nobody can confirm), and audited', async () => {
+  const ask = await postJson('/v1/mcp/execute', { server: 'filesystem', tool: 'write_file', arguments: { path: `${fs.root}/x.txt`, content: 'x' } });
+  assert.equal(ask.status, 403);
+  assert.equal(ask.body.error.code, 'policy_deny');
+  assert.match(ask.body.error.message, /confirmation/);
+  const deny = await postJson('/v1/mcp/execute', { server: 'filesystem', tool: 'create_directory', arguments: { path: `${fs.root}/d` } });
+  assert.equal(deny.status, 403);
+  const { existsSync } = await import('node:fs');
+  assert.equal(existsSync(`${fs.root}/x.txt`), false);
+  assert.equal(existsSync(`${fs.root}/d`), false);
+  const rows = fs.audit.query({ toolFilter: 'write_file' });
+  assert.equal(rows.length, 1);
+  assert.equal(rows[0].success, false);
+  assert.equal(rows[0].rule, 'policy_deny');
 });

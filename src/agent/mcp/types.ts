@@ -65,8 +65,11 @@ export interface ToolExecutor {
   resolveTool(name: string): McpTool | undefined;
   /** Sandbox check only (no execution, no audit row). */
   checkCall(server: string, tool: string, args: unknown): SandboxVerdict;
-  /** Policy from the config for this tool (before any user answer): allow, ask or deny. */
-  policyFor(server: string, tool: string): PolicyDecision;
+  /**
+   * Policy from the config for this tool (before any user answer): allow, ask or deny. Where nobody can be
+   * asked (origin 'api'), "ask" comes back as deny.
+   */
+  policyFor(server: string, tool: string, origin?: CallOrigin): PolicyDecision;
   /** Runs a call through the sandbox, executes it and writes the audit row. Never throws. */
   callTool(server: string, tool: string, args: unknown, opts: CallToolOptions): Promise<ToolCallOutcome>;
   /** Audits a call that was refused before execution (policy or user denial). */

@@ -58,8 +58,10 @@ export async function handleMcpExecute(ctx: ServerContext, body: unknown, res: S
   const req = parseBody(McpExecuteRequest, body);
   const tool = findTool(ctx.executor, req);
   const executor = ctx.executor!;
-  if (executor.policyFor(tool.server, tool.name) === 'deny') {
-    const reason = `policy denies ${tool.server}__${tool.name}`;
+  // An API client cannot be asked, so "ask" counts as deny here (set toolPolicies to "allow" to expose a tool).
+  const policy = executor.policyFor(tool.server, tool.name);
+  if (policy !== 'allow') {
+    const reason = policy === 'ask' ? `${tool.qualifiedName} needs confirmation (policy "ask"), which an API call cannot give` : `policy denies ${tool.qualifiedName}`;
     executor.recordRefusal(tool.server, tool.name, req.arguments, { origin: 'api', rule: 'policy_deny', reason });
     throw forbidden(`Tool call refused: ${reason}`, 'policy_deny');
   }
