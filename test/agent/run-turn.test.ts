@@ -303,3 +303,20 @@ test('a failing generation ends the turn with turn_failed; breaking out of the s
   assert.ok(failed && failed.type === 'turn_failed');
   assert.match(failed.error, /no longer fits the context window \(\d+ of 100 tokens\)/);
 });
+
+test('an executor that breaks its promise and throws still leaves every call answered', async () => {
+  class ThrowingExecutor extends FakeExecutor {
+    override async callTool(): Promise<never> {
+      throw new Error('socket closed');
+    }
+  }
+  const ex = new ThrowingExecutor([{ server: 'fs', name: 'read', handler: () => 'x' }]);
+  const m = model([call('fs__read', {}), 'ok then']);
+  const conv = userConv('x');
+  const events = await collect(runTurn(conv, { model: m, executor: ex }));
+  const err = events.find((e) => e.type === 'tool_error');
+  assert.ok(err && err.type === 'tool_error' && err.status === 'error');
+  assert.equal(err.error, 'the tool executor failed: socket closed');
+  assert.match(String(m.requests[1].messages[2].content), /^\[tool error from fs__read\] the tool executor failed: socket closed/);
+  assert.equal(events.at(-1)?.type, 'turn_finished');
+});

@@ -133,11 +133,17 @@ export async function runToolRound(calls: ParsedToolCall[], round: number, ctx: 
           abortedAt ??= 'tools';
           return aborted();
         }
-        const outcome = await ctx.executor.callTool(tool.server, tool.name, args, {
-          ...auditOpts,
-          signal: ctx.signal,
-          ...(ctx.timeoutMs !== undefined ? { timeoutMs: ctx.timeoutMs } : {}),
-        });
+        let outcome: ToolCallOutcome;
+        try {
+          outcome = await ctx.executor.callTool(tool.server, tool.name, args, {
+            ...auditOpts,
+            signal: ctx.signal,
+            ...(ctx.timeoutMs !== undefined ? { timeoutMs: ctx.timeoutMs } : {}),
+          });
+        } catch (err) {
+          // The executor promises never to throw; if one does, the call still gets its tool message.
+          outcome = refusedOutcome(tool.server, tool.name, 'error', `the tool executor failed: ${(err as Error).message}`);
+        }
         if (outcome.status === 'ok') {
           const modelContent = successContent(tool.qualifiedName, outcome, ctx.maxResultBytes);
           ctx.emit({ type: 'tool_result', ...ref, outcome, modelContent });
