@@ -37,7 +37,10 @@ function scanCall(text: string, at: number, tok: CallTokens, ctx: ScanContext, b
   if (brace >= text.length && !ctx.final) return { stop: true };
   // Without a name and an argument object the token is not opening a call (e.g. prose quoting it).
   if (!name || text[brace] !== '{') return null;
-  const conv = convertGemmaArgs(text, brace, { delim: tok.delim, tools: ctx.tools, toolName: name });
+  // Some Gemma 4 outputs double the braces (call:f{{k:v}}): read the inner object, then its extra brace.
+  const inner = skipWs(text, brace + 1);
+  const doubled = text[inner] === '{';
+  const conv = convertGemmaArgs(text, doubled ? inner : brace, { delim: tok.delim, tools: ctx.tools, toolName: name });
   if (conv.status === 'partial') {
     b.call(name, conv.out, false, text.slice(at));
     return { stop: true };
@@ -46,16 +49,18 @@ function scanCall(text: string, at: number, tok: CallTokens, ctx: ScanContext, b
     b.call(name, conv.out, false, text.slice(at, conv.end));
     return toClose(conv.end, `${tok.label} tool call "${name}": unreadable arguments`);
   }
-  const r = skipWs(text, conv.end);
+  let argsEnd = conv.end;
+  if (doubled && text[skipWs(text, argsEnd)] === '}') argsEnd = skipWs(text, argsEnd) + 1;
+  const r = skipWs(text, argsEnd);
   if (text.startsWith(tok.close, r)) {
     b.call(name, conv.out, true, text.slice(at, r + tok.close.length));
     return { next: r + tok.close.length };
   }
-  b.call(name, conv.out, true, text.slice(at, conv.end));
+  b.call(name, conv.out, true, text.slice(at, argsEnd));
   if (r >= text.length) return ctx.final ? { next: r } : { stop: true };
   if (text.startsWith(tok.open, r)) return { next: r };
   if (!ctx.final && couldBeMarker(text, r, [tok.close, tok.open])) return { stop: true };
-  return toClose(conv.end, `${tok.label} tool call "${name}": unexpected text after its arguments`);
+  return toClose(argsEnd, `${tok.label} tool call "${name}": unexpected text after its arguments`);
 }
 
 /**
