@@ -1,8 +1,10 @@
 // A plain TypeScript forward pass over an MLX-format model directory, accumulating in float64: the oracle that
 // checks the generator's files (and, through llama.cpp, its GGUF twin). It reads the files on its own (header
-// parsing, unaligned copies, affine dequantization from the stored codes) and shares no code with the generator.
+// parsing, unaligned copies, affine dequantization from the stored codes) and shares no code with the generator
+// beyond the f16 conversion used to model the engines' f16 KV cache.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { f16BitsToF32, f32ToF16Bits } from '../../src/engine/testmodel/numeric.js';
 
 export interface StEntry {
   dtype: string;
@@ -91,6 +93,9 @@ export class ReferenceModel {
     private readonly invFreq: Float64Array,
   ) {}
 
+  /** Store K and V rounded to f16, as vmlx's and llama.cpp's default KV caches do. */
+  kvF16 = true;
+
   static load(dir: string): ReferenceModel {
     const cfg = JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8')) as Record<string, any>;
     const buf = readFileSync(join(dir, 'model.safetensors'));
@@ -138,8 +143,9 @@ export class ReferenceModel {
         const v = matVec(L.v, xn, L.vBias);
         for (let head = 0; head < nh; head++) this.rope(q, head * hd, hd, pos, L.qNorm, eps);
         for (let head = 0; head < nkv; head++) this.rope(k, head * hd, hd, pos, L.kNorm, eps);
-        keys[li].push(k);
-        values[li].push(v);
+        // Both engines keep the KV cache in f16; rounding here makes the oracle as tight as they are with each other.
+        keys[li].push(this.kvF16 ? roundF16(k) : k);
+        values[li].push(this.kvF16 ? roundF16(v) : v);
         const attn = new Float64Array(nh * hd);
         for (let head = 0; head < nh; head++) {
           const kvh = Math.floor(head / (nh / nkv));
@@ -217,6 +223,10 @@ export function ropeInvFreq(cfg: Record<string, any>, hd: number): Float64Array 
     }
   }
   return out;
+}
+
+function roundF16(x: Float64Array): Float64Array {
+  return x.map((v) => f16BitsToF32(f32ToF16Bits(v)));
 }
 
 function rmsNorm(x: Float64Array, w: Float32Array, eps: number): Float64Array {
