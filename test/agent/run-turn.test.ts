@@ -320,3 +320,23 @@ test('an executor that breaks its promise and throws still leaves every call ans
   assert.match(String(m.requests[1].messages[2].content), /^\[tool error from fs__read\] the tool executor failed: socket closed/);
   assert.equal(events.at(-1)?.type, 'turn_finished');
 });
+
+test('ChatSession.abort ends the running turn and resolves once it has ended', async () => {
+  const session = new ChatSession({ model: model([{ text: 'never finishes', stallAfter: 3 }]), executor: new FakeExecutor([]) });
+  const events: AgentEvent[] = [];
+  let streaming!: () => void;
+  const started = new Promise<void>((r) => (streaming = r));
+  const consuming = (async () => {
+    for await (const e of session.send('go')) {
+      events.push(e);
+      if (e.type === 'text_delta') streaming();
+    }
+  })();
+  await started;
+  assert.equal(session.busy, true);
+  await session.abort();
+  assert.equal(session.busy, false);
+  assert.deepEqual(events.at(-1), { type: 'turn_aborted', stage: 'generation', rounds: 1 });
+  await consuming;
+  await session.abort(); // nothing running: resolves at once
+});

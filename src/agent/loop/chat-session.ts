@@ -21,6 +21,7 @@ export class ChatSession {
   readonly conversation: Conversation = { messages: [] };
   readonly approvals = new SessionApprovals();
   private cancellation: TurnCancellation | null = null;
+  private turnDone: Promise<void> = Promise.resolve();
 
   constructor(private readonly options: ChatSessionOptions) {
     this.reset();
@@ -39,13 +40,22 @@ export class ChatSession {
     if (this.cancellation) throw new TurnInProgressError();
     const cancellation = new TurnCancellation(signal);
     this.cancellation = cancellation;
+    let finished!: () => void;
+    this.turnDone = new Promise((resolve) => (finished = resolve));
     this.conversation.messages.push({ role: 'user', content: text });
     const { systemPrompt: _system, ...turnOptions } = this.options;
     try {
       yield* runTurn(this.conversation, { ...turnOptions, approvals: this.approvals, cancellation });
     } finally {
       this.cancellation = null;
+      finished();
     }
+  }
+
+  /** Aborts the turn in progress (if any) and resolves once it has ended, e.g. before the model is disposed. */
+  async abort(): Promise<void> {
+    this.cancellation?.abortTurn();
+    await this.turnDone;
   }
 
   /** Esc / Ctrl-C during a turn: the first call aborts the current step, the second the turn. */

@@ -181,10 +181,11 @@ async function runInteractive(opts: ChatOptions, source: ModelSource, sessionId:
   const onSigterm = () => ui.unmount();
   process.once('SIGTERM', onSigterm);
   let model: LanguageModel | null = null;
+  let session: ChatSession | null = null;
   let code = 0;
   try {
     model = await openChatModel(source, (p) => boot.modelProgress(p.phase, p.fraction));
-    const session = new ChatSession({ ...turnOptions(opts, model, mcp, sessionId), interactive: true, ...(opts.system ? { systemPrompt: opts.system } : {}) });
+    session = new ChatSession({ ...turnOptions(opts, model, mcp, sessionId), interactive: true, ...(opts.system ? { systemPrompt: opts.system } : {}) });
     const loadedModel = model;
     const backend: ReplBackend = {
       session,
@@ -216,6 +217,8 @@ async function runInteractive(opts: ChatOptions, source: ModelSource, sessionId:
     process.off('SIGTERM', onSigterm);
     offServers();
     restoreConsole();
+    // A turn still running (the UI was closed by SIGTERM) ends before its model and tools go away.
+    await session?.abort();
     await mcp.manager.close();
     await model?.dispose();
     log.write('info', 'chat ended');
