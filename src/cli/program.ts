@@ -7,6 +7,7 @@ import { registerAuditCommand } from './commands/audit.js';
 import { registerServeCommand } from './commands/serve.js';
 import { registerChatCommand } from './commands/chat.js';
 import { registerToolsCommands } from './commands/tools.js';
+import { registerBenchCommand } from './commands/bench.js';
 
 export function buildProgram(): Command {
   const program = new Command();
@@ -23,5 +24,6 @@ export function buildProgram(): Command {
   registerServeCommand(program);
   registerChatCommand(program);
   registerToolsCommands(program);
+  registerBenchCommand(program);
   return program;
 }

@@ -1,0 +1,159 @@
+// Speed measurement of both engines on the same prompt tokens: vmlx (this engine) and llama.cpp (node-llama-cpp,
+// a devDependency, loaded only when a GGUF is given). Each repetition prefills `context` tokens from an empty cache
+// and then decodes `genTokens` greedily; medians are reported.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { loadAddon } from '../addon.js';
+import { loadModel } from '../model.js';
+
+export interface BenchOptions {
+  model: string;
+  gguf?: string;
+  promptTokens: number;
+  genTokens: number;
+  threads: number;
+  reps: number;
+  /** Tokens in the KV cache before decoding starts (default: promptTokens). */
+  context?: number;
+  log: (message: string) => void;
+}
+
+export interface EngineRun {
+  prefillTokensPerSecond: number;
+  decodeTokensPerSecond: number;
+}
+
+export interface EngineResult {
+  runs: EngineRun[];
+  prefillTokensPerSecond: number; // median
+  decodeTokensPerSecond: number; // median
+  loadMs: number;
+}
+
+export function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = Math.floor(s.length / 2);
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+}
+
+function summarize(runs: EngineRun[], loadMs: number): EngineResult {
+  return {
+    runs, loadMs,
+    prefillTokensPerSecond: median(runs.map((r) => r.prefillTokensPerSecond)),
+    decodeTokensPerSecond: median(runs.map((r) => r.decodeTokensPerSecond)),
+  };
+}
+
+/** Deterministic ordinary-vocabulary ids (no special tokens), the same for both engines. */
+export function benchPromptTokens(n: number, vocab: number): number[] {
+  let x = 0x12345678;
+  const out: number[] = [];
+  const limit = Math.min(vocab, 100_000);
+  for (let i = 0; i < n; i++) {
+    x = (Math.imul(x, 1664525) + 1013904223) >>> 0;
+    out.push(1000 + (x % (limit - 1000)));
+  }
+  return out;
+}
+
+export interface ModelShape {
+  vocabSize: number;
+  numLayers: number;
+  numKvHeads: number;
+  headDim: number;
+}
+
+export function readModelShape(dir: string): ModelShape {
+  const c = JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8')) as Record<string, number>;
+  return {
+    vocabSize: c.vocab_size, numLayers: c.num_hidden_layers, numKvHeads: c.num_key_value_heads ?? c.num_attention_heads,
+    headDim: c.head_dim ?? c.hidden_size / c.num_attention_heads,
+  };
+}
+
+export async function benchVmlx(o: BenchOptions, prompt: number[]): Promise<EngineResult & { weightBytes: number }> {
+  const t0 = performance.now();
+  const model = await loadModel(o.model, { threads: o.threads, maxContext: prompt.length + o.genTokens + 8 });
+  const loadMs = performance.now() - t0;
+  try {
+    const runs: EngineRun[] = [];
+    for (let r = 0; r < o.reps; r++) {
+      await model.resetCache();
+      let usage;
+      for await (const ev of model.generate(prompt, { temperature: 0, maxTokens: o.genTokens, ignoreEos: true })) {
+        if (ev.type === 'done') usage = ev.usage;
+      }
+      if (!usage || usage.completionTokens !== o.genTokens) throw new Error(`vmlx generated ${usage?.completionTokens ?? 0} of ${o.genTokens} tokens`);
+      runs.push({ prefillTokensPerSecond: usage.prefillTokensPerSecond, decodeTokensPerSecond: usage.decodeTokensPerSecond });
+      o.log(`vmlx rep ${r + 1}/${o.reps}: prefill ${usage.prefillTokensPerSecond.toFixed(1)} tok/s, decode ${usage.decodeTokensPerSecond.toFixed(1)} tok/s`);
+    }
+    return { ...summarize(runs, loadMs), weightBytes: model.info.weightBytes };
+  } finally {
+    await model.dispose();
+  }
+}
+
+export class PeerUnavailableError extends Error {
+  readonly userFacing = true;
+}
+
+/**
+ * llama.cpp with flash attention on and the same threads. Prefill = one batched evaluation of the prompt (batch =
+ * the whole prompt, as llama-bench's pp test); decode = genTokens single-token steps, the greedy pick each time.
+ */
+export async function benchLlamaCpp(o: BenchOptions, prompt: number[]): Promise<EngineResult> {
+  let mod: typeof import('node-llama-cpp');
+  try {
+    mod = await import('node-llama-cpp');
+  } catch {
+    throw new PeerUnavailableError('--gguf needs node-llama-cpp (a devDependency of vmlx): run npm install in the vmlx checkout');
+  }
+  type Token = import('node-llama-cpp').Token;
+  const llama = await mod.getLlama({ gpu: false, logLevel: mod.LlamaLogLevel.error, build: 'never' });
+  const t0 = performance.now();
+  const model = await llama.loadModel({ modelPath: o.gguf! });
+  const loadMs = performance.now() - t0;
+  const context = await model.createContext({
+    contextSize: prompt.length + o.genTokens + 64, batchSize: prompt.length, threads: o.threads, flashAttention: true,
+  });
+  try {
+    const seq = context.getSequence();
+    const runs: EngineRun[] = [];
+    for (let r = 0; r < o.reps; r++) {
+      await seq.clearHistory();
+      const last = prompt.length - 1;
+      const p0 = performance.now();
+      const res = await seq.controlledEvaluate(prompt.map((t, i) => (i === last
+        ? [t as Token, { generateNext: { token: true, options: { temperature: 0 } } }]
+        : (t as Token))));
+      const prefillMs = performance.now() - p0;
+      let next = res[last]?.next?.token;
+      const d0 = performance.now();
+      for (let g = 1; g < o.genTokens; g++) {
+        const step = await seq.controlledEvaluate([[next as Token, { generateNext: { token: true, options: { temperature: 0 } } }]]);
+        next = step[0]?.next?.token;
+      }
+      const decodeMs = performance.now() - d0;
+      // Like vmlx's usage: the first token comes from the prefill logits; decode counts the steps after it.
+      const run = { prefillTokensPerSecond: (prompt.length * 1000) / prefillMs, decodeTokensPerSecond: ((o.genTokens - 1) * 1000) / decodeMs };
+      runs.push(run);
+      o.log(`llama.cpp rep ${r + 1}/${o.reps}: prefill ${run.prefillTokensPerSecond.toFixed(1)} tok/s, decode ${run.decodeTokensPerSecond.toFixed(1)} tok/s`);
+    }
+    return summarize(runs, loadMs);
+  } finally {
+    await context.dispose();
+    await model.dispose();
+  }
+}
+
+export async function measureBandwidthGBs(threads: number): Promise<number> {
+  // 512 MiB: far beyond the last-level cache, so this is DRAM bandwidth.
+  return loadAddon().measureBandwidth(threads, 512 * 1024 * 1024);
+}
+
+/** Bytes read per decoded token: all weights the kernels touch plus the f16 KV cache at the mean decode context. */
+export function bytesPerToken(weightBytes: number, shape: ModelShape, context: number, genTokens: number): { weights: number; kv: number } {
+  const meanContext = context + genTokens / 2;
+  const kv = 2 * shape.numLayers * shape.numKvHeads * shape.headDim * 2 * meanContext;
+  return { weights: weightBytes, kv };
+}
