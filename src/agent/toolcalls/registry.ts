@@ -6,7 +6,7 @@ import { llama3Format } from './formats/llama3.js';
 import { pythonicFormat } from './formats/pythonic.js';
 import { mistralFormat } from './formats/mistral.js';
 import { graniteFormat, phi4MiniFormat, xlamFormat } from './formats/json-lists.js';
-import { deepseekR1Format, deepseekV31Format, deepseekV3Format } from './formats/deepseek.js';
+import { deepseekR1Format, deepseekV31Format, deepseekV32Format, deepseekV3Format } from './formats/deepseek.js';
 import { kimiK2Format } from './formats/kimi.js';
 import { nemotronFormat } from './formats/nemotron.js';
 import { functionaryFormat } from './formats/functionary.js';
@@ -29,6 +29,7 @@ export const toolFormats: ToolCallFormat[] = [
   deepseekV3Format,
   deepseekR1Format,
   deepseekV31Format,
+  deepseekV32Format,
   kimiK2Format,
   nemotronFormat,
   functionaryFormat,

@@ -10,6 +10,7 @@ import { TOOLS } from '../fixtures/common.js';
 
 const SAMPLES: Array<[parser: string, input: string]> = [
   ['deepseek_v3', '<｜tool▁calls▁begin｜><｜tool▁call▁begin｜>function<｜tool▁sep｜>get_weather\n```json\n{"city": "Paris", "days": 3}\n```<｜tool▁call▁end｜><｜tool▁calls▁end｜>'],
+  ['deepseek_v3.2', '<｜DSML｜function_calls><｜DSML｜invoke name="get_weather"><｜DSML｜parameter name="city" string="true">Paris</｜DSML｜parameter><｜DSML｜parameter name="days" string="false">3</｜DSML｜parameter></｜DSML｜invoke></｜DSML｜function_calls>'],
   ['kimi_k2', '<|tool_calls_section_begin|><|tool_call_begin|>functions.get_weather:0<|tool_call_argument_begin|>{"city": "Paris", "days": 3}<|tool_call_end|><|tool_calls_section_end|>'],
   ['nemotron', '<TOOLCALL>[{"name": "get_weather", "arguments": {"city": "Paris", "days": 3}}]</TOOLCALL>'],
   ['functionary', '>>>get_weather\n{"city": "Paris", "days": 3}'],
@@ -64,6 +65,7 @@ test('auto picks each family from the markers of its chat template', () => {
   const cases: Array<[string, string]> = [
     ['{{ "<｜tool▁calls▁begin｜><｜tool▁call▁begin｜>" + tool["type"] + "<｜tool▁sep｜>" }}', 'deepseek_v3'],
     ['<｜tool▁calls▁begin｜>…<｜tool▁sep｜>… {% if "</think>" in content %}', 'deepseek_v3.1'],
+    ['<｜DSML｜function_calls>\n<｜DSML｜invoke name="{{ name }}">', 'deepseek_v3.2'],
     ['<|tool_calls_section_begin|><|tool_call_begin|>{{ id }}<|tool_call_argument_begin|>', 'kimi_k2'],
     ['<TOOLCALL>[{"name": ...}]</TOOLCALL>', 'nemotron'],
     ['<|from|>{{ role }}\n<|recipient|>{{ name }}\n<|content|>', 'functionary'],

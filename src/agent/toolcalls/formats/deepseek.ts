@@ -3,9 +3,11 @@
 //   V3.1:  <｜tool▁calls▁begin｜><｜tool▁call▁begin｜>NAME<｜tool▁sep｜>{...}<｜tool▁call▁end｜>...<｜tool▁calls▁end｜>
 // One scanner reads both shapes: the text before <｜tool▁sep｜> is either the type "function" (then the name
 // follows the separator) or the name itself (then JSON follows directly).
+// V3.2 / V4 write DSML invoke blocks instead, read by the invoke-block scanner in minimax.ts.
 
 import type { ScanContext, Segment, ToolCallFormat } from '../types.js';
 import { SegmentBuilder, couldBeMarker, scanJsonCall, skipWs, textUntilMarker, type Step } from './scan-kit.js';
+import { scanDeepSeekDsml } from './minimax.js';
 
 export const DS_CALLS_BEGIN = '<｜tool▁calls▁begin｜>';
 export const DS_CALLS_END = '<｜tool▁calls▁end｜>';
@@ -139,4 +141,13 @@ export const deepseekV31Format: ToolCallFormat = {
   aliases: ['deepseek_v31', 'deepseekv31'],
   markers: [...base.markers, '</think>'],
   defaultReasoning: 'think',
+};
+
+export const deepseekV32Format: ToolCallFormat = {
+  name: 'deepseek_v3.2',
+  aliases: ['deepseek_v32', 'deepseekv32', 'deepseek_v4', 'deepseekv4', 'dsml'],
+  family: 'deepseek',
+  markers: ['<｜DSML｜invoke'],
+  defaultReasoning: 'think',
+  scan: scanDeepSeekDsml,
 };
