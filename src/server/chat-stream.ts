@@ -1,4 +1,5 @@
 // Turns parser deltas into OpenAI chat.completion.chunk deltas, merging what one model step released.
+import { randomUUID } from 'node:crypto';
 import type { StreamDelta } from '../agent/toolcalls/types.js';
 
 export interface ChunkToolCallDelta {
@@ -45,4 +46,29 @@ export function mergeDeltas(deltas: StreamDelta[]): ChunkDelta | null {
     }
   }
   return any ? out : null;
+}
+
+/** The ids and envelopes of one chat completion, streamed (chunks) or whole. */
+export class ChatCompletionShapes {
+  readonly id = `chatcmpl-${randomUUID().replace(/-/g, '').slice(0, 24)}`;
+  readonly created = Math.floor(Date.now() / 1000);
+
+  constructor(private readonly model: string) {}
+
+  chunk(delta: object, extra: Record<string, unknown> = {}): object {
+    return this.envelope('chat.completion.chunk', [{ index: 0, delta, logprobs: null, finish_reason: null, ...extra }]);
+  }
+
+  /** The final chunk of stream_options.include_usage: no choices, just usage. */
+  usageChunk(usage: object): object {
+    return { ...this.envelope('chat.completion.chunk', []), usage };
+  }
+
+  completion(message: object, finishReason: string, usage: object, logprobs: object | null = null): object {
+    return { ...this.envelope('chat.completion', [{ index: 0, message, logprobs, finish_reason: finishReason }]), usage };
+  }
+
+  private envelope(object: string, choices: object[]): Record<string, unknown> {
+    return { id: this.id, object, created: this.created, model: this.model, system_fingerprint: 'vmlx', choices };
+  }
 }

@@ -1,13 +1,13 @@
 // `"mcp_auto_execute": true`: the agent loop runs server-side with the MCP tools, executing only what the
 // sandbox and policy allow ("ask" counts as deny), and answers with the final text plus the executed calls.
 import type { ServerResponse } from 'node:http';
-import { randomUUID } from 'node:crypto';
 import { runTurn } from '../../agent/loop/run-turn.js';
 import type { AgentEvent } from '../../agent/loop/events.js';
 import type { ServerContext } from '../context.js';
 import type { PreparedChat } from './chat-completions.js';
 import { ApiError, badRequest } from '../errors.js';
 import { SseWriter } from '../sse.js';
+import { ChatCompletionShapes } from '../chat-stream.js';
 import { samplingParams, usageBody } from '../generation.js';
 import { sendJson } from '../http-util.js';
 
@@ -31,17 +31,8 @@ export async function handleAutoExecute(ctx: ServerContext, chat: PreparedChat, 
   if (chat.toolChoice === 'none') throw badRequest("mcp_auto_execute cannot be combined with tool_choice 'none'", 'tool_choice');
   const maxTokens = chat.req.max_completion_tokens ?? chat.req.max_tokens ?? ctx.options.maxTokensDefault;
   const release = await ctx.queue.acquire(signal);
-  const id = `chatcmpl-${randomUUID().replace(/-/g, '').slice(0, 24)}`;
-  const created = Math.floor(Date.now() / 1000);
+  const shapes = new ChatCompletionShapes(ctx.modelId);
   const sse = chat.req.stream ? new SseWriter(res) : null;
-  const chunk = (delta: object, extra: Record<string, unknown> = {}) => ({
-    id,
-    object: 'chat.completion.chunk',
-    created,
-    model: ctx.modelId,
-    system_fingerprint: 'vmlx',
-    choices: [{ index: 0, delta, logprobs: null, finish_reason: null, ...extra }],
-  });
   const calls = new Map<string, ExecutedCall>();
   let answer: string | null = null;
   let reasoning = '';
@@ -50,7 +41,7 @@ export async function handleAutoExecute(ctx: ServerContext, chat: PreparedChat, 
   let completionTokens = 0;
   let failure: string | null = null;
   try {
-    if (sse) sse.send(chunk({ role: 'assistant', content: '' }));
+    if (sse) sse.send(shapes.chunk({ role: 'assistant', content: '' }));
     const conversation = { messages: chat.messages };
     const events = runTurn(conversation, {
       model: ctx.model,
@@ -68,29 +59,21 @@ export async function handleAutoExecute(ctx: ServerContext, chat: PreparedChat, 
     });
     for await (const ev of events) {
       const visible = track(ev);
-      if (sse && visible) sse.send(chunk(visible));
+      if (sse && visible) sse.send(shapes.chunk(visible));
     }
     if (signal.aborted) return;
     if (failure) throw new ApiError(500, `The agent loop failed: ${failure}`, 'server_error', null, 'agent_loop_failed');
     const executed = [...calls.values()];
     if (sse) {
-      sse.send(chunk({}, { finish_reason: finish }));
+      sse.send(shapes.chunk({}, { finish_reason: finish }));
       if (chat.req.stream_options?.include_usage) {
-        sse.send({ id, object: 'chat.completion.chunk', created, model: ctx.modelId, choices: [], usage: usageBody(promptTokens, completionTokens) });
+        sse.send(shapes.usageChunk(usageBody(promptTokens, completionTokens)));
       }
       sse.done();
     } else {
       const message: Record<string, unknown> = { role: 'assistant', content: answer, mcp_tool_calls: executed };
       if (reasoning) message.reasoning_content = reasoning;
-      sendJson(res, 200, {
-        id,
-        object: 'chat.completion',
-        created,
-        model: ctx.modelId,
-        system_fingerprint: 'vmlx',
-        choices: [{ index: 0, message, logprobs: null, finish_reason: finish }],
-        usage: usageBody(promptTokens, completionTokens),
-      });
+      sendJson(res, 200, shapes.completion(message, finish, usageBody(promptTokens, completionTokens)));
     }
   } finally {
     release();

@@ -1,6 +1,5 @@
 // POST /v1/chat/completions: template → generate → parse reasoning and tool calls → JSON or SSE.
 import type { ServerResponse } from 'node:http';
-import { randomUUID } from 'node:crypto';
 import type { ChatMessage, ToolDefinition, TokenLogprob } from '../../engine/types.js';
 import type { ParseResult, StreamDelta, ToolChoice } from '../../agent/toolcalls/types.js';
 import { createStreamParser, promptOpensReasoning } from '../../agent/toolcalls/index.js';
@@ -9,7 +8,7 @@ import { ChatCompletionRequest, parseBody } from '../schemas.js';
 import { toChatMessages } from '../messages.js';
 import { badRequest } from '../errors.js';
 import { SseWriter } from '../sse.js';
-import { mergeDeltas } from '../chat-stream.js';
+import { ChatCompletionShapes, mergeDeltas } from '../chat-stream.js';
 import {
   checkModelAndN,
   completionBudget,
@@ -85,19 +84,10 @@ export async function handleChatCompletions(
   const params = samplingParams(chat.req, maxTokens, wantLogprobs);
 
   const release = await ctx.queue.acquire(signal);
-  const id = `chatcmpl-${randomUUID().replace(/-/g, '').slice(0, 24)}`;
-  const created = Math.floor(Date.now() / 1000);
+  const shapes = new ChatCompletionShapes(ctx.modelId);
   const sse = chat.req.stream ? new SseWriter(res) : null;
-  const chunk = (delta: object, extra: Record<string, unknown> = {}) => ({
-    id,
-    object: 'chat.completion.chunk',
-    created,
-    model: ctx.modelId,
-    system_fingerprint: 'vmlx',
-    choices: [{ index: 0, delta, logprobs: null, finish_reason: null, ...extra }],
-  });
   try {
-    if (sse) sse.send(chunk({ role: 'assistant', content: '' }));
+    if (sse) sse.send(shapes.chunk({ role: 'assistant', content: '' }));
     const parser = createStreamParser({
       tools: chat.tools,
       toolChoice: noTools ? 'none' : chat.toolChoice,
@@ -119,7 +109,7 @@ export async function handleChatCompletions(
         if (ev.logprobs) allLogprobs.push(...ev.logprobs);
         const delta = mergeDeltas(visible(parser.push(ev.text)));
         if (sse && (delta || ev.logprobs?.length)) {
-          sse.send(chunk(delta ?? {}, ev.logprobs?.length ? { logprobs: { content: toOpenAiLogprobs(ev.logprobs) } } : {}));
+          sse.send(shapes.chunk(delta ?? {}, ev.logprobs?.length ? { logprobs: { content: toOpenAiLogprobs(ev.logprobs) } } : {}));
         }
       } else {
         completionTokens = ev.usage.completionTokens;
@@ -129,7 +119,7 @@ export async function handleChatCompletions(
     }
     if (signal.aborted) return; // client went away: nothing to answer
     const tail = mergeDeltas(visible(parser.finish()));
-    if (sse && tail) sse.send(chunk(tail));
+    if (sse && tail) sse.send(shapes.chunk(tail));
     const parsed = parser.result();
     const result = single ? { ...parsed, tool_calls: parsed.tool_calls.slice(0, 1) } : parsed;
     const outcome: ChatOutcome = {
@@ -141,40 +131,24 @@ export async function handleChatCompletions(
       logprobs: toOpenAiLogprobs(allLogprobs),
     };
     if (sse) {
-      sse.send(chunk({}, { finish_reason: outcome.finishReason }));
+      sse.send(shapes.chunk({}, { finish_reason: outcome.finishReason }));
       if (chat.req.stream_options?.include_usage) {
-        sse.send({
-          id,
-          object: 'chat.completion.chunk',
-          created,
-          model: ctx.modelId,
-          system_fingerprint: 'vmlx',
-          choices: [],
-          usage: usageBody(outcome.promptTokens, outcome.completionTokens, outcome.reused),
-        });
+        sse.send(shapes.usageChunk(usageBody(outcome.promptTokens, outcome.completionTokens, outcome.reused)));
       }
       sse.done();
     } else {
-      sendJson(res, 200, completionBody(ctx, id, created, outcome, wantLogprobs != null));
+      sendJson(res, 200, completionBody(shapes, outcome, wantLogprobs != null));
     }
   } finally {
     release();
   }
 }
 
-function completionBody(ctx: ServerContext, id: string, created: number, o: ChatOutcome, withLogprobs: boolean): object {
+function completionBody(shapes: ChatCompletionShapes, o: ChatOutcome, withLogprobs: boolean): object {
   const message: Record<string, unknown> = { role: 'assistant', content: o.result.content };
   if (o.result.reasoning_content) message.reasoning_content = o.result.reasoning_content;
   if (o.result.tool_calls.length) {
     message.tool_calls = o.result.tool_calls.map((c) => ({ id: c.id, type: 'function', function: c.function }));
   }
-  return {
-    id,
-    object: 'chat.completion',
-    created,
-    model: ctx.modelId,
-    system_fingerprint: 'vmlx',
-    choices: [{ index: 0, message, logprobs: withLogprobs ? { content: o.logprobs } : null, finish_reason: o.finishReason }],
-    usage: usageBody(o.promptTokens, o.completionTokens, o.reused),
-  };
+  return shapes.completion(message, o.finishReason, usageBody(o.promptTokens, o.completionTokens, o.reused), withLogprobs ? { content: o.logprobs } : null);
 }
