@@ -107,8 +107,7 @@ describe('vmlx mcp commands', { concurrency: 3 }, () => {
 
   test('mcp call: denial, tool error and timeout exit 1 with one line', async () => {
     const auditDb = join(home, 'audit-failures.db');
-    // Created up front: three processes migrating one new database at once race in AuditLog.open.
-    AuditLog.open(auditDb).close();
+    // Not created up front: the three calls below create and migrate the new database at the same time.
     const call = (...rest: string[]) => vmlx('mcp', 'call', '--mcp-config', configPath, '--audit-db', auditDb, ...rest);
     const [denied, failed, slow] = await Promise.all([
       call('fixture', 'run_command', '{"cmd":"ls"}'),
@@ -121,6 +120,12 @@ describe('vmlx mcp commands', { concurrency: 3 }, () => {
     assert.match(failed.stderr, /^vmlx: tool_error: failed on purpose: m\n$/);
     assert.equal(slow.code, 1);
     assert.match(slow.stderr, /^vmlx: timeout: timed out after 200 ms\n$/);
+    const log = AuditLog.open(auditDb);
+    try {
+      assert.deepEqual(log.query().map((r) => r.tool).sort(), ['fail', 'run_command', 'sleep']);
+    } finally {
+      log.close();
+    }
   });
 
   test('mcp call: user mistakes are one-line errors', async () => {

@@ -34,6 +34,7 @@ interface DbRow {
   result_preview: string | null;
 }
 
+const BUSY_TIMEOUT_MS = 5_000;
 const toMs = (t: Date | number) => (typeof t === 'number' ? t : t.getTime());
 
 export class AuditLog implements AuditSink {
@@ -67,11 +68,12 @@ export class AuditLog implements AuditSink {
           /* not our file to chmod: keep its mode */
         }
       }
-      db.pragma('journal_mode = WAL');
+      // First, so that another process creating or migrating the same file makes this one wait, not fail.
+      db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
+      setWalMode(db);
       // NORMAL in WAL mode: a committed row survives a crash or kill of this process (only an OS crash or
       // power loss can drop the last transactions). secure_delete zeroes cleared rows instead of leaving them.
       db.pragma('synchronous = NORMAL');
-      db.pragma('busy_timeout = 5000');
       db.pragma('secure_delete = ON');
       const from = migrate(db, path);
       return new AuditLog(db, path, from);
@@ -134,6 +136,25 @@ export class AuditLog implements AuditSink {
 
   close(): void {
     if (this.db.open) this.db.close();
+  }
+}
+
+/**
+ * Switches the file to WAL. When several processes switch one new file at once, SQLite answers
+ * SQLITE_BUSY here without consulting the busy handler, so this step retries on its own, up to the same
+ * bound as busy_timeout.
+ */
+function setWalMode(db: Database.Database): void {
+  const deadline = Date.now() + BUSY_TIMEOUT_MS;
+  const pause = new Int32Array(new SharedArrayBuffer(4));
+  for (;;) {
+    try {
+      db.pragma('journal_mode = WAL');
+      return;
+    } catch (err) {
+      if ((err as { code?: string }).code !== 'SQLITE_BUSY' || Date.now() > deadline) throw err;
+      Atomics.wait(pause, 0, 0, 5); // open() is synchronous: a short blocking pause between attempts
+    }
   }
 }
 

@@ -1,5 +1,5 @@
-// Versioned schema of the audit database. PRAGMA user_version is the version; each migration runs in its
-// own transaction and moves the database exactly one version up. Never edit a shipped migration: add one.
+// Versioned schema of the audit database. PRAGMA user_version is the version; each migration moves the
+// database exactly one version up. Never edit a shipped migration: add one.
 import type Database from 'better-sqlite3';
 
 export const MIGRATIONS: ReadonlyArray<{ version: number; description: string; sql: string }> = [
@@ -43,18 +43,31 @@ export class AuditSchemaError extends Error {
   }
 }
 
-/** Brings the database up to SCHEMA_VERSION; returns the version it started from. */
+/**
+ * Brings the database up to SCHEMA_VERSION; returns the version it started from. Safe when several
+ * processes open one new file at once: the version is re-read inside a BEGIN IMMEDIATE transaction (which
+ * waits out the busy_timeout for the writer lock), so only the migrations still missing once this process
+ * holds the lock are applied, all in that one transaction. Versions only grow, so the read outside the
+ * lock is a valid fast path for an up-to-date file and keeps plain readers from taking the write lock.
+ */
 export function migrate(db: Database.Database, file: string): number {
-  const from = db.pragma('user_version', { simple: true }) as number;
-  if (from > SCHEMA_VERSION) {
-    throw new AuditSchemaError(`${file}: the audit database has schema version ${from}, newer than this vmlx understands (${SCHEMA_VERSION}); upgrade vmlx or use another --audit-db`);
-  }
-  for (const m of MIGRATIONS) {
-    if (m.version <= from) continue;
-    db.transaction(() => {
+  const seen = readVersion(db, file);
+  if (seen === SCHEMA_VERSION) return seen;
+  return db.transaction(() => {
+    const from = readVersion(db, file);
+    for (const m of MIGRATIONS) {
+      if (m.version <= from) continue;
       db.exec(m.sql);
       db.pragma(`user_version = ${m.version}`);
-    }).immediate();
+    }
+    return from;
+  }).immediate();
+}
+
+function readVersion(db: Database.Database, file: string): number {
+  const version = db.pragma('user_version', { simple: true }) as number;
+  if (version > SCHEMA_VERSION) {
+    throw new AuditSchemaError(`${file}: the audit database has schema version ${version}, newer than this vmlx understands (${SCHEMA_VERSION}); upgrade vmlx or use another --audit-db`);
   }
-  return from;
+  return version;
 }
