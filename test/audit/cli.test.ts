@@ -27,8 +27,8 @@ function seed(path = join(home, 'audit.db')): void {
   const log = AuditLog.open(path);
   const now = Date.now();
   log.record({ time: now - 3 * 3_600_000, origin: 'chat', server: 'fs', tool: 'read_file', arguments: { path: '/tmp/old' }, decision: 'allowed', rule: 'allowed', success: true, durationMs: 4 });
-  log.record({ time: now - 60_000, origin: 'serve', server: 'fs', tool: 'write_file', arguments: { path: '../x', password: 'pw-secret-1' }, decision: 'denied', rule: 'path_traversal', success: false, error: 'refused: traversal' });
-  log.record({ time: now - 30_000, origin: 'api', server: 'mem', tool: 'read_graph', arguments: {}, decision: 'allowed', rule: 'allowed', success: true, durationMs: 12 });
+  log.record({ time: now - 30 * 60_000, origin: 'serve', server: 'fs', tool: 'write_file', arguments: { path: '../x', password: 'pw-secret-1' }, decision: 'denied', rule: 'path_traversal', success: false, error: 'refused: traversal' });
+  log.record({ time: now, origin: 'api', server: 'mem', tool: 'read_graph', arguments: {}, decision: 'allowed', rule: 'allowed', success: true, durationMs: 12 });
   log.close();
 }
 
@@ -54,13 +54,14 @@ test('table, JSON lines and filters', async () => {
   assert.equal(rows[1]!.arguments.password, '[REDACTED]');
 
   const tools = async (args: string[]) => (await vmlx([...args, '--json'])).stdout.trim().split('\n').filter(Boolean).map((l) => (JSON.parse(l) as { tool: string }).tool);
-  const sinceIso = new Date(Date.now() - 40_000).toISOString();
+  // Minutes between the rows and every filter bound, so a slow machine cannot move a row across one.
+  const sinceIso = new Date(Date.now() - 10 * 60_000).toISOString();
   const results = await Promise.all([
     tools(['audit', '--tool', 'READ']),
     tools(['audit', '--server', 'fs']),
     tools(['audit', '--errors-only']),
     tools(['audit', '--since', '1h']),
-    tools(['audit', '--until', '45s']),
+    tools(['audit', '--until', '10m']),
     tools(['audit', '--since', sinceIso]),
     tools(['audit', '--limit', '1']),
   ]);
