@@ -2,6 +2,8 @@
 // TypeScript dequantization of MLX-packed weights, on random shapes including odd row counts.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { loadAddon } from '../../src/engine/addon.js';
 import type { NativeTestWeight } from '../../src/engine/native-types.js';
 import { Rng, } from './tiny-model.js';
@@ -76,6 +78,15 @@ test('the kernel sets this CPU supports are listed, scalar always', () => {
   const info = loadAddon().cpuInfo();
   if (info.avx512f && info.avx512bw && info.avx512vnni) assert.ok(sets.includes('avx512_vnni'));
   if (info.avx2 && info.fma) assert.ok(sets.includes('avx2'));
+});
+
+test('VMLX_KERNELS overrides the kernel set chosen at run time', () => {
+  const addonJs = fileURLToPath(new URL('../../src/engine/addon.js', import.meta.url));
+  const script = `import(${JSON.stringify(addonJs)}).then((m) => process.stdout.write(m.loadAddon().cpuInfo().kernels))`;
+  for (const name of sets) {
+    const out = execFileSync(process.execPath, ['-e', script], { env: { ...process.env, VMLX_KERNELS: name === 'avx512_vnni' ? 'avx512' : name } });
+    assert.equal(out.toString(), name);
+  }
 });
 
 test('quantized matmul (4/8-bit, group 32/64/128, odd row counts, 1..9 tokens) matches the dense reference on every kernel set', () => {
