@@ -71,10 +71,11 @@ export function readModelShape(dir: string): ModelShape {
   };
 }
 
-export async function benchVmlx(o: BenchOptions, prompt: number[]): Promise<EngineResult & { weightBytes: number }> {
+export async function benchVmlx(o: BenchOptions, prompt: number[]): Promise<EngineResult & { weightBytes: number; rssAfterLoad: number }> {
   const t0 = performance.now();
   const model = await loadModel(o.model, { threads: o.threads, maxContext: prompt.length + o.genTokens + 8 });
   const loadMs = performance.now() - t0;
+  const rssAfterLoad = process.memoryUsage().rss;
   try {
     const runs: EngineRun[] = [];
     for (let r = 0; r < o.reps; r++) {
@@ -87,7 +88,7 @@ export async function benchVmlx(o: BenchOptions, prompt: number[]): Promise<Engi
       runs.push({ prefillTokensPerSecond: usage.prefillTokensPerSecond, decodeTokensPerSecond: usage.decodeTokensPerSecond });
       o.log(`vmlx rep ${r + 1}/${o.reps}: prefill ${usage.prefillTokensPerSecond.toFixed(1)} tok/s, decode ${usage.decodeTokensPerSecond.toFixed(1)} tok/s`);
     }
-    return { ...summarize(runs, loadMs), weightBytes: model.info.weightBytes };
+    return { ...summarize(runs, loadMs), weightBytes: model.info.weightBytes, rssAfterLoad };
   } finally {
     await model.dispose();
   }

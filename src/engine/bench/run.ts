@@ -17,7 +17,7 @@ export interface BenchReport {
   bandwidth_gb_s: number;
   bytes_per_token: { weights: number; kv: number; total: number };
   roofline_decode_tokens_per_s: number;
-  vmlx: { prefill_tokens_per_s: number; decode_tokens_per_s: number; load_ms: number; runs: Array<{ prefill: number; decode: number }> };
+  vmlx: { prefill_tokens_per_s: number; decode_tokens_per_s: number; load_ms: number; runs: Array<{ prefill: number; decode: number }>; rss_after_load_mb: number };
   llama_cpp: { prefill_tokens_per_s: number; decode_tokens_per_s: number; load_ms: number; runs: Array<{ prefill: number; decode: number }> } | null;
   ratios: { prefill: number; decode: number } | null;
   decode_fraction_of_roofline: number;
@@ -54,7 +54,7 @@ export async function runBench(o: BenchOptions): Promise<BenchReport> {
     bandwidth_gb_s: r2(bandwidth),
     bytes_per_token: { weights: bpt.weights, kv: Math.round(bpt.kv), total: Math.round(total) },
     roofline_decode_tokens_per_s: r2(roofline),
-    vmlx: engineJson(mine),
+    vmlx: { ...engineJson(mine), rss_after_load_mb: Math.round(mine.rssAfterLoad / 1e6) },
     llama_cpp: peer ? engineJson(peer) : null,
     ratios: peer ? {
       prefill: r2(mine.prefillTokensPerSecond / peer.prefillTokensPerSecond),
