@@ -50,11 +50,14 @@ OwnedWeight pack_desc(const Napi::Object& d) {
       ref.bits = kind == "q4" ? 4 : 8;
       ref.groupSize = d.Get("groupSize").As<Napi::Number>().Int32Value();
       ref.weight.dtype = DType::U32;
-      ref.scales.dtype = ref.biases.dtype = DType::F32;
+      // scales/biases: Float32Array (F32) or Uint16Array of bfloat16 bits (BF16), as a file may hold them.
+      const bool bf16 = d.Get("scales").IsTypedArray() && d.Get("scales").As<Napi::TypedArray>().TypedArrayType() == napi_uint16_array;
+      ref.scales.dtype = ref.biases.dtype = bf16 ? DType::BF16 : DType::F32;
       check_quant_params(ref);
       const size_t groups = static_cast<size_t>(ref.rows) * (ref.cols / ref.groupSize);
+      const size_t sbBytes = bf16 ? 2 : 4;
       return pack_weight_bytes(ref, bytes_of(d.Get("weight"), static_cast<size_t>(ref.rows) * ref.cols * ref.bits / 8, "weight"),
-                               bytes_of(d.Get("scales"), groups * 4, "scales"), bytes_of(d.Get("biases"), groups * 4, "biases"), pool);
+                               bytes_of(d.Get("scales"), groups * sbBytes, "scales"), bytes_of(d.Get("biases"), groups * sbBytes, "biases"), pool);
     }
     ref.weight.dtype = kind == "f32" ? DType::F32 : kind == "f16" ? DType::F16 : DType::BF16;
     if (kind != "f32" && kind != "f16" && kind != "bf16") throw Napi::TypeError::New(env, "unknown weight kind " + kind);

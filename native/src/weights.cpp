@@ -128,14 +128,19 @@ OwnedWeight pack_weight_bytes(const WeightRef& ref, const uint8_t* codes, const 
   const size_t tileBytes = static_cast<size_t>(kTileRows) * ref.cols * bits / 8;
   const size_t sbCount = static_cast<size_t>(w.tiles) * groups * kTileRows;
   o.data = aligned_alloc_bytes(tileBytes * w.tiles);
-  o.scales = aligned_alloc_bytes(sbCount * 4);
-  o.biases = aligned_alloc_bytes(sbCount * 4);
+  // bfloat16 scales/biases are kept as they are (exact); any other float type becomes float32.
+  w.sbBf16 = ref.scales.dtype == DType::BF16 && ref.biases.dtype == DType::BF16;
+  const size_t sbBytes = w.sbBf16 ? 2 : 4;
+  o.scales = aligned_alloc_bytes(sbCount * sbBytes);
+  o.biases = aligned_alloc_bytes(sbCount * sbBytes);
   w.data = o.data.get();
-  w.scales = reinterpret_cast<const float*>(o.scales.get());
-  w.biases = reinterpret_cast<const float*>(o.biases.get());
+  w.scales = o.scales.get();
+  w.biases = o.biases.get();
   uint8_t* dst = o.data.get();
   float* ds = reinterpret_cast<float*>(o.scales.get());
   float* db = reinterpret_cast<float*>(o.biases.get());
+  uint16_t* hs = reinterpret_cast<uint16_t*>(o.scales.get());
+  uint16_t* hb = reinterpret_cast<uint16_t*>(o.biases.get());
   const int per = bits == 4 ? 4 : 2;  // elements per 32-byte chunk
   const DType sdt = ref.scales.dtype, bdt = ref.biases.dtype;
   pool.parallel_for(w.tiles, [&](int t0, int t1) {
@@ -161,13 +166,18 @@ OwnedWeight pack_weight_bytes(const WeightRef& ref, const uint8_t* codes, const 
         for (int i = 0; i < nrows; i++) {
           const size_t src = (static_cast<size_t>(t) * kTileRows + i) * groups + g;
           const size_t at = (static_cast<size_t>(t) * groups + g) * kTileRows + i;
-          ds[at] = read_float(scales, sdt, src);
-          db[at] = read_float(biases, bdt, src);
+          if (w.sbBf16) {
+            std::memcpy(hs + at, scales + 2 * src, 2);
+            std::memcpy(hb + at, biases + 2 * src, 2);
+          } else {
+            ds[at] = read_float(scales, sdt, src);
+            db[at] = read_float(biases, bdt, src);
+          }
         }
       }
     }
   });
-  o.bytes = tileBytes * w.tiles + 2 * sbCount * 4;
+  o.bytes = tileBytes * w.tiles + 2 * sbCount * sbBytes;
   return o;
 }
 
@@ -191,7 +201,7 @@ void weight_row(const PackedWeight& w, int row, float* out) {
   const uint8_t* p = w.data + static_cast<size_t>(tile) * kTileRows * w.cols * w.bits / 8;
   for (int g = 0; g < w.groups; g++) {
     const size_t at = (static_cast<size_t>(tile) * w.groups + g) * kTileRows + i;
-    const float s = w.scales[at], b = w.biases[at];
+    const float s = sb_value(w.scales, w.sbBf16, at), b = sb_value(w.biases, w.sbBf16, at);
     for (int c = 0; c < w.groupSize / per; c++, p += 32) {
       float* o = out + g * w.groupSize + c * per;
       const uint8_t b0 = p[2 * i], b1 = p[2 * i + 1];

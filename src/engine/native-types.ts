@@ -166,8 +166,9 @@ export interface NativeTestWeight {
   groupSize?: number;
   /** MLX U32 codes (LSB-first) for q4/q8, else row-major floats of the kind. */
   weight: Uint8Array;
-  scales?: Float32Array; // [rows, cols/groupSize]
-  biases?: Float32Array;
+  /** [rows, cols/groupSize]: float32, or bfloat16 bits in a Uint16Array (kept as bfloat16 by the repack). */
+  scales?: Float32Array | Uint16Array;
+  biases?: Float32Array | Uint16Array;
 }
 
 /** Direct access to each kernel set (names from kernelSets()), for test/native. */

@@ -19,12 +19,22 @@ function randomF32(rng: Rng, n: number, scale = 1): Float32Array {
 }
 
 /** A random MLX-quantized weight and its dequantized values, computed here from the MLX bit layout. */
-function randomQuant(rng: Rng, bits: 4 | 8, rows: number, cols: number, groupSize: number): { w: NativeTestWeight; dense: Float32Array } {
+function randomQuant(rng: Rng, bits: 4 | 8, rows: number, cols: number, groupSize: number, bf16 = false): { w: NativeTestWeight; dense: Float32Array } {
   const weight = new Uint8Array((rows * cols * bits) / 8);
   for (let i = 0; i < weight.length; i++) weight[i] = rng.u32() & 0xff;
   const groups = cols / groupSize;
   const scales = randomF32(rng, rows * groups, 0.05);
   const biases = randomF32(rng, rows * groups, 0.3);
+  // bfloat16 scales/biases (what MLX files hold) are stored as such by the repack; float32 ones stay float32.
+  const sbits = new Uint16Array(scales.length), bbits = new Uint16Array(biases.length);
+  if (bf16)
+    for (let i = 0; i < scales.length; i++) {
+      const s = toBf16(scales[i]), b = toBf16(biases[i]);
+      sbits[i] = s.bits;
+      scales[i] = s.value;
+      bbits[i] = b.bits;
+      biases[i] = b.value;
+    }
   const dense = new Float32Array(rows * cols);
   for (let r = 0; r < rows; r++)
     for (let c = 0; c < cols; c++) {
@@ -33,7 +43,7 @@ function randomQuant(rng: Rng, bits: 4 | 8, rows: number, cols: number, groupSiz
       const g = r * groups + Math.floor(c / groupSize);
       dense[e] = Math.fround(Math.fround(scales[g] * q) + biases[g]); // float32 multiply then add, as the engine does
     }
-  return { w: { kind: bits === 4 ? 'q4' : 'q8', rows, cols, groupSize, weight, scales, biases }, dense };
+  return { w: { kind: bits === 4 ? 'q4' : 'q8', rows, cols, groupSize, weight, scales: bf16 ? sbits : scales, biases: bf16 ? bbits : biases }, dense };
 }
 
 function randomFloat(rng: Rng, kind: 'f32' | 'f16' | 'bf16', rows: number, cols: number): { w: NativeTestWeight; dense: Float32Array } {
@@ -95,7 +105,7 @@ test('quantized matmul (4/8-bit, group 32/64/128, odd row counts, 1..9 tokens) m
     for (const gs of [32, 64, 128])
       for (const rows of [1, 3, 17, 33])
         for (const [cols, T] of [[gs, 1], [gs * 3, 2], [384, 7], [256, 9]] as const) {
-          const { w, dense } = randomQuant(rng, bits, rows, cols, gs);
+          const { w, dense } = randomQuant(rng, bits, rows, cols, gs, (rows + T) % 2 === 1); // both scale storages
           const x = randomF32(rng, T * cols);
           const { y, mag } = denseMatmul(dense, rows, cols, x, T);
           for (const k of sets) {
@@ -122,7 +132,7 @@ test('weightRow dequantizes MLX rows exactly (the embedding lookup)', () => {
   for (const bits of [4, 8] as const)
     for (const gs of [32, 64, 128]) {
       const rows = 19, cols = 256;
-      const { w, dense } = randomQuant(rng, bits, rows, cols, gs);
+      const { w, dense } = randomQuant(rng, bits, rows, cols, gs, gs === 64);
       for (const r of [0, 5, 15, 16, 18]) {
         const got = hooks.weightRow(w, r);
         for (let c = 0; c < cols; c++) assert.equal(got[c], dense[r * cols + c], `q${bits} gs${gs} row ${r} col ${c}`);

@@ -190,8 +190,8 @@ test('weightBytes counts every matrix the kernels read per token, and the bandwi
   assert.equal(progress.at(-1), 1);
   const H = 64, I = 128, qd = 128, kd = 64, V = 96;
   const perLayer = [qd * H, kd * H, kd * H, H * qd, I * H, I * H, H * I];
-  // 8-bit codes + float32 scale and bias per group of 32, rows padded to 16-row tiles (all multiples of 16 here).
-  const quantBytes = (n: number) => n + (n / 32) * 8;
+  // 8-bit codes + bfloat16 scale and bias per group of 32, rows padded to 16-row tiles (all multiples of 16 here).
+  const quantBytes = (n: number) => n + (n / 32) * 4;
   const expected = 2 * perLayer.reduce((a, b) => a + quantBytes(b), 0) + quantBytes(V * H) + 2 * (2 * H * 4) + 2 * 2 * 32 * 4 + H * 4;
   assert.equal(model.weightBytes(), expected);
   model.dispose();

@@ -24,6 +24,13 @@ inline float hsum(__m256 v) {
   return _mm_cvtss_f32(s);
 }
 
+// 8 scales or biases starting at index i, widened to float32 when stored as bfloat16.
+inline __m256 load_sb(const void* base, bool bf16, size_t i) {
+  if (!bf16) return _mm256_loadu_ps(static_cast<const float*>(base) + i);
+  const __m128i h = _mm_loadu_si128(reinterpret_cast<const __m128i*>(static_cast<const uint16_t*>(base) + i));
+  return _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_cvtepu16_epi32(h), 16));
+}
+
 template <int NT, bool Q4>
 void tile_quant(const PackedWeight& w, const Acts& a, int t0, float* y, int ldy, int tile) {
   const int gs = w.groupSize;
@@ -31,8 +38,7 @@ void tile_quant(const PackedWeight& w, const Acts& a, int t0, float* y, int ldy,
   const int level = gs == 32 ? 0 : (gs == 64 ? 1 : 2);
   const int gpr = a.cols / gs;
   const uint8_t* p = w.data + static_cast<size_t>(tile) * w.groups * chunks * 32;
-  const float* S = w.scales + static_cast<size_t>(tile) * w.groups * kTileRows;
-  const float* B = w.biases + static_cast<size_t>(tile) * w.groups * kTileRows;
+  const size_t SB = static_cast<size_t>(tile) * w.groups * kTileRows;
   const __m256i nib = _mm256_set1_epi16(0x0f);
   __m256 facc[NT][2];
   const int16_t* xq[NT];
@@ -75,8 +81,8 @@ void tile_quant(const PackedWeight& w, const Acts& a, int t0, float* y, int ldy,
       }
     }
     for (int h = 0; h < 2; h++) {
-      const __m256 sv = _mm256_loadu_ps(S + g * kTileRows + 8 * h);
-      const __m256 bv = _mm256_loadu_ps(B + g * kTileRows + 8 * h);
+      const __m256 sv = load_sb(w.scales, w.sbBf16, SB + g * kTileRows + 8 * h);
+      const __m256 bv = load_sb(w.biases, w.sbBf16, SB + g * kTileRows + 8 * h);
       for (int t = 0; t < NT; t++) {
         const float xs = a.gsum[level][static_cast<size_t>(t0 + t) * gpr + g];
         facc[t][h] = _mm256_fmadd_ps(gacc[t][h], sv, facc[t][h]);

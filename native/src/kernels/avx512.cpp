@@ -23,6 +23,13 @@ inline __m512i dpwssd_bcast(__m512i acc, __m512i w, const int16_t* p) {
   return acc;
 }
 
+// 16 scales or biases starting at index i, widened to float32 when stored as bfloat16.
+inline __m512 load_sb(const void* base, bool bf16, size_t i) {
+  if (!bf16) return _mm512_loadu_ps(static_cast<const float*>(base) + i);
+  const __m256i h = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(static_cast<const uint16_t*>(base) + i));
+  return _mm512_castsi512_ps(_mm512_slli_epi32(_mm512_cvtepu16_epi32(h), 16));
+}
+
 inline __mmask16 row_mask(int rows) { return rows >= 16 ? static_cast<__mmask16>(0xffff) : static_cast<__mmask16>((1u << rows) - 1); }
 
 // NR consecutive tiles (16 rows each) x NT tokens. NR = 2 for single-token decode gives the core independent
@@ -35,12 +42,10 @@ void tile_quant(const PackedWeight& w, const Acts& a, int t0, float* y, int ldy,
   const int gpr = a.cols / gs;
   const size_t tileBytes = static_cast<size_t>(w.groups) * chunks * 32;
   const uint8_t* p[NR];
-  const float* S[NR];
-  const float* B[NR];
+  size_t SB[NR];
   for (int r = 0; r < NR; r++) {
     p[r] = w.data + static_cast<size_t>(tile + r) * tileBytes;
-    S[r] = w.scales + static_cast<size_t>(tile + r) * w.groups * kTileRows;
-    B[r] = w.biases + static_cast<size_t>(tile + r) * w.groups * kTileRows;
+    SB[r] = static_cast<size_t>(tile + r) * w.groups * kTileRows;
   }
   const __m512i nib = _mm512_set1_epi16(0x0f);
   __m512 facc[NR][NT];
@@ -94,8 +99,8 @@ void tile_quant(const PackedWeight& w, const Acts& a, int t0, float* y, int ldy,
       }
     }
     for (int r = 0; r < NR; r++) {
-      const __m512 sv = _mm512_loadu_ps(S[r] + g * kTileRows);
-      const __m512 bv = _mm512_loadu_ps(B[r] + g * kTileRows);
+      const __m512 sv = load_sb(w.scales, w.sbBf16, SB[r] + g * kTileRows);
+      const __m512 bv = load_sb(w.biases, w.sbBf16, SB[r] + g * kTileRows);
       for (int t = 0; t < NT; t++) {
         const float xs = a.gsum[level][static_cast<size_t>(t0 + t) * gpr + g];
         facc[r][t] = _mm512_fmadd_ps(gacc[r][t], sv, facc[r][t]);

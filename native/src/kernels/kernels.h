@@ -21,15 +21,26 @@ enum class WeightKind : int { F32 = 0, F16 = 1, BF16 = 2, Q4 = 3, Q8 = 4 };
 //      Q8: bytes 2i, 2i+1 = codes of row i, elements 2c, 2c+1
 //      Q4: byte 2i = elements 4c (low nibble) and 4c+2 (high); byte 2i+1 = elements 4c+1 and 4c+3
 //    so zero-extending the 32 bytes to 16-bit words gives, per 32-bit lane i, the pairs that vpdpwssd/pmaddwd consume.
-//    scales/biases: [tiles][groups][16] float32.
+//    scales/biases: [tiles][groups][16], bfloat16 when the file holds bfloat16 (lossless, 10% fewer bytes per token
+//    for 4-bit group 64), else float32.
 struct PackedWeight {
   WeightKind kind;
   int rows, cols;
   int bits, groupSize, groups, tiles;
   const uint8_t* data;
-  const float* scales;
-  const float* biases;
+  bool sbBf16;
+  const void* scales;
+  const void* biases;
 };
+
+// Scale or bias i (index into [tiles][groups][16]). static: this header is compiled with several -m flag sets.
+static inline float sb_value(const void* base, bool bf16, size_t i) {
+  if (!bf16) return static_cast<const float*>(base)[i];
+  const uint32_t u = static_cast<uint32_t>(static_cast<const uint16_t*>(base)[i]) << 16;
+  float f;
+  __builtin_memcpy(&f, &u, 4);
+  return f;
+}
 
 // One matmul input: T rows (tokens) of `cols` floats, plus what the integer kernels need.
 struct Acts {

@@ -73,8 +73,7 @@ void matmul_quant(const PackedWeight& w, const Acts& a, float* y, int ldy, int t
       for (int i = 0; i < rows; i++) y[static_cast<size_t>(t) * ldy + tile * kTileRows + i] = 0.f;
     for (int g = 0; g < w.groups; g++) {
       unpack_group(w, tile, g, codes);
-      const float* s = w.scales + (static_cast<size_t>(tile) * w.groups + g) * kTileRows;
-      const float* b = w.biases + (static_cast<size_t>(tile) * w.groups + g) * kTileRows;
+      const size_t sb = (static_cast<size_t>(tile) * w.groups + g) * kTileRows;
       for (int t = 0; t < a.T; t++) {
         const float* x = a.x + static_cast<size_t>(t) * a.cols + g * gs;
         float xsum = 0.f;
@@ -82,7 +81,8 @@ void matmul_quant(const PackedWeight& w, const Acts& a, float* y, int ldy, int t
         for (int i = 0; i < rows; i++) {
           float dot = 0.f;
           for (int k = 0; k < gs; k++) dot += codes[i * gs + k] * x[k];
-          y[static_cast<size_t>(t) * ldy + tile * kTileRows + i] += s[i] * dot + b[i] * xsum;
+          y[static_cast<size_t>(t) * ldy + tile * kTileRows + i] +=
+              sb_value(w.scales, w.sbBf16, sb + i) * dot + sb_value(w.biases, w.sbBf16, sb + i) * xsum;
         }
       }
     }
