@@ -1,7 +1,7 @@
 // npm run bench:all — the speed table of issue 7: generates the real-shape random models (once, under
 // .cache/bench-models), runs every target through runBench, and writes docs/benchmarks.json and docs/benchmarks.md.
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
-import { cpus } from 'node:os';
+import { cpus, loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { makeTestModel } from '../testmodel/generate.js';
@@ -73,7 +73,8 @@ function verdict(t: Target, r: BenchReport): { pass: boolean; notes: string[] } 
   return { pass, notes };
 }
 
-function markdown(rows: Array<{ target: Target; report: BenchReport; pass: boolean; notes: string[] }>, cpu: string, bandwidth: number): string {
+function markdown(rows: Array<{ target: Target; report: BenchReport; pass: boolean; notes: string[] }>, cpu: string, bandwidth: number,
+  load: { start: number; end: number }): string {
   const f = (x: number) => x.toFixed(1);
   const lines = [
     '# vmlx benchmarks',
@@ -83,6 +84,7 @@ function markdown(rows: Array<{ target: Target; report: BenchReport; pass: boole
     'Random weights in real shapes made by make-model; llama.cpp through node-llama-cpp on the GGUF twin (its own',
     'Q4_0/Q8_0 formats, requantized from the same float weights), flash attention on, same threads and prompt tokens.',
     'Medians of 3 repetitions. Decode = 128 greedy tokens after the prompt; roofline = bandwidth / bytes read per token.',
+    `1-minute load average at start / end: ${load.start.toFixed(1)} / ${load.end.toFixed(1)} (other work on the machine skews every figure).`,
     '',
     '| target | threads | context | vmlx pp t/s | llama.cpp pp t/s | pp ratio | vmlx tg t/s | llama.cpp tg t/s | tg ratio | roofline t/s | % roofline | vmlx RSS after load | verdict |',
     '|---|---|---|---|---|---|---|---|---|---|---|---|---|',
@@ -99,6 +101,7 @@ async function main(): Promise<void> {
   const root = repoRoot();
   const log = (m: string) => process.stderr.write(`bench:all: ${m}\n`);
   const rows: Array<{ target: Target; report: BenchReport; pass: boolean; notes: string[] }> = [];
+  const loadStart = loadavg()[0];
   for (const target of TARGETS) {
     const { dir, gguf } = ensureModel(root, target.model, log);
     log(target.name);
@@ -113,9 +116,10 @@ async function main(): Promise<void> {
   mkdirSync(join(root, 'docs'), { recursive: true });
   writeFileSync(join(root, 'docs', 'benchmarks.json'), `${JSON.stringify({
     generated_at: new Date().toISOString(), cpu, logical_cores: cpus().length, bandwidth_gb_s: bandwidth,
+    load_average: { start: loadStart, end: loadavg()[0] },
     results: rows.map((r) => ({ target: r.target.name, pass: r.pass, checks: r.notes, ...r.report })),
   }, null, 2)}\n`);
-  const md = markdown(rows, cpu, bandwidth);
+  const md = markdown(rows, cpu, bandwidth, { start: loadStart, end: loadavg()[0] });
   writeFileSync(join(root, 'docs', 'benchmarks.md'), md);
   process.stdout.write(md);
 }
