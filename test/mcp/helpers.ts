@@ -1,7 +1,7 @@
 // Shared test plumbing: where the real MCP servers and the fixture live, waiting on events with a
 // deadline (never fixed sleeps), pid checks, and loopback HTTP servers.
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -109,4 +109,45 @@ export async function startEverythingHttp(mode: 'sse' | 'streamableHttp'): Promi
         child.kill('SIGTERM');
       }),
   };
+}
+
+/** A process as `ps` sees it: pid, parent and command line. */
+export interface PsRow {
+  pid: number;
+  ppid: number;
+  stat: string;
+  args: string;
+}
+
+/**
+ * Descendants of `root` with their depth (1 = child), from `ps` rather than from the code under test's
+ * own /proc walker. Zombies are left out: they are dead and hold nothing.
+ */
+export function psDescendants(root: number): Array<PsRow & { depth: number }> {
+  const out = execFileSync('ps', ['-e', '-o', 'pid=,ppid=,stat=,args='], { encoding: 'utf8' });
+  const rows: PsRow[] = out
+    .split('\n')
+    .map((l) => /^\s*(\d+)\s+(\d+)\s+(\S+)\s+(.*)$/.exec(l))
+    .filter((m): m is RegExpExecArray => m !== null)
+    .map((m) => ({ pid: Number(m[1]), ppid: Number(m[2]), stat: m[3]!, args: m[4]! }))
+    .filter((r) => !r.stat.startsWith('Z'));
+  const found: Array<PsRow & { depth: number }> = [];
+  let level = [root];
+  for (let depth = 1; level.length; depth++) {
+    const next = rows.filter((r) => level.includes(r.ppid));
+    found.push(...next.map((r) => ({ ...r, depth })));
+    level = next.map((r) => r.pid);
+  }
+  return found;
+}
+
+/** The pid runs and is not a zombie (an orphan re-parented to a non-reaping pid 1 can stay a zombie). */
+export function isRunningPid(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const state = stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
+    return state !== 'Z' && state !== 'X';
+  } catch {
+    return false;
+  }
 }

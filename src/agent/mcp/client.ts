@@ -6,12 +6,16 @@ import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import { ToolListChangedNotificationSchema, type CallToolResult, type Tool } from '@modelcontextprotocol/sdk/types.js';
 import { connectServer, describeTransportError, transportKindOf, type ConnectSpec } from './transports.js';
 import { RestartTracker, DEFAULT_RESTART_POLICY, type RestartPolicy } from './restart.js';
+import { ProcessTree } from './process-tree.js';
 import type { ServerStderrLog } from './stderr-log.js';
 import type { ServerState, ServerStatus } from './types.js';
 
 /** Page cap for tools/list: protects against servers whose cursor never ends. */
 export const MAX_TOOL_PAGES = 100;
 const LIST_TIMEOUT_MS = 15_000;
+/** How often a stdio server's direct child is checked; the tree is re-walked every WATCH_REFRESH_EVERY ticks. */
+const WATCH_INTERVAL_MS = 500;
+const WATCH_REFRESH_EVERY = 4;
 const CLIENT_INFO = { name: 'vmlx', version: '0.1.0' };
 
 export interface ManagedServerStatus extends ServerStatus {
@@ -77,6 +81,11 @@ export class ServerConnection {
   private transport: Transport | undefined;
   private kind;
   private pid: number | null = null;
+  /** The connected stdio server's child and its descendants (npx → sh → node). */
+  private tree: ProcessTree | undefined;
+  private watchdog: NodeJS.Timeout | undefined;
+  /** Terminations of the trees of crashed children, awaited by close(). */
+  private readonly reaping = new Set<Promise<void>>();
   private serverInfo: { name: string; version: string } | undefined;
   private tools: Tool[] = [];
   private restarts = 0;
@@ -165,8 +174,13 @@ export class ServerConnection {
     this.closing = true;
     if (this.restartTimer) clearTimeout(this.restartTimer);
     this.restartTimer = undefined;
-    // While connecting, only the transport knows the child's pid.
+    this.stopWatchdog();
+    // While connecting, only the transport knows the child's pid. The tree is walked before the transport
+    // closes: once the direct child exits, its descendants can no longer be found.
     const pid = this.pid ?? pidOf(this.transport);
+    const tree = this.tree ?? (pid !== null ? new ProcessTree(pid) : undefined);
+    tree?.refresh();
+    this.tree = undefined;
     const transport = this.transport;
     const client = this.client;
     this.client = undefined;
@@ -175,7 +189,8 @@ export class ServerConnection {
       await withDeadline(transport.terminateSession(), 1_000).catch(() => {});
     }
     await (client ? client.close() : transport?.close())?.catch(() => {});
-    if (pid !== null) await ensureExited(pid);
+    await tree?.terminate();
+    await Promise.all(this.reaping);
     this.pid = null;
     this.tools = [];
     if (this.state === 'connecting') this.setState('failed', 'closed before it connected');
@@ -186,6 +201,7 @@ export class ServerConnection {
     const gen = ++this.generation;
     this.setState('connecting', this.error);
     let pending: Transport | undefined;
+    let attemptTree: ProcessTree | undefined;
     let abandoned = false;
     let timer: NodeJS.Timeout | undefined;
     const timeoutMs = this.opts.connectTimeoutMs;
@@ -209,6 +225,8 @@ export class ServerConnection {
       this.client = connected.client;
       this.kind = connected.kind;
       this.pid = connected.pid;
+      // Initialized: the process that answered exists now, however deep below the child it runs.
+      if (connected.pid !== null) attemptTree = new ProcessTree(connected.pid);
       if (connected.pid !== null) this.opts.stderrLog?.note(`started pid ${connected.pid}`);
       connected.client.onclose = () => this.handleClosed(gen);
       const tools = await listAllTools(connected.client);
@@ -218,8 +236,11 @@ export class ServerConnection {
       const { connected, tools } = await Promise.race([work, timedOut]);
       if (this.closing || gen !== this.generation) {
         await connected.client.close().catch(() => {});
+        await attemptTree?.terminate();
         return;
       }
+      this.tree = attemptTree;
+      this.startWatchdog(gen);
       this.tools = tools;
       this.serverInfo = connected.client.getServerVersion()
         ? { name: connected.client.getServerVersion()!.name, version: connected.client.getServerVersion()!.version }
@@ -231,10 +252,11 @@ export class ServerConnection {
     } catch (err) {
       abandoned = true;
       work.catch(() => {});
-      // A timed-out or failed attempt must not leave its child behind.
+      // A timed-out or failed attempt must not leave its child, or the child's children, behind.
       const failedPid = this.pid ?? pidOf(pending);
+      const failedTree = attemptTree ?? (failedPid !== null ? new ProcessTree(failedPid) : undefined);
       await pending?.close().catch(() => {});
-      if (failedPid !== null) await ensureExited(failedPid);
+      await failedTree?.terminate();
       if (gen !== this.generation) return;
       this.client = undefined;
       this.transport = undefined;
@@ -297,6 +319,9 @@ export class ServerConnection {
       ? `process ${pid ?? ''} exited unexpectedly${logFile ? ` (stderr in ${logFile})` : ''}`.replace('  ', ' ')
       : 'connection closed by the server';
     this.opts.stderrLog?.note(`pid ${pid ?? '?'} exited`);
+    this.stopWatchdog();
+    if (this.tree) this.reap(this.tree);
+    this.tree = undefined;
     this.client = undefined;
     this.transport = undefined;
     this.pid = null;
@@ -304,6 +329,44 @@ export class ServerConnection {
     this.emit({ type: 'exit', server: this.name, pid, reason });
     if (this.spec.kind === 'stdio') this.scheduleRestart(reason);
     else this.setState('failed', reason);
+  }
+
+  /**
+   * Watches the direct child of a connected stdio server. When it dies while descendants live on (npx
+   * killed, its node server orphaned and still holding the pipes), the transport never sees a close, so
+   * the survivors are terminated here; their exit closes the pipes and the usual crash path follows.
+   */
+  private startWatchdog(gen: number): void {
+    const tree = this.tree;
+    if (!tree) return;
+    let ticks = 0;
+    this.watchdog = setInterval(() => {
+      if (gen !== this.generation || this.closing || this.tree !== tree) return this.stopWatchdog();
+      if (!tree.rootRunning()) {
+        this.stopWatchdog();
+        this.opts.stderrLog?.note(`pid ${tree.root?.pid ?? '?'} exited; terminating the processes it left behind`);
+        this.tree = undefined;
+        this.reap(tree);
+        return;
+      }
+      // Servers may start helpers later: record them while their ppid links still lead here.
+      if (++ticks % WATCH_REFRESH_EVERY === 0) tree.refresh();
+    }, WATCH_INTERVAL_MS);
+    this.watchdog.unref();
+  }
+
+  private stopWatchdog(): void {
+    if (this.watchdog) clearInterval(this.watchdog);
+    this.watchdog = undefined;
+  }
+
+  private reap(tree: ProcessTree): void {
+    const done: Promise<void> = tree.terminate().then(
+      () => undefined,
+      () => undefined,
+    );
+    this.reaping.add(done);
+    void done.finally(() => this.reaping.delete(done));
   }
 
   private scheduleRestart(reason: string): void {
@@ -381,36 +444,9 @@ export async function listAllTools(client: Pick<Client, 'listTools' | 'getServer
   return [...byName.values()];
 }
 
-/** Waits for a pid to disappear; kills it when it outlives the deadline (no orphans). */
-export async function ensureExited(pid: number, deadlineMs = 3_000): Promise<void> {
-  const start = Date.now();
-  let killed = false;
-  while (isAlive(pid)) {
-    if (!killed && Date.now() - start > deadlineMs) {
-      try {
-        process.kill(pid, 'SIGKILL');
-      } catch {
-        return;
-      }
-      killed = true;
-    }
-    if (Date.now() - start > deadlineMs * 2) return;
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
-
 function pidOf(transport: Transport | undefined): number | null {
   const pid = (transport as { pid?: unknown } | undefined)?.pid;
   return typeof pid === 'number' ? pid : null;
-}
-
-export function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }
 
 function withDeadline<T>(p: Promise<T>, ms: number): Promise<T | undefined> {
