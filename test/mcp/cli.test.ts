@@ -5,7 +5,7 @@ import { spawn } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { AuditLog } from '../../src/agent/audit/index.js';
-import { FIXTURE_SERVER, REPO_ROOT, isAlive, tempDir, waitFor } from './helpers.js';
+import { FIXTURE_SERVER, REPO_ROOT, isAlive, psAll, psDescendants, tempDir, waitFor, type PsRow } from './helpers.js';
 
 const home = tempDir('vmlx-cli-home-');
 const configPath = join(home, 'test-mcp.json');
@@ -49,6 +49,28 @@ function vmlxWith(started: (child: ReturnType<typeof spawn>) => void, ...args: s
 
 // The CLI runs are independent child processes: run them side by side to keep the file fast.
 describe('vmlx mcp commands', { concurrency: 3 }, () => {
+  test('mcp status on examples/mcp.json (servers through npx) leaves nothing running', async () => {
+    // The example's servers run as npx → sh → node; after the CLI exits none of them may remain. They
+    // are found by command line among processes that did not exist before this test.
+    const example = /npm exec @modelcontextprotocol\/server-(filesystem \/tmp|memory)$|mcp-server-(filesystem \/tmp|memory)$/;
+    const before = new Set(psAll().map((p) => p.pid));
+    let seen: PsRow[] = [];
+    const r = await vmlxWith((child) => {
+      // While the CLI runs, record what it started (for the message below and to prove the match works).
+      const watch = setInterval(() => {
+        const now = psDescendants(child.pid!).filter((p) => example.test(p.args));
+        if (now.length > seen.length) seen = now;
+      }, 50);
+      child.once('close', () => clearInterval(watch));
+    }, 'mcp', 'status', '--mcp-config', join(REPO_ROOT, 'examples', 'mcp.json'));
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /^filesystem\s+connected\s+stdio\s+\d+ tools/m);
+    assert.match(r.stdout, /^memory\s+connected\s+stdio\s+\d+ tools/m);
+    assert.ok(seen.length >= 2, `the servers were seen running: ${JSON.stringify(seen)}`);
+    const left = () => psAll().filter((p) => !before.has(p.pid) && example.test(p.args));
+    await waitFor(`no example server left: ${JSON.stringify(left())}`, () => left().length === 0, 10_000);
+  });
+
   test('mcp status --json: connected, rejected with the rule, unsafe rejected without the flag', async () => {
     const r = await vmlx('mcp', 'status', '--mcp-config', configPath, '--json');
     assert.equal(r.code, 0, r.stderr);

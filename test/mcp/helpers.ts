@@ -124,13 +124,7 @@ export interface PsRow {
  * own /proc walker. Zombies are left out: they are dead and hold nothing.
  */
 export function psDescendants(root: number): Array<PsRow & { depth: number }> {
-  const out = execFileSync('ps', ['-e', '-o', 'pid=,ppid=,stat=,args='], { encoding: 'utf8' });
-  const rows: PsRow[] = out
-    .split('\n')
-    .map((l) => /^\s*(\d+)\s+(\d+)\s+(\S+)\s+(.*)$/.exec(l))
-    .filter((m): m is RegExpExecArray => m !== null)
-    .map((m) => ({ pid: Number(m[1]), ppid: Number(m[2]), stat: m[3]!, args: m[4]! }))
-    .filter((r) => !r.stat.startsWith('Z'));
+  const rows = psAll();
   const found: Array<PsRow & { depth: number }> = [];
   let level = [root];
   for (let depth = 1; level.length; depth++) {
@@ -139,6 +133,17 @@ export function psDescendants(root: number): Array<PsRow & { depth: number }> {
     level = next.map((r) => r.pid);
   }
   return found;
+}
+
+/** Every process except zombies, from `ps`. */
+export function psAll(): PsRow[] {
+  const out = execFileSync('ps', ['-e', '-o', 'pid=,ppid=,stat=,args='], { encoding: 'utf8' });
+  return out
+    .split('\n')
+    .map((l) => /^\s*(\d+)\s+(\d+)\s+(\S+)\s+(.*)$/.exec(l))
+    .filter((m): m is RegExpExecArray => m !== null)
+    .map((m) => ({ pid: Number(m[1]), ppid: Number(m[2]), stat: m[3]!, args: m[4]! }))
+    .filter((r) => !r.stat.startsWith('Z'));
 }
 
 /** The pid runs and is not a zombie (an orphan re-parented to a non-reaping pid 1 can stay a zombie). */
