@@ -3,11 +3,13 @@
 // of the /proc walker under test.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { McpManager, type McpManagerEvent } from '../../src/agent/mcp/manager.js';
 import { parseMcpConfig } from '../../src/agent/mcp/config.js';
 import { MemoryAuditLog } from '../../src/agent/audit/index.js';
+import { ProcessTree, isRunning, processRef } from '../../src/agent/mcp/process-tree.js';
 import { REPO_ROOT, isRunningPid, nextEvent, psDescendants, tempDir, waitFor } from './helpers.js';
 
 const LAUNCHER = fileURLToPath(new URL('./fixtures/launcher.js', import.meta.url));
@@ -87,4 +89,26 @@ test('a server that ignores stdin EOF and SIGTERM below a launcher that drops si
   await manager.close();
   // The launcher exits on the SDK's SIGTERM; the server only goes because its pid was recorded.
   await allGone([launcherPid, below[0]!.pid], 'after close()');
+});
+
+test('a process is known by pid and start time: a different start time (a reused pid) is not ours', () => {
+  const self = processRef(process.pid)!;
+  assert.ok(isRunning(self));
+  assert.equal(isRunning({ pid: process.pid, startTime: `${self.startTime}0` }), false);
+});
+
+test('ProcessTree.terminate ends a child and grandchild that ignore SIGTERM (SIGKILL after the grace)', async () => {
+  // The child ignores SIGTERM and starts a grandchild that does too; both report ready on stdout.
+  const stubborn = `process.on('SIGTERM', () => {}); setInterval(() => {}, 60000);`;
+  const child = spawn(process.execPath, ['-e', `${stubborn}
+    const g = require('node:child_process').spawn(process.execPath, ['-e', ${JSON.stringify(`${stubborn} console.log('ready')`)}], { stdio: 'inherit' });`], { stdio: ['ignore', 'pipe', 'inherit'] });
+  await new Promise<void>((resolve) => child.stdout.once('data', () => resolve()));
+  const tree = new ProcessTree(child.pid!);
+  const grandchildren = tree.descendants().map((r) => r.pid);
+  assert.deepEqual(grandchildren, psDescendants(child.pid!).map((p) => p.pid));
+  assert.equal(grandchildren.length, 1);
+  const signalled = await tree.terminate(200);
+  assert.deepEqual(signalled.sort(), [child.pid!, ...grandchildren].sort());
+  assert.deepEqual(tree.running(), []);
+  await allGone([child.pid!, ...grandchildren], 'after terminate()');
 });
