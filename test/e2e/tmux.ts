@@ -1,6 +1,6 @@
 // Drives a real terminal with tmux on a private server socket: start a command, type, read the screen.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 function hasTmux(): boolean {
@@ -39,7 +39,10 @@ export class TmuxSession {
     const exports = Object.entries(env)
       .map(([k, v]) => `export ${k}='${v.replace(/'/g, `'\\''`)}';`)
       .join(' ');
-    execFileSync('tmux', ['-L', this.socket, '-f', conf, 'new-session', '-d', '-s', this.name, '-x', '120', '-y', '40', `${exports} ${command}`]);
+    // The shell records the exit status in a file: tmux's own #{pane_dead_status} stays empty on some machines
+    // (the pane is dead but the server has not reaped the child yet), so it cannot be relied on.
+    const statusFile = this.statusFile();
+    execFileSync('tmux', ['-L', this.socket, '-f', conf, 'new-session', '-d', '-s', this.name, '-x', '120', '-y', '40', `${exports} ${command}; echo $? > '${statusFile}'`]);
   }
 
   screen(): string {
@@ -55,13 +58,15 @@ export class TmuxSession {
     this.tmux('send-keys', '-t', this.name, name);
   }
 
-  /** The exit status once the command has ended, else null. */
+  private statusFile(): string {
+    return join(this.dir, `${this.socket}.status`);
+  }
+
+  /** The exit status once the command has ended (as the shell reports it: 128+N for signal N), else null. */
   exitStatus(): number | null {
-    const [dead, status, signal] = this.tmux('display-message', '-p', '-t', this.name, '#{pane_dead}|#{pane_dead_status}|#{pane_dead_signal}').trim().split('|');
-    if (dead !== '1') return null;
-    if (status) return Number(status);
-    // killed by a signal: report it the way a shell would; neither yet: not known yet
-    return signal ? 128 + Number(signal) : null;
+    if (!existsSync(this.statusFile())) return null;
+    const text = readFileSync(this.statusFile(), 'utf8').trim();
+    return text === '' ? null : Number(text);
   }
 
   /** Polls the screen until `check` accepts it; fails at the deadline with the screen in the message. */

@@ -1,4 +1,5 @@
 // Component tests: message list, tool cards, confirmation prompt, status line.
+import './interactive-ink.js';
 import { test, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
 import React from 'react';

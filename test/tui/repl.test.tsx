@@ -1,5 +1,6 @@
 // The whole REPL (Repl and ChatApp) driven through ink-testing-library's stdin, over a real ChatSession with the
 // scripted model and a fake executor.
+import './interactive-ink.js';
 import { test, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
 import React from 'react';

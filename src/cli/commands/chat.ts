@@ -48,7 +48,7 @@ function temperature(value: string): number {
 export function registerChatCommand(program: Command): void {
   program
     .command('chat')
-    .description('Chat with a local model that calls MCP tools (interactive REPL, or one turn with --print)')
+    .description('chat with a local model that calls MCP tools (interactive REPL, or one turn with --print)')
     .option('--model <dir>', 'model directory (MLX format)')
     .option('--mcp-config <file>', 'MCP servers (default: ~/.vmlx/mcp.json when it exists)')
     .option('-y, --yes', 'run every call the sandbox and policy allow without asking')
@@ -174,7 +174,9 @@ async function runInteractive(opts: ChatOptions, source: ModelSource, sessionId:
   const boot = new BootStore(name);
   boot.servers(mcp.manager.statuses());
   const offServers = mcp.manager.onChange(() => boot.servers(mcp.manager.statuses()));
-  // Ink and React load only for the interactive UI.
+  // Ink and React load only for the interactive UI. Ink decides at import time whether it runs under CI (a CI
+  // variable in the environment) and then draws only the final frame, which leaves a real terminal blank.
+  if (process.stdout.isTTY) process.env.CI = 'false';
   const { renderChatUi } = await import('../../tui/run-chat-ui.js');
   const restoreConsole = log.captureConsole();
   const ui = renderChatUi(boot);
