@@ -67,7 +67,10 @@ function randomInput(rand: () => number, markers: string[]): string {
   return s;
 }
 
-/** Run `count` inputs; input i goes to parser i mod N (every parser gets the same share), with a random chunking. */
+/**
+ * Run `count` inputs, each through EVERY registered parser, parsed whole and streamed with one random chunking
+ * (the same chunks for every parser).
+ */
 export function runFuzz(seed: number, count: number, corpus: string[]): FuzzReport {
   const rand = seededRandom(seed);
   const markers = markersOfAllParsers();
@@ -79,17 +82,20 @@ export function runFuzz(seed: number, count: number, corpus: string[]): FuzzRepo
     if (report.failuresByParser[parser] <= 2 && report.examples.length < 40) report.examples.push(`${what} [${parser}] ${JSON.stringify(input)} ${current}`);
   };
   for (let i = 0; i < count; i++) {
-    const parser = parsers[i % parsers.length];
     const input = rand() < 0.2 ? randomInput(rand, markers) : mutate(corpus[Math.floor(rand() * corpus.length)], rand, markers);
-    const opts: ParserOptions = {
-      toolParser: parser,
+    const base = {
       tools: rand() < 0.8 ? TOOLS : undefined,
-      toolChoice: rand() < 0.05 ? 'none' : 'auto',
+      toolChoice: (rand() < 0.05 ? 'none' : 'auto') as ParserOptions['toolChoice'],
       startsInReasoning: rand() < 0.1,
       idSeed: 3,
     };
     const chunks = rand() < 0.03 ? [...input] : randomChunks(input, Math.floor(rand() * 1e9), 2 + Math.floor(rand() * 40));
-    current = JSON.stringify({ tools: !!opts.tools, toolChoice: opts.toolChoice, startsInReasoning: opts.startsInReasoning, chunks });
+    current = JSON.stringify({ tools: !!base.tools, toolChoice: base.toolChoice, startsInReasoning: base.startsInReasoning, chunks });
+    for (const parser of parsers) checkOne(parser, input, chunks, { ...base, toolParser: parser });
+  }
+  return report;
+
+  function checkOne(parser: string, input: string, chunks: string[], opts: ParserOptions): void {
     report.runs++;
     report.perParser[parser] = (report.perParser[parser] ?? 0) + 1;
     try {
@@ -114,5 +120,4 @@ export function runFuzz(seed: number, count: number, corpus: string[]): FuzzRepo
       note(`exception ${(err as Error).message}`, parser, input);
     }
   }
-  return report;
 }

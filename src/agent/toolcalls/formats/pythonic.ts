@@ -69,7 +69,12 @@ function scanCallList(text: string, from: number, at: number, ctx: ScanContext, 
         else if (text[j] !== ')') return callMalformed(name, args, text, from, callStart, j, ctx, out);
       } catch (err) {
         if (err instanceof PyEnd) return pending('');
-        if (err instanceof PySyntax) return callMalformed(name, args, text, from, callStart, e, ctx, out);
+        if (err instanceof PySyntax) {
+          // A string value broken by a line break was already streamed up to the break: keep that prefix so the
+          // final arguments extend what was sent.
+          const kept = err.stringPrefix === undefined ? args : args + key + JSON.stringify(cutLoneSurrogate(err.stringPrefix)).slice(0, -1);
+          return callMalformed(name, kept, text, from, callStart, e, ctx, out);
+        }
         throw err;
       }
     }

@@ -2,7 +2,12 @@
 // lists, tuples, dicts, nested. Parsed into JSON values; running out of text is told apart from bad syntax.
 
 export class PyEnd extends Error {}
-export class PySyntax extends Error {}
+export class PySyntax extends Error {
+  /** For a string cut by a raw line break: the value decoded before it (already streamed by scanners). */
+  constructor(message: string, readonly stringPrefix?: string) {
+    super(message);
+  }
+}
 
 export type PyValue = null | boolean | number | string | PyValue[] | { [k: string]: PyValue };
 
@@ -44,7 +49,7 @@ export function parsePyString(text: string, i: number): { value: string; end: nu
       j += 2;
       continue;
     }
-    if (c === '\n') throw new PySyntax('newline in string');
+    if (c === '\n' || c === '\r') throw new PySyntax('newline in string', out); // Python ends a line at CR too
     out += c;
     j++;
   }
