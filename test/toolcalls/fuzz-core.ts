@@ -6,6 +6,9 @@ import { seededRandom } from '../../src/agent/toolcalls/util/ids.js';
 import { assemble, randomChunks, shape } from './harness.js';
 import { TOOLS } from './fixtures/common.js';
 import { isDeepStrictEqual } from 'node:util';
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { allFixtures } from './collect.js';
 
 export interface FuzzReport {
   runs: number;
@@ -120,4 +123,26 @@ export function runFuzz(seed: number, count: number, corpus: string[]): FuzzRepo
       note(`exception ${(err as Error).message}`, parser, input);
     }
   }
+}
+
+/** Inputs per quarter; the four fuzz-N.test.ts files (run in parallel) make 100,000 inputs per parser. */
+export const QUARTER_INPUTS = 25_000;
+
+/**
+ * Registers quarter `n` of the fuzz test: QUARTER_INPUTS inputs (seed n01), each through every registered parser,
+ * parsed whole and streamed. Zero exceptions, scanner failures, stream inconsistencies and mismatches.
+ */
+export function fuzzQuarter(n: number): void {
+  test(`fuzz quarter ${n}: ${QUARTER_INPUTS.toLocaleString('en')} inputs through every parser, both modes`, async (t) => {
+    const corpus = (await allFixtures()).map((f) => f.input);
+    const started = process.hrtime.bigint();
+    const r = runFuzz(n * 100 + 1, QUARTER_INPUTS, corpus);
+    const ms = Number(process.hrtime.bigint() - started) / 1e6;
+    const parsers = listToolParsers();
+    t.diagnostic(`${r.runs} runs (${QUARTER_INPUTS} inputs × ${parsers.length} parsers) in ${ms.toFixed(0)} ms`);
+    assert.equal(r.runs, QUARTER_INPUTS * parsers.length);
+    for (const f of parsers) assert.equal(r.perParser[f.name], QUARTER_INPUTS, `parser ${f.name} under-fuzzed`);
+    const failures = { exceptions: r.exceptions, scannerFailures: r.scannerFailures, inconsistencies: r.inconsistencies, mismatches: r.mismatches };
+    assert.deepEqual(failures, { exceptions: 0, scannerFailures: 0, inconsistencies: 0, mismatches: 0 }, r.examples.join('\n'));
+  });
 }
