@@ -41,6 +41,16 @@ export function scanJson(text: string, start = 0, final = false): JsonScan {
     if (frames.length === 0) topDone = true;
     else expects[expects.length - 1] = 'comma';
   };
+  /** The bracket at `i` closes the innermost container; everything up to it is now safe. */
+  const closeContainer = (): void => {
+    frames.pop();
+    expects.pop();
+    closers = closers.slice(1);
+    i++;
+    afterValue();
+    safeEnd = i;
+    heal = closers;
+  };
   while (i < text.length) {
     const c = text[i];
     if (topDone) break;
@@ -67,24 +77,12 @@ export function scanJson(text: string, start = 0, final = false): JsonScan {
       }
       const want = frames[frames.length - 1] === 'o' ? '}' : ']';
       if (c !== want) return fail(i);
-      frames.pop();
-      expects.pop();
-      closers = closers.slice(1);
-      i++;
-      afterValue();
-      safeEnd = i;
-      heal = closers;
+      closeContainer();
       continue;
     }
     if (exp === 'key?' || exp === 'key') {
       if (c === '}' && exp === 'key?') {
-        frames.pop();
-        expects.pop();
-        closers = closers.slice(1);
-        i++;
-        afterValue();
-        safeEnd = i;
-        heal = closers;
+        closeContainer();
         continue;
       }
       if (c !== '"') return fail(i);
@@ -97,13 +95,7 @@ export function scanJson(text: string, start = 0, final = false): JsonScan {
     }
     // A value is expected (top level, after ':' or in an array).
     if (c === ']' && exp === 'value?') {
-      frames.pop();
-      expects.pop();
-      closers = closers.slice(1);
-      i++;
-      afterValue();
-      safeEnd = i;
-      heal = closers;
+      closeContainer();
       continue;
     }
     if (c === '{' || c === '[') {

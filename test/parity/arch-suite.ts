@@ -1,0 +1,18 @@
+// The four parity configurations of one architecture: float32, bfloat16, MLX 8-bit and 4-bit (group 64, with a
+// per-layer 8-bit override in the 4-bit model). See parity-check.ts for what is compared.
+import { test } from 'node:test';
+import type { TestArch } from '../../src/engine/testmodel/spec.js';
+import { checkParity } from './parity-check.js';
+
+export function parityTests(arch: TestArch): void {
+  for (const [label, cfg] of [
+    ['f32', { dtype: 'f32' }],
+    ['bf16', { dtype: 'bf16' }],
+    ['8-bit', { dtype: 'bf16', bits: 8 }],
+    ['4-bit', { dtype: 'bf16', bits: 4 }],
+  ] as const) {
+    test(`${arch} ${label}: log-probabilities and greedy continuation match llama.cpp`, async (t) => {
+      await checkParity(t, { arch, ...cfg });
+    });
+  }
+}
