@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <cmath>
 
-#include "half.h"
 
 namespace vmlx {
 
@@ -101,23 +100,42 @@ void attention_block(Forward& f, const Layer& L, int layer, AttentionOptions opt
       for (int h = 0; h < nkv; h++) {
         uint16_t* kc = f.kv.k.get() + (static_cast<size_t>(layer) * nkv + h) * plane + static_cast<size_t>(pos) * hd;
         uint16_t* vc = f.kv.v.get() + (static_cast<size_t>(layer) * nkv + h) * plane + static_cast<size_t>(pos) * hd;
-        for (int d = 0; d < hd; d++) {
-          kc[d] = vmlx_f32_to_f16(k[h * hd + d]);
-          vc[d] = vmlx_f32_to_f16(v[h * hd + d]);
-        }
+        f.k.to_f16(k + h * hd, kc, hd);
+        f.k.to_f16(v + h * hd, vc, hd);
       }
     }
   });
-  const float scale = 1.f / std::sqrt(static_cast<float>(hd));
+  // Work items: (KV head, chunk of its query heads, block of tokens), at most kMaxAttendRows query rows each, so the
+  // kernel converts every cached key and value once for all rows. Items of one KV head are adjacent and dealt out
+  // round-robin: both threads read the same head's cache at the same time (and causal lengths interleave).
   const int group = nh / nkv;
+  const int headsPer = std::min(group, kMaxAttendRows);
+  const int headChunks = (group + headsPer - 1) / headsPer;
+  const int tokensPer = std::max(1, kMaxAttendRows / headsPer);
+  const int tokenBlocks = (f.T + tokensPer - 1) / tokensPer;
+  const int perHead = headChunks * tokenBlocks;
+  const float scale = 1.f / std::sqrt(static_cast<float>(hd));
   f.pool.run([&](int ith, int nth) {
-    // Strided (token, head) pairs: causal rows grow with the token index, so contiguous ranges would be unbalanced.
-    float* scores = s.scores.data() + static_cast<size_t>(ith) * f.kv.maxContext;
-    for (int i = ith; i < f.T * nh; i += nth) {
-      const int t = i / nh, h = i % nh, kvh = h / group;
+    float* scores = s.scores.data() + static_cast<size_t>(ith) * kMaxAttendRows * f.kv.maxContext;
+    for (int i = ith; i < nkv * perHead; i += nth) {
+      const int kvh = i / perHead, hc = (i % perHead) / tokenBlocks, tb = i % tokenBlocks;
       const size_t off = (static_cast<size_t>(layer) * nkv + kvh) * plane;
-      f.k.attend_f16(s.q.data() + static_cast<size_t>(t) * qd + h * hd, f.kv.k.get() + off, f.kv.v.get() + off,
-                     f.pos0 + t + 1, hd, hd, scale, scores, s.attn.data() + static_cast<size_t>(t) * qd + h * hd);
+      AttendRows ar{};
+      ar.k = f.kv.k.get() + off;
+      ar.v = f.kv.v.get() + off;
+      ar.dim = hd;
+      ar.stride = hd;
+      ar.scale = scale;
+      ar.scores = scores;
+      const int h0 = kvh * group + hc * headsPer, h1 = std::min(kvh * group + group, h0 + headsPer);
+      for (int t = tb * tokensPer; t < std::min(f.T, (tb + 1) * tokensPer); t++)
+        for (int h = h0; h < h1; h++) {
+          ar.q[ar.rows] = s.q.data() + static_cast<size_t>(t) * qd + h * hd;
+          ar.out[ar.rows] = s.attn.data() + static_cast<size_t>(t) * qd + h * hd;
+          ar.lens[ar.rows] = f.pos0 + t + 1;
+          ar.rows++;
+        }
+      f.k.attend_rows(ar);
     }
   });
   Acts ao = prepare_acts(f, s.attn.data(), qd);
@@ -136,10 +154,8 @@ void mlp_block(Forward& f, const Layer& L) {
   const LinearOut gu[2] = {{&L.gate, s.gate.data()}, {&L.up, s.up.data()}};
   linear(f, a, gu, 2);
   f.pool.parallel_for(f.T, [&](int t0, int t1) {
-    for (size_t i = static_cast<size_t>(t0) * I; i < static_cast<size_t>(t1) * I; i++) {
-      const float g = s.gate[i];
-      s.gate[i] = g / (1.f + std::exp(-g)) * s.up[i];
-    }
+    const size_t at = static_cast<size_t>(t0) * I;
+    f.k.silu_mul(s.gate.data() + at, s.up.data() + at, (t1 - t0) * I);
   });
   Acts ad = prepare_acts(f, s.gate.data(), I);
   const LinearOut d[1] = {{&L.down, s.h.data()}};

@@ -125,8 +125,8 @@ KvCache Model::make_cache(int maxContext) const {
 
 void Model::forward(KvCache& kv, const int32_t* tokens, int T, int pos0, float* logits, bool allLogits) {
   const int H = spec_.hiddenSize, half = spec_.headDim / 2;
-  if (static_cast<int>(s_.scores.size()) < pool_->size() * kv.maxContext)
-    s_.scores.resize(static_cast<size_t>(pool_->size()) * kv.maxContext);
+  const size_t scoresNeeded = static_cast<size_t>(pool_->size()) * kMaxAttendRows * kv.maxContext;
+  if (s_.scores.size() < scoresNeeded) s_.scores.resize(scoresNeeded);
   Forward f{spec_, *kernels_, *pool_, s_, kv, T, pos0};
   pool_->parallel_for(T, [&](int t0, int t1) {
     for (int t = t0; t < t1; t++) {

@@ -1,5 +1,6 @@
 #include "test_hooks.h"
 
+#include <algorithm>
 #include <chrono>
 #include <vector>
 
@@ -152,20 +153,60 @@ Napi::Value Rmsnorm(const Napi::CallbackInfo& info) {
   return out;
 }
 
-// attention(set, q: Float32Array[dim], k: Uint16Array[len*dim] f16, v: Uint16Array, len, dim, scale) -> Float32Array[dim]
+// attention(set, q: Float32Array[rows*dim], k: Uint16Array[len*dim] f16, v: Uint16Array, lens: Int32Array[rows], dim,
+// scale) -> Float32Array[rows*dim]; len = max(lens)
 Napi::Value Attention(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   const KernelSet& ks = kernel_set(info[0]);
   Napi::Float32Array q = typed<Napi::Float32Array>(info[1], napi_float32_array, "q");
   Napi::Uint16Array k = typed<Napi::Uint16Array>(info[2], napi_uint16_array, "k");
   Napi::Uint16Array v = typed<Napi::Uint16Array>(info[3], napi_uint16_array, "v");
-  const int len = info[4].As<Napi::Number>().Int32Value(), dim = info[5].As<Napi::Number>().Int32Value();
-  if (len < 1 || dim < 1 || q.ElementLength() != static_cast<size_t>(dim) || k.ElementLength() != static_cast<size_t>(len) * dim ||
-      v.ElementLength() != k.ElementLength())
-    throw Napi::RangeError::New(env, "attention: inconsistent sizes");
-  std::vector<float> scores(len);
-  Napi::Float32Array out = Napi::Float32Array::New(env, dim);
-  ks.attend_f16(q.Data(), k.Data(), v.Data(), len, dim, dim, info[6].As<Napi::Number>().FloatValue(), scores.data(), out.Data());
+  Napi::Int32Array lens = typed<Napi::Int32Array>(info[4], napi_int32_array, "lens");
+  const int dim = info[5].As<Napi::Number>().Int32Value();
+  const int rows = static_cast<int>(lens.ElementLength());
+  int len = 0;
+  for (int r = 0; r < rows; r++) len = std::max(len, lens[r]);
+  bool ok = rows >= 1 && rows <= kMaxAttendRows && dim >= 1 && q.ElementLength() == static_cast<size_t>(rows) * dim &&
+            k.ElementLength() == static_cast<size_t>(len) * dim && v.ElementLength() == k.ElementLength();
+  for (int r = 0; r < rows; r++) ok = ok && lens[r] >= 1;
+  if (!ok) throw Napi::RangeError::New(env, "attention: inconsistent sizes");
+  std::vector<float> scores(static_cast<size_t>(rows) * len);
+  Napi::Float32Array out = Napi::Float32Array::New(env, static_cast<size_t>(rows) * dim);
+  AttendRows a{};
+  a.rows = rows;
+  for (int r = 0; r < rows; r++) {
+    a.q[r] = q.Data() + static_cast<size_t>(r) * dim;
+    a.out[r] = out.Data() + static_cast<size_t>(r) * dim;
+    a.lens[r] = lens[r];
+  }
+  a.k = k.Data();
+  a.v = v.Data();
+  a.dim = dim;
+  a.stride = dim;
+  a.scale = info[6].As<Napi::Number>().FloatValue();
+  a.scores = scores.data();
+  ks.attend_rows(a);
+  return out;
+}
+
+// siluMul(set, g, u) -> Float32Array: silu(g) * u
+Napi::Value SiluMul(const Napi::CallbackInfo& info) {
+  const KernelSet& ks = kernel_set(info[0]);
+  Napi::Float32Array g = typed<Napi::Float32Array>(info[1], napi_float32_array, "g");
+  Napi::Float32Array u = typed<Napi::Float32Array>(info[2], napi_float32_array, "u");
+  if (g.ElementLength() != u.ElementLength()) throw Napi::RangeError::New(info.Env(), "g and u differ in length");
+  Napi::Float32Array out = Napi::Float32Array::New(info.Env(), g.ElementLength());
+  std::copy(g.Data(), g.Data() + g.ElementLength(), out.Data());
+  ks.silu_mul(out.Data(), u.Data(), static_cast<int>(g.ElementLength()));
+  return out;
+}
+
+// toF16(set, x) -> Uint16Array through the kernel set's KV-cache store conversion
+Napi::Value ToF16(const Napi::CallbackInfo& info) {
+  const KernelSet& ks = kernel_set(info[0]);
+  Napi::Float32Array x = typed<Napi::Float32Array>(info[1], napi_float32_array, "x");
+  Napi::Uint16Array out = Napi::Uint16Array::New(info.Env(), x.ElementLength());
+  ks.to_f16(x.Data(), out.Data(), static_cast<int>(x.ElementLength()));
   return out;
 }
 
@@ -201,6 +242,8 @@ Napi::Object make_test_hooks(Napi::Env env) {
   t.Set("weightRow", Napi::Function::New(env, WeightRow, "weightRow"));
   t.Set("rmsnorm", Napi::Function::New(env, Rmsnorm, "rmsnorm"));
   t.Set("attention", Napi::Function::New(env, Attention, "attention"));
+  t.Set("siluMul", Napi::Function::New(env, SiluMul, "siluMul"));
+  t.Set("toF16", Napi::Function::New(env, ToF16, "toF16"));
   t.Set("f32ToF16", Napi::Function::New(env, F32ToF16, "f32ToF16"));
   t.Set("f16ToF32", Napi::Function::New(env, F16ToF32, "f16ToF32"));
   return t;

@@ -179,8 +179,15 @@ export interface NativeTestHooks {
   /** Row `row` of the weight, dequantized the way the embedding lookup does it. */
   weightRow(w: NativeTestWeight, row: number): Float32Array;
   rmsnorm(kernels: string, x: Float32Array, w: Float32Array, eps: number): Float32Array;
-  /** softmax(scale * q.K^T) V over `len` float16 key/value rows of `dim`. */
-  attention(kernels: string, q: Float32Array, k: Uint16Array, v: Uint16Array, len: number, dim: number, scale: number): Float32Array;
+  /**
+   * For each of lens.length (1..4) query rows r (q: rows × dim): softmax(scale * q_r.K^T) V over the first lens[r] of the
+   * float16 key/value rows of `dim` (k, v: max(lens) × dim). Returns rows × dim.
+   */
+  attention(kernels: string, q: Float32Array, k: Uint16Array, v: Uint16Array, lens: Int32Array, dim: number, scale: number): Float32Array;
+  /** silu(g) * u elementwise. */
+  siluMul(kernels: string, g: Float32Array, u: Float32Array): Float32Array;
+  /** float16 bits of x through the kernel set's KV-cache conversion. */
+  toF16(kernels: string, x: Float32Array): Uint16Array;
   f32ToF16(x: Float32Array): Uint16Array;
   f16ToF32(x: Uint16Array): Float32Array;
 }

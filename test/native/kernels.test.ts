@@ -164,30 +164,74 @@ test('rmsnorm matches the reference on every kernel set', () => {
   }
 });
 
-test('attention over a float16 KV block matches the reference on every kernel set', () => {
+/** softmax(scale * q.K^T) V over the first `len` rows, in float64 from the float16 values. */
+function referenceAttention(q: Float32Array, kb: Uint16Array, vb: Uint16Array, len: number, dim: number, scale: number): Float64Array {
+  const sc = Array.from({ length: len }, (_, j) => {
+    let s = 0;
+    for (let d = 0; d < dim; d++) s += q[d] * f16ToNumber(kb[j * dim + d]);
+    return s * scale;
+  });
+  const mx = Math.max(...sc);
+  const e = sc.map((s) => Math.exp(s - mx));
+  const z = e.reduce((a, b) => a + b, 0);
+  const want = new Float64Array(dim);
+  for (let j = 0; j < len; j++) for (let d = 0; d < dim; d++) want[d] += (e[j] / z) * f16ToNumber(vb[j * dim + d]);
+  return want;
+}
+
+test('attention of 1-4 query rows with their own lengths over a float16 KV block matches the reference on every kernel set', () => {
   const rng = new Rng(16);
-  for (const [len, dim] of [[1, 16], [5, 64], [37, 128], [200, 80], [3, 24]] as const) {
-    const q = randomF32(rng, dim);
+  // Rows of one call differ in length as the tokens of a prefill block do; dims include non-multiples of 16 and > 64.
+  const cases: Array<[number[], number]> = [
+    [[1], 16], [[5], 64], [[37], 128], [[200], 80], [[3], 24],
+    [[7, 7], 128], [[8, 9], 64], [[4, 5, 6, 7], 64], [[33, 34, 33, 34], 128], [[1, 2, 3], 100], [[130, 131], 200], [[2, 1, 4, 3], 17],
+  ];
+  for (const [lens, dim] of cases) {
+    const len = Math.max(...lens);
+    const q = randomF32(rng, lens.length * dim);
     const kb = new Uint16Array(len * dim), vb = new Uint16Array(len * dim);
     for (let i = 0; i < len * dim; i++) {
       kb[i] = f16Round(rng.normal()).bits;
       vb[i] = f16Round(rng.normal()).bits;
     }
     const scale = 1 / Math.sqrt(dim);
-    const sc = Array.from({ length: len }, (_, j) => {
-      let s = 0;
-      for (let d = 0; d < dim; d++) s += q[d] * f16ToNumber(kb[j * dim + d]);
-      return s * scale;
-    });
-    const mx = Math.max(...sc);
-    const e = sc.map((s) => Math.exp(s - mx));
-    const z = e.reduce((a, b) => a + b, 0);
-    const want = new Float64Array(dim);
-    for (let j = 0; j < len; j++) for (let d = 0; d < dim; d++) want[d] += (e[j] / z) * f16ToNumber(vb[j * dim + d]);
     for (const k of sets) {
-      const got = hooks.attention(k, q, kb, vb, len, dim, scale);
-      for (let d = 0; d < dim; d++) assert.ok(Math.abs(got[d] - want[d]) < 2e-5, `${k} len=${len} dim=${dim} d=${d}: ${got[d]} vs ${want[d]}`);
+      const got = hooks.attention(k, q, kb, vb, Int32Array.from(lens), dim, scale);
+      assert.equal(got.length, lens.length * dim);
+      lens.forEach((rowLen, r) => {
+        const want = referenceAttention(q.subarray(r * dim, (r + 1) * dim), kb, vb, rowLen, dim, scale);
+        for (let d = 0; d < dim; d++) {
+          const g = got[r * dim + d];
+          assert.ok(Math.abs(g - want[d]) < 2e-5, `${k} lens=${lens} dim=${dim} row ${r} d=${d}: ${g} vs ${want[d]}`);
+        }
+      });
     }
+  }
+});
+
+test('silu(g) * u matches the float64 formula on every kernel set, including large magnitudes and odd lengths', () => {
+  const rng = new Rng(18);
+  for (const n of [1, 15, 16, 17, 100, 3072]) {
+    const g = randomF32(rng, n, 4), u = randomF32(rng, n);
+    if (n > 4) g.set([100, -100, 0, -0.0]);
+    for (const k of sets) {
+      const got = hooks.siluMul(k, g, u);
+      for (let i = 0; i < n; i++) {
+        const want = (g[i] / (1 + Math.exp(-g[i]))) * u[i];
+        assert.ok(Math.abs(got[i] - want) <= 1e-6 * (1 + Math.abs(want)), `${k} n=${n} i=${i}: silu(${g[i]})*${u[i]} = ${got[i]}, expected ${want}`);
+      }
+    }
+  }
+});
+
+test('the KV-cache float16 store rounds exactly like the reference on every kernel set', () => {
+  const rng = new Rng(19);
+  const xs = [0, -0, 1, -2.5, 65504, 65520, -1e6, 1e-8, 6e-8, 3e-5, 6.1e-5, 0.1, 1 / 3];
+  for (let i = 0; i < 300; i++) xs.push(rng.normal() * 10 ** ((rng.u32() % 12) - 8));
+  const f = new Float32Array(xs);
+  for (const k of sets) {
+    const h = hooks.toF16(k, f);
+    for (let i = 0; i < f.length; i++) assert.equal(h[i], f16Round(f[i]).bits, `${k} toF16(${f[i]})`);
   }
 });
 

@@ -207,6 +207,15 @@ void attend_f16(const float* q, const uint16_t* k, const uint16_t* v, int len, i
   }
 }
 
+void attend_rows(const AttendRows& a) { attend_rows_each(a, attend_f16); }
+
+void to_f16(const float* x, uint16_t* out, int n) {
+  int i = 0;
+  for (; i + 8 <= n; i += 8)
+    _mm_storeu_si128(reinterpret_cast<__m128i*>(out + i), _mm256_cvtps_ph(_mm256_loadu_ps(x + i), _MM_FROUND_TO_NEAREST_INT));
+  for (; i < n; i++) out[i] = vmlx_f32_to_f16(x[i]);
+}
+
 uint64_t read_bytes(const uint8_t* p, size_t n) {
   __m256i a0 = _mm256_setzero_si256(), a1 = a0;
   size_t i = 0;
@@ -219,7 +228,7 @@ uint64_t read_bytes(const uint8_t* p, size_t n) {
   return lanes[0] + lanes[1] + lanes[2] + lanes[3];
 }
 
-const KernelSet kAvx2 = {"avx2", quantize_row_portable, matmul, rmsnorm, attend_f16, read_bytes};
+const KernelSet kAvx2 = {"avx2", quantize_row_portable, matmul, rmsnorm, attend_rows, silu_mul_portable, to_f16, read_bytes};
 
 }  // namespace
 

@@ -214,57 +214,122 @@ inline __m512 exp_ps(__m512 x) {
   return _mm512_scalef_ps(p, t);
 }
 
-void attend_f16(const float* q, const uint16_t* k, const uint16_t* v, int len, int dim, size_t stride, float scale,
-                float* scores, float* out) {
-  __m512 mx = _mm512_set1_ps(-INFINITY);
+// Lane sums of four vectors as one 4-float vector (a shuffle tree shared by the four reductions).
+inline __m128 hsum4(__m512 a0, __m512 a1, __m512 a2, __m512 a3) {
+  const __m512 s01 = _mm512_add_ps(_mm512_unpacklo_ps(a0, a1), _mm512_unpackhi_ps(a0, a1));
+  const __m512 s23 = _mm512_add_ps(_mm512_unpacklo_ps(a2, a3), _mm512_unpackhi_ps(a2, a3));
+  const __m512 s = _mm512_add_ps(_mm512_castpd_ps(_mm512_unpacklo_pd(_mm512_castps_pd(s01), _mm512_castps_pd(s23))),
+                                 _mm512_castpd_ps(_mm512_unpackhi_pd(_mm512_castps_pd(s01), _mm512_castps_pd(s23))));
+  const __m256 h = _mm256_add_ps(_mm512_castps512_ps256(s), _mm512_extractf32x8_ps(s, 1));
+  return _mm_add_ps(_mm256_castps256_ps128(h), _mm256_extractf128_ps(h, 1));
+}
+
+// Mask of the first `left` lanes of a 16-lane chunk (none when left <= 0).
+inline __mmask16 chunk_mask(int left) { return left <= 0 ? static_cast<__mmask16>(0) : tail_mask(left); }
+
+inline __m512 load_f16(const uint16_t* p, __mmask16 m) { return _mm512_cvtph_ps(_mm256_maskz_loadu_epi16(m, p)); }
+
+// R query rows against one KV head. Each key and value chunk is converted from f16 once and used by all R rows:
+// scores four keys at a time, then a per-row softmax over the row's own length (later positions get probability 0),
+// then the weighted sum of values 64 dimensions at a time.
+template <int R>
+void attend_rows_r(const AttendRows& a) {
+  const int dim = a.dim;
+  int maxlen = 0;
+  for (int r = 0; r < R; r++) maxlen = a.lens[r] > maxlen ? a.lens[r] : maxlen;
+  float* sc[R];
+  for (int r = 0; r < R; r++) sc[r] = a.scores + static_cast<size_t>(r) * maxlen;
+  const __m128 scale4 = _mm_set1_ps(a.scale);
   int j = 0;
-  // Four keys at a time: four dot-product vectors reduced together (one shuffle tree instead of four).
-  for (; j + 4 <= len; j += 4) {
-    __m512 a[4] = {_mm512_setzero_ps(), _mm512_setzero_ps(), _mm512_setzero_ps(), _mm512_setzero_ps()};
+  for (; j + 4 <= maxlen; j += 4) {
+    __m512 acc[R][4];
+    for (int r = 0; r < R; r++)
+      for (int i = 0; i < 4; i++) acc[r][i] = _mm512_setzero_ps();
     for (int d = 0; d < dim; d += 16) {
       const __mmask16 m = tail_mask(dim - d);
-      const __m512 qv = _mm512_maskz_loadu_ps(m, q + d);
-      for (int i = 0; i < 4; i++)
-        a[i] = _mm512_fmadd_ps(qv, _mm512_cvtph_ps(_mm256_maskz_loadu_epi16(m, k + (j + i) * stride + d)), a[i]);
+      __m512 kv[4];
+      for (int i = 0; i < 4; i++) kv[i] = load_f16(a.k + (j + i) * a.stride + d, m);
+      for (int r = 0; r < R; r++) {
+        const __m512 qv = _mm512_maskz_loadu_ps(m, a.q[r] + d);
+        for (int i = 0; i < 4; i++) acc[r][i] = _mm512_fmadd_ps(qv, kv[i], acc[r][i]);
+      }
     }
-    const __m512 s01 = _mm512_add_ps(_mm512_unpacklo_ps(a[0], a[1]), _mm512_unpackhi_ps(a[0], a[1]));
-    const __m512 s23 = _mm512_add_ps(_mm512_unpacklo_ps(a[2], a[3]), _mm512_unpackhi_ps(a[2], a[3]));
-    const __m512 s = _mm512_add_ps(_mm512_castpd_ps(_mm512_unpacklo_pd(_mm512_castps_pd(s01), _mm512_castps_pd(s23))),
-                                   _mm512_castpd_ps(_mm512_unpackhi_pd(_mm512_castps_pd(s01), _mm512_castps_pd(s23))));
-    const __m256 h = _mm256_add_ps(_mm512_castps512_ps256(s), _mm512_extractf32x8_ps(s, 1));
-    const __m128 r = _mm_add_ps(_mm256_castps256_ps128(h), _mm256_extractf128_ps(h, 1));
-    _mm_storeu_ps(scores + j, _mm_mul_ps(r, _mm_set1_ps(scale)));
+    for (int r = 0; r < R; r++) _mm_storeu_ps(sc[r] + j, _mm_mul_ps(hsum4(acc[r][0], acc[r][1], acc[r][2], acc[r][3]), scale4));
   }
-  for (; j < len; j++) {
-    const uint16_t* kj = k + j * stride;
-    __m512 acc = _mm512_setzero_ps();
+  for (; j < maxlen; j++) {
+    __m512 acc[R];
+    for (int r = 0; r < R; r++) acc[r] = _mm512_setzero_ps();
     for (int d = 0; d < dim; d += 16) {
       const __mmask16 m = tail_mask(dim - d);
-      acc = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(m, q + d), _mm512_cvtph_ps(_mm256_maskz_loadu_epi16(m, kj + d)), acc);
+      const __m512 kv = load_f16(a.k + j * a.stride + d, m);
+      for (int r = 0; r < R; r++) acc[r] = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(m, a.q[r] + d), kv, acc[r]);
     }
-    scores[j] = _mm512_reduce_add_ps(acc) * scale;
+    for (int r = 0; r < R; r++) sc[r][j] = _mm512_reduce_add_ps(acc[r]) * a.scale;
   }
-  for (int j = 0; j < len; j += 16) mx = _mm512_mask_max_ps(mx, tail_mask(len - j), mx, _mm512_maskz_loadu_ps(tail_mask(len - j), scores + j));
-  const __m512 mv = _mm512_set1_ps(_mm512_reduce_max_ps(mx));
-  __m512 sum = _mm512_setzero_ps();
-  for (int j = 0; j < len; j += 16) {
-    const __mmask16 m = tail_mask(len - j);
-    const __m512 e = exp_ps(_mm512_sub_ps(_mm512_maskz_loadu_ps(m, scores + j), mv));
-    sum = _mm512_add_ps(sum, _mm512_maskz_mov_ps(m, e));
-    _mm512_mask_storeu_ps(scores + j, m, e);
+  float inv[R];
+  for (int r = 0; r < R; r++) {
+    const int len = a.lens[r];
+    __m512 mx = _mm512_set1_ps(-INFINITY);
+    for (int i = 0; i < len; i += 16) mx = _mm512_mask_max_ps(mx, tail_mask(len - i), mx, _mm512_maskz_loadu_ps(tail_mask(len - i), sc[r] + i));
+    const __m512 mv = _mm512_set1_ps(_mm512_reduce_max_ps(mx));
+    __m512 sum = _mm512_setzero_ps();
+    for (int i = 0; i < len; i += 16) {
+      const __mmask16 m = tail_mask(len - i);
+      const __m512 e = exp_ps(_mm512_sub_ps(_mm512_maskz_loadu_ps(m, sc[r] + i), mv));
+      sum = _mm512_add_ps(sum, _mm512_maskz_mov_ps(m, e));
+      _mm512_mask_storeu_ps(sc[r] + i, m, e);
+    }
+    for (int i = len; i < maxlen; i++) sc[r][i] = 0.f;
+    inv[r] = 1.f / _mm512_reduce_add_ps(sum);
   }
-  const float inv = 1.f / _mm512_reduce_add_ps(sum);
   for (int d0 = 0; d0 < dim; d0 += 64) {
-    __m512 acc[4] = {_mm512_setzero_ps(), _mm512_setzero_ps(), _mm512_setzero_ps(), _mm512_setzero_ps()};
-    const int nd = dim - d0 < 64 ? dim - d0 : 64;
-    for (int j = 0; j < len; j++) {
-      const __m512 p = _mm512_set1_ps(scores[j]);
-      const uint16_t* vj = v + j * stride + d0;
-      for (int c = 0; c < 4 && c * 16 < nd; c++)
-        acc[c] = _mm512_fmadd_ps(p, _mm512_cvtph_ps(_mm256_maskz_loadu_epi16(tail_mask(nd - c * 16), vj + c * 16)), acc[c]);
+    __mmask16 m[4];
+    for (int c = 0; c < 4; c++) m[c] = chunk_mask(dim - d0 - 16 * c);
+    __m512 acc[R][4];
+    for (int r = 0; r < R; r++)
+      for (int c = 0; c < 4; c++) acc[r][c] = _mm512_setzero_ps();
+    for (int jj = 0; jj < maxlen; jj++) {
+      const uint16_t* vj = a.v + jj * a.stride + d0;
+      __m512 vv[4];
+      for (int c = 0; c < 4; c++) vv[c] = load_f16(vj + 16 * c, m[c]);
+      for (int r = 0; r < R; r++) {
+        const __m512 p = _mm512_set1_ps(sc[r][jj]);
+        for (int c = 0; c < 4; c++) acc[r][c] = _mm512_fmadd_ps(p, vv[c], acc[r][c]);
+      }
     }
-    for (int c = 0; c < 4 && c * 16 < nd; c++)
-      _mm512_mask_storeu_ps(out + d0 + c * 16, tail_mask(nd - c * 16), _mm512_mul_ps(acc[c], _mm512_set1_ps(inv)));
+    for (int r = 0; r < R; r++)
+      for (int c = 0; c < 4; c++)
+        _mm512_mask_storeu_ps(a.out[r] + d0 + 16 * c, m[c], _mm512_mul_ps(acc[r][c], _mm512_set1_ps(inv[r])));
+  }
+}
+
+void attend_rows(const AttendRows& a) {
+  switch (a.rows) {
+    case 1: attend_rows_r<1>(a); break;
+    case 2: attend_rows_r<2>(a); break;
+    case 3: attend_rows_r<3>(a); break;
+    default: attend_rows_r<4>(a); break;
+  }
+}
+
+// g = silu(g) * u, with sigmoid from e = exp(-|g|) so exp_ps only sees arguments <= 0.
+void silu_mul(float* g, const float* u, int n) {
+  const __m512 one = _mm512_set1_ps(1.f);
+  for (int i = 0; i < n; i += 16) {
+    const __mmask16 m = tail_mask(n - i);
+    const __m512 x = _mm512_maskz_loadu_ps(m, g + i);
+    const __m512 e = exp_ps(_mm512_sub_ps(_mm512_setzero_ps(), _mm512_abs_ps(x)));
+    const __m512 den = _mm512_add_ps(one, e);
+    const __mmask16 neg = _mm512_cmp_ps_mask(x, _mm512_setzero_ps(), _CMP_LT_OQ);
+    const __m512 sig = _mm512_div_ps(_mm512_mask_mov_ps(one, neg, e), den);
+    _mm512_mask_storeu_ps(g + i, m, _mm512_mul_ps(_mm512_mul_ps(x, sig), _mm512_maskz_loadu_ps(m, u + i)));
+  }
+}
+
+void to_f16(const float* x, uint16_t* out, int n) {
+  for (int i = 0; i < n; i += 16) {
+    const __mmask16 m = tail_mask(n - i);
+    _mm256_mask_storeu_epi16(out + i, m, _mm512_cvtps_ph(_mm512_maskz_loadu_ps(m, x + i), _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC));
   }
 }
 
@@ -320,7 +385,7 @@ uint64_t read_bytes(const uint8_t* p, size_t n) {
   return static_cast<uint64_t>(_mm512_reduce_add_epi64(s));
 }
 
-const KernelSet kAvx512 = {"avx512_vnni", quantize_row, matmul, rmsnorm, attend_f16, read_bytes};
+const KernelSet kAvx512 = {"avx512_vnni", quantize_row, matmul, rmsnorm, attend_rows, silu_mul, to_f16, read_bytes};
 
 }  // namespace
 

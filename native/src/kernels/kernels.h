@@ -52,6 +52,22 @@ struct Acts {
   int qStride, blocks;
 };
 
+// Query rows that share one KV head (the GQA heads of a token, and consecutive tokens of a prefill chunk), so the
+// kernel converts each cached key and value once for all of them.
+constexpr int kMaxAttendRows = 4;
+struct AttendRows {
+  int rows;                      // 1..kMaxAttendRows
+  const float* q[kMaxAttendRows];  // [dim] each
+  float* out[kMaxAttendRows];      // [dim] each
+  int lens[kMaxAttendRows];        // row r attends to cached positions [0, lens[r]), lens[r] >= 1
+  const uint16_t* k;               // f16 rows of `dim` at `stride` elements
+  const uint16_t* v;
+  int dim;
+  size_t stride;
+  float scale;
+  float* scores;                   // scratch: rows * max(lens) floats
+};
+
 struct KernelSet {
   const char* name;
   // Quantizes row t of a.x into a.q / a.qscale (kActBlock values per scale, round to nearest even) and fills the
@@ -61,10 +77,12 @@ struct KernelSet {
   void (*matmul)(const PackedWeight& w, const Acts& a, float* y, int ldy, int tile0, int tile1);
   // out[i] = x[i] / sqrt(mean(x^2) + eps) * w[i]
   void (*rmsnorm)(const float* x, const float* w, float eps, int n, float* out);
-  // Single-query attention over `len` cached positions of one KV head (K, V: f16 rows of `dim`, stride `stride`).
-  // scores is scratch of >= len floats. out = softmax(scale * q.K) V
-  void (*attend_f16)(const float* q, const uint16_t* k, const uint16_t* v, int len, int dim, size_t stride,
-                     float scale, float* scores, float* out);
+  // Attention of a.rows query rows over one KV head's f16 cache: out[r] = softmax(scale * q[r].K[0..lens[r])) V.
+  void (*attend_rows)(const AttendRows& a);
+  // g[i] = silu(g[i]) * u[i] (the SwiGLU gate)
+  void (*silu_mul)(float* g, const float* u, int n);
+  // out[i] = float16(x[i]), round to nearest even (the KV cache store)
+  void (*to_f16)(const float* x, uint16_t* out, int n);
   // Streaming read of n bytes (returns a checksum so the reads cannot be optimised away).
   uint64_t (*read_bytes)(const uint8_t* p, size_t n);
 };
@@ -72,6 +90,11 @@ struct KernelSet {
 const KernelSet& kernels_scalar();
 // The portable quantize_row (used by the scalar and AVX2 sets).
 void quantize_row_portable(const Acts& a, int t);
+// attend_rows as one single-row attention per query row (the scalar and AVX2 sets).
+using AttendRowFn = void (*)(const float* q, const uint16_t* k, const uint16_t* v, int len, int dim, size_t stride,
+                             float scale, float* scores, float* out);
+void attend_rows_each(const AttendRows& a, AttendRowFn row);
+void silu_mul_portable(float* g, const float* u, int n);
 // Tables of the SIMD sets; call only after dispatch.cpp has checked the CPU.
 const KernelSet& kernels_avx2_table();
 const KernelSet& kernels_avx512_table();

@@ -9,6 +9,14 @@
 
 namespace vmlx {
 
+void silu_mul_portable(float* g, const float* u, int n) {
+  for (int i = 0; i < n; i++) g[i] = g[i] / (1.f + std::exp(-g[i])) * u[i];
+}
+
+void attend_rows_each(const AttendRows& a, AttendRowFn row) {
+  for (int r = 0; r < a.rows; r++) row(a.q[r], a.k, a.v, a.lens[r], a.dim, a.stride, a.scale, a.scores, a.out[r]);
+}
+
 void quantize_row_portable(const Acts& a, int t) {
   const int cols = a.cols;
   const float* xr = a.x + static_cast<size_t>(t) * cols;
@@ -135,7 +143,7 @@ void rmsnorm(const float* x, const float* w, float eps, int n, float* out) {
   for (int i = 0; i < n; i++) out[i] = x[i] * inv * w[i];
 }
 
-void attend_f16(const float* q, const uint16_t* k, const uint16_t* v, int len, int dim, size_t stride, float scale,
+void attend_row(const float* q, const uint16_t* k, const uint16_t* v, int len, int dim, size_t stride, float scale,
                 float* scores, float* out) {
   float mx = -INFINITY;
   for (int j = 0; j < len; j++) {
@@ -158,6 +166,12 @@ void attend_f16(const float* q, const uint16_t* k, const uint16_t* v, int len, i
   }
 }
 
+void to_f16(const float* x, uint16_t* out, int n) {
+  for (int i = 0; i < n; i++) out[i] = vmlx_f32_to_f16(x[i]);
+}
+
+void attend_rows_portable(const AttendRows& a) { attend_rows_each(a, attend_row); }
+
 uint64_t read_bytes(const uint8_t* p, size_t n) {
   uint64_t acc = 0;
   for (size_t i = 0; i + 8 <= n; i += 8) {
@@ -168,7 +182,7 @@ uint64_t read_bytes(const uint8_t* p, size_t n) {
   return acc;
 }
 
-const KernelSet kScalar = {"scalar", quantize_row_portable, matmul, rmsnorm, attend_f16, read_bytes};
+const KernelSet kScalar = {"scalar", quantize_row_portable, matmul, rmsnorm, attend_rows_portable, silu_mul_portable, to_f16, read_bytes};
 
 }  // namespace
 
