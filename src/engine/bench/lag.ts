@@ -20,9 +20,14 @@ export interface LagStats {
 export class EventLoopLagMonitor {
   private readonly histogram: IntervalHistogram = monitorEventLoopDelay({ resolution: LAG_RESOLUTION_MS });
 
-  start(): void {
+  /**
+   * Resolves once the sampler has ticked: its first tick only sets the reference time, so a stall that began before
+   * it (e.g. a synchronous tokenizer parse right after start()) would go unrecorded.
+   */
+  async start(): Promise<void> {
     this.histogram.reset();
     this.histogram.enable();
+    await new Promise((resolve) => setTimeout(resolve, 3 * LAG_RESOLUTION_MS));
   }
 
   stop(): LagStats {
