@@ -1,5 +1,7 @@
 // `vmlx bench`: prefill and decode speed of vmlx and (with --gguf) llama.cpp on the same weights in the same run,
-// medians over repetitions, memory bandwidth and the decode roofline. Progress on stderr, result on stdout.
+// medians over repetitions, memory bandwidth and the decode roofline, memory against the files + KV budget, event-loop
+// lag while generating, load times, and a verdict per target. Progress on stderr, result on stdout. The exit status
+// does not depend on the verdicts (a missed target is a measurement, not an error).
 import { existsSync, statSync } from 'node:fs';
 import { Command, InvalidArgumentError } from 'commander';
 import { UserError } from '../errors.js';
@@ -8,6 +10,12 @@ import { formatBenchTable, runBench } from '../../engine/bench/run.js';
 function positiveInt(value: string): number {
   const n = Number(value);
   if (!/^\d+$/.test(value.trim()) || !Number.isSafeInteger(n) || n < 1) throw new InvalidArgumentError('expected an integer >= 1');
+  return n;
+}
+
+function positiveNumber(value: string): number {
+  const n = Number(value);
+  if (value.trim() === '' || !Number.isFinite(n) || n <= 0) throw new InvalidArgumentError('expected a number > 0');
   return n;
 }
 
@@ -20,12 +28,16 @@ interface BenchFlags {
   reps: number;
   context?: number;
   json?: boolean;
+  targetDecodeRatio?: number;
+  targetPrefillRatio?: number;
+  targetRoofline?: number;
+  targetLoadMs?: number;
 }
 
 export function registerBenchCommand(program: Command): void {
   program
     .command('bench')
-    .description('measure prefill and decode speed (and llama.cpp on a GGUF twin with --gguf), bandwidth and roofline')
+    .description('measure prefill and decode speed (and llama.cpp on a GGUF twin with --gguf), bandwidth, roofline, memory, event-loop lag and load time')
     .requiredOption('--model <dir>', 'MLX model directory')
     .option('--gguf <file>', 'the same weights as GGUF, run through llama.cpp (node-llama-cpp) for comparison')
     .option('--prompt-tokens <n>', 'prompt length for the prefill measurement', positiveInt, 512)
@@ -34,13 +46,25 @@ export function registerBenchCommand(program: Command): void {
     .option('--reps <n>', 'repetitions per engine (medians are reported)', positiveInt, 3)
     .option('--context <n>', 'tokens in the KV cache before decoding (default: --prompt-tokens)', positiveInt)
     .option('--json', 'print one JSON object instead of the table')
+    .option('--target-decode-ratio <x>', 'judge vmlx/llama.cpp decode speed against this minimum (needs --gguf)', positiveNumber)
+    .option('--target-prefill-ratio <x>', 'judge vmlx/llama.cpp prefill speed against this minimum (needs --gguf)', positiveNumber)
+    .option('--target-roofline <fraction>', 'judge decode speed against this fraction of the roofline, e.g. 0.8', positiveNumber)
+    .option('--target-load-ms <ms>', 'judge the warm-cache reload time against this maximum (issue 7: 2000 for a 4-bit 0.6B model)', positiveNumber)
     .action(async (flags: BenchFlags) => {
       if (!existsSync(flags.model) || !statSync(flags.model).isDirectory()) throw new UserError(`--model ${flags.model}: not a directory`);
       if (flags.gguf && !existsSync(flags.gguf)) throw new UserError(`--gguf ${flags.gguf}: no such file`);
       if (flags.genTokens < 2) throw new UserError('--gen-tokens must be at least 2 (decode speed counts the steps after the first token)');
+      if (!flags.gguf && (flags.targetDecodeRatio !== undefined || flags.targetPrefillRatio !== undefined)) {
+        throw new UserError('--target-decode-ratio and --target-prefill-ratio need --gguf (the ratios are against llama.cpp)');
+      }
+      if (flags.targetRoofline !== undefined && flags.targetRoofline > 1) throw new UserError('--target-roofline is a fraction of the roofline, at most 1');
       const report = await runBench({
         model: flags.model, gguf: flags.gguf, promptTokens: flags.promptTokens, genTokens: flags.genTokens,
         threads: flags.threads, reps: flags.reps, context: flags.context,
+        targets: {
+          minDecodeRatio: flags.targetDecodeRatio, minPrefillRatio: flags.targetPrefillRatio,
+          minRooflineFraction: flags.targetRoofline, maxWarmLoadMs: flags.targetLoadMs,
+        },
         log: (m) => process.stderr.write(`bench: ${m}\n`),
       });
       process.stdout.write(flags.json ? `${JSON.stringify(report)}\n` : `${formatBenchTable(report)}\n`);

@@ -1,10 +1,13 @@
 // Speed measurement of both engines on the same prompt tokens: vmlx (this engine) and llama.cpp (node-llama-cpp,
 // a devDependency, loaded only when a GGUF is given). Each repetition prefills `context` tokens from an empty cache
-// and then decodes `genTokens` greedily; medians are reported.
+// and then decodes `genTokens` greedily; medians are reported. vmlx also reports its memory, the event-loop lag of
+// this process while it generates, and a warm-cache reload time.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadAddon } from '../addon.js';
-import { loadModel } from '../model.js';
+import { loadModel, type LoadedModel } from '../model.js';
+import { EventLoopLagMonitor, type LagStats } from './lag.js';
+import { sampleRss, type RssSample } from './memory.js';
 
 export interface BenchOptions {
   model: string;
@@ -71,27 +74,74 @@ export function readModelShape(dir: string): ModelShape {
   };
 }
 
-export async function benchVmlx(o: BenchOptions, prompt: number[]): Promise<EngineResult & { weightBytes: number; rssAfterLoad: number }> {
+export interface VmlxResult extends EngineResult {
+  weightBytes: number;
+  /** KV capacity the session allocated (the requested maxContext, capped by max_position_embeddings). */
+  maxContext: number;
+  /** A second load right after the first was disposed: the model's files are in the page cache. */
+  warmLoadMs: number;
+  rssBeforeLoad: RssSample;
+  rssAfterLoad: RssSample;
+  /** After the last repetition: the KV cache holds context + genTokens positions by then. */
+  rssAfterGeneration: RssSample;
+  /** Over all repetitions (prefill and decode). */
+  lag: LagStats;
+  /** Over the first load, for the record (no target: the tokenizer and chat template are parsed on this thread). */
+  loadLag: LagStats;
+}
+
+async function generateOnce(model: LoadedModel, o: BenchOptions, prompt: number[]): Promise<EngineRun> {
+  await model.resetCache();
+  let usage;
+  for await (const ev of model.generate(prompt, { temperature: 0, maxTokens: o.genTokens, ignoreEos: true })) {
+    if (ev.type === 'done') usage = ev.usage;
+  }
+  if (!usage || usage.completionTokens !== o.genTokens) throw new Error(`vmlx generated ${usage?.completionTokens ?? 0} of ${o.genTokens} tokens`);
+  return { prefillTokensPerSecond: usage.prefillTokensPerSecond, decodeTokensPerSecond: usage.decodeTokensPerSecond };
+}
+
+export async function benchVmlx(o: BenchOptions, prompt: number[]): Promise<VmlxResult> {
+  const loadOptions = { threads: o.threads, maxContext: prompt.length + o.genTokens + 8 };
+  const monitor = new EventLoopLagMonitor();
+  const rssBeforeLoad = sampleRss();
+  await monitor.start();
   const t0 = performance.now();
-  const model = await loadModel(o.model, { threads: o.threads, maxContext: prompt.length + o.genTokens + 8 });
-  const loadMs = performance.now() - t0;
-  const rssAfterLoad = process.memoryUsage().rss;
+  let model: LoadedModel;
+  let loadLag: LagStats;
   try {
-    const runs: EngineRun[] = [];
-    for (let r = 0; r < o.reps; r++) {
-      await model.resetCache();
-      let usage;
-      for await (const ev of model.generate(prompt, { temperature: 0, maxTokens: o.genTokens, ignoreEos: true })) {
-        if (ev.type === 'done') usage = ev.usage;
+    model = await loadModel(o.model, loadOptions);
+  } finally {
+    loadLag = monitor.stop();
+  }
+  const loadMs = performance.now() - t0;
+  const rssAfterLoad = sampleRss();
+  const runs: EngineRun[] = [];
+  let lag: LagStats;
+  let rssAfterGeneration: RssSample;
+  try {
+    await monitor.start();
+    try {
+      for (let r = 0; r < o.reps; r++) {
+        const run = await generateOnce(model, o, prompt);
+        runs.push(run);
+        o.log(`vmlx rep ${r + 1}/${o.reps}: prefill ${run.prefillTokensPerSecond.toFixed(1)} tok/s, decode ${run.decodeTokensPerSecond.toFixed(1)} tok/s`);
       }
-      if (!usage || usage.completionTokens !== o.genTokens) throw new Error(`vmlx generated ${usage?.completionTokens ?? 0} of ${o.genTokens} tokens`);
-      runs.push({ prefillTokensPerSecond: usage.prefillTokensPerSecond, decodeTokensPerSecond: usage.decodeTokensPerSecond });
-      o.log(`vmlx rep ${r + 1}/${o.reps}: prefill ${usage.prefillTokensPerSecond.toFixed(1)} tok/s, decode ${usage.decodeTokensPerSecond.toFixed(1)} tok/s`);
+    } finally {
+      lag = monitor.stop();
     }
-    return { ...summarize(runs, loadMs), weightBytes: model.info.weightBytes, rssAfterLoad };
+    rssAfterGeneration = sampleRss();
   } finally {
     await model.dispose();
   }
+  const t1 = performance.now();
+  const again = await loadModel(o.model, loadOptions);
+  const warmLoadMs = performance.now() - t1;
+  await again.dispose();
+  o.log(`vmlx load ${loadMs.toFixed(0)} ms, warm reload ${warmLoadMs.toFixed(0)} ms; event-loop lag p99 ${lag.p99Ms.toFixed(1)} ms`);
+  return {
+    ...summarize(runs, loadMs), weightBytes: model.info.weightBytes, maxContext: model.info.contextLength, warmLoadMs,
+    rssBeforeLoad, rssAfterLoad, rssAfterGeneration, lag, loadLag,
+  };
 }
 
 export class PeerUnavailableError extends Error {

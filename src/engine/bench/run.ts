@@ -1,9 +1,43 @@
-// One `vmlx bench` run: both engines on the same prompt, the machine's read bandwidth, and the decode roofline.
+// One `vmlx bench` run: both engines on the same prompt, the machine's read bandwidth, the decode roofline, vmlx's
+// memory against the files + KV budget, the event-loop lag while generating, load times, and the target verdicts.
 import { cpus } from 'node:os';
+import type { LagStats } from './lag.js';
+import { kvCacheBytes, MEMORY_HEADROOM, memoryBudgetBytes, modelFiles } from './memory.js';
 import {
   benchLlamaCpp, benchPromptTokens, benchVmlx, bytesPerToken, measureBandwidthGBs, readModelShape,
   type BenchOptions, type EngineResult,
 } from './measure.js';
+import { judgeBench, type BenchCheck, type BenchTargets } from './verdicts.js';
+
+type LagJson = { p50: number; p99: number; max: number; samples: number };
+type EngineJson = { prefill_tokens_per_s: number; decode_tokens_per_s: number; load_ms: number; runs: Array<{ prefill: number; decode: number }> };
+
+export interface MemoryJson {
+  /** Every regular file directly in the model directory. */
+  model_files: Array<{ name: string; bytes: number }>;
+  model_files_bytes: number;
+  max_context: number;
+  kv_cache_bytes: number;
+  headroom: number;
+  /** (model_files_bytes + kv_cache_bytes) × (1 + headroom), rounded. */
+  budget_bytes: number;
+  rss_before_load_bytes: number;
+  rss_after_load_bytes: number;
+  rss_after_generation_bytes: number;
+  growth_after_load_bytes: number;
+  growth_after_generation_bytes: number;
+  /**
+   * Linux (/proc/self/status): file-backed resident bytes before and after load (the node binary and libraries; it
+   * grows by the safetensors only while they are mapped) and anonymous resident bytes after load; null elsewhere.
+   */
+  rss_file_before_load_bytes: number | null;
+  rss_file_after_load_bytes: number | null;
+  rss_anon_after_load_bytes: number | null;
+  /** V8 heap in use before and after load: the JS side of the model (tokenizer, chat template), garbage included. */
+  js_heap_before_load_bytes: number;
+  js_heap_after_load_bytes: number;
+  verdict_basis: string;
+}
 
 export interface BenchReport {
   model: string;
@@ -17,23 +51,37 @@ export interface BenchReport {
   bandwidth_gb_s: number;
   bytes_per_token: { weights: number; kv: number; total: number };
   roofline_decode_tokens_per_s: number;
-  vmlx: { prefill_tokens_per_s: number; decode_tokens_per_s: number; load_ms: number; runs: Array<{ prefill: number; decode: number }>; rss_after_load_mb: number };
-  llama_cpp: { prefill_tokens_per_s: number; decode_tokens_per_s: number; load_ms: number; runs: Array<{ prefill: number; decode: number }> } | null;
+  vmlx: EngineJson & {
+    rss_after_load_mb: number;
+    warm_load_ms: number;
+    event_loop_lag_ms: LagJson;
+    /** Over the first load, for the record (no target). */
+    event_loop_lag_during_load_ms: LagJson;
+  };
+  llama_cpp: EngineJson | null;
   ratios: { prefill: number; decode: number } | null;
   decode_fraction_of_roofline: number;
+  memory: MemoryJson;
+  checks: BenchCheck[];
+  pass: boolean;
 }
+
+export const MEMORY_VERDICT_BASIS = 'growth over the pre-load RSS: the Node runtime the process had before loading is not the model';
 
 const r2 = (x: number) => Math.round(x * 100) / 100;
 
-function engineJson(e: EngineResult) {
+function engineJson(e: EngineResult): EngineJson {
   return {
     prefill_tokens_per_s: r2(e.prefillTokensPerSecond), decode_tokens_per_s: r2(e.decodeTokensPerSecond), load_ms: Math.round(e.loadMs),
     runs: e.runs.map((r) => ({ prefill: r2(r.prefillTokensPerSecond), decode: r2(r.decodeTokensPerSecond) })),
   };
 }
 
-export async function runBench(o: BenchOptions): Promise<BenchReport> {
+const lagJson = (l: LagStats): LagJson => ({ p50: r2(l.p50Ms), p99: r2(l.p99Ms), max: r2(l.maxMs), samples: l.samples });
+
+export async function runBench(o: BenchOptions & { targets?: BenchTargets }): Promise<BenchReport> {
   const shape = readModelShape(o.model);
+  const files = modelFiles(o.model);
   const context = o.context ?? o.promptTokens;
   const prompt = benchPromptTokens(context, shape.vocabSize);
   o.log(`measuring memory bandwidth (${o.threads} threads)`);
@@ -48,20 +96,58 @@ export async function runBench(o: BenchOptions): Promise<BenchReport> {
   const bpt = bytesPerToken(mine.weightBytes, shape, context, o.genTokens);
   const total = bpt.weights + bpt.kv;
   const roofline = (bandwidth * 1e9) / total;
-  return {
+  const kv = kvCacheBytes(shape, mine.maxContext);
+  const report: Omit<BenchReport, 'checks' | 'pass'> = {
     model: o.model, gguf: o.gguf ?? null, cpu: cpus()[0]?.model ?? 'unknown', threads: o.threads,
     prompt_tokens: context, context_tokens: context, gen_tokens: o.genTokens, reps: o.reps,
     bandwidth_gb_s: r2(bandwidth),
     bytes_per_token: { weights: bpt.weights, kv: Math.round(bpt.kv), total: Math.round(total) },
     roofline_decode_tokens_per_s: r2(roofline),
-    vmlx: { ...engineJson(mine), rss_after_load_mb: Math.round(mine.rssAfterLoad / 1e6) },
+    vmlx: {
+      ...engineJson(mine), rss_after_load_mb: Math.round(mine.rssAfterLoad.rss / 1e6), warm_load_ms: Math.round(mine.warmLoadMs),
+      event_loop_lag_ms: lagJson(mine.lag), event_loop_lag_during_load_ms: lagJson(mine.loadLag),
+    },
     llama_cpp: peer ? engineJson(peer) : null,
     ratios: peer ? {
       prefill: r2(mine.prefillTokensPerSecond / peer.prefillTokensPerSecond),
       decode: r2(mine.decodeTokensPerSecond / peer.decodeTokensPerSecond),
     } : null,
     decode_fraction_of_roofline: r2(mine.decodeTokensPerSecond / roofline),
+    memory: {
+      model_files: files.files, model_files_bytes: files.totalBytes, max_context: mine.maxContext, kv_cache_bytes: kv,
+      headroom: MEMORY_HEADROOM, budget_bytes: memoryBudgetBytes(files.totalBytes, kv),
+      rss_before_load_bytes: mine.rssBeforeLoad.rss, rss_after_load_bytes: mine.rssAfterLoad.rss,
+      rss_after_generation_bytes: mine.rssAfterGeneration.rss,
+      growth_after_load_bytes: mine.rssAfterLoad.rss - mine.rssBeforeLoad.rss,
+      growth_after_generation_bytes: mine.rssAfterGeneration.rss - mine.rssBeforeLoad.rss,
+      rss_file_before_load_bytes: mine.rssBeforeLoad.file, rss_file_after_load_bytes: mine.rssAfterLoad.file,
+      rss_anon_after_load_bytes: mine.rssAfterLoad.anon,
+      js_heap_before_load_bytes: mine.rssBeforeLoad.heapUsed, js_heap_after_load_bytes: mine.rssAfterLoad.heapUsed,
+      verdict_basis: MEMORY_VERDICT_BASIS,
+    },
   };
+  const checks = judgeBench(report, o.targets ?? {});
+  return { ...report, checks, pass: checks.every((c) => c.ok) };
+}
+
+const mb = (b: number) => `${(b / 1e6).toFixed(1)} MB`;
+
+function memoryLines(m: MemoryJson): string[] {
+  const lines = [
+    `memory budget ${mb(m.budget_bytes)} = (model files ${mb(m.model_files_bytes)} [${m.model_files.length} files in the directory] + ` +
+      `KV ${mb(m.kv_cache_bytes)} [${m.max_context} positions]) × ${1 + m.headroom}`,
+    `RSS before load ${mb(m.rss_before_load_bytes)}; after load ${mb(m.rss_after_load_bytes)} (+${mb(m.growth_after_load_bytes)}); ` +
+      `after generation ${mb(m.rss_after_generation_bytes)} (+${mb(m.growth_after_generation_bytes)})`,
+    `the memory verdict uses the ${m.verdict_basis}`,
+  ];
+  const heap = `JS heap ${mb(m.js_heap_before_load_bytes)} → ${mb(m.js_heap_after_load_bytes)}`;
+  if (m.rss_file_before_load_bytes !== null && m.rss_file_after_load_bytes !== null && m.rss_anon_after_load_bytes !== null) {
+    lines.push(`after load: anonymous ${mb(m.rss_anon_after_load_bytes)}, file-backed ${mb(m.rss_file_before_load_bytes)} → ` +
+      `${mb(m.rss_file_after_load_bytes)} (the mapped safetensors would show here), ${heap}`);
+  } else {
+    lines.push(`${heap} over the load`);
+  }
+  return lines;
 }
 
 export function formatBenchTable(r: BenchReport): string {
@@ -78,9 +164,17 @@ export function formatBenchTable(r: BenchReport): string {
     lines.push(`${pad('llama.cpp', 12)}${num(r.llama_cpp.prefill_tokens_per_s)}  ${num(r.llama_cpp.decode_tokens_per_s)}`);
     lines.push(`${pad('vmlx/llama', 12)}${(r.ratios.prefill.toFixed(2) + 'x').padStart(10)}  ${(r.ratios.decode.toFixed(2) + 'x').padStart(10)}`);
   }
-  const mb = (b: number) => `${(b / 1e6).toFixed(1)} MB`;
   lines.push('', `memory bandwidth ${r.bandwidth_gb_s.toFixed(1)} GB/s; bytes/token ${mb(r.bytes_per_token.total)} ` +
     `(weights ${mb(r.bytes_per_token.weights)} + KV ${mb(r.bytes_per_token.kv)})`);
   lines.push(`decode roofline ${r.roofline_decode_tokens_per_s.toFixed(1)} tok/s; vmlx at ${(100 * r.decode_fraction_of_roofline).toFixed(0)}% of it`);
+  const lag = r.vmlx.event_loop_lag_ms;
+  lines.push(`vmlx load ${r.vmlx.load_ms} ms, warm reload ${r.vmlx.warm_load_ms} ms` +
+    `${r.llama_cpp ? `; llama.cpp load ${r.llama_cpp.load_ms} ms` : ''}`);
+  const loadLag = r.vmlx.event_loop_lag_during_load_ms;
+  lines.push(`event-loop lag while generating: p50 ${lag.p50.toFixed(2)} ms, p99 ${lag.p99.toFixed(2)} ms, max ${lag.max.toFixed(2)} ms ` +
+    `(${lag.samples} samples); during the first load: p99 ${loadLag.p99.toFixed(1)} ms, max ${loadLag.max.toFixed(1)} ms`);
+  lines.push(...memoryLines(r.memory));
+  lines.push('', `targets: ${r.pass ? 'all met' : 'MISSED'}`);
+  for (const c of r.checks) lines.push(`  ${c.ok ? 'ok  ' : 'MISS'} ${c.target}: ${c.detail}`);
   return lines.join('\n');
 }
