@@ -49,7 +49,7 @@ Napi::Value MeasureBandwidth(const Napi::CallbackInfo& info) {
   std::thread([job, threads, bytes] {
     try {
       ThreadPool pool(threads);
-      AlignedBuf buf = aligned_alloc_bytes(bytes);
+      AlignedBuf buf = aligned_alloc_bytes(bytes, true);  // huge pages, as the weights have
       const KernelSet& k = kernels_active();
       std::atomic<uint64_t> sink{0};
       auto pass = [&] {

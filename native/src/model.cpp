@@ -43,10 +43,12 @@ Model::Model(const ModelSpec& spec, const KernelSet& kernels, std::function<void
   arch_->validate(spec);
   pool_ = std::make_unique<ThreadPool>(std::max(1, spec.threads));
   FileSet files;
+  // 64 MiB blocks: a few wasted tails at most, and every weight on huge pages.
+  auto arena = std::make_shared<WeightArena>(size_t{64} << 20);
   const int qd = spec.numHeads * hd, kd = spec.numKvHeads * hd;
   const double steps = spec.numLayers + 2;
   check_weight_shape(spec.embed, spec.vocabSize, H);
-  embed_ = pack_weight(spec.embed, files, *pool_);
+  embed_ = pack_weight(spec.embed, files, *pool_, arena);
   progress(1 / steps);
   for (int i = 0; i < spec.numLayers; i++) {
     const LayerRef& r = spec.layers[i];
@@ -60,13 +62,13 @@ Model::Model(const ModelSpec& spec, const KernelSet& kernels, std::function<void
     check_weight_shape(r.gate, I, H);
     check_weight_shape(r.up, I, H);
     check_weight_shape(r.down, H, I);
-    L.q = pack_weight(r.q, files, *pool_);
-    L.k = pack_weight(r.k, files, *pool_);
-    L.v = pack_weight(r.v, files, *pool_);
-    L.o = pack_weight(r.o, files, *pool_);
-    L.gate = pack_weight(r.gate, files, *pool_);
-    L.up = pack_weight(r.up, files, *pool_);
-    L.down = pack_weight(r.down, files, *pool_);
+    L.q = pack_weight(r.q, files, *pool_, arena);
+    L.k = pack_weight(r.k, files, *pool_, arena);
+    L.v = pack_weight(r.v, files, *pool_, arena);
+    L.o = pack_weight(r.o, files, *pool_, arena);
+    L.gate = pack_weight(r.gate, files, *pool_, arena);
+    L.up = pack_weight(r.up, files, *pool_, arena);
+    L.down = pack_weight(r.down, files, *pool_, arena);
     if (r.hasQkvBias) {
       L.qBias = load_vector(r.qBias, files, qd);
       L.kBias = load_vector(r.kBias, files, kd);
@@ -84,7 +86,7 @@ Model::Model(const ModelSpec& spec, const KernelSet& kernels, std::function<void
   finalNorm_ = load_vector(spec.finalNorm, files, H);
   if (spec.hasLmHead) {
     check_weight_shape(spec.lmHead, spec.vocabSize, H);
-    lmHead_ = pack_weight(spec.lmHead, files, *pool_);
+    lmHead_ = pack_weight(spec.lmHead, files, *pool_, arena);
     weightBytes_ += lmHead_.bytes;
   } else {
     weightBytes_ += embed_.bytes;  // tied: the embedding is read whole as the output projection

@@ -1,6 +1,8 @@
 #include "weights.h"
 
+#include <algorithm>
 #include <cstring>
+#include <sys/mman.h>
 #include <string>
 
 #include "errors.h"
@@ -64,19 +66,52 @@ void check_float_dtype(const TensorRef& t) {
 
 }  // namespace
 
-AlignedBuf aligned_alloc_bytes(size_t bytes) {
-  const size_t n = (bytes + 63) / 64 * 64 + 64;
-  void* p = std::aligned_alloc(64, n);
+namespace {
+constexpr size_t kHugePage = size_t{2} << 20;
+size_t round_up(size_t n, size_t to) { return (n + to - 1) / to * to; }
+
+// Not zero-filled and not touched: pages become resident (huge where advised) when first written.
+AlignedBuf raw_alloc(size_t bytes, bool hugePages, size_t* size) {
+  const bool huge = hugePages && bytes >= kHugePage;
+  const size_t align = huge ? kHugePage : 64;
+  *size = round_up(huge ? bytes : bytes + 64, align);
+  void* p = std::aligned_alloc(align, *size);
   if (!p) throw EngineError("out of memory allocating " + std::to_string(bytes) + " bytes");
-  std::memset(p, 0, n);
+#ifdef MADV_HUGEPAGE
+  if (huge) madvise(p, *size, MADV_HUGEPAGE);  // advice only: without THP the memory keeps small pages
+#endif
   return AlignedBuf(static_cast<uint8_t*>(p));
 }
 
-OwnedWeight pack_weight(const WeightRef& ref, FileSet& files, ThreadPool& pool) {
+}  // namespace
+
+AlignedBuf aligned_alloc_bytes(size_t bytes, bool hugePages) {
+  size_t n = 0;
+  AlignedBuf b = raw_alloc(bytes, hugePages, &n);
+  std::memset(b.get(), 0, n);
+  return b;
+}
+
+uint8_t* WeightArena::alloc(size_t bytes) {
+  const size_t need = round_up(bytes, 64) + 64;
+  if (blocks_.empty() || blocks_.back().size - blocks_.back().used < need) {
+    size_t size = 0;
+    AlignedBuf mem = raw_alloc(std::max(minBlock_, need), true, &size);
+    blocks_.push_back({std::move(mem), size, 0});
+  }
+  Block& b = blocks_.back();
+  uint8_t* p = b.mem.get() + b.used;
+  b.used += need;
+  // Only what is handed out is touched, so the unused tail of the last block never becomes resident.
+  std::memset(p, 0, need);
+  return p;
+}
+
+OwnedWeight pack_weight(const WeightRef& ref, FileSet& files, ThreadPool& pool, std::shared_ptr<WeightArena> arena) {
   if (ref.rows <= 0 || ref.cols <= 0) fail(ref.weight, "empty weight");
   if (!ref.quantized) {
     check_float_dtype(ref.weight);
-    return pack_weight_bytes(ref, tensor_bytes(ref.weight, files, {ref.rows, ref.cols}), nullptr, nullptr, pool);
+    return pack_weight_bytes(ref, tensor_bytes(ref.weight, files, {ref.rows, ref.cols}), nullptr, nullptr, pool, arena);
   }
   check_quant_params(ref);
   check_float_dtype(ref.scales);
@@ -86,7 +121,7 @@ OwnedWeight pack_weight(const WeightRef& ref, FileSet& files, ThreadPool& pool) 
   const uint8_t* codes = tensor_bytes(ref.weight, files, {ref.rows, words});
   const uint8_t* scales = tensor_bytes(ref.scales, files, {ref.rows, groups});
   const uint8_t* biases = tensor_bytes(ref.biases, files, {ref.rows, groups});
-  return pack_weight_bytes(ref, codes, scales, biases, pool);
+  return pack_weight_bytes(ref, codes, scales, biases, pool, arena);
 }
 
 void check_quant_params(const WeightRef& ref) {
@@ -101,8 +136,9 @@ void check_quant_params(const WeightRef& ref) {
 }
 
 OwnedWeight pack_weight_bytes(const WeightRef& ref, const uint8_t* codes, const uint8_t* scales, const uint8_t* biases,
-                              ThreadPool& pool) {
+                              ThreadPool& pool, std::shared_ptr<WeightArena> arena) {
   OwnedWeight o;
+  o.memory = arena ? std::move(arena) : std::make_shared<WeightArena>(0);
   PackedWeight& w = o.w;
   w.rows = ref.rows;
   w.cols = ref.cols;
@@ -110,9 +146,9 @@ OwnedWeight pack_weight_bytes(const WeightRef& ref, const uint8_t* codes, const 
   if (!ref.quantized) {
     w.kind = ref.weight.dtype == DType::F32 ? WeightKind::F32 : ref.weight.dtype == DType::F16 ? WeightKind::F16 : WeightKind::BF16;
     const size_t bytes = static_cast<size_t>(ref.rows) * ref.cols * dtype_size(ref.weight.dtype);
-    o.data = aligned_alloc_bytes(bytes);
-    std::memcpy(o.data.get(), codes, bytes);
-    w.data = o.data.get();
+    uint8_t* data = o.memory->alloc(bytes);
+    std::memcpy(data, codes, bytes);
+    w.data = data;
     o.bytes = bytes;
     return o;
   }
@@ -127,20 +163,19 @@ OwnedWeight pack_weight_bytes(const WeightRef& ref, const uint8_t* codes, const 
   const size_t rowBytes = static_cast<size_t>(words) * 4;
   const size_t tileBytes = static_cast<size_t>(kTileRows) * ref.cols * bits / 8;
   const size_t sbCount = static_cast<size_t>(w.tiles) * groups * kTileRows;
-  o.data = aligned_alloc_bytes(tileBytes * w.tiles);
+  uint8_t* dst = o.memory->alloc(tileBytes * w.tiles);
   // bfloat16 scales/biases are kept as they are (exact); any other float type becomes float32.
   w.sbBf16 = ref.scales.dtype == DType::BF16 && ref.biases.dtype == DType::BF16;
   const size_t sbBytes = w.sbBf16 ? 2 : 4;
-  o.scales = aligned_alloc_bytes(sbCount * sbBytes);
-  o.biases = aligned_alloc_bytes(sbCount * sbBytes);
-  w.data = o.data.get();
-  w.scales = o.scales.get();
-  w.biases = o.biases.get();
-  uint8_t* dst = o.data.get();
-  float* ds = reinterpret_cast<float*>(o.scales.get());
-  float* db = reinterpret_cast<float*>(o.biases.get());
-  uint16_t* hs = reinterpret_cast<uint16_t*>(o.scales.get());
-  uint16_t* hb = reinterpret_cast<uint16_t*>(o.biases.get());
+  uint8_t* sc = o.memory->alloc(sbCount * sbBytes);
+  uint8_t* bi = o.memory->alloc(sbCount * sbBytes);
+  w.data = dst;
+  w.scales = sc;
+  w.biases = bi;
+  float* ds = reinterpret_cast<float*>(sc);
+  float* db = reinterpret_cast<float*>(bi);
+  uint16_t* hs = reinterpret_cast<uint16_t*>(sc);
+  uint16_t* hb = reinterpret_cast<uint16_t*>(bi);
   const int per = bits == 4 ? 4 : 2;  // elements per 32-byte chunk
   const DType sdt = ref.scales.dtype, bdt = ref.biases.dtype;
   pool.parallel_for(w.tiles, [&](int t0, int t1) {
