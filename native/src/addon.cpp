@@ -1,7 +1,11 @@
-// N-API entry point of the vmlx native engine: cpuInfo, loadModel, measureBandwidth and the _test hooks.
+// N-API entry point of the vmlx native engine: cpuInfo, loadModel, the bandwidth and multiply-add probes, and the
+// _test hooks.
 #include <napi.h>
 
+#include <algorithm>
+#include <atomic>
 #include <chrono>
+#include <functional>
 #include <memory>
 #include <thread>
 
@@ -28,47 +32,20 @@ Napi::Object CpuInfo(const Napi::CallbackInfo& info) {
   return o;
 }
 
-// Streaming-read bandwidth: each thread reads its own slice of a buffer several times; the best pass counts.
-Napi::Value MeasureBandwidth(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
-  if (!info[0].IsNumber() || !info[1].IsNumber()) throw Napi::TypeError::New(env, "measureBandwidth(threads, bytes)");
-  const int threads = info[0].As<Napi::Number>().Int32Value();
-  const double bytesD = info[1].As<Napi::Number>().DoubleValue();
-  if (threads < 1 || threads > 256) throw Napi::RangeError::New(env, "threads must be between 1 and 256");
-  if (!(bytesD >= (1 << 20) && bytesD <= 64.0 * (1ull << 30))) throw Napi::RangeError::New(env, "bytes must be between 1 MiB and 64 GiB");
+// Runs `probe` on its own thread (it keeps the CPU busy for a while) and settles a promise with its result.
+Napi::Value run_probe(Napi::Env env, const char* name, std::function<double()> probe) {
   struct Job {
     Napi::Promise::Deferred deferred;
     Napi::ThreadSafeFunction tsfn;
-    double gbps = 0;
+    double result = 0;
     std::string error;
     explicit Job(Napi::Env e) : deferred(Napi::Promise::Deferred::New(e)) {}
   };
   auto job = std::make_shared<Job>(env);
-  job->tsfn = Napi::ThreadSafeFunction::New(env, Napi::Function::New(env, [](const Napi::CallbackInfo&) {}), "vmlx-bandwidth", 0, 1);
-  const size_t bytes = static_cast<size_t>(bytesD) / 4096 * 4096;
-  std::thread([job, threads, bytes] {
+  job->tsfn = Napi::ThreadSafeFunction::New(env, Napi::Function::New(env, [](const Napi::CallbackInfo&) {}), name, 0, 1);
+  std::thread([job, probe = std::move(probe)] {
     try {
-      ThreadPool pool(threads);
-      AlignedBuf buf = aligned_alloc_bytes(bytes, true);  // huge pages, as the weights have
-      const KernelSet& k = kernels_active();
-      std::atomic<uint64_t> sink{0};
-      auto pass = [&] {
-        pool.run([&](int ith, int nth) {
-          const size_t per = bytes / nth / 4096 * 4096;
-          sink += k.read_bytes(buf.get() + per * ith, per);
-        });
-      };
-      pass();  // first touch already happened in aligned_alloc_bytes (memset); warm the TLB
-      const int passes = static_cast<int>(std::max<size_t>(3, std::min<size_t>(50, (size_t(4) << 30) / bytes)));
-      double best = 0;
-      for (int i = 0; i < passes; i++) {
-        const auto t0 = std::chrono::steady_clock::now();
-        pass();
-        const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-        const size_t read = bytes / threads / 4096 * 4096 * threads;
-        best = std::max(best, read / s / 1e9);
-      }
-      job->gbps = best;  // the reads feed `sink` (an atomic), so they cannot be optimised away
+      job->result = probe();
     } catch (const std::exception& e) {
       job->error = e.what();
     }
@@ -78,17 +55,90 @@ Napi::Value MeasureBandwidth(const Napi::CallbackInfo& info) {
       delete p;
       if (!env) return;
       if (!j->error.empty()) j->deferred.Reject(Napi::Error::New(env, j->error).Value());
-      else j->deferred.Resolve(Napi::Number::New(env, j->gbps));
+      else j->deferred.Resolve(Napi::Number::New(env, j->result));
     });
     job->tsfn.Release();
   }).detach();
   return job->deferred.Promise();
 }
 
+int thread_count_arg(const Napi::CallbackInfo& info) {
+  const int threads = info[0].As<Napi::Number>().Int32Value();
+  if (threads < 1 || threads > 256) throw Napi::RangeError::New(info.Env(), "threads must be between 1 and 256");
+  return threads;
+}
+
+// Streaming-read bandwidth in GB/s: each thread reads its own slice of a buffer several times; the best pass counts.
+Napi::Value MeasureBandwidth(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (!info[0].IsNumber() || !info[1].IsNumber()) throw Napi::TypeError::New(env, "measureBandwidth(threads, bytes)");
+  const int threads = thread_count_arg(info);
+  const double bytesD = info[1].As<Napi::Number>().DoubleValue();
+  if (!(bytesD >= (1 << 20) && bytesD <= 64.0 * (1ull << 30))) throw Napi::RangeError::New(env, "bytes must be between 1 MiB and 64 GiB");
+  const size_t bytes = static_cast<size_t>(bytesD) / 4096 * 4096;
+  return run_probe(env, "vmlx-bandwidth", [threads, bytes] {
+    ThreadPool pool(threads);
+    AlignedBuf buf = aligned_alloc_bytes(bytes, true);  // huge pages, as the weights have
+    const KernelSet& k = kernels_active();
+    std::atomic<uint64_t> sink{0};
+    auto pass = [&] {
+      pool.run([&](int ith, int nth) {
+        const size_t per = bytes / nth / 4096 * 4096;
+        sink += k.read_bytes(buf.get() + per * ith, per);
+      });
+    };
+    pass();  // first touch already happened in aligned_alloc_bytes (memset); warm the TLB
+    const int passes = static_cast<int>(std::max<size_t>(3, std::min<size_t>(50, (size_t(4) << 30) / bytes)));
+    double best = 0;
+    for (int i = 0; i < passes; i++) {
+      const auto t0 = std::chrono::steady_clock::now();
+      pass();
+      const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+      const size_t read = bytes / threads / 4096 * 4096 * threads;
+      best = std::max(best, read / s / 1e9);
+    }
+    return best;  // the reads feed `sink` (an atomic), so they cannot be optimised away
+  });
+}
+
+// Integer multiply-add peak of the active kernel set in G multiply-adds/s over `threads` threads (best of 5 passes
+// of about 50 ms): the compute ceiling of prefill, as the bandwidth is the ceiling of decode.
+Napi::Value MeasureDotPeak(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (!info[0].IsNumber()) throw Napi::TypeError::New(env, "measureDotPeak(threads)");
+  const int threads = thread_count_arg(info);
+  return run_probe(env, "vmlx-dot-peak", [threads] {
+    ThreadPool pool(threads);
+    const KernelSet& k = kernels_active();
+    // Calibrate rounds to ~50 ms on one thread, then time all threads together.
+    uint64_t rounds = 1 << 16;
+    for (;;) {
+      const auto t0 = std::chrono::steady_clock::now();
+      k.dot_peak(rounds);
+      const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+      if (s > 0.02 || rounds > (uint64_t{1} << 40)) {
+        rounds = static_cast<uint64_t>(static_cast<double>(rounds) * 0.05 / std::max(s, 1e-6)) + 1;
+        break;
+      }
+      rounds *= 4;
+    }
+    double best = 0;
+    for (int i = 0; i < 5; i++) {
+      std::atomic<uint64_t> macs{0};
+      const auto t0 = std::chrono::steady_clock::now();
+      pool.run([&](int, int) { macs += k.dot_peak(rounds); });
+      const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+      best = std::max(best, static_cast<double>(macs.load()) / s / 1e9);
+    }
+    return best;
+  });
+}
+
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("cpuInfo", Napi::Function::New(env, CpuInfo, "cpuInfo"));
   exports.Set("loadModel", Napi::Function::New(env, LoadModel, "loadModel"));
   exports.Set("measureBandwidth", Napi::Function::New(env, MeasureBandwidth, "measureBandwidth"));
+  exports.Set("measureDotPeak", Napi::Function::New(env, MeasureDotPeak, "measureDotPeak"));
   exports.Set("_test", make_test_hooks(env));
   return exports;
 }

@@ -200,4 +200,6 @@ export interface NativeAddon {
   loadModel(spec: NativeModelSpec, onProgress?: (fraction: number) => void): Promise<NativeModel>;
   /** Measures memory read bandwidth in GB/s with the given thread count over a buffer of `bytes`. */
   measureBandwidth(threads: number, bytes: number): Promise<number>;
+  /** Integer multiply-add peak of the active kernel set with the given thread count, in G multiply-adds/s. */
+  measureDotPeak(threads: number): Promise<number>;
 }

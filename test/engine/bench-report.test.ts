@@ -2,6 +2,7 @@
 // below is made up to exercise the code (boundaries, a missed and a met row); none of it was measured.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { prefillMacsPerToken } from '../../src/engine/bench/compute.js';
 import { benchmarksMarkdown } from '../../src/engine/bench/markdown.js';
 import type { BenchReport } from '../../src/engine/bench/run.js';
 import { judgeBench } from '../../src/engine/bench/verdicts.js';
@@ -18,6 +19,7 @@ function fabricatedReport(over: { growthLoadMb?: number; growthGenMb?: number; l
     prompt_tokens: 512, context_tokens: 512, gen_tokens: 128, reps: 3, bandwidth_gb_s: 20,
     bytes_per_token: { weights: 300 * MB, kv: 60 * MB, total: 360 * MB },
     roofline_decode_tokens_per_s: 55.6,
+    compute_peak_gmacs: 234, prefill_macs_per_token: 0.6e9, prefill_ceiling_tokens_per_s: 390, prefill_fraction_of_peak: 0.77,
     vmlx: {
       prefill_tokens_per_s: 300, decode_tokens_per_s: 45, load_ms: 1300, runs: [{ prefill: 300, decode: 45 }],
       rss_after_load_mb: Math.round((before + (over.growthLoadMb ?? 400) * MB) / MB), warm_load_ms: 900,
@@ -86,4 +88,12 @@ test('benchmarksMarkdown (fabricated reports): one row per target with memory, l
     '**MISS** memory after generation ≤ (files + KV) × 1.1 (RSS growth 500.0 MB vs budget 448.8 MB); decode ≥ 2× llama.cpp (1.50×)');
   assert.match(md, /CPU: Fabricated CPU \(2 logical cores\)\. Memory read bandwidth \(2 threads\): 20\.0 GB\/s\./);
   assert.match(md, /The verdict\nuses the RSS growth over the RSS just before the load/);
+});
+
+test('prefill multiply-adds per token count every linear layer, causal attention and the lm_head share (hand-counted shape)', () => {
+  // 1 layer, hidden 2, intermediate 3, 1 head and 1 KV head of dim 2, vocab 4. Linear: q 2x2 + k 2x2 + v 2x2 + o 2x2 +
+  // gate/up/down 3 x (2x3) = 34; attention over a 3-token prompt: q.k and p.v, 2 x 2 per position, mean 2 positions = 8;
+  // lm_head 4x2 for one of the 3 tokens = 8/3.
+  const shape = { vocabSize: 4, numLayers: 1, numKvHeads: 1, headDim: 2, hiddenSize: 2, intermediateSize: 3, numHeads: 1 };
+  assert.equal(prefillMacsPerToken(shape, 3), 34 + 8 + 8 / 3);
 });

@@ -35,6 +35,16 @@ test('vmlx bench --json reports both engines, ratios, a consistent roofline, mem
   assert.equal(j.bytes_per_token.total, j.bytes_per_token.weights + j.bytes_per_token.kv);
   const roofline = (j.bandwidth_gb_s * 1e9) / j.bytes_per_token.total;
   assert.ok(Math.abs(j.roofline_decode_tokens_per_s - roofline) / roofline < 0.01);
+  // The prefill ceiling: multiply-adds per token from config.json, counted here independently.
+  const cfg = JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8'));
+  const hd = cfg.head_dim ?? cfg.hidden_size / cfg.num_attention_heads;
+  const q = cfg.num_attention_heads * hd, kvd = cfg.num_key_value_heads * hd;
+  const perLayer = cfg.hidden_size * (q + 2 * kvd) + q * cfg.hidden_size + 3 * cfg.hidden_size * cfg.intermediate_size + (2 * q * (32 + 1)) / 2;
+  assert.equal(j.prefill_macs_per_token, Math.round(cfg.num_hidden_layers * perLayer + (cfg.vocab_size * cfg.hidden_size) / 32));
+  assert.ok(j.compute_peak_gmacs > 0);
+  const ceiling = (j.compute_peak_gmacs * 1e9) / j.prefill_macs_per_token;
+  assert.ok(Math.abs(j.prefill_ceiling_tokens_per_s - ceiling) / ceiling < 0.01);
+  assert.ok(Math.abs(j.prefill_fraction_of_peak - j.vmlx.prefill_tokens_per_s / ceiling) < 0.01 + 0.01 * j.prefill_fraction_of_peak);
 
   // Memory: the files are every regular file in the directory; the KV cache is K and V, f16, for the bench's context.
   const m = (j as BenchReport).memory;

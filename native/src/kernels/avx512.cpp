@@ -389,7 +389,24 @@ uint64_t read_bytes(const uint8_t* p, size_t n) {
   return static_cast<uint64_t>(_mm512_reduce_add_epi64(s));
 }
 
-const KernelSet kAvx512 = {"avx512_vnni", quantize_row, matmul, rmsnorm, attend_rows, silu_mul, to_f16, read_bytes};
+// 12 chains of vpdpwssd (32 int16 multiply-adds each), as asm so the compiler can neither fold nor drop them.
+uint64_t dot_peak(uint64_t rounds) {
+  __m512i a0 = _mm512_setzero_si512(), a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0, a6 = a0, a7 = a0, a8 = a0, a9 = a0,
+          a10 = a0, a11 = a0;
+  const __m512i w = _mm512_set1_epi16(3), x = _mm512_set1_epi16(5);
+  for (uint64_t i = 0; i < rounds; i++) {
+    asm volatile(
+        "vpdpwssd %12, %13, %0\n\tvpdpwssd %12, %13, %1\n\tvpdpwssd %12, %13, %2\n\tvpdpwssd %12, %13, %3\n\t"
+        "vpdpwssd %12, %13, %4\n\tvpdpwssd %12, %13, %5\n\tvpdpwssd %12, %13, %6\n\tvpdpwssd %12, %13, %7\n\t"
+        "vpdpwssd %12, %13, %8\n\tvpdpwssd %12, %13, %9\n\tvpdpwssd %12, %13, %10\n\tvpdpwssd %12, %13, %11"
+        : "+v"(a0), "+v"(a1), "+v"(a2), "+v"(a3), "+v"(a4), "+v"(a5), "+v"(a6), "+v"(a7), "+v"(a8), "+v"(a9), "+v"(a10),
+          "+v"(a11)
+        : "v"(w), "v"(x));
+  }
+  return rounds * 12 * 32;
+}
+
+const KernelSet kAvx512 = {"avx512_vnni", quantize_row, matmul, rmsnorm, attend_rows, silu_mul, to_f16, read_bytes, dot_peak};
 
 }  // namespace
 

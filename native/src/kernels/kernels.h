@@ -85,6 +85,9 @@ struct KernelSet {
   void (*to_f16)(const float* x, uint16_t* out, int n);
   // Streaming read of n bytes (returns a checksum so the reads cannot be optimised away).
   uint64_t (*read_bytes)(const uint8_t* p, size_t n);
+  // `rounds` rounds of the quantized matmul's integer multiply-add instruction on 12 independent accumulators, with
+  // nothing else in the loop; returns the multiply-adds done. The compute ceiling for prefill (see bench).
+  uint64_t (*dot_peak)(uint64_t rounds);
 };
 
 const KernelSet& kernels_scalar();

@@ -182,7 +182,17 @@ uint64_t read_bytes(const uint8_t* p, size_t n) {
   return acc;
 }
 
-const KernelSet kScalar = {"scalar", quantize_row_portable, matmul, rmsnorm, attend_rows_portable, silu_mul_portable, to_f16, read_bytes};
+// The scalar matmul works in float: 12 chains of float multiply-adds.
+uint64_t dot_peak(uint64_t rounds) {
+  float a[12] = {};
+  for (uint64_t i = 0; i < rounds; i++) {
+    for (float& v : a) v = v * 0.999f + 1.f;
+    asm volatile("" : : "r"(a) : "memory");
+  }
+  return rounds * 12;
+}
+
+const KernelSet kScalar = {"scalar", quantize_row_portable, matmul, rmsnorm, attend_rows_portable, silu_mul_portable, to_f16, read_bytes, dot_peak};
 
 }  // namespace
 

@@ -33,6 +33,7 @@ function row({ target, report: r }: BenchRow): string {
     f(r.vmlx.prefill_tokens_per_s), r.llama_cpp ? f(r.llama_cpp.prefill_tokens_per_s) : '–', ratio(r.ratios?.prefill),
     f(r.vmlx.decode_tokens_per_s), r.llama_cpp ? f(r.llama_cpp.decode_tokens_per_s) : '–', ratio(r.ratios?.decode),
     f(r.roofline_decode_tokens_per_s), `${(100 * r.decode_fraction_of_roofline).toFixed(0)}%`,
+    `${f(r.prefill_ceiling_tokens_per_s)} (${(100 * r.prefill_fraction_of_peak).toFixed(0)}%)`,
     `+${mbInt(m.growth_after_load_bytes)} / +${mbInt(m.growth_after_generation_bytes)} of ${mbInt(m.budget_bytes)} MB`,
     `${mbInt(m.rss_after_load_bytes)} MB`,
     `${lag.p99.toFixed(1)} / ${lag.max.toFixed(1)} ms`,
@@ -45,7 +46,7 @@ function row({ target, report: r }: BenchRow): string {
 export function benchmarksMarkdown(rows: BenchRow[], machine: BenchMachine): string {
   const header = [
     'target', 'threads', 'context', 'vmlx pp t/s', 'llama.cpp pp t/s', 'pp ratio', 'vmlx tg t/s', 'llama.cpp tg t/s', 'tg ratio',
-    'roofline t/s', '% roofline', 'RSS growth after load / after gen of budget', 'RSS after load', 'event-loop lag p99 / max',
+    'roofline t/s', '% roofline', 'pp ceiling t/s (vmlx %)', 'RSS growth after load / after gen of budget', 'RSS after load', 'event-loop lag p99 / max',
     'load cold / warm', 'verdict',
   ];
   const lines = [
@@ -56,6 +57,7 @@ export function benchmarksMarkdown(rows: BenchRow[], machine: BenchMachine): str
     'Random weights in real shapes made by make-model; llama.cpp through node-llama-cpp on the GGUF twin (its own',
     'Q4_0/Q8_0 formats, requantized from the same float weights), flash attention on, same threads and prompt tokens.',
     'Medians of 3 repetitions. Decode = 128 greedy tokens after the prompt; roofline = bandwidth / bytes read per token.',
+    'Prefill ceiling = the measured integer multiply-add peak of the kernels (vpdpwssd, int16) / multiply-adds per prompt token.',
     'Each row runs in its own `vmlx bench` process, so its memory figures do not carry the rows before it.',
     `1-minute load average at start / end: ${machine.loadAverage.start.toFixed(1)} / ${machine.loadAverage.end.toFixed(1)} (other work on the machine skews every figure).`,
     '',

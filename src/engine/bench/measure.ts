@@ -64,13 +64,17 @@ export interface ModelShape {
   numLayers: number;
   numKvHeads: number;
   headDim: number;
+  hiddenSize: number;
+  intermediateSize: number;
+  numHeads: number;
 }
 
 export function readModelShape(dir: string): ModelShape {
   const c = JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8')) as Record<string, number>;
   return {
     vocabSize: c.vocab_size, numLayers: c.num_hidden_layers, numKvHeads: c.num_key_value_heads ?? c.num_attention_heads,
-    headDim: c.head_dim ?? c.hidden_size / c.num_attention_heads,
+    headDim: c.head_dim ?? c.hidden_size / c.num_attention_heads, hiddenSize: c.hidden_size,
+    intermediateSize: c.intermediate_size, numHeads: c.num_attention_heads,
   };
 }
 

@@ -1,6 +1,7 @@
 // One `vmlx bench` run: both engines on the same prompt, the machine's read bandwidth, the decode roofline, vmlx's
 // memory against the files + KV budget, the event-loop lag while generating, load times, and the target verdicts.
 import { cpus } from 'node:os';
+import { measureDotPeakGMacs, prefillMacsPerToken } from './compute.js';
 import type { LagStats } from './lag.js';
 import { kvCacheBytes, MEMORY_HEADROOM, memoryBudgetBytes, modelFiles } from './memory.js';
 import {
@@ -51,6 +52,11 @@ export interface BenchReport {
   bandwidth_gb_s: number;
   bytes_per_token: { weights: number; kv: number; total: number };
   roofline_decode_tokens_per_s: number;
+  /** Integer multiply-add peak of the kernels on `threads` threads (G/s), and the prefill ceiling it allows. */
+  compute_peak_gmacs: number;
+  prefill_macs_per_token: number;
+  prefill_ceiling_tokens_per_s: number;
+  prefill_fraction_of_peak: number;
   vmlx: EngineJson & {
     rss_after_load_mb: number;
     warm_load_ms: number;
@@ -86,6 +92,8 @@ export async function runBench(o: BenchOptions & { targets?: BenchTargets }): Pr
   const prompt = benchPromptTokens(context, shape.vocabSize);
   o.log(`measuring memory bandwidth (${o.threads} threads)`);
   const bandwidth = await measureBandwidthGBs(o.threads);
+  o.log(`measuring the multiply-add peak (${o.threads} threads)`);
+  const peak = await measureDotPeakGMacs(o.threads);
   o.log(`vmlx: ${o.model}`);
   const mine = await benchVmlx(o, prompt);
   let peer: EngineResult | null = null;
@@ -97,12 +105,16 @@ export async function runBench(o: BenchOptions & { targets?: BenchTargets }): Pr
   const total = bpt.weights + bpt.kv;
   const roofline = (bandwidth * 1e9) / total;
   const kv = kvCacheBytes(shape, mine.maxContext);
+  const macs = prefillMacsPerToken(shape, context);
+  const prefillCeiling = (peak * 1e9) / macs;
   const report: Omit<BenchReport, 'checks' | 'pass'> = {
     model: o.model, gguf: o.gguf ?? null, cpu: cpus()[0]?.model ?? 'unknown', threads: o.threads,
     prompt_tokens: context, context_tokens: context, gen_tokens: o.genTokens, reps: o.reps,
     bandwidth_gb_s: r2(bandwidth),
     bytes_per_token: { weights: bpt.weights, kv: Math.round(bpt.kv), total: Math.round(total) },
     roofline_decode_tokens_per_s: r2(roofline),
+    compute_peak_gmacs: r2(peak), prefill_macs_per_token: Math.round(macs),
+    prefill_ceiling_tokens_per_s: r2(prefillCeiling), prefill_fraction_of_peak: r2(mine.prefillTokensPerSecond / prefillCeiling),
     vmlx: {
       ...engineJson(mine), rss_after_load_mb: Math.round(mine.rssAfterLoad.rss / 1e6), warm_load_ms: Math.round(mine.warmLoadMs),
       event_loop_lag_ms: lagJson(mine.lag), event_loop_lag_during_load_ms: lagJson(mine.loadLag),
@@ -167,6 +179,8 @@ export function formatBenchTable(r: BenchReport): string {
   lines.push('', `memory bandwidth ${r.bandwidth_gb_s.toFixed(1)} GB/s; bytes/token ${mb(r.bytes_per_token.total)} ` +
     `(weights ${mb(r.bytes_per_token.weights)} + KV ${mb(r.bytes_per_token.kv)})`);
   lines.push(`decode roofline ${r.roofline_decode_tokens_per_s.toFixed(1)} tok/s; vmlx at ${(100 * r.decode_fraction_of_roofline).toFixed(0)}% of it`);
+  lines.push(`multiply-add peak ${r.compute_peak_gmacs.toFixed(1)} G/s; prefill ${(r.prefill_macs_per_token / 1e9).toFixed(3)} G per token ` +
+    `→ prefill ceiling ${r.prefill_ceiling_tokens_per_s.toFixed(1)} tok/s; vmlx at ${(100 * r.prefill_fraction_of_peak).toFixed(0)}% of it`);
   const lag = r.vmlx.event_loop_lag_ms;
   lines.push(`vmlx load ${r.vmlx.load_ms} ms, warm reload ${r.vmlx.warm_load_ms} ms` +
     `${r.llama_cpp ? `; llama.cpp load ${r.llama_cpp.load_ms} ms` : ''}`);
