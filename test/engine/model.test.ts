@@ -1,6 +1,9 @@
 // loadModel + generate end to end on tiny random models written by the project's test-model generator.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { loadModel, type LoadedModel } from '../../src/engine/model.js';
 import type { GenerateParams, GenerationEvent } from '../../src/engine/types.js';
 import { ensureTestModel } from '../helpers/test-models.js';
@@ -154,4 +157,20 @@ test('loadModel reports progress: tokenizer, then weights up to 1', async () => 
   assert.deepEqual(phases.slice(0, 2), ['tokenizer', 'tokenizer']);
   assert.ok(phases.lastIndexOf('tokenizer') < phases.indexOf('weights'));
   assert.equal(lastWeights, 1);
+});
+
+test('a broken tokenizer.json is reported as such although the weights were loading meanwhile', async () => {
+  // loadModel starts the weights on the addon's threads and builds the tokenizer at the same time; the tokenizer's
+  // error must win, and the half-loaded weights must be freed (a second load of the same directory still works).
+  const dir = mkdtempSync(join(tmpdir(), 'vmlx-badtok-'));
+  try {
+    for (const f of readdirSync(llama.info.dir)) symlinkSync(join(llama.info.dir, f), join(dir, f));
+    rmSync(join(dir, 'tokenizer.json'));
+    writeFileSync(join(dir, 'tokenizer.json'), '{"model": ');
+    await assert.rejects(loadModel(dir, { threads: 1, maxContext: 64 }), (e: Error) => /tokenizer\.json/.test(e.message) && /invalid JSON/.test(e.message));
+    const again = await loadModel(llama.info.dir, { threads: 1, maxContext: 64 });
+    await again.dispose();
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
