@@ -2,10 +2,10 @@
 // <repo>/.cache/test-models/ and reused. Safe when several test processes ask at once: each writes into its own
 // temporary directory and renames it into place; the loser of the race discards its copy.
 import { existsSync, mkdirSync, renameSync, rmSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { GENERATOR_VERSION, makeTestModel } from '../../src/engine/testmodel/generate.js';
 import type { GgufType, TestArch, TestDType, TestShape } from '../../src/engine/testmodel/spec.js';
+import { packageRoot } from '../../src/engine/package-root.js';
 
 export interface TestModelRequest {
   arch: TestArch;
@@ -26,15 +26,6 @@ export interface TestModelPaths {
   gguf?: string;
 }
 
-function repoRoot(): string {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  for (let i = 0; i < 6; i++) {
-    if (existsSync(join(dir, 'package.json'))) return dir;
-    dir = dirname(dir);
-  }
-  throw new Error('test-models: cannot find the repository root');
-}
-
 export function testModelKey(req: TestModelRequest): string {
   const shape = req.shape ?? 'tiny';
   const quant = req.bits ? `q${req.bits}g${req.groupSize ?? 64}` : 'float';
@@ -42,7 +33,7 @@ export function testModelKey(req: TestModelRequest): string {
 }
 
 export function testModelCacheRoot(): string {
-  return join(repoRoot(), '.cache', 'test-models');
+  return join(packageRoot(), '.cache', 'test-models');
 }
 
 export async function ensureTestModel(req: TestModelRequest): Promise<TestModelPaths> {

@@ -4,11 +4,11 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { makeTestModel } from '../testmodel/generate.js';
 import type { GgufType, TestArch, TestShape } from '../testmodel/spec.js';
 import { benchmarksMarkdown, type BenchRow } from './markdown.js';
+import { packageRoot } from '../package-root.js';
 import type { BenchReport } from './run.js';
 
 interface ModelRecipe {
@@ -46,15 +46,6 @@ const TARGETS: Target[] = [
   { name: 'Qwen3-0.6B 4-bit, decode at 4096 context, 2 threads', model: QWEN4, threads: 2, context: 4096, minDecodeRatio: 1.5, maxWarmLoadMs: WARM_LOAD_MS_06B_4BIT },
   { name: 'Qwen3-0.6B 4-bit, 1 thread', model: QWEN4, threads: 1, minDecodeRatio: 1.5, maxWarmLoadMs: WARM_LOAD_MS_06B_4BIT },
 ];
-
-function repoRoot(): string {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  for (let i = 0; i < 6; i++) {
-    if (existsSync(join(dir, 'package.json'))) return dir;
-    dir = dirname(dir);
-  }
-  throw new Error('bench:all: cannot find the repository root');
-}
 
 function ensureModel(root: string, m: ModelRecipe, log: (s: string) => void): { dir: string; gguf: string } {
   const base = join(root, '.cache', 'bench-models');
@@ -97,7 +88,7 @@ function runTarget(root: string, t: Target, paths: { dir: string; gguf: string }
 }
 
 async function main(): Promise<void> {
-  const root = repoRoot();
+  const root = packageRoot();
   const log = (m: string) => process.stderr.write(`bench:all: ${m}\n`);
   const rows: BenchRow[] = [];
   const loadStart = loadavg()[0];
