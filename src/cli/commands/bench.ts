@@ -5,6 +5,7 @@
 import { existsSync, statSync } from 'node:fs';
 import { Command, InvalidArgumentError } from 'commander';
 import { UserError } from '../errors.js';
+import type { BenchOptions } from '../../engine/bench/measure.js';
 import { formatBenchTable, runBench } from '../../engine/bench/run.js';
 
 function positiveInt(value: string): number {
@@ -19,14 +20,8 @@ function positiveNumber(value: string): number {
   return n;
 }
 
-interface BenchFlags {
-  model: string;
-  gguf?: string;
-  promptTokens: number;
-  genTokens: number;
-  threads: number;
-  reps: number;
-  context?: number;
+/** The run's options as commander parses them (BenchOptions without the logger), plus output and target flags. */
+interface BenchFlags extends Omit<BenchOptions, 'log'> {
   json?: boolean;
   targetDecodeRatio?: number;
   targetPrefillRatio?: number;
