@@ -10,13 +10,23 @@ if (!existsSync(testRoot)) {
   process.stderr.write('vmlx test: dist/test is missing; run npm run build first\n');
   process.exit(1);
 }
-const filters = process.argv.slice(2);
+// `--suite NAME` runs the files named *.NAME.js instead of *.test.js: long or machine-heavy suites that npm test
+// leaves to their own npm run test:NAME scripts (and .ci/run runs too).
+const argv = process.argv.slice(2);
+const suiteAt = argv.indexOf('--suite');
+const suite = suiteAt >= 0 ? argv[suiteAt + 1] : 'test';
+if (!suite || !/^[a-z][a-z0-9-]*$/.test(suite)) {
+  process.stderr.write('vmlx test: --suite takes a name such as browser or peer\n');
+  process.exit(1);
+}
+const filters = suiteAt >= 0 ? [...argv.slice(0, suiteAt), ...argv.slice(suiteAt + 2)] : argv;
+const pattern = new RegExp(`\\.${suite}\\.js$`);
 const files = [];
 (function walk(dir) {
   for (const name of readdirSync(dir).sort()) {
     const p = join(dir, name);
     if (statSync(p).isDirectory()) walk(p);
-    else if (/\.test\.js$/.test(name)) files.push(p);
+    else if (pattern.test(name)) files.push(p);
   }
 })(testRoot);
 const selected = filters.length ? files.filter((f) => filters.some((s) => relative(root, f).includes(s))) : files;

@@ -11,10 +11,10 @@ import { ensureTestModel, testModelCacheRoot } from '../helpers/test-models.js';
 
 const vmlx = join(testModelCacheRoot(), '..', '..', 'bin', 'vmlx.js');
 
-test('vmlx bench --json reports both engines, ratios, a consistent roofline, memory against its budget, event-loop lag, load times and verdicts', async () => {
+test('vmlx bench --peer node-llama-cpp --json reports both engines, ratios, a consistent roofline, memory against its budget, event-loop lag, load times and verdicts', async () => {
   const { dir, gguf } = await ensureTestModel({ arch: 'qwen3', dtype: 'bf16', bits: 4, withGguf: true });
   const r = spawnSync(process.execPath, [vmlx, 'bench', '--model', dir, '--gguf', gguf!, '--prompt-tokens', '32', '--gen-tokens', '4',
-    '--threads', '1', '--reps', '2', '--json', '--target-load-ms', '60000', '--target-decode-ratio', '0.001'],
+    '--threads', '1', '--reps', '2', '--json', '--target-load-ms', '60000', '--target-decode-ratio', '0.001', '--peer', 'node-llama-cpp'],
   { encoding: 'utf8', timeout: 240_000 });
   assert.equal(r.status, 0, r.stderr);
   assert.match(r.stderr, /bench: vmlx rep 2\/2/);
@@ -24,6 +24,7 @@ test('vmlx bench --json reports both engines, ratios, a consistent roofline, mem
   const j = JSON.parse(lines[0]);
   assert.equal(j.prompt_tokens, 32);
   assert.equal(j.gen_tokens, 4);
+  assert.equal(j.peer, 'node-llama-cpp');
   assert.equal(j.vmlx.runs.length, 2);
   assert.equal(j.llama_cpp.runs.length, 2);
   for (const e of [j.vmlx, j.llama_cpp]) {
@@ -109,6 +110,7 @@ test('vmlx bench: a ratio target without --gguf, or a bad target value, is a one
     [['--target-decode-ratio', '2'], /need --gguf/],
     [['--target-roofline', '1.5'], /at most 1/],
     [['--target-load-ms', 'soon'], /expected a number > 0/],
+    [['--peer', 'ollama'], /--peer.*ollama.*llama-bench, node-llama-cpp/],
   ] as const) {
     const r = spawnSync(process.execPath, [vmlx, 'bench', '--model', testModelCacheRoot(), ...args], { encoding: 'utf8' });
     assert.notEqual(r.status, 0);

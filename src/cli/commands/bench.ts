@@ -3,9 +3,9 @@
 // lag while generating, load times, and a verdict per target. Progress on stderr, result on stdout. The exit status
 // does not depend on the verdicts (a missed target is a measurement, not an error).
 import { existsSync, statSync } from 'node:fs';
-import { Command, InvalidArgumentError } from 'commander';
+import { Command, InvalidArgumentError, Option } from 'commander';
 import { UserError } from '../errors.js';
-import type { BenchOptions } from '../../engine/bench/measure.js';
+import { PEER_KINDS, type BenchOptions } from '../../engine/bench/measure.js';
 import { formatBenchTable, runBench } from '../../engine/bench/run.js';
 
 function positiveInt(value: string): number {
@@ -34,7 +34,8 @@ export function registerBenchCommand(program: Command): void {
     .command('bench')
     .description('measure prefill and decode speed (and llama.cpp on a GGUF twin with --gguf), bandwidth, roofline, memory, event-loop lag and load time')
     .requiredOption('--model <dir>', 'MLX model directory')
-    .option('--gguf <file>', 'the same weights as GGUF, run through llama.cpp (node-llama-cpp) for comparison')
+    .option('--gguf <file>', 'the same weights as GGUF, measured by llama.cpp in the same run for comparison')
+    .addOption(new Option('--peer <kind>', "which llama.cpp measures the GGUF: its own llama-bench (built by npm run peer:build), interleaved with vmlx's repetitions, or node-llama-cpp").choices(PEER_KINDS).default('llama-bench'))
     .option('--prompt-tokens <n>', 'prompt length for the prefill measurement', positiveInt, 512)
     .option('--gen-tokens <n>', 'tokens decoded after the prompt', positiveInt, 128)
     .option('--threads <n>', 'compute threads for both engines', positiveInt, 2)
@@ -44,7 +45,7 @@ export function registerBenchCommand(program: Command): void {
     .option('--target-decode-ratio <x>', 'judge vmlx/llama.cpp decode speed against this minimum (needs --gguf)', positiveNumber)
     .option('--target-prefill-ratio <x>', 'judge vmlx/llama.cpp prefill speed against this minimum (needs --gguf)', positiveNumber)
     .option('--target-roofline <fraction>', 'judge decode speed against this fraction of the roofline, e.g. 0.8', positiveNumber)
-    .option('--target-load-ms <ms>', 'judge the warm-cache reload time against this maximum (issue 7: 2000 for a 4-bit 0.6B model)', positiveNumber)
+    .option('--target-load-ms <ms>', 'judge the warm-cache reload time against this maximum, e.g. 2000', positiveNumber)
     .action(async (flags: BenchFlags) => {
       if (!existsSync(flags.model) || !statSync(flags.model).isDirectory()) throw new UserError(`--model ${flags.model}: not a directory`);
       if (flags.gguf && !existsSync(flags.gguf)) throw new UserError(`--gguf ${flags.gguf}: no such file`);
@@ -54,7 +55,7 @@ export function registerBenchCommand(program: Command): void {
       }
       if (flags.targetRoofline !== undefined && flags.targetRoofline > 1) throw new UserError('--target-roofline is a fraction of the roofline, at most 1');
       const report = await runBench({
-        model: flags.model, gguf: flags.gguf, promptTokens: flags.promptTokens, genTokens: flags.genTokens,
+        model: flags.model, gguf: flags.gguf, peer: flags.peer, promptTokens: flags.promptTokens, genTokens: flags.genTokens,
         threads: flags.threads, reps: flags.reps, context: flags.context,
         targets: {
           minDecodeRatio: flags.targetDecodeRatio, minPrefillRatio: flags.targetPrefillRatio,

@@ -30,6 +30,16 @@ export class EventLoopLagMonitor {
     await new Promise((resolve) => setTimeout(resolve, 3 * LAG_RESOLUTION_MS));
   }
 
+  /** Stops sampling without forgetting what was sampled (while a peer process has the CPU, this loop is idle). */
+  pause(): void {
+    this.histogram.disable();
+  }
+
+  async resume(): Promise<void> {
+    this.histogram.enable();
+    await new Promise((resolve) => setTimeout(resolve, 3 * LAG_RESOLUTION_MS));
+  }
+
   stop(): LagStats {
     this.histogram.disable();
     const h = this.histogram;

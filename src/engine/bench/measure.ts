@@ -1,5 +1,5 @@
-// Speed measurement of both engines on the same prompt tokens: vmlx (this engine) and llama.cpp (node-llama-cpp,
-// a devDependency, loaded only when a GGUF is given). Each repetition prefills `context` tokens from an empty cache
+// Speed measurement of both engines on the same prompt tokens: vmlx (this engine) and llama.cpp (its own llama-bench,
+// run between vmlx's repetitions; or node-llama-cpp, a devDependency, with --peer node-llama-cpp). Each repetition prefills `context` tokens from an empty cache
 // and then decodes `genTokens` greedily; medians are reported. vmlx also reports its memory, the event-loop lag of
 // this process while it generates, and a warm-cache reload time.
 import { readFileSync } from 'node:fs';
@@ -8,6 +8,7 @@ import { loadAddon } from '../addon.js';
 import { loadModel, type LoadedModel } from '../model.js';
 import { EventLoopLagMonitor, type LagStats } from './lag.js';
 import { sampleRss, type RssSample } from './memory.js';
+import { PeerUnavailableError } from './llama-bench.js';
 
 export interface BenchOptions {
   model: string;
@@ -18,8 +19,13 @@ export interface BenchOptions {
   reps: number;
   /** Tokens in the KV cache before decoding starts (default: promptTokens). */
   context?: number;
+  /** The llama.cpp side of a --gguf comparison (default llama-bench). */
+  peer?: PeerKind;
   log: (message: string) => void;
 }
+
+export const PEER_KINDS = ['llama-bench', 'node-llama-cpp'] as const;
+export type PeerKind = (typeof PEER_KINDS)[number];
 
 export interface EngineRun {
   prefillTokensPerSecond: number;
@@ -30,7 +36,8 @@ export interface EngineResult {
   runs: EngineRun[];
   prefillTokensPerSecond: number; // median
   decodeTokensPerSecond: number; // median
-  loadMs: number;
+  /** null where the peer does not report it (llama-bench). */
+  loadMs: number | null;
 }
 
 export function median(xs: number[]): number {
@@ -39,7 +46,7 @@ export function median(xs: number[]): number {
   return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
 }
 
-function summarize(runs: EngineRun[], loadMs: number): EngineResult {
+export function summarize(runs: EngineRun[], loadMs: number | null): EngineResult {
   return {
     runs, loadMs,
     prefillTokensPerSecond: median(runs.map((r) => r.prefillTokensPerSecond)),
@@ -79,6 +86,7 @@ export function readModelShape(dir: string): ModelShape {
 }
 
 export interface VmlxResult extends EngineResult {
+  loadMs: number;
   weightBytes: number;
   /** KV capacity the session allocated (the requested maxContext, capped by max_position_embeddings). */
   maxContext: number;
@@ -104,7 +112,11 @@ async function generateOnce(model: LoadedModel, o: BenchOptions, prompt: number[
   return { prefillTokensPerSecond: usage.prefillTokensPerSecond, decodeTokensPerSecond: usage.decodeTokensPerSecond };
 }
 
-export async function benchVmlx(o: BenchOptions, prompt: number[]): Promise<VmlxResult> {
+/**
+ * `betweenReps` runs after each of vmlx's repetitions (the peer's repetition, in its own process), so both engines
+ * are measured interleaved and a drift of the machine's speed touches both alike; the lag monitor pauses meanwhile.
+ */
+export async function benchVmlx(o: BenchOptions, prompt: number[], betweenReps?: (rep: number) => Promise<void>): Promise<VmlxResult> {
   const loadOptions = { threads: o.threads, maxContext: prompt.length + o.genTokens + 8 };
   const monitor = new EventLoopLagMonitor();
   const rssBeforeLoad = sampleRss();
@@ -129,6 +141,11 @@ export async function benchVmlx(o: BenchOptions, prompt: number[]): Promise<Vmlx
         const run = await generateOnce(model, o, prompt);
         runs.push(run);
         o.log(`vmlx rep ${r + 1}/${o.reps}: prefill ${run.prefillTokensPerSecond.toFixed(1)} tok/s, decode ${run.decodeTokensPerSecond.toFixed(1)} tok/s`);
+        if (betweenReps) {
+          monitor.pause();
+          await betweenReps(r);
+          await monitor.resume();
+        }
       }
     } finally {
       lag = monitor.stop();
@@ -143,17 +160,14 @@ export async function benchVmlx(o: BenchOptions, prompt: number[]): Promise<Vmlx
   await again.dispose();
   o.log(`vmlx load ${loadMs.toFixed(0)} ms, warm reload ${warmLoadMs.toFixed(0)} ms; event-loop lag p99 ${lag.p99Ms.toFixed(1)} ms`);
   return {
-    ...summarize(runs, loadMs), weightBytes: model.info.weightBytes, maxContext: model.info.contextLength, warmLoadMs,
+    ...summarize(runs, loadMs), loadMs, weightBytes: model.info.weightBytes, maxContext: model.info.contextLength, warmLoadMs,
     rssBeforeLoad, rssAfterLoad, rssAfterGeneration, lag, loadLag,
   };
 }
 
-export class PeerUnavailableError extends Error {
-  readonly userFacing = true;
-}
-
 /**
- * llama.cpp with flash attention on and the same threads. Prefill = one batched evaluation of the prompt (batch =
+ * llama.cpp through node-llama-cpp (--peer node-llama-cpp): one call per token, slower than llama.cpp's own loop.
+ * With flash attention on and the same threads. Prefill = one batched evaluation of the prompt (batch =
  * the whole prompt, as llama-bench's pp test); decode = genTokens single-token steps, the greedy pick each time.
  */
 export async function benchLlamaCpp(o: BenchOptions, prompt: number[]): Promise<EngineResult> {

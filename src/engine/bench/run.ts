@@ -5,13 +5,14 @@ import { measureDotPeakGMacs, prefillMacsPerToken } from './compute.js';
 import type { LagStats } from './lag.js';
 import { kvCacheBytes, MEMORY_HEADROOM, memoryBudgetBytes, modelFiles } from './memory.js';
 import {
-  benchLlamaCpp, benchPromptTokens, benchVmlx, bytesPerToken, measureBandwidthGBs, readModelShape,
-  type BenchOptions, type EngineResult,
+  benchLlamaCpp, benchPromptTokens, benchVmlx, bytesPerToken, measureBandwidthGBs, readModelShape, summarize,
+  type BenchOptions, type EngineResult, type EngineRun,
 } from './measure.js';
+import { llamaBenchOnce, peerTool } from './llama-bench.js';
 import { judgeBench, type BenchCheck, type BenchTargets } from './verdicts.js';
 
 type LagJson = { p50: number; p99: number; max: number; samples: number };
-type EngineJson = { prefill_tokens_per_s: number; decode_tokens_per_s: number; load_ms: number; runs: Array<{ prefill: number; decode: number }> };
+type EngineJson = { prefill_tokens_per_s: number; decode_tokens_per_s: number; load_ms: number | null; runs: Array<{ prefill: number; decode: number }> };
 
 export interface MemoryJson {
   /** Every regular file directly in the model directory. */
@@ -43,6 +44,8 @@ export interface MemoryJson {
 export interface BenchReport {
   model: string;
   gguf: string | null;
+  /** Which llama.cpp measured the GGUF: its own llama-bench (interleaved with vmlx's repetitions) or node-llama-cpp. */
+  peer: 'llama-bench' | 'node-llama-cpp' | null;
   cpu: string;
   threads: number;
   prompt_tokens: number;
@@ -78,7 +81,7 @@ const r2 = (x: number) => Math.round(x * 100) / 100;
 
 function engineJson(e: EngineResult): EngineJson {
   return {
-    prefill_tokens_per_s: r2(e.prefillTokensPerSecond), decode_tokens_per_s: r2(e.decodeTokensPerSecond), load_ms: Math.round(e.loadMs),
+    prefill_tokens_per_s: r2(e.prefillTokensPerSecond), decode_tokens_per_s: r2(e.decodeTokensPerSecond), load_ms: e.loadMs === null ? null : Math.round(e.loadMs),
     runs: e.runs.map((r) => ({ prefill: r2(r.prefillTokensPerSecond), decode: r2(r.decodeTokensPerSecond) })),
   };
 }
@@ -90,16 +93,30 @@ export async function runBench(o: BenchOptions & { targets?: BenchTargets }): Pr
   const files = modelFiles(o.model);
   const context = o.context ?? o.promptTokens;
   const prompt = benchPromptTokens(context, shape.vocabSize);
+  const peerKind = o.gguf ? (o.peer ?? 'llama-bench') : null;
+  if (peerKind === 'llama-bench') peerTool('llama-bench'); // fails before any measurement when the tool is not built
   o.log(`measuring memory bandwidth (${o.threads} threads)`);
   const bandwidth = await measureBandwidthGBs(o.threads);
   o.log(`measuring the multiply-add peak (${o.threads} threads)`);
   const peak = await measureDotPeakGMacs(o.threads);
-  o.log(`vmlx: ${o.model}`);
-  const mine = await benchVmlx(o, prompt);
+  const peerRuns: EngineRun[] = [];
+  let betweenReps: ((rep: number) => Promise<void>) | undefined;
+  if (o.gguf && peerKind === 'llama-bench') {
+    const gguf = o.gguf;
+    betweenReps = async (rep) => {
+      const t = await llamaBenchOnce(gguf, o.threads, context, o.genTokens, context);
+      peerRuns.push({ prefillTokensPerSecond: t.prefill, decodeTokensPerSecond: t.decode });
+      o.log(`llama-bench rep ${rep + 1}/${o.reps}: prefill ${t.prefill.toFixed(1)} tok/s, decode ${t.decode.toFixed(1)} tok/s`);
+    };
+  }
+  o.log(`vmlx: ${o.model}${betweenReps ? ` (interleaved with llama-bench on ${o.gguf})` : ''}`);
+  const mine = await benchVmlx(o, prompt, betweenReps);
   let peer: EngineResult | null = null;
-  if (o.gguf) {
-    o.log(`llama.cpp: ${o.gguf}`);
+  if (o.gguf && peerKind === 'node-llama-cpp') {
+    o.log(`llama.cpp (node-llama-cpp): ${o.gguf}`);
     peer = await benchLlamaCpp(o, prompt);
+  } else if (betweenReps) {
+    peer = summarize(peerRuns, null);
   }
   const bpt = bytesPerToken(mine.weightBytes, shape, context, o.genTokens);
   const total = bpt.weights + bpt.kv;
@@ -108,7 +125,7 @@ export async function runBench(o: BenchOptions & { targets?: BenchTargets }): Pr
   const macs = prefillMacsPerToken(shape, context);
   const prefillCeiling = (peak * 1e9) / macs;
   const report: Omit<BenchReport, 'checks' | 'pass'> = {
-    model: o.model, gguf: o.gguf ?? null, cpu: cpus()[0]?.model ?? 'unknown', threads: o.threads,
+    model: o.model, gguf: o.gguf ?? null, peer: peerKind, cpu: cpus()[0]?.model ?? 'unknown', threads: o.threads,
     prompt_tokens: context, context_tokens: context, gen_tokens: o.genTokens, reps: o.reps,
     bandwidth_gb_s: r2(bandwidth),
     bytes_per_token: { weights: bpt.weights, kv: Math.round(bpt.kv), total: Math.round(total) },
@@ -166,14 +183,14 @@ export function formatBenchTable(r: BenchReport): string {
   const pad = (s: string, n: number) => s.padEnd(n);
   const num = (x: number) => x.toFixed(1).padStart(10);
   const lines = [
-    `model ${r.model}${r.gguf ? `  |  gguf ${r.gguf}` : ''}`,
+    `model ${r.model}${r.gguf ? `  |  gguf ${r.gguf} (${r.peer})` : ''}`,
     `cpu ${r.cpu}, ${r.threads} threads; prompt ${r.prompt_tokens} tokens, decode ${r.gen_tokens} tokens, ${r.reps} reps (medians)`,
     '',
     `${pad('engine', 12)}${'prefill t/s'.padStart(12)}${'decode t/s'.padStart(12)}`,
     `${pad('vmlx', 12)}${num(r.vmlx.prefill_tokens_per_s)}  ${num(r.vmlx.decode_tokens_per_s)}`,
   ];
   if (r.llama_cpp && r.ratios) {
-    lines.push(`${pad('llama.cpp', 12)}${num(r.llama_cpp.prefill_tokens_per_s)}  ${num(r.llama_cpp.decode_tokens_per_s)}`);
+    lines.push(`${pad(r.peer === 'llama-bench' ? 'llama-bench' : 'llama.cpp', 12)}${num(r.llama_cpp.prefill_tokens_per_s)}  ${num(r.llama_cpp.decode_tokens_per_s)}`);
     lines.push(`${pad('vmlx/llama', 12)}${(r.ratios.prefill.toFixed(2) + 'x').padStart(10)}  ${(r.ratios.decode.toFixed(2) + 'x').padStart(10)}`);
   }
   lines.push('', `memory bandwidth ${r.bandwidth_gb_s.toFixed(1)} GB/s; bytes/token ${mb(r.bytes_per_token.total)} ` +
@@ -183,7 +200,7 @@ export function formatBenchTable(r: BenchReport): string {
     `→ prefill ceiling ${r.prefill_ceiling_tokens_per_s.toFixed(1)} tok/s; vmlx at ${(100 * r.prefill_fraction_of_peak).toFixed(0)}% of it`);
   const lag = r.vmlx.event_loop_lag_ms;
   lines.push(`vmlx load ${r.vmlx.load_ms} ms, warm reload ${r.vmlx.warm_load_ms} ms` +
-    `${r.llama_cpp ? `; llama.cpp load ${r.llama_cpp.load_ms} ms` : ''}`);
+    `${r.llama_cpp?.load_ms != null ? `; llama.cpp load ${r.llama_cpp.load_ms} ms` : ''}`);
   const loadLag = r.vmlx.event_loop_lag_during_load_ms;
   lines.push(`event-loop lag while generating: p50 ${lag.p50.toFixed(2)} ms, p99 ${lag.p99.toFixed(2)} ms, max ${lag.max.toFixed(2)} ms ` +
     `(${lag.samples} samples); during the first load: p99 ${loadLag.p99.toFixed(1)} ms, max ${loadLag.max.toFixed(1)} ms`);
