@@ -3,6 +3,7 @@ import type { LanguageModel } from '../engine/types.js';
 import type { ToolExecutor } from '../agent/mcp/types.js';
 import type { RequestQueue } from './request-queue.js';
 import type { AccessPolicy } from './request-guard.js';
+import type { TokenizerThread } from './tokenizer-thread.js';
 
 export interface ServeOptions {
   host: string;
@@ -40,4 +41,6 @@ export interface ServerContext {
   queue: RequestQueue;
   options: ServeOptions;
   access: AccessPolicy;
+  /** Tokenizes big prompts off the main thread (null when the model has no tokenizer.json). */
+  tokenizerThread: TokenizerThread | null;
 }

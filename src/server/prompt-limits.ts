@@ -1,17 +1,18 @@
 // Big prompts are refused cheaply: by size before the template renders them, and by counting tokens in
-// slices (yielding to the event loop between slices) that stops as soon as the context is exceeded, so a
-// multi-megabyte prompt neither blocks the server for seconds nor is tokenized in full just to be refused.
+// slices that stop as soon as the context is exceeded, so a multi-megabyte prompt neither blocks the server
+// for seconds nor is tokenized in full just to be refused. A model with a tokenizer.json has its big
+// prompts tokenized on a worker thread; otherwise the slices yield to the event loop between them.
 import type { ServerContext } from './context.js';
 import { badRequest } from './errors.js';
+import { textSlices } from './text-slices.js';
 
 /**
  * No token of the supported tokenizers covers more characters than this (the longest merges are runs of
  * spaces or punctuation), so a text longer than context × this cannot fit and is refused unread.
  */
 export const MAX_CHARS_PER_TOKEN = 64;
-/** Texts up to this many characters are tokenized in one call (a few milliseconds). */
-const DIRECT_ENCODE_CHARS = 64 * 1024;
-const SLICE_CHARS = 16 * 1024;
+/** Texts up to this many characters are tokenized in one call on the main thread (a few milliseconds). */
+export const DIRECT_ENCODE_CHARS = 64 * 1024;
 
 const tooLong = (limit: number, detail: string, param: string) =>
   badRequest(`This model's maximum context length is ${limit} tokens, but ${detail}`, param, 'context_length_exceeded');
@@ -43,25 +44,19 @@ export async function encodeWithinContext(
   param = 'messages',
 ): Promise<number[]> {
   const limit = ctx.model.info.contextLength;
-  if (text.length > DIRECT_ENCODE_CHARS) {
-    let counted = 0;
-    for (let start = 0; start < text.length; ) {
-      const end = sliceEnd(text, start);
-      counted += ctx.model.countTokens(text.slice(start, end));
-      if (counted >= limit) {
-        throw tooLong(limit, `the prompt has more than ${counted} tokens (counted in its first ${end} of ${text.length} characters)`, param);
-      }
-      start = end;
-      await new Promise<void>((resolve) => setImmediate(resolve)); // let other requests (and /health) run
+  if (text.length <= DIRECT_ENCODE_CHARS) return ctx.model.encode(text, opts);
+  if (ctx.tokenizerThread) {
+    const r = await ctx.tokenizerThread.encodeWithin(text, opts.addSpecialTokens, limit);
+    if ('ids' in r) return r.ids;
+    throw tooLong(limit, `the prompt has more than ${r.tokens} tokens (counted in its first ${r.chars} of ${text.length} characters)`, param);
+  }
+  let counted = 0;
+  for (const { end, slice } of textSlices(text)) {
+    counted += ctx.model.countTokens(slice);
+    if (counted >= limit) {
+      throw tooLong(limit, `the prompt has more than ${counted} tokens (counted in its first ${end} of ${text.length} characters)`, param);
     }
+    await new Promise<void>((resolve) => setImmediate(resolve)); // let other requests (and /health) run
   }
   return ctx.model.encode(text, opts);
-}
-
-/** Ends a slice just before a whitespace character where possible, where tokenizers split words anyway. */
-function sliceEnd(text: string, start: number): number {
-  const end = Math.min(text.length, start + SLICE_CHARS);
-  if (end === text.length) return end;
-  for (let i = end; i > start + SLICE_CHARS / 2; i--) if (/\s/.test(text[i]!)) return i;
-  return end;
 }

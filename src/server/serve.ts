@@ -6,6 +6,7 @@ import { RequestQueue } from './request-queue.js';
 import { startHttpServer, type RunningServer } from './app.js';
 import type { ServeOptions, ServerContext } from './context.js';
 import { createAccessPolicy } from './request-guard.js';
+import { TokenizerThread } from './tokenizer-thread.js';
 
 export interface ServeDeps {
   model: LanguageModel;
@@ -50,6 +51,7 @@ export async function serve(deps: ServeDeps, options: Partial<ServeOptions> = {}
     queue: new RequestQueue(opts.queueBound),
     options: opts,
     access: createAccessPolicy(opts),
+    tokenizerThread: TokenizerThread.forModel(deps.model),
   };
   const running = await startHttpServer(ctx, log);
   let stopping: Promise<void> | null = null;
@@ -59,6 +61,7 @@ export async function serve(deps: ServeDeps, options: Partial<ServeOptions> = {}
     shutdown: (graceMs = 5000) =>
       (stopping ??= (async () => {
         await running.close(graceMs);
+        await ctx.tokenizerThread?.close();
         await deps.executor?.close();
         await deps.model.dispose();
       })()),
