@@ -54,6 +54,15 @@ test('vmlx serve: bad arguments give one line and a non-zero exit', () => {
   }
 });
 
+test('vmlx serve --api-key warns that the key shows in ps', () => {
+  const r = spawnSync(process.execPath, [VMLX, 'serve', '/no/such/model', '--api-key', 'k-visible'], {
+    encoding: 'utf8',
+    env: { ...process.env, VMLX_HOME: mkdtempSync(join(tmpdir(), 'vmlx-h-')) },
+  });
+  assert.notEqual(r.status, 0);
+  assert.match(r.stderr, /warning: --api-key is visible to other users \(ps, \/proc\); prefer VMLX_API_KEY or --api-key-file/);
+});
+
 test('vmlx serve --help says where the API key can come from without showing in ps, and the browser options', () => {
   const r = spawnSync(process.execPath, [VMLX, 'serve', '--help'], { encoding: 'utf8' });
   assert.equal(r.status, 0);

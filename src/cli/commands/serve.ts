@@ -71,6 +71,9 @@ export function registerServeCommand(program: Command): void {
     .option('--audit-db <file>', 'audit log database (default: ~/.vmlx/audit.db)')
     .action(async (modelDir: string, o) => {
       const apiKey = resolveApiKey(o);
+      if (o.apiKey !== undefined) {
+        process.stderr.write('vmlx serve: warning: --api-key is visible to other users (ps, /proc); prefer VMLX_API_KEY or --api-key-file\n');
+      }
       if (!isLoopbackHost(o.host) && !apiKey) {
         process.stderr.write(
           `vmlx serve: warning: listening on ${o.host} without an API key; anyone who can reach it can use the model, and the MCP routes are refused (set VMLX_API_KEY or --api-key-file)\n`,
