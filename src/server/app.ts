@@ -1,10 +1,12 @@
 // The HTTP server: node:http with a small route table. node:http rather than a framework because the
 // API is a handful of routes, and SSE, backpressure and client-disconnect handling need the raw response.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { Socket } from 'node:net';
 import type { ServerContext } from './context.js';
-import { ApiError, internalError, notFound, unauthorized } from './errors.js';
-import { bearerMatches, readJsonBody, sendError, sendJson } from './http-util.js';
+import { ApiError, internalError, notFound, unauthorized, unavailable } from './errors.js';
+import { bearerMatches, ClientDisconnectedError, readJsonBody, sendError, sendJson } from './http-util.js';
+import { checkContentType, checkMcpAccess, checkOriginAndHost } from './request-guard.js';
+import { ConnectionLimits } from './connection-limits.js';
+import { RequestModel } from './request-model.js';
 import { handleChatCompletions } from './routes/chat-completions.js';
 import { handleCompletions } from './routes/completions.js';
 import { handleMcpExecute, mcpStatusBody, mcpToolsBody } from './routes/mcp.js';
@@ -45,29 +47,41 @@ export interface RunningServer {
   url: string;
   /** In-flight requests (for graceful shutdown). */
   inFlight(): number;
-  /** Stops accepting, cancels in-flight generations after `graceMs`, closes sockets. */
+  /**
+   * Stops accepting; queued requests get 503. Running requests may finish for half of `graceMs`; then their
+   * generations are wound down (streams still end with finish_reason and [DONE]); after `graceMs` the rest
+   * is cancelled and the sockets closed.
+   */
   close(graceMs?: number): Promise<void>;
 }
 
 export async function startHttpServer(ctx: ServerContext, log: (line: string) => void): Promise<RunningServer> {
   const controllers = new Set<AbortController>();
-  const sockets = new Set<Socket>();
+  const idleWaiters = new Set<() => void>();
+  const windDown = new AbortController();
+  let draining = false;
+  const limits = new ConnectionLimits(ctx.options, log);
 
   const server = createServer((req, res) => {
+    const path = requestPath(req);
+    if (!limits.admit(req, res, path)) return;
+    if (draining) {
+      sendError(res, unavailable('The server is shutting down', 'shutting_down', undefined, { connection: 'close' }));
+      return;
+    }
     const controller = new AbortController();
     controllers.add(controller);
     // A client that goes away before we finished cancels its generation.
     res.on('close', () => {
       if (!res.writableEnded) controller.abort();
       controllers.delete(controller);
+      if (!controllers.size) for (const wake of [...idleWaiters]) wake();
     });
-    void dispatch(ctx, req, res, controller.signal, log);
+    void dispatch(ctx, req, res, path, controller.signal, { log, windDown: windDown.signal });
   });
-  server.on('connection', (s) => {
-    sockets.add(s);
-    s.on('close', () => sockets.delete(s));
-  });
-  server.requestTimeout = 0; // generations can be long; disconnects are handled per request
+  limits.attach(server);
+  server.requestTimeout = 0; // generations can be long; the body deadline and disconnects are handled per request
+  server.headersTimeout = Math.min(server.headersTimeout, ctx.options.bodyTimeoutMs);
 
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -80,43 +94,72 @@ export async function startHttpServer(ctx: ServerContext, log: (line: string) =>
   const port = typeof addr === 'object' && addr ? addr.port : ctx.options.port;
   const host = ctx.options.host.includes(':') ? `[${ctx.options.host}]` : ctx.options.host;
 
+  /** Resolves when no request is in flight, or after `ms`. */
+  const untilIdle = (ms: number) =>
+    new Promise<void>((resolve) => {
+      if (!controllers.size) return resolve();
+      const finish = () => {
+        clearTimeout(timer);
+        idleWaiters.delete(finish);
+        resolve();
+      };
+      const timer = setTimeout(finish, ms);
+      idleWaiters.add(finish);
+    });
+
   return {
     server,
     url: `http://${host}:${port}`,
     inFlight: () => controllers.size,
     close: async (graceMs = 5000) => {
+      draining = true;
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeIdleConnections();
-      const deadline = Date.now() + graceMs;
-      while (controllers.size && Date.now() < deadline) await new Promise((r) => setTimeout(r, 25));
+      ctx.queue.close(unavailable('The server is shutting down', 'shutting_down'));
+      await untilIdle(graceMs / 2);
+      windDown.abort();
+      await untilIdle(graceMs / 2);
       for (const c of controllers) c.abort();
-      for (const s of sockets) s.destroy();
+      for (const s of [...limits.all]) s.destroy();
       await closed;
     },
   };
+}
+
+function requestPath(req: IncomingMessage): string {
+  return (req.url ?? '/').split('?')[0]!.replace(/\/+$/, '') || '/';
 }
 
 async function dispatch(
   ctx: ServerContext,
   req: IncomingMessage,
   res: ServerResponse,
+  path: string,
   signal: AbortSignal,
-  log: (line: string) => void,
+  env: { log: (line: string) => void; windDown: AbortSignal },
 ): Promise<void> {
-  const path = (req.url ?? '/').split('?')[0].replace(/\/+$/, '') || '/';
   const key = `${req.method} ${path}`;
   try {
+    if (checkOriginAndHost(ctx.access, req, res) === 'answered') return;
     if (path !== '/health' && ctx.options.apiKey && !bearerMatches(req, ctx.options.apiKey)) throw unauthorized();
     const handler = routes[key];
     if (!handler) {
       const known = Object.keys(routes).some((k) => k.endsWith(` ${path}`));
       throw known ? new ApiError(405, `Method ${req.method} is not allowed on ${path}`, 'invalid_request_error', null, 'method_not_allowed') : notFound(`Unknown route ${req.method} ${path}`, 'unknown_route');
     }
-    await handler(ctx, req, res, signal);
+    checkContentType(req);
+    if (path.startsWith('/v1/mcp/')) checkMcpAccess(ctx.access, `${req.method} ${path}`);
+    const model = new RequestModel(ctx.model, res, { stallTimeoutMs: ctx.options.stallTimeoutMs, windDown: env.windDown, log: env.log, label: key });
+    await handler({ ...ctx, model }, req, res, signal);
   } catch (err) {
+    if (err instanceof ClientDisconnectedError) {
+      // Not a server fault: one line, no stack (and none when the body deadline already answered it).
+      if (!res.headersSent) env.log(`vmlx serve: ${key}: the client disconnected before sending the whole request body`);
+      return;
+    }
     if (isAbortError(err) && signal.aborted) return;
     const apiErr = err instanceof ApiError ? err : internalError();
-    if (!(err instanceof ApiError)) log(`error: ${key}: ${(err as Error)?.stack ?? String(err)}`);
+    if (!(err instanceof ApiError)) env.log(`error: ${key}: ${(err as Error)?.stack ?? String(err)}`);
     if (res.headersSent) {
       // Mid-stream: report the error as an SSE event, then close the stream.
       if (!res.writableEnded) res.end(`data: ${JSON.stringify(apiErr.toBody())}\n\ndata: [DONE]\n\n`);

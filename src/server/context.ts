@@ -2,6 +2,8 @@
 import type { LanguageModel } from '../engine/types.js';
 import type { ToolExecutor } from '../agent/mcp/types.js';
 import type { RequestQueue } from './request-queue.js';
+import type { AccessPolicy } from './request-guard.js';
+import type { TokenizerThread } from './tokenizer-thread.js';
 
 export interface ServeOptions {
   host: string;
@@ -16,6 +18,18 @@ export interface ServeOptions {
   /** Cap (characters) on each tool result fed back to the model by mcp_auto_execute. */
   toolResultCap: number;
   maxToolRounds: number;
+  /** Origins a web page may call from (CORS); a request with any other Origin is refused. */
+  allowedOrigins: string[];
+  /** Host-header names accepted besides loopback names and the bound address. */
+  allowedHosts: string[];
+  /** Open connections served before new requests get 503 (only /health still answers). */
+  maxConnections: number;
+  /** Deadline for a request body to arrive completely (408 after). */
+  bodyTimeoutMs: number;
+  /** A connection with no request in progress is closed after this long. */
+  idleTimeoutMs: number;
+  /** A streaming client whose socket stays full this long is dropped. */
+  stallTimeoutMs: number;
 }
 
 export interface ServerContext {
@@ -26,4 +40,7 @@ export interface ServerContext {
   executor: ToolExecutor | null;
   queue: RequestQueue;
   options: ServeOptions;
+  access: AccessPolicy;
+  /** Tokenizes big prompts off the main thread (null when the model has no tokenizer.json). */
+  tokenizerThread: TokenizerThread | null;
 }

@@ -15,6 +15,8 @@ export class ApiError extends Error {
     readonly type: ApiErrorType,
     readonly param: string | null = null,
     readonly code: string | null = null,
+    /** Extra response headers (Retry-After, Connection: close). */
+    readonly headers: Record<string, string> = {},
   ) {
     super(message);
     this.name = 'ApiError';
@@ -34,5 +36,20 @@ export const forbidden = (message: string, code: string): ApiError => new ApiErr
 export const tooLarge = (limit: number): ApiError =>
   new ApiError(413, `Request body exceeds the limit of ${limit} bytes`, 'invalid_request_error', null, 'request_too_large');
 export const queueFull = (bound: number): ApiError =>
-  new ApiError(429, `Server busy: ${bound} requests are already queued; retry later`, 'rate_limit_error', null, 'queue_full');
+  new ApiError(429, `Server busy: ${bound} requests are already queued; retry later`, 'rate_limit_error', null, 'queue_full', { 'retry-after': '1' });
+export const unsupportedMediaType = (got: string | undefined): ApiError =>
+  new ApiError(
+    415,
+    `Request bodies must be sent as Content-Type: application/json (got ${got ? `'${got}'` : 'none'})`,
+    'invalid_request_error',
+    null,
+    'unsupported_media_type',
+  );
+export const requestTimeout = (ms: number): ApiError =>
+  new ApiError(408, `The request body was not received within ${ms} ms`, 'invalid_request_error', null, 'request_timeout', { connection: 'close' });
+export const unavailable = (message: string, code: string, retryAfterSeconds?: number, extra: Record<string, string> = {}): ApiError =>
+  new ApiError(503, message, 'server_error', null, code, {
+    ...(retryAfterSeconds !== undefined ? { 'retry-after': String(retryAfterSeconds) } : {}),
+    ...extra,
+  });
 export const internalError = (): ApiError => new ApiError(500, 'Internal server error', 'server_error', null, 'internal_error');

@@ -3,6 +3,14 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { ApiError, badRequest, tooLarge } from './errors.js';
 
+/** The client closed the connection before its request body arrived: not a server fault. */
+export class ClientDisconnectedError extends Error {
+  constructor() {
+    super('the client disconnected during the upload');
+    this.name = 'ClientDisconnectedError';
+  }
+}
+
 export async function readJsonBody(req: IncomingMessage, limitBytes: number): Promise<unknown> {
   const declared = Number(req.headers['content-length']);
   if (Number.isFinite(declared) && declared > limitBytes) {
@@ -11,14 +19,20 @@ export async function readJsonBody(req: IncomingMessage, limitBytes: number): Pr
   }
   const chunks: Buffer[] = [];
   let size = 0;
-  for await (const chunk of req as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > limitBytes) {
-      req.resume();
-      throw tooLarge(limitBytes);
+  try {
+    for await (const chunk of req as AsyncIterable<Buffer>) {
+      size += chunk.length;
+      if (size > limitBytes) {
+        req.resume();
+        throw tooLarge(limitBytes);
+      }
+      chunks.push(chunk);
     }
-    chunks.push(chunk);
+  } catch (err) {
+    if (err instanceof ApiError) throw err;
+    throw new ClientDisconnectedError(); // 'aborted' / ECONNRESET from the request stream
   }
+  if (!req.complete) throw new ClientDisconnectedError();
   const text = Buffer.concat(chunks).toString('utf8');
   if (!text.trim()) throw badRequest('Request body is empty; expected a JSON object');
   try {
@@ -28,18 +42,18 @@ export async function readJsonBody(req: IncomingMessage, limitBytes: number): Pr
   }
 }
 
-export function sendJson(res: ServerResponse, status: number, body: unknown): void {
+export function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
   if (res.headersSent) {
     if (!res.writableEnded) res.end();
     return;
   }
   const text = JSON.stringify(body);
-  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
+  res.writeHead(status, { ...headers, 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
   res.end(text);
 }
 
 export function sendError(res: ServerResponse, err: ApiError): void {
-  sendJson(res, err.status, err.toBody());
+  sendJson(res, err.status, err.toBody(), err.headers);
 }
 
 const digest = (s: string): Buffer => createHash('sha256').update(s).digest();

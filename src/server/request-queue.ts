@@ -12,6 +12,7 @@ interface Waiter {
 export class RequestQueue {
   private active = 0;
   private readonly waiters: Waiter[] = [];
+  private closedWith: Error | null = null;
 
   constructor(
     readonly bound: number,
@@ -29,6 +30,7 @@ export class RequestQueue {
   /** Waits for a slot. Throws 429 when `bound` requests are already waiting; rejects with AbortError if the signal fires first. */
   acquire(signal?: AbortSignal): Promise<() => void> {
     if (signal?.aborted) return Promise.reject(abortError());
+    if (this.closedWith) return Promise.reject(this.closedWith);
     if (this.active < this.concurrency && this.waiters.length === 0) {
       this.active++;
       return Promise.resolve(this.releaser());
@@ -46,6 +48,15 @@ export class RequestQueue {
       }
       this.waiters.push(waiter);
     });
+  }
+
+  /** Shutdown: every waiting request and every later one is rejected with `err`; running ones finish. */
+  close(err: Error): void {
+    this.closedWith = err;
+    for (const w of this.waiters.splice(0)) {
+      if (w.onAbort) w.signal?.removeEventListener('abort', w.onAbort);
+      w.reject(err);
+    }
   }
 
   private releaser(): () => void {

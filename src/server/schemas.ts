@@ -40,21 +40,23 @@ const ToolChoice = z.union([
   z.object({ type: z.literal('function'), function: z.object({ name: z.string().min(1) }) }),
 ]);
 
-const Stop = z.union([z.string(), z.array(z.string()).max(16)]).nullable().optional();
+// Every sampling parameter is bounded here, so an absurd value is a 400 naming it, never an engine failure.
+const MAX_TOKENS_LIMIT = 2 ** 31 - 1;
+const Stop = z.union([z.string().max(1024), z.array(z.string().max(1024)).max(16)]).nullable().optional();
 
 const SamplingFields = {
   model: z.string().min(1),
-  max_tokens: z.number().int().positive().nullable().optional(),
+  max_tokens: z.number().int().positive().max(MAX_TOKENS_LIMIT).nullable().optional(),
   temperature: z.number().min(0).max(2).nullable().optional(),
   top_p: z.number().gt(0).max(1).nullable().optional(),
-  top_k: z.number().int().min(0).nullable().optional(),
+  top_k: z.number().int().min(0).max(1_000_000).nullable().optional(),
   min_p: z.number().min(0).max(1).nullable().optional(),
-  seed: z.number().int().nullable().optional(),
+  seed: z.number().int().min(-(2 ** 53) + 1).max(2 ** 53 - 1).nullable().optional(),
   stop: Stop,
   presence_penalty: z.number().min(-2).max(2).nullable().optional(),
   frequency_penalty: z.number().min(-2).max(2).nullable().optional(),
-  repetition_penalty: z.number().gt(0).nullable().optional(),
-  n: z.number().int().nullable().optional(),
+  repetition_penalty: z.number().min(0.01).max(100).nullable().optional(),
+  n: z.number().int().min(1).max(128).nullable().optional(),
   stream: z.boolean().nullable().optional(),
   stream_options: z.object({ include_usage: z.boolean().optional() }).nullable().optional(),
   user: z.string().optional(),
@@ -63,7 +65,7 @@ const SamplingFields = {
 export const ChatCompletionRequest = z.object({
   ...SamplingFields,
   messages: z.array(Message).min(1),
-  max_completion_tokens: z.number().int().positive().nullable().optional(),
+  max_completion_tokens: z.number().int().positive().max(MAX_TOKENS_LIMIT).nullable().optional(),
   tools: z.array(Tool).nullable().optional(),
   tool_choice: ToolChoice.nullable().optional(),
   parallel_tool_calls: z.boolean().nullable().optional(),
@@ -90,11 +92,35 @@ export const CompletionRequest = z.object({
 });
 export type CompletionRequest = z.infer<typeof CompletionRequest>;
 
-export const McpExecuteRequest = z.union([
-  z.object({ server: z.string().min(1), tool: z.string().min(1), arguments: z.record(z.string(), z.unknown()).default({}) }),
-  z.object({ tool_name: z.string().min(1), arguments: z.record(z.string(), z.unknown()).default({}) }),
-]);
-export type McpExecuteRequest = z.infer<typeof McpExecuteRequest>;
+/** Tool arguments: a JSON object, or (as in OpenAI tool_calls) a string holding one. */
+const ToolArguments = z
+  .union([z.record(z.string(), z.unknown()), z.string()])
+  .default({})
+  .transform((v, ctx) => {
+    if (typeof v !== 'string') return v;
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(v);
+    } catch (err) {
+      ctx.addIssue({ code: 'custom', message: `malformed JSON (${(err as Error).message})` });
+      return z.NEVER;
+    }
+    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+      ctx.addIssue({ code: 'custom', message: 'must be a JSON object' });
+      return z.NEVER;
+    }
+    return parsed as Record<string, unknown>;
+  });
+
+const McpExecuteByServer = z.object({ server: z.string().min(1), tool: z.string().min(1), arguments: ToolArguments });
+const McpExecuteByName = z.object({ tool_name: z.string().min(1), arguments: ToolArguments });
+export type McpExecuteRequest = z.infer<typeof McpExecuteByServer> | z.infer<typeof McpExecuteByName>;
+
+/** The two request shapes, told apart by `tool_name`, so a missing field is named (not "invalid union"). */
+export function parseMcpExecute(body: unknown): McpExecuteRequest {
+  const byName = typeof body === 'object' && body !== null && 'tool_name' in body;
+  return byName ? parseBody(McpExecuteByName, body) : parseBody(McpExecuteByServer, body);
+}
 
 function formatPath(path: PropertyKey[]): string {
   let out = '';

@@ -5,6 +5,8 @@ import type { ToolExecutor } from '../agent/mcp/types.js';
 import { RequestQueue } from './request-queue.js';
 import { startHttpServer, type RunningServer } from './app.js';
 import type { ServeOptions, ServerContext } from './context.js';
+import { createAccessPolicy } from './request-guard.js';
+import { TokenizerThread } from './tokenizer-thread.js';
 
 export interface ServeDeps {
   model: LanguageModel;
@@ -30,6 +32,12 @@ export const DEFAULT_SERVE_OPTIONS: ServeOptions = {
   continuousBatching: false,
   toolResultCap: 16 * 1024,
   maxToolRounds: 10,
+  allowedOrigins: [],
+  allowedHosts: [],
+  maxConnections: 256,
+  bodyTimeoutMs: 30_000,
+  idleTimeoutMs: 60_000,
+  stallTimeoutMs: 30_000,
 };
 
 export async function serve(deps: ServeDeps, options: Partial<ServeOptions> = {}): Promise<ServeHandle> {
@@ -42,6 +50,8 @@ export async function serve(deps: ServeDeps, options: Partial<ServeOptions> = {}
     executor: deps.executor,
     queue: new RequestQueue(opts.queueBound),
     options: opts,
+    access: createAccessPolicy(opts),
+    tokenizerThread: TokenizerThread.forModel(deps.model),
   };
   const running = await startHttpServer(ctx, log);
   let stopping: Promise<void> | null = null;
@@ -51,6 +61,7 @@ export async function serve(deps: ServeDeps, options: Partial<ServeOptions> = {}
     shutdown: (graceMs = 5000) =>
       (stopping ??= (async () => {
         await running.close(graceMs);
+        await ctx.tokenizerThread?.close();
         await deps.executor?.close();
         await deps.model.dispose();
       })()),

@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ensureTestModel } from '../helpers/test-models.js';
@@ -37,6 +37,12 @@ test('vmlx serve: bad arguments give one line and a non-zero exit', () => {
   const cases: Array<[string[], RegExp]> = [
     [['serve', '/no/such/model'], /no\/such\/model/],
     [['serve', '.', '--port', 'abc'], /--port/],
+    [['serve', '.', '--api-key-file', '/no/such/keyfile'], /--api-key-file \/no\/such\/keyfile: cannot read it \(ENOENT\)/],
+    [['serve', '.', '--api-key', 'k', '--api-key-file', '/etc/hostname'], /--api-key and --api-key-file/],
+    [['serve', '.', '--allowed-origins', 'evil.example'], /--allowed-origins: 'evil\.example' is not an origin/],
+    [['serve', '.', '--allowed-origins', 'http://a.example/path'], /--allowed-origins/],
+    [['serve', '.', '--allowed-hosts', 'http://vmlx.lan'], /--allowed-hosts: 'http:\/\/vmlx\.lan' is not a host/],
+    [['serve', '.', '--max-connections', '0'], /--max-connections/],
   ];
   for (const [args, pattern] of cases) {
     const r = spawnSync(process.execPath, [VMLX, ...args], { encoding: 'utf8', env: { ...process.env, VMLX_HOME: mkdtempSync(join(tmpdir(), 'vmlx-h-')) } });
@@ -46,6 +52,27 @@ test('vmlx serve: bad arguments give one line and a non-zero exit', () => {
     assert.match(lines[0], pattern);
     assert.doesNotMatch(r.stderr, /\n\s+at /);
   }
+});
+
+test('vmlx serve --api-key warns that the key shows in ps', () => {
+  const r = spawnSync(process.execPath, [VMLX, 'serve', '/no/such/model', '--api-key', 'k-visible'], {
+    encoding: 'utf8',
+    env: { ...process.env, VMLX_HOME: mkdtempSync(join(tmpdir(), 'vmlx-h-')) },
+  });
+  assert.notEqual(r.status, 0);
+  assert.match(r.stderr, /warning: --api-key is visible to other users \(ps, \/proc\); prefer VMLX_API_KEY or --api-key-file/);
+});
+
+test('vmlx serve --help says where the API key can come from without showing in ps, and the browser options', () => {
+  const r = spawnSync(process.execPath, [VMLX, 'serve', '--help'], { encoding: 'utf8' });
+  assert.equal(r.status, 0);
+  const help = r.stdout.replace(/\s+/g, ' ');
+  assert.match(help, /--api-key-file <file>/);
+  assert.match(help, /VMLX_API_KEY/);
+  assert.match(help, /visible to other users in ps/);
+  assert.match(help, /--allowed-origins <list>/);
+  assert.match(help, /--allowed-hosts <list>/);
+  assert.match(help, /--max-connections <n>/);
 });
 
 test('vmlx serve: answers over HTTP, warns on a public bind without a key, exits 0 on SIGTERM mid-stream', async () => {
@@ -63,21 +90,29 @@ test('vmlx serve: answers over HTTP, warns on a public bind without a key, exits
   const reader = r.body!.getReader();
   await reader.read(); // the stream is running
   s.child.kill('SIGTERM');
-  // The in-flight stream is finished or cancelled, never left hanging.
+  // The in-flight stream is finished properly (finish_reason, then [DONE]), never cut mid-token.
+  let text = '';
+  const decoder = new TextDecoder();
   for (;;) {
-    const { done } = await reader.read().catch(() => ({ done: true }));
+    const { done, value } = await reader.read();
     if (done) break;
+    text += decoder.decode(value);
   }
+  assert.ok(text.endsWith('data: [DONE]\n\n'), text.slice(-200));
+  assert.match(text, /"finish_reason":"(length|stop)"/);
   assert.equal(await exitCode(s.child), 0, s.stderr());
   assert.match(s.stderr(), /SIGTERM: shutting down/);
 });
 
-test('vmlx serve: SIGINT on an idle server exits 0; an API key protects the routes', async () => {
+test('vmlx serve: SIGINT on an idle server exits 0; an API key from --api-key-file protects the routes and is not in ps', async () => {
   const { dir } = await ensureTestModel({ arch: 'qwen3', dtype: 'bf16', bits: 4 });
-  const s = startServe([dir, '--port', '0', '--api-key', 'k-123', '--max-context', '512']);
+  const keyFile = join(mkdtempSync(join(tmpdir(), 'vmlx-key-')), 'key');
+  writeFileSync(keyFile, 'k-from-file-123\n', { mode: 0o600 });
+  const s = startServe([dir, '--port', '0', '--api-key-file', keyFile, '--max-context', '512']);
   const url = await s.url;
+  assert.doesNotMatch(readFileSync(`/proc/${s.child.pid}/cmdline`, 'utf8'), /k-from-file-123/);
   assert.equal((await fetch(`${url}/v1/models`)).status, 401);
-  assert.equal((await fetch(`${url}/v1/models`, { headers: { authorization: 'Bearer k-123' } })).status, 200);
+  assert.equal((await fetch(`${url}/v1/models`, { headers: { authorization: 'Bearer k-from-file-123' } })).status, 200);
   s.child.kill('SIGINT');
   assert.equal(await exitCode(s.child), 0, s.stderr());
 });

@@ -82,6 +82,28 @@ test('400 naming the field for wrong types and missing fields', async () => {
   }
 });
 
+test('400 naming the parameter for out-of-range sampling values (each once an engine 500)', async () => {
+  const cases: Array<[object, string]> = [
+    [{ top_k: 3e9 }, 'top_k'],
+    [{ top_k: 1_000_001 }, 'top_k'],
+    [{ repetition_penalty: 1e-300 }, 'repetition_penalty'],
+    [{ repetition_penalty: 1e300 }, 'repetition_penalty'],
+    [{ max_tokens: 2 ** 40 }, 'max_tokens'],
+    [{ max_completion_tokens: 2 ** 40 }, 'max_completion_tokens'],
+    [{ seed: 1e300 }, 'seed'],
+    [{ stop: 'x'.repeat(2000) }, 'stop'],
+    [{ n: 0 }, 'n'],
+  ];
+  for (const [extra, field] of cases) {
+    const r = await call('POST', '/v1/chat/completions', chat(extra));
+    assertErrorShape(r.body, 400, r.status);
+    assert.equal(r.body.error.param, field, `${JSON.stringify(extra)} → ${r.body.error.message}`);
+  }
+  const legacy = await call('POST', '/v1/completions', JSON.stringify({ model: 'test-model', prompt: 'x', top_k: 3e9 }));
+  assertErrorShape(legacy.body, 400, legacy.status);
+  assert.equal(legacy.body.error.param, 'top_k');
+});
+
 test('400 for n > 1, a tool_choice naming no tool, and a prompt longer than the context (with the numbers)', async () => {
   const n = await call('POST', '/v1/chat/completions', chat({ n: 2 }));
   assertErrorShape(n.body, 400, n.status);
@@ -113,7 +135,7 @@ test('413 for a body over the limit, with and without a content-length', async (
   // chunked upload: no content-length header
   const status = await new Promise<{ status: number; body: any }>((resolve, reject) => {
     const u = new URL(`${srv.url}/v1/chat/completions`);
-    const req = request({ host: u.hostname, port: u.port, path: u.pathname, method: 'POST', headers: { authorization: `Bearer ${KEY}`, 'transfer-encoding': 'chunked' } }, (res) => {
+    const req = request({ host: u.hostname, port: u.port, path: u.pathname, method: 'POST', headers: { authorization: `Bearer ${KEY}`, 'content-type': 'application/json', 'transfer-encoding': 'chunked' } }, (res) => {
       let text = '';
       res.on('data', (d) => (text += d));
       res.on('end', () => resolve({ status: res.statusCode ?? 0, body: JSON.parse(text) }));
@@ -153,6 +175,7 @@ test('429 when the queue is full; the queue drains after the running request is 
   const body = (await rejected.json()) as any;
   assertErrorShape(body, 429, rejected.status);
   assert.equal(body.error.type, 'rate_limit_error');
+  assert.equal(rejected.headers.get('retry-after'), '1');
   first.abort(); // client disconnects → its generation is cancelled → the queue moves
   await firstResp.body?.cancel().catch(() => {});
   const second = await queued;

@@ -8,6 +8,7 @@ import type { ServeOptions } from '../../src/server/context.js';
 import { serve, type ServeHandle } from '../../src/server/serve.js';
 import { ScriptedModel, type ModelScript } from '../../src/agent/scripted-model.js';
 import { AuditLog, McpManager, loadMcpConfig } from '../../src/agent/mcp/index.js';
+import type { RestartPolicy } from '../../src/agent/mcp/restart.js';
 
 export const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 export const FILESYSTEM_SERVER = join(REPO_ROOT, 'node_modules', '@modelcontextprotocol', 'server-filesystem', 'dist', 'index.js');
@@ -23,8 +24,9 @@ export async function startServer(
   model: LanguageModel,
   opts: Partial<ServeOptions> = {},
   executor: McpManager | null = null,
+  log?: (line: string) => void,
 ): Promise<TestServer> {
-  const handle = await serve({ model, executor, modelId: 'test-model' }, { port: 0, ...opts });
+  const handle = await serve({ model, executor, modelId: 'test-model', ...(log ? { log } : {}) }, { port: 0, ...opts });
   return {
     handle,
     url: handle.url,
@@ -44,8 +46,14 @@ export interface FilesystemMcp {
   cleanup(): Promise<void>;
 }
 
+export interface FilesystemMcpOptions {
+  /** Top-level config fields (security, more mcpServers entries). */
+  config?: { security?: Record<string, unknown>; mcpServers?: Record<string, unknown> };
+  restartPolicy?: RestartPolicy;
+}
+
 /** server-filesystem on a fresh temporary directory, with a temp audit database. */
-export async function startFilesystemMcp(serverExtra: Record<string, unknown> = {}): Promise<FilesystemMcp> {
+export async function startFilesystemMcp(serverExtra: Record<string, unknown> = {}, more: FilesystemMcpOptions = {}): Promise<FilesystemMcp> {
   const work = mkdtempSync(join(tmpdir(), 'vmlx-server-test-'));
   const root = join(work, 'files');
   const { mkdirSync } = await import('node:fs');
@@ -55,7 +63,10 @@ export async function startFilesystemMcp(serverExtra: Record<string, unknown> = 
   const configPath = join(work, 'mcp.json');
   writeFileSync(
     configPath,
-    JSON.stringify({ mcpServers: { filesystem: { command: 'node', args: [FILESYSTEM_SERVER, root], ...serverExtra } } }),
+    JSON.stringify({
+      mcpServers: { filesystem: { command: 'node', args: [FILESYSTEM_SERVER, root], ...serverExtra }, ...more.config?.mcpServers },
+      ...(more.config?.security ? { security: more.config.security } : {}),
+    }),
   );
   const audit = AuditLog.open(join(work, 'audit.db'));
   const manager = await McpManager.start({
@@ -64,6 +75,7 @@ export async function startFilesystemMcp(serverExtra: Record<string, unknown> = 
     audit,
     origin: 'serve',
     logDir: join(work, 'logs'),
+    ...(more.restartPolicy ? { restartPolicy: more.restartPolicy } : {}),
   });
   return {
     manager,

@@ -1,8 +1,10 @@
 // `vmlx serve MODEL [...]`: the agent runtime behind an OpenAI-compatible HTTP API.
 import type { Command } from 'commander';
 import { InvalidArgumentError } from 'commander';
-import { isIP } from 'node:net';
+import { readFileSync } from 'node:fs';
 import { UserError } from '../errors.js';
+import { isLoopbackHost } from '../../server/hosts.js';
+import { parseHostList, parseOriginList } from '../../server/request-guard.js';
 import { loadModel } from '../../engine/model.js';
 import { serve } from '../../server/serve.js';
 import { startMcpFromConfig } from '../../agent/mcp/index.js';
@@ -15,8 +17,33 @@ function intArg(name: string, min: number, max: number) {
   };
 }
 
-function isLoopback(host: string): boolean {
-  return host === 'localhost' || host === '::1' || (isIP(host) === 4 && host.startsWith('127.'));
+function listArg(name: string, parse: (v: string) => string[]) {
+  return (v: string): string[] => {
+    try {
+      return parse(v);
+    } catch (err) {
+      throw new InvalidArgumentError(`${name}: ${(err as Error).message}`);
+    }
+  };
+}
+
+/** The API key from --api-key-file, --api-key or VMLX_API_KEY (the first two are exclusive). */
+function resolveApiKey(o: { apiKey?: string; apiKeyFile?: string }): string | undefined {
+  if (o.apiKey !== undefined && o.apiKeyFile !== undefined) throw new UserError('--api-key and --api-key-file: give only one');
+  if (o.apiKeyFile !== undefined) {
+    let text: string;
+    try {
+      text = readFileSync(o.apiKeyFile, 'utf8');
+    } catch (err) {
+      throw new UserError(`--api-key-file ${o.apiKeyFile}: cannot read it (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
+    }
+    const key = text.split(/\r?\n/)[0]!.trim();
+    if (!key) throw new UserError(`--api-key-file ${o.apiKeyFile}: the first line is empty`);
+    return key;
+  }
+  const key = o.apiKey ?? process.env.VMLX_API_KEY;
+  if (key !== undefined && !key.trim()) throw new UserError(o.apiKey !== undefined ? '--api-key: the key is empty' : 'VMLX_API_KEY: the key is empty');
+  return key?.trim() || undefined;
 }
 
 export function registerServeCommand(program: Command): void {
@@ -27,7 +54,11 @@ export function registerServeCommand(program: Command): void {
     .option('--mcp-config <file>', 'MCP servers config (default: ~/.vmlx/mcp.json when present)')
     .option('--host <host>', 'address to listen on', '127.0.0.1')
     .option('--port <port>', 'port to listen on (0 = any free port)', intArg('--port', 0, 65535), 8000)
-    .option('--api-key <key>', 'require this Bearer token on every route but /health (or VMLX_API_KEY)')
+    .option('--api-key <key>', 'require this Bearer token on every route but /health; visible to other users in ps, so prefer VMLX_API_KEY or --api-key-file')
+    .option('--api-key-file <file>', 'read the API key from the first line of this file (or set VMLX_API_KEY)')
+    .option('--allowed-origins <list>', 'comma-separated origins (scheme://host[:port]) whose web pages may call the API; requests from any other Origin are refused (default: none)', listArg('--allowed-origins', parseOriginList), [])
+    .option('--allowed-hosts <list>', "comma-separated Host names accepted besides loopback names and the bound address ('*' = any)", listArg('--allowed-hosts', parseHostList), [])
+    .option('--max-connections <n>', 'open connections served before new requests get 503 (/health still answers)', intArg('--max-connections', 1, 65536), 256)
     .option('--tool-call-parser <name>', "tool-call parser name or 'auto'", 'auto')
     .option('--reasoning-parser <name>', "reasoning parser name, 'auto' or 'none'", 'auto')
     .option('--max-tokens-default <n>', 'completion budget when a request sets none', intArg('--max-tokens-default', 1, 1 << 20), 2048)
@@ -39,9 +70,14 @@ export function registerServeCommand(program: Command): void {
     .option('--allow-unsafe-mcp', 'honour skip_security_validation in the MCP config')
     .option('--audit-db <file>', 'audit log database (default: ~/.vmlx/audit.db)')
     .action(async (modelDir: string, o) => {
-      const apiKey: string | undefined = o.apiKey ?? process.env.VMLX_API_KEY ?? undefined;
-      if (!isLoopback(o.host) && !apiKey) {
-        process.stderr.write(`vmlx serve: warning: listening on ${o.host} without an API key; anyone who can reach it can use the model and the MCP tools\n`);
+      const apiKey = resolveApiKey(o);
+      if (o.apiKey !== undefined) {
+        process.stderr.write('vmlx serve: warning: --api-key is visible to other users (ps, /proc); prefer VMLX_API_KEY or --api-key-file\n');
+      }
+      if (!isLoopbackHost(o.host) && !apiKey) {
+        process.stderr.write(
+          `vmlx serve: warning: listening on ${o.host} without an API key; anyone who can reach it can use the model, and the MCP routes are refused (set VMLX_API_KEY or --api-key-file)\n`,
+        );
       }
       const log = (line: string) => process.stderr.write(`${line}\n`);
       log(`vmlx serve: loading ${modelDir}`);
@@ -76,6 +112,9 @@ export function registerServeCommand(program: Command): void {
             host: o.host,
             port: o.port,
             apiKey,
+            allowedOrigins: o.allowedOrigins,
+            allowedHosts: o.allowedHosts,
+            maxConnections: o.maxConnections,
             toolCallParser: o.toolCallParser,
             reasoningParser: o.reasoningParser,
             maxTokensDefault: o.maxTokensDefault,

@@ -10,6 +10,8 @@ import { SseWriter } from '../sse.js';
 import { ChatCompletionShapes } from '../chat-stream.js';
 import { samplingParams, usageBody } from '../generation.js';
 import { sendJson } from '../http-util.js';
+import { checkMcpAccess } from '../request-guard.js';
+import { checkPromptChars, requestChars } from '../prompt-limits.js';
 
 interface ExecutedCall {
   id: string;
@@ -26,9 +28,11 @@ interface ExecutedCall {
 }
 
 export async function handleAutoExecute(ctx: ServerContext, chat: PreparedChat, res: ServerResponse, signal: AbortSignal): Promise<void> {
+  checkMcpAccess(ctx.access, 'mcp_auto_execute');
   const executor = ctx.executor;
   if (!executor) throw badRequest('mcp_auto_execute needs MCP servers; start the server with --mcp-config', 'mcp_auto_execute');
   if (chat.toolChoice === 'none') throw badRequest("mcp_auto_execute cannot be combined with tool_choice 'none'", 'tool_choice');
+  checkPromptChars(ctx, requestChars(chat.req.messages, executor.listTools()), 'messages');
   const maxTokens = chat.req.max_completion_tokens ?? chat.req.max_tokens ?? ctx.options.maxTokensDefault;
   const release = await ctx.queue.acquire(signal);
   const shapes = new ChatCompletionShapes(ctx.modelId);

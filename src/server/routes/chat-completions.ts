@@ -19,6 +19,7 @@ import {
 } from '../generation.js';
 import { sendJson } from '../http-util.js';
 import { handleAutoExecute } from './auto-execute.js';
+import { checkPromptChars, encodeWithinContext, requestChars } from '../prompt-limits.js';
 
 export interface PreparedChat {
   req: ChatCompletionRequest;
@@ -68,6 +69,7 @@ export async function handleChatCompletions(
   if (chat.req.mcp_auto_execute) return handleAutoExecute(ctx, chat, res, signal);
 
   const noTools = chat.toolChoice === 'none' || chat.tools.length === 0;
+  checkPromptChars(ctx, requestChars(chat.req.messages, chat.tools), 'messages');
   let prompt: string;
   try {
     prompt = ctx.model.renderChat(chat.messages, {
@@ -78,7 +80,7 @@ export async function handleChatCompletions(
   } catch (err) {
     throw badRequest(`The chat template rejected these messages: ${(err as Error).message}`, 'messages', 'template_error');
   }
-  const tokens = ctx.model.encode(prompt, { addSpecialTokens: false });
+  const tokens = await encodeWithinContext(ctx, prompt, { addSpecialTokens: false });
   const maxTokens = completionBudget(ctx, tokens.length, chat.req.max_completion_tokens ?? chat.req.max_tokens);
   const wantLogprobs = chat.req.logprobs ? (chat.req.top_logprobs ?? 0) : null;
   const params = samplingParams(chat.req, maxTokens, wantLogprobs);

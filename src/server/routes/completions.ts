@@ -7,12 +7,14 @@ import { SseWriter } from '../sse.js';
 import { checkModelAndN, completionBudget, samplingParams, usageBody } from '../generation.js';
 import { sendJson } from '../http-util.js';
 import type { TokenLogprob } from '../../engine/types.js';
+import { checkPromptChars, encodeWithinContext } from '../prompt-limits.js';
 
 export async function handleCompletions(ctx: ServerContext, body: unknown, res: ServerResponse, signal: AbortSignal): Promise<void> {
   const req = parseBody(CompletionRequest, body);
   checkModelAndN(ctx, req);
   const prompt = typeof req.prompt === 'string' ? req.prompt : req.prompt[0];
-  const tokens = ctx.model.encode(prompt, { addSpecialTokens: true });
+  checkPromptChars(ctx, prompt.length, 'prompt');
+  const tokens = await encodeWithinContext(ctx, prompt, { addSpecialTokens: true }, 'prompt');
   const maxTokens = completionBudget(ctx, tokens.length, req.max_tokens);
   const params = samplingParams(req, maxTokens, req.logprobs ?? null);
 
