@@ -293,3 +293,29 @@ test('clear() leaves no trace of the deleted rows in the file', () => {
     if (existsSync(f)) assert.equal(readFileSync(f).indexOf(Buffer.from('erase-me-')), -1, f);
   }
 });
+
+test('short bearer tokens, cookie values and curl -u passwords never reach the database or its WAL', () => {
+  const path = dbFile();
+  const log = AuditLog.open(path);
+  const secrets = ['zq7', 'c00kieval', 'pa55word9', 'nestedzq8'];
+  log.record({
+    origin: 'cli',
+    server: 'shell',
+    tool: 'run_command',
+    arguments: {
+      command: "curl -H 'Authorization: Bearer zq7' -H 'Cookie: sid=c00kieval' -u admin:pa55word9 https://h.example",
+      nested: { list: [{ headers: ['Authorization', 'Bearer nestedzq8'] }] },
+    },
+    decision: 'allowed',
+    rule: 'allowed',
+    success: true,
+    resultPreview: 'echo: Cookie: sid=c00kieval',
+  });
+  for (const f of [path, `${path}-wal`]) {
+    if (!existsSync(f)) continue;
+    const bytes = readFileSync(f);
+    for (const s of secrets) assert.equal(bytes.indexOf(Buffer.from(s)), -1, `${s} found in ${f}`);
+  }
+  assert.ok(readFileSync(`${path}-wal`).indexOf(Buffer.from('run_command')) >= 0, 'the scan can see row text');
+  log.close();
+});

@@ -1,10 +1,10 @@
 // The SQLite audit log (better-sqlite3, WAL). Every row is redacted by prepareRow before it is bound, so no
 // unredacted value reaches the database or its WAL. Each record() is its own transaction: a row is durable
 // against a crash of this process as soon as record() returns.
-import { chmodSync, closeSync, mkdirSync, openSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { existsSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import Database from 'better-sqlite3';
-import { defaultAuditDbPath } from '../paths.js';
+import { defaultAuditDbPath, ensurePrivateDir, ensurePrivateFile, vmlxHome } from '../paths.js';
 import { migrate } from './schema.js';
 import { parseArguments, prepareRow } from './row.js';
 import type { AuditEntry, AuditQuery, AuditRow, AuditSink, StoredDecision } from './types.js';
@@ -57,16 +57,15 @@ export class AuditLog implements AuditSink {
     let db: Database.Database | undefined;
     try {
       if (path !== ':memory:') {
-        mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
-        closeSync(openSync(path, 'a', 0o600)); // create it private rather than chmod it after the fact
+        // Arguments are redacted, but the log is still nobody else's business: created private, not chmod-ed
+        // after the fact. vmlx's own home is narrowed too if an older version left it open.
+        ensurePrivateDir(dirname(path), { tighten: resolve(dirname(path)) === vmlxHome() });
+        ensurePrivateFile(path);
       }
       db = new Database(path);
       if (path !== ':memory:') {
-        try {
-          chmodSync(path, 0o600); // arguments are redacted, but the log is still nobody else's business
-        } catch {
-          /* not our file to chmod: keep its mode */
-        }
+        // SQLite gives the WAL and shared-memory files the database's mode; older ones may be wider.
+        for (const side of [`${path}-wal`, `${path}-shm`]) if (existsSync(side)) ensurePrivateFile(side);
       }
       // First, so that another process creating or migrating the same file makes this one wait, not fail.
       db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);

@@ -6,12 +6,20 @@ export type CancelLevel = 'step' | 'turn';
 export class TurnCancellation {
   private readonly turnController = new AbortController();
   private stepController: AbortController | null = null;
+  /** Removes the previous step's link from the turn signal, so a long turn does not pile up listeners. */
+  private unlinkStep: (() => void) | null = null;
   private presses = 0;
+
+  private unlinkParent: (() => void) | null = null;
 
   constructor(parent?: AbortSignal) {
     if (parent) {
       if (parent.aborted) this.turnController.abort(parent.reason);
-      else parent.addEventListener('abort', () => this.turnController.abort(parent.reason), { once: true });
+      else {
+        const forward = () => this.turnController.abort(parent.reason);
+        parent.addEventListener('abort', forward, { once: true });
+        this.unlinkParent = () => parent.removeEventListener('abort', forward);
+      }
     }
   }
 
@@ -21,10 +29,17 @@ export class TurnCancellation {
 
   /** A signal for the next step, aborted by a step cancel or by the turn's abort. */
   beginStep(): AbortSignal {
+    this.unlinkStep?.();
+    this.unlinkStep = null;
     const step = new AbortController();
     this.stepController = step;
-    if (this.turnController.signal.aborted) step.abort(this.turnController.signal.reason);
-    else this.turnController.signal.addEventListener('abort', () => step.abort(this.turnController.signal.reason), { once: true });
+    const turn = this.turnController.signal;
+    if (turn.aborted) step.abort(turn.reason);
+    else {
+      const forward = () => step.abort(turn.reason);
+      turn.addEventListener('abort', forward, { once: true });
+      this.unlinkStep = () => turn.removeEventListener('abort', forward);
+    }
     return step.signal;
   }
 
@@ -37,6 +52,14 @@ export class TurnCancellation {
     }
     this.abortTurn();
     return 'turn';
+  }
+
+  /** The turn is over: drop the links to the caller's signal (which may outlive many turns) and to the last step. */
+  release(): void {
+    this.unlinkParent?.();
+    this.unlinkParent = null;
+    this.unlinkStep?.();
+    this.unlinkStep = null;
   }
 
   abortTurn(): void {

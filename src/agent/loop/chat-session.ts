@@ -47,6 +47,7 @@ export class ChatSession {
     try {
       yield* runTurn(this.conversation, { ...turnOptions, approvals: this.approvals, cancellation });
     } finally {
+      cancellation.release();
       this.cancellation = null;
       finished();
     }

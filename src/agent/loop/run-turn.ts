@@ -241,5 +241,6 @@ export async function* runTurn(conversation: Conversation, options: TurnOptions)
   } finally {
     if (!completed) cancellation.abortTurn();
     await done;
+    if (!options.cancellation) cancellation.release();
   }
 }

@@ -1,15 +1,18 @@
 // The chat session's log file under the vmlx home: warnings, errors and anything libraries print, so nothing
 // writes over the terminal UI.
-import { appendFileSync, mkdirSync } from 'node:fs';
+import { appendFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { ensurePrivateDir, ensurePrivateFile } from '../paths.js';
 
 export class SessionLog {
   private constructor(readonly file: string, private readonly sessionId: string) {}
 
   /** Opens (creates) `<dir>/chat-YYYY-MM-DD.log`. */
   static open(dir: string, sessionId: string, now = new Date()): SessionLog {
-    mkdirSync(dir, { recursive: true });
-    return new SessionLog(join(dir, `chat-${now.toISOString().slice(0, 10)}.log`), sessionId);
+    ensurePrivateDir(dir, { tighten: true }); // logs hold prompts and tool activity: the user's only
+    const file = join(dir, `chat-${now.toISOString().slice(0, 10)}.log`);
+    ensurePrivateFile(file);
+    return new SessionLog(file, sessionId);
   }
 
   write(level: 'info' | 'warn' | 'error', message: string): void {

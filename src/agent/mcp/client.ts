@@ -158,9 +158,20 @@ export class ServerConnection {
   async callTool(tool: string, args: Record<string, unknown>, opts: RawCallOptions): Promise<CallToolResult> {
     const client = this.client;
     if (this.state !== 'connected' || !client) throw new ServerUnavailableError(this.name, this.state, this.error);
+    // The SDK adds an abort listener to the signal it is given and never removes it. A turn passes one
+    // signal to many calls, so each call gets its own signal, linked to the caller's only while it runs.
+    const call = linkedSignal(opts.signal);
+    try {
+      return await this.callWithSignal(client, tool, args, opts, call.signal);
+    } finally {
+      call.unlink();
+    }
+  }
+
+  private async callWithSignal(client: Client, tool: string, args: Record<string, unknown>, opts: RawCallOptions, signal: AbortSignal | undefined): Promise<CallToolResult> {
     const onProgress = opts.onProgress;
     const result = await client.callTool({ name: tool, arguments: args }, undefined, {
-      signal: opts.signal,
+      signal,
       timeout: opts.timeoutMs,
       ...(onProgress
         ? {
@@ -455,4 +466,42 @@ function pidOf(transport: Transport | undefined): number | null {
 
 function withDeadline<T>(p: Promise<T>, ms: number): Promise<T | undefined> {
   return Promise.race([p, new Promise<undefined>((r) => setTimeout(() => r(undefined), ms).unref())]);
+}
+
+// Calls in flight per caller signal, and the one listener that forwards its abort to them all.
+const inFlight = new WeakMap<AbortSignal, { calls: Set<AbortController>; forward: () => void }>();
+
+/**
+ * A fresh signal that follows `parent` until unlink() is called (undefined when there is no parent). However
+ * many calls run at once under one parent, the parent carries a single listener, removed with the last call.
+ */
+function linkedSignal(parent: AbortSignal | undefined): { signal: AbortSignal | undefined; unlink: () => void } {
+  if (!parent) return { signal: undefined, unlink: () => {} };
+  const own = new AbortController();
+  if (parent.aborted) {
+    own.abort(parent.reason);
+    return { signal: own.signal, unlink: () => {} };
+  }
+  let group = inFlight.get(parent);
+  if (!group) {
+    const calls = new Set<AbortController>();
+    const forward = () => {
+      for (const c of calls) c.abort(parent.reason);
+    };
+    group = { calls, forward };
+    inFlight.set(parent, group);
+    parent.addEventListener('abort', forward, { once: true });
+  }
+  const g = group;
+  g.calls.add(own);
+  return {
+    signal: own.signal,
+    unlink: () => {
+      g.calls.delete(own);
+      if (g.calls.size === 0 && inFlight.get(parent) === g) {
+        parent.removeEventListener('abort', g.forward);
+        inFlight.delete(parent);
+      }
+    },
+  };
 }

@@ -20,7 +20,19 @@ const DEFAULTS: Required<RedactOptions> = { maxString: 2000, maxItems: 200, maxD
 // Each pattern keeps a recognisable prefix (group 1 when present) and masks the rest.
 const STRING_SECRETS: Array<[RegExp, (m: string, ...g: string[]) => string]> = [
   [/-----BEGIN [A-Z ]*PRIVATE KEY-----[\s\S]*?(?:-----END [A-Z ]*PRIVATE KEY-----|$)/g, () => '[REDACTED PRIVATE KEY]'],
-  [/\b(Bearer|Basic|Token)\s+[A-Za-z0-9._~+/=-]{6,}/gi, (_m, scheme) => `${scheme} ${REDACTED}`],
+  // A bearer or basic credential anywhere, however short; other scheme words only when the value looks like a token.
+  [/\b(Bearer|Basic)\s+(?!\[REDACTED)[A-Za-z0-9._~+/=-]+/g, (_m, scheme) => `${scheme} ${REDACTED}`],
+  [/\b(Bearer|Basic|Token)\s+(?!\[REDACTED)[A-Za-z0-9._~+/=-]{6,}/gi, (_m, scheme) => `${scheme} ${REDACTED}`],
+  // curl/wget style user:password options: -u user:pw, -uuser:pw, --user=user:pw, --proxy-user user:pw.
+  [
+    /(^|[\s"'])(-u|-U|--user|--proxy-user)(=|\s+|)(["']?)([^\s:"']*):(?!\[REDACTED)[^\s"']+/g,
+    (_m, lead, flag, sep, quote, user) => `${lead}${flag}${sep}${quote}${user}:${REDACTED}`,
+  ],
+  // --password VALUE, --api-key VALUE, --token VALUE (the '=' and ':' forms are below).
+  [
+    /(^|[\s"'])(--?[A-Za-z-]{0,40}(?:password|passwd|token|secret|api-?key)[A-Za-z-]{0,40})(\s+)(["']?)(?![-\[])[^\s"']+/gi,
+    (_m, lead, flag, sp, quote) => `${lead}${flag}${sp}${quote}${REDACTED}`,
+  ],
   [/\beyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]*/g, () => REDACTED], // JWT
   [/\b(sk|rk|pk)-(?:[A-Za-z0-9]+-)*[A-Za-z0-9_-]{16,}/g, () => REDACTED], // OpenAI/Anthropic/Stripe style
   [/\b(?:ghp|gho|ghu|ghs|ghr)_[A-Za-z0-9]{20,}|\bgithub_pat_[A-Za-z0-9_]{20,}/g, () => REDACTED],
@@ -39,9 +51,35 @@ const STRING_SECRETS: Array<[RegExp, (m: string, ...g: string[]) => string]> = [
   ],
 ];
 
+const HEADER_RE = /(["']?)\b((?:proxy-)?authorization|cookie|set-cookie|x-api-key|x-auth-token|api-key)(["']?\s{0,8}[:=]\s{0,8})(["']?)(?:(Bearer|Basic|Digest|Token|Negotiate)\s+)?/gi;
+
+/**
+ * Header values by header name, whatever their length (Authorization keeps its scheme word). The value ends
+ * where its quoting ends ('Cookie: a=1' in -H '...', "Cookie": "a=1" in JSON), else at the end of the line.
+ */
+function redactHeaderValues(s: string): string {
+  let out = '';
+  let from = 0;
+  HEADER_RE.lastIndex = 0;
+  for (let m = HEADER_RE.exec(s); m; m = HEADER_RE.exec(s)) {
+    const [whole, before, name, sep, open, scheme] = m as unknown as [string, string, string, string, string, string | undefined];
+    const valueStart = m.index + whole.length;
+    if (s.startsWith(REDACTED, valueStart)) continue;
+    const quote = open || before;
+    const stop = quote ? s.indexOf(quote, valueStart) : -1;
+    const eol = s.slice(valueStart).search(/[\r\n]/);
+    const end = stop >= 0 ? stop : eol >= 0 ? valueStart + eol : s.length;
+    if (end === valueStart) continue;
+    out += `${s.slice(from, m.index)}${before}${name}${sep}${open}${scheme ? `${scheme} ` : ''}${REDACTED}`;
+    from = end;
+    HEADER_RE.lastIndex = end;
+  }
+  return out + s.slice(from);
+}
+
 /** Masks secrets recognisable inside a string (tokens, keys, credentials in URLs, key=value pairs). */
 export function redactString(s: string): string {
-  let out = s;
+  let out = redactHeaderValues(s);
   for (const [re, fn] of STRING_SECRETS) out = out.replace(re, fn as (m: string, ...g: string[]) => string);
   return out;
 }
@@ -64,6 +102,22 @@ export function redactAndTruncate(s: string, max: number): string {
   return `${kept}…[truncated ${s.length - Math.min(kept.length, max)} chars]`;
 }
 
+// Flags and header names whose next list element is a secret: ['-u', 'user:pw'], ['Cookie', 'sid=1'], ['--token', 't'].
+const USER_FLAG_RE = /^(-u|-U|--user|--proxy-user)$/;
+const SECRET_NEIGHBOUR_RE = /^((proxy-)?authorization|cookie|set-cookie|x-api-key|x-auth-token|api-key|--?[a-z-]{0,40}(password|passwd|token|secret|api-?key)[a-z-]{0,40})$/i;
+
+/** The redacted form of `item` when the element before it marks it as a secret, else undefined. */
+function secretAfter(prev: unknown, item: unknown): string | undefined {
+  if (typeof prev !== 'string' || typeof item !== 'string') return undefined;
+  if (USER_FLAG_RE.test(prev)) {
+    const colon = item.indexOf(':');
+    return colon < 0 ? undefined : `${redactAndTruncate(item.slice(0, colon), 200)}:${REDACTED}`;
+  }
+  if (!SECRET_NEIGHBOUR_RE.test(prev)) return undefined;
+  const scheme = /^(Bearer|Basic|Digest|Token|Negotiate)\s/i.exec(item);
+  return scheme ? `${scheme[1]} ${REDACTED}` : REDACTED;
+}
+
 /** A redacted, size-bounded copy of any JSON-like value. Never mutates its input. */
 export function redact(value: unknown, opts: RedactOptions = {}): unknown {
   const o = { ...DEFAULTS, ...opts };
@@ -78,7 +132,8 @@ export function redact(value: unknown, opts: RedactOptions = {}): unknown {
     seen.add(v);
     try {
       if (Array.isArray(v)) {
-        const items = v.slice(0, o.maxItems).map((x) => walk(x, depth + 1));
+        // An argv or a header list keeps the secret in the element after its flag or name.
+        const items = v.slice(0, o.maxItems).map((x, i) => secretAfter(v[i - 1], x) ?? walk(x, depth + 1));
         if (v.length > o.maxItems) items.push(`…[truncated ${v.length - o.maxItems} items]`);
         return items;
       }

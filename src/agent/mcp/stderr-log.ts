@@ -1,8 +1,9 @@
 // Captures a stdio server's stderr into a per-server log file (never the terminal, which would break
 // the TUI's frame) and keeps the last lines in memory to explain a failure.
-import { createWriteStream, mkdirSync, type WriteStream } from 'node:fs';
+import { createWriteStream, type WriteStream } from 'node:fs';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
+import { ensurePrivateDir, ensurePrivateFile } from '../paths.js';
 import { sanitizeNamePart } from './tool-names.js';
 
 const TAIL_LINES = 20;
@@ -19,9 +20,14 @@ export class ServerStderrLog {
   private closed = false;
 
   constructor(logDir: string, server: string) {
-    mkdirSync(logDir, { recursive: true });
+    ensurePrivateDir(logDir, { tighten: true }); // server output can hold anything: the user's only
     this.path = serverLogPath(logDir, server);
-    this.file = createWriteStream(this.path, { flags: 'a' });
+    try {
+      ensurePrivateFile(this.path);
+    } catch {
+      /* reported through the stream's error handler below, which ignores it */
+    }
+    this.file = createWriteStream(this.path, { flags: 'a', mode: 0o600 });
     // A log file that cannot be written must not take the server down with it.
     this.file.on('error', () => {});
   }

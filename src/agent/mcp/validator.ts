@@ -3,6 +3,7 @@
 import { accessSync, constants, existsSync, realpathSync, statSync } from 'node:fs';
 import { delimiter, dirname, isAbsolute, resolve } from 'node:path';
 import type { McpConfig, ServerEntry } from './config.js';
+import { checkEnvEntries, DANGEROUS_ENV_VARS } from './env-rules.js';
 import { commandName, findInlineCode } from './inline-code.js';
 import { decodedForms, foldLookalikes, TRAVERSAL_RE } from './text-forms.js';
 
@@ -17,6 +18,7 @@ export type ValidatorRule =
   | 'unexpanded_variable'
   | 'path_traversal'
   | 'dangerous_env'
+  | 'invalid_env_name'
   | 'inline_code'
   | 'dangerous_docker'
   | 'url_scheme';
@@ -42,10 +44,7 @@ export const SYSTEM_BIN_DIRS: readonly string[] = [
   '/opt/homebrew/bin', '/opt/homebrew/sbin', '/opt/local/bin', '/snap/bin',
 ];
 
-export const DANGEROUS_ENV_VARS: readonly string[] = [
-  'LD_PRELOAD', 'LD_LIBRARY_PATH', 'LD_AUDIT', 'PATH', 'PYTHONPATH', 'PYTHONSTARTUP', 'PYTHONHOME',
-  'NODE_PATH', 'NODE_OPTIONS', 'BASH_ENV', 'ENV', 'PERL5OPT', 'RUBYOPT',
-];
+export { DANGEROUS_ENV_VARS };
 
 const METACHARS: Array<[string, string]> = [
   ['&&', 'command chaining'],
@@ -122,12 +121,8 @@ export class MCPCommandValidator {
     const fail = checkControl([...fields, ...cwdFields, ...envKeys], reject) ?? checkPatterns(fields, reject);
     if (fail) return fail;
 
-    for (const name of Object.keys(entry.env)) {
-      const upper = name.toUpperCase();
-      if (DANGEROUS_ENV_VARS.includes(upper) || upper.startsWith('DYLD_')) {
-        return reject('dangerous_env', `Environment variable '${shown(name)}' is not allowed: it can make the server load code vmlx did not choose.`);
-      }
-    }
+    const envFinding = checkEnvEntries(entry.env, shown);
+    if (envFinding) return reject(envFinding.rule, `${envFinding.detail}.`);
 
     const inline = findInlineCode(entry.command, entry.args);
     if (inline) return reject(inline.rule, `${inline.detail}; this is not allowed in an MCP server command.`);

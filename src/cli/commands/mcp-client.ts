@@ -7,7 +7,8 @@ import { mcpCommandGroup } from './mcp.js';
 import { startMcpFromConfig } from '../../agent/mcp/runtime.js';
 import type { McpManager } from '../../agent/mcp/manager.js';
 import type { ManagedServerStatus } from '../../agent/mcp/client.js';
-import { defaultMcpConfigPath } from '../../agent/paths.js';
+import { AuditLog } from '../../agent/audit/index.js';
+import { defaultAuditDbPath, defaultMcpConfigPath } from '../../agent/paths.js';
 
 interface CommonOpts {
   mcpConfig?: string;
@@ -119,7 +120,14 @@ export function registerMcpClientCommands(program: Command): void {
     .option('--timeout <ms>', 'call timeout (default: the server timeout, else 60000)', positiveInt('--timeout'))
     .option('--json', 'print the whole outcome as JSON')
     .action(async (server: string, tool: string, rawArgs: string, opts: CallOpts) => {
-      const args = parseArguments(rawArgs);
+      let args: Record<string, unknown>;
+      try {
+        args = parseArguments(rawArgs);
+      } catch (err) {
+        // Refused before any server starts, but still an attempt: it gets its row.
+        recordAttempt(opts.auditDb, server, tool, rawArgs, 'invalid_arguments', (err as Error).message);
+        throw err;
+      }
       // Ctrl-C cancels the call (the server gets notifications/cancelled) and still shuts the servers down.
       const interrupt = new AbortController();
       const onSigint = () => interrupt.abort(new Error('interrupted'));
@@ -129,17 +137,22 @@ export function registerMcpClientCommands(program: Command): void {
         throw err;
       });
       try {
+        // Every attempt is an audit row, including the ones refused before they reach a server.
+        const refuse = (rule: string, reason: string): never => {
+          manager.recordRefusal(server, tool, args, { origin: 'cli', rule, reason });
+          throw new UserError(reason);
+        };
         const status = manager.statuses().find((s) => s.name === server);
-        if (!status) throw new UserError(`no MCP server named '${server}' in the config`);
-        if (status.state !== 'connected') throw new UserError(`MCP server '${server}' is ${status.state}${status.error ? `: ${status.error}` : ''}`);
+        if (!status) refuse('unknown_server', `no MCP server named '${server}' in the config`);
+        else if (status.state !== 'connected') {
+          const rule = status.state === 'rejected' ? (status.rule ?? 'server_rejected') : status.state === 'disabled' ? 'server_disabled' : 'server_unavailable';
+          refuse(rule, `MCP server '${server}' is ${status.state}${status.error ? `: ${status.error}` : ''}`);
+        }
         const known = manager.listTools().filter((t) => t.server === server);
         if (!known.some((t) => t.name === tool)) {
-          throw new UserError(`MCP server '${server}' has no tool '${tool}' (it has: ${known.map((t) => t.name).join(', ') || 'none'})`);
+          refuse('unknown_tool', `MCP server '${server}' has no tool '${tool}' (it has: ${known.map((t) => t.name).join(', ') || 'none'})`);
         }
-        if (manager.policyFor(server, tool, 'cli') === 'deny') {
-          manager.recordRefusal(server, tool, args, { origin: 'cli', rule: 'policy_deny', reason: 'the config policy denies this tool' });
-          throw new UserError(`${server}__${tool}: denied by the config policy`);
-        }
+        if (manager.policyFor(server, tool, 'cli') === 'deny') refuse('policy_deny', `${server}__${tool}: denied by the config policy`);
         const outcome = await manager.callTool(server, tool, args, {
           origin: 'cli',
           signal: interrupt.signal,
@@ -157,6 +170,15 @@ export function registerMcpClientCommands(program: Command): void {
         process.off('SIGINT', onSigint);
       }
     });
+}
+
+function recordAttempt(auditDb: string | undefined, server: string, tool: string, rawArgs: string, rule: string, reason: string): void {
+  const log = AuditLog.open(auditDb ?? defaultAuditDbPath());
+  try {
+    log.record({ origin: 'cli', server, tool, arguments: rawArgs, decision: 'denied', rule, success: false, error: `denied: ${reason}` });
+  } finally {
+    log.close();
+  }
 }
 
 function parseArguments(raw: string): Record<string, unknown> {
