@@ -31,7 +31,7 @@ export interface Faults {
   dropAfter: Map<string, number>;
   /** File paths whose LFS downloads serve one flipped byte (every time). */
   corrupt: Set<string>;
-  /** File path → the size the tree listing claims (to test the free-space check without gigabytes). */
+  /** 'org/name/path' → the size the tree listing claims (to test the free-space check without gigabytes). */
   claimSize: Map<string, number>;
 }
 
@@ -64,6 +64,7 @@ export class HubEmulator {
   readonly repos = new Map<string, EmulatedRepo>();
   readonly requests: RequestRecord[] = [];
   readonly faults: Faults = { dropAfter: new Map(), corrupt: new Set(), claimSize: new Map() };
+  private readonly holds = new Map<string, { reached: () => void; released: Promise<void> }>();
   private readonly lfs = new Map<string, { path: string; bytes: Buffer; repo: EmulatedRepo }>();
   private server: Server | undefined;
   url = '';
@@ -86,6 +87,19 @@ export class HubEmulator {
   async close(): Promise<void> {
     this.server?.closeAllConnections();
     await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
+  }
+
+  /**
+   * The next LFS download of `path` sends half the file and then waits for release(): `reached` resolves when a
+   * client is at that point (so a test can start a second client while the first is mid-download).
+   */
+  hold(path: string): { reached: Promise<void>; release: () => void } {
+    let reached!: () => void;
+    let release!: () => void;
+    const reachedP = new Promise<void>((r) => (reached = r));
+    const released = new Promise<void>((r) => (release = r));
+    this.holds.set(path, { reached, released });
+    return { reached: reachedP, release };
   }
 
   /** Full (not ranged) GETs of a file's LFS contents so far. */
@@ -120,7 +134,7 @@ export class HubEmulator {
     }
     if (api?.[2] === 'tree' || api?.[2] === 'paths-info') {
       const entries = [...files].map(([p, b]) => {
-        const size = this.faults.claimSize.get(p) ?? b.length;
+        const size = this.faults.claimSize.get(`${repo.id}/${p}`) ?? b.length;
         const lfsFile = isLfs(p, b.length);
         return {
           type: 'file',
@@ -163,6 +177,14 @@ export class HubEmulator {
     if (this.faults.corrupt.has(path)) {
       bytes = Buffer.from(original);
       bytes[bytes.length >> 1] ^= 0xff;
+    }
+    const hold = this.holds.get(path);
+    if (hold && req.method === 'GET' && !req.headers.range) {
+      this.holds.delete(path);
+      res.writeHead(200, { etag: `"${sha}"`, 'content-length': String(bytes.length) });
+      res.write(bytes.subarray(0, bytes.length >> 1), () => hold.reached());
+      void hold.released.then(() => res.end(bytes.subarray(bytes.length >> 1)));
+      return;
     }
     const drop = this.faults.dropAfter.get(path);
     if (drop !== undefined && !req.headers.range?.startsWith('bytes=0-0')) this.faults.dropAfter.delete(path);

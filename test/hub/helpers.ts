@@ -1,6 +1,6 @@
 // Shared pieces of the hub tests: a temporary HF_HOME/cache, a vmlx child process with a clean Hugging Face
 // environment pointed at the emulator, and small fake model repositories (pull does not read the weights).
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -33,17 +33,51 @@ export interface RunResult {
   stderr: string;
 }
 
-export function runVmlx(args: string[], env: Record<string, string>, input?: string): Promise<RunResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [join(repoRoot, 'bin', 'vmlx.js'), ...args], { env, stdio: ['pipe', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+export interface RunningVmlx {
+  child: ChildProcess;
+  /** Resolves with the first stdout or stderr text matching `pattern` (rejects if the process exits first). */
+  waitFor: (pattern: RegExp, stream?: 'stdout' | 'stderr') => Promise<RegExpMatchArray>;
+  done: Promise<RunResult>;
+}
+
+export function startVmlx(args: string[], env: Record<string, string>, input?: string): RunningVmlx {
+  const child = spawn(process.execPath, [join(repoRoot, 'bin', 'vmlx.js'), ...args], { env, stdio: ['pipe', 'pipe', 'pipe'] });
+  const out = { stdout: '', stderr: '' };
+  const waiters = new Set<() => void>();
+  const onData = (stream: 'stdout' | 'stderr') => (d: Buffer) => {
+    out[stream] += d.toString();
+    for (const w of [...waiters]) w();
+  };
+  child.stdout!.on('data', onData('stdout'));
+  child.stderr!.on('data', onData('stderr'));
+  const done = new Promise<RunResult>((resolve, reject) => {
     child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-    child.stdin.end(input ?? '');
+    child.on('close', (code) => {
+      resolve({ code, ...out });
+      for (const w of [...waiters]) w();
+    });
   });
+  child.stdin!.end(input ?? '');
+  const waitFor = (pattern: RegExp, stream: 'stdout' | 'stderr' = 'stderr') =>
+    new Promise<RegExpMatchArray>((resolve, reject) => {
+      const check = () => {
+        const m = pattern.exec(out[stream]);
+        if (m) {
+          waiters.delete(check);
+          resolve(m);
+        } else if (child.exitCode !== null || child.signalCode !== null) {
+          waiters.delete(check);
+          reject(new Error(`vmlx ${args.join(' ')} exited before printing ${pattern}: ${out.stderr}`));
+        }
+      };
+      waiters.add(check);
+      check();
+    });
+  return { child, waitFor, done };
+}
+
+export function runVmlx(args: string[], env: Record<string, string>, input?: string): Promise<RunResult> {
+  return startVmlx(args, env, input).done;
 }
 
 /** Deterministic pseudo-random bytes (stand-in weights). */

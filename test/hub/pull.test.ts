@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { commitId, gitBlobId, HubEmulator, singleCommitRepo } from './emulator.js';
-import { fakeModelFiles, hubEnv, qwen3Config, runVmlx, sha256Hex, tempHfHome, type HfHome } from './helpers.js';
+import { fakeModelFiles, hubEnv, qwen3Config, runVmlx, sha256Hex, startVmlx, tempHfHome, type HfHome } from './helpers.js';
 
 const hub = new HubEmulator();
 before(async () => {
@@ -143,7 +143,14 @@ test('revisions: a tag and a commit get their own snapshots, refs name the tag, 
 test('two processes pulling the same model at once: one downloads each file, both succeed, the cache is intact', withHome(async (hf) => {
   const files = fakeModelFiles({ seed: 'race', weightBytes: 2_000_000 });
   const repo = hub.addRepo(singleCommitRepo('org/race', files));
-  const [a, b] = await Promise.all([runVmlx(['pull', 'org/race'], hubEnv(hf, hub.url)), runVmlx(['pull', 'org/race'], hubEnv(hf, hub.url))]);
+  // The second process starts while the first is halfway through the weights.
+  const held = hub.hold('model.safetensors');
+  const first = startVmlx(['pull', 'org/race'], hubEnv(hf, hub.url));
+  await held.reached;
+  const second = startVmlx(['pull', 'org/race'], hubEnv(hf, hub.url));
+  await second.waitFor(/model\.safetensors: another process is downloading it; waiting/);
+  held.release();
+  const [a, b] = await Promise.all([first.done, second.done]);
   assert.equal(a.code, 0, a.stderr);
   assert.equal(b.code, 0, b.stderr);
   const sha = sha256Hex(files.get('model.safetensors')!);
