@@ -46,15 +46,22 @@ export class PullProgress {
   private readonly files = new Map<string, FileState>();
   private total = 0;
   private fetched = 0;
-  private startedAt = Date.now();
+  private startedAt: number;
   private drawnLines = 0;
   private timer: NodeJS.Timeout | undefined;
+  private readonly live: boolean;
+  private readonly prefix: string;
+  private readonly now: () => number;
 
   constructor(
     private readonly out: ProgressOutput,
-    private readonly live = out.isTTY === true,
-    private readonly prefix = 'vmlx',
-  ) {}
+    opts: { live?: boolean; prefix?: string; now?: () => number } = {},
+  ) {
+    this.live = opts.live ?? out.isTTY === true;
+    this.prefix = opts.prefix ?? 'vmlx';
+    this.now = opts.now ?? Date.now;
+    this.startedAt = this.now();
+  }
 
   readonly onEvent = (e: PullEvent): void => {
     switch (e.type) {
@@ -64,14 +71,14 @@ export class PullProgress {
       case 'plan': {
         const todo = e.files.filter((f) => !f.cached);
         this.total = e.downloadBytes;
-        this.startedAt = Date.now();
+        this.startedAt = this.now();
         const cached = e.files.length - todo.length;
         this.line(`${todo.length} file${todo.length === 1 ? '' : 's'} to download (${formatBytes(e.downloadBytes)})${cached ? `, ${cached} already cached` : ''}`);
         if (this.live && todo.length > 0) this.timer = setInterval(() => this.draw(), 200).unref();
         break;
       }
       case 'file-start':
-        this.files.set(e.path, { size: e.size, done: e.resumedFrom, resumedFrom: e.resumedFrom, startedAt: Date.now() });
+        this.files.set(e.path, { size: e.size, done: e.resumedFrom, resumedFrom: e.resumedFrom, startedAt: this.now() });
         if (e.resumedFrom > 0) this.line(`${e.path}: resuming at ${formatBytes(e.resumedFrom)} of ${formatBytes(e.size)}`);
         break;
       case 'file-bytes': {
@@ -95,7 +102,7 @@ export class PullProgress {
         const f = this.files.get(e.path);
         this.files.delete(e.path);
         if (!e.downloaded) break;
-        const secs = f ? (Date.now() - f.startedAt) / 1000 : 0;
+        const secs = f ? (this.now() - f.startedAt) / 1000 : 0;
         const speed = f && secs > 0 ? ` (${formatBytes((f.done - f.resumedFrom) / secs)}/s)` : '';
         this.line(`${e.path}: ${formatBytes(e.size)} in ${secs.toFixed(1)} s${speed}, verified`);
         break;
@@ -128,14 +135,20 @@ export class PullProgress {
   private draw(): void {
     if (!this.live || !this.timer) return;
     this.clear();
-    const now = Date.now();
+    const rows = this.liveRows();
+    this.out.write(`${rows.join('\n')}\n`);
+    this.drawnLines = rows.length;
+  }
+
+  /** The live block: a row per file being downloaded (bytes, percent, speed, ETA) and the total. */
+  liveRows(): string[] {
+    const now = this.now();
     const rows: string[] = [];
     for (const [path, f] of this.files) {
       const pct = f.size > 0 ? Math.floor((100 * f.done) / f.size) : 100;
       rows.push(`  ${path}  ${formatBytes(f.done)} / ${formatBytes(f.size)} ${pct}%  ${rate(f.done - f.resumedFrom, f.size - f.done, f.startedAt, now)}`);
     }
     rows.push(`  total  ${formatBytes(this.fetched)} / ${formatBytes(this.total)}  ${rate(this.fetched, this.total - this.fetched, this.startedAt, now)}`);
-    this.out.write(`${rows.join('\n')}\n`);
-    this.drawnLines = rows.length;
+    return rows;
   }
 }

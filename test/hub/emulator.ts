@@ -64,6 +64,7 @@ export class HubEmulator {
   readonly repos = new Map<string, EmulatedRepo>();
   readonly requests: RequestRecord[] = [];
   readonly faults: Faults = { dropAfter: new Map(), corrupt: new Set(), claimSize: new Map() };
+  private readonly requestWaiters = new Set<() => void>();
   private readonly holds = new Map<string, { reached: () => void; released: Promise<void> }>();
   private readonly lfs = new Map<string, { path: string; bytes: Buffer; repo: EmulatedRepo }>();
   private server: Server | undefined;
@@ -102,6 +103,20 @@ export class HubEmulator {
     return { reached: reachedP, release };
   }
 
+  /** Resolves once a request matching `pred` has arrived (at once if one already has). */
+  waitForRequest(pred: (r: RequestRecord) => boolean): Promise<RequestRecord> {
+    return new Promise((resolve) => {
+      const check = () => {
+        const found = this.requests.find(pred);
+        if (!found) return;
+        this.requestWaiters.delete(check);
+        resolve(found);
+      };
+      this.requestWaiters.add(check);
+      check();
+    });
+  }
+
   /** Full (not ranged) GETs of a file's LFS contents so far. */
   lfsDownloads(path: string): RequestRecord[] {
     return this.requests.filter((r) => r.method === 'GET' && r.path.startsWith('/_lfs/') && r.path.endsWith(`/${path}`));
@@ -114,6 +129,7 @@ export class HubEmulator {
     const record: RequestRecord = { method: req.method ?? 'GET', path, authorized: auth !== undefined };
     if (req.headers.range) record.range = req.headers.range;
     this.requests.push(record);
+    for (const w of [...this.requestWaiters]) w();
     const api = /^\/api\/models\/([^/]+\/[^/]+)\/(revision|tree|paths-info)\/(.+)$/.exec(path);
     const resolve = /^\/([^/]+\/[^/]+)\/resolve\/([^/]+)\/(.+)$/.exec(path);
     const lfs = /^\/_lfs\/([0-9a-f]{64})\/(.+)$/.exec(path);

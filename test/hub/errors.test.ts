@@ -1,13 +1,13 @@
 // One-line errors and non-zero exits for what goes wrong around the hub: unknown repository, gated without a token
 // (and the token from HF_TOKEN or the hf CLI's token file), no network and not cached, offline and not cached,
-// a GGUF-only repository, not enough disk space.
+// a GGUF-only repository, not enough disk space, the disk filling up mid-download.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { HubEmulator, singleCommitRepo } from './emulator.js';
-import { bytesOf, fakeModelFiles, hubEnv, runVmlx, tempHfHome, type RunResult } from './helpers.js';
+import { bytesOf, fakeModelFiles, hubEnv, runVmlx, sha256Hex, tempHfHome, type RunResult } from './helpers.js';
 
 const hub = new HubEmulator();
 let hf: ReturnType<typeof tempHfHome>;
@@ -98,4 +98,22 @@ test('bad references and ids: one line each', async () => {
   assertOneLine(pull, /^vmlx: pull: 'not-an-id' is not a Hugging Face id \(org\/name or org\/name@revision\)$/);
   const gen = await runVmlx(['generate', '--model', 'Qwen3', 'hi'], hubEnv(hf, hub.url));
   assertOneLine(gen, /^vmlx: model 'Qwen3': no such model directory, and not a Hugging Face id \(org\/name or org\/name@revision\)$/);
+});
+
+test('the disk filling up while writing: one line naming the file, the partial download kept for resuming', async () => {
+  const files = fakeModelFiles({ seed: 'full' });
+  hub.addRepo(singleCommitRepo('org/full', files));
+  const other = tempHfHome();
+  try {
+    // blobs/<sha>.incomplete leads to /dev/full, where every write fails with ENOSPC.
+    const blobs = join(other.cache, 'models--org--full', 'blobs');
+    mkdirSync(blobs, { recursive: true });
+    const partial = join(blobs, `${sha256Hex(files.get('model.safetensors')!)}.incomplete`);
+    symlinkSync('/dev/full', partial);
+    const r = await runVmlx(['pull', 'org/full'], hubEnv(other, hub.url));
+    assertOneLine(r, new RegExp(`^vmlx: disk full while writing ${partial} \\(the partial download stays there and resumes next time\\)$`));
+    assert.equal(existsSync(join(other.cache, 'models--org--full', 'snapshots')), false);
+  } finally {
+    other.cleanup();
+  }
 });

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { commitId, gitBlobId, HubEmulator, singleCommitRepo } from './emulator.js';
-import { fakeModelFiles, hubEnv, qwen3Config, runVmlx, sha256Hex, startVmlx, tempHfHome, type HfHome } from './helpers.js';
+import { bytesOf, fakeModelFiles, hubEnv, qwen3Config, runVmlx, sha256Hex, startVmlx, tempHfHome, type HfHome } from './helpers.js';
 
 const hub = new HubEmulator();
 before(async () => {
@@ -138,6 +138,32 @@ test('revisions: a tag and a commit get their own snapshots, refs name the tag, 
   const missing = await runVmlx(['pull', 'org/revs@nope'], hubEnv(hf, hub.url));
   assert.equal(missing.code, 1);
   assert.match(missing.stderr, /^vmlx: org\/revs@nope: not found on http:\/\/127\.0\.0\.1:\d+ \(Invalid rev id: nope\): check the repository id and revision$/m);
+}));
+
+test('a sharded model: only the shards the index names, fetched several at once', withHome(async (hf) => {
+  const shard1 = bytesOf(200_000, 'shard1');
+  const shard2 = bytesOf(200_000, 'shard2');
+  const index = { metadata: {}, weight_map: { 'a.weight': 'model-00001-of-00002.safetensors', 'b.weight': 'model-00002-of-00002.safetensors' } };
+  const files = new Map([
+    ['config.json', Buffer.from(JSON.stringify(qwen3Config()))],
+    ['tokenizer.json', Buffer.from('{}')],
+    ['model.safetensors.index.json', Buffer.from(JSON.stringify(index))],
+    ['model-00001-of-00002.safetensors', shard1],
+    ['model-00002-of-00002.safetensors', shard2],
+    ['consolidated.safetensors', bytesOf(100_000, 'consolidated')],
+  ]);
+  const repo = hub.addRepo(singleCommitRepo('org/sharded', files));
+  // While the first shard is held halfway, the second one is requested: the downloads overlap.
+  const held = hub.hold('model-00001-of-00002.safetensors');
+  const pull = startVmlx(['pull', 'org/sharded'], hubEnv(hf, hub.url));
+  await held.reached;
+  await hub.waitForRequest((q) => q.path === `/_lfs/${sha256Hex(shard2)}/model-00002-of-00002.safetensors`);
+  held.release();
+  const r = await pull.done;
+  assert.equal(r.code, 0, r.stderr);
+  const snap = join(repoDir(hf, 'org/sharded'), 'snapshots', repo.refs.main!);
+  assert.deepEqual(readdirSync(snap).sort(), ['config.json', 'model-00001-of-00002.safetensors', 'model-00002-of-00002.safetensors', 'model.safetensors.index.json', 'tokenizer.json']);
+  assert.equal(hub.requests.filter((q) => q.path.includes('consolidated')).length, 0);
 }));
 
 test('two processes pulling the same model at once: one downloads each file, both succeed, the cache is intact', withHome(async (hf) => {

@@ -16,7 +16,7 @@ export function registerPullCommand(program: Command): void {
       if (!spec) throw new UserError(`pull: '${id}' is not a Hugging Face id (org/name or org/name@revision)`);
       const settings = hubSettings();
       if (settings.offline) throw new UserError('pull: HF_HUB_OFFLINE is set, so nothing can be downloaded');
-      const progress = new PullProgress(process.stderr, process.stderr.isTTY === true, 'vmlx pull');
+      const progress = new PullProgress(process.stderr, { prefix: 'vmlx pull' });
       try {
         const pulled = await pullModel(spec.repoId, spec.revision, { settings, onEvent: progress.onEvent });
         if (o.json) process.stdout.write(`${JSON.stringify(pulled)}\n`);
