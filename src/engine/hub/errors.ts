@@ -19,7 +19,14 @@ export class RepoNotFoundError extends HubError {}
 export class RepoAccessError extends HubError {}
 
 /** The hub could not be reached (no network, wrong HF_ENDPOINT) or answered with a server error. */
-export class HubUnreachableError extends HubError {}
+export class HubUnreachableError extends HubError {
+  /** The message without the model id in front ("cannot reach the hub at ... (ECONNREFUSED)"). */
+  readonly detail: string;
+  constructor(message: string, detail?: string) {
+    super(message);
+    this.detail = detail ?? message;
+  }
+}
 
 /** Offline (HF_HUB_OFFLINE=1 or --offline, or the hub unreachable) and the model is not in the cache. */
 export class NotCachedError extends HubError {}

@@ -39,7 +39,8 @@ export function statusError(t: RepoTarget, status: number, hubMessage?: string):
 export function networkError(t: RepoTarget, err: unknown): HubUnreachableError {
   const cause = (err as { cause?: { code?: string; message?: string } }).cause;
   const why = cause?.code ?? cause?.message ?? (err as Error).message;
-  return new HubUnreachableError(`${formatRepoSpec(t.repoId, t.revision)}: cannot reach the hub at ${t.settings.endpoint} (${why})`);
+  const detail = `cannot reach the hub at ${t.settings.endpoint} (${why})`;
+  return new HubUnreachableError(`${formatRepoSpec(t.repoId, t.revision)}: ${detail}`, detail);
 }
 
 async function hubCall<T>(t: RepoTarget, call: () => Promise<T>): Promise<T> {

@@ -55,7 +55,7 @@ export async function resolveModel(arg: string, opts: ResolveOptions = {}): Prom
     return { ...base, dir: pulled.dir, commit: pulled.commit, source: 'download' };
   } catch (err) {
     if (err instanceof HubUnreachableError && cached.missing === 'not in the cache') {
-      throw new NotCachedError(`${spec} is not in the Hugging Face cache (${settings.cacheDir}) and ${err.message.replace(`${spec}: `, '')}`);
+      throw new NotCachedError(`${spec} is not in the Hugging Face cache (${settings.cacheDir}) and ${err.detail}`);
     }
     throw err;
   }
