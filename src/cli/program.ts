@@ -8,6 +8,8 @@ import { registerServeCommand } from './commands/serve.js';
 import { registerChatCommand } from './commands/chat.js';
 import { registerToolsCommands } from './commands/tools.js';
 import { registerBenchCommand } from './commands/bench.js';
+import { registerPullCommand } from './commands/pull.js';
+import { registerModelsCommand } from './commands/models.js';
 
 export function buildProgram(): Command {
   const program = new Command();
@@ -25,5 +27,7 @@ export function buildProgram(): Command {
   registerChatCommand(program);
   registerToolsCommands(program);
   registerBenchCommand(program);
+  registerPullCommand(program);
+  registerModelsCommand(program);
   return program;
 }

@@ -52,6 +52,8 @@ export interface ModelSource {
   dir?: string;
   /** A model script file (testing). */
   scriptedModel?: string;
+  /** How to show the model (a Hugging Face id) when the directory name would not say (a cache snapshot). */
+  displayName?: string;
 }
 
 export async function openChatModel(source: ModelSource, onProgress?: LoadModelOptions['onProgress']): Promise<LanguageModel> {
@@ -65,6 +67,7 @@ export async function openChatModel(source: ModelSource, onProgress?: LoadModelO
 
 /** Short display name of a model source. */
 export function modelDisplayName(source: ModelSource): string {
+  if (source.displayName) return source.displayName;
   const path = source.scriptedModel ?? source.dir ?? 'model';
   const base = path.replace(/[\\/]+$/, '').split(/[\\/]/).pop() ?? path;
   return source.scriptedModel ? `scripted:${base}` : base;

@@ -5,6 +5,7 @@
 import { existsSync, statSync } from 'node:fs';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { UserError } from '../errors.js';
+import { addOfflineOption, MODEL_ARG_HELP, resolveModelArg } from '../model-arg.js';
 import { PEER_KINDS, type BenchOptions } from '../../engine/bench/measure.js';
 import { formatBenchTable, runBench } from '../../engine/bench/run.js';
 
@@ -27,13 +28,14 @@ interface BenchFlags extends Omit<BenchOptions, 'log'> {
   targetPrefillRatio?: number;
   targetRoofline?: number;
   targetLoadMs?: number;
+  offline?: boolean;
 }
 
 export function registerBenchCommand(program: Command): void {
-  program
+  const cmd = program
     .command('bench')
     .description('measure prefill and decode speed (and llama.cpp on a GGUF twin with --gguf), bandwidth, roofline, memory, event-loop lag and load time')
-    .requiredOption('--model <dir>', 'MLX model directory')
+    .requiredOption('--model <model>', MODEL_ARG_HELP)
     .option('--gguf <file>', 'the same weights as GGUF, measured by llama.cpp in the same run for comparison')
     .addOption(new Option('--peer <kind>', "which llama.cpp measures the GGUF: its own llama-bench (built by npm run peer:build), interleaved with vmlx's repetitions, or node-llama-cpp").choices(PEER_KINDS).default('llama-bench'))
     .option('--prompt-tokens <n>', 'prompt length for the prefill measurement', positiveInt, 512)
@@ -45,9 +47,10 @@ export function registerBenchCommand(program: Command): void {
     .option('--target-decode-ratio <x>', 'judge vmlx/llama.cpp decode speed against this minimum (needs --gguf)', positiveNumber)
     .option('--target-prefill-ratio <x>', 'judge vmlx/llama.cpp prefill speed against this minimum (needs --gguf)', positiveNumber)
     .option('--target-roofline <fraction>', 'judge decode speed against this fraction of the roofline, e.g. 0.8', positiveNumber)
-    .option('--target-load-ms <ms>', 'judge the warm-cache reload time against this maximum, e.g. 2000', positiveNumber)
-    .action(async (flags: BenchFlags) => {
-      if (!existsSync(flags.model) || !statSync(flags.model).isDirectory()) throw new UserError(`--model ${flags.model}: not a directory`);
+    .option('--target-load-ms <ms>', 'judge the warm-cache reload time against this maximum, e.g. 2000', positiveNumber);
+  addOfflineOption(cmd).action(async (flags: BenchFlags) => {
+      const model = (await resolveModelArg(flags.model, { offline: flags.offline })).dir;
+      if (!existsSync(model) || !statSync(model).isDirectory()) throw new UserError(`--model ${flags.model}: not a directory`);
       if (flags.gguf && !existsSync(flags.gguf)) throw new UserError(`--gguf ${flags.gguf}: no such file`);
       if (flags.genTokens < 2) throw new UserError('--gen-tokens must be at least 2 (decode speed counts the steps after the first token)');
       if (!flags.gguf && (flags.targetDecodeRatio !== undefined || flags.targetPrefillRatio !== undefined)) {
@@ -55,7 +58,7 @@ export function registerBenchCommand(program: Command): void {
       }
       if (flags.targetRoofline !== undefined && flags.targetRoofline > 1) throw new UserError('--target-roofline is a fraction of the roofline, at most 1');
       const report = await runBench({
-        model: flags.model, gguf: flags.gguf, peer: flags.peer, promptTokens: flags.promptTokens, genTokens: flags.genTokens,
+        model, gguf: flags.gguf, peer: flags.peer, promptTokens: flags.promptTokens, genTokens: flags.genTokens,
         threads: flags.threads, reps: flags.reps, context: flags.context,
         targets: {
           minDecodeRatio: flags.targetDecodeRatio, minPrefillRatio: flags.targetPrefillRatio,

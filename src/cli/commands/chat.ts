@@ -13,6 +13,7 @@ import { formatAuditRow } from '../../tui/audit-lines.js';
 import { BootStore } from '../../tui/boot-store.js';
 import type { ReplBackend, ReplNotice } from '../../tui/backend.js';
 import { UserError } from '../errors.js';
+import { addOfflineOption, MODEL_ARG_HELP, resolveModelArg } from '../model-arg.js';
 
 interface ChatOptions {
   model?: string;
@@ -29,6 +30,7 @@ interface ChatOptions {
   print?: string;
   thinking: boolean;
   system?: string;
+  offline?: boolean;
 }
 
 function positiveInt(flag: string) {
@@ -46,10 +48,10 @@ function temperature(value: string): number {
 }
 
 export function registerChatCommand(program: Command): void {
-  program
+  const chat = program
     .command('chat')
     .description('chat with a local model that calls MCP tools (interactive REPL, or one turn with --print)')
-    .option('--model <dir>', 'model directory (MLX format)')
+    .option('--model <model>', MODEL_ARG_HELP)
     .option('--mcp-config <file>', 'MCP servers (default: ~/.vmlx/mcp.json when it exists)')
     .option('-y, --yes', 'run every call the sandbox and policy allow without asking')
     .option('--max-rounds <n>', 'rounds of tool calls per turn (default 10)', positiveInt('--max-rounds'))
@@ -75,15 +77,15 @@ Confirmations: y once, a always for this tool this session, n or Enter deny. Com
 "chunkSize": 4, "stallAfter": 10, "error": "..."}], "contextLength": 32768, "chatTemplateFile": "t.jinja",
 "recordTo": "requests.jsonl"}. Each generation streams the next output; prompts are rendered with a ChatML +
 Hermes tool template (or chatTemplateFile), and recordTo appends every request (messages, tools, prompt).`,
-    )
-    .action(async (opts: ChatOptions) => {
+    );
+  addOfflineOption(chat).action(async (opts: ChatOptions) => {
       process.exitCode = await runChat(opts);
     });
 }
 
 function checkOptions(opts: ChatOptions): ModelSource {
   if (opts.model && opts.scriptedModel) throw new UserError('chat: give either --model or --scripted-model, not both');
-  if (!opts.model && !opts.scriptedModel) throw new UserError('chat: --model <dir> is required');
+  if (!opts.model && !opts.scriptedModel) throw new UserError('chat: --model <dir or org/name> is required');
   try {
     resolveParsers({ toolParser: opts.toolCallParser, reasoningParser: opts.reasoningParser });
   } catch (err) {
@@ -118,7 +120,12 @@ async function readStdin(): Promise<string> {
 }
 
 async function runChat(opts: ChatOptions): Promise<number> {
-  const source = checkOptions(opts);
+  let source = checkOptions(opts);
+  // Before any UI: a model that has to be pulled shows its download progress on stderr.
+  if (source.dir) {
+    const resolved = await resolveModelArg(source.dir, { offline: opts.offline });
+    source = { dir: resolved.dir, displayName: resolved.displayName };
+  }
   const sessionId = randomUUID();
   const log = SessionLog.open(logDir(), sessionId);
   log.write('info', `chat started (${modelDisplayName(source)}${opts.mcpConfig ? `, mcp config ${opts.mcpConfig}` : ''})`);

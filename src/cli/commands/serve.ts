@@ -5,6 +5,7 @@ import { readFileSync } from 'node:fs';
 import { UserError } from '../errors.js';
 import { isLoopbackHost } from '../../server/hosts.js';
 import { parseHostList, parseOriginList } from '../../server/request-guard.js';
+import { addOfflineOption, MODEL_ARG_HELP, resolveModelArg } from '../model-arg.js';
 import { loadModel } from '../../engine/model.js';
 import { serve } from '../../server/serve.js';
 import { startMcpFromConfig } from '../../agent/mcp/index.js';
@@ -47,10 +48,10 @@ function resolveApiKey(o: { apiKey?: string; apiKeyFile?: string }): string | un
 }
 
 export function registerServeCommand(program: Command): void {
-  program
+  const cmd = program
     .command('serve')
     .description('serve a model over an OpenAI-compatible HTTP API, with the MCP endpoints')
-    .argument('<model>', 'model directory (mlx-community layout)')
+    .argument('<model>', MODEL_ARG_HELP)
     .option('--mcp-config <file>', 'MCP servers config (default: ~/.vmlx/mcp.json when present)')
     .option('--host <host>', 'address to listen on', '127.0.0.1')
     .option('--port <port>', 'port to listen on (0 = any free port)', intArg('--port', 0, 65535), 8000)
@@ -66,10 +67,10 @@ export function registerServeCommand(program: Command): void {
     .option('--continuous-batching', 'accepted; requests are served one at a time through the queue until batching lands')
     .option('--threads <n>', 'compute threads', intArg('--threads', 1, 256))
     .option('--max-context <n>', 'context length to allocate (default: the model maximum, capped)', intArg('--max-context', 16, 1 << 22))
-    .option('--served-model-name <name>', 'model id reported to clients (default: the directory name)')
+    .option('--served-model-name <name>', 'model id reported to clients (default: the Hugging Face id, or the directory name)')
     .option('--allow-unsafe-mcp', 'honour skip_security_validation in the MCP config')
-    .option('--audit-db <file>', 'audit log database (default: ~/.vmlx/audit.db)')
-    .action(async (modelDir: string, o) => {
+    .option('--audit-db <file>', 'audit log database (default: ~/.vmlx/audit.db)');
+  addOfflineOption(cmd).action(async (modelArg: string, o) => {
       const apiKey = resolveApiKey(o);
       if (o.apiKey !== undefined) {
         process.stderr.write('vmlx serve: warning: --api-key is visible to other users (ps, /proc); prefer VMLX_API_KEY or --api-key-file\n');
@@ -80,6 +81,8 @@ export function registerServeCommand(program: Command): void {
         );
       }
       const log = (line: string) => process.stderr.write(`${line}\n`);
+      const resolved = await resolveModelArg(modelArg, { offline: o.offline });
+      const modelDir = resolved.dir;
       log(`vmlx serve: loading ${modelDir}`);
       let lastPct = -1;
       const model = await loadModel(modelDir, {
@@ -107,7 +110,7 @@ export function registerServeCommand(program: Command): void {
       let handle;
       try {
         handle = await serve(
-          { model, executor, modelId: o.servedModelName, log },
+          { model, executor, modelId: o.servedModelName ?? resolved.repoId, log },
           {
             host: o.host,
             port: o.port,
