@@ -1,0 +1,93 @@
+// The one generation path behind every chat protocol (chat completions, Anthropic messages, Responses): the wire
+// adapters translate their request into a ChatRunRequest, this renders, checks the context, waits for the model
+// and streams the parsed step; the adapters only shape the wire output.
+import type { GenerateParams } from '../engine/types.js';
+import { UpstreamError } from '../engine/remote/errors.js';
+import { prepareStep, runStep, StepSetupError, type PreparedStep, type StepChunk, type StepOutcome, type StepRequest } from '../agent/loop/model-step.js';
+import type { ServerContext } from './context.js';
+import { ApiError, badRequest } from './errors.js';
+import { completionBudget } from './generation.js';
+
+export interface ChatRunRequest {
+  step: Omit<StepRequest, 'toolParser' | 'reasoningParser'>;
+  /** Sampling without the budget (set from the context once the prompt is counted). */
+  params: Omit<GenerateParams, 'maxTokens'>;
+  maxTokens: number | null;
+  /** Keep only the first tool call. */
+  singleCall: boolean;
+  /** The wire field a template failure is reported against. */
+  messagesField: string;
+}
+
+export interface ChatRunResult {
+  outcome: StepOutcome;
+  promptTokens: number;
+  completionTokens: number;
+  reusedTokens: number;
+}
+
+/** Renders and counts; throws the 400 a client should see (template, parser, context) before anything is sent. */
+export function prepareChatRun(ctx: ServerContext, req: ChatRunRequest): { step: PreparedStep; maxTokens: number } {
+  let step: PreparedStep;
+  try {
+    step = prepareStep(ctx.model, { ...req.step, toolParser: ctx.options.toolCallParser, reasoningParser: ctx.options.reasoningParser });
+  } catch (err) {
+    if (err instanceof StepSetupError && err.kind === 'template') {
+      throw badRequest(`The chat template rejected these messages: ${err.message}`, req.messagesField, 'template_error');
+    }
+    throw err;
+  }
+  return { step, maxTokens: completionBudget(ctx, step.promptTokens, req.maxTokens) };
+}
+
+export interface ChatRunSink {
+  /** The model is ours (the queue let us through): a stream can open now, before the first token. */
+  onStart?: () => void;
+  onChunk: (chunk: StepChunk) => void;
+}
+
+/**
+ * Waits for the model, then streams the step through `onChunk`. Resolves with the outcome; rejects with an ApiError
+ * when the generation failed (502 when a remote backend did), or resolves null when the client went away.
+ */
+export async function executeChatRun(
+  ctx: ServerContext,
+  prepared: { step: PreparedStep; maxTokens: number },
+  req: ChatRunRequest,
+  signal: AbortSignal,
+  sink: ChatRunSink,
+): Promise<ChatRunResult | null> {
+  const release = await ctx.queue.acquire(signal);
+  let outcome: StepOutcome;
+  try {
+    sink.onStart?.();
+    const run = runStep(ctx.model, prepared.step, { params: { ...req.params, maxTokens: prepared.maxTokens }, signal, singleCall: req.singleCall });
+    let next = await run.next();
+    while (!next.done) {
+      sink.onChunk(next.value);
+      next = await run.next();
+    }
+    outcome = next.value;
+  } finally {
+    release();
+  }
+  if (signal.aborted) return null;
+  if (outcome.error) throw generationError(outcome.error);
+  return {
+    outcome,
+    promptTokens: outcome.usage?.promptTokens ?? prepared.step.promptTokens,
+    completionTokens: outcome.completionTokens,
+    reusedTokens: outcome.usage?.reusedPromptTokens ?? 0,
+  };
+}
+
+export function generationError(err: Error): ApiError {
+  if (err instanceof ApiError) return err;
+  if (err instanceof UpstreamError) return new ApiError(502, `The upstream engine failed: ${err.message}`, 'server_error', null, 'upstream_error');
+  return new ApiError(500, `Generation failed: ${err.message}`, 'server_error', null, 'generation_failed');
+}
+
+/** Finish reason in OpenAI terms: a call wins, then the token limit. */
+export function openAiFinish(outcome: StepOutcome): 'stop' | 'length' | 'tool_calls' {
+  return outcome.result.tool_calls.length ? 'tool_calls' : outcome.finishReason === 'length' ? 'length' : 'stop';
+}
