@@ -1,7 +1,8 @@
 // The one generation path behind every chat protocol (chat completions, Anthropic messages, Responses): the wire
 // adapters translate their request into a ChatRunRequest, this renders, checks the context, waits for the model
 // and streams the parsed step; the adapters only shape the wire output.
-import type { GenerateParams } from '../engine/types.js';
+import type { GenerateParams, ToolDefinition } from '../engine/types.js';
+import type { ToolChoice } from '../agent/toolcalls/types.js';
 import { UpstreamError } from '../engine/remote/errors.js';
 import { prepareStep, runStep, StepSetupError, type PreparedStep, type StepChunk, type StepOutcome, type StepRequest } from '../agent/loop/model-step.js';
 import type { ServerContext } from './context.js';
@@ -26,17 +27,36 @@ export interface ChatRunResult {
   reusedTokens: number;
 }
 
-/** Renders and counts; throws the 400 a client should see (template, parser, context) before anything is sent. */
-export function prepareChatRun(ctx: ServerContext, req: ChatRunRequest): { step: PreparedStep; maxTokens: number } {
-  let step: PreparedStep;
+/**
+ * Applies tool_choice to the request's tools the same way for every protocol: a named tool narrows the list to it,
+ * 'required' needs at least one tool. `field` is the wire name of tool_choice, for the error.
+ */
+export function narrowTools(tools: ToolDefinition[], choice: ToolChoice, field: string): ToolDefinition[] {
+  if (typeof choice === 'object') {
+    const wanted = choice.function.name;
+    const narrowed = tools.filter((t) => t.function.name === wanted);
+    if (!narrowed.length) throw badRequest(`${field} names '${wanted}', which is not among the request's tools`, field);
+    return narrowed;
+  }
+  if (choice === 'required' && !tools.length) throw badRequest(`${field} requires a tool call but the request has no tools`, field);
+  return tools;
+}
+
+/** Renders the prompt and creates the parser; a template failure is the client's 400. */
+export function prepareChatStep(ctx: ServerContext, req: ChatRunRequest): PreparedStep {
   try {
-    step = prepareStep(ctx.model, { ...req.step, toolParser: ctx.options.toolCallParser, reasoningParser: ctx.options.reasoningParser });
+    return prepareStep(ctx.model, { ...req.step, toolParser: ctx.options.toolCallParser, reasoningParser: ctx.options.reasoningParser });
   } catch (err) {
     if (err instanceof StepSetupError && err.kind === 'template') {
       throw badRequest(`The chat template rejected these messages: ${err.message}`, req.messagesField, 'template_error');
     }
     throw err;
   }
+}
+
+/** Renders and counts; throws the 400 a client should see (template, parser, context) before anything is sent. */
+export function prepareChatRun(ctx: ServerContext, req: ChatRunRequest): { step: PreparedStep; maxTokens: number } {
+  const step = prepareChatStep(ctx, req);
   return { step, maxTokens: completionBudget(ctx, step.promptTokens, req.maxTokens) };
 }
 

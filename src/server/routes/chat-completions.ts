@@ -5,10 +5,9 @@ import type { ParseResult, ToolChoice } from '../../agent/toolcalls/types.js';
 import type { ServerContext } from '../context.js';
 import { ChatCompletionRequest, parseBody } from '../schemas.js';
 import { toChatMessages } from '../messages.js';
-import { badRequest } from '../errors.js';
 import { SseWriter } from '../sse.js';
 import { ChatCompletionShapes, mergeDeltas } from '../chat-stream.js';
-import { executeChatRun, openAiFinish, prepareChatRun, type ChatRunRequest } from '../chat-run.js';
+import { executeChatRun, narrowTools, openAiFinish, prepareChatRun, type ChatRunRequest } from '../chat-run.js';
 import {
   checkModelAndN,
   samplingParams,
@@ -30,15 +29,12 @@ export interface PreparedChat {
 export function prepareChat(ctx: ServerContext, body: unknown): PreparedChat {
   const req = parseBody(ChatCompletionRequest, body);
   checkModelAndN(ctx, req);
-  let tools: ToolDefinition[] = (req.tools ?? []).map((t) => ({ type: 'function', function: t.function }));
   const toolChoice: ToolChoice = req.tool_choice ?? 'auto';
-  if (typeof toolChoice === 'object') {
-    const wanted = toolChoice.function.name;
-    tools = tools.filter((t) => t.function.name === wanted);
-    if (!tools.length) throw badRequest(`tool_choice names '${wanted}', which is not among the request's tools`, 'tool_choice');
-  } else if (toolChoice === 'required' && !tools.length) {
-    throw badRequest("tool_choice 'required' needs at least one tool in 'tools'", 'tool_choice');
-  }
+  const tools = narrowTools(
+    (req.tools ?? []).map((t): ToolDefinition => ({ type: 'function', function: t.function })),
+    toolChoice,
+    'tool_choice',
+  );
   const messages = toChatMessages(req.messages);
   if (req.response_format?.type === 'json_object') {
     // No grammar-constrained decoding yet: ask for JSON the way the template can carry it.
