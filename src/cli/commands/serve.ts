@@ -4,6 +4,8 @@ import { InvalidArgumentError } from 'commander';
 import { isIP } from 'node:net';
 import { UserError } from '../errors.js';
 import { loadModel } from '../../engine/model.js';
+import type { LanguageModel } from '../../engine/types.js';
+import { apiBase, RemoteModel, upstreamApiKey } from '../../engine/remote/index.js';
 import { serve } from '../../server/serve.js';
 import { startMcpFromConfig } from '../../agent/mcp/index.js';
 
@@ -19,15 +21,48 @@ function isLoopback(host: string): boolean {
   return host === 'localhost' || host === '::1' || (isIP(host) === 4 && host.startsWith('127.'));
 }
 
+async function loadLocal(modelDir: string, o: { threads?: number; maxContext?: number }, log: (line: string) => void): Promise<LanguageModel> {
+  log(`vmlx serve: loading ${modelDir}`);
+  let lastPct = -1;
+  return loadModel(modelDir, {
+    threads: o.threads,
+    maxContext: o.maxContext,
+    onProgress: (p) => {
+      const pct = Math.floor(p.fraction * 10) * 10;
+      if (p.phase === 'weights' && pct !== lastPct) {
+        lastPct = pct;
+        process.stderr.write(`\r  weights ${pct}%`);
+        if (pct === 100) process.stderr.write('\n');
+      }
+    },
+  });
+}
+
+async function connectUpstream(url: string, name: string, o: { threads?: number; maxContext?: number }, log: (line: string) => void): Promise<LanguageModel> {
+  if (o.threads !== undefined) throw new UserError('--threads has no effect with --upstream (the upstream engine runs the model)');
+  try {
+    apiBase(url);
+  } catch (err) {
+    throw new UserError(`--upstream: ${(err as Error).message}`);
+  }
+  const apiKey = upstreamApiKey();
+  const model = await RemoteModel.connect({ endpoint: url, model: name, ...(apiKey ? { apiKey } : {}), ...(o.maxContext ? { contextLength: o.maxContext } : {}) });
+  for (const w of model.warnings) log(`vmlx serve: warning: ${w}`);
+  log(`vmlx serve: upstream ${model.endpoint}, model ${name}`);
+  return model;
+}
+
 export function registerServeCommand(program: Command): void {
   program
     .command('serve')
     .description('serve a model over an OpenAI-compatible HTTP API, with the MCP endpoints')
-    .argument('<model>', 'model directory (mlx-community layout)')
+    .argument('<model>', 'model directory (mlx-community layout), or with --upstream the model name the engine serves')
+    .option('--upstream <url>', 'serve a remote OpenAI-compatible engine (vLLM, SGLang, llama-server, Ollama, vmlx) through the vmlx agent APIs and MCP host; API key from VMLX_UPSTREAM_API_KEY')
     .option('--mcp-config <file>', 'MCP servers config (default: ~/.vmlx/mcp.json when present)')
     .option('--host <host>', 'address to listen on', '127.0.0.1')
     .option('--port <port>', 'port to listen on (0 = any free port)', intArg('--port', 0, 65535), 8000)
     .option('--api-key <key>', 'require this Bearer token on every route but /health (or VMLX_API_KEY)')
+    .option('--upstream-concurrency <n>', 'with --upstream: requests sent to the engine at once (default 8)', intArg('--upstream-concurrency', 1, 4096))
     .option('--tool-call-parser <name>', "tool-call parser name or 'auto'", 'auto')
     .option('--reasoning-parser <name>', "reasoning parser name, 'auto' or 'none'", 'auto')
     .option('--max-tokens-default <n>', 'completion budget when a request sets none', intArg('--max-tokens-default', 1, 1 << 20), 2048)
@@ -44,20 +79,8 @@ export function registerServeCommand(program: Command): void {
         process.stderr.write(`vmlx serve: warning: listening on ${o.host} without an API key; anyone who can reach it can use the model and the MCP tools\n`);
       }
       const log = (line: string) => process.stderr.write(`${line}\n`);
-      log(`vmlx serve: loading ${modelDir}`);
-      let lastPct = -1;
-      const model = await loadModel(modelDir, {
-        threads: o.threads,
-        maxContext: o.maxContext,
-        onProgress: (p) => {
-          const pct = Math.floor(p.fraction * 10) * 10;
-          if (p.phase === 'weights' && pct !== lastPct) {
-            lastPct = pct;
-            process.stderr.write(`\r  weights ${pct}%`);
-            if (pct === 100) process.stderr.write('\n');
-          }
-        },
-      });
+      if (o.upstreamConcurrency !== undefined && !o.upstream) throw new UserError('--upstream-concurrency needs --upstream');
+      const model = o.upstream ? await connectUpstream(o.upstream, modelDir, o, log) : await loadLocal(modelDir, o, log);
       const executor = await startMcpFromConfig({
         configPath: o.mcpConfig,
         allowUnsafe: Boolean(o.allowUnsafeMcp),
@@ -71,7 +94,7 @@ export function registerServeCommand(program: Command): void {
       let handle;
       try {
         handle = await serve(
-          { model, executor, modelId: o.servedModelName, log },
+          { model, executor, modelId: o.servedModelName ?? (o.upstream ? modelDir : undefined), log },
           {
             host: o.host,
             port: o.port,
@@ -80,6 +103,7 @@ export function registerServeCommand(program: Command): void {
             reasoningParser: o.reasoningParser,
             maxTokensDefault: o.maxTokensDefault,
             queueBound: o.maxQueue,
+            ...(o.upstream ? { concurrency: o.upstreamConcurrency ?? 8 } : {}),
             continuousBatching: Boolean(o.continuousBatching),
           },
         );
