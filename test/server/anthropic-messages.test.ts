@@ -26,6 +26,7 @@ before(async () => {
       '<think>Oslo is cold.</think>Bring a coat.', // 3 thinking
       'Plain answer.', // 4 raw stream
       'Any answer.', // 5 tool_choice any
+      { text: 'Partial', error: 'the decoder crashed' }, // 6 failure mid-stream
     ],
     { contextLength: 8192 },
   );
@@ -201,4 +202,22 @@ test('a wrong key is a 401 in Anthropic error shape; bad requests name the field
     assert.equal(err.error.error.type, 'not_found_error');
     return true;
   });
+});
+
+test('a generation that fails after the stream opened ends with an Anthropic error event', async () => {
+  const stream = client.messages.stream({ model: 'test-model', max_tokens: 50, messages: [{ role: 'user', content: 'hi' }] });
+  const seen: string[] = [];
+  await assert.rejects(
+    (async () => {
+      for await (const ev of stream) seen.push(ev.type);
+    })(),
+    (err: any) => {
+      assert.equal(err.error.type, 'error');
+      assert.equal(err.error.error.type, 'api_error');
+      assert.match(err.error.error.message, /the decoder crashed/);
+      return true;
+    },
+  );
+  assert.equal(seen[0], 'message_start');
+  assert.ok(!seen.includes('message_stop'));
 });
