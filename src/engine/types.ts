@@ -65,6 +65,10 @@ export interface GenerationUsage {
 export type GenerationEvent =
   /** Text that is final (never splits a UTF-8 character; stop strings already removed). */
   | { type: 'text'; text: string; tokens: number[]; logprobs?: TokenLogprob[] }
+  /** Reasoning a backend already separated from the answer (remote engines with their own reasoning parser). */
+  | { type: 'reasoning'; text: string }
+  /** A tool call a backend already parsed, streamed like OpenAI deltas: the first carries id and name. */
+  | { type: 'tool_call'; index: number; id?: string; name?: string; arguments?: string }
   | { type: 'done'; finishReason: FinishReason; usage: GenerationUsage; text: string };
 
 export interface ModelInfo {

@@ -3,12 +3,15 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { ServerContext } from './context.js';
 import { ApiError, internalError, notFound, unauthorized, unavailable } from './errors.js';
-import { bearerMatches, ClientDisconnectedError, readJsonBody, sendError, sendJson } from './http-util.js';
+import { apiKeyMatches, ClientDisconnectedError, readJsonBody, sendError, sendJson } from './http-util.js';
 import { checkContentType, checkMcpAccess, checkOriginAndHost } from './request-guard.js';
 import { ConnectionLimits } from './connection-limits.js';
 import { RequestModel } from './request-model.js';
 import { handleChatCompletions } from './routes/chat-completions.js';
 import { handleCompletions } from './routes/completions.js';
+import { handleCountTokens, handleMessages } from './routes/messages.js';
+import { handleResponses } from './routes/responses.js';
+import { errorBodyFor, isAnthropicPath, anthropicErrorBody } from './protocols/wire-errors.js';
 import { handleMcpExecute, mcpStatusBody, mcpToolsBody } from './routes/mcp.js';
 import { isAbortError } from './generation.js';
 
@@ -35,6 +38,9 @@ const routes: Record<string, Handler> = {
     handleChatCompletions(ctx, await readJsonBody(req, ctx.options.maxBodyBytes), res, signal),
   'POST /v1/completions': async (ctx, req, res, signal) =>
     handleCompletions(ctx, await readJsonBody(req, ctx.options.maxBodyBytes), res, signal),
+  'POST /v1/messages': async (ctx, req, res, signal) => handleMessages(ctx, await readJsonBody(req, ctx.options.maxBodyBytes), res, signal),
+  'POST /v1/messages/count_tokens': async (ctx, req, res) => handleCountTokens(ctx, await readJsonBody(req, ctx.options.maxBodyBytes), res),
+  'POST /v1/responses': async (ctx, req, res, signal) => handleResponses(ctx, await readJsonBody(req, ctx.options.maxBodyBytes), res, signal),
   'GET /v1/mcp/status': (ctx, _req, res) => sendJson(res, 200, mcpStatusBody(ctx.executor, false)),
   'GET /v1/mcp/servers': (ctx, _req, res) => sendJson(res, 200, mcpStatusBody(ctx.executor, true)),
   'GET /v1/mcp/tools': (ctx, _req, res) => sendJson(res, 200, mcpToolsBody(ctx.executor)),
@@ -141,7 +147,7 @@ async function dispatch(
   const key = `${req.method} ${path}`;
   try {
     if (checkOriginAndHost(ctx.access, req, res) === 'answered') return;
-    if (path !== '/health' && ctx.options.apiKey && !bearerMatches(req, ctx.options.apiKey)) throw unauthorized();
+    if (path !== '/health' && ctx.options.apiKey && !apiKeyMatches(req, ctx.options.apiKey)) throw unauthorized();
     const handler = routes[key];
     if (!handler) {
       const known = Object.keys(routes).some((k) => k.endsWith(` ${path}`));
@@ -162,9 +168,11 @@ async function dispatch(
     if (!(err instanceof ApiError)) env.log(`error: ${key}: ${(err as Error)?.stack ?? String(err)}`);
     if (res.headersSent) {
       // Mid-stream: report the error as an SSE event, then close the stream.
-      if (!res.writableEnded) res.end(`data: ${JSON.stringify(apiErr.toBody())}\n\ndata: [DONE]\n\n`);
+      if (!res.writableEnded) {
+        res.end(isAnthropicPath(path) ? `event: error\ndata: ${JSON.stringify(anthropicErrorBody(apiErr))}\n\n` : `data: ${JSON.stringify(apiErr.toBody())}\n\ndata: [DONE]\n\n`);
+      }
       return;
     }
-    sendError(res, apiErr);
+    sendJson(res, apiErr.status, errorBodyFor(path, apiErr), apiErr.headers);
   }
 }

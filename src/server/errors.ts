@@ -30,7 +30,7 @@ export class ApiError extends Error {
 export const badRequest = (message: string, param: string | null = null, code: string | null = null): ApiError =>
   new ApiError(400, message, 'invalid_request_error', param, code);
 export const unauthorized = (): ApiError =>
-  new ApiError(401, 'Invalid or missing API key (send it as "Authorization: Bearer <key>")', 'authentication_error', null, 'invalid_api_key');
+  new ApiError(401, 'Invalid or missing API key (send it as "Authorization: Bearer <key>" or "x-api-key: <key>")', 'authentication_error', null, 'invalid_api_key');
 export const notFound = (message: string, code = 'not_found'): ApiError => new ApiError(404, message, 'not_found_error', null, code);
 export const forbidden = (message: string, code: string): ApiError => new ApiError(403, message, 'permission_error', null, code);
 export const tooLarge = (limit: number): ApiError =>

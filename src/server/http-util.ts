@@ -58,6 +58,13 @@ export function sendError(res: ServerResponse, err: ApiError): void {
 
 const digest = (s: string): Buffer => createHash('sha256').update(s).digest();
 
+/** Checks the API key from `Authorization: Bearer` or, as Anthropic clients send it, `x-api-key`. */
+export function apiKeyMatches(req: IncomingMessage, apiKey: string): boolean {
+  const header = req.headers['x-api-key'];
+  if (typeof header === 'string' && header.length > 0) return timingSafeEqual(digest(header.trim()), digest(apiKey));
+  return bearerMatches(req, apiKey);
+}
+
 /** Compares the request's bearer token with the key in constant time (hashing first equalises lengths). */
 export function bearerMatches(req: IncomingMessage, apiKey: string): boolean {
   const header = req.headers['authorization'];

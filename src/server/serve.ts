@@ -48,7 +48,7 @@ export async function serve(deps: ServeDeps, options: Partial<ServeOptions> = {}
     modelId: deps.modelId ?? basename(resolve(deps.model.info.dir)),
     created: Math.floor(Date.now() / 1000),
     executor: deps.executor,
-    queue: new RequestQueue(opts.queueBound),
+    queue: new RequestQueue(opts.queueBound, opts.concurrency ?? 1),
     options: opts,
     access: createAccessPolicy(opts),
     tokenizerThread: TokenizerThread.forModel(deps.model),

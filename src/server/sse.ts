@@ -1,4 +1,5 @@
-// Server-sent events in the shape OpenAI clients expect: `data: {json}\n\n` ... `data: [DONE]\n\n`.
+// Server-sent events: chat completions' `data: {json}\n\n` ... `data: [DONE]\n\n`, and named events for the
+// Anthropic and Responses streams.
 import type { ServerResponse } from 'node:http';
 
 export class SseWriter {
@@ -26,6 +27,20 @@ export class SseWriter {
     if (this.closed) return;
     this.start();
     this.res.write(`data: ${JSON.stringify(data)}\n\n`);
+  }
+
+  /** A named event (`event: NAME`), as the Anthropic and Responses streams use. */
+  event(name: string, data: unknown): void {
+    if (this.closed) return;
+    this.start();
+    this.res.write(`event: ${name}\ndata: ${JSON.stringify(data)}\n\n`);
+  }
+
+  /** Ends a stream that has no [DONE] sentinel. */
+  end(): void {
+    if (this.closed) return;
+    this.start();
+    this.res.end();
   }
 
   done(): void {

@@ -8,6 +8,7 @@ import { allowUnsafeFromEnv } from '../mcp/validator.js';
 import { defaultAuditDbPath, logDir } from '../paths.js';
 import { ScriptedModel } from '../scripted-model.js';
 import { loadModel } from '../../engine/model.js';
+import { RemoteModel, upstreamApiKey } from '../../engine/remote/index.js';
 import type { LanguageModel, LoadModelOptions } from '../../engine/types.js';
 
 export interface McpSetupOptions {
@@ -54,9 +55,22 @@ export interface ModelSource {
   scriptedModel?: string;
   /** How to show the model (a Hugging Face id) when the directory name would not say (a cache snapshot). */
   displayName?: string;
+  /** A remote OpenAI-compatible engine: its API base URL and the model name it serves. */
+  remote?: { endpoint: string; model: string };
 }
 
-export async function openChatModel(source: ModelSource, onProgress?: LoadModelOptions['onProgress']): Promise<LanguageModel> {
+export async function openChatModel(
+  source: ModelSource,
+  onProgress?: LoadModelOptions['onProgress'],
+  onWarning?: (message: string) => void,
+): Promise<LanguageModel> {
+  if (source.remote) {
+    const apiKey = upstreamApiKey();
+    const model = await RemoteModel.connect({ ...source.remote, ...(apiKey ? { apiKey } : {}) });
+    for (const w of model.warnings) onWarning?.(w);
+    onProgress?.({ phase: 'weights', fraction: 1 });
+    return model;
+  }
   if (source.scriptedModel) {
     onProgress?.({ phase: 'weights', fraction: 1 });
     return ScriptedModel.fromFile(source.scriptedModel);
@@ -68,6 +82,7 @@ export async function openChatModel(source: ModelSource, onProgress?: LoadModelO
 /** Short display name of a model source. */
 export function modelDisplayName(source: ModelSource): string {
   if (source.displayName) return source.displayName;
+  if (source.remote) return `${source.remote.model} @ ${new URL(source.remote.endpoint).host}`;
   const path = source.scriptedModel ?? source.dir ?? 'model';
   const base = path.replace(/[\\/]+$/, '').split(/[\\/]/).pop() ?? path;
   return source.scriptedModel ? `scripted:${base}` : base;

@@ -1,12 +1,12 @@
 // The headless agent loop: render → generate (streaming) → parse → run tools → append results → generate again,
 // until the model answers without a call or the round limit is hit. Emits typed events; never needs React.
-import type { ChatMessage, FinishReason, GenerateParams, GenerationUsage, LanguageModel } from '../../engine/types.js';
+import type { ChatMessage, GenerateParams, LanguageModel } from '../../engine/types.js';
 import type { CallOrigin, ToolExecutor } from '../mcp/types.js';
-import { createStreamParser, promptOpensReasoning, type StreamParser } from '../toolcalls/index.js';
-import type { ParseResult } from '../toolcalls/types.js';
+import type { ParseResult, StreamDelta } from '../toolcalls/types.js';
 import { SessionApprovals } from './approvals.js';
 import { TurnCancellation } from './cancellation.js';
 import { EventChannel } from './event-channel.js';
+import { prepareStep, runStep, type PreparedStep } from './model-step.js';
 import type { AgentEvent } from './events.js';
 import { DEFAULT_MAX_TOOL_RESULT_BYTES } from './tool-messages.js';
 import { toolDefinitions } from './tool-defs.js';
@@ -48,10 +48,6 @@ export interface TurnOptions {
   signal?: AbortSignal;
   /** Two-level cancellation driven by the UI (first cancel: the current step; second: the turn). */
   cancellation?: TurnCancellation;
-}
-
-function isAbort(err: unknown, signal: AbortSignal): boolean {
-  return signal.aborted || (err instanceof Error && err.name === 'AbortError');
 }
 
 class TurnDriver {
@@ -125,46 +121,33 @@ class TurnDriver {
 
   private async generateRound(round: number): Promise<{ kind: 'ok'; result: ParseResult } | { kind: 'stopped' }> {
     const { model } = this.opts;
-    const tools = toolDefinitions(this.opts.executor.listTools());
-    let prompt: string;
+    let step: PreparedStep;
     try {
-      prompt = model.renderChat(this.conversation.messages, {
-        tools,
-        addGenerationPrompt: true,
+      step = prepareStep(model, {
+        messages: this.conversation.messages,
+        tools: toolDefinitions(this.opts.executor.listTools()),
+        toolChoice: 'auto',
         ...(this.opts.enableThinking !== undefined ? { enableThinking: this.opts.enableThinking } : {}),
         ...(this.opts.templateVars ? { templateVars: this.opts.templateVars } : {}),
-      });
-    } catch (err) {
-      this.emit({ type: 'turn_failed', rounds: round, error: `the chat template failed to render: ${(err as Error).message}` });
-      return { kind: 'stopped' };
-    }
-    const promptTokens = model.countTokens(prompt);
-    const maxContext = model.info.contextLength;
-    if (promptTokens >= maxContext) {
-      this.emit({
-        type: 'turn_failed',
-        rounds: round,
-        error: `the conversation no longer fits the context window (${promptTokens} of ${maxContext} tokens); use /clear to start over`,
-      });
-      return { kind: 'stopped' };
-    }
-    this.emit({ type: 'round_started', round, promptTokens });
-
-    let parser: StreamParser;
-    try {
-      parser = createStreamParser({
-        tools,
-        toolChoice: 'auto',
         toolParser: this.opts.toolParser ?? 'auto',
         reasoningParser: this.opts.reasoningParser ?? 'auto',
-        chatTemplate: model.chatTemplate,
-        startsInReasoning: promptOpensReasoning(prompt),
       });
     } catch (err) {
       this.emit({ type: 'turn_failed', rounds: round, error: (err as Error).message });
       return { kind: 'stopped' };
     }
-    const forward = (deltas: ReturnType<typeof parser.push>): void => {
+    const maxContext = model.info.contextLength;
+    if (step.promptTokens >= maxContext) {
+      this.emit({
+        type: 'turn_failed',
+        rounds: round,
+        error: `the conversation no longer fits the context window (${step.promptTokens} of ${maxContext} tokens); use /clear to start over`,
+      });
+      return { kind: 'stopped' };
+    }
+    this.emit({ type: 'round_started', round, promptTokens: step.promptTokens });
+
+    const forward = (deltas: StreamDelta[]): void => {
       for (const d of deltas) {
         if (d.type === 'content') this.emit({ type: 'text_delta', round, text: d.text });
         else if (d.type === 'reasoning') this.emit({ type: 'reasoning_delta', round, text: d.text });
@@ -173,40 +156,30 @@ class TurnDriver {
       }
     };
 
-    const step = this.cancellation.beginStep();
-    const params: GenerateParams = { ...this.opts.generation };
-    let usage: GenerationUsage | null = null;
-    let finishReason: FinishReason = 'stop';
-    let cancelled = false;
-    try {
-      for await (const ev of model.generate(prompt, params, step)) {
-        if (ev.type === 'text') forward(parser.push(ev.text));
-        else {
-          usage = ev.usage;
-          finishReason = ev.finishReason;
-          cancelled = ev.finishReason === 'cancelled';
-        }
-      }
-    } catch (err) {
-      if (!isAbort(err, step)) {
-        forward(parser.finish());
-        this.keepPartial(parser.result());
-        this.emit({ type: 'turn_failed', rounds: round, error: `generation failed: ${(err as Error).message}` });
-        return { kind: 'stopped' };
-      }
-      cancelled = true;
+    const signal = this.cancellation.beginStep();
+    const run = runStep(model, step, { params: { ...this.opts.generation }, signal });
+    let next = await run.next();
+    while (!next.done) {
+      forward(next.value.deltas);
+      next = await run.next();
     }
-    forward(parser.finish());
+    const outcome = next.value;
+    if (outcome.error) {
+      this.keepPartial(outcome.result);
+      this.emit({ type: 'turn_failed', rounds: round, error: `generation failed: ${outcome.error.message}` });
+      return { kind: 'stopped' };
+    }
+    const { usage, finishReason } = outcome;
     if (usage) {
       this.emit({ type: 'usage', round, usage, finishReason, contextTokens: usage.promptTokens + usage.completionTokens, maxContext });
     }
-    if (cancelled || step.aborted) {
+    if (outcome.cancelled) {
       // A cut-off generation ends the turn: its partial text stays in the history, its half-made calls do not.
-      this.keepPartial(parser.result());
+      this.keepPartial(outcome.result);
       this.aborted('generation');
       return { kind: 'stopped' };
     }
-    return { kind: 'ok', result: parser.result() };
+    return { kind: 'ok', result: outcome.result };
   }
 
   /** Keeps what the user already saw of an interrupted answer, without tool calls (they never ran). */

@@ -14,9 +14,11 @@ import { BootStore } from '../../tui/boot-store.js';
 import type { ReplBackend, ReplNotice } from '../../tui/backend.js';
 import { UserError } from '../errors.js';
 import { addOfflineOption, MODEL_ARG_HELP, resolveModelArg } from '../model-arg.js';
+import { apiBase } from '../../engine/remote/index.js';
 
 interface ChatOptions {
   model?: string;
+  endpoint?: string;
   scriptedModel?: string;
   mcpConfig?: string;
   yes?: boolean;
@@ -51,7 +53,8 @@ export function registerChatCommand(program: Command): void {
   const chat = program
     .command('chat')
     .description('chat with a local model that calls MCP tools (interactive REPL, or one turn with --print)')
-    .option('--model <model>', MODEL_ARG_HELP)
+    .option('--model <model>', `${MODEL_ARG_HELP}; with --endpoint, the model name the engine serves`)
+    .option('--endpoint <url>', 'use a remote OpenAI-compatible engine (vLLM, SGLang, llama-server, Ollama, vmlx serve) instead of local weights; API key from VMLX_UPSTREAM_API_KEY')
     .option('--mcp-config <file>', 'MCP servers (default: ~/.vmlx/mcp.json when it exists)')
     .option('-y, --yes', 'run every call the sandbox and policy allow without asking')
     .option('--max-rounds <n>', 'rounds of tool calls per turn (default 10)', positiveInt('--max-rounds'))
@@ -85,12 +88,22 @@ Hermes tool template (or chatTemplateFile), and recordTo appends every request (
 
 function checkOptions(opts: ChatOptions): ModelSource {
   if (opts.model && opts.scriptedModel) throw new UserError('chat: give either --model or --scripted-model, not both');
+  if (opts.endpoint && opts.scriptedModel) throw new UserError('chat: --endpoint and --scripted-model cannot be combined');
+  if (opts.endpoint && !opts.model) throw new UserError('chat: --endpoint needs --model <name>, the model name the engine serves');
   if (!opts.model && !opts.scriptedModel) throw new UserError('chat: --model <dir or org/name> is required');
   try {
     resolveParsers({ toolParser: opts.toolCallParser, reasoningParser: opts.reasoningParser });
   } catch (err) {
     if (err instanceof UnknownParserError) throw new UserError(err.message);
     throw err;
+  }
+  if (opts.endpoint) {
+    try {
+      apiBase(opts.endpoint);
+    } catch (err) {
+      throw new UserError(`chat: --endpoint: ${(err as Error).message}`);
+    }
+    return { remote: { endpoint: opts.endpoint, model: opts.model! } };
   }
   return opts.scriptedModel ? { scriptedModel: opts.scriptedModel } : { dir: opts.model };
 }
@@ -146,7 +159,7 @@ async function runPrint(opts: ChatOptions, source: ModelSource, sessionId: strin
   const onSigint = () => abort.abort();
   process.once('SIGINT', onSigint);
   try {
-    const [loaded] = await Promise.all([openChatModel(source), mcp.manager.waitUntilSettled()]);
+    const [loaded] = await Promise.all([openChatModel(source, undefined, warn), mcp.manager.waitUntilSettled()]);
     model = loaded;
     for (const s of mcp.manager.statuses()) {
       if (s.state === 'failed' || s.state === 'rejected') warn(`MCP server '${s.name}' ${s.state}: ${s.error ?? ''}`);
@@ -193,7 +206,11 @@ async function runInteractive(opts: ChatOptions, source: ModelSource, sessionId:
   let session: ChatSession | null = null;
   let code = 0;
   try {
-    model = await openChatModel(source, (p) => boot.modelProgress(p.phase, p.fraction));
+    model = await openChatModel(
+      source,
+      (p) => boot.modelProgress(p.phase, p.fraction),
+      (m) => warnings.push(m),
+    );
     session = new ChatSession({ ...turnOptions(opts, model, mcp, sessionId), interactive: true, ...(opts.system ? { systemPrompt: opts.system } : {}) });
     const loadedModel = model;
     const backend: ReplBackend = {

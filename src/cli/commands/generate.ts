@@ -113,7 +113,7 @@ async function runGenerate(prompt: string, o: GenerateOptions): Promise<void> {
     for await (const ev of model.generate(text, params, controller.signal)) {
       if (ev.type === 'text') {
         if (!o.json) out(ev.text);
-      } else result = { text: ev.text, finishReason: ev.finishReason, usage: ev.usage };
+      } else if (ev.type === 'done') result = { text: ev.text, finishReason: ev.finishReason, usage: ev.usage };
     }
     if (!result) throw new Error('generation ended without a done event');
     if (o.json) out(`${JSON.stringify(jsonResult(result, loadMs))}\n`);

@@ -7,6 +7,8 @@ import { isLoopbackHost } from '../../server/hosts.js';
 import { parseHostList, parseOriginList } from '../../server/request-guard.js';
 import { addOfflineOption, MODEL_ARG_HELP, resolveModelArg } from '../model-arg.js';
 import { loadModel } from '../../engine/model.js';
+import type { LanguageModel } from '../../engine/types.js';
+import { apiBase, RemoteModel, upstreamApiKey } from '../../engine/remote/index.js';
 import { serve } from '../../server/serve.js';
 import { startMcpFromConfig } from '../../agent/mcp/index.js';
 
@@ -47,19 +49,52 @@ function resolveApiKey(o: { apiKey?: string; apiKeyFile?: string }): string | un
   return key?.trim() || undefined;
 }
 
+async function loadLocal(modelDir: string, o: { threads?: number; maxContext?: number }, log: (line: string) => void): Promise<LanguageModel> {
+  log(`vmlx serve: loading ${modelDir}`);
+  let lastPct = -1;
+  return loadModel(modelDir, {
+    threads: o.threads,
+    maxContext: o.maxContext,
+    onProgress: (p) => {
+      const pct = Math.floor(p.fraction * 10) * 10;
+      if (p.phase === 'weights' && pct !== lastPct) {
+        lastPct = pct;
+        process.stderr.write(`\r  weights ${pct}%`);
+        if (pct === 100) process.stderr.write('\n');
+      }
+    },
+  });
+}
+
+async function connectUpstream(url: string, name: string, o: { threads?: number; maxContext?: number }, log: (line: string) => void): Promise<LanguageModel> {
+  if (o.threads !== undefined) throw new UserError('--threads has no effect with --upstream (the upstream engine runs the model)');
+  try {
+    apiBase(url);
+  } catch (err) {
+    throw new UserError(`--upstream: ${(err as Error).message}`);
+  }
+  const apiKey = upstreamApiKey();
+  const model = await RemoteModel.connect({ endpoint: url, model: name, ...(apiKey ? { apiKey } : {}), ...(o.maxContext ? { contextLength: o.maxContext } : {}) });
+  for (const w of model.warnings) log(`vmlx serve: warning: ${w}`);
+  log(`vmlx serve: upstream ${model.endpoint}, model ${name}`);
+  return model;
+}
+
 export function registerServeCommand(program: Command): void {
   const cmd = program
     .command('serve')
     .description('serve a model over an OpenAI-compatible HTTP API, with the MCP endpoints')
-    .argument('<model>', MODEL_ARG_HELP)
+    .argument('<model>', `${MODEL_ARG_HELP}; with --upstream, the model name the engine serves`)
+    .option('--upstream <url>', 'serve a remote OpenAI-compatible engine (vLLM, SGLang, llama-server, Ollama, vmlx) through the vmlx agent APIs and MCP host; API key from VMLX_UPSTREAM_API_KEY')
     .option('--mcp-config <file>', 'MCP servers config (default: ~/.vmlx/mcp.json when present)')
     .option('--host <host>', 'address to listen on', '127.0.0.1')
     .option('--port <port>', 'port to listen on (0 = any free port)', intArg('--port', 0, 65535), 8000)
-    .option('--api-key <key>', 'require this Bearer token on every route but /health; visible to other users in ps, so prefer VMLX_API_KEY or --api-key-file')
+    .option('--api-key <key>', 'require this key (Bearer or x-api-key) on every route but /health; visible to other users in ps, so prefer VMLX_API_KEY or --api-key-file')
     .option('--api-key-file <file>', 'read the API key from the first line of this file (or set VMLX_API_KEY)')
     .option('--allowed-origins <list>', 'comma-separated origins (scheme://host[:port]) whose web pages may call the API; requests from any other Origin are refused (default: none)', listArg('--allowed-origins', parseOriginList), [])
     .option('--allowed-hosts <list>', "comma-separated Host names accepted besides loopback names and the bound address ('*' = any)", listArg('--allowed-hosts', parseHostList), [])
     .option('--max-connections <n>', 'open connections served before new requests get 503 (/health still answers)', intArg('--max-connections', 1, 65536), 256)
+    .option('--upstream-concurrency <n>', 'with --upstream: requests sent to the engine at once (default 8)', intArg('--upstream-concurrency', 1, 4096))
     .option('--tool-call-parser <name>', "tool-call parser name or 'auto'", 'auto')
     .option('--reasoning-parser <name>', "reasoning parser name, 'auto' or 'none'", 'auto')
     .option('--max-tokens-default <n>', 'completion budget when a request sets none', intArg('--max-tokens-default', 1, 1 << 20), 2048)
@@ -81,22 +116,16 @@ export function registerServeCommand(program: Command): void {
         );
       }
       const log = (line: string) => process.stderr.write(`${line}\n`);
-      const resolved = await resolveModelArg(modelArg, { offline: o.offline });
-      const modelDir = resolved.dir;
-      log(`vmlx serve: loading ${modelDir}`);
-      let lastPct = -1;
-      const model = await loadModel(modelDir, {
-        threads: o.threads,
-        maxContext: o.maxContext,
-        onProgress: (p) => {
-          const pct = Math.floor(p.fraction * 10) * 10;
-          if (p.phase === 'weights' && pct !== lastPct) {
-            lastPct = pct;
-            process.stderr.write(`\r  weights ${pct}%`);
-            if (pct === 100) process.stderr.write('\n');
-          }
-        },
-      });
+      if (o.upstreamConcurrency !== undefined && !o.upstream) throw new UserError('--upstream-concurrency needs --upstream');
+      let repoId: string | undefined;
+      let model: LanguageModel;
+      if (o.upstream) {
+        model = await connectUpstream(o.upstream, modelArg, o, log);
+      } else {
+        const resolved = await resolveModelArg(modelArg, { offline: o.offline });
+        repoId = resolved.repoId;
+        model = await loadLocal(resolved.dir, o, log);
+      }
       const executor = await startMcpFromConfig({
         configPath: o.mcpConfig,
         allowUnsafe: Boolean(o.allowUnsafeMcp),
@@ -110,7 +139,7 @@ export function registerServeCommand(program: Command): void {
       let handle;
       try {
         handle = await serve(
-          { model, executor, modelId: o.servedModelName ?? resolved.repoId, log },
+          { model, executor, modelId: o.servedModelName ?? (o.upstream ? modelArg : repoId), log },
           {
             host: o.host,
             port: o.port,
@@ -122,6 +151,7 @@ export function registerServeCommand(program: Command): void {
             reasoningParser: o.reasoningParser,
             maxTokensDefault: o.maxTokensDefault,
             queueBound: o.maxQueue,
+            ...(o.upstream ? { concurrency: o.upstreamConcurrency ?? 8 } : {}),
             continuousBatching: Boolean(o.continuousBatching),
           },
         );

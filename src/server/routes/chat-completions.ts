@@ -1,17 +1,15 @@
-// POST /v1/chat/completions: template → generate → parse reasoning and tool calls → JSON or SSE.
+// POST /v1/chat/completions: the wire adapter for OpenAI chat completions over the shared chat run.
 import type { ServerResponse } from 'node:http';
 import type { ChatMessage, ToolDefinition, TokenLogprob } from '../../engine/types.js';
-import type { ParseResult, StreamDelta, ToolChoice } from '../../agent/toolcalls/types.js';
-import { createStreamParser, promptOpensReasoning } from '../../agent/toolcalls/index.js';
+import type { ParseResult, ToolChoice } from '../../agent/toolcalls/types.js';
 import type { ServerContext } from '../context.js';
 import { ChatCompletionRequest, parseBody } from '../schemas.js';
 import { toChatMessages } from '../messages.js';
-import { badRequest } from '../errors.js';
 import { SseWriter } from '../sse.js';
 import { ChatCompletionShapes, mergeDeltas } from '../chat-stream.js';
+import { executeChatRun, narrowTools, openAiFinish, prepareChatRun, type ChatRunRequest } from '../chat-run.js';
 import {
   checkModelAndN,
-  completionBudget,
   samplingParams,
   toOpenAiLogprobs,
   usageBody,
@@ -32,15 +30,12 @@ export interface PreparedChat {
 export function prepareChat(ctx: ServerContext, body: unknown): PreparedChat {
   const req = parseBody(ChatCompletionRequest, body);
   checkModelAndN(ctx, req);
-  let tools: ToolDefinition[] = (req.tools ?? []).map((t) => ({ type: 'function', function: t.function }));
   const toolChoice: ToolChoice = req.tool_choice ?? 'auto';
-  if (typeof toolChoice === 'object') {
-    const wanted = toolChoice.function.name;
-    tools = tools.filter((t) => t.function.name === wanted);
-    if (!tools.length) throw badRequest(`tool_choice names '${wanted}', which is not among the request's tools`, 'tool_choice');
-  } else if (toolChoice === 'required' && !tools.length) {
-    throw badRequest("tool_choice 'required' needs at least one tool in 'tools'", 'tool_choice');
-  }
+  const tools = narrowTools(
+    (req.tools ?? []).map((t): ToolDefinition => ({ type: 'function', function: t.function })),
+    toolChoice,
+    'tool_choice',
+  );
   const messages = toChatMessages(req.messages);
   if (req.response_format?.type === 'json_object') {
     // No grammar-constrained decoding yet: ask for JSON the way the template can carry it.
@@ -50,13 +45,16 @@ export function prepareChat(ctx: ServerContext, body: unknown): PreparedChat {
   return { req, messages, tools, toolChoice, templateVars };
 }
 
-interface ChatOutcome {
-  result: ParseResult;
-  finishReason: 'stop' | 'length' | 'tool_calls';
-  promptTokens: number;
-  completionTokens: number;
-  reused: number;
-  logprobs: OpenAiTokenLogprob[];
+/** The chat-completions request in the internal shape every protocol shares. */
+export function chatRunRequest(chat: PreparedChat): ChatRunRequest {
+  const { maxTokens: _unused, ...params } = samplingParams(chat.req, 0, chat.req.logprobs ? (chat.req.top_logprobs ?? 0) : null);
+  return {
+    step: { messages: chat.messages, tools: chat.tools, toolChoice: chat.toolChoice, enableThinking: chat.req.enable_thinking, templateVars: chat.templateVars },
+    params,
+    maxTokens: chat.req.max_completion_tokens ?? chat.req.max_tokens ?? null,
+    singleCall: chat.req.parallel_tool_calls === false,
+    messagesField: 'messages',
+  };
 }
 
 export async function handleChatCompletions(
@@ -68,89 +66,40 @@ export async function handleChatCompletions(
   const chat = prepareChat(ctx, body);
   if (chat.req.mcp_auto_execute) return handleAutoExecute(ctx, chat, res, signal);
 
-  const noTools = chat.toolChoice === 'none' || chat.tools.length === 0;
-  checkPromptChars(ctx, requestChars(chat.req.messages, chat.tools), 'messages');
-  let prompt: string;
-  try {
-    prompt = ctx.model.renderChat(chat.messages, {
-      tools: noTools ? undefined : chat.tools,
-      enableThinking: chat.req.enable_thinking,
-      templateVars: chat.templateVars,
-    });
-  } catch (err) {
-    throw badRequest(`The chat template rejected these messages: ${(err as Error).message}`, 'messages', 'template_error');
-  }
-  const tokens = await encodeWithinContext(ctx, prompt, { addSpecialTokens: false });
-  const maxTokens = completionBudget(ctx, tokens.length, chat.req.max_completion_tokens ?? chat.req.max_tokens);
+  const runReq = chatRunRequest(chat);
+  const prepared = await prepareChatRun(ctx, runReq);
   const wantLogprobs = chat.req.logprobs ? (chat.req.top_logprobs ?? 0) : null;
-  const params = samplingParams(chat.req, maxTokens, wantLogprobs);
-
-  const release = await ctx.queue.acquire(signal);
   const shapes = new ChatCompletionShapes(ctx.modelId);
   const sse = chat.req.stream ? new SseWriter(res) : null;
-  try {
-    if (sse) sse.send(shapes.chunk({ role: 'assistant', content: '' }));
-    const parser = createStreamParser({
-      tools: chat.tools,
-      toolChoice: noTools ? 'none' : chat.toolChoice,
-      toolParser: ctx.options.toolCallParser,
-      reasoningParser: ctx.options.reasoningParser,
-      chatTemplate: ctx.model.chatTemplate,
-      startsInReasoning: promptOpensReasoning(prompt),
-    });
-    // parallel_tool_calls: false keeps only the first call the model made.
-    const single = chat.req.parallel_tool_calls === false;
-    const visible = (deltas: StreamDelta[]) => (single ? deltas.filter((d) => d.type !== 'tool_call' || d.index === 0) : deltas);
-    const allLogprobs: TokenLogprob[] = [];
-    let completionTokens = 0;
-    let reused = 0;
-    let engineFinish: string = 'stop';
-    for await (const ev of ctx.model.generate(tokens, params, signal)) {
-      if (ev.type === 'text') {
-        completionTokens += ev.tokens.length;
-        if (ev.logprobs) allLogprobs.push(...ev.logprobs);
-        const delta = mergeDeltas(visible(parser.push(ev.text)));
-        if (sse && (delta || ev.logprobs?.length)) {
-          sse.send(shapes.chunk(delta ?? {}, ev.logprobs?.length ? { logprobs: { content: toOpenAiLogprobs(ev.logprobs) } } : {}));
-        }
-      } else {
-        completionTokens = ev.usage.completionTokens;
-        reused = ev.usage.reusedPromptTokens;
-        engineFinish = ev.finishReason;
+  const allLogprobs: TokenLogprob[] = [];
+  const run = await executeChatRun(ctx, prepared, runReq, signal, {
+    onStart: () => sse?.send(shapes.chunk({ role: 'assistant', content: '' })),
+    onChunk: (chunk) => {
+      if (chunk.logprobs) allLogprobs.push(...chunk.logprobs);
+      if (!sse) return;
+      const delta = mergeDeltas(chunk.deltas);
+      if (delta || chunk.logprobs?.length) {
+        sse.send(shapes.chunk(delta ?? {}, chunk.logprobs?.length ? { logprobs: { content: toOpenAiLogprobs(chunk.logprobs) } } : {}));
       }
-    }
-    if (signal.aborted) return; // client went away: nothing to answer
-    const tail = mergeDeltas(visible(parser.finish()));
-    if (sse && tail) sse.send(shapes.chunk(tail));
-    const parsed = parser.result();
-    const result = single ? { ...parsed, tool_calls: parsed.tool_calls.slice(0, 1) } : parsed;
-    const outcome: ChatOutcome = {
-      result,
-      finishReason: result.tool_calls.length ? 'tool_calls' : engineFinish === 'length' ? 'length' : 'stop',
-      promptTokens: tokens.length,
-      completionTokens,
-      reused,
-      logprobs: toOpenAiLogprobs(allLogprobs),
-    };
-    if (sse) {
-      sse.send(shapes.chunk({}, { finish_reason: outcome.finishReason }));
-      if (chat.req.stream_options?.include_usage) {
-        sse.send(shapes.usageChunk(usageBody(outcome.promptTokens, outcome.completionTokens, outcome.reused)));
-      }
-      sse.done();
-    } else {
-      sendJson(res, 200, completionBody(shapes, outcome, wantLogprobs != null));
-    }
-  } finally {
-    release();
+    },
+  });
+  if (!run) return; // client went away: nothing to answer
+  const finishReason = openAiFinish(run.outcome);
+  const usage = usageBody(run.promptTokens, run.completionTokens, run.reusedTokens);
+  if (sse) {
+    sse.send(shapes.chunk({}, { finish_reason: finishReason }));
+    if (chat.req.stream_options?.include_usage) sse.send(shapes.usageChunk(usage));
+    sse.done();
+  } else {
+    sendJson(res, 200, completionBody(shapes, run.outcome.result, finishReason, usage, wantLogprobs != null ? toOpenAiLogprobs(allLogprobs) : null));
   }
 }
 
-function completionBody(shapes: ChatCompletionShapes, o: ChatOutcome, withLogprobs: boolean): object {
-  const message: Record<string, unknown> = { role: 'assistant', content: o.result.content };
-  if (o.result.reasoning_content) message.reasoning_content = o.result.reasoning_content;
-  if (o.result.tool_calls.length) {
-    message.tool_calls = o.result.tool_calls.map((c) => ({ id: c.id, type: 'function', function: c.function }));
+function completionBody(shapes: ChatCompletionShapes, result: ParseResult, finishReason: string, usage: object, logprobs: OpenAiTokenLogprob[] | null): object {
+  const message: Record<string, unknown> = { role: 'assistant', content: result.content };
+  if (result.reasoning_content) message.reasoning_content = result.reasoning_content;
+  if (result.tool_calls.length) {
+    message.tool_calls = result.tool_calls.map((c) => ({ id: c.id, type: 'function', function: c.function }));
   }
-  return shapes.completion(message, o.finishReason, usageBody(o.promptTokens, o.completionTokens, o.reused), withLogprobs ? { content: o.logprobs } : null);
+  return shapes.completion(message, finishReason, usage, logprobs ? { content: logprobs } : null);
 }

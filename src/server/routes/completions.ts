@@ -40,7 +40,7 @@ export async function handleCompletions(ctx: ServerContext, body: unknown, res: 
         text += ev.text;
         if (ev.logprobs) all.push(...ev.logprobs);
         if (sse) sse.send(chunk(ev.text, null, req.logprobs != null ? (ev.logprobs ?? []) : null));
-      } else {
+      } else if (ev.type === 'done') {
         completionTokens = ev.usage.completionTokens;
         finish = ev.finishReason === 'length' ? 'length' : 'stop';
       }
