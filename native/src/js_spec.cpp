@@ -54,7 +54,8 @@ TensorRef tensor(const Napi::Object& o, const std::string& path) {
   else if (d == "F16") t.dtype = DType::F16;
   else if (d == "BF16") t.dtype = DType::BF16;
   else if (d == "U32") t.dtype = DType::U32;
-  else bad(o.Env(), path + ".dtype", "'" + d + "' is not supported (tensor " + t.name + "; supported: F32, F16, BF16, U32)");
+  else if (d == "U8") t.dtype = DType::U8;
+  else bad(o.Env(), path + ".dtype", "'" + d + "' is not supported (tensor " + t.name + "; supported: F32, F16, BF16, U32, U8)");
   Napi::Value sv = o.Get("shape");
   if (!sv.IsArray()) bad(o.Env(), path + ".shape", "must be an array");
   Napi::Array sa = sv.As<Napi::Array>();
@@ -70,21 +71,72 @@ TensorRef tensor_at(const Napi::Object& o, const char* key, const std::string& p
   return tensor(obj(o, key, path), path + "." + key);
 }
 
+bool flag(const Napi::Object& o, const char* key) { return o.Get(key).ToBoolean().Value(); }
+
+RopePlan parse_rope(const Napi::Object& r, const std::string& p) {
+  RopePlan rope;
+  const std::string kind = str(r, "kind", p);
+  if (kind == "none") return rope;
+  if (kind != "neox") bad(r.Env(), p + ".kind", "'" + kind + "' is not supported (supported: neox, none)");
+  rope.kind = RopeKind::Neox;
+  rope.theta = num(r, "theta", p);
+  rope.rotaryDims = integer(r, "rotaryDims", p, 2);
+  if (rope.rotaryDims % 2) bad(r.Env(), p + ".rotaryDims", "must be even");
+  if (has(r, "scaling")) {
+    Napi::Object sc = obj(r, "scaling", p);
+    const std::string sp = p + ".scaling";
+    const std::string type = str(sc, "type", sp);
+    if (type != "llama3") bad(r.Env(), sp + ".type", "'" + type + "' is not supported (supported: llama3)");
+    rope.llama3 = true;
+    rope.factor = num(sc, "factor", sp);
+    rope.lowFreqFactor = num(sc, "lowFreqFactor", sp);
+    rope.highFreqFactor = num(sc, "highFreqFactor", sp);
+    rope.originalMax = num(sc, "originalMaxPositionEmbeddings", sp);
+    if (rope.highFreqFactor <= rope.lowFreqFactor) bad(r.Env(), sp, "needs highFreqFactor > lowFreqFactor");
+  }
+  return rope;
+}
+
+LayerPlan parse_layer(const Napi::Object& l, const std::string& lp) {
+  LayerPlan L;
+  Napi::Object m = obj(l, "mixer", lp);
+  const std::string mp = lp + ".mixer";
+  const std::string mk = str(m, "kind", mp);
+  if (mk != "attention") bad(l.Env(), mp + ".kind", "'" + mk + "' is not supported (supported: attention)");
+  AttentionPlan& a = L.attention;
+  a.numHeads = integer(m, "numHeads", mp, 1);
+  a.numKvHeads = integer(m, "numKvHeads", mp, 1);
+  a.headDim = integer(m, "headDim", mp, 2);
+  if (a.numHeads % a.numKvHeads) bad(l.Env(), mp + ".numKvHeads", "must divide numHeads");
+  a.qkNorm = flag(m, "qkNorm");
+  a.qkvBias = flag(m, "qkvBias");
+  a.rope = parse_rope(obj(m, "rope", mp), mp + ".rope");
+  if (a.rope.rotaryDims > a.headDim) bad(l.Env(), mp + ".rope.rotaryDims", "must be <= headDim");
+  Napi::Object f = obj(l, "mlp", lp);
+  const std::string fp = lp + ".mlp";
+  const std::string fk = str(f, "kind", fp);
+  if (fk != "gated") bad(l.Env(), fp + ".kind", "'" + fk + "' is not supported (supported: gated)");
+  const std::string act = str(f, "activation", fp);
+  if (act != "silu") bad(l.Env(), fp + ".activation", "'" + act + "' is not supported (supported: silu)");
+  L.mlp.intermediateSize = integer(f, "intermediateSize", fp, 1);
+  return L;
+}
+
 }  // namespace
 
 WeightRef parse_weight(const Napi::Object& o, const std::string& path) {
   WeightRef w;
-  w.weight = tensor_at(o, "weight", path);
-  w.rows = integer(o, "rows", path, 1);
-  w.cols = integer(o, "cols", path, 1);
-  w.quantized = has(o, "scales");
-  if (w.quantized) {
-    w.scales = tensor_at(o, "scales", path);
-    if (!has(o, "biases")) bad(o.Env(), path + ".biases", "is required when scales are given (tensor " + w.weight.name + ")");
-    w.biases = tensor_at(o, "biases", path);
-    w.bits = integer(o, "bits", path, 1);
-    w.groupSize = integer(o, "groupSize", path, 1);
-  }
+  w.weight = tensor(o, path);
+  if (!has(o, "quant")) return w;
+  Napi::Object q = obj(o, "quant", path);
+  const std::string qp = path + ".quant";
+  w.quantized = true;
+  w.mode = str(q, "mode", qp);
+  w.bits = integer(q, "bits", qp, 1);
+  w.groupSize = integer(q, "groupSize", qp, 1);
+  w.scales = tensor_at(q, "scales", qp);
+  w.hasBiases = has(q, "biases");
+  if (w.hasBiases) w.biases = tensor_at(q, "biases", qp);
   return w;
 }
 
@@ -93,65 +145,28 @@ ModelSpec parse_model_spec(const Napi::Object& o) {
   const std::string p = "spec";
   s.arch = str(o, "arch", p);
   s.hiddenSize = integer(o, "hiddenSize", p, 1);
-  s.intermediateSize = integer(o, "intermediateSize", p, 1);
-  s.numLayers = integer(o, "numLayers", p, 1);
-  s.numHeads = integer(o, "numHeads", p, 1);
-  s.numKvHeads = integer(o, "numKvHeads", p, 1);
-  s.headDim = integer(o, "headDim", p, 2);
   s.vocabSize = integer(o, "vocabSize", p, 1);
   s.rmsNormEps = num(o, "rmsNormEps", p);
-  s.ropeTheta = num(o, "ropeTheta", p);
   s.threads = has(o, "threads") ? integer(o, "threads", p, 1) : 1;
   if (has(o, "kernels")) s.kernels = str(o, "kernels", p);
-  if (has(o, "ropeScaling")) {
-    Napi::Object r = obj(o, "ropeScaling", p);
-    const std::string type = str(r, "type", p + ".ropeScaling");
-    if (type != "llama3") bad(o.Env(), p + ".ropeScaling.type", "'" + type + "' is not supported (supported: llama3)");
-    s.ropeScaling.llama3 = true;
-    s.ropeScaling.factor = num(r, "factor", p + ".ropeScaling");
-    s.ropeScaling.lowFreqFactor = num(r, "lowFreqFactor", p + ".ropeScaling");
-    s.ropeScaling.highFreqFactor = num(r, "highFreqFactor", p + ".ropeScaling");
-    s.ropeScaling.originalMax = num(r, "originalMaxPositionEmbeddings", p + ".ropeScaling");
-    if (s.ropeScaling.highFreqFactor <= s.ropeScaling.lowFreqFactor) bad(o.Env(), p + ".ropeScaling", "needs highFreqFactor > lowFreqFactor");
-  }
-  s.embed = parse_weight(obj(o, "embed", p), p + ".embed");
-  s.finalNorm = tensor_at(o, "finalNorm", p);
-  s.hasLmHead = has(o, "lmHead");
-  if (s.hasLmHead) s.lmHead = parse_weight(obj(o, "lmHead", p), p + ".lmHead");
   Napi::Value lv = o.Get("layers");
   if (!lv.IsArray()) bad(o.Env(), p + ".layers", "must be an array");
   Napi::Array la = lv.As<Napi::Array>();
+  if (la.Length() == 0) bad(o.Env(), p + ".layers", "must not be empty");
   for (uint32_t i = 0; i < la.Length(); i++) {
     const std::string lp = p + ".layers[" + std::to_string(i) + "]";
     Napi::Value e = la.Get(i);
     if (!e.IsObject()) bad(o.Env(), lp, "must be an object");
-    Napi::Object l = e.As<Napi::Object>();
-    LayerRef L;
-    L.inputNorm = tensor_at(l, "inputNorm", lp);
-    L.postAttentionNorm = tensor_at(l, "postAttentionNorm", lp);
-    L.q = parse_weight(obj(l, "q", lp), lp + ".q");
-    L.k = parse_weight(obj(l, "k", lp), lp + ".k");
-    L.v = parse_weight(obj(l, "v", lp), lp + ".v");
-    L.o = parse_weight(obj(l, "o", lp), lp + ".o");
-    L.gate = parse_weight(obj(l, "gate", lp), lp + ".gate");
-    L.up = parse_weight(obj(l, "up", lp), lp + ".up");
-    L.down = parse_weight(obj(l, "down", lp), lp + ".down");
-    const int biases = has(l, "qBias") + has(l, "kBias") + has(l, "vBias");
-    if (biases != 0 && biases != 3) bad(o.Env(), lp, "must have all of qBias, kBias, vBias or none");
-    L.hasQkvBias = biases == 3;
-    if (L.hasQkvBias) {
-      L.qBias = tensor_at(l, "qBias", lp);
-      L.kBias = tensor_at(l, "kBias", lp);
-      L.vBias = tensor_at(l, "vBias", lp);
-    }
-    const int norms = has(l, "qNorm") + has(l, "kNorm");
-    if (norms == 1) bad(o.Env(), lp, "must have both qNorm and kNorm or neither");
-    L.hasQkNorm = norms == 2;
-    if (L.hasQkNorm) {
-      L.qNorm = tensor_at(l, "qNorm", lp);
-      L.kNorm = tensor_at(l, "kNorm", lp);
-    }
-    s.layers.push_back(std::move(L));
+    s.layers.push_back(parse_layer(e.As<Napi::Object>(), lp));
+  }
+  Napi::Object t = obj(o, "tensors", p);
+  Napi::Array names = t.GetPropertyNames();
+  for (uint32_t i = 0; i < names.Length(); i++) {
+    const std::string name = names.Get(i).As<Napi::String>().Utf8Value();
+    const std::string tp = p + ".tensors['" + name + "']";
+    Napi::Value e = t.Get(name);
+    if (!e.IsObject()) bad(o.Env(), tp, "must be an object");
+    s.tensors.emplace(name, parse_weight(e.As<Napi::Object>(), tp));
   }
   return s;
 }

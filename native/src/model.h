@@ -1,59 +1,88 @@
-// A loaded model: packed weights, the architecture's layer function, the thread pool and scratch buffers.
+// A loaded model: the embedding, one Layer object per layer of the plan (built by the architecture from shared
+// blocks), the output projection, the thread pool and scratch buffers.
 #pragma once
-#include <cstdlib>
 #include <functional>
 #include <memory>
 #include <string>
 #include <vector>
 
+#include "cache.h"
 #include "kernels/kernels.h"
+#include "mapped_file.h"
 #include "spec.h"
 #include "threadpool.h"
 #include "weights.h"
 
 namespace vmlx {
 
-struct Layer {
-  std::vector<float> inputNorm, postNorm, qBias, kBias, vBias, qNorm, kNorm;
-  OwnedWeight q, k, v, o, gate, up, down;
+// One RoPE configuration used by some layers, and its cos/sin rows for the tokens of the current forward pass.
+struct RopeTable {
+  RopePlan plan;
+  std::vector<double> invFreq;  // rotaryDims/2
+  std::vector<float> cos, sin;  // [maxTokens][rotaryDims/2]
 };
 
-struct Forward;
-class Model;
+// Scratch for one forward pass of up to maxTokens tokens (the prefill chunk), sized for the widest layer.
+struct Scratch {
+  int maxTokens = 0;
+  std::vector<float> x, h, q, k, v, attn, gate, up, scores;
+  std::vector<int16_t> aq;
+  std::vector<float> aScale, aSum[3];
+  std::vector<RopeTable> ropes;
+};
 
-// What differs between architectures (one small file each in models/).
+// What a block sees of one forward pass: T tokens at positions pos0.. of sequence `seq`; the residual stream is s.x.
+struct Forward {
+  const ModelSpec& spec;
+  const KernelSet& k;
+  ThreadPool& pool;
+  Scratch& s;
+  SequenceState& seq;
+  int T, pos0;
+};
+
+// Resolves the plan's tensor table for the architecture's blocks, packing weights as they are asked for and
+// counting the bytes one forward pass reads. Every tensor of the table must be used (a misnamed one is an error).
+class Loader {
+ public:
+  Loader(const ModelSpec& spec, FileSet& files, ThreadPool& pool);
+  bool has(const std::string& name) const { return spec_.tensors.count(name) != 0; }
+  // A Linear weight [rows, cols] = [out, in], float or quantized. counted = false: not read whole per token.
+  OwnedWeight matrix(const std::string& name, int rows, int cols, bool counted = true);
+  // A float vector of exactly n elements (norm weight, Linear bias).
+  std::vector<float> vector(const std::string& name, int64_t n);
+  void add_bytes(size_t n) { bytes_ += n; }
+  size_t bytes() const { return bytes_; }
+  // Throws EngineError naming the first tensor no block asked for.
+  void check_all_used(const std::string& arch) const;
+
+ private:
+  const WeightRef& get(const std::string& name);
+  const ModelSpec& spec_;
+  FileSet& files_;
+  ThreadPool& pool_;
+  std::shared_ptr<WeightArena> arena_;
+  std::vector<std::string> used_;
+  size_t bytes_ = 0;
+};
+
+// One layer of a model: reads and updates the residual stream f.s.x for the T tokens of a forward pass.
+class Layer {
+ public:
+  virtual ~Layer() = default;
+  virtual void forward(Forward& f, LayerState* state) const = 0;
+  // This layer's state for a new sequence of up to maxContext tokens (nullptr: the layer keeps none).
+  virtual std::unique_ptr<LayerState> make_state(int maxContext) const = 0;
+};
+
+// An architecture composes shared blocks into a layer (one small file each in models/).
 struct Architecture {
   const char* name;
-  // Throws EngineError when the spec lacks something this architecture needs.
-  void (*validate)(const ModelSpec& spec);
-  // RoPE inverse frequencies, headDim/2 of them.
-  std::vector<double> (*rope_inv_freq)(const ModelSpec& spec);
-  // One decoder layer over the tokens in `f` (residual stream f.x updated in place).
-  void (*layer)(Forward& f, const Layer& layer, int index);
+  std::unique_ptr<Layer> (*layer)(Loader& ld, const ModelSpec& spec, int index);
 };
 
 const Architecture* find_architecture(const std::string& name);
-const Architecture& arch_qwen3();
-const Architecture& arch_qwen2();
-const Architecture& arch_llama();
-
-// Per-session key/value cache: [layer][kvHead][position][headDim] float16. calloc'd, so pages become resident only
-// as positions are written, however large maxContext is.
-struct CFree {
-  void operator()(void* p) const { std::free(p); }
-};
-struct KvCache {
-  int maxContext = 0;
-  std::unique_ptr<uint16_t[], CFree> k, v;
-};
-
-// Scratch for one forward pass of up to maxTokens tokens (the prefill chunk), allocated once per model.
-struct Scratch {
-  int maxTokens = 0;
-  std::vector<float> x, h, q, k, v, attn, gate, up, scores, cosTab, sinTab;
-  std::vector<int16_t> aq;
-  std::vector<float> aScale, aSum[3];
-};
+const Architecture& arch_decoder();
 
 class Model {
  public:
@@ -61,11 +90,11 @@ class Model {
 
   Model(const ModelSpec& spec, const KernelSet& kernels, std::function<void(double)> progress);
 
-  // Runs the model over tokens[0..T) at positions pos0.. of the cache (T <= kChunk). Writes the logits of the last
-  // token (allLogits = false) or of every token (allLogits = true; logits holds T*vocab) when logits is non-null.
-  void forward(KvCache& kv, const int32_t* tokens, int T, int pos0, float* logits, bool allLogits);
+  // Runs the model over tokens[0..T) at positions pos0.. of the sequence (T <= kChunk). Writes the logits of the
+  // last token (allLogits = false) or of every token (allLogits = true; logits holds T*vocab) when logits is non-null.
+  void forward(SequenceState& seq, const int32_t* tokens, int T, int pos0, float* logits, bool allLogits);
 
-  KvCache make_cache(int maxContext) const;
+  SequenceState make_state(int maxContext) const;
 
   const ModelSpec& spec() const { return spec_; }
   const KernelSet& kernels() const { return *kernels_; }
@@ -74,15 +103,14 @@ class Model {
   int vocab() const { return spec_.vocabSize; }
 
  private:
-  friend struct Forward;
   ModelSpec spec_;
   const KernelSet* kernels_;
   const Architecture* arch_;
   std::unique_ptr<ThreadPool> pool_;
   OwnedWeight embed_, lmHead_;
+  bool hasLmHead_ = false;
   std::vector<float> finalNorm_;
-  std::vector<Layer> layers_;
-  std::vector<double> invFreq_;
+  std::vector<std::unique_ptr<Layer>> layers_;
   Scratch s_;
   size_t weightBytes_ = 0;
 };

@@ -14,7 +14,7 @@ double ms_since(std::chrono::steady_clock::time_point t) {
 }  // namespace
 
 Session::Session(std::shared_ptr<Model> model, int maxContext) : model_(std::move(model)) {
-  kv_ = model_->make_cache(maxContext);
+  state_ = model_->make_state(maxContext);
   logits_.resize(model_->vocab());
 }
 
@@ -25,9 +25,9 @@ void Session::reset() {
 
 void Session::check_tokens(const std::vector<int32_t>& tokens) const {
   if (tokens.empty()) throw EngineError("prompt is empty");
-  if (static_cast<int>(tokens.size()) > kv_.maxContext)
+  if (static_cast<int>(tokens.size()) > state_.maxContext)
     throw EngineError("prompt has " + std::to_string(tokens.size()) + " tokens, more than the session's context of " +
-                      std::to_string(kv_.maxContext));
+                      std::to_string(state_.maxContext));
   for (size_t i = 0; i < tokens.size(); i++)
     if (tokens[i] < 0 || tokens[i] >= model_->vocab())
       throw EngineError("token id " + std::to_string(tokens[i]) + " at position " + std::to_string(i) +
@@ -55,7 +55,7 @@ GenerationStats Session::generate(const std::vector<int32_t>& prompt, const Samp
     }
     const int n = static_cast<int>(std::min<size_t>(Model::kChunk, prompt.size() - pos));
     const bool last = pos + n == prompt.size();
-    model_->forward(kv_, prompt.data() + pos, n, static_cast<int>(pos), last ? logits_.data() : nullptr, false);
+    model_->forward(state_, prompt.data() + pos, n, static_cast<int>(pos), last ? logits_.data() : nullptr, false);
     tokens_.insert(tokens_.end(), prompt.begin() + pos, prompt.begin() + pos + n);
     cached_ = static_cast<int>(tokens_.size());
     pos += n;
@@ -83,7 +83,7 @@ GenerationStats Session::generate(const std::vector<int32_t>& prompt, const Samp
       st.finishReason = "eos";
       break;
     }
-    if (st.generatedTokens >= params.maxTokens || static_cast<int>(tokens_.size()) >= kv_.maxContext) {
+    if (st.generatedTokens >= params.maxTokens || static_cast<int>(tokens_.size()) >= state_.maxContext) {
       st.finishReason = "length";
       break;
     }
@@ -91,7 +91,7 @@ GenerationStats Session::generate(const std::vector<int32_t>& prompt, const Samp
       st.finishReason = "cancelled";
       break;
     }
-    model_->forward(kv_, &tok, 1, static_cast<int>(tokens_.size()), logits_.data(), false);
+    model_->forward(state_, &tok, 1, static_cast<int>(tokens_.size()), logits_.data(), false);
     tokens_.push_back(tok);
     cached_ = static_cast<int>(tokens_.size());
   }
@@ -113,7 +113,7 @@ void Session::evaluate(const std::vector<int32_t>& tokens, int k, std::vector<in
   std::vector<float> logits(static_cast<size_t>(chunk) * V);
   for (size_t pos = 0; pos < tokens.size();) {
     const int n = static_cast<int>(std::min<size_t>(chunk, tokens.size() - pos));
-    model_->forward(kv_, tokens.data() + pos, n, static_cast<int>(pos), logits.data(), true);
+    model_->forward(state_, tokens.data() + pos, n, static_cast<int>(pos), logits.data(), true);
     model_->pool().parallel_for(n, [&](int r0, int r1) {
       for (int r = r0; r < r1; r++) {
         const float* l = logits.data() + static_cast<size_t>(r) * V;

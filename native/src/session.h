@@ -1,4 +1,4 @@
-// One conversation's state on a model: its KV cache and the tokens it holds. Generation and evaluation run on
+// One conversation's state on a model: its per-layer caches and the tokens it holds. Generation and evaluation run on
 // the model's worker thread (see host.h); nothing here touches JavaScript.
 #pragma once
 #include <atomic>
@@ -30,13 +30,13 @@ class Session {
 
   int cached_tokens() const { return cached_.load(); }
   void reset();
-  int max_context() const { return kv_.maxContext; }
+  int max_context() const { return state_.maxContext; }
 
  private:
   void check_tokens(const std::vector<int32_t>& tokens) const;
 
   std::shared_ptr<Model> model_;
-  KvCache kv_;
+  SequenceState state_;
   std::vector<int32_t> tokens_;  // the tokens whose keys/values are in kv_
   std::atomic<int> cached_{0};
   std::vector<float> logits_;

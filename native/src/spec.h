@@ -1,50 +1,79 @@
-// The model description TypeScript hands over (NativeModelSpec in src/engine/native-types.ts), as C++ values.
+// The model description TypeScript hands over (NativeModelPlan in src/engine/plan.ts), as C++ values:
+// a per-layer plan (what each layer computes) and one generic tensor table (where its weights are).
 #pragma once
 #include <cstdint>
+#include <map>
 #include <string>
 #include <vector>
 
 namespace vmlx {
 
-enum class DType { F32, F16, BF16, U32 };
+enum class DType { F32, F16, BF16, U32, U8 };
 
 struct TensorRef {
-  std::string name, file;
+  std::string name, file;  // name: the tensor's name in the file (for error messages)
   uint64_t offset = 0, byteLength = 0;
   DType dtype = DType::F32;
   std::vector<int64_t> shape;
 };
 
+// A float tensor, or a quantized one (codes + per-group scales, and biases for affine). `mode` and `bits` pick the
+// row of the quant traits table (quant.h). rows/cols are the logical shape, filled when an architecture asks for it.
 struct WeightRef {
   TensorRef weight;
   bool quantized = false;
+  std::string mode;  // "affine" | "mxfp4"
   TensorRef scales, biases;
+  bool hasBiases = false;
   int bits = 0, groupSize = 0;
   int rows = 0, cols = 0;
 };
 
-struct LayerRef {
-  TensorRef inputNorm, postAttentionNorm;
-  WeightRef q, k, v, o, gate, up, down;
-  bool hasQkvBias = false, hasQkNorm = false;
-  TensorRef qBias, kBias, vBias, qNorm, kNorm;
-};
+// Engine tensor name (GGUF-style: token_embd, output_norm, output, blk.N.attn_q, ...) → tensor.
+using TensorTable = std::map<std::string, WeightRef>;
 
-struct RopeScaling {
+enum class RopeKind { None, Neox };
+struct RopePlan {
+  RopeKind kind = RopeKind::None;
+  double theta = 10000;
+  int rotaryDims = 0;  // leading dims of each head that rotate (== headDim unless partial rotary)
   bool llama3 = false;
   double factor = 1, lowFreqFactor = 1, highFreqFactor = 4, originalMax = 8192;
+  bool operator==(const RopePlan& o) const {
+    return kind == o.kind && theta == o.theta && rotaryDims == o.rotaryDims && llama3 == o.llama3 &&
+           factor == o.factor && lowFreqFactor == o.lowFreqFactor && highFreqFactor == o.highFreqFactor &&
+           originalMax == o.originalMax;
+  }
+};
+
+enum class MixerKind { Attention };
+struct AttentionPlan {
+  int numHeads = 0, numKvHeads = 0, headDim = 0;
+  bool qkNorm = false;   // per-head RMSNorm of q and k over head_dim, before RoPE (Qwen3)
+  bool qkvBias = false;  // Linear biases on q, k, v (Qwen2)
+  RopePlan rope;
+};
+
+enum class MlpKind { Gated };
+enum class Activation { Silu };
+struct MlpPlan {
+  MlpKind kind = MlpKind::Gated;
+  Activation activation = Activation::Silu;
+  int intermediateSize = 0;
+};
+
+struct LayerPlan {
+  MixerKind mixer = MixerKind::Attention;
+  AttentionPlan attention;
+  MlpPlan mlp;
 };
 
 struct ModelSpec {
-  std::string arch;
-  int hiddenSize = 0, intermediateSize = 0, numLayers = 0, numHeads = 0, numKvHeads = 0, headDim = 0, vocabSize = 0;
-  double rmsNormEps = 1e-6, ropeTheta = 10000;
-  RopeScaling ropeScaling;
-  WeightRef embed;
-  TensorRef finalNorm;
-  bool hasLmHead = false;
-  WeightRef lmHead;
-  std::vector<LayerRef> layers;
+  std::string arch;  // the native layer composition (models/*.cpp), e.g. "decoder"
+  int hiddenSize = 0, vocabSize = 0;
+  double rmsNormEps = 1e-6;
+  std::vector<LayerPlan> layers;
+  TensorTable tensors;
   int threads = 1;
   std::string kernels;  // empty: the best set for this CPU (or VMLX_KERNELS)
 };

@@ -6,7 +6,6 @@
 
 #include "errors.h"
 #include "half.h"
-#include "layers.h"
 #include "threadpool.h"
 #include "weights.h"
 
@@ -35,7 +34,7 @@ const uint8_t* bytes_of(const Napi::Value& v, size_t need, const char* what) {
   return static_cast<const uint8_t*>(a.ArrayBuffer().Data()) + a.ByteOffset();
 }
 
-// desc: {kind: 'q4'|'q8'|'f32'|'f16'|'bf16', rows, cols, groupSize?, weight, scales?: Float32Array, biases?: Float32Array}
+// desc: {kind: 'q4'|'q8'|'affine'|'mxfp4'|'f32'|'f16'|'bf16', rows, cols, bits?, groupSize?, weight, scales?, biases?}
 // weight holds the bytes exactly as a safetensors file would (MLX U32 codes or float rows).
 OwnedWeight pack_desc(const Napi::Object& d) {
   Napi::Env env = d.Env();
@@ -46,19 +45,25 @@ OwnedWeight pack_desc(const Napi::Object& d) {
   ref.weight.name = "test";
   ThreadPool pool(1);
   try {
-    if (kind == "q4" || kind == "q8") {
+    if (kind == "q4" || kind == "q8" || kind == "affine" || kind == "mxfp4") {
+      // q4/q8: affine 4/8-bit; affine/mxfp4: the mode with desc.bits (any row of the quant traits table).
       ref.quantized = true;
-      ref.bits = kind == "q4" ? 4 : 8;
+      ref.mode = kind == "mxfp4" ? "mxfp4" : "affine";
+      ref.bits = kind == "q4" ? 4 : kind == "q8" ? 8 : d.Get("bits").As<Napi::Number>().Int32Value();
+      ref.hasBiases = kind != "mxfp4";
       ref.groupSize = d.Get("groupSize").As<Napi::Number>().Int32Value();
       ref.weight.dtype = DType::U32;
-      // scales/biases: Float32Array (F32) or Uint16Array of bfloat16 bits (BF16), as a file may hold them.
+      // scales/biases: Float32Array (F32) or Uint16Array of bfloat16 bits (BF16), as a file may hold them;
+      // mxfp4: Uint8Array of E8M0 exponents and no biases.
       const bool bf16 = d.Get("scales").IsTypedArray() && d.Get("scales").As<Napi::TypedArray>().TypedArrayType() == napi_uint16_array;
-      ref.scales.dtype = ref.biases.dtype = bf16 ? DType::BF16 : DType::F32;
+      ref.scales.dtype = ref.biases.dtype = kind == "mxfp4" ? DType::U8 : bf16 ? DType::BF16 : DType::F32;
       check_quant_params(ref);
       const size_t groups = static_cast<size_t>(ref.rows) * (ref.cols / ref.groupSize);
-      const size_t sbBytes = bf16 ? 2 : 4;
-      return pack_weight_bytes(ref, bytes_of(d.Get("weight"), static_cast<size_t>(ref.rows) * ref.cols * ref.bits / 8, "weight"),
-                               bytes_of(d.Get("scales"), groups * sbBytes, "scales"), bytes_of(d.Get("biases"), groups * sbBytes, "biases"), pool);
+      const size_t sbBytes = kind == "mxfp4" ? 1 : bf16 ? 2 : 4;
+      const uint8_t* codes = bytes_of(d.Get("weight"), static_cast<size_t>(ref.rows) * ref.cols * ref.bits / 8, "weight");
+      const uint8_t* scales = bytes_of(d.Get("scales"), groups * sbBytes, "scales");
+      const uint8_t* biases = ref.hasBiases ? bytes_of(d.Get("biases"), groups * sbBytes, "biases") : nullptr;
+      return pack_weight_bytes(ref, codes, scales, biases, pool);
     }
     ref.weight.dtype = kind == "f32" ? DType::F32 : kind == "f16" ? DType::F16 : DType::BF16;
     if (kind != "f32" && kind != "f16" && kind != "bf16") throw Napi::TypeError::New(env, "unknown weight kind " + kind);

@@ -7,6 +7,7 @@
 
 #include "errors.h"
 #include "half.h"
+#include "quant.h"
 #include "threadpool.h"
 
 namespace vmlx {
@@ -18,11 +19,12 @@ const char* dtype_name(DType d) {
     case DType::F32: return "F32";
     case DType::F16: return "F16";
     case DType::BF16: return "BF16";
+    case DType::U8: return "U8";
     default: return "U32";
   }
 }
 
-size_t dtype_size(DType d) { return d == DType::F16 || d == DType::BF16 ? 2 : 4; }
+size_t dtype_size(DType d) { return d == DType::U8 ? 1 : d == DType::F16 || d == DType::BF16 ? 2 : 4; }
 
 std::string shape_str(const std::vector<int64_t>& s) {
   std::string r = "[";
@@ -50,6 +52,7 @@ const uint8_t* tensor_bytes(const TensorRef& t, FileSet& files, const std::vecto
 }
 
 float read_float(const uint8_t* p, DType d, size_t i) {
+  if (d == DType::U8) return p[i];  // an E8M0 scale's exponent byte (the quant traits turn it into a scale)
   if (d == DType::F32) {
     float f;
     std::memcpy(&f, p + 4 * i, 4);
@@ -61,7 +64,8 @@ float read_float(const uint8_t* p, DType d, size_t i) {
 }
 
 void check_float_dtype(const TensorRef& t) {
-  if (t.dtype == DType::U32) fail(t, "dtype U32 where a float tensor (F32, F16, BF16) is expected");
+  if (t.dtype == DType::U32 || t.dtype == DType::U8)
+    fail(t, std::string("dtype ") + dtype_name(t.dtype) + " where a float tensor (F32, F16, BF16) is expected");
 }
 
 }  // namespace
@@ -113,26 +117,36 @@ OwnedWeight pack_weight(const WeightRef& ref, FileSet& files, ThreadPool& pool, 
     check_float_dtype(ref.weight);
     return pack_weight_bytes(ref, tensor_bytes(ref.weight, files, {ref.rows, ref.cols}), nullptr, nullptr, pool, arena);
   }
-  check_quant_params(ref);
-  check_float_dtype(ref.scales);
-  check_float_dtype(ref.biases);
+  const QuantTraits& qt = check_quant_params(ref);
+  if (qt.biases) {
+    check_float_dtype(ref.scales);
+    check_float_dtype(ref.biases);
+  } else if (ref.scales.dtype != DType::U8) {
+    fail(ref.scales, std::string(qt.mode) + " scales must be U8 (E8M0), got " + dtype_name(ref.scales.dtype));
+  }
   const int64_t words = static_cast<int64_t>(ref.cols) * ref.bits / 32;
   const int groups = ref.cols / ref.groupSize;
   const uint8_t* codes = tensor_bytes(ref.weight, files, {ref.rows, words});
   const uint8_t* scales = tensor_bytes(ref.scales, files, {ref.rows, groups});
-  const uint8_t* biases = tensor_bytes(ref.biases, files, {ref.rows, groups});
+  const uint8_t* biases = qt.biases ? tensor_bytes(ref.biases, files, {ref.rows, groups}) : nullptr;
   return pack_weight_bytes(ref, codes, scales, biases, pool, arena);
 }
 
-void check_quant_params(const WeightRef& ref) {
+const QuantTraits& check_quant_params(const WeightRef& ref) {
   const int bits = ref.bits, gs = ref.groupSize;
-  if (bits != 4 && bits != 8)
-    fail(ref.weight, "quantization bits=" + std::to_string(bits) + " is not supported (supported: 4, 8)");
-  if (gs != 32 && gs != 64 && gs != 128)
-    fail(ref.weight, "quantization group_size=" + std::to_string(gs) + " is not supported (supported: 32, 64, 128)");
+  const QuantTraits* qt = find_quant(ref.mode, bits);
+  if (!qt)
+    fail(ref.weight, "quantization mode " + ref.mode + " bits=" + std::to_string(bits) + " is not supported (supported: " +
+                         supported_quants() + ")");
+  if (qt->groupSize ? gs != qt->groupSize : (gs != 32 && gs != 64 && gs != 128))
+    fail(ref.weight, "quantization group_size=" + std::to_string(gs) + " is not supported for " + ref.mode + " (supported: " +
+                         (qt->groupSize ? std::to_string(qt->groupSize) : std::string("32, 64, 128")) + ")");
   if (ref.cols % gs != 0)
     fail(ref.weight, "input size " + std::to_string(ref.cols) + " is not a multiple of group_size " + std::to_string(gs));
   if (ref.weight.dtype != DType::U32) fail(ref.weight, std::string("quantized weight must be U32, got ") + dtype_name(ref.weight.dtype));
+  if (qt->biases != ref.hasBiases)
+    fail(ref.weight, std::string(qt->mode) + (qt->biases ? " needs" : " has no") + " per-group biases");
+  return *qt;
 }
 
 OwnedWeight pack_weight_bytes(const WeightRef& ref, const uint8_t* codes, const uint8_t* scales, const uint8_t* biases,
@@ -152,20 +166,21 @@ OwnedWeight pack_weight_bytes(const WeightRef& ref, const uint8_t* codes, const 
     o.bytes = bytes;
     return o;
   }
-  check_quant_params(ref);
+  const QuantTraits& qt = check_quant_params(ref);
   const int bits = ref.bits, gs = ref.groupSize;
   const int64_t words = static_cast<int64_t>(ref.cols) * bits / 32;
   const int groups = ref.cols / gs;
-  w.kind = bits == 4 ? WeightKind::Q4 : WeightKind::Q8;
-  w.bits = bits;
+  const int storeBits = qt.storage == WeightKind::Q4 ? 4 : 8;
+  w.kind = qt.storage;
+  w.bits = storeBits;
   w.groupSize = gs;
   w.groups = groups;
   const size_t rowBytes = static_cast<size_t>(words) * 4;
-  const size_t tileBytes = static_cast<size_t>(kTileRows) * ref.cols * bits / 8;
+  const size_t tileBytes = static_cast<size_t>(kTileRows) * ref.cols * storeBits / 8;
   const size_t sbCount = static_cast<size_t>(w.tiles) * groups * kTileRows;
   uint8_t* dst = o.memory->alloc(tileBytes * w.tiles);
-  // bfloat16 scales/biases are kept as they are (exact); any other float type becomes float32.
-  w.sbBf16 = ref.scales.dtype == DType::BF16 && ref.biases.dtype == DType::BF16;
+  // bfloat16 affine scales/biases are kept as they are (exact); anything else becomes float32.
+  w.sbBf16 = qt.biases && ref.scales.dtype == DType::BF16 && ref.biases.dtype == DType::BF16;
   const size_t sbBytes = w.sbBf16 ? 2 : 4;
   uint8_t* sc = o.memory->alloc(sbCount * sbBytes);
   uint8_t* bi = o.memory->alloc(sbCount * sbBytes);
@@ -176,7 +191,9 @@ OwnedWeight pack_weight_bytes(const WeightRef& ref, const uint8_t* codes, const 
   float* db = reinterpret_cast<float*>(bi);
   uint16_t* hs = reinterpret_cast<uint16_t*>(sc);
   uint16_t* hb = reinterpret_cast<uint16_t*>(bi);
-  const int per = bits == 4 ? 4 : 2;  // elements per 32-byte chunk
+  const int per = storeBits == 4 ? 4 : 2;  // elements per 32-byte chunk
+  // The file's own layout already is the storage's (MLX 4 and 8 bit): move bytes; otherwise decode each code.
+  const bool native4 = qt.storage == WeightKind::Q4 && bits == 4, native8 = qt.storage == WeightKind::Q8 && bits == 8;
   const DType sdt = ref.scales.dtype, bdt = ref.biases.dtype;
   pool.parallel_for(w.tiles, [&](int t0, int t1) {
     for (int t = t0; t < t1; t++) {
@@ -187,14 +204,20 @@ OwnedWeight pack_weight_bytes(const WeightRef& ref, const uint8_t* codes, const 
           for (int i = 0; i < nrows; i++) {
             const uint8_t* row = codes + rowBytes * (static_cast<size_t>(t) * kTileRows + i);
             const int64_t k = static_cast<int64_t>(g) * gs + c * per;
-            if (per == 4) {
+            if (native4) {
               // Source bytes: (e0 | e1 << 4), (e2 | e3 << 4); wanted: (e0 | e2 << 4), (e1 | e3 << 4).
               const uint8_t b0 = row[k / 2], b1 = row[k / 2 + 1];
               out[2 * i] = static_cast<uint8_t>((b0 & 0x0f) | (b1 << 4));
               out[2 * i + 1] = static_cast<uint8_t>((b0 >> 4) | (b1 & 0xf0));
-            } else {
+            } else if (native8) {
               out[2 * i] = row[k];
               out[2 * i + 1] = row[k + 1];
+            } else if (per == 4) {
+              out[2 * i] = static_cast<uint8_t>(qt.code(row, k) | qt.code(row, k + 2) << 4);
+              out[2 * i + 1] = static_cast<uint8_t>(qt.code(row, k + 1) | qt.code(row, k + 3) << 4);
+            } else {
+              out[2 * i] = qt.code(row, k);
+              out[2 * i + 1] = qt.code(row, k + 1);
             }
           }
         }
@@ -205,8 +228,7 @@ OwnedWeight pack_weight_bytes(const WeightRef& ref, const uint8_t* codes, const 
             std::memcpy(hs + at, scales + 2 * src, 2);
             std::memcpy(hb + at, biases + 2 * src, 2);
           } else {
-            ds[at] = read_float(scales, sdt, src);
-            db[at] = read_float(biases, bdt, src);
+            qt.affine(read_float(scales, sdt, src), biases ? read_float(biases, bdt, src) : 0.f, ds + at, db + at);
           }
         }
       }

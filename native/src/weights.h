@@ -7,6 +7,7 @@
 
 #include "kernels/kernels.h"
 #include "mapped_file.h"
+#include "quant.h"
 #include "spec.h"
 
 namespace vmlx {
@@ -52,8 +53,8 @@ OwnedWeight pack_weight(const WeightRef& ref, FileSet& files, ThreadPool& pool, 
 // Without an arena the weight gets one of its own.
 OwnedWeight pack_weight_bytes(const WeightRef& ref, const uint8_t* codes, const uint8_t* scales, const uint8_t* biases,
                               ThreadPool& pool, std::shared_ptr<WeightArena> arena = nullptr);
-// Throws EngineError for unsupported bits/group sizes or a non-U32 code tensor.
-void check_quant_params(const WeightRef& ref);
+// The traits row for the weight (quant.h); throws EngineError for an unsupported mode, bits or group size.
+const QuantTraits& check_quant_params(const WeightRef& ref);
 
 // A float vector (norm weights, Linear biases) of exactly n elements.
 std::vector<float> load_vector(const TensorRef& ref, FileSet& files, int64_t n);

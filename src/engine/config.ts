@@ -6,17 +6,28 @@ import { join } from 'node:path';
 import { z } from 'zod';
 import { ModelFormatError, UnsupportedModelError } from './errors.js';
 import { parseWith, readJson } from './json-file.js';
-import type { NativeRopeScaling } from './native-types.js';
 
 export const SUPPORTED_MODEL_TYPES = ['qwen3', 'qwen2', 'llama'] as const;
 export type ModelType = (typeof SUPPORTED_MODEL_TYPES)[number];
-export const SUPPORTED_BITS = [4, 8] as const;
+/** MLX quantization modes and their bit widths (the addon's quant traits table, native/src/quant.cpp). */
+export const SUPPORTED_QUANTS = { affine: [2, 3, 4, 5, 6, 8], mxfp4: [4] } as const;
+export type QuantMode = keyof typeof SUPPORTED_QUANTS;
 export const SUPPORTED_GROUP_SIZES = [32, 64, 128] as const;
+/** Modes with one fixed group size. */
+const FIXED_GROUP_SIZE: Partial<Record<QuantMode, number>> = { mxfp4: 32 };
 
 export interface QuantParams {
   bits: number;
   groupSize: number;
-  mode: 'affine';
+  mode: QuantMode;
+}
+
+export interface Llama3RopeScaling {
+  type: 'llama3';
+  factor: number;
+  lowFreqFactor: number;
+  highFreqFactor: number;
+  originalMaxPositionEmbeddings: number;
 }
 
 export interface QuantizationConfig {
@@ -36,7 +47,7 @@ export interface ModelConfig {
   vocabSize: number;
   rmsNormEps: number;
   ropeTheta: number;
-  ropeScaling: NativeRopeScaling | null;
+  ropeScaling: Llama3RopeScaling | null;
   maxPositionEmbeddings: number;
   /** undefined when config.json does not say; the tensors then decide. */
   tieWordEmbeddings: boolean | undefined;
@@ -96,7 +107,7 @@ const DEFAULT_ROPE_THETA = 10000;
 function parseRope(
   raw: z.output<typeof configSchema>,
   file: string,
-): { theta: number; scaling: NativeRopeScaling | null } {
+): { theta: number; scaling: Llama3RopeScaling | null } {
   // rope_parameters (newer transformers) carries the theta and the scaling in one object.
   const params = raw.rope_parameters ?? raw.rope_scaling ?? null;
   const field = raw.rope_parameters ? 'rope_parameters' : 'rope_scaling';
@@ -127,26 +138,35 @@ function parseQuantParams(value: unknown, field: string, file: string, base?: Qu
   const entry = quantEntrySchema.safeParse(value);
   if (!entry.success) throw new ModelFormatError(file, `field '${field}' must be an object with group_size and bits`);
   const mode = entry.data.mode ?? base?.mode ?? 'affine';
-  if (mode !== 'affine') {
-    throw new UnsupportedModelError(file, `${field}.mode '${mode}' is not supported (supported: affine)`);
-  }
-  const bits = entry.data.bits ?? base?.bits;
-  const groupSize = entry.data.group_size ?? base?.groupSize;
-  if (bits === undefined) throw new ModelFormatError(file, `field '${field}.bits' is missing`);
-  if (groupSize === undefined) throw new ModelFormatError(file, `field '${field}.group_size' is missing`);
-  checkQuantParams(bits, groupSize, field, file);
-  return { bits, groupSize, mode: 'affine' };
-}
-
-/** Rejects bit widths and group sizes the kernels do not implement. Also used for values inferred from shapes. */
-export function checkQuantParams(bits: number, groupSize: number, field: string, file: string): void {
-  if (!(SUPPORTED_BITS as readonly number[]).includes(bits)) {
-    throw new UnsupportedModelError(file, `${field}.bits ${bits} is not supported yet (supported: ${SUPPORTED_BITS.join(', ')})`);
-  }
-  if (!(SUPPORTED_GROUP_SIZES as readonly number[]).includes(groupSize)) {
+  if (!Object.hasOwn(SUPPORTED_QUANTS, mode)) {
     throw new UnsupportedModelError(
       file,
-      `${field}.group_size ${groupSize} is not supported (supported: ${SUPPORTED_GROUP_SIZES.join(', ')})`,
+      `${field}.mode '${mode}' is not supported (supported: ${Object.keys(SUPPORTED_QUANTS).join(', ')})`,
+    );
+  }
+  const m = mode as QuantMode;
+  // A per-module entry that changes the mode does not inherit the global bits/group size of another mode.
+  const inherit = base && base.mode === m ? base : undefined;
+  const bits = entry.data.bits ?? inherit?.bits ?? (m === 'mxfp4' ? 4 : undefined);
+  const groupSize = entry.data.group_size ?? inherit?.groupSize ?? FIXED_GROUP_SIZE[m];
+  if (bits === undefined) throw new ModelFormatError(file, `field '${field}.bits' is missing`);
+  if (groupSize === undefined) throw new ModelFormatError(file, `field '${field}.group_size' is missing`);
+  checkQuantParams(m, bits, groupSize, field, file);
+  return { bits, groupSize, mode: m };
+}
+
+/** Rejects modes, bit widths and group sizes the addon does not implement. Also used for values inferred from shapes. */
+export function checkQuantParams(mode: QuantMode, bits: number, groupSize: number, field: string, file: string): void {
+  const widths: readonly number[] = SUPPORTED_QUANTS[mode];
+  if (!widths.includes(bits)) {
+    throw new UnsupportedModelError(file, `${field}.bits ${bits} is not supported for mode ${mode} (supported: ${widths.join(', ')})`);
+  }
+  const fixed = FIXED_GROUP_SIZE[mode];
+  const sizes: readonly number[] = fixed ? [fixed] : SUPPORTED_GROUP_SIZES;
+  if (!sizes.includes(groupSize)) {
+    throw new UnsupportedModelError(
+      file,
+      `${field}.group_size ${groupSize} is not supported for mode ${mode} (supported: ${sizes.join(', ')})`,
     );
   }
 }

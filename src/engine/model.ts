@@ -10,7 +10,8 @@ import { ChatTemplate } from './chat-template.js';
 import { readGenerationConfig, type GenerationConfig, type ModelConfig } from './config.js';
 import { GenerationInputError, ModelFormatError } from './errors.js';
 import { assertModelDir, buildModelSpec, specWeightBytes } from './models/index.js';
-import type { NativeModel, NativeModelSpec, NativeSession } from './native-types.js';
+import type { NativeModel, NativeSession } from './native-types.js';
+import type { NativeModelPlan } from './plan.js';
 import { DEFAULT_MAX_TOKENS, resolveSampling, validateParams } from './sampling.js';
 import { streamJob, usageFrom } from './token-stream.js';
 import { ModelTokenizer } from './tokenizer.js';
@@ -46,7 +47,7 @@ export class LoadedModel implements LanguageModel {
   constructor(
     readonly info: ModelInfo,
     readonly config: ModelConfig,
-    readonly spec: NativeModelSpec,
+    readonly spec: NativeModelPlan,
     readonly tokenizer: ModelTokenizer,
     private readonly template: ChatTemplate | null,
     readonly generationDefaults: GenerationConfig,
@@ -211,10 +212,10 @@ export async function loadModel(dir: string, opts: LoadModelOptions = {}): Promi
     throw err;
   }
   const eosTokenIds = [...new Set([...generation.eosTokenIds, ...tokenizer.stopTokenIds()])];
-  const firstQuantized = [spec.layers[0]?.q, spec.embed].find((w) => w?.bits !== undefined);
+  const firstQuantized = [spec.tensors['blk.0.attn_q'], spec.tensors['token_embd']].find((w) => w?.quant)?.quant;
   const info: ModelInfo = {
     dir: abs,
-    arch: spec.arch,
+    arch: built.architecture,
     modelType: config.modelType,
     contextLength,
     vocabSize: config.vocabSize,

@@ -2,79 +2,9 @@
 // TypeScript validates model directories and resolves every tensor; the addon mmaps the files
 // and computes. Everything slow runs on the addon's own threads, never on the JS main thread.
 
-export type NativeDType = 'F32' | 'F16' | 'BF16' | 'U32';
-
-/** One tensor inside a safetensors file, already validated by TypeScript. */
-export interface NativeTensorRef {
-  name: string;
-  file: string; // absolute path
-  /** Absolute byte offset of the tensor data inside the file (8 + header length + data_offsets[0]). May be unaligned. */
-  offset: number;
-  byteLength: number;
-  dtype: NativeDType;
-  shape: number[];
-}
-
-/** A linear/embedding weight: float, or MLX affine-quantized (weight U32 + scales + biases). */
-export interface NativeWeight {
-  weight: NativeTensorRef;
-  /** Present exactly when the tensor is quantized. */
-  scales?: NativeTensorRef;
-  biases?: NativeTensorRef;
-  bits?: number; // 4 or 8 (2/3/5/6 later)
-  groupSize?: number; // 32, 64, 128
-  /** Logical (unpacked) shape [out, in]. */
-  rows: number;
-  cols: number;
-}
-
-export interface NativeLayerWeights {
-  inputNorm: NativeTensorRef;
-  postAttentionNorm: NativeTensorRef;
-  q: NativeWeight;
-  k: NativeWeight;
-  v: NativeWeight;
-  o: NativeWeight;
-  qBias?: NativeTensorRef; // Qwen2 q/k/v bias (the Linear `.bias`, never the quantization `.biases`)
-  kBias?: NativeTensorRef;
-  vBias?: NativeTensorRef;
-  qNorm?: NativeTensorRef; // Qwen3 per-head RMSNorm over head_dim, before RoPE
-  kNorm?: NativeTensorRef;
-  gate: NativeWeight;
-  up: NativeWeight;
-  down: NativeWeight;
-}
-
-export interface NativeRopeScaling {
-  type: 'llama3';
-  factor: number;
-  lowFreqFactor: number;
-  highFreqFactor: number;
-  originalMaxPositionEmbeddings: number;
-}
-
-export interface NativeModelSpec {
-  arch: 'qwen3' | 'qwen2' | 'llama';
-  hiddenSize: number;
-  intermediateSize: number;
-  numLayers: number;
-  numHeads: number;
-  numKvHeads: number;
-  headDim: number;
-  vocabSize: number;
-  rmsNormEps: number;
-  ropeTheta: number;
-  ropeScaling: NativeRopeScaling | null;
-  embed: NativeWeight;
-  finalNorm: NativeTensorRef;
-  /** Absent when embeddings are tied: the addon then uses `embed` as the output projection. */
-  lmHead?: NativeWeight;
-  layers: NativeLayerWeights[];
-  /** Compute threads (default: number of cores). */
-  threads: number;
-  /** Force a kernel set ('scalar' | 'avx2' | 'avx512_vnni'); default: the best for this CPU, or VMLX_KERNELS. */
-  kernels?: string;
-}
+// The model plan (layers + tensor table) is defined by the zod schemas in plan.ts.
+export type { NativeDType, NativeModelPlan, NativeTensorRef, PlanTensor } from './plan.js';
+import type { NativeModelPlan } from './plan.js';
 
 export interface NativeSamplingParams {
   maxTokens: number;
@@ -160,14 +90,16 @@ export interface NativeCpuInfo {
 
 /** A weight for the kernel test hooks, with bytes exactly as a safetensors file holds them. */
 export interface NativeTestWeight {
-  kind: 'q4' | 'q8' | 'f32' | 'f16' | 'bf16';
+  /** q4/q8: affine 4/8-bit; affine/mxfp4: that mode with `bits`. */
+  kind: 'q4' | 'q8' | 'affine' | 'mxfp4' | 'f32' | 'f16' | 'bf16';
   rows: number;
   cols: number;
+  bits?: number;
   groupSize?: number;
-  /** MLX U32 codes (LSB-first) for q4/q8, else row-major floats of the kind. */
+  /** MLX U32 codes (LSB-first bit stream) when quantized, else row-major floats of the kind. */
   weight: Uint8Array;
-  /** [rows, cols/groupSize]: float32, or bfloat16 bits in a Uint16Array (kept as bfloat16 by the repack). */
-  scales?: Float32Array | Uint16Array;
+  /** [rows, cols/groupSize]: float32, or bfloat16 bits in a Uint16Array (kept as bfloat16 by the repack); mxfp4: E8M0 bytes. */
+  scales?: Float32Array | Uint16Array | Uint8Array;
   biases?: Float32Array | Uint16Array;
 }
 
@@ -197,7 +129,7 @@ export interface NativeAddon {
   _test: NativeTestHooks;
   cpuInfo(): NativeCpuInfo;
   /** mmap the files and build the model on an addon thread; onProgress(0..1) is called on the JS thread. */
-  loadModel(spec: NativeModelSpec, onProgress?: (fraction: number) => void): Promise<NativeModel>;
+  loadModel(spec: NativeModelPlan, onProgress?: (fraction: number) => void): Promise<NativeModel>;
   /** Measures memory read bandwidth in GB/s with the given thread count over a buffer of `bytes`. */
   measureBandwidth(threads: number, bytes: number): Promise<number>;
   /** Integer multiply-add peak of the active kernel set with the given thread count, in G multiply-adds/s. */

@@ -1,12 +1,13 @@
 // Resolves tensor names to the addon's tensor references, shared by every architecture definition.
-// A weight is quantized exactly when `<path>.scales` exists; its bits and group size come from the per-module
+// A weight is quantized exactly when `<path>.scales` exists; its mode, bits and group size come from the per-module
 // override in config.json, else the global quantization block, and must agree with the tensor shapes.
 import { checkQuantParams, type ModelConfig, type QuantParams } from './config.js';
 import { MissingTensorError, ModelFormatError, UnsupportedModelError } from './errors.js';
-import type { NativeDType, NativeTensorRef, NativeWeight } from './native-types.js';
+import type { NativeDType, NativeTensorRef, PlanTensor } from './plan.js';
 import type { TensorInfo } from './safetensors.js';
 
 const FLOAT_DTYPES: readonly NativeDType[] = ['F32', 'F16', 'BF16'];
+
 
 export class WeightResolver {
   /**
@@ -69,34 +70,33 @@ export class WeightResolver {
     return this.has(name) ? this.tensor(name, shape) : undefined;
   }
 
-  /** A Linear or Embedding weight with logical shape [rows, cols] = [out, in], float or MLX affine-quantized. */
-  linear(path: string, rows: number, cols: number): NativeWeight {
+  /**
+   * A Linear or Embedding weight with logical shape [rows, cols] = [out, in]: float, MLX affine (U32 codes +
+   * `.scales` + `.biases`) or mxfp4 (U32 codes + U8 `.scales`, no biases).
+   */
+  linear(path: string, rows: number, cols: number): PlanTensor {
     const weightInfo = this.info(`${path}.weight`);
     const scalesInfo = this.table.get(`${path}.scales`);
     if (!scalesInfo) {
       const weight = this.ref(weightInfo, FLOAT_DTYPES);
       this.checkShape(weightInfo, [rows, cols]);
-      return { weight, rows, cols };
+      return weight;
     }
-    // Quantized: `.biases` is the per-group offset of the affine quantization (never the Linear `.bias`).
-    const biasesInfo = this.info(`${path}.biases`);
     const weight = this.ref(weightInfo, ['U32']);
-    const scales = this.ref(scalesInfo, FLOAT_DTYPES);
-    const biases = this.ref(biasesInfo, FLOAT_DTYPES);
-    const { bits, groupSize } = this.quantParams(path, weightInfo, scalesInfo, rows, cols);
+    const { bits, groupSize, mode } = this.quantParams(path, weightInfo, scalesInfo, rows, cols);
     this.checkShape(weightInfo, [rows, (cols * bits) / 32]);
     this.checkShape(scalesInfo, [rows, cols / groupSize]);
+    if (mode === 'mxfp4') {
+      return { ...weight, quant: { mode, bits, groupSize, scales: this.ref(scalesInfo, ['U8']) } };
+    }
+    // Affine: `.biases` is the per-group offset of the quantization (never the Linear `.bias`).
+    const biasesInfo = this.info(`${path}.biases`);
     this.checkShape(biasesInfo, [rows, cols / groupSize]);
-    return { weight, scales, biases, bits, groupSize, rows, cols };
+    const quant = { mode, bits, groupSize, scales: this.ref(scalesInfo, FLOAT_DTYPES), biases: this.ref(biasesInfo, FLOAT_DTYPES) };
+    return { ...weight, quant };
   }
 
-  private quantParams(
-    path: string,
-    weightInfo: TensorInfo,
-    scalesInfo: TensorInfo,
-    rows: number,
-    cols: number,
-  ): { bits: number; groupSize: number } {
+  private quantParams(path: string, weightInfo: TensorInfo, scalesInfo: TensorInfo, rows: number, cols: number): QuantParams {
     const packedCols = weightInfo.shape[1] ?? 0;
     const scaleCols = scalesInfo.shape[1] ?? 0;
     if (weightInfo.shape.length !== 2 || weightInfo.shape[0] !== rows || packedCols === 0 || scaleCols === 0) {
@@ -105,24 +105,31 @@ export class WeightResolver {
         `tensor '${weightInfo.name}' has shape [${weightInfo.shape.join(', ')}], expected [${rows}, packed columns] for a quantized [${rows}, ${cols}] weight`,
       );
     }
-    // What the shapes say (MLX checks weight_cols * 32 / bits == scale_cols * group_size).
+    // What the shapes say (MLX checks weight_cols * 32 / bits == scale_cols * group_size); E8M0 scales mean mxfp4.
     const shapeBits = (32 * packedCols) / cols;
     const shapeGroup = cols / scaleCols;
+    const shapeMode = scalesInfo.dtype === 'U8' ? 'mxfp4' : 'affine';
     const configured = this.configuredQuant(path);
     const field = configured.field;
     if (configured.params === false) {
       throw new ModelFormatError(this.configFile, `${field} is false but tensor '${path}.scales' exists`);
     }
-    const params = configured.params ?? { bits: shapeBits, groupSize: shapeGroup };
+    const params = configured.params ?? { bits: shapeBits, groupSize: shapeGroup, mode: shapeMode };
     if (!Number.isInteger(shapeBits) || !Number.isInteger(shapeGroup) || shapeBits !== params.bits || shapeGroup !== params.groupSize) {
-      // Report an unsupported width before a mismatch so that e.g. a 3-bit model names its bit width.
-      checkQuantParams(params.bits, params.groupSize, field, this.configFile);
+      // Report an unsupported width before a mismatch so that e.g. a 7-bit model names its bit width.
+      checkQuantParams(params.mode, params.bits, params.groupSize, field, this.configFile);
       throw new ModelFormatError(
         weightInfo.file,
         `tensor '${path}' shapes imply bits ${shapeBits} and group_size ${shapeGroup}, but ${field} says bits ${params.bits} and group_size ${params.groupSize}`,
       );
     }
-    checkQuantParams(params.bits, params.groupSize, field, this.configFile);
+    if (shapeMode !== params.mode) {
+      throw new ModelFormatError(
+        scalesInfo.file,
+        `tensor '${path}.scales' dtype ${scalesInfo.dtype} does not fit ${field}.mode ${params.mode} (${params.mode === 'mxfp4' ? 'U8' : 'float'} scales expected)`,
+      );
+    }
+    checkQuantParams(params.mode, params.bits, params.groupSize, field, this.configFile);
     return params;
   }
 

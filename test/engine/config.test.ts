@@ -67,14 +67,19 @@ test('quantization with per-module overrides (objects and false), mode defaultin
   // quantization_config alone (HF tooling's copy) is read too
   const d = parseModelConfig({ ...base, quantization_config: { group_size: 128, bits: 8, mode: 'affine' } }, FILE);
   assert.equal(d.quantization?.global.groupSize, 128);
+  // A per-module entry in another mode takes that mode's defaults, not the global bits/group size (mxfp4: 4 / 32).
+  const e = parseModelConfig({ ...base, quantization: { group_size: 64, bits: 8, mode: 'affine', 'model.layers.0.mlp.experts': { mode: 'mxfp4' } } }, FILE);
+  assert.deepEqual(e.quantization?.overrides.get('model.layers.0.mlp.experts'), { bits: 4, groupSize: 32, mode: 'mxfp4' });
 });
 
 test('unsupported architecture, bit width, mode, rope type: one line naming file and field', () => {
   const cases: Array<[unknown, RegExp]> = [
     [{ ...base, model_type: 'mamba' }, /^\/m\/config\.json: model_type 'mamba' is not supported \(supported: qwen3, qwen2, llama\)$/],
-    [{ ...base, quantization: { group_size: 64, bits: 3 } }, /^\/m\/config\.json: quantization\.bits 3 is not supported yet \(supported: 4, 8\)$/],
-    [{ ...base, quantization: { group_size: 64, bits: 4, lm_head: { bits: 6 } } }, /quantization\.lm_head\.bits 6 is not supported yet/],
-    [{ ...base, quantization: { group_size: 32, bits: 4, mode: 'mxfp4' } }, /quantization\.mode 'mxfp4' is not supported \(supported: affine\)/],
+    [{ ...base, quantization: { group_size: 64, bits: 7 } }, /^\/m\/config\.json: quantization\.bits 7 is not supported for mode affine \(supported: 2, 3, 4, 5, 6, 8\)$/],
+    [{ ...base, quantization: { group_size: 64, bits: 4, lm_head: { bits: 7 } } }, /quantization\.lm_head\.bits 7 is not supported for mode affine/],
+    [{ ...base, quantization: { group_size: 16, bits: 4, mode: 'nvfp4' } }, /quantization\.mode 'nvfp4' is not supported \(supported: affine, mxfp4\)/],
+    [{ ...base, quantization: { group_size: 64, bits: 4, mode: 'mxfp4' } }, /quantization\.group_size 64 is not supported for mode mxfp4 \(supported: 32\)/],
+    [{ ...base, quantization: { group_size: 32, bits: 8, mode: 'mxfp4' } }, /quantization\.bits 8 is not supported for mode mxfp4 \(supported: 4\)/],
     [{ ...base, quantization: { group_size: 48, bits: 4 } }, /quantization\.group_size 48 is not supported/],
     [{ ...base, rope_scaling: { type: 'yarn', factor: 4 } }, /rope_scaling\.rope_type 'yarn' is not supported/],
     [{ ...base, quantization_config: { quant_method: 'gptq', bits: 4, group_size: 128 } }, /quantization_config\.quant_method 'gptq' is not supported/],

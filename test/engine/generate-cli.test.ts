@@ -31,14 +31,14 @@ async function expectOneLineError(dir: string, pattern: RegExp): Promise<void> {
   assert.doesNotMatch(r.stderr, /\n\s+at /);
 }
 
-test('generate: corrupt safetensors header, missing tokenizer, unknown architecture, 3-bit model, missing dir', async () => {
+test('generate: corrupt safetensors header, missing tokenizer, unknown architecture, 7-bit model, missing dir', async () => {
   const t = tempDir();
   try {
     const corrupt = join(t.dir, 'corrupt');
     const noTokenizer = join(t.dir, 'no-tokenizer');
     const mamba = join(t.dir, 'mamba');
-    const threeBit = join(t.dir, 'three-bit');
-    for (const d of [corrupt, noTokenizer, mamba, threeBit]) mkdirSync(d);
+    const sevenBit = join(t.dir, 'seven-bit');
+    for (const d of [corrupt, noTokenizer, mamba, sevenBit]) mkdirSync(d);
     writeModelDir(corrupt, { arch: 'qwen3', quant: { bits: 4, groupSize: 64 } });
     // A header cut off in the middle of its JSON (with a consistent length field).
     const garbled = Buffer.from('{"model.embed_tokens.weight": {"dtype":');
@@ -48,12 +48,12 @@ test('generate: corrupt safetensors header, missing tokenizer, unknown architect
     copyTokenizerFiles('qwen3', corrupt);
     writeModelDir(noTokenizer, { arch: 'qwen3', quant: { bits: 4, groupSize: 64 } });
     writeModelDir(mamba, { arch: 'llama' }, { model_type: 'mamba' });
-    writeModelDir(threeBit, { arch: 'qwen3', quant: { bits: 4, groupSize: 64 } }, { quantization: { group_size: 64, bits: 3, mode: 'affine' } });
+    writeModelDir(sevenBit, { arch: 'qwen3', quant: { bits: 4, groupSize: 64 } }, { quantization: { group_size: 64, bits: 7, mode: 'affine' } });
     await Promise.all([
       expectOneLineError(corrupt, /^vmlx: .*corrupt\/model\.safetensors: corrupt safetensors header: not valid JSON$/m),
       expectOneLineError(noTokenizer, /^vmlx: .*no-tokenizer\/tokenizer\.json: tokenizer\.json not found$/m),
       expectOneLineError(mamba, /^vmlx: .*mamba\/config\.json: model_type 'mamba' is not supported \(supported: qwen3, qwen2, llama\)$/m),
-      expectOneLineError(threeBit, /^vmlx: .*three-bit\/config\.json: quantization\.bits 3 is not supported yet \(supported: 4, 8\)$/m),
+      expectOneLineError(sevenBit, /^vmlx: .*seven-bit\/config\.json: quantization\.bits 7 is not supported for mode affine \(supported: 2, 3, 4, 5, 6, 8\)$/m),
       expectOneLineError(join(t.dir, 'absent'), /absent: model directory not found$/m),
     ]);
   } finally {

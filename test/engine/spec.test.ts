@@ -22,35 +22,41 @@ function build(o: ModelTensorOptions, configExtra: Record<string, unknown> = {})
   });
 }
 
-test('qwen3 4-bit tied: every weight quantized with bits/group from config, q/k norms, no lm_head', () => {
-  const { spec } = build({ arch: 'qwen3', quant: { bits: 4, groupSize: 32 } });
-  assert.equal(spec.arch, 'qwen3');
+test('qwen3 4-bit tied: every weight quantized with bits/group from config, q/k norms, no output tensor', () => {
+  const { spec, architecture } = build({ arch: 'qwen3', quant: { bits: 4, groupSize: 32 } });
+  assert.equal(spec.arch, 'decoder');
+  assert.equal(architecture, 'qwen3');
   assert.equal(spec.threads, 2);
-  assert.equal(spec.headDim, 16);
-  assert.equal(spec.lmHead, undefined);
+  assert.equal(spec.tensors['output'], undefined);
   assert.equal(spec.layers.length, TINY.layers);
-  const l = spec.layers[1]!;
-  assert.deepEqual([l.q.bits, l.q.groupSize, l.q.rows, l.q.cols], [4, 32, 64, 64]);
-  assert.deepEqual(l.q.weight.shape, [64, 8]);
-  assert.equal(l.q.scales?.name, 'model.layers.1.self_attn.q_proj.scales');
-  assert.equal(l.q.biases?.name, 'model.layers.1.self_attn.q_proj.biases');
-  assert.deepEqual([l.down.rows, l.down.cols], [64, 128]);
-  assert.equal(l.qNorm?.name, 'model.layers.1.self_attn.q_norm.weight');
-  assert.equal(l.qBias, undefined);
-  assert.deepEqual([spec.embed.bits, spec.embed.rows, spec.embed.cols], [4, 256, 64]);
-  assert.ok(spec.embed.weight.file.endsWith('model.safetensors'));
+  const m = spec.layers[1]!.mixer;
+  assert.deepEqual([m.headDim, m.qkNorm, m.qkvBias], [16, true, false]);
+  assert.deepEqual(m.rope, { kind: 'neox', theta: 1_000_000, rotaryDims: 16 });
+  const q = spec.tensors['blk.1.attn_q']!;
+  assert.deepEqual([q.quant?.mode, q.quant?.bits, q.quant?.groupSize], ['affine', 4, 32]);
+  assert.deepEqual(q.shape, [64, 8]);
+  assert.equal(q.name, 'model.layers.1.self_attn.q_proj.weight');
+  assert.equal(q.quant?.scales.name, 'model.layers.1.self_attn.q_proj.scales');
+  assert.equal(q.quant?.biases?.name, 'model.layers.1.self_attn.q_proj.biases');
+  assert.equal(spec.layers[1]!.mlp.intermediateSize, 128);
+  assert.equal(spec.tensors['blk.1.attn_q_norm']?.name, 'model.layers.1.self_attn.q_norm.weight');
+  assert.equal(spec.tensors['blk.1.attn_q.bias'], undefined);
+  const embed = spec.tensors['token_embd']!;
+  assert.deepEqual([embed.quant?.bits, embed.shape], [4, [256, 8]]);
+  assert.ok(embed.file.endsWith('model.safetensors'));
   assert.ok(specWeightBytes(spec) > 0);
 });
 
 test('qwen2 8-bit: the Linear .bias and the quantization .biases are kept apart', () => {
   const { spec } = build({ arch: 'qwen2', quant: { bits: 8, groupSize: 64 } });
-  const l = spec.layers[0]!;
-  assert.equal(l.qBias?.name, 'model.layers.0.self_attn.q_proj.bias');
-  assert.deepEqual(l.kBias?.shape, [TINY.kvHeads * TINY.headDim]);
-  assert.equal(l.q.biases?.name, 'model.layers.0.self_attn.q_proj.biases');
-  assert.deepEqual(l.q.biases?.shape, [64, 1]);
-  assert.equal(l.q.bits, 8);
-  assert.equal(l.qNorm, undefined);
+  assert.equal(spec.layers[0]!.mixer.qkvBias, true);
+  assert.equal(spec.tensors['blk.0.attn_q.bias']?.name, 'model.layers.0.self_attn.q_proj.bias');
+  assert.deepEqual(spec.tensors['blk.0.attn_k.bias']?.shape, [TINY.kvHeads * TINY.headDim]);
+  const q = spec.tensors['blk.0.attn_q']!;
+  assert.equal(q.quant?.biases?.name, 'model.layers.0.self_attn.q_proj.biases');
+  assert.deepEqual(q.quant?.biases?.shape, [64, 1]);
+  assert.equal(q.quant?.bits, 8);
+  assert.equal(spec.tensors['blk.0.attn_q_norm'], undefined);
 });
 
 test('llama float untied with llama3 rope scaling; lm_head used', () => {
@@ -58,18 +64,19 @@ test('llama float untied with llama3 rope scaling; lm_head used', () => {
     { arch: 'llama', lmHead: true },
     { rope_scaling: { rope_type: 'llama3', factor: 32, low_freq_factor: 1, high_freq_factor: 4, original_max_position_embeddings: 8192 } },
   );
-  assert.equal(spec.lmHead?.weight.name, 'lm_head.weight');
-  assert.equal(spec.lmHead?.bits, undefined);
-  assert.equal(spec.embed.weight.dtype, 'BF16');
-  assert.equal(spec.ropeScaling?.type, 'llama3');
-  assert.equal(spec.layers[0]!.qNorm, undefined);
+  assert.equal(spec.tensors['output']?.name, 'lm_head.weight');
+  assert.equal(spec.tensors['output']?.quant, undefined);
+  assert.equal(spec.tensors['token_embd']?.dtype, 'BF16');
+  const rope = spec.layers[0]!.mixer.rope;
+  assert.equal(rope.kind === 'neox' && rope.scaling?.type, 'llama3');
+  assert.equal(spec.layers[0]!.mixer.qkNorm, false);
 });
 
 test('tied decided by tensors when config is silent; tie_word_embeddings true ignores a stray lm_head', () => {
   const silent = build({ arch: 'llama', lmHead: true }, { tie_word_embeddings: undefined });
-  assert.equal(silent.spec.lmHead?.weight.name, 'lm_head.weight');
+  assert.equal(silent.spec.tensors['output']?.name, 'lm_head.weight');
   const tied = build({ arch: 'llama', lmHead: true }, { tie_word_embeddings: true });
-  assert.equal(tied.spec.lmHead, undefined);
+  assert.equal(tied.spec.tensors['output'], undefined);
   assert.throws(() => build({ arch: 'llama' }, { tie_word_embeddings: false }), (e: unknown) => e instanceof MissingTensorError && /'lm_head\.weight' is missing/.test(e.message));
 });
 
@@ -83,32 +90,46 @@ test('per-module overrides: an 8-bit lm_head and a float down_proj inside a 4-bi
   const { spec } = build(o, {
     quantization: { group_size: 64, bits: 4, mode: 'affine', lm_head: { group_size: 32, bits: 8, mode: 'affine' }, 'model.layers.0.mlp.down_proj': false },
   });
-  assert.deepEqual([spec.lmHead?.bits, spec.lmHead?.groupSize], [8, 32]);
-  assert.equal(spec.layers[0]!.down.scales, undefined);
-  assert.equal(spec.layers[0]!.down.weight.dtype, 'BF16');
-  assert.equal(spec.layers[1]!.down.bits, 4);
+  assert.deepEqual([spec.tensors['output']?.quant?.bits, spec.tensors['output']?.quant?.groupSize], [8, 32]);
+  assert.equal(spec.tensors['blk.0.ffn_down']?.quant, undefined);
+  assert.equal(spec.tensors['blk.0.ffn_down']?.dtype, 'BF16');
+  assert.equal(spec.tensors['blk.1.ffn_down']?.quant?.bits, 4);
 });
 
 test('bits and group size are inferred from shapes when config.json has no quantization block', () => {
   const { spec } = build({ arch: 'qwen3', quant: { bits: 8, groupSize: 32 } }, { quantization: undefined });
-  assert.deepEqual([spec.layers[0]!.o.bits, spec.layers[0]!.o.groupSize], [8, 32]);
+  assert.deepEqual([spec.tensors['blk.0.attn_output']?.quant?.bits, spec.tensors['blk.0.attn_output']?.quant?.groupSize], [8, 32]);
 });
 
-test('a 3-bit model is refused naming config.json and the bit width', () => {
+test('3-, 5- and 6-bit affine models resolve, from config.json or from shapes alone', () => {
+  for (const bits of [3, 5, 6]) {
+    const { spec } = build({ arch: 'llama', quant: { bits, groupSize: 64 } });
+    assert.deepEqual(spec.tensors['blk.0.attn_q']?.shape, [64, (64 * bits) / 32]);
+    assert.equal(spec.tensors['blk.0.attn_q']?.quant?.bits, bits);
+    const inferred = build({ arch: 'llama', quant: { bits, groupSize: 32 } }, { quantization: undefined });
+    assert.deepEqual([inferred.spec.tensors['blk.1.ffn_up']?.quant?.bits, inferred.spec.tensors['blk.1.ffn_up']?.quant?.groupSize], [bits, 32]);
+  }
+});
+
+test('an unsupported bit width or quantization mode is refused naming config.json and what is supported', () => {
   assert.throws(
-    () => build({ arch: 'qwen3', quant: { bits: 4, groupSize: 64 } }, { quantization: { group_size: 64, bits: 3, mode: 'affine' } }),
-    (e: unknown) => e instanceof UnsupportedModelError && /config\.json: quantization\.bits 3 is not supported yet \(supported: 4, 8\)$/.test(e.message),
+    () => build({ arch: 'qwen3', quant: { bits: 4, groupSize: 64 } }, { quantization: { group_size: 64, bits: 7, mode: 'affine' } }),
+    (e: unknown) => e instanceof UnsupportedModelError && /config\.json: quantization\.bits 7 is not supported for mode affine \(supported: 2, 3, 4, 5, 6, 8\)$/.test(e.message),
   );
-  // no quantization block: the width inferred from the shapes is checked too (3 bits: 64*3/32 = 6 packed columns)
+  assert.throws(
+    () => build({ arch: 'qwen3', quant: { bits: 4, groupSize: 64 } }, { quantization: { group_size: 16, bits: 4, mode: 'nvfp4' } }),
+    (e: unknown) => e instanceof UnsupportedModelError && /config\.json: quantization\.mode 'nvfp4' is not supported \(supported: affine, mxfp4\)$/.test(e.message),
+  );
+  // no quantization block: the width inferred from the shapes is checked too (7 bits: 64*7/32 = 14 packed columns)
   assert.throws(
     () =>
       inDir((dir) => {
-        const tensors = modelTensors({ arch: 'llama', quant: { bits: 3, groupSize: 64 } });
+        const tensors = modelTensors({ arch: 'llama', quant: { bits: 7, groupSize: 64 } });
         writeFileSync(join(dir, 'config.json'), JSON.stringify(configFor({ arch: 'llama' })));
         writeFileSync(join(dir, 'model.safetensors'), safetensorsBytes(tensors));
         return buildModelSpec(dir);
       }),
-    /quantization\.bits 3 is not supported yet/,
+    /quantization\.bits 7 is not supported for mode affine/,
   );
 });
 

@@ -142,6 +142,66 @@ test('weightRow dequantizes MLX rows exactly (the embedding lookup)', () => {
   assert.deepEqual(Array.from(hooks.weightRow(w, 4)), Array.from(dense.subarray(4 * 33, 5 * 33)));
 });
 
+/**
+ * A random weight of any row of the quant traits table (affine 2/3/5/6-bit, mxfp4), dequantized here straight from
+ * MLX's continuous LSB-first bit stream: element k of a row is bits [k*bits, (k+1)*bits).
+ */
+function randomTraitQuant(rng: Rng, mode: 'affine' | 'mxfp4', bits: number, rows: number, cols: number, groupSize: number): { w: NativeTestWeight; dense: Float32Array } {
+  const weight = new Uint8Array((rows * cols * bits) / 8);
+  for (let i = 0; i < weight.length; i++) weight[i] = rng.u32() & 0xff;
+  const groups = cols / groupSize;
+  const code = (e: number) => {
+    let v = 0;
+    for (let b = 0; b < bits; b++) {
+      const bit = e * bits + b;
+      v |= ((weight[bit >> 3] >> (bit & 7)) & 1) << b;
+    }
+    return v;
+  };
+  const dense = new Float32Array(rows * cols);
+  if (mode === 'mxfp4') {
+    const exps = new Uint8Array(rows * groups);
+    for (let i = 0; i < exps.length; i++) exps[i] = 120 + (rng.u32() % 10);
+    const fp4 = [0, 0.5, 1, 1.5, 2, 3, 4, 6];
+    for (let r = 0; r < rows; r++)
+      for (let c = 0; c < cols; c++) {
+        const q = code(r * cols + c);
+        // + 0: the engine computes the negative zero code as s * 12 - 6s = +0
+        dense[r * cols + c] = (q & 8 ? -1 : 1) * fp4[q & 7]! * 2 ** (exps[r * groups + Math.floor(c / groupSize)]! - 127) + 0;
+      }
+    return { w: { kind: 'mxfp4', bits, rows, cols, groupSize, weight, scales: exps }, dense };
+  }
+  const scales = randomF32(rng, rows * groups, 0.05);
+  const biases = randomF32(rng, rows * groups, 0.3);
+  for (let r = 0; r < rows; r++)
+    for (let c = 0; c < cols; c++) {
+      const g = r * groups + Math.floor(c / groupSize);
+      dense[r * cols + c] = Math.fround(Math.fround(scales[g]! * code(r * cols + c)) + biases[g]!);
+    }
+  return { w: { kind: 'affine', bits, rows, cols, groupSize, weight, scales, biases }, dense };
+}
+
+test('every quant traits row (affine 2/3/5/6-bit, mxfp4) dequantizes exactly and multiplies like the dense reference', () => {
+  const rng = new Rng(15);
+  const cases: Array<['affine' | 'mxfp4', number, number]> = [
+    ['affine', 2, 64], ['affine', 3, 32], ['affine', 3, 128], ['affine', 5, 64], ['affine', 6, 32], ['affine', 6, 128], ['mxfp4', 4, 32],
+  ];
+  for (const [mode, bits, gs] of cases) {
+    const rows = 35, cols = 256, T = 3;
+    const { w, dense } = randomTraitQuant(rng, mode, bits, rows, cols, gs);
+    for (const r of [0, 16, 34]) {
+      const got = hooks.weightRow(w, r);
+      for (let c = 0; c < cols; c++) assert.equal(got[c], dense[r * cols + c], `${mode} ${bits}-bit gs${gs} row ${r} col ${c}`);
+    }
+    const x = randomF32(rng, T * cols);
+    const { y, mag } = denseMatmul(dense, rows, cols, x, T);
+    for (const k of sets) assertClose(hooks.matmul(k, w, x, T), y, mag, k === 'scalar' ? 2e-6 : 1e-4, `${k} ${mode} ${bits}-bit gs${gs}`);
+  }
+  const { w } = randomTraitQuant(rng, 'mxfp4', 4, 2, 64, 32);
+  assert.throws(() => hooks.matmul('scalar', { ...w, groupSize: 64, scales: new Uint8Array(2) }, new Float32Array(64), 1), /group_size=64 is not supported for mxfp4 \(supported: 32\)/);
+  assert.throws(() => hooks.matmul('scalar', { ...w, kind: 'affine', bits: 7, groupSize: 64 }, new Float32Array(64), 1), /mode affine bits=7 is not supported/);
+});
+
 test('unsupported quantization is rejected with a message naming the problem', () => {
   const rng = new Rng(14);
   const { w } = randomQuant(rng, 4, 4, 64, 64);

@@ -167,16 +167,27 @@ test('cancel() stops generation, and the event loop keeps turning while the mode
 
 test('bad models are rejected with one clear error naming the tensor or field', async () => {
   const m = make({ seed: 12, quant: { bits: 4, groupSize: 64 } });
-  const threeBit = structuredClone(m.spec);
-  threeBit.layers[1].up.bits = 3;
-  await assert.rejects(addon.loadModel(threeBit), /model\.layers\.1\.mlp\.up_proj\.weight.*bits=3 is not supported/);
-  const arch = { ...structuredClone(m.spec), arch: 'gpt2' as 'llama' };
+  const sevenBit = structuredClone(m.spec);
+  sevenBit.tensors['blk.1.ffn_up']!.quant!.bits = 7;
+  await assert.rejects(addon.loadModel(sevenBit), /model\.layers\.1\.mlp\.up_proj\.weight.*mode affine bits=7 is not supported \(supported: affine bits 2, 3, 4, 5, 6, 8; mxfp4 bits 4\)/);
+  const arch = { ...structuredClone(m.spec), arch: 'gpt2' as 'decoder' };
   await assert.rejects(addon.loadModel(arch), /unsupported architecture 'gpt2'/);
   const badShape = structuredClone(m.spec);
-  badShape.layers[0].q.rows = 64;
-  await assert.rejects(addon.loadModel(badShape), /q_proj\.weight.*expected \[128, 64\]/);
+  badShape.layers[0]!.mixer.numHeads = 2;
+  badShape.layers[0]!.mixer.numKvHeads = 1;
+  await assert.rejects(addon.loadModel(badShape), /q_proj\.weight.*expected \[64, 8\]/);
+  const missing = structuredClone(m.spec);
+  delete missing.tensors['blk.1.attn_k'];
+  await assert.rejects(addon.loadModel(missing), /tensor table: 'blk\.1\.attn_k' is missing/);
+  const extra = structuredClone(m.spec);
+  extra.tensors['blk.1.attn_x'] = extra.tensors['blk.1.attn_norm']!;
+  await assert.rejects(addon.loadModel(extra), /tensor table: 'blk\.1\.attn_x' \(model\.layers\.1\.input_layernorm\.weight\) is not used/);
   assert.throws(() => addon.loadModel({ ...m.spec, hiddenSize: 'x' as unknown as number }), /spec\.hiddenSize must be a number/);
-  const file = m.spec.embed.weight.file;
+  assert.throws(
+    () => addon.loadModel({ ...m.spec, layers: [{ ...m.spec.layers[0]!, mixer: { ...m.spec.layers[0]!.mixer, kind: 'mamba' as 'attention' } }] }),
+    /spec\.layers\[0\]\.mixer\.kind 'mamba' is not supported \(supported: attention\)/,
+  );
+  const file = m.spec.tensors['token_embd']!.file;
   truncateSync(file, 1000);
   await assert.rejects(addon.loadModel(m.spec), /beyond the end of the file.*truncated/);
 });

@@ -1,7 +1,7 @@
 // A tiny random model written as an MLX-style safetensors file (unaligned tensors, MLX affine packing), the
-// NativeModelSpec that describes it, and a float64 reference forward pass to check the native engine against.
+// NativeModelPlan that describes it, and a float64 reference forward pass to check the native engine against.
 import { writeFileSync } from 'node:fs';
-import type { NativeModelSpec, NativeTensorRef, NativeWeight } from '../../src/engine/native-types.js';
+import type { NativeModelPlan, NativeTensorRef, PlanTensor } from '../../src/engine/plan.js';
 import { f16Round, toBf16 } from './numeric.js';
 
 export interface TinyConfig {
@@ -84,7 +84,7 @@ export interface RefModel {
 }
 
 export interface TinyModel {
-  spec: NativeModelSpec;
+  spec: NativeModelPlan;
   ref: RefModel;
 }
 
@@ -92,7 +92,7 @@ export interface TinyModel {
 export function writeTinyModel(cfg: TinyConfig, file: string): TinyModel {
   const rng = new Rng(cfg.seed);
   const tensors: StoredTensor[] = [];
-  const weights: Array<{ ref: Omit<NativeWeight, 'weight' | 'scales' | 'biases'>; names: string[] }> = [];
+  const weights: Array<{ bits?: number; groupSize?: number; names: string[] }> = [];
   const qd = cfg.heads * cfg.headDim;
   const kd = cfg.kvHeads * cfg.headDim;
 
@@ -125,14 +125,14 @@ export function writeTinyModel(cfg: TinyConfig, file: string): TinyModel {
           w[r * cols + c] = s.v[g] * q + b.v[g];
         }
       }
-      weights.push({ ref: { rows, cols, bits, groupSize }, names: [`${name}.weight`, `${name}.scales`, `${name}.biases`] });
+      weights.push({ bits, groupSize, names: [`${name}.weight`, `${name}.scales`, `${name}.biases`] });
       return { w, rows, cols };
     }
     const vals = new Float64Array(n);
     for (let i = 0; i < n; i++) vals[i] = std * rng.normal();
     const t = floatTensor(`${name}.weight`, cfg.floatDtype, [rows, cols], vals);
     tensors.push(t.t);
-    weights.push({ ref: { rows, cols }, names: [`${name}.weight`] });
+    weights.push({ names: [`${name}.weight`] });
     return { w: t.v, rows, cols };
   }
   function vector(name: string, n: number, mean: number, std: number): Float64Array {
@@ -200,46 +200,34 @@ export function writeTinyModel(cfg: TinyConfig, file: string): TinyModel {
     return { name, file, offset: 8 + jb.length + rel.get(name)![0], byteLength: t.bytes.length, dtype: t.dtype, shape: t.shape };
   };
   let wi = 0;
-  const nextWeight = (): NativeWeight => {
-    const { ref: r, names } = weights[wi++];
-    return names.length === 3 ? { ...r, weight: ref(names[0]), scales: ref(names[1]), biases: ref(names[2]) } : { ...r, weight: ref(names[0]) };
+  const nextWeight = (): PlanTensor => {
+    const { bits, groupSize, names } = weights[wi++];
+    if (names.length === 1) return ref(names[0]);
+    return { ...ref(names[0]), quant: { mode: 'affine', bits: bits!, groupSize: groupSize!, scales: ref(names[1]), biases: ref(names[2]) } };
   };
-  const spec: NativeModelSpec = {
-    arch: cfg.arch,
-    hiddenSize: cfg.hidden,
-    intermediateSize: cfg.inter,
-    numLayers: cfg.layers,
-    numHeads: cfg.heads,
-    numKvHeads: cfg.kvHeads,
-    headDim: cfg.headDim,
-    vocabSize: cfg.vocab,
-    rmsNormEps: 1e-6,
-    ropeTheta: 10000,
-    ropeScaling: cfg.ropeScaling ? { type: 'llama3', ...cfg.ropeScaling } : null,
-    embed: nextWeight(),
-    finalNorm: ref('model.norm.weight'),
-    layers: [],
-    threads: 2,
-  };
+  const table: NativeModelPlan['tensors'] = { token_embd: nextWeight(), output_norm: ref('model.norm.weight') };
+  const spec: NativeModelPlan = { arch: 'decoder', hiddenSize: cfg.hidden, vocabSize: cfg.vocab, rmsNormEps: 1e-6, layers: [], tensors: table, threads: 2 };
+  const rope = { kind: 'neox' as const, theta: 10000, rotaryDims: cfg.headDim, ...(cfg.ropeScaling ? { scaling: { type: 'llama3' as const, ...cfg.ropeScaling } } : {}) };
   for (let i = 0; i < cfg.layers; i++) {
     const p = `model.layers.${i}`;
-    const layer = {
-      inputNorm: ref(`${p}.input_layernorm.weight`),
-      postAttentionNorm: ref(`${p}.post_attention_layernorm.weight`),
-      q: nextWeight(),
-      k: nextWeight(),
-      v: nextWeight(),
-      o: nextWeight(),
-      gate: nextWeight(),
-      up: nextWeight(),
-      down: nextWeight(),
-      ...(cfg.arch === 'qwen2'
-        ? { qBias: ref(`${p}.self_attn.q_proj.bias`), kBias: ref(`${p}.self_attn.k_proj.bias`), vBias: ref(`${p}.self_attn.v_proj.bias`) }
-        : {}),
-      ...(cfg.arch === 'qwen3' ? { qNorm: ref(`${p}.self_attn.q_norm.weight`), kNorm: ref(`${p}.self_attn.k_norm.weight`) } : {}),
-    };
-    spec.layers.push(layer);
+    const b = `blk.${i}.`;
+    table[`${b}attn_norm`] = ref(`${p}.input_layernorm.weight`);
+    table[`${b}ffn_norm`] = ref(`${p}.post_attention_layernorm.weight`);
+    for (const name of ['attn_q', 'attn_k', 'attn_v', 'attn_output', 'ffn_gate', 'ffn_up', 'ffn_down']) table[b + name] = nextWeight();
+    if (cfg.arch === 'qwen2') {
+      table[`${b}attn_q.bias`] = ref(`${p}.self_attn.q_proj.bias`);
+      table[`${b}attn_k.bias`] = ref(`${p}.self_attn.k_proj.bias`);
+      table[`${b}attn_v.bias`] = ref(`${p}.self_attn.v_proj.bias`);
+    }
+    if (cfg.arch === 'qwen3') {
+      table[`${b}attn_q_norm`] = ref(`${p}.self_attn.q_norm.weight`);
+      table[`${b}attn_k_norm`] = ref(`${p}.self_attn.k_norm.weight`);
+    }
+    spec.layers.push({
+      mixer: { kind: 'attention', numHeads: cfg.heads, numKvHeads: cfg.kvHeads, headDim: cfg.headDim, qkNorm: cfg.arch === 'qwen3', qkvBias: cfg.arch === 'qwen2', rope },
+      mlp: { kind: 'gated', activation: 'silu', intermediateSize: cfg.inter },
+    });
   }
-  if (!cfg.tied) spec.lmHead = nextWeight();
+  if (!cfg.tied) table['output'] = nextWeight();
   return { spec, ref: { cfg, embed, lmHead, finalNorm, layers } };
 }

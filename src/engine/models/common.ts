@@ -1,8 +1,9 @@
-// The pieces every supported decoder-only architecture shares (embedding, pre-norm blocks with GQA attention and a
-// SwiGLU MLP, final norm, tied or untied output); each architecture file adds only what differs.
+// The pieces shared by the architecture definitions: the tensor table builder, and the plan of the plain pre-norm
+// decoder (embedding, per layer: RMSNorm → GQA attention → RMSNorm → gated MLP, final norm, tied or untied output)
+// that Llama, Qwen2, Qwen3 and Mistral are, each with its own flags.
 import type { ModelConfig } from '../config.js';
 import { MissingTensorError } from '../errors.js';
-import type { NativeLayerWeights, NativeModelSpec } from '../native-types.js';
+import type { LayerPlan, NativeModelPlan, PlanTensor, RopePlan } from '../plan.js';
 import type { WeightResolver } from '../weights.js';
 
 export interface SpecInput {
@@ -11,68 +12,85 @@ export interface SpecInput {
   threads: number;
   /** How errors name the weight files. */
   weightsLabel: string;
+  /** config.json's path (named in errors about its fields). */
+  configFile: string;
 }
 
-type CommonLayer = Omit<NativeLayerWeights, 'qBias' | 'kBias' | 'vBias' | 'qNorm' | 'kNorm'>;
+/** Engine tensor name → tensor, filled by an architecture as it names its tensors. */
+export type TensorTable = Record<string, PlanTensor>;
 
-/** Layer `i`'s norms, attention projections and MLP, by their HF module paths. */
-export function commonLayer(w: WeightResolver, c: ModelConfig, i: number): CommonLayer {
-  const p = `model.layers.${i}`;
-  const qOut = c.numHeads * c.headDim;
-  const kvOut = c.numKvHeads * c.headDim;
-  return {
-    inputNorm: w.tensor(`${p}.input_layernorm.weight`, [c.hiddenSize]),
-    postAttentionNorm: w.tensor(`${p}.post_attention_layernorm.weight`, [c.hiddenSize]),
-    q: w.linear(`${p}.self_attn.q_proj`, qOut, c.hiddenSize),
-    k: w.linear(`${p}.self_attn.k_proj`, kvOut, c.hiddenSize),
-    v: w.linear(`${p}.self_attn.v_proj`, kvOut, c.hiddenSize),
-    o: w.linear(`${p}.self_attn.o_proj`, c.hiddenSize, qOut),
-    gate: w.linear(`${p}.mlp.gate_proj`, c.intermediateSize, c.hiddenSize),
-    up: w.linear(`${p}.mlp.up_proj`, c.intermediateSize, c.hiddenSize),
-    down: w.linear(`${p}.mlp.down_proj`, c.hiddenSize, c.intermediateSize),
-  };
+/** The RoPE of a standard layer: NeoX rotate-half over the whole head, llama3 scaling when configured. */
+export function ropePlan(c: ModelConfig): RopePlan {
+  return { kind: 'neox', theta: c.ropeTheta, rotaryDims: c.headDim, ...(c.ropeScaling ? { scaling: c.ropeScaling } : {}) };
+}
+
+export interface DecoderOptions {
+  qkNorm: boolean;
+  qkvBias: boolean;
+  /** Prefix of the text model's tensor names ('' or 'language_model.' for multimodal checkpoints). */
+  prefix?: string;
 }
 
 /**
  * Embeddings are tied when config.json says so (a stray lm_head is then ignored, as mlx-lm's sanitize drops it),
  * or, when it does not say, when the files hold no lm_head.
  */
-function outputProjection(input: SpecInput): NativeModelSpec['lmHead'] {
+function addOutput(input: SpecInput, prefix: string, tensors: TensorTable): void {
   const { config: c, weights: w } = input;
-  const hasHead = w.has('lm_head.weight');
+  const hasHead = w.has(`${prefix}lm_head.weight`);
   const tied = c.tieWordEmbeddings ?? !hasHead;
-  if (tied) return undefined;
-  if (!hasHead) throw new MissingTensorError(input.weightsLabel, 'lm_head.weight');
-  return w.linear('lm_head', c.vocabSize, c.hiddenSize);
+  if (tied) return;
+  if (!hasHead) throw new MissingTensorError(input.weightsLabel, `${prefix}lm_head.weight`);
+  tensors['output'] = w.linear(`${prefix}lm_head`, c.vocabSize, c.hiddenSize);
 }
 
-export function buildSpec(
-  input: SpecInput,
-  arch: NativeModelSpec['arch'],
-  layer: (i: number) => NativeLayerWeights,
-): NativeModelSpec {
+/** The plan of a pre-norm decoder in HF naming (model.layers.N.self_attn.q_proj, ...). */
+export function decoderPlan(input: SpecInput, opts: DecoderOptions): NativeModelPlan {
   const { config: c, weights: w } = input;
-  const embed = w.linear('model.embed_tokens', c.vocabSize, c.hiddenSize);
-  const layers: NativeLayerWeights[] = [];
-  for (let i = 0; i < c.numLayers; i++) layers.push(layer(i));
-  const spec: NativeModelSpec = {
-    arch,
-    hiddenSize: c.hiddenSize,
-    intermediateSize: c.intermediateSize,
-    numLayers: c.numLayers,
-    numHeads: c.numHeads,
-    numKvHeads: c.numKvHeads,
-    headDim: c.headDim,
-    vocabSize: c.vocabSize,
-    rmsNormEps: c.rmsNormEps,
-    ropeTheta: c.ropeTheta,
-    ropeScaling: c.ropeScaling,
-    embed,
-    finalNorm: w.tensor('model.norm.weight', [c.hiddenSize]),
-    layers,
-    threads: input.threads,
+  const pre = opts.prefix ?? '';
+  const qOut = c.numHeads * c.headDim;
+  const kvOut = c.numKvHeads * c.headDim;
+  const H = c.hiddenSize;
+  const tensors: TensorTable = {
+    token_embd: w.linear(`${pre}model.embed_tokens`, c.vocabSize, H),
+    output_norm: w.tensor(`${pre}model.norm.weight`, [H]),
   };
-  const lmHead = outputProjection(input);
-  if (lmHead) spec.lmHead = lmHead;
-  return spec;
+  const layers: LayerPlan[] = [];
+  const rope = ropePlan(c);
+  for (let i = 0; i < c.numLayers; i++) {
+    const p = `${pre}model.layers.${i}`;
+    const b = `blk.${i}.`;
+    tensors[`${b}attn_norm`] = w.tensor(`${p}.input_layernorm.weight`, [H]);
+    tensors[`${b}attn_q`] = w.linear(`${p}.self_attn.q_proj`, qOut, H);
+    tensors[`${b}attn_k`] = w.linear(`${p}.self_attn.k_proj`, kvOut, H);
+    tensors[`${b}attn_v`] = w.linear(`${p}.self_attn.v_proj`, kvOut, H);
+    tensors[`${b}attn_output`] = w.linear(`${p}.self_attn.o_proj`, H, qOut);
+    if (opts.qkvBias) {
+      tensors[`${b}attn_q.bias`] = w.tensor(`${p}.self_attn.q_proj.bias`, [qOut]);
+      tensors[`${b}attn_k.bias`] = w.tensor(`${p}.self_attn.k_proj.bias`, [kvOut]);
+      tensors[`${b}attn_v.bias`] = w.tensor(`${p}.self_attn.v_proj.bias`, [kvOut]);
+    }
+    if (opts.qkNorm) {
+      tensors[`${b}attn_q_norm`] = w.tensor(`${p}.self_attn.q_norm.weight`, [c.headDim]);
+      tensors[`${b}attn_k_norm`] = w.tensor(`${p}.self_attn.k_norm.weight`, [c.headDim]);
+    }
+    tensors[`${b}ffn_norm`] = w.tensor(`${p}.post_attention_layernorm.weight`, [H]);
+    tensors[`${b}ffn_gate`] = w.linear(`${p}.mlp.gate_proj`, c.intermediateSize, H);
+    tensors[`${b}ffn_up`] = w.linear(`${p}.mlp.up_proj`, c.intermediateSize, H);
+    tensors[`${b}ffn_down`] = w.linear(`${p}.mlp.down_proj`, H, c.intermediateSize);
+    layers.push({
+      mixer: {
+        kind: 'attention',
+        numHeads: c.numHeads,
+        numKvHeads: c.numKvHeads,
+        headDim: c.headDim,
+        qkNorm: opts.qkNorm,
+        qkvBias: opts.qkvBias,
+        rope,
+      },
+      mlp: { kind: 'gated', activation: 'silu', intermediateSize: c.intermediateSize },
+    });
+  }
+  addOutput(input, pre, tensors);
+  return { arch: 'decoder', hiddenSize: H, vocabSize: c.vocabSize, rmsNormEps: c.rmsNormEps, layers, tensors, threads: input.threads };
 }

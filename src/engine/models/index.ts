@@ -5,18 +5,27 @@ import { availableParallelism } from 'node:os';
 import { join, resolve } from 'node:path';
 import { readModelConfig, type ModelConfig } from '../config.js';
 import { ModelFileMissingError } from '../errors.js';
-import type { NativeModelSpec } from '../native-types.js';
+import { modelPlanSchema, type NativeModelPlan } from '../plan.js';
 import { listWeightFiles, readTensorTable, type TensorInfo } from '../safetensors.js';
 import { WeightResolver } from '../weights.js';
-import { llamaSpec } from './llama.js';
-import { qwen2Spec } from './qwen2.js';
-import { qwen3Spec } from './qwen3.js';
+import { llamaPlan } from './llama.js';
+import { qwen2Plan } from './qwen2.js';
+import { qwen3Plan } from './qwen3.js';
 import type { SpecInput } from './common.js';
+
+/** Each supported model_type and the architecture file that plans it. */
+const ARCHITECTURES: Record<ModelConfig['modelType'], (input: SpecInput) => NativeModelPlan> = {
+  qwen3: qwen3Plan,
+  qwen2: qwen2Plan,
+  llama: llamaPlan,
+};
 
 export interface BuiltSpec {
   dir: string;
   config: ModelConfig;
-  spec: NativeModelSpec;
+  spec: NativeModelPlan;
+  /** The architecture file that planned the model (a remapped model_type names its target, e.g. mistral → llama). */
+  architecture: string;
   tensors: Map<string, TensorInfo>;
 }
 
@@ -38,24 +47,15 @@ export function buildModelSpec(dir: string, opts: { threads?: number } = {}): Bu
     weights: new WeightResolver(tensors, config, configFile, weightsLabel),
     threads: opts.threads ?? availableParallelism(),
     weightsLabel,
+    configFile,
   };
-  let spec: NativeModelSpec;
-  switch (config.modelType) {
-    case 'qwen3':
-      spec = qwen3Spec(input);
-      break;
-    case 'qwen2':
-      spec = qwen2Spec(input);
-      break;
-    case 'llama':
-      spec = llamaSpec(input, configFile);
-      break;
-  }
-  return { dir: abs, config, spec, tensors };
+  // The schema catches a plan an architecture file got wrong before it crosses into the addon.
+  const spec = modelPlanSchema.parse(ARCHITECTURES[config.modelType](input));
+  return { dir: abs, config, spec, architecture: config.modelType, tensors };
 }
 
-/** Bytes of the weights the spec references (what a forward pass reads, counting a tied embedding once). */
-export function specWeightBytes(spec: NativeModelSpec): number {
+/** Bytes of the weights the plan references (what a forward pass reads, counting a tied embedding once). */
+export function specWeightBytes(spec: NativeModelPlan): number {
   const seen = new Set<string>();
   let total = 0;
   const add = (ref: { file: string; offset: number; byteLength: number } | undefined) => {
@@ -65,18 +65,10 @@ export function specWeightBytes(spec: NativeModelSpec): number {
     seen.add(key);
     total += ref.byteLength;
   };
-  const addWeight = (w: NativeModelSpec['embed'] | undefined) => {
-    if (!w) return;
-    add(w.weight);
-    add(w.scales);
-    add(w.biases);
-  };
-  addWeight(spec.embed);
-  addWeight(spec.lmHead);
-  add(spec.finalNorm);
-  for (const l of spec.layers) {
-    for (const w of [l.q, l.k, l.v, l.o, l.gate, l.up, l.down]) addWeight(w);
-    for (const t of [l.inputNorm, l.postAttentionNorm, l.qBias, l.kBias, l.vBias, l.qNorm, l.kNorm]) add(t);
+  for (const t of Object.values(spec.tensors)) {
+    add(t);
+    add(t.quant?.scales);
+    add(t.quant?.biases);
   }
   return total;
 }

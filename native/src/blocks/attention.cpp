@@ -1,0 +1,127 @@
+// Grouped-query attention: q/k/v projections (optional biases, optional per-head q/k RMSNorm), RoPE, the KV cache
+// store, causal attention over the cache, and the output projection.
+#include <algorithm>
+#include <cmath>
+
+#include "blocks/blocks.h"
+#include "blocks/linear.h"
+#include "blocks/rope.h"
+
+namespace vmlx {
+namespace {
+
+class Attention : public TokenMixer {
+ public:
+  Attention(Loader& ld, const AttentionPlan& p, int H, const std::string& pre) : p_(p) {
+    const int qd = p.numHeads * p.headDim, kd = p.numKvHeads * p.headDim;
+    q_ = ld.matrix(pre + "attn_q", qd, H);
+    k_ = ld.matrix(pre + "attn_k", kd, H);
+    v_ = ld.matrix(pre + "attn_v", kd, H);
+    o_ = ld.matrix(pre + "attn_output", H, qd);
+    if (p.qkvBias) {
+      qBias_ = ld.vector(pre + "attn_q.bias", qd);
+      kBias_ = ld.vector(pre + "attn_k.bias", kd);
+      vBias_ = ld.vector(pre + "attn_v.bias", kd);
+    }
+    if (p.qkNorm) {
+      qNorm_ = ld.vector(pre + "attn_q_norm", p.headDim);
+      kNorm_ = ld.vector(pre + "attn_k_norm", p.headDim);
+    }
+  }
+
+  std::unique_ptr<LayerState> make_state(int maxContext) const override {
+    return std::make_unique<FullKvCache>(p_.numKvHeads, p_.headDim, maxContext);
+  }
+
+  void forward(Forward& f, LayerState* state, const float* in, float* out) const override {
+    KvCache& kv = *static_cast<KvCache*>(state);
+    Scratch& s = f.s;
+    const int hd = p_.headDim, nh = p_.numHeads, nkv = p_.numKvHeads;
+    const int qd = nh * hd, kd = nkv * hd;
+    Acts a = prepare_acts(f, in, f.spec.hiddenSize);
+    const LinearOut qkv[3] = {{&q_, s.q.data()}, {&k_, s.k.data()}, {&v_, s.v.data()}};
+    linear(f, a, qkv, 3);
+    const float eps = static_cast<float>(f.spec.rmsNormEps);
+    const RopeTable* rope = p_.rope.kind == RopeKind::None ? nullptr : &rope_table(s, p_.rope);
+    const int half = p_.rope.rotaryDims / 2;
+    f.pool.parallel_for(f.T, [&](int t0, int t1) {
+      for (int t = t0; t < t1; t++) {
+        float* q = s.q.data() + static_cast<size_t>(t) * qd;
+        float* k = s.k.data() + static_cast<size_t>(t) * kd;
+        float* v = s.v.data() + static_cast<size_t>(t) * kd;
+        if (p_.qkvBias) {
+          for (int i = 0; i < qd; i++) q[i] += qBias_[i];
+          for (int i = 0; i < kd; i++) k[i] += kBias_[i], v[i] += vBias_[i];
+        }
+        if (p_.qkNorm) {
+          for (int h = 0; h < nh; h++) f.k.rmsnorm(q + h * hd, qNorm_.data(), eps, hd, q + h * hd);
+          for (int h = 0; h < nkv; h++) f.k.rmsnorm(k + h * hd, kNorm_.data(), eps, hd, k + h * hd);
+        }
+        if (rope) {
+          const float* cs = rope->cos.data() + static_cast<size_t>(t) * half;
+          const float* sn = rope->sin.data() + static_cast<size_t>(t) * half;
+          rope_apply(q, nh, hd, p_.rope.rotaryDims, cs, sn);
+          rope_apply(k, nkv, hd, p_.rope.rotaryDims, cs, sn);
+        }
+        const int pos = f.pos0 + t;
+        for (int h = 0; h < nkv; h++) {
+          f.k.to_f16(k + h * hd, kv.k_row(h, pos), hd);
+          f.k.to_f16(v + h * hd, kv.v_row(h, pos), hd);
+        }
+      }
+    });
+    // Work items: (KV head, chunk of its query heads, block of tokens), at most kMaxAttendRows query rows each, so
+    // the kernel converts every cached key and value once for all rows. Items of one KV head are adjacent and dealt
+    // out round-robin: both threads read the same head's cache at the same time (and causal lengths interleave).
+    const int group = nh / nkv;
+    const int headsPer = std::min(group, kMaxAttendRows);
+    const int headChunks = (group + headsPer - 1) / headsPer;
+    const int tokensPer = std::max(1, kMaxAttendRows / headsPer);
+    const int tokenBlocks = (f.T + tokensPer - 1) / tokensPer;
+    const int perHead = headChunks * tokenBlocks;
+    const float scale = 1.f / std::sqrt(static_cast<float>(hd));
+    f.pool.run([&](int ith, int nth) {
+      float* scores = s.scores.data() + static_cast<size_t>(ith) * kMaxAttendRows * f.seq.maxContext;
+      for (int i = ith; i < nkv * perHead; i += nth) {
+        const int kvh = i / perHead, hc = (i % perHead) / tokenBlocks, tb = i % tokenBlocks;
+        const int tEnd = std::min(f.T, (tb + 1) * tokensPer);
+        const KvSpan span = kv.span(kvh, f.pos0 + tEnd - 1);
+        AttendRows ar{};
+        ar.k = span.k;
+        ar.v = span.v;
+        ar.dim = hd;
+        ar.stride = span.stride;
+        ar.scale = scale;
+        ar.scores = scores;
+        const int h0 = kvh * group + hc * headsPer, h1 = std::min(kvh * group + group, h0 + headsPer);
+        for (int t = tb * tokensPer; t < tEnd; t++)
+          for (int h = h0; h < h1; h++) {
+            ar.q[ar.rows] = s.q.data() + static_cast<size_t>(t) * qd + h * hd;
+            ar.out[ar.rows] = s.attn.data() + static_cast<size_t>(t) * qd + h * hd;
+            ar.lens[ar.rows] = f.pos0 + t + 1 - span.first;
+            ar.rows++;
+          }
+        f.k.attend_rows(ar);
+      }
+    });
+    Acts ao = prepare_acts(f, s.attn.data(), qd);
+    const LinearOut o[1] = {{&o_, out}};
+    linear(f, ao, o, 1);
+  }
+
+ private:
+  AttentionPlan p_;
+  OwnedWeight q_, k_, v_, o_;
+  std::vector<float> qBias_, kBias_, vBias_, qNorm_, kNorm_;
+};
+
+}  // namespace
+
+std::unique_ptr<TokenMixer> make_token_mixer(Loader& ld, const ModelSpec& spec, const LayerPlan& plan, const std::string& prefix) {
+  switch (plan.mixer) {
+    case MixerKind::Attention: return std::make_unique<Attention>(ld, plan.attention, spec.hiddenSize, prefix);
+  }
+  return nullptr;
+}
+
+}  // namespace vmlx

@@ -1,0 +1,31 @@
+// The shared blocks architectures compose: token mixers (attention; later linear attention) and feed-forward
+// blocks (gated MLP; later mixture of experts). Each is built from the plan and the tensor table by a factory.
+#pragma once
+#include <memory>
+#include <string>
+
+#include "model.h"
+
+namespace vmlx {
+
+// Mixes information across positions: reads `in` [T][hidden] (already normed), writes `out` [T][hidden]
+// (may alias `in`), keeping what it needs of the sequence in its LayerState.
+class TokenMixer {
+ public:
+  virtual ~TokenMixer() = default;
+  virtual void forward(Forward& f, LayerState* state, const float* in, float* out) const = 0;
+  virtual std::unique_ptr<LayerState> make_state(int maxContext) const = 0;
+};
+
+// Per-token transform: reads `in` [T][hidden], writes `out` [T][hidden] (may alias `in`).
+class FeedForward {
+ public:
+  virtual ~FeedForward() = default;
+  virtual void forward(Forward& f, const float* in, float* out) const = 0;
+};
+
+// `prefix` is the layer's tensor-name prefix, e.g. "blk.3.".
+std::unique_ptr<TokenMixer> make_token_mixer(Loader& ld, const ModelSpec& spec, const LayerPlan& plan, const std::string& prefix);
+std::unique_ptr<FeedForward> make_feed_forward(Loader& ld, const ModelSpec& spec, const LayerPlan& plan, const std::string& prefix);
+
+}  // namespace vmlx

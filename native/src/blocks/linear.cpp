@@ -1,0 +1,50 @@
+#include "blocks/linear.h"
+
+#include <algorithm>
+
+namespace vmlx {
+
+Acts prepare_acts(Forward& f, const float* x, int cols) {
+  Scratch& s = f.s;
+  Acts a{};
+  a.T = f.T;
+  a.cols = cols;
+  a.x = x;
+  a.q = s.aq.data();
+  a.qStride = (cols + 63) / 64 * 64;
+  a.blocks = (cols + kActBlock - 1) / kActBlock;
+  a.qscale = s.aScale.data();
+  for (int l = 0; l < 3; l++) a.gsum[l] = s.aSum[l].data();
+  f.pool.parallel_for(f.T, [&](int t0, int t1) {
+    for (int t = t0; t < t1; t++) f.k.quantize_row(a, t);
+  });
+  return a;
+}
+
+void linear(Forward& f, const Acts& a, const LinearOut* outs, int n) {
+  int total = 0;
+  for (int i = 0; i < n; i++) total += outs[i].w->w.tiles;
+  f.pool.parallel_for(total, [&](int b, int e) {
+    int base = 0;
+    for (int i = 0; i < n; i++) {
+      const PackedWeight& w = outs[i].w->w;
+      const int lo = std::max(b, base), hi = std::min(e, base + w.tiles);
+      if (lo < hi) f.k.matmul(w, a, outs[i].y, w.rows, lo - base, hi - base);
+      base += w.tiles;
+    }
+  });
+}
+
+void rmsnorm_rows(Forward& f, const float* in, const float* w, int n, float* out, int rows) {
+  const float eps = static_cast<float>(f.spec.rmsNormEps);
+  f.pool.parallel_for(rows, [&](int r0, int r1) {
+    for (int r = r0; r < r1; r++) f.k.rmsnorm(in + static_cast<size_t>(r) * n, w, eps, n, out + static_cast<size_t>(r) * n);
+  });
+}
+
+void add_rows(Forward& f, float* x, const float* y, int n) {
+  const size_t total = static_cast<size_t>(f.T) * n;
+  for (size_t i = 0; i < total; i++) x[i] += y[i];
+}
+
+}  // namespace vmlx
