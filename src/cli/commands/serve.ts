@@ -6,6 +6,7 @@ import { UserError } from '../errors.js';
 import { loadModel } from '../../engine/model.js';
 import { serve } from '../../server/serve.js';
 import { startMcpFromConfig } from '../../agent/mcp/index.js';
+import { declineElicitations } from '../../agent/mcp/elicitation.js';
 
 function intArg(name: string, min: number, max: number) {
   return (v: string): number => {
@@ -64,6 +65,11 @@ export function registerServeCommand(program: Command): void {
         auditDbPath: o.auditDb,
         origin: 'serve',
         onWarning: (msg) => log(`vmlx serve: warning: ${msg}`),
+        // Nobody sits at a server: elicitations are declined and sampling refused at once, with the reason.
+        host: {
+          elicitation: declineElicitations('vmlx serve has no user to ask', (msg) => log(`vmlx serve: ${msg}`)),
+          samplingUnavailable: 'vmlx serve does not lend its model to MCP servers (no user to approve it)',
+        },
       }).then((m) => m ?? null).catch(async (err) => {
         await model.dispose();
         throw err;
