@@ -2,7 +2,7 @@
 // and the model (real weights or a scripted model), and takes it all down again.
 import { AuditLog } from '../audit/index.js';
 import { emptyMcpConfig } from '../mcp/config.js';
-import { McpManager } from '../mcp/manager.js';
+import { McpManager, type McpManagerOptions } from '../mcp/manager.js';
 import { loadConfiguredMcp } from '../mcp/runtime.js';
 import { allowUnsafeFromEnv } from '../mcp/validator.js';
 import { defaultAuditDbPath, logDir } from '../paths.js';
@@ -18,6 +18,8 @@ export interface McpSetupOptions {
   auditDbPath?: string;
   sessionId: string;
   onWarning: (message: string) => void;
+  /** Roots, elicitation and sampling handlers for the servers. */
+  host?: McpManagerOptions['host'];
 }
 
 export interface McpSetup {
@@ -44,6 +46,7 @@ export function startMcp(opts: McpSetupOptions): McpSetup {
     sessionId: opts.sessionId,
     logDir: logDir(),
     onWarning: opts.onWarning,
+    ...(opts.host ? { host: opts.host } : {}),
   });
   return { manager, audit, configPath: loaded?.configPath };
 }

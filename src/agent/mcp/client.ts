@@ -8,6 +8,7 @@ import { connectServer, describeTransportError, transportKindOf, type ConnectSpe
 import { RestartTracker, DEFAULT_RESTART_POLICY, type RestartPolicy } from './restart.js';
 import { ProcessTree } from './process-tree.js';
 import type { ServerStderrLog } from './stderr-log.js';
+import type { McpHost } from './host.js';
 import type { ServerState, ServerStatus } from './types.js';
 
 /** Page cap for tools/list: protects against servers whose cursor never ends. */
@@ -46,6 +47,8 @@ export interface ServerConnectionOptions {
   stderrLog?: ServerStderrLog;
   restartPolicy?: RestartPolicy;
   now?: () => number;
+  /** Roots, elicitation and sampling offered to the server; without it the client declares no capabilities. */
+  host?: McpHost;
 }
 
 export interface CallProgress {
@@ -184,6 +187,12 @@ export class ServerConnection {
     return result as CallToolResult;
   }
 
+  /** Tells a connected server that its roots changed (it asks again with roots/list). */
+  async notifyRootsChanged(): Promise<void> {
+    if (this.state !== 'connected' || !this.client) return;
+    await this.client.sendRootsListChanged().catch(() => {});
+  }
+
   async close(): Promise<void> {
     if (this.closing) return;
     this.closing = true;
@@ -286,7 +295,9 @@ export class ServerConnection {
   }
 
   private makeClient(gen: number): Client {
-    const client = new Client(CLIENT_INFO, { capabilities: {} });
+    const host = this.opts.host;
+    const client = new Client(CLIENT_INFO, { capabilities: host ? host.capabilities(this.name) : {} });
+    host?.install(client, this.name);
     this.listChangedEarly = false;
     client.setNotificationHandler(ToolListChangedNotificationSchema, async () => {
       if (gen !== this.generation) return;

@@ -24,6 +24,17 @@ export class McpConfigError extends Error {
 export const ToolPolicySchema = z.enum(['allow', 'ask', 'deny']);
 export type ToolPolicy = z.infer<typeof ToolPolicySchema>;
 
+export const OAuthSettingsSchema = z.strictObject({
+  /** A client id registered with the authorization server by hand (else vmlx registers itself when allowed). */
+  clientId: z.string().min(1).optional(),
+  clientSecret: z.string().min(1).optional(),
+  /** Scopes to request (space-separated), when the server names none. */
+  scope: z.string().min(1).optional(),
+  /** Fixed port of the loopback redirect listener (when the client id was registered with one). */
+  redirectPort: z.number().int().min(1).max(65535).optional(),
+});
+export type OAuthSettings = z.infer<typeof OAuthSettingsSchema>;
+
 // Server names become part of `server__tool` names and of per-server log file names.
 const SERVER_NAME_RE = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
 
@@ -38,7 +49,16 @@ const RawServerSchema = z
     url: z.string().min(1).optional(),
     type: z.enum(['stdio', 'http', 'sse', 'streamable-http']).optional(),
     headers: z.record(z.string(), z.string()).optional(),
+    /** OAuth for a remote server: a pre-registered client, scopes, the loopback port; false turns it off. */
+    oauth: z.union([z.literal(false), OAuthSettingsSchema]).optional(),
     // per server
+    /**
+     * Directories this server sees as roots, besides the shared ones (the working directory, --root); false: no
+     * roots for it at all (server-filesystem replaces its command-line directories with the roots it is given).
+     */
+    roots: z.union([z.literal(false), z.array(z.string().min(1))]).optional(),
+    /** May this server use the loaded model (sampling/createMessage)? Default 'ask'. */
+    sampling: ToolPolicySchema.optional(),
     description: z.string().optional(),
     enabled: z.boolean().default(true),
     timeout: z.number().int().positive().optional(),
@@ -59,6 +79,7 @@ const RawServerSchema = z
         ctx.addIssue({ code: 'custom', path: ['type'], message: `'${s.type}' needs 'url', not 'command'` });
       }
       if (s.headers !== undefined) ctx.addIssue({ code: 'custom', path: ['headers'], message: "only remote (url) servers take 'headers'" });
+      if (s.oauth !== undefined) ctx.addIssue({ code: 'custom', path: ['oauth'], message: "only remote (url) servers take 'oauth'" });
     } else {
       if (s.type === 'stdio') ctx.addIssue({ code: 'custom', path: ['type'], message: "'stdio' needs 'command', not 'url'" });
       for (const k of ['args', 'env', 'cwd'] as const) {
@@ -79,6 +100,9 @@ interface CommonEntry {
   /** Default policy for this server's tools. */
   policy?: ToolPolicy;
   toolPolicies: Record<string, ToolPolicy>;
+  /** Extra roots of this server, or false: the roots capability is not declared to it. */
+  roots: string[] | false;
+  sampling?: ToolPolicy;
 }
 export interface StdioServerEntry extends CommonEntry {
   kind: 'stdio';
@@ -93,6 +117,8 @@ export interface RemoteServerEntry extends CommonEntry {
   /** 'http' = Streamable HTTP, 'sse' = the older transport; absent = try HTTP, fall back to SSE on a 4xx. */
   type?: 'http' | 'sse';
   headers: Record<string, string>;
+  /** undefined: OAuth with defaults when the server asks for it; false: never. */
+  oauth?: OAuthSettings | false;
 }
 export type ServerEntry = StdioServerEntry | RemoteServerEntry;
 
@@ -107,12 +133,14 @@ export const ServerEntrySchema = RawServerSchema.transform((s): ServerEntry => {
     skip_security_validation: s.skip_security_validation,
     ...(s.policy !== undefined ? { policy: s.policy } : {}),
     toolPolicies: s.toolPolicies,
+    roots: s.roots ?? [],
+    ...(s.sampling !== undefined ? { sampling: s.sampling } : {}),
   };
   if (s.command !== undefined) {
     return { kind: 'stdio', ...common, command: s.command, args: s.args ?? [], env: s.env ?? {}, ...(s.cwd !== undefined ? { cwd: s.cwd } : {}) };
   }
   const type = s.type === 'streamable-http' ? 'http' : s.type === 'sse' || s.type === 'http' ? s.type : undefined;
-  return { kind: 'remote', ...common, url: s.url as string, ...(type ? { type } : {}), headers: s.headers ?? {} };
+  return { kind: 'remote', ...common, url: s.url as string, ...(type ? { type } : {}), headers: s.headers ?? {}, ...(s.oauth !== undefined ? { oauth: s.oauth } : {}) };
 });
 
 export const SecuritySchema = z.strictObject({
@@ -269,14 +297,33 @@ function expandConfigVariables(config: McpConfig, file: string, env: Env, server
     if (entry.kind === 'stdio') {
       const envOut: Record<string, string> = {};
       for (const [k, v] of Object.entries(entry.env)) envOut[k] = expandVariables(v, env, file, at('env', k));
-      servers[name] = { ...entry, env: envOut };
+      servers[name] = { ...entry, env: envOut, roots: expandRoots(entry.roots, env, file, at) };
     } else {
       const headers: Record<string, string> = {};
       for (const [k, v] of Object.entries(entry.headers)) headers[k] = expandVariables(v, env, file, at('headers', k));
-      servers[name] = { ...entry, url: expandVariables(entry.url, env, file, at('url')), headers };
+      const oauth = entry.oauth ? expandOAuth(entry.oauth, env, file, (k) => at('oauth', k)) : entry.oauth;
+      servers[name] = {
+        ...entry,
+        url: expandVariables(entry.url, env, file, at('url')),
+        headers,
+        roots: expandRoots(entry.roots, env, file, at),
+        ...(oauth !== undefined ? { oauth } : {}),
+      };
     }
   }
   return { ...config, mcpServers: servers };
+}
+
+function expandRoots(roots: string[] | false, env: Env, file: string, at: (...rest: string[]) => string): string[] | false {
+  return roots === false ? false : roots.map((r, i) => expandVariables(r, env, file, at('roots', String(i))));
+}
+
+function expandOAuth(o: OAuthSettings, env: Env, file: string, at: (k: string) => string): OAuthSettings {
+  return {
+    ...o,
+    ...(o.clientId !== undefined ? { clientId: expandVariables(o.clientId, env, file, at('clientId')) } : {}),
+    ...(o.clientSecret !== undefined ? { clientSecret: expandVariables(o.clientSecret, env, file, at('clientSecret')) } : {}),
+  };
 }
 
 /**

@@ -1,6 +1,8 @@
 // McpManager: the one path by which vmlx runs MCP tools. It validates every server entry before
 // anything is spawned, connects all servers in parallel, exposes their tools as `server__tool`, and
 // runs each call through sandbox → execute → audit, turning every failure into a ToolCallOutcome.
+import { statSync } from 'node:fs';
+import { isAbsolute } from 'node:path';
 import type { Tool } from '@modelcontextprotocol/sdk/types.js';
 import { ServerConnection, type CallProgress, type ConnectionEvent, type ManagedServerStatus } from './client.js';
 import { errorOutcome, resultOutcome, deniedOutcome } from './outcome.js';
@@ -13,6 +15,7 @@ import type { McpConfig, ServerEntry } from './config.js';
 import { getValidator, type MCPCommandValidator } from './validator.js';
 import { ToolSandbox, isHighRiskTool } from './sandbox.js';
 import { policyFor as configPolicyFor } from './policy.js';
+import { McpHost, type McpHostOptions } from './host.js';
 import { recordSecurityBypass, type AuditEntry, type AuditSink } from '../audit/index.js';
 import { logDir as defaultLogDir } from '../paths.js';
 import type {
@@ -53,6 +56,11 @@ export interface McpManagerOptions {
   /** Backoff for restarting stdio servers that die. */
   restartPolicy?: RestartPolicy;
   onWarning?: (msg: string) => void;
+  /**
+   * Roots, elicitation and sampling handlers for the servers. Default: the working directory as root, every
+   * elicitation declined, no model for sampling. The config's per-server roots and sampling policy apply on top.
+   */
+  host?: Pick<McpHostOptions, 'roots' | 'elicitation' | 'sampler' | 'samplingUnavailable' | 'samplingApprover' | 'autoApprove'>;
 }
 
 /** CallToolOptions plus progress reporting for long-running tools. */
@@ -84,6 +92,9 @@ export class McpManager implements ToolExecutor {
   private byQualified = new Map<string, McpTool>();
   private readonly started: Promise<void>;
   private closed = false;
+  private readonly offRoots: () => void;
+  /** Roots, elicitation and sampling offered to every server (handlers can be swapped while they run). */
+  readonly host: McpHost;
 
   /** Starts connecting every server and resolves once each one has settled. */
   static async start(opts: McpManagerOptions): Promise<McpManager> {
@@ -102,6 +113,27 @@ export class McpManager implements ToolExecutor {
     this.config = opts.config;
     this.sandbox = opts.sandbox ?? ToolSandbox.fromConfig(opts.config, opts.audit ? { audit: opts.audit } : {});
     this.order = Object.keys(opts.config.mcpServers);
+    this.host = new McpHost({
+        ...opts.host,
+        ...(opts.audit ? { audit: opts.audit } : {}),
+        origin: opts.origin ?? 'cli',
+        ...(opts.sessionId !== undefined ? { sessionId: opts.sessionId } : {}),
+        ...(opts.onWarning ? { onWarning: opts.onWarning } : {}),
+        samplingPolicy: (server) => this.config.mcpServers[server]?.sampling ?? 'ask',
+      });
+    for (const [name, entry] of Object.entries(opts.config.mcpServers)) {
+      if (entry.roots === false) this.host.disableRoots(name);
+      else {
+        // Directories named on a stdio server's command line were approved by whoever wrote the config; they
+        // are its roots too, because servers like server-filesystem replace those directories with the roots.
+        const argDirs = entry.kind === 'stdio' ? entry.args.filter(isAbsoluteDirectory) : [];
+        const dirs = [...entry.roots, ...argDirs];
+        if (dirs.length > 0) this.host.roots.setServerRoots(name, dirs, `${opts.configPath ?? 'MCP config'}: ${name}.roots`);
+      }
+    }
+    this.offRoots = this.host.roots.onChange((server) => {
+      for (const [name, conn] of this.connections) if (server === undefined || server === name) void conn.notifyRootsChanged();
+    });
     const starts: Promise<void>[] = [];
     for (const name of this.order) {
       const conn = this.prepare(name, opts.config.mcpServers[name]!);
@@ -219,6 +251,7 @@ export class McpManager implements ToolExecutor {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    this.offRoots();
     await Promise.all([...this.connections.values()].map((c) => c.close()));
     this.tools = [];
     this.byQualified = new Map();
@@ -263,6 +296,7 @@ export class McpManager implements ToolExecutor {
       connectTimeoutMs: this.opts.connectTimeoutMs ?? entry.timeout ?? DEFAULT_CONNECT_TIMEOUT_MS,
       ...(stderrLog ? { stderrLog } : {}),
       ...(this.opts.restartPolicy ? { restartPolicy: this.opts.restartPolicy } : {}),
+      host: this.host,
     });
     conn.on((e) => this.handleEvent(e));
     this.connections.set(name, conn);
@@ -356,6 +390,15 @@ export class McpManager implements ToolExecutor {
     } catch (err) {
       this.opts.onWarning?.(`audit log write failed: ${(err as Error).message}`);
     }
+  }
+}
+
+function isAbsoluteDirectory(arg: string): boolean {
+  if (!isAbsolute(arg)) return false;
+  try {
+    return statSync(arg).isDirectory();
+  } catch {
+    return false;
   }
 }
 

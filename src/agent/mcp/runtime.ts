@@ -21,6 +21,8 @@ export interface StartMcpOptions {
   logDir?: string;
   /** Keep only these servers of the config (for one-off calls). */
   onlyServers?: string[];
+  /** Roots, elicitation and sampling handlers (default: declined, no model). */
+  host?: McpManagerOptions['host'];
   /** Return the manager at once instead of after every server settled (for progress UIs). */
   noWait?: boolean;
 }
@@ -61,6 +63,7 @@ export async function startMcpFromConfig(opts: StartMcpOptions): Promise<McpMana
     ...(opts.onWarning ? { onWarning: opts.onWarning } : {}),
     ...(opts.connectTimeoutMs !== undefined ? { connectTimeoutMs: opts.connectTimeoutMs } : {}),
     ...(opts.logDir !== undefined ? { logDir: opts.logDir } : {}),
+    ...(opts.host ? { host: opts.host } : {}),
   };
   return opts.noWait ? McpManager.create(managerOpts) : McpManager.start(managerOpts);
 }

@@ -15,6 +15,9 @@ import type { ReplBackend, ReplNotice } from '../../tui/backend.js';
 import { UserError } from '../errors.js';
 import { addOfflineOption, MODEL_ARG_HELP, resolveModelArg } from '../model-arg.js';
 import { apiBase } from '../../engine/remote/index.js';
+import { RootPathError, RootsRegistry } from '../../agent/mcp/roots.js';
+import { declineElicitations } from '../../agent/mcp/elicitation.js';
+import { modelSampler } from '../../agent/mcp/sampling.js';
 
 interface ChatOptions {
   model?: string;
@@ -33,6 +36,7 @@ interface ChatOptions {
   thinking: boolean;
   system?: string;
   offline?: boolean;
+  root: string[];
 }
 
 function positiveInt(flag: string) {
@@ -41,6 +45,30 @@ function positiveInt(flag: string) {
     if (!Number.isInteger(n) || n <= 0) throw new UserError(`${flag}: '${value}' is not a positive whole number`);
     return n;
   };
+}
+
+function collectRoot(value: string, previous: string[]): string[] {
+  return [...previous, value];
+}
+
+/** The shared roots: the working directory and every --root (each must be a directory). */
+function rootsOf(opts: ChatOptions): RootsRegistry {
+  try {
+    return new RootsRegistry([process.cwd(), ...opts.root]);
+  } catch (err) {
+    if (err instanceof RootPathError) throw new UserError(err.message);
+    throw err;
+  }
+}
+
+/** Sampling requests answered by the chat's own model, one at a time. */
+function samplerFor(model: LanguageModel, source: ModelSource, opts: ChatOptions) {
+  return modelSampler(model, {
+    modelName: modelDisplayName(source),
+    ...(opts.maxTokens !== undefined ? { maxTokensLimit: opts.maxTokens } : {}),
+    toolParser: opts.toolCallParser,
+    reasoningParser: opts.reasoningParser,
+  });
 }
 
 function temperature(value: string): number {
@@ -65,6 +93,7 @@ export function registerChatCommand(program: Command): void {
     .option('--no-thinking', 'render the prompt with enable_thinking=false')
     .option('--system <text>', 'a system prompt')
     .option('--allow-unsafe-mcp', 'honour skip_security_validation in the MCP config')
+    .option('--root <dir>', 'a directory MCP servers may work in, besides the working directory (repeatable)', collectRoot, [])
     .option('--audit-db <file>', 'audit log database (default: ~/.vmlx/audit.db)')
     .option('-p, --print <prompt>', 'run one turn non-interactively: answer on stdout, tool activity on stderr')
     .option('--scripted-model <file>', 'testing: replay the outputs of a model script instead of loading weights')
@@ -153,7 +182,19 @@ async function runPrint(opts: ChatOptions, source: ModelSource, sessionId: strin
     log.write('warn', m);
     process.stderr.write(`vmlx: warning: ${m}\n`);
   };
-  const mcp = startMcp({ configPath: opts.mcpConfig, allowUnsafe: opts.allowUnsafeMcp, auditDbPath: opts.auditDb, sessionId, onWarning: warn });
+  const mcp = startMcp({
+    configPath: opts.mcpConfig,
+    allowUnsafe: opts.allowUnsafeMcp,
+    auditDbPath: opts.auditDb,
+    sessionId,
+    onWarning: warn,
+    host: {
+      roots: rootsOf(opts),
+      // Nobody can fill a form in --print: decline at once, so the server's tool call finishes.
+      elicitation: declineElicitations('--print cannot ask for input (run vmlx chat interactively)', warn),
+      autoApprove: opts.yes === true,
+    },
+  });
   let model: LanguageModel | null = null;
   const abort = new AbortController();
   const onSigint = () => abort.abort();
@@ -161,6 +202,7 @@ async function runPrint(opts: ChatOptions, source: ModelSource, sessionId: strin
   try {
     const [loaded] = await Promise.all([openChatModel(source, undefined, warn), mcp.manager.waitUntilSettled()]);
     model = loaded;
+    mcp.manager.host.setSampler(samplerFor(loaded, source, opts));
     for (const s of mcp.manager.statuses()) {
       if (s.state === 'failed' || s.state === 'rejected') warn(`MCP server '${s.name}' ${s.state}: ${s.error ?? ''}`);
     }
@@ -189,6 +231,7 @@ async function runInteractive(opts: ChatOptions, source: ModelSource, sessionId:
       if (noticeListeners.size === 0) warnings.push(m);
       for (const l of noticeListeners) l({ level: 'warn', text: m });
     },
+    host: { roots: rootsOf(opts), autoApprove: opts.yes === true },
   });
   const name = modelDisplayName(source);
   const boot = new BootStore(name);
@@ -211,6 +254,7 @@ async function runInteractive(opts: ChatOptions, source: ModelSource, sessionId:
       (p) => boot.modelProgress(p.phase, p.fraction),
       (m) => warnings.push(m),
     );
+    mcp.manager.host.setSampler(samplerFor(model, source, opts));
     session = new ChatSession({ ...turnOptions(opts, model, mcp, sessionId), interactive: true, ...(opts.system ? { systemPrompt: opts.system } : {}) });
     const loadedModel = model;
     const backend: ReplBackend = {

@@ -11,6 +11,7 @@ import type { LanguageModel } from '../../engine/types.js';
 import { apiBase, RemoteModel, upstreamApiKey } from '../../engine/remote/index.js';
 import { serve } from '../../server/serve.js';
 import { startMcpFromConfig } from '../../agent/mcp/index.js';
+import { declineElicitations } from '../../agent/mcp/elicitation.js';
 
 function intArg(name: string, min: number, max: number) {
   return (v: string): number => {
@@ -132,6 +133,11 @@ export function registerServeCommand(program: Command): void {
         auditDbPath: o.auditDb,
         origin: 'serve',
         onWarning: (msg) => log(`vmlx serve: warning: ${msg}`),
+        // Nobody sits at a server: elicitations are declined and sampling refused at once, with the reason.
+        host: {
+          elicitation: declineElicitations('vmlx serve has no user to ask', (msg) => log(`vmlx serve: ${msg}`)),
+          samplingUnavailable: 'vmlx serve does not lend its model to MCP servers (no user to approve it)',
+        },
       }).then((m) => m ?? null).catch(async (err) => {
         await model.dispose();
         throw err;
