@@ -124,7 +124,7 @@ export async function handleChatCompletions(
     const result = single ? { ...parsed, tool_calls: parsed.tool_calls.slice(0, 1) } : parsed;
     const outcome: ChatOutcome = {
       result,
-      finishReason: result.tool_calls.length ? 'tool_calls' : engineFinish === 'length' ? 'length' : 'stop',
+      finishReason: finishReasonOf(result, engineFinish),
       promptTokens: tokens.length,
       completionTokens,
       reused,
@@ -144,11 +144,25 @@ export async function handleChatCompletions(
   }
 }
 
+/** A call cut off by the token budget makes the answer "length", like OpenAI's (its deltas stay sent). */
+function finishReasonOf(result: ParseResult, engineFinish: string): ChatOutcome['finishReason'] {
+  if (engineFinish === 'length' && result.unfinished_calls.length) return 'length';
+  return result.tool_calls.length ? 'tool_calls' : engineFinish === 'length' ? 'length' : 'stop';
+}
+
+/** The content plus the raw markup of calls that never finished: shown as written, never as a tool call. */
+function visibleContent(result: ParseResult): string | null {
+  const parts = [result.content ?? '', ...result.unfinished_calls.map((u) => u.raw)].filter((p) => p !== '');
+  return parts.length ? parts.join('\n') : null;
+}
+
 function completionBody(shapes: ChatCompletionShapes, o: ChatOutcome, withLogprobs: boolean): object {
-  const message: Record<string, unknown> = { role: 'assistant', content: o.result.content };
+  const message: Record<string, unknown> = { role: 'assistant', content: visibleContent(o.result) };
   if (o.result.reasoning_content) message.reasoning_content = o.result.reasoning_content;
   if (o.result.tool_calls.length) {
     message.tool_calls = o.result.tool_calls.map((c) => ({ id: c.id, type: 'function', function: c.function }));
   }
-  return shapes.completion(message, o.finishReason, usageBody(o.promptTokens, o.completionTokens, o.reused), withLogprobs ? { content: o.logprobs } : null);
+  const body = shapes.completion(message, o.finishReason, usageBody(o.promptTokens, o.completionTokens, o.reused), withLogprobs ? { content: o.logprobs } : null);
+  const cut = o.result.warnings.filter((w) => w.code === 'truncated_call').map((w) => w.message);
+  return cut.length ? { ...body, warnings: cut } : body;
 }
