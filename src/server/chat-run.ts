@@ -120,7 +120,9 @@ export function generationError(err: Error): ApiError {
   return new ApiError(500, `Generation failed: ${err.message}`, 'server_error', null, 'generation_failed');
 }
 
-/** Finish reason in OpenAI terms: a call wins, then the token limit. */
+/** Finish reason in OpenAI terms: a call cut off by the budget, then a call, then the token limit. */
 export function openAiFinish(outcome: StepOutcome): 'stop' | 'length' | 'tool_calls' {
+  // A call cut off by the token budget makes the answer "length", like OpenAI's (its deltas stay sent).
+  if (outcome.finishReason === 'length' && outcome.result.unfinished_calls.length) return 'length';
   return outcome.result.tool_calls.length ? 'tool_calls' : outcome.finishReason === 'length' ? 'length' : 'stop';
 }

@@ -9,7 +9,7 @@ import { parseModelReference, parseRepoSpec } from '../../src/engine/hub/referen
 import { hubSettings, readToken } from '../../src/engine/hub/settings.js';
 import { checkCompatibility, describeConfig } from '../../src/engine/hub/compatibility.js';
 import { withFileLock } from '../../src/engine/hub/lock.js';
-import { SUPPORTED_BITS, SUPPORTED_MODEL_TYPES } from '../../src/engine/config.js';
+import { SUPPORTED_MODEL_TYPES, SUPPORTED_QUANTS } from '../../src/engine/config.js';
 import { PullProgress, formatBytes, formatDuration } from '../../src/cli/pull-progress.js';
 import { qwen3Config, tempHfHome } from './helpers.js';
 
@@ -63,15 +63,15 @@ test('settings: cache HF_HUB_CACHE > HF_HOME/hub; HF_ENDPOINT; HF_TOKEN > HF_TOK
 
 test("compatibility follows the engine's registry: every supported architecture and bit width passes, others are named", () => {
   for (const modelType of SUPPORTED_MODEL_TYPES) {
-    for (const bits of SUPPORTED_BITS) {
+    for (const bits of SUPPORTED_QUANTS.affine) {
       assert.deepEqual(checkCompatibility(qwen3Config({ model_type: modelType, quantization: { group_size: 64, bits } })), { runnable: true }, `${modelType} ${bits}-bit`);
     }
   }
-  const gemma = checkCompatibility(qwen3Config({ model_type: 'gemma3' }));
-  assert.equal(gemma.runnable, false);
-  assert.match((gemma as { reason: string }).reason, new RegExp(`model_type 'gemma3' is not supported \\(supported: ${SUPPORTED_MODEL_TYPES.join(', ')}\\)`));
-  const mx = checkCompatibility(qwen3Config({ quantization: { group_size: 32, bits: 4, mode: 'mxfp4' } }));
-  assert.match((mx as { reason: string }).reason, /quantization\.mode 'mxfp4' is not supported/);
+  const bert = checkCompatibility(qwen3Config({ model_type: 'bert' }));
+  assert.equal(bert.runnable, false);
+  assert.match((bert as { reason: string }).reason, new RegExp(`model_type 'bert' is not supported \\(supported: ${SUPPORTED_MODEL_TYPES.join(', ')}\\)`));
+  const fp8 = checkCompatibility(qwen3Config({ quantization: { group_size: 32, bits: 8, mode: 'fp8' } }));
+  assert.match((fp8 as { reason: string }).reason, /quantization\.mode 'fp8' is not supported/);
   assert.deepEqual(describeConfig(qwen3Config()), { architecture: 'qwen3', quantization: '4-bit affine g64' });
   assert.deepEqual(describeConfig({ model_type: 'llama', torch_dtype: 'bfloat16' }), { architecture: 'llama', quantization: 'bfloat16' });
 });

@@ -54,7 +54,7 @@ export function shape(r: ParseResult): Omit<Assembled, 'result'> {
   return {
     content: r.content,
     reasoning_content: r.reasoning_content,
-    tool_calls: r.tool_calls.map((c) => ({ id: c.id, name: c.function.name, arguments: c.function.arguments })),
+    tool_calls: streamedCalls(r),
     warnings: r.warnings.map((w) => w.code),
   };
 }
@@ -70,4 +70,11 @@ export function randomChunks(text: string, seed: number, maxLen = 8): string[] {
     i += n;
   }
   return out;
+}
+
+/** Every call a stream showed, in stream order: the complete ones and, at their indices, the unfinished ones. */
+function streamedCalls(r: ParseResult): Array<{ id: string; name: string; arguments: string }> {
+  const calls = r.tool_calls.map((c) => ({ id: c.id, name: c.function.name, arguments: c.function.arguments }));
+  for (const u of [...r.unfinished_calls].sort((a, b) => a.index - b.index)) calls.splice(u.index, 0, { id: u.id, name: u.name, arguments: u.arguments });
+  return calls;
 }

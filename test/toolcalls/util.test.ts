@@ -6,7 +6,6 @@ import { typeValue } from '../../src/agent/toolcalls/util/schema.js';
 import { markerPrefixLength, holdBack } from '../../src/agent/toolcalls/util/holdback.js';
 import { createIdGenerator } from '../../src/agent/toolcalls/util/ids.js';
 import { buildXmlArguments } from '../../src/agent/toolcalls/util/xmlargs.js';
-import { healArguments } from '../../src/agent/toolcalls/snapshot.js';
 
 test('scanJson finds the end of a complete value inside surrounding text', () => {
   const t = 'x {"a": [1, {"b": "}]"}], "c": null} tail';
@@ -37,12 +36,6 @@ test('scanJson reports invalid JSON and where it broke', () => {
   const s = scanJson('{"a": 1, x}');
   assert.equal(s.invalid, true);
   assert.equal(s.end, 9);
-});
-
-test('healArguments closes truncated arguments', () => {
-  assert.equal(healArguments('{"a": [1, "x'), '{"a": [1, "x"]}');
-  assert.equal(healArguments(''), '{}');
-  assert.equal(healArguments('{"a": {"b": 2'), '{"a": {"b": 2}}');
 });
 
 test('scanObjectMembers lists top-level members of a partial object', () => {

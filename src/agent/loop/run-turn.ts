@@ -179,7 +179,14 @@ class TurnDriver {
       this.aborted('generation');
       return { kind: 'stopped' };
     }
-    return { kind: 'ok', result: outcome.result };
+    const result = outcome.result;
+    // A call the output ended inside is never run (it is not in tool_calls); say why it is missing.
+    for (const u of result.unfinished_calls) {
+      if (u.cause !== 'truncated') continue;
+      const why = finishReason === 'length' ? 'the answer was cut off at the token limit' : 'the answer ended';
+      this.emit({ type: 'parse_warning', round, warning: { code: 'truncated_call', message: `${why} inside a call to "${u.name}"; that call was not run`, raw: u.raw } });
+    }
+    return { kind: 'ok', result };
   }
 
   /** Keeps what the user already saw of an interrupted answer, without tool calls (they never ran). */

@@ -3,13 +3,14 @@
 // successive snapshots; the final snapshot is the ParseResult.
 import type { ToolDefinition } from '../../engine/types.js';
 import type { ParseWarning, ReasoningFormat, Segment, ToolCallFormat, ToolChoice } from './types.js';
-import { scanJson, tryParseJson, isPlainObject } from './util/json.js';
+import { tryParseJson, isPlainObject } from './util/json.js';
 
 export interface SnapshotCall {
   name: string | null;
   arguments: string;
   complete: boolean;
-  incomplete: boolean;
+  /** Settled without closing: cut off by the end of the output, or broken markup. Never returned as a call. */
+  unfinished: 'truncated' | 'malformed' | null;
   unknown: boolean;
   raw: string;
 }
@@ -68,27 +69,32 @@ export function takeSnapshot(text: string, final: boolean, cfg: ScanConfig): Sna
   const none = cfg.toolChoice === 'none';
   const pieces = cfg.reasoning ? runReasoning(cfg.reasoning, text, final, cfg.startsInReasoning, bugs) : [{ kind: 'text' as const, text }];
 
-  const addCall = (seg: Extract<Segment, { kind: 'call' }>, segFinal: boolean): void => {
+  /** `settled`: nothing more will come for this call; `atEnd`: it is the last thing of the final scan. */
+  const addCall = (seg: Extract<Segment, { kind: 'call' }>, settled: boolean, atEnd = false): void => {
     const call: SnapshotCall = {
       name: seg.name,
       arguments: seg.arguments,
       complete: seg.complete,
-      incomplete: false,
+      unfinished: null,
       unknown: seg.name !== null && cfg.toolsGiven && !known.has(seg.name),
       raw: seg.raw,
     };
-    if (!seg.complete && segFinal) {
+    if (!seg.complete && settled) {
       if (call.name === null) {
         snap.warnings.push({ code: 'truncated_call', message: 'a tool call ended before its name', raw: seg.raw });
         return;
       }
-      call.incomplete = true;
-      call.arguments = healArguments(seg.arguments);
+      // Never close the arguments: a completed-looking call would be run by clients that ignore flags.
+      call.unfinished = atEnd ? 'truncated' : 'malformed';
     }
     snap.calls.push(call);
     if (call.unknown) snap.warnings.push({ code: 'unknown_tool', message: `tool "${call.name}" is not among the request's tools` });
-    if (call.incomplete) snap.warnings.push({ code: 'truncated_call', message: `the call to "${call.name}" is unfinished; its arguments were closed`, raw: seg.raw });
-    if ((call.complete || call.incomplete) && !argsAreObject(call.arguments)) {
+    if (call.unfinished === 'truncated') {
+      snap.warnings.push({ code: 'truncated_call', message: `the output ended inside the call to "${call.name}"; it is not returned as a tool call`, raw: seg.raw });
+    } else if (call.unfinished === 'malformed') {
+      snap.warnings.push({ code: 'truncated_call', message: `the call to "${call.name}" never closed; it is not returned as a tool call`, raw: seg.raw });
+    }
+    if (call.complete && !argsAreObject(call.arguments)) {
       snap.warnings.push({ code: 'invalid_arguments', message: `arguments of "${call.name}" are not a JSON object`, raw: call.arguments });
     }
   };
@@ -116,7 +122,7 @@ export function takeSnapshot(text: string, final: boolean, cfg: ScanConfig): Sna
         if (seg.complete || segFinal) snap.content += seg.raw;
         else break;
         // A call followed by more segments is settled even in a non-final scan.
-      } else addCall(seg, segFinal || k < segs.length - 1);
+      } else addCall(seg, segFinal || k < segs.length - 1, final && i === pieces.length - 1 && k === segs.length - 1);
     }
   }
   snap.warnings.push(...bugs);
@@ -143,13 +149,4 @@ function promoteFromReasoning(
     else if (seg.complete || segFinal) snap.reasoning += seg.raw;
     else return;
   }
-}
-
-/** Close a truncated arguments prefix into valid JSON ('' becomes '{}'); unhealable text is kept as is. */
-export function healArguments(args: string): string {
-  if (args.trim() === '') return args + '{}';
-  const s = scanJson(args, 0, true);
-  if (s.complete) return args;
-  if (!s.invalid && s.safeEnd === args.length) return args + s.heal;
-  return args;
 }

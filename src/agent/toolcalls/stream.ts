@@ -2,7 +2,7 @@
 // same driver fed one chunk, so both paths agree by construction. A self-check verifies every new snapshot
 // extends what was already emitted; a scanner that breaks that rule freezes the stream (no wrong deltas) and
 // is reported as a `stream_inconsistency` warning.
-import type { ParseResult, ParseWarning, ParsedToolCall, StreamDelta } from './types.js';
+import type { ParseResult, ParseWarning, ParsedToolCall, StreamDelta, UnfinishedToolCall } from './types.js';
 import { takeSnapshot, type ScanConfig, type Snapshot } from './snapshot.js';
 import { createIdGenerator, type IdGenerator, type IdStyle } from './util/ids.js';
 
@@ -119,18 +119,23 @@ export function createStreamDriver(cfg: DriverConfig): StreamDriver {
       const content = visible(snap.content, rawContent);
       const reasoning = visible(snap.reasoning, false);
       const calls: ParsedToolCall[] = [];
+      const unfinished: UnfinishedToolCall[] = [];
       const named = snap.calls.filter((c) => c.name !== null);
       named.forEach((c, i) => {
         ids[i] ??= idGen.next(c.name as string, i);
+        if (c.unfinished) {
+          unfinished.push({ index: i, id: ids[i], name: c.name as string, arguments: c.arguments, raw: c.raw, cause: c.unfinished });
+          return;
+        }
         const call: ParsedToolCall = { id: ids[i], type: 'function', function: { name: c.name as string, arguments: c.arguments } };
         if (c.unknown) call.unknown = true;
-        if (c.incomplete) call.incomplete = true;
         calls.push(call);
       });
       return {
         content: content === '' ? null : content,
         reasoning_content: reasoning === '' ? null : reasoning,
         tool_calls: calls,
+        unfinished_calls: unfinished,
         warnings: [...snap.warnings, ...inconsistencies],
       };
     },

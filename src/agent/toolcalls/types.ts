@@ -16,8 +16,9 @@
 //    (util/json.ts: `scanJson(...).safeEnd` gives the longest such prefix of raw JSON; XML-style formats build
 //    JSON incrementally and hold back what may still change, e.g. a typed value until its closing tag).
 //  - In a final scan, a call cut off by the end of the text stays a `call` segment with complete=false (its
-//    arguments a healable prefix); the driver closes the JSON, flags the call `incomplete` and adds the
-//    `truncated_call` warning. Scanners do not add that warning themselves.
+//    arguments a healable prefix). The driver never completes such arguments: the call is left out of
+//    `tool_calls` and reported in `unfinished_calls` with a `truncated_call` warning (what was streamed of it
+//    stays streamed). Scanners do not add that warning themselves.
 //  - Formats that carry their own reasoning channel (harmony, gemma4) set `inlineReasoning` and emit
 //    `reasoning` segments; the driver then runs no separate reasoning parser unless one is asked for.
 
@@ -36,8 +37,23 @@ export interface ParsedToolCall {
   function: { name: string; arguments: string };
   /** True when the name is not among the request's tools (the caller decides what to do). */
   unknown?: boolean;
-  /** True when the output ended inside the call: its arguments were closed (healed) to stay valid JSON. */
-  incomplete?: boolean;
+}
+
+/**
+ * A call whose name was streamed but which never finished: the output ended inside it (the token budget ran
+ * out) or its markup broke. Its arguments are exactly what the model wrote (a JSON prefix, never completed),
+ * so no one mistakes it for a call to run.
+ */
+export interface UnfinishedToolCall {
+  /** Its index among the streamed tool-call deltas. */
+  index: number;
+  id: string;
+  name: string;
+  arguments: string;
+  /** The raw markup of the call as the model wrote it. */
+  raw: string;
+  /** 'truncated': the output ended inside it; 'malformed': its markup broke before it closed. */
+  cause: 'truncated' | 'malformed';
 }
 
 export interface ParseWarning {
@@ -50,7 +66,10 @@ export interface ParseWarning {
 export interface ParseResult {
   content: string | null;
   reasoning_content: string | null;
+  /** Only complete calls: safe to run. */
   tool_calls: ParsedToolCall[];
+  /** Calls that were streamed but never finished (see UnfinishedToolCall); never to be run. */
+  unfinished_calls: UnfinishedToolCall[];
   warnings: ParseWarning[];
 }
 

@@ -60,7 +60,7 @@ async function readStdin(): Promise<string> {
 function parseStreamed(text: string, opts: ParserOptions, seed: number): ParseResult {
   const rand = seededRandom(seed);
   const p = createStreamParser(opts);
-  const out: ParseResult = { content: null, reasoning_content: null, tool_calls: [], warnings: [] };
+  const out: ParseResult = { content: null, reasoning_content: null, tool_calls: [], unfinished_calls: [], warnings: [] };
   const apply = (deltas: ReturnType<typeof p.push>): void => {
     for (const d of deltas) {
       if (d.type === 'content') out.content = (out.content ?? '') + d.text;
@@ -78,11 +78,13 @@ function parseStreamed(text: string, opts: ParserOptions, seed: number): ParseRe
     i += n;
   }
   apply(p.finish());
-  // Flags that only the final result carries (unknown / incomplete) come from result().
-  p.result().tool_calls.forEach((c, i) => {
-    if (out.tool_calls[i] && c.unknown) out.tool_calls[i].unknown = true;
-    if (out.tool_calls[i] && c.incomplete) out.tool_calls[i].incomplete = true;
-  });
+  // What only the final result knows (unknown names, calls that never finished) comes from result().
+  const final = p.result();
+  const unknown = new Set(final.tool_calls.filter((c) => c.unknown).map((c) => c.id));
+  for (const c of out.tool_calls) if (c && unknown.has(c.id)) c.unknown = true;
+  out.unfinished_calls = final.unfinished_calls;
+  const cut = new Set(final.unfinished_calls.map((u) => u.index));
+  out.tool_calls = out.tool_calls.filter((_, i) => !cut.has(i));
   return out;
 }
 

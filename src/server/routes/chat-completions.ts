@@ -95,11 +95,19 @@ export async function handleChatCompletions(
   }
 }
 
+/** The content plus the raw markup of calls that never finished: shown as written, never as a tool call. */
+function visibleContent(result: ParseResult): string | null {
+  const parts = [result.content ?? '', ...result.unfinished_calls.map((u) => u.raw)].filter((p) => p !== '');
+  return parts.length ? parts.join('\n') : null;
+}
+
 function completionBody(shapes: ChatCompletionShapes, result: ParseResult, finishReason: string, usage: object, logprobs: OpenAiTokenLogprob[] | null): object {
-  const message: Record<string, unknown> = { role: 'assistant', content: result.content };
+  const message: Record<string, unknown> = { role: 'assistant', content: visibleContent(result) };
   if (result.reasoning_content) message.reasoning_content = result.reasoning_content;
   if (result.tool_calls.length) {
     message.tool_calls = result.tool_calls.map((c) => ({ id: c.id, type: 'function', function: c.function }));
   }
-  return shapes.completion(message, finishReason, usage, logprobs ? { content: logprobs } : null);
+  const body = shapes.completion(message, finishReason, usage, logprobs ? { content: logprobs } : null);
+  const cut = result.warnings.filter((w) => w.code === 'truncated_call').map((w) => w.message);
+  return cut.length ? { ...body, warnings: cut } : body;
 }
