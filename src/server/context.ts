@@ -1,4 +1,5 @@
 // What every route handler gets: the served model, the MCP executor (if any), the queue and the options.
+import type { ResponseStore } from './protocols/response-store.js';
 import type { LanguageModel } from '../engine/types.js';
 import type { ToolExecutor } from '../agent/mcp/types.js';
 import type { RequestQueue } from './request-queue.js';
@@ -45,4 +46,6 @@ export interface ServerContext {
   access: AccessPolicy;
   /** Tokenizes big prompts off the main thread (null when the model has no tokenizer.json). */
   tokenizerThread: TokenizerThread | null;
+  /** Stored /v1/responses answers for previous_response_id (bounded, in memory, one per server). */
+  responses: ResponseStore;
 }

@@ -1,4 +1,5 @@
 // `vmlx serve`: load the model, connect the MCP servers, listen, and shut down cleanly on SIGINT/SIGTERM.
+import { ResponseStore } from './protocols/response-store.js';
 import { basename, resolve } from 'node:path';
 import type { LanguageModel } from '../engine/types.js';
 import type { ToolExecutor } from '../agent/mcp/types.js';
@@ -52,6 +53,7 @@ export async function serve(deps: ServeDeps, options: Partial<ServeOptions> = {}
     options: opts,
     access: createAccessPolicy(opts),
     tokenizerThread: TokenizerThread.forModel(deps.model),
+    responses: new ResponseStore(),
   };
   const running = await startHttpServer(ctx, log);
   let stopping: Promise<void> | null = null;

@@ -117,7 +117,7 @@ test('chat: user mistakes are one-line errors with a non-zero exit', async () =>
   const ws = workspace();
   try {
     const cases: Array<[string[], RegExp]> = [
-      [['chat', '-p', 'x'], /^vmlx: chat: --model <dir> is required\n$/],
+      [['chat', '-p', 'x'], /^vmlx: chat: --model <dir or org\/name> is required\n$/],
       [['chat', '--scripted-model', ws.script(['x']), '--tool-call-parser', 'nosuch', '-p', 'x'], /^vmlx: .*nosuch.*\n$/],
       [['chat', '--scripted-model', join(ws.root, 'missing.json'), '-p', 'x'], /^vmlx: cannot read the model script .*missing\.json \(ENOENT\)\n$/],
       [['chat', '--scripted-model', ws.script(['x']), '--mcp-config', join(ws.root, 'nope.json'), '-p', 'x'], /^vmlx: .*nope\.json.*\n$/],

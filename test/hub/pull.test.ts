@@ -103,16 +103,16 @@ test('a checksum mismatch removes the download and leaves no snapshot', withHome
 
 test('an architecture or bit width vmlx cannot run is refused before any weight is fetched', withHome(async (hf) => {
   hub.addRepo(singleCommitRepo('org/mamba', fakeModelFiles({ config: qwen3Config({ model_type: 'mamba' }), seed: 'mamba' })));
-  hub.addRepo(singleCommitRepo('org/three-bit', fakeModelFiles({ config: qwen3Config({ quantization: { group_size: 64, bits: 3 } }), seed: '3bit' })));
-  const [mamba, threeBit] = await Promise.all([
+  hub.addRepo(singleCommitRepo('org/seven-bit', fakeModelFiles({ config: qwen3Config({ quantization: { group_size: 64, bits: 7 } }), seed: '7bit' })));
+  const [mamba, sevenBit] = await Promise.all([
     runVmlx(['pull', 'org/mamba'], hubEnv(hf, hub.url)),
-    runVmlx(['pull', 'org/three-bit'], hubEnv(hf, hub.url)),
+    runVmlx(['pull', 'org/seven-bit'], hubEnv(hf, hub.url)),
   ]);
   assert.equal(mamba.code, 1);
   assert.match(mamba.stderr, /^vmlx: org\/mamba: vmlx cannot run this model: config\.json: model_type 'mamba' is not supported \(supported: qwen3, qwen2, llama[^)]*\); nothing was downloaded$/m);
-  assert.equal(threeBit.code, 1);
-  assert.match(threeBit.stderr, /org\/three-bit: vmlx cannot run this model: config\.json: quantization\.bits 3 is not supported yet/);
-  const fetched = hub.requests.filter((q) => /\/(mamba|three-bit)\/resolve\//.test(q.path)).map((q) => q.path.split('/').pop());
+  assert.equal(sevenBit.code, 1);
+  assert.match(sevenBit.stderr, /org\/seven-bit: vmlx cannot run this model: config\.json: quantization\.bits 7 is not supported/);
+  const fetched = hub.requests.filter((q) => /\/(mamba|seven-bit)\/resolve\//.test(q.path)).map((q) => q.path.split('/').pop());
   assert.deepEqual(fetched, ['config.json', 'config.json'], 'only config.json was fetched');
   assert.equal(existsSync(repoDir(hf, 'org/mamba')), false);
 }));

@@ -32,15 +32,3 @@ export class ResponseStore {
     }
   }
 }
-
-const stores = new WeakMap<object, ResponseStore>();
-
-/** The store of one server (keyed by its context object). */
-export function responseStoreFor(owner: object): ResponseStore {
-  let store = stores.get(owner);
-  if (!store) {
-    store = new ResponseStore();
-    stores.set(owner, store);
-  }
-  return store;
-}

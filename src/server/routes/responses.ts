@@ -13,12 +13,11 @@ import { BlockAssembler } from '../protocols/output-blocks.js';
 import { ResponsesRequest } from '../protocols/responses-schema.js';
 import { assistantMessage, inputMessages, newId, toRunRequest } from '../protocols/responses-convert.js';
 import { ResponseEvents } from '../protocols/responses-events.js';
-import { responseStoreFor } from '../protocols/response-store.js';
 
 export async function handleResponses(ctx: ServerContext, body: unknown, res: ServerResponse, signal: AbortSignal): Promise<void> {
   const req = parseBody(ResponsesRequest, body);
   checkModelAndN(ctx, { model: req.model });
-  const store = responseStoreFor(ctx);
+  const store = ctx.responses;
   let history: ChatMessage[] = [];
   if (req.previous_response_id) {
     const found = store.get(req.previous_response_id);
