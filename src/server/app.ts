@@ -6,7 +6,7 @@ import { ApiError, internalError, notFound, unauthorized, unavailable } from './
 import { apiKeyMatches, ClientDisconnectedError, readJsonBody, sendError, sendJson } from './http-util.js';
 import { checkContentType, checkMcpAccess, checkOriginAndHost } from './request-guard.js';
 import { ConnectionLimits } from './connection-limits.js';
-import { RequestModel } from './request-model.js';
+import { dropWhenUnread, RequestModel } from './request-model.js';
 import { handleChatCompletions } from './routes/chat-completions.js';
 import { handleCompletions } from './routes/completions.js';
 import { handleCountTokens, handleMessages } from './routes/messages.js';
@@ -155,8 +155,9 @@ async function dispatch(
     }
     checkContentType(req);
     if (path.startsWith('/v1/mcp/')) checkMcpAccess(ctx.access, `${req.method} ${path}`);
-    const model = new RequestModel(ctx.model, res, { stallTimeoutMs: ctx.options.stallTimeoutMs, windDown: env.windDown, log: env.log, label: key });
-    await handler({ ...ctx, model }, req, res, signal);
+    const pacing = { stallTimeoutMs: ctx.options.stallTimeoutMs, windDown: env.windDown, log: env.log, label: key };
+    await handler({ ...ctx, model: new RequestModel(ctx.model, res, pacing) }, req, res, signal);
+    dropWhenUnread(res, pacing);
   } catch (err) {
     if (err instanceof ClientDisconnectedError) {
       // Not a server fault: one line, no stack (and none when the body deadline already answered it).

@@ -15,6 +15,8 @@ export interface ConnectionLimitOptions {
   idleTimeoutMs: number;
 }
 
+const LOG_INTERVAL_MS = 10_000;
+
 /** Connections accepted past the cap, for /health (and a clear 503 for the rest) before the hard refusal. */
 export const HEALTH_RESERVE = 16;
 
@@ -30,6 +32,8 @@ export class ConnectionLimits {
   private readonly idleTimers = new Map<Socket, NodeJS.Timeout>();
   private readonly refused = new WeakSet<Socket>();
   private saturated = false;
+  private refusedSinceLog = 0;
+  private lastLogAt = 0;
 
   constructor(
     private readonly opts: ConnectionLimitOptions,
@@ -58,7 +62,7 @@ export class ConnectionLimits {
       socket.end(
         `HTTP/1.1 503 Service Unavailable\r\ncontent-type: application/json\r\nretry-after: 1\r\nconnection: close\r\ncontent-length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
       );
-      this.noteSaturation(true);
+      this.noteRefusal();
       return;
     }
     this.sockets.add(socket);
@@ -67,7 +71,11 @@ export class ConnectionLimits {
       this.sockets.delete(socket);
       this.active.delete(socket);
       this.disarmIdle(socket);
-      if (this.sockets.size < this.opts.maxConnections) this.noteSaturation(false);
+      // Hysteresis: a flood hovering at the cap must not log a line per connection.
+      if (this.saturated && this.sockets.size <= Math.floor((this.opts.maxConnections * 3) / 4)) {
+        this.saturated = false;
+        this.log(`vmlx serve: connections back under the limit (${this.sockets.size} open)`);
+      }
     });
   }
 
@@ -90,7 +98,7 @@ export class ConnectionLimits {
     });
     this.armBodyDeadline(req, res, path);
     if (this.sockets.size > this.opts.maxConnections && path !== '/health') {
-      this.noteSaturation(true);
+      this.noteRefusal();
       sendError(res, tooManyConnections(this.opts.maxConnections));
       return false;
     }
@@ -130,14 +138,16 @@ export class ConnectionLimits {
     this.idleTimers.delete(socket);
   }
 
-  /** One log line when the cap is first hit and one when it clears, not one per refused connection. */
-  private noteSaturation(now: boolean): void {
-    if (now === this.saturated) return;
-    this.saturated = now;
+  /** A line when the cap is first hit, then at most one every LOG_INTERVAL_MS with the count refused since. */
+  private noteRefusal(): void {
+    this.refusedSinceLog++;
+    const now = Date.now();
+    if (this.saturated && now - this.lastLogAt < LOG_INTERVAL_MS) return;
     this.log(
-      now
-        ? `vmlx serve: ${this.sockets.size} connections open (limit ${this.opts.maxConnections}); refusing new requests with 503 until some close`
-        : 'vmlx serve: connections back under the limit',
+      `vmlx serve: ${this.sockets.size} connections open (limit ${this.opts.maxConnections}); refused ${this.refusedSinceLog} with 503${this.saturated ? ' since the last report' : ''}`,
     );
+    this.saturated = true;
+    this.lastLogAt = now;
+    this.refusedSinceLog = 0;
   }
 }

@@ -5,6 +5,7 @@
 import type { ServerContext } from './context.js';
 import { badRequest } from './errors.js';
 import { textSlices } from './text-slices.js';
+import type { ChatRequestMessage } from './schemas.js';
 
 /**
  * No token of the supported tokenizers covers more characters than this (the longest merges are runs of
@@ -25,11 +26,25 @@ export function checkPromptChars(ctx: ServerContext, chars: number, param: strin
   }
 }
 
-/** Characters of text a chat request carries (message contents, tool-call arguments, tool schemas). */
-export function requestChars(messages: ReadonlyArray<{ content?: unknown }>, extra: unknown[] = []): number {
+/** Characters of text a chat request carries (contents, reasoning, tool calls, tool schemas), without copying it. */
+export function requestChars(messages: readonly ChatRequestMessage[], extra: readonly unknown[] = []): number {
   let n = 0;
-  for (const m of messages) n += JSON.stringify(m).length;
+  for (const m of messages) {
+    n += contentChars(m.content);
+    if (m.role === 'assistant') {
+      n += m.reasoning_content?.length ?? 0;
+      for (const c of m.tool_calls ?? []) n += c.function.name.length + c.function.arguments.length;
+    }
+  }
   for (const e of extra) n += JSON.stringify(e ?? null).length;
+  return n;
+}
+
+function contentChars(content: ChatRequestMessage['content']): number {
+  if (content == null) return 0;
+  if (typeof content === 'string') return content.length;
+  let n = 0;
+  for (const part of content) n += part.text.length;
   return n;
 }
 

@@ -95,3 +95,18 @@ export class RequestModel implements LanguageModel {
     });
   }
 }
+
+/**
+ * After a route ended its response: a client that does not read the rest (a big non-streamed body, or the
+ * last chunks of a stream) is dropped after the stall timeout instead of holding the connection forever.
+ */
+export function dropWhenUnread(res: ServerResponse, opts: Pick<RequestModelOptions, 'stallTimeoutMs' | 'log' | 'label'>): void {
+  if (!res.writableEnded || res.writableFinished || res.destroyed) return;
+  const timer = setTimeout(() => {
+    opts.log(`vmlx serve: ${opts.label}: the client did not read the response for ${opts.stallTimeoutMs} ms; dropped it`);
+    res.destroy();
+  }, opts.stallTimeoutMs);
+  const clear = () => clearTimeout(timer);
+  res.once('finish', clear);
+  res.once('close', clear);
+}

@@ -91,6 +91,7 @@ test('past --max-connections requests get a clear 503 while /health still answer
     // wait until the server has seen all three (its next request will tell): /health answers regardless
     const health = await fetch(`${srv.url}/health`, { headers: { connection: 'close' } });
     assert.equal(health.status, 200);
+    for (let i = 0; i < 3; i++) assert.equal((await fetch(`${srv.url}/v1/models`, { headers: { connection: 'close' } })).status, 503);
     const refused = await fetch(`${srv.url}/v1/models`, { headers: { connection: 'close' } });
     assert.equal(refused.status, 503);
     assert.equal(refused.headers.get('retry-after'), '1');
@@ -200,6 +201,23 @@ test('a streaming client that stops reading pauses its generation, is dropped af
     const text = await r.text();
     assert.equal(model.pulled, 4);
     assert.ok(text.endsWith('data: [DONE]\n\n'));
+  } finally {
+    await srv.close();
+  }
+});
+
+test('a client that does not read a big non-streamed answer is dropped after the stall timeout', { timeout: 30_000 }, async () => {
+  const model = new FloodModel(16, 1024 * 1024); // one 16 MiB JSON body, more than the socket buffers hold
+  const logs = logCollector();
+  const srv = await startServer(model, { stallTimeoutMs: 300 }, null, logs.log);
+  try {
+    const c = rawConnection(srv.url);
+    const body = JSON.stringify({ model: 'default', messages: [{ role: 'user', content: 'go' }] });
+    c.socket.write(head('/v1/chat/completions', `Content-Length: ${Buffer.byteLength(body)}\r\n`) + body);
+    c.socket.pause(); // never read
+    assert.match(await logs.waitFor(/did not read the response/), /for 300 ms; dropped it/);
+    while (srv.handle.inFlight() > 0) await new Promise((resolve) => setImmediate(resolve)); // the request ends
+    c.socket.destroy();
   } finally {
     await srv.close();
   }
