@@ -41,9 +41,9 @@ test('prune deletes only rows older than the cut-off; open with retentionDays pr
 
 // A writer on its own thread and connection (as a second vmlx process has) writes a row every millisecond until
 // told to stop and counts the writes that failed with SQLITE_BUSY. Its busy timeout is far shorter than
-// vmlx's 5 s, and one DELETE of the rows below holds the lock longer than it (about 0.3 s here), so the test
+// vmlx's 5 s, and one DELETE of the rows below holds the lock longer than it (about 0.5 s here), so the test
 // fails for an unbatched delete while a batched one (about 10 ms per batch) passes with a wide margin.
-const WRITER_BUSY_TIMEOUT_MS = 100;
+const WRITER_BUSY_TIMEOUT_MS = 200;
 const WRITER = `
 const { workerData, parentPort } = require('node:worker_threads');
 const Database = require(workerData.sqlite);

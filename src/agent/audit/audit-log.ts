@@ -42,7 +42,7 @@ const PRUNE_EVERY_MS = 6 * 3_600_000;
 
 export interface AuditOpenOptions {
   /** Rows older than this many days are deleted in the background (in small batches); 0 or absent keeps them. */
-  retentionDays?: number;
+  retentionDays?: number | undefined;
 }
 const toMs = (t: Date | number) => (typeof t === 'number' ? t : t.getTime());
 

@@ -12,6 +12,7 @@ import type { LanguageModel } from '../../engine/types.js';
 import { formatAuditRow } from '../../tui/audit-lines.js';
 import { BootStore } from '../../tui/boot-store.js';
 import type { ReplBackend, ReplNotice } from '../../tui/backend.js';
+import { auditRetentionOption } from '../audit-options.js';
 import { UserError } from '../errors.js';
 
 interface ChatOptions {
@@ -26,6 +27,7 @@ interface ChatOptions {
   maxTokens?: number;
   allowUnsafeMcp?: boolean;
   auditDb?: string;
+  auditRetentionDays?: number;
   print?: string;
   thinking: boolean;
   system?: string;
@@ -61,6 +63,7 @@ export function registerChatCommand(program: Command): void {
     .option('--system <text>', 'a system prompt')
     .option('--allow-unsafe-mcp', 'honour skip_security_validation in the MCP config')
     .option('--audit-db <file>', 'audit log database (default: ~/.vmlx/audit.db)')
+    .addOption(auditRetentionOption())
     .option('-p, --print <prompt>', 'run one turn non-interactively: answer on stdout, tool activity on stderr')
     .option('--scripted-model <file>', 'testing: replay the outputs of a model script instead of loading weights')
     .addHelpText(
@@ -133,7 +136,7 @@ async function runPrint(opts: ChatOptions, source: ModelSource, sessionId: strin
     log.write('warn', m);
     process.stderr.write(`vmlx: warning: ${m}\n`);
   };
-  const mcp = startMcp({ configPath: opts.mcpConfig, allowUnsafe: opts.allowUnsafeMcp, auditDbPath: opts.auditDb, sessionId, onWarning: warn });
+  const mcp = startMcp({ configPath: opts.mcpConfig, allowUnsafe: opts.allowUnsafeMcp, auditDbPath: opts.auditDb, auditRetentionDays: opts.auditRetentionDays, sessionId, onWarning: warn });
   let model: LanguageModel | null = null;
   const abort = new AbortController();
   const onSigint = () => abort.abort();
@@ -163,6 +166,7 @@ async function runInteractive(opts: ChatOptions, source: ModelSource, sessionId:
     configPath: opts.mcpConfig,
     allowUnsafe: opts.allowUnsafeMcp,
     auditDbPath: opts.auditDb,
+    auditRetentionDays: opts.auditRetentionDays,
     sessionId,
     onWarning: (m) => {
       log.write('warn', m);

@@ -2,6 +2,7 @@
 import type { Command } from 'commander';
 import { InvalidArgumentError } from 'commander';
 import { isIP } from 'node:net';
+import { auditRetentionOption } from '../audit-options.js';
 import { UserError } from '../errors.js';
 import { loadModel } from '../../engine/model.js';
 import { serve } from '../../server/serve.js';
@@ -38,6 +39,7 @@ export function registerServeCommand(program: Command): void {
     .option('--served-model-name <name>', 'model id reported to clients (default: the directory name)')
     .option('--allow-unsafe-mcp', 'honour skip_security_validation in the MCP config')
     .option('--audit-db <file>', 'audit log database (default: ~/.vmlx/audit.db)')
+    .addOption(auditRetentionOption())
     .action(async (modelDir: string, o) => {
       const apiKey: string | undefined = o.apiKey ?? process.env.VMLX_API_KEY ?? undefined;
       if (!isLoopback(o.host) && !apiKey) {
@@ -62,6 +64,7 @@ export function registerServeCommand(program: Command): void {
         configPath: o.mcpConfig,
         allowUnsafe: Boolean(o.allowUnsafeMcp),
         auditDbPath: o.auditDb,
+        auditRetentionDays: o.auditRetentionDays,
         origin: 'serve',
         onWarning: (msg) => log(`vmlx serve: warning: ${msg}`),
       }).then((m) => m ?? null).catch(async (err) => {
