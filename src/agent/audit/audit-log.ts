@@ -6,6 +6,7 @@ import { dirname, resolve } from 'node:path';
 import Database from 'better-sqlite3';
 import { defaultAuditDbPath, ensurePrivateDir, ensurePrivateFile, vmlxHome } from '../paths.js';
 import { migrate } from './schema.js';
+import { deleteInBatches, deleteInBatchesSync } from './prune.js';
 import { parseArguments, prepareRow } from './row.js';
 import type { AuditEntry, AuditQuery, AuditRow, AuditSink, StoredDecision } from './types.js';
 
@@ -35,10 +36,21 @@ interface DbRow {
 }
 
 const BUSY_TIMEOUT_MS = 5_000;
+const DAY_MS = 86_400_000;
+/** How often a long-running process (serve, a chat left open) prunes again. */
+const PRUNE_EVERY_MS = 6 * 3_600_000;
+
+export interface AuditOpenOptions {
+  /** Rows older than this many days are deleted in the background (in small batches); 0 or absent keeps them. */
+  retentionDays?: number | undefined;
+}
 const toMs = (t: Date | number) => (typeof t === 'number' ? t : t.getTime());
 
 export class AuditLog implements AuditSink {
   private readonly insert: Database.Statement;
+  private retentionTimer: NodeJS.Timeout | undefined;
+  private pruning: Promise<number> | undefined;
+  private closed = false;
 
   private constructor(
     private readonly db: Database.Database,
@@ -52,8 +64,11 @@ export class AuditLog implements AuditSink {
     );
   }
 
-  /** Opens (creating and migrating as needed) the audit database; default ~/.vmlx/audit.db. */
-  static open(path: string = defaultAuditDbPath()): AuditLog {
+  /**
+   * Opens (creating and migrating as needed) the audit database; default ~/.vmlx/audit.db. With
+   * `retentionDays`, rows older than that are pruned in the background now and every few hours.
+   */
+  static open(path: string = defaultAuditDbPath(), opts: AuditOpenOptions = {}): AuditLog {
     let db: Database.Database | undefined;
     try {
       if (path !== ':memory:') {
@@ -75,7 +90,9 @@ export class AuditLog implements AuditSink {
       db.pragma('synchronous = NORMAL');
       db.pragma('secure_delete = ON');
       const from = migrate(db, path);
-      return new AuditLog(db, path, from);
+      const log = new AuditLog(db, path, from);
+      if (opts.retentionDays !== undefined && opts.retentionDays > 0) log.keepFor(opts.retentionDays);
+      return log;
     } catch (err) {
       db?.close();
       if ((err as { userFacing?: boolean }).userFacing) throw err;
@@ -123,10 +140,39 @@ export class AuditLog implements AuditSink {
     return (this.db.prepare('SELECT count(*) AS n FROM calls').get() as { n: number }).n;
   }
 
+  /** Deletes every row in short batches (other processes keep writing meanwhile), then empties the WAL. */
   clear(): number {
-    const n = this.db.prepare('DELETE FROM calls').run().changes;
+    const n = deleteInBatchesSync(this.db, '1', []);
     this.db.pragma('wal_checkpoint(TRUNCATE)');
     return n;
+  }
+
+  /**
+   * Deletes rows recorded before `beforeMs` in short batches, pausing between them so that no writer waits
+   * past the busy timeout. Resolves with the number deleted; stops early when the log is closed.
+   */
+  prune(beforeMs: number): Promise<number> {
+    const run = (this.pruning ?? Promise.resolve(0)).then(() =>
+      deleteInBatches(this.db, 'ts < ?', [beforeMs], { stopped: () => this.closed }),
+    );
+    this.pruning = run.catch(() => 0);
+    return run;
+  }
+
+  /** Resolves once no pruning is running (for callers that want the table pruned before they go on). */
+  async idle(): Promise<void> {
+    await this.pruning;
+  }
+
+  /** Background retention: prunes rows older than `days` now and every few hours while the log is open. */
+  private keepFor(days: number): void {
+    const pruneOld = () => {
+      // A failure (the disk, a writer holding the lock past the timeout) is retried at the next round.
+      this.prune(Date.now() - days * DAY_MS).catch(() => {});
+    };
+    pruneOld();
+    this.retentionTimer = setInterval(pruneOld, PRUNE_EVERY_MS);
+    this.retentionTimer.unref();
   }
 
   schemaVersion(): number {
@@ -134,6 +180,8 @@ export class AuditLog implements AuditSink {
   }
 
   close(): void {
+    this.closed = true;
+    if (this.retentionTimer) clearInterval(this.retentionTimer);
     if (this.db.open) this.db.close();
   }
 }

@@ -16,6 +16,8 @@ export interface McpSetupOptions {
   configPath?: string;
   allowUnsafe?: boolean;
   auditDbPath?: string;
+  /** --audit-retention-days: older rows are pruned in the background (0 or absent keeps them). */
+  auditRetentionDays?: number;
   sessionId: string;
   onWarning: (message: string) => void;
   /** Roots, elicitation and sampling handlers for the servers. */
@@ -35,7 +37,7 @@ export interface McpSetup {
  */
 export function startMcp(opts: McpSetupOptions): McpSetup {
   const loaded = loadConfiguredMcp(opts.configPath);
-  const audit = AuditLog.open(opts.auditDbPath ?? defaultAuditDbPath());
+  const audit = AuditLog.open(opts.auditDbPath ?? defaultAuditDbPath(), { retentionDays: opts.auditRetentionDays });
   const manager = McpManager.create({
     config: loaded?.config ?? emptyMcpConfig(),
     ...(loaded ? { configPath: loaded.configPath } : {}),

@@ -14,6 +14,8 @@ export interface StartMcpOptions {
   allowUnsafe?: boolean;
   /** --audit-db; default ~/.vmlx/audit.db. */
   auditDbPath?: string | undefined;
+  /** --audit-retention-days: older rows are pruned in the background (0 or absent keeps them). */
+  auditRetentionDays?: number | undefined;
   origin: CallOrigin;
   sessionId?: string;
   onWarning?: (msg: string) => void;
@@ -51,7 +53,7 @@ export async function startMcpFromConfig(opts: StartMcpOptions): Promise<McpMana
     const keep = new Set(opts.onlyServers);
     config = { ...config, mcpServers: Object.fromEntries(Object.entries(config.mcpServers).filter(([n]) => keep.has(n))) };
   }
-  const audit = AuditLog.open(opts.auditDbPath ?? defaultAuditDbPath());
+  const audit = AuditLog.open(opts.auditDbPath ?? defaultAuditDbPath(), { retentionDays: opts.auditRetentionDays });
   const managerOpts: McpManagerOptions = {
     config,
     configPath: loaded.configPath,

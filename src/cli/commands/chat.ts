@@ -12,6 +12,7 @@ import type { LanguageModel } from '../../engine/types.js';
 import { formatAuditRow } from '../../tui/audit-lines.js';
 import { BootStore } from '../../tui/boot-store.js';
 import type { ReplBackend, ReplNotice } from '../../tui/backend.js';
+import { auditRetentionOption } from '../audit-options.js';
 import { UserError } from '../errors.js';
 import { addOfflineOption, MODEL_ARG_HELP, resolveModelArg } from '../model-arg.js';
 import { apiBase } from '../../engine/remote/index.js';
@@ -32,6 +33,7 @@ interface ChatOptions {
   maxTokens?: number;
   allowUnsafeMcp?: boolean;
   auditDb?: string;
+  auditRetentionDays?: number;
   print?: string;
   thinking: boolean;
   system?: string;
@@ -95,6 +97,7 @@ export function registerChatCommand(program: Command): void {
     .option('--allow-unsafe-mcp', 'honour skip_security_validation in the MCP config')
     .option('--root <dir>', 'a directory MCP servers may work in, besides the working directory (repeatable)', collectRoot, [])
     .option('--audit-db <file>', 'audit log database (default: ~/.vmlx/audit.db)')
+    .addOption(auditRetentionOption())
     .option('-p, --print <prompt>', 'run one turn non-interactively: answer on stdout, tool activity on stderr')
     .option('--scripted-model <file>', 'testing: replay the outputs of a model script instead of loading weights')
     .addHelpText(
@@ -186,6 +189,7 @@ async function runPrint(opts: ChatOptions, source: ModelSource, sessionId: strin
     configPath: opts.mcpConfig,
     allowUnsafe: opts.allowUnsafeMcp,
     auditDbPath: opts.auditDb,
+    auditRetentionDays: opts.auditRetentionDays,
     sessionId,
     onWarning: warn,
     host: {
@@ -225,6 +229,7 @@ async function runInteractive(opts: ChatOptions, source: ModelSource, sessionId:
     configPath: opts.mcpConfig,
     allowUnsafe: opts.allowUnsafeMcp,
     auditDbPath: opts.auditDb,
+    auditRetentionDays: opts.auditRetentionDays,
     sessionId,
     onWarning: (m) => {
       log.write('warn', m);

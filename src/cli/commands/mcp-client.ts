@@ -2,6 +2,7 @@
 // tool call through the sandbox (audited, origin 'cli'). Attaches to the `mcp` group of ./mcp.ts.
 import type { Command } from 'commander';
 import { InvalidArgumentError } from 'commander';
+import { auditRetentionOption } from '../audit-options.js';
 import { UserError } from '../errors.js';
 import { mcpCommandGroup } from './mcp.js';
 import { startMcpFromConfig } from '../../agent/mcp/runtime.js';
@@ -14,6 +15,7 @@ interface CommonOpts {
   mcpConfig?: string;
   allowUnsafeMcp?: boolean;
   auditDb?: string;
+  auditRetentionDays?: number;
   json?: boolean;
   connectTimeout?: number;
 }
@@ -35,6 +37,7 @@ function commonOptions(cmd: Command): Command {
     .option('--mcp-config <file>', 'MCP config file (default: ~/.vmlx/mcp.json)')
     .option('--allow-unsafe-mcp', 'honour skip_security_validation (also VMLX_ALLOW_UNSAFE_MCP=1)')
     .option('--audit-db <file>', 'audit log database (default: ~/.vmlx/audit.db)')
+    .addOption(auditRetentionOption())
     .option('--connect-timeout <ms>', 'per-server connect timeout', positiveInt('--connect-timeout'));
 }
 
@@ -45,6 +48,7 @@ async function connect(opts: CommonOpts, onlyServers?: string[]): Promise<McpMan
     configPath: opts.mcpConfig,
     allowUnsafe: opts.allowUnsafeMcp === true,
     auditDbPath: opts.auditDb,
+    auditRetentionDays: opts.auditRetentionDays,
     origin: 'cli',
     onWarning: warn,
     ...(opts.connectTimeout !== undefined ? { connectTimeoutMs: opts.connectTimeout } : {}),

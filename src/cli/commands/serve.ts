@@ -2,6 +2,7 @@
 import type { Command } from 'commander';
 import { InvalidArgumentError } from 'commander';
 import { readFileSync } from 'node:fs';
+import { auditRetentionOption } from '../audit-options.js';
 import { UserError } from '../errors.js';
 import { isLoopbackHost } from '../../server/hosts.js';
 import { parseHostList, parseOriginList } from '../../server/request-guard.js';
@@ -105,7 +106,8 @@ export function registerServeCommand(program: Command): void {
     .option('--max-context <n>', 'context length to allocate (default: the model maximum, capped)', intArg('--max-context', 16, 1 << 22))
     .option('--served-model-name <name>', 'model id reported to clients (default: the Hugging Face id, or the directory name)')
     .option('--allow-unsafe-mcp', 'honour skip_security_validation in the MCP config')
-    .option('--audit-db <file>', 'audit log database (default: ~/.vmlx/audit.db)');
+    .option('--audit-db <file>', 'audit log database (default: ~/.vmlx/audit.db)')
+    .addOption(auditRetentionOption());
   addOfflineOption(cmd).action(async (modelArg: string, o) => {
       const apiKey = resolveApiKey(o);
       if (o.apiKey !== undefined) {
@@ -131,6 +133,7 @@ export function registerServeCommand(program: Command): void {
         configPath: o.mcpConfig,
         allowUnsafe: Boolean(o.allowUnsafeMcp),
         auditDbPath: o.auditDb,
+        auditRetentionDays: o.auditRetentionDays,
         origin: 'serve',
         onWarning: (msg) => log(`vmlx serve: warning: ${msg}`),
         // Nobody sits at a server: elicitations are declined and sampling refused at once, with the reason.
