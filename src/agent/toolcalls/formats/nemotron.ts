@@ -136,7 +136,7 @@ export function scanNemotron(text: string, ctx: ScanContext): Segment[] {
   const b = new SegmentBuilder();
   let pos = 0;
   while (pos <= text.length) {
-    const hit = textUntilMarker(text, pos, [LIST_OPEN, WRAP, FN], ctx.final, (s) => b.text(s));
+    const hit = textUntilMarker(text, pos, [LIST_OPEN, WRAP, FN], ctx.final, (s) => b.text(s), (at) => ctx.checkpoint?.(at, b.segments));
     if (!hit) break;
     let step: Step | null;
     if (hit.marker === LIST_OPEN) step = scanList(text, hit.index, ctx, b);
