@@ -4,8 +4,9 @@
 // KB should stay flat as the output grows (a driver that re-scanned everything would grow linearly per KB).
 // Workloads: "prose" (a reasoning block, then long Markdown prose with code), "call" (a short preamble, then one
 // call whose "content" argument carries the long text, like an agent writing a file).
-import { performance } from 'node:perf_hooks';
-import { createStreamParser, listToolParsers } from '../src/agent/toolcalls/index.js';
+import { listToolParsers, resolveParsers } from '../src/agent/toolcalls/index.js';
+import { createStreamDriver } from '../src/agent/toolcalls/stream.js';
+import type { ToolCallFormat } from '../src/agent/toolcalls/types.js';
 import type { ToolDefinition } from '../src/engine/types.js';
 
 const CHUNK = 4;
@@ -64,16 +65,34 @@ interface Row {
   parser: string;
   workload: string;
   perKb: number[];
+  /** Characters handed to the scanner per output character, at the largest size. */
+  scannedPerChar: number;
   calls: number;
 }
 
-function run(parser: string, text: string): { ms: number; calls: number } {
-  const p = createStreamParser({ toolParser: parser, tools: TOOLS, idSeed: 1 });
-  const t0 = performance.now();
+/** CPU time of this process (user + system), in ms: unlike wall time, other processes' load does not add to it. */
+function cpuMs(): number {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1000;
+}
+
+/** Streams `text` through the parser; returns the CPU time and the characters handed to its scanner. */
+function run(parser: string, text: string): { ms: number; scanned: number; calls: number } {
+  const { tool, reasoning } = resolveParsers({ toolParser: parser });
+  let scanned = 0;
+  const counting: ToolCallFormat = {
+    ...tool,
+    scan: (t, ctx) => {
+      scanned += t.length;
+      return tool.scan(t, ctx);
+    },
+  };
+  const p = createStreamDriver({ tool: counting, reasoning, tools: TOOLS, toolsGiven: true, toolChoice: 'auto', startsInReasoning: false, idStyle: 'openai', idSeed: 1 });
+  const t0 = cpuMs();
   for (let i = 0; i < text.length; i += CHUNK) p.push(text.slice(i, i + CHUNK));
   p.finish();
-  const ms = performance.now() - t0;
-  return { ms, calls: p.result().tool_calls.length };
+  const ms = cpuMs() - t0;
+  return { ms, scanned, calls: p.result().tool_calls.length };
 }
 
 function flag(name: string): string | undefined {
@@ -105,11 +124,12 @@ function main(): void {
     process.exit(2);
   }
   const rows: Row[] = [];
-  process.stdout.write(`chunk ${CHUNK} chars; ms per KB at ${sizes.map((s) => `${s} KB`).join(' / ')}; growth = last / first\n`);
+  process.stdout.write(`chunk ${CHUNK} chars; CPU ms per KB at ${sizes.map((s) => `${s} KB`).join(' / ')}; growth = last / first\n`);
   for (const parser of wanted) {
     for (const workload of workloads) {
       const perKb: number[] = [];
       let calls = 0;
+      let scannedPerChar = 0;
       let skipped = false;
       for (const kb of sizes) {
         const text = output(parser, workload, kb * 1024);
@@ -126,12 +146,13 @@ function main(): void {
         }
         perKb.push(r.ms / kb);
         calls = r.calls;
+        scannedPerChar = r.scanned / text.length;
       }
       if (skipped) continue;
-      rows.push({ parser, workload, perKb, calls });
+      rows.push({ parser, workload, perKb, scannedPerChar, calls });
       const growth = perKb[perKb.length - 1] / perKb[0];
       process.stdout.write(
-        `${parser.padEnd(14)} ${workload.padEnd(6)} ${perKb.map((v) => v.toFixed(3).padStart(9)).join(' ')}   growth ${growth.toFixed(2)}x   calls ${calls}\n`,
+        `${parser.padEnd(14)} ${workload.padEnd(6)} ${perKb.map((v) => v.toFixed(3).padStart(9)).join(' ')}   growth ${growth.toFixed(2)}x   scanned ${scannedPerChar.toFixed(1)} chars/char   calls ${calls}\n`,
       );
     }
   }

@@ -80,6 +80,8 @@ function scanXmlFunction(text: string, callStart: number, fnAt: number, ctx: Sca
   const gt = text.indexOf('>', nameStart);
   const rawName = text.slice(nameStart, gt < 0 ? text.length : gt);
   if (gt < 0) return !ctx.final && rawName.length < 200 && !/[\n<]/.test(rawName) ? { stop: true } : null;
+  // The same rule once the tag closed, so a name the stream held back is not accepted later.
+  if (/[\n<]/.test(rawName)) return null;
   const name = rawName.trim().replace(/^["']|["']$/g, '');
   if (!XML_NAME_RE.test(name)) return null;
   const params: XmlParam[] = [];
