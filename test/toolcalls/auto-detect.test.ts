@@ -62,3 +62,13 @@ test('promptOpensReasoning sees a prompt that ends inside <think>', () => {
   assert.equal(promptOpensReasoning('<|im_start|>assistant\n<think>\n\n</think>\n\n'), false);
   assert.equal(promptOpensReasoning('<|im_start|>assistant\n'), false);
 });
+
+test('Granite 4 templates (closed <tool_call> tags) select granite4, Granite 3.x ones granite', () => {
+  // The distinguishing lines of the templates: 4.x closes the tag around one object, 3.x opens an array.
+  const granite4 = '<|start_of_role|>system<|end_of_role|>{{ tools }}<|end_of_text|>{%- for tc in message.tool_calls %}<tool_call>\n{{ tc | tojson }}\n</tool_call>{%- endfor %}';
+  const granite33 = '<|start_of_role|>available_tools<|end_of_role|>{{ tools }}{%- if message.tool_calls %}<|tool_call|>{{ message.tool_calls | tojson }}{%- endif %}';
+  assert.equal(resolveParsers({ chatTemplate: granite4 }).tool.name, 'granite4');
+  assert.equal(resolveParsers({ chatTemplate: granite33 }).tool.name, 'granite');
+  const r = parseModelOutput('<tool_call>\n{"name": "get_time", "arguments": {"tz": "UTC"}}\n</tool_call>', { chatTemplate: granite4 });
+  assert.deepEqual(r.tool_calls.map((c) => [c.function.name, JSON.parse(c.function.arguments)]), [['get_time', { tz: 'UTC' }]]);
+});

@@ -5,7 +5,7 @@ import { qwen3CoderFormat } from './formats/qwen3-coder.js';
 import { llama3Format } from './formats/llama3.js';
 import { pythonicFormat } from './formats/pythonic.js';
 import { mistralFormat } from './formats/mistral.js';
-import { graniteFormat, phi4MiniFormat, xlamFormat } from './formats/json-lists.js';
+import { granite4Format, graniteFormat, phi4MiniFormat, xlamFormat } from './formats/json-lists.js';
 import { deepseekR1Format, deepseekV31Format, deepseekV32Format, deepseekV3Format } from './formats/deepseek.js';
 import { kimiK2Format } from './formats/kimi.js';
 import { nemotronFormat } from './formats/nemotron.js';
@@ -26,6 +26,7 @@ export const toolFormats: ToolCallFormat[] = [
   xlamFormat,
   phi4MiniFormat,
   graniteFormat,
+  granite4Format,
   deepseekV3Format,
   deepseekR1Format,
   deepseekV31Format,

@@ -1,8 +1,11 @@
-// One scan of all text seen so far: reasoning split, tool scan of each piece, calls promoted out of reasoning,
-// and the derived warnings (unknown tool, invalid or truncated arguments). The streaming driver diffs
+// The parse of all text seen so far, built incrementally: the reasoning split and the tool scan each resume from
+// their last checkpoint (checkpoints.ts), so each chunk costs what it adds. A snapshot is a settled part (final
+// whatever follows; only ever appended to) and a tail recomputed on every chunk. The streaming driver diffs
 // successive snapshots; the final snapshot is the ParseResult.
 import type { ToolDefinition } from '../../engine/types.js';
-import type { ParseWarning, ReasoningFormat, Segment, ToolCallFormat, ToolChoice } from './types.js';
+import type { ParseWarning, ReasoningFormat, ReasoningPiece, Segment, ToolCallFormat, ToolChoice } from './types.js';
+import { scanWithCheckpoints, type CheckpointedScan } from './checkpoints.js';
+import { GrowingText } from './util/growing-text.js';
 import { tryParseJson, isPlainObject } from './util/json.js';
 
 export interface SnapshotCall {
@@ -15,13 +18,6 @@ export interface SnapshotCall {
   raw: string;
 }
 
-export interface Snapshot {
-  content: string;
-  reasoning: string;
-  calls: SnapshotCall[];
-  warnings: ParseWarning[];
-}
-
 export interface ScanConfig {
   tool: ToolCallFormat;
   reasoning: ReasoningFormat | null;
@@ -32,121 +28,244 @@ export interface ScanConfig {
   startsInReasoning: boolean;
 }
 
-/** Thrown-exception guard: a scanner bug becomes a warning and the piece is kept as plain text. */
-function runScanner(fmt: ToolCallFormat, text: string, final: boolean, tools: ToolDefinition[], bugs: ParseWarning[]): Segment[] {
-  try {
-    return fmt.scan(text, { final, tools });
-  } catch (err) {
-    bugs.push({ code: 'malformed_call', message: `parser ${fmt.name} failed: ${(err as Error)?.message ?? String(err)}` });
-    return [{ kind: 'text', text }];
-  }
+/** Where parsed output goes: the settled part or the tail of a snapshot. */
+interface Sink {
+  content(s: string): void;
+  reasoning(s: string): void;
+  call(c: SnapshotCall): void;
+  warning(w: ParseWarning): void;
+  callCount(): number;
 }
 
-function runReasoning(
-  fmt: ReasoningFormat,
-  text: string,
-  final: boolean,
-  startsInReasoning: boolean,
-  bugs: ParseWarning[],
-): Array<{ kind: 'text' | 'reasoning'; text: string }> {
-  try {
-    return fmt.scan(text, { final, startsInReasoning });
-  } catch (err) {
-    bugs.push({ code: 'malformed_call', message: `reasoning parser ${fmt.name} failed: ${(err as Error)?.message ?? String(err)}` });
-    return [{ kind: 'text', text }];
-  }
+export interface SnapshotTail {
+  content: string;
+  reasoning: string;
+  calls: SnapshotCall[];
+  warnings: ParseWarning[];
 }
+
+/** Settled part (shared, growing) plus this chunk's tail. Content = content + tail.content, and so on. */
+export interface Snapshot {
+  content: GrowingText;
+  reasoning: GrowingText;
+  calls: readonly SnapshotCall[];
+  warnings: readonly ParseWarning[];
+  tail: SnapshotTail;
+}
+
+type CallSeg = Extract<Segment, { kind: 'call' }>;
+
+/** All segments of a scan, settled or not. */
+const whole = (r: CheckpointedScan<Segment>): Segment[] => [...r.settled, ...r.tail];
 
 function argsAreObject(args: string): boolean {
   const p = tryParseJson(args);
   return p.ok && isPlainObject(p.value);
 }
 
-export function takeSnapshot(text: string, final: boolean, cfg: ScanConfig): Snapshot {
-  const snap: Snapshot = { content: '', reasoning: '', calls: [], warnings: [] };
-  const bugs: ParseWarning[] = [];
-  const known = new Set(cfg.tools.map((t) => t.function?.name));
-  const none = cfg.toolChoice === 'none';
-  const pieces = cfg.reasoning ? runReasoning(cfg.reasoning, text, final, cfg.startsInReasoning, bugs) : [{ kind: 'text' as const, text }];
+function tailSink(t: SnapshotTail, before: () => number): Sink {
+  return {
+    content: (s) => (t.content += s),
+    reasoning: (s) => (t.reasoning += s),
+    call: (c) => t.calls.push(c),
+    warning: (w) => t.warnings.push(w),
+    callCount: () => before() + t.calls.length,
+  };
+}
 
-  /** `settled`: nothing more will come for this call; `atEnd`: it is the last thing of the final scan. */
-  const addCall = (seg: Extract<Segment, { kind: 'call' }>, settled: boolean, atEnd = false): void => {
+export class SnapshotBuilder {
+  readonly content = new GrowingText();
+  readonly reasoning = new GrowingText();
+  readonly calls: SnapshotCall[] = [];
+  readonly warnings: ParseWarning[] = [];
+  private readonly settledSink: Sink = {
+    content: (s) => this.content.append(s),
+    reasoning: (s) => this.reasoning.append(s),
+    call: (c) => this.calls.push(c),
+    warning: (w) => this.warnings.push(w),
+    callCount: () => this.calls.length,
+  };
+  private readonly known: Set<string | undefined>;
+  /** tool_choice "none" on a format without channels or framing: text is content as is, never scanned. */
+  private readonly rawText: boolean;
+  private readonly none: boolean;
+  /** Reasoning blocks, for promoting calls out of them at the end. */
+  private readonly thoughts: string[] = [];
+  private lastPiece: 'text' | 'reasoning' | null = null;
+  // The reasoning split: text not yet settled by it, and the state to resume in.
+  private pendingR = '';
+  private resumeR: { state?: string } | undefined;
+  // The tool scan of the current text piece: its settled text not yet consumed, and the state to resume in.
+  private pendingT = '';
+  private resumeT: { state?: string } | undefined;
+
+  constructor(private readonly cfg: ScanConfig) {
+    this.known = new Set(cfg.tools.map((t) => t.function?.name));
+    this.none = cfg.toolChoice === 'none';
+    this.rawText = this.none && !cfg.tool.inlineReasoning && !cfg.tool.framing;
+  }
+
+  /** Adds a chunk and returns the snapshot of everything so far. */
+  push(chunk: string): Snapshot {
+    this.pendingR += chunk;
+    return this.step(false);
+  }
+
+  /** The final snapshot (the end of the output). */
+  finish(): Snapshot {
+    return this.step(true);
+  }
+
+  private step(final: boolean): Snapshot {
+    const bugs: ParseWarning[] = [];
+    const split = this.splitReasoning(final, bugs);
+    for (const p of split.settled) this.settlePiece(p, bugs);
+    const tail: SnapshotTail = { content: '', reasoning: '', calls: [], warnings: [] };
+    const sink = tailSink(tail, () => this.calls.length);
+    const pieces = [...split.tail];
+    // The current text piece: what the reasoning split settled of it, plus its unsettled continuation.
+    let current = this.pendingT;
+    if (pieces[0]?.kind === 'text') current += (pieces.shift() as ReasoningPiece).text;
+    const currentEnds = final || pieces.length > 0;
+    if (current !== '') this.scanCurrent(current, currentEnds, final && pieces.length === 0, sink, bugs);
+    pieces.forEach((p, i) => {
+      const last = i === pieces.length - 1;
+      if (p.kind === 'reasoning') sink.reasoning(p.text);
+      else if (this.rawText) sink.content(p.text);
+      else this.apply(sink, whole(this.runTool(p.text, final || !last, undefined, bugs)), final || !last, final && last);
+    });
+    if (final && !this.none && sink.callCount() === 0) {
+      for (const t of this.thoughts) this.promote(whole(this.runTool(t, true, undefined, bugs)), sink);
+    }
+    for (const b of bugs) sink.warning(b);
+    return { content: this.content, reasoning: this.reasoning, calls: this.calls, warnings: this.warnings, tail };
+  }
+
+  /** Runs the reasoning split from its checkpoint over the unsettled text. */
+  private splitReasoning(final: boolean, bugs: ParseWarning[]): CheckpointedScan<ReasoningPiece> {
+    const input = this.pendingR;
+    const fmt = this.cfg.reasoning;
+    let r: CheckpointedScan<ReasoningPiece>;
+    if (!fmt) r = { settled: input ? [{ kind: 'text', text: input }] : [], tail: [], consumed: input.length, state: undefined };
+    else {
+      try {
+        r = scanWithCheckpoints<ReasoningPiece>(input, this.resumeR, (text, hooks) =>
+          fmt.scan(text, { final, startsInReasoning: this.cfg.startsInReasoning, ...hooks }),
+        );
+      } catch (err) {
+        bugs.push({ code: 'malformed_call', message: `reasoning parser ${fmt.name} failed: ${(err as Error)?.message ?? String(err)}` });
+        r = { settled: [], tail: [{ kind: 'text', text: input }], consumed: 0, state: undefined };
+      }
+      if (final) r = { settled: [...r.settled, ...r.tail], tail: [], consumed: input.length, state: r.state };
+    }
+    if (r.consumed > 0) {
+      this.pendingR = input.slice(r.consumed);
+      this.resumeR = { state: r.state };
+    }
+    return r;
+  }
+
+  /** A piece the reasoning split settled: reasoning is final; text joins the current text piece. */
+  private settlePiece(p: ReasoningPiece, bugs: ParseWarning[]): void {
+    if (p.kind === 'reasoning') {
+      this.closeTextPiece(bugs);
+      this.reasoning.append(p.text);
+      if (this.lastPiece === 'reasoning') this.thoughts[this.thoughts.length - 1] += p.text;
+      else this.thoughts.push(p.text);
+    } else if (this.rawText) this.content.append(p.text);
+    else this.pendingT += p.text;
+    this.lastPiece = p.kind;
+  }
+
+  /** Reasoning follows the current text piece: its end is known, so all of it settles. */
+  private closeTextPiece(bugs: ParseWarning[]): void {
+    if (this.pendingT !== '') this.apply(this.settledSink, whole(this.runTool(this.pendingT, true, this.resumeT, bugs)), true, false);
+    this.pendingT = '';
+    this.resumeT = undefined;
+  }
+
+  /** Tool scan of the current text piece from its checkpoint; what settles (within settled text) is kept. */
+  private scanCurrent(text: string, ends: boolean, atEnd: boolean, sink: Sink, bugs: ParseWarning[]): void {
+    if (this.rawText) {
+      sink.content(text);
+      return;
+    }
+    const r = this.runTool(text, ends, this.resumeT, bugs);
+    if (!ends && r.consumed > 0 && r.consumed <= this.pendingT.length) {
+      this.apply(this.settledSink, r.settled, true, false);
+      this.pendingT = this.pendingT.slice(r.consumed);
+      this.resumeT = { state: r.state };
+    } else if (r.settled.length) {
+      this.apply(sink, r.settled, true, false);
+    }
+    this.apply(sink, r.tail, ends, atEnd);
+  }
+
+  /** The tool scanner guarded: a scanner bug becomes a warning and the text is kept as plain text. */
+  private runTool(text: string, final: boolean, resume: { state?: string } | undefined, bugs: ParseWarning[]): CheckpointedScan<Segment> {
+    const fmt = this.cfg.tool;
+    try {
+      return scanWithCheckpoints<Segment>(text, resume, (t, hooks) => fmt.scan(t, { final, tools: this.cfg.tools, ...hooks }));
+    } catch (err) {
+      bugs.push({ code: 'malformed_call', message: `parser ${fmt.name} failed: ${(err as Error)?.message ?? String(err)}` });
+      return { settled: [], tail: [{ kind: 'text', text }], consumed: 0, state: undefined };
+    }
+  }
+
+  /** Segments into a sink. `segFinal`: nothing follows them in this piece; `atEnd`: they end the output. */
+  private apply(sink: Sink, segs: Segment[], segFinal: boolean, atEnd: boolean): void {
+    for (let k = 0; k < segs.length; k++) {
+      const seg = segs[k];
+      if (seg.kind === 'text') sink.content(seg.text);
+      else if (seg.kind === 'reasoning') sink.reasoning(seg.text);
+      else if (seg.kind === 'warning') sink.warning(seg.warning);
+      else if (this.none) {
+        // tool_choice "none": a format with its own channels or framing is still split, but calls stay text.
+        if (seg.complete || segFinal) sink.content(seg.raw);
+        else break;
+      } else this.addCall(sink, seg, segFinal || k < segs.length - 1, atEnd && k === segs.length - 1);
+    }
+  }
+
+  /** `settled`: nothing more will come for this call; `atEnd`: it is the last thing of the output. */
+  private addCall(sink: Sink, seg: CallSeg, settled: boolean, atEnd: boolean): void {
     const call: SnapshotCall = {
       name: seg.name,
       arguments: seg.arguments,
       complete: seg.complete,
       unfinished: null,
-      unknown: seg.name !== null && cfg.toolsGiven && !known.has(seg.name),
+      unknown: seg.name !== null && this.cfg.toolsGiven && !this.known.has(seg.name),
       raw: seg.raw,
     };
     if (!seg.complete && settled) {
       if (call.name === null) {
-        snap.warnings.push({ code: 'truncated_call', message: 'a tool call ended before its name', raw: seg.raw });
+        sink.warning({ code: 'truncated_call', message: 'a tool call ended before its name', raw: seg.raw });
         return;
       }
       // Never close the arguments: a completed-looking call would be run by clients that ignore flags.
       call.unfinished = atEnd ? 'truncated' : 'malformed';
     }
-    snap.calls.push(call);
-    if (call.unknown) snap.warnings.push({ code: 'unknown_tool', message: `tool "${call.name}" is not among the request's tools` });
+    sink.call(call);
+    if (call.unknown) sink.warning({ code: 'unknown_tool', message: `tool "${call.name}" is not among the request's tools` });
     if (call.unfinished === 'truncated') {
-      snap.warnings.push({ code: 'truncated_call', message: `the output ended inside the call to "${call.name}"; it is not returned as a tool call`, raw: seg.raw });
+      sink.warning({ code: 'truncated_call', message: `the output ended inside the call to "${call.name}"; it is not returned as a tool call`, raw: seg.raw });
     } else if (call.unfinished === 'malformed') {
-      snap.warnings.push({ code: 'truncated_call', message: `the call to "${call.name}" never closed; it is not returned as a tool call`, raw: seg.raw });
+      sink.warning({ code: 'truncated_call', message: `the call to "${call.name}" never closed; it is not returned as a tool call`, raw: seg.raw });
     }
     if (call.complete && !argsAreObject(call.arguments)) {
-      snap.warnings.push({ code: 'invalid_arguments', message: `arguments of "${call.name}" are not a JSON object`, raw: call.arguments });
-    }
-  };
-
-  for (let i = 0; i < pieces.length; i++) {
-    const piece = pieces[i];
-    const segFinal = final || i < pieces.length - 1;
-    if (piece.kind === 'reasoning') {
-      if (none) snap.reasoning += piece.text;
-      else promoteFromReasoning(runScanner(cfg.tool, piece.text, segFinal, cfg.tools, bugs), segFinal, snap, addCall);
-      continue;
-    }
-    if (none && !cfg.tool.inlineReasoning) {
-      snap.content += piece.text;
-      continue;
-    }
-    const segs = runScanner(cfg.tool, piece.text, segFinal, cfg.tools, bugs);
-    for (let k = 0; k < segs.length; k++) {
-      const seg = segs[k];
-      if (seg.kind === 'text') snap.content += seg.text;
-      else if (seg.kind === 'reasoning') snap.reasoning += seg.text;
-      else if (seg.kind === 'warning') snap.warnings.push(seg.warning);
-      else if (none) {
-        // tool_choice "none": a format with its own channels is still split, but calls stay text.
-        if (seg.complete || segFinal) snap.content += seg.raw;
-        else break;
-        // A call followed by more segments is settled even in a non-final scan.
-      } else addCall(seg, segFinal || k < segs.length - 1, final && i === pieces.length - 1 && k === segs.length - 1);
+      sink.warning({ code: 'invalid_arguments', message: `arguments of "${call.name}" are not a JSON object`, raw: call.arguments });
     }
   }
-  snap.warnings.push(...bugs);
-  return snap;
-}
 
-/**
- * Inside reasoning only a complete call with JSON-object arguments becomes a real call; anything else the
- * scanner found (prose mentioning a tag, broken markup) is reasoning text again. An unfinished call is held
- * back until it resolves.
- */
-function promoteFromReasoning(
-  segs: Segment[],
-  segFinal: boolean,
-  snap: Snapshot,
-  addCall: (seg: Extract<Segment, { kind: 'call' }>, segFinal: boolean) => void,
-): void {
-  for (const seg of segs) {
-    if (seg.kind === 'text' || seg.kind === 'reasoning') snap.reasoning += seg.text;
-    else if (seg.kind === 'warning') {
-      if (seg.warning.code === 'malformed_call' && seg.warning.raw !== undefined) snap.reasoning += seg.warning.raw;
-      else if (seg.warning.code !== 'malformed_call') snap.warnings.push(seg.warning);
-    } else if (seg.complete && seg.name !== null && argsAreObject(seg.arguments)) addCall(seg, segFinal);
-    else if (seg.complete || segFinal) snap.reasoning += seg.raw;
-    else return;
+  /**
+   * Some models put their only call in their reasoning. Such calls become real calls only at the end of the
+   * output and only when it made no call after the reasoning (else the one in the thoughts was a mention, and
+   * running it would run the tool twice). Only a complete call with JSON-object arguments counts; the reasoning
+   * text keeps the markup either way.
+   */
+  private promote(segs: Segment[], sink: Sink): void {
+    for (const seg of segs) {
+      if (seg.kind === 'call' && seg.complete && seg.name !== null && argsAreObject(seg.arguments)) this.addCall(sink, seg, true, false);
+    }
   }
 }

@@ -1,9 +1,11 @@
-// The streaming driver: re-scan all text after each chunk, emit only what is new. Non-streaming parsing is the
-// same driver fed one chunk, so both paths agree by construction. A self-check verifies every new snapshot
-// extends what was already emitted; a scanner that breaks that rule freezes the stream (no wrong deltas) and
-// is reported as a `stream_inconsistency` warning.
+// The streaming driver: after each chunk, take the snapshot of all text so far (built incrementally, see
+// snapshot.ts) and emit only what is new. Non-streaming parsing is the same driver fed one chunk, so both paths
+// agree by construction. A self-check verifies every new snapshot extends what was already emitted (each part
+// is checked once it is settled, and the unsettled tail on every chunk); a scanner that breaks that rule
+// freezes the stream (no wrong deltas) and is reported as a `stream_inconsistency` warning.
 import type { ParseResult, ParseWarning, ParsedToolCall, StreamDelta, UnfinishedToolCall } from './types.js';
-import { takeSnapshot, type ScanConfig, type Snapshot } from './snapshot.js';
+import { SnapshotBuilder, type ScanConfig, type Snapshot, type SnapshotCall } from './snapshot.js';
+import { GrowingText } from './util/growing-text.js';
 import { createIdGenerator, type IdGenerator, type IdStyle } from './util/ids.js';
 
 export interface DriverConfig extends ScanConfig {
@@ -18,28 +20,75 @@ export interface StreamDriver {
 }
 
 /**
- * What of a text stream may be shown: trimmed. Leading whitespace never shows; trailing whitespace is held back
- * until more text follows (and dropped at the end), so "\n\n" around tags never reaches the caller and the
- * visible text only ever grows. `raw` (tool_choice "none") keeps the text as is.
+ * One visible text stream (content or reasoning) of settled text plus a tail. Visible means trimmed: leading
+ * whitespace never shows; trailing whitespace is held back until more text follows (and dropped at the end), so
+ * "\n\n" around tags never reaches the caller and the visible text only ever grows. `raw` (tool_choice "none")
+ * keeps the text as is.
  */
-function visible(text: string, raw: boolean): string {
-  return raw ? text : text.trim();
+class VisibleStream {
+  private readonly emitted = new GrowingText();
+  /** Length of the settled text at the previous check: what lies before it was checked already. */
+  private checkedSettled = 0;
+
+  constructor(private readonly raw: boolean) {}
+
+  /** Visible [start, end) of settled + tail. */
+  private bounds(settled: GrowingText, tail: string): [number, number] {
+    const total = settled.length + tail.length;
+    if (this.raw) return [0, total];
+    const lead = settled.leadingWhitespace() < settled.length ? settled.leadingWhitespace() : settled.length + (tail.length - tail.trimStart().length);
+    const tailTrail = tail.length - tail.trimEnd().length;
+    const trail = tailTrail < tail.length ? tailTrail : tail.length + settled.trailingWhitespace();
+    return [lead, Math.max(lead, total - trail)];
+  }
+
+  private slice(settled: GrowingText, tail: string, from: number, to: number): string {
+    const s = from < settled.length ? settled.sliceFrom(from) + tail : tail.slice(from - settled.length);
+    return s.slice(0, to - from);
+  }
+
+  /** False when the text no longer extends what was emitted. */
+  consistent(settled: GrowingText, tail: string): boolean {
+    const [start] = this.bounds(settled, tail);
+    const from = Math.max(start, Math.min(this.checkedSettled, start + this.emitted.length));
+    const to = start + this.emitted.length;
+    this.checkedSettled = settled.length;
+    if (to <= from) return true;
+    return this.slice(settled, tail, from, to) === this.emitted.sliceFrom(from - start);
+  }
+
+  /** The newly visible text (and records it as emitted). */
+  delta(settled: GrowingText, tail: string): string {
+    const [start, end] = this.bounds(settled, tail);
+    if (end - start <= this.emitted.length) return '';
+    const d = this.slice(settled, tail, start + this.emitted.length, end);
+    this.emitted.append(d);
+    return d;
+  }
+
+  text(settled: GrowingText, tail: string): string {
+    const [start, end] = this.bounds(settled, tail);
+    return this.slice(settled, tail, start, end);
+  }
 }
 
 export function createStreamDriver(cfg: DriverConfig): StreamDriver {
-  let text = '';
+  const builder = new SnapshotBuilder(cfg);
   let done = false;
   let frozen = false;
   let finalSnap: Snapshot | null = null;
-  let emittedContent = '';
-  let emittedReasoning = '';
+  const rawContent = cfg.toolChoice === 'none';
+  const content = new VisibleStream(rawContent);
+  const reasoning = new VisibleStream(false);
   // Per emitted call: name and the arguments sent so far.
   const emittedCalls: Array<{ name: string; args: string }> = [];
-  let emittedWarnings = 0;
+  const emittedWarnings: ParseWarning[] = [];
+  /** Settled calls and warnings already checked against what was emitted. */
+  let checkedCalls = 0;
+  let checkedWarnings = 0;
   const ids: string[] = [];
   const idGen: IdGenerator = createIdGenerator(cfg.idStyle, cfg.idSeed);
   const inconsistencies: ParseWarning[] = [];
-  const rawContent = cfg.toolChoice === 'none';
 
   const sameWarning = (a: ParseWarning, b: ParseWarning): boolean => a.code === b.code && a.message === b.message && a.raw === b.raw;
 
@@ -48,50 +97,55 @@ export function createStreamDriver(cfg: DriverConfig): StreamDriver {
     frozen = true;
   };
 
+  /** Named calls of a snapshot: settled then tail (a call without a name yet shows nothing). */
+  const namedCalls = (snap: Snapshot): SnapshotCall[] => [...snap.calls, ...snap.tail.calls.filter((c) => c.name !== null)];
+
   /** Check the snapshot extends everything emitted; then emit the difference. */
-  const allWarnings: ParseWarning[] = [];
   const diff = (snap: Snapshot): StreamDelta[] => {
     const out: StreamDelta[] = [];
-    const content = visible(snap.content, rawContent);
-    const reasoning = visible(snap.reasoning, false);
-    if (!content.startsWith(emittedContent)) inconsistent('content');
-    if (!reasoning.startsWith(emittedReasoning)) inconsistent('reasoning');
-    const named = snap.calls.filter((c) => c.name !== null);
-    for (let i = 0; i < emittedCalls.length; i++) {
-      const c = named[i];
+    if (!content.consistent(snap.content, snap.tail.content)) inconsistent('content');
+    if (!reasoning.consistent(snap.reasoning, snap.tail.reasoning)) inconsistent('reasoning');
+    // Settled calls (all named) never change: each is checked once. A tail call may still lack its name.
+    const tailNamed = snap.tail.calls.filter((c) => c.name !== null);
+    const settledCalls = snap.calls.length;
+    const callAt = (i: number): SnapshotCall | undefined => (i < settledCalls ? snap.calls[i] : tailNamed[i - settledCalls]);
+    const callCount = settledCalls + tailNamed.length;
+    for (let i = checkedCalls; i < emittedCalls.length; i++) {
+      const c = callAt(i);
       if (!c || c.name !== emittedCalls[i].name || !c.arguments.startsWith(emittedCalls[i].args)) inconsistent(`tool call ${i}`);
     }
-    for (let i = 0; i < emittedWarnings; i++) {
-      if (!snap.warnings[i] || !sameWarning(snap.warnings[i], allWarnings[i])) inconsistent(`warning ${i}`);
+    checkedCalls = Math.min(emittedCalls.length, settledCalls);
+    const warningCount = snap.warnings.length + snap.tail.warnings.length;
+    const warningAt = (i: number): ParseWarning | undefined => (i < snap.warnings.length ? snap.warnings[i] : snap.tail.warnings[i - snap.warnings.length]);
+    for (let i = checkedWarnings; i < emittedWarnings.length; i++) {
+      const w = warningAt(i);
+      if (!w || !sameWarning(w, emittedWarnings[i])) inconsistent(`warning ${i}`);
     }
+    checkedWarnings = Math.min(emittedWarnings.length, snap.warnings.length);
     if (frozen) return out;
-    if (reasoning.length > emittedReasoning.length) {
-      out.push({ type: 'reasoning', text: reasoning.slice(emittedReasoning.length) });
-      emittedReasoning = reasoning;
-    }
-    if (content.length > emittedContent.length) {
-      out.push({ type: 'content', text: content.slice(emittedContent.length) });
-      emittedContent = content;
-    }
-    for (let i = 0; i < named.length; i++) {
-      const c = named[i];
-      const name = c.name as string;
+    const r = reasoning.delta(snap.reasoning, snap.tail.reasoning);
+    if (r) out.push({ type: 'reasoning', text: r });
+    const c = content.delta(snap.content, snap.tail.content);
+    if (c) out.push({ type: 'content', text: c });
+    for (let i = Math.max(0, emittedCalls.length - 1); i < callCount; i++) {
+      const call = callAt(i) as SnapshotCall;
+      const name = call.name as string;
       if (i >= emittedCalls.length) {
         ids[i] ??= idGen.next(name, i);
         out.push({ type: 'tool_call', index: i, id: ids[i], name });
         emittedCalls.push({ name, args: '' });
       }
       const prev = emittedCalls[i].args;
-      if (c.arguments.length > prev.length) {
-        out.push({ type: 'tool_call', index: i, arguments: c.arguments.slice(prev.length) });
-        emittedCalls[i].args = c.arguments;
+      if (call.arguments.length > prev.length) {
+        out.push({ type: 'tool_call', index: i, arguments: call.arguments.slice(prev.length) });
+        emittedCalls[i].args = call.arguments;
       }
     }
-    for (let i = emittedWarnings; i < snap.warnings.length; i++) {
-      allWarnings.push(snap.warnings[i]);
-      out.push({ type: 'warning', warning: snap.warnings[i] });
+    for (let i = emittedWarnings.length; i < warningCount; i++) {
+      const w = warningAt(i) as ParseWarning;
+      emittedWarnings.push(w);
+      out.push({ type: 'warning', warning: w });
     }
-    emittedWarnings = snap.warnings.length;
     return out;
   };
 
@@ -100,28 +154,36 @@ export function createStreamDriver(cfg: DriverConfig): StreamDriver {
     return deltas;
   };
 
+  const finishSnapshot = (): Snapshot => (finalSnap ??= builder.finish());
+  /** All text so far, for result() before finish(). */
+  const seen = new GrowingText();
+  const peekFinal = (): Snapshot => {
+    const fresh = new SnapshotBuilder(cfg);
+    fresh.push(seen.toString());
+    return fresh.finish();
+  };
+
   return {
     push(chunk: string): StreamDelta[] {
       if (done || typeof chunk !== 'string' || chunk === '') return [];
-      text += chunk;
       const before = inconsistencies.length;
-      return withInconsistencies(diff(takeSnapshot(text, false, cfg)), before);
+      seen.append(chunk);
+      return withInconsistencies(diff(builder.push(chunk)), before);
     },
     finish(): StreamDelta[] {
       if (done) return [];
       done = true;
-      finalSnap = takeSnapshot(text, true, cfg);
       const before = inconsistencies.length;
-      return withInconsistencies(diff(finalSnap), before);
+      return withInconsistencies(diff(finishSnapshot()), before);
     },
     result(): ParseResult {
-      const snap = finalSnap ?? takeSnapshot(text, true, cfg);
-      const content = visible(snap.content, rawContent);
-      const reasoning = visible(snap.reasoning, false);
+      // Before finish(): the final parse of the text so far, by a fresh builder (the stream goes on).
+      const snap = finalSnap ?? peekFinal();
+      const text = content.text(snap.content, snap.tail.content);
+      const thought = reasoning.text(snap.reasoning, snap.tail.reasoning);
       const calls: ParsedToolCall[] = [];
       const unfinished: UnfinishedToolCall[] = [];
-      const named = snap.calls.filter((c) => c.name !== null);
-      named.forEach((c, i) => {
+      namedCalls(snap).forEach((c, i) => {
         ids[i] ??= idGen.next(c.name as string, i);
         if (c.unfinished) {
           unfinished.push({ index: i, id: ids[i], name: c.name as string, arguments: c.arguments, raw: c.raw, cause: c.unfinished });
@@ -132,11 +194,11 @@ export function createStreamDriver(cfg: DriverConfig): StreamDriver {
         calls.push(call);
       });
       return {
-        content: content === '' ? null : content,
-        reasoning_content: reasoning === '' ? null : reasoning,
+        content: text === '' ? null : text,
+        reasoning_content: thought === '' ? null : thought,
         tool_calls: calls,
         unfinished_calls: unfinished,
-        warnings: [...snap.warnings, ...inconsistencies],
+        warnings: [...snap.warnings, ...snap.tail.warnings, ...inconsistencies],
       };
     },
   };

@@ -1,8 +1,9 @@
 // Contract for tool-call and reasoning parsing. Pure code: no engine, no I/O.
 //
 // Every format is a *scanner*: a pure function from "all text seen so far" to an ordered list of segments.
-// The streaming driver re-scans the accumulated text after each chunk and emits only what is new, so streaming
-// and non-streaming results are the same by construction, provided each scanner keeps this invariant:
+// The streaming driver re-scans the text after each chunk (from the scanner's last checkpoint, see
+// checkpoints.ts) and emits only what is new, so streaming and non-streaming results are the same by
+// construction, provided each scanner keeps this invariant:
 //
 //   scan(prefix, {final: false}) is a prefix of scan(fullText, {final: true}) for every prefix of fullText:
 //   the same segments in the same order, where the last text/reasoning segment may be shorter and the last
@@ -99,6 +100,14 @@ export type Segment =
 export interface ScanContext {
   final: boolean;
   tools: ToolDefinition[];
+  /**
+   * Incremental scanning (optional; checkpoints.ts). Call it where everything before `at` is settled: whatever
+   * text follows, a scan of the whole text starts with exactly `segments` (as they are now; text merged into the
+   * last one later does not count) and goes on like a scan of text.slice(at) given `resume: { state }`.
+   */
+  checkpoint?: (at: number, segments: readonly Segment[], state?: string) => void;
+  /** Set when `text` continues an earlier scan from a checkpoint: it is not the start of the output. */
+  resume?: { state?: string };
 }
 
 export interface ToolCallFormat {
@@ -112,6 +121,11 @@ export interface ToolCallFormat {
   altMarkers?: string[][];
   /** The format emits reasoning segments itself (harmony channels, gemma4 thought channel). */
   inlineReasoning?: boolean;
+  /**
+   * Every message of the format is framed in its own markup (functionary's recipient lines), which is removed
+   * even when calls are not wanted (tool_choice "none", no tools): the scanner runs and calls stay text.
+   */
+  framing?: boolean;
   /** Name of the reasoning parser that usually goes with this format, if any. */
   defaultReasoning?: string;
   /** Shape of tool-call ids this family's history template needs (mistral: 9 alphanumerics). */
@@ -125,5 +139,15 @@ export interface ReasoningFormat {
   /** Strings whose presence in a chat template identifies this reasoning format (for `auto`). */
   markers?: string[];
   /** Whether the template may already have opened the reasoning block (implicit start, e.g. deepseek_r1). */
-  scan(text: string, ctx: { final: boolean; startsInReasoning: boolean }): Array<{ kind: 'text' | 'reasoning'; text: string }>;
+  /** Splits text into reasoning and text pieces; checkpoint/resume as in ScanContext. */
+  scan(text: string, ctx: ReasoningScanContext): ReasoningPiece[];
+}
+
+export type ReasoningPiece = { kind: 'text' | 'reasoning'; text: string };
+
+export interface ReasoningScanContext {
+  final: boolean;
+  startsInReasoning: boolean;
+  checkpoint?: (at: number, pieces: readonly ReasoningPiece[], state?: string) => void;
+  resume?: { state?: string };
 }

@@ -99,7 +99,7 @@ export function scanDeepSeek(text: string, ctx: ScanContext): Segment[] {
       pos = q;
       continue;
     }
-    const hit = textUntilMarker(text, pos, TEXT_MARKERS, ctx.final, (s) => b.text(s));
+    const hit = textUntilMarker(text, pos, TEXT_MARKERS, ctx.final, (s) => b.text(s), (at) => ctx.checkpoint?.(at, b.segments));
     if (!hit) break;
     pos = hit.index + hit.marker.length;
     if (hit.marker === DS_CALLS_BEGIN) inSection = true;

@@ -77,11 +77,12 @@ function leadingMessage(text: string, ctx: ScanContext, b: SegmentBuilder): Step
 export function scanFunctionary(text: string, ctx: ScanContext): Segment[] {
   const b = new SegmentBuilder();
   let pos = 0;
-  const lead = leadingMessage(text, ctx, b);
+  // Only the start of the output may begin inside the first message.
+  const lead = ctx.resume ? null : leadingMessage(text, ctx, b);
   if (lead === 'hold' || (lead && 'stop' in lead)) return b.segments;
   if (lead) pos = lead.next;
   while (pos <= text.length) {
-    const hit = textUntilMarker(text, pos, MARKERS, ctx.final, (s) => b.text(s));
+    const hit = textUntilMarker(text, pos, MARKERS, ctx.final, (s) => b.text(s), (at) => ctx.checkpoint?.(at, b.segments));
     if (!hit) break;
     let step: Step | null;
     if (hit.marker === FROM) {
@@ -112,5 +113,6 @@ export const functionaryFormat: ToolCallFormat = {
   markers: ['<|recipient|>', '<|content|>'],
   altMarkers: [['>>>all']],
   defaultReasoning: 'none',
+  framing: true,
   scan: scanFunctionary,
 };

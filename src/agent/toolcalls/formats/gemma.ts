@@ -5,6 +5,7 @@
 import type { ScanContext, Segment, ToolCallFormat } from '../types.js';
 import { convertGemmaArgs } from './gemma-args.js';
 import { scanToolCode, TOOL_CODE_FENCE } from './gemma-tool-code.js';
+import { scanLeadingCallList } from './pythonic.js';
 import { SegmentBuilder, couldBeMarker, readName, skipWs, textUntilMarker, type Step } from './scan-kit.js';
 
 interface CallTokens {
@@ -68,7 +69,10 @@ function scanCall(text: string, at: number, tok: CallTokens, ctx: ScanContext, b
  * cannot be prose); the thought goes on after them until <channel|>.
  */
 function scanChannel(text: string, at: number, ctx: ScanContext, b: SegmentBuilder): Step {
-  const nameStart = at + THOUGHT_OPEN.length;
+  // A doubled channel token (<|channel><|channel>thought) is one channel opening.
+  let nameStart = at + THOUGHT_OPEN.length;
+  while (text.startsWith(THOUGHT_OPEN, nameStart)) nameStart += THOUGHT_OPEN.length;
+  if (!ctx.final && couldBeMarker(text, nameStart, [THOUGHT_OPEN])) return { stop: true };
   const m = /^[A-Za-z_]*/.exec(text.slice(nameStart, nameStart + 40));
   let i = nameStart + (m ? m[0].length : 0);
   if (i >= text.length && !ctx.final) return { stop: true };
@@ -90,14 +94,13 @@ function scanChannel(text: string, at: number, ctx: ScanContext, b: SegmentBuild
   }
 }
 
-function scanGemmaFamily(text: string, ctx: ScanContext, tok: CallTokens | null, channels: boolean): Segment[] {
-  const b = new SegmentBuilder();
+function scanGemmaFamily(text: string, ctx: ScanContext, tok: CallTokens | null, channels: boolean, b = new SegmentBuilder(), from = 0): Segment[] {
   const markers = [TOOL_CODE_FENCE];
   if (tok) markers.push(tok.open, tok.close);
   if (channels) markers.push(THOUGHT_OPEN, THOUGHT_CLOSE);
-  let pos = 0;
+  let pos = from;
   while (pos <= text.length) {
-    const hit = textUntilMarker(text, pos, markers, ctx.final, (s) => b.text(s));
+    const hit = textUntilMarker(text, pos, markers, ctx.final, (s) => b.text(s), (at) => ctx.checkpoint?.(at, b.segments));
     if (!hit) break;
     let step: Step | null;
     if (tok && hit.marker === tok.open) step = scanCall(text, hit.index, tok, ctx, b);
@@ -143,6 +146,16 @@ export const gemma3Format: ToolCallFormat = {
   family: 'gemma',
   markers: ['<start_of_turn>', 'tool_code'],
   defaultReasoning: 'none',
-  scan: (text, ctx) => scanGemmaFamily(text, ctx, null, false),
+  scan: scanGemma3,
 };
+
+/** Gemma 3: Google's function-calling guide has it answer with a bare Python call list, or a tool_code fence. */
+function scanGemma3(text: string, ctx: ScanContext): Segment[] {
+  const lead: Segment[] = [];
+  const from = ctx.resume ? 0 : scanLeadingCallList(text, ctx, lead);
+  if (from === null) return lead;
+  const b = new SegmentBuilder();
+  b.push(...lead);
+  return scanGemmaFamily(text, ctx, null, false, b, from);
+}
 

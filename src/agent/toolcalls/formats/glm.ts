@@ -76,7 +76,7 @@ export function scanGlm(text: string, ctx: ScanContext): Segment[] {
   const b = new SegmentBuilder();
   let pos = 0;
   while (pos <= text.length) {
-    const hit = textUntilMarker(text, pos, [OPEN], ctx.final, (s) => b.text(s));
+    const hit = textUntilMarker(text, pos, [OPEN], ctx.final, (s) => b.text(s), (at) => ctx.checkpoint?.(at, b.segments));
     if (!hit) break;
     const nameStart = hit.index + OPEN.length;
     const lt = text.indexOf('<', nameStart);

@@ -124,11 +124,14 @@ export function scanHermes(text: string, ctx: ScanContext): Segment[] {
   const out: Segment[] = [];
   let pos = 0;
   while (pos <= text.length) {
+    // Between calls the scan depends on nothing before: a checkpoint (see checkpoints.ts).
+    ctx.checkpoint?.(pos, out);
     const hit = findFirst(text, [START, CALLING], pos);
     if (!hit) {
       const rest = text.slice(pos);
       const hold = ctx.final ? 0 : markerPrefixLength(rest, [START, CALLING]);
       if (rest.length > hold) out.push({ kind: 'text', text: rest.slice(0, rest.length - hold) });
+      ctx.checkpoint?.(text.length - hold, out);
       break;
     }
     if (hit.index > pos) out.push({ kind: 'text', text: text.slice(pos, hit.index) });

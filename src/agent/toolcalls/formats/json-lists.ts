@@ -21,6 +21,7 @@ function tail(text: string, pos: number, markers: string[], ctx: ScanContext, ou
   const rest = text.slice(pos);
   const hold = ctx.final ? 0 : markerPrefixLength(rest, markers);
   pushText(out, rest.slice(0, rest.length - hold));
+  ctx.checkpoint?.(text.length - hold, out);
 }
 
 /** Marker then a JSON array of calls; a marker without an array after it is dropped (its text kept). */
@@ -29,6 +30,8 @@ function markedArrayScanner(markers: string[]): (text: string, ctx: ScanContext)
     const out: Segment[] = [];
     let pos = 0;
     for (;;) {
+      // Between call lists the scan depends on nothing before: a checkpoint (see checkpoints.ts).
+      ctx.checkpoint?.(pos, out);
       const hit = findFirst(text, markers, pos);
       if (!hit) {
         tail(text, pos, markers, ctx, out);
@@ -62,8 +65,8 @@ export function scanXlam(text: string, ctx: ScanContext): Segment[] {
   const out: Segment[] = [];
   let pos = 0;
   const lead = skipWs(text, 0);
-  if (lead >= text.length && !ctx.final) return out;
-  if (text[lead] === '[') {
+  if (!ctx.resume && lead >= text.length && !ctx.final) return out;
+  if (!ctx.resume && text[lead] === '[') {
     const r = scanEnvelopeArray(text, lead, ctx, out, false);
     if (r.kind === 'stop') return out;
     if (r.kind === 'next') pos = r.next;
@@ -78,7 +81,9 @@ export function scanXlam(text: string, ctx: ScanContext): Segment[] {
     pushText(out, text.slice(pos, hit.index));
     if (hit.marker !== '```') {
       const rest = text.slice(hit.index);
-      out.push(...(hit.marker === '[TOOL_CALLS]' ? scanMistral(rest, ctx) : scanHermes(rest, ctx)));
+      // The delegate scans a slice: its checkpoints would not be ours.
+      const sub: ScanContext = { final: ctx.final, tools: ctx.tools };
+      out.push(...(hit.marker === '[TOOL_CALLS]' ? scanMistral(rest, sub) : scanHermes(rest, sub)));
       return out;
     }
     // ``` then an optional "json" info string, then the array.
@@ -139,4 +144,19 @@ export const graniteFormat: ToolCallFormat = {
   altMarkers: [['<|start_of_role|>', '<tool_call>']],
   idStyle: 'openai',
   scan: markedArrayScanner(['<|tool_call|>', '<tool_call>']),
+};
+
+/**
+ * Granite 4.0 / 4.1 write Hermes-style <tool_call>{"name": ..., "arguments": {...}}</tool_call>. Their templates
+ * close the tag (</tool_call>) where 3.x templates use <|tool_call|> or an unclosed <tool_call>[...]: that is
+ * how `auto` tells the versions apart.
+ */
+export const granite4Format: ToolCallFormat = {
+  name: 'granite4',
+  aliases: ['granite-4', 'granite-4.0', 'granite-4.1', 'granite4.0', 'granite4.1'],
+  family: 'granite',
+  markers: ['<|start_of_role|>', '<tool_call>', '</tool_call>'],
+  defaultReasoning: 'think',
+  idStyle: 'openai',
+  scan: scanHermes,
 };

@@ -83,17 +83,22 @@ export function scanLlama3(text: string, ctx: ScanContext, requireKnownName = fa
   let pos = 0;
   // The bare envelope form: only at the very start of the output.
   const lead = skipWs(text, 0);
-  if (text[lead] === '{') {
+  if (ctx.resume) {
+    // Resumed from a checkpoint: not the start of the output.
+  } else if (text[lead] === '{') {
     const r = scanEnvelopeList(text, lead, ctx, out, opts);
     if (r && 'stop' in r) return out;
     if (r) pos = r.next;
   } else if (lead >= text.length && !ctx.final) return out;
   for (;;) {
+    // Between calls the scan depends on nothing before: a checkpoint (see checkpoints.ts).
+    ctx.checkpoint?.(pos, out);
     const hit = findFirst(text, [TAG, FN], pos);
     if (!hit) {
       const rest = text.slice(pos);
       const hold = ctx.final ? 0 : markerPrefixLength(rest, [TAG, FN]);
       if (rest.length > hold) out.push({ kind: 'text', text: rest.slice(0, rest.length - hold) });
+      ctx.checkpoint?.(text.length - hold, out);
       return out;
     }
     if (hit.index > pos) out.push({ kind: 'text', text: text.slice(pos, hit.index) });

@@ -114,7 +114,7 @@ function scanInvokeBlocks(d: InvokeDialect, text: string, ctx: ScanContext): Seg
   let inBlock = false;
   while (pos <= text.length) {
     if (!inBlock) {
-      const hit = textUntilMarker(text, pos, d.blockOpen, ctx.final, (s) => b.text(s));
+      const hit = textUntilMarker(text, pos, d.blockOpen, ctx.final, (s) => b.text(s), (at) => ctx.checkpoint?.(at, b.segments));
       if (!hit) break;
       pos = hit.index + hit.marker.length;
       inBlock = true;

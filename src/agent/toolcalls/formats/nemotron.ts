@@ -80,6 +80,8 @@ function scanXmlFunction(text: string, callStart: number, fnAt: number, ctx: Sca
   const gt = text.indexOf('>', nameStart);
   const rawName = text.slice(nameStart, gt < 0 ? text.length : gt);
   if (gt < 0) return !ctx.final && rawName.length < 200 && !/[\n<]/.test(rawName) ? { stop: true } : null;
+  // The same rule once the tag closed, so a name the stream held back is not accepted later.
+  if (/[\n<]/.test(rawName)) return null;
   const name = rawName.trim().replace(/^["']|["']$/g, '');
   if (!XML_NAME_RE.test(name)) return null;
   const params: XmlParam[] = [];
@@ -136,7 +138,7 @@ export function scanNemotron(text: string, ctx: ScanContext): Segment[] {
   const b = new SegmentBuilder();
   let pos = 0;
   while (pos <= text.length) {
-    const hit = textUntilMarker(text, pos, [LIST_OPEN, WRAP, FN], ctx.final, (s) => b.text(s));
+    const hit = textUntilMarker(text, pos, [LIST_OPEN, WRAP, FN], ctx.final, (s) => b.text(s), (at) => ctx.checkpoint?.(at, b.segments));
     if (!hit) break;
     let step: Step | null;
     if (hit.marker === LIST_OPEN) step = scanList(text, hit.index, ctx, b);

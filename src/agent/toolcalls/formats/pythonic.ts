@@ -106,22 +106,33 @@ function malformed(text: string, _from: number, at: number, ctx: ScanContext, ou
   return { kind: 'next', next: text.length };
 }
 
+/**
+ * A bare call list at the start of the output ([f(a=1), g()]): where scanning goes on after it (0 when the
+ * output does not start with one), or null when the scan must stop here for now.
+ */
+export function scanLeadingCallList(text: string, ctx: ScanContext, out: Segment[]): number | null {
+  const lead = skipPyWs(text, 0);
+  if (lead >= text.length && !ctx.final) return null;
+  if (text[lead] !== '[') return 0;
+  const r = scanCallList(text, lead, lead, ctx, out, null);
+  if (r.kind === 'stop') return null;
+  return r.kind === 'next' ? r.next : 0;
+}
+
 export function scanPythonic(text: string, ctx: ScanContext): Segment[] {
   const out: Segment[] = [];
-  let pos = 0;
-  const lead = skipPyWs(text, 0);
-  if (lead >= text.length && !ctx.final) return out;
-  if (text[lead] === '[') {
-    const r = scanCallList(text, lead, lead, ctx, out, null);
-    if (r.kind === 'stop') return out;
-    if (r.kind === 'next') pos = r.next;
-  }
+  const start = ctx.resume ? 0 : scanLeadingCallList(text, ctx, out);
+  if (start === null) return out;
+  let pos = start;
   for (;;) {
+    // Between calls the scan depends on nothing before: a checkpoint (see checkpoints.ts).
+    ctx.checkpoint?.(pos, out);
     const hit = findFirst(text, [START], pos);
     if (!hit) {
       const rest = text.slice(pos);
       const hold = ctx.final ? 0 : markerPrefixLength(rest, [START]);
       if (rest.length > hold) out.push({ kind: 'text', text: rest.slice(0, rest.length - hold) });
+      ctx.checkpoint?.(text.length - hold, out);
       return out;
     }
     if (hit.index > pos) out.push({ kind: 'text', text: text.slice(pos, hit.index) });

@@ -6,6 +6,7 @@
 import type { ScanContext, Segment, ToolCallFormat } from '../types.js';
 import { findFirst, markerPrefixLength } from '../util/holdback.js';
 import { buildXmlArguments, type XmlParam } from '../util/xmlargs.js';
+import { couldBeMarker } from './scan-kit.js';
 
 const WRAP = '<tool_call>';
 const WRAP_END = '</tool_call>';
@@ -16,6 +17,7 @@ const PARAM_END = '</parameter>';
 // A value ends at its closing tag, or at </function> when the model left </parameter> out; raw values may
 // contain anything else (code with <tags>, even </tool_call>).
 const VALUE_ENDS = [PARAM_END, FN_END];
+const BODY_STARTS = [PARAM, FN_END, WRAP_END];
 
 type Step = { next: number } | { stop: true };
 
@@ -33,6 +35,17 @@ function scanFunction(text: string, callStart: number, fnAt: number, ctx: ScanCo
   }
   const name = text.slice(nameStart, gt).trim().replace(/^["']|["']$/g, '');
   if (!name) return null;
+  // A real function body starts with a parameter or a closing tag; anything else is prose explaining the
+  // format ("a call starts with <function=NAME>; …"), so the tag stays text. Undecided: hold the name back.
+  let k = gt + 1;
+  while (k < text.length && /\s/.test(text[k])) k++;
+  if (!BODY_STARTS.some((m) => text.startsWith(m, k))) {
+    if (k < text.length && !(!ctx.final && couldBeMarker(text, k, BODY_STARTS))) return null;
+    if (!ctx.final) {
+      out.push({ kind: 'call', name: null, arguments: '', complete: false, raw: text.slice(callStart) });
+      return { stop: true };
+    }
+  }
   const params: XmlParam[] = [];
   let i = gt + 1;
   const emit = (complete: boolean, end: number): void => {
@@ -105,11 +118,14 @@ export function scanQwen3Coder(text: string, ctx: ScanContext): Segment[] {
   const out: Segment[] = [];
   let pos = 0;
   for (;;) {
+    // Between calls the scan depends on nothing before: a checkpoint (see checkpoints.ts).
+    ctx.checkpoint?.(pos, out);
     const hit = findFirst(text, [WRAP, FN], pos);
     if (!hit) {
       const rest = text.slice(pos);
       const hold = ctx.final ? 0 : markerPrefixLength(rest, [WRAP, FN]);
       if (rest.length > hold) out.push({ kind: 'text', text: rest.slice(0, rest.length - hold) });
+      ctx.checkpoint?.(text.length - hold, out);
       return out;
     }
     if (hit.index > pos) out.push({ kind: 'text', text: text.slice(pos, hit.index) });

@@ -64,7 +64,8 @@ export function scanArgs(text: string, start: number, final: boolean): ArgsScan 
 
 /**
  * Emits the plain text from `pos` up to the next marker and returns that marker, or, when there is none,
- * emits up to the end (minus a trailing partial marker unless `final`) and returns null.
+ * emits up to the end (minus a trailing partial marker unless `final`), reports that point to `settle` (a
+ * scanner in plain text checkpoints there, see checkpoints.ts) and returns null.
  */
 export function textUntilMarker(
   text: string,
@@ -72,6 +73,7 @@ export function textUntilMarker(
   markers: readonly string[],
   final: boolean,
   emit: (s: string) => void,
+  settle?: (at: number) => void,
 ): { index: number; marker: string } | null {
   const hit = findFirst(text, markers, pos);
   if (hit) {
@@ -80,6 +82,7 @@ export function textUntilMarker(
   }
   const hold = final ? 0 : Math.min(text.length - pos, markerPrefixLength(text, markers));
   emit(text.slice(pos, text.length - hold));
+  settle?.(text.length - hold);
   return null;
 }
 

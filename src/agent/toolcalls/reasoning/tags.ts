@@ -22,10 +22,12 @@ export function tagReasoning(name: string, aliases: string[], open: string, clos
         else out.push({ kind, text: t });
       };
       let pos = 0;
-      let inside = ctx.startsInReasoning;
+      // Resume states: 'in' a block, 'open' (a block may open here), 'text' (everything from here is text).
+      const resumed = ctx.resume?.state;
+      let inside = resumed ? resumed === 'in' : ctx.startsInReasoning;
       // May a new block open here (only whitespace since the start or since the last block)?
-      let canOpen = true;
-      if (inside) {
+      let canOpen = resumed !== 'text';
+      if (inside && !resumed) {
         // Some models repeat the opening tag the template already wrote.
         const lead = text.length - text.trimStart().length;
         const rest = text.slice(lead);
@@ -39,18 +41,21 @@ export function tagReasoning(name: string, aliases: string[], open: string, clos
             const rest = text.slice(pos);
             const hold = ctx.final ? 0 : markerPrefixLength(rest, [close]);
             push('reasoning', rest.slice(0, rest.length - hold));
+            ctx.checkpoint?.(text.length - hold, out, 'in');
             return out;
           }
           push('reasoning', text.slice(pos, end));
           pos = end + close.length;
           inside = false;
           canOpen = true;
+          ctx.checkpoint?.(pos, out, 'open');
           continue;
         }
         if (!canOpen) {
           // After real content everything is text, a stray close tag included (it may sit inside a call's
           // arguments, and removing it would corrupt them).
           push('text', text.slice(pos));
+          ctx.checkpoint?.(text.length, out, 'text');
           return out;
         }
         const lead = text.slice(pos).search(/\S/);

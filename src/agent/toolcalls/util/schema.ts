@@ -57,6 +57,8 @@ export function isStringOnly(schema: Record<string, unknown> | undefined): boole
 export function typeValue(raw: string, schema: Record<string, unknown> | undefined): string {
   const types = schemaTypes(schema);
   const trimmed = raw.trim();
+  // A typed value reading "null" is JSON null whatever the type (as Qwen's reference parser has it).
+  if (types.length && trimmed.toLowerCase() === 'null') return 'null';
   const candidates: JsonType[] = types.length ? types : ['integer', 'number', 'boolean', 'null', 'object', 'array'];
   if (types.length === 1 && types[0] === 'string') return JSON.stringify(raw);
   for (const t of candidates) {

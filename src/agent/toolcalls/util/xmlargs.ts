@@ -37,6 +37,8 @@ export function buildXmlArguments(params: XmlParam[], toolName: string | null, t
     if (p.closed) {
       out += `${sep}${JSON.stringify(p.key)}: ${typeValue(value, schema)}`;
     } else if (isStringOnly(schema) && !callClosed) {
+      // A string value may still turn out to be the text "null" (JSON null): hold it back until it cannot.
+      if ('null'.startsWith(value.trim().toLowerCase())) return out;
       out += `${sep}${JSON.stringify(p.key)}: ${JSON.stringify(cutLoneSurrogate(value)).slice(0, -1)}`;
       return out;
     } else if (callClosed) {
