@@ -85,7 +85,7 @@ Hermes tool template (or chatTemplateFile), and recordTo appends every request (
 
 function checkOptions(opts: ChatOptions): ModelSource {
   if (opts.model && opts.scriptedModel) throw new UserError('chat: give either --model or --scripted-model, not both');
-  if (!opts.model && !opts.scriptedModel) throw new UserError('chat: --model <dir or org/name> is required');
+  if (!opts.model && !opts.scriptedModel) throw new UserError('chat: --model <dir> is required');
   try {
     resolveParsers({ toolParser: opts.toolCallParser, reasoningParser: opts.reasoningParser });
   } catch (err) {
