@@ -78,6 +78,10 @@ export async function pullModel(repoId: string, revision: string, opts: PullOpti
   const configBytes = await fetchVerified(t, commit, configFile);
   const verdict = checkCompatibility(parseJson(configBytes, `${spec}/config.json`));
   if (!verdict.runnable) throw new UnsupportedRepoModelError(`${spec}: vmlx cannot run this model: ${verdict.reason}; nothing was downloaded`);
+  // The engine reads the tokenizer from tokenizer.json only (not tokenizer.model or vocab files).
+  if (!byPath.has('tokenizer.json')) {
+    throw new UnsupportedRepoModelError(`${spec}: vmlx cannot run this model: it has no tokenizer.json (vmlx reads the tokenizer from it); nothing was downloaded`);
+  }
 
   let shards: string[] | undefined;
   let indexBytes: Buffer | undefined;
