@@ -5,7 +5,7 @@
 import { existsSync, statSync } from 'node:fs';
 import { Command, InvalidArgumentError } from 'commander';
 import { UserError } from '../errors.js';
-import { addOfflineOption, MODEL_ARG_HELP, resolveModelArg } from '../model-arg.js';
+import { MODEL_ARG_HELP, OFFLINE_OPTION, resolveModelArg } from '../model-arg.js';
 import type { BenchOptions } from '../../engine/bench/measure.js';
 import { formatBenchTable, runBench } from '../../engine/bench/run.js';
 
@@ -32,10 +32,11 @@ interface BenchFlags extends Omit<BenchOptions, 'log'> {
 }
 
 export function registerBenchCommand(program: Command): void {
-  const cmd = program
+  program
     .command('bench')
     .description('measure prefill and decode speed (and llama.cpp on a GGUF twin with --gguf), bandwidth, roofline, memory, event-loop lag and load time')
     .requiredOption('--model <model>', MODEL_ARG_HELP)
+    .option(...OFFLINE_OPTION)
     .option('--gguf <file>', 'the same weights as GGUF, run through llama.cpp (node-llama-cpp) for comparison')
     .option('--prompt-tokens <n>', 'prompt length for the prefill measurement', positiveInt, 512)
     .option('--gen-tokens <n>', 'tokens decoded after the prompt', positiveInt, 128)
@@ -46,8 +47,8 @@ export function registerBenchCommand(program: Command): void {
     .option('--target-decode-ratio <x>', 'judge vmlx/llama.cpp decode speed against this minimum (needs --gguf)', positiveNumber)
     .option('--target-prefill-ratio <x>', 'judge vmlx/llama.cpp prefill speed against this minimum (needs --gguf)', positiveNumber)
     .option('--target-roofline <fraction>', 'judge decode speed against this fraction of the roofline, e.g. 0.8', positiveNumber)
-    .option('--target-load-ms <ms>', 'judge the warm-cache reload time against this maximum (issue 7: 2000 for a 4-bit 0.6B model)', positiveNumber);
-  addOfflineOption(cmd).action(async (flags: BenchFlags) => {
+    .option('--target-load-ms <ms>', 'judge the warm-cache reload time against this maximum (issue 7: 2000 for a 4-bit 0.6B model)', positiveNumber)
+    .action(async (flags: BenchFlags) => {
       const model = (await resolveModelArg(flags.model, { offline: flags.offline })).dir;
       if (!existsSync(model) || !statSync(model).isDirectory()) throw new UserError(`--model ${flags.model}: not a directory`);
       if (flags.gguf && !existsSync(flags.gguf)) throw new UserError(`--gguf ${flags.gguf}: no such file`);

@@ -13,7 +13,7 @@ import { formatAuditRow } from '../../tui/audit-lines.js';
 import { BootStore } from '../../tui/boot-store.js';
 import type { ReplBackend, ReplNotice } from '../../tui/backend.js';
 import { UserError } from '../errors.js';
-import { addOfflineOption, MODEL_ARG_HELP, resolveModelArg } from '../model-arg.js';
+import { MODEL_ARG_HELP, OFFLINE_OPTION, resolveModelArg } from '../model-arg.js';
 
 interface ChatOptions {
   model?: string;
@@ -48,10 +48,11 @@ function temperature(value: string): number {
 }
 
 export function registerChatCommand(program: Command): void {
-  const chat = program
+  program
     .command('chat')
     .description('chat with a local model that calls MCP tools (interactive REPL, or one turn with --print)')
     .option('--model <model>', MODEL_ARG_HELP)
+    .option(...OFFLINE_OPTION)
     .option('--mcp-config <file>', 'MCP servers (default: ~/.vmlx/mcp.json when it exists)')
     .option('-y, --yes', 'run every call the sandbox and policy allow without asking')
     .option('--max-rounds <n>', 'rounds of tool calls per turn (default 10)', positiveInt('--max-rounds'))
@@ -77,8 +78,8 @@ Confirmations: y once, a always for this tool this session, n or Enter deny. Com
 "chunkSize": 4, "stallAfter": 10, "error": "..."}], "contextLength": 32768, "chatTemplateFile": "t.jinja",
 "recordTo": "requests.jsonl"}. Each generation streams the next output; prompts are rendered with a ChatML +
 Hermes tool template (or chatTemplateFile), and recordTo appends every request (messages, tools, prompt).`,
-    );
-  addOfflineOption(chat).action(async (opts: ChatOptions) => {
+    )
+    .action(async (opts: ChatOptions) => {
       process.exitCode = await runChat(opts);
     });
 }

@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import { InvalidArgumentError } from 'commander';
 import { isIP } from 'node:net';
 import { UserError } from '../errors.js';
-import { addOfflineOption, MODEL_ARG_HELP, resolveModelArg } from '../model-arg.js';
+import { MODEL_ARG_HELP, OFFLINE_OPTION, resolveModelArg } from '../model-arg.js';
 import { loadModel } from '../../engine/model.js';
 import { serve } from '../../server/serve.js';
 import { startMcpFromConfig } from '../../agent/mcp/index.js';
@@ -21,10 +21,11 @@ function isLoopback(host: string): boolean {
 }
 
 export function registerServeCommand(program: Command): void {
-  const cmd = program
+  program
     .command('serve')
     .description('serve a model over an OpenAI-compatible HTTP API, with the MCP endpoints')
     .argument('<model>', MODEL_ARG_HELP)
+    .option(...OFFLINE_OPTION)
     .option('--mcp-config <file>', 'MCP servers config (default: ~/.vmlx/mcp.json when present)')
     .option('--host <host>', 'address to listen on', '127.0.0.1')
     .option('--port <port>', 'port to listen on (0 = any free port)', intArg('--port', 0, 65535), 8000)
@@ -38,8 +39,8 @@ export function registerServeCommand(program: Command): void {
     .option('--max-context <n>', 'context length to allocate (default: the model maximum, capped)', intArg('--max-context', 16, 1 << 22))
     .option('--served-model-name <name>', 'model id reported to clients (default: the Hugging Face id, or the directory name)')
     .option('--allow-unsafe-mcp', 'honour skip_security_validation in the MCP config')
-    .option('--audit-db <file>', 'audit log database (default: ~/.vmlx/audit.db)');
-  addOfflineOption(cmd).action(async (modelArg: string, o) => {
+    .option('--audit-db <file>', 'audit log database (default: ~/.vmlx/audit.db)')
+    .action(async (modelArg: string, o) => {
       const apiKey: string | undefined = o.apiKey ?? process.env.VMLX_API_KEY ?? undefined;
       if (!isLoopback(o.host) && !apiKey) {
         process.stderr.write(`vmlx serve: warning: listening on ${o.host} without an API key; anyone who can reach it can use the model and the MCP tools\n`);
