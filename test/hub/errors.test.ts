@@ -91,7 +91,7 @@ test('a GGUF-only repository: says there are no safetensors and what there is', 
 
 test('not enough disk space: refused before downloading, nothing written to the cache', async () => {
   const r = await runVmlx(['pull', 'org/huge'], hubEnv(hf, hub.url));
-  assertOneLine(r, new RegExp(`^vmlx: org/huge: not enough disk space in ${hf.cache}: \\d+\\.\\d MB to download, \\d+\\.\\d MB free$`));
+  assertOneLine(r, new RegExp(`^vmlx: org/huge: not enough disk space in ${hf.cache}: 1\\.15 EB to download, [\\d.]+ [kMGT]B free$`));
   assert.equal(existsSync(join(hf.cache, 'models--org--huge', 'blobs')), false);
 });
 
