@@ -1,5 +1,6 @@
 // The progress display of a pull, on stderr: on a terminal one live block (a line per file being downloaded with
 // bytes, speed and ETA, and a total line), redrawn in place with plain ANSI; otherwise a plain line per file.
+import { formatBytes } from '../engine/hub/bytes.js';
 import type { PullEvent } from '../engine/hub/index.js';
 
 interface FileState {
@@ -9,17 +10,7 @@ interface FileState {
   startedAt: number;
 }
 
-export function formatBytes(n: number): string {
-  if (n < 1000) return `${Math.round(n)} B`;
-  const units = ['kB', 'MB', 'GB', 'TB'];
-  let v = n;
-  let u = -1;
-  while (v >= 1000 && u < units.length - 1) {
-    v /= 1000;
-    u++;
-  }
-  return `${v.toFixed(v < 10 ? 2 : 1)} ${units[u]}`;
-}
+export { formatBytes };
 
 export function formatDuration(seconds: number): string {
   if (!Number.isFinite(seconds)) return '--:--';

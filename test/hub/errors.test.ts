@@ -79,6 +79,8 @@ test('offline (HF_HUB_OFFLINE=1 or --offline) and not cached: no request is made
   assertOneLine(env, new RegExp(`^vmlx: org/gated@v9 is not in the cache \\(${hf.cache}\\) and offline mode \\(HF_HUB_OFFLINE or --offline\\) forbids downloading it$`));
   const flag = await runVmlx(['tools', 'parse', '--model', 'org/absent', '--offline'], hubEnv(hf, hub.url), 'hello');
   assertOneLine(flag, /^vmlx: org\/absent is not in the cache .* forbids downloading it$/);
+  const pull = await runVmlx(['pull', 'org/gated'], hubEnv(hf, hub.url, { HF_HUB_OFFLINE: 'true' }));
+  assertOneLine(pull, /^vmlx: pull: HF_HUB_OFFLINE is set, so nothing can be downloaded$/);
   assert.equal(hub.requests.length, before);
 });
 
@@ -89,7 +91,7 @@ test('a GGUF-only repository: says there are no safetensors and what there is', 
 
 test('not enough disk space: refused before downloading, nothing written to the cache', async () => {
   const r = await runVmlx(['pull', 'org/huge'], hubEnv(hf, hub.url));
-  assertOneLine(r, new RegExp(`^vmlx: org/huge: not enough disk space in ${hf.cache}: \\d+\\.\\d MB to download, \\d+\\.\\d MB free$`));
+  assertOneLine(r, new RegExp(`^vmlx: org/huge: not enough disk space in ${hf.cache}: 1\\.15 EB to download, [\\d.]+ [kMGT]B free$`));
   assert.equal(existsSync(join(hf.cache, 'models--org--huge', 'blobs')), false);
 });
 
@@ -98,6 +100,9 @@ test('bad references and ids: one line each', async () => {
   assertOneLine(pull, /^vmlx: pull: 'not-an-id' is not a Hugging Face id \(org\/name or org\/name@revision\)$/);
   const gen = await runVmlx(['generate', '--model', 'Qwen3', 'hi'], hubEnv(hf, hub.url));
   assertOneLine(gen, /^vmlx: model 'Qwen3': no such model directory, and not a Hugging Face id \(org\/name or org\/name@revision\)$/);
+  // A relative path with a typo reads as an id; the error says that neither exists.
+  const typo = await runVmlx(['serve', 'models/qwen3-tyni'], hubEnv(hf, hub.url));
+  assertOneLine(typo, /^vmlx: models\/qwen3-tyni: not found on .*: check the repository id and revision; there is no directory \/.*\/models\/qwen3-tyni either$/);
 });
 
 test('the disk filling up while writing: one line naming the file, the partial download kept for resuming', async () => {

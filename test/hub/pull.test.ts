@@ -115,6 +115,15 @@ test('an architecture or bit width vmlx cannot run is refused before any weight 
   const fetched = hub.requests.filter((q) => /\/(mamba|seven-bit)\/resolve\//.test(q.path)).map((q) => q.path.split('/').pop());
   assert.deepEqual(fetched, ['config.json', 'config.json'], 'only config.json was fetched');
   assert.equal(existsSync(repoDir(hf, 'org/mamba')), false);
+
+  const noTokenizerFiles = fakeModelFiles({ seed: 'no-tok' });
+  noTokenizerFiles.delete('tokenizer.json');
+  noTokenizerFiles.set('tokenizer.model', Buffer.from('sentencepiece'));
+  hub.addRepo(singleCommitRepo('org/no-tokenizer-json', noTokenizerFiles));
+  const noTok = await runVmlx(['pull', 'org/no-tokenizer-json'], hubEnv(hf, hub.url));
+  assert.equal(noTok.code, 1);
+  assert.match(noTok.stderr, /^vmlx: org\/no-tokenizer-json: vmlx cannot run this model: it has no tokenizer\.json \(vmlx reads the tokenizer from it\); nothing was downloaded$/m);
+  assert.equal(hub.requests.filter((q) => q.path.startsWith(`/_lfs/${sha256Hex(noTokenizerFiles.get('model.safetensors')!)}`)).length, 0);
 }));
 
 test('revisions: a tag and a commit get their own snapshots, refs name the tag, shared blobs are fetched once', withHome(async (hf) => {

@@ -5,7 +5,7 @@
 import { existsSync, statSync } from 'node:fs';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { UserError } from '../errors.js';
-import { addOfflineOption, MODEL_ARG_HELP, resolveModelArg } from '../model-arg.js';
+import { MODEL_ARG_HELP, OFFLINE_OPTION, resolveModelArg } from '../model-arg.js';
 import { PEER_KINDS, type BenchOptions } from '../../engine/bench/measure.js';
 import { formatBenchTable, runBench } from '../../engine/bench/run.js';
 
@@ -32,10 +32,11 @@ interface BenchFlags extends Omit<BenchOptions, 'log'> {
 }
 
 export function registerBenchCommand(program: Command): void {
-  const cmd = program
+  program
     .command('bench')
     .description('measure prefill and decode speed (and llama.cpp on a GGUF twin with --gguf), bandwidth, roofline, memory, event-loop lag and load time')
     .requiredOption('--model <model>', MODEL_ARG_HELP)
+    .option(...OFFLINE_OPTION)
     .option('--gguf <file>', 'the same weights as GGUF, measured by llama.cpp in the same run for comparison')
     .addOption(new Option('--peer <kind>', "which llama.cpp measures the GGUF: its own llama-bench (built by npm run peer:build), interleaved with vmlx's repetitions, or node-llama-cpp").choices(PEER_KINDS).default('llama-bench'))
     .option('--prompt-tokens <n>', 'prompt length for the prefill measurement', positiveInt, 512)
@@ -47,8 +48,8 @@ export function registerBenchCommand(program: Command): void {
     .option('--target-decode-ratio <x>', 'judge vmlx/llama.cpp decode speed against this minimum (needs --gguf)', positiveNumber)
     .option('--target-prefill-ratio <x>', 'judge vmlx/llama.cpp prefill speed against this minimum (needs --gguf)', positiveNumber)
     .option('--target-roofline <fraction>', 'judge decode speed against this fraction of the roofline, e.g. 0.8', positiveNumber)
-    .option('--target-load-ms <ms>', 'judge the warm-cache reload time against this maximum, e.g. 2000', positiveNumber);
-  addOfflineOption(cmd).action(async (flags: BenchFlags) => {
+    .option('--target-load-ms <ms>', 'judge the warm-cache reload time against this maximum, e.g. 2000', positiveNumber)
+    .action(async (flags: BenchFlags) => {
       const model = (await resolveModelArg(flags.model, { offline: flags.offline })).dir;
       if (!existsSync(model) || !statSync(model).isDirectory()) throw new UserError(`--model ${flags.model}: not a directory`);
       if (flags.gguf && !existsSync(flags.gguf)) throw new UserError(`--gguf ${flags.gguf}: no such file`);

@@ -14,7 +14,7 @@ import { BootStore } from '../../tui/boot-store.js';
 import type { ReplBackend, ReplNotice } from '../../tui/backend.js';
 import { auditRetentionOption } from '../audit-options.js';
 import { UserError } from '../errors.js';
-import { addOfflineOption, MODEL_ARG_HELP, resolveModelArg } from '../model-arg.js';
+import { MODEL_ARG_HELP, OFFLINE_OPTION, resolveModelArg } from '../model-arg.js';
 import { apiBase } from '../../engine/remote/index.js';
 import { RootPathError, RootsRegistry } from '../../agent/mcp/roots.js';
 import { declineElicitations } from '../../agent/mcp/elicitation.js';
@@ -80,11 +80,12 @@ function temperature(value: string): number {
 }
 
 export function registerChatCommand(program: Command): void {
-  const chat = program
+  program
     .command('chat')
     .description('chat with a local model that calls MCP tools (interactive REPL, or one turn with --print)')
     .option('--model <model>', `${MODEL_ARG_HELP}; with --endpoint, the model name the engine serves`)
     .option('--endpoint <url>', 'use a remote OpenAI-compatible engine (vLLM, SGLang, llama-server, Ollama, vmlx serve) instead of local weights; API key from VMLX_UPSTREAM_API_KEY')
+    .option(...OFFLINE_OPTION)
     .option('--mcp-config <file>', 'MCP servers (default: ~/.vmlx/mcp.json when it exists)')
     .option('-y, --yes', 'run every call the sandbox and policy allow without asking')
     .option('--max-rounds <n>', 'rounds of tool calls per turn (default 10)', positiveInt('--max-rounds'))
@@ -112,8 +113,8 @@ Confirmations: y once, a always for this tool this session, n or Enter deny. Com
 "chunkSize": 4, "stallAfter": 10, "error": "..."}], "contextLength": 32768, "chatTemplateFile": "t.jinja",
 "recordTo": "requests.jsonl"}. Each generation streams the next output; prompts are rendered with a ChatML +
 Hermes tool template (or chatTemplateFile), and recordTo appends every request (messages, tools, prompt).`,
-    );
-  addOfflineOption(chat).action(async (opts: ChatOptions) => {
+    )
+    .action(async (opts: ChatOptions) => {
       process.exitCode = await runChat(opts);
     });
 }

@@ -3,7 +3,7 @@
 import { Command, InvalidArgumentError } from 'commander';
 import { DEFAULT_MAX_CONTEXT, loadModel } from '../../engine/model.js';
 import { DEFAULT_MAX_TOKENS } from '../../engine/sampling.js';
-import { addOfflineOption, MODEL_ARG_HELP, resolveModelArg } from '../model-arg.js';
+import { MODEL_ARG_HELP, OFFLINE_OPTION, resolveModelArg } from '../model-arg.js';
 import type { GenerateParams, GenerationUsage, FinishReason } from '../../engine/types.js';
 
 const CHAT_TEMPLATE_SLACK = 512;
@@ -128,11 +128,12 @@ async function runGenerate(prompt: string, o: GenerateOptions): Promise<void> {
 }
 
 export function registerGenerateCommand(program: Command): void {
-  const cmd = program
+  program
     .command('generate')
     .description('generate text from a local MLX model directory (streams to stdout, speed summary to stderr)')
     .argument('<prompt>', 'prompt text (raw, or a user message with --chat)')
     .requiredOption('--model <model>', MODEL_ARG_HELP)
+    .option(...OFFLINE_OPTION)
     .option('--chat', 'wrap the prompt as a user message through the chat template')
     .option('--max-tokens <n>', 'maximum tokens to generate (default 512)', integer(0))
     .option('--temp <t>', 'temperature; 0 = greedy (default from generation_config.json, else 0.7)', number(0))
@@ -141,6 +142,6 @@ export function registerGenerateCommand(program: Command): void {
     .option('--seed <s>', 'random seed for reproducible sampling', integer(0))
     .option('--ignore-eos', 'keep generating past end-of-sequence tokens')
     .option('--threads <n>', 'compute threads (default: all cores)', integer(1))
-    .option('--json', 'print one JSON object with the text and the measurements instead of streaming');
-  addOfflineOption(cmd).action(async (prompt: string, o: GenerateOptions) => runGenerate(prompt, o));
+    .option('--json', 'print one JSON object with the text and the measurements instead of streaming')
+    .action(async (prompt: string, o: GenerateOptions) => runGenerate(prompt, o));
 }

@@ -6,7 +6,7 @@ import { auditRetentionOption } from '../audit-options.js';
 import { UserError } from '../errors.js';
 import { isLoopbackHost } from '../../server/hosts.js';
 import { parseHostList, parseOriginList } from '../../server/request-guard.js';
-import { addOfflineOption, MODEL_ARG_HELP, resolveModelArg } from '../model-arg.js';
+import { MODEL_ARG_HELP, OFFLINE_OPTION, resolveModelArg } from '../model-arg.js';
 import { loadModel } from '../../engine/model.js';
 import type { LanguageModel } from '../../engine/types.js';
 import { apiBase, RemoteModel, upstreamApiKey } from '../../engine/remote/index.js';
@@ -83,10 +83,11 @@ async function connectUpstream(url: string, name: string, o: { threads?: number;
 }
 
 export function registerServeCommand(program: Command): void {
-  const cmd = program
+  program
     .command('serve')
     .description('serve a model over an OpenAI-compatible HTTP API, with the MCP endpoints')
     .argument('<model>', `${MODEL_ARG_HELP}; with --upstream, the model name the engine serves`)
+    .option(...OFFLINE_OPTION)
     .option('--upstream <url>', 'serve a remote OpenAI-compatible engine (vLLM, SGLang, llama-server, Ollama, vmlx) through the vmlx agent APIs and MCP host; API key from VMLX_UPSTREAM_API_KEY')
     .option('--mcp-config <file>', 'MCP servers config (default: ~/.vmlx/mcp.json when present)')
     .option('--host <host>', 'address to listen on', '127.0.0.1')
@@ -107,8 +108,8 @@ export function registerServeCommand(program: Command): void {
     .option('--served-model-name <name>', 'model id reported to clients (default: the Hugging Face id, or the directory name)')
     .option('--allow-unsafe-mcp', 'honour skip_security_validation in the MCP config')
     .option('--audit-db <file>', 'audit log database (default: ~/.vmlx/audit.db)')
-    .addOption(auditRetentionOption());
-  addOfflineOption(cmd).action(async (modelArg: string, o) => {
+    .addOption(auditRetentionOption())
+    .action(async (modelArg: string, o) => {
       const apiKey = resolveApiKey(o);
       if (o.apiKey !== undefined) {
         process.stderr.write('vmlx serve: warning: --api-key is visible to other users (ps, /proc); prefer VMLX_API_KEY or --api-key-file\n');

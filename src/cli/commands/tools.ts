@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { z } from 'zod';
 import { UserError } from '../errors.js';
-import { addOfflineOption, MODEL_ARG_HELP, resolveModelArg } from '../model-arg.js';
+import { MODEL_ARG_HELP, OFFLINE_OPTION, resolveModelArg } from '../model-arg.js';
 import {
   createStreamParser,
   listReasoningParsers,
@@ -131,18 +131,19 @@ export function registerToolsCommands(program: Command): void {
       for (const r of reasoningRows) lines.push(`${r.name.padEnd(16)} ${r.aliases.join(', ')}  markers: ${r.markers.join(' ')}`);
       process.stdout.write(lines.join('\n') + '\n');
     });
-  const parse = tools
+  tools
     .command('parse')
     .description('Parse model output from stdin into {content, reasoning_content, tool_calls, warnings} JSON')
     .option('--parser <name>', "tool parser name or alias, or 'auto'", 'auto')
     .option('--reasoning <name>', "reasoning parser name, 'auto' or 'none'", 'auto')
     .option('--model <model>', `${MODEL_ARG_HELP}, whose chat template 'auto' reads`)
+    .option(...OFFLINE_OPTION)
     .option('--tools <file>', 'JSON file with the request tools (array, or {"tools": [...]})')
     .option('--tool-choice <choice>', 'auto | none | required | a function name', 'auto')
     .option('--starts-in-reasoning', 'the prompt already opened the reasoning block')
     .option('--stream', 'feed the text through the streaming path in random-size chunks')
-    .option('--seed <n>', 'seed of the random chunking (with --stream)');
-  addOfflineOption(parse).action(async (o: ParseCmdOpts) => {
+    .option('--seed <n>', 'seed of the random chunking (with --stream)')
+    .action(async (o: ParseCmdOpts) => {
       const opts: ParserOptions = { toolParser: o.parser, reasoningParser: o.reasoning, startsInReasoning: o.startsInReasoning };
       if (o.model) Object.assign(opts, readModelTemplate((await resolveModelArg(o.model, { offline: o.offline })).dir));
       if (o.tools) opts.tools = readToolsFile(o.tools);

@@ -4,6 +4,7 @@
 import { existsSync, mkdirSync, statfsSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { DiskSpaceError, UnsupportedRepoModelError } from './errors.js';
+import { formatBytes } from './bytes.js';
 import { blobPath, linkSnapshotFile, lockPath, repoCache, snapshotDir, writeBlob, writeRef } from './cache-layout.js';
 import { downloadBlob } from './blob-download.js';
 import { checkCompatibility } from './compatibility.js';
@@ -57,8 +58,6 @@ function freeBytes(dir: string): number {
   return s.bavail * s.bsize;
 }
 
-const mb = (n: number) => `${(n / 1e6).toFixed(1)} MB`;
-
 export async function pullModel(repoId: string, revision: string, opts: PullOptions): Promise<PulledModel> {
   const t: RepoTarget = { repoId, revision, settings: opts.settings };
   const spec = formatRepoSpec(repoId, revision);
@@ -78,6 +77,10 @@ export async function pullModel(repoId: string, revision: string, opts: PullOpti
   const configBytes = await fetchVerified(t, commit, configFile);
   const verdict = checkCompatibility(parseJson(configBytes, `${spec}/config.json`));
   if (!verdict.runnable) throw new UnsupportedRepoModelError(`${spec}: vmlx cannot run this model: ${verdict.reason}; nothing was downloaded`);
+  // The engine reads the tokenizer from tokenizer.json only (not tokenizer.model or vocab files).
+  if (!byPath.has('tokenizer.json')) {
+    throw new UnsupportedRepoModelError(`${spec}: vmlx cannot run this model: it has no tokenizer.json (vmlx reads the tokenizer from it); nothing was downloaded`);
+  }
 
   let shards: string[] | undefined;
   let indexBytes: Buffer | undefined;
@@ -98,7 +101,7 @@ export async function pullModel(repoId: string, revision: string, opts: PullOpti
   const downloadBytes = plan.reduce((sum, p) => sum + (p.cached ? 0 : p.size - p.partial), 0);
   const free = freeBytes(opts.settings.cacheDir);
   if (downloadBytes > free) {
-    throw new DiskSpaceError(`${spec}: not enough disk space in ${opts.settings.cacheDir}: ${mb(downloadBytes)} to download, ${mb(free)} free`);
+    throw new DiskSpaceError(`${spec}: not enough disk space in ${opts.settings.cacheDir}: ${formatBytes(downloadBytes)} to download, ${formatBytes(free)} free`);
   }
   emit({ type: 'plan', files: plan, downloadBytes });
 

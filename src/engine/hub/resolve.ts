@@ -1,7 +1,7 @@
 // The one place a model argument becomes a directory: a local directory as given; an id from the Hugging Face cache
 // without any network; else (unless offline) pulled into the cache first.
-import { basename } from 'node:path';
-import { HubUnreachableError, NotCachedError } from './errors.js';
+import { basename, resolve as resolvePath } from 'node:path';
+import { HubUnreachableError, NotCachedError, RepoNotFoundError } from './errors.js';
 import { readRef, repoCache, snapshotDir } from './cache-layout.js';
 import type { PullListener } from './pull-events.js';
 import { pullModel } from './pull.js';
@@ -54,6 +54,8 @@ export async function resolveModel(arg: string, opts: ResolveOptions = {}): Prom
     const pulled = await pullModel(ref.repoId, ref.revision, { settings, ...(opts.onEvent ? { onEvent: opts.onEvent } : {}) });
     return { ...base, dir: pulled.dir, commit: pulled.commit, source: 'download' };
   } catch (err) {
+    // `models/foo` with a typo in a relative path also reads as an id: say that no such directory exists either.
+    if (err instanceof RepoNotFoundError && !arg.includes('@')) throw new RepoNotFoundError(`${err.message}; there is no directory ${resolvePath(arg)} either`);
     if (err instanceof HubUnreachableError && cached.missing === 'not in the cache') {
       throw new NotCachedError(`${spec} is not in the Hugging Face cache (${settings.cacheDir}) and ${err.detail}`);
     }
