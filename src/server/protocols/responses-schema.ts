@@ -71,5 +71,7 @@ export const ResponsesRequest = z.object({
     .optional(),
   metadata: z.record(z.string(), z.string()).nullable().optional(),
   user: z.string().optional(),
+  /** vmlx extension: run the agent loop server-side with the MCP tools (only what the sandbox allows). */
+  mcp_auto_execute: z.boolean().optional(),
 });
 export type ResponsesRequest = z.infer<typeof ResponsesRequest>;
