@@ -3,6 +3,7 @@
 // output: they get the answer's text and reasoning as it streams and each executed call once it has finished.
 import { runTurn } from '../agent/loop/run-turn.js';
 import type { AgentEvent } from '../agent/loop/events.js';
+import type { ChatMessage } from '../engine/types.js';
 import type { ServerContext } from './context.js';
 import { checkMcpAccess } from './request-guard.js';
 import { checkPromptChars, requestChars } from './prompt-limits.js';
@@ -39,6 +40,8 @@ export interface AutoRunResult {
   finish: 'stop' | 'length';
   promptTokens: number;
   completionTokens: number;
+  /** The conversation after the turn: the request's messages plus every assistant and tool message it added. */
+  messages: ChatMessage[];
 }
 
 export function checkAutoExecute(ctx: ServerContext, req: ChatRunRequest, field: string): void {
@@ -55,7 +58,8 @@ export async function runAutoExecute(ctx: ServerContext, req: ChatRunRequest, si
   const maxTokens = req.maxTokens ?? ctx.options.maxTokensDefault;
   const release = await ctx.queue.acquire(signal);
   const calls = new Map<string, ExecutedCall>();
-  const out: AutoRunResult = { answer: null, reasoning: '', calls: [], finish: 'stop', promptTokens: 0, completionTokens: 0 };
+  const conversation = { messages: [...req.step.messages] };
+  const out: AutoRunResult = { answer: null, reasoning: '', calls: [], finish: 'stop', promptTokens: 0, completionTokens: 0, messages: conversation.messages };
   let failure: string | null = null;
   const track = (ev: AgentEvent): void => {
     switch (ev.type) {
@@ -115,7 +119,7 @@ export async function runAutoExecute(ctx: ServerContext, req: ChatRunRequest, si
   try {
     sink.onStart?.();
     const events = runTurn(
-      { messages: [...req.step.messages] },
+      conversation,
       {
         model: ctx.model,
         executor,

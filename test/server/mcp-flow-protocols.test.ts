@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import Anthropic from '@anthropic-ai/sdk';
 import OpenAI from 'openai';
 import { startServer, scripted, startFilesystemMcp, type TestServer, type FilesystemMcp } from './harness.js';
+import { assertAnthropicOrder, assertResponsesOrder } from './protocol-order.js';
 
 let srv: TestServer;
 let fs: FilesystemMcp;
@@ -19,6 +20,14 @@ before(async () => {
       'The directory contains notes.txt and todo.md.',
       `<tool_call>{"name": "filesystem__read_text_file", "arguments": {"path": "ROOT/notes.txt"}}</tool_call>`,
       'The note says hello.',
+      // mcp_auto_execute over /v1/messages (not streamed), then streamed with a sandbox refusal
+      `Reading.<tool_call>{"name": "filesystem__read_text_file", "arguments": {"path": "ROOT/todo.md"}}</tool_call>`,
+      'The todo is to write tests.',
+      `<tool_call>{"name": "filesystem__read_text_file", "arguments": {"path": "/etc/passwd"}}</tool_call>`,
+      'I may not read that.',
+      // mcp_auto_execute over /v1/responses (streamed)
+      `<tool_call>{"name": "filesystem__list_directory", "arguments": {"path": "ROOT"}}</tool_call>`,
+      'Two files.',
     ].map((r) => r.replaceAll('ROOT', fs.root)),
     { contextLength: 65536 },
   );
@@ -91,4 +100,50 @@ test('OpenAI responses: MCP tools → function_call → /v1/mcp/execute → func
   });
   assert.equal(second.output_text, 'The note says hello.');
   assert.match(model.requests[3].prompt, /hello from the filesystem server/);
+});
+
+test('mcp_auto_execute on /v1/messages: executed calls as mcp_tool_use + mcp_tool_result blocks, streamed in order', async () => {
+  const post = (body: object) =>
+    fetch(`${srv.url}/v1/messages`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  const r = await post({ model: 'test-model', max_tokens: 512, mcp_auto_execute: true, messages: [{ role: 'user', content: 'What is in todo.md?' }] });
+  assert.equal(r.status, 200);
+  const body = (await r.json()) as any;
+  assert.deepEqual(body.content.map((b: any) => b.type), ['text', 'mcp_tool_use', 'mcp_tool_result', 'text']);
+  assert.equal(body.content[0].text, 'Reading.');
+  assert.equal(body.content[1].name, 'read_text_file');
+  assert.equal(body.content[1].server_name, 'filesystem');
+  assert.equal(body.content[2].tool_use_id, body.content[1].id);
+  assert.equal(body.content[2].is_error, false);
+  assert.match(body.content[2].content[0].text, /write tests/);
+  assert.equal(body.content[3].text, 'The todo is to write tests.');
+  assert.equal(body.stop_reason, 'end_turn');
+
+  const client = new Anthropic({ baseURL: srv.url, apiKey: 'unused', maxRetries: 0 });
+  const stream = client.messages.stream({ model: 'test-model', max_tokens: 512, messages: [{ role: 'user', content: 'read passwd' }], mcp_auto_execute: true } as any);
+  const events: any[] = [];
+  for await (const ev of stream) events.push(ev);
+  assertAnthropicOrder(events);
+  const starts = events.filter((e) => e.type === 'content_block_start').map((e) => e.content_block);
+  assert.deepEqual(starts.map((b: any) => b.type), ['mcp_tool_use', 'mcp_tool_result', 'text']);
+  assert.equal(starts[1].is_error, true, 'the sandbox refused the call');
+  assert.equal((await stream.finalMessage()).content.at(-1)!.type, 'text');
+  const refused = fs.audit.query({ errorsOnly: true }).filter((row) => JSON.stringify(row.arguments).includes('/etc/passwd'));
+  assert.ok(refused.length >= 1, 'the refusal is audited');
+});
+
+test('mcp_auto_execute on /v1/responses: each executed call is an mcp_call item, then the answer', async () => {
+  const client = new OpenAI({ baseURL: srv.baseURL, apiKey: 'unused', maxRetries: 0 });
+  const stream = client.responses.stream({ model: 'test-model', input: 'What is there?', mcp_auto_execute: true } as any);
+  const events: any[] = [];
+  for await (const ev of stream) events.push(ev);
+  assertResponsesOrder(events);
+  const final = await stream.finalResponse();
+  assert.deepEqual(final.output.map((o) => o.type), ['mcp_call', 'message']);
+  const mcp = final.output[0] as any;
+  assert.equal(mcp.server_label, 'filesystem');
+  assert.equal(mcp.name, 'list_directory');
+  assert.equal(mcp.status, 'completed');
+  assert.match(mcp.output, /notes\.txt/);
+  assert.equal(final.output_text, 'Two files.');
+  assert.equal(model.remaining, 0);
 });

@@ -146,3 +146,14 @@ test('a generation that fails after the stream opened ends with error and respon
   assert.equal(events.at(-1)!.data.response.status, 'failed');
   events.forEach((e, i) => assert.equal(e.data.sequence_number, i));
 });
+
+test('structured output (text.format json_schema) is refused by name rather than ignored', async () => {
+  await assert.rejects(
+    client.responses.create({
+      model: 'test-model',
+      input: 'x',
+      text: { format: { type: 'json_schema', name: 'out', schema: { type: 'object' } } },
+    }),
+    (err: any) => err.status === 400 && /text\.format\.type/.test(err.message),
+  );
+});

@@ -65,6 +65,8 @@ export const MessagesRequest = z.object({
   top_k: z.number().int().min(0).optional(),
   stream: z.boolean().optional(),
   metadata: z.object({ user_id: z.string().nullable().optional() }).optional(),
+  /** vmlx extension: run the agent loop server-side with the MCP tools (only what the sandbox allows). */
+  mcp_auto_execute: z.boolean().optional(),
 });
 export type MessagesRequest = z.infer<typeof MessagesRequest>;
 

@@ -2,11 +2,15 @@
 // items): a block opens when its kind of output starts, takes deltas, and closes when another block begins or the
 // output ends. Tool calls are one block each; their deltas are the JSON argument fragments as the parser made them.
 import type { StreamDelta } from '../../agent/toolcalls/types.js';
+import type { ExecutedCall } from '../auto-run.js';
 
 export type OutputBlock =
   | { kind: 'text'; index: number; text: string }
   | { kind: 'reasoning'; index: number; text: string }
-  | { kind: 'tool_call'; index: number; callIndex: number; id: string; name: string; arguments: string };
+  | { kind: 'tool_call'; index: number; callIndex: number; id: string; name: string; arguments: string }
+  /** A call mcp_auto_execute ran (added whole, once it finished), and, for protocols that split them, its result. */
+  | { kind: 'mcp_call'; index: number; call: ExecutedCall }
+  | { kind: 'mcp_result'; index: number; call: ExecutedCall };
 
 export type BlockEvent =
   | { type: 'open'; block: OutputBlock }
@@ -39,6 +43,15 @@ export class BlockAssembler {
         }
       }
     }
+    return events;
+  }
+
+  /** Adds a block that is complete as it is: it opens and closes at once. */
+  whole(block: { kind: 'mcp_call' | 'mcp_result'; call: ExecutedCall }): BlockEvent[] {
+    const events: BlockEvent[] = [];
+    const added = this.start(events, { ...block, index: this.blocks.length });
+    this.open = null;
+    events.push({ type: 'close', block: added });
     return events;
   }
 

@@ -114,5 +114,19 @@ export function outputItem(block: OutputBlock, itemId: string, done: boolean): R
       content: done ? [{ type: 'output_text', text: block.text, annotations: [], logprobs: [] }] : [],
     };
   }
-  return { id: itemId, type: 'function_call', status, call_id: block.id, name: block.name, arguments: done ? block.arguments : '' };
+  if (block.kind === 'tool_call') {
+    return { id: itemId, type: 'function_call', status, call_id: block.id, name: block.name, arguments: done ? block.arguments : '' };
+  }
+  // A call mcp_auto_execute ran: one mcp_call item carries the call and its output.
+  const { call } = block;
+  return {
+    id: itemId,
+    type: 'mcp_call',
+    status: done ? (call.is_error ? 'failed' : 'completed') : 'in_progress',
+    server_label: call.server ?? '',
+    name: call.tool ?? call.name,
+    arguments: JSON.stringify(call.arguments ?? {}),
+    output: done && !call.is_error ? call.result : null,
+    error: done && call.is_error ? call.result : null,
+  };
 }

@@ -16,7 +16,7 @@ export class ResponseEvents {
   itemId(block: OutputBlock): string {
     let id = this.itemIds.get(block);
     if (!id) {
-      id = newId(block.kind === 'reasoning' ? 'rs' : block.kind === 'text' ? 'msg' : 'fc');
+      id = newId(block.kind === 'reasoning' ? 'rs' : block.kind === 'text' ? 'msg' : block.kind === 'tool_call' ? 'fc' : 'mcp');
       this.itemIds.set(block, id);
     }
     return id;
@@ -30,6 +30,16 @@ export class ResponseEvents {
     const b = e.block;
     const item_id = this.itemId(b);
     const output_index = b.index;
+    if (b.kind === 'mcp_call' || b.kind === 'mcp_result') {
+      // Added whole once the call finished: the in-progress item, its arguments, the outcome, the done item.
+      if (e.type !== 'open') return;
+      this.send('response.output_item.added', { output_index, item: outputItem(b, item_id, false) });
+      this.send('response.mcp_call.in_progress', { item_id, output_index });
+      this.send('response.mcp_call_arguments.done', { item_id, output_index, arguments: JSON.stringify(b.call.arguments ?? {}) });
+      this.send(b.call.is_error ? 'response.mcp_call.failed' : 'response.mcp_call.completed', { item_id, output_index });
+      this.send('response.output_item.done', { output_index, item: outputItem(b, item_id, true) });
+      return;
+    }
     if (e.type === 'open') {
       this.send('response.output_item.added', { output_index, item: outputItem(b, item_id, false) });
       if (b.kind === 'text') this.send('response.content_part.added', { item_id, output_index, content_index: 0, part: { type: 'output_text', text: '', annotations: [] } });

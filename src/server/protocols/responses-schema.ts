@@ -70,6 +70,16 @@ export const ResponsesRequest = z.object({
     .nullable()
     .optional(),
   metadata: z.record(z.string(), z.string()).nullable().optional(),
+  /** Plain text only: structured output (json_schema) needs constrained decoding, which has not landed. */
+  text: z
+    .object({
+      format: z.object({ type: z.literal('text') }).optional(),
+      verbosity: z.string().nullable().optional(),
+    })
+    .nullable()
+    .optional(),
   user: z.string().optional(),
+  /** vmlx extension: run the agent loop server-side with the MCP tools (only what the sandbox allows). */
+  mcp_auto_execute: z.boolean().optional(),
 });
 export type ResponsesRequest = z.infer<typeof ResponsesRequest>;

@@ -5,11 +5,12 @@ import type { ServerContext } from '../context.js';
 import type { ChatMessage } from '../../engine/types.js';
 import { parseBody } from '../schemas.js';
 import { checkModelAndN } from '../generation.js';
-import { executeChatRun, generationError, prepareChatRun, type ChatRunResult } from '../chat-run.js';
+import { executeChatRun, generationError, prepareChatRun } from '../chat-run.js';
+import { checkAutoExecute, runAutoExecute } from '../auto-run.js';
 import { ApiError, notFound } from '../errors.js';
 import { sendJson } from '../http-util.js';
 import { SseWriter } from '../sse.js';
-import { BlockAssembler } from '../protocols/output-blocks.js';
+import { BlockAssembler, type BlockEvent } from '../protocols/output-blocks.js';
 import { ResponsesRequest } from '../protocols/responses-schema.js';
 import { assistantMessage, inputMessages, newId, toRunRequest } from '../protocols/responses-convert.js';
 import { ResponseEvents } from '../protocols/responses-events.js';
@@ -29,8 +30,6 @@ export async function handleResponses(ctx: ServerContext, body: unknown, res: Se
   }
   const conversation = inputMessages(req.input, history);
   const runReq = toRunRequest(req, conversation);
-  const prepared = await prepareChatRun(ctx, runReq);
-
   const id = newId('resp');
   const createdAt = Math.floor(Date.now() / 1000);
   const envelope = (status: string, extra: Record<string, unknown>): Record<string, unknown> => ({
@@ -61,15 +60,13 @@ export async function handleResponses(ctx: ServerContext, body: unknown, res: Se
   const sse = req.stream ? new SseWriter(res) : null;
   const events = new ResponseEvents(sse);
   const blocks = new BlockAssembler();
-  let run: ChatRunResult | null;
+  const onStart = (): void => {
+    events.send('response.created', { response: envelope('in_progress', {}) });
+    events.send('response.in_progress', { response: envelope('in_progress', {}) });
+  };
+  let finished: { truncated: boolean; promptTokens: number; completionTokens: number; reusedTokens: number; reasoning: string | null; stored: ChatMessage[] } | null;
   try {
-    run = await executeChatRun(ctx, prepared, runReq, signal, {
-      onStart: () => {
-        events.send('response.created', { response: envelope('in_progress', {}) });
-        events.send('response.in_progress', { response: envelope('in_progress', {}) });
-      },
-      onChunk: (chunk) => blocks.push(chunk.deltas).forEach((e) => events.block(e)),
-    });
+    finished = req.mcp_auto_execute ? await autoExecute() : await generate();
   } catch (err) {
     if (!sse || !res.headersSent) throw err;
     const apiErr = err instanceof ApiError ? err : generationError(err as Error);
@@ -78,28 +75,65 @@ export async function handleResponses(ctx: ServerContext, body: unknown, res: Se
     sse.end();
     return;
   }
-  if (!run) return;
+  if (!finished) return;
   blocks.finish().forEach((e) => events.block(e));
-
-  const { result } = run.outcome;
-  if (req.store !== false) store.put(id, [...conversation, assistantMessage(result)]);
-  const truncated = run.outcome.finishReason === 'length' && result.tool_calls.length === 0;
+  if (req.store !== false) store.put(id, finished.stored);
   const output = events.items(blocks.blocks);
-  const final = envelope(truncated ? 'incomplete' : 'completed', {
+  const final = envelope(finished.truncated ? 'incomplete' : 'completed', {
     output,
-    incomplete_details: truncated ? { reason: 'max_output_tokens' } : null,
+    incomplete_details: finished.truncated ? { reason: 'max_output_tokens' } : null,
     usage: {
-      input_tokens: run.promptTokens,
-      input_tokens_details: { cached_tokens: run.reusedTokens },
-      output_tokens: run.completionTokens,
-      output_tokens_details: { reasoning_tokens: result.reasoning_content ? ctx.model.countTokens(result.reasoning_content) : 0 },
-      total_tokens: run.promptTokens + run.completionTokens,
+      input_tokens: finished.promptTokens,
+      input_tokens_details: { cached_tokens: finished.reusedTokens },
+      output_tokens: finished.completionTokens,
+      output_tokens_details: { reasoning_tokens: finished.reasoning ? ctx.model.countTokens(finished.reasoning) : 0 },
+      total_tokens: finished.promptTokens + finished.completionTokens,
     },
   });
   if (sse) {
-    events.send(truncated ? 'response.incomplete' : 'response.completed', { response: final });
+    events.send(finished.truncated ? 'response.incomplete' : 'response.completed', { response: final });
     sse.end();
   } else {
     sendJson(res, 200, { ...final, output_text: output.flatMap((i) => (i.type === 'message' ? [(i.content as Array<{ text: string }>)[0]?.text ?? ''] : [])).join('') });
+  }
+
+  async function generate(): Promise<typeof finished> {
+    const prepared = await prepareChatRun(ctx, runReq);
+    const run = await executeChatRun(ctx, prepared, runReq, signal, {
+      onStart,
+      onChunk: (chunk) => blocks.push(chunk.deltas).forEach((e) => events.block(e)),
+    });
+    if (!run) return null;
+    const { result } = run.outcome;
+    return {
+      truncated: run.outcome.finishReason === 'length' && result.tool_calls.length === 0,
+      promptTokens: run.promptTokens,
+      completionTokens: run.completionTokens,
+      reusedTokens: run.reusedTokens,
+      reasoning: result.reasoning_content,
+      stored: [...conversation, assistantMessage(result)],
+    };
+  }
+
+  // mcp_auto_execute: each executed call is one mcp_call output item, added once it has finished.
+  async function autoExecute(): Promise<typeof finished> {
+    checkAutoExecute(ctx, runReq, 'mcp_auto_execute');
+    const emit = (list: BlockEvent[]): void => list.forEach((e) => events.block(e));
+    const run = await runAutoExecute(ctx, runReq, signal, {
+      onStart,
+      onText: (text) => emit(blocks.push([{ type: 'content', text }])),
+      onReasoning: (text) => emit(blocks.push([{ type: 'reasoning', text }])),
+      onCallFinished: (call) => emit(blocks.whole({ kind: 'mcp_call', call })),
+    });
+    if (!run) return null;
+    return {
+      truncated: run.finish === 'length',
+      promptTokens: run.promptTokens,
+      completionTokens: run.completionTokens,
+      reusedTokens: 0,
+      reasoning: run.reasoning || null,
+      // The stored conversation leaves the instructions out (a follow-up brings its own).
+      stored: run.messages.slice(req.instructions ? 1 : 0),
+    };
   }
 }
