@@ -202,7 +202,7 @@ export class ScriptedModel implements LanguageModel {
     return pieces(text).length;
   }
 
-  async *generate(prompt: string | number[], _params?: GenerateParams, signal?: AbortSignal): AsyncIterable<GenerationEvent> {
+  async *generate(prompt: string | number[], params?: GenerateParams, signal?: AbortSignal): AsyncIterable<GenerationEvent> {
     const text = typeof prompt === 'string' ? prompt : this.decode(prompt);
     const rendered = this.lastRender && this.lastRender.prompt === text ? this.lastRender : null;
     const request: ScriptedRequest = { messages: rendered?.messages ?? [], toolNames: rendered?.toolNames ?? [], prompt: text };
@@ -216,7 +216,7 @@ export class ScriptedModel implements LanguageModel {
     const promptTokens = this.countTokens(text);
     let emitted = '';
     let tokens = 0;
-    const done = (finishReason: 'stop' | 'cancelled'): GenerationEvent => {
+    const done = (finishReason: 'stop' | 'length' | 'cancelled'): GenerationEvent => {
       const decodeMs = performance.now() - started;
       return {
         type: 'done',
@@ -237,6 +237,8 @@ export class ScriptedModel implements LanguageModel {
     const limit = round.stallAfter ?? chars.length;
     for (let i = 0; i < Math.min(limit, chars.length); i += round.chunkSize) {
       if (signal?.aborted) return yield done('cancelled');
+      // Like a real decoder, the output stops at the token limit (--max-tokens).
+      if (params?.maxTokens !== undefined && tokens >= params.maxTokens) return yield done('length');
       const chunk = chars.slice(i, Math.min(i + round.chunkSize, limit)).join('');
       emitted += chunk;
       const ids = this.encode(chunk);

@@ -340,3 +340,22 @@ test('ChatSession.abort ends the running turn and resolves once it has ended', a
   await consuming;
   await session.abort(); // nothing running: resolves at once
 });
+
+test('tokens still in flight after a cancel are dropped, not shown after "cancelling"', async () => {
+  // A decoder that does not look at the signal: tokens already on their way keep coming after the cancel.
+  const inner = model(['one two three four five six seven eight nine ten']);
+  const deaf = Object.create(inner) as ScriptedModel;
+  deaf.generate = (prompt, params) => inner.generate(prompt, params);
+  const session = new ChatSession({ model: deaf, executor: new FakeExecutor([]) });
+  let cancelledAt = -1;
+  const events = await collect(session.send('go'), () => null, (e) => {
+    if (e.type === 'text_delta' && cancelledAt < 0) {
+      session.cancel();
+      cancelledAt = 1;
+    }
+  });
+  const deltas = events.filter((e) => e.type === 'text_delta');
+  assert.equal(deltas.length, 1, 'nothing streamed after the cancel');
+  assert.deepEqual(events.at(-1), { type: 'turn_aborted', stage: 'generation', rounds: 1 });
+  assert.deepEqual(session.messages.at(-1), { role: 'assistant', content: (deltas[0] as { text: string }).text });
+});

@@ -49,6 +49,11 @@ export class TmuxSession {
     return this.tmux('capture-pane', '-p', '-t', this.name);
   }
 
+  /** Everything the terminal holds: the scrollback and the screen, as a person scrolling up would see it. */
+  scrollback(): string {
+    return this.tmux('capture-pane', '-p', '-S', '-', '-t', this.name);
+  }
+
   /** Literal text (no key names). */
   type(text: string): void {
     this.tmux('send-keys', '-t', this.name, '-l', text);

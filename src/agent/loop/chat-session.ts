@@ -63,6 +63,11 @@ export class ChatSession {
     return this.cancellation ? this.cancellation.cancel() : null;
   }
 
+  /** Aborts the whole turn in progress at once (Esc at a confirmation: deny, and let the user speak). */
+  cancelTurn(): void {
+    this.cancellation?.abortTurn();
+  }
+
   /** Starts the conversation over (the session's "always" answers stay: they are per session). */
   reset(): void {
     this.conversation.messages.length = 0;

@@ -180,6 +180,11 @@ class TurnDriver {
     let cancelled = false;
     try {
       for await (const ev of model.generate(prompt, params, step)) {
+        // Tokens still in flight after a cancel are dropped: the user saw "cancelling" and nothing after it.
+        if (step.aborted) {
+          cancelled = true;
+          break;
+        }
         if (ev.type === 'text') forward(parser.push(ev.text));
         else {
           usage = ev.usage;
