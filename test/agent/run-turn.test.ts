@@ -301,7 +301,7 @@ test('a failing generation ends the turn with turn_failed; breaking out of the s
   const tooLong = await collect(runTurn(userConv('x'.repeat(800)), { model: model(['x'], { contextLength: 100 }), executor: ex }));
   const failed = tooLong.at(-1);
   assert.ok(failed && failed.type === 'turn_failed');
-  assert.match(failed.error, /no longer fits the context window \(\d+ of 100 tokens\)/);
+  assert.match(failed.error, /too long for the context window: with it the conversation would take \d+ of 100 tokens/);
 });
 
 test('an executor that breaks its promise and throws still leaves every call answered', async () => {
@@ -358,4 +358,17 @@ test('tokens still in flight after a cancel are dropped, not shown after "cancel
   assert.equal(deltas.length, 1, 'nothing streamed after the cancel');
   assert.deepEqual(events.at(-1), { type: 'turn_aborted', stage: 'generation', rounds: 1 });
   assert.deepEqual(session.messages.at(-1), { role: 'assistant', content: (deltas[0] as { text: string }).text });
+});
+
+test('a message too long for the context is refused and not kept: the next prompt works', async () => {
+  const m = model(['fine, a short answer'], { contextLength: 256 });
+  const session = new ChatSession({ model: m, executor: new FakeExecutor([]), systemPrompt: 'be brief' });
+  const refused = await collect(session.send('word '.repeat(400)));
+  const failed = refused.at(-1);
+  assert.ok(failed && failed.type === 'turn_failed' && failed.overflow === true);
+  assert.match(failed.error, /the message is too long for the context window: .* of 256 tokens .*not sent and not kept/);
+  assert.deepEqual(session.messages.map((x) => x.role), ['system'], 'the message is not in the history');
+  assert.equal(m.requests.length, 0, 'nothing was generated');
+  const next = await collect(session.send('hi'));
+  assert.deepEqual(next.at(-1), { type: 'turn_finished', reason: 'answered', rounds: 1, answer: 'fine, a short answer' });
 });

@@ -59,6 +59,14 @@ export class TmuxSession {
     this.tmux('send-keys', '-t', this.name, '-l', text);
   }
 
+  /** Pastes text as a terminal paste does (through a tmux buffer), for long texts. */
+  paste(text: string): void {
+    const file = join(this.dir, 'paste.txt');
+    writeFileSync(file, text);
+    this.tmux('load-buffer', '-b', 'vmlx-paste', file);
+    this.tmux('paste-buffer', '-d', '-b', 'vmlx-paste', '-t', this.name);
+  }
+
   key(name: string): void {
     this.tmux('send-keys', '-t', this.name, name);
   }

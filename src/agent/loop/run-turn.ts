@@ -141,11 +141,7 @@ class TurnDriver {
     const promptTokens = model.countTokens(prompt);
     const maxContext = model.info.contextLength;
     if (promptTokens >= maxContext) {
-      this.emit({
-        type: 'turn_failed',
-        rounds: round,
-        error: `the conversation no longer fits the context window (${promptTokens} of ${maxContext} tokens); use /clear to start over`,
-      });
+      this.emit({ type: 'turn_failed', rounds: round, error: this.overflow(round, promptTokens, maxContext), overflow: true });
       return { kind: 'stopped' };
     }
     this.emit({ type: 'round_started', round, promptTokens });
@@ -212,6 +208,20 @@ class TurnDriver {
       return { kind: 'stopped' };
     }
     return { kind: 'ok', result: parser.result() };
+  }
+
+  /**
+   * Explains an overflow. In the first round the cause is the user's new message: it is taken out of the history
+   * again, so one over-long paste cannot make every later turn fail the same way.
+   */
+  private overflow(round: number, promptTokens: number, maxContext: number): string {
+    const last = this.conversation.messages[this.conversation.messages.length - 1];
+    if (round === 1 && last?.role === 'user') {
+      this.conversation.messages.pop();
+      const size = typeof last.content === 'string' ? ` (about ${this.opts.model.countTokens(last.content)} tokens)` : '';
+      return `the message is too long for the context window: with it the conversation would take ${promptTokens} of ${maxContext} tokens${size}. It was not sent and not kept; shorten it, or /compact or /clear the conversation first`;
+    }
+    return `the conversation no longer fits the context window (${promptTokens} of ${maxContext} tokens, with the tool results of this turn); use /compact or /clear`;
   }
 
   /** Keeps what the user already saw of an interrupted answer, without tool calls (they never ran). */
