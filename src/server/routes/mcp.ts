@@ -34,8 +34,9 @@ export function openAiTool(t: McpTool): object {
   };
 }
 
+/** Each entry: the name to call it by and its server at the top level, beside the OpenAI `function` object. */
 export function mcpToolsBody(executor: ToolExecutor | null): object {
-  return { tools: (executor?.listTools() ?? []).map(openAiTool) };
+  return { tools: (executor?.listTools() ?? []).map((t) => ({ name: t.qualifiedName, server: t.server, ...openAiTool(t) })) };
 }
 
 /** Finds the tool named by either request shape; a `server` plus a qualified `server__tool` name is accepted too. */
