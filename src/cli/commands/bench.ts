@@ -44,7 +44,7 @@ export function registerBenchCommand(program: Command): void {
     .option('--target-decode-ratio <x>', 'judge vmlx/llama.cpp decode speed against this minimum (needs --gguf)', positiveNumber)
     .option('--target-prefill-ratio <x>', 'judge vmlx/llama.cpp prefill speed against this minimum (needs --gguf)', positiveNumber)
     .option('--target-roofline <fraction>', 'judge decode speed against this fraction of the roofline, e.g. 0.8', positiveNumber)
-    .option('--target-load-ms <ms>', 'judge the warm-cache reload time against this maximum (issue 7: 2000 for a 4-bit 0.6B model)', positiveNumber)
+    .option('--target-load-ms <ms>', 'judge the warm-cache reload time against this maximum (for example 2000 for a 4-bit 0.6B model)', positiveNumber)
     .action(async (flags: BenchFlags) => {
       if (!existsSync(flags.model) || !statSync(flags.model).isDirectory()) throw new UserError(`--model ${flags.model}: not a directory`);
       if (flags.gguf && !existsSync(flags.gguf)) throw new UserError(`--gguf ${flags.gguf}: no such file`);
