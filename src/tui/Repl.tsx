@@ -90,6 +90,25 @@ export function Repl({ backend, onExit }: { backend: ReplBackend; onExit: () => 
     if (isCtrlD(input, key)) onExit();
   });
 
+  const runCompaction = useCallback(() => {
+    dispatch({ type: 'task_started' });
+    dispatch({ type: 'notice', level: 'info', text: 'compacting: the model is summarising the earlier turns…' });
+    backend.session
+      .compact()
+      .then((r) => {
+        dispatch({ type: 'context_changed', contextTokens: r.tokensAfter });
+        dispatch({
+          type: 'notice',
+          level: 'info',
+          text: `compacted: ${r.replaced} messages replaced by a summary (${r.tokensBefore} → ${r.tokensAfter} tokens of conversation)`,
+        });
+      })
+      .catch((err: Error) =>
+        dispatch({ type: 'notice', level: err.name === 'AbortError' ? 'warn' : 'error', text: err.name === 'AbortError' ? 'compaction cancelled; the conversation is unchanged' : err.message }),
+      )
+      .finally(() => dispatch({ type: 'turn_ended' }));
+  }, [backend]);
+
   const onSubmit = useCallback(
     (text: string) => {
       setHistory((h) => (h[h.length - 1] === text ? h : [...h, text]));
@@ -105,11 +124,13 @@ export function Repl({ backend, onExit }: { backend: ReplBackend; onExit: () => 
           write(CLEAR_SCREEN);
           dispatch({ type: 'clear' });
           return dispatch({ type: 'notice', level: 'info', text: 'new conversation' });
+        case 'compact':
+          return runCompaction();
         case 'exit':
           return onExit();
       }
     },
-    [backend, startTurn, onExit, write],
+    [backend, startTurn, onExit, write, runCompaction],
   );
 
   const finished = state.items.slice(0, state.liveFrom);

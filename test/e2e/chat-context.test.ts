@@ -43,3 +43,39 @@ test('a 40k-character paste is refused and not kept; the next prompt works', asy
     rmSync(root, { recursive: true, force: true });
   }
 });
+
+test('/compact then a prompt: the model summarises, the next request carries the summary instead of the old turns', async () => {
+  ensureTmux();
+  const root = mkdtempSync(join(tmpdir(), 'vmlx-e2e-'));
+  writeFileSync(
+    join(root, 'script.json'),
+    JSON.stringify({ recordTo: 'requests.jsonl', rounds: ['First answer.', 'Second answer.', 'Summary: two questions answered.', 'Third answer.'] }),
+  );
+  const term = new TmuxSession(root);
+  try {
+    term.start(`cd '${root}' && '${process.execPath}' '${VMLX_BIN}' chat --scripted-model '${join(root, 'script.json')}'`, {
+      VMLX_HOME: join(root, 'home'),
+      FORCE_COLOR: '0',
+    });
+    await term.waitFor('the REPL to be ready', (s) => /ready \(context \d+ tokens\)/.test(s));
+    for (const [prompt, answer] of [['question one', 'First answer.'], ['question two', 'Second answer.'], ['/compact', 'compacted: ']]) {
+      term.type(prompt);
+      await term.waitFor('the typed prompt', (s) => s.includes(prompt));
+      term.key('Enter');
+      await term.waitFor(answer, (s) => s.includes(answer) && s.includes('ask something'));
+    }
+    assert.match(term.screen(), /compacted: 2 messages replaced by a summary \(\d+ → \d+ tokens of conversation\)/);
+    term.type('question three');
+    term.key('Enter');
+    await term.waitFor('the third answer', (s) => s.includes('Third answer.'));
+    const requests = readFileSync(join(root, 'requests.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    assert.equal(requests.length, 4);
+    const contents = requests[3].messages.map((m: { content: string }) => m.content);
+    assert.ok(contents.some((c: string) => c.includes('Summary: two questions answered.')), JSON.stringify(contents));
+    assert.ok(!contents.includes('question one'), 'the compacted turn is not sent again');
+    assert.deepEqual(contents.slice(-3), ['question two', 'Second answer.', 'question three']);
+  } finally {
+    term.kill();
+    rmSync(root, { recursive: true, force: true });
+  }
+});

@@ -4,6 +4,7 @@ import type { ChatMessage } from '../../engine/types.js';
 import { SessionApprovals } from './approvals.js';
 import { TurnCancellation, type CancelLevel } from './cancellation.js';
 import type { AgentEvent } from './events.js';
+import { compactConversation, type CompactionResult } from './compaction.js';
 import { runTurn, type Conversation, type TurnOptions } from './run-turn.js';
 
 export type ChatSessionOptions = Omit<TurnOptions, 'signal' | 'cancellation' | 'approvals'> & {
@@ -46,6 +47,24 @@ export class ChatSession {
     const { systemPrompt: _system, ...turnOptions } = this.options;
     try {
       yield* runTurn(this.conversation, { ...turnOptions, approvals: this.approvals, cancellation });
+    } finally {
+      this.cancellation = null;
+      finished();
+    }
+  }
+
+  /**
+   * /compact: the model summarises the turns before the last one, which the summary then replaces. Runs like a
+   * turn (busy, cancellable with cancel()); the conversation is unchanged if it fails or is cancelled.
+   */
+  async compact(): Promise<CompactionResult> {
+    if (this.cancellation) throw new TurnInProgressError();
+    const cancellation = new TurnCancellation();
+    this.cancellation = cancellation;
+    let finished!: () => void;
+    this.turnDone = new Promise((resolve) => (finished = resolve));
+    try {
+      return await compactConversation(this.conversation.messages, this.options.model, this.options.generation ?? {}, cancellation.beginStep());
     } finally {
       this.cancellation = null;
       finished();

@@ -65,6 +65,10 @@ export type TranscriptAction =
   | { type: 'turn_ended' }
   | { type: 'toggle_expanded' }
   | { type: 'cancelling'; level: 'step' | 'turn' }
+  /** A task other than a turn (/compact) runs: the input waits, Esc cancels it. */
+  | { type: 'task_started' }
+  /** The conversation's size changed outside a turn (/compact). */
+  | { type: 'context_changed'; contextTokens: number }
   | { type: 'clear' };
 
 export const initialTranscript: TranscriptState = {
@@ -239,6 +243,10 @@ function reduce(state: TranscriptState, action: TranscriptAction): TranscriptSta
       return { ...state, busy: false, confirmation: null, writingCalls: [], cancelling: null };
     case 'cancelling':
       return state.busy ? { ...state, cancelling: action.level } : state;
+    case 'task_started':
+      return { ...state, busy: true, cancelling: null };
+    case 'context_changed':
+      return state.usage ? { ...state, usage: { ...state.usage, contextTokens: action.contextTokens } } : state;
     case 'toggle_expanded':
       return { ...state, expanded: !state.expanded };
     case 'clear':
