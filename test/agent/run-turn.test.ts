@@ -372,3 +372,15 @@ test('a message too long for the context is refused and not kept: the next promp
   const next = await collect(session.send('hi'));
   assert.deepEqual(next.at(-1), { type: 'turn_finished', reason: 'answered', rounds: 1, answer: 'fine, a short answer' });
 });
+
+test('a tool result larger than a quarter of a small context is cut with a marker, not dropped', async () => {
+  const m = model([call('fs__read', { path: 'big.txt' }), 'done'], { contextLength: 2048 });
+  const ex = new FakeExecutor([{ server: 'fs', name: 'read', handler: () => 'x'.repeat(10_000) }]);
+  const conv = userConv('read big.txt');
+  await collect(runTurn(conv, { model: m, executor: ex }));
+  const tool = conv.messages.find((x) => x.role === 'tool');
+  assert.ok(tool && tool.role === 'tool');
+  // 2048 tokens × 1/4 × 3 bytes = 1536 bytes of output, then the marker.
+  assert.match(tool.content, /\n\[tool output truncated: first 1536 of 10000 bytes shown\]$/);
+  assert.ok(tool.content.length < 1700);
+});

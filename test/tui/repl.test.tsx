@@ -65,7 +65,7 @@ test('a prompt streams the answer; the status line shows context use; ↑ recall
   await typeLine(r, 'what is the answer?');
   const done = await waitForFrame(r, (t) => t.includes('The answer is 42.') && t.includes('ask something'), 'the answer');
   assert.match(done, /› what is the answer\?/);
-  assert.match(done, /tiny-model │ mcp 1 connected │ ctx \d+\/4096 │ [\d.]+ tok\/s/);
+  assert.match(done, /tiny-model │ mcp 1 connected │ ctx \d+\/4096 \(\d+%\) │ [\d.]+ tok\/s/);
   assert.equal(model.requests.length, 1);
   await press(r, keys.up);
   await waitForFrame(r, (t) => /› what is the answer\?\s*\n[^\n]*tiny-model │/.test(t), 'the recalled prompt in the input');

@@ -8,7 +8,7 @@ import { SessionApprovals } from './approvals.js';
 import { TurnCancellation } from './cancellation.js';
 import { EventChannel } from './event-channel.js';
 import type { AgentEvent } from './events.js';
-import { DEFAULT_MAX_TOOL_RESULT_BYTES } from './tool-messages.js';
+import { toolResultCap } from './tool-messages.js';
 import { toolDefinitions } from './tool-defs.js';
 import { runToolRound } from './tool-round.js';
 
@@ -33,7 +33,7 @@ export interface TurnOptions {
   /** The session's "always" answers; shared across turns. */
   approvals?: SessionApprovals;
   maxRounds?: number;
-  /** Cap on the tool output given to the model, in UTF-8 bytes (default 16 KiB). */
+  /** Cap on the tool output given to the model, in UTF-8 bytes (default: toolResultCap of the context). */
   maxToolResultBytes?: number;
   /** Calls of one round that may run at once (default 4). */
   toolConcurrency?: number;
@@ -104,7 +104,7 @@ class TurnDriver {
         origin: this.opts.origin ?? 'chat',
         ...(this.opts.sessionId ? { sessionId: this.opts.sessionId } : {}),
         ...(this.opts.toolTimeoutMs !== undefined ? { timeoutMs: this.opts.toolTimeoutMs } : {}),
-        maxResultBytes: this.opts.maxToolResultBytes ?? DEFAULT_MAX_TOOL_RESULT_BYTES,
+        maxResultBytes: this.opts.maxToolResultBytes ?? toolResultCap(this.opts.model.info.contextLength),
         concurrency: this.opts.toolConcurrency ?? DEFAULT_TOOL_CONCURRENCY,
       });
       this.conversation.messages.push(...round.messages);
