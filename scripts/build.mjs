@@ -1,12 +1,16 @@
-// Builds the native addon (cmake-js, Release) and the TypeScript. Runs on `npm install`.
+// Builds the native addon (cmake-js, Release) and the TypeScript. Runs on `npm install` (prepare), so it
+// rebuilds only what changed: an output whose inputs have the same content as at its last build is kept
+// (a no-op install takes about a second instead of rebuilding the addon). --force rebuilds everything.
 // Prints what is missing instead of a wall of compiler output when a tool is absent.
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { hashInputs, isUpToDate, targets, writeStamp } from './build-plan.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const args = new Set(process.argv.slice(2));
+const force = args.has('--force');
 
 function have(cmd, versionArg = '--version') {
   const r = spawnSync(cmd, [versionArg], { stdio: 'ignore' });
@@ -19,6 +23,17 @@ function run(cmd, cmdArgs, what) {
     process.stderr.write(`\nvmlx build: ${what} failed (exit ${r.status ?? r.signal}).\n`);
     process.exit(1);
   }
+}
+
+/** Runs `build` unless the target's output is up to date; records the inputs' hash after a good build. */
+function buildIfChanged(name, target, build) {
+  const hash = hashInputs(root, target.inputs, target.extra);
+  if (!force && isUpToDate(target.output, target.stamp, hash)) {
+    process.stdout.write(`vmlx build: ${name} is up to date (${target.inputs.join(', ')} unchanged)\n`);
+    return;
+  }
+  build();
+  writeStamp(target.stamp, hash);
 }
 
 function buildNative() {
@@ -46,5 +61,6 @@ function buildTs() {
   run(process.execPath, [tsc, '-p', 'tsconfig.json'], 'TypeScript build');
 }
 
-if (!args.has('--ts-only')) buildNative();
-if (!args.has('--native-only')) buildTs();
+const plan = targets(root);
+if (!args.has('--ts-only')) buildIfChanged('the native addon', plan.native, buildNative);
+if (!args.has('--native-only')) buildIfChanged('the TypeScript', plan.ts, buildTs);

@@ -17,7 +17,20 @@ export function buildProgram(): Command {
     .name('vmlx')
     .description('Local tool-calling LLM runtime: MLX-format models on the CPU, MCP tools, a chat REPL and an OpenAI-compatible server')
     .version('0.1.0')
-    .configureOutput({ outputError: (str, write) => write(str) });
+    .configureOutput({ outputError: (str, write) => write(str) })
+    .addHelpText(
+      'after',
+      `
+Examples:
+  vmlx chat --model ~/models/Qwen3-0.6B-4bit                     chat in the terminal (MCP tools from ~/.vmlx/mcp.json)
+  vmlx chat --model ~/models/Qwen3-0.6B-4bit -p "list the files in /tmp"   one turn, answer on stdout
+  vmlx generate --model ~/models/Qwen3-0.6B-4bit "Once upon a time"        plain text generation
+  vmlx serve ~/models/Qwen3-0.6B-4bit --mcp-config mcp.json       OpenAI-compatible API on http://127.0.0.1:8000
+  vmlx mcp validate --mcp-config mcp.json && vmlx mcp status --mcp-config mcp.json   check, then connect the MCP servers
+  vmlx audit --limit 20                                           the last tool calls, allowed or refused
+
+'vmlx help <command>' shows the options of a command.`,
+    );
   // Command registrations (one line per area):
   registerGenerateCommand(program);
   registerMcpCommands(program);

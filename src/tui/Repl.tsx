@@ -1,24 +1,44 @@
 // The chat REPL once everything is loaded: transcript, confirmation prompt, input and status line.
 import React, { useCallback, useEffect, useReducer, useRef, useState } from 'react';
-import { Box, Static, Text, useInput } from 'ink';
+import { Box, Static, Text, useInput, useStdout } from 'ink';
 import type { ConfirmAnswer } from '../agent/loop/events.js';
 import type { ReplBackend } from './backend.js';
-import { answerForKey, ConfirmPrompt } from './components/ConfirmPrompt.js';
-import { MessageList, TranscriptEntry } from './components/MessageList.js';
-import { PromptInput } from './components/PromptInput.js';
+import { answerForKey, CONFIRM_PROMPT_ROWS, ConfirmPrompt } from './components/ConfirmPrompt.js';
+import { LiveEntry, liveEntryRows, TranscriptEntry } from './components/MessageList.js';
+import { INPUT_ROWS, PromptInput } from './components/PromptInput.js';
 import { ServerList } from './components/ServerList.js';
 import { Spinner } from './components/Spinner.js';
 import { StatusLine } from './components/StatusLine.js';
 import { isCancel, isCtrlC, isCtrlD, isToggleExpand } from './keys.js';
 import { isSlashCommand, runSlashCommand } from './slash-commands.js';
-import { initialTranscript, transcriptReducer } from './state/transcript.js';
+import { initialTranscript, transcriptReducer, type TranscriptState } from './state/transcript.js';
+import { fitRow } from './terminal-text.js';
 import { useAgentTurns } from './use-agent-turns.js';
 import { useServerStatuses } from './use-server-statuses.js';
+import { usableColumns, useTerminalSize } from './use-terminal-size.js';
+
+/** Clears the screen and the scrollback (what `clear` does), for /clear. */
+const CLEAR_SCREEN = '\u001b[2J\u001b[3J\u001b[H';
+
+/**
+ * Rows the streamed text may take in the live area: the terminal's rows minus everything else drawn below the
+ * printed transcript, so that the live area never reaches the terminal's height (when it does, Ink clears the
+ * screen and reprints the whole transcript on every frame, leaving copies in the scrollback).
+ */
+function streamedTextRows(state: TranscriptState, terminalRows: number, otherRows: number): number {
+  const live = state.items.slice(state.liveFrom);
+  const fixed = live.reduce((n, item) => n + liveEntryRows(item), 0);
+  // The status line, the margin above the input, Ink's line after the last row, and one row to spare.
+  return Math.max(1, terminalRows - fixed - otherRows - INPUT_ROWS - 4);
+}
 
 export function Repl({ backend, onExit }: { backend: ReplBackend; onExit: () => void }): React.ReactElement {
   const [state, dispatch] = useReducer(transcriptReducer, initialTranscript);
   const [history, setHistory] = useState<string[]>([]);
   const servers = useServerStatuses(backend);
+  const size = useTerminalSize();
+  const width = usableColumns(size);
+  const { write } = useStdout();
   const startTurn = useAgentTurns(backend.session, dispatch);
   const idleCtrlC = useRef(0);
 
@@ -39,10 +59,18 @@ export function Repl({ backend, onExit }: { backend: ReplBackend; onExit: () => 
     pending.respond(answer);
   }, []);
 
+  // Esc at a confirmation: the call is denied and the turn stops (the user wants to say something else).
+  const onDenyAndStop = useCallback(() => {
+    onAnswer('deny');
+    backend.session.cancelTurn();
+    dispatch({ type: 'cancelling', level: 'turn' });
+  }, [backend, onAnswer]);
+
   useInput((input, key) => {
     const current = drawn.current;
     if (isToggleExpand(input, key)) return dispatch({ type: 'toggle_expanded' });
     if (current.confirmation && !isCtrlC(input, key)) {
+      if (key.escape) return onDenyAndStop();
       const answer = answerForKey(input, key);
       if (answer) onAnswer(answer);
       return;
@@ -50,7 +78,7 @@ export function Repl({ backend, onExit }: { backend: ReplBackend; onExit: () => 
     if (current.busy) {
       if (!isCancel(input, key)) return;
       const level = backend.session.cancel();
-      if (level === 'step') dispatch({ type: 'notice', level: 'warn', text: 'cancelling the current step (press again to cancel the turn)' });
+      if (level) dispatch({ type: 'cancelling', level });
       return;
     }
     if (isCtrlC(input, key)) {
@@ -61,6 +89,25 @@ export function Repl({ backend, onExit }: { backend: ReplBackend; onExit: () => 
     idleCtrlC.current = 0;
     if (isCtrlD(input, key)) onExit();
   });
+
+  const runCompaction = useCallback(() => {
+    dispatch({ type: 'task_started' });
+    dispatch({ type: 'notice', level: 'info', text: 'compacting: the model is summarising the earlier turns…' });
+    backend.session
+      .compact()
+      .then((r) => {
+        dispatch({ type: 'context_changed', contextTokens: r.tokensAfter });
+        dispatch({
+          type: 'notice',
+          level: 'info',
+          text: `compacted: ${r.replaced} messages replaced by a summary (${r.tokensBefore} → ${r.tokensAfter} tokens of conversation)`,
+        });
+      })
+      .catch((err: Error) =>
+        dispatch({ type: 'notice', level: err.name === 'AbortError' ? 'warn' : 'error', text: err.name === 'AbortError' ? 'compaction cancelled; the conversation is unchanged' : err.message }),
+      )
+      .finally(() => dispatch({ type: 'turn_ended' }));
+  }, [backend]);
 
   const onSubmit = useCallback(
     (text: string) => {
@@ -74,37 +121,52 @@ export function Repl({ backend, onExit }: { backend: ReplBackend; onExit: () => 
           return dispatch({ type: 'notice', level: 'error', text: result.text });
         case 'clear':
           backend.session.reset();
+          write(CLEAR_SCREEN);
           dispatch({ type: 'clear' });
           return dispatch({ type: 'notice', level: 'info', text: 'new conversation' });
+        case 'compact':
+          return runCompaction();
         case 'exit':
           return onExit();
       }
     },
-    [backend, startTurn, onExit],
+    [backend, startTurn, onExit, write, runCompaction],
   );
 
   const finished = state.items.slice(0, state.liveFrom);
   const live = state.items.slice(state.liveFrom);
+  const connecting = servers.some((s) => s.state === 'connecting');
+  const otherRows =
+    state.writingCalls.length + (state.cancelling ? 1 : 0) + (connecting ? servers.length : 0) + (state.confirmation ? CONFIRM_PROMPT_ROWS : 0);
+  const textRows = streamedTextRows(state, size.rows, otherRows);
   return (
     <Box flexDirection="column">
       <Static key={state.epoch} items={finished}>
-        {(item) => <TranscriptEntry key={item.id} item={item} expanded={false} />}
+        {(item) => <TranscriptEntry key={item.id} item={item} expanded={false} width={width} />}
       </Static>
-      <MessageList items={live} expanded={state.expanded} />
+      {live.map((item) => (
+        <LiveEntry key={item.id} item={item} width={width} textRows={textRows} />
+      ))}
       {state.writingCalls.map((name, i) => (
         <Text key={i} color="gray">
           {' '}
-          <Spinner /> writing a call to {name}…
+          <Spinner /> {fitRow(`writing a call to ${name}…`, width - 3)}
         </Text>
       ))}
-      {servers.some((s) => s.state === 'connecting') ? <ServerList servers={servers} /> : null}
-      {state.confirmation ? <ConfirmPrompt request={state.confirmation.request} onAnswer={onAnswer} captureKeys={false} /> : null}
+      {state.cancelling ? (
+        <Text color="yellow">
+          {state.cancelling === 'step' ? 'cancelling the current step (press again to cancel the turn)…' : 'cancelling the turn…'}
+        </Text>
+      ) : null}
+      {connecting ? <ServerList servers={servers} /> : null}
+      {state.confirmation ? <ConfirmPrompt request={state.confirmation.request} onAnswer={onAnswer} captureKeys={false} width={width} /> : null}
       <Box marginTop={1}>
         <PromptInput
           history={history}
           onSubmit={onSubmit}
           mode={state.confirmation ? 'off' : state.busy ? 'busy' : 'ready'}
           placeholder={state.busy ? 'working… (esc to cancel)' : 'ask something, or /help'}
+          width={width}
         />
       </Box>
       <StatusLine model={backend.modelName} servers={servers} usage={state.usage} busy={state.busy} />

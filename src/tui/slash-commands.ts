@@ -1,10 +1,11 @@
-// Slash commands: /help, /tools, /servers, /audit, /clear, /model, /exit. Pure: they return what to show or do.
+// Slash commands: /help, /tools, /servers, /audit, /clear, /compact, /model, /exit. Pure: they return what to show or do.
 import type { ReplBackend } from './backend.js';
 
 export type SlashResult =
   | { kind: 'output'; text: string }
   | { kind: 'error'; text: string }
   | { kind: 'clear' }
+  | { kind: 'compact' }
   | { kind: 'exit' };
 
 export const SLASH_COMMANDS: Array<{ name: string; usage: string; help: string }> = [
@@ -12,7 +13,8 @@ export const SLASH_COMMANDS: Array<{ name: string; usage: string; help: string }
   { name: 'tools', usage: '/tools', help: 'the MCP tools the model can call' },
   { name: 'servers', usage: '/servers', help: 'MCP servers and their state' },
   { name: 'audit', usage: '/audit [N]', help: 'the most recent audit log entries (default 10)' },
-  { name: 'clear', usage: '/clear', help: 'start a new conversation' },
+  { name: 'clear', usage: '/clear', help: 'start a new conversation (and clear the screen)' },
+  { name: 'compact', usage: '/compact', help: 'replace the older turns with a summary the model writes (frees context)' },
   { name: 'model', usage: '/model', help: 'the loaded model' },
   { name: 'exit', usage: '/exit', help: 'quit (also Ctrl-C twice, or Ctrl-D)' },
 ];
@@ -66,6 +68,8 @@ export function runSlashCommand(line: string, backend: ReplBackend): SlashResult
     }
     case 'clear':
       return { kind: 'clear' };
+    case 'compact':
+      return { kind: 'compact' };
     case 'model': {
       const i = backend.modelInfo;
       const quant = i.quantization ? `${i.quantization.bits}-bit (group ${i.quantization.groupSize})` : 'not quantized';

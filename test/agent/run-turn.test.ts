@@ -301,7 +301,7 @@ test('a failing generation ends the turn with turn_failed; breaking out of the s
   const tooLong = await collect(runTurn(userConv('x'.repeat(800)), { model: model(['x'], { contextLength: 100 }), executor: ex }));
   const failed = tooLong.at(-1);
   assert.ok(failed && failed.type === 'turn_failed');
-  assert.match(failed.error, /no longer fits the context window \(\d+ of 100 tokens\)/);
+  assert.match(failed.error, /too long for the context window: with it the conversation would take \d+ of 100 tokens/);
 });
 
 test('an executor that breaks its promise and throws still leaves every call answered', async () => {
@@ -339,4 +339,48 @@ test('ChatSession.abort ends the running turn and resolves once it has ended', a
   assert.deepEqual(events.at(-1), { type: 'turn_aborted', stage: 'generation', rounds: 1 });
   await consuming;
   await session.abort(); // nothing running: resolves at once
+});
+
+test('tokens still in flight after a cancel are dropped, not shown after "cancelling"', async () => {
+  // A decoder that does not look at the signal: tokens already on their way keep coming after the cancel.
+  const inner = model(['one two three four five six seven eight nine ten']);
+  const deaf = Object.create(inner) as ScriptedModel;
+  deaf.generate = (prompt, params) => inner.generate(prompt, params);
+  const session = new ChatSession({ model: deaf, executor: new FakeExecutor([]) });
+  let cancelledAt = -1;
+  const events = await collect(session.send('go'), () => null, (e) => {
+    if (e.type === 'text_delta' && cancelledAt < 0) {
+      session.cancel();
+      cancelledAt = 1;
+    }
+  });
+  const deltas = events.filter((e) => e.type === 'text_delta');
+  assert.equal(deltas.length, 1, 'nothing streamed after the cancel');
+  assert.deepEqual(events.at(-1), { type: 'turn_aborted', stage: 'generation', rounds: 1 });
+  assert.deepEqual(session.messages.at(-1), { role: 'assistant', content: (deltas[0] as { text: string }).text });
+});
+
+test('a message too long for the context is refused and not kept: the next prompt works', async () => {
+  const m = model(['fine, a short answer'], { contextLength: 256 });
+  const session = new ChatSession({ model: m, executor: new FakeExecutor([]), systemPrompt: 'be brief' });
+  const refused = await collect(session.send('word '.repeat(400)));
+  const failed = refused.at(-1);
+  assert.ok(failed && failed.type === 'turn_failed' && failed.overflow === true);
+  assert.match(failed.error, /the message is too long for the context window: .* of 256 tokens .*not sent and not kept/);
+  assert.deepEqual(session.messages.map((x) => x.role), ['system'], 'the message is not in the history');
+  assert.equal(m.requests.length, 0, 'nothing was generated');
+  const next = await collect(session.send('hi'));
+  assert.deepEqual(next.at(-1), { type: 'turn_finished', reason: 'answered', rounds: 1, answer: 'fine, a short answer' });
+});
+
+test('a tool result larger than a quarter of a small context is cut with a marker, not dropped', async () => {
+  const m = model([call('fs__read', { path: 'big.txt' }), 'done'], { contextLength: 2048 });
+  const ex = new FakeExecutor([{ server: 'fs', name: 'read', handler: () => 'x'.repeat(10_000) }]);
+  const conv = userConv('read big.txt');
+  await collect(runTurn(conv, { model: m, executor: ex }));
+  const tool = conv.messages.find((x) => x.role === 'tool');
+  assert.ok(tool && tool.role === 'tool');
+  // 2048 tokens × 1/4 × 3 bytes = 1536 bytes of output, then the marker.
+  assert.match(tool.content, /\n\[tool output truncated: first 1536 of 10000 bytes shown\]$/);
+  assert.ok(tool.content.length < 1700);
 });

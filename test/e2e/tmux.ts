@@ -49,9 +49,22 @@ export class TmuxSession {
     return this.tmux('capture-pane', '-p', '-t', this.name);
   }
 
+  /** Everything the terminal holds: the scrollback and the screen, as a person scrolling up would see it. */
+  scrollback(): string {
+    return this.tmux('capture-pane', '-p', '-S', '-', '-t', this.name);
+  }
+
   /** Literal text (no key names). */
   type(text: string): void {
     this.tmux('send-keys', '-t', this.name, '-l', text);
+  }
+
+  /** Pastes text as a terminal paste does (through a tmux buffer), for long texts. */
+  paste(text: string): void {
+    const file = join(this.dir, 'paste.txt');
+    writeFileSync(file, text);
+    this.tmux('load-buffer', '-b', 'vmlx-paste', file);
+    this.tmux('paste-buffer', '-d', '-b', 'vmlx-paste', '-t', this.name);
   }
 
   key(name: string): void {

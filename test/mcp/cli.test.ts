@@ -73,7 +73,7 @@ describe('vmlx mcp commands', { concurrency: 3 }, () => {
 
   test('mcp status --json: connected, rejected with the rule, unsafe rejected without the flag', async () => {
     const r = await vmlx('mcp', 'status', '--mcp-config', configPath, '--json');
-    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.code, 1, 'a rejected server fails the health check');
     const statuses = JSON.parse(r.stdout) as Array<{ name: string; state: string; toolCount: number; rule?: string; error?: string }>;
     const by = Object.fromEntries(statuses.map((s) => [s.name, s]));
     assert.equal(by.fixture!.state, 'connected');
@@ -87,7 +87,7 @@ describe('vmlx mcp commands', { concurrency: 3 }, () => {
   test('mcp status with --allow-unsafe-mcp starts the unsafe server, warns, and audits the bypass', async () => {
     const auditDb = join(home, 'audit-bypass.db');
     const r = await vmlx('mcp', 'status', '--mcp-config', configPath, '--allow-unsafe-mcp', '--audit-db', auditDb);
-    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.code, 1, 'bad is still rejected');
     assert.match(r.stdout, /^unsafe\s+connected\s+stdio\s+6 tools/m);
     assert.match(r.stdout, /^bad\s+rejected\s+stdio\s+MCP server 'bad': Command 'bash' is not in the allowed commands whitelist/m);
     assert.match(r.stderr, /warning: .*unsafe.*security validation skipped/);
@@ -110,6 +110,40 @@ describe('vmlx mcp commands', { concurrency: 3 }, () => {
     assert.deepEqual(echo.inputSchema.properties, { text: { type: 'string' } });
     assert.equal(tools.find((t) => t.qualifiedName === 'fixture__run_command')!.highRisk, true);
     assert.match(r.stderr, /bad: rejected/);
+  });
+
+  test('mcp status exits 1 for a failed server and shows its real error (not npm\'s last line) and its log', async () => {
+    // What npx prints for a package that does not exist, then it exits 1.
+    const fakeNpx = join(home, 'fake-npx.js');
+    writeFileSync(
+      fakeNpx,
+      [
+        "process.stderr.write('npm error code E404\\n');",
+        "process.stderr.write('npm error 404 Not Found - GET https://example.invalid/@nobody%2fno-such-server - Not found\\n');",
+        "process.stderr.write('npm error 404\\n');",
+        "process.stderr.write('npm error A complete log of this run can be found in: /tmp/npm-debug.log\\n');",
+        'process.exit(1);',
+      ].join('\n'),
+    );
+    const failing = join(home, 'failing-mcp.json');
+    writeFileSync(failing, JSON.stringify({ mcpServers: { fixture: { command: 'node', args: [FIXTURE_SERVER] }, missing: { command: 'node', args: [fakeNpx] } } }));
+    const r = await vmlx('mcp', 'status', '--mcp-config', failing);
+    assert.equal(r.code, 1, r.stdout + r.stderr);
+    assert.match(r.stdout, /^fixture\s+connected/m);
+    assert.match(r.stdout, /^missing\s+failed/m);
+    assert.match(r.stdout, /^\s+stderr: npm error 404 Not Found - GET https:\/\/example\.invalid\/@nobody%2fno-such-server - Not found$/m);
+    assert.match(r.stdout, /^\s+log: .*mcp-missing\.log$/m);
+    const ok = await vmlx('mcp', 'status', '--mcp-config', join(home, 'only-fixture.json'));
+    assert.notEqual(ok.code, 0, 'a missing config file is an error');
+  });
+
+  test('mcp call accepts the tool name as `mcp tools` prints it (server__tool) as well as the bare name', async () => {
+    const r = await vmlx('mcp', 'call', '--mcp-config', configPath, '--audit-db', join(home, 'audit-q.db'), 'fixture', 'fixture__echo', '{"text":"qualified"}');
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.stdout, 'qualified\n');
+    const wrong = await vmlx('mcp', 'call', '--mcp-config', configPath, 'fixture', 'other__echo', '{}');
+    assert.equal(wrong.code, 1);
+    assert.match(wrong.stderr, /MCP server 'fixture' has no tool 'other__echo'/);
   });
 
   test('mcp call runs one audited call and prints the result', async () => {

@@ -59,6 +59,10 @@ test('documented flow: tools → chat → tool call → /v1/mcp/execute → foll
   const names = tools.map((t: any) => t.function.name);
   assert.ok(names.includes('filesystem__list_directory'), names.join(','));
   assert.equal(tools[0].type, 'function');
+  // The README's troubleshooting line (`jq '.tools[].name'`) reads the top-level name; the server is beside it.
+  const entry = tools.find((t: any) => t.function.name === "filesystem__list_directory");
+  assert.equal(entry.name, "filesystem__list_directory");
+  assert.equal(entry.server, "filesystem");
 
   const client = new OpenAI({ baseURL: srv.baseURL, apiKey: 'unused' });
   const messages: any[] = [{ role: 'user', content: `List files in ${fs.root}` }];

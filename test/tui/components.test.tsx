@@ -131,7 +131,9 @@ test('status line: model, MCP servers connected and failed, context used, decode
   const text = plain(
     render(<StatusLine model="qwen3-tiny" servers={servers} usage={{ contextTokens: 1234, maxContext: 8192, decodeTokensPerSecond: 42.42 }} busy={false} />).lastFrame(),
   );
-  assert.match(text, /qwen3-tiny │ mcp 2 connected, 1 failed │ ctx 1234\/8192 │ 42\.4 tok\/s/);
+  assert.match(text, /qwen3-tiny │ mcp 2 connected, 1 failed │ ctx 1234\/8192 \(15%\) │ 42\.4 tok\/s/);
+  const full = plain(render(<StatusLine model="m" servers={[]} usage={{ contextTokens: 7000, maxContext: 8192, decodeTokensPerSecond: 1 }} busy={false} />).lastFrame());
+  assert.match(full, /ctx 7000\/8192 \(85%, \/compact frees it\)/);
   const idle = plain(render(<StatusLine model="m" servers={[]} usage={null} busy />).lastFrame());
   assert.match(idle, /m │ mcp 0 connected │ ctx - │ - tok\/s │ esc to cancel/);
 });

@@ -65,7 +65,7 @@ test('a prompt streams the answer; the status line shows context use; ↑ recall
   await typeLine(r, 'what is the answer?');
   const done = await waitForFrame(r, (t) => t.includes('The answer is 42.') && t.includes('ask something'), 'the answer');
   assert.match(done, /› what is the answer\?/);
-  assert.match(done, /tiny-model │ mcp 1 connected │ ctx \d+\/4096 │ [\d.]+ tok\/s/);
+  assert.match(done, /tiny-model │ mcp 1 connected │ ctx \d+\/4096 \(\d+%\) │ [\d.]+ tok\/s/);
   assert.equal(model.requests.length, 1);
   await press(r, keys.up);
   await waitForFrame(r, (t) => /› what is the answer\?\s*\n[^\n]*tiny-model │/.test(t), 'the recalled prompt in the input');
@@ -220,4 +220,43 @@ test('ChatApp shows model loading progress and server states, then the REPL; loa
   const r2 = render(<ChatApp boot={failed} />);
   failed.fail('/models/broken/config.json: config.json not found');
   await waitForFrame(r2, (t) => t.includes('error: /models/broken/config.json: config.json not found'), 'the error');
+});
+
+test('Esc at a confirmation denies the call and stops the turn: the model is not asked again', async () => {
+  const { backend, executor, model, session } = backendFor([call('fs__read', { path: 'c.txt' }), 'I would have gone on.'], 'ask');
+  const r = render(<Repl backend={backend} onExit={() => undefined} />);
+  await flush();
+  await typeLine(r, 'read c.txt');
+  await waitForFrame(r, (t) => t.includes('Allow this tool call?'), 'the confirmation prompt');
+  await press(r, keys.escape);
+  const done = await waitForFrame(r, (t) => t.includes('ask something'), 'the idle prompt');
+  assert.match(done, /⊘ fs · read denied .*\(user:deny\)/);
+  assert.match(done, /cancelled/);
+  assert.doesNotMatch(done, /I would have gone on\./);
+  assert.equal(model.requests.length, 1, 'no second generation');
+  assert.equal(executor.calls.length, 0);
+  assert.equal(session.busy, false);
+});
+
+test('/clear clears the screen and the scrollback, not only the conversation', async () => {
+  const { backend } = backendFor(['an answer']);
+  const r = render(<Repl backend={backend} onExit={() => undefined} />);
+  await flush();
+  await typeLine(r, 'hello');
+  await waitForFrame(r, (t) => t.includes('an answer') && t.includes('ask something'), 'the answer');
+  const before = r.frames.length;
+  await typeLine(r, '/clear');
+  await waitForFrame(r, (t) => t.includes('new conversation'), '/clear');
+  assert.ok(r.frames.slice(before).some((f) => f.includes('\u001b[2J\u001b[3J\u001b[H')), 'the clear-screen sequence was written');
+});
+
+test('a 40,000-character paste in the input shows a few rows around the cursor, not all of it', async () => {
+  const { backend } = backendFor(['unused']);
+  const r = render(<Repl backend={backend} onExit={() => undefined} />);
+  await flush();
+  r.stdin.write('0123456789 '.repeat(3636));
+  await flush();
+  const frame = plain(r.lastFrame());
+  assert.ok(frame.split('\n').length < 15, `the frame has ${frame.split('\n').length} rows`);
+  assert.match(frame, /… \d+ rows above \(39996 characters\)/);
 });

@@ -4,6 +4,7 @@ import type { ChatMessage } from '../../engine/types.js';
 import { SessionApprovals } from './approvals.js';
 import { TurnCancellation, type CancelLevel } from './cancellation.js';
 import type { AgentEvent } from './events.js';
+import { compactConversation, type CompactionResult } from './compaction.js';
 import { runTurn, type Conversation, type TurnOptions } from './run-turn.js';
 
 export type ChatSessionOptions = Omit<TurnOptions, 'signal' | 'cancellation' | 'approvals'> & {
@@ -53,6 +54,24 @@ export class ChatSession {
     }
   }
 
+  /**
+   * /compact: the model summarises the turns before the last one, which the summary then replaces. Runs like a
+   * turn (busy, cancellable with cancel()); the conversation is unchanged if it fails or is cancelled.
+   */
+  async compact(): Promise<CompactionResult> {
+    if (this.cancellation) throw new TurnInProgressError();
+    const cancellation = new TurnCancellation();
+    this.cancellation = cancellation;
+    let finished!: () => void;
+    this.turnDone = new Promise((resolve) => (finished = resolve));
+    try {
+      return await compactConversation(this.conversation.messages, this.options.model, this.options.generation ?? {}, cancellation.beginStep());
+    } finally {
+      this.cancellation = null;
+      finished();
+    }
+  }
+
   /** Aborts the turn in progress (if any) and resolves once it has ended, e.g. before the model is disposed. */
   async abort(): Promise<void> {
     this.cancellation?.abortTurn();
@@ -62,6 +81,11 @@ export class ChatSession {
   /** Esc / Ctrl-C during a turn: the first call aborts the current step, the second the turn. */
   cancel(): CancelLevel | null {
     return this.cancellation ? this.cancellation.cancel() : null;
+  }
+
+  /** Aborts the whole turn in progress at once (Esc at a confirmation: deny, and let the user speak). */
+  cancelTurn(): void {
+    this.cancellation?.abortTurn();
   }
 
   /** Starts the conversation over (the session's "always" answers stay: they are per session). */

@@ -62,6 +62,12 @@ export type AgentEvent =
   | { type: 'turn_finished'; reason: 'answered' | 'max_rounds'; rounds: number; answer: string | null }
   | { type: 'turn_aborted'; stage: 'generation' | 'tools' | 'confirmation'; rounds: number }
   /** The model failed (generation threw, context overflow, ...); the conversation is left valid. */
-  | { type: 'turn_failed'; rounds: number; error: string };
+  | {
+      type: 'turn_failed';
+      rounds: number;
+      error: string;
+      /** The prompt did not fit the context window (in the first round the new message was not kept). */
+      overflow?: boolean;
+    };
 
 export type AgentEventType = AgentEvent['type'];

@@ -34,6 +34,8 @@ function describe(e: AgentEvent): string | null {
       return `[tool] ${e.name} ${e.status}: ${oneLine(e.error)}`;
     case 'parse_warning':
       return `[warning] ${e.warning.message}`;
+    case 'usage':
+      return e.finishReason === 'length' ? `[reply cut off: it reached the limit of ${e.usage.completionTokens} generated tokens (--max-tokens)]` : null;
     default:
       return null;
   }

@@ -8,7 +8,7 @@ import { TurnCancellation } from './cancellation.js';
 import { EventChannel } from './event-channel.js';
 import { prepareStep, runStep, type PreparedStep } from './model-step.js';
 import type { AgentEvent } from './events.js';
-import { DEFAULT_MAX_TOOL_RESULT_BYTES } from './tool-messages.js';
+import { toolResultCap } from './tool-messages.js';
 import { toolDefinitions } from './tool-defs.js';
 import { runToolRound } from './tool-round.js';
 
@@ -33,7 +33,7 @@ export interface TurnOptions {
   /** The session's "always" answers; shared across turns. */
   approvals?: SessionApprovals;
   maxRounds?: number;
-  /** Cap on the tool output given to the model, in UTF-8 bytes (default 16 KiB). */
+  /** Cap on the tool output given to the model, in UTF-8 bytes (default: toolResultCap of the context). */
   maxToolResultBytes?: number;
   /** Calls of one round that may run at once (default 4). */
   toolConcurrency?: number;
@@ -100,7 +100,7 @@ class TurnDriver {
         origin: this.opts.origin ?? 'chat',
         ...(this.opts.sessionId ? { sessionId: this.opts.sessionId } : {}),
         ...(this.opts.toolTimeoutMs !== undefined ? { timeoutMs: this.opts.toolTimeoutMs } : {}),
-        maxResultBytes: this.opts.maxToolResultBytes ?? DEFAULT_MAX_TOOL_RESULT_BYTES,
+        maxResultBytes: this.opts.maxToolResultBytes ?? toolResultCap(this.opts.model.info.contextLength),
         concurrency: this.opts.toolConcurrency ?? DEFAULT_TOOL_CONCURRENCY,
       });
       this.conversation.messages.push(...round.messages);
@@ -138,11 +138,7 @@ class TurnDriver {
     }
     const maxContext = model.info.contextLength;
     if (step.promptTokens >= maxContext) {
-      this.emit({
-        type: 'turn_failed',
-        rounds: round,
-        error: `the conversation no longer fits the context window (${step.promptTokens} of ${maxContext} tokens); use /clear to start over`,
-      });
+      this.emit({ type: 'turn_failed', rounds: round, error: this.overflow(round, step.promptTokens, maxContext), overflow: true });
       return { kind: 'stopped' };
     }
     this.emit({ type: 'round_started', round, promptTokens: step.promptTokens });
@@ -160,7 +156,8 @@ class TurnDriver {
     const run = runStep(model, step, { params: { ...this.opts.generation }, signal });
     let next = await run.next();
     while (!next.done) {
-      forward(next.value.deltas);
+      // Tokens still in flight after a cancel are dropped: the user saw "cancelling" and nothing after it.
+      if (!signal.aborted) forward(next.value.deltas);
       next = await run.next();
     }
     const outcome = next.value;
@@ -187,6 +184,20 @@ class TurnDriver {
       this.emit({ type: 'parse_warning', round, warning: { code: 'truncated_call', message: `${why} inside a call to "${u.name}"; that call was not run`, raw: u.raw } });
     }
     return { kind: 'ok', result };
+  }
+
+  /**
+   * Explains an overflow. In the first round the cause is the user's new message: it is taken out of the history
+   * again, so one over-long paste cannot make every later turn fail the same way.
+   */
+  private overflow(round: number, promptTokens: number, maxContext: number): string {
+    const last = this.conversation.messages[this.conversation.messages.length - 1];
+    if (round === 1 && last?.role === 'user') {
+      this.conversation.messages.pop();
+      const size = typeof last.content === 'string' ? ` (about ${this.opts.model.countTokens(last.content)} tokens)` : '';
+      return `the message is too long for the context window: with it the conversation would take ${promptTokens} of ${maxContext} tokens${size}. It was not sent and not kept; shorten it, or /compact or /clear the conversation first`;
+    }
+    return `the conversation no longer fits the context window (${promptTokens} of ${maxContext} tokens, with the tool results of this turn); use /compact or /clear`;
   }
 
   /** Keeps what the user already saw of an interrupted answer, without tool calls (they never ran). */

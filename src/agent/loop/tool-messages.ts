@@ -4,6 +4,19 @@ import type { ToolCallOutcome } from '../mcp/types.js';
 import type { ToolErrorStatus } from './events.js';
 
 export const DEFAULT_MAX_TOOL_RESULT_BYTES = 16 * 1024;
+/** The share of the context window one tool result may take at most. */
+export const TOOL_RESULT_CONTEXT_SHARE = 0.25;
+/** Bytes per token assumed when turning that share into bytes (low: CJK and code take more tokens). */
+const BYTES_PER_TOKEN = 3;
+
+/**
+ * The cap on one tool result for a model: 16 KiB, or less when that would be more than a quarter of its context
+ * window (16 KiB is about half of an 8k context). A result over it is cut with a marker, never dropped.
+ */
+export function toolResultCap(contextLength: number): number {
+  const share = Math.floor(contextLength * TOOL_RESULT_CONTEXT_SHARE * BYTES_PER_TOKEN);
+  return Math.max(512, Math.min(DEFAULT_MAX_TOOL_RESULT_BYTES, share));
+}
 
 /** Cuts `text` to at most `maxBytes` UTF-8 bytes without splitting a character. */
 export function capUtf8(text: string, maxBytes: number): { text: string; truncated: boolean; bytes: number } {

@@ -45,3 +45,18 @@ export function splitQualifiedName(qualified: string): ToolRef | undefined {
   if (i <= 0 || i + SEPARATOR.length >= qualified.length) return undefined;
   return { server: qualified.slice(0, i), name: qualified.slice(i + SEPARATOR.length) };
 }
+
+/**
+ * Whether `spelling` names this tool: its own name as the server lists it, the qualified name shown by
+ * `vmlx mcp tools`, /tools and /v1/mcp/tools (`server__tool`), or that form with the unsanitised server name.
+ * Every command that takes a tool name accepts all three.
+ */
+export function namesTool(tool: ToolRef & { qualifiedName: string }, spelling: string): boolean {
+  return spelling === tool.name || spelling === tool.qualifiedName || spelling === `${tool.server}${SEPARATOR}${tool.name}`;
+}
+
+/** The tool of `server` that `spelling` names (its own name first: a server may list a tool called `a__b`). */
+export function findServerTool<T extends ToolRef & { qualifiedName: string }>(tools: readonly T[], server: string, spelling: string): T | undefined {
+  const own = tools.filter((t) => t.server === server);
+  return own.find((t) => t.name === spelling) ?? own.find((t) => namesTool(t, spelling));
+}

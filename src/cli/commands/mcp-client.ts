@@ -7,6 +7,8 @@ import { UserError } from '../errors.js';
 import { mcpCommandGroup } from './mcp.js';
 import { startMcpFromConfig } from '../../agent/mcp/runtime.js';
 import type { McpManager } from '../../agent/mcp/manager.js';
+import { findServerTool } from '../../agent/mcp/tool-names.js';
+import { readLogTail, tellingStderrLine, withoutNoisyStderr } from './mcp-failure.js';
 import type { ManagedServerStatus } from '../../agent/mcp/client.js';
 import { AuditLog } from '../../agent/audit/index.js';
 import { defaultAuditDbPath, defaultMcpConfigPath } from '../../agent/paths.js';
@@ -64,19 +66,21 @@ function statusDetail(s: ManagedServerStatus): string {
     return `${s.toolCount} tool${s.toolCount === 1 ? '' : 's'}${info ? `, ${info}` : ''}${s.pid ? `, pid ${s.pid}` : ''}`;
   }
   if (s.state === 'disabled') return 'enabled: false';
-  return s.error ?? '';
+  return withoutNoisyStderr(s.error ?? '');
 }
 
 export function registerMcpClientCommands(program: Command): void {
   const mcp = mcpCommandGroup(program);
 
   commonOptions(mcp.command('status'))
-    .description('connect to every configured MCP server and show its state')
+    .description('connect to every configured MCP server and show its state (exit 1 when one failed or was rejected)')
     .option('--json', 'print JSON')
     .action(async (opts: CommonOpts) => {
       const manager = await connect(opts);
       try {
         const statuses = manager.statuses();
+        // A health check: any server that is not usable (failed, or rejected by the config checks) fails it.
+        if (statuses.some((s) => s.state === 'failed' || s.state === 'rejected')) process.exitCode = 1;
         if (opts.json) {
           process.stdout.write(`${JSON.stringify(statuses, null, 2)}\n`);
           return;
@@ -85,6 +89,12 @@ export function registerMcpClientCommands(program: Command): void {
         const width = Math.max(4, ...statuses.map((s) => s.name.length));
         for (const s of statuses) {
           process.stdout.write(`${s.name.padEnd(width)}  ${s.state.padEnd(10)}  ${s.transport.padEnd(5)}  ${statusDetail(s)}\n`);
+          if (s.state !== 'failed') continue;
+          // The cause as the server wrote it (npx: the 404 line, not npm's last line), and where the rest is.
+          const indent = ' '.repeat(width + 2);
+          const cause = s.logFile ? tellingStderrLine(readLogTail(s.logFile)) : undefined;
+          if (cause && !(s.error ?? '').includes(cause)) process.stdout.write(`${indent}stderr: ${cause}\n`);
+          if (s.logFile) process.stdout.write(`${indent}log: ${s.logFile}\n`);
         }
       } finally {
         await manager.close();
@@ -119,17 +129,17 @@ export function registerMcpClientCommands(program: Command): void {
   commonOptions(mcp.command('call'))
     .description('run one tool call through the sandbox (audited); prints the result')
     .argument('<server>', 'server name from the config')
-    .argument('<tool>', 'tool name as the server lists it')
+    .argument('<tool>', 'tool name as the server lists it, or as `vmlx mcp tools` prints it (server__tool)')
     .argument('[arguments]', 'tool arguments as a JSON object', '{}')
     .option('--timeout <ms>', 'call timeout (default: the server timeout, else 60000)', positiveInt('--timeout'))
     .option('--json', 'print the whole outcome as JSON')
-    .action(async (server: string, tool: string, rawArgs: string, opts: CallOpts) => {
+    .action(async (server: string, toolSpelling: string, rawArgs: string, opts: CallOpts) => {
       let args: Record<string, unknown>;
       try {
         args = parseArguments(rawArgs);
       } catch (err) {
         // Refused before any server starts, but still an attempt: it gets its row.
-        recordAttempt(opts.auditDb, server, tool, rawArgs, 'invalid_arguments', (err as Error).message);
+        recordAttempt(opts.auditDb, server, toolSpelling, rawArgs, 'invalid_arguments', (err as Error).message);
         throw err;
       }
       // Ctrl-C cancels the call (the server gets notifications/cancelled) and still shuts the servers down.
@@ -142,8 +152,8 @@ export function registerMcpClientCommands(program: Command): void {
       });
       try {
         // Every attempt is an audit row, including the ones refused before they reach a server.
-        const refuse = (rule: string, reason: string): never => {
-          manager.recordRefusal(server, tool, args, { origin: 'cli', rule, reason });
+        const refuse = (rule: string, reason: string, toolName = toolSpelling): never => {
+          manager.recordRefusal(server, toolName, args, { origin: 'cli', rule, reason });
           throw new UserError(reason);
         };
         const status = manager.statuses().find((s) => s.name === server);
@@ -153,10 +163,13 @@ export function registerMcpClientCommands(program: Command): void {
           refuse(rule, `MCP server '${server}' is ${status.state}${status.error ? `: ${status.error}` : ''}`);
         }
         const known = manager.listTools().filter((t) => t.server === server);
-        if (!known.some((t) => t.name === tool)) {
-          refuse('unknown_tool', `MCP server '${server}' has no tool '${tool}' (it has: ${known.map((t) => t.name).join(', ') || 'none'})`);
+        // The tool as the server names it, or as `vmlx mcp tools` lists it (server__tool).
+        const found = findServerTool(known, server, toolSpelling);
+        if (!found) {
+          refuse('unknown_tool', `MCP server '${server}' has no tool '${toolSpelling}' (it has: ${known.map((t) => t.name).join(', ') || 'none'})`);
         }
-        if (manager.policyFor(server, tool, 'cli') === 'deny') refuse('policy_deny', `${server}__${tool}: denied by the config policy`);
+        const tool = found!.name;
+        if (manager.policyFor(server, tool, 'cli') === 'deny') refuse('policy_deny', `${server}__${tool}: denied by the config policy`, tool);
         const outcome = await manager.callTool(server, tool, args, {
           origin: 'cli',
           signal: interrupt.signal,

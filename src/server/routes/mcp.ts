@@ -35,8 +35,9 @@ export function openAiTool(t: McpTool): object {
   };
 }
 
+/** Each entry: the name to call it by and its server at the top level, beside the OpenAI `function` object. */
 export function mcpToolsBody(executor: ToolExecutor | null): object {
-  return { tools: (executor?.listTools() ?? []).map(openAiTool) };
+  return { tools: (executor?.listTools() ?? []).map((t) => ({ name: t.qualifiedName, server: t.server, ...openAiTool(t) })) };
 }
 
 /** A server that exists but cannot take calls: rejected by the validator, disabled, (re)starting, or given up. */

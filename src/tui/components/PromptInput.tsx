@@ -14,19 +14,29 @@ import {
   pressEnter,
   type EditorState,
 } from '../state/line-editor.js';
+import { layoutEditor } from '../state/editor-rows.js';
+import { fitRow } from '../terminal-text.js';
 import { glyphs, theme } from '../theme.js';
+
+/** Rows of the input shown at most (around the cursor); the rest is counted above and below. */
+export const INPUT_MAX_ROWS = 6;
+/** The most rows the input takes, with its "rows above/below" lines. */
+export const INPUT_ROWS = INPUT_MAX_ROWS + 2;
 
 export function PromptInput({
   history,
   onSubmit,
   mode,
   placeholder,
+  width = 79,
 }: {
   history: string[];
   onSubmit: (text: string) => void;
   /** ready: edit and submit; busy: edit only; off: ignore keys. */
   mode: 'ready' | 'busy' | 'off';
   placeholder?: string;
+  /** Columns available (the input wraps within them). */
+  width?: number;
 }): React.ReactElement {
   const modeRef = useRef(mode);
   modeRef.current = mode;
@@ -75,28 +85,39 @@ export function PromptInput({
   );
 
   const { value, cursor } = editor;
-  const before = value.slice(0, cursor);
-  const at = value.slice(cursor, cursor + 1);
-  const after = value.slice(cursor + 1);
   const showPlaceholder = value === '' && placeholder;
-  return (
-    <Box>
-      <Text color={active ? theme.accent : 'gray'} bold>
-        {glyphs.prompt}{' '}
-      </Text>
-      {showPlaceholder ? (
+  const layout = layoutEditor(value, cursor, width - 3, INPUT_MAX_ROWS);
+  const glyph = (
+    <Text color={active ? theme.accent : 'gray'} bold>
+      {glyphs.prompt}{' '}
+    </Text>
+  );
+  if (showPlaceholder) {
+    return (
+      <Box>
+        {glyph}
         <Text color="gray">
           {active ? <Text inverse> </Text> : null}
-          {placeholder}
+          {fitRow(placeholder, width - 3)}
         </Text>
-      ) : (
-        <Text>
-          {before}
-          {active ? <Text inverse>{at === '' || at === '\n' ? ' ' : at}</Text> : at === '\n' ? '' : at}
-          {at === '\n' ? '\n' : ''}
-          {after}
-        </Text>
-      )}
+      </Box>
+    );
+  }
+  return (
+    <Box flexDirection="column">
+      {layout.hiddenAbove > 0 ? <Text color="gray">{`  … ${layout.hiddenAbove} rows above (${value.length} characters)`}</Text> : null}
+      {layout.rows.map((row, i) => (
+        <Box key={i}>
+          {i === 0 ? glyph : <Text>{'  '}</Text>}
+          <Text>
+            {row.before}
+            {row.hasCursor ? active ? <Text inverse>{row.at}</Text> : row.at.trim() === '' ? '' : row.at : null}
+            {row.after}
+            {row.before === '' && !row.hasCursor ? ' ' : ''}
+          </Text>
+        </Box>
+      ))}
+      {layout.hiddenBelow > 0 ? <Text color="gray">{`  … ${layout.hiddenBelow} rows below`}</Text> : null}
     </Box>
   );
 }

@@ -6,6 +6,18 @@ import type { UsageInfo } from '../state/transcript.js';
 import { formatCount } from '../format.js';
 import { theme } from '../theme.js';
 
+/** From this share of the context window on, the status line says so (and how to free it). */
+const FULL_PERCENT = 80;
+
+function contextPercent(usage: UsageInfo): number {
+  return usage.maxContext > 0 ? Math.round((usage.contextTokens / usage.maxContext) * 100) : 0;
+}
+
+function contextColor(usage: UsageInfo): string | undefined {
+  const percent = contextPercent(usage);
+  return percent >= FULL_PERCENT ? theme.warn : undefined;
+}
+
 export function StatusLine({
   model,
   servers,
@@ -29,7 +41,13 @@ export function StatusLine({
         {failed > 0 ? <Text color={theme.failed}>{`, ${failed} failed`}</Text> : null}
         {connecting > 0 ? `, ${connecting} connecting` : ''}
         {' │ ctx '}
-        {usage ? `${formatCount(usage.contextTokens)}/${formatCount(usage.maxContext)}` : '-'}
+        {usage ? (
+          <Text color={contextColor(usage)}>
+            {`${formatCount(usage.contextTokens)}/${formatCount(usage.maxContext)} (${contextPercent(usage)}%${contextPercent(usage) >= FULL_PERCENT ? ', /compact frees it' : ''})`}
+          </Text>
+        ) : (
+          '-'
+        )}
         {' │ '}
         {usage ? `${usage.decodeTokensPerSecond.toFixed(1)} tok/s` : '- tok/s'}
         {busy ? ' │ esc to cancel' : ''}

@@ -5,7 +5,11 @@ export type ToolCardStatus = 'running' | 'awaiting' | 'done' | 'denied' | 'faile
 
 export type TranscriptItem =
   | { kind: 'user'; id: string; text: string }
-  | { kind: 'assistant'; id: string; text: string; reasoning: string }
+  /**
+   * Streamed text. Finished lines are cut off into their own items as they arrive (printed once, above the live
+   * area); `continued` marks the items after the first of one answer.
+   */
+  | { kind: 'assistant'; id: string; text: string; reasoning: string; continued?: boolean }
   | {
       kind: 'tool';
       id: string;
@@ -37,7 +41,7 @@ export interface UsageInfo {
 
 export interface TranscriptState {
   items: TranscriptItem[];
-  /** Items before this index belong to finished turns (printed once, above the live area). */
+  /** Items before this index are finished (printed once, above the live area); from it on they may change. */
   liveFrom: number;
   /** Changes on /clear so the printed-once part starts over. */
   epoch: number;
@@ -48,6 +52,8 @@ export interface TranscriptState {
   usage: UsageInfo | null;
   /** Calls the model is still writing (names), shown until they start. */
   writingCalls: string[];
+  /** The user asked to cancel; shown in the live area until the turn ends (not an item: late text stays in order). */
+  cancelling: 'step' | 'turn' | null;
   nextId: number;
 }
 
@@ -58,6 +64,11 @@ export type TranscriptAction =
   | { type: 'confirmation_answered'; callId: string; allowed: boolean }
   | { type: 'turn_ended' }
   | { type: 'toggle_expanded' }
+  | { type: 'cancelling'; level: 'step' | 'turn' }
+  /** A task other than a turn (/compact) runs: the input waits, Esc cancels it. */
+  | { type: 'task_started' }
+  /** The conversation's size changed outside a turn (/compact). */
+  | { type: 'context_changed'; contextTokens: number }
   | { type: 'clear' };
 
 export const initialTranscript: TranscriptState = {
@@ -69,6 +80,7 @@ export const initialTranscript: TranscriptState = {
   expanded: false,
   usage: null,
   writingCalls: [],
+  cancelling: null,
   nextId: 1,
 };
 
@@ -99,15 +111,53 @@ function updateTool(state: TranscriptState, callId: string, update: (item: Extra
   return { ...state, items };
 }
 
-/** Appends streamed text or reasoning to the assistant item at the end of the live turn (or starts one). */
+/**
+ * Appends streamed text or reasoning to the assistant item at the end of the live turn (or starts one). The
+ * finished lines of the text move into an item of their own, so the live item holds at most the line being
+ * written: the live area stays small however long the answer gets.
+ */
 function appendAssistant(state: TranscriptState, field: 'text' | 'reasoning', delta: string): TranscriptState {
   const last = state.items[state.items.length - 1];
-  if (last && last.kind === 'assistant' && state.items.length - 1 >= state.liveFrom) {
-    const items = state.items.slice();
-    items[items.length - 1] = { ...last, [field]: last[field] + delta };
+  if (!(last && last.kind === 'assistant' && state.items.length - 1 >= state.liveFrom)) {
+    return appendAssistant(withItem(state, { kind: 'assistant', text: '', reasoning: '' }), field, delta);
+  }
+  const updated = { ...last, [field]: last[field] + delta };
+  const items = state.items.slice();
+  const cut = field === 'text' ? updated.text.lastIndexOf('\n') : -1;
+  if (cut < 0) {
+    items[items.length - 1] = updated;
     return { ...state, items };
   }
-  return withItem(state, { kind: 'assistant', text: field === 'text' ? delta : '', reasoning: field === 'reasoning' ? delta : '' });
+  items[items.length - 1] = { ...updated, text: updated.text.slice(0, cut) };
+  const next = { ...state, items };
+  return withItem(next, { kind: 'assistant', text: updated.text.slice(cut + 1), reasoning: '', continued: true });
+}
+
+/** Whether an item can still change (a call not yet finished, the text being streamed). */
+function isLive(state: TranscriptState, index: number): boolean {
+  const item = state.items[index];
+  if (item.kind === 'tool') return item.status === 'running' || item.status === 'awaiting';
+  if (item.kind === 'assistant') return state.busy && index === state.items.length - 1;
+  return false;
+}
+
+/** An empty part after an answer's last line break: the answer ended with a line break, nothing to show. */
+function isEmptyTail(items: TranscriptItem[], index: number): boolean {
+  const item = items[index];
+  const next = items[index + 1];
+  const nextContinues = next !== undefined && next.kind === 'assistant' && next.continued === true;
+  return item.kind === 'assistant' && item.continued === true && item.text === '' && item.reasoning === '' && !nextContinues;
+}
+
+/** Moves the start of the live area past every finished item (they are then printed once). */
+function settle(state: TranscriptState): TranscriptState {
+  let items = state.items;
+  let liveFrom = state.liveFrom;
+  while (liveFrom < items.length && !isLive({ ...state, items }, liveFrom)) {
+    if (isEmptyTail(items, liveFrom)) items = [...items.slice(0, liveFrom), ...items.slice(liveFrom + 1)];
+    else liveFrom += 1;
+  }
+  return liveFrom === state.liveFrom && items === state.items ? state : { ...state, items, liveFrom };
 }
 
 function reduceAgent(state: TranscriptState, event: AgentEvent, now: number): TranscriptState {
@@ -147,11 +197,19 @@ function reduceAgent(state: TranscriptState, event: AgentEvent, now: number): Tr
         result: event.error,
         ...(event.outcome.rule ? { rule: event.outcome.rule } : {}),
       }));
-    case 'usage':
-      return {
+    case 'usage': {
+      const next = {
         ...state,
         usage: { contextTokens: event.contextTokens, maxContext: event.maxContext, decodeTokensPerSecond: event.usage.decodeTokensPerSecond },
       };
+      return event.finishReason === 'length'
+        ? withItem(next, {
+            kind: 'notice',
+            level: 'warn',
+            text: `[reply cut off: it reached the limit of ${event.usage.completionTokens} generated tokens (--max-tokens)]`,
+          })
+        : next;
+    }
     case 'turn_finished':
       return event.reason === 'max_rounds'
         ? withItem(state, { kind: 'notice', level: 'warn', text: `stopped after ${event.rounds} rounds of tool calls (the round limit)` })
@@ -161,16 +219,20 @@ function reduceAgent(state: TranscriptState, event: AgentEvent, now: number): Tr
     case 'turn_failed':
       return withItem({ ...state, confirmation: null }, { kind: 'notice', level: 'error', text: event.error });
     case 'round_started':
-      return { ...state, writingCalls: [] };
+      return { ...state, writingCalls: [], cancelling: null };
   }
 }
 
 export function transcriptReducer(state: TranscriptState, action: TranscriptAction): TranscriptState {
+  return settle(reduce(state, action));
+}
+
+function reduce(state: TranscriptState, action: TranscriptAction): TranscriptState {
   switch (action.type) {
     case 'agent':
       return reduceAgent(state, action.event, action.now);
     case 'user_submitted':
-      return withItem({ ...state, liveFrom: state.items.length, busy: true, expanded: false }, { kind: 'user', text: action.text });
+      return withItem({ ...state, busy: true, expanded: false, cancelling: null }, { kind: 'user', text: action.text });
     case 'notice':
       return withItem(state, { kind: 'notice', level: action.level, text: action.text });
     case 'confirmation_answered': {
@@ -178,7 +240,13 @@ export function transcriptReducer(state: TranscriptState, action: TranscriptActi
       return action.allowed ? updateTool(answered, action.callId, (t) => ({ ...t, status: 'running' })) : answered;
     }
     case 'turn_ended':
-      return { ...state, busy: false, confirmation: null, writingCalls: [] };
+      return { ...state, busy: false, confirmation: null, writingCalls: [], cancelling: null };
+    case 'cancelling':
+      return state.busy ? { ...state, cancelling: action.level } : state;
+    case 'task_started':
+      return { ...state, busy: true, cancelling: null };
+    case 'context_changed':
+      return state.usage ? { ...state, usage: { ...state.usage, contextTokens: action.contextTokens } } : state;
     case 'toggle_expanded':
       return { ...state, expanded: !state.expanded };
     case 'clear':
