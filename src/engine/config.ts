@@ -7,7 +7,7 @@ import { z } from 'zod';
 import { ModelFormatError, UnsupportedModelError } from './errors.js';
 import { parseWith, readJson } from './json-file.js';
 
-export const SUPPORTED_MODEL_TYPES = ['qwen3', 'qwen2', 'llama', 'mistral', 'mistral3'] as const;
+export const SUPPORTED_MODEL_TYPES = ['qwen3', 'qwen2', 'llama', 'mistral', 'mistral3', 'smollm3'] as const;
 /** Multimodal wrappers whose text model is read from config.json's text_config: wrapper → allowed text model_types. */
 const TEXT_CONFIG_WRAPPERS: Partial<Record<string, readonly string[]>> = { mistral3: ['mistral', 'llama'] };
 export type ModelType = (typeof SUPPORTED_MODEL_TYPES)[number];
@@ -59,6 +59,8 @@ export interface ModelConfig {
   mlpBias: boolean;
   /** A multimodal wrapper's vision_config was present: its vision tower is not loaded (images are unsupported). */
   hasVision: boolean;
+  /** The (text model's) config.json object, for fields only one architecture reads (it validates them itself). */
+  raw: Record<string, unknown>;
 }
 
 const positiveInt = z.number().int().positive();
@@ -229,7 +231,8 @@ export function parseModelConfig(value: unknown, file: string): ModelConfig {
       `model_type '${modelType}' is not supported (supported: ${SUPPORTED_MODEL_TYPES.join(', ')})`,
     );
   }
-  const raw = parseWith(configSchema, flattenTextConfig(value as Record<string, unknown>, modelType, file), file);
+  const flat = flattenTextConfig(value as Record<string, unknown>, modelType, file);
+  const raw = parseWith(configSchema, flat, file);
   const numHeads = raw.num_attention_heads;
   const numKvHeads = raw.num_key_value_heads ?? numHeads;
   if (numHeads % numKvHeads !== 0) {
@@ -262,6 +265,7 @@ export function parseModelConfig(value: unknown, file: string): ModelConfig {
     attentionBias: raw.attention_bias ?? false,
     mlpBias: raw.mlp_bias ?? false,
     hasVision: (value as { vision_config?: unknown }).vision_config != null,
+    raw: flat,
   };
 }
 

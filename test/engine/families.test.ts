@@ -28,6 +28,7 @@ function vmlx(args: string[], env: Record<string, string> = {}): Promise<{ code:
 // Each family with the parser `auto` must pick from its template (test templates carry the documented markers).
 const FAMILIES: Array<{ arch: TestArch; parser: string; note?: RegExp }> = [
   { arch: 'mistral', parser: 'mistral' },
+  { arch: 'smollm3', parser: 'hermes' },
   { arch: 'mistral3', parser: 'mistral', note: /^note: mistral3: the vision tower is not loaded; images are not supported \(text only\)$/m },
 ];
 

@@ -185,3 +185,16 @@ test('mistral3 in the mlx-community layout: the language_model. text tensors and
   const mistral = buildModelSpec((await ensureTestModel({ arch: 'mistral', dtype: 'bf16', bits: 4 })).dir, { threads: 1 });
   assert.deepEqual([mistral.architecture, mistral.config.modelType, mistral.notes.length], ['llama', 'mistral', 0]);
 });
+
+test('smollm3: every fourth layer has no RoPE (no_rope_layers, else no_rope_layer_interval); a wrong-length list is named', () => {
+  const ropeKinds = (extra: Record<string, unknown>) =>
+    build({ arch: 'llama', shape: { ...TINY, layers: 4 } }, { model_type: 'smollm3', ...extra }).spec.layers.map((l) => l.mixer.rope.kind);
+  assert.deepEqual(ropeKinds({ no_rope_layers: [1, 1, 1, 0] }), ['neox', 'neox', 'neox', 'none']);
+  assert.deepEqual(ropeKinds({ no_rope_layers: [0, 1, 0, 1] }), ['none', 'neox', 'none', 'neox']);
+  assert.deepEqual(ropeKinds({ no_rope_layer_interval: 2 }), ['neox', 'none', 'neox', 'none']);
+  assert.deepEqual(ropeKinds({}), ['neox', 'neox', 'neox', 'none']);
+  assert.throws(
+    () => ropeKinds({ no_rope_layers: [1, 0] }),
+    (e: unknown) => e instanceof ModelFormatError && /config\.json: field 'no_rope_layers' has 2 entries, expected num_hidden_layers \(4\)$/.test(e.message),
+  );
+});

@@ -10,6 +10,7 @@ import { listWeightFiles, readTensorTable, type TensorInfo } from '../safetensor
 import { WeightResolver } from '../weights.js';
 import { llamaPlan } from './llama.js';
 import { mistral3Plan } from './mistral3.js';
+import { smollm3Plan } from './smollm3.js';
 import { qwen2Plan } from './qwen2.js';
 import { qwen3Plan } from './qwen3.js';
 import type { SpecInput } from './common.js';
@@ -27,6 +28,7 @@ const ARCHITECTURES: Record<ModelConfig['modelType'], Architecture> = {
   qwen2: { name: 'qwen2', plan: qwen2Plan },
   llama,
   mistral3: { name: 'mistral3', plan: mistral3Plan },
+  smollm3: { name: 'smollm3', plan: smollm3Plan },
   // Remaps: model_types that are another architecture under a different name (as mlx-lm's MODEL_REMAPPING).
   mistral: llama,
 };

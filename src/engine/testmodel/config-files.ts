@@ -39,6 +39,13 @@ export function buildConfigJson(arch: TestArch, dims: ModelDims, dtype: TestDTyp
       architectures: ['Qwen2ForCausalLM'], model_type: 'qwen2', attention_dropout: 0.0, eos_token_id: fam.eosTokenId,
       max_window_layers: dims.numLayers, rope_scaling: null, sliding_window: dims.maxPositionEmbeddings, use_sliding_window: false,
     });
+  } else if (arch === 'smollm3') {
+    Object.assign(c, {
+      architectures: ['SmolLM3ForCausalLM'], model_type: 'smollm3', attention_bias: false, attention_dropout: 0.0,
+      mlp_bias: false, eos_token_id: fam.eosTokenId, no_rope_layer_interval: 4, rope_scaling: null, sliding_window: null,
+      use_sliding_window: false, pretraining_tp: 2,
+      no_rope_layers: Array.from({ length: dims.numLayers }, (_, i) => ((i + 1) % 4 === 0 ? 0 : 1)),
+    });
   } else if (arch === 'mistral' || arch === 'mistral3') {
     Object.assign(c, {
       architectures: ['MistralForCausalLM'], model_type: 'mistral', head_dim: dims.headDim, attention_dropout: 0.0,
@@ -85,7 +92,7 @@ function mistral3Wrapper(text: Record<string, unknown>, bos: number): Record<str
 
 export function buildGenerationConfig(arch: TestArch): Record<string, unknown> {
   const fam = tokenizerFamily(arch);
-  if (arch === 'mistral' || arch === 'mistral3') {
+  if (arch === 'mistral' || arch === 'mistral3' || arch === 'smollm3') {
     return { bos_token_id: fam.bosTokenId, eos_token_id: fam.eosTokenId, temperature: 0.15, transformers_version: '4.51.0' };
   }
   if (arch === 'llama') {

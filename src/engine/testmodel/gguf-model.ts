@@ -48,7 +48,7 @@ export function ggufTypeFor(def: TensorDef, flavour: GgufType): GgmlType {
 }
 
 /** llama.cpp architectures whose converter permutes q/k rows for the NORM (adjacent-pair) rope. */
-const NORM_ROPE_ARCHS = new Set(['llama', 'mistral3']);
+const NORM_ROPE_ARCHS = new Set(['llama', 'mistral3', 'smollm3']);
 
 /** Whether this tensor's rows are permuted for llama.cpp's NORM (adjacent-pair) rope. */
 export function needsRopePermute(arch: TestArch, def: TensorDef): boolean {

@@ -1,12 +1,12 @@
 // What a generated test model looks like: architecture, shape, dtype, quantization, and the tensors that follow from them.
 // Shapes mirror the real checkpoints (notes/engine.md §2.2) so speed measured on random weights is representative.
 
-export type TestArch = 'qwen3' | 'qwen2' | 'llama' | 'mistral' | 'mistral3';
+export type TestArch = 'qwen3' | 'qwen2' | 'llama' | 'mistral' | 'mistral3' | 'smollm3';
 export type TestShape = 'tiny' | 'qwen3-0.6b' | 'llama-3.2-1b';
 export type TestDType = 'f32' | 'bf16';
 export type GgufType = 'f32' | 'q4_0' | 'q8_0';
 
-export const TEST_ARCHS: readonly TestArch[] = ['qwen3', 'qwen2', 'llama', 'mistral', 'mistral3'];
+export const TEST_ARCHS: readonly TestArch[] = ['qwen3', 'qwen2', 'llama', 'mistral', 'mistral3', 'smollm3'];
 export const TEST_SHAPES: readonly TestShape[] = ['tiny', 'qwen3-0.6b', 'llama-3.2-1b'];
 
 export interface QuantSpec {
@@ -117,6 +117,13 @@ function textDims(arch: TestArch, shape: TestShape): Omit<ModelDims, 'weightPref
         hiddenSize: 64, intermediateSize: 128, numLayers: 2, numHeads: 4, numKvHeads: 2, headDim: 32,
         vocabSize: LLAMA_VOCAB, tied: false, rmsNormEps: 1e-5, ropeTheta: 1_000_000_000, ropeScaling: null,
         maxPositionEmbeddings: 131072, qkvBias: false, qkNorm: false,
+      };
+    case 'smollm3':
+      // Four layers so that the fourth is a NoPE layer (every 4th, as llama.cpp hard-codes for smollm3); tied.
+      return {
+        hiddenSize: 64, intermediateSize: 128, numLayers: 4, numHeads: 4, numKvHeads: 2, headDim: 16,
+        vocabSize: LLAMA_VOCAB, tied: true, rmsNormEps: 1e-6, ropeTheta: 5_000_000, ropeScaling: null,
+        maxPositionEmbeddings: 65536, qkvBias: false, qkNorm: false,
       };
   }
 }

@@ -52,7 +52,24 @@ export const MISTRAL_TEST_TEMPLATE = [
   '{%- endfor %}',
 ].join('\n');
 
+/**
+ * SmolLM3's chat format for the test models (its tokenizer is Llama 3's vocabulary with ChatML turns): tools listed
+ * in <tools>, calls as <tool_call>{json}</tool_call>, results in <tool_response>, reasoning in <think>.
+ */
+export const SMOLLM3_TEST_TEMPLATE = [
+  '{%- if tools %}<|im_start|>system\nYou may call these tools:\n<tools>\n{%- for tool in tools %}{{ tool | tojson }}\n{%- endfor %}</tools>\n',
+  'Answer a call as <tool_call>\n{"name": <function-name>, "arguments": <args-json-object>}\n</tool_call><|im_end|>\n{%- endif %}',
+  '{%- for message in messages %}',
+  "{%- if message['role'] == 'tool' %}<|im_start|>user\n<tool_response>\n{{ message['content'] }}\n</tool_response><|im_end|>\n",
+  "{%- else %}<|im_start|>{{ message['role'] }}\n{%- if message['content'] %}{{ message['content'] }}{%- endif %}",
+  "{%- for call in message['tool_calls'] or [] %}<tool_call>\n{\"name\": \"{{ call['function']['name'] }}\", \"arguments\": {{ call['function']['arguments'] if call['function']['arguments'] is string else call['function']['arguments'] | tojson }}}\n</tool_call>{%- endfor %}",
+  '<|im_end|>\n{%- endif %}',
+  '{%- endfor %}',
+  '{%- if add_generation_prompt %}<|im_start|>assistant\n<think>\n\n</think>\n{%- endif %}',
+].join('\n');
+
 export function tokenizerFamily(arch: TestArch): TokenizerFamily {
+  if (arch === 'smollm3') return { ...tokenizerFamily('llama'), chatTemplate: SMOLLM3_TEST_TEMPLATE };
   if (arch === 'mistral' || arch === 'mistral3') {
     return { ...tokenizerFamily('llama'), chatTemplate: MISTRAL_TEST_TEMPLATE };
   }
