@@ -192,6 +192,6 @@ export function isQuantizable(def: TensorDef, quant: QuantSpec | undefined): boo
 }
 
 export function validateQuant(quant: QuantSpec): void {
-  if (quant.bits !== 4 && quant.bits !== 8) throw new RangeError(`--bits must be 4 or 8 (got ${quant.bits})`);
+  if (![2, 3, 4, 5, 6, 8].includes(quant.bits)) throw new RangeError(`--bits must be 2, 3, 4, 5, 6 or 8 (got ${quant.bits})`);
   if (![32, 64, 128].includes(quant.groupSize)) throw new RangeError(`--group-size must be 32, 64 or 128 (got ${quant.groupSize})`);
 }
