@@ -7,7 +7,9 @@ import { z } from 'zod';
 import { ModelFormatError, UnsupportedModelError } from './errors.js';
 import { parseWith, readJson } from './json-file.js';
 
-export const SUPPORTED_MODEL_TYPES = ['qwen3', 'qwen2', 'llama'] as const;
+export const SUPPORTED_MODEL_TYPES = ['qwen3', 'qwen2', 'llama', 'mistral', 'mistral3', 'smollm3'] as const;
+/** Multimodal wrappers whose text model is read from config.json's text_config: wrapper → allowed text model_types. */
+const TEXT_CONFIG_WRAPPERS: Partial<Record<string, readonly string[]>> = { mistral3: ['mistral', 'llama'] };
 export type ModelType = (typeof SUPPORTED_MODEL_TYPES)[number];
 /** MLX quantization modes and their bit widths (the addon's quant traits table, native/src/quant.cpp). */
 export const SUPPORTED_QUANTS = { affine: [2, 3, 4, 5, 6, 8], mxfp4: [4] } as const;
@@ -55,6 +57,10 @@ export interface ModelConfig {
   /** Llama: biases on q/k/v/o (Qwen2 always has q/k/v biases, whatever this says). */
   attentionBias: boolean;
   mlpBias: boolean;
+  /** A multimodal wrapper's vision_config was present: its vision tower is not loaded (images are unsupported). */
+  hasVision: boolean;
+  /** The (text model's) config.json object, for fields only one architecture reads (it validates them itself). */
+  raw: Record<string, unknown>;
 }
 
 const positiveInt = z.number().int().positive();
@@ -192,6 +198,29 @@ function parseQuantization(raw: z.output<typeof configSchema>, file: string): Qu
   return { global, overrides };
 }
 
+/**
+ * A multimodal wrapper (mistral3) keeps its text model's fields in text_config and the quantization block at the
+ * top; the text model is read as if it were the whole config (mlx-lm: tie_word_embeddings defaults to false there).
+ */
+function flattenTextConfig(value: Record<string, unknown>, modelType: string, file: string): Record<string, unknown> {
+  const allowed = TEXT_CONFIG_WRAPPERS[modelType];
+  if (!allowed) return value;
+  const text = value.text_config;
+  if (text === null || typeof text !== 'object') throw new ModelFormatError(file, `field 'text_config' is missing (needed for ${modelType})`);
+  const t = text as Record<string, unknown>;
+  const textType = t.model_type ?? allowed[0];
+  if (typeof textType !== 'string' || !allowed.includes(textType)) {
+    throw new UnsupportedModelError(file, `text_config.model_type '${String(textType)}' is not supported for ${modelType} (supported: ${allowed.join(', ')})`);
+  }
+  return {
+    ...t,
+    model_type: modelType,
+    tie_word_embeddings: t.tie_word_embeddings ?? false,
+    quantization: value.quantization,
+    quantization_config: value.quantization_config,
+  };
+}
+
 export function parseModelConfig(value: unknown, file: string): ModelConfig {
   // The architecture is checked first so that an unknown model gets the precise error, not a schema complaint.
   const modelType = (value as { model_type?: unknown } | null)?.model_type;
@@ -202,7 +231,8 @@ export function parseModelConfig(value: unknown, file: string): ModelConfig {
       `model_type '${modelType}' is not supported (supported: ${SUPPORTED_MODEL_TYPES.join(', ')})`,
     );
   }
-  const raw = parseWith(configSchema, value, file);
+  const flat = flattenTextConfig(value as Record<string, unknown>, modelType, file);
+  const raw = parseWith(configSchema, flat, file);
   const numHeads = raw.num_attention_heads;
   const numKvHeads = raw.num_key_value_heads ?? numHeads;
   if (numHeads % numKvHeads !== 0) {
@@ -234,6 +264,8 @@ export function parseModelConfig(value: unknown, file: string): ModelConfig {
     quantization: parseQuantization(raw, file),
     attentionBias: raw.attention_bias ?? false,
     mlpBias: raw.mlp_bias ?? false,
+    hasVision: (value as { vision_config?: unknown }).vision_config != null,
+    raw: flat,
   };
 }
 

@@ -227,6 +227,7 @@ export async function loadModel(dir: string, opts: LoadModelOptions = {}): Promi
         : null,
     weightBytes: native.weightBytes() || specWeightBytes(spec),
     eosTokenIds,
+    notes: built.notes,
   };
   return new LoadedModel(info, config, spec, tokenizer, template, generation, native, session);
 }

@@ -81,6 +81,8 @@ export interface ModelInfo {
   quantization: { bits: number; groupSize: number } | null;
   weightBytes: number;
   eosTokenIds: number[];
+  /** What the engine leaves out of this checkpoint (e.g. an ignored vision tower), one line each. */
+  notes?: string[];
 }
 
 export interface LoadModelOptions {

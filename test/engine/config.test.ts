@@ -74,7 +74,7 @@ test('quantization with per-module overrides (objects and false), mode defaultin
 
 test('unsupported architecture, bit width, mode, rope type: one line naming file and field', () => {
   const cases: Array<[unknown, RegExp]> = [
-    [{ ...base, model_type: 'mamba' }, /^\/m\/config\.json: model_type 'mamba' is not supported \(supported: qwen3, qwen2, llama\)$/],
+    [{ ...base, model_type: 'mamba' }, /^\/m\/config\.json: model_type 'mamba' is not supported \(supported: qwen3, qwen2, llama, mistral, mistral3\)$/],
     [{ ...base, quantization: { group_size: 64, bits: 7 } }, /^\/m\/config\.json: quantization\.bits 7 is not supported for mode affine \(supported: 2, 3, 4, 5, 6, 8\)$/],
     [{ ...base, quantization: { group_size: 64, bits: 4, lm_head: { bits: 7 } } }, /quantization\.lm_head\.bits 7 is not supported for mode affine/],
     [{ ...base, quantization: { group_size: 16, bits: 4, mode: 'nvfp4' } }, /quantization\.mode 'nvfp4' is not supported \(supported: affine, mxfp4\)/],
@@ -109,4 +109,17 @@ test('generation_config: eos as number or list; do_sample false means greedy', (
   });
   assert.equal(parseGenerationConfig({ do_sample: false, temperature: 0.7 }, 'g').temperature, 0);
   assert.throws(() => parseGenerationConfig({ eos_token_id: 'x' }, 'g'), /field 'eos_token_id'/);
+});
+
+test('mistral3: the text model comes from text_config (untied unless it says so), quantization from the top level', () => {
+  const text = { ...base, model_type: 'mistral', head_dim: 128, rope_theta: 1e9 };
+  const c = parseModelConfig({ model_type: 'mistral3', text_config: text, vision_config: { model_type: 'pixtral' }, quantization: { group_size: 64, bits: 4 } }, FILE);
+  assert.deepEqual([c.modelType, c.hiddenSize, c.headDim, c.ropeTheta, c.tieWordEmbeddings, c.hasVision], ['mistral3', 2048, 128, 1e9, false, true]);
+  assert.equal(c.quantization?.global.bits, 4);
+  assert.equal(parseModelConfig({ ...base, model_type: 'mistral' }, FILE).hasVision, false);
+  assert.throws(
+    () => parseModelConfig({ model_type: 'mistral3', text_config: { ...text, model_type: 'ministral3' } }, FILE),
+    (e: unknown) => e instanceof UnsupportedModelError && /^\/m\/config\.json: text_config\.model_type 'ministral3' is not supported for mistral3 \(supported: mistral, llama\)$/.test(e.message),
+  );
+  assert.throws(() => parseModelConfig({ model_type: 'mistral3' }, FILE), (e: unknown) => e instanceof ModelFormatError && /field 'text_config' is missing/.test(e.message));
 });

@@ -4,6 +4,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { buildModelSpec, specWeightBytes } from '../../src/engine/models/index.js';
 import { MissingTensorError, ModelFileMissingError, ModelFormatError, UnsupportedModelError } from '../../src/engine/errors.js';
+import { ensureTestModel } from '../helpers/test-models.js';
 import { configFor, modelTensors, safetensorsBytes, tempDir, TINY, writeModelDir, type ModelTensorOptions } from './helpers/tiny-dirs.js';
 
 function inDir<T>(fn: (dir: string) => T): T {
@@ -166,4 +167,34 @@ test('shapes that disagree with config.json, missing tensors and float64 weights
 test('a missing directory or config.json is named', () => {
   assert.throws(() => buildModelSpec('/nonexistent/vmlx-model'), (e: unknown) => e instanceof ModelFileMissingError && /\/nonexistent\/vmlx-model: model directory not found/.test(e.message));
   assert.throws(() => inDir((dir) => buildModelSpec(dir)), /config\.json: config\.json not found/);
+});
+
+test('mistral3 in the mlx-community layout: the language_model. text tensors and their overrides are planned, the vision tower is left out with a note', async () => {
+  const { dir } = await ensureTestModel({ arch: 'mistral3', dtype: 'bf16', bits: 4 });
+  const built = buildModelSpec(dir, { threads: 1 });
+  assert.equal(built.architecture, 'mistral3');
+  assert.deepEqual(built.notes, ['mistral3: the vision tower is not loaded; images are not supported (text only)']);
+  const t = built.spec.tensors;
+  assert.equal(t['token_embd']?.name, 'language_model.model.embed_tokens.weight');
+  assert.equal(t['output']?.name, 'language_model.lm_head.weight');
+  assert.deepEqual([t['output']?.quant?.bits, t['blk.0.ffn_down']?.quant?.bits, t['blk.1.ffn_down']?.quant?.bits], [8, 8, 4]);
+  assert.equal(built.spec.layers[0]!.mixer.headDim, 32);
+  assert.ok(Object.values(t).every((x) => x.name.startsWith('language_model.')), 'no vision tensor in the plan');
+  assert.ok(built.tensors.has('vision_tower.patch_conv.weight'), 'the file does hold a vision tower');
+  // mistral is llama under another name
+  const mistral = buildModelSpec((await ensureTestModel({ arch: 'mistral', dtype: 'bf16', bits: 4 })).dir, { threads: 1 });
+  assert.deepEqual([mistral.architecture, mistral.config.modelType, mistral.notes.length], ['llama', 'mistral', 0]);
+});
+
+test('smollm3: every fourth layer has no RoPE (no_rope_layers, else no_rope_layer_interval); a wrong-length list is named', () => {
+  const ropeKinds = (extra: Record<string, unknown>) =>
+    build({ arch: 'llama', shape: { ...TINY, layers: 4 } }, { model_type: 'smollm3', ...extra }).spec.layers.map((l) => l.mixer.rope.kind);
+  assert.deepEqual(ropeKinds({ no_rope_layers: [1, 1, 1, 0] }), ['neox', 'neox', 'neox', 'none']);
+  assert.deepEqual(ropeKinds({ no_rope_layers: [0, 1, 0, 1] }), ['none', 'neox', 'none', 'neox']);
+  assert.deepEqual(ropeKinds({ no_rope_layer_interval: 2 }), ['neox', 'none', 'neox', 'none']);
+  assert.deepEqual(ropeKinds({}), ['neox', 'neox', 'neox', 'none']);
+  assert.throws(
+    () => ropeKinds({ no_rope_layers: [1, 0] }),
+    (e: unknown) => e instanceof ModelFormatError && /config\.json: field 'no_rope_layers' has 2 entries, expected num_hidden_layers \(4\)$/.test(e.message),
+  );
 });

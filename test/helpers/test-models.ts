@@ -11,7 +11,7 @@ export interface TestModelRequest {
   arch: TestArch;
   dtype: TestDType;
   /** MLX affine bits; absent = float weights. */
-  bits?: 4 | 8;
+  bits?: 2 | 3 | 4 | 5 | 6 | 8;
   groupSize?: number; // default 64
   shape?: TestShape; // default 'tiny'
   seed?: number; // default 1

@@ -4,13 +4,17 @@ import { test } from 'node:test';
 import type { TestArch } from '../../src/engine/testmodel/spec.js';
 import { checkParity } from './parity-check.js';
 
-export function parityTests(arch: TestArch): void {
-  for (const [label, cfg] of [
-    ['f32', { dtype: 'f32' }],
-    ['bf16', { dtype: 'bf16' }],
-    ['8-bit', { dtype: 'bf16', bits: 8 }],
-    ['4-bit', { dtype: 'bf16', bits: 4 }],
-  ] as const) {
+const CONFIGS = [
+  ['f32', { dtype: 'f32' }],
+  ['bf16', { dtype: 'bf16' }],
+  ['8-bit', { dtype: 'bf16', bits: 8 }],
+  ['4-bit', { dtype: 'bf16', bits: 4 }],
+] as const;
+export type ParityLabel = (typeof CONFIGS)[number][0];
+
+/** `only`: a subset for families whose blocks another family's full matrix already covers. */
+export function parityTests(arch: TestArch, only?: readonly ParityLabel[]): void {
+  for (const [label, cfg] of CONFIGS.filter(([l]) => !only || only.includes(l))) {
     test(`${arch} ${label}: log-probabilities and greedy continuation match llama.cpp`, async (t) => {
       await checkParity(t, { arch, ...cfg });
     });

@@ -24,7 +24,7 @@ const TEXT = [
 export interface ParityConfig {
   arch: TestArch;
   dtype: TestDType;
-  bits?: 4 | 8;
+  bits?: 2 | 3 | 4 | 5 | 6 | 8;
 }
 
 export interface ParityResult {

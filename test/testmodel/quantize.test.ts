@@ -135,3 +135,23 @@ test('llama3 rope divisors agree with the reference frequencies (HF rule) for bo
     assert.ok(unchanged > 0 && full > 0, `${shape}: both regimes present`);
   }
 });
+
+test('3-, 5- and 6-bit codes are one LSB-first bit stream across byte and word boundaries, as MLX packs them', () => {
+  for (const bits of [3, 5, 6]) {
+    const cols = 64;
+    // A ramp: every code 0..2^bits-1 appears; code k of the row is read back from bits [k*bits, (k+1)*bits).
+    const levels = (1 << bits) - 1;
+    const w = new Float32Array(cols).map((_, i) => (i % (levels + 1)) / levels);
+    const q = mlxAffineQuantize(w, 1, cols, bits, 32, 'f32');
+    assert.equal(q.codes.length, (cols * bits) / 32);
+    const bytes = new Uint8Array(q.codes.buffer);
+    const back = mlxAffineDequantize(q, 1, cols, bits, 32);
+    for (let k = 0; k < cols; k++) {
+      let code = 0;
+      for (let b = 0; b < bits; b++) code |= ((bytes[(k * bits + b) >> 3]! >> ((k * bits + b) & 7)) & 1) << b;
+      const g = Math.floor(k / 32);
+      assert.equal(back[k], Math.fround(Math.fround(q.scales[g]! * code) + q.biases[g]!), `${bits}-bit element ${k}`);
+      assert.ok(Math.abs(back[k]! - w[k]!) <= Math.abs(q.scales[g]!) / 2 + 1e-6, `${bits}-bit element ${k} within half a step`);
+    }
+  }
+});

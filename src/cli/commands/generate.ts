@@ -86,6 +86,7 @@ async function runGenerate(prompt: string, o: GenerateOptions): Promise<void> {
   );
   const model = await loadModel(dir, { maxContext, ...(o.threads !== undefined ? { threads: o.threads } : {}) });
   const loadMs = performance.now() - started;
+  for (const note of model.info.notes ?? []) process.stderr.write(`note: ${note}\n`);
   const controller = new AbortController();
   const onSigint = () => controller.abort();
   // A closed pipe (`vmlx generate ... | head`) ends generation quietly instead of crashing on EPIPE. The handler

@@ -9,15 +9,28 @@ import { modelPlanSchema, type NativeModelPlan } from '../plan.js';
 import { listWeightFiles, readTensorTable, type TensorInfo } from '../safetensors.js';
 import { WeightResolver } from '../weights.js';
 import { llamaPlan } from './llama.js';
+import { mistral3Plan } from './mistral3.js';
+import { smollm3Plan } from './smollm3.js';
 import { qwen2Plan } from './qwen2.js';
 import { qwen3Plan } from './qwen3.js';
 import type { SpecInput } from './common.js';
 
+interface Architecture {
+  /** The architecture file's name (what ModelInfo.arch reports). */
+  name: string;
+  plan: (input: SpecInput) => NativeModelPlan;
+}
+const llama: Architecture = { name: 'llama', plan: llamaPlan };
+
 /** Each supported model_type and the architecture file that plans it. */
-const ARCHITECTURES: Record<ModelConfig['modelType'], (input: SpecInput) => NativeModelPlan> = {
-  qwen3: qwen3Plan,
-  qwen2: qwen2Plan,
-  llama: llamaPlan,
+const ARCHITECTURES: Record<ModelConfig['modelType'], Architecture> = {
+  qwen3: { name: 'qwen3', plan: qwen3Plan },
+  qwen2: { name: 'qwen2', plan: qwen2Plan },
+  llama,
+  mistral3: { name: 'mistral3', plan: mistral3Plan },
+  smollm3: { name: 'smollm3', plan: smollm3Plan },
+  // Remaps: model_types that are another architecture under a different name (as mlx-lm's MODEL_REMAPPING).
+  mistral: llama,
 };
 
 export interface BuiltSpec {
@@ -26,6 +39,8 @@ export interface BuiltSpec {
   spec: NativeModelPlan;
   /** The architecture file that planned the model (a remapped model_type names its target, e.g. mistral → llama). */
   architecture: string;
+  /** What the engine leaves out of this checkpoint, for the user (e.g. an ignored vision tower). */
+  notes: string[];
   tensors: Map<string, TensorInfo>;
 }
 
@@ -50,8 +65,10 @@ export function buildModelSpec(dir: string, opts: { threads?: number } = {}): Bu
     configFile,
   };
   // The schema catches a plan an architecture file got wrong before it crosses into the addon.
-  const spec = modelPlanSchema.parse(ARCHITECTURES[config.modelType](input));
-  return { dir: abs, config, spec, architecture: config.modelType, tensors };
+  const arch = ARCHITECTURES[config.modelType];
+  const spec = modelPlanSchema.parse(arch.plan(input));
+  const notes = config.hasVision ? [`${config.modelType}: the vision tower is not loaded; images are not supported (text only)`] : [];
+  return { dir: abs, config, spec, architecture: arch.name, notes, tensors };
 }
 
 /** Bytes of the weights the plan references (what a forward pass reads, counting a tied embedding once). */

@@ -39,6 +39,18 @@ export function buildConfigJson(arch: TestArch, dims: ModelDims, dtype: TestDTyp
       architectures: ['Qwen2ForCausalLM'], model_type: 'qwen2', attention_dropout: 0.0, eos_token_id: fam.eosTokenId,
       max_window_layers: dims.numLayers, rope_scaling: null, sliding_window: dims.maxPositionEmbeddings, use_sliding_window: false,
     });
+  } else if (arch === 'smollm3') {
+    Object.assign(c, {
+      architectures: ['SmolLM3ForCausalLM'], model_type: 'smollm3', attention_bias: false, attention_dropout: 0.0,
+      mlp_bias: false, eos_token_id: fam.eosTokenId, no_rope_layer_interval: 4, rope_scaling: null, sliding_window: null,
+      use_sliding_window: false, pretraining_tp: 2,
+      no_rope_layers: Array.from({ length: dims.numLayers }, (_, i) => ((i + 1) % 4 === 0 ? 0 : 1)),
+    });
+  } else if (arch === 'mistral' || arch === 'mistral3') {
+    Object.assign(c, {
+      architectures: ['MistralForCausalLM'], model_type: 'mistral', head_dim: dims.headDim, attention_dropout: 0.0,
+      eos_token_id: fam.eosTokenId, sliding_window: null,
+    });
   } else {
     const s = dims.ropeScaling;
     Object.assign(c, {
@@ -50,17 +62,39 @@ export function buildConfigJson(arch: TestArch, dims: ModelDims, dtype: TestDTyp
       } : null,
     });
   }
+  const top = arch === 'mistral3' ? mistral3Wrapper(sorted(c), fam.bosTokenId) : c;
   if (quant) {
+    // The quantization block sits at the top level, also for a multimodal wrapper (its keys name full module paths).
     const q: Record<string, unknown> = quantEntry(quant);
     for (const [path, o] of Object.entries(overrides)) q[path] = quantEntry(o);
-    c.quantization = q;
-    c.quantization_config = { ...q };
+    top.quantization = q;
+    top.quantization_config = { ...q };
   }
+  return sorted(top);
+}
+
+function sorted(c: Record<string, unknown>): Record<string, unknown> {
   return Object.fromEntries(Object.entries(c).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+}
+
+/** Mistral Small 3.1's config.json shape: the text model under text_config beside a Pixtral vision_config. */
+function mistral3Wrapper(text: Record<string, unknown>, bos: number): Record<string, unknown> {
+  return {
+    architectures: ['Mistral3ForConditionalGeneration'], model_type: 'mistral3', image_token_index: 10,
+    multimodal_projector_bias: false, projector_hidden_act: 'gelu', spatial_merge_size: 2, text_config: text,
+    torch_dtype: text.torch_dtype, transformers_version: '4.51.0', vision_feature_layer: -1, bos_token_id: bos,
+    vision_config: {
+      model_type: 'pixtral', hidden_size: 32, intermediate_size: 64, num_attention_heads: 2, num_hidden_layers: 0,
+      patch_size: 4, image_size: 64, num_channels: 3, rope_theta: 10000.0, head_dim: 16,
+    },
+  };
 }
 
 export function buildGenerationConfig(arch: TestArch): Record<string, unknown> {
   const fam = tokenizerFamily(arch);
+  if (arch === 'mistral' || arch === 'mistral3' || arch === 'smollm3') {
+    return { bos_token_id: fam.bosTokenId, eos_token_id: fam.eosTokenId, temperature: 0.15, transformers_version: '4.51.0' };
+  }
   if (arch === 'llama') {
     return { bos_token_id: fam.bosTokenId, do_sample: true, eos_token_id: fam.generationEos, temperature: 0.6, top_p: 0.9, transformers_version: '4.51.0' };
   }

@@ -154,7 +154,7 @@ export function makeTestModel(opts: MakeTestModelOptions): MakeTestModelResult {
           const eb = opts.dtype === 'bf16' ? 2 : 4;
           writeAt(stFd, encodeFloat(vals, opts.dtype), st.offsets.get(storedName(def))! + r0 * cols * eb);
         }
-        if (ggFd !== undefined) {
+        if (ggFd !== undefined && def.kind !== 'vision') {
           // F32 twin: the exact values; Q4_0/Q8_0 twins: requantized from the same float weights.
           let src: Float32Array = ggType === 'F32' ? exact : vals;
           if (permute) src = permuteRopeRows(src, nr, cols, dims.headDim);

@@ -5,7 +5,9 @@ import type { GgufTokenizer } from './tokenizer-files.js';
 import type { GgufType, ModelDims, TensorDef, TestArch } from './spec.js';
 
 /** HF tensor name (the stored name: `.weight` included for linears) → GGUF name. */
-export function ggufTensorName(hfName: string): string {
+export function ggufTensorName(storedHfName: string): string {
+  // A multimodal checkpoint's text model carries a prefix the GGUF text model does not.
+  const hfName = storedHfName.startsWith('language_model.') ? storedHfName.slice('language_model.'.length) : storedHfName;
   if (hfName === 'model.embed_tokens.weight') return 'token_embd.weight';
   if (hfName === 'model.norm.weight') return 'output_norm.weight';
   if (hfName === 'lm_head.weight') return 'output.weight';
@@ -42,12 +44,20 @@ export function ggufTypeFor(def: TensorDef, flavour: GgufType): GgmlType {
   if (flavour === 'f32' || def.shape.length === 1) return 'F32';
   if (flavour === 'q8_0') return 'Q8_0';
   // Q4_0 files keep the embedding (and a separate output) at Q8_0, as the speed notes' llama.cpp baseline did.
-  return def.kind === 'embedding' || def.name === 'lm_head' ? 'Q8_0' : 'Q4_0';
+  return def.kind === 'embedding' || def.name.endsWith('lm_head') ? 'Q8_0' : 'Q4_0';
 }
+
+/** llama.cpp architectures whose converter permutes q/k rows for the NORM (adjacent-pair) rope. */
+const NORM_ROPE_ARCHS = new Set(['llama', 'mistral3', 'smollm3']);
 
 /** Whether this tensor's rows are permuted for llama.cpp's NORM (adjacent-pair) rope. */
 export function needsRopePermute(arch: TestArch, def: TensorDef): boolean {
-  return arch === 'llama' && /self_attn\.(q|k)_proj$/.test(def.name);
+  return NORM_ROPE_ARCHS.has(ggufArch(arch)) && /self_attn\.(q|k)_proj$/.test(def.name);
+}
+
+/** llama.cpp's architecture for a model_type, as its converter picks it (MistralForCausalLM is written as llama). */
+export function ggufArch(arch: TestArch): string {
+  return arch === 'mistral' ? 'llama' : arch;
 }
 
 /**
@@ -88,9 +98,9 @@ export function llama3RopeDivisors(dims: ModelDims): Float32Array {
 }
 
 export function ggufMetadata(arch: TestArch, dims: ModelDims, tok: GgufTokenizer, name: string, flavour: GgufType): Array<[string, GgufKv]> {
-  const p = arch;
+  const p = ggufArch(arch);
   const kv: Array<[string, GgufKv]> = [
-    ['general.architecture', { type: 'string', value: arch }],
+    ['general.architecture', { type: 'string', value: p }],
     ['general.name', { type: 'string', value: name }],
     ['general.alignment', { type: 'u32', value: 32 }],
     // llama_ftype: 0 ALL_F32, 2 MOSTLY_Q4_0, 7 MOSTLY_Q8_0
@@ -125,7 +135,7 @@ export function ggufMetadata(arch: TestArch, dims: ModelDims, tok: GgufTokenizer
 }
 
 export function ggufTensorInfos(arch: TestArch, dims: ModelDims, defs: TensorDef[], flavour: GgufType): GgufTensorInfo[] {
-  const infos: GgufTensorInfo[] = defs.map((d) => ({ name: ggufTensorName(storedName(d)), shape: d.shape, type: ggufTypeFor(d, flavour) }));
+  const infos: GgufTensorInfo[] = defs.filter((d) => d.kind !== 'vision').map((d) => ({ name: ggufTensorName(storedName(d)), shape: d.shape, type: ggufTypeFor(d, flavour) }));
   if (arch === 'llama' && dims.ropeScaling) infos.push({ name: 'rope_freqs.weight', shape: [dims.headDim / 2], type: 'F32' });
   return infos;
 }

@@ -12,6 +12,21 @@ export interface AffineQuantized {
 
 const fr = Math.fround;
 
+// MLX packs codes as one continuous LSB-first bit stream: element i occupies bits [i·bits, (i+1)·bits), so 3-, 5- and
+// 6-bit codes may straddle two words. (Rows are whole words: group_size·bits is a multiple of 32.)
+function putCode(words: Uint32Array, i: number, bits: number, q: number): void {
+  const p = i * bits, w = p >>> 5, off = p & 31;
+  words[w] = (words[w]! | (q << off)) >>> 0;
+  if (off + bits > 32) words[w + 1] = (words[w + 1]! | (q >>> (32 - off))) >>> 0;
+}
+
+function getCode(words: Uint32Array, i: number, bits: number): number {
+  const p = i * bits, w = p >>> 5, off = p & 31;
+  let v = words[w]! >>> off;
+  if (off + bits > 32) v |= words[w + 1]! << (32 - off);
+  return v & ((1 << bits) - 1);
+}
+
 /**
  * Quantizes a row-major [rows, cols] matrix group by group along the rows.
  * `scaleDType` is the dtype the scales/biases are stored in (MLX casts them to the weight dtype).
@@ -19,12 +34,11 @@ const fr = Math.fround;
 export function mlxAffineQuantize(w: Float32Array, rows: number, cols: number, bits: number, groupSize: number,
   scaleDType: 'bf16' | 'f32'): AffineQuantized {
   if (cols % groupSize !== 0) throw new RangeError(`mlxAffineQuantize: ${cols} columns is not a multiple of group size ${groupSize}`);
-  if (bits !== 2 && bits !== 4 && bits !== 8) throw new RangeError(`mlxAffineQuantize: only 2/4/8 bits are packed here (got ${bits})`);
+  if (![2, 3, 4, 5, 6, 8].includes(bits)) throw new RangeError(`mlxAffineQuantize: bits must be 2, 3, 4, 5, 6 or 8 (got ${bits})`);
   const nBins = (1 << bits) - 1;
-  const perWord = 32 / bits;
   const groupsPerRow = cols / groupSize;
   const nGroups = rows * groupsPerRow;
-  const codes = new Uint32Array((rows * cols) / perWord);
+  const codes = new Uint32Array((rows * cols * bits) / 32);
   const scales = new Float32Array(nGroups);
   const biases = new Float32Array(nGroups);
   const cast = scaleDType === 'bf16' ? (x: number) => bf16BitsToF32(f32ToBf16Bits(x)) : fr;
@@ -48,15 +62,9 @@ export function mlxAffineQuantize(w: Float32Array, rows: number, cols: number, b
       bias = edge;
     }
     // Codes are chosen with the float32 scale/bias; only the stored copies are cast (MLX does the same).
-    const wordBase = base / perWord;
-    for (let j = 0; j < groupSize / perWord; j++) {
-      let word = 0;
-      for (let k = 0; k < perWord; k++) {
-        let q = rint(fr(fr(w[base + j * perWord + k] - bias) / scale));
-        q = Math.min(Math.max(q, 0), nBins);
-        word |= q << (k * bits);
-      }
-      codes[wordBase + j] = word >>> 0;
+    for (let j = 0; j < groupSize; j++) {
+      const q = rint(fr(fr(w[base + j] - bias) / scale));
+      putCode(codes, base + j, bits, Math.min(Math.max(q, 0), nBins));
     }
     scales[g] = cast(scale);
     biases[g] = cast(bias);
@@ -67,11 +75,8 @@ export function mlxAffineQuantize(w: Float32Array, rows: number, cols: number, b
 /** Exact dequantization w = scale·q + bias in float32 (scale·q is exact for ≤ 8-bit codes and bf16 scales). */
 export function mlxAffineDequantize(q: AffineQuantized, rows: number, cols: number, bits: number, groupSize: number): Float32Array {
   const out = new Float32Array(rows * cols);
-  const perWord = 32 / bits;
-  const mask = (1 << bits) - 1;
   for (let i = 0; i < rows * cols; i++) {
-    const word = q.codes[Math.floor(i / perWord)];
-    const code = (word >>> ((i % perWord) * bits)) & mask;
+    const code = getCode(q.codes, i, bits);
     const g = Math.floor(i / groupSize);
     out[i] = fr(fr(q.scales[g] * code) + q.biases[g]);
   }

@@ -1,12 +1,12 @@
 // What a generated test model looks like: architecture, shape, dtype, quantization, and the tensors that follow from them.
 // Shapes mirror the real checkpoints (notes/engine.md §2.2) so speed measured on random weights is representative.
 
-export type TestArch = 'qwen3' | 'qwen2' | 'llama';
+export type TestArch = 'qwen3' | 'qwen2' | 'llama' | 'mistral' | 'mistral3' | 'smollm3';
 export type TestShape = 'tiny' | 'qwen3-0.6b' | 'llama-3.2-1b';
 export type TestDType = 'f32' | 'bf16';
 export type GgufType = 'f32' | 'q4_0' | 'q8_0';
 
-export const TEST_ARCHS: readonly TestArch[] = ['qwen3', 'qwen2', 'llama'];
+export const TEST_ARCHS: readonly TestArch[] = ['qwen3', 'qwen2', 'llama', 'mistral', 'mistral3', 'smollm3'];
 export const TEST_SHAPES: readonly TestShape[] = ['tiny', 'qwen3-0.6b', 'llama-3.2-1b'];
 
 export interface QuantSpec {
@@ -32,6 +32,10 @@ export interface ModelDims {
   qkvBias: boolean;
   /** Qwen3 per-head q/k RMSNorm. */
   qkNorm: boolean;
+  /** Prefix of the text model's tensor names (mistral3: 'language_model.'). */
+  weightPrefix: string;
+  /** A (tiny) vision tower and projector beside the text model, as multimodal checkpoints ship them. */
+  visionTower: boolean;
 }
 
 export interface TestModelOptions {
@@ -46,7 +50,8 @@ export interface TestModelOptions {
 /** A weight tensor of the model in HF naming, with its role (which decides quantization and init scale). */
 export interface TensorDef {
   name: string; // HF name without the .weight/.bias suffix for linears; full name for vectors
-  kind: 'linear' | 'embedding' | 'norm' | 'bias';
+  /** vision: a multimodal checkpoint's vision-side tensor (float, never quantized, not in the GGUF text model). */
+  kind: 'linear' | 'embedding' | 'norm' | 'bias' | 'vision';
   shape: number[]; // logical shape: [out, in] for linear/embedding, [n] for vectors
   /** Standard deviation of the random init. */
   std: number;
@@ -58,8 +63,12 @@ const QWEN_VOCAB = 151936;
 const LLAMA_VOCAB = 128256;
 
 export function modelDims(arch: TestArch, shape: TestShape): ModelDims {
+  return { weightPrefix: arch === 'mistral3' ? 'language_model.' : '', visionTower: arch === 'mistral3', ...textDims(arch, shape) };
+}
+
+function textDims(arch: TestArch, shape: TestShape): Omit<ModelDims, 'weightPrefix' | 'visionTower'> {
   if (shape === 'qwen3-0.6b') {
-    if (arch === 'llama') throw new RangeError(`shape qwen3-0.6b is not a llama shape`);
+    if (arch !== 'qwen3' && arch !== 'qwen2') throw new RangeError(`shape qwen3-0.6b needs --arch qwen3 or qwen2`);
     return {
       hiddenSize: 1024, intermediateSize: 3072, numLayers: 28, numHeads: 16, numKvHeads: 8, headDim: 128,
       vocabSize: QWEN_VOCAB, tied: true, rmsNormEps: 1e-6, ropeTheta: 1_000_000, ropeScaling: null,
@@ -100,6 +109,22 @@ export function modelDims(arch: TestArch, shape: TestShape): ModelDims {
         ropeScaling: { factor: 8, lowFreqFactor: 1, highFreqFactor: 4, originalMaxPositionEmbeddings: 256 },
         maxPositionEmbeddings: 131072, qkvBias: false, qkNorm: false,
       };
+    case 'mistral':
+    case 'mistral3':
+      // Mistral Small 3.x in miniature: explicit head_dim (32) wider than hidden/heads (16), as 128 vs 5120/32;
+      // rope_theta 1e9; untied. No Mistral tokenizer package exists, so the Llama 3 vocabulary stands in.
+      return {
+        hiddenSize: 64, intermediateSize: 128, numLayers: 2, numHeads: 4, numKvHeads: 2, headDim: 32,
+        vocabSize: LLAMA_VOCAB, tied: false, rmsNormEps: 1e-5, ropeTheta: 1_000_000_000, ropeScaling: null,
+        maxPositionEmbeddings: 131072, qkvBias: false, qkNorm: false,
+      };
+    case 'smollm3':
+      // Four layers so that the fourth is a NoPE layer (every 4th, as llama.cpp hard-codes for smollm3); tied.
+      return {
+        hiddenSize: 64, intermediateSize: 128, numLayers: 4, numHeads: 4, numKvHeads: 2, headDim: 16,
+        vocabSize: LLAMA_VOCAB, tied: true, rmsNormEps: 1e-6, ropeTheta: 5_000_000, ropeScaling: null,
+        maxPositionEmbeddings: 65536, qkvBias: false, qkNorm: false,
+      };
   }
 }
 
@@ -110,9 +135,10 @@ export function tensorDefs(dims: ModelDims, shape: TestShape): TensorDef[] {
   // Tiny models: a larger embedding scale spreads the logits (std ≈ 4) so continuations vary; real shapes use ~0.02.
   const embStd = tiny ? 0.5 : 0.02;
   const lin = (fanIn: number) => (tiny ? 1 / Math.sqrt(fanIn) : 0.02);
-  const defs: TensorDef[] = [{ name: 'model.embed_tokens', kind: 'embedding', shape: [dims.vocabSize, h], std: embStd }];
+  const pre = dims.weightPrefix;
+  const defs: TensorDef[] = [{ name: `${pre}model.embed_tokens`, kind: 'embedding', shape: [dims.vocabSize, h], std: embStd }];
   for (let i = 0; i < dims.numLayers; i++) {
-    const p = `model.layers.${i}`;
+    const p = `${pre}model.layers.${i}`;
     defs.push({ name: `${p}.input_layernorm.weight`, kind: 'norm', shape: [h], std: 0.1 });
     defs.push({ name: `${p}.self_attn.q_proj`, kind: 'linear', shape: [numHeads * headDim, h], std: lin(h) });
     defs.push({ name: `${p}.self_attn.k_proj`, kind: 'linear', shape: [numKvHeads * headDim, h], std: lin(h) });
@@ -134,8 +160,15 @@ export function tensorDefs(dims: ModelDims, shape: TestShape): TensorDef[] {
   }
   // Tied tiny models: with a final norm near 1 the logit of the current token (its own embedding is in the residual)
   // wins every step and greedy decoding repeats one token. A zero-mean final norm removes that self-correlation.
-  defs.push(tiny ? { name: 'model.norm.weight', kind: 'norm', shape: [h], mean: 0, std: 1 } : { name: 'model.norm.weight', kind: 'norm', shape: [h], std: 0.1 });
-  if (!dims.tied) defs.push({ name: 'lm_head', kind: 'linear', shape: [dims.vocabSize, h], std: tiny ? 0.5 : 0.02 });
+  const norm = `${pre}model.norm.weight`;
+  defs.push(tiny ? { name: norm, kind: 'norm', shape: [h], mean: 0, std: 1 } : { name: norm, kind: 'norm', shape: [h], std: 0.1 });
+  if (!dims.tied) defs.push({ name: `${pre}lm_head`, kind: 'linear', shape: [dims.vocabSize, h], std: tiny ? 0.5 : 0.02 });
+  // A token vision tower (Pixtral's names): the engine must leave it alone.
+  if (dims.visionTower) {
+    defs.push({ name: 'vision_tower.patch_conv.weight', kind: 'vision', shape: [32, 48], std: 0.02 });
+    defs.push({ name: 'vision_tower.ln_pre.weight', kind: 'vision', shape: [32], std: 0.1, mean: 1 });
+    defs.push({ name: 'multi_modal_projector.linear_1.weight', kind: 'vision', shape: [h, 32], std: 0.02 });
+  }
   return defs;
 }
 
@@ -145,8 +178,9 @@ export function tensorDefs(dims: ModelDims, shape: TestShape): TensorDef[] {
  */
 export function quantOverrides(dims: ModelDims, shape: TestShape, quant: QuantSpec): Record<string, QuantSpec> {
   if (shape !== 'tiny' || quant.bits === 8) return {};
-  const out: Record<string, QuantSpec> = { 'model.layers.0.mlp.down_proj': { bits: 8, groupSize: quant.groupSize } };
-  if (!dims.tied) out['lm_head'] = { bits: 8, groupSize: quant.groupSize };
+  const pre = dims.weightPrefix;
+  const out: Record<string, QuantSpec> = { [`${pre}model.layers.0.mlp.down_proj`]: { bits: 8, groupSize: quant.groupSize } };
+  if (!dims.tied) out[`${pre}lm_head`] = { bits: 8, groupSize: quant.groupSize };
   return out;
 }
 
@@ -158,6 +192,6 @@ export function isQuantizable(def: TensorDef, quant: QuantSpec | undefined): boo
 }
 
 export function validateQuant(quant: QuantSpec): void {
-  if (quant.bits !== 4 && quant.bits !== 8) throw new RangeError(`--bits must be 4 or 8 (got ${quant.bits})`);
+  if (![2, 3, 4, 5, 6, 8].includes(quant.bits)) throw new RangeError(`--bits must be 2, 3, 4, 5, 6 or 8 (got ${quant.bits})`);
   if (![32, 64, 128].includes(quant.groupSize)) throw new RangeError(`--group-size must be 32, 64 or 128 (got ${quant.groupSize})`);
 }

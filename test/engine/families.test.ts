@@ -1,0 +1,68 @@
+// The families added on top of the original three, through the user-facing paths: `vmlx generate` and
+// `vmlx chat --print` with an MCP server's tools, and `auto` picking the tool-call parser from the chat template.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { resolveParsers } from '../../src/agent/toolcalls/index.js';
+import { ChatTemplate } from '../../src/engine/chat-template.js';
+import { ModelTokenizer } from '../../src/engine/tokenizer.js';
+import type { TestArch } from '../../src/engine/testmodel/spec.js';
+import { FS_SERVER, REPO, VMLX_BIN } from '../agent/fixtures.js';
+import { ensureTestModel } from '../helpers/test-models.js';
+
+function vmlx(args: string[], env: Record<string, string> = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [VMLX_BIN, ...args], { cwd: REPO, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+// Each family with the parser `auto` must pick from its template (test templates carry the documented markers).
+const FAMILIES: Array<{ arch: TestArch; parser: string; note?: RegExp }> = [
+  { arch: 'mistral', parser: 'mistral' },
+  { arch: 'smollm3', parser: 'hermes' },
+  { arch: 'mistral3', parser: 'mistral', note: /^note: mistral3: the vision tower is not loaded; images are not supported \(text only\)$/m },
+];
+
+for (const fam of FAMILIES) {
+  test(`${fam.arch}: auto picks the ${fam.parser} parser; generate and chat --print with tools run on the real engine`, async () => {
+    const { dir } = await ensureTestModel({ arch: fam.arch, dtype: 'bf16', bits: 4 });
+    const tokenizer = ModelTokenizer.fromDir(dir);
+    const template = ChatTemplate.fromDir(dir, tokenizer.config);
+    assert.equal(resolveParsers({ chatTemplate: template?.source }).tool.name, fam.parser);
+
+    const gen = await vmlx(['generate', '--model', dir, '--max-tokens', '6', '--temp', '0', '--ignore-eos', '--threads', '1', 'Hello']);
+    assert.equal(gen.code, 0, gen.stderr);
+    assert.ok(gen.stdout.length > 0, 'generated text');
+    assert.match(gen.stderr, /generated: 6 tokens/);
+    if (fam.note) assert.match(gen.stderr, fam.note);
+    else assert.doesNotMatch(gen.stderr, /^note:/m);
+
+    const root = mkdtempSync(join(tmpdir(), `vmlx-${fam.arch}-chat-`));
+    try {
+      const files = join(root, 'files');
+      mkdirSync(files);
+      writeFileSync(join(files, 'hello.txt'), 'hello\n');
+      const mcp = join(root, 'mcp.json');
+      writeFileSync(mcp, JSON.stringify({ mcpServers: { fs: { command: 'node', args: [FS_SERVER, files] } } }));
+      const chat = await vmlx(
+        ['chat', '--model', dir, '--mcp-config', mcp, '--temp', '0', '--max-tokens', '12', '--max-rounds', '1', '-p', 'List the files'],
+        { VMLX_HOME: join(root, 'home') },
+      );
+      // Random weights write random text; a call they happen to make is still run through the loop.
+      assert.ok(chat.code === 0 || /stopped after 1 rounds/.test(chat.stderr), `exit ${chat.code}: ${chat.stderr}`);
+      assert.doesNotMatch(chat.stderr, /internal error|generation failed|template failed/);
+      assert.ok(chat.stdout.length > 0 || /\[tool\]/.test(chat.stderr), 'the model produced output');
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
+  });
+}
