@@ -45,17 +45,20 @@ let http: Awaited<ReturnType<typeof startEverythingHttp>>;
 let sse: Awaited<ReturnType<typeof startEverythingHttp>>;
 let auth: Awaited<ReturnType<typeof startAuthServer>>;
 let manager: McpManager;
+let deadPort = 0;
 const audit = new MemoryAuditLog();
 
 before(async () => {
   [http, sse, auth] = await Promise.all([startEverythingHttp('streamableHttp'), startEverythingHttp('sse'), startAuthServer('s3cret')]);
-  const deadPort = await freePort();
+  deadPort = await freePort();
   const config = parseMcpConfig(
     JSON.stringify({
       mcpServers: {
         authed: { url: auth.url, type: 'http', headers: { Authorization: 'Bearer ${VMLX_TEST_MCP_TOKEN}' } },
         unauthed: { url: auth.url, type: 'http' },
         unauthed_auto: { url: auth.url },
+        wrong_token: { url: auth.url, type: 'http', headers: { Authorization: 'Bearer wrong' } },
+        no_oauth: { url: auth.url, type: 'http', oauth: false },
         streamable: { url: http.url, type: 'http', headers: { 'X-Vmlx-Test': '1' } },
         legacy: { url: sse.url, type: 'sse' },
         auto_http: { url: http.url },
@@ -94,7 +97,8 @@ test('Streamable HTTP, SSE and the http→sse fallback all connect with the tran
 
 test('an unreachable server fails with a reason; a non-http url is rejected by the validator', () => {
   assert.equal(status('nobody').state, 'failed');
-  assert.ok(status('nobody').error && status('nobody').error!.length > 0);
+  // Not Node's bare "fetch failed": the step and the real cause.
+  assert.match(status('nobody').error!, new RegExp(`^initialize: connection refused by 127\\.0\\.0\\.1:${deadPort} \\(ECONNREFUSED\\)`));
   assert.equal(status('ftp').state, 'rejected');
   assert.equal(status('ftp').rule, 'url_scheme');
 });
@@ -136,7 +140,11 @@ test('configured headers (with ${VAR} expanded) are sent; without them the serve
   const out = await manager.callTool('authed', 'whoami', {}, { origin: 'chat' });
   assert.equal(out.text, 'authorization=Bearer s3cret');
   assert.equal(status('unauthed').state, 'failed');
-  assert.match(status('unauthed').error!, /^HTTP 401: /);
-  // The default order tries SSE after the 4xx; when that fails too, both reasons are kept.
-  assert.match(status('unauthed_auto').error!, /^Streamable HTTP: HTTP 401: .*; SSE fallback: /);
+  // A 401 names the step and what to do; no SSE fallback for it (the credentials are the problem, not the transport).
+  assert.equal(status('unauthed').error, "initialize: HTTP 401: 'unauthed' needs a login: run `vmlx mcp login unauthed`");
+  assert.equal(status('unauthed').needsLogin, true);
+  assert.equal(status('unauthed_auto').error, "initialize: HTTP 401: 'unauthed_auto' needs a login: run `vmlx mcp login unauthed_auto`");
+  assert.match(status('wrong_token').error!, /^initialize: HTTP 401: the server rejected the Authorization header from the config/);
+  assert.equal(status('wrong_token').needsLogin, undefined);
+  assert.match(status('no_oauth').error!, /^initialize: HTTP 401: the server needs authorization, but "oauth" is false for it in the config/);
 });

@@ -4,7 +4,8 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import { ToolListChangedNotificationSchema, type CallToolResult, type Tool } from '@modelcontextprotocol/sdk/types.js';
-import { connectServer, describeTransportError, transportKindOf, type ConnectSpec } from './transports.js';
+import { connectServer, describeTransportError, TransportConfigError, transportKindOf, type ConnectSpec } from './transports.js';
+import { atStep, findNeedsLogin } from './errors.js';
 import { RestartTracker, DEFAULT_RESTART_POLICY, type RestartPolicy } from './restart.js';
 import { ProcessTree } from './process-tree.js';
 import type { ServerStderrLog } from './stderr-log.js';
@@ -32,6 +33,8 @@ export interface ManagedServerStatus extends ServerStatus {
   logFile?: string;
   /** For rejected servers: the validator rule that fired. */
   rule?: string;
+  /** The server answered 401 and has no usable token: `vmlx mcp login NAME` fixes it. */
+  needsLogin?: boolean;
 }
 
 export type ConnectionEvent =
@@ -104,6 +107,7 @@ export class ServerConnection {
   private refreshAgain = false;
   private listChangedEarly = false;
   private settledWaiters: Array<() => void> = [];
+  private needsLogin = false;
 
   constructor(opts: ServerConnectionOptions) {
     this.opts = opts;
@@ -129,6 +133,7 @@ export class ServerConnection {
       ...(this.pid !== null ? { pid: this.pid } : {}),
       restarts: this.restarts,
       ...(this.opts.stderrLog ? { logFile: this.opts.stderrLog.path } : {}),
+      ...(this.needsLogin ? { needsLogin: true } : {}),
     };
   }
 
@@ -235,12 +240,15 @@ export class ServerConnection {
     const work = (async () => {
       const connected = await connectServer(this.spec, {
         makeClient: () => this.makeClient(gen),
+        server: this.name,
         timeoutMs,
         onStderr: (stream) => this.opts.stderrLog?.attach(stream),
         onTransport: (t) => {
           pending = t;
           this.transport = t;
         },
+      }).catch((err: unknown) => {
+        throw atStep(this.spec.kind === 'stdio' && isSpawnFailure(err) ? 'start' : 'initialize', err, describeTransportError);
       });
       if (abandoned) {
         await connected.client.close().catch(() => {});
@@ -253,7 +261,9 @@ export class ServerConnection {
       if (connected.pid !== null) attemptTree = new ProcessTree(connected.pid);
       if (connected.pid !== null) this.opts.stderrLog?.note(`started pid ${connected.pid}`);
       connected.client.onclose = () => this.handleClosed(gen);
-      const tools = await listAllTools(connected.client);
+      const tools = await listAllTools(connected.client).catch((err: unknown) => {
+        throw atStep('tools/list', err, describeTransportError);
+      });
       return { connected, tools };
     })();
     try {
@@ -270,6 +280,7 @@ export class ServerConnection {
         ? { name: connected.client.getServerVersion()!.name, version: connected.client.getServerVersion()!.version }
         : undefined;
       this.restart.markConnected();
+      this.needsLogin = false;
       this.setState('connected', undefined);
       this.emit({ type: 'tools', server: this.name, tools: this.tools });
       if (this.listChangedEarly) this.requestRefresh(gen);
@@ -286,6 +297,7 @@ export class ServerConnection {
       this.transport = undefined;
       this.pid = null;
       if (this.closing) return;
+      this.needsLogin = findNeedsLogin(err) !== undefined;
       const reason = this.describe(err);
       if (this.restarts > 0 || this.restart.attempt > 0) this.scheduleRestart(reason);
       else this.setState('failed', reason);
@@ -468,6 +480,13 @@ export async function listAllTools(client: Pick<Client, 'listTools' | 'getServer
     cursor = next;
   }
   return [...byName.values()];
+}
+
+/** The child could not be spawned at all (missing command, bad cwd): the 'start' step failed. */
+function isSpawnFailure(err: unknown): boolean {
+  if (err instanceof TransportConfigError) return true;
+  const code = (err as { code?: unknown } | undefined)?.code;
+  return typeof code === 'string' && /^(ENOENT|EACCES|ENOTDIR|EPERM)$/.test(code) && /spawn/.test((err as Error).message ?? '');
 }
 
 function pidOf(transport: Transport | undefined): number | null {

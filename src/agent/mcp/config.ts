@@ -30,6 +30,8 @@ export const OAuthSettingsSchema = z.strictObject({
   clientSecret: z.string().min(1).optional(),
   /** Scopes to request (space-separated), when the server names none. */
   scope: z.string().min(1).optional(),
+  /** An https URL of a client metadata document, used as the client id where the server supports that. */
+  clientMetadataUrl: z.url({ protocol: /^https$/ }).optional(),
   /** Fixed port of the loopback redirect listener (when the client id was registered with one). */
   redirectPort: z.number().int().min(1).max(65535).optional(),
 });

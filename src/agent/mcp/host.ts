@@ -94,6 +94,9 @@ export class McpHost {
     const request = toElicitationRequest(server, params);
     let answer = await this.elicitation(request, signal).catch((err: unknown) => ({ action: 'cancel' as const, reason: (err as Error).message }));
     if (answer.action === 'accept' && request.mode === 'form') {
+      // Fields left empty take the schema's defaults (the capability says so), before the answer is checked.
+      const defaults = Object.fromEntries(request.fields.filter((f) => f.default !== undefined).map((f) => [f.name, f.default!]));
+      answer = { action: 'accept', content: { ...defaults, ...answer.content } };
       // A form handler that lets a bad value through must not send it: the server trusts a validated answer.
       const problem = validateFormContent(request.fields, answer.content ?? {});
       if (problem) answer = { action: 'cancel', reason: `invalid answer: ${problem}` };

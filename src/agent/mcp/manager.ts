@@ -16,6 +16,8 @@ import { getValidator, type MCPCommandValidator } from './validator.js';
 import { ToolSandbox, isHighRiskTool } from './sandbox.js';
 import { policyFor as configPolicyFor } from './policy.js';
 import { McpHost, type McpHostOptions } from './host.js';
+import { VmlxOAuthProvider } from './oauth/provider.js';
+import { TokenStore } from './oauth/token-store.js';
 import { recordSecurityBypass, type AuditEntry, type AuditSink } from '../audit/index.js';
 import { logDir as defaultLogDir } from '../paths.js';
 import type {
@@ -56,6 +58,8 @@ export interface McpManagerOptions {
   /** Backoff for restarting stdio servers that die. */
   restartPolicy?: RestartPolicy;
   onWarning?: (msg: string) => void;
+  /** OAuth tokens of remote servers (default: mcp-auth.json in the vmlx home). */
+  tokenStorePath?: string;
   /**
    * Roots, elicitation and sampling handlers for the servers. Default: the working directory as root, every
    * elicitation declined, no model for sampling. The config's per-server roots and sampling policy apply on top.
@@ -288,7 +292,11 @@ export class McpManager implements ToolExecutor {
       stderrLog = new ServerStderrLog(this.opts.logDir ?? defaultLogDir(), name);
       this.logs.push(stderrLog);
     } else {
-      spec = { kind: entry.type ?? 'auto', url: entry.url, headers: entry.headers };
+      const authProvider =
+        entry.oauth === false
+          ? undefined
+          : new VmlxOAuthProvider({ server: name, url: entry.url, settings: entry.oauth, store: this.tokenStore() });
+      spec = { kind: entry.type ?? 'auto', url: entry.url, headers: entry.headers, ...(authProvider ? { authProvider } : {}) };
     }
     const conn = new ServerConnection({
       name,
@@ -328,6 +336,13 @@ export class McpManager implements ToolExecutor {
       highRisk: isHighRiskTool(r.tool.name),
     }));
     this.byQualified = new Map(this.tools.map((t) => [t.qualifiedName, t]));
+  }
+
+  private tokens: TokenStore | undefined;
+
+  private tokenStore(): TokenStore {
+    this.tokens ??= new TokenStore(this.opts.tokenStorePath);
+    return this.tokens;
   }
 
   private entry(server: string): ServerEntry | undefined {

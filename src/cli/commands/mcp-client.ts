@@ -111,6 +111,8 @@ export function registerMcpClientCommands(program: Command): void {
         for (const s of manager.statuses()) {
           if (s.state === 'failed' || s.state === 'rejected') process.stderr.write(`vmlx: ${s.name}: ${s.state}${s.error ? `: ${s.error}` : ''}\n`);
         }
+        // The tools that did load are still listed, but a script must see that the list is incomplete.
+        if (manager.statuses().some((s) => s.state === 'failed')) process.exitCode = 1;
         if (opts.json) {
           process.stdout.write(`${JSON.stringify(tools, null, 2)}\n`);
           return;

@@ -4,6 +4,7 @@
 // registration order in program.ts does not matter.
 import type { Command } from 'commander';
 import { registerMcpValidate } from './mcp-validate.js';
+import { registerMcpAuthCommands } from './mcp-auth.js';
 
 /** The `mcp` subcommand of the program, created on first use. */
 export function mcpCommandGroup(program: Command): Command {
@@ -14,4 +15,5 @@ export function mcpCommandGroup(program: Command): Command {
 
 export function registerMcpCommands(program: Command): void {
   registerMcpValidate(mcpCommandGroup(program));
+  registerMcpAuthCommands(mcpCommandGroup(program));
 }
