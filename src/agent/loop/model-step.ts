@@ -2,6 +2,7 @@
 // generate (streaming) → parse reasoning and tool calls as they arrive. A backend that already separates reasoning
 // or parses tool calls itself (a remote OpenAI-compatible engine) streams them as their own events; they are merged
 // with whatever the text parser finds, so callers see one stream of deltas and one result either way.
+import { randomUUID } from 'node:crypto';
 import type {
   ChatMessage,
   FinishReason,
@@ -144,7 +145,8 @@ class CallMerger {
     let call = this.backendCalls.get(index);
     const first = !call;
     if (!call) {
-      call = { id: d.id || `call_${index}_${Date.now().toString(36)}`, type: 'function', function: { name: d.name ?? '', arguments: '' } };
+      // A backend that gives no id still needs one: tool messages refer to their call by it.
+      call = { id: d.id || `call_${randomUUID().replace(/-/g, '').slice(0, 24)}`, type: 'function', function: { name: d.name ?? '', arguments: '' } };
       this.backendCalls.set(index, call);
     } else if (d.name && !call.function.name) call.function.name = d.name;
     call.function.arguments += d.arguments ?? '';

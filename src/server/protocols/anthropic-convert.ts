@@ -102,7 +102,10 @@ export function stopReason(outcome: StepOutcome): AnthropicStopReason {
   return outcome.finishReason === 'length' ? 'max_tokens' : 'end_turn';
 }
 
-/** Parses a finished call's arguments for a tool_use block (`{}` when the model wrote none). */
+/**
+ * Parses a finished call's arguments for a tool_use block (`{}` when the model wrote none). tool_use input must be
+ * an object: anything else the model wrote is kept (under `value` or `_raw`) rather than dropped.
+ */
 export function toolInput(args: string): Record<string, unknown> {
   if (!args.trim()) return {};
   try {
