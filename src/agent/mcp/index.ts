@@ -50,3 +50,22 @@ export {
   type AuditRow,
   type AuditSink,
 } from '../audit/index.js';
+export { McpHost, SAMPLING_REFUSED_CODE, type McpHostOptions } from './host.js';
+export { RootsRegistry, RootPathError, rootFor } from './roots.js';
+export {
+  declineElicitations,
+  formFields,
+  parseFieldInput,
+  checkField,
+  validateFormContent,
+  type ElicitationHandler,
+  type ElicitationRequest,
+  type ElicitationAnswer,
+  type FormField,
+  type FieldValue,
+} from './elicitation.js';
+export { modelSampler, samplingPromptPreview, DEFAULT_SAMPLING_MAX_TOKENS, type Sampler, type SamplingApprover, type SamplingApprovalRequest } from './sampling.js';
+export { McpStepError, NeedsLoginError, networkCause, type McpStep } from './errors.js';
+export { VmlxOAuthProvider } from './oauth/provider.js';
+export { TokenStore, TokenStoreError, defaultTokenStorePath } from './oauth/token-store.js';
+export { loginToServer, LoginError } from './oauth/login.js';
