@@ -1,6 +1,7 @@
 #include "js_model.h"
 
 #include <atomic>
+#include <condition_variable>
 #include <memory>
 #include <mutex>
 #include <vector>
@@ -39,14 +40,30 @@ Napi::Function noop(Napi::Env env) {
   return Napi::Function::New(env, [](const Napi::CallbackInfo&) {});
 }
 
-// Generation: tokens are queued by the worker and drained in batches on the JS thread.
+// Generation: tokens are queued by the worker and drained in batches on the JS thread. A consumer that stops reading
+// (a client whose socket is full) pauses the job: the worker then waits after its next token instead of decoding
+// into a queue nobody reads, until resume or cancel.
 struct GenJob : PromiseJob {
   using PromiseJob::PromiseJob;
   std::atomic<bool> cancel{false};
   std::mutex mu;
+  std::condition_variable resumed;
+  bool paused = false;  // guarded by mu
   std::vector<TokenEvent> pending;
   std::atomic<bool> scheduled{false};
   GenerationStats stats;
+
+  void set_paused(bool value) {
+    {
+      std::lock_guard<std::mutex> lk(mu);
+      paused = value;
+    }
+    resumed.notify_all();
+  }
+  void stop() {
+    cancel.store(true);
+    set_paused(false);
+  }
 };
 
 Napi::Object event_object(Napi::Env env, const TokenEvent& ev) {
@@ -77,7 +94,7 @@ void drain(Napi::Env env, Napi::Function onTokens, GenJob* job) {
     onTokens.Call({arr});
   } catch (const Napi::Error& e) {
     // A throwing consumer stops the generation; done rejects with its error.
-    job->cancel.store(true);
+    job->stop();
     if (job->error.empty()) job->error = std::string("onTokens threw: ") + e.Message();
   }
 }
@@ -112,6 +129,8 @@ Napi::Value Generate(const Napi::CallbackInfo& info, const std::shared_ptr<Sessi
           job->pending.push_back(std::move(ev));
         }
         if (!job->scheduled.exchange(true)) job->tsfn.NonBlockingCall(job.get(), drain);
+        std::unique_lock<std::mutex> lk(job->mu);
+        job->resumed.wait(lk, [&] { return !job->paused || job->cancel.load(); });
       });
     } catch (const std::exception& e) {
       job->error = e.what();
@@ -128,7 +147,9 @@ Napi::Value Generate(const Napi::CallbackInfo& info, const std::shared_ptr<Sessi
     job->tsfn.Release();
   });
   Napi::Object o = Napi::Object::New(env);
-  o.Set("cancel", Napi::Function::New(env, [job](const Napi::CallbackInfo&) { job->cancel.store(true); }, "cancel"));
+  o.Set("cancel", Napi::Function::New(env, [job](const Napi::CallbackInfo&) { job->stop(); }, "cancel"));
+  o.Set("pause", Napi::Function::New(env, [job](const Napi::CallbackInfo&) { job->set_paused(true); }, "pause"));
+  o.Set("resume", Napi::Function::New(env, [job](const Napi::CallbackInfo&) { job->set_paused(false); }, "resume"));
   o.Set("done", job->deferred.Promise());
   return o;
 }

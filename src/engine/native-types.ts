@@ -45,8 +45,11 @@ export interface NativeGenerationStats {
 }
 
 export interface NativeJob {
-  /** Stops generation within one decode step (or one prefill chunk). Idempotent. */
+  /** Stops generation within one decode step (or one prefill chunk). Idempotent; also ends a pause. */
   cancel(): void;
+  /** Holds the generation after its next token until resume() or cancel() (flow control for a slow consumer). */
+  pause?(): void;
+  resume?(): void;
   readonly done: Promise<NativeGenerationStats>;
 }
 

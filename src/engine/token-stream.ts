@@ -31,6 +31,14 @@ export function usageFrom(stats: NativeGenerationStats | null, promptTokens: num
   };
 }
 
+/**
+ * Flow control: with this many tokens delivered by the engine and not yet taken by the consumer, the job is paused
+ * (a client that stopped reading holds the decode instead of a growing queue), and resumed once the consumer has
+ * taken the queue below the low mark.
+ */
+export const PAUSE_AT_QUEUED_TOKENS = 64;
+export const RESUME_BELOW_QUEUED_TOKENS = 16;
+
 /** Runs one native job to completion (or cancellation) and yields its events. Always waits for the job to end. */
 export async function* streamJob(
   start: (onTokens: (events: NativeTokenEvent[]) => void) => NativeJob,
@@ -46,8 +54,15 @@ export async function* streamJob(
   let finished = false;
   let stats: NativeGenerationStats | null = null;
   let failure: unknown = null;
+  let queued = 0;
+  let paused = false;
   const job = start((events) => {
     queue.push(events);
+    queued += events.length;
+    if (!paused && queued >= PAUSE_AT_QUEUED_TOKENS && job.pause) {
+      paused = true;
+      job.pause();
+    }
     notify();
   });
   job.done.then(
@@ -88,6 +103,11 @@ export async function* streamJob(
         if (finished) break;
         await new Promise<void>((resolve) => (wake = resolve));
         continue;
+      }
+      queued -= batch.length;
+      if (paused && queued < RESUME_BELOW_QUEUED_TOKENS) {
+        paused = false;
+        job.resume?.();
       }
       if (stopper.stopped) continue; // tokens that raced the cancel after a stop string
       for (const ev of batch) {

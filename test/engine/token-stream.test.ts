@@ -1,7 +1,7 @@
 // streamJob against a scripted NativeJob (the addon's contract): EOS, stop strings, cancellation, early exit.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { streamJob } from '../../src/engine/token-stream.js';
+import { PAUSE_AT_QUEUED_TOKENS, streamJob } from '../../src/engine/token-stream.js';
 import { ModelTokenizer } from '../../src/engine/tokenizer.js';
 import type { NativeGenerationStats, NativeJob, NativeTokenEvent } from '../../src/engine/native-types.js';
 import type { GenerationEvent } from '../../src/engine/types.js';
@@ -115,4 +115,67 @@ test('logprobs are attached per token with decoded text', async () => {
   assert.deepEqual(lps[1], { token: ids[1], text: tok.decode([ids[1]!]), logprob: -0.5, top: [
     { token: ids[1], text: tok.decode([ids[1]!]), logprob: -0.5 }, { token: 0, text: '!', logprob: -2 },
   ] });
+});
+
+/** Delivers tokens while not paused, like the addon's worker; records pause/resume calls. */
+class PausableJob implements NativeJob {
+  paused = false;
+  pauses = 0;
+  resumes = 0;
+  delivered = 0;
+  readonly done: Promise<NativeGenerationStats>;
+  private kick: (() => void) | null = null;
+  private cancelled = false;
+  readonly pausedOnce: Promise<void>;
+  private onPaused!: () => void;
+  constructor(tokens: number[], onTokens: (e: NativeTokenEvent[]) => void) {
+    this.pausedOnce = new Promise((r) => (this.onPaused = r));
+    this.done = new Promise((resolve) => {
+      const step = () => {
+        if (this.cancelled || this.delivered >= tokens.length) {
+          return resolve({ promptTokens: 5, reusedTokens: 0, generatedTokens: this.delivered, prefillMs: 1, decodeMs: 1, finishReason: this.cancelled ? 'cancelled' : 'length' });
+        }
+        if (this.paused) {
+          this.kick = step;
+          return;
+        }
+        onTokens([{ token: tokens[this.delivered++]! }]);
+        setImmediate(step);
+      };
+      setImmediate(step);
+    });
+  }
+  pause(): void {
+    this.paused = true;
+    this.pauses++;
+    this.onPaused();
+  }
+  resume(): void {
+    this.paused = false;
+    this.resumes++;
+    const k = this.kick;
+    this.kick = null;
+    if (k) setImmediate(k);
+  }
+  cancel(): void {
+    this.cancelled = true;
+    this.resume();
+  }
+}
+
+test('a consumer that stops reading pauses the job at the high mark; reading again resumes it below the low mark', async () => {
+  const ids = Array.from({ length: 300 }, (_, i) => tok.encode(` w${i % 50}`, { addSpecialTokens: false })[0]!);
+  let job!: PausableJob;
+  const eos = new Set([IM_END]);
+  const stream = streamJob((on) => (job = new PausableJob(ids, on)), { tokenizer: tok, eosTokenIds: eos, stop: [], promptTokens: 5 });
+  const first = await stream.next(); // then the consumer stops pulling: tokens queue up until the job is paused
+  assert.equal(first.done, false);
+  await job.pausedOnce;
+  assert.equal(job.pauses, 1);
+  assert.ok(job.delivered >= PAUSE_AT_QUEUED_TOKENS && job.delivered <= PAUSE_AT_QUEUED_TOKENS + 2, `delivered ${job.delivered} before the pause`);
+  let text = first.value.type === 'text' ? first.value.text : '';
+  for (let r = await stream.next(); !r.done; r = await stream.next()) if (r.value.type === 'text') text += r.value.text;
+  assert.ok(job.resumes >= 1, 'reading again resumed the job');
+  assert.equal(job.delivered, ids.length, 'every token arrived');
+  assert.equal(text, tok.decode(ids));
 });

@@ -1,6 +1,8 @@
 // The cross-engine check of issue 2: vmlx on an MLX directory against llama.cpp on the GGUF twin that holds the
 // exactly dequantized weights in F32. Per-position log-probabilities of a 256-token sequence agree within 1e-2 on
-// vmlx's top-10 (and on llama.cpp's argmax), and 64-token greedy continuations are identical.
+// vmlx's top-10 (and on llama.cpp's argmax), and 64-token greedy continuations are identical up to the first step
+// where the two best tokens are a near-tie in both engines (within the same 1e-2 budget): random weights put such
+// ties in some continuations, and which side of one a float rounding lands on is not a disagreement of the engines.
 import assert from 'node:assert/strict';
 import type { TestContext } from 'node:test';
 import { loadModel } from '../../src/engine/model.js';
@@ -31,6 +33,39 @@ export interface ParityResult {
   maxAbsDiff: number;
   greedyEqual: boolean;
   distinctGreedyTokens: number;
+  /** Tokens compared before a near-tie ended the comparison (GREEDY_TOKENS when none did). */
+  greedyCompared: number;
+}
+
+/**
+ * Where the continuations first differ, both engines must see the two tokens as a near-tie: each engine's
+ * log-probabilities of the two within TOLERANCE of each other. Anything else is a real disagreement.
+ */
+async function checkNearTie(
+  model: Awaited<ReturnType<typeof loadModel>>,
+  peer: LlamaPeer,
+  prefix: number[],
+  mineToken: number,
+  theirToken: number,
+): Promise<string> {
+  const mine = await model.evaluate(prefix, TOP_K);
+  const last = prefix.length - 1;
+  const top = Array.from(mine.ids.subarray(last * TOP_K, (last + 1) * TOP_K));
+  const lp = (id: number) => {
+    const k = top.indexOf(id);
+    assert.ok(k >= 0, `greedy continuations differ at a token (${id}) outside vmlx's top-${TOP_K} ${top}`);
+    return mine.logprobs[last * TOP_K + k];
+  };
+  const want = prefix.map((_, i) => (i === last ? [mineToken, theirToken] : []));
+  const theirs = (await peer.evaluate(prefix, want))[last];
+  const gapMine = Math.abs(lp(mineToken) - lp(theirToken));
+  const gapTheirs = Math.abs(theirs.logprobs.get(mineToken)! - theirs.logprobs.get(theirToken)!);
+  assert.ok(
+    gapMine <= TOLERANCE && gapTheirs <= TOLERANCE,
+    `greedy continuations differ after ${prefix.length} tokens: vmlx picks ${mineToken}, llama.cpp ${theirToken}, ` +
+      `and that is no near-tie (log-prob gap: vmlx ${gapMine}, llama.cpp ${gapTheirs}; budget ${TOLERANCE})`,
+  );
+  return `near-tie after ${prefix.length} tokens: vmlx ${mineToken}, llama.cpp ${theirToken}, gap ${gapMine.toExponential(2)} / ${gapTheirs.toExponential(2)}`;
 }
 
 export async function checkParity(t: TestContext, cfg: ParityConfig): Promise<ParityResult> {
@@ -75,8 +110,13 @@ export async function checkParity(t: TestContext, cfg: ParityConfig): Promise<Pa
     t.diagnostic(`greedy: ${distinct} distinct tokens in llama.cpp's ${GREEDY_TOKENS}`);
     // A continuation stuck on one token would make this comparison trivial; the generator is tuned to avoid it.
     assert.ok(distinct >= 8, `llama.cpp's greedy continuation is degenerate (${distinct} distinct tokens)`);
-    assert.deepEqual(got, expected, 'greedy continuations differ');
-    return { maxAbsDiff, greedyEqual: true, distinctGreedyTokens: distinct };
+    assert.equal(got.length, expected.length, 'greedy continuations have different lengths');
+    const split = got.findIndex((id, i) => id !== expected[i]);
+    if (split >= 0) {
+      t.diagnostic(await checkNearTie(model, peer, [...prompt, ...expected.slice(0, split)], got[split], expected[split]));
+      assert.ok(split >= GREEDY_TOKENS / 4, `greedy continuations agree on only ${split} of ${GREEDY_TOKENS} tokens before a near-tie`);
+    }
+    return { maxAbsDiff, greedyEqual: split < 0, distinctGreedyTokens: distinct, greedyCompared: split < 0 ? GREEDY_TOKENS : split };
   } finally {
     await peer?.dispose();
     await model.dispose();
