@@ -82,7 +82,8 @@ function scanInvoke(d: InvokeDialect, text: string, start: number, name: string,
     const p = openTag(text, r, d.paramRe, d.param);
     if (p && p !== 'partial') {
       const str = /\bstring\s*=\s*["']?(true|false)/.exec(p.attrs);
-      if (str) declared.set(p.name, str[1] === 'true');
+      // The first declaration of a name holds: a later one must not retype a value already streamed.
+      if (str && !declared.has(p.name)) declared.set(p.name, str[1] === 'true');
       const close = text.indexOf(PARAM_CLOSE, p.end);
       if (close < 0) {
         const hold = ctx.final ? 0 : Math.min(text.length - p.end, markerPrefixLength(text, [PARAM_CLOSE]));
