@@ -47,11 +47,11 @@ const MINIMAX = dialect('MiniMax', ['<minimax:tool_call>'], ['</minimax:tool_cal
 const DSML = dialect('DeepSeek DSML', ['<｜DSML｜function_calls>', '<｜DSML｜tool_calls>'], ['</｜DSML｜function_calls>', '</｜DSML｜tool_calls>'], '｜DSML｜');
 
 /** Parameter kinds a DSML call declares (string="true"/"false"), as a schema overriding the tool's own. */
-function declaredTools(tools: ToolDefinition[], name: string, declared: Map<string, boolean>): ToolDefinition[] {
-  if (declared.size === 0) return tools;
+function declaredTools(tools: ToolDefinition[], name: string, declared: Map<string, boolean | null>): ToolDefinition[] {
+  if (![...declared.values()].some((v) => v !== null)) return tools;
   const own = tools.find((t) => t.function?.name === name)?.function.parameters?.['properties'];
   const props: Record<string, unknown> = { ...(own && typeof own === 'object' ? (own as Record<string, unknown>) : {}) };
-  for (const [key, isString] of declared) props[key] = isString ? { type: 'string' } : {};
+  for (const [key, isString] of declared) if (isString !== null) props[key] = isString ? { type: 'string' } : {};
   return [{ type: 'function', function: { name, parameters: { type: 'object', properties: props } } }];
 }
 
@@ -66,7 +66,7 @@ function openTag(text: string, at: number, re: RegExp, tag: string): { name: str
 
 function scanInvoke(d: InvokeDialect, text: string, start: number, name: string, bodyStart: number, ctx: ScanContext, b: SegmentBuilder): Step {
   const params: XmlParam[] = [];
-  const declared = new Map<string, boolean>();
+  const declared = new Map<string, boolean | null>();
   const emit = (closed: boolean, end: number): void => {
     b.call(name, buildXmlArguments(params, name, declaredTools(ctx.tools, name, declared), closed), closed, text.slice(start, end));
   };
@@ -82,7 +82,8 @@ function scanInvoke(d: InvokeDialect, text: string, start: number, name: string,
     const p = openTag(text, r, d.paramRe, d.param);
     if (p && p !== 'partial') {
       const str = /\bstring\s*=\s*["']?(true|false)/.exec(p.attrs);
-      if (str) declared.set(p.name, str[1] === 'true');
+      // The first occurrence of a name decides (declared or not): a later one must not retype a streamed value.
+      if (!declared.has(p.name)) declared.set(p.name, str ? str[1] === 'true' : null);
       const close = text.indexOf(PARAM_CLOSE, p.end);
       if (close < 0) {
         const hold = ctx.final ? 0 : Math.min(text.length - p.end, markerPrefixLength(text, [PARAM_CLOSE]));
