@@ -22,7 +22,7 @@ export const SLASH_COMMANDS: Array<{ name: string; usage: string; help: string }
 const KEYS = [
   'Enter send · Alt+Enter or a trailing \\ for a new line · ↑/↓ history',
   'Esc or Ctrl-C cancels the current step (twice: the whole turn) · Ctrl-O expands tool results and reasoning',
-  'Confirmations: y once · a always for this tool this session · n or Enter deny',
+  'Confirmations: y once · a always for this tool this session · n or Enter deny · Esc deny and stop the turn',
 ];
 
 export function isSlashCommand(line: string): boolean {

@@ -106,8 +106,14 @@ export function registerChatCommand(program: Command): void {
       `
 Keys: Enter sends; Alt+Enter or a trailing \\ adds a line; Up/Down history; Esc or Ctrl-C cancels
 the current step (twice: the turn); Ctrl-O expands tool results and reasoning; Ctrl-C twice at the prompt exits.
-Confirmations: y once, a always for this tool this session, n or Enter deny. Commands: /help /tools /servers
-/audit /clear /model /exit.
+Confirmations: y once, a always for this tool this session, n or Enter deny, Esc deny and stop the turn.
+Commands: /help /tools /servers /audit /clear /compact /model /exit. The status line shows the context in use;
+a message too long for the context is refused (not kept), and /compact replaces older turns with a summary.
+
+Examples:
+  vmlx chat --model ~/models/Qwen3-0.6B-4bit --mcp-config mcp.json
+  vmlx chat --model ~/models/Qwen3-0.6B-4bit -p "how many files are in /tmp?" --yes
+  echo "summarise README.md" | vmlx chat --model ~/models/Qwen3-0.6B-4bit --mcp-config mcp.json
 
 --scripted-model FILE (for tests and demos) is JSON: {"rounds": ["output of generation 1", {"text": "...",
 "chunkSize": 4, "stallAfter": 10, "error": "..."}], "contextLength": 32768, "chatTemplateFile": "t.jinja",
