@@ -3,7 +3,7 @@
 
 export class PyEnd extends Error {}
 export class PySyntax extends Error {
-  /** For a string cut by a raw line break: the value decoded before it (already streamed by scanners). */
+  /** For a string cut by a raw line break or a bad escape: the value decoded before it (already streamed by scanners). */
   constructor(message: string, readonly stringPrefix?: string) {
     super(message);
   }
@@ -37,10 +37,12 @@ export function parsePyString(text: string, i: number): { value: string; end: nu
       const len = e === 'x' ? 2 : e === 'u' ? 4 : e === 'U' ? 8 : 0;
       if (len) {
         const hex = text.slice(j + 2, j + 2 + len);
-        if (!/^[0-9a-fA-F]*$/.test(hex)) throw new PySyntax('bad escape');
+        // Like a raw line break, a bad escape breaks the string where it stands: what was decoded before it has
+        // already streamed as the call's arguments, and the malformed call keeps it.
+        if (!/^[0-9a-fA-F]*$/.test(hex)) throw new PySyntax('bad escape', out);
         if (hex.length < len) break;
         const cp = parseInt(hex, 16);
-        if (cp > 0x10ffff) throw new PySyntax('bad escape');
+        if (cp > 0x10ffff) throw new PySyntax('bad escape', out);
         out += String.fromCodePoint(cp);
         j += 2 + len;
         continue;
