@@ -64,7 +64,11 @@ test('settings: cache HF_HUB_CACHE > HF_HOME/hub; HF_ENDPOINT; HF_TOKEN > HF_TOK
 test("compatibility follows the engine's registry: every supported architecture and bit width passes, others are named", () => {
   for (const modelType of SUPPORTED_MODEL_TYPES) {
     for (const bits of SUPPORTED_QUANTS.affine) {
-      assert.deepEqual(checkCompatibility(qwen3Config({ model_type: modelType, quantization: { group_size: 64, bits } })), { runnable: true }, `${modelType} ${bits}-bit`);
+      // A multimodal wrapper (mistral3) carries its text model in text_config, as mlx-community's files do.
+      const config = modelType === 'mistral3'
+        ? { model_type: 'mistral3', text_config: { ...qwen3Config(), model_type: 'mistral' }, quantization: { group_size: 64, bits } }
+        : qwen3Config({ model_type: modelType, quantization: { group_size: 64, bits } });
+      assert.deepEqual(checkCompatibility(config), { runnable: true }, `${modelType} ${bits}-bit`);
     }
   }
   const bert = checkCompatibility(qwen3Config({ model_type: 'bert' }));

@@ -190,6 +190,11 @@ export async function* runStep(model: LanguageModel, step: PreparedStep, opts: S
   let cancelled = false;
   try {
     for await (const ev of model.generate(step.tokens ?? step.prompt, opts.params, opts.signal)) {
+      // Tokens still in flight after a cancel are dropped: the user saw "cancelling" and nothing after it.
+      if (opts.signal.aborted) {
+        cancelled = true;
+        break;
+      }
       if (ev.type === 'text') {
         completionTokens += ev.tokens.length;
         const deltas = keep(parser.push(ev.text));

@@ -156,8 +156,7 @@ class TurnDriver {
     const run = runStep(model, step, { params: { ...this.opts.generation }, signal });
     let next = await run.next();
     while (!next.done) {
-      // Tokens still in flight after a cancel are dropped: the user saw "cancelling" and nothing after it.
-      if (!signal.aborted) forward(next.value.deltas);
+      forward(next.value.deltas);
       next = await run.next();
     }
     const outcome = next.value;
