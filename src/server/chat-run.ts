@@ -70,7 +70,10 @@ export async function countChatStep(ctx: ServerContext, req: ChatRunRequest): Pr
   checkPromptChars(ctx, requestChars(req.step.messages, req.step.tools), req.messagesField);
   const rendered = renderChatStep(ctx, req);
   const tokens = await encodeWithinContext(ctx, rendered.prompt, { addSpecialTokens: false }, req.messagesField);
-  return { ...rendered, promptTokens: tokens.length, tokens };
+  // A model without a tokenizer.json here (a remote engine's, which lives upstream) encodes reversibly but not as
+  // its tokenizer would: its own count (an estimate) is the one to budget with.
+  const promptTokens = ctx.tokenizerThread ? tokens.length : ctx.model.countTokens(rendered.prompt);
+  return { ...rendered, promptTokens, tokens };
 }
 
 export interface ChatRunSink {

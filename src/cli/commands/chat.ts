@@ -185,6 +185,19 @@ async function runChat(opts: ChatOptions): Promise<number> {
   return interactive ? runInteractive(opts, source, sessionId, log) : runPrint(opts, source, sessionId, log);
 }
 
+/** The MCP servers of a chat, with the host's roots, approvals and (where someone can answer) elicitation. */
+function startChatMcp(opts: ChatOptions, sessionId: string, onWarning: (m: string) => void, elicitation?: ReturnType<typeof declineElicitations>) {
+  return startMcp({
+    configPath: opts.mcpConfig,
+    allowUnsafe: opts.allowUnsafeMcp,
+    auditDbPath: opts.auditDb,
+    auditRetentionDays: opts.auditRetentionDays,
+    sessionId,
+    onWarning,
+    host: { roots: rootsOf(opts), autoApprove: opts.yes === true, ...(elicitation ? { elicitation } : {}) },
+  });
+}
+
 async function runPrint(opts: ChatOptions, source: ModelSource, sessionId: string, log: SessionLog): Promise<number> {
   const prompt = opts.print ?? (process.stdin.isTTY ? '' : await readStdin());
   if (prompt.trim() === '') throw new UserError('chat: no prompt: pass --print "..." or pipe one on stdin');
@@ -192,20 +205,8 @@ async function runPrint(opts: ChatOptions, source: ModelSource, sessionId: strin
     log.write('warn', m);
     process.stderr.write(`vmlx: warning: ${m}\n`);
   };
-  const mcp = startMcp({
-    configPath: opts.mcpConfig,
-    allowUnsafe: opts.allowUnsafeMcp,
-    auditDbPath: opts.auditDb,
-    auditRetentionDays: opts.auditRetentionDays,
-    sessionId,
-    onWarning: warn,
-    host: {
-      roots: rootsOf(opts),
-      // Nobody can fill a form in --print: decline at once, so the server's tool call finishes.
-      elicitation: declineElicitations('--print cannot ask for input (run vmlx chat interactively)', warn),
-      autoApprove: opts.yes === true,
-    },
-  });
+  // Nobody can fill a form in --print: decline at once, so the server's tool call finishes.
+  const mcp = startChatMcp(opts, sessionId, warn, declineElicitations('--print cannot ask for input (run vmlx chat interactively)', warn));
   let model: LanguageModel | null = null;
   const abort = new AbortController();
   const onSigint = () => abort.abort();
@@ -232,18 +233,10 @@ async function runInteractive(opts: ChatOptions, source: ModelSource, sessionId:
   // Warnings before the REPL opens are shown when it does; later ones go straight to it.
   const warnings: string[] = [];
   const noticeListeners = new Set<(n: ReplNotice) => void>();
-  const mcp = startMcp({
-    configPath: opts.mcpConfig,
-    allowUnsafe: opts.allowUnsafeMcp,
-    auditDbPath: opts.auditDb,
-    auditRetentionDays: opts.auditRetentionDays,
-    sessionId,
-    onWarning: (m) => {
-      log.write('warn', m);
-      if (noticeListeners.size === 0) warnings.push(m);
-      for (const l of noticeListeners) l({ level: 'warn', text: m });
-    },
-    host: { roots: rootsOf(opts), autoApprove: opts.yes === true },
+  const mcp = startChatMcp(opts, sessionId, (m) => {
+    log.write('warn', m);
+    if (noticeListeners.size === 0) warnings.push(m);
+    for (const l of noticeListeners) l({ level: 'warn', text: m });
   });
   const name = modelDisplayName(source);
   const boot = new BootStore(name);
