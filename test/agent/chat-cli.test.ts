@@ -2,41 +2,16 @@
 // "ask" means deny unless --yes, one-line user errors, and a run on a real (generated) model with the real engine.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ensureTestModel } from '../helpers/test-models.js';
-import { call, FS_SERVER, REPO, VMLX_BIN } from './fixtures.js';
+import { call, FS_SERVER, REPO } from './fixtures.js';
+import { runVmlx, type CliResult } from '../helpers/vmlx-cli.js';
 
-interface CliResult {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-function vmlx(args: string[], opts: { input?: string; env?: Record<string, string>; deadlineMs?: number } = {}): Promise<CliResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [VMLX_BIN, ...args], {
-      cwd: REPO,
-      env: { ...process.env, ...opts.env },
-      stdio: ['pipe', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`vmlx ${args.join(' ')} did not finish in time; stderr:\n${stderr}`));
-    }, opts.deadlineMs ?? 60_000);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-    child.stdin.end(opts.input ?? '');
-  });
-}
+/** The real vmlx binary from the repository root. */
+const vmlx = (args: string[], opts: { input?: string; env?: Record<string, string>; deadlineMs?: number } = {}): Promise<CliResult> =>
+  runVmlx(args, { ...opts, cwd: REPO });
 
 function workspace(policies: Record<string, string> = {}) {
   const root = mkdtempSync(join(tmpdir(), 'vmlx-chat-cli-'));

@@ -7,7 +7,7 @@ import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startOAuthFixture, type OAuthFixture } from './fixtures/oauth-server.js';
-import { runVmlx } from './cli-run.js';
+import { runVmlx } from '../helpers/vmlx-cli.js';
 import { tempDir } from './helpers.js';
 
 const BROWSER = `${process.execPath} ${fileURLToPath(new URL('./fixtures/scripted-browser.js', import.meta.url))}`;

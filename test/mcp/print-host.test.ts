@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { AuditLog } from '../../src/agent/audit/index.js';
 import { EVERYTHING_SERVER, tempDir } from './helpers.js';
-import { runVmlx } from './cli-run.js';
+import { runVmlx } from '../helpers/vmlx-cli.js';
 
 const callMarkup = (name: string, args: Record<string, unknown>) => `<tool_call>\n${JSON.stringify({ name, arguments: args })}\n</tool_call>`;
 

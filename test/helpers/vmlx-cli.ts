@@ -1,7 +1,9 @@
-// Runs the real vmlx binary for the MCP command tests, with a deadline (never a fixed sleep).
+// Runs the real vmlx binary for the CLI tests, with a deadline (never a fixed sleep).
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
-import { REPO_ROOT } from './helpers.js';
+import { fileURLToPath } from 'node:url';
+
+const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 
 export const VMLX_BIN = join(REPO_ROOT, 'bin', 'vmlx.js');
 
