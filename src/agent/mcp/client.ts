@@ -8,6 +8,7 @@ import { connectServer, describeTransportError, TransportConfigError, transportK
 import { atStep, findNeedsLogin } from './errors.js';
 import { RestartTracker, DEFAULT_RESTART_POLICY, type RestartPolicy } from './restart.js';
 import { ProcessTree } from './process-tree.js';
+import { linkedSignal } from './linked-signal.js';
 import type { ServerStderrLog } from './stderr-log.js';
 import type { McpHost } from './host.js';
 import type { ServerState, ServerStatus } from './types.js';
@@ -496,42 +497,4 @@ function pidOf(transport: Transport | undefined): number | null {
 
 function withDeadline<T>(p: Promise<T>, ms: number): Promise<T | undefined> {
   return Promise.race([p, new Promise<undefined>((r) => setTimeout(() => r(undefined), ms).unref())]);
-}
-
-// Calls in flight per caller signal, and the one listener that forwards its abort to them all.
-const inFlight = new WeakMap<AbortSignal, { calls: Set<AbortController>; forward: () => void }>();
-
-/**
- * A fresh signal that follows `parent` until unlink() is called (undefined when there is no parent). However
- * many calls run at once under one parent, the parent carries a single listener, removed with the last call.
- */
-function linkedSignal(parent: AbortSignal | undefined): { signal: AbortSignal | undefined; unlink: () => void } {
-  if (!parent) return { signal: undefined, unlink: () => {} };
-  const own = new AbortController();
-  if (parent.aborted) {
-    own.abort(parent.reason);
-    return { signal: own.signal, unlink: () => {} };
-  }
-  let group = inFlight.get(parent);
-  if (!group) {
-    const calls = new Set<AbortController>();
-    const forward = () => {
-      for (const c of calls) c.abort(parent.reason);
-    };
-    group = { calls, forward };
-    inFlight.set(parent, group);
-    parent.addEventListener('abort', forward, { once: true });
-  }
-  const g = group;
-  g.calls.add(own);
-  return {
-    signal: own.signal,
-    unlink: () => {
-      g.calls.delete(own);
-      if (g.calls.size === 0 && inFlight.get(parent) === g) {
-        parent.removeEventListener('abort', g.forward);
-        inFlight.delete(parent);
-      }
-    },
-  };
 }
