@@ -2,7 +2,6 @@
 // `vmlx chat --print` with an MCP server's tools, and `auto` picking the tool-call parser from the chat template.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -10,19 +9,13 @@ import { resolveParsers } from '../../src/agent/toolcalls/index.js';
 import { ChatTemplate } from '../../src/engine/chat-template.js';
 import { ModelTokenizer } from '../../src/engine/tokenizer.js';
 import type { TestArch } from '../../src/engine/testmodel/spec.js';
-import { FS_SERVER, REPO, VMLX_BIN } from '../agent/fixtures.js';
+import { FS_SERVER, REPO } from '../agent/fixtures.js';
 import { ensureTestModel } from '../helpers/test-models.js';
+import { runVmlx, type CliResult } from '../helpers/vmlx-cli.js';
 
-function vmlx(args: string[], env: Record<string, string> = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [VMLX_BIN, ...args], { cwd: REPO, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
+/** The real vmlx binary (a generous deadline: these runs load a model and start MCP servers). */
+function vmlx(args: string[], env: Record<string, string> = {}): Promise<CliResult> {
+  return runVmlx(args, { cwd: REPO, env: env, deadlineMs: 300_000 });
 }
 
 // Each family with the parser `auto` must pick from its template (test templates carry the documented markers).

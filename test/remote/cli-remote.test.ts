@@ -10,30 +10,17 @@ import { join } from 'node:path';
 import OpenAI from 'openai';
 import Anthropic from '@anthropic-ai/sdk';
 import { ensureTestModel } from '../helpers/test-models.js';
+import { runVmlx, type CliResult } from '../helpers/vmlx-cli.js';
 import { call, FS_SERVER, REPO, VMLX_BIN } from '../agent/fixtures.js';
 import { startFakeUpstream, textChunks, toolCallChunks } from './fake-upstream.js';
-
-interface CliResult {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
 
 function home(): string {
   return mkdtempSync(join(tmpdir(), 'vmlx-remote-home-'));
 }
 
+/** The real vmlx binary (a generous deadline: these runs load a model and start MCP servers). */
 function vmlx(args: string[], env: Record<string, string> = {}): Promise<CliResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [VMLX_BIN, ...args], { cwd: REPO, env: { ...process.env, VMLX_HOME: home(), ...env }, stdio: ['pipe', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-    child.stdin.end('');
-  });
+  return runVmlx(args, { cwd: REPO, env: { VMLX_HOME: home(), ...env }, deadlineMs: 300_000 });
 }
 
 interface ServeProcess {
