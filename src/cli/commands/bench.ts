@@ -8,6 +8,7 @@ import { UserError } from '../errors.js';
 import { MODEL_ARG_HELP, OFFLINE_OPTION, resolveModelArg } from '../model-arg.js';
 import { PEER_KINDS, type BenchOptions } from '../../engine/bench/measure.js';
 import { formatBenchTable, runBench } from '../../engine/bench/run.js';
+import { registerBenchServeCommand } from './bench-serve.js';
 
 function positiveInt(value: string): number {
   const n = Number(value);
@@ -22,7 +23,8 @@ function positiveNumber(value: string): number {
 }
 
 /** The run's options as commander parses them (BenchOptions without the logger), plus output and target flags. */
-interface BenchFlags extends Omit<BenchOptions, 'log'> {
+interface BenchFlags extends Omit<BenchOptions, 'log' | 'model'> {
+  model?: string;
   json?: boolean;
   targetDecodeRatio?: number;
   targetPrefillRatio?: number;
@@ -32,10 +34,11 @@ interface BenchFlags extends Omit<BenchOptions, 'log'> {
 }
 
 export function registerBenchCommand(program: Command): void {
-  program
+  const bench = program
     .command('bench')
     .description('measure prefill and decode speed (and llama.cpp on a GGUF twin with --gguf), bandwidth, roofline, memory, event-loop lag and load time')
-    .requiredOption('--model <model>', MODEL_ARG_HELP)
+    // Not requiredOption: commander checks a parent's mandatory options on its subcommands too (bench serve).
+    .option('--model <model>', `${MODEL_ARG_HELP} (required)`)
     .option(...OFFLINE_OPTION)
     .option('--gguf <file>', 'the same weights as GGUF, measured by llama.cpp in the same run for comparison')
     .addOption(new Option('--peer <kind>', "which llama.cpp measures the GGUF: its own llama-bench (built by npm run peer:build), interleaved with vmlx's repetitions, or node-llama-cpp").choices(PEER_KINDS).default('llama-bench'))
@@ -50,6 +53,7 @@ export function registerBenchCommand(program: Command): void {
     .option('--target-roofline <fraction>', 'judge decode speed against this fraction of the roofline, e.g. 0.8', positiveNumber)
     .option('--target-load-ms <ms>', 'judge the warm-cache reload time against this maximum, e.g. 2000', positiveNumber)
     .action(async (flags: BenchFlags) => {
+      if (flags.model === undefined) throw new UserError("vmlx bench: required option '--model <model>' not specified (or run vmlx bench serve)");
       const model = (await resolveModelArg(flags.model, { offline: flags.offline })).dir;
       if (!existsSync(model) || !statSync(model).isDirectory()) throw new UserError(`--model ${flags.model}: not a directory`);
       if (flags.gguf && !existsSync(flags.gguf)) throw new UserError(`--gguf ${flags.gguf}: no such file`);
@@ -69,4 +73,5 @@ export function registerBenchCommand(program: Command): void {
       });
       process.stdout.write(flags.json ? `${JSON.stringify(report)}\n` : `${formatBenchTable(report)}\n`);
     });
+  registerBenchServeCommand(bench);
 }

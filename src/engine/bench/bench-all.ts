@@ -11,6 +11,8 @@ import { benchmarksMarkdown, type BenchRow } from './markdown.js';
 import { packageRoot } from '../package-root.js';
 import type { BenchReport } from './run.js';
 import { peerTool } from './llama-bench.js';
+import type { ServeBenchReport } from './serve/run.js';
+import { formatServeTable } from './serve/table.js';
 
 interface ModelRecipe {
   key: string;
@@ -94,10 +96,24 @@ function runTarget(root: string, t: Target, paths: { dir: string; gguf: string }
   }
 }
 
+/** The serving table: `vmlx bench serve` against llama-server and llama-batched-bench on the Qwen3-0.6B 4-bit twin. */
+function runServeTarget(root: string, paths: { dir: string; gguf: string }): ServeBenchReport {
+  const r = spawnSync(process.execPath, [join(root, 'bin', 'vmlx.js'), 'bench', '--model', paths.dir, '--gguf', paths.gguf,
+    '--threads', '2', '--prompt-tokens', '128', '--gen-tokens', '64', '--json', 'serve', '--concurrency', '1,2,4,8,16'], {
+    cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 16 * 1024 * 1024,
+  });
+  if (r.status !== 0) throw new BenchTargetError(`bench:all: the serving bench exited with ${r.status ?? r.signal}`);
+  try {
+    return JSON.parse(r.stdout) as ServeBenchReport;
+  } catch {
+    throw new BenchTargetError('bench:all: the serving bench printed no JSON report');
+  }
+}
+
 async function main(): Promise<void> {
   const root = packageRoot();
   const log = (m: string) => process.stderr.write(`bench:all: ${m}\n`);
-  peerTool('llama-bench'); // before generating gigabytes of models: the peer must be built
+  for (const tool of ['llama-bench', 'llama-server', 'llama-batched-bench'] as const) peerTool(tool); // before generating gigabytes of models: the peers must be built
   const rows: BenchRow[] = [];
   const loadStart = loadavg()[0];
   for (const target of TARGETS) {
@@ -105,6 +121,8 @@ async function main(): Promise<void> {
     log(target.name);
     rows.push({ target: target.name, report: runTarget(root, target, paths) });
   }
+  log('serving: concurrent streams against llama-server');
+  const serving = runServeTarget(root, ensureModel(root, QWEN4, log));
   const loadAverage = { start: loadStart, end: loadavg()[0] };
   const cpu = cpus()[0]?.model ?? 'unknown';
   const bandwidth = rows.find((r) => r.report.threads === 2)?.report.bandwidth_gb_s ?? 0;
@@ -112,9 +130,17 @@ async function main(): Promise<void> {
   mkdirSync(join(root, 'docs'), { recursive: true });
   writeFileSync(join(root, 'docs', 'benchmarks.json'), `${JSON.stringify({
     generated_at: generatedAt, cpu, logical_cores: cpus().length, bandwidth_gb_s: bandwidth, load_average: loadAverage,
-    results: rows.map((r) => ({ target: r.target, ...r.report })),
+    results: rows.map((r) => ({ target: r.target, ...r.report })), serving,
   }, null, 2)}\n`);
-  const md = benchmarksMarkdown(rows, { generatedAt, cpu, logicalCores: cpus().length, bandwidthGBs: bandwidth, loadAverage });
+  const md = `${benchmarksMarkdown(rows, { generatedAt, cpu, logicalCores: cpus().length, bandwidthGBs: bandwidth, loadAverage })}
+## Serving: concurrent streams (\`vmlx bench serve\`)
+
+Aggregate output tokens per second, time to first token and inter-token latency of concurrent streaming clients
+against the real \`vmlx serve\` and llama.cpp's \`llama-server\` (one slot per stream) on the Q4_0 twin, and
+\`llama-batched-bench\`'s engine-only batched decode for the same lengths.
+
+${formatServeTable(serving)}
+`;
   writeFileSync(join(root, 'docs', 'benchmarks.md'), md);
   process.stdout.write(md);
 }

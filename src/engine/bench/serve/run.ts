@@ -1,0 +1,153 @@
+// `vmlx bench serve`: drives the real HTTP servers with concurrent streaming clients, level by level, vmlx and
+// llama-server interleaved on the same requests, then a prefix-cache probe; llama-batched-bench gives llama.cpp's
+// engine-only batched decode for the same shapes.
+import { makeRequests, words, seededRandom } from './workload.js';
+import { timedStream, type ChatBody, type StreamTiming } from './sse-client.js';
+import { spread, type Spread } from './stats.js';
+import { startLlamaServer, startVmlxServer, type RunningServer } from './servers.js';
+import { runBatchedBench, type BatchedRow } from './batched-bench.js';
+
+export interface ServeBenchOptions {
+  modelDir: string;
+  gguf?: string;
+  concurrency: number[];
+  promptTokens: number;
+  genTokens: number;
+  requestsPerStream: number;
+  sharedPrefixTokens: number;
+  /** Length of the system prompt of the prefix-cache probe (0 = no probe). */
+  prefixTokens: number;
+  threads: number;
+  seed: number;
+  log: (message: string) => void;
+}
+
+export interface LevelResult {
+  concurrency: number;
+  requests: number;
+  failed: number;
+  firstError?: string;
+  outputTokens: number;
+  wallSeconds: number;
+  /** Output tokens of every request of the level over its wall time. */
+  tokensPerSecond: number;
+  ttftMs: Spread;
+  itlMs: Spread;
+}
+
+export interface PrefixProbe {
+  coldTtftMs: number;
+  /** The same system prompt again, after another conversation ran in between. */
+  warmTtftMs: number;
+  warmOverCold: number;
+  cachedTokens?: number;
+}
+
+export interface EngineResult {
+  name: string;
+  levels: LevelResult[];
+  prefix?: PrefixProbe;
+}
+
+export interface ServeBenchReport {
+  model: string;
+  gguf?: string;
+  threads: number;
+  promptTokens: number;
+  genTokens: number;
+  sharedPrefixTokens: number;
+  requestsPerStream: number;
+  engines: EngineResult[];
+  batchedBench?: BatchedRow[];
+}
+
+/** `concurrency` clients share the request list; each sends its next request when its last one finishes. */
+export async function runLevel(server: RunningServer, concurrency: number, requests: ChatBody[]): Promise<LevelResult> {
+  let next = 0;
+  const results: StreamTiming[] = [];
+  const start = performance.now();
+  const client = async () => {
+    while (next < requests.length) {
+      const body = requests[next++]!;
+      results.push(await timedStream(server.baseUrl, { ...body, model: server.model }));
+    }
+  };
+  await Promise.all(Array.from({ length: concurrency }, client));
+  const wallSeconds = (performance.now() - start) / 1000;
+  const ok = results.filter((r) => r.ok);
+  const outputTokens = ok.reduce((s, r) => s + r.completionTokens, 0);
+  return {
+    concurrency,
+    requests: requests.length,
+    failed: results.length - ok.length,
+    ...(results.find((r) => !r.ok)?.error ? { firstError: results.find((r) => !r.ok)!.error } : {}),
+    outputTokens,
+    wallSeconds,
+    tokensPerSecond: outputTokens / wallSeconds,
+    ttftMs: spread(ok.map((r) => r.ttftMs).filter((x) => Number.isFinite(x))),
+    itlMs: spread(ok.flatMap((r) => r.gapsMs)),
+  };
+}
+
+/** Cold: a system prompt never seen; then another conversation; then the same system prompt with a new question. */
+export async function probePrefix(server: RunningServer, o: { prefixTokens: number; seed: number }): Promise<PrefixProbe> {
+  const rand = seededRandom(o.seed ^ 0xcafe);
+  const system = words(rand, o.prefixTokens);
+  const ask = (messages: ChatBody['messages']) => timedStream(server.baseUrl, { model: server.model, messages, max_tokens: 4, temperature: 0 });
+  const cold = await ask([{ role: 'system', content: system }, { role: 'user', content: words(rand, 16) }]);
+  await ask([{ role: 'system', content: words(rand, Math.max(16, o.prefixTokens >> 2)) }, { role: 'user', content: words(rand, 16) }]);
+  const warm = await ask([{ role: 'system', content: system }, { role: 'user', content: words(rand, 16) }]);
+  for (const r of [cold, warm]) if (!r.ok) throw new Error(`${server.name}: prefix probe request failed: ${r.error}`);
+  return { coldTtftMs: cold.ttftMs, warmTtftMs: warm.ttftMs, warmOverCold: warm.ttftMs / cold.ttftMs, cachedTokens: warm.cachedTokens };
+}
+
+/** Per-sequence context both servers must hold: the longest prompt the workload or the probe sends, plus output. */
+export function contextPerSequence(o: Pick<ServeBenchOptions, 'promptTokens' | 'genTokens' | 'sharedPrefixTokens' | 'prefixTokens'>): number {
+  const longestPrompt = Math.max(o.sharedPrefixTokens + Math.ceil(1.5 * o.promptTokens), o.prefixTokens + 16);
+  // Words are about one token each; the margin covers the chat template and words that split in two.
+  return Math.ceil((longestPrompt * 1.5 + o.genTokens + 128) / 256) * 256;
+}
+
+export async function runServeBench(o: ServeBenchOptions): Promise<ServeBenchReport> {
+  const perSeq = contextPerSequence(o);
+  const maxStreams = Math.max(...o.concurrency);
+  const servers: RunningServer[] = [];
+  try {
+    o.log(`starting vmlx serve (${o.threads} threads, context ${perSeq})`);
+    servers.push(await startVmlxServer({ modelDir: o.modelDir, threads: o.threads, maxContext: perSeq }));
+    if (o.gguf) {
+      o.log(`starting llama-server (${o.threads} threads, ${maxStreams} slots, context ${perSeq} each)`);
+      servers.push(await startLlamaServer({ gguf: o.gguf, threads: o.threads, parallel: maxStreams, context: perSeq * maxStreams }));
+    }
+    const warmup = makeRequests(1, { ...o, promptTokens: 8, genTokens: 2, sharedPrefixTokens: 0, sharedShare: 0, model: 'bench' });
+    for (const s of servers) await runLevel(s, 1, warmup);
+
+    const engines: EngineResult[] = servers.map((s) => ({ name: s.name, levels: [] }));
+    for (const c of o.concurrency) {
+      const requests = makeRequests(c * o.requestsPerStream, { ...o, sharedShare: 0.5, seed: o.seed + c, model: 'bench' });
+      for (const [i, s] of servers.entries()) {
+        o.log(`${s.name}: ${c} stream${c > 1 ? 's' : ''}, ${requests.length} requests`);
+        engines[i]!.levels.push(await runLevel(s, c, requests));
+      }
+    }
+    if (o.prefixTokens > 0) {
+      for (const [i, s] of servers.entries()) {
+        o.log(`${s.name}: prefix probe (${o.prefixTokens}-word system prompt)`);
+        engines[i]!.prefix = await probePrefix(s, o);
+      }
+    }
+    for (const s of servers.splice(0)) await s.stop();
+
+    let batchedBench: BatchedRow[] | undefined;
+    if (o.gguf) {
+      o.log(`llama-batched-bench (pp ${o.promptTokens}, tg ${o.genTokens}, B = ${o.concurrency.join(',')})`);
+      batchedBench = await runBatchedBench({ gguf: o.gguf, threads: o.threads, prompt: o.promptTokens, gen: o.genTokens, parallel: o.concurrency });
+    }
+    return {
+      model: o.modelDir, ...(o.gguf ? { gguf: o.gguf } : {}), threads: o.threads, promptTokens: o.promptTokens, genTokens: o.genTokens,
+      sharedPrefixTokens: o.sharedPrefixTokens, requestsPerStream: o.requestsPerStream, engines, ...(batchedBench ? { batchedBench } : {}),
+    };
+  } finally {
+    for (const s of servers) await s.stop();
+  }
+}

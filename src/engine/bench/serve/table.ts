@@ -1,0 +1,56 @@
+// The serving bench's report as a markdown table: one row per concurrency level, vmlx beside llama-server and
+// llama-batched-bench when a GGUF twin was given, then the scaling and prefix-cache lines.
+import type { EngineResult, LevelResult, ServeBenchReport } from './run.js';
+
+const f0 = (x: number) => (Number.isFinite(x) ? x.toFixed(0) : '-');
+const f1 = (x: number) => (Number.isFinite(x) ? x.toFixed(1) : '-');
+const pair = (s: { p50: number; p99: number }) => `${f0(s.p50)} / ${f0(s.p99)}`;
+
+function levelCells(l: LevelResult | undefined): string[] {
+  if (!l) return ['-', '-', '-'];
+  const failed = l.failed ? ` (${l.failed} failed)` : '';
+  return [`${f1(l.tokensPerSecond)}${failed}`, pair(l.ttftMs), pair(l.itlMs)];
+}
+
+function scalingLine(e: EngineResult): string | undefined {
+  const one = e.levels.find((l) => l.concurrency === 1);
+  const top = e.levels.reduce<LevelResult | undefined>((a, l) => (!a || l.concurrency > a.concurrency ? l : a), undefined);
+  if (!one || !top || top.concurrency === 1) return undefined;
+  return `${e.name}: ${top.concurrency} streams give ${(top.tokensPerSecond / one.tokensPerSecond).toFixed(2)}x the output tok/s of one stream`;
+}
+
+export function formatServeTable(r: ServeBenchReport): string {
+  const [vmlx, peer] = r.engines;
+  const lines = [
+    `model ${r.model}${r.gguf ? `, GGUF twin ${r.gguf}` : ''}`,
+    `${r.threads} threads; prompts of about ${r.promptTokens} tokens (0.5-1.5x)${r.sharedPrefixTokens ? `, half opening with one ${r.sharedPrefixTokens}-token system prompt` : ''}; ${r.genTokens} new tokens; ${r.requestsPerStream} requests per stream`,
+    '',
+  ];
+  const head = ['streams', 'vmlx tok/s', 'vmlx TTFT p50 / p99 ms', 'vmlx ITL p50 / p99 ms'];
+  if (peer) head.push('llama-server tok/s', 'llama-server TTFT p50 / p99 ms', 'llama-server ITL p50 / p99 ms', 'vmlx / llama-server');
+  if (r.batchedBench) head.push('llama-batched-bench tg tok/s');
+  lines.push(`| ${head.join(' | ')} |`, `|${head.map(() => '---').join('|')}|`);
+  for (const l of vmlx?.levels ?? []) {
+    const cells = [String(l.concurrency), ...levelCells(l)];
+    if (peer) {
+      const p = peer.levels.find((x) => x.concurrency === l.concurrency);
+      cells.push(...levelCells(p), p ? `${(l.tokensPerSecond / p.tokensPerSecond).toFixed(2)}x` : '-');
+    }
+    if (r.batchedBench) cells.push(f1(r.batchedBench.find((b) => b.pl === l.concurrency)?.speed_tg ?? Number.NaN));
+    lines.push(`| ${cells.join(' | ')} |`);
+  }
+  lines.push('');
+  for (const e of r.engines) {
+    const s = scalingLine(e);
+    if (s) lines.push(s);
+  }
+  for (const e of r.engines) {
+    if (!e.prefix) continue;
+    const p = e.prefix;
+    const cached = p.cachedTokens !== undefined ? `, ${p.cachedTokens} prompt tokens reported cached` : '';
+    lines.push(`${e.name} prefix probe: cold TTFT ${f0(p.coldTtftMs)} ms; the same system prompt after another conversation ${f0(p.warmTtftMs)} ms (${(100 * p.warmOverCold).toFixed(1)}% of cold${cached})`);
+  }
+  const failures = r.engines.flatMap((e) => e.levels.filter((l) => l.failed).map((l) => `${e.name} at ${l.concurrency} streams: ${l.failed} failed (${l.firstError})`));
+  for (const f of failures) lines.push(`failed requests: ${f}`);
+  return lines.join('\n');
+}
