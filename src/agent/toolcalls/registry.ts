@@ -14,7 +14,22 @@ import { glm45Format, glm47Format } from './formats/glm.js';
 import { minimaxM2Format } from './formats/minimax.js';
 import { harmonyFormat } from './formats/harmony.js';
 import { functionGemmaFormat, gemma3Format, gemma4Format } from './formats/gemma.js';
-import { mistralReasoning, thinkReasoning } from './reasoning/tags.js';
+import { lfm2Format } from './formats/lfm2.js';
+import { seedOssFormat } from './formats/seed-oss.js';
+import { apertusFormat, aprielFormat, commandR7bFormat, gigachat3Format } from './formats/marked-json-families.js';
+import { miniCpm5Format } from './formats/minicpm5.js';
+import { kimiK3Format } from './formats/kimi-k3.js';
+import { minimaxM3Format } from './formats/minimax-m3.js';
+import {
+  apertusReasoning,
+  aprielReasoning,
+  cohereReasoning,
+  kimiK3Reasoning,
+  minimaxM3Reasoning,
+  mistralReasoning,
+  seedReasoning,
+  thinkReasoning,
+} from './reasoning/tags.js';
 
 /** Every named tool-call format, in detection priority order (earlier wins a tie). */
 export const toolFormats: ToolCallFormat[] = [
@@ -41,9 +56,27 @@ export const toolFormats: ToolCallFormat[] = [
   gemma4Format,
   functionGemmaFormat,
   gemma3Format,
+  lfm2Format,
+  seedOssFormat,
+  commandR7bFormat,
+  apertusFormat,
+  aprielFormat,
+  miniCpm5Format,
+  kimiK3Format,
+  minimaxM3Format,
+  gigachat3Format,
 ];
 
-export const reasoningFormats: ReasoningFormat[] = [thinkReasoning, mistralReasoning];
+export const reasoningFormats: ReasoningFormat[] = [
+  thinkReasoning,
+  mistralReasoning,
+  seedReasoning,
+  cohereReasoning,
+  apertusReasoning,
+  aprielReasoning,
+  kimiK3Reasoning,
+  minimaxM3Reasoning,
+];
 
 const norm = (s: string): string => s.trim().toLowerCase().replace(/_/g, '-');
 

@@ -2,7 +2,7 @@
 // phi4_mini write it. Each element becomes a call as it streams. When the array is not announced by a marker
 // (xlam's bare form) it counts as calls only once the first element reads as an envelope.
 import type { ScanContext, Segment } from '../types.js';
-import { scanEnvelope } from '../util/envelope.js';
+import { DEFAULT_SHAPE, scanEnvelope, type EnvelopeShape } from '../util/envelope.js';
 import { skipWs } from './scan-kit.js';
 
 export type ArrayStep = { kind: 'notcall' } | { kind: 'stop' } | { kind: 'next'; next: number };
@@ -10,14 +10,14 @@ export type ArrayStep = { kind: 'notcall' } | { kind: 'stop' } | { kind: 'next';
 const KEYS = new Set(['name', 'arguments', 'parameters', 'type', 'id']);
 
 /** `at` is the '['. `announced`: a marker already said calls follow (no envelope test needed). */
-export function scanEnvelopeArray(text: string, at: number, ctx: ScanContext, out: Segment[], announced: boolean): ArrayStep {
+export function scanEnvelopeArray(text: string, at: number, ctx: ScanContext, out: Segment[], announced: boolean, shape: EnvelopeShape = DEFAULT_SHAPE): ArrayStep {
   let i = skipWs(text, at + 1);
   let first = true;
   for (;;) {
     if (i >= text.length) return first && ctx.final && !announced ? { kind: 'notcall' } : first && ctx.final ? { kind: 'next', next: i } : { kind: 'stop' };
     if (text[i] === ']') return first && !announced ? { kind: 'notcall' } : { kind: 'next', next: i + 1 };
     if (text[i] !== '{') return first && !announced ? { kind: 'notcall' } : broken(text, i, ctx, out, 'expected a call object');
-    const env = scanEnvelope(text, i, ctx.final);
+    const env = scanEnvelope(text, i, ctx.final, shape);
     if (first && !announced) {
       const known = env.name !== null && ctx.tools.some((t) => t.function?.name === env.name);
       const nameAt = env.keys.indexOf('name');

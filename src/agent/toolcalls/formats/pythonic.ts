@@ -119,34 +119,43 @@ export function scanLeadingCallList(text: string, ctx: ScanContext, out: Segment
   return r.kind === 'next' ? r.next : 0;
 }
 
-export function scanPythonic(text: string, ctx: ScanContext): Segment[] {
-  const out: Segment[] = [];
-  const start = ctx.resume ? 0 : scanLeadingCallList(text, ctx, out);
-  if (start === null) return out;
-  let pos = start;
-  for (;;) {
-    // Between calls the scan depends on nothing before: a checkpoint (see checkpoints.ts).
-    ctx.checkpoint?.(pos, out);
-    const hit = findFirst(text, [START], pos);
-    if (!hit) {
-      const rest = text.slice(pos);
-      const hold = ctx.final ? 0 : markerPrefixLength(rest, [START]);
-      if (rest.length > hold) out.push({ kind: 'text', text: rest.slice(0, rest.length - hold) });
-      ctx.checkpoint?.(text.length - hold, out);
-      return out;
+/**
+ * Call lists inside `start`…`end` anywhere in the text; with `leading`, also a bare list at the start of the
+ * output.
+ */
+export function wrappedCallListScanner(start: string, end: string, leading: boolean): (text: string, ctx: ScanContext) => Segment[] {
+  return (text, ctx) => {
+    const out: Segment[] = [];
+    const first = ctx.resume || !leading ? 0 : scanLeadingCallList(text, ctx, out);
+    if (first === null) return out;
+    let pos = first;
+    for (;;) {
+      // Between calls the scan depends on nothing before: a checkpoint (see checkpoints.ts).
+      ctx.checkpoint?.(pos, out);
+      const hit = findFirst(text, [start], pos);
+      if (!hit) {
+        const rest = text.slice(pos);
+        const hold = ctx.final ? 0 : markerPrefixLength(rest, [start]);
+        if (rest.length > hold) out.push({ kind: 'text', text: rest.slice(0, rest.length - hold) });
+        ctx.checkpoint?.(text.length - hold, out);
+        return out;
+      }
+      if (hit.index > pos) out.push({ kind: 'text', text: text.slice(pos, hit.index) });
+      const b = skipPyWs(text, hit.index + start.length);
+      if (b >= text.length && !ctx.final) return out;
+      const r = text[b] === '[' ? scanCallList(text, hit.index, b, ctx, out, end) : ({ kind: 'notcall' } as ListResult);
+      if (r.kind === 'stop') return out;
+      if (r.kind === 'notcall') {
+        // The wrapper is a special token, never prose: it is dropped, what follows stays text.
+        pos = hit.index + start.length;
+        continue;
+      }
+      pos = r.next;
     }
-    if (hit.index > pos) out.push({ kind: 'text', text: text.slice(pos, hit.index) });
-    const b = skipPyWs(text, hit.index + START.length);
-    if (b >= text.length && !ctx.final) return out;
-    const r = text[b] === '[' ? scanCallList(text, hit.index, b, ctx, out, END) : ({ kind: 'notcall' } as ListResult);
-    if (r.kind === 'stop') return out;
-    if (r.kind === 'notcall') {
-      pos = hit.index + START.length;
-      continue;
-    }
-    pos = r.next;
-  }
+  };
 }
+
+export const scanPythonic = wrappedCallListScanner(START, END, true);
 
 export const pythonicFormat: ToolCallFormat = {
   name: 'pythonic',

@@ -17,12 +17,20 @@ const PARAM_END = '</parameter>';
 // A value ends at its closing tag, or at </function> when the model left </parameter> out; raw values may
 // contain anything else (code with <tags>, even </tool_call>).
 const VALUE_ENDS = [PARAM_END, FN_END];
-const BODY_STARTS = [PARAM, FN_END, WRAP_END];
+
+/** The wrapper around <function=…> calls: <tool_call> for Qwen, <seed:tool_call> for Seed-OSS. */
+export interface XmlCallWrapper {
+  open: string;
+  close: string;
+  /** A bare <function=NAME> (no wrapper) opens a call too. */
+  bare: boolean;
+}
 
 type Step = { next: number } | { stop: true };
 
 /** Parse <function=NAME>…</function> at `fnAt`; `callStart` is where the call's markup began. */
-function scanFunction(text: string, callStart: number, fnAt: number, ctx: ScanContext, out: Segment[]): Step | null {
+function scanFunction(text: string, callStart: number, fnAt: number, ctx: ScanContext, out: Segment[], wrapEnd: string): Step | null {
+  const BODY_STARTS = [PARAM, FN_END, wrapEnd];
   const nameStart = fnAt + FN.length;
   const gt = text.indexOf('>', nameStart);
   const nl = text.indexOf('\n', nameStart);
@@ -83,21 +91,21 @@ function scanFunction(text: string, callStart: number, fnAt: number, ctx: ScanCo
       let j = end;
       while (j < text.length && /\s/.test(text[j])) j++;
       // </tool_call> is consumed even after a call without the opening wrapper (never left as a stray tag).
-      if (text.startsWith(WRAP_END, j)) end = j + WRAP_END.length;
-      else if (!ctx.final && (j >= text.length || WRAP_END.startsWith(text.slice(j)))) {
+      if (text.startsWith(wrapEnd, j)) end = j + wrapEnd.length;
+      else if (!ctx.final && (j >= text.length || wrapEnd.startsWith(text.slice(j)))) {
         emit(true, text.length);
         return { stop: true };
       }
       emit(true, end);
       return { next: end };
     }
-    if (text.startsWith(WRAP_END, i)) {
+    if (text.startsWith(wrapEnd, i)) {
       // </tool_call> without </function>: close the call there.
-      emit(true, i + WRAP_END.length);
-      return { next: i + WRAP_END.length };
+      emit(true, i + wrapEnd.length);
+      return { next: i + wrapEnd.length };
     }
     const rest = text.slice(i);
-    if (!ctx.final && [PARAM, FN_END, WRAP_END].some((m) => m.startsWith(rest))) {
+    if (!ctx.final && [PARAM, FN_END, wrapEnd].some((m) => m.startsWith(rest))) {
       emit(false, text.length);
       return { stop: true };
     }
@@ -114,53 +122,59 @@ function scanFunction(text: string, callStart: number, fnAt: number, ctx: ScanCo
   }
 }
 
-export function scanQwen3Coder(text: string, ctx: ScanContext): Segment[] {
-  const out: Segment[] = [];
-  let pos = 0;
-  for (;;) {
-    // Between calls the scan depends on nothing before: a checkpoint (see checkpoints.ts).
-    ctx.checkpoint?.(pos, out);
-    const hit = findFirst(text, [WRAP, FN], pos);
-    if (!hit) {
-      const rest = text.slice(pos);
-      const hold = ctx.final ? 0 : markerPrefixLength(rest, [WRAP, FN]);
-      if (rest.length > hold) out.push({ kind: 'text', text: rest.slice(0, rest.length - hold) });
-      ctx.checkpoint?.(text.length - hold, out);
-      return out;
-    }
-    if (hit.index > pos) out.push({ kind: 'text', text: text.slice(pos, hit.index) });
-    let fnAt = hit.index;
-    const wrapped = hit.marker === WRAP;
-    if (wrapped) {
-      let j = hit.index + WRAP.length;
-      while (j < text.length && /\s/.test(text[j])) j++;
-      const rest = text.slice(j);
-      if (!text.startsWith(FN, j)) {
-        if (!ctx.final && FN.startsWith(rest)) {
-          out.push({ kind: 'call', name: null, arguments: '', complete: false, raw: text.slice(hit.index) });
-          return out;
+export function xmlFunctionScanner(w: XmlCallWrapper): (text: string, ctx: ScanContext) => Segment[] {
+  const wrap = w.open;
+  const openers = w.bare ? [wrap, FN] : [wrap];
+  return (text, ctx) => {
+    const out: Segment[] = [];
+    let pos = 0;
+    for (;;) {
+      // Between calls the scan depends on nothing before: a checkpoint (see checkpoints.ts).
+      ctx.checkpoint?.(pos, out);
+      const hit = findFirst(text, openers, pos);
+      if (!hit) {
+        const rest = text.slice(pos);
+        const hold = ctx.final ? 0 : markerPrefixLength(rest, openers);
+        if (rest.length > hold) out.push({ kind: 'text', text: rest.slice(0, rest.length - hold) });
+        ctx.checkpoint?.(text.length - hold, out);
+        return out;
+      }
+      if (hit.index > pos) out.push({ kind: 'text', text: text.slice(pos, hit.index) });
+      let fnAt = hit.index;
+      const wrapped = hit.marker === wrap;
+      if (wrapped) {
+        let j = hit.index + wrap.length;
+        while (j < text.length && /\s/.test(text[j])) j++;
+        const rest = text.slice(j);
+        if (!text.startsWith(FN, j)) {
+          if (!ctx.final && FN.startsWith(rest)) {
+            out.push({ kind: 'call', name: null, arguments: '', complete: false, raw: text.slice(hit.index) });
+            return out;
+          }
+          if (ctx.final && rest === '') {
+            out.push({ kind: 'call', name: null, arguments: '', complete: false, raw: text.slice(hit.index) });
+            return out;
+          }
+          // A <tool_call> not followed by <function=…>: prose that mentions the tag.
+          out.push({ kind: 'text', text: wrap });
+          pos = hit.index + wrap.length;
+          continue;
         }
-        if (ctx.final && rest === '') {
-          out.push({ kind: 'call', name: null, arguments: '', complete: false, raw: text.slice(hit.index) });
-          return out;
-        }
-        // A <tool_call> not followed by <function=…>: prose that mentions the tag.
-        out.push({ kind: 'text', text: WRAP });
-        pos = hit.index + WRAP.length;
+        fnAt = j;
+      }
+      const r = scanFunction(text, hit.index, fnAt, ctx, out, w.close);
+      if (r === null) {
+        out.push({ kind: 'text', text: text.slice(hit.index, fnAt + FN.length) });
+        pos = fnAt + FN.length;
         continue;
       }
-      fnAt = j;
+      if ('stop' in r) return out;
+      pos = r.next;
     }
-    const r = scanFunction(text, hit.index, fnAt, ctx, out);
-    if (r === null) {
-      out.push({ kind: 'text', text: text.slice(hit.index, fnAt + FN.length) });
-      pos = fnAt + FN.length;
-      continue;
-    }
-    if ('stop' in r) return out;
-    pos = r.next;
-  }
+  };
 }
+
+export const scanQwen3Coder = xmlFunctionScanner({ open: WRAP, close: WRAP_END, bare: true });
 
 export const qwen3CoderFormat: ToolCallFormat = {
   name: 'qwen3_coder',

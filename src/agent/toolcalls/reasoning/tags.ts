@@ -84,3 +84,10 @@ export function tagReasoning(name: string, aliases: string[], open: string, clos
 
 export const thinkReasoning = tagReasoning('think', ['qwen3', 'deepseek_r1', 'deepseek-r1', 'glm4', 'glm45', 'glm47', 'glm4.5', 'glm4.7', 'qwq'], '<think>', '</think>');
 export const mistralReasoning = tagReasoning('mistral', ['magistral', 'mistral_think'], '[THINK]', '[/THINK]');
+export const seedReasoning = tagReasoning('seed', ['seed_oss', 'seed-oss'], '<seed:think>', '</seed:think>');
+export const cohereReasoning = tagReasoning('cohere', ['command_r7b', 'command-a', 'cohere2'], '<|START_THINKING|>', '<|END_THINKING|>');
+export const apertusReasoning = tagReasoning('apertus', [], '<|inner_prefix|>', '<|inner_suffix|>');
+// Apriel's template opens the thoughts with this sentence; the answer follows the bracketed marker.
+export const aprielReasoning = tagReasoning('apriel', ['apriel1.5', 'apriel1.6'], 'Here are my reasoning steps:', '[BEGIN FINAL RESPONSE]');
+export const kimiK3Reasoning = tagReasoning('kimi_k3', ['kimi-k3'], '<|open|>think<|sep|>', '<|close|>think<|sep|>');
+export const minimaxM3Reasoning = tagReasoning('minimax_m3', ['mm_think'], '<mm:think>', '</mm:think>');

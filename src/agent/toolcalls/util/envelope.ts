@@ -17,16 +17,35 @@ export interface Envelope {
   keys: string[];
 }
 
-const NAME_KEYS = new Set(['name']);
-const ARG_KEYS = new Set(['arguments', 'parameters']);
+/**
+ * Which keys carry the name and the arguments. `nameAsKey`: the object's only key is the tool's name and its
+ * value the arguments ({"get_weather": {"city": "Paris"}}, as Apertus writes calls).
+ */
+export interface EnvelopeShape {
+  nameKeys: ReadonlySet<string>;
+  argKeys: ReadonlySet<string>;
+  nameAsKey?: boolean;
+}
 
-export function scanEnvelope(text: string, start: number, final = false): Envelope {
+export const DEFAULT_SHAPE: EnvelopeShape = { nameKeys: new Set(['name']), argKeys: new Set(['arguments', 'parameters']) };
+
+export function scanEnvelope(text: string, start: number, final = false, shape: EnvelopeShape = DEFAULT_SHAPE): Envelope {
   const o = scanObjectMembers(text, start, final);
   const env: Envelope = { invalid: o.invalid, name: null, arguments: '', complete: o.complete, end: o.end, keys: o.members.map((m) => m.key) };
+  if (shape.nameAsKey) {
+    const m = o.members[0];
+    if (m) {
+      env.name = m.key;
+      env.arguments = argumentsText(text, m.valueStart, m.value.complete ? m.value.end : m.value.safeEnd, m.value.complete);
+    }
+    if (o.complete && env.arguments === '') env.arguments = '{}';
+    return env;
+  }
+  const { nameKeys: NAME_KEYS, argKeys: ARG_KEYS } = shape;
   const fn = o.members.find((m) => m.key === 'function' && text[m.valueStart] === '{');
   if (fn && !o.members.some((m) => NAME_KEYS.has(m.key))) {
     // OpenAI-style nesting: the call lives in "function".
-    const inner = scanEnvelope(text, fn.valueStart, final);
+    const inner = scanEnvelope(text, fn.valueStart, final, shape);
     return { ...inner, invalid: o.invalid || inner.invalid, complete: o.complete && inner.complete, end: o.end, keys: env.keys };
   }
   for (const m of o.members) {

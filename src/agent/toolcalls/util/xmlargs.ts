@@ -11,6 +11,10 @@ export interface XmlParam {
   value: string;
   /** The closing tag was seen. */
   closed: boolean;
+  /** The value's schema when the tool's own says nothing (a type the markup declares, e.g. type="number"). */
+  fallbackSchema?: Record<string, unknown>;
+  /** The value as finished JSON text (a structure the format nests in markup); used as is once closed. */
+  json?: string;
 }
 
 /** Strip the single newline the templates put after the opening and before the closing tag. */
@@ -31,10 +35,12 @@ export function buildXmlArguments(params: XmlParam[], toolName: string | null, t
   let out = '{';
   let first = true;
   for (const p of params) {
-    const schema = paramSchema(tools, toolName, p.key);
+    const schema = paramSchema(tools, toolName, p.key) ?? p.fallbackSchema;
     const value = trimValueNewlines(p.value, p.closed);
     const sep = first ? '' : ', ';
-    if (p.closed) {
+    if (p.closed && p.json !== undefined) {
+      out += `${sep}${JSON.stringify(p.key)}: ${p.json}`;
+    } else if (p.closed) {
       out += `${sep}${JSON.stringify(p.key)}: ${typeValue(value, schema)}`;
     } else if (isStringOnly(schema) && !callClosed) {
       // A string value may still turn out to be the text "null" (JSON null): hold it back until it cannot.
