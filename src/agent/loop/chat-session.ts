@@ -1,14 +1,17 @@
 // A conversation over several turns: owns the history, the session's "always" answers and the cancellation of
 // the turn in progress. Both the REPL and --print drive the agent through this.
 import type { ChatMessage } from '../../engine/types.js';
-import { SessionApprovals } from './approvals.js';
+import { SessionApprovals, type ApprovalMode } from './approvals.js';
 import { TurnCancellation, type CancelLevel } from './cancellation.js';
 import type { AgentEvent } from './events.js';
 import { compactConversation, type CompactionResult } from './compaction.js';
 import { runTurn, type Conversation, type TurnOptions } from './run-turn.js';
+import type { ConversationRecorder } from '../sessions/recorder.js';
 
 export type ChatSessionOptions = Omit<TurnOptions, 'signal' | 'cancellation' | 'approvals'> & {
   systemPrompt?: string;
+  /** Saves the conversation as it happens (the session store); absent: nothing is saved. */
+  recorder?: ConversationRecorder;
 };
 
 export class TurnInProgressError extends Error {
@@ -21,11 +24,14 @@ export class TurnInProgressError extends Error {
 export class ChatSession {
   readonly conversation: Conversation = { messages: [] };
   readonly approvals = new SessionApprovals();
+  /** Starts as the options say; /approval-mode changes it for the next turns. */
+  approvalMode: ApprovalMode;
   private cancellation: TurnCancellation | null = null;
   private turnDone: Promise<void> = Promise.resolve();
 
   constructor(private readonly options: ChatSessionOptions) {
-    this.reset();
+    this.approvalMode = options.approvalMode ?? 'default';
+    this.startOver();
   }
 
   get busy(): boolean {
@@ -44,10 +50,15 @@ export class ChatSession {
     let finished!: () => void;
     this.turnDone = new Promise((resolve) => (finished = resolve));
     this.conversation.messages.push({ role: 'user', content: text });
-    const { systemPrompt: _system, ...turnOptions } = this.options;
+    this.save();
+    const { systemPrompt: _system, recorder: _recorder, ...turnOptions } = this.options;
     try {
-      yield* runTurn(this.conversation, { ...turnOptions, approvals: this.approvals, cancellation });
+      for await (const event of runTurn(this.conversation, { ...turnOptions, approvalMode: this.approvalMode, approvals: this.approvals, cancellation })) {
+        this.save();
+        yield event;
+      }
     } finally {
+      this.save();
       cancellation.release();
       this.cancellation = null;
       finished();
@@ -67,6 +78,7 @@ export class ChatSession {
     try {
       return await compactConversation(this.conversation.messages, this.options.model, this.options.generation ?? {}, cancellation.beginStep());
     } finally {
+      this.save();
       this.cancellation = null;
       finished();
     }
@@ -88,8 +100,29 @@ export class ChatSession {
     this.cancellation?.abortTurn();
   }
 
-  /** Starts the conversation over (the session's "always" answers stay: they are per session). */
+  /** The stored session this conversation is saved as (undefined when nothing is saved). */
+  get sessionId(): string | undefined {
+    return this.options.recorder?.id;
+  }
+
+  /** Continues a stored conversation: its messages replace the current ones, and later turns extend it. */
+  resume(id: string, messages: readonly ChatMessage[]): void {
+    if (this.cancellation) throw new TurnInProgressError();
+    this.conversation.messages.splice(0, this.conversation.messages.length, ...messages);
+    this.options.recorder?.resume(id, this.conversation.messages);
+  }
+
+  private save(): void {
+    this.options.recorder?.sync(this.conversation.messages);
+  }
+
+  /** Starts the conversation over, saved as a new session (the "always" answers stay: they are per process). */
   reset(): void {
+    this.options.recorder?.startNew();
+    this.startOver();
+  }
+
+  private startOver(): void {
     this.conversation.messages.length = 0;
     if (this.options.systemPrompt) this.conversation.messages.push({ role: 'system', content: this.options.systemPrompt });
   }
