@@ -66,14 +66,13 @@ export async function runPrintTurn(session: ChatSession, prompt: string, io: Pri
   const builder = new PrintResultBuilder();
   const sessionId = session.sessionId ?? null;
   if (format === 'stream-json') io.stdout.write(`${eventJson({ type: 'session', sessionId })}\n`);
+  else if (format === 'text' && sessionId) io.stderr.write(`[session] ${sessionId}\n`);
   for await (const e of session.send(prompt, io.signal)) {
     builder.add(e);
     if (format === 'text') writeText(e, io);
     else if (format === 'stream-json') io.stdout.write(`${eventJson(e)}\n`);
   }
   const result = builder.result(sessionId);
-  if (format === 'text') {
-    if (sessionId) io.stderr.write(`[session] ${sessionId}\n`);
-  } else io.stdout.write(`${eventJson(result)}\n`);
+  if (format !== 'text') io.stdout.write(`${eventJson(result)}\n`);
   return result.exitCode;
 }
