@@ -10,6 +10,7 @@ import { registerToolsCommands } from './commands/tools.js';
 import { registerBenchCommand } from './commands/bench.js';
 import { registerPullCommand } from './commands/pull.js';
 import { registerModelsCommand } from './commands/models.js';
+import { registerSessionsCommand } from './commands/sessions.js';
 
 export function buildProgram(): Command {
   const program = new Command();
@@ -28,6 +29,7 @@ Examples:
   vmlx serve ~/models/Qwen3-0.6B-4bit --mcp-config mcp.json       OpenAI-compatible API on http://127.0.0.1:8000
   vmlx mcp validate --mcp-config mcp.json && vmlx mcp status --mcp-config mcp.json   check, then connect the MCP servers
   vmlx audit --limit 20                                           the last tool calls, allowed or refused
+  vmlx chat --model ~/models/Qwen3-0.6B-4bit --continue           pick up the latest conversation (vmlx sessions list)
 
 'vmlx help <command>' shows the options of a command.`,
     );
@@ -42,5 +44,6 @@ Examples:
   registerBenchCommand(program);
   registerPullCommand(program);
   registerModelsCommand(program);
+  registerSessionsCommand(program);
   return program;
 }

@@ -3,7 +3,8 @@ import React, { useCallback, useEffect, useReducer, useRef, useState } from 'rea
 import { Box, Static, Text, useInput, useStdout } from 'ink';
 import type { ConfirmAnswer } from '../agent/loop/events.js';
 import type { ReplBackend } from './backend.js';
-import { answerForKey, CONFIRM_PROMPT_ROWS, ConfirmPrompt } from './components/ConfirmPrompt.js';
+import { answerForKey, CONFIRM_PROMPT_ROWS, ConfirmPrompt, isSaveKey } from './components/ConfirmPrompt.js';
+import { resumeSession, switchApprovalMode } from './session-actions.js';
 import { LiveEntry, liveEntryRows, TranscriptEntry } from './components/MessageList.js';
 import { INPUT_ROWS, PromptInput } from './components/PromptInput.js';
 import { ServerList } from './components/ServerList.js';
@@ -59,6 +60,19 @@ export function Repl({ backend, onExit }: { backend: ReplBackend; onExit: () => 
     pending.respond(answer);
   }, []);
 
+  // `s` at a confirmation: "always", and kept in the MCP config for later chats.
+  const onSaveAlways = useCallback(() => {
+    const pending = drawn.current.confirmation;
+    if (!pending || !backend.saveAlways) return;
+    try {
+      backend.saveAlways(pending.request.server, pending.request.tool);
+      dispatch({ type: 'notice', level: 'info', text: `saved: toolPolicies.${pending.request.tool} = allow for server ${pending.request.server}` });
+    } catch (err) {
+      dispatch({ type: 'notice', level: 'error', text: (err as Error).message });
+    }
+    onAnswer('always');
+  }, [backend, onAnswer]);
+
   // Esc at a confirmation: the call is denied and the turn stops (the user wants to say something else).
   const onDenyAndStop = useCallback(() => {
     onAnswer('deny');
@@ -71,6 +85,7 @@ export function Repl({ backend, onExit }: { backend: ReplBackend; onExit: () => 
     if (isToggleExpand(input, key)) return dispatch({ type: 'toggle_expanded' });
     if (current.confirmation && !isCtrlC(input, key)) {
       if (key.escape) return onDenyAndStop();
+      if (backend.saveAlways && isSaveKey(input)) return onSaveAlways();
       const answer = answerForKey(input, key);
       if (answer) onAnswer(answer);
       return;
@@ -128,6 +143,10 @@ export function Repl({ backend, onExit }: { backend: ReplBackend; onExit: () => 
           return runCompaction();
         case 'exit':
           return onExit();
+        case 'resume':
+          return resumeSession(backend, dispatch, result);
+        case 'approval_mode':
+          return switchApprovalMode(backend, dispatch, result.mode);
       }
     },
     [backend, startTurn, onExit, write, runCompaction],
@@ -159,7 +178,7 @@ export function Repl({ backend, onExit }: { backend: ReplBackend; onExit: () => 
         </Text>
       ) : null}
       {connecting ? <ServerList servers={servers} /> : null}
-      {state.confirmation ? <ConfirmPrompt request={state.confirmation.request} onAnswer={onAnswer} captureKeys={false} width={width} /> : null}
+      {state.confirmation ? <ConfirmPrompt request={state.confirmation.request} onAnswer={onAnswer} captureKeys={false} width={width} canSave={backend.saveAlways !== undefined} /> : null}
       <Box marginTop={1}>
         <PromptInput
           history={history}

@@ -3,6 +3,7 @@
 import type { ChatSession } from '../agent/loop/chat-session.js';
 import type { McpTool, ServerStatus } from '../agent/mcp/types.js';
 import type { ModelInfo } from '../engine/types.js';
+import type { SessionBrowser } from '../agent/sessions/browser.js';
 
 export interface ReplBackend {
   session: ChatSession;
@@ -18,6 +19,10 @@ export interface ReplBackend {
   notices: ReplNotice[];
   /** Later warnings (a server crashed, the audit log failed, ...); returns an unsubscribe function. */
   onNotice(listener: (notice: ReplNotice) => void): () => void;
+  /** The saved conversations (/sessions, /resume); absent when nothing is saved. */
+  sessions?: SessionBrowser;
+  /** Saves an "always" answer as an allow policy in the MCP config; absent when the chat has no config file. */
+  saveAlways?(server: string, tool: string): void;
 }
 
 export interface ReplNotice {

@@ -1,12 +1,14 @@
 // Slash commands: /help, /tools, /servers, /audit, /clear, /compact, /model, /exit. Pure: they return what to show or do.
 import type { ReplBackend } from './backend.js';
+import { runSessionCommand, SESSION_COMMANDS, type SessionSlashResult } from './session-commands.js';
 
 export type SlashResult =
   | { kind: 'output'; text: string }
   | { kind: 'error'; text: string }
   | { kind: 'clear' }
   | { kind: 'compact' }
-  | { kind: 'exit' };
+  | { kind: 'exit' }
+  | SessionSlashResult;
 
 export const SLASH_COMMANDS: Array<{ name: string; usage: string; help: string }> = [
   { name: 'help', usage: '/help', help: 'this list, and the keys' },
@@ -15,6 +17,7 @@ export const SLASH_COMMANDS: Array<{ name: string; usage: string; help: string }
   { name: 'audit', usage: '/audit [N]', help: 'the most recent audit log entries (default 10)' },
   { name: 'clear', usage: '/clear', help: 'start a new conversation (and clear the screen)' },
   { name: 'compact', usage: '/compact', help: 'replace the older turns with a summary the model writes (frees context)' },
+  ...SESSION_COMMANDS,
   { name: 'model', usage: '/model', help: 'the loaded model' },
   { name: 'exit', usage: '/exit', help: 'quit (also Ctrl-C twice, or Ctrl-D)' },
 ];
@@ -22,7 +25,7 @@ export const SLASH_COMMANDS: Array<{ name: string; usage: string; help: string }
 const KEYS = [
   'Enter send · Alt+Enter or a trailing \\ for a new line · ↑/↓ history',
   'Esc or Ctrl-C cancels the current step (twice: the whole turn) · Ctrl-O expands tool results and reasoning',
-  'Confirmations: y once · a always for this tool this session · n or Enter deny · Esc deny and stop the turn',
+  'Confirmations: y once · a always for this tool this session · s always, saved to the MCP config · n or Enter deny · Esc deny and stop the turn',
 ];
 
 export function isSlashCommand(line: string): boolean {
@@ -44,7 +47,7 @@ export function runSlashCommand(line: string, backend: ReplBackend): SlashResult
     case 'help':
       return {
         kind: 'output',
-        text: [...SLASH_COMMANDS.map((c) => `${c.usage.padEnd(12)} ${c.help}`), '', ...KEYS].join('\n'),
+        text: [...SLASH_COMMANDS.map((c) => `${c.usage.padEnd(21)} ${c.help}`), '', ...KEYS].join('\n'),
       };
     case 'tools': {
       const tools = backend.tools();
@@ -82,6 +85,6 @@ export function runSlashCommand(line: string, backend: ReplBackend): SlashResult
     case 'quit':
       return { kind: 'exit' };
     default:
-      return { kind: 'error', text: `unknown command /${name}; /help lists the commands` };
+      return runSessionCommand(name, args, backend) ?? { kind: 'error', text: `unknown command /${name}; /help lists the commands` };
   }
 }

@@ -35,7 +35,7 @@ test('--print: the final answer on stdout, tool activity on stderr, exit 0; a pr
     const r = await vmlx(['chat', '--scripted-model', script, '--mcp-config', ws.mcp, '--print', 'what is there?'], { env: ws.env });
     assert.equal(r.code, 0, r.stderr);
     assert.equal(r.stdout, 'One file: hello.txt.\n');
-    assert.match(r.stderr, /^\[tool\] fs__list_directory \{"path":".*files"\}\n\[tool\] fs__list_directory ok \(\d+ ms, \d+ bytes\)\n$/);
+    assert.match(r.stderr, /^\[session\] [0-9a-f-]{36}\n\[tool\] fs__list_directory \{"path":".*files"\}\n\[tool\] fs__list_directory ok \(\d+ ms, \d+ bytes\)\n$/);
     assert.ok(existsSync(join(ws.root, 'home', 'logs')), 'logs under the vmlx home');
 
     const piped = ws.script(['Piped answer.'], 'piped.json');
@@ -56,8 +56,8 @@ test('--print: "ask" means deny unless --yes', async () => {
     const target = join(ws.files, 'out.txt');
     const rounds = [call('fs__write_file', { path: target, content: 'x' }), 'Finished.'];
     const denied = await vmlx(['chat', '--scripted-model', ws.script(rounds, 'a.json'), '--mcp-config', ws.mcp, '-p', 'write'], { env: ws.env });
-    assert.equal(denied.code, 0, denied.stderr);
-    assert.match(denied.stderr, /\[tool\] fs__write_file denied: .*needs confirmation and nobody can be asked \(pass --yes to allow it\)/);
+    assert.equal(denied.code, 2, 'answered, but a call was denied');
+    assert.match(denied.stderr, /\[tool\] fs__write_file denied: .*needs confirmation and nobody can be asked \(pass --yes or --approval-mode to allow it\)/);
     assert.equal(existsSync(target), false);
     const sent = readFileSync(join(ws.root, 'a.json.requests.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l))[1];
     assert.match(sent.messages.at(-1).content, /^\[tool call denied: fs__write_file was not run\]/);
@@ -77,11 +77,11 @@ test('--print exits non-zero when the turn fails or hits the round limit', async
     const failing = await vmlx(['chat', '--scripted-model', ws.script([{ text: 'partial', error: 'decoder exploded' }], 'f.json'), '-p', 'x'], { env: ws.env });
     assert.equal(failing.code, 1);
     assert.equal(failing.stdout, '');
-    assert.equal(failing.stderr, 'vmlx: generation failed: decoder exploded\n');
+    assert.match(failing.stderr, /^\[session\] [0-9a-f-]{36}\nvmlx: generation failed: decoder exploded\n$/);
 
     const looping = ws.script([call('fs__list_directory', { path: ws.files }), call('fs__list_directory', { path: ws.files })], 'l.json');
     const limited = await vmlx(['chat', '--scripted-model', looping, '--mcp-config', ws.mcp, '--max-rounds', '2', '-p', 'x'], { env: ws.env });
-    assert.equal(limited.code, 1);
+    assert.equal(limited.code, 3);
     assert.match(limited.stderr, /stopped after 2 rounds of tool calls without a final answer \(--max-rounds\)\n$/);
   } finally {
     ws.done();

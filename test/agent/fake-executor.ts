@@ -17,6 +17,8 @@ export interface FakeTool {
   name: string;
   policy?: PolicyDecision;
   handler: FakeHandler;
+  highRisk?: boolean;
+  annotations?: McpTool['annotations'];
 }
 
 export class FakeExecutor implements ToolExecutor {
@@ -43,7 +45,8 @@ export class FakeExecutor implements ToolExecutor {
       name: t.name,
       description: `fake ${t.name}`,
       inputSchema: { type: 'object', properties: {} },
-      highRisk: false,
+      highRisk: t.highRisk ?? false,
+      ...(t.annotations ? { annotations: t.annotations } : {}),
     }));
   }
 

@@ -6,6 +6,7 @@ import { dirname, resolve } from 'node:path';
 import Database from 'better-sqlite3';
 import { defaultAuditDbPath, ensurePrivateDir, ensurePrivateFile, vmlxHome } from '../paths.js';
 import { migrate } from './schema.js';
+import { BUSY_TIMEOUT_MS, setWalMode } from '../sqlite/wal.js';
 import { deleteInBatches, deleteInBatchesSync } from './prune.js';
 import { parseArguments, prepareRow } from './row.js';
 import type { AuditEntry, AuditQuery, AuditRow, AuditSink, StoredDecision } from './types.js';
@@ -35,7 +36,6 @@ interface DbRow {
   result_preview: string | null;
 }
 
-const BUSY_TIMEOUT_MS = 5_000;
 const DAY_MS = 86_400_000;
 /** How often a long-running process (serve, a chat left open) prunes again. */
 const PRUNE_EVERY_MS = 6 * 3_600_000;
@@ -183,25 +183,6 @@ export class AuditLog implements AuditSink {
     this.closed = true;
     if (this.retentionTimer) clearInterval(this.retentionTimer);
     if (this.db.open) this.db.close();
-  }
-}
-
-/**
- * Switches the file to WAL. When several processes switch one new file at once, SQLite answers
- * SQLITE_BUSY here without consulting the busy handler, so this step retries on its own, up to the same
- * bound as busy_timeout.
- */
-function setWalMode(db: Database.Database): void {
-  const deadline = Date.now() + BUSY_TIMEOUT_MS;
-  const pause = new Int32Array(new SharedArrayBuffer(4));
-  for (;;) {
-    try {
-      db.pragma('journal_mode = WAL');
-      return;
-    } catch (err) {
-      if ((err as { code?: string }).code !== 'SQLITE_BUSY' || Date.now() > deadline) throw err;
-      Atomics.wait(pause, 0, 0, 5); // open() is synchronous: a short blocking pause between attempts
-    }
   }
 }
 

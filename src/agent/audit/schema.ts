@@ -1,8 +1,9 @@
 // Versioned schema of the audit database. PRAGMA user_version is the version; each migration moves the
 // database exactly one version up. Never edit a shipped migration: add one.
 import type Database from 'better-sqlite3';
+import { migrateSchema, type Migration } from '../sqlite/migrate.js';
 
-export const MIGRATIONS: ReadonlyArray<{ version: number; description: string; sql: string }> = [
+export const MIGRATIONS: ReadonlyArray<Migration> = [
   {
     version: 1,
     description: 'calls: one row per executed tool call',
@@ -43,31 +44,9 @@ export class AuditSchemaError extends Error {
   }
 }
 
-/**
- * Brings the database up to SCHEMA_VERSION; returns the version it started from. Safe when several
- * processes open one new file at once: the version is re-read inside a BEGIN IMMEDIATE transaction (which
- * waits out the busy_timeout for the writer lock), so only the migrations still missing once this process
- * holds the lock are applied, all in that one transaction. Versions only grow, so the read outside the
- * lock is a valid fast path for an up-to-date file and keeps plain readers from taking the write lock.
- */
+/** Brings the database up to SCHEMA_VERSION; returns the version it started from (see migrateSchema). */
 export function migrate(db: Database.Database, file: string): number {
-  const seen = readVersion(db, file);
-  if (seen === SCHEMA_VERSION) return seen;
-  return db.transaction(() => {
-    const from = readVersion(db, file);
-    for (const m of MIGRATIONS) {
-      if (m.version <= from) continue;
-      db.exec(m.sql);
-      db.pragma(`user_version = ${m.version}`);
-    }
-    return from;
-  }).immediate();
-}
-
-function readVersion(db: Database.Database, file: string): number {
-  const version = db.pragma('user_version', { simple: true }) as number;
-  if (version > SCHEMA_VERSION) {
-    throw new AuditSchemaError(`${file}: the audit database has schema version ${version}, newer than this vmlx understands (${SCHEMA_VERSION}); upgrade vmlx or use another --audit-db`);
-  }
-  return version;
+  return migrateSchema(db, MIGRATIONS, (version) =>
+    new AuditSchemaError(`${file}: the audit database has schema version ${version}, newer than this vmlx understands (${SCHEMA_VERSION}); upgrade vmlx or use another --audit-db`),
+  );
 }

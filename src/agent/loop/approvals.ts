@@ -1,7 +1,9 @@
 // Who decides whether a tool call runs: the sandbox first, then the configured policy, then the session's
 // "always" answers and --yes. Only what is still "ask" after that reaches the user (or is denied when nobody
 // can be asked).
-import type { PolicyDecision, ToolExecutor } from '../mcp/types.js';
+import type { McpTool, PolicyDecision, ToolExecutor } from '../mcp/types.js';
+import { isHighRiskCall, isReadOnlyTool } from '../mcp/tool-hints.js';
+import { isHighRiskTool } from '../mcp/sandbox.js';
 
 /** Tools the user answered "always" for, this session only (never persisted). */
 export class SessionApprovals {
@@ -29,28 +31,50 @@ export type CallDecision =
   | { kind: 'deny'; rule: string; reason: string }
   | { kind: 'ask'; reason: string };
 
+/**
+ * How much runs without asking. default: the policy and sandbox decide, the rest is asked; auto: what is not
+ * high-risk runs; plan: nothing that writes runs; yolo: everything the sandbox and the policy do not deny.
+ */
+export const APPROVAL_MODES = ['default', 'auto', 'plan', 'yolo'] as const;
+export type ApprovalMode = (typeof APPROVAL_MODES)[number];
+
+export function isApprovalMode(value: string): value is ApprovalMode {
+  return (APPROVAL_MODES as readonly string[]).includes(value);
+}
+
 export interface DecisionContext {
   executor: ToolExecutor;
   approvals: SessionApprovals;
-  /** --yes: everything the sandbox and the policy do not deny runs without asking. */
+  /** --yes: everything the sandbox and the policy do not deny runs without asking (yolo without the banner). */
   autoApprove: boolean;
+  /** The approval mode (default 'default'); read at each call, so a switch applies to the next call. */
+  mode?: ApprovalMode;
   /** Whether a person can be asked; when not, "ask" means deny. */
   interactive: boolean;
 }
 
+/** The sandbox and a "deny" policy apply in every mode; plan mode then refuses what may write. */
 export function decideCall(ctx: DecisionContext, server: string, tool: string, args: unknown): CallDecision {
   const verdict = ctx.executor.checkCall(server, tool, args);
   if (!verdict.allowed) return { kind: 'deny', rule: verdict.rule, reason: verdict.reason };
   const policy: PolicyDecision = ctx.executor.policyFor(server, tool);
   if (policy === 'deny') return { kind: 'deny', rule: 'policy:deny', reason: `the policy denies ${server}/${tool}` };
+  const mode = ctx.mode ?? 'default';
+  const info: Pick<McpTool, 'name' | 'highRisk' | 'annotations'> =
+    ctx.executor.listTools().find((t) => t.server === server && t.name === tool) ?? { name: tool, highRisk: isHighRiskTool(tool) };
+  if (mode === 'plan' && !isReadOnlyTool(info)) {
+    return { kind: 'deny', rule: 'mode:plan', reason: `plan mode: ${server}/${tool} may change things, so it does not run (switch with /approval-mode)` };
+  }
   if (policy === 'allow') return { kind: 'allow', rule: 'policy:allow' };
   if (ctx.autoApprove) return { kind: 'allow', rule: 'flag:yes' };
+  if (mode === 'yolo') return { kind: 'allow', rule: 'mode:yolo' };
+  if (mode === 'auto' && !isHighRiskCall(info)) return { kind: 'allow', rule: 'mode:auto' };
   if (ctx.approvals.isAlwaysAllowed(server, tool)) return { kind: 'allow', rule: 'session:always' };
   if (!ctx.interactive) {
     return {
       kind: 'deny',
       rule: 'policy:ask-noninteractive',
-      reason: `${server}/${tool} needs confirmation and nobody can be asked (pass --yes to allow it)`,
+      reason: `${server}/${tool} needs confirmation and nobody can be asked (pass --yes or --approval-mode to allow it)`,
     };
   }
   return { kind: 'ask', reason: `the policy asks before running ${server}/${tool}` };

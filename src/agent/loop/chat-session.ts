@@ -1,14 +1,19 @@
 // A conversation over several turns: owns the history, the session's "always" answers and the cancellation of
 // the turn in progress. Both the REPL and --print drive the agent through this.
 import type { ChatMessage } from '../../engine/types.js';
-import { SessionApprovals } from './approvals.js';
+import { SessionApprovals, type ApprovalMode } from './approvals.js';
 import { TurnCancellation, type CancelLevel } from './cancellation.js';
 import type { AgentEvent } from './events.js';
-import { compactConversation, type CompactionResult } from './compaction.js';
+import { compactConversation, hasTurnsToCompact, type CompactionResult } from './compaction.js';
 import { runTurn, type Conversation, type TurnOptions } from './run-turn.js';
+import type { ConversationRecorder } from '../sessions/recorder.js';
 
 export type ChatSessionOptions = Omit<TurnOptions, 'signal' | 'cancellation' | 'approvals'> & {
   systemPrompt?: string;
+  /** Compact the older turns before a turn once the context would pass this percent of the window (0 or absent: never). */
+  autoCompactPercent?: number;
+  /** Saves the conversation as it happens (the session store); absent: nothing is saved. */
+  recorder?: ConversationRecorder;
 };
 
 export class TurnInProgressError extends Error {
@@ -21,11 +26,16 @@ export class TurnInProgressError extends Error {
 export class ChatSession {
   readonly conversation: Conversation = { messages: [] };
   readonly approvals = new SessionApprovals();
+  /** Starts as the options say; /approval-mode changes it for the next turns. */
+  approvalMode: ApprovalMode;
+  /** Tokens in the context after the last round (null until a turn has run, or after /clear and /resume). */
+  private contextTokens: number | null = null;
   private cancellation: TurnCancellation | null = null;
   private turnDone: Promise<void> = Promise.resolve();
 
   constructor(private readonly options: ChatSessionOptions) {
-    this.reset();
+    this.approvalMode = options.approvalMode ?? 'default';
+    this.startOver();
   }
 
   get busy(): boolean {
@@ -43,14 +53,44 @@ export class ChatSession {
     this.cancellation = cancellation;
     let finished!: () => void;
     this.turnDone = new Promise((resolve) => (finished = resolve));
-    this.conversation.messages.push({ role: 'user', content: text });
-    const { systemPrompt: _system, ...turnOptions } = this.options;
+    const { systemPrompt: _system, recorder: _recorder, autoCompactPercent: _auto, ...turnOptions } = this.options;
     try {
-      yield* runTurn(this.conversation, { ...turnOptions, approvals: this.approvals, cancellation });
+      yield* this.autoCompact(text, cancellation);
+      this.conversation.messages.push({ role: 'user', content: text });
+      this.save();
+      for await (const event of runTurn(this.conversation, { ...turnOptions, approvalMode: this.approvalMode, approvals: this.approvals, cancellation })) {
+        if (event.type === 'usage') this.contextTokens = event.contextTokens;
+        this.save();
+        yield event;
+      }
     } finally {
+      this.save();
       cancellation.release();
       this.cancellation = null;
       finished();
+    }
+  }
+
+  /**
+   * Compacts before the turn when the conversation so far plus the new message would pass the threshold. A
+   * conversation with nothing before its last turn is left alone (the overflow check still guards the turn).
+   */
+  private async *autoCompact(text: string, cancellation: TurnCancellation): AsyncGenerator<AgentEvent, void, undefined> {
+    const percent = this.options.autoCompactPercent ?? 0;
+    if (percent <= 0 || this.contextTokens === null) return;
+    const maxContext = this.options.model.info.contextLength;
+    const projected = this.contextTokens + this.options.model.countTokens(text);
+    if (projected * 100 < percent * maxContext) return;
+    if (!hasTurnsToCompact(this.conversation.messages)) return;
+    yield { type: 'compaction_started', contextTokens: projected, maxContext, thresholdPercent: percent };
+    try {
+      const r = await compactConversation(this.conversation.messages, this.options.model, this.options.generation ?? {}, cancellation.beginStep());
+      this.contextTokens = r.tokensAfter;
+      this.save();
+      yield { type: 'compaction_finished', replaced: r.replaced, tokensBefore: r.tokensBefore, tokensAfter: r.tokensAfter };
+    } catch (err) {
+      const cancelled = (err as Error).name === 'AbortError';
+      yield { type: 'compaction_failed', error: cancelled ? 'compaction cancelled' : (err as Error).message, cancelled };
     }
   }
 
@@ -65,8 +105,11 @@ export class ChatSession {
     let finished!: () => void;
     this.turnDone = new Promise((resolve) => (finished = resolve));
     try {
-      return await compactConversation(this.conversation.messages, this.options.model, this.options.generation ?? {}, cancellation.beginStep());
+      const result = await compactConversation(this.conversation.messages, this.options.model, this.options.generation ?? {}, cancellation.beginStep());
+      this.contextTokens = result.tokensAfter;
+      return result;
     } finally {
+      this.save();
       this.cancellation = null;
       finished();
     }
@@ -88,8 +131,40 @@ export class ChatSession {
     this.cancellation?.abortTurn();
   }
 
-  /** Starts the conversation over (the session's "always" answers stay: they are per session). */
+  /** The stored session this conversation is saved as (undefined when nothing is saved). */
+  get sessionId(): string | undefined {
+    return this.options.recorder?.id;
+  }
+
+  /** Continues a stored conversation: its messages replace the current ones, and later turns extend it. */
+  resume(id: string, messages: readonly ChatMessage[]): void {
+    if (this.cancellation) throw new TurnInProgressError();
+    this.conversation.messages.splice(0, this.conversation.messages.length, ...messages);
+    this.contextTokens = this.measure();
+    this.options.recorder?.resume(id, this.conversation.messages);
+  }
+
+  private save(): void {
+    this.options.recorder?.sync(this.conversation.messages);
+  }
+
+  /** Starts the conversation over, saved as a new session (the "always" answers stay: they are per process). */
   reset(): void {
+    this.options.recorder?.startNew();
+    this.startOver();
+  }
+
+  /** The conversation's size in tokens, rendered without tools (as /compact counts it). */
+  private measure(): number | null {
+    try {
+      return this.options.model.countTokens(this.options.model.renderChat(this.conversation.messages, { addGenerationPrompt: false }));
+    } catch {
+      return null; // a template that cannot render this history fails the next turn with its own message
+    }
+  }
+
+  private startOver(): void {
+    this.contextTokens = null;
     this.conversation.messages.length = 0;
     if (this.options.systemPrompt) this.conversation.messages.push({ role: 'system', content: this.options.systemPrompt });
   }

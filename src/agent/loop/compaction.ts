@@ -35,6 +35,12 @@ function keptFrom(messages: readonly ChatMessage[]): number {
   return messages.length;
 }
 
+/** Whether there is anything before the last KEPT_TURNS turns to summarise. */
+export function hasTurnsToCompact(messages: readonly ChatMessage[]): boolean {
+  const head = messages[0]?.role === 'system' ? 1 : 0;
+  return keptFrom(messages) > head;
+}
+
 function countPrompt(model: LanguageModel, messages: ChatMessage[]): number {
   return model.countTokens(model.renderChat(messages, { addGenerationPrompt: false }));
 }

@@ -59,6 +59,11 @@ export type AgentEvent =
       contextTokens: number;
       maxContext: number;
     }
+  /** Auto-compaction: the context passed the threshold, so the older turns are summarised before this turn. */
+  | { type: 'compaction_started'; contextTokens: number; maxContext: number; thresholdPercent: number }
+  | { type: 'compaction_finished'; replaced: number; tokensBefore: number; tokensAfter: number }
+  /** The summary failed or was cancelled; the conversation is unchanged and the turn goes on. */
+  | { type: 'compaction_failed'; error: string; cancelled: boolean }
   | { type: 'turn_finished'; reason: 'answered' | 'max_rounds'; rounds: number; answer: string | null }
   | { type: 'turn_aborted'; stage: 'generation' | 'tools' | 'confirmation'; rounds: number }
   /** The model failed (generation threw, context overflow, ...); the conversation is left valid. */

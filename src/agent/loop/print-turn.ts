@@ -1,17 +1,22 @@
-// Non-interactive chat (--print or a prompt on stdin): one turn, the final answer on stdout, tool activity on
-// stderr, and an exit code that says whether the model answered.
+// Non-interactive chat (--print or a prompt on stdin): one turn, with its output in one of three formats.
+// text: the final answer on stdout, tool activity on stderr. json: one PrintResult object on stdout.
+// stream-json: every agent event as one JSON line on stdout as it happens, then the PrintResult.
+// The exit code says how the turn ended (see print-result.ts).
 import type { ChatSession } from './chat-session.js';
 import type { AgentEvent } from './events.js';
+import { PrintResultBuilder, type PrintResult } from './print-result.js';
+
+export { EXIT_CANCELLED, EXIT_FAILED, EXIT_OK, EXIT_ROUND_LIMIT, EXIT_TOOL_DENIED } from './print-result.js';
+
+export const OUTPUT_FORMATS = ['text', 'json', 'stream-json'] as const;
+export type OutputFormat = (typeof OUTPUT_FORMATS)[number];
 
 export interface PrintIo {
   stdout: { write(text: string): unknown };
   stderr: { write(text: string): unknown };
   signal?: AbortSignal;
+  format?: OutputFormat;
 }
-
-export const EXIT_OK = 0;
-export const EXIT_FAILED = 1;
-export const EXIT_CANCELLED = 130;
 
 function oneLine(value: unknown, max = 200): string {
   let text: string;
@@ -41,22 +46,33 @@ function describe(e: AgentEvent): string | null {
   }
 }
 
+/** An event as one JSON line (a confirmation's `respond` callback is not data and is left out). */
+export function eventJson(e: AgentEvent | PrintResult | { type: 'session'; sessionId: string | null }): string {
+  return JSON.stringify(e, (_key, value: unknown) => (typeof value === 'function' ? undefined : value));
+}
+
+function writeText(e: AgentEvent, io: PrintIo): void {
+  const line = describe(e);
+  if (line) io.stderr.write(`${line}\n`);
+  if (e.type === 'turn_finished') {
+    if (e.answer) io.stdout.write(e.answer.endsWith('\n') ? e.answer : `${e.answer}\n`);
+    if (e.reason === 'max_rounds') io.stderr.write(`vmlx: stopped after ${e.rounds} rounds of tool calls without a final answer (--max-rounds)\n`);
+  } else if (e.type === 'turn_failed') io.stderr.write(`vmlx: ${e.error}\n`);
+  else if (e.type === 'turn_aborted') io.stderr.write('vmlx: cancelled\n');
+}
+
 export async function runPrintTurn(session: ChatSession, prompt: string, io: PrintIo): Promise<number> {
-  let code = EXIT_FAILED;
+  const format = io.format ?? 'text';
+  const builder = new PrintResultBuilder();
+  const sessionId = session.sessionId ?? null;
+  if (format === 'stream-json') io.stdout.write(`${eventJson({ type: 'session', sessionId })}\n`);
+  else if (format === 'text' && sessionId) io.stderr.write(`[session] ${sessionId}\n`);
   for await (const e of session.send(prompt, io.signal)) {
-    const line = describe(e);
-    if (line) io.stderr.write(`${line}\n`);
-    if (e.type === 'turn_finished') {
-      if (e.answer) io.stdout.write(e.answer.endsWith('\n') ? e.answer : `${e.answer}\n`);
-      if (e.reason === 'answered') code = EXIT_OK;
-      else io.stderr.write(`vmlx: stopped after ${e.rounds} rounds of tool calls without a final answer (--max-rounds)\n`);
-    } else if (e.type === 'turn_failed') {
-      io.stderr.write(`vmlx: ${e.error}\n`);
-      code = EXIT_FAILED;
-    } else if (e.type === 'turn_aborted') {
-      io.stderr.write('vmlx: cancelled\n');
-      code = EXIT_CANCELLED;
-    }
+    builder.add(e);
+    if (format === 'text') writeText(e, io);
+    else if (format === 'stream-json') io.stdout.write(`${eventJson(e)}\n`);
   }
-  return code;
+  const result = builder.result(sessionId);
+  if (format !== 'text') io.stdout.write(`${eventJson(result)}\n`);
+  return result.exitCode;
 }

@@ -3,7 +3,7 @@
 import type { ChatMessage, GenerateParams, LanguageModel } from '../../engine/types.js';
 import type { CallOrigin, ToolExecutor } from '../mcp/types.js';
 import type { ParseResult, StreamDelta } from '../toolcalls/types.js';
-import { SessionApprovals } from './approvals.js';
+import { SessionApprovals, type ApprovalMode } from './approvals.js';
 import { TurnCancellation } from './cancellation.js';
 import { EventChannel } from './event-channel.js';
 import { prepareStep, runStep, type PreparedStep } from './model-step.js';
@@ -30,6 +30,8 @@ export interface TurnOptions {
   interactive?: boolean;
   /** --yes: run everything the sandbox and policy do not deny, without asking. */
   autoApprove?: boolean;
+  /** Which calls run without asking (default 'default'); the sandbox and a "deny" policy apply in every mode. */
+  approvalMode?: ApprovalMode;
   /** The session's "always" answers; shared across turns. */
   approvals?: SessionApprovals;
   maxRounds?: number;
@@ -93,6 +95,7 @@ class TurnDriver {
           executor: this.opts.executor,
           approvals: this.approvals,
           autoApprove: this.opts.autoApprove ?? false,
+          ...(this.opts.approvalMode ? { mode: this.opts.approvalMode } : {}),
           interactive: this.opts.interactive ?? true,
         },
         emit: this.emit,

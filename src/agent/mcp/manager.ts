@@ -15,6 +15,7 @@ import type { McpConfig, ServerEntry } from './config.js';
 import { getValidator, type MCPCommandValidator } from './validator.js';
 import { ToolSandbox, isHighRiskTool } from './sandbox.js';
 import { policyFor as configPolicyFor } from './policy.js';
+import { hintsOf } from './tool-hints.js';
 import { McpHost, type McpHostOptions } from './host.js';
 import { VmlxOAuthProvider } from './oauth/provider.js';
 import { TokenStore } from './oauth/token-store.js';
@@ -334,6 +335,7 @@ export class McpManager implements ToolExecutor {
       ...(r.tool.description !== undefined ? { description: r.tool.description } : {}),
       inputSchema: r.tool.inputSchema as Record<string, unknown>,
       highRisk: isHighRiskTool(r.tool.name),
+      ...(r.tool.annotations ? { annotations: hintsOf(r.tool.annotations) } : {}),
     }));
     this.byQualified = new Map(this.tools.map((t) => [t.qualifiedName, t]));
   }

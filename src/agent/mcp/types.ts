@@ -25,6 +25,8 @@ export interface McpTool {
   inputSchema: Record<string, unknown>;
   /** Matches a high-risk pattern (execute, run_command, shell, eval, exec, system, subprocess). */
   highRisk: boolean;
+  /** The server's hints about what the tool does (MCP tool annotations), when it gives them. */
+  annotations?: { readOnlyHint?: boolean; destructiveHint?: boolean };
 }
 
 export type SandboxVerdict =

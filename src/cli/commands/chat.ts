@@ -19,6 +19,14 @@ import { apiBase } from '../../engine/remote/index.js';
 import { RootPathError, RootsRegistry } from '../../agent/mcp/roots.js';
 import { declineElicitations } from '../../agent/mcp/elicitation.js';
 import { modelSampler } from '../../agent/mcp/sampling.js';
+import { APPROVAL_MODES, isApprovalMode, type ApprovalMode } from '../../agent/loop/approvals.js';
+import type { ChatSessionOptions } from '../../agent/loop/chat-session.js';
+import { OUTPUT_FORMATS, type OutputFormat } from '../../agent/loop/print-turn.js';
+import { saveToolPolicy } from '../../agent/mcp/config-edit.js';
+import { loadSettings } from '../../agent/settings.js';
+import { sessionBrowser } from '../../agent/sessions/browser.js';
+import { startNotices, YOLO_BANNER } from '../../tui/session-notices.js';
+import { checkResumeFlags, openChatConversation, type ChatConversation } from './chat-sessions.js';
 
 interface ChatOptions {
   model?: string;
@@ -39,6 +47,11 @@ interface ChatOptions {
   system?: string;
   offline?: boolean;
   root: string[];
+  resume?: string | boolean;
+  continue?: boolean;
+  outputFormat: string;
+  approvalMode?: string;
+  autoCompact?: number;
 }
 
 function positiveInt(flag: string) {
@@ -73,6 +86,12 @@ function samplerFor(model: LanguageModel, source: ModelSource, opts: ChatOptions
   });
 }
 
+function percentage(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0 || n > 100) throw new UserError(`--auto-compact: '${value}' is not a whole percentage from 0 to 100`);
+  return n;
+}
+
 function temperature(value: string): number {
   const n = Number(value);
   if (!Number.isFinite(n) || n < 0 || n > 5) throw new UserError(`--temp: '${value}' is not a number between 0 and 5`);
@@ -88,6 +107,11 @@ export function registerChatCommand(program: Command): void {
     .option(...OFFLINE_OPTION)
     .option('--mcp-config <file>', 'MCP servers (default: ~/.vmlx/mcp.json when it exists)')
     .option('-y, --yes', 'run every call the sandbox and policy allow without asking')
+    .option('--approval-mode <mode>', "default (policy and sandbox decide, ask for the rest), auto (allow what is not high-risk), plan (nothing that writes runs) or yolo (everything the sandbox allows); switch with /approval-mode")
+    .option('--auto-compact <percent>', 'summarise the older turns before a turn once the context would pass this share of the window (0: never; default 85, or settings.json)', percentage)
+    .option('--resume [id]', 'continue a saved conversation (an id or its start; without one, the REPL lists the recent ones)')
+    .option('-c, --continue', 'continue the most recent saved conversation')
+    .option('--output-format <format>', 'with --print: text (answer on stdout), json (one result object) or stream-json (one event per line)', 'text')
     .option('--max-rounds <n>', 'rounds of tool calls per turn (default 10)', positiveInt('--max-rounds'))
     .option('--tool-call-parser <name>', "tool-call format, or 'auto' (from the chat template)", 'auto')
     .option('--reasoning-parser <name>', "reasoning format, 'auto' or 'none'", 'auto')
@@ -106,13 +130,21 @@ export function registerChatCommand(program: Command): void {
       `
 Keys: Enter sends; Alt+Enter or a trailing \\ adds a line; Up/Down history; Esc or Ctrl-C cancels
 the current step (twice: the turn); Ctrl-O expands tool results and reasoning; Ctrl-C twice at the prompt exits.
-Confirmations: y once, a always for this tool this session, n or Enter deny, Esc deny and stop the turn.
-Commands: /help /tools /servers /audit /clear /compact /model /exit. The status line shows the context in use;
-a message too long for the context is refused (not kept), and /compact replaces older turns with a summary.
+Confirmations: y once, a always for this tool this session, s always and save it to the MCP config,
+n or Enter deny, Esc deny and stop the turn.
+Commands: /help /tools /servers /audit /clear /compact /sessions /resume /approval-mode /model /exit. The status
+line shows the context in use; a message too long for the context is refused (not kept), /compact replaces older
+turns with a summary, and that happens on its own past --auto-compact.
+Every conversation is saved as it goes (vmlx sessions list|show|rm); --resume ID or --continue picks one up.
+
+--print exit codes: 0 answered, 1 error (or bad arguments), 2 answered but a tool call was denied,
+3 stopped at the round limit (--max-rounds), 130 interrupted.
 
 Examples:
   vmlx chat --model ~/models/Qwen3-0.6B-4bit --mcp-config mcp.json
   vmlx chat --model ~/models/Qwen3-0.6B-4bit -p "how many files are in /tmp?" --yes
+  vmlx chat --model ~/models/Qwen3-0.6B-4bit -p "list /tmp" --output-format json --approval-mode plan
+  vmlx chat --model ~/models/Qwen3-0.6B-4bit --continue
   echo "summarise README.md" | vmlx chat --model ~/models/Qwen3-0.6B-4bit --mcp-config mcp.json
 
 --scripted-model FILE (for tests and demos) is JSON: {"rounds": ["output of generation 1", {"text": "...",
@@ -147,8 +179,24 @@ function checkOptions(opts: ChatOptions): ModelSource {
   return opts.scriptedModel ? { scriptedModel: opts.scriptedModel } : { dir: opts.model };
 }
 
-function turnOptions(opts: ChatOptions, model: LanguageModel, mcp: McpSetup, sessionId: string): Omit<TurnOptions, 'signal' | 'cancellation' | 'approvals'> {
+/** The settings file, then the flags: the approval mode and the auto-compaction threshold of this chat. */
+function chatSettings(opts: ChatOptions): { approvalMode: ApprovalMode; autoCompactPercent: number; format: OutputFormat } {
+  const settings = loadSettings();
+  const mode = opts.approvalMode ?? settings.approvalMode;
+  if (!isApprovalMode(mode)) throw new UserError(`--approval-mode: '${mode}' is not one of ${APPROVAL_MODES.join(', ')}`);
+  const format = opts.outputFormat as OutputFormat;
+  if (!OUTPUT_FORMATS.includes(format)) throw new UserError(`--output-format: '${opts.outputFormat}' is not one of ${OUTPUT_FORMATS.join(', ')}`);
+  return { approvalMode: opts.yes ? 'yolo' : mode, autoCompactPercent: opts.autoCompact ?? settings.autoCompactPercent, format };
+}
+
+type ChatTurnOptions = Omit<TurnOptions, 'signal' | 'cancellation' | 'approvals'> & Pick<ChatSessionOptions, 'recorder' | 'autoCompactPercent'>;
+
+function turnOptions(opts: ChatOptions, model: LanguageModel, mcp: McpSetup, sessionId: string, conversation: ChatConversation): ChatTurnOptions {
+  const settings = chatSettings(opts);
   return {
+    recorder: conversation.recorder,
+    approvalMode: settings.approvalMode,
+    autoCompactPercent: settings.autoCompactPercent,
     model,
     executor: mcp.manager,
     origin: 'chat',
@@ -178,11 +226,18 @@ async function runChat(opts: ChatOptions): Promise<number> {
     const resolved = await resolveModelArg(source.dir, { offline: opts.offline });
     source = { dir: resolved.dir, displayName: resolved.displayName };
   }
+  const interactive = opts.print === undefined && process.stdin.isTTY === true && process.stdout.isTTY === true;
+  checkResumeFlags(opts, interactive);
+  chatSettings(opts); // a bad flag or settings file fails before anything starts
   const sessionId = randomUUID();
+  const conversation = openChatConversation(opts, modelDisplayName(source), sessionId, (m) => process.stderr.write(`vmlx: warning: ${m}\n`));
   const log = SessionLog.open(logDir(), sessionId);
   log.write('info', `chat started (${modelDisplayName(source)}${opts.mcpConfig ? `, mcp config ${opts.mcpConfig}` : ''})`);
-  const interactive = opts.print === undefined && process.stdin.isTTY === true && process.stdout.isTTY === true;
-  return interactive ? runInteractive(opts, source, sessionId, log) : runPrint(opts, source, sessionId, log);
+  try {
+    return interactive ? await runInteractive(opts, source, sessionId, log, conversation) : await runPrint(opts, source, sessionId, log, conversation);
+  } finally {
+    conversation.store.close();
+  }
 }
 
 /** The MCP servers of a chat, with the host's roots, approvals and (where someone can answer) elicitation. */
@@ -198,7 +253,7 @@ function startChatMcp(opts: ChatOptions, sessionId: string, onWarning: (m: strin
   });
 }
 
-async function runPrint(opts: ChatOptions, source: ModelSource, sessionId: string, log: SessionLog): Promise<number> {
+async function runPrint(opts: ChatOptions, source: ModelSource, sessionId: string, log: SessionLog, conversation: ChatConversation): Promise<number> {
   const prompt = opts.print ?? (process.stdin.isTTY ? '' : await readStdin());
   if (prompt.trim() === '') throw new UserError('chat: no prompt: pass --print "..." or pipe one on stdin');
   const warn = (m: string) => {
@@ -218,8 +273,11 @@ async function runPrint(opts: ChatOptions, source: ModelSource, sessionId: strin
     for (const s of mcp.manager.statuses()) {
       if (s.state === 'failed' || s.state === 'rejected') warn(`MCP server '${s.name}' ${s.state}: ${s.error ?? ''}`);
     }
-    const session = new ChatSession({ ...turnOptions(opts, model, mcp, sessionId), interactive: false, ...(opts.system ? { systemPrompt: opts.system } : {}) });
-    const code = await runPrintTurn(session, prompt, { stdout: process.stdout, stderr: process.stderr, signal: abort.signal });
+    const session = new ChatSession({ ...turnOptions(opts, model, mcp, sessionId, conversation), interactive: false, ...(opts.system ? { systemPrompt: opts.system } : {}) });
+    if (conversation.resumed) session.resume(conversation.resumed.id, conversation.resumed.messages);
+    if (session.approvalMode === 'yolo' && !opts.yes) process.stderr.write(`vmlx: ${YOLO_BANNER}\n`);
+    const format = chatSettings(opts).format;
+    const code = await runPrintTurn(session, prompt, { stdout: process.stdout, stderr: process.stderr, signal: abort.signal, format });
     log.write('info', `print turn finished with exit code ${code}`);
     return code;
   } finally {
@@ -229,7 +287,7 @@ async function runPrint(opts: ChatOptions, source: ModelSource, sessionId: strin
   }
 }
 
-async function runInteractive(opts: ChatOptions, source: ModelSource, sessionId: string, log: SessionLog): Promise<number> {
+async function runInteractive(opts: ChatOptions, source: ModelSource, sessionId: string, log: SessionLog, conversation: ChatConversation): Promise<number> {
   // Warnings before the REPL opens are shown when it does; later ones go straight to it.
   const warnings: string[] = [];
   const noticeListeners = new Set<(n: ReplNotice) => void>();
@@ -260,7 +318,8 @@ async function runInteractive(opts: ChatOptions, source: ModelSource, sessionId:
       (m) => warnings.push(m),
     );
     mcp.manager.host.setSampler(samplerFor(model, source, opts));
-    session = new ChatSession({ ...turnOptions(opts, model, mcp, sessionId), interactive: true, ...(opts.system ? { systemPrompt: opts.system } : {}) });
+    session = new ChatSession({ ...turnOptions(opts, model, mcp, sessionId, conversation), interactive: true, ...(opts.system ? { systemPrompt: opts.system } : {}) });
+    if (conversation.resumed) session.resume(conversation.resumed.id, conversation.resumed.messages);
     const loadedModel = model;
     const backend: ReplBackend = {
       session,
@@ -273,7 +332,10 @@ async function runInteractive(opts: ChatOptions, source: ModelSource, sessionId:
       notices: [
         { level: 'info', text: `${name} ready (context ${loadedModel.info.contextLength} tokens) · /help for commands · log: ${log.file}` },
         ...warnings.map((w) => ({ level: 'warn' as const, text: w })),
+        ...startNotices(session, conversation),
       ],
+      sessions: sessionBrowser(conversation.store),
+      ...(mcp.configPath ? { saveAlways: (server: string, tool: string) => saveToolPolicy(mcp.configPath!, server, tool, 'allow') } : {}),
       onNotice: (l) => {
         noticeListeners.add(l);
         return () => noticeListeners.delete(l);

@@ -11,7 +11,7 @@ import { Rows } from './Rows.js';
 /** Rows of arguments shown (a call writing a long file shows its beginning and a count of the rest). */
 const ARGUMENT_ROWS = 8;
 /** The most rows the prompt takes, border included (the live area reserves them). */
-export const CONFIRM_PROMPT_ROWS = ARGUMENT_ROWS + 10;
+export const CONFIRM_PROMPT_ROWS = ARGUMENT_ROWS + 11;
 
 export function answerForKey(input: string, key: { return: boolean; escape: boolean }): ConfirmAnswer | null {
   if (key.return || key.escape) return 'deny';
@@ -27,17 +27,25 @@ export function answerForKey(input: string, key: { return: boolean; escape: bool
   }
 }
 
+/** `s`: always, and saved to the MCP config (only offered when the chat has a config file to write). */
+export function isSaveKey(input: string): boolean {
+  return input.toLowerCase() === 's';
+}
+
 export function ConfirmPrompt({
   request,
   onAnswer,
   captureKeys = true,
   width = 79,
+  canSave = false,
 }: {
   request: ConfirmationRequest;
   onAnswer: (answer: ConfirmAnswer) => void;
   /** Off when a parent routes the keys (the REPL does, so no key is lost while this mounts). */
   captureKeys?: boolean;
   width?: number;
+  /** Offer `s` (the REPL saves the answer to the MCP config). */
+  canSave?: boolean;
 }): React.ReactElement {
   const inner = Math.max(10, width - 4);
   useInput(
@@ -65,6 +73,11 @@ export function ConfirmPrompt({
         <Text color={theme.ok}>[y]</Text> once  <Text color={theme.accent}>[a]</Text> always for this tool this session{'  '}
         <Text color={theme.failed}>[N]</Text> deny (Enter)
       </Text>
+      {canSave ? (
+        <Text>
+          <Text color={theme.accent}>[s]</Text> always, and save it to the MCP config (toolPolicies)
+        </Text>
+      ) : null}
       <Text color="gray">esc: deny and stop the turn</Text>
     </Box>
   );

@@ -1,5 +1,7 @@
 // The REPL's transcript as a pure reducer over agent events and UI actions (no React here, so it is easy to test).
 import type { AgentEvent, ConfirmAnswer, ConfirmationRequest, ToolErrorStatus } from '../../agent/loop/events.js';
+import type { ChatMessage } from '../../engine/types.js';
+import { replayItems } from './replay.js';
 
 export type ToolCardStatus = 'running' | 'awaiting' | 'done' | 'denied' | 'failed' | 'aborted';
 
@@ -69,7 +71,9 @@ export type TranscriptAction =
   | { type: 'task_started' }
   /** The conversation's size changed outside a turn (/compact). */
   | { type: 'context_changed'; contextTokens: number }
-  | { type: 'clear' };
+  | { type: 'clear' }
+  /** A stored conversation was resumed: its messages are shown as they were. */
+  | { type: 'replayed'; messages: readonly ChatMessage[]; now: number };
 
 export const initialTranscript: TranscriptState = {
   items: [],
@@ -220,6 +224,22 @@ function reduceAgent(state: TranscriptState, event: AgentEvent, now: number): Tr
       return withItem({ ...state, confirmation: null }, { kind: 'notice', level: 'error', text: event.error });
     case 'round_started':
       return { ...state, writingCalls: [], cancelling: null };
+    case 'compaction_started':
+      return withItem(state, {
+        kind: 'notice',
+        level: 'info',
+        text: `auto-compacting: the context would reach ${event.contextTokens} of ${event.maxContext} tokens (threshold ${event.thresholdPercent}%); the model is summarising the earlier turns…`,
+      });
+    case 'compaction_finished': {
+      const next = state.usage ? { ...state, usage: { ...state.usage, contextTokens: event.tokensAfter } } : state;
+      return withItem(next, {
+        kind: 'notice',
+        level: 'info',
+        text: `compacted: ${event.replaced} messages replaced by a summary (${event.tokensBefore} → ${event.tokensAfter} tokens of conversation)`,
+      });
+    }
+    case 'compaction_failed':
+      return withItem(state, { kind: 'notice', level: 'warn', text: `auto-compaction did not happen: ${event.error}; the conversation is unchanged` });
   }
 }
 
@@ -251,5 +271,7 @@ function reduce(state: TranscriptState, action: TranscriptAction): TranscriptSta
       return { ...state, expanded: !state.expanded };
     case 'clear':
       return { ...initialTranscript, epoch: state.epoch + 1, nextId: state.nextId };
+    case 'replayed':
+      return replayItems(action.messages, action.now).reduce(withItem, state);
   }
 }
