@@ -32,6 +32,12 @@ function streamedTextRows(state: TranscriptState, terminalRows: number, otherRow
   return Math.max(1, terminalRows - fixed - otherRows - INPUT_ROWS - 4);
 }
 
+/** The number of tools reached through search_tools when their schemas are deferred (undefined when not). */
+function deferredToolCount(backend: ReplBackend): number | undefined {
+  const exposure = backend.session.toolExposure();
+  return exposure.mode === 'deferred' ? exposure.toolCount : undefined;
+}
+
 export function Repl({ backend, onExit }: { backend: ReplBackend; onExit: () => void }): React.ReactElement {
   const [state, dispatch] = useReducer(transcriptReducer, initialTranscript);
   const [history, setHistory] = useState<string[]>([]);
@@ -169,7 +175,7 @@ export function Repl({ backend, onExit }: { backend: ReplBackend; onExit: () => 
           width={width}
         />
       </Box>
-      <StatusLine model={backend.modelName} servers={servers} usage={state.usage} busy={state.busy} />
+      <StatusLine model={backend.modelName} servers={servers} usage={state.usage} busy={state.busy} deferredTools={deferredToolCount(backend)} />
     </Box>
   );
 }

@@ -13,6 +13,7 @@ import { formatAuditRow } from '../../tui/audit-lines.js';
 import { BootStore } from '../../tui/boot-store.js';
 import type { ReplBackend, ReplNotice } from '../../tui/backend.js';
 import { auditRetentionOption } from '../audit-options.js';
+import { toolSchemaShareOption } from '../tool-schema-option.js';
 import { UserError } from '../errors.js';
 import { MODEL_ARG_HELP, OFFLINE_OPTION, resolveModelArg } from '../model-arg.js';
 import { apiBase } from '../../engine/remote/index.js';
@@ -39,6 +40,7 @@ interface ChatOptions {
   system?: string;
   offline?: boolean;
   root: string[];
+  toolSchemaShare?: number;
 }
 
 function positiveInt(flag: string) {
@@ -99,6 +101,7 @@ export function registerChatCommand(program: Command): void {
     .option('--root <dir>', 'a directory MCP servers may work in, besides the working directory (repeatable)', collectRoot, [])
     .option('--audit-db <file>', 'audit log database (default: ~/.vmlx/audit.db)')
     .addOption(auditRetentionOption())
+    .addOption(toolSchemaShareOption())
     .option('-p, --print <prompt>', 'run one turn non-interactively: answer on stdout, tool activity on stderr')
     .option('--scripted-model <file>', 'testing: replay the outputs of a model script instead of loading weights')
     .addHelpText(
@@ -155,6 +158,7 @@ function turnOptions(opts: ChatOptions, model: LanguageModel, mcp: McpSetup, ses
     sessionId,
     autoApprove: opts.yes === true,
     ...(opts.maxRounds !== undefined ? { maxRounds: opts.maxRounds } : {}),
+    ...(opts.toolSchemaShare !== undefined ? { toolSchemaShare: opts.toolSchemaShare } : {}),
     toolParser: opts.toolCallParser,
     reasoningParser: opts.reasoningParser,
     ...(opts.thinking === false ? { enableThinking: false } : {}),
