@@ -14,6 +14,7 @@ import { isSlashCommand, runSlashCommand } from './slash-commands.js';
 import { initialTranscript, transcriptReducer, type TranscriptState } from './state/transcript.js';
 import { fitRow } from './terminal-text.js';
 import { useAgentTurns } from './use-agent-turns.js';
+import { useMcpInput } from './use-mcp-input.js';
 import { useServerStatuses } from './use-server-statuses.js';
 import { usableColumns, useTerminalSize } from './use-terminal-size.js';
 
@@ -46,6 +47,7 @@ export function Repl({ backend, onExit }: { backend: ReplBackend; onExit: () => 
   const width = usableColumns(size);
   const { write } = useStdout();
   const startTurn = useAgentTurns(backend.session, dispatch);
+  const mcpInput = useMcpInput(backend, dispatch, startTurn);
   const idleCtrlC = useRef(0);
 
   useEffect(() => {
@@ -118,6 +120,7 @@ export function Repl({ backend, onExit }: { backend: ReplBackend; onExit: () => 
   const onSubmit = useCallback(
     (text: string) => {
       setHistory((h) => (h[h.length - 1] === text ? h : [...h, text]));
+      if (mcpInput.wants(text)) return mcpInput.submit(text);
       if (!isSlashCommand(text)) return startTurn(text);
       const result = runSlashCommand(text, backend);
       switch (result.kind) {
@@ -132,11 +135,15 @@ export function Repl({ backend, onExit }: { backend: ReplBackend; onExit: () => 
           return dispatch({ type: 'notice', level: 'info', text: 'new conversation' });
         case 'compact':
           return runCompaction();
+        case 'pending':
+          dispatch({ type: 'notice', level: 'info', text: result.text });
+          void result.done.then((r) => dispatch({ type: 'notice', level: r.ok ? 'info' : 'error', text: r.text }));
+          return;
         case 'exit':
           return onExit();
       }
     },
-    [backend, startTurn, onExit, write, runCompaction],
+    [backend, startTurn, onExit, write, runCompaction, mcpInput],
   );
 
   const finished = state.items.slice(0, state.liveFrom);
@@ -173,6 +180,7 @@ export function Repl({ backend, onExit }: { backend: ReplBackend; onExit: () => 
           mode={state.confirmation ? 'off' : state.busy ? 'busy' : 'ready'}
           placeholder={state.busy ? 'working… (esc to cancel)' : 'ask something, or /help'}
           width={width}
+          complete={mcpInput.complete}
         />
       </Box>
       <StatusLine model={backend.modelName} servers={servers} usage={state.usage} busy={state.busy} deferredTools={deferredToolCount(backend)} />

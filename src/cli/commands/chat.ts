@@ -5,6 +5,7 @@ import { ChatSession } from '../../agent/loop/chat-session.js';
 import { modelDisplayName, openChatModel, startMcp, type McpSetup, type ModelSource } from '../../agent/loop/chat-runtime.js';
 import { runPrintTurn } from '../../agent/loop/print-turn.js';
 import type { TurnOptions } from '../../agent/loop/run-turn.js';
+import { toolResultCap } from '../../agent/loop/tool-messages.js';
 import { SessionLog } from '../../agent/loop/session-log.js';
 import { logDir } from '../../agent/paths.js';
 import { resolveParsers, UnknownParserError } from '../../agent/toolcalls/index.js';
@@ -110,8 +111,11 @@ export function registerChatCommand(program: Command): void {
 Keys: Enter sends; Alt+Enter or a trailing \\ adds a line; Up/Down history; Esc or Ctrl-C cancels
 the current step (twice: the turn); Ctrl-O expands tool results and reasoning; Ctrl-C twice at the prompt exits.
 Confirmations: y once, a always for this tool this session, n or Enter deny, Esc deny and stop the turn.
-Commands: /help /tools /servers /audit /clear /compact /model /exit. The status line shows the context in use;
+Commands: /help /tools /servers /mcp /audit /clear /compact /model /exit. The status line shows the context in use;
 a message too long for the context is refused (not kept), and /compact replaces older turns with a summary.
+MCP prompts run as /server:prompt name=value; @server:uri attaches an MCP resource and @path a file under the
+working directory (Tab completes both). When the tool schemas would take more than --tool-schema-share of the
+context, the model gets search_tools and call_tool instead (the status line says so).
 
 Examples:
   vmlx chat --model ~/models/Qwen3-0.6B-4bit --mcp-config mcp.json
@@ -274,6 +278,13 @@ async function runInteractive(opts: ChatOptions, source: ModelSource, sessionId:
       tools: () => mcp.manager.listTools(),
       onChange: (l) => mcp.manager.onChange(l),
       recentAudit: (limit) => mcp.audit.query({ limit }).reverse().map(formatAuditRow),
+      input: {
+        catalog: mcp.manager.catalog,
+        servers: mcp.manager.statuses().map((s) => s.name),
+        cwd: process.cwd(),
+        maxAttachmentBytes: toolResultCap(loadedModel.info.contextLength),
+      },
+      mcp: mcp.manager,
       notices: [
         { level: 'info', text: `${name} ready (context ${loadedModel.info.contextLength} tokens) · /help for commands · log: ${log.file}` },
         ...warnings.map((w) => ({ level: 'warn' as const, text: w })),
