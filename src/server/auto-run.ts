@@ -127,6 +127,7 @@ export async function runAutoExecute(ctx: ServerContext, req: ChatRunRequest, si
         interactive: false,
         maxRounds: ctx.options.maxToolRounds,
         maxToolResultBytes: ctx.options.toolResultCap,
+        ...(ctx.options.toolSchemaShare !== undefined ? { toolSchemaShare: ctx.options.toolSchemaShare } : {}),
         generation: { ...req.params, maxTokens },
         ...(req.step.enableThinking !== undefined ? { enableThinking: req.step.enableThinking } : {}),
         ...(req.step.templateVars ? { templateVars: req.step.templateVars } : {}),

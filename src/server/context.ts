@@ -21,6 +21,8 @@ export interface ServeOptions {
   /** Cap (characters) on each tool result fed back to the model by mcp_auto_execute. */
   toolResultCap: number;
   maxToolRounds: number;
+  /** Share of the context the tool schemas may take before mcp_auto_execute defers them (search_tools/call_tool). */
+  toolSchemaShare?: number;
   /** Origins a web page may call from (CORS); a request with any other Origin is refused. */
   allowedOrigins: string[];
   /** Host-header names accepted besides loopback names and the bound address. */

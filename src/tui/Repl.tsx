@@ -15,6 +15,7 @@ import { isSlashCommand, runSlashCommand } from './slash-commands.js';
 import { initialTranscript, transcriptReducer, type TranscriptState } from './state/transcript.js';
 import { fitRow } from './terminal-text.js';
 import { useAgentTurns } from './use-agent-turns.js';
+import { useMcpInput } from './use-mcp-input.js';
 import { useServerStatuses } from './use-server-statuses.js';
 import { usableColumns, useTerminalSize } from './use-terminal-size.js';
 
@@ -33,6 +34,12 @@ function streamedTextRows(state: TranscriptState, terminalRows: number, otherRow
   return Math.max(1, terminalRows - fixed - otherRows - INPUT_ROWS - 4);
 }
 
+/** The number of tools reached through search_tools when their schemas are deferred (undefined when not). */
+function deferredToolCount(backend: ReplBackend): number | undefined {
+  const exposure = backend.session.toolExposure();
+  return exposure.mode === 'deferred' ? exposure.toolCount : undefined;
+}
+
 export function Repl({ backend, onExit }: { backend: ReplBackend; onExit: () => void }): React.ReactElement {
   const [state, dispatch] = useReducer(transcriptReducer, initialTranscript);
   const [history, setHistory] = useState<string[]>([]);
@@ -41,6 +48,7 @@ export function Repl({ backend, onExit }: { backend: ReplBackend; onExit: () => 
   const width = usableColumns(size);
   const { write } = useStdout();
   const startTurn = useAgentTurns(backend.session, dispatch);
+  const mcpInput = useMcpInput(backend, dispatch, startTurn);
   const idleCtrlC = useRef(0);
 
   useEffect(() => {
@@ -127,6 +135,7 @@ export function Repl({ backend, onExit }: { backend: ReplBackend; onExit: () => 
   const onSubmit = useCallback(
     (text: string) => {
       setHistory((h) => (h[h.length - 1] === text ? h : [...h, text]));
+      if (mcpInput.wants(text)) return mcpInput.submit(text);
       if (!isSlashCommand(text)) return startTurn(text);
       const result = runSlashCommand(text, backend);
       switch (result.kind) {
@@ -141,6 +150,10 @@ export function Repl({ backend, onExit }: { backend: ReplBackend; onExit: () => 
           return dispatch({ type: 'notice', level: 'info', text: 'new conversation' });
         case 'compact':
           return runCompaction();
+        case 'pending':
+          dispatch({ type: 'notice', level: 'info', text: result.text });
+          void result.done.then((r) => dispatch({ type: 'notice', level: r.ok ? 'info' : 'error', text: r.text }));
+          return;
         case 'exit':
           return onExit();
         case 'resume':
@@ -149,7 +162,7 @@ export function Repl({ backend, onExit }: { backend: ReplBackend; onExit: () => 
           return switchApprovalMode(backend, dispatch, result.mode);
       }
     },
-    [backend, startTurn, onExit, write, runCompaction],
+    [backend, startTurn, onExit, write, runCompaction, mcpInput],
   );
 
   const finished = state.items.slice(0, state.liveFrom);
@@ -186,9 +199,10 @@ export function Repl({ backend, onExit }: { backend: ReplBackend; onExit: () => 
           mode={state.confirmation ? 'off' : state.busy ? 'busy' : 'ready'}
           placeholder={state.busy ? 'working… (esc to cancel)' : 'ask something, or /help'}
           width={width}
+          complete={mcpInput.complete}
         />
       </Box>
-      <StatusLine model={backend.modelName} servers={servers} usage={state.usage} busy={state.busy} />
+      <StatusLine model={backend.modelName} servers={servers} usage={state.usage} busy={state.busy} deferredTools={deferredToolCount(backend)} />
     </Box>
   );
 }

@@ -4,6 +4,8 @@ import type { ChatSession } from '../agent/loop/chat-session.js';
 import type { McpTool, ServerStatus } from '../agent/mcp/types.js';
 import type { ModelInfo } from '../engine/types.js';
 import type { SessionBrowser } from '../agent/sessions/browser.js';
+import type { InputContext } from '../agent/input/types.js';
+import type { McpPanelSource } from './mcp-command.js';
 
 export interface ReplBackend {
   session: ChatSession;
@@ -17,6 +19,10 @@ export interface ReplBackend {
   recentAudit(limit: number): string[];
   /** Shown once when the REPL opens (model loaded, servers, warnings). */
   notices: ReplNotice[];
+  /** MCP prompt commands, @ mentions and their completion (absent: typed text is sent as it is). */
+  input?: InputContext;
+  /** /mcp (absent: no MCP manager). */
+  mcp?: McpPanelSource;
   /** Later warnings (a server crashed, the audit log failed, ...); returns an unsubscribe function. */
   onNotice(listener: (notice: ReplNotice) => void): () => void;
   /** The saved conversations (/sessions, /resume); absent when nothing is saved. */

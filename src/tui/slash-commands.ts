@@ -1,6 +1,8 @@
-// Slash commands: /help, /tools, /servers, /audit, /clear, /compact, /model, /exit. Pure: they return what to show or do.
+// Slash commands: /help, /tools, /servers, /mcp, /audit, /clear, /compact, /model, /exit (and MCP prompts, see
+// agent/input/prompt-command.ts). Pure: they return what to show or do.
 import type { ReplBackend } from './backend.js';
 import { runSessionCommand, SESSION_COMMANDS, type SessionSlashResult } from './session-commands.js';
+import { MCP_USAGE, mcpCommand } from './mcp-command.js';
 
 export type SlashResult =
   | { kind: 'output'; text: string }
@@ -8,12 +10,15 @@ export type SlashResult =
   | { kind: 'clear' }
   | { kind: 'compact' }
   | { kind: 'exit' }
-  | SessionSlashResult;
+  | SessionSlashResult
+  /** Work that takes a while (/mcp reconnect): `text` now, the outcome when `done` settles. */
+  | { kind: 'pending'; text: string; done: Promise<{ ok: boolean; text: string }> };
 
 export const SLASH_COMMANDS: Array<{ name: string; usage: string; help: string }> = [
   { name: 'help', usage: '/help', help: 'this list, and the keys' },
   { name: 'tools', usage: '/tools', help: 'the MCP tools the model can call' },
   { name: 'servers', usage: '/servers', help: 'MCP servers and their state' },
+  { name: 'mcp', usage: MCP_USAGE, help: 'MCP servers in detail (tools, prompts, resources, policies); reconnect a failed one' },
   { name: 'audit', usage: '/audit [N]', help: 'the most recent audit log entries (default 10)' },
   { name: 'clear', usage: '/clear', help: 'start a new conversation (and clear the screen)' },
   { name: 'compact', usage: '/compact', help: 'replace the older turns with a summary the model writes (frees context)' },
@@ -25,6 +30,7 @@ export const SLASH_COMMANDS: Array<{ name: string; usage: string; help: string }
 const KEYS = [
   'Enter send · Alt+Enter or a trailing \\ for a new line · ↑/↓ history',
   'Esc or Ctrl-C cancels the current step (twice: the whole turn) · Ctrl-O expands tool results and reasoning',
+  'MCP prompts: /server:prompt name=value · @server:uri attaches a resource, @path a file here · Tab completes',
   'Confirmations: y once · a always for this tool this session · s always, saved to the MCP config · n or Enter deny · Esc deny and stop the turn',
 ];
 
@@ -69,6 +75,8 @@ export function runSlashCommand(line: string, backend: ReplBackend): SlashResult
       const rows = backend.recentAudit(limit);
       return { kind: 'output', text: rows.length ? rows.join('\n') : 'the audit log has no entries yet' };
     }
+    case 'mcp':
+      return mcpCommand(args, backend.mcp);
     case 'clear':
       return { kind: 'clear' };
     case 'compact':

@@ -3,10 +3,11 @@ import { useCallback, type Dispatch } from 'react';
 import type { ChatSession } from '../agent/loop/chat-session.js';
 import type { TranscriptAction } from './state/transcript.js';
 
-export function useAgentTurns(session: ChatSession, dispatch: Dispatch<TranscriptAction>): (text: string) => void {
+/** Starts a turn with `text`; the transcript shows `shown` (what the user typed, when attachments were added). */
+export function useAgentTurns(session: ChatSession, dispatch: Dispatch<TranscriptAction>): (text: string, shown?: string) => void {
   return useCallback(
-    (text: string) => {
-      dispatch({ type: 'user_submitted', text });
+    (text: string, shown: string = text) => {
+      dispatch({ type: 'user_submitted', text: shown });
       void (async () => {
         try {
           for await (const event of session.send(text)) dispatch({ type: 'agent', event, now: Date.now() });

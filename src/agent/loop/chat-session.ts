@@ -5,6 +5,7 @@ import { SessionApprovals, type ApprovalMode } from './approvals.js';
 import { TurnCancellation, type CancelLevel } from './cancellation.js';
 import type { AgentEvent } from './events.js';
 import { compactConversation, hasTurnsToCompact, type CompactionResult } from './compaction.js';
+import { planToolExposure, type ToolExposure } from './deferred-tools.js';
 import { runTurn, type Conversation, type TurnOptions } from './run-turn.js';
 import type { ConversationRecorder } from '../sessions/recorder.js';
 
@@ -44,6 +45,11 @@ export class ChatSession {
 
   get messages(): readonly ChatMessage[] {
     return this.conversation.messages;
+  }
+
+  /** How the next turn shows the tools to the model: every schema, or search_tools/call_tool (deferred). */
+  toolExposure(): ToolExposure {
+    return planToolExposure(this.options.executor.listTools(), this.options.model, this.options.toolSchemaShare);
   }
 
   /** Adds the user's message and runs one turn over the conversation. */

@@ -9,7 +9,7 @@ import { EventChannel } from './event-channel.js';
 import { prepareStep, runStep, type PreparedStep } from './model-step.js';
 import type { AgentEvent } from './events.js';
 import { toolResultCap } from './tool-messages.js';
-import { toolDefinitions } from './tool-defs.js';
+import { planToolExposure, type ToolExposure } from './deferred-tools.js';
 import { runToolRound } from './tool-round.js';
 
 export const DEFAULT_MAX_ROUNDS = 10;
@@ -37,6 +37,11 @@ export interface TurnOptions {
   maxRounds?: number;
   /** Cap on the tool output given to the model, in UTF-8 bytes (default: toolResultCap of the context). */
   maxToolResultBytes?: number;
+  /**
+   * Share of the context window the tool schemas may take; above it the model gets search_tools/call_tool
+   * instead of every schema (default 0.25; 1 never defers).
+   */
+  toolSchemaShare?: number;
   /** Calls of one round that may run at once (default 4). */
   toolConcurrency?: number;
   toolTimeoutMs?: number;
@@ -56,6 +61,8 @@ class TurnDriver {
   private readonly cancellation: TurnCancellation;
   private readonly approvals: SessionApprovals;
   private rounds = 0;
+  /** The tool definitions of the round being generated (all schemas, or the deferred pair). */
+  private exposure: ToolExposure | null = null;
 
   constructor(
     private readonly conversation: Conversation,
@@ -104,6 +111,7 @@ class TurnDriver {
         ...(this.opts.sessionId ? { sessionId: this.opts.sessionId } : {}),
         ...(this.opts.toolTimeoutMs !== undefined ? { timeoutMs: this.opts.toolTimeoutMs } : {}),
         maxResultBytes: this.opts.maxToolResultBytes ?? toolResultCap(this.opts.model.info.contextLength),
+        ...(this.exposure?.mode === 'deferred' ? { deferredTools: this.exposure.tools } : {}),
         concurrency: this.opts.toolConcurrency ?? DEFAULT_TOOL_CONCURRENCY,
       });
       this.conversation.messages.push(...round.messages);
@@ -126,9 +134,10 @@ class TurnDriver {
     const { model } = this.opts;
     let step: PreparedStep;
     try {
+      this.exposure = planToolExposure(this.opts.executor.listTools(), model, this.opts.toolSchemaShare);
       step = prepareStep(model, {
         messages: this.conversation.messages,
-        tools: toolDefinitions(this.opts.executor.listTools()),
+        tools: this.exposure.definitions,
         toolChoice: 'auto',
         ...(this.opts.enableThinking !== undefined ? { enableThinking: this.opts.enableThinking } : {}),
         ...(this.opts.templateVars ? { templateVars: this.opts.templateVars } : {}),

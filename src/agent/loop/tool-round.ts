@@ -1,10 +1,12 @@
 // One round of tool calls: resolve each call, decide (sandbox → policy → user), run the allowed ones through
 // the executor with bounded concurrency, and turn every call, whatever happened to it, into one tool message.
 import type { ChatMessage } from '../../engine/types.js';
-import type { CallOrigin, ToolCallOutcome, ToolExecutor } from '../mcp/types.js';
+import type { CallOrigin, McpTool, ToolCallOutcome, ToolExecutor } from '../mcp/types.js';
 import type { ParsedToolCall } from '../toolcalls/types.js';
 import { decideCall, type DecisionContext } from './approvals.js';
 import type { AgentEvent, ConfirmAnswer, ToolCallRef, ToolErrorStatus } from './events.js';
+import { parseArguments } from './call-arguments.js';
+import { handleMetaCall } from './deferred-round.js';
 import { createLimiter } from './limiter.js';
 import { errorContent, successContent } from './tool-messages.js';
 
@@ -19,6 +21,8 @@ export interface ToolRoundContext {
   timeoutMs?: number;
   maxResultBytes: number;
   concurrency: number;
+  /** Set when the model was shown search_tools/call_tool instead of every schema: the tools they reach. */
+  deferredTools?: McpTool[];
 }
 
 export interface ToolRoundResult {
@@ -30,18 +34,6 @@ export interface ToolRoundResult {
 
 function refusedOutcome(server: string, tool: string, status: ToolCallOutcome['status'], error: string, rule?: string): ToolCallOutcome {
   return { server, tool, content: [], text: '', isError: true, error, status, ...(rule ? { rule } : {}), durationMs: 0 };
-}
-
-/** Parses model-written arguments: a JSON object (empty text counts as `{}`). */
-function parseArguments(raw: string): { ok: true; value: Record<string, unknown> } | { ok: false; error: string } {
-  if (raw.trim() === '') return { ok: true, value: {} };
-  try {
-    const value: unknown = JSON.parse(raw);
-    if (value && typeof value === 'object' && !Array.isArray(value)) return { ok: true, value: value as Record<string, unknown> };
-    return { ok: false, error: `expected a JSON object, got ${Array.isArray(value) ? 'an array' : typeof value}` };
-  } catch (err) {
-    return { ok: false, error: (err as Error).message };
-  }
 }
 
 /** Waits for the user's answer, or resolves null when the step is cancelled first. */
@@ -73,7 +65,16 @@ export async function runToolRound(calls: ParsedToolCall[], round: number, ctx: 
     return modelContent;
   };
 
-  for (const call of calls) {
+  for (const original of calls) {
+    let call = original;
+    if (ctx.deferredTools) {
+      const meta = handleMetaCall(original, round, ctx.deferredTools, ctx.emit, ctx.maxResultBytes);
+      if (meta.kind === 'answered') {
+        contents.push(Promise.resolve(meta.content));
+        continue;
+      }
+      if (meta.kind === 'call') call = meta.call;
+    }
     const name = call.function.name;
     const tool = ctx.executor.resolveTool(name);
     const ref: ToolCallRef = { callId: call.id, round, name, ...(tool ? { server: tool.server, tool: tool.name } : {}) };
@@ -82,7 +83,9 @@ export async function runToolRound(calls: ParsedToolCall[], round: number, ctx: 
 
     if (!tool) {
       const available = ctx.executor.listTools().map((t) => t.qualifiedName);
-      const error = `no tool named '${name}' exists; available tools: ${available.length ? available.join(', ') : 'none'}`;
+      const error = ctx.deferredTools
+        ? `no tool named '${name}' exists; find the right name with search_tools`
+        : `no tool named '${name}' exists; available tools: ${available.length ? available.join(', ') : 'none'}`;
       const guessServer = name.includes('__') ? name.slice(0, name.indexOf('__')) : '';
       ctx.executor.recordRefusal(guessServer, name, parsed.ok ? parsed.value : call.function.arguments, { ...auditOpts, rule: 'unknown_tool', reason: error });
       contents.push(Promise.resolve(fail(ref, 'unknown_tool', refusedOutcome(guessServer, name, 'error', error, 'unknown_tool'), error)));

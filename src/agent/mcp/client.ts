@@ -9,13 +9,13 @@ import { atStep, findNeedsLogin } from './errors.js';
 import { RestartTracker, DEFAULT_RESTART_POLICY, type RestartPolicy } from './restart.js';
 import { ProcessTree } from './process-tree.js';
 import { linkedSignal } from './linked-signal.js';
+import { listAllTools } from './list-pages.js';
+
+export { listAllTools, MAX_TOOL_PAGES } from './list-pages.js';
 import type { ServerStderrLog } from './stderr-log.js';
 import type { McpHost } from './host.js';
 import type { ServerState, ServerStatus } from './types.js';
 
-/** Page cap for tools/list: protects against servers whose cursor never ends. */
-export const MAX_TOOL_PAGES = 100;
-const LIST_TIMEOUT_MS = 15_000;
 /**
  * How often a stdio server's direct child is checked (one /proc read). The whole tree is re-walked only
  * every WATCH_REFRESH_EVERY ticks (10 s): a walk reads every /proc/PID/stat (~13 ms for 85 processes), and
@@ -140,6 +140,11 @@ export class ServerConnection {
 
   listTools(): Tool[] {
     return this.tools;
+  }
+
+  /** The SDK client while connected (prompts and resources are read through it; see catalog.ts). */
+  connectedClient(): Client | undefined {
+    return this.state === 'connected' ? this.client : undefined;
   }
 
   /** First connection; resolves once connected or failed, never rejects. */
@@ -464,23 +469,6 @@ export class ConnectTimeoutError extends Error {
     super(`timed out after ${timeoutMs} ms while connecting`);
     this.name = 'ConnectTimeoutError';
   }
-}
-
-/** All pages of tools/list; stops on a missing or repeated cursor, keeps the first tool of a name. */
-export async function listAllTools(client: Pick<Client, 'listTools' | 'getServerCapabilities'>): Promise<Tool[]> {
-  if (!client.getServerCapabilities()?.tools) return [];
-  const byName = new Map<string, Tool>();
-  const seenCursors = new Set<string>();
-  let cursor: string | undefined;
-  for (let page = 0; page < MAX_TOOL_PAGES; page++) {
-    const result = await client.listTools(cursor !== undefined ? { cursor } : undefined, { timeout: LIST_TIMEOUT_MS });
-    for (const tool of result.tools) if (!byName.has(tool.name)) byName.set(tool.name, tool);
-    const next = result.nextCursor;
-    if (next === undefined || next === '' || seenCursors.has(next)) break;
-    seenCursors.add(next);
-    cursor = next;
-  }
-  return [...byName.values()];
 }
 
 /** The child could not be spawned at all (missing command, bad cwd): the 'start' step failed. */

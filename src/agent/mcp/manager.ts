@@ -17,6 +17,7 @@ import { ToolSandbox, isHighRiskTool } from './sandbox.js';
 import { policyFor as configPolicyFor } from './policy.js';
 import { hintsOf } from './tool-hints.js';
 import { McpHost, type McpHostOptions } from './host.js';
+import { McpCatalog } from './catalog.js';
 import { VmlxOAuthProvider } from './oauth/provider.js';
 import { TokenStore } from './oauth/token-store.js';
 import { recordSecurityBypass, type AuditEntry, type AuditSink } from '../audit/index.js';
@@ -100,6 +101,8 @@ export class McpManager implements ToolExecutor {
   private readonly offRoots: () => void;
   /** Roots, elicitation and sampling offered to every server (handlers can be swapped while they run). */
   readonly host: McpHost;
+  /** The servers' prompts and resources (refreshed on list_changed). */
+  readonly catalog = new McpCatalog((server) => this.connections.get(server)?.connectedClient(), () => this.order);
 
   /** Starts connecting every server and resolves once each one has settled. */
   static async start(opts: McpManagerOptions): Promise<McpManager> {
@@ -315,6 +318,7 @@ export class McpManager implements ToolExecutor {
   private handleEvent(e: ConnectionEvent): void {
     if (this.closed) return;
     if (e.type === 'tools' || e.type === 'status') this.rebuildTools();
+    this.catalog.sync(e.type === 'status' ? e.status.name : e.server);
     for (const l of [...this.eventListeners]) safely(() => l(e));
     if (e.type === 'tools' || e.type === 'status') for (const l of [...this.changeListeners]) safely(l);
   }

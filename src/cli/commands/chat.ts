@@ -5,6 +5,7 @@ import { ChatSession } from '../../agent/loop/chat-session.js';
 import { modelDisplayName, openChatModel, startMcp, type McpSetup, type ModelSource } from '../../agent/loop/chat-runtime.js';
 import { runPrintTurn } from '../../agent/loop/print-turn.js';
 import type { TurnOptions } from '../../agent/loop/run-turn.js';
+import { toolResultCap } from '../../agent/loop/tool-messages.js';
 import { SessionLog } from '../../agent/loop/session-log.js';
 import { logDir } from '../../agent/paths.js';
 import { resolveParsers, UnknownParserError } from '../../agent/toolcalls/index.js';
@@ -13,6 +14,7 @@ import { formatAuditRow } from '../../tui/audit-lines.js';
 import { BootStore } from '../../tui/boot-store.js';
 import type { ReplBackend, ReplNotice } from '../../tui/backend.js';
 import { auditRetentionOption } from '../audit-options.js';
+import { toolSchemaShareOption } from '../tool-schema-option.js';
 import { UserError } from '../errors.js';
 import { MODEL_ARG_HELP, OFFLINE_OPTION, resolveModelArg } from '../model-arg.js';
 import { apiBase } from '../../engine/remote/index.js';
@@ -52,6 +54,7 @@ interface ChatOptions {
   outputFormat: string;
   approvalMode?: string;
   autoCompact?: number;
+  toolSchemaShare?: number;
 }
 
 function positiveInt(flag: string) {
@@ -123,6 +126,7 @@ export function registerChatCommand(program: Command): void {
     .option('--root <dir>', 'a directory MCP servers may work in, besides the working directory (repeatable)', collectRoot, [])
     .option('--audit-db <file>', 'audit log database (default: ~/.vmlx/audit.db)')
     .addOption(auditRetentionOption())
+    .addOption(toolSchemaShareOption())
     .option('-p, --print <prompt>', 'run one turn non-interactively: answer on stdout, tool activity on stderr')
     .option('--scripted-model <file>', 'testing: replay the outputs of a model script instead of loading weights')
     .addHelpText(
@@ -132,9 +136,12 @@ Keys: Enter sends; Alt+Enter or a trailing \\ adds a line; Up/Down history; Esc 
 the current step (twice: the turn); Ctrl-O expands tool results and reasoning; Ctrl-C twice at the prompt exits.
 Confirmations: y once, a always for this tool this session, s always and save it to the MCP config,
 n or Enter deny, Esc deny and stop the turn.
-Commands: /help /tools /servers /audit /clear /compact /sessions /resume /approval-mode /model /exit. The status
+Commands: /help /tools /servers /mcp /audit /clear /compact /sessions /resume /approval-mode /model /exit. The status
 line shows the context in use; a message too long for the context is refused (not kept), /compact replaces older
 turns with a summary, and that happens on its own past --auto-compact.
+MCP prompts run as /server:prompt name=value; @server:uri attaches an MCP resource and @path a file under the
+working directory (Tab completes both). When the tool schemas would take more than --tool-schema-share of the
+context, the model gets search_tools and call_tool instead (the status line says so).
 Every conversation is saved as it goes (vmlx sessions list|show|rm); --resume ID or --continue picks one up.
 
 --print exit codes: 0 answered, 1 error (or bad arguments), 2 answered but a tool call was denied,
@@ -203,6 +210,7 @@ function turnOptions(opts: ChatOptions, model: LanguageModel, mcp: McpSetup, ses
     sessionId,
     autoApprove: opts.yes === true,
     ...(opts.maxRounds !== undefined ? { maxRounds: opts.maxRounds } : {}),
+    ...(opts.toolSchemaShare !== undefined ? { toolSchemaShare: opts.toolSchemaShare } : {}),
     toolParser: opts.toolCallParser,
     reasoningParser: opts.reasoningParser,
     ...(opts.thinking === false ? { enableThinking: false } : {}),
@@ -329,6 +337,13 @@ async function runInteractive(opts: ChatOptions, source: ModelSource, sessionId:
       tools: () => mcp.manager.listTools(),
       onChange: (l) => mcp.manager.onChange(l),
       recentAudit: (limit) => mcp.audit.query({ limit }).reverse().map(formatAuditRow),
+      input: {
+        catalog: mcp.manager.catalog,
+        servers: mcp.manager.statuses().map((s) => s.name),
+        cwd: process.cwd(),
+        maxAttachmentBytes: toolResultCap(loadedModel.info.contextLength),
+      },
+      mcp: mcp.manager,
       notices: [
         { level: 'info', text: `${name} ready (context ${loadedModel.info.contextLength} tokens) · /help for commands · log: ${log.file}` },
         ...warnings.map((w) => ({ level: 'warn' as const, text: w })),

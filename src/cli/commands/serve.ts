@@ -4,6 +4,7 @@ import { InvalidArgumentError } from 'commander';
 import { readFileSync } from 'node:fs';
 import { auditRetentionOption } from '../audit-options.js';
 import { UserError } from '../errors.js';
+import { toolSchemaShareOption } from '../tool-schema-option.js';
 import { isLoopbackHost } from '../../server/hosts.js';
 import { parseHostList, parseOriginList } from '../../server/request-guard.js';
 import { MODEL_ARG_HELP, OFFLINE_OPTION, resolveModelArg } from '../model-arg.js';
@@ -107,6 +108,7 @@ export function registerServeCommand(program: Command): void {
     .option('--max-context <n>', 'context length to allocate (default: the model maximum, capped)', intArg('--max-context', 16, 1 << 22))
     .option('--served-model-name <name>', 'model id reported to clients (default: the Hugging Face id, or the directory name)')
     .option('--allow-unsafe-mcp', 'honour skip_security_validation in the MCP config')
+    .addOption(toolSchemaShareOption())
     .option('--audit-db <file>', 'audit log database (default: ~/.vmlx/audit.db)')
     .addOption(auditRetentionOption())
     .action(async (modelArg: string, o) => {
@@ -163,6 +165,7 @@ export function registerServeCommand(program: Command): void {
             queueBound: o.maxQueue,
             ...(o.upstream ? { concurrency: o.upstreamConcurrency ?? 8 } : {}),
             continuousBatching: Boolean(o.continuousBatching),
+            ...(o.toolSchemaShare !== undefined ? { toolSchemaShare: o.toolSchemaShare } : {}),
           },
         );
       } catch (err) {

@@ -29,7 +29,10 @@ export function PromptInput({
   mode,
   placeholder,
   width = 79,
+  complete,
 }: {
+  /** Tab: completes the word before the cursor (returns the new text and cursor, or null to leave it). */
+  complete?: (value: string, cursor: number) => { value: string; cursor: number } | null;
   history: string[];
   onSubmit: (text: string) => void;
   /** ready: edit and submit; busy: edit only; off: ignore keys. */
@@ -69,6 +72,11 @@ export function PromptInput({
       if (key.home || (key.ctrl && input === 'a')) return setEditor(moveToLineEdge(editor, 'start'));
       if (key.end || (key.ctrl && input === 'e')) return setEditor(moveToLineEdge(editor, 'end'));
       if (key.ctrl && input === 'u') return setEditor(emptyEditor);
+      if (key.tab && complete) {
+        const done = complete(editor.value, editor.cursor);
+        if (done) setEditor({ ...editor, value: done.value, cursor: done.cursor });
+        return;
+      }
       if (key.ctrl || key.meta || key.tab || input === '') return;
       // Text and Enter can arrive in one chunk (fast typing, send-keys): a single trailing CR submits;
       // CRs inside a chunk are a pasted multi-line text and become line breaks.

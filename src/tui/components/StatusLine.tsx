@@ -23,8 +23,11 @@ export function StatusLine({
   servers,
   usage,
   busy,
+  deferredTools,
 }: {
   model: string;
+  /** Set when the tool schemas are deferred: how many tools the model reaches through search_tools. */
+  deferredTools?: number;
   servers: ServerStatus[];
   usage: UsageInfo | null;
   busy: boolean;
@@ -40,6 +43,7 @@ export function StatusLine({
         <Text color={connected > 0 ? theme.ok : 'gray'}>{connected} connected</Text>
         {failed > 0 ? <Text color={theme.failed}>{`, ${failed} failed`}</Text> : null}
         {connecting > 0 ? `, ${connecting} connecting` : ''}
+        {deferredTools !== undefined ? <Text color={theme.warn}>{` │ ${deferredTools} tools via search_tools`}</Text> : null}
         {' │ ctx '}
         {usage ? (
           <Text color={contextColor(usage)}>
