@@ -3,6 +3,7 @@
 import type { ChatSession } from '../agent/loop/chat-session.js';
 import type { McpTool, ServerStatus } from '../agent/mcp/types.js';
 import type { ModelInfo } from '../engine/types.js';
+import type { HostRequestQueue } from './state/host-requests.js';
 
 export interface ReplBackend {
   session: ChatSession;
@@ -18,6 +19,8 @@ export interface ReplBackend {
   notices: ReplNotice[];
   /** Later warnings (a server crashed, the audit log failed, ...); returns an unsubscribe function. */
   onNotice(listener: (notice: ReplNotice) => void): () => void;
+  /** Forms, URLs and sampling approvals MCP servers ask for (absent: the chat has no host requests to show). */
+  hostRequests?: HostRequestQueue;
 }
 
 export interface ReplNotice {
