@@ -5,6 +5,7 @@ import type { ConfirmAnswer } from '../agent/loop/events.js';
 import type { ReplBackend } from './backend.js';
 import { answerForKey, CONFIRM_PROMPT_ROWS, ConfirmPrompt, isSaveKey } from './components/ConfirmPrompt.js';
 import { resumeSession, switchApprovalMode } from './session-actions.js';
+import { HostRequestPrompt, hostRequestRows } from './components/HostRequestPrompt.js';
 import { LiveEntry, liveEntryRows, TranscriptEntry } from './components/MessageList.js';
 import { INPUT_ROWS, PromptInput } from './components/PromptInput.js';
 import { ServerList } from './components/ServerList.js';
@@ -16,6 +17,7 @@ import { initialTranscript, transcriptReducer, type TranscriptState } from './st
 import { fitRow } from './terminal-text.js';
 import { useAgentTurns } from './use-agent-turns.js';
 import { useMcpInput } from './use-mcp-input.js';
+import { useHostRequest } from './use-host-request.js';
 import { useServerStatuses } from './use-server-statuses.js';
 import { usableColumns, useTerminalSize } from './use-terminal-size.js';
 
@@ -50,6 +52,11 @@ export function Repl({ backend, onExit }: { backend: ReplBackend; onExit: () => 
   const startTurn = useAgentTurns(backend.session, dispatch);
   const mcpInput = useMcpInput(backend, dispatch, startTurn);
   const idleCtrlC = useRef(0);
+  // A server's form, URL or sampling request takes the keys while it is shown (Ctrl-C still cancels the turn).
+  const hostRequest = useHostRequest(backend.hostRequests);
+  const hostRequestShown = useRef(hostRequest);
+  hostRequestShown.current = hostRequest;
+  const onHostNotice = useCallback((level: 'info' | 'warn', text: string) => dispatch({ type: 'notice', level, text }), []);
 
   useEffect(() => {
     for (const n of backend.notices) dispatch({ type: 'notice', level: n.level, text: n.text });
@@ -90,6 +97,7 @@ export function Repl({ backend, onExit }: { backend: ReplBackend; onExit: () => 
 
   useInput((input, key) => {
     const current = drawn.current;
+    if (hostRequestShown.current && !isCtrlC(input, key)) return;
     if (isToggleExpand(input, key)) return dispatch({ type: 'toggle_expanded' });
     if (current.confirmation && !isCtrlC(input, key)) {
       if (key.escape) return onDenyAndStop();
@@ -169,7 +177,8 @@ export function Repl({ backend, onExit }: { backend: ReplBackend; onExit: () => 
   const live = state.items.slice(state.liveFrom);
   const connecting = servers.some((s) => s.state === 'connecting');
   const otherRows =
-    state.writingCalls.length + (state.cancelling ? 1 : 0) + (connecting ? servers.length : 0) + (state.confirmation ? CONFIRM_PROMPT_ROWS : 0);
+    state.writingCalls.length + (state.cancelling ? 1 : 0) + (connecting ? servers.length : 0) + (state.confirmation ? CONFIRM_PROMPT_ROWS : 0) +
+    (hostRequest ? hostRequestRows(hostRequest) : 0);
   const textRows = streamedTextRows(state, size.rows, otherRows);
   return (
     <Box flexDirection="column">
@@ -192,11 +201,12 @@ export function Repl({ backend, onExit }: { backend: ReplBackend; onExit: () => 
       ) : null}
       {connecting ? <ServerList servers={servers} /> : null}
       {state.confirmation ? <ConfirmPrompt request={state.confirmation.request} onAnswer={onAnswer} captureKeys={false} width={width} canSave={backend.saveAlways !== undefined} /> : null}
+      {hostRequest ? <HostRequestPrompt request={hostRequest} onNotice={onHostNotice} width={width} /> : null}
       <Box marginTop={1}>
         <PromptInput
           history={history}
           onSubmit={onSubmit}
-          mode={state.confirmation ? 'off' : state.busy ? 'busy' : 'ready'}
+          mode={state.confirmation || hostRequest ? 'off' : state.busy ? 'busy' : 'ready'}
           placeholder={state.busy ? 'working… (esc to cancel)' : 'ask something, or /help'}
           width={width}
           complete={mcpInput.complete}

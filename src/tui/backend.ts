@@ -6,6 +6,7 @@ import type { ModelInfo } from '../engine/types.js';
 import type { SessionBrowser } from '../agent/sessions/browser.js';
 import type { InputContext } from '../agent/input/types.js';
 import type { McpPanelSource } from './mcp-command.js';
+import type { HostRequestQueue } from './state/host-requests.js';
 
 export interface ReplBackend {
   session: ChatSession;
@@ -29,6 +30,8 @@ export interface ReplBackend {
   sessions?: SessionBrowser;
   /** Saves an "always" answer as an allow policy in the MCP config; absent when the chat has no config file. */
   saveAlways?(server: string, tool: string): void;
+  /** Forms, URLs and sampling approvals MCP servers ask for (absent: the chat has no host requests to show). */
+  hostRequests?: HostRequestQueue;
 }
 
 export interface ReplNotice {

@@ -55,6 +55,8 @@ async function sampleOnce(
   const prompt = model.renderChat(chatMessages(params), { ...(tools.length > 0 ? { tools } : {}), enableThinking: false });
   let text = '';
   let finish: string = 'stop';
+  // A remote backend parses tool calls itself and streams them as structured events, not as text.
+  const structured = new Map<number, { id?: string; name: string; arguments: string }>();
   for await (const ev of model.generate(
     prompt,
     {
@@ -64,6 +66,14 @@ async function sampleOnce(
     },
     signal,
   )) {
+    if (ev.type === 'tool_call') {
+      const call = structured.get(ev.index) ?? { name: '', arguments: '' };
+      structured.set(ev.index, {
+        ...(ev.id ?? call.id ? { id: ev.id ?? call.id } : {}),
+        name: call.name + (ev.name ?? ''),
+        arguments: call.arguments + (ev.arguments ?? ''),
+      });
+    }
     if (ev.type === 'done') {
       text = ev.text;
       finish = ev.finishReason;
@@ -80,7 +90,10 @@ async function sampleOnce(
     ...(opts.toolParser ? { toolParser: opts.toolParser } : {}),
     ...(opts.reasoningParser ? { reasoningParser: opts.reasoningParser } : {}),
   });
-  const calls = parsed.tool_calls.filter((c) => !c.unknown);
+  const calls =
+    structured.size > 0
+      ? [...structured.entries()].map(([i, c]) => ({ id: c.id ?? `call_${i}`, function: { name: c.name, arguments: c.arguments } }))
+      : parsed.tool_calls.filter((c) => !c.unknown);
   const content: CreateMessageResultWithTools['content'] = [];
   if (parsed.content && parsed.content.trim() !== '') content.push({ type: 'text', text: parsed.content.trim() });
   for (const c of calls) content.push({ type: 'tool_use', id: c.id, name: c.function.name, input: parseArguments(c.function.arguments) });

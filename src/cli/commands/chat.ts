@@ -29,6 +29,8 @@ import { loadSettings } from '../../agent/settings.js';
 import { sessionBrowser } from '../../agent/sessions/browser.js';
 import { startNotices, YOLO_BANNER } from '../../tui/session-notices.js';
 import { checkResumeFlags, openChatConversation, type ChatConversation } from './chat-sessions.js';
+import type { McpHostOptions } from '../../agent/mcp/host.js';
+import { HostRequestQueue } from '../../tui/state/host-requests.js';
 
 interface ChatOptions {
   model?: string;
@@ -249,7 +251,7 @@ async function runChat(opts: ChatOptions): Promise<number> {
 }
 
 /** The MCP servers of a chat, with the host's roots, approvals and (where someone can answer) elicitation. */
-function startChatMcp(opts: ChatOptions, sessionId: string, onWarning: (m: string) => void, elicitation?: ReturnType<typeof declineElicitations>) {
+function startChatMcp(opts: ChatOptions, sessionId: string, onWarning: (m: string) => void, asker: Pick<McpHostOptions, 'elicitation' | 'samplingApprover'>) {
   return startMcp({
     configPath: opts.mcpConfig,
     allowUnsafe: opts.allowUnsafeMcp,
@@ -257,7 +259,7 @@ function startChatMcp(opts: ChatOptions, sessionId: string, onWarning: (m: strin
     auditRetentionDays: opts.auditRetentionDays,
     sessionId,
     onWarning,
-    host: { roots: rootsOf(opts), autoApprove: opts.yes === true, ...(elicitation ? { elicitation } : {}) },
+    host: { roots: rootsOf(opts), autoApprove: opts.yes === true, ...asker },
   });
 }
 
@@ -269,7 +271,9 @@ async function runPrint(opts: ChatOptions, source: ModelSource, sessionId: strin
     process.stderr.write(`vmlx: warning: ${m}\n`);
   };
   // Nobody can fill a form in --print: decline at once, so the server's tool call finishes.
-  const mcp = startChatMcp(opts, sessionId, warn, declineElicitations('--print cannot ask for input (run vmlx chat interactively)', warn));
+  const mcp = startChatMcp(opts, sessionId, warn, {
+    elicitation: declineElicitations('--print cannot ask for input (run vmlx chat interactively)', warn),
+  });
   let model: LanguageModel | null = null;
   const abort = new AbortController();
   const onSigint = () => abort.abort();
@@ -299,11 +303,18 @@ async function runInteractive(opts: ChatOptions, source: ModelSource, sessionId:
   // Warnings before the REPL opens are shown when it does; later ones go straight to it.
   const warnings: string[] = [];
   const noticeListeners = new Set<(n: ReplNotice) => void>();
-  const mcp = startChatMcp(opts, sessionId, (m) => {
-    log.write('warn', m);
-    if (noticeListeners.size === 0) warnings.push(m);
-    for (const l of noticeListeners) l({ level: 'warn', text: m });
-  });
+  // Forms, URLs and sampling approvals wait in this queue until the REPL shows them.
+  const hostRequests = new HostRequestQueue();
+  const mcp = startChatMcp(
+    opts,
+    sessionId,
+    (m) => {
+      log.write('warn', m);
+      if (noticeListeners.size === 0) warnings.push(m);
+      for (const l of noticeListeners) l({ level: 'warn', text: m });
+    },
+    { elicitation: hostRequests.elicitationHandler(), samplingApprover: hostRequests.samplingApprover() },
+  );
   const name = modelDisplayName(source);
   const boot = new BootStore(name);
   boot.servers(mcp.manager.statuses());
@@ -336,6 +347,7 @@ async function runInteractive(opts: ChatOptions, source: ModelSource, sessionId:
       statuses: () => mcp.manager.statuses(),
       tools: () => mcp.manager.listTools(),
       onChange: (l) => mcp.manager.onChange(l),
+      hostRequests,
       recentAudit: (limit) => mcp.audit.query({ limit }).reverse().map(formatAuditRow),
       input: {
         catalog: mcp.manager.catalog,
@@ -369,6 +381,7 @@ async function runInteractive(opts: ChatOptions, source: ModelSource, sessionId:
     process.off('SIGTERM', onSigterm);
     offServers();
     restoreConsole();
+    hostRequests.cancelAll();
     // A turn still running (the UI was closed by SIGTERM) ends before its model and tools go away.
     await session?.abort();
     await mcp.manager.close();
