@@ -190,7 +190,7 @@ export function Repl({ backend, onExit }: { backend: ReplBackend; onExit: () => 
           width={width}
         />
       </Box>
-      <StatusLine model={backend.modelName} servers={servers} usage={state.usage} busy={state.busy} />
+      <StatusLine model={backend.modelName} servers={servers} usage={state.usage} busy={state.busy} approvalMode={backend.session.approvalMode} />
     </Box>
   );
 }

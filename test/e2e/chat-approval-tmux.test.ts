@@ -42,7 +42,7 @@ test('approval modes plan, auto, yolo and default in one chat, switched with /ap
       VMLX_HOME: join(root, 'home'),
       FORCE_COLOR: '0',
     });
-    await term.waitFor('the REPL in plan mode', (s) => s.includes('approval mode plan (/approval-mode to change)') && /mcp 1 connected/.test(s));
+    await term.waitFor('the REPL in plan mode', (s) => s.includes('approval mode plan (/approval-mode to change)') && /json │ plan │ mcp 1 connected/.test(s));
 
     await ask('plan it');
     const planned = await term.waitFor('the plan-mode answer', (s) => s.includes('PLAN-DONE') && idle(s));
@@ -63,7 +63,7 @@ test('approval modes plan, auto, yolo and default in one chat, switched with /ap
     assert.equal(existsSync(file('auto.txt')), false);
 
     await ask('/approval-mode yolo');
-    await term.waitFor('the yolo banner', (s) => s.includes('approval mode yolo: every tool call the sandbox allows runs without asking'));
+    await term.waitFor('the yolo banner', (s) => s.includes('approval mode yolo: every tool call the sandbox allows runs without asking') && s.includes('│ yolo │ mcp'));
     await ask('yolo it');
     const yolo = await term.waitFor('the yolo answer', (s) => s.includes('YOLO-DONE') && idle(s));
     assert.doesNotMatch(yolo.slice(yolo.indexOf('yolo it')), /Allow this tool call\?/);

@@ -23,7 +23,10 @@ export function StatusLine({
   servers,
   usage,
   busy,
+  approvalMode = 'default',
 }: {
+  /** Shown when it is not 'default' (yolo in the warning colour). */
+  approvalMode?: string;
   model: string;
   servers: ServerStatus[];
   usage: UsageInfo | null;
@@ -36,6 +39,7 @@ export function StatusLine({
     <Box>
       <Text color="gray">
         <Text color={theme.accent}>{model}</Text>
+        {approvalMode !== 'default' ? <Text color={approvalMode === 'yolo' ? theme.warn : undefined}>{` │ ${approvalMode}`}</Text> : null}
         {' │ mcp '}
         <Text color={connected > 0 ? theme.ok : 'gray'}>{connected} connected</Text>
         {failed > 0 ? <Text color={theme.failed}>{`, ${failed} failed`}</Text> : null}
