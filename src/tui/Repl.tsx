@@ -60,6 +60,8 @@ export function Repl({ backend, onExit }: { backend: ReplBackend; onExit: () => 
 
   useEffect(() => {
     for (const n of backend.notices) dispatch({ type: 'notice', level: n.level, text: n.text });
+    // A resumed conversation (--resume, --continue) is shown as it was.
+    if (backend.session.messages.some((m) => m.role === 'user')) dispatch({ type: 'replayed', messages: backend.session.messages.slice(), now: Date.now() });
     return backend.onNotice((n) => dispatch({ type: 'notice', level: n.level, text: n.text }));
   }, [backend]);
 
@@ -212,7 +214,7 @@ export function Repl({ backend, onExit }: { backend: ReplBackend; onExit: () => 
           complete={mcpInput.complete}
         />
       </Box>
-      <StatusLine model={backend.modelName} servers={servers} usage={state.usage} busy={state.busy} deferredTools={deferredToolCount(backend)} />
+      <StatusLine model={backend.modelName} servers={servers} usage={state.usage} busy={state.busy} deferredTools={deferredToolCount(backend)} approvalMode={backend.session.approvalMode} />
     </Box>
   );
 }

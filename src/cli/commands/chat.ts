@@ -111,7 +111,7 @@ export function registerChatCommand(program: Command): void {
     .option('--endpoint <url>', 'use a remote OpenAI-compatible engine (vLLM, SGLang, llama-server, Ollama, vmlx serve) instead of local weights; API key from VMLX_UPSTREAM_API_KEY')
     .option(...OFFLINE_OPTION)
     .option('--mcp-config <file>', 'MCP servers (default: ~/.vmlx/mcp.json when it exists)')
-    .option('-y, --yes', 'run every call the sandbox and policy allow without asking')
+    .option('-y, --yes', 'run every call the sandbox and policy allow without asking (--approval-mode yolo without the banner)')
     .option('--approval-mode <mode>', "default (policy and sandbox decide, ask for the rest), auto (allow what is not high-risk), plan (nothing that writes runs) or yolo (everything the sandbox allows); switch with /approval-mode")
     .option('--auto-compact <percent>', 'summarise the older turns before a turn once the context would pass this share of the window (0: never; default 85, or settings.json)', percentage)
     .option('--resume [id]', 'continue a saved conversation (an id or its start; without one, the REPL lists the recent ones)')
@@ -189,8 +189,11 @@ function checkOptions(opts: ChatOptions): ModelSource {
 }
 
 /** The settings file, then the flags: the approval mode and the auto-compaction threshold of this chat. */
+const settingsCache = new WeakMap<ChatOptions, ReturnType<typeof loadSettings>>();
+
 function chatSettings(opts: ChatOptions): { approvalMode: ApprovalMode; autoCompactPercent: number; format: OutputFormat } {
-  const settings = loadSettings();
+  const settings = settingsCache.get(opts) ?? loadSettings();
+  settingsCache.set(opts, settings);
   const mode = opts.approvalMode ?? settings.approvalMode;
   if (!isApprovalMode(mode)) throw new UserError(`--approval-mode: '${mode}' is not one of ${APPROVAL_MODES.join(', ')}`);
   const format = opts.outputFormat as OutputFormat;

@@ -24,7 +24,10 @@ export function StatusLine({
   usage,
   busy,
   deferredTools,
+  approvalMode = 'default',
 }: {
+  /** Shown when it is not 'default' (yolo in the warning colour). */
+  approvalMode?: string;
   model: string;
   /** Set when the tool schemas are deferred: how many tools the model reaches through search_tools. */
   deferredTools?: number;
@@ -39,6 +42,7 @@ export function StatusLine({
     <Box>
       <Text color="gray">
         <Text color={theme.accent}>{model}</Text>
+        {approvalMode !== 'default' ? <Text color={approvalMode === 'yolo' ? theme.warn : undefined}>{` │ ${approvalMode}`}</Text> : null}
         {' │ mcp '}
         <Text color={connected > 0 ? theme.ok : 'gray'}>{connected} connected</Text>
         {failed > 0 ? <Text color={theme.failed}>{`, ${failed} failed`}</Text> : null}
