@@ -61,13 +61,15 @@ function isInside(dir: string, path: string): boolean {
 export function readMentionedFile(path: string, cwd: string): string {
   const root = realpathSync(cwd);
   const target = resolve(cwd, path);
+  const outside = `@${path}: refused, it is outside the working directory ${cwd}`;
+  if (!isInside(resolve(cwd), target)) throw new InputError(outside);
   let real: string;
   try {
     real = realpathSync(target);
   } catch {
     throw new InputError(`@${path}: no such file under ${cwd}`);
   }
-  if (!isInside(root, real)) throw new InputError(`@${path}: refused, it is outside the working directory ${cwd}`);
+  if (!isInside(root, real)) throw new InputError(outside);
   const stat = statSync(real);
   if (!stat.isFile()) throw new InputError(`@${path}: not a file`);
   const data = readFileSync(real);

@@ -29,6 +29,8 @@ interface Entry {
   client: Client;
   prompts: Prompt[];
   resources: Resource[];
+  /** Loads started per list: only the latest one's answer is kept (notifications can overlap). */
+  loads: { prompts: number; resources: number };
 }
 
 export class McpCatalog {
@@ -49,7 +51,7 @@ export class McpCatalog {
       return;
     }
     if (known?.client === client) return;
-    const entry: Entry = { client, prompts: [], resources: [] };
+    const entry: Entry = { client, prompts: [], resources: [], loads: { prompts: 0, resources: 0 } };
     this.entries.set(server, entry);
     client.setNotificationHandler(PromptListChangedNotificationSchema, async () => this.load(server, entry, 'prompts'));
     client.setNotificationHandler(ResourceListChangedNotificationSchema, async () => this.load(server, entry, 'resources'));
@@ -61,11 +63,6 @@ export class McpCatalog {
   onChange(listener: () => void): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
-  }
-
-  /** Resolves once the lists of every connected server have been read (tests, and /mcp right after start). */
-  async ready(): Promise<void> {
-    await Promise.all([...this.pending]);
   }
 
   prompts(): ServerPrompt[] {
@@ -84,22 +81,21 @@ export class McpCatalog {
     return this.clientFor(server).readResource({ uri }, { timeout: LIST_TIMEOUT_MS });
   }
 
-  private readonly pending = new Set<Promise<void>>();
-
-  private load(server: string, entry: Entry, what: 'prompts' | 'resources'): Promise<void> {
-    const work = (async () => {
-      try {
-        if (what === 'prompts') entry.prompts = await listAllPrompts(entry.client);
-        else entry.resources = await listAllResources(entry.client);
-      } catch {
-        // A server that fails to list keeps its previous list; its tools still work.
-        return;
+  private async load(server: string, entry: Entry, what: 'prompts' | 'resources'): Promise<void> {
+    const load = ++entry.loads[what];
+    try {
+      if (what === 'prompts') {
+        const prompts = await listAllPrompts(entry.client);
+        if (load === entry.loads.prompts) entry.prompts = prompts;
+      } else {
+        const resources = await listAllResources(entry.client);
+        if (load === entry.loads.resources) entry.resources = resources;
       }
-      if (this.entries.get(server) === entry) this.changed();
-    })();
-    this.pending.add(work);
-    void work.finally(() => this.pending.delete(work));
-    return work;
+    } catch {
+      // A server that fails to list keeps its previous list; its tools still work.
+      return;
+    }
+    if (this.entries.get(server) === entry) this.changed();
   }
 
   private clientFor(server: string): Client {
