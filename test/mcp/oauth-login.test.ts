@@ -14,7 +14,8 @@ const BROWSER = `${process.execPath} ${fileURLToPath(new URL('./fixtures/scripte
 let as: OAuthFixture;
 const home = tempDir('vmlx-oauth-');
 const config = join(home, 'mcp.json');
-const env = { VMLX_HOME: home, BROWSER };
+// The file store is what these tests check (a developer's keyring is never touched by them).
+const env = { VMLX_HOME: home, BROWSER, VMLX_TOKEN_STORE: 'file' };
 const tokenFile = join(home, 'mcp-auth.json');
 
 before(async () => {
@@ -38,7 +39,7 @@ test('before login: tools says the server needs a login and how, and exits non-z
 test('login: discovery, registration, PKCE + resource through the browser, tokens saved with mode 0600', async () => {
   const r = await vmlx('mcp', 'login', 'remote');
   assert.equal(r.code, 0, r.stderr);
-  assert.match(r.stdout, /^logged in to 'remote' \(oauth-fixture 1\.0\.0\): 1 tool\n$/);
+  assert.equal(r.stdout, `logged in to 'remote' (oauth-fixture 1.0.0): 1 tool\ntokens kept in the file ${tokenFile} (mode 0600)\n`);
   assert.match(r.stderr, /To log in to 'remote', open: http:\/\/127\.0\.0\.1:\d+\/authorize\?/);
   assert.equal(as.registrations, 1);
   const q = as.authorizeRequests.at(-1)!;
