@@ -1,4 +1,5 @@
 // Slash commands: /help, /tools, /servers, /audit, /clear, /compact, /model, /exit. Pure: they return what to show or do.
+import { loginCommand } from '../agent/mcp/login-state.js';
 import type { ReplBackend } from './backend.js';
 
 export type SlashResult =
@@ -30,6 +31,7 @@ export function isSlashCommand(line: string): boolean {
 }
 
 function describeServer(s: ReturnType<ReplBackend['statuses']>[number]): string {
+  if (s.needsLogin) return `${s.name} (${s.transport}): needs a login — run ${loginCommand(s.name)}`;
   const detail =
     s.state === 'connected'
       ? `${s.toolCount} tool${s.toolCount === 1 ? '' : 's'}${s.serverInfo ? `, ${s.serverInfo.name} ${s.serverInfo.version}` : ''}`
