@@ -1,5 +1,6 @@
 // Slash commands: /help, /tools, /servers, /mcp, /audit, /clear, /compact, /model, /exit (and MCP prompts, see
 // agent/input/prompt-command.ts). Pure: they return what to show or do.
+import { loginCommand } from '../agent/mcp/login-state.js';
 import type { ReplBackend } from './backend.js';
 import { runSessionCommand, SESSION_COMMANDS, type SessionSlashResult } from './session-commands.js';
 import { MCP_USAGE, mcpCommand } from './mcp-command.js';
@@ -39,6 +40,7 @@ export function isSlashCommand(line: string): boolean {
 }
 
 function describeServer(s: ReturnType<ReplBackend['statuses']>[number]): string {
+  if (s.needsLogin) return `${s.name} (${s.transport}): needs a login — run ${loginCommand(s.name)}`;
   const detail =
     s.state === 'connected'
       ? `${s.toolCount} tool${s.toolCount === 1 ? '' : 's'}${s.serverInfo ? `, ${s.serverInfo.name} ${s.serverInfo.version}` : ''}`

@@ -14,7 +14,8 @@ const BROWSER = `${process.execPath} ${fileURLToPath(new URL('./fixtures/scripte
 let as: OAuthFixture;
 const home = tempDir('vmlx-oauth-');
 const config = join(home, 'mcp.json');
-const env = { VMLX_HOME: home, BROWSER };
+// The file store is what these tests check (a developer's keyring is never touched by them).
+const env = { VMLX_HOME: home, BROWSER, VMLX_TOKEN_STORE: 'file' };
 const tokenFile = join(home, 'mcp-auth.json');
 
 before(async () => {
@@ -38,7 +39,7 @@ test('before login: tools says the server needs a login and how, and exits non-z
 test('login: discovery, registration, PKCE + resource through the browser, tokens saved with mode 0600', async () => {
   const r = await vmlx('mcp', 'login', 'remote');
   assert.equal(r.code, 0, r.stderr);
-  assert.match(r.stdout, /^logged in to 'remote' \(oauth-fixture 1\.0\.0\): 1 tool\n$/);
+  assert.equal(r.stdout, `logged in to 'remote' (oauth-fixture 1.0.0): 1 tool\ntokens kept in the file ${tokenFile} (mode 0600)\n`);
   assert.match(r.stderr, /To log in to 'remote', open: http:\/\/127\.0\.0\.1:\d+\/authorize\?/);
   assert.equal(as.registrations, 1);
   const q = as.authorizeRequests.at(-1)!;
@@ -106,4 +107,42 @@ test('login of an unknown or stdio server: a one-line error', async () => {
   const r = await vmlx('mcp', 'login', 'nope');
   assert.equal(r.code, 1);
   assert.match(r.stderr, /no MCP server named 'nope' \(it has: remote\)/);
+});
+
+test('no browser can be opened and the server offers the device grant: the code is printed, vmlx polls, the login works', async () => {
+  as.device = 'approve';
+  try {
+    const noBrowser = { ...env, BROWSER: join(home, 'no-such-browser') };
+    const grants = as.tokenGrants.length;
+    const r = await runVmlx(['mcp', 'login', 'remote', '--mcp-config', config], { env: noBrowser });
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /^logged in to 'remote' \(oauth-fixture 1\.0\.0\): 1 tool\n/);
+    assert.match(r.stderr, /offers a device code login instead/);
+    assert.match(r.stderr, /open http:\/\/127\.0\.0\.1:\d+\/device and enter the code WDJB-MJHT/);
+    assert.doesNotMatch(r.stderr, /\/authorize\?/, 'the browser URL is not offered when the device code is used');
+    assert.deepEqual(as.tokenGrants.slice(grants), ['urn:ietf:params:oauth:grant-type:device_code', 'urn:ietf:params:oauth:grant-type:device_code']);
+    const q = as.deviceRequests.at(-1)!;
+    assert.equal(q.get('scope'), 'mcp:tools');
+    assert.equal(q.get('resource'), as.mcpUrl);
+    const tools = await runVmlx(['mcp', 'tools', '--mcp-config', config], { env: noBrowser });
+    assert.equal(tools.code, 0, tools.stderr);
+  } finally {
+    as.device = 'off';
+  }
+});
+
+test('a denied device authorization fails the login with the reason; without the device grant the URL is printed', async () => {
+  const noBrowser = { ...env, BROWSER: join(home, 'no-such-browser') };
+  as.device = 'deny';
+  try {
+    const r = await runVmlx(['mcp', 'login', 'remote', '--mcp-config', config], { env: noBrowser });
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /login to 'remote' \(device code\): the authorization was denied/);
+  } finally {
+    as.device = 'off';
+  }
+  const r = await runVmlx(['mcp', 'login', 'remote', '--mcp-config', config, '--timeout', '1'], { env: noBrowser });
+  assert.equal(r.code, 1);
+  assert.match(r.stderr, /To log in to 'remote', open: http:\/\/127\.0\.0\.1:\d+\/authorize\?/);
+  assert.match(r.stderr, /No browser could be opened \(set BROWSER\); waiting for the redirect/);
 });

@@ -34,8 +34,6 @@ export interface ManagedServerStatus extends ServerStatus {
   logFile?: string;
   /** For rejected servers: the validator rule that fired. */
   rule?: string;
-  /** The server answered 401 and has no usable token: `vmlx mcp login NAME` fixes it. */
-  needsLogin?: boolean;
 }
 
 export type ConnectionEvent =

@@ -64,6 +64,7 @@ export {
   type FormField,
   type FieldValue,
 } from './elicitation.js';
+export { loginCommand, loginSummary, serversNeedingLogin } from './login-state.js';
 export { modelSampler, samplingPromptPreview, DEFAULT_SAMPLING_MAX_TOKENS, type Sampler, type SamplingApprover, type SamplingApprovalRequest } from './sampling.js';
 export { McpStepError, NeedsLoginError, networkCause, type McpStep } from './errors.js';
 export { VmlxOAuthProvider } from './oauth/provider.js';

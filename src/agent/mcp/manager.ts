@@ -347,7 +347,7 @@ export class McpManager implements ToolExecutor {
   private tokens: TokenStore | undefined;
 
   private tokenStore(): TokenStore {
-    this.tokens ??= new TokenStore(this.opts.tokenStorePath);
+    this.tokens ??= this.opts.tokenStorePath ? new TokenStore(this.opts.tokenStorePath) : TokenStore.forHome();
     return this.tokens;
   }
 

@@ -14,6 +14,8 @@ export interface ServerStatus {
   /** Why it failed or was rejected (validator rule included), when it did. */
   error?: string;
   serverInfo?: { name: string; version: string };
+  /** The server answered 401 and has no usable token: `vmlx mcp login NAME` fixes it (see login-state.ts). */
+  needsLogin?: boolean;
 }
 
 export interface McpTool {

@@ -46,16 +46,18 @@ export function registerMcpAuthCommands(mcp: Command): void {
       const onSigint = () => interrupt.abort();
       process.once('SIGINT', onSigint);
       try {
+        const store = TokenStore.forHome();
         const result = await loginToServer({
           server: name,
           entry,
-          store: new TokenStore(),
+          store,
           print: (line) => process.stderr.write(`${line}\n`),
           timeoutMs: (opts.timeout ?? 300) * 1000,
           signal: interrupt.signal,
         });
         const info = result.serverInfo ? ` (${result.serverInfo.name} ${result.serverInfo.version})` : '';
         process.stdout.write(`logged in to '${name}'${info}: ${result.toolCount} tool${result.toolCount === 1 ? '' : 's'}\n`);
+        process.stdout.write(`tokens kept in ${store.location}\n`);
       } finally {
         process.off('SIGINT', onSigint);
       }
@@ -66,7 +68,7 @@ export function registerMcpAuthCommands(mcp: Command): void {
     .description('forget the OAuth tokens and client registration of a remote MCP server')
     .argument('<server>', 'server name')
     .action((name: string) => {
-      const store = new TokenStore();
+      const store = TokenStore.forHome();
       process.stdout.write(store.remove(name) ? `logged out of '${name}'\n` : `no login saved for '${name}'\n`);
     });
 }

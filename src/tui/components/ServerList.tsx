@@ -1,6 +1,7 @@
 // MCP servers and their connection state (startup progress and /servers).
 import React from 'react';
 import { Box, Text } from 'ink';
+import { loginCommand } from '../../agent/mcp/login-state.js';
 import type { ServerStatus } from '../../agent/mcp/types.js';
 import { glyphs, theme } from '../theme.js';
 import { Spinner } from './Spinner.js';
@@ -24,6 +25,13 @@ export function ServerLine({ server }: { server: ServerStatus }): React.ReactEle
         </Text>
       );
     case 'failed':
+      if (server.needsLogin) {
+        return (
+          <Text>
+            <Text color={theme.warn}>{glyphs.awaiting}</Text> {server.name} <Text color={theme.warn}>needs a login: run {loginCommand(server.name)}</Text>
+          </Text>
+        );
+      }
       return (
         <Text>
           <Text color={theme.failed}>{glyphs.failed}</Text> {server.name} <Text color={theme.failed}>failed: {server.error ?? 'unknown error'}</Text>

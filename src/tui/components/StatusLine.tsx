@@ -1,6 +1,7 @@
 // One line at the bottom: model, MCP servers, context use and the last decode speed.
 import React from 'react';
 import { Box, Text } from 'ink';
+import { loginSummary } from '../../agent/mcp/login-state.js';
 import type { ServerStatus } from '../../agent/mcp/types.js';
 import type { UsageInfo } from '../state/transcript.js';
 import { formatCount } from '../format.js';
@@ -36,8 +37,10 @@ export function StatusLine({
   busy: boolean;
 }): React.ReactElement {
   const connected = servers.filter((s) => s.state === 'connected').length;
-  const failed = servers.filter((s) => s.state === 'failed' || s.state === 'rejected').length;
+  // A server waiting for a login is counted once, as such (it has not failed in a way a restart fixes).
+  const failed = servers.filter((s) => (s.state === 'failed' && !s.needsLogin) || s.state === 'rejected').length;
   const connecting = servers.filter((s) => s.state === 'connecting').length;
+  const login = loginSummary(servers);
   return (
     <Box>
       <Text color="gray">
@@ -47,6 +50,7 @@ export function StatusLine({
         <Text color={connected > 0 ? theme.ok : 'gray'}>{connected} connected</Text>
         {failed > 0 ? <Text color={theme.failed}>{`, ${failed} failed`}</Text> : null}
         {connecting > 0 ? `, ${connecting} connecting` : ''}
+        {login ? <Text color={theme.warn}>{`, ${login}`}</Text> : null}
         {deferredTools !== undefined ? <Text color={theme.warn}>{` │ ${deferredTools} tools via search_tools`}</Text> : null}
         {' │ ctx '}
         {usage ? (

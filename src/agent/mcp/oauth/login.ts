@@ -9,6 +9,7 @@ import { connectServer, describeTransportError, type RemoteSpec } from '../trans
 import { listAllTools } from '../client.js';
 import { findNeedsLogin } from '../errors.js';
 import { openInBrowser } from './browser.js';
+import { deviceEndpointOf, deviceLogin } from './device-code.js';
 import { startRedirectListener } from './loopback.js';
 import { VmlxOAuthProvider, type InteractiveLogin } from './provider.js';
 import type { TokenStore } from './token-store.js';
@@ -52,13 +53,21 @@ export async function loginToServer(opts: LoginOptions): Promise<LoginResult> {
   const listener = await listen(settings?.redirectPort ?? registeredPort(store, server, entry.url));
   const openUrl = opts.openUrl ?? ((url: string) => openInBrowser(url));
   let browserStep = false;
+  // Set when no browser could be opened and the authorization server offers the device grant instead.
+  let device: { endpoint: string; authorizationUrl: URL } | undefined;
   const interactive: InteractiveLogin = {
     redirectUrl: listener.redirectUrl,
     open: async (url, state) => {
       browserStep = true;
       listener.expectState(state);
-      opts.print(`To log in to '${server}', open: ${url.href}`);
       const opened = await openUrl(url.href).catch(() => false);
+      const endpoint = opened ? undefined : deviceEndpointOf(provider.discoveryState()?.authorizationServerMetadata);
+      if (endpoint) {
+        device = { endpoint, authorizationUrl: url };
+        opts.print(`No browser could be opened (set BROWSER to use one); '${server}' offers a device code login instead.`);
+        return;
+      }
+      opts.print(`To log in to '${server}', open: ${url.href}`);
       opts.print(opened ? 'Waiting for the browser to come back…' : 'No browser could be opened (set BROWSER); waiting for the redirect…');
     },
   };
@@ -75,6 +84,12 @@ export async function loginToServer(opts: LoginOptions): Promise<LoginResult> {
     } catch (err) {
       if (!browserStep || !(findNeedsLogin(err) || /unauthori[sz]ed/i.test(String(err)))) throw new LoginError(`login to '${server}' failed: ${describeTransportError(err)}`);
     }
+    if (device) {
+      await loginWithDeviceCode(provider, device, opts);
+      return await verify(spec, opts, true).catch((err: unknown) => {
+        throw new LoginError(`login to '${server}': logged in, but the server still refuses: ${describeTransportError(err)}`);
+      });
+    }
     const code = await listener.waitForCode({ timeoutMs: opts.timeoutMs ?? DEFAULT_LOGIN_TIMEOUT_MS, ...(opts.signal ? { signal: opts.signal } : {}) });
     try {
       // The SDK exchanges the code (PKCE verifier, resource indicator) using the discovery state of the first step.
@@ -88,6 +103,30 @@ export async function loginToServer(opts: LoginOptions): Promise<LoginResult> {
     });
   } finally {
     await listener.close();
+  }
+}
+
+/** The device grant with the client, scope and resource of the authorization URL the SDK built; saves the tokens. */
+async function loginWithDeviceCode(provider: VmlxOAuthProvider, device: { endpoint: string; authorizationUrl: URL }, opts: LoginOptions): Promise<void> {
+  const tokenEndpoint = provider.discoveryState()?.authorizationServerMetadata?.token_endpoint;
+  const client = provider.clientInformation();
+  if (!tokenEndpoint || !client) throw new LoginError(`login to '${opts.server}': no token endpoint or client for the device code login`);
+  const q = device.authorizationUrl.searchParams;
+  try {
+    const tokens = await deviceLogin({
+      deviceEndpoint: device.endpoint,
+      tokenEndpoint,
+      clientId: client.client_id,
+      ...('client_secret' in client && typeof client.client_secret === 'string' ? { clientSecret: client.client_secret } : {}),
+      scope: q.get('scope'),
+      resource: q.get('resource'),
+      print: opts.print,
+      timeoutMs: opts.timeoutMs ?? DEFAULT_LOGIN_TIMEOUT_MS,
+      ...(opts.signal ? { signal: opts.signal } : {}),
+    });
+    provider.saveTokens(tokens);
+  } catch (err) {
+    throw new LoginError(`login to '${opts.server}' (device code): ${describeTransportError(err)}`);
   }
 }
 

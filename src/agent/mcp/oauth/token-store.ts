@@ -1,12 +1,12 @@
 // Where OAuth state for remote MCP servers lives: one JSON file under the vmlx home, mode 0600, keyed by
 // server name and bound to the server's URL (a server whose URL changed starts over: its tokens are never
 // sent to another host). Tokens never go to the audit log or the logs.
-import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { z } from 'zod';
 import type { OAuthClientInformationMixed, OAuthTokens } from '@modelcontextprotocol/sdk/shared/auth.js';
 import type { OAuthDiscoveryState } from '@modelcontextprotocol/sdk/client/auth.js';
 import { vmlxHome } from '../../paths.js';
+import { defaultSecretStorage, FileSecretStorage, type SecretStorage } from './secret-storage.js';
 
 export function defaultTokenStorePath(env: Record<string, string | undefined> = process.env): string {
   return join(vmlxHome(env), 'mcp-auth.json');
@@ -41,7 +41,26 @@ export interface ServerAuth {
 }
 
 export class TokenStore {
-  constructor(readonly path: string = defaultTokenStorePath()) {}
+  private readonly storage: SecretStorage;
+
+  /** A store in the file `path` (mode 0600); `storage` puts the same text elsewhere (the keyring). */
+  constructor(
+    readonly path: string = defaultTokenStorePath(),
+    storage?: SecretStorage,
+  ) {
+    this.storage = storage ?? new FileSecretStorage(path);
+  }
+
+  /** The store of the vmlx home: the system keyring where one can be used, else the 0600 file. */
+  static forHome(env: Record<string, string | undefined> = process.env): TokenStore {
+    const path = defaultTokenStorePath(env);
+    return new TokenStore(path, defaultSecretStorage(path, env));
+  }
+
+  /** Where the logins are kept, in words ("the file … (mode 0600)", "the system keyring (secret-tool)"). */
+  get location(): string {
+    return this.storage.description;
+  }
 
   /** The state of `server` if it was saved for this same URL. */
   get(server: string, url: string): ServerAuth | undefined {
@@ -75,10 +94,11 @@ export class TokenStore {
   }
 
   private read(): z.infer<typeof FileSchema> {
-    if (!existsSync(this.path)) return { version: 1, servers: {} };
+    const text = this.storage.read();
+    if (text === undefined) return { version: 1, servers: {} };
     let raw: unknown;
     try {
-      raw = JSON.parse(readFileSync(this.path, 'utf8'));
+      raw = JSON.parse(text);
     } catch (err) {
       throw new TokenStoreError(this.path, `cannot read the MCP token file: ${(err as Error).message.split('\n')[0]} (delete it to log in again)`);
     }
@@ -88,11 +108,6 @@ export class TokenStore {
   }
 
   private write(file: z.infer<typeof FileSchema>): void {
-    mkdirSync(dirname(this.path), { recursive: true, mode: 0o700 });
-    // Written next to the target with mode 0600 from the start, then renamed: never world-readable, never torn.
-    const tmp = `${this.path}.${process.pid}.tmp`;
-    writeFileSync(tmp, `${JSON.stringify(file, null, 2)}\n`, { mode: 0o600 });
-    chmodSync(tmp, 0o600);
-    renameSync(tmp, this.path);
+    this.storage.write(`${JSON.stringify(file, null, 2)}\n`);
   }
 }
