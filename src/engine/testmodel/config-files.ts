@@ -34,6 +34,16 @@ export function buildConfigJson(arch: TestArch, dims: ModelDims, dtype: TestDTyp
       attention_dropout: 0.0, eos_token_id: fam.eosTokenId, max_window_layers: dims.numLayers, rope_scaling: null,
       sliding_window: null, use_sliding_window: false,
     });
+  } else if (arch === 'qwen3_moe') {
+    // Qwen3-30B-A3B's config.json (all layers sparse).
+    const moe = dims.moe!;
+    Object.assign(c, {
+      architectures: ['Qwen3MoeForCausalLM'], model_type: 'qwen3_moe', head_dim: dims.headDim, attention_bias: false,
+      attention_dropout: 0.0, eos_token_id: fam.eosTokenId, max_window_layers: dims.numLayers, rope_scaling: null,
+      sliding_window: null, use_sliding_window: false, decoder_sparse_step: 1, mlp_only_layers: [],
+      moe_intermediate_size: moe.expertIntermediateSize, norm_topk_prob: moe.normTopK, num_experts: moe.numExperts,
+      num_experts_per_tok: moe.topK, output_router_logits: false, router_aux_loss_coef: 0.001,
+    });
   } else if (arch === 'qwen2') {
     Object.assign(c, {
       architectures: ['Qwen2ForCausalLM'], model_type: 'qwen2', attention_dropout: 0.0, eos_token_id: fam.eosTokenId,

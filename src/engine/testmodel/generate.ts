@@ -95,10 +95,12 @@ export function makeTestModel(opts: MakeTestModelOptions): MakeTestModelResult {
   for (const def of defs) {
     const q = quantOf(def);
     if (q) {
-      const [rows, cols] = def.shape;
-      stTensors.push({ name: `${def.name}.weight`, dtype: 'U32', shape: [rows, (cols * q.bits) / 32] });
-      stTensors.push({ name: `${def.name}.scales`, dtype: stDType, shape: [rows, cols / q.groupSize] });
-      stTensors.push({ name: `${def.name}.biases`, dtype: stDType, shape: [rows, cols / q.groupSize] });
+      // Leading dims (rows, or experts and rows) are kept; the last is packed / grouped.
+      const lead = def.shape.slice(0, -1);
+      const cols = def.shape[def.shape.length - 1]!;
+      stTensors.push({ name: `${def.name}.weight`, dtype: 'U32', shape: [...lead, (cols * q.bits) / 32] });
+      stTensors.push({ name: `${def.name}.scales`, dtype: stDType, shape: [...lead, cols / q.groupSize] });
+      stTensors.push({ name: `${def.name}.biases`, dtype: stDType, shape: [...lead, cols / q.groupSize] });
     } else {
       stTensors.push({ name: storedName(def), dtype: stDType, shape: def.shape });
     }
@@ -126,7 +128,8 @@ export function makeTestModel(opts: MakeTestModelOptions): MakeTestModelResult {
 
     let parameters = 0;
     for (const def of defs) {
-      const rows = def.shape.length === 2 ? def.shape[0] : 1;
+      // Stacked experts [E, out, in] are written as E*out rows of `in` (the same bytes in both files).
+      const rows = def.shape.length >= 2 ? def.shape.slice(0, -1).reduce((a, b) => a * b, 1) : 1;
       const cols = def.shape[def.shape.length - 1];
       parameters += rows * cols;
       const q = quantOf(def);
