@@ -22,6 +22,11 @@ size_t LazyWeightStore::file_bytes(int slot) const {
   return r.weight.byteLength + (r.quantized ? r.scales.byteLength : 0) + (r.hasBiases ? r.biases.byteLength : 0);
 }
 
+size_t LazyWeightStore::size() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return refs_.size();
+}
+
 size_t LazyWeightStore::packed_count() const {
   std::lock_guard<std::mutex> lock(mu_);
   size_t n = 0;

@@ -23,7 +23,8 @@ class LazyWeightStore {
   const OwnedWeight& get(int slot, ThreadPool& pool);
   // The bytes of the slot's tensors in the file (what one use reads, give or take the packed scales' dtype).
   size_t file_bytes(int slot) const;
-  // How many slots are packed (resident), and their bytes.
+  // How many slots there are, how many are packed (resident), and their bytes.
+  size_t size() const;
   size_t packed_count() const;
   size_t packed_bytes() const;
 

@@ -111,8 +111,11 @@ export class WeightResolver {
     }
     const weight = this.ref(weightInfo, ['U32']);
     const flat = (info: TensorInfo): TensorInfo => {
-      if (info.shape.length !== 3 || info.shape[0] !== experts) {
-        throw new ModelFormatError(info.file, `tensor '${info.name}' has shape [${info.shape.join(', ')}], expected [${experts}, ${rows}, ...] (stacked experts)`);
+      if (info.shape.length !== 3 || info.shape[0] !== experts || info.shape[1] !== rows) {
+        throw new ModelFormatError(
+          info.file,
+          `tensor '${info.name}' has shape [${info.shape.join(', ')}], expected [${experts}, ${rows}, packed columns] (stacked quantized experts) from config.json`,
+        );
       }
       return { ...info, shape: [info.shape[0]! * info.shape[1]!, info.shape[2]!] };
     };

@@ -135,7 +135,7 @@ test('make-model CLI: writes a model and rejects bad arguments with one line and
     assert.match(ok.stdout, /wrote .*\/m \(/);
     assert.equal(readJson(join(out, 'm', 'config.json')).torch_dtype, 'float32');
     for (const [args, msg] of [
-      [['--arch', 'gpt2', '--out', out], /--arch must be one of qwen3\|qwen2\|llama\|mistral\|mistral3\|smollm3/],
+      [['--arch', 'gpt2', '--out', out], /--arch must be one of qwen3\|qwen2\|llama\|mistral\|mistral3\|smollm3\|qwen3_moe/],
       [['--arch', 'qwen3', '--bits', '7', '--out', out], /--bits must be 2, 3, 4, 5, 6 or 8 \(got 7\)/],
       [['--arch', 'qwen3', '--shape', 'llama-3.2-1b', '--out', out], /llama-3.2-1b needs --arch llama/],
       [['--arch', 'qwen3'], /--out DIR is required/],
