@@ -4,7 +4,7 @@ import type { ModelDims, QuantSpec, TestArch, TestDType } from './spec.js';
 import { tokenizerFamily } from './tokenizer-files.js';
 
 function quantEntry(q: QuantSpec): Record<string, unknown> {
-  return { group_size: q.groupSize, bits: q.bits, mode: 'affine' };
+  return { group_size: q.groupSize, bits: q.bits, mode: q.mode ?? 'affine' };
 }
 
 export function buildConfigJson(arch: TestArch, dims: ModelDims, dtype: TestDType, quant: QuantSpec | undefined,

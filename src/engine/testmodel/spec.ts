@@ -9,9 +9,14 @@ export type GgufType = 'f32' | 'q4_0' | 'q8_0';
 export const TEST_ARCHS: readonly TestArch[] = ['qwen3', 'qwen2', 'llama', 'mistral', 'mistral3', 'smollm3', 'qwen3_moe'];
 export const TEST_SHAPES: readonly TestShape[] = ['tiny', 'qwen3-0.6b', 'llama-3.2-1b', 'qwen3-30b-a3b', 'qwen3-30b-a3b-12l'];
 
+export type TestQuantMode = 'affine' | 'mxfp4';
+export const TEST_QUANT_MODES: readonly TestQuantMode[] = ['affine', 'mxfp4'];
+
 export interface QuantSpec {
   bits: number;
   groupSize: number;
+  /** MLX quantization mode (default affine). mxfp4: bits 4, group 32, E8M0 scales, no biases. */
+  mode?: TestQuantMode;
 }
 
 export interface ModelDims {
@@ -227,15 +232,20 @@ export function quantOverrides(dims: ModelDims, shape: TestShape, quant: QuantSp
     // mlx-lm's recipe for MoE checkpoints: every router (mlp.gate) at 8 bits, whatever the global width.
     if (quant.bits === 8) return {};
     const out: Record<string, QuantSpec> = {};
-    for (let i = 0; i < dims.numLayers; i++) out[`${dims.weightPrefix}model.layers.${i}.mlp.gate`] = { bits: 8, groupSize: quant.groupSize };
-    if (shape === 'tiny' && !dims.tied) out[`${dims.weightPrefix}lm_head`] = { bits: 8, groupSize: quant.groupSize };
+    for (let i = 0; i < dims.numLayers; i++) out[`${dims.weightPrefix}model.layers.${i}.mlp.gate`] = eightBit(quant);
+    if (shape === 'tiny' && !dims.tied) out[`${dims.weightPrefix}lm_head`] = eightBit(quant);
     return out;
   }
   if (shape !== 'tiny' || quant.bits === 8) return {};
   const pre = dims.weightPrefix;
-  const out: Record<string, QuantSpec> = { [`${pre}model.layers.0.mlp.down_proj`]: { bits: 8, groupSize: quant.groupSize } };
-  if (!dims.tied) out[`${pre}lm_head`] = { bits: 8, groupSize: quant.groupSize };
+  const out: Record<string, QuantSpec> = { [`${pre}model.layers.0.mlp.down_proj`]: eightBit(quant) };
+  if (!dims.tied) out[`${pre}lm_head`] = eightBit(quant);
   return out;
+}
+
+/** An 8-bit affine override beside the global quantization (group 64 beside mxfp4, whose groups are 32). */
+function eightBit(quant: QuantSpec): QuantSpec {
+  return quant.mode === 'mxfp4' ? { bits: 8, groupSize: 64, mode: 'affine' } : { bits: 8, groupSize: quant.groupSize };
 }
 
 export function isQuantizable(def: TensorDef, quant: QuantSpec | undefined): boolean {
@@ -246,6 +256,11 @@ export function isQuantizable(def: TensorDef, quant: QuantSpec | undefined): boo
 }
 
 export function validateQuant(quant: QuantSpec): void {
+  if (quant.mode === 'mxfp4') {
+    if (quant.bits !== 4) throw new RangeError(`--quant-mode mxfp4 needs --bits 4 (got ${quant.bits})`);
+    if (quant.groupSize !== 32) throw new RangeError(`--quant-mode mxfp4 needs --group-size 32 (got ${quant.groupSize})`);
+    return;
+  }
   if (![2, 3, 4, 5, 6, 8].includes(quant.bits)) throw new RangeError(`--bits must be 2, 3, 4, 5, 6 or 8 (got ${quant.bits})`);
   if (![32, 64, 128].includes(quant.groupSize)) throw new RangeError(`--group-size must be 32, 64 or 128 (got ${quant.groupSize})`);
 }
