@@ -49,8 +49,10 @@ class Loader {
   bool has(const std::string& name) const { return spec_.tensors.count(name) != 0; }
   // A Linear weight [rows, cols] = [out, in], float or quantized. counted = false: not read whole per token.
   OwnedWeight matrix(const std::string& name, int rows, int cols, bool counted = true);
-  // A float vector of exactly n elements (norm weight, Linear bias).
+  // A float vector of exactly n elements (Linear bias, sink logits).
   std::vector<float> vector(const std::string& name, int64_t n);
+  // An RMSNorm weight of n elements, with the plan's normOffset added (Gemma's 1 + w).
+  std::vector<float> norm(const std::string& name, int64_t n);
   void add_bytes(size_t n) { bytes_ += n; }
   size_t bytes() const { return bytes_; }
   // Throws EngineError naming the first tensor no block asked for.
@@ -83,6 +85,7 @@ struct Architecture {
 
 const Architecture* find_architecture(const std::string& name);
 const Architecture& arch_decoder();
+const Architecture& arch_gemma();
 
 class Model {
  public:
