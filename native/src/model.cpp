@@ -12,6 +12,7 @@ namespace vmlx {
 
 const Architecture* find_architecture(const std::string& name) {
   if (name == "decoder") return &arch_decoder();
+  if (name == "gemma") return &arch_gemma();
   return nullptr;
 }
 
@@ -66,6 +67,13 @@ std::vector<int> Loader::experts(const std::string& name, int n, int rows, int c
   return slots;
 }
 
+std::vector<float> Loader::norm(const std::string& name, int64_t n) {
+  std::vector<float> w = vector(name, n);
+  if (spec_.normOffset != 0)
+    for (float& v : w) v += static_cast<float>(spec_.normOffset);
+  return w;
+}
+
 void Loader::check_all_used(const std::string& arch) const {
   for (const auto& [name, ref] : spec_.tensors)
     if (std::find(used_.begin(), used_.end(), name) == used_.end())
@@ -75,7 +83,7 @@ void Loader::check_all_used(const std::string& arch) const {
 Model::Model(const ModelSpec& spec, const KernelSet& kernels, std::function<void(double)> progress)
     : spec_(spec), kernels_(&kernels) {
   arch_ = find_architecture(spec.arch);
-  if (!arch_) throw EngineError("unsupported architecture '" + spec.arch + "' (supported: decoder)");
+  if (!arch_) throw EngineError("unsupported architecture '" + spec.arch + "' (supported: decoder, gemma)");
   const int H = spec.hiddenSize;
   if (H <= 0 || spec.vocabSize <= 0 || spec.layers.empty()) throw EngineError("model config: sizes must be positive");
   pool_ = std::make_unique<ThreadPool>(std::max(1, spec.threads));
@@ -99,7 +107,7 @@ Model::Model(const ModelSpec& spec, const KernelSet& kernels, std::function<void
     layers_.push_back(arch_->layer(ld, spec_, static_cast<int>(i)));
     progress((i + 2) / steps);
   }
-  finalNorm_ = ld.vector("output_norm", H);
+  finalNorm_ = ld.norm("output_norm", H);
   hasLmHead_ = ld.has("output");
   if (hasLmHead_) lmHead_ = ld.matrix("output", spec.vocabSize, H);
   else ld.add_bytes(embed_.bytes);  // tied: the embedding is read whole as the output projection
@@ -149,7 +157,13 @@ void Model::forward(SequenceState& seq, const int32_t* tokens, int T, int pos0, 
   if (s_.scores.size() < scoresNeeded) s_.scores.resize(scoresNeeded);
   Forward f{spec_, *kernels_, *pool_, s_, seq, T, pos0};
   pool_->parallel_for(T, [&](int t0, int t1) {
-    for (int t = t0; t < t1; t++) weight_row(embed_.w, tokens[t], s_.x.data() + static_cast<size_t>(t) * H);
+    const float embedScale = static_cast<float>(spec_.embedScale);
+    for (int t = t0; t < t1; t++) {
+      float* x = s_.x.data() + static_cast<size_t>(t) * H;
+      weight_row(embed_.w, tokens[t], x);
+      if (embedScale != 1.f)
+        for (int i = 0; i < H; i++) x[i] *= embedScale;
+    }
     for (RopeTable& r : s_.ropes) rope_fill(r, t0, t1, pos0);
   });
   for (size_t i = 0; i < layers_.size(); i++) layers_[i]->forward(f, seq.layers[i].get());

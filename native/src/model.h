@@ -53,7 +53,7 @@ class Loader {
   bool has(const std::string& name) const { return spec_.tensors.count(name) != 0; }
   // A Linear weight [rows, cols] = [out, in], float or quantized. counted = false: not read whole per token.
   OwnedWeight matrix(const std::string& name, int rows, int cols, bool counted = true);
-  // A float vector of exactly n elements (norm weight, Linear bias).
+  // A float vector of exactly n elements (Linear bias, sink logits).
   std::vector<float> vector(const std::string& name, int64_t n);
   // A small Linear weight [rows, cols] as dequantized floats, row-major (MoE routers).
   std::vector<float> dense(const std::string& name, int rows, int cols);
@@ -62,6 +62,8 @@ class Loader {
   // The model's store of weights packed on first use (shares the weight arena).
   const std::shared_ptr<LazyWeightStore>& lazy();
   std::shared_ptr<LazyWeightStore> lazy_if_used() const { return lazy_; }
+  // An RMSNorm weight of n elements, with the plan's normOffset added (Gemma's 1 + w).
+  std::vector<float> norm(const std::string& name, int64_t n);
   void add_bytes(size_t n) { bytes_ += n; }
   size_t bytes() const { return bytes_; }
   // Throws EngineError naming the first tensor no block asked for.
@@ -95,6 +97,7 @@ struct Architecture {
 
 const Architecture* find_architecture(const std::string& name);
 const Architecture& arch_decoder();
+const Architecture& arch_gemma();
 
 class Model {
  public:

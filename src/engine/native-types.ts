@@ -123,7 +123,16 @@ export interface NativeTestHooks {
    * For each of lens.length (1..4) query rows r (q: rows × dim): softmax(scale * q_r.K^T) V over the first lens[r] of the
    * float16 key/value rows of `dim` (k, v: max(lens) × dim). Returns rows × dim.
    */
-  attention(kernels: string, q: Float32Array, k: Uint16Array, v: Uint16Array, lens: Int32Array, dim: number, scale: number): Float32Array;
+  attention(
+    kernels: string,
+    q: Float32Array,
+    k: Uint16Array,
+    v: Uint16Array,
+    lens: Int32Array,
+    dim: number,
+    scale: number,
+    opts?: { starts?: Int32Array; sinks?: Float32Array; softcap?: number },
+  ): Float32Array;
   /** silu(g) * u elementwise. */
   siluMul(kernels: string, g: Float32Array, u: Float32Array): Float32Array;
   /** float16 bits of x through the kernel set's KV-cache conversion. */

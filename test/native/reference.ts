@@ -24,6 +24,20 @@ export function invFreqs(m: RefModel, theta: number): Float64Array {
   const d = m.cfg.headDim;
   const f = new Float64Array(d / 2);
   for (let i = 0; i < d / 2; i++) f[i] = theta ** (-(2 * i) / d);
+  const y = m.cfg.ropeScalingPlan;
+  if (y?.type === 'linear') return f.map((v) => v / y.factor);
+  if (y?.type === 'longrope') return f.map((v, i) => v / y.freqFactors[i]);
+  if (y?.type === 'yarn') {
+    // Pairs below the beta_fast boundary keep their frequency, pairs above beta_slow are divided by the factor,
+    // linearly in between (boundaries rounded outwards, as llama.cpp does).
+    const corr = (rot: number) => (d * Math.log(y.originalMaxPositionEmbeddings / (rot * 2 * Math.PI))) / (2 * Math.log(theta));
+    const lo = Math.max(0, Math.floor(corr(y.betaFast)));
+    const hi = Math.min(d - 1, Math.ceil(corr(y.betaSlow)));
+    return f.map((v, i) => {
+      const keep = 1 - Math.min(1, Math.max(0, (i - lo) / Math.max(0.001, hi - lo)));
+      return (v / y.factor) * (1 - keep) + v * keep;
+    });
+  }
   const r = m.cfg.ropeScaling;
   if (!r) return f;
   const lowWl = r.originalMaxPositionEmbeddings / r.lowFreqFactor;
@@ -40,12 +54,12 @@ export function invFreqs(m: RefModel, theta: number): Float64Array {
   return f;
 }
 
-function rope(x: Float64Array, heads: number, hd: number, pos: number, freqs: Float64Array): void {
+function rope(x: Float64Array, heads: number, hd: number, pos: number, freqs: Float64Array, mag: number): void {
   const half = hd / 2;
   for (let h = 0; h < heads; h++) {
     for (let i = 0; i < half; i++) {
       const a = pos * freqs[i];
-      const c = Math.cos(a), s = Math.sin(a);
+      const c = mag * Math.cos(a), s = mag * Math.sin(a);
       const x0 = x[h * hd + i], x1 = x[h * hd + i + half];
       x[h * hd + i] = x0 * c - x1 * s;
       x[h * hd + i + half] = x0 * s + x1 * c;
@@ -58,52 +72,70 @@ export function referenceLogits(m: RefModel, tokens: number[], eps = 1e-6, theta
   const { cfg } = m;
   const hd = cfg.headDim, nh = cfg.heads, nkv = cfg.kvHeads, H = cfg.hidden;
   const freqs = invFreqs(m, theta);
+  const sc = m.cfg.ropeScalingPlan;
+  const mag = sc && (sc.type === 'yarn' || sc.type === 'longrope') ? sc.attentionFactor : 1;
+  const a = m.cfg.attn ?? {};
+  const gemma = cfg.arch === 'gemma';
+  // Gemma multiplies by 1 + w.
+  const nw = (w: Float64Array) => (gemma ? w.map((v) => v + 1) : w);
+  const scale = a.queryScale ?? 1 / Math.sqrt(hd);
   const K: Float64Array[][] = cfg.layers ? Array.from({ length: cfg.layers }, () => []) : [];
   const V: Float64Array[][] = Array.from({ length: cfg.layers }, () => []);
   const out: Float64Array[] = [];
   for (let pos = 0; pos < tokens.length; pos++) {
     const x = m.embed.w.slice(tokens[pos] * H, (tokens[pos] + 1) * H);
+    if (gemma) for (let i = 0; i < H; i++) x[i] *= Math.sqrt(H);
     for (let li = 0; li < cfg.layers; li++) {
       const L = m.layers[li] as Record<string, any>;
       const h = x.slice();
-      rmsnorm(h, L.inputNorm, eps);
+      rmsnorm(h, nw(L.inputNorm), eps);
       const q = matvec(L.q, h, L.qBias);
       const k = matvec(L.k, h, L.kBias);
       const v = matvec(L.v, h, L.vBias);
       if (L.qNorm) {
-        for (let i = 0; i < nh; i++) rmsnorm(q, L.qNorm, eps, i * hd, hd);
-        for (let i = 0; i < nkv; i++) rmsnorm(k, L.kNorm, eps, i * hd, hd);
+        for (let i = 0; i < nh; i++) rmsnorm(q, nw(L.qNorm), eps, i * hd, hd);
+        for (let i = 0; i < nkv; i++) rmsnorm(k, nw(L.kNorm), eps, i * hd, hd);
       }
-      rope(q, nh, hd, pos, freqs);
-      rope(k, nkv, hd, pos, freqs);
+      rope(q, nh, hd, pos, freqs, mag);
+      rope(k, nkv, hd, pos, freqs, mag);
       K[li].push(k.map((e) => f16Round(e).value));
       V[li].push(v.map((e) => f16Round(e).value));
       const attn = new Float64Array(nh * hd);
       for (let i = 0; i < nh; i++) {
         const kvh = Math.floor(i / (nh / nkv));
-        const sc = K[li].map((kk) => {
+        // A sliding layer (even index) sees the last `slidingWindow` positions, itself included.
+        const first = a.slidingWindow && li % 2 === 0 ? Math.max(0, pos - a.slidingWindow + 1) : 0;
+        const logits = K[li].slice(first).map((kk) => {
           let s = 0;
           for (let d = 0; d < hd; d++) s += q[i * hd + d] * kk[kvh * hd + d];
-          return s / Math.sqrt(hd);
+          s *= scale;
+          return a.softcap ? a.softcap * Math.tanh(s / a.softcap) : s;
         });
-        const mx = Math.max(...sc);
-        const e = sc.map((s) => Math.exp(s - mx));
-        const z = e.reduce((a, b) => a + b, 0);
+        const sink = L.sinks ? L.sinks[i] : -Infinity;
+        const mx = Math.max(sink, ...logits);
+        const e = logits.map((s) => Math.exp(s - mx));
+        const z = e.reduce((acc, b) => acc + b, Math.exp(sink - mx));
         for (let j = 0; j < e.length; j++)
-          for (let d = 0; d < hd; d++) attn[i * hd + d] += (e[j] / z) * V[li][j][kvh * hd + d];
+          for (let d = 0; d < hd; d++) attn[i * hd + d] += (e[j] / z) * V[li][first + j][kvh * hd + d];
       }
-      const o = matvec(L.o, attn);
+      const o = matvec(L.o, attn, L.oBias);
+      if (gemma) rmsnorm(o, nw(L.postNorm), eps);
       for (let i = 0; i < H; i++) x[i] += o[i];
       const h2 = x.slice();
-      rmsnorm(h2, L.postNorm, eps);
+      rmsnorm(h2, nw(gemma ? L.preFfnNorm : L.postNorm), eps);
       const g = matvec(L.gate, h2);
       const u = matvec(L.up, h2);
-      for (let i = 0; i < g.length; i++) g[i] = (g[i] / (1 + Math.exp(-g[i]))) * u[i];
+      const c = Math.sqrt(2 / Math.PI);
+      for (let i = 0; i < g.length; i++) {
+        const v = g[i];
+        g[i] = (gemma ? 0.5 * v * (1 + Math.tanh(c * (v + 0.044715 * v ** 3))) : v / (1 + Math.exp(-v))) * u[i];
+      }
       const d = matvec(L.down, g);
+      if (gemma) rmsnorm(d, nw(L.postFfnNorm), eps);
       for (let i = 0; i < H; i++) x[i] += d[i];
     }
     const hf = x.slice();
-    rmsnorm(hf, m.finalNorm, eps);
+    rmsnorm(hf, nw(m.finalNorm), eps);
     out.push(matvec(m.lmHead, hf));
   }
   return out;

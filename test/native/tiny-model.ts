@@ -1,11 +1,12 @@
 // A tiny random model written as an MLX-style safetensors file (unaligned tensors, MLX affine packing), the
 // NativeModelPlan that describes it, and a float64 reference forward pass to check the native engine against.
 import { writeFileSync } from 'node:fs';
-import type { NativeModelPlan, NativeTensorRef, PlanTensor } from '../../src/engine/plan.js';
+import type { NativeModelPlan, NativeTensorRef, PlanTensor, RopeScaling } from '../../src/engine/plan.js';
 import { f16Round, toBf16 } from './numeric.js';
 
 export interface TinyConfig {
-  arch: 'qwen3' | 'qwen2' | 'llama';
+  /** gemma: sandwich norms, (1 + w) norms, q/k norms, GeLU, sqrt(hidden) embedding scale (the native 'gemma' layer). */
+  arch: 'qwen3' | 'qwen2' | 'llama' | 'gemma';
   hidden: number;
   inter: number;
   layers: number;
@@ -17,6 +18,10 @@ export interface TinyConfig {
   quant?: { bits: 4 | 8; groupSize: number };
   floatDtype: 'F32' | 'F16' | 'BF16';
   ropeScaling?: { factor: number; lowFreqFactor: number; highFreqFactor: number; originalMaxPositionEmbeddings: number };
+  /** Any other RoPE scaling of the plan (yarn, longrope); wins over ropeScaling. */
+  ropeScalingPlan?: RopeScaling;
+  /** Attention features: the window applies to even layers only (mixed full and sliding layers, as gpt-oss). */
+  attn?: { slidingWindow?: number; sinks?: boolean; softcap?: number; queryScale?: number; outputBias?: boolean };
   seed: number;
 }
 
@@ -148,8 +153,14 @@ export function writeTinyModel(cfg: TinyConfig, file: string): TinyModel {
   for (let i = 0; i < cfg.layers; i++) {
     const p = `model.layers.${i}`;
     const L: Record<string, RefLinear | Float64Array> = {};
-    L.inputNorm = vector(`${p}.input_layernorm.weight`, cfg.hidden, 1, 0.1);
-    L.postNorm = vector(`${p}.post_attention_layernorm.weight`, cfg.hidden, 1, 0.1);
+    // Gemma stores w and multiplies by 1 + w: its norm weights are drawn around 0.
+    const normMean = cfg.arch === 'gemma' ? 0 : 1;
+    L.inputNorm = vector(`${p}.input_layernorm.weight`, cfg.hidden, normMean, 0.1);
+    L.postNorm = vector(`${p}.post_attention_layernorm.weight`, cfg.hidden, normMean, 0.1);
+    if (cfg.arch === 'gemma') {
+      L.preFfnNorm = vector(`${p}.pre_feedforward_layernorm.weight`, cfg.hidden, 0, 0.1);
+      L.postFfnNorm = vector(`${p}.post_feedforward_layernorm.weight`, cfg.hidden, 0, 0.1);
+    }
     L.q = linear(`${p}.self_attn.q_proj`, qd, cfg.hidden, 0.15);
     L.k = linear(`${p}.self_attn.k_proj`, kd, cfg.hidden, 0.15);
     L.v = linear(`${p}.self_attn.v_proj`, kd, cfg.hidden, 0.15);
@@ -162,13 +173,15 @@ export function writeTinyModel(cfg: TinyConfig, file: string): TinyModel {
       L.kBias = vector(`${p}.self_attn.k_proj.bias`, kd, 0, 0.2);
       L.vBias = vector(`${p}.self_attn.v_proj.bias`, kd, 0, 0.2);
     }
-    if (cfg.arch === 'qwen3') {
-      L.qNorm = vector(`${p}.self_attn.q_norm.weight`, cfg.headDim, 1, 0.1);
-      L.kNorm = vector(`${p}.self_attn.k_norm.weight`, cfg.headDim, 1, 0.1);
+    if (cfg.arch === 'qwen3' || cfg.arch === 'gemma') {
+      L.qNorm = vector(`${p}.self_attn.q_norm.weight`, cfg.headDim, normMean, 0.1);
+      L.kNorm = vector(`${p}.self_attn.k_norm.weight`, cfg.headDim, normMean, 0.1);
     }
+    if (cfg.attn?.sinks) L.sinks = vector(`${p}.self_attn.sinks`, cfg.heads, 0.5, 1.5);
+    if (cfg.attn?.outputBias) L.oBias = vector(`${p}.self_attn.o_proj.bias`, cfg.hidden, 0, 0.2);
     layers.push(L);
   }
-  const finalNorm = vector('model.norm.weight', cfg.hidden, 1, 0.1);
+  const finalNorm = vector('model.norm.weight', cfg.hidden, cfg.arch === 'gemma' ? 0 : 1, 0.1);
   const lmHead = cfg.tied ? embed : linear('lm_head', cfg.vocab, cfg.hidden, 0.3);
 
   // MLX-like layout: header without padding (odd data start), data in shuffled order.
@@ -206,26 +219,47 @@ export function writeTinyModel(cfg: TinyConfig, file: string): TinyModel {
     return { ...ref(names[0]), quant: { mode: 'affine', bits: bits!, groupSize: groupSize!, scales: ref(names[1]), biases: ref(names[2]) } };
   };
   const table: NativeModelPlan['tensors'] = { token_embd: nextWeight(), output_norm: ref('model.norm.weight') };
-  const spec: NativeModelPlan = { arch: 'decoder', hiddenSize: cfg.hidden, vocabSize: cfg.vocab, rmsNormEps: 1e-6, layers: [], tensors: table, threads: 2 };
-  const rope = { kind: 'neox' as const, theta: 10000, rotaryDims: cfg.headDim, ...(cfg.ropeScaling ? { scaling: { type: 'llama3' as const, ...cfg.ropeScaling } } : {}) };
+  const gemma = cfg.arch === 'gemma';
+  const spec: NativeModelPlan = {
+    arch: gemma ? 'gemma' : 'decoder', hiddenSize: cfg.hidden, vocabSize: cfg.vocab, rmsNormEps: 1e-6, layers: [], tensors: table, threads: 2,
+    ...(gemma ? { embedScale: Math.sqrt(cfg.hidden), normOffset: 1 } : {}),
+  };
+  const scaling: RopeScaling | undefined = cfg.ropeScalingPlan ?? (cfg.ropeScaling ? { type: 'llama3', ...cfg.ropeScaling } : undefined);
+  const rope = { kind: 'neox' as const, theta: 10000, rotaryDims: cfg.headDim, ...(scaling ? { scaling } : {}) };
+  const a = cfg.attn ?? {};
   for (let i = 0; i < cfg.layers; i++) {
     const p = `model.layers.${i}`;
     const b = `blk.${i}.`;
     table[`${b}attn_norm`] = ref(`${p}.input_layernorm.weight`);
-    table[`${b}ffn_norm`] = ref(`${p}.post_attention_layernorm.weight`);
+    if (gemma) {
+      table[`${b}post_attention_norm`] = ref(`${p}.post_attention_layernorm.weight`);
+      table[`${b}ffn_norm`] = ref(`${p}.pre_feedforward_layernorm.weight`);
+      table[`${b}post_ffw_norm`] = ref(`${p}.post_feedforward_layernorm.weight`);
+    } else {
+      table[`${b}ffn_norm`] = ref(`${p}.post_attention_layernorm.weight`);
+    }
     for (const name of ['attn_q', 'attn_k', 'attn_v', 'attn_output', 'ffn_gate', 'ffn_up', 'ffn_down']) table[b + name] = nextWeight();
     if (cfg.arch === 'qwen2') {
       table[`${b}attn_q.bias`] = ref(`${p}.self_attn.q_proj.bias`);
       table[`${b}attn_k.bias`] = ref(`${p}.self_attn.k_proj.bias`);
       table[`${b}attn_v.bias`] = ref(`${p}.self_attn.v_proj.bias`);
     }
-    if (cfg.arch === 'qwen3') {
+    if (cfg.arch === 'qwen3' || gemma) {
       table[`${b}attn_q_norm`] = ref(`${p}.self_attn.q_norm.weight`);
       table[`${b}attn_k_norm`] = ref(`${p}.self_attn.k_norm.weight`);
     }
+    if (a.sinks) table[`${b}attn_sinks`] = ref(`${p}.self_attn.sinks`);
+    if (a.outputBias) table[`${b}attn_output.bias`] = ref(`${p}.self_attn.o_proj.bias`);
     spec.layers.push({
-      mixer: { kind: 'attention', numHeads: cfg.heads, numKvHeads: cfg.kvHeads, headDim: cfg.headDim, qkNorm: cfg.arch === 'qwen3', qkvBias: cfg.arch === 'qwen2', rope },
-      mlp: { kind: 'gated', activation: 'silu', intermediateSize: cfg.inter },
+      mixer: {
+        kind: 'attention', numHeads: cfg.heads, numKvHeads: cfg.kvHeads, headDim: cfg.headDim, qkNorm: cfg.arch === 'qwen3' || gemma, qkvBias: cfg.arch === 'qwen2', rope,
+        ...(a.sinks ? { sinks: true } : {}),
+        ...(a.outputBias ? { outputBias: true } : {}),
+        ...(a.softcap ? { softcap: a.softcap } : {}),
+        ...(a.queryScale ? { queryScale: a.queryScale } : {}),
+        ...(a.slidingWindow && i % 2 === 0 ? { slidingWindow: a.slidingWindow } : {}),
+      },
+      mlp: { kind: 'gated', activation: gemma ? 'gelu_tanh' : 'silu', intermediateSize: cfg.inter },
     });
   }
   if (!cfg.tied) table['output'] = nextWeight();
