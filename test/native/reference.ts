@@ -1,7 +1,7 @@
 // Float64 reference forward pass of the tiny models (mlx-lm semantics), with the key/value cache rounded to float16
 // as the native engine stores it.
 import { f16Round } from './numeric.js';
-import type { RefLinear, RefModel } from './tiny-model.js';
+import type { RefLinear, RefModel, TinyMoe } from './tiny-model.js';
 
 function matvec(l: RefLinear, x: Float64Array, bias?: Float64Array): Float64Array {
   const y = new Float64Array(l.rows);
@@ -123,20 +123,61 @@ export function referenceLogits(m: RefModel, tokens: number[], eps = 1e-6, theta
       for (let i = 0; i < H; i++) x[i] += o[i];
       const h2 = x.slice();
       rmsnorm(h2, nw(gemma ? L.preFfnNorm : L.postNorm), eps);
-      const g = matvec(L.gate, h2);
-      const u = matvec(L.up, h2);
-      const c = Math.sqrt(2 / Math.PI);
-      for (let i = 0; i < g.length; i++) {
-        const v = g[i];
-        g[i] = (gemma ? 0.5 * v * (1 + Math.tanh(c * (v + 0.044715 * v ** 3))) : v / (1 + Math.exp(-v))) * u[i];
-      }
-      const d = matvec(L.down, g);
+      const d = m.cfg.moe ? moe(m.cfg.moe, L, h2) : gatedMlp(L.gate as RefLinear, L.up as RefLinear, L.down as RefLinear, h2, gemma);
       if (gemma) rmsnorm(d, nw(L.postFfnNorm), eps);
       for (let i = 0; i < H; i++) x[i] += d[i];
     }
     const hf = x.slice();
     rmsnorm(hf, nw(m.finalNorm), eps);
     out.push(matvec(m.lmHead, hf));
+  }
+  return out;
+}
+
+function gatedMlp(gate: RefLinear, up: RefLinear, down: RefLinear, x: Float64Array, gelu = false): Float64Array {
+  const g = matvec(gate, x);
+  const u = matvec(up, x);
+  const c = Math.sqrt(2 / Math.PI);
+  for (let i = 0; i < g.length; i++) {
+    const v = g[i];
+    g[i] = (gelu ? 0.5 * v * (1 + Math.tanh(c * (v + 0.044715 * v ** 3))) : v / (1 + Math.exp(-v))) * u[i];
+  }
+  return matvec(down, g);
+}
+
+/** Expert e of a stacked [E*rows, cols] reference matrix. */
+function expert(l: RefLinear, e: number, experts: number): RefLinear {
+  const rows = l.rows / experts;
+  return { w: l.w.subarray(e * rows * l.cols, (e + 1) * rows * l.cols), rows, cols: l.cols };
+}
+
+const sigmoid = (v: number) => 1 / (1 + Math.exp(-v));
+
+/** mlx-lm's sparse MoE block: score, top-k (lower index on ties), optional renormalisation, optional shared expert. */
+function moe(cfg: TinyMoe, L: Record<string, RefLinear | Float64Array>, x: Float64Array): Float64Array {
+  const logits = matvec(L.router as RefLinear, x);
+  let score = Array.from(logits);
+  if (cfg.scoring === 'softmax') {
+    const mx = Math.max(...score);
+    const e = score.map((v) => Math.exp(v - mx));
+    const z = e.reduce((a, b) => a + b, 0);
+    score = e.map((v) => v / z);
+  } else {
+    score = score.map(sigmoid);
+  }
+  const chosen = score.map((_, i) => i).sort((a, b) => score[b]! - score[a]! || a - b).slice(0, cfg.topK);
+  const total = chosen.reduce((a, i) => a + score[i]!, 0);
+  const out = new Float64Array(x.length);
+  for (const e of chosen) {
+    const w = cfg.normTopK ? score[e]! / total : score[e]!;
+    const y = gatedMlp(expert(L.gateExps as RefLinear, e, cfg.experts), expert(L.upExps as RefLinear, e, cfg.experts),
+      expert(L.downExps as RefLinear, e, cfg.experts), x);
+    for (let i = 0; i < out.length; i++) out[i] += w * y[i];
+  }
+  if (cfg.shared) {
+    const y = gatedMlp(L.gate as RefLinear, L.up as RefLinear, L.down as RefLinear, x);
+    const g = cfg.shared.gated ? sigmoid(matvec(L.sharedGate as RefLinear, x)[0]!) : 1;
+    for (let i = 0; i < out.length; i++) out[i] += g * y[i];
   }
   return out;
 }

@@ -22,7 +22,18 @@ export interface TinyConfig {
   ropeScalingPlan?: RopeScaling;
   /** Attention features: the window applies to even layers only (mixed full and sliding layers, as gpt-oss). */
   attn?: { slidingWindow?: number; sinks?: boolean; softcap?: number; queryScale?: number; outputBias?: boolean };
+  /** A mixture-of-experts MLP in every layer instead of the dense one (`inter` unused). */
+  moe?: TinyMoe;
   seed: number;
+}
+
+export interface TinyMoe {
+  experts: number;
+  topK: number;
+  inter: number;
+  scoring: 'softmax' | 'sigmoid';
+  normTopK: boolean;
+  shared?: { inter: number; gated: boolean };
 }
 
 export class Rng {
@@ -140,6 +151,11 @@ export function writeTinyModel(cfg: TinyConfig, file: string): TinyModel {
     weights.push({ names: [`${name}.weight`] });
     return { w: t.v, rows, cols };
   }
+  function stacked(name: string, experts: number, rows: number, cols: number, std: number): RefLinear {
+    const l = linear(name, experts * rows, cols, std);
+    for (const t of tensors.slice(cfg.quant ? -3 : -1)) t.shape = [experts, rows, t.shape[1]! ];
+    return l;
+  }
   function vector(name: string, n: number, mean: number, std: number): Float64Array {
     const vals = new Float64Array(n);
     for (let i = 0; i < n; i++) vals[i] = mean + std * rng.normal();
@@ -165,9 +181,24 @@ export function writeTinyModel(cfg: TinyConfig, file: string): TinyModel {
     L.k = linear(`${p}.self_attn.k_proj`, kd, cfg.hidden, 0.15);
     L.v = linear(`${p}.self_attn.v_proj`, kd, cfg.hidden, 0.15);
     L.o = linear(`${p}.self_attn.o_proj`, cfg.hidden, qd, 0.15);
-    L.gate = linear(`${p}.mlp.gate_proj`, cfg.inter, cfg.hidden, 0.15);
-    L.up = linear(`${p}.mlp.up_proj`, cfg.inter, cfg.hidden, 0.15);
-    L.down = linear(`${p}.mlp.down_proj`, cfg.hidden, cfg.inter, 0.15);
+    if (cfg.moe) {
+      const { experts: e, inter, shared } = cfg.moe;
+      L.router = linear(`${p}.mlp.gate`, e, cfg.hidden, 0.6);
+      // Stacked experts [E, rows, cols]: written as one [E*rows, cols] matrix, then given their 3-D shapes.
+      L.gateExps = stacked(`${p}.mlp.switch_mlp.gate_proj`, e, inter, cfg.hidden, 0.15);
+      L.upExps = stacked(`${p}.mlp.switch_mlp.up_proj`, e, inter, cfg.hidden, 0.15);
+      L.downExps = stacked(`${p}.mlp.switch_mlp.down_proj`, e, cfg.hidden, inter, 0.15);
+      if (shared) {
+        L.gate = linear(`${p}.mlp.shared_expert.gate_proj`, shared.inter, cfg.hidden, 0.15);
+        L.up = linear(`${p}.mlp.shared_expert.up_proj`, shared.inter, cfg.hidden, 0.15);
+        L.down = linear(`${p}.mlp.shared_expert.down_proj`, cfg.hidden, shared.inter, 0.15);
+        if (shared.gated) L.sharedGate = linear(`${p}.mlp.shared_expert_gate`, 1, cfg.hidden, 0.3);
+      }
+    } else {
+      L.gate = linear(`${p}.mlp.gate_proj`, cfg.inter, cfg.hidden, 0.15);
+      L.up = linear(`${p}.mlp.up_proj`, cfg.inter, cfg.hidden, 0.15);
+      L.down = linear(`${p}.mlp.down_proj`, cfg.hidden, cfg.inter, 0.15);
+    }
     if (cfg.arch === 'qwen2') {
       L.qBias = vector(`${p}.self_attn.q_proj.bias`, qd, 0, 0.2);
       L.kBias = vector(`${p}.self_attn.k_proj.bias`, kd, 0, 0.2);
@@ -238,7 +269,12 @@ export function writeTinyModel(cfg: TinyConfig, file: string): TinyModel {
     } else {
       table[`${b}ffn_norm`] = ref(`${p}.post_attention_layernorm.weight`);
     }
-    for (const name of ['attn_q', 'attn_k', 'attn_v', 'attn_output', 'ffn_gate', 'ffn_up', 'ffn_down']) table[b + name] = nextWeight();
+    for (const name of ['attn_q', 'attn_k', 'attn_v', 'attn_output']) table[b + name] = nextWeight();
+    const m = cfg.moe;
+    const ffn = !m ? ['ffn_gate', 'ffn_up', 'ffn_down']
+      : ['ffn_gate_inp', 'ffn_gate_exps', 'ffn_up_exps', 'ffn_down_exps',
+        ...(m.shared ? ['ffn_gate_shexp', 'ffn_up_shexp', 'ffn_down_shexp', ...(m.shared.gated ? ['ffn_gate_inp_shexp'] : [])] : [])];
+    for (const name of ffn) table[b + name] = nextWeight();
     if (cfg.arch === 'qwen2') {
       table[`${b}attn_q.bias`] = ref(`${p}.self_attn.q_proj.bias`);
       table[`${b}attn_k.bias`] = ref(`${p}.self_attn.k_proj.bias`);
@@ -259,7 +295,12 @@ export function writeTinyModel(cfg: TinyConfig, file: string): TinyModel {
         ...(a.queryScale ? { queryScale: a.queryScale } : {}),
         ...(a.slidingWindow && i % 2 === 0 ? { slidingWindow: a.slidingWindow } : {}),
       },
-      mlp: { kind: 'gated', activation: gemma ? 'gelu_tanh' : 'silu', intermediateSize: cfg.inter },
+      mlp: m
+        ? {
+          kind: 'moe', activation: 'silu', numExperts: m.experts, topK: m.topK, expertIntermediateSize: m.inter, scoring: m.scoring,
+          normTopK: m.normTopK, ...(m.shared ? { sharedExpert: { intermediateSize: m.shared.inter, gated: m.shared.gated } } : {}),
+        }
+        : { kind: 'gated', activation: gemma ? 'gelu_tanh' : 'silu', intermediateSize: cfg.inter },
     });
   }
   if (!cfg.tied) table['output'] = nextWeight();
