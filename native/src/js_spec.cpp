@@ -134,8 +134,17 @@ void parse_moe(const Napi::Object& f, const std::string& fp, MlpPlan& m) {
   const std::string sc = str(f, "scoring", fp);
   if (sc == "softmax") m.scoring = RouterScoring::Softmax;
   else if (sc == "sigmoid") m.scoring = RouterScoring::Sigmoid;
-  else bad(f.Env(), fp + ".scoring", "'" + sc + "' is not supported (supported: softmax, sigmoid)");
+  else if (sc == "softmax_topk") m.scoring = RouterScoring::SoftmaxTopK;
+  else bad(f.Env(), fp + ".scoring", "'" + sc + "' is not supported (supported: softmax, sigmoid, softmax_topk)");
   m.normTopK = flag(f, "normTopK");
+  m.routerBias = flag(f, "routerBias");
+  m.expertBias = flag(f, "expertBias");
+  if (m.activation == Activation::SwigluOai) {
+    Napi::Object sw = obj(f, "swiglu", fp);
+    m.swigluAlpha = num(sw, "alpha", fp + ".swiglu");
+    m.swigluLimit = num(sw, "limit", fp + ".swiglu");
+    if (!(m.swigluAlpha > 0) || !(m.swigluLimit > 0)) bad(f.Env(), fp + ".swiglu", "alpha and limit must be positive");
+  }
   if (has(f, "sharedExpert")) {
     Napi::Object se = obj(f, "sharedExpert", fp);
     m.sharedIntermediateSize = integer(se, "intermediateSize", fp + ".sharedExpert", 1);
@@ -169,12 +178,12 @@ LayerPlan parse_layer(const Napi::Object& l, const std::string& lp) {
   const std::string fk = str(f, "kind", fp);
   const std::string act = str(f, "activation", fp);
   if (act == "silu") L.mlp.activation = Activation::Silu;
-  else if (act == "gelu_tanh") L.mlp.activation = Activation::GeluTanh;
-  else bad(l.Env(), fp + ".activation", "'" + act + "' is not supported (supported: silu, gelu_tanh)");
+  else if (act == "gelu_tanh" && fk != "moe") L.mlp.activation = Activation::GeluTanh;
+  else if (act == "swiglu_oai" && fk == "moe") L.mlp.activation = Activation::SwigluOai;
+  else bad(l.Env(), fp + ".activation", "'" + act + "' is not supported (supported: silu, " + (fk == "moe" ? "swiglu_oai" : "gelu_tanh") + ")");
   if (fk == "gated") {
     L.mlp.intermediateSize = integer(f, "intermediateSize", fp, 1);
   } else if (fk == "moe") {
-    if (L.mlp.activation != Activation::Silu) bad(l.Env(), fp + ".activation", "'" + act + "' is not supported for moe (supported: silu)");
     parse_moe(f, fp, L.mlp);
   } else {
     bad(l.Env(), fp + ".kind", "'" + fk + "' is not supported (supported: gated, moe)");

@@ -69,8 +69,9 @@ struct AttentionPlan {
 };
 
 enum class MlpKind { Gated, Moe };
-enum class Activation { Silu, GeluTanh };  // GeluTanh: GELU, tanh approximation (Gemma)
-enum class RouterScoring { Softmax, Sigmoid };
+// GeluTanh: GELU, tanh approximation (Gemma). SwigluOai (gpt-oss experts): clamped gate and up, gate*sigmoid(a*gate)*(up+1).
+enum class Activation { Silu, GeluTanh, SwigluOai };
+enum class RouterScoring { Softmax, Sigmoid, SoftmaxTopK };
 // Gated: intermediateSize. Moe: the expert fields (plan.ts moePlanSchema); sharedIntermediateSize 0 = no shared expert.
 struct MlpPlan {
   MlpKind kind = MlpKind::Gated;
@@ -79,6 +80,8 @@ struct MlpPlan {
   int numExperts = 0, topK = 0, expertIntermediateSize = 0;
   RouterScoring scoring = RouterScoring::Softmax;
   bool normTopK = false;
+  bool routerBias = false, expertBias = false;
+  double swigluAlpha = 0, swigluLimit = 0;
   int sharedIntermediateSize = 0;
   bool sharedGated = false;
   // The widest intermediate activation one token needs (scratch sizing).

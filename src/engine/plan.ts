@@ -110,13 +110,25 @@ export const gatedMlpPlanSchema = z.object({
  */
 export const moePlanSchema = z.object({
   kind: z.literal('moe'),
-  activation: z.literal('silu'),
+  /**
+   * silu: down(silu(gate) * up). swiglu_oai (gpt-oss): gate clamped above at swiglu.limit, up clamped to
+   * [-limit, limit], down(gate * sigmoid(alpha * gate) * (up + 1)).
+   */
+  activation: z.enum(['silu', 'swiglu_oai']),
+  swiglu: z.object({ alpha: z.number().positive(), limit: z.number().positive() }).optional(),
   numExperts: positiveInt,
   topK: positiveInt,
   /** Each expert's intermediate size. */
   expertIntermediateSize: positiveInt,
-  /** softmax over all experts, or an independent sigmoid per expert; both select the topK highest. */
-  scoring: z.enum(['softmax', 'sigmoid']),
+  /**
+   * softmax over all experts, or an independent sigmoid per expert: the topK highest scores are the weights.
+   * softmax_topk (gpt-oss): the topK highest logits, softmaxed among themselves.
+   */
+  scoring: z.enum(['softmax', 'sigmoid', 'softmax_topk']),
+  /** A router bias (blk.N.ffn_gate_inp.bias [E]). */
+  routerBias: z.boolean().optional(),
+  /** Expert biases (blk.N.ffn_gate_exps.bias / ffn_up_exps.bias [E, I], ffn_down_exps.bias [E, H]). */
+  expertBias: z.boolean().optional(),
   /** Rescale the topK weights to sum to 1 (config norm_topk_prob). */
   normTopK: z.boolean(),
   /**
@@ -124,6 +136,9 @@ export const moePlanSchema = z.object({
    * scaled by sigmoid(blk.N.ffn_gate_inp_shexp · x) when `gated` (Qwen2/Qwen3.5 MoE's shared_expert_gate [1, H]).
    */
   sharedExpert: z.object({ intermediateSize: positiveInt, gated: z.boolean() }).optional(),
+}).refine((m) => (m.activation === 'swiglu_oai') === (m.swiglu !== undefined), {
+  message: 'swiglu (alpha, limit) is required with activation swiglu_oai and only then',
+  path: ['swiglu'],
 });
 
 export const mlpPlanSchema = z.discriminatedUnion('kind', [gatedMlpPlanSchema, moePlanSchema]);

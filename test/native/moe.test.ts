@@ -1,6 +1,6 @@
 // The mixture-of-experts block on tiny random models against the float64 reference (mlx-lm's sparse MoE block), on
 // every kernel set: softmax and sigmoid routing, with and without renormalised top-k weights, with a plain and a
-// sigmoid-gated shared expert, float and 4-bit experts; a prompt longer than a prefill chunk (tokens grouped by expert
+// sigmoid-gated shared expert, gpt-oss's biased router and clamped SwiGLU experts, float and 4-bit experts; a prompt longer than a prefill chunk (tokens grouped by expert
 // in two forward passes), then greedy decoding (one token per pass).
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -32,6 +32,11 @@ const configs: Array<[string, Partial<TinyConfig>]> = [
   ['sigmoid top-3 of 6, not renormalised, sigmoid-gated shared expert, 4-bit gs32', {
     quant: { bits: 4, groupSize: 32 }, seed: 41,
     moe: { experts: 6, topK: 3, inter: 32, scoring: 'sigmoid', normTopK: false, shared: { inter: 64, gated: true } },
+  }],
+  ['gpt-oss routing (router bias, softmax over the top-4 of 8 logits), expert biases, clamped SwiGLU, 4-bit gs32', {
+    quant: { bits: 4, groupSize: 32 }, seed: 43,
+    // A limit inside the gate/up range, so both clamps act.
+    moe: { experts: 8, topK: 4, inter: 32, scoring: 'softmax', normTopK: false, oai: { alpha: 1.702, limit: 0.6 } },
   }],
   ['softmax top-1 of 4, ungated shared expert, bf16', {
     floatDtype: 'BF16', seed: 42, moe: { experts: 4, topK: 1, inter: 64, scoring: 'softmax', normTopK: false, shared: { inter: 32, gated: false } },

@@ -145,6 +145,17 @@ function gatedMlp(gate: RefLinear, up: RefLinear, down: RefLinear, x: Float64Arr
   return matvec(down, g);
 }
 
+/** gpt-oss's expert: biases, gate clamped above, up clamped both ways, gate * sigmoid(alpha * gate) * (up + 1). */
+function oaiExpert(gate: RefLinear, up: RefLinear, down: RefLinear, b: Float64Array[], x: Float64Array, alpha: number, limit: number): Float64Array {
+  const g = matvec(gate, x, b[0]);
+  const u = matvec(up, x, b[1]);
+  for (let i = 0; i < g.length; i++) {
+    const v = Math.min(g[i]!, limit);
+    g[i] = v * sigmoid(alpha * v) * (Math.min(Math.max(u[i]!, -limit), limit) + 1);
+  }
+  return matvec(down, g, b[2]);
+}
+
 /** Expert e of a stacked [E*rows, cols] reference matrix. */
 function expert(l: RefLinear, e: number, experts: number): RefLinear {
   const rows = l.rows / experts;
@@ -155,9 +166,11 @@ const sigmoid = (v: number) => 1 / (1 + Math.exp(-v));
 
 /** mlx-lm's sparse MoE block: score, top-k (lower index on ties), optional renormalisation, optional shared expert. */
 function moe(cfg: TinyMoe, L: Record<string, RefLinear | Float64Array>, x: Float64Array): Float64Array {
-  const logits = matvec(L.router as RefLinear, x);
+  const logits = matvec(L.router as RefLinear, x, cfg.oai ? (L.routerBias as Float64Array) : undefined);
   let score = Array.from(logits);
-  if (cfg.scoring === 'softmax') {
+  if (cfg.oai) {
+    // Top-k on the logits, softmax among the k.
+  } else if (cfg.scoring === 'softmax') {
     const mx = Math.max(...score);
     const e = score.map((v) => Math.exp(v - mx));
     const z = e.reduce((a, b) => a + b, 0);
@@ -167,11 +180,16 @@ function moe(cfg: TinyMoe, L: Record<string, RefLinear | Float64Array>, x: Float
   }
   const chosen = score.map((_, i) => i).sort((a, b) => score[b]! - score[a]! || a - b).slice(0, cfg.topK);
   const total = chosen.reduce((a, i) => a + score[i]!, 0);
+  const top = Math.max(...chosen.map((i) => score[i]!));
+  const z = chosen.reduce((a, i) => a + Math.exp(score[i]! - top), 0);
   const out = new Float64Array(x.length);
   for (const e of chosen) {
-    const w = cfg.normTopK ? score[e]! / total : score[e]!;
-    const y = gatedMlp(expert(L.gateExps as RefLinear, e, cfg.experts), expert(L.upExps as RefLinear, e, cfg.experts),
-      expert(L.downExps as RefLinear, e, cfg.experts), x);
+    const w = cfg.oai ? Math.exp(score[e]! - top) / z : cfg.normTopK ? score[e]! / total : score[e]!;
+    const [ge, ue, de] = [L.gateExps, L.upExps, L.downExps].map((l) => expert(l as RefLinear, e, cfg.experts)) as [RefLinear, RefLinear, RefLinear];
+    const row = (name: string, n: number) => (L[name] as Float64Array).subarray(e * n, (e + 1) * n);
+    const y = cfg.oai
+      ? oaiExpert(ge, ue, de, [row('gateExpsBias', cfg.inter), row('upExpsBias', cfg.inter), row('downExpsBias', x.length)], x, cfg.oai.alpha, cfg.oai.limit)
+      : gatedMlp(ge, ue, de, x);
     for (let i = 0; i < out.length; i++) out[i] += w * y[i];
   }
   if (cfg.shared) {

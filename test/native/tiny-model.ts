@@ -34,6 +34,8 @@ export interface TinyMoe {
   scoring: 'softmax' | 'sigmoid';
   normTopK: boolean;
   shared?: { inter: number; gated: boolean };
+  /** gpt-oss: router and expert biases, softmax over the top-k logits, the clamped SwiGLU (scoring is ignored). */
+  oai?: { alpha: number; limit: number };
 }
 
 export class Rng {
@@ -156,6 +158,12 @@ export function writeTinyModel(cfg: TinyConfig, file: string): TinyModel {
     for (const t of tensors.slice(cfg.quant ? -3 : -1)) t.shape = [experts, rows, t.shape[1]! ];
     return l;
   }
+  /** Per-expert bias rows [experts, n] (a float tensor, not a weight). */
+  function biases(name: string, experts: number, n: number): Float64Array {
+    const v = vector(name, experts * n, 0, 0.3);
+    tensors[tensors.length - 1]!.shape = [experts, n];
+    return v;
+  }
   function vector(name: string, n: number, mean: number, std: number): Float64Array {
     const vals = new Float64Array(n);
     for (let i = 0; i < n; i++) vals[i] = mean + std * rng.normal();
@@ -188,6 +196,12 @@ export function writeTinyModel(cfg: TinyConfig, file: string): TinyModel {
       L.gateExps = stacked(`${p}.mlp.switch_mlp.gate_proj`, e, inter, cfg.hidden, 0.15);
       L.upExps = stacked(`${p}.mlp.switch_mlp.up_proj`, e, inter, cfg.hidden, 0.15);
       L.downExps = stacked(`${p}.mlp.switch_mlp.down_proj`, e, cfg.hidden, inter, 0.15);
+      if (cfg.moe.oai) {
+        L.routerBias = vector(`${p}.mlp.router.bias`, e, 0, 0.5);
+        L.gateExpsBias = biases(`${p}.mlp.experts.gate_proj.bias`, e, inter);
+        L.upExpsBias = biases(`${p}.mlp.experts.up_proj.bias`, e, inter);
+        L.downExpsBias = biases(`${p}.mlp.experts.down_proj.bias`, e, cfg.hidden);
+      }
       if (shared) {
         L.gate = linear(`${p}.mlp.shared_expert.gate_proj`, shared.inter, cfg.hidden, 0.15);
         L.up = linear(`${p}.mlp.shared_expert.up_proj`, shared.inter, cfg.hidden, 0.15);
@@ -275,6 +289,10 @@ export function writeTinyModel(cfg: TinyConfig, file: string): TinyModel {
       : ['ffn_gate_inp', 'ffn_gate_exps', 'ffn_up_exps', 'ffn_down_exps',
         ...(m.shared ? ['ffn_gate_shexp', 'ffn_up_shexp', 'ffn_down_shexp', ...(m.shared.gated ? ['ffn_gate_inp_shexp'] : [])] : [])];
     for (const name of ffn) table[b + name] = nextWeight();
+    if (m?.oai) {
+      table[`${b}ffn_gate_inp.bias`] = ref(`${p}.mlp.router.bias`);
+      for (const [t, hf] of [['gate', 'gate_proj'], ['up', 'up_proj'], ['down', 'down_proj']]) table[`${b}ffn_${t}_exps.bias`] = ref(`${p}.mlp.experts.${hf}.bias`);
+    }
     if (cfg.arch === 'qwen2') {
       table[`${b}attn_q.bias`] = ref(`${p}.self_attn.q_proj.bias`);
       table[`${b}attn_k.bias`] = ref(`${p}.self_attn.k_proj.bias`);
@@ -297,8 +315,10 @@ export function writeTinyModel(cfg: TinyConfig, file: string): TinyModel {
       },
       mlp: m
         ? {
-          kind: 'moe', activation: 'silu', numExperts: m.experts, topK: m.topK, expertIntermediateSize: m.inter, scoring: m.scoring,
-          normTopK: m.normTopK, ...(m.shared ? { sharedExpert: { intermediateSize: m.shared.inter, gated: m.shared.gated } } : {}),
+          kind: 'moe', activation: m.oai ? 'swiglu_oai' : 'silu', numExperts: m.experts, topK: m.topK, expertIntermediateSize: m.inter,
+          scoring: m.oai ? 'softmax_topk' : m.scoring, normTopK: m.normTopK,
+          ...(m.oai ? { swiglu: m.oai, routerBias: true, expertBias: true } : {}),
+          ...(m.shared ? { sharedExpert: { intermediateSize: m.shared.inter, gated: m.shared.gated } } : {}),
         }
         : { kind: 'gated', activation: gemma ? 'gelu_tanh' : 'silu', intermediateSize: cfg.inter },
     });
