@@ -13,10 +13,17 @@ namespace vmlx {
 class LayerState {
  public:
   virtual ~LayerState() = default;
+  // Whether the sequence can continue at position `pos` (reusing a cached prefix) after positions [0, end) were
+  // stored. A full cache always can; a ring only while the window before `pos` has not been overwritten.
+  virtual bool can_resume(int pos, int end) const {
+    (void)pos, (void)end;
+    return true;
+  }
 };
 
 // Cached keys and values of consecutive positions of one KV head: f16 rows of `dim` at `stride` elements, row 0
-// holding position `first`.
+// holding position `first`. A paged pool will return one span per block and attention will merge the softmax across
+// them; a ring (sliding window) keeps its window contiguous (see RingKvCache).
 struct KvSpan {
   const uint16_t* k;
   const uint16_t* v;
@@ -26,11 +33,11 @@ struct KvSpan {
 
 class KvCache : public LayerState {
  public:
-  // Where position `pos` of KV head `head` is stored (f16, headDim elements).
-  virtual uint16_t* k_row(int head, int pos) = 0;
-  virtual uint16_t* v_row(int head, int pos) = 0;
-  // The stored positions of `head` that a query at position `pos` may attend to.
-  virtual KvSpan span(int head, int pos) const = 0;
+  // Stores the key and value of position `pos` of KV head `head` (headDim floats each, converted to f16 by `to_f16`).
+  virtual void store(int head, int pos, const float* k, const float* v, void (*to_f16)(const float*, uint16_t*, int)) = 0;
+  // The stored rows of positions [from, to] of `head`, consecutive, row 0 holding `from`. The caller asks only for
+  // ranges the cache keeps (a ring: at most its capacity, ending at the last stored position).
+  virtual KvSpan span(int head, int from, int to) const = 0;
 };
 
 struct CFree {
@@ -42,15 +49,38 @@ struct CFree {
 class FullKvCache : public KvCache {
  public:
   FullKvCache(int kvHeads, int headDim, int capacity);
-  uint16_t* k_row(int head, int pos) override { return k_.get() + offset(head, pos); }
-  uint16_t* v_row(int head, int pos) override { return v_.get() + offset(head, pos); }
-  KvSpan span(int head, int) const override {
-    return {k_.get() + offset(head, 0), v_.get() + offset(head, 0), static_cast<size_t>(dim_), 0};
+  void store(int head, int pos, const float* k, const float* v, void (*to_f16)(const float*, uint16_t*, int)) override;
+  KvSpan span(int head, int from, int) const override {
+    return {k_.get() + offset(head, from), v_.get() + offset(head, from), static_cast<size_t>(dim_), from};
   }
 
  private:
   size_t offset(int head, int pos) const { return (static_cast<size_t>(head) * capacity_ + pos) * dim_; }
   int dim_, capacity_;
+  std::unique_ptr<uint16_t[], CFree> k_, v_;
+};
+
+// The last `slots` positions only (a sliding window plus one prefill chunk), as a ring. Each row is stored twice,
+// at slot pos % slots and at slot pos % slots + slots, so any range of up to `slots` consecutive positions is one
+// contiguous span even where the ring wraps: attention keeps a single span per head and the kernels stay unchanged.
+// Memory is [kvHead][2 * slots][headDim] f16, independent of the sequence length.
+class RingKvCache : public KvCache {
+ public:
+  RingKvCache(int kvHeads, int headDim, int window, int slots);
+  bool can_resume(int pos, int end) const override {
+    const int oldestNeeded = pos - window_ + 1 > 0 ? pos - window_ + 1 : 0;
+    return end - 1 - oldestNeeded < slots_;  // the newest stored position has not overwritten the oldest needed
+  }
+  void store(int head, int pos, const float* k, const float* v, void (*to_f16)(const float*, uint16_t*, int)) override;
+  KvSpan span(int head, int from, int) const override {
+    const size_t o = offset(head, from % slots_);
+    return {k_.get() + o, v_.get() + o, static_cast<size_t>(dim_), from};
+  }
+  int slots() const { return slots_; }
+
+ private:
+  size_t offset(int head, int slot) const { return (static_cast<size_t>(head) * 2 * slots_ + slot) * dim_; }
+  int dim_, window_, slots_;
   std::unique_ptr<uint16_t[], CFree> k_, v_;
 };
 

@@ -73,6 +73,45 @@ TensorRef tensor_at(const Napi::Object& o, const char* key, const std::string& p
 
 bool flag(const Napi::Object& o, const char* key) { return o.Get(key).ToBoolean().Value(); }
 
+void parse_rope_scaling(const Napi::Object& sc, const std::string& sp, RopePlan& rope) {
+  const std::string type = str(sc, "type", sp);
+  if (type == "llama3") {
+    rope.scaling = RopeScaling::Llama3;
+    rope.factor = num(sc, "factor", sp);
+    rope.lowFreqFactor = num(sc, "lowFreqFactor", sp);
+    rope.highFreqFactor = num(sc, "highFreqFactor", sp);
+    rope.originalMax = num(sc, "originalMaxPositionEmbeddings", sp);
+    if (rope.highFreqFactor <= rope.lowFreqFactor) bad(sc.Env(), sp, "needs highFreqFactor > lowFreqFactor");
+  } else if (type == "yarn") {
+    rope.scaling = RopeScaling::Yarn;
+    rope.factor = num(sc, "factor", sp);
+    rope.betaFast = num(sc, "betaFast", sp);
+    rope.betaSlow = num(sc, "betaSlow", sp);
+    rope.originalMax = num(sc, "originalMaxPositionEmbeddings", sp);
+    rope.attentionFactor = num(sc, "attentionFactor", sp);
+    if (rope.factor <= 0 || rope.betaFast <= 0 || rope.betaSlow <= 0 || rope.originalMax <= 0) bad(sc.Env(), sp, "needs positive factor, betaFast, betaSlow and originalMaxPositionEmbeddings");
+  } else if (type == "longrope") {
+    rope.scaling = RopeScaling::Longrope;
+    rope.attentionFactor = num(sc, "attentionFactor", sp);
+    Napi::Value fv = sc.Get("freqFactors");
+    if (!fv.IsArray()) bad(sc.Env(), sp + ".freqFactors", "must be an array");
+    Napi::Array fa = fv.As<Napi::Array>();
+    if (fa.Length() != static_cast<uint32_t>(rope.rotaryDims / 2)) bad(sc.Env(), sp + ".freqFactors", "must hold rotaryDims/2 = " + std::to_string(rope.rotaryDims / 2) + " numbers");
+    for (uint32_t i = 0; i < fa.Length(); i++) {
+      Napi::Value e = fa.Get(i);
+      if (!e.IsNumber() || !(e.As<Napi::Number>().DoubleValue() > 0)) bad(sc.Env(), sp + ".freqFactors", "must hold positive numbers");
+      rope.freqFactors.push_back(e.As<Napi::Number>().DoubleValue());
+    }
+  } else if (type == "linear") {
+    rope.scaling = RopeScaling::Linear;
+    rope.factor = num(sc, "factor", sp);
+    if (!(rope.factor > 0)) bad(sc.Env(), sp + ".factor", "must be positive");
+  } else {
+    bad(sc.Env(), sp + ".type", "'" + type + "' is not supported (supported: llama3, yarn, longrope, linear)");
+  }
+  if (!(rope.attentionFactor > 0)) bad(sc.Env(), sp + ".attentionFactor", "must be positive");
+}
+
 RopePlan parse_rope(const Napi::Object& r, const std::string& p) {
   RopePlan rope;
   const std::string kind = str(r, "kind", p);
@@ -82,19 +121,35 @@ RopePlan parse_rope(const Napi::Object& r, const std::string& p) {
   rope.theta = num(r, "theta", p);
   rope.rotaryDims = integer(r, "rotaryDims", p, 2);
   if (rope.rotaryDims % 2) bad(r.Env(), p + ".rotaryDims", "must be even");
-  if (has(r, "scaling")) {
-    Napi::Object sc = obj(r, "scaling", p);
-    const std::string sp = p + ".scaling";
-    const std::string type = str(sc, "type", sp);
-    if (type != "llama3") bad(r.Env(), sp + ".type", "'" + type + "' is not supported (supported: llama3)");
-    rope.llama3 = true;
-    rope.factor = num(sc, "factor", sp);
-    rope.lowFreqFactor = num(sc, "lowFreqFactor", sp);
-    rope.highFreqFactor = num(sc, "highFreqFactor", sp);
-    rope.originalMax = num(sc, "originalMaxPositionEmbeddings", sp);
-    if (rope.highFreqFactor <= rope.lowFreqFactor) bad(r.Env(), sp, "needs highFreqFactor > lowFreqFactor");
-  }
+  if (has(r, "scaling")) parse_rope_scaling(obj(r, "scaling", p), p + ".scaling", rope);
   return rope;
+}
+
+void parse_moe(const Napi::Object& f, const std::string& fp, MlpPlan& m) {
+  m.kind = MlpKind::Moe;
+  m.numExperts = integer(f, "numExperts", fp, 1);
+  m.topK = integer(f, "topK", fp, 1);
+  if (m.topK > m.numExperts) bad(f.Env(), fp + ".topK", "must be <= numExperts");
+  m.expertIntermediateSize = integer(f, "expertIntermediateSize", fp, 1);
+  const std::string sc = str(f, "scoring", fp);
+  if (sc == "softmax") m.scoring = RouterScoring::Softmax;
+  else if (sc == "sigmoid") m.scoring = RouterScoring::Sigmoid;
+  else if (sc == "softmax_topk") m.scoring = RouterScoring::SoftmaxTopK;
+  else bad(f.Env(), fp + ".scoring", "'" + sc + "' is not supported (supported: softmax, sigmoid, softmax_topk)");
+  m.normTopK = flag(f, "normTopK");
+  m.routerBias = flag(f, "routerBias");
+  m.expertBias = flag(f, "expertBias");
+  if (m.activation == Activation::SwigluOai) {
+    Napi::Object sw = obj(f, "swiglu", fp);
+    m.swigluAlpha = num(sw, "alpha", fp + ".swiglu");
+    m.swigluLimit = num(sw, "limit", fp + ".swiglu");
+    if (!(m.swigluAlpha > 0) || !(m.swigluLimit > 0)) bad(f.Env(), fp + ".swiglu", "alpha and limit must be positive");
+  }
+  if (has(f, "sharedExpert")) {
+    Napi::Object se = obj(f, "sharedExpert", fp);
+    m.sharedIntermediateSize = integer(se, "intermediateSize", fp + ".sharedExpert", 1);
+    m.sharedGated = flag(se, "gated");
+  }
 }
 
 LayerPlan parse_layer(const Napi::Object& l, const std::string& lp) {
@@ -110,15 +165,29 @@ LayerPlan parse_layer(const Napi::Object& l, const std::string& lp) {
   if (a.numHeads % a.numKvHeads) bad(l.Env(), mp + ".numKvHeads", "must divide numHeads");
   a.qkNorm = flag(m, "qkNorm");
   a.qkvBias = flag(m, "qkvBias");
+  a.outputBias = flag(m, "outputBias");
+  a.sinks = flag(m, "sinks");
+  if (has(m, "slidingWindow")) a.slidingWindow = integer(m, "slidingWindow", mp, 1);
+  if (has(m, "softcap")) a.softcap = num(m, "softcap", mp);
+  if (has(m, "queryScale") && !((a.queryScale = num(m, "queryScale", mp)) > 0)) bad(l.Env(), mp + ".queryScale", "must be > 0");
+  if (a.softcap < 0) bad(l.Env(), mp + ".softcap", "must be >= 0");
   a.rope = parse_rope(obj(m, "rope", mp), mp + ".rope");
   if (a.rope.rotaryDims > a.headDim) bad(l.Env(), mp + ".rope.rotaryDims", "must be <= headDim");
   Napi::Object f = obj(l, "mlp", lp);
   const std::string fp = lp + ".mlp";
   const std::string fk = str(f, "kind", fp);
-  if (fk != "gated") bad(l.Env(), fp + ".kind", "'" + fk + "' is not supported (supported: gated)");
   const std::string act = str(f, "activation", fp);
-  if (act != "silu") bad(l.Env(), fp + ".activation", "'" + act + "' is not supported (supported: silu)");
-  L.mlp.intermediateSize = integer(f, "intermediateSize", fp, 1);
+  if (act == "silu") L.mlp.activation = Activation::Silu;
+  else if (act == "gelu_tanh" && fk != "moe") L.mlp.activation = Activation::GeluTanh;
+  else if (act == "swiglu_oai" && fk == "moe") L.mlp.activation = Activation::SwigluOai;
+  else bad(l.Env(), fp + ".activation", "'" + act + "' is not supported (supported: silu, " + (fk == "moe" ? "swiglu_oai" : "gelu_tanh") + ")");
+  if (fk == "gated") {
+    L.mlp.intermediateSize = integer(f, "intermediateSize", fp, 1);
+  } else if (fk == "moe") {
+    parse_moe(f, fp, L.mlp);
+  } else {
+    bad(l.Env(), fp + ".kind", "'" + fk + "' is not supported (supported: gated, moe)");
+  }
   return L;
 }
 
@@ -147,6 +216,8 @@ ModelSpec parse_model_spec(const Napi::Object& o) {
   s.hiddenSize = integer(o, "hiddenSize", p, 1);
   s.vocabSize = integer(o, "vocabSize", p, 1);
   s.rmsNormEps = num(o, "rmsNormEps", p);
+  if (has(o, "embedScale") && !((s.embedScale = num(o, "embedScale", p)) > 0)) bad(o.Env(), p + ".embedScale", "must be > 0");
+  if (has(o, "normOffset")) s.normOffset = num(o, "normOffset", p);
   s.threads = has(o, "threads") ? integer(o, "threads", p, 1) : 1;
   if (has(o, "kernels")) s.kernels = str(o, "kernels", p);
   Napi::Value lv = o.Get("layers");

@@ -12,6 +12,7 @@ namespace vmlx {
 
 const Architecture* find_architecture(const std::string& name) {
   if (name == "decoder") return &arch_decoder();
+  if (name == "gemma") return &arch_gemma();
   return nullptr;
 }
 
@@ -43,6 +44,36 @@ std::vector<float> Loader::vector(const std::string& name, int64_t n) {
   return load_vector(ref.weight, files_, n);
 }
 
+std::vector<float> Loader::dense(const std::string& name, int rows, int cols) {
+  WeightRef ref = get(name);
+  ref.rows = rows;
+  ref.cols = cols;
+  // Packed into memory of its own (freed on return), then read back row by row as floats.
+  OwnedWeight w = pack_weight(ref, files_, pool_, nullptr);
+  std::vector<float> out(static_cast<size_t>(rows) * cols);
+  for (int r = 0; r < rows; r++) weight_row(w.w, r, out.data() + static_cast<size_t>(r) * cols);
+  bytes_ += 4 * out.size();
+  return out;
+}
+
+const std::shared_ptr<LazyWeightStore>& Loader::lazy() {
+  if (!lazy_) lazy_ = std::make_shared<LazyWeightStore>(arena_);
+  return lazy_;
+}
+
+std::vector<int> Loader::experts(const std::string& name, int n, int rows, int cols) {
+  std::vector<int> slots;
+  for (WeightRef& ref : split_experts(get(name), n, rows, cols, files_)) slots.push_back(lazy()->add(std::move(ref)));
+  return slots;
+}
+
+std::vector<float> Loader::norm(const std::string& name, int64_t n) {
+  std::vector<float> w = vector(name, n);
+  if (spec_.normOffset != 0)
+    for (float& v : w) v += static_cast<float>(spec_.normOffset);
+  return w;
+}
+
 void Loader::check_all_used(const std::string& arch) const {
   for (const auto& [name, ref] : spec_.tensors)
     if (std::find(used_.begin(), used_.end(), name) == used_.end())
@@ -52,7 +83,7 @@ void Loader::check_all_used(const std::string& arch) const {
 Model::Model(const ModelSpec& spec, const KernelSet& kernels, std::function<void(double)> progress)
     : spec_(spec), kernels_(&kernels) {
   arch_ = find_architecture(spec.arch);
-  if (!arch_) throw EngineError("unsupported architecture '" + spec.arch + "' (supported: decoder)");
+  if (!arch_) throw EngineError("unsupported architecture '" + spec.arch + "' (supported: decoder, gemma)");
   const int H = spec.hiddenSize;
   if (H <= 0 || spec.vocabSize <= 0 || spec.layers.empty()) throw EngineError("model config: sizes must be positive");
   pool_ = std::make_unique<ThreadPool>(std::max(1, spec.threads));
@@ -62,25 +93,27 @@ Model::Model(const ModelSpec& spec, const KernelSet& kernels, std::function<void
   // The lookup reads single rows; the embedding is read whole only when it doubles as the output projection.
   embed_ = ld.matrix("token_embd", spec.vocabSize, H, false);
   progress(1 / steps);
-  size_t wide = H, qdMax = 0, kdMax = 0, iMax = 0;
+  size_t wide = H, qdMax = 0, kdMax = 0, iMax = 0, eMax = 0;
   for (size_t i = 0; i < spec.layers.size(); i++) {
     const LayerPlan& p = spec.layers[i];
     const AttentionPlan& a = p.attention;
     qdMax = std::max(qdMax, static_cast<size_t>(a.numHeads) * a.headDim);
     kdMax = std::max(kdMax, static_cast<size_t>(a.numKvHeads) * a.headDim);
-    iMax = std::max(iMax, static_cast<size_t>(p.mlp.intermediateSize));
+    iMax = std::max(iMax, static_cast<size_t>(p.mlp.widest()));
+    if (p.mlp.kind == MlpKind::Moe) eMax = std::max(eMax, static_cast<size_t>(p.mlp.numExperts));
     if (a.rope.kind != RopeKind::None &&
         std::none_of(s_.ropes.begin(), s_.ropes.end(), [&](const RopeTable& r) { return r.plan == a.rope; }))
       s_.ropes.push_back({a.rope, rope_inv_freq(a.rope), {}, {}});
     layers_.push_back(arch_->layer(ld, spec_, static_cast<int>(i)));
     progress((i + 2) / steps);
   }
-  finalNorm_ = ld.vector("output_norm", H);
+  finalNorm_ = ld.norm("output_norm", H);
   hasLmHead_ = ld.has("output");
   if (hasLmHead_) lmHead_ = ld.matrix("output", spec.vocabSize, H);
   else ld.add_bytes(embed_.bytes);  // tied: the embedding is read whole as the output projection
   ld.check_all_used(spec.arch);
   weightBytes_ = ld.bytes();
+  lazy_ = ld.lazy_if_used();
 
   // Scratch for one prefill chunk.
   Scratch& s = s_;
@@ -95,6 +128,12 @@ Model::Model(const ModelSpec& spec, const KernelSet& kernels, std::function<void
   s.attn.resize(T * qdMax);
   s.gate.resize(T * iMax);
   s.up.resize(T * iMax);
+  if (eMax) {
+    s.route.resize(T * eMax);
+    s.moeIn.resize(T * H);
+    s.moeOut.resize(T * H);
+    s.moeSum.resize(T * H);
+  }
   for (RopeTable& r : s.ropes) {
     r.cos.resize(T * r.plan.rotaryDims / 2);
     r.sin.resize(T * r.plan.rotaryDims / 2);
@@ -118,7 +157,13 @@ void Model::forward(SequenceState& seq, const int32_t* tokens, int T, int pos0, 
   if (s_.scores.size() < scoresNeeded) s_.scores.resize(scoresNeeded);
   Forward f{spec_, *kernels_, *pool_, s_, seq, T, pos0};
   pool_->parallel_for(T, [&](int t0, int t1) {
-    for (int t = t0; t < t1; t++) weight_row(embed_.w, tokens[t], s_.x.data() + static_cast<size_t>(t) * H);
+    const float embedScale = static_cast<float>(spec_.embedScale);
+    for (int t = t0; t < t1; t++) {
+      float* x = s_.x.data() + static_cast<size_t>(t) * H;
+      weight_row(embed_.w, tokens[t], x);
+      if (embedScale != 1.f)
+        for (int i = 0; i < H; i++) x[i] *= embedScale;
+    }
     for (RopeTable& r : s_.ropes) rope_fill(r, t0, t1, pos0);
   });
   for (size_t i = 0; i < layers_.size(); i++) layers_[i]->forward(f, seq.layers[i].get());

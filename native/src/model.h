@@ -8,6 +8,7 @@
 
 #include "cache.h"
 #include "kernels/kernels.h"
+#include "lazy_weights.h"
 #include "mapped_file.h"
 #include "spec.h"
 #include "threadpool.h"
@@ -26,6 +27,9 @@ struct RopeTable {
 struct Scratch {
   int maxTokens = 0;
   std::vector<float> x, h, q, k, v, attn, gate, up, scores;
+  // Mixture of experts (empty without MoE layers): router scores [T][E], tokens gathered per expert and their
+  // outputs [T][hidden], the weighted sum [T][hidden].
+  std::vector<float> route, moeIn, moeOut, moeSum;
   std::vector<int16_t> aq;
   std::vector<float> aScale, aSum[3];
   std::vector<RopeTable> ropes;
@@ -49,8 +53,17 @@ class Loader {
   bool has(const std::string& name) const { return spec_.tensors.count(name) != 0; }
   // A Linear weight [rows, cols] = [out, in], float or quantized. counted = false: not read whole per token.
   OwnedWeight matrix(const std::string& name, int rows, int cols, bool counted = true);
-  // A float vector of exactly n elements (norm weight, Linear bias).
+  // A float vector of exactly n elements (Linear bias, sink logits).
   std::vector<float> vector(const std::string& name, int64_t n);
+  // A small Linear weight [rows, cols] as dequantized floats, row-major (MoE routers).
+  std::vector<float> dense(const std::string& name, int rows, int cols);
+  // A stacked expert tensor [experts, rows, cols]: one lazily packed slot per expert in lazy(). Not counted.
+  std::vector<int> experts(const std::string& name, int experts, int rows, int cols);
+  // The model's store of weights packed on first use (shares the weight arena).
+  const std::shared_ptr<LazyWeightStore>& lazy();
+  std::shared_ptr<LazyWeightStore> lazy_if_used() const { return lazy_; }
+  // An RMSNorm weight of n elements, with the plan's normOffset added (Gemma's 1 + w).
+  std::vector<float> norm(const std::string& name, int64_t n);
   void add_bytes(size_t n) { bytes_ += n; }
   size_t bytes() const { return bytes_; }
   // Throws EngineError naming the first tensor no block asked for.
@@ -62,6 +75,7 @@ class Loader {
   FileSet& files_;
   ThreadPool& pool_;
   std::shared_ptr<WeightArena> arena_;
+  std::shared_ptr<LazyWeightStore> lazy_;
   std::vector<std::string> used_;
   size_t bytes_ = 0;
 };
@@ -83,6 +97,7 @@ struct Architecture {
 
 const Architecture* find_architecture(const std::string& name);
 const Architecture& arch_decoder();
+const Architecture& arch_gemma();
 
 class Model {
  public:
@@ -100,6 +115,8 @@ class Model {
   const KernelSet& kernels() const { return *kernels_; }
   ThreadPool& pool() { return *pool_; }
   size_t weight_bytes() const { return weightBytes_; }
+  // Weights packed on first use (MoE experts); nullptr when the model has none.
+  const LazyWeightStore* lazy_weights() const { return lazy_.get(); }
   int vocab() const { return spec_.vocabSize; }
 
  private:
@@ -113,6 +130,7 @@ class Model {
   std::vector<std::unique_ptr<Layer>> layers_;
   Scratch s_;
   size_t weightBytes_ = 0;
+  std::shared_ptr<LazyWeightStore> lazy_;
 };
 
 }  // namespace vmlx

@@ -44,6 +44,9 @@ GenerationStats Session::generate(const std::vector<int32_t>& prompt, const Samp
   size_t common = 0;
   while (common < tokens_.size() && common < prompt.size() && tokens_[common] == prompt[common]) common++;
   if (common == prompt.size()) common--;
+  // A layer that cannot continue there (a sliding window already overwritten) makes the whole prompt recompute.
+  for (const auto& layer : state_.layers)
+    if (common > 0 && layer && !layer->can_resume(static_cast<int>(common), static_cast<int>(tokens_.size()))) common = 0;
   tokens_.resize(common);
   cached_ = static_cast<int>(common);
   st.reusedTokens = static_cast<int>(common);

@@ -1,6 +1,7 @@
 // The model description TypeScript hands over (NativeModelPlan in src/engine/plan.ts), as C++ values:
 // a per-layer plan (what each layer computes) and one generic tensor table (where its weights are).
 #pragma once
+#include <algorithm>
 #include <cstdint>
 #include <map>
 #include <string>
@@ -33,33 +34,58 @@ struct WeightRef {
 using TensorTable = std::map<std::string, WeightRef>;
 
 enum class RopeKind { None, Neox };
+// How the inverse frequencies are scaled: llama3 (Llama 3.1+), yarn (gpt-oss; llama.cpp's corrected-dims ramp),
+// longrope (Phi-3/4 "su": one divisor per frequency, chosen short or long by the TypeScript side), linear (every
+// frequency divided by `factor`: Gemma 3's global layers).
+enum class RopeScaling { None, Llama3, Yarn, Longrope, Linear };
 struct RopePlan {
   RopeKind kind = RopeKind::None;
   double theta = 10000;
   int rotaryDims = 0;  // leading dims of each head that rotate (== headDim unless partial rotary)
-  bool llama3 = false;
-  double factor = 1, lowFreqFactor = 1, highFreqFactor = 4, originalMax = 8192;
+  RopeScaling scaling = RopeScaling::None;
+  double factor = 1, lowFreqFactor = 1, highFreqFactor = 4, originalMax = 8192;  // llama3 (factor, originalMax: yarn)
+  double betaFast = 32, betaSlow = 1;                                           // yarn
+  std::vector<double> freqFactors;                                              // longrope: rotaryDims/2 divisors
+  double attentionFactor = 1;  // multiplies cos and sin (yarn's and longrope's magnitude correction)
   bool operator==(const RopePlan& o) const {
-    return kind == o.kind && theta == o.theta && rotaryDims == o.rotaryDims && llama3 == o.llama3 &&
+    return kind == o.kind && theta == o.theta && rotaryDims == o.rotaryDims && scaling == o.scaling &&
            factor == o.factor && lowFreqFactor == o.lowFreqFactor && highFreqFactor == o.highFreqFactor &&
-           originalMax == o.originalMax;
+           originalMax == o.originalMax && betaFast == o.betaFast && betaSlow == o.betaSlow &&
+           freqFactors == o.freqFactors && attentionFactor == o.attentionFactor;
   }
 };
 
 enum class MixerKind { Attention };
 struct AttentionPlan {
   int numHeads = 0, numKvHeads = 0, headDim = 0;
-  bool qkNorm = false;   // per-head RMSNorm of q and k over head_dim, before RoPE (Qwen3)
-  bool qkvBias = false;  // Linear biases on q, k, v (Qwen2)
+  bool qkNorm = false;      // per-head RMSNorm of q and k over head_dim, before RoPE (Qwen3)
+  bool qkvBias = false;     // Linear biases on q, k, v (Qwen2)
+  bool outputBias = false;  // Linear bias on the output projection (gpt-oss)
+  bool sinks = false;       // a learned per-head logit in the softmax denominator (gpt-oss): blk.N.attn_sinks
+  int slidingWindow = 0;    // > 0: a query sees only the last slidingWindow positions (itself included)
+  double softcap = 0;       // > 0: scores become softcap * tanh(score / softcap)
+  double queryScale = 0;    // the scale of q.k; 0: 1/sqrt(headDim)
   RopePlan rope;
 };
 
-enum class MlpKind { Gated };
-enum class Activation { Silu };
+enum class MlpKind { Gated, Moe };
+// GeluTanh: GELU, tanh approximation (Gemma). SwigluOai (gpt-oss experts): clamped gate and up, gate*sigmoid(a*gate)*(up+1).
+enum class Activation { Silu, GeluTanh, SwigluOai };
+enum class RouterScoring { Softmax, Sigmoid, SoftmaxTopK };
+// Gated: intermediateSize. Moe: the expert fields (plan.ts moePlanSchema); sharedIntermediateSize 0 = no shared expert.
 struct MlpPlan {
   MlpKind kind = MlpKind::Gated;
   Activation activation = Activation::Silu;
   int intermediateSize = 0;
+  int numExperts = 0, topK = 0, expertIntermediateSize = 0;
+  RouterScoring scoring = RouterScoring::Softmax;
+  bool normTopK = false;
+  bool routerBias = false, expertBias = false;
+  double swigluAlpha = 0, swigluLimit = 0;
+  int sharedIntermediateSize = 0;
+  bool sharedGated = false;
+  // The widest intermediate activation one token needs (scratch sizing).
+  int widest() const { return kind == MlpKind::Gated ? intermediateSize : std::max(expertIntermediateSize, sharedIntermediateSize); }
 };
 
 struct LayerPlan {
@@ -72,6 +98,8 @@ struct ModelSpec {
   std::string arch;  // the native layer composition (models/*.cpp), e.g. "decoder"
   int hiddenSize = 0, vocabSize = 0;
   double rmsNormEps = 1e-6;
+  double embedScale = 1;  // the embedding rows are multiplied by this (Gemma: sqrt(hiddenSize))
+  double normOffset = 0;  // added to every RMSNorm weight at load (Gemma stores w and multiplies by 1 + w)
   std::vector<LayerPlan> layers;
   TensorTable tensors;
   int threads = 1;

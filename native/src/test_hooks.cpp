@@ -159,7 +159,8 @@ Napi::Value Rmsnorm(const Napi::CallbackInfo& info) {
 }
 
 // attention(set, q: Float32Array[rows*dim], k: Uint16Array[len*dim] f16, v: Uint16Array, lens: Int32Array[rows], dim,
-// scale) -> Float32Array[rows*dim]; len = max(lens)
+// scale, opts?: { starts?: Int32Array[rows], sinks?: Float32Array[rows], softcap?: number })
+// -> Float32Array[rows*dim]; len = max(lens)
 Napi::Value Attention(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   const KernelSet& ks = kernel_set(info[0]);
@@ -173,7 +174,24 @@ Napi::Value Attention(const Napi::CallbackInfo& info) {
   for (int r = 0; r < rows; r++) len = std::max(len, lens[r]);
   bool ok = rows >= 1 && rows <= kMaxAttendRows && dim >= 1 && q.ElementLength() == static_cast<size_t>(rows) * dim &&
             k.ElementLength() == static_cast<size_t>(len) * dim && v.ElementLength() == k.ElementLength();
-  for (int r = 0; r < rows; r++) ok = ok && lens[r] >= 1;
+  std::vector<int32_t> starts(rows, 0);
+  std::vector<float> sinks;
+  float softcap = 0.f;
+  if (info.Length() > 7 && info[7].IsObject()) {
+    Napi::Object opts = info[7].As<Napi::Object>();
+    if (opts.Has("starts")) {
+      Napi::Int32Array st = typed<Napi::Int32Array>(opts.Get("starts"), napi_int32_array, "starts");
+      ok = ok && st.ElementLength() == static_cast<size_t>(rows);
+      if (ok) starts.assign(st.Data(), st.Data() + rows);
+    }
+    if (opts.Has("sinks")) {
+      Napi::Float32Array sk = typed<Napi::Float32Array>(opts.Get("sinks"), napi_float32_array, "sinks");
+      ok = ok && sk.ElementLength() == static_cast<size_t>(rows);
+      if (ok) sinks.assign(sk.Data(), sk.Data() + rows);
+    }
+    if (opts.Has("softcap")) softcap = opts.Get("softcap").As<Napi::Number>().FloatValue();
+  }
+  for (int r = 0; r < rows; r++) ok = ok && starts[r] >= 0 && lens[r] > starts[r];
   if (!ok) throw Napi::RangeError::New(env, "attention: inconsistent sizes");
   std::vector<float> scores(static_cast<size_t>(rows) * len);
   Napi::Float32Array out = Napi::Float32Array::New(env, static_cast<size_t>(rows) * dim);
@@ -183,7 +201,10 @@ Napi::Value Attention(const Napi::CallbackInfo& info) {
     a.q[r] = q.Data() + static_cast<size_t>(r) * dim;
     a.out[r] = out.Data() + static_cast<size_t>(r) * dim;
     a.lens[r] = lens[r];
+    a.starts[r] = starts[r];
+    a.sink[r] = sinks.empty() ? nullptr : &sinks[r];
   }
+  a.softcap = softcap;
   a.k = k.Data();
   a.v = v.Data();
   a.dim = dim;

@@ -75,8 +75,13 @@ export interface NativeModel {
   createSession(maxContext: number): NativeSession;
   /** The kernel set the model runs on ('avx512_vnni' | 'avx2' | 'scalar'). */
   readonly kernels: string;
-  /** Bytes of weights the kernels read per token (for the roofline). */
+  /** Bytes of weights the kernels read per token (for the roofline; MoE layers count their topK experts). */
   weightBytes(): number;
+  /**
+   * Weights packed on first use (MoE experts, one slot per expert and matrix): how many exist and how many are
+   * resident so far, with their bytes. All zero for a model without them.
+   */
+  lazyWeights(): { slots: number; packed: number; packedBytes: number };
   dispose(): void;
 }
 
@@ -118,7 +123,16 @@ export interface NativeTestHooks {
    * For each of lens.length (1..4) query rows r (q: rows × dim): softmax(scale * q_r.K^T) V over the first lens[r] of the
    * float16 key/value rows of `dim` (k, v: max(lens) × dim). Returns rows × dim.
    */
-  attention(kernels: string, q: Float32Array, k: Uint16Array, v: Uint16Array, lens: Int32Array, dim: number, scale: number): Float32Array;
+  attention(
+    kernels: string,
+    q: Float32Array,
+    k: Uint16Array,
+    v: Uint16Array,
+    lens: Int32Array,
+    dim: number,
+    scale: number,
+    opts?: { starts?: Int32Array; sinks?: Float32Array; softcap?: number },
+  ): Float32Array;
   /** silu(g) * u elementwise. */
   siluMul(kernels: string, g: Float32Array, u: Float32Array): Float32Array;
   /** float16 bits of x through the kernel set's KV-cache conversion. */

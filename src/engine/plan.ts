@@ -34,6 +34,35 @@ export const quantRefSchema = z.object({
 /** A table entry: a float tensor, or quantized codes with their quantization. */
 export const planTensorSchema = tensorRefSchema.extend({ quant: quantRefSchema.optional() });
 
+/** How the inverse frequencies are scaled. attentionFactor multiplies cos and sin (so q.k by its square). */
+export const ropeScalingSchema = z.discriminatedUnion('type', [
+  z.object({
+    type: z.literal('llama3'),
+    factor: z.number().positive(),
+    lowFreqFactor: z.number().positive(),
+    highFreqFactor: z.number().positive(),
+    originalMaxPositionEmbeddings: positiveInt,
+  }),
+  /** YaRN as llama.cpp computes it (correction dims rounded outwards); attentionFactor is the total magnitude
+   * correction, usually 1 + 0.1·ln(factor) times the config's attention_factor. */
+  z.object({
+    type: z.literal('yarn'),
+    factor: z.number().positive(),
+    betaFast: z.number().positive(),
+    betaSlow: z.number().positive(),
+    originalMaxPositionEmbeddings: positiveInt,
+    attentionFactor: z.number().positive(),
+  }),
+  /** Every frequency divided by factor (positions interpolated; Gemma 3's global layers). */
+  z.object({ type: z.literal('linear'), factor: z.number().positive() }),
+  /** Phi-3/4 longrope ("su"): one divisor per rotation pair (the short or the long factors, chosen by the family). */
+  z.object({
+    type: z.literal('longrope'),
+    freqFactors: z.array(z.number().positive()).min(1),
+    attentionFactor: z.number().positive(),
+  }),
+]);
+
 export const ropePlanSchema = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('none') }),
   z.object({
@@ -41,15 +70,7 @@ export const ropePlanSchema = z.discriminatedUnion('kind', [
     theta: z.number().positive(),
     /** Leading dims of each head that rotate (head_dim unless the family uses partial rotary). */
     rotaryDims: positiveInt,
-    scaling: z
-      .object({
-        type: z.literal('llama3'),
-        factor: z.number().positive(),
-        lowFreqFactor: z.number().positive(),
-        highFreqFactor: z.number().positive(),
-        originalMaxPositionEmbeddings: positiveInt,
-      })
-      .optional(),
+    scaling: ropeScalingSchema.optional(),
   }),
 ]);
 
@@ -62,14 +83,65 @@ export const attentionPlanSchema = z.object({
   qkNorm: z.boolean(),
   /** Linear biases on q, k, v (tensors blk.N.attn_q.bias / attn_k.bias / attn_v.bias). */
   qkvBias: z.boolean(),
+  /** Linear bias on the output projection (tensor blk.N.attn_output.bias; gpt-oss). */
+  outputBias: z.boolean().optional(),
+  /** A learned per-head logit added to the softmax denominator (tensor blk.N.attn_sinks [numHeads]; gpt-oss). */
+  sinks: z.boolean().optional(),
+  /** A query sees only the last slidingWindow positions, itself included (the cache becomes a ring). */
+  slidingWindow: positiveInt.optional(),
+  /** Attention logits become softcap·tanh(logit / softcap) (Gemma 2's attn_logit_softcapping). */
+  softcap: z.number().positive().optional(),
+  /** The scale of q·k, when not 1/sqrt(headDim) (Gemma's query_pre_attn_scalar^-1/2). */
+  queryScale: z.number().positive().optional(),
   rope: ropePlanSchema,
 });
 
-export const mlpPlanSchema = z.object({
+export const gatedMlpPlanSchema = z.object({
   kind: z.literal('gated'),
-  activation: z.literal('silu'),
+  /** silu: SwiGLU; gelu_tanh: GELU by its tanh approximation (Gemma's GeGLU). */
+  activation: z.enum(['silu', 'gelu_tanh']),
   intermediateSize: positiveInt,
 });
+
+/**
+ * Mixture of experts: a router (blk.N.ffn_gate_inp [E, H]) scores every expert per token, the topK best run as
+ * SwiGLU MLPs (stacked: blk.N.ffn_gate_exps / ffn_up_exps [E, I, H], ffn_down_exps [E, H, I]) and their outputs are
+ * summed with the routing weights. Expert weights stay in the mapped file until a token is first routed to them.
+ */
+export const moePlanSchema = z.object({
+  kind: z.literal('moe'),
+  /**
+   * silu: down(silu(gate) * up). swiglu_oai (gpt-oss): gate clamped above at swiglu.limit, up clamped to
+   * [-limit, limit], down(gate * sigmoid(alpha * gate) * (up + 1)).
+   */
+  activation: z.enum(['silu', 'swiglu_oai']),
+  swiglu: z.object({ alpha: z.number().positive(), limit: z.number().positive() }).optional(),
+  numExperts: positiveInt,
+  topK: positiveInt,
+  /** Each expert's intermediate size. */
+  expertIntermediateSize: positiveInt,
+  /**
+   * softmax over all experts, or an independent sigmoid per expert: the topK highest scores are the weights.
+   * softmax_topk (gpt-oss): the topK highest logits, softmaxed among themselves.
+   */
+  scoring: z.enum(['softmax', 'sigmoid', 'softmax_topk']),
+  /** A router bias (blk.N.ffn_gate_inp.bias [E]). */
+  routerBias: z.boolean().optional(),
+  /** Expert biases (blk.N.ffn_gate_exps.bias / ffn_up_exps.bias [E, I], ffn_down_exps.bias [E, H]). */
+  expertBias: z.boolean().optional(),
+  /** Rescale the topK weights to sum to 1 (config norm_topk_prob). */
+  normTopK: z.boolean(),
+  /**
+   * An expert every token runs (blk.N.ffn_gate_shexp / ffn_up_shexp / ffn_down_shexp), added to the routed sum,
+   * scaled by sigmoid(blk.N.ffn_gate_inp_shexp · x) when `gated` (Qwen2/Qwen3.5 MoE's shared_expert_gate [1, H]).
+   */
+  sharedExpert: z.object({ intermediateSize: positiveInt, gated: z.boolean() }).optional(),
+}).refine((m) => (m.activation === 'swiglu_oai') === (m.swiglu !== undefined), {
+  message: 'swiglu (alpha, limit) is required with activation swiglu_oai and only then',
+  path: ['swiglu'],
+});
+
+export const mlpPlanSchema = z.discriminatedUnion('kind', [gatedMlpPlanSchema, moePlanSchema]);
 
 export const layerPlanSchema = z.object({
   mixer: attentionPlanSchema,
@@ -77,11 +149,15 @@ export const layerPlanSchema = z.object({
 });
 
 export const modelPlanSchema = z.object({
-  /** The addon's layer composition (native/src/models/*.cpp). */
-  arch: z.literal('decoder'),
+  /** The addon's layer composition (native/src/models/*.cpp): decoder (pre-norm), gemma (sandwich norms). */
+  arch: z.enum(['decoder', 'gemma']),
   hiddenSize: positiveInt,
   vocabSize: positiveInt,
   rmsNormEps: z.number().positive(),
+  /** Multiplies the embedding rows (Gemma: sqrt(hiddenSize)). */
+  embedScale: z.number().positive().optional(),
+  /** Added to every RMSNorm weight at load (Gemma multiplies by 1 + w). */
+  normOffset: z.number().optional(),
   layers: z.array(layerPlanSchema).min(1),
   tensors: z.record(z.string(), planTensorSchema),
   /** Compute threads (default: number of cores). */
@@ -94,8 +170,10 @@ export type NativeDType = z.infer<typeof nativeDTypeSchema>;
 export type NativeTensorRef = z.infer<typeof tensorRefSchema>;
 export type NativeQuantRef = z.infer<typeof quantRefSchema>;
 export type PlanTensor = z.infer<typeof planTensorSchema>;
+export type RopeScaling = z.infer<typeof ropeScalingSchema>;
 export type RopePlan = z.infer<typeof ropePlanSchema>;
 export type AttentionPlan = z.infer<typeof attentionPlanSchema>;
 export type MlpPlan = z.infer<typeof mlpPlanSchema>;
+export type MoePlan = z.infer<typeof moePlanSchema>;
 export type LayerPlan = z.infer<typeof layerPlanSchema>;
 export type NativeModelPlan = z.infer<typeof modelPlanSchema>;

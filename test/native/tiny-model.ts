@@ -1,11 +1,12 @@
 // A tiny random model written as an MLX-style safetensors file (unaligned tensors, MLX affine packing), the
 // NativeModelPlan that describes it, and a float64 reference forward pass to check the native engine against.
 import { writeFileSync } from 'node:fs';
-import type { NativeModelPlan, NativeTensorRef, PlanTensor } from '../../src/engine/plan.js';
+import type { NativeModelPlan, NativeTensorRef, PlanTensor, RopeScaling } from '../../src/engine/plan.js';
 import { f16Round, toBf16 } from './numeric.js';
 
 export interface TinyConfig {
-  arch: 'qwen3' | 'qwen2' | 'llama';
+  /** gemma: sandwich norms, (1 + w) norms, q/k norms, GeLU, sqrt(hidden) embedding scale (the native 'gemma' layer). */
+  arch: 'qwen3' | 'qwen2' | 'llama' | 'gemma';
   hidden: number;
   inter: number;
   layers: number;
@@ -17,7 +18,24 @@ export interface TinyConfig {
   quant?: { bits: 4 | 8; groupSize: number };
   floatDtype: 'F32' | 'F16' | 'BF16';
   ropeScaling?: { factor: number; lowFreqFactor: number; highFreqFactor: number; originalMaxPositionEmbeddings: number };
+  /** Any other RoPE scaling of the plan (yarn, longrope); wins over ropeScaling. */
+  ropeScalingPlan?: RopeScaling;
+  /** Attention features: the window applies to even layers only (mixed full and sliding layers, as gpt-oss). */
+  attn?: { slidingWindow?: number; sinks?: boolean; softcap?: number; queryScale?: number; outputBias?: boolean };
+  /** A mixture-of-experts MLP in every layer instead of the dense one (`inter` unused). */
+  moe?: TinyMoe;
   seed: number;
+}
+
+export interface TinyMoe {
+  experts: number;
+  topK: number;
+  inter: number;
+  scoring: 'softmax' | 'sigmoid';
+  normTopK: boolean;
+  shared?: { inter: number; gated: boolean };
+  /** gpt-oss: router and expert biases, softmax over the top-k logits, the clamped SwiGLU (scoring is ignored). */
+  oai?: { alpha: number; limit: number };
 }
 
 export class Rng {
@@ -135,6 +153,17 @@ export function writeTinyModel(cfg: TinyConfig, file: string): TinyModel {
     weights.push({ names: [`${name}.weight`] });
     return { w: t.v, rows, cols };
   }
+  function stacked(name: string, experts: number, rows: number, cols: number, std: number): RefLinear {
+    const l = linear(name, experts * rows, cols, std);
+    for (const t of tensors.slice(cfg.quant ? -3 : -1)) t.shape = [experts, rows, t.shape[1]! ];
+    return l;
+  }
+  /** Per-expert bias rows [experts, n] (a float tensor, not a weight). */
+  function biases(name: string, experts: number, n: number): Float64Array {
+    const v = vector(name, experts * n, 0, 0.3);
+    tensors[tensors.length - 1]!.shape = [experts, n];
+    return v;
+  }
   function vector(name: string, n: number, mean: number, std: number): Float64Array {
     const vals = new Float64Array(n);
     for (let i = 0; i < n; i++) vals[i] = mean + std * rng.normal();
@@ -148,27 +177,56 @@ export function writeTinyModel(cfg: TinyConfig, file: string): TinyModel {
   for (let i = 0; i < cfg.layers; i++) {
     const p = `model.layers.${i}`;
     const L: Record<string, RefLinear | Float64Array> = {};
-    L.inputNorm = vector(`${p}.input_layernorm.weight`, cfg.hidden, 1, 0.1);
-    L.postNorm = vector(`${p}.post_attention_layernorm.weight`, cfg.hidden, 1, 0.1);
+    // Gemma stores w and multiplies by 1 + w: its norm weights are drawn around 0.
+    const normMean = cfg.arch === 'gemma' ? 0 : 1;
+    L.inputNorm = vector(`${p}.input_layernorm.weight`, cfg.hidden, normMean, 0.1);
+    L.postNorm = vector(`${p}.post_attention_layernorm.weight`, cfg.hidden, normMean, 0.1);
+    if (cfg.arch === 'gemma') {
+      L.preFfnNorm = vector(`${p}.pre_feedforward_layernorm.weight`, cfg.hidden, 0, 0.1);
+      L.postFfnNorm = vector(`${p}.post_feedforward_layernorm.weight`, cfg.hidden, 0, 0.1);
+    }
     L.q = linear(`${p}.self_attn.q_proj`, qd, cfg.hidden, 0.15);
     L.k = linear(`${p}.self_attn.k_proj`, kd, cfg.hidden, 0.15);
     L.v = linear(`${p}.self_attn.v_proj`, kd, cfg.hidden, 0.15);
     L.o = linear(`${p}.self_attn.o_proj`, cfg.hidden, qd, 0.15);
-    L.gate = linear(`${p}.mlp.gate_proj`, cfg.inter, cfg.hidden, 0.15);
-    L.up = linear(`${p}.mlp.up_proj`, cfg.inter, cfg.hidden, 0.15);
-    L.down = linear(`${p}.mlp.down_proj`, cfg.hidden, cfg.inter, 0.15);
+    if (cfg.moe) {
+      const { experts: e, inter, shared } = cfg.moe;
+      L.router = linear(`${p}.mlp.gate`, e, cfg.hidden, 0.6);
+      // Stacked experts [E, rows, cols]: written as one [E*rows, cols] matrix, then given their 3-D shapes.
+      L.gateExps = stacked(`${p}.mlp.switch_mlp.gate_proj`, e, inter, cfg.hidden, 0.15);
+      L.upExps = stacked(`${p}.mlp.switch_mlp.up_proj`, e, inter, cfg.hidden, 0.15);
+      L.downExps = stacked(`${p}.mlp.switch_mlp.down_proj`, e, cfg.hidden, inter, 0.15);
+      if (cfg.moe.oai) {
+        L.routerBias = vector(`${p}.mlp.router.bias`, e, 0, 0.5);
+        L.gateExpsBias = biases(`${p}.mlp.experts.gate_proj.bias`, e, inter);
+        L.upExpsBias = biases(`${p}.mlp.experts.up_proj.bias`, e, inter);
+        L.downExpsBias = biases(`${p}.mlp.experts.down_proj.bias`, e, cfg.hidden);
+      }
+      if (shared) {
+        L.gate = linear(`${p}.mlp.shared_expert.gate_proj`, shared.inter, cfg.hidden, 0.15);
+        L.up = linear(`${p}.mlp.shared_expert.up_proj`, shared.inter, cfg.hidden, 0.15);
+        L.down = linear(`${p}.mlp.shared_expert.down_proj`, cfg.hidden, shared.inter, 0.15);
+        if (shared.gated) L.sharedGate = linear(`${p}.mlp.shared_expert_gate`, 1, cfg.hidden, 0.3);
+      }
+    } else {
+      L.gate = linear(`${p}.mlp.gate_proj`, cfg.inter, cfg.hidden, 0.15);
+      L.up = linear(`${p}.mlp.up_proj`, cfg.inter, cfg.hidden, 0.15);
+      L.down = linear(`${p}.mlp.down_proj`, cfg.hidden, cfg.inter, 0.15);
+    }
     if (cfg.arch === 'qwen2') {
       L.qBias = vector(`${p}.self_attn.q_proj.bias`, qd, 0, 0.2);
       L.kBias = vector(`${p}.self_attn.k_proj.bias`, kd, 0, 0.2);
       L.vBias = vector(`${p}.self_attn.v_proj.bias`, kd, 0, 0.2);
     }
-    if (cfg.arch === 'qwen3') {
-      L.qNorm = vector(`${p}.self_attn.q_norm.weight`, cfg.headDim, 1, 0.1);
-      L.kNorm = vector(`${p}.self_attn.k_norm.weight`, cfg.headDim, 1, 0.1);
+    if (cfg.arch === 'qwen3' || cfg.arch === 'gemma') {
+      L.qNorm = vector(`${p}.self_attn.q_norm.weight`, cfg.headDim, normMean, 0.1);
+      L.kNorm = vector(`${p}.self_attn.k_norm.weight`, cfg.headDim, normMean, 0.1);
     }
+    if (cfg.attn?.sinks) L.sinks = vector(`${p}.self_attn.sinks`, cfg.heads, 0.5, 1.5);
+    if (cfg.attn?.outputBias) L.oBias = vector(`${p}.self_attn.o_proj.bias`, cfg.hidden, 0, 0.2);
     layers.push(L);
   }
-  const finalNorm = vector('model.norm.weight', cfg.hidden, 1, 0.1);
+  const finalNorm = vector('model.norm.weight', cfg.hidden, cfg.arch === 'gemma' ? 0 : 1, 0.1);
   const lmHead = cfg.tied ? embed : linear('lm_head', cfg.vocab, cfg.hidden, 0.3);
 
   // MLX-like layout: header without padding (odd data start), data in shuffled order.
@@ -206,26 +264,63 @@ export function writeTinyModel(cfg: TinyConfig, file: string): TinyModel {
     return { ...ref(names[0]), quant: { mode: 'affine', bits: bits!, groupSize: groupSize!, scales: ref(names[1]), biases: ref(names[2]) } };
   };
   const table: NativeModelPlan['tensors'] = { token_embd: nextWeight(), output_norm: ref('model.norm.weight') };
-  const spec: NativeModelPlan = { arch: 'decoder', hiddenSize: cfg.hidden, vocabSize: cfg.vocab, rmsNormEps: 1e-6, layers: [], tensors: table, threads: 2 };
-  const rope = { kind: 'neox' as const, theta: 10000, rotaryDims: cfg.headDim, ...(cfg.ropeScaling ? { scaling: { type: 'llama3' as const, ...cfg.ropeScaling } } : {}) };
+  const gemma = cfg.arch === 'gemma';
+  const spec: NativeModelPlan = {
+    arch: gemma ? 'gemma' : 'decoder', hiddenSize: cfg.hidden, vocabSize: cfg.vocab, rmsNormEps: 1e-6, layers: [], tensors: table, threads: 2,
+    ...(gemma ? { embedScale: Math.sqrt(cfg.hidden), normOffset: 1 } : {}),
+  };
+  const scaling: RopeScaling | undefined = cfg.ropeScalingPlan ?? (cfg.ropeScaling ? { type: 'llama3', ...cfg.ropeScaling } : undefined);
+  const rope = { kind: 'neox' as const, theta: 10000, rotaryDims: cfg.headDim, ...(scaling ? { scaling } : {}) };
+  const a = cfg.attn ?? {};
   for (let i = 0; i < cfg.layers; i++) {
     const p = `model.layers.${i}`;
     const b = `blk.${i}.`;
     table[`${b}attn_norm`] = ref(`${p}.input_layernorm.weight`);
-    table[`${b}ffn_norm`] = ref(`${p}.post_attention_layernorm.weight`);
-    for (const name of ['attn_q', 'attn_k', 'attn_v', 'attn_output', 'ffn_gate', 'ffn_up', 'ffn_down']) table[b + name] = nextWeight();
+    if (gemma) {
+      table[`${b}post_attention_norm`] = ref(`${p}.post_attention_layernorm.weight`);
+      table[`${b}ffn_norm`] = ref(`${p}.pre_feedforward_layernorm.weight`);
+      table[`${b}post_ffw_norm`] = ref(`${p}.post_feedforward_layernorm.weight`);
+    } else {
+      table[`${b}ffn_norm`] = ref(`${p}.post_attention_layernorm.weight`);
+    }
+    for (const name of ['attn_q', 'attn_k', 'attn_v', 'attn_output']) table[b + name] = nextWeight();
+    const m = cfg.moe;
+    const ffn = !m ? ['ffn_gate', 'ffn_up', 'ffn_down']
+      : ['ffn_gate_inp', 'ffn_gate_exps', 'ffn_up_exps', 'ffn_down_exps',
+        ...(m.shared ? ['ffn_gate_shexp', 'ffn_up_shexp', 'ffn_down_shexp', ...(m.shared.gated ? ['ffn_gate_inp_shexp'] : [])] : [])];
+    for (const name of ffn) table[b + name] = nextWeight();
+    if (m?.oai) {
+      table[`${b}ffn_gate_inp.bias`] = ref(`${p}.mlp.router.bias`);
+      for (const [t, hf] of [['gate', 'gate_proj'], ['up', 'up_proj'], ['down', 'down_proj']]) table[`${b}ffn_${t}_exps.bias`] = ref(`${p}.mlp.experts.${hf}.bias`);
+    }
     if (cfg.arch === 'qwen2') {
       table[`${b}attn_q.bias`] = ref(`${p}.self_attn.q_proj.bias`);
       table[`${b}attn_k.bias`] = ref(`${p}.self_attn.k_proj.bias`);
       table[`${b}attn_v.bias`] = ref(`${p}.self_attn.v_proj.bias`);
     }
-    if (cfg.arch === 'qwen3') {
+    if (cfg.arch === 'qwen3' || gemma) {
       table[`${b}attn_q_norm`] = ref(`${p}.self_attn.q_norm.weight`);
       table[`${b}attn_k_norm`] = ref(`${p}.self_attn.k_norm.weight`);
     }
+    if (a.sinks) table[`${b}attn_sinks`] = ref(`${p}.self_attn.sinks`);
+    if (a.outputBias) table[`${b}attn_output.bias`] = ref(`${p}.self_attn.o_proj.bias`);
     spec.layers.push({
-      mixer: { kind: 'attention', numHeads: cfg.heads, numKvHeads: cfg.kvHeads, headDim: cfg.headDim, qkNorm: cfg.arch === 'qwen3', qkvBias: cfg.arch === 'qwen2', rope },
-      mlp: { kind: 'gated', activation: 'silu', intermediateSize: cfg.inter },
+      mixer: {
+        kind: 'attention', numHeads: cfg.heads, numKvHeads: cfg.kvHeads, headDim: cfg.headDim, qkNorm: cfg.arch === 'qwen3' || gemma, qkvBias: cfg.arch === 'qwen2', rope,
+        ...(a.sinks ? { sinks: true } : {}),
+        ...(a.outputBias ? { outputBias: true } : {}),
+        ...(a.softcap ? { softcap: a.softcap } : {}),
+        ...(a.queryScale ? { queryScale: a.queryScale } : {}),
+        ...(a.slidingWindow && i % 2 === 0 ? { slidingWindow: a.slidingWindow } : {}),
+      },
+      mlp: m
+        ? {
+          kind: 'moe', activation: m.oai ? 'swiglu_oai' : 'silu', numExperts: m.experts, topK: m.topK, expertIntermediateSize: m.inter,
+          scoring: m.oai ? 'softmax_topk' : m.scoring, normTopK: m.normTopK,
+          ...(m.oai ? { swiglu: m.oai, routerBias: true, expertBias: true } : {}),
+          ...(m.shared ? { sharedExpert: { intermediateSize: m.shared.inter, gated: m.shared.gated } } : {}),
+        }
+        : { kind: 'gated', activation: gemma ? 'gelu_tanh' : 'silu', intermediateSize: cfg.inter },
     });
   }
   if (!cfg.tied) table['output'] = nextWeight();

@@ -1,5 +1,6 @@
 // Grouped-query attention: q/k/v projections (optional biases, optional per-head q/k RMSNorm), RoPE, the KV cache
-// store, causal attention over the cache, and the output projection.
+// store, causal attention over the cache (full or a sliding window, optional per-head sinks, soft-capped logits,
+// the family's query scale), and the output projection (optional bias).
 #include <algorithm>
 #include <cmath>
 
@@ -18,18 +19,24 @@ class Attention : public TokenMixer {
     k_ = ld.matrix(pre + "attn_k", kd, H);
     v_ = ld.matrix(pre + "attn_v", kd, H);
     o_ = ld.matrix(pre + "attn_output", H, qd);
+    if (p.outputBias) oBias_ = ld.vector(pre + "attn_output.bias", H);
+    if (p.sinks) sinks_ = ld.vector(pre + "attn_sinks", p.numHeads);
     if (p.qkvBias) {
       qBias_ = ld.vector(pre + "attn_q.bias", qd);
       kBias_ = ld.vector(pre + "attn_k.bias", kd);
       vBias_ = ld.vector(pre + "attn_v.bias", kd);
     }
     if (p.qkNorm) {
-      qNorm_ = ld.vector(pre + "attn_q_norm", p.headDim);
-      kNorm_ = ld.vector(pre + "attn_k_norm", p.headDim);
+      qNorm_ = ld.norm(pre + "attn_q_norm", p.headDim);
+      kNorm_ = ld.norm(pre + "attn_k_norm", p.headDim);
     }
   }
 
+  // A sliding window keeps the window plus one prefill chunk (every key of a chunk is stored before any query of it
+  // attends), unless the whole sequence fits in that anyway.
   std::unique_ptr<LayerState> make_state(int maxContext) const override {
+    const int ring = p_.slidingWindow + Model::kChunk - 1;
+    if (p_.slidingWindow > 0 && ring < maxContext) return std::make_unique<RingKvCache>(p_.numKvHeads, p_.headDim, p_.slidingWindow, ring);
     return std::make_unique<FullKvCache>(p_.numKvHeads, p_.headDim, maxContext);
   }
 
@@ -64,10 +71,7 @@ class Attention : public TokenMixer {
           rope_apply(k, nkv, hd, p_.rope.rotaryDims, cs, sn);
         }
         const int pos = f.pos0 + t;
-        for (int h = 0; h < nkv; h++) {
-          f.k.to_f16(k + h * hd, kv.k_row(h, pos), hd);
-          f.k.to_f16(v + h * hd, kv.v_row(h, pos), hd);
-        }
+        for (int h = 0; h < nkv; h++) kv.store(h, pos, k + h * hd, v + h * hd, f.k.to_f16);
       }
     });
     // Work items: (KV head, chunk of its query heads, block of tokens), at most kMaxAttendRows query rows each, so
@@ -79,14 +83,18 @@ class Attention : public TokenMixer {
     const int tokensPer = std::max(1, kMaxAttendRows / headsPer);
     const int tokenBlocks = (f.T + tokensPer - 1) / tokensPer;
     const int perHead = headChunks * tokenBlocks;
-    const float scale = 1.f / std::sqrt(static_cast<float>(hd));
+    const float scale = p_.queryScale > 0 ? static_cast<float>(p_.queryScale) : 1.f / std::sqrt(static_cast<float>(hd));
+    const int window = p_.slidingWindow;
+    // The first position a query at `pos` sees.
+    auto window_start = [window](int pos) { return window > 0 ? std::max(0, pos - window + 1) : 0; };
     f.pool.run([&](int ith, int nth) {
       float* scores = s.scores.data() + static_cast<size_t>(ith) * kMaxAttendRows * f.seq.maxContext;
       for (int i = ith; i < nkv * perHead; i += nth) {
         const int kvh = i / perHead, hc = (i % perHead) / tokenBlocks, tb = i % tokenBlocks;
-        const int tEnd = std::min(f.T, (tb + 1) * tokensPer);
-        const KvSpan span = kv.span(kvh, f.pos0 + tEnd - 1);
+        const int tBegin = tb * tokensPer, tEnd = std::min(f.T, (tb + 1) * tokensPer);
+        const KvSpan span = kv.span(kvh, window_start(f.pos0 + tBegin), f.pos0 + tEnd - 1);
         AttendRows ar{};
+        ar.softcap = static_cast<float>(p_.softcap);
         ar.k = span.k;
         ar.v = span.v;
         ar.dim = hd;
@@ -94,11 +102,13 @@ class Attention : public TokenMixer {
         ar.scale = scale;
         ar.scores = scores;
         const int h0 = kvh * group + hc * headsPer, h1 = std::min(kvh * group + group, h0 + headsPer);
-        for (int t = tb * tokensPer; t < tEnd; t++)
+        for (int t = tBegin; t < tEnd; t++)
           for (int h = h0; h < h1; h++) {
             ar.q[ar.rows] = s.q.data() + static_cast<size_t>(t) * qd + h * hd;
             ar.out[ar.rows] = s.attn.data() + static_cast<size_t>(t) * qd + h * hd;
             ar.lens[ar.rows] = f.pos0 + t + 1 - span.first;
+            ar.starts[ar.rows] = window_start(f.pos0 + t) - span.first;
+            ar.sink[ar.rows] = p_.sinks ? &sinks_[h] : nullptr;
             ar.rows++;
           }
         f.k.attend_rows(ar);
@@ -107,12 +117,15 @@ class Attention : public TokenMixer {
     Acts ao = prepare_acts(f, s.attn.data(), qd);
     const LinearOut o[1] = {{&o_, out}};
     linear(f, ao, o, 1);
+    if (p_.outputBias)
+      for (int t = 0; t < f.T; t++)
+        for (int i = 0; i < f.spec.hiddenSize; i++) out[static_cast<size_t>(t) * f.spec.hiddenSize + i] += oBias_[i];
   }
 
  private:
   AttentionPlan p_;
   OwnedWeight q_, k_, v_, o_;
-  std::vector<float> qBias_, kBias_, vBias_, qNorm_, kNorm_;
+  std::vector<float> qBias_, kBias_, vBias_, oBias_, qNorm_, kNorm_, sinks_;
 };
 
 }  // namespace

@@ -1,13 +1,24 @@
-// The gated MLP: down(act(gate(x)) * up(x)), with SiLU (SwiGLU).
+// The gated MLP: down(act(gate(x)) * up(x)), with SiLU (SwiGLU) or tanh-approximated GELU (GeGLU, Gemma).
+#include <cmath>
+
 #include "blocks/blocks.h"
 #include "blocks/linear.h"
 
 namespace vmlx {
 namespace {
 
+// g[i] = gelu(g[i]) * u[i], GELU by its tanh approximation (as Gemma's configs name it: gelu_pytorch_tanh).
+void gelu_tanh_mul(float* g, const float* u, int n) {
+  constexpr float kSqrt2OverPi = 0.7978845608028654f;
+  for (int i = 0; i < n; i++) {
+    const float x = g[i];
+    g[i] = 0.5f * x * (1.f + std::tanh(kSqrt2OverPi * (x + 0.044715f * x * x * x))) * u[i];
+  }
+}
+
 class GatedMlp : public FeedForward {
  public:
-  GatedMlp(Loader& ld, const MlpPlan& p, int H, const std::string& pre) : I_(p.intermediateSize) {
+  GatedMlp(Loader& ld, const MlpPlan& p, int H, const std::string& pre) : I_(p.intermediateSize), act_(p.activation) {
     gate_ = ld.matrix(pre + "ffn_gate", I_, H);
     up_ = ld.matrix(pre + "ffn_up", I_, H);
     down_ = ld.matrix(pre + "ffn_down", H, I_);
@@ -21,7 +32,8 @@ class GatedMlp : public FeedForward {
     const int I = I_;
     f.pool.parallel_for(f.T, [&](int t0, int t1) {
       const size_t at = static_cast<size_t>(t0) * I;
-      f.k.silu_mul(s.gate.data() + at, s.up.data() + at, (t1 - t0) * I);
+      if (act_ == Activation::Silu) f.k.silu_mul(s.gate.data() + at, s.up.data() + at, (t1 - t0) * I);
+      else gelu_tanh_mul(s.gate.data() + at, s.up.data() + at, (t1 - t0) * I);
     });
     Acts ad = prepare_acts(f, s.gate.data(), I);
     const LinearOut d[1] = {{&down_, out}};
@@ -30,6 +42,7 @@ class GatedMlp : public FeedForward {
 
  private:
   int I_;
+  Activation act_;
   OwnedWeight gate_, up_, down_;
 };
 
@@ -38,6 +51,7 @@ class GatedMlp : public FeedForward {
 std::unique_ptr<FeedForward> make_feed_forward(Loader& ld, const ModelSpec& spec, const LayerPlan& plan, const std::string& prefix) {
   switch (plan.mlp.kind) {
     case MlpKind::Gated: return std::make_unique<GatedMlp>(ld, plan.mlp, spec.hiddenSize, prefix);
+    case MlpKind::Moe: return make_moe(ld, spec, plan, prefix);
   }
   return nullptr;
 }

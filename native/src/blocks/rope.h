@@ -1,4 +1,4 @@
-// Rotary position embeddings: the inverse frequencies of a RopePlan (default or llama3-scaled), the per-token
+// Rotary position embeddings: the inverse frequencies of a RopePlan (default, llama3, YaRN or longrope), the per-token
 // cos/sin rows, and the NeoX (rotate-half) rotation of the first rotaryDims dims of each head.
 #pragma once
 #include <vector>

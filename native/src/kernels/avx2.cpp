@@ -177,9 +177,8 @@ void rmsnorm(const float* x, const float* w, float eps, int n, float* out) {
 }
 
 void attend_f16(const float* q, const uint16_t* k, const uint16_t* v, int len, int dim, size_t stride, float scale,
-                float* scores, float* out) {
+                float softcap, float sink, float* scores, float* out) {
   const int main = dim & ~7;
-  float mx = -INFINITY;
   for (int j = 0; j < len; j++) {
     const uint16_t* kj = k + j * stride;
     __m256 acc = _mm256_setzero_ps();
@@ -188,14 +187,8 @@ void attend_f16(const float* q, const uint16_t* k, const uint16_t* v, int len, i
     float s = hsum(acc);
     for (int d = main; d < dim; d++) s += q[d] * vmlx_f16_to_f32(kj[d]);
     scores[j] = s * scale;
-    if (scores[j] > mx) mx = scores[j];
   }
-  float sum = 0.f;
-  for (int j = 0; j < len; j++) {
-    scores[j] = std::exp(scores[j] - mx);
-    sum += scores[j];
-  }
-  const float inv = 1.f / sum;
+  const float inv = softmax_scores(scores, len, softcap, sink);
   for (int d = 0; d < dim; d++) out[d] = 0.f;
   for (int j = 0; j < len; j++) {
     const uint16_t* vj = v + j * stride;

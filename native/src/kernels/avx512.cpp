@@ -240,11 +240,15 @@ template <int R>
 void attend_rows_r(const AttendRows& a) {
   const int dim = a.dim;
   int maxlen = 0;
-  for (int r = 0; r < R; r++) maxlen = a.lens[r] > maxlen ? a.lens[r] : maxlen;
+  int j0 = a.starts[0];  // keys before every row's window start are not read
+  for (int r = 0; r < R; r++) {
+    maxlen = a.lens[r] > maxlen ? a.lens[r] : maxlen;
+    j0 = a.starts[r] < j0 ? a.starts[r] : j0;
+  }
   float* sc[R];
   for (int r = 0; r < R; r++) sc[r] = a.scores + static_cast<size_t>(r) * maxlen;
   const __m128 scale4 = _mm_set1_ps(a.scale);
-  int j = 0;
+  int j = j0;
   for (; j + 4 <= maxlen; j += 4) {
     __m512 acc[R][4];
     for (int r = 0; r < R; r++)
@@ -272,19 +276,25 @@ void attend_rows_r(const AttendRows& a) {
   }
   float inv[R];
   for (int r = 0; r < R; r++) {
-    const int len = a.lens[r];
-    __m512 mx = _mm512_set1_ps(-INFINITY);
-    for (int i = 0; i < len; i += 16) mx = _mm512_mask_max_ps(mx, tail_mask(len - i), mx, _mm512_maskz_loadu_ps(tail_mask(len - i), sc[r] + i));
-    const __m512 mv = _mm512_set1_ps(_mm512_reduce_max_ps(mx));
+    const int st = a.starts[r], len = a.lens[r];
+    float* row = sc[r];
+    if (a.softcap > 0.f)
+      for (int i = st; i < len; i++) row[i] = a.softcap * std::tanh(row[i] / a.softcap);
+    const float sink = a.sink[r] ? *a.sink[r] : -INFINITY;
+    __m512 mx = _mm512_set1_ps(sink);
+    for (int i = st; i < len; i += 16) mx = _mm512_mask_max_ps(mx, tail_mask(len - i), mx, _mm512_maskz_loadu_ps(tail_mask(len - i), row + i));
+    const float mxs = _mm512_reduce_max_ps(mx);
+    const __m512 mv = _mm512_set1_ps(mxs);
     __m512 sum = _mm512_setzero_ps();
-    for (int i = 0; i < len; i += 16) {
+    for (int i = st; i < len; i += 16) {
       const __mmask16 m = tail_mask(len - i);
-      const __m512 e = exp_ps(_mm512_sub_ps(_mm512_maskz_loadu_ps(m, sc[r] + i), mv));
+      const __m512 e = exp_ps(_mm512_sub_ps(_mm512_maskz_loadu_ps(m, row + i), mv));
       sum = _mm512_add_ps(sum, _mm512_maskz_mov_ps(m, e));
-      _mm512_mask_storeu_ps(sc[r] + i, m, e);
+      _mm512_mask_storeu_ps(row + i, m, e);
     }
-    for (int i = len; i < maxlen; i++) sc[r][i] = 0.f;
-    inv[r] = 1.f / _mm512_reduce_add_ps(sum);
+    for (int i = j0; i < st; i++) row[i] = 0.f;
+    for (int i = len; i < maxlen; i++) row[i] = 0.f;
+    inv[r] = 1.f / (_mm512_reduce_add_ps(sum) + std::exp(sink - mxs));  // the sink adds to the denominator only
   }
   for (int d0 = 0; d0 < dim; d0 += 64) {
     __mmask16 m[4];
@@ -292,7 +302,7 @@ void attend_rows_r(const AttendRows& a) {
     __m512 acc[R][4];
     for (int r = 0; r < R; r++)
       for (int c = 0; c < 4; c++) acc[r][c] = _mm512_setzero_ps();
-    for (int jj = 0; jj < maxlen; jj++) {
+    for (int jj = j0; jj < maxlen; jj++) {
       const uint16_t* vj = a.v + jj * a.stride + d0;
       __m512 vv[4];
       for (int c = 0; c < 4; c++) vv[c] = load_f16(vj + 16 * c, m[c]);

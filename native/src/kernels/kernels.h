@@ -59,12 +59,15 @@ struct AttendRows {
   int rows;                      // 1..kMaxAttendRows
   const float* q[kMaxAttendRows];  // [dim] each
   float* out[kMaxAttendRows];      // [dim] each
-  int lens[kMaxAttendRows];        // row r attends to cached positions [0, lens[r]), lens[r] >= 1
+  int lens[kMaxAttendRows];        // row r attends to cached positions [starts[r], lens[r]), lens[r] > starts[r]
+  int starts[kMaxAttendRows];      // > 0 for a sliding window whose start is past the span's first row
+  const float* sink[kMaxAttendRows];  // the row's head's learned sink logit (gpt-oss), or nullptr
   const uint16_t* k;               // f16 rows of `dim` at `stride` elements
   const uint16_t* v;
   int dim;
   size_t stride;
   float scale;
+  float softcap;                   // > 0: scores become softcap * tanh(score / softcap) (Gemma 2); 0: none
   float* scores;                   // scratch: rows * max(lens) floats
 };
 
@@ -77,7 +80,8 @@ struct KernelSet {
   void (*matmul)(const PackedWeight& w, const Acts& a, float* y, int ldy, int tile0, int tile1);
   // out[i] = x[i] / sqrt(mean(x^2) + eps) * w[i]
   void (*rmsnorm)(const float* x, const float* w, float eps, int n, float* out);
-  // Attention of a.rows query rows over one KV head's f16 cache: out[r] = softmax(scale * q[r].K[0..lens[r])) V.
+  // Attention of a.rows query rows over one KV head's f16 cache: out[r] = softmax(cap(scale * q[r].K[s..l))) V[s..l)
+  // with s = starts[r], l = lens[r]; a sink adds exp(sink) to the softmax denominator (no value row).
   void (*attend_rows)(const AttendRows& a);
   // g[i] = silu(g[i]) * u[i] (the SwiGLU gate)
   void (*silu_mul)(float* g, const float* u, int n);
@@ -94,8 +98,11 @@ const KernelSet& kernels_scalar();
 // The portable quantize_row (used by the scalar and AVX2 sets).
 void quantize_row_portable(const Acts& a, int t);
 // attend_rows as one single-row attention per query row (the scalar and AVX2 sets).
+// The row function sees its window only (k, v already advanced to starts[r]) and `sink` = -inf when it has none.
 using AttendRowFn = void (*)(const float* q, const uint16_t* k, const uint16_t* v, int len, int dim, size_t stride,
-                             float scale, float* scores, float* out);
+                             float scale, float softcap, float sink, float* scores, float* out);
+// Scores [0, len) become softmax probabilities (soft-capped, with the sink in the denominator); returns 1 / sum.
+float softmax_scores(float* scores, int len, float softcap, float sink);
 void attend_rows_each(const AttendRows& a, AttendRowFn row);
 void silu_mul_portable(float* g, const float* u, int n);
 // Tables of the SIMD sets; call only after dispatch.cpp has checked the CPU.

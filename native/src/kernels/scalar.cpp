@@ -14,7 +14,24 @@ void silu_mul_portable(float* g, const float* u, int n) {
 }
 
 void attend_rows_each(const AttendRows& a, AttendRowFn row) {
-  for (int r = 0; r < a.rows; r++) row(a.q[r], a.k, a.v, a.lens[r], a.dim, a.stride, a.scale, a.scores, a.out[r]);
+  for (int r = 0; r < a.rows; r++) {
+    const size_t off = static_cast<size_t>(a.starts[r]) * a.stride;
+    row(a.q[r], a.k + off, a.v + off, a.lens[r] - a.starts[r], a.dim, a.stride, a.scale, a.softcap,
+        a.sink[r] ? *a.sink[r] : -INFINITY, a.scores, a.out[r]);
+  }
+}
+
+float softmax_scores(float* scores, int len, float softcap, float sink) {
+  if (softcap > 0.f)
+    for (int j = 0; j < len; j++) scores[j] = softcap * std::tanh(scores[j] / softcap);
+  float mx = sink;
+  for (int j = 0; j < len; j++) mx = std::max(mx, scores[j]);
+  float sum = std::exp(sink - mx);  // 0 without a sink
+  for (int j = 0; j < len; j++) {
+    scores[j] = std::exp(scores[j] - mx);
+    sum += scores[j];
+  }
+  return 1.f / sum;
 }
 
 void quantize_row_portable(const Acts& a, int t) {
@@ -144,24 +161,18 @@ void rmsnorm(const float* x, const float* w, float eps, int n, float* out) {
 }
 
 void attend_row(const float* q, const uint16_t* k, const uint16_t* v, int len, int dim, size_t stride, float scale,
-                float* scores, float* out) {
-  float mx = -INFINITY;
+                float softcap, float sink, float* scores, float* out) {
   for (int j = 0; j < len; j++) {
     const uint16_t* kj = k + j * stride;
     float dot = 0.f;
     for (int d = 0; d < dim; d++) dot += q[d] * vmlx_f16_to_f32(kj[d]);
     scores[j] = dot * scale;
-    if (scores[j] > mx) mx = scores[j];
   }
-  float sum = 0.f;
-  for (int j = 0; j < len; j++) {
-    scores[j] = std::exp(scores[j] - mx);
-    sum += scores[j];
-  }
+  const float inv = softmax_scores(scores, len, softcap, sink);
   for (int d = 0; d < dim; d++) out[d] = 0.f;
   for (int j = 0; j < len; j++) {
     const uint16_t* vj = v + j * stride;
-    const float p = scores[j] / sum;
+    const float p = scores[j] * inv;
     for (int d = 0; d < dim; d++) out[d] += p * vmlx_f16_to_f32(vj[d]);
   }
 }

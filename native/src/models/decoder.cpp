@@ -11,9 +11,9 @@ class DecoderLayer : public Layer {
   DecoderLayer(Loader& ld, const ModelSpec& spec, int i) {
     const std::string pre = "blk." + std::to_string(i) + ".";
     const LayerPlan& plan = spec.layers[i];
-    attnNorm_ = ld.vector(pre + "attn_norm", spec.hiddenSize);
+    attnNorm_ = ld.norm(pre + "attn_norm", spec.hiddenSize);
     mixer_ = make_token_mixer(ld, spec, plan, pre);
-    ffnNorm_ = ld.vector(pre + "ffn_norm", spec.hiddenSize);
+    ffnNorm_ = ld.norm(pre + "ffn_norm", spec.hiddenSize);
     ffn_ = make_feed_forward(ld, spec, plan, pre);
   }
 

@@ -4,7 +4,7 @@ import type { ModelDims, QuantSpec, TestArch, TestDType } from './spec.js';
 import { tokenizerFamily } from './tokenizer-files.js';
 
 function quantEntry(q: QuantSpec): Record<string, unknown> {
-  return { group_size: q.groupSize, bits: q.bits, mode: 'affine' };
+  return { group_size: q.groupSize, bits: q.bits, mode: q.mode ?? 'affine' };
 }
 
 export function buildConfigJson(arch: TestArch, dims: ModelDims, dtype: TestDType, quant: QuantSpec | undefined,
@@ -33,6 +33,16 @@ export function buildConfigJson(arch: TestArch, dims: ModelDims, dtype: TestDTyp
       architectures: ['Qwen3ForCausalLM'], model_type: 'qwen3', head_dim: dims.headDim, attention_bias: false,
       attention_dropout: 0.0, eos_token_id: fam.eosTokenId, max_window_layers: dims.numLayers, rope_scaling: null,
       sliding_window: null, use_sliding_window: false,
+    });
+  } else if (arch === 'qwen3_moe') {
+    // Qwen3-30B-A3B's config.json (all layers sparse).
+    const moe = dims.moe!;
+    Object.assign(c, {
+      architectures: ['Qwen3MoeForCausalLM'], model_type: 'qwen3_moe', head_dim: dims.headDim, attention_bias: false,
+      attention_dropout: 0.0, eos_token_id: fam.eosTokenId, max_window_layers: dims.numLayers, rope_scaling: null,
+      sliding_window: null, use_sliding_window: false, decoder_sparse_step: 1, mlp_only_layers: [],
+      moe_intermediate_size: moe.expertIntermediateSize, norm_topk_prob: moe.normTopK, num_experts: moe.numExperts,
+      num_experts_per_tok: moe.topK, output_router_logits: false, router_aux_loss_coef: 0.001,
     });
   } else if (arch === 'qwen2') {
     Object.assign(c, {

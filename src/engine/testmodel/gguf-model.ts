@@ -28,6 +28,11 @@ export function ggufTensorName(storedHfName: string): string {
     'mlp.gate_proj.weight': 'ffn_gate.weight',
     'mlp.up_proj.weight': 'ffn_up.weight',
     'mlp.down_proj.weight': 'ffn_down.weight',
+    // Mixture of experts: the router and the stacked experts (llama.cpp's merged *_exps tensors).
+    'mlp.gate.weight': 'ffn_gate_inp.weight',
+    'mlp.switch_mlp.gate_proj.weight': 'ffn_gate_exps.weight',
+    'mlp.switch_mlp.up_proj.weight': 'ffn_up_exps.weight',
+    'mlp.switch_mlp.down_proj.weight': 'ffn_down_exps.weight',
   };
   const tail = map[m[2]];
   if (!tail) throw new RangeError(`no GGUF name for ${hfName}`);
@@ -36,12 +41,13 @@ export function ggufTensorName(storedHfName: string): string {
 
 /** The stored (HF) name of a tensor definition's main tensor. */
 export function storedName(def: TensorDef): string {
-  return def.kind === 'linear' || def.kind === 'embedding' ? `${def.name}.weight` : def.name;
+  return def.kind === 'linear' || def.kind === 'embedding' || def.kind === 'experts' ? `${def.name}.weight` : def.name;
 }
 
 /** GGUF storage type of one tensor for the requested file flavour. */
 export function ggufTypeFor(def: TensorDef, flavour: GgufType): GgmlType {
-  if (flavour === 'f32' || def.shape.length === 1) return 'F32';
+  // llama-quantize leaves MoE routers (ffn_gate_inp) in F32.
+  if (flavour === 'f32' || def.shape.length === 1 || def.name.endsWith('mlp.gate')) return 'F32';
   if (flavour === 'q8_0') return 'Q8_0';
   // Q4_0 files keep the embedding (and a separate output) at Q8_0, as the speed notes' llama.cpp baseline did.
   return def.kind === 'embedding' || def.name.endsWith('lm_head') ? 'Q8_0' : 'Q4_0';
@@ -57,7 +63,9 @@ export function needsRopePermute(arch: TestArch, def: TensorDef): boolean {
 
 /** llama.cpp's architecture for a model_type, as its converter picks it (MistralForCausalLM is written as llama). */
 export function ggufArch(arch: TestArch): string {
-  return arch === 'mistral' ? 'llama' : arch;
+  if (arch === 'mistral') return 'llama';
+  if (arch === 'qwen3_moe') return 'qwen3moe';
+  return arch;
 }
 
 /**
@@ -118,6 +126,13 @@ export function ggufMetadata(arch: TestArch, dims: ModelDims, tok: GgufTokenizer
     [`${p}.rope.dimension_count`, { type: 'u32', value: dims.headDim }],
     [`${p}.vocab_size`, { type: 'u32', value: dims.vocabSize }],
   ];
+  if (dims.moe) {
+    kv.push(
+      [`${p}.expert_count`, { type: 'u32', value: dims.moe.numExperts }],
+      [`${p}.expert_used_count`, { type: 'u32', value: dims.moe.topK }],
+      [`${p}.expert_feed_forward_length`, { type: 'u32', value: dims.moe.expertIntermediateSize }],
+    );
+  }
   if (flavour !== 'f32') kv.push(['general.quantization_version', { type: 'u32', value: 2 }]);
   kv.push(
     ['tokenizer.ggml.model', { type: 'string', value: tok.model }],
