@@ -1,5 +1,6 @@
 // Public engine API used by the agent loop, the TUI and the server. No UI, no HTTP here.
 import type { GrammarSpec } from './grammar/protocol.js';
+import type { GrammarThread } from './grammar/grammar-thread.js';
 
 export interface ChatToolCall {
   id: string;
@@ -41,8 +42,11 @@ export interface GenerateParams {
 /** A grammar every generated token must follow. */
 export interface GenerationConstraint {
   spec: GrammarSpec;
-  /** Generate freely until this text appears (a reasoning block's end marker), then constrain. */
-  startAfter?: string;
+  /**
+   * Reasoning comes first and is free: with `opened` (the prompt opened the block) the grammar starts after `close`;
+   * otherwise the first token may also be `open` (when it is one token), which defers the grammar the same way.
+   */
+  reasoning?: { open: string; close: string; opened: boolean };
 }
 
 /** What the constraint cost and did during one generation. */
@@ -124,5 +128,7 @@ export interface LanguageModel {
   countTokens(text: string): number;
   /** Streams generation for a prompt string (already templated) or token ids. */
   generate(prompt: string | number[], params?: GenerateParams, signal?: AbortSignal): AsyncIterable<GenerationEvent>;
+  /** The grammar thread behind params.constraint; absent on engines that cannot constrain (remote ones). */
+  grammar?(): GrammarThread;
   dispose(): Promise<void> | void;
 }

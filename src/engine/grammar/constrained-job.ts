@@ -1,7 +1,7 @@
 // One constrained generation: relays each sampled token from the native job to the grammar thread and the next
 // step's mask back. The native worker waits for that mask only after its forward pass for the token, so the relay
-// overlaps the decode step instead of adding to it. With `startAfter` (a reasoning block's closing marker) the job
-// runs free until the marker appears, then the grammar starts; near the end of the budget the marker is forced.
+// overlaps the decode step instead of adding to it. Inside a reasoning block the job runs free until the block's
+// closing marker appears, then the grammar starts; near the end of the budget the closing marker is forced.
 import type { NativeJob, NativeSamplingParams, NativeSession, NativeTokenEvent } from '../native-types.js';
 import type { ModelTokenizer } from '../tokenizer.js';
 import type { ConstraintStats, GenerationConstraint } from '../types.js';
@@ -31,10 +31,14 @@ export async function startConstrainedJob(
   let failure: Error | null = null;
   let released = false;
   let generated = 0;
-  // Reasoning first: free until the marker is in the text, then the grammar over what is left of the budget.
-  let waiting = constraint.startAfter ?? null;
+  // Reasoning first: free until the close marker is in the text, then the grammar over what is left of the budget.
+  const reasoning = constraint.reasoning;
+  let waiting = reasoning?.opened ? reasoning.close : null;
   let seen = '';
-  const markerId = waiting ? tokenizer.tokenToId(waiting) : undefined;
+  const markerId = reasoning ? tokenizer.tokenToId(reasoning.close) : undefined;
+  // The model may open the block itself with its first token (when the open marker is one token).
+  const openId = reasoning && !reasoning.opened ? tokenizer.tokenToId(reasoning.open) : undefined;
+  let firstToken = true;
 
   const record = (r: MaskReply): Int32Array | null => {
     if ('done' in r) return null;
@@ -56,7 +60,13 @@ export async function startConstrainedJob(
     return mask;
   };
 
-  const first = waiting ? (forcedMarker() ?? null) : await begin();
+  let first = waiting ? (forcedMarker() ?? null) : await begin();
+  if (first && openId !== undefined && sampling.maxTokens > 2 * answerReserve(sampling.maxTokens)) {
+    const widened = new Int32Array(Math.max(first.length, (openId >>> 5) + 1));
+    widened.set(first);
+    widened[openId >>> 5]! |= 1 << (openId & 31);
+    first = widened;
+  }
   let native!: NativeJob;
   // Decisions are chained so that they reach the native job in token order.
   let chain: Promise<void> = Promise.resolve();
@@ -65,7 +75,16 @@ export async function startConstrainedJob(
       if (released || failure) return;
       try {
         let next: Int32Array | null | 'done';
-        if (waiting) {
+        const isFirst = firstToken;
+        firstToken = false;
+        if (isFirst && openId !== undefined && token === openId) {
+          // The model opened a reasoning block: the grammar restarts after it.
+          grammar.end(grammarJob);
+          grammarJob = 0;
+          stats.started = false;
+          waiting = reasoning!.close;
+          next = forcedMarker() ?? null;
+        } else if (waiting) {
           seen += tokenizer.decode([token]);
           if (seen.includes(waiting)) {
             waiting = null;

@@ -52,8 +52,8 @@ async function compile(spec: GrammarSpec): Promise<{ grammar: Compiled; cached: 
   // budget rule's shortest completion stays short).
   const grammar =
     spec.kind === 'structural_tag'
-      ? await compiler.compileStructuralTag(spec.tag)
-      : await compiler.compileJSONSchema(JSON.stringify(spec.kind === 'json_object' ? { type: 'object' } : spec.schema), false, -1, [', ', ': '], true);
+      ? await compiler.compileStructuralTag((await compactJson(spec.tag)) as Record<string, unknown>)
+      : await compiler.compileJSONSchema(JSON.stringify(spec.kind === 'json_object' ? { type: 'object' } : spec.schema), false, -1, SEPARATORS, true);
   const compileMs = performance.now() - t0;
   compiled.set(key, grammar);
   if (compiled.size > MAX_COMPILED) {
@@ -62,6 +62,26 @@ async function compile(spec: GrammarSpec): Promise<{ grammar: Compiled; cached: 
     compiled.delete(oldest);
   }
   return { grammar, cached: false, compileMs };
+}
+
+/** Same separators everywhere: ", " and ": ", no other whitespace. */
+const SEPARATORS: [string, string] = [', ', ': '];
+
+/**
+ * A structural tag's JSON parts as compact-JSON grammars: XGrammar's own json_schema format inside a tag allows
+ * any whitespace, which a random model pads forever; its EBNF for the schema with fixed separators does not.
+ */
+async function compactJson(node: unknown): Promise<unknown> {
+  if (Array.isArray(node)) return Promise.all(node.map(compactJson));
+  if (!node || typeof node !== 'object') return node;
+  const o = node as Record<string, unknown>;
+  if (o.type === 'json_schema' && 'json_schema' in o) {
+    const ebnf = await xg.Testings._jsonSchemaToEBNF(JSON.stringify(o.json_schema), false, -1, SEPARATORS, true);
+    return { type: 'grammar', grammar: ebnf };
+  }
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(o)) out[k] = k === 'json_schema' ? v : await compactJson(v);
+  return out;
 }
 
 interface Job {
