@@ -3,7 +3,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { ModelTokenizer } from '../tokenizer.js';
 import type { GrammarReply, GrammarRequest, GrammarSpec, GrammarWorkerData } from './protocol.js';
-import { BudgetSteer, tokenClasses } from './steer.js';
+import { BudgetSteer, STEER_ORDER, tokenClasses } from './steer.js';
 import { loadXGrammar } from './xgrammar.js';
 
 type XG = ReturnType<typeof loadXGrammar>;
@@ -107,7 +107,8 @@ async function handle(req: GrammarRequest): Promise<GrammarReply> {
     const { grammar } = await compile(req.spec);
     const { classes } = await ready;
     const matcher = await xg.GrammarMatcher.createGrammarMatcher(grammar, data.stopTokenIds, false, BudgetSteer.MAX_PATH + 1);
-    const job: Job = { matcher, steer: new BudgetSteer(classes, req.maxTokens) };
+    const style = JSON.stringify(req.spec).includes('"qwen_xml_parameter"') ? STEER_ORDER.xml : STEER_ORDER.json;
+    const job: Job = { matcher, steer: new BudgetSteer(classes, req.maxTokens, style) };
     jobs.set(req.job, job);
     return { id: req.id, ...(await nextMask(job)) };
   }

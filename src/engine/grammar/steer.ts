@@ -13,9 +13,17 @@ const enum Cls {
   Closer = 3, // '}' ']' '}}' ...
   Single = 4, // one visible character
   Space = 5, // one whitespace character
-  Other = 6,
+  Markup = 6, // '</...': closes an XML-style element
+  Other = 7,
 }
-const CLASS_COUNT = 7;
+const CLASS_COUNT = 8;
+
+/** Class order while steering: JSON closes quotes and brackets first; XML-style parameters close their element. */
+export const STEER_ORDER = {
+  json: [Cls.Stop, Cls.QuoteCloser, Cls.Quote, Cls.Closer, Cls.Single, Cls.Space, Cls.Markup],
+  xml: [Cls.Stop, Cls.Markup, Cls.Space, Cls.QuoteCloser, Cls.Quote, Cls.Closer, Cls.Single],
+} as const;
+export type SteerStyle = keyof typeof STEER_ORDER;
 
 export interface TokenClasses {
   /** Ids of each class, ascending. */
@@ -36,6 +44,7 @@ export function tokenClasses(vocabSize: number, text: (id: number) => string, st
     else if (/^"[}\]]+$/.test(t)) c = Cls.QuoteCloser;
     else if (/^[}\]]+$/.test(t)) c = Cls.Closer;
     else if ([...t].length === 1) c = /\s/.test(t) ? Cls.Space : Cls.Single;
+    else if (t.startsWith('</')) c = Cls.Markup;
     else c = Cls.Other;
     lists[c]!.push(id);
   }
@@ -59,13 +68,19 @@ function forcedToken(classes: TokenClasses, mask: Int32Array, forced: string): n
  * The preferred allowed token under the mask, or -1 when the mask allows nothing. `forced` is the text the grammar
  * allows no alternative to (XGrammar's jump-forward string): taken in the longest tokens available.
  */
-export function preferredToken(classes: TokenClasses, mask: Int32Array, forced = ''): number {
+export function preferredToken(
+  classes: TokenClasses,
+  mask: Int32Array,
+  forced = '',
+  order: readonly Cls[] = STEER_ORDER.json,
+  banned: ReadonlySet<number> = new Set(),
+): number {
   if (forced) {
     const id = forcedToken(classes, mask, forced);
     if (id >= 0) return id;
   }
-  for (const ids of classes.byClass.slice(0, Cls.Other)) {
-    for (const id of ids) if (allowed(mask, id)) return id;
+  for (const c of order) {
+    for (const id of classes.byClass[c]!) if (!banned.has(id) && allowed(mask, id)) return id;
   }
   for (let w = 0; w < mask.length; w++) {
     const bits = mask[w]!;
@@ -96,7 +111,25 @@ export class BudgetSteer {
   constructor(
     private readonly classes: TokenClasses,
     private readonly maxTokens: number,
+    private readonly order: readonly Cls[] = STEER_ORDER.json,
   ) {}
+
+  /**
+   * The steered token. A token picked REPEAT_LIMIT times in a row is not making progress (a '"]' that is only
+   * content inside an XML value, a '</' inside a JSON string): it is banned for the rest of the path.
+   */
+  private pick(mask: Int32Array, forced: string, run: { last: number; count: number; banned: Set<number> }): number {
+    const id = preferredToken(this.classes, mask, forced, this.order, run.banned);
+    if (id === run.last) {
+      if (++run.count >= BudgetSteer.REPEAT_LIMIT) run.banned.add(id);
+    } else {
+      run.last = id;
+      run.count = 1;
+    }
+    return id;
+  }
+  static readonly REPEAT_LIMIT = 3;
+  private readonly run = { last: -1, count: 0, banned: new Set<number>() };
 
   accepted(): void {
     this.generated++;
@@ -118,7 +151,7 @@ export class BudgetSteer {
       if (this.lastPath + BudgetSteer.MARGIN >= left) this.steering = true;
     }
     if (!this.steering) return false;
-    const id = preferredToken(this.classes, mask, matcher.findJumpForwardString());
+    const id = this.pick(mask, matcher.findJumpForwardString(), this.run);
     if (id < 0) return false;
     mask.fill(0);
     mask[id >>> 5] = 1 << (id & 31);
@@ -128,8 +161,9 @@ export class BudgetSteer {
   /** Tokens the steered path takes from the matcher's state to the end (MAX_PATH when it does not end by then). */
   private async measure(matcher: SteerMatcher): Promise<number> {
     let steps = 0;
+    const run = { last: -1, count: 0, banned: new Set<number>() };
     while (!matcher.isTerminated() && steps < BudgetSteer.MAX_PATH) {
-      const id = preferredToken(this.classes, await matcher.getNextTokenBitmask(), matcher.findJumpForwardString());
+      const id = this.pick(await matcher.getNextTokenBitmask(), matcher.findJumpForwardString(), run);
       if (id < 0 || !matcher.acceptToken(id)) break;
       steps++;
     }
