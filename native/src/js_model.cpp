@@ -1,6 +1,7 @@
 #include "js_model.h"
 
 #include <atomic>
+#include <cmath>
 #include <condition_variable>
 #include <memory>
 #include <mutex>
@@ -64,6 +65,59 @@ struct GenJob : PromiseJob {
     cancel.store(true);
     set_paused(false);
   }
+
+  // Constrained decoding: before each sampling step the worker waits for JS's decision for that step (a token
+  // bitmask, or "free"), given after JS has advanced its grammar with the previous token. The wait overlaps the
+  // forward pass of that token, so it only costs time when the grammar is slower than a decode step.
+  bool constrained = false;
+  bool released = false;      // guarded by mu: no more decisions are coming; the rest is unconstrained
+  bool haveDecision = false;  // guarded by mu
+  bool decisionFree = false;  // guarded by mu
+  std::vector<uint32_t> mask; // guarded by mu
+  std::vector<uint32_t> stepMask;
+
+  void decide(const Napi::Value& v) {
+    {
+      std::lock_guard<std::mutex> lk(mu);
+      haveDecision = true;
+      decisionFree = !v.IsTypedArray();
+      if (!decisionFree) {
+        Napi::Int32Array a = v.As<Napi::Int32Array>();
+        mask.assign(reinterpret_cast<const uint32_t*>(a.Data()), reinterpret_cast<const uint32_t*>(a.Data()) + a.ElementLength());
+      }
+    }
+    resumed.notify_all();
+  }
+  void release() {
+    {
+      std::lock_guard<std::mutex> lk(mu);
+      released = true;
+    }
+    resumed.notify_all();
+  }
+  // Runs on the worker before sampling: waits for this step's decision and masks the disallowed logits.
+  bool apply(float* logits, int vocab) {
+    bool free;
+    {
+      std::unique_lock<std::mutex> lk(mu);
+      resumed.wait(lk, [&] { return haveDecision || released || cancel.load(); });
+      if (cancel.load()) return false;
+      if (!haveDecision) return true;  // released
+      haveDecision = false;
+      free = decisionFree;
+      if (!free) stepMask.swap(mask);
+    }
+    if (free) return true;
+    const int words = static_cast<int>(stepMask.size());
+    bool any = false;
+    for (int w = 0; w < words && !any; w++) any = stepMask[w] != 0;
+    if (!any) return true;  // an empty mask would leave nothing to sample: JS never sends one
+    for (int i = 0; i < vocab; i++) {
+      const int w = i >> 5;
+      if (w >= words || !((stepMask[w] >> (i & 31)) & 1u)) logits[i] = -INFINITY;
+    }
+    return true;
+  }
 };
 
 Napi::Object event_object(Napi::Env env, const TokenEvent& ev) {
@@ -119,6 +173,11 @@ Napi::Value Generate(const Napi::CallbackInfo& info, const std::shared_ptr<Sessi
   SamplingParams params = parse_sampling_params(info[1].As<Napi::Object>());
   if (!info[2].IsFunction()) throw Napi::TypeError::New(env, "onTokens must be a function");
   auto job = std::make_shared<GenJob>(env);
+  // Optional 4th argument: { mask: Int32Array | null } makes a constrained job; mask is the first step's decision.
+  if (info.Length() > 3 && info[3].IsObject()) {
+    job->constrained = true;
+    job->decide(info[3].As<Napi::Object>().Get("mask"));
+  }
   job->tsfn = Napi::ThreadSafeFunction::New(env, info[2].As<Napi::Function>(), "vmlx-generate", 0, 1);
   sh->host->queue->post([job, sh, prompt = std::move(prompt), params = std::move(params)] {
     try {
@@ -131,7 +190,7 @@ Napi::Value Generate(const Napi::CallbackInfo& info, const std::shared_ptr<Sessi
         if (!job->scheduled.exchange(true)) job->tsfn.NonBlockingCall(job.get(), drain);
         std::unique_lock<std::mutex> lk(job->mu);
         job->resumed.wait(lk, [&] { return !job->paused || job->cancel.load(); });
-      });
+      }, job->constrained ? Session::Constrain([&](float* logits, int vocab) { return job->apply(logits, vocab); }) : nullptr);
     } catch (const std::exception& e) {
       job->error = e.what();
     }
@@ -150,6 +209,8 @@ Napi::Value Generate(const Napi::CallbackInfo& info, const std::shared_ptr<Sessi
   o.Set("cancel", Napi::Function::New(env, [job](const Napi::CallbackInfo&) { job->stop(); }, "cancel"));
   o.Set("pause", Napi::Function::New(env, [job](const Napi::CallbackInfo&) { job->set_paused(true); }, "pause"));
   o.Set("resume", Napi::Function::New(env, [job](const Napi::CallbackInfo&) { job->set_paused(false); }, "resume"));
+  o.Set("setMask", Napi::Function::New(env, [job](const Napi::CallbackInfo& i) { job->decide(i[0]); }, "setMask"));
+  o.Set("release", Napi::Function::New(env, [job](const Napi::CallbackInfo&) { job->release(); }, "release"));
   o.Set("done", job->deferred.Promise());
   return o;
 }

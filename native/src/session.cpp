@@ -35,7 +35,8 @@ void Session::check_tokens(const std::vector<int32_t>& tokens) const {
 }
 
 GenerationStats Session::generate(const std::vector<int32_t>& prompt, const SamplingParams& params,
-                                  const std::atomic<bool>& cancel, const std::function<void(TokenEvent&&)>& emit) {
+                                  const std::atomic<bool>& cancel, const std::function<void(TokenEvent&&)>& emit,
+                                  const Constrain& constrain) {
   check_tokens(prompt);
   GenerationStats st;
   st.promptTokens = static_cast<int>(prompt.size());
@@ -74,6 +75,10 @@ GenerationStats Session::generate(const std::vector<int32_t>& prompt, const Samp
       break;
     }
     if (cancel.load()) {
+      st.finishReason = "cancelled";
+      break;
+    }
+    if (constrain && (!constrain(logits_.data(), model_->vocab()) || cancel.load())) {
       st.finishReason = "cancelled";
       break;
     }

@@ -23,8 +23,10 @@ class Session {
   Session(std::shared_ptr<Model> model, int maxContext);
 
   // Prefill (reusing the longest common prefix of the cache) and decode. emit() is called for each token in order.
+  // constrain (optional) runs on each step's logits before sampling (a grammar's token mask); false stops the job.
+  using Constrain = std::function<bool(float* logits, int vocab)>;
   GenerationStats generate(const std::vector<int32_t>& prompt, const SamplingParams& params, const std::atomic<bool>& cancel,
-                           const std::function<void(TokenEvent&&)>& emit);
+                           const std::function<void(TokenEvent&&)>& emit, const Constrain& constrain = nullptr);
   // Teacher-forced top-k log-softmax at every position: ids/logprobs get tokens.size()*k entries.
   void evaluate(const std::vector<int32_t>& tokens, int k, std::vector<int32_t>& ids, std::vector<float>& logprobs);
 

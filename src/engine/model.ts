@@ -10,10 +10,12 @@ import { ChatTemplate } from './chat-template.js';
 import { readGenerationConfig, type GenerationConfig, type ModelConfig } from './config.js';
 import { GenerationInputError, ModelFormatError } from './errors.js';
 import { assertModelDir, buildModelSpec, specWeightBytes } from './models/index.js';
-import type { NativeModel, NativeSession } from './native-types.js';
+import type { NativeModel, NativeSession, NativeTokenEvent } from './native-types.js';
 import type { NativeModelPlan } from './plan.js';
 import { DEFAULT_MAX_TOKENS, resolveSampling, validateParams } from './sampling.js';
 import { streamJob, usageFrom } from './token-stream.js';
+import { startConstrainedJob } from './grammar/constrained-job.js';
+import { GrammarThread } from './grammar/grammar-thread.js';
 import { ModelTokenizer } from './tokenizer.js';
 import type {
   ChatMessage,
@@ -43,6 +45,7 @@ class SessionLock {
 export class LoadedModel implements LanguageModel {
   private readonly lock = new SessionLock();
   private disposed = false;
+  private grammarThread: GrammarThread | null = null;
 
   constructor(
     readonly info: ModelInfo,
@@ -117,16 +120,42 @@ export class LoadedModel implements LanguageModel {
       }
       const eos = this.info.eosTokenIds;
       const sampling = resolveSampling(params, this.generationDefaults, eos, maxTokens);
-      yield* streamJob((onTokens) => this.session.generate(Int32Array.from(ids), sampling, onTokens), {
+      const stream = {
         tokenizer: this.tokenizer,
         eosTokenIds: new Set(params.ignoreEos ? [] : eos),
         stop: params.stop ?? [],
         promptTokens: ids.length,
         signal,
-      });
+      };
+      if (!params.constraint) {
+        yield* streamJob((onTokens) => this.session.generate(Int32Array.from(ids), sampling, onTokens), stream);
+        return;
+      }
+      const grammar = this.grammar();
+      const constraint = params.constraint;
+      // The first mask is computed before the job starts; events that arrive before streamJob takes the job are held.
+      let deliver: ((events: NativeTokenEvent[]) => void) | null = null;
+      const early: NativeTokenEvent[][] = [];
+      const { job, stats } = await startConstrainedJob(this.session, grammar, this.tokenizer, Int32Array.from(ids), sampling, constraint, (events) =>
+        deliver ? deliver(events) : early.push(events),
+      );
+      const take = (onTokens: (events: NativeTokenEvent[]) => void) => {
+        deliver = onTokens;
+        for (const events of early.splice(0)) onTokens(events);
+        return job;
+      };
+      for await (const ev of streamJob(take, stream)) {
+        yield ev.type === 'done' ? { ...ev, constraint: { ...stats } } : ev;
+      }
     } finally {
       release();
     }
+  }
+
+  /** The model's grammar thread (constrained decoding), started on first use. */
+  grammar(): GrammarThread {
+    this.grammarThread ??= new GrammarThread({ dir: this.info.dir, vocabSize: this.info.vocabSize, stopTokenIds: this.info.eosTokenIds });
+    return this.grammarThread;
   }
 
   /** Teacher-forced top-k log-probabilities for every position (parity tests, perplexity). */
@@ -158,6 +187,7 @@ export class LoadedModel implements LanguageModel {
     try {
       this.session.dispose();
       this.native.dispose();
+      await this.grammarThread?.close();
     } finally {
       release();
     }

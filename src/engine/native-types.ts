@@ -50,6 +50,10 @@ export interface NativeJob {
   /** Holds the generation after its next token until resume() or cancel() (flow control for a slow consumer). */
   pause?(): void;
   resume?(): void;
+  /** Constrained jobs: the next step's token bitmask (bit i of word i>>5 allows token i), or null for a free step. */
+  setMask?(mask: Int32Array | null): void;
+  /** Constrained jobs: no more masks are coming; the rest of the generation is free. */
+  release?(): void;
   readonly done: Promise<NativeGenerationStats>;
 }
 
@@ -58,7 +62,16 @@ export interface NativeSession {
    * Prefill `prompt` (reusing the longest common prefix already in this session's KV cache) and sample up to
    * maxTokens tokens. `onTokens` is called on the JS thread with one or more tokens in order.
    */
-  generate(prompt: Int32Array, params: NativeSamplingParams, onTokens: (events: NativeTokenEvent[]) => void): NativeJob;
+  generate(
+    prompt: Int32Array,
+    params: NativeSamplingParams,
+    onTokens: (events: NativeTokenEvent[]) => void,
+    /**
+     * Makes a constrained job: before each sampling step the engine waits for that step's decision (setMask or
+     * release); `mask` is the first step's. Disallowed tokens get -inf logits (logprobs are of the masked distribution).
+     */
+    constraint?: { mask: Int32Array | null },
+  ): NativeJob;
   /**
    * Teacher-forced evaluation: for every position i, the top-k log-probabilities of the next token after tokens[0..i].
    * Returns flat arrays of length tokens.length * k. Used by parity tests and perplexity.

@@ -1,4 +1,6 @@
 // Public engine API used by the agent loop, the TUI and the server. No UI, no HTTP here.
+import type { GrammarSpec } from './grammar/protocol.js';
+import type { GrammarThread } from './grammar/grammar-thread.js';
 
 export interface ChatToolCall {
   id: string;
@@ -33,6 +35,29 @@ export interface GenerateParams {
   /** Number of top alternatives per token; undefined = no logprobs. */
   topLogprobs?: number;
   logprobs?: boolean;
+  /** Constrained decoding: only tokens the grammar allows are sampled (src/engine/grammar/). */
+  constraint?: GenerationConstraint;
+}
+
+/** A grammar every generated token must follow. */
+export interface GenerationConstraint {
+  spec: GrammarSpec;
+  /**
+   * Reasoning comes first and is free: with `opened` (the prompt opened the block) the grammar starts after `close`;
+   * otherwise the first token may also be `open` (when it is one token), which defers the grammar the same way.
+   */
+  reasoning?: { open: string; close: string; opened: boolean };
+}
+
+/** What the constraint cost and did during one generation. */
+export interface ConstraintStats {
+  /** Masks computed (one per constrained step) and their total time in the grammar thread. */
+  masks: number;
+  maskMs: number;
+  /** The budget rule took over to close the structure before max_tokens. */
+  steered: boolean;
+  /** The grammar started (false when a reasoning block never ended). */
+  started: boolean;
 }
 
 export interface ChatPromptOptions {
@@ -69,7 +94,7 @@ export type GenerationEvent =
   | { type: 'reasoning'; text: string }
   /** A tool call a backend already parsed, streamed like OpenAI deltas: the first carries id and name. */
   | { type: 'tool_call'; index: number; id?: string; name?: string; arguments?: string }
-  | { type: 'done'; finishReason: FinishReason; usage: GenerationUsage; text: string };
+  | { type: 'done'; finishReason: FinishReason; usage: GenerationUsage; text: string; constraint?: ConstraintStats };
 
 export interface ModelInfo {
   dir: string;
@@ -103,5 +128,7 @@ export interface LanguageModel {
   countTokens(text: string): number;
   /** Streams generation for a prompt string (already templated) or token ids. */
   generate(prompt: string | number[], params?: GenerateParams, signal?: AbortSignal): AsyncIterable<GenerationEvent>;
+  /** The grammar thread behind params.constraint; absent on engines that cannot constrain (remote ones). */
+  grammar?(): GrammarThread;
   dispose(): Promise<void> | void;
 }

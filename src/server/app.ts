@@ -67,6 +67,7 @@ export async function startHttpServer(ctx: ServerContext, log: (line: string) =>
   const windDown = new AbortController();
   let draining = false;
   const limits = new ConnectionLimits(ctx.options, log);
+  ctx.warn ??= log;
 
   const server = createServer((req, res) => {
     const path = requestPath(req);

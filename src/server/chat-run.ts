@@ -1,7 +1,9 @@
 // The one generation path behind every chat protocol (chat completions, Anthropic messages, Responses): the wire
 // adapters translate their request into a ChatRunRequest, this renders, checks the context, waits for the model
 // and streams the parsed step; the adapters only shape the wire output.
-import type { GenerateParams, ToolDefinition } from '../engine/types.js';
+import type { GenerateParams, GenerationConstraint, ToolDefinition } from '../engine/types.js';
+import type { ResponseFormat } from '../agent/toolcalls/constraint/build.js';
+import { planChatConstraint } from './constraint-plan.js';
 import type { ToolChoice } from '../agent/toolcalls/types.js';
 import { UpstreamError } from '../engine/remote/errors.js';
 import { renderStep, runStep, StepSetupError, type PreparedStep, type StepChunk, type StepOutcome, type StepRequest } from '../agent/loop/model-step.js';
@@ -19,6 +21,18 @@ export interface ChatRunRequest {
   singleCall: boolean;
   /** The wire field a template failure is reported against. */
   messagesField: string;
+  /** response_format, enforced by the grammar (src/agent/toolcalls/constraint/). */
+  responseFormat?: ResponseFormat | null;
+  /** Tools sent with strict: true: their arguments are enforced under tool_choice "auto" too. */
+  strictTools?: string[];
+}
+
+export interface PreparedChatRun {
+  step: PreparedStep;
+  maxTokens: number;
+  /** The grammar the run follows (null: free), and what it enforces less strictly than asked. */
+  constraint: GenerationConstraint | null;
+  warnings: string[];
 }
 
 export interface ChatRunResult {
@@ -26,6 +40,7 @@ export interface ChatRunResult {
   promptTokens: number;
   completionTokens: number;
   reusedTokens: number;
+  warnings: string[];
 }
 
 /**
@@ -60,9 +75,11 @@ export function renderChatStep(ctx: ServerContext, req: ChatRunRequest): Omit<Pr
  * request too big for the context is refused by its size before rendering, and a big prompt is tokenized off the
  * main thread, stopping once past the context (src/server/prompt-limits.ts).
  */
-export async function prepareChatRun(ctx: ServerContext, req: ChatRunRequest): Promise<{ step: PreparedStep; maxTokens: number }> {
+export async function prepareChatRun(ctx: ServerContext, req: ChatRunRequest): Promise<PreparedChatRun> {
   const step = await countChatStep(ctx, req);
-  return { step, maxTokens: completionBudget(ctx, step.promptTokens, req.maxTokens) };
+  const maxTokens = completionBudget(ctx, step.promptTokens, req.maxTokens);
+  const { constraint, warnings } = await planChatConstraint(ctx, req, step);
+  return { step, maxTokens, constraint, warnings };
 }
 
 /** The rendered step with its prompt tokenized within the context (count_tokens uses it too). */
@@ -88,7 +105,7 @@ export interface ChatRunSink {
  */
 export async function executeChatRun(
   ctx: ServerContext,
-  prepared: { step: PreparedStep; maxTokens: number },
+  prepared: PreparedChatRun,
   req: ChatRunRequest,
   signal: AbortSignal,
   sink: ChatRunSink,
@@ -97,7 +114,8 @@ export async function executeChatRun(
   let outcome: StepOutcome;
   try {
     sink.onStart?.();
-    const run = runStep(ctx.model, prepared.step, { params: { ...req.params, maxTokens: prepared.maxTokens }, signal, singleCall: req.singleCall });
+    const params = { ...req.params, maxTokens: prepared.maxTokens, ...(prepared.constraint ? { constraint: prepared.constraint } : {}) };
+    const run = runStep(ctx.model, prepared.step, { params, signal, singleCall: req.singleCall });
     let next = await run.next();
     while (!next.done) {
       sink.onChunk(next.value);
@@ -114,6 +132,7 @@ export async function executeChatRun(
     promptTokens: outcome.usage?.promptTokens ?? prepared.step.promptTokens,
     completionTokens: outcome.completionTokens,
     reusedTokens: outcome.usage?.reusedPromptTokens ?? 0,
+    warnings: prepared.warnings,
   };
 }
 

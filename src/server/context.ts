@@ -50,4 +50,6 @@ export interface ServerContext {
   tokenizerThread: TokenizerThread | null;
   /** Stored /v1/responses answers for previous_response_id (bounded, in memory, one per server). */
   responses: ResponseStore;
+  /** The server's log (set when the HTTP server starts): constraint warnings go there too. */
+  warn?: (line: string) => void;
 }

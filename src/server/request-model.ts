@@ -48,6 +48,10 @@ export class RequestModel implements LanguageModel {
     return this.inner.countTokens(text);
   }
 
+  get grammar(): LanguageModel['grammar'] {
+    return this.inner.grammar ? () => this.inner.grammar!() : undefined;
+  }
+
   async *generate(prompt: string | number[], params?: GenerateParams, signal?: AbortSignal): AsyncGenerator<GenerationEvent> {
     const { windDown } = this.opts;
     // Linked by hand and unlinked at the end: the long-lived wind-down signal must not collect listeners.

@@ -72,7 +72,20 @@ export const ChatCompletionRequest = z.object({
   logprobs: z.boolean().nullable().optional(),
   top_logprobs: z.number().int().min(0).max(20).nullable().optional(),
   response_format: z
-    .object({ type: z.enum(['text', 'json_object']) })
+    .discriminatedUnion('type', [
+      z.object({ type: z.literal('text') }),
+      z.object({ type: z.literal('json_object') }),
+      z.object({
+        type: z.literal('json_schema'),
+        json_schema: z.object({
+          name: z.string().min(1).max(64),
+          description: z.string().optional(),
+          // Any schema a client sends is taken (and loosened with a warning where the grammar cannot express it).
+          schema: z.union([z.record(z.string(), z.unknown()), z.boolean()]).optional(),
+          strict: z.boolean().nullable().optional(),
+        }),
+      }),
+    ])
     .nullable()
     .optional(),
   /** vmlx extension: run the agent loop server-side with the MCP tools (only what the sandbox allows). */

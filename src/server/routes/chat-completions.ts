@@ -16,6 +16,7 @@ import {
   type OpenAiTokenLogprob,
 } from '../generation.js';
 import { sendJson } from '../http-util.js';
+import type { ResponseFormat } from '../../agent/toolcalls/constraint/build.js';
 import { handleAutoExecute } from './auto-execute.js';
 import { checkPromptChars, encodeWithinContext, requestChars } from '../prompt-limits.js';
 
@@ -37,8 +38,8 @@ export function prepareChat(ctx: ServerContext, body: unknown): PreparedChat {
     'tool_choice',
   );
   const messages = toChatMessages(req.messages);
-  if (req.response_format?.type === 'json_object') {
-    // No grammar-constrained decoding yet: ask for JSON the way the template can carry it.
+  if (req.response_format?.type === 'json_object' || req.response_format?.type === 'json_schema') {
+    // The grammar enforces the JSON; saying so in the prompt keeps a real model's answer on topic.
     messages.unshift({ role: 'system', content: 'Respond only with a single valid JSON object.' });
   }
   const templateVars: Record<string, unknown> = { ...(req.chat_template_kwargs ?? {}) };
@@ -54,7 +55,15 @@ export function chatRunRequest(chat: PreparedChat): ChatRunRequest {
     maxTokens: chat.req.max_completion_tokens ?? chat.req.max_tokens ?? null,
     singleCall: chat.req.parallel_tool_calls === false,
     messagesField: 'messages',
+    responseFormat: responseFormatOf(chat.req.response_format),
+    strictTools: (chat.req.tools ?? []).filter((t) => t.function.strict === true).map((t) => t.function.name),
   };
+}
+
+function responseFormatOf(rf: ChatCompletionRequest['response_format']): ResponseFormat | null {
+  if (!rf || rf.type === 'text') return null;
+  if (rf.type === 'json_object') return { type: 'json_object' };
+  return { type: 'json_schema', name: rf.json_schema.name, schema: rf.json_schema.schema ?? { type: 'object' }, strict: rf.json_schema.strict !== false };
 }
 
 export async function handleChatCompletions(
@@ -87,11 +96,11 @@ export async function handleChatCompletions(
   const finishReason = openAiFinish(run.outcome);
   const usage = usageBody(run.promptTokens, run.completionTokens, run.reusedTokens);
   if (sse) {
-    sse.send(shapes.chunk({}, { finish_reason: finishReason }));
+    sse.send(run.warnings.length ? { ...shapes.chunk({}, { finish_reason: finishReason }), warnings: run.warnings } : shapes.chunk({}, { finish_reason: finishReason }));
     if (chat.req.stream_options?.include_usage) sse.send(shapes.usageChunk(usage));
     sse.done();
   } else {
-    sendJson(res, 200, completionBody(shapes, run.outcome.result, finishReason, usage, wantLogprobs != null ? toOpenAiLogprobs(allLogprobs) : null));
+    sendJson(res, 200, completionBody(shapes, run.outcome.result, finishReason, usage, wantLogprobs != null ? toOpenAiLogprobs(allLogprobs) : null, run.warnings));
   }
 }
 
@@ -101,13 +110,20 @@ function visibleContent(result: ParseResult): string | null {
   return parts.length ? parts.join('\n') : null;
 }
 
-function completionBody(shapes: ChatCompletionShapes, result: ParseResult, finishReason: string, usage: object, logprobs: OpenAiTokenLogprob[] | null): object {
+function completionBody(
+  shapes: ChatCompletionShapes,
+  result: ParseResult,
+  finishReason: string,
+  usage: object,
+  logprobs: OpenAiTokenLogprob[] | null,
+  constraintWarnings: string[],
+): object {
   const message: Record<string, unknown> = { role: 'assistant', content: visibleContent(result) };
   if (result.reasoning_content) message.reasoning_content = result.reasoning_content;
   if (result.tool_calls.length) {
     message.tool_calls = result.tool_calls.map((c) => ({ id: c.id, type: 'function', function: c.function }));
   }
   const body = shapes.completion(message, finishReason, usage, logprobs ? { content: logprobs } : null);
-  const cut = result.warnings.filter((w) => w.code === 'truncated_call').map((w) => w.message);
+  const cut = [...constraintWarnings, ...result.warnings.filter((w) => w.code === 'truncated_call').map((w) => w.message)];
   return cut.length ? { ...body, warnings: cut } : body;
 }

@@ -1,0 +1,54 @@
+// How each tool-call format frames one call, as XGrammar structural-tag pieces: the text before the arguments (the
+// name is fixed in it), the arguments' own format (JSON, or Qwen3-Coder's typed XML parameters), the text after,
+// the separator between calls and the marker that opens a call (the lazy trigger under tool_choice "auto").
+export interface CallFrame {
+  begin: (name: string) => string;
+  args: 'json' | 'qwen_xml';
+  end: string;
+  separator: string;
+  /** What the format's call starts with: under "auto" the arguments are constrained once this appears. */
+  trigger: string;
+}
+
+const hermes: CallFrame = {
+  begin: (name) => `<tool_call>\n{"name": ${JSON.stringify(name)}, "arguments": `,
+  args: 'json',
+  end: '}\n</tool_call>',
+  separator: '\n',
+  trigger: '<tool_call>',
+};
+
+/** The formats whose calls are enforced; others run unconstrained with a warning. */
+export const CALL_FRAMES: Record<string, CallFrame> = {
+  hermes,
+  qwen3_coder: {
+    begin: (name) => `<tool_call>\n<function=${name}>\n`,
+    args: 'qwen_xml',
+    end: '</function>\n</tool_call>',
+    separator: '\n',
+    trigger: '<tool_call>',
+  },
+  llama3: {
+    begin: (name) => `<|python_tag|>{"name": ${JSON.stringify(name)}, "parameters": `,
+    args: 'json',
+    end: '}',
+    separator: '; ',
+    trigger: '<|python_tag|>',
+  },
+  mistral: {
+    begin: (name) => `[TOOL_CALLS]${name}[ARGS]`,
+    args: 'json',
+    end: '',
+    separator: '',
+    trigger: '[TOOL_CALLS]',
+  },
+  harmony: {
+    // The prompt ends with "<|start|>assistant": the first header starts at the channel. The call's own end
+    // (<|call|>) is a stop token, sampled once the arguments are complete.
+    begin: (name) => `<|channel|>commentary to=functions.${name} <|constrain|>json<|message|>`,
+    args: 'json',
+    end: '',
+    separator: '',
+    trigger: '<|channel|>commentary to=',
+  },
+};
