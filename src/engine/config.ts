@@ -7,9 +7,20 @@ import { z } from 'zod';
 import { ModelFormatError, UnsupportedModelError } from './errors.js';
 import { parseWith, readJson } from './json-file.js';
 
-export const SUPPORTED_MODEL_TYPES = ['qwen3', 'qwen2', 'llama', 'mistral', 'mistral3', 'smollm3', 'qwen3_moe'] as const;
+export const SUPPORTED_MODEL_TYPES = ['qwen3', 'qwen2', 'llama', 'mistral', 'mistral3', 'smollm3', 'qwen3_moe', 'gemma3_text', 'gemma3', 'phi3'] as const;
 /** Multimodal wrappers whose text model is read from config.json's text_config: wrapper → allowed text model_types. */
-const TEXT_CONFIG_WRAPPERS: Partial<Record<string, readonly string[]>> = { mistral3: ['mistral', 'llama'] };
+const TEXT_CONFIG_WRAPPERS: Partial<Record<string, readonly string[]>> = { mistral3: ['mistral', 'llama'], gemma3: ['gemma3_text'] };
+/**
+ * What a wrapper's text_config may leave out (the text model class's defaults; Gemma 3's VLM configs omit them), and
+ * whether embeddings are tied when it does not say.
+ */
+const TEXT_CONFIG_DEFAULTS: Partial<Record<string, Record<string, unknown>>> = {
+  mistral3: { tie_word_embeddings: false },
+  gemma3: {
+    tie_word_embeddings: true, vocab_size: 262208, num_attention_heads: 8, num_key_value_heads: 4, head_dim: 256,
+    rms_norm_eps: 1e-6, rope_theta: 1_000_000, query_pre_attn_scalar: 256,
+  },
+};
 export type ModelType = (typeof SUPPORTED_MODEL_TYPES)[number];
 /** MLX quantization modes and their bit widths (the addon's quant traits table, native/src/quant.cpp). */
 export const SUPPORTED_QUANTS = { affine: [2, 3, 4, 5, 6, 8], mxfp4: [4] } as const;
@@ -32,6 +43,12 @@ export interface Llama3RopeScaling {
   originalMaxPositionEmbeddings: number;
 }
 
+/** Positions interpolated: every RoPE frequency divided by factor (Gemma 3's global layers). */
+export interface LinearRopeScaling {
+  type: 'linear';
+  factor: number;
+}
+
 export interface QuantizationConfig {
   global: QuantParams;
   /** Per-module overrides keyed by module path (e.g. "lm_head"); false = that module is not quantized. */
@@ -49,7 +66,7 @@ export interface ModelConfig {
   vocabSize: number;
   rmsNormEps: number;
   ropeTheta: number;
-  ropeScaling: Llama3RopeScaling | null;
+  ropeScaling: Llama3RopeScaling | LinearRopeScaling | null;
   maxPositionEmbeddings: number;
   /** undefined when config.json does not say; the tensors then decide. */
   tieWordEmbeddings: boolean | undefined;
@@ -113,15 +130,22 @@ const DEFAULT_ROPE_THETA = 10000;
 function parseRope(
   raw: z.output<typeof configSchema>,
   file: string,
-): { theta: number; scaling: Llama3RopeScaling | null } {
+): { theta: number; scaling: Llama3RopeScaling | LinearRopeScaling | null } {
   // rope_parameters (newer transformers) carries the theta and the scaling in one object.
   const params = raw.rope_parameters ?? raw.rope_scaling ?? null;
   const field = raw.rope_parameters ? 'rope_parameters' : 'rope_scaling';
   const theta = raw.rope_parameters?.rope_theta ?? raw.rope_theta ?? DEFAULT_ROPE_THETA;
   const type = params ? (params.rope_type ?? params.type ?? 'default') : 'default';
   if (type === 'default') return { theta, scaling: null };
+  // Phi-3's longrope ("su") needs the head's rotary width: phi3.ts reads its factors from config.raw.
+  if ((type === 'longrope' || type === 'su') && raw.model_type === 'phi3') return { theta, scaling: null };
+  if (type === 'linear') {
+    const factor = params?.factor;
+    if (factor === undefined) throw new ModelFormatError(file, `field '${field}.factor' is required for linear rope scaling`);
+    return { theta, scaling: { type: 'linear', factor } };
+  }
   if (type !== 'llama3') {
-    throw new UnsupportedModelError(file, `${field}.rope_type '${type}' is not supported (supported: default, llama3)`);
+    throw new UnsupportedModelError(file, `${field}.rope_type '${type}' is not supported for ${raw.model_type} (supported: default, linear, llama3; longrope for phi3)`);
   }
   const need = (key: 'factor' | 'low_freq_factor' | 'high_freq_factor' | 'original_max_position_embeddings') => {
     const v = params?.[key];
@@ -199,8 +223,8 @@ function parseQuantization(raw: z.output<typeof configSchema>, file: string): Qu
 }
 
 /**
- * A multimodal wrapper (mistral3) keeps its text model's fields in text_config and the quantization block at the
- * top; the text model is read as if it were the whole config (mlx-lm: tie_word_embeddings defaults to false there).
+ * A multimodal wrapper (mistral3, gemma3) keeps its text model's fields in text_config and the quantization block at
+ * the top; the text model is read as if it were the whole config, with the text model class's defaults filled in.
  */
 function flattenTextConfig(value: Record<string, unknown>, modelType: string, file: string): Record<string, unknown> {
   const allowed = TEXT_CONFIG_WRAPPERS[modelType];
@@ -212,10 +236,12 @@ function flattenTextConfig(value: Record<string, unknown>, modelType: string, fi
   if (typeof textType !== 'string' || !allowed.includes(textType)) {
     throw new UnsupportedModelError(file, `text_config.model_type '${String(textType)}' is not supported for ${modelType} (supported: ${allowed.join(', ')})`);
   }
+  const defaults = TEXT_CONFIG_DEFAULTS[modelType] ?? {};
+  const filled = Object.fromEntries(Object.entries(defaults).filter(([k]) => t[k] === undefined || t[k] === null));
   return {
     ...t,
+    ...filled,
     model_type: modelType,
-    tie_word_embeddings: t.tie_word_embeddings ?? false,
     quantization: value.quantization,
     quantization_config: value.quantization_config,
   };

@@ -214,7 +214,7 @@ export async function loadModel(dir: string, opts: LoadModelOptions = {}): Promi
   }
   const abs = assertModelDir(dir);
   const threads = opts.threads ?? availableParallelism();
-  const built = buildModelSpec(abs, { threads });
+  const built = buildModelSpec(abs, { threads, contextLength: opts.maxContext ?? DEFAULT_MAX_CONTEXT });
   const { config, spec } = built;
   // The weights load on the addon's threads while this thread builds the tokenizer (about 0.5 s for a 150k
   // vocabulary): the two overlap instead of adding up.

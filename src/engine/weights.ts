@@ -177,3 +177,28 @@ export class WeightResolver {
     return { params: q.global, field: 'quantization' };
   }
 }
+
+/** Rows [r0, r0 + n) of a 2-D tensor stored row-major: the same file bytes, no copy. */
+function sliceRows(t: NativeTensorRef, r0: number, n: number): NativeTensorRef {
+  const rows = t.shape[0]!;
+  const rowBytes = t.byteLength / rows;
+  return { ...t, name: `${t.name}[${r0}:${r0 + n}]`, offset: t.offset + r0 * rowBytes, byteLength: n * rowBytes, shape: [n, ...t.shape.slice(1)] };
+}
+
+/**
+ * Splits a fused Linear (Phi-3's qkv_proj and gate_up_proj) into consecutive row blocks. Float and MLX-quantized
+ * weights keep each output row contiguous (codes, scales and biases alike), so every part is a view of the file.
+ */
+export function splitRows(t: PlanTensor, parts: number[]): PlanTensor[] {
+  let r0 = 0;
+  return parts.map((n) => {
+    const part: PlanTensor = sliceRows(t, r0, n);
+    if (t.quant) {
+      const { scales, biases } = t.quant;
+      part.quant = { ...t.quant, scales: sliceRows(scales, r0, n), ...(biases ? { biases: sliceRows(biases, r0, n) } : {}) };
+    }
+    r0 += n;
+    return part;
+  });
+}
+

@@ -74,7 +74,7 @@ test('quantization with per-module overrides (objects and false), mode defaultin
 
 test('unsupported architecture, bit width, mode, rope type: one line naming file and field', () => {
   const cases: Array<[unknown, RegExp]> = [
-    [{ ...base, model_type: 'mamba' }, /^\/m\/config\.json: model_type 'mamba' is not supported \(supported: qwen3, qwen2, llama, mistral, mistral3, smollm3, qwen3_moe\)$/],
+    [{ ...base, model_type: 'mamba' }, /^\/m\/config\.json: model_type 'mamba' is not supported \(supported: qwen3, qwen2, llama, mistral, mistral3, smollm3, qwen3_moe, gemma3_text, gemma3, phi3\)$/],
     [{ ...base, quantization: { group_size: 64, bits: 7 } }, /^\/m\/config\.json: quantization\.bits 7 is not supported for mode affine \(supported: 2, 3, 4, 5, 6, 8\)$/],
     [{ ...base, quantization: { group_size: 64, bits: 4, lm_head: { bits: 7 } } }, /quantization\.lm_head\.bits 7 is not supported for mode affine/],
     [{ ...base, quantization: { group_size: 16, bits: 4, mode: 'nvfp4' } }, /quantization\.mode 'nvfp4' is not supported \(supported: affine, mxfp4\)/],
@@ -122,4 +122,18 @@ test('mistral3: the text model comes from text_config (untied unless it says so)
     (e: unknown) => e instanceof UnsupportedModelError && /^\/m\/config\.json: text_config\.model_type 'ministral3' is not supported for mistral3 \(supported: mistral, llama\)$/.test(e.message),
   );
   assert.throws(() => parseModelConfig({ model_type: 'mistral3' }, FILE), (e: unknown) => e instanceof ModelFormatError && /field 'text_config' is missing/.test(e.message));
+});
+
+test('gemma3: a text_config as the 4B checkpoint ships it gets the text model defaults, tied, with linear RoPE scaling', () => {
+  const text = { model_type: 'gemma3_text', hidden_size: 2560, intermediate_size: 10240, num_hidden_layers: 34, sliding_window: 1024, rope_scaling: { factor: 8, rope_type: 'linear' } };
+  const c = parseModelConfig({ model_type: 'gemma3', text_config: text, vision_config: { model_type: 'siglip_vision_model' } }, FILE);
+  assert.deepEqual(
+    [c.modelType, c.numHeads, c.numKvHeads, c.headDim, c.vocabSize, c.rmsNormEps, c.ropeTheta, c.tieWordEmbeddings, c.hasVision],
+    ['gemma3', 8, 4, 256, 262208, 1e-6, 1e6, true, true],
+  );
+  assert.deepEqual(c.ropeScaling, { type: 'linear', factor: 8 });
+  assert.equal(c.raw.query_pre_attn_scalar, 256);
+  // Fields the text_config does give win over the defaults.
+  assert.equal(parseModelConfig({ model_type: 'gemma3', text_config: { ...text, num_attention_heads: 16 } }, FILE).numHeads, 16);
+  assert.throws(() => parseModelConfig({ ...base, rope_scaling: { rope_type: 'linear' } }, FILE), /rope_scaling\.factor' is required for linear rope scaling/);
 });

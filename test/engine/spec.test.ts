@@ -2,6 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { gemma3SlidingLayers } from '../../src/engine/models/gemma3.js';
 import { buildModelSpec, specWeightBytes } from '../../src/engine/models/index.js';
 import { MissingTensorError, ModelFileMissingError, ModelFormatError, UnsupportedModelError } from '../../src/engine/errors.js';
 import { ensureTestModel } from '../helpers/test-models.js';
@@ -197,4 +198,50 @@ test('smollm3: every fourth layer has no RoPE (no_rope_layers, else no_rope_laye
     () => ropeKinds({ no_rope_layers: [1, 0] }),
     (e: unknown) => e instanceof ModelFormatError && /config\.json: field 'no_rope_layers' has 2 entries, expected num_hidden_layers \(4\)$/.test(e.message),
   );
+});
+
+test('gemma3 in the mlx-community layout: five local layers and one global, the gemma layer, notes the vision tower', async () => {
+  const { dir } = await ensureTestModel({ arch: 'gemma3', dtype: 'bf16', bits: 4 });
+  const { spec, architecture, notes } = buildModelSpec(dir, { threads: 2 });
+  assert.equal(architecture, 'gemma3');
+  assert.deepEqual([spec.arch, spec.embedScale, spec.normOffset], ['gemma', 8, 1]);
+  assert.deepEqual(notes, ['gemma3: the vision tower is not loaded; images are not supported (text only)']);
+  const mixers = spec.layers.map((l) => l.mixer);
+  assert.deepEqual(mixers.map((m) => m.slidingWindow), [32, 32, 32, 32, 32, undefined]);
+  assert.deepEqual(mixers.map((m) => m.rope.kind === 'neox' && [m.rope.theta, m.rope.scaling?.type]), [
+    ...Array(5).fill([10_000, undefined]), [1_000_000, 'linear'],
+  ]);
+  assert.ok(mixers.every((m) => m.qkNorm && m.queryScale === 32 ** -0.5));
+  assert.ok(spec.layers.every((l) => l.mlp.activation === 'gelu_tanh'));
+  assert.equal(spec.tensors['blk.0.post_attention_norm']!.name, 'language_model.model.layers.0.post_attention_layernorm.weight');
+  assert.equal(spec.tensors['blk.0.ffn_norm']!.name, 'language_model.model.layers.0.pre_feedforward_layernorm.weight');
+  assert.equal(spec.tensors['blk.5.post_ffw_norm']!.name, 'language_model.model.layers.5.post_feedforward_layernorm.weight');
+  assert.ok(!Object.values(spec.tensors).some((t) => t.name.startsWith('vision_tower') || t.name.startsWith('multi_modal')));
+  assert.equal(gemma3SlidingLayers({ sliding_window: 8, layer_types: ['full_attention', 'sliding_attention'] }, 2, '/m/config.json').join(), 'false,true');
+  assert.throws(
+    () => gemma3SlidingLayers({ sliding_window: 8, layer_types: ['full_attention'] }, 2, '/m/config.json'),
+    (e: unknown) => e instanceof ModelFormatError && /\/m\/config\.json: field 'layer_types' has 1 entries, expected num_hidden_layers \(2\)$/.test(e.message),
+  );
+});
+
+test('phi3: fused qkv_proj and gate_up_proj become row views of the file; partial rotary; longrope short or long by context', async () => {
+  const { dir } = await ensureTestModel({ arch: 'phi3', dtype: 'bf16', bits: 4 });
+  const { spec, architecture } = buildModelSpec(dir, { threads: 2, contextLength: 512 });
+  assert.equal(architecture, 'phi3');
+  const [q, k, v] = (['attn_q', 'attn_k', 'attn_v'] as const).map((n) => spec.tensors[`blk.1.${n}`]!);
+  // q: 4 heads x 16 rows, k and v: 2 x 16; 4-bit codes of 64 columns are 8 words (32 bytes) per row.
+  assert.deepEqual([q.shape, k.shape, v.shape], [[64, 8], [32, 8], [32, 8]]);
+  assert.deepEqual([k.offset - q.offset, v.offset - k.offset, q.byteLength], [64 * 32, 32 * 32, 64 * 32]);
+  assert.equal(k.quant!.scales.offset - q.quant!.scales.offset, q.quant!.scales.byteLength);
+  assert.equal(q.name, 'model.layers.1.self_attn.qkv_proj.weight[0:64]');
+  const [gate, up] = [spec.tensors['blk.0.ffn_gate']!, spec.tensors['blk.0.ffn_up']!];
+  assert.deepEqual([gate.shape[0], up.offset - gate.offset], [128, gate.byteLength]);
+  const rope = spec.layers[0]!.mixer.rope;
+  assert.ok(rope.kind === 'neox' && rope.rotaryDims === 12 && rope.scaling?.type === 'longrope');
+  const long = rope.scaling.freqFactors;
+  assert.equal(long.length, 6);
+  assert.ok(Math.abs(rope.scaling.attentionFactor - Math.sqrt(1 + Math.log(64) / Math.log(64))) < 1e-12);
+  // Within the original 64-token context the short factors apply.
+  const short = buildModelSpec(dir, { threads: 2, contextLength: 64 }).spec.layers[0]!.mixer.rope;
+  assert.ok(short.kind === 'neox' && short.scaling?.type === 'longrope' && short.scaling.freqFactors[5]! < long[5]!);
 });

@@ -15,10 +15,10 @@ const CONFIGS = [
 export type ParityLabel = (typeof CONFIGS)[number][0];
 
 /** `only`: a subset for families whose blocks another family's full matrix already covers. */
-export function parityTests(arch: TestArch, only?: readonly ParityLabel[]): void {
+export function parityTests(arch: TestArch, only?: readonly ParityLabel[], seed?: number): void {
   for (const [label, cfg] of CONFIGS.filter(([l]) => (only ? only.includes(l) : l !== 'mxfp4'))) {
     test(`${arch} ${label}: log-probabilities and greedy continuation match llama.cpp`, async (t) => {
-      await checkParity(t, { arch, ...cfg });
+      await checkParity(t, { arch, ...cfg, ...(seed ? { seed } : {}) });
     });
   }
 }

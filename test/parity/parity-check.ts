@@ -28,6 +28,8 @@ export interface ParityConfig {
   dtype: TestDType;
   bits?: 2 | 3 | 4 | 5 | 6 | 8;
   quantMode?: 'affine' | 'mxfp4';
+  /** Weight seed (default 1): another draw where seed 1's random weights make a degenerate greedy continuation. */
+  seed?: number;
 }
 
 export interface ParityResult {

@@ -22,6 +22,13 @@ test('the real Llama 3.1 and 3.2 templates select llama3', () => {
   }
 });
 
+test('the real Gemma 3 template selects gemma3; a FunctionGemma template on the same turns still selects functiongemma', () => {
+  const r = resolveParsers({ toolParser: 'auto', ...readModelTemplate(modelDir('tokenizer-gemma3')) });
+  assert.equal(r.tool.name, 'gemma3');
+  const fg = "{%- set first_user_prefix = '' -%}<start_of_turn>developer<start_function_declaration>...<start_function_call>";
+  assert.equal(resolveParsers({ chatTemplate: fg }).tool.name, 'functiongemma');
+});
+
 test('auto with the Llama 3.2 template parses its bare JSON call', () => {
   const tpl = readModelTemplate(modelDir('tokenizer-llama3_2'));
   const r = parseModelOutput('{"name": "get_time", "parameters": {"tz": "UTC"}}', { ...tpl });

@@ -14,6 +14,8 @@ export interface SpecInput {
   weightsLabel: string;
   /** config.json's path (named in errors about its fields). */
   configFile: string;
+  /** The context the model is loaded for, when known (Phi-3's longrope picks its short or long factors by it). */
+  contextLength?: number;
 }
 
 /** Engine tensor name → tensor, filled by an architecture as it names its tensors. */
@@ -40,7 +42,7 @@ export interface DecoderOptions {
  * Embeddings are tied when config.json says so (a stray lm_head is then ignored, as mlx-lm's sanitize drops it),
  * or, when it does not say, when the files hold no lm_head.
  */
-function addOutput(input: SpecInput, prefix: string, tensors: TensorTable): void {
+export function addOutput(input: SpecInput, prefix: string, tensors: TensorTable): void {
   const { config: c, weights: w } = input;
   const hasHead = w.has(`${prefix}lm_head.weight`);
   const tied = c.tieWordEmbeddings ?? !hasHead;

@@ -8,7 +8,9 @@ import { ModelFileMissingError } from '../errors.js';
 import { modelPlanSchema, type NativeModelPlan } from '../plan.js';
 import { listWeightFiles, readTensorTable, type TensorInfo } from '../safetensors.js';
 import { WeightResolver } from '../weights.js';
+import { GEMMA3_TEXT_PREFIX, gemma3Plan } from './gemma3.js';
 import { llamaPlan } from './llama.js';
+import { phi3Plan } from './phi3.js';
 import { mistral3Plan } from './mistral3.js';
 import { smollm3Plan } from './smollm3.js';
 import { qwen2Plan } from './qwen2.js';
@@ -31,6 +33,9 @@ const ARCHITECTURES: Record<ModelConfig['modelType'], Architecture> = {
   mistral3: { name: 'mistral3', plan: mistral3Plan },
   smollm3: { name: 'smollm3', plan: smollm3Plan },
   qwen3_moe: { name: 'qwen3_moe', plan: qwen3MoePlan },
+  phi3: { name: 'phi3', plan: phi3Plan },
+  gemma3_text: { name: 'gemma3', plan: (input) => gemma3Plan(input) },
+  gemma3: { name: 'gemma3', plan: (input) => gemma3Plan(input, GEMMA3_TEXT_PREFIX) },
   // Remaps: model_types that are another architecture under a different name (as mlx-lm's MODEL_REMAPPING).
   mistral: llama,
 };
@@ -52,7 +57,7 @@ export function assertModelDir(dir: string): string {
   return abs;
 }
 
-export function buildModelSpec(dir: string, opts: { threads?: number } = {}): BuiltSpec {
+export function buildModelSpec(dir: string, opts: { threads?: number; contextLength?: number } = {}): BuiltSpec {
   const abs = assertModelDir(dir);
   const configFile = join(abs, 'config.json');
   const config = readModelConfig(abs);
@@ -65,6 +70,7 @@ export function buildModelSpec(dir: string, opts: { threads?: number } = {}): Bu
     threads: opts.threads ?? availableParallelism(),
     weightsLabel,
     configFile,
+    contextLength: opts.contextLength,
   };
   // The schema catches a plan an architecture file got wrong before it crosses into the addon.
   const arch = ARCHITECTURES[config.modelType];

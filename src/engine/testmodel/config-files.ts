@@ -28,7 +28,26 @@ export function buildConfigJson(arch: TestArch, dims: ModelDims, dtype: TestDTyp
     vocab_size: dims.vocabSize,
     bos_token_id: fam.bosTokenId,
   };
-  if (arch === 'qwen3') {
+  if (dims.phi) {
+    const ph = dims.phi;
+    Object.assign(c, {
+      architectures: ['Phi3ForCausalLM'], model_type: 'phi3', attention_bias: false, attention_dropout: 0.0, embd_pdrop: 0.0,
+      eos_token_id: fam.eosTokenId, pad_token_id: fam.eosTokenId, full_attn_mod: 1, lm_head_bias: false,
+      original_max_position_embeddings: ph.originalMaxPositionEmbeddings, partial_rotary_factor: ph.partialRotaryFactor,
+      resid_pdrop: 0.0, sliding_window: dims.maxPositionEmbeddings,
+      rope_scaling: { type: 'longrope', long_factor: ph.longFactor, short_factor: ph.shortFactor },
+    });
+  } else if (dims.gemma) {
+    const g = dims.gemma;
+    delete c.hidden_act;
+    Object.assign(c, {
+      architectures: ['Gemma3ForCausalLM'], model_type: 'gemma3_text', head_dim: dims.headDim, attention_bias: false,
+      attention_dropout: 0.0, attn_logit_softcapping: null, final_logit_softcapping: null, hidden_activation: 'gelu_pytorch_tanh',
+      query_pre_attn_scalar: g.queryPreAttnScalar, rope_local_base_freq: g.ropeLocalBase, sliding_window: g.slidingWindow,
+      sliding_window_pattern: g.slidingWindowPattern, cache_implementation: 'hybrid', eos_token_id: fam.generationEos,
+      pad_token_id: fam.padTokenId, rope_scaling: g.linearRopeFactor ? { factor: g.linearRopeFactor, rope_type: 'linear' } : null,
+    });
+  } else if (arch === 'qwen3') {
     Object.assign(c, {
       architectures: ['Qwen3ForCausalLM'], model_type: 'qwen3', head_dim: dims.headDim, attention_bias: false,
       attention_dropout: 0.0, eos_token_id: fam.eosTokenId, max_window_layers: dims.numLayers, rope_scaling: null,
@@ -72,7 +91,7 @@ export function buildConfigJson(arch: TestArch, dims: ModelDims, dtype: TestDTyp
       } : null,
     });
   }
-  const top = arch === 'mistral3' ? mistral3Wrapper(sorted(c), fam.bosTokenId) : c;
+  const top = arch === 'mistral3' ? mistral3Wrapper(sorted(c), fam.bosTokenId) : arch === 'gemma3' ? gemma3Wrapper(sorted(c)) : c;
   if (quant) {
     // The quantization block sits at the top level, also for a multimodal wrapper (its keys name full module paths).
     const q: Record<string, unknown> = quantEntry(quant);
@@ -100,8 +119,29 @@ function mistral3Wrapper(text: Record<string, unknown>, bos: number): Record<str
   };
 }
 
+/**
+ * Gemma 3 4B+'s config.json shape: the text model under text_config beside a SigLIP vision_config. Real text_configs
+ * leave out fields at the text model's defaults; this one leaves out rms_norm_eps and rope_theta (1e-6, 1e6).
+ */
+function gemma3Wrapper(text: Record<string, unknown>): Record<string, unknown> {
+  const { rms_norm_eps: _eps, rope_theta: _theta, ...rest } = text;
+  return {
+    architectures: ['Gemma3ForConditionalGeneration'], model_type: 'gemma3', boi_token_index: 255999, eoi_token_index: 256000,
+    image_token_index: 262144, mm_tokens_per_image: 256, initializer_range: 0.02, text_config: rest,
+    torch_dtype: text.torch_dtype, transformers_version: '4.51.0',
+    vision_config: {
+      model_type: 'siglip_vision_model', hidden_size: 32, intermediate_size: 64, num_attention_heads: 2, num_hidden_layers: 0,
+      patch_size: 4, image_size: 64, vision_use_head: false,
+    },
+  };
+}
+
 export function buildGenerationConfig(arch: TestArch): Record<string, unknown> {
   const fam = tokenizerFamily(arch);
+  if (arch === 'gemma3_text' || arch === 'gemma3') {
+    return { bos_token_id: fam.bosTokenId, cache_implementation: 'hybrid', do_sample: true, eos_token_id: fam.generationEos,
+      pad_token_id: fam.padTokenId, top_k: 64, top_p: 0.95, transformers_version: '4.51.0' };
+  }
   if (arch === 'mistral' || arch === 'mistral3' || arch === 'smollm3') {
     return { bos_token_id: fam.bosTokenId, eos_token_id: fam.eosTokenId, temperature: 0.15, transformers_version: '4.51.0' };
   }

