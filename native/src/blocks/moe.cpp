@@ -22,25 +22,28 @@ struct ExpertMath {
   float alpha = 0, limit = 0;
 };
 
-// g[r][i] = act(g[r][i] + gate bias, u[r][i] + up bias) for `rows` rows of I.
+// g[i] = act(g[i] + gate bias, u[i] + up bias) over n values, rows of I (the biases repeat per row).
+void activate_span(const KernelSet& k, float* g, float* u, int n, int I, const ExpertMath& m) {
+  if (m.gateBias)
+    for (int i = 0; i < n; i++) {
+      g[i] += m.gateBias[i % I];
+      u[i] += m.upBias[i % I];
+    }
+  if (m.act == Activation::SwigluOai) {
+    for (int i = 0; i < n; i++) {
+      const float x = std::min(g[i], m.limit), y = std::min(std::max(u[i], -m.limit), m.limit);
+      g[i] = x / (1.f + std::exp(-m.alpha * x)) * (y + 1.f);
+    }
+  } else {
+    k.silu_mul(g, u, n);
+  }
+}
+
+// The activation of `rows` rows of I, in parallel over the rows.
 void activate(Forward& f, float* g, float* u, int rows, int I, const ExpertMath& m) {
   f.pool.parallel_for(rows, [&](int r0, int r1) {
-    float* gr = g + static_cast<size_t>(r0) * I;
-    float* ur = u + static_cast<size_t>(r0) * I;
-    const int n = (r1 - r0) * I;
-    if (m.gateBias)
-      for (int i = 0; i < n; i++) {
-        gr[i] += m.gateBias[i % I];
-        ur[i] += m.upBias[i % I];
-      }
-    if (m.act == Activation::SwigluOai) {
-      for (int i = 0; i < n; i++) {
-        const float x = std::min(gr[i], m.limit), y = std::min(std::max(ur[i], -m.limit), m.limit);
-        gr[i] = x / (1.f + std::exp(-m.alpha * x)) * (y + 1.f);
-      }
-    } else {
-      f.k.silu_mul(gr, ur, n);
-    }
+    const size_t at = static_cast<size_t>(r0) * I;
+    activate_span(f.k, g + at, u + at, (r1 - r0) * I, I, m);
   });
 }
 
@@ -182,10 +185,10 @@ class MoeFeedForward : public FeedForward {
     }
     Acts a = prepare_acts(f, in, H);
     linear(f, a, outs.data(), 2 * K);
-    for (int k = 0; k < K; k++) {
-      const ExpertMath m = math(ids[k]);
-      activate(f, s.gate.data() + static_cast<size_t>(k) * I, s.up.data() + static_cast<size_t>(k) * I, 1, I, m);
-    }
+    f.pool.parallel_for(K, [&](int k0, int k1) {
+      for (int k = k0; k < k1; k++)
+        activate_span(f.k, s.gate.data() + static_cast<size_t>(k) * I, s.up.data() + static_cast<size_t>(k) * I, I, I, math(ids[k]));
+    });
     Forward rows{f.spec, f.k, f.pool, f.s, f.seq, K, f.pos0};
     const Acts ad = prepare_acts(rows, s.gate.data(), I);
     std::vector<Acts> acts;
