@@ -182,3 +182,28 @@ test('mxfp4: U32 codes and U8 E8M0 scales without biases, config mode mxfp4 besi
   }
   assert.ok(nonZero > 32, 'the codes are not mostly zero');
 });
+
+test('MXFP4 GGUF twin of an mxfp4 model: the same E8M0 bytes and E2M1 codes in llama.cpp\'s block layout', async () => {
+  const { dir, gguf } = await ensureTestModel({ arch: 'qwen3', dtype: 'bf16', bits: 4, quantMode: 'mxfp4', withGguf: 'mxfp4' });
+  const st = readFileSync(join(dir, 'model.safetensors'));
+  const hdr = readSafetensorsHeader(st);
+  const words = readU32(st, hdr.get('model.layers.1.mlp.up_proj.weight')!);
+  const scales = hdr.get('model.layers.1.mlp.up_proj.scales')!;
+  const info = await readGgufFileInfo(gguf!, { readTensorInfo: true });
+  assert.equal(info.metadata.general.file_type, 38);
+  const t = info.fullTensorInfo!.find((x) => x.name === 'blk.1.ffn_up.weight')!;
+  assert.equal(t.ggmlType, 39, 'MXFP4');
+  assert.equal(info.fullTensorInfo!.find((x) => x.name === 'token_embd.weight')!.ggmlType, 8, 'Q8_0 embedding');
+  const bin = readFileSync(gguf!);
+  // Row 0 (64 columns): two blocks of 17 bytes.
+  for (let b = 0; b < 2; b++) {
+    const at = Number(t.fileOffset) + 17 * b;
+    assert.equal(bin[at], st[scales.offset + b], `block ${b} exponent`);
+    for (let j = 0; j < 32; j++) {
+      const k = 32 * b + j;
+      const mlx = (words[k >>> 3]! >>> (4 * (k & 7))) & 15;
+      const byte = bin[at + 1 + (j % 16)]!;
+      assert.equal(j < 16 ? byte & 15 : byte >> 4, mlx, `element ${k}`);
+    }
+  }
+});

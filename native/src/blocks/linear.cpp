@@ -35,6 +35,31 @@ void linear(Forward& f, const Acts& a, const LinearOut* outs, int n) {
   });
 }
 
+void linear_each(Forward& f, const Acts* acts, const LinearOut* outs, int n) {
+  int total = 0;
+  for (int i = 0; i < n; i++) total += outs[i].w->w.tiles;
+  f.pool.parallel_for(total, [&](int b, int e) {
+    int base = 0;
+    for (int i = 0; i < n; i++) {
+      const PackedWeight& w = outs[i].w->w;
+      const int lo = std::max(b, base), hi = std::min(e, base + w.tiles);
+      if (lo < hi) f.k.matmul(w, acts[i], outs[i].y, w.rows, lo - base, hi - base);
+      base += w.tiles;
+    }
+  });
+}
+
+Acts acts_row(const Acts& a, int r) {
+  Acts o = a;
+  o.T = 1;
+  o.x = a.x + static_cast<size_t>(r) * a.cols;
+  o.q = a.q + static_cast<size_t>(r) * a.qStride;
+  o.qscale = a.qscale + static_cast<size_t>(r) * a.blocks;
+  // gsum[l] holds cols / (32 << l) sums per row (for the group sizes that divide cols).
+  for (int l = 0; l < 3; l++) o.gsum[l] = a.gsum[l] + static_cast<size_t>(r) * (a.cols / (32 << l));
+  return o;
+}
+
 void rmsnorm_rows(Forward& f, const float* in, const float* w, int n, float* out, int rows) {
   const float eps = static_cast<float>(f.spec.rmsNormEps);
   f.pool.parallel_for(rows, [&](int r0, int r1) {

@@ -15,6 +15,12 @@ struct LinearOut {
 // Runs several matmuls over the same input in one parallel region (work split by 16-row tiles).
 void linear(Forward& f, const Acts& a, const LinearOut* outs, int n);
 
+// One matmul per output, each over its own input (the experts of one token): outs[i] reads acts[i]. One parallel region.
+void linear_each(Forward& f, const Acts* acts, const LinearOut* outs, int n);
+
+// Row r of a prepared input, as an input of one row (no copy).
+Acts acts_row(const Acts& a, int r);
+
 // out[t] = rmsnorm(in[t]) * w for each of the `rows` rows of length n.
 void rmsnorm_rows(Forward& f, const float* in, const float* w, int n, float* out, int rows);
 

@@ -22,38 +22,50 @@ struct ExpertMath {
   float alpha = 0, limit = 0;
 };
 
+// g[i] = act(g[i] + gate bias, u[i] + up bias) over n values, rows of I (the biases repeat per row).
+void activate_span(const KernelSet& k, float* g, float* u, int n, int I, const ExpertMath& m) {
+  if (m.gateBias)
+    for (int i = 0; i < n; i++) {
+      g[i] += m.gateBias[i % I];
+      u[i] += m.upBias[i % I];
+    }
+  if (m.act == Activation::SwigluOai) {
+    for (int i = 0; i < n; i++) {
+      const float x = std::min(g[i], m.limit), y = std::min(std::max(u[i], -m.limit), m.limit);
+      g[i] = x / (1.f + std::exp(-m.alpha * x)) * (y + 1.f);
+    }
+  } else {
+    k.silu_mul(g, u, n);
+  }
+}
+
+// The activation of `rows` rows of I, in parallel over the rows.
+void activate(Forward& f, float* g, float* u, int rows, int I, const ExpertMath& m) {
+  f.pool.parallel_for(rows, [&](int r0, int r1) {
+    const size_t at = static_cast<size_t>(r0) * I;
+    activate_span(f.k, g + at, u + at, (r1 - r0) * I, I, m);
+  });
+}
+
+void add_bias(float* out, const float* bias, int rows, int H) {
+  if (!bias) return;
+  for (int t = 0; t < rows; t++)
+    for (int i = 0; i < H; i++) out[static_cast<size_t>(t) * H + i] += bias[i];
+}
+
 // out[T][H] = down(act(gate(in), up(in))) over f.T rows; the intermediate goes through s.gate / s.up.
 void swiglu(Forward& f, const OwnedWeight& gate, const OwnedWeight& up, const OwnedWeight& down, const float* in, float* out,
             const ExpertMath& m = {}) {
   Scratch& s = f.s;
-  const int I = gate.w.rows, H = down.w.rows;
+  const int I = gate.w.rows;
   Acts a = prepare_acts(f, in, gate.w.cols);
   const LinearOut gu[2] = {{&gate, s.gate.data()}, {&up, s.up.data()}};
   linear(f, a, gu, 2);
-  f.pool.parallel_for(f.T, [&](int t0, int t1) {
-    float* g = s.gate.data() + static_cast<size_t>(t0) * I;
-    float* u = s.up.data() + static_cast<size_t>(t0) * I;
-    const int n = (t1 - t0) * I;
-    if (m.gateBias)
-      for (int i = 0; i < n; i++) {
-        g[i] += m.gateBias[i % I];
-        u[i] += m.upBias[i % I];
-      }
-    if (m.act == Activation::SwigluOai) {
-      for (int i = 0; i < n; i++) {
-        const float x = std::min(g[i], m.limit), y = std::min(std::max(u[i], -m.limit), m.limit);
-        g[i] = x / (1.f + std::exp(-m.alpha * x)) * (y + 1.f);
-      }
-    } else {
-      f.k.silu_mul(g, u, n);
-    }
-  });
+  activate(f, s.gate.data(), s.up.data(), f.T, I, m);
   Acts ad = prepare_acts(f, s.gate.data(), I);
   const LinearOut d[1] = {{&down, out}};
   linear(f, ad, d, 1);
-  if (m.downBias)
-    for (int t = 0; t < f.T; t++)
-      for (int i = 0; i < H; i++) out[static_cast<size_t>(t) * H + i] += m.downBias[i];
+  add_bias(out, m.downBias, f.T, down.w.rows);
 }
 
 float dot(const float* a, const float* b, int n) {
@@ -113,29 +125,24 @@ class MoeFeedForward : public FeedForward {
     }
     float* sum = s.moeSum.data();
     std::memset(sum, 0, sizeof(float) * static_cast<size_t>(T) * H);
-    for (int e = 0; e < E; e++) {
-      const int n = count[e + 1] - count[e];
-      if (!n) continue;
-      const int* slots = &slotOf[count[e]];
-      for (int j = 0; j < n; j++)
-        std::memcpy(s.moeIn.data() + static_cast<size_t>(j) * H, in + static_cast<size_t>(slots[j] / K) * H, sizeof(float) * H);
-      Forward g{f.spec, f.k, f.pool, f.s, f.seq, n, f.pos0};
-      ExpertMath m;
-      m.act = p_.activation;
-      m.alpha = static_cast<float>(p_.swigluAlpha);
-      m.limit = static_cast<float>(p_.swigluLimit);
-      if (p_.expertBias) {
-        const int I = p_.expertIntermediateSize;
-        m.gateBias = &gateBias_[static_cast<size_t>(e) * I];
-        m.upBias = &upBias_[static_cast<size_t>(e) * I];
-        m.downBias = &downBias_[static_cast<size_t>(e) * H];
-      }
-      swiglu(g, store_->get(gate_[e], f.pool), store_->get(up_[e], f.pool), store_->get(down_[e], f.pool), s.moeIn.data(), s.moeOut.data(), m);
-      for (int j = 0; j < n; j++) {
-        const float w = weight[slots[j]];
-        float* dst = sum + static_cast<size_t>(slots[j] / K) * H;
-        const float* y = s.moeOut.data() + static_cast<size_t>(j) * H;
-        for (int i = 0; i < H; i++) dst[i] += w * y[i];
+    if (T == 1) {
+      decode_experts(f, in, chosen.data(), weight.data(), sum);
+    } else {
+      for (int e = 0; e < E; e++) {
+        const int n = count[e + 1] - count[e];
+        if (!n) continue;
+        const int* slots = &slotOf[count[e]];
+        for (int j = 0; j < n; j++)
+          std::memcpy(s.moeIn.data() + static_cast<size_t>(j) * H, in + static_cast<size_t>(slots[j] / K) * H, sizeof(float) * H);
+        Forward g{f.spec, f.k, f.pool, f.s, f.seq, n, f.pos0};
+        swiglu(g, store_->get(gate_[e], f.pool), store_->get(up_[e], f.pool), store_->get(down_[e], f.pool), s.moeIn.data(),
+               s.moeOut.data(), math(e));
+        for (int j = 0; j < n; j++) {
+          const float w = weight[slots[j]];
+          float* dst = sum + static_cast<size_t>(slots[j] / K) * H;
+          const float* y = s.moeOut.data() + static_cast<size_t>(j) * H;
+          for (int i = 0; i < H; i++) dst[i] += w * y[i];
+        }
       }
     }
     if (p_.sharedIntermediateSize) {
@@ -152,6 +159,52 @@ class MoeFeedForward : public FeedForward {
   }
 
  private:
+  ExpertMath math(int e) const {
+    ExpertMath m;
+    m.act = p_.activation;
+    m.alpha = static_cast<float>(p_.swigluAlpha);
+    m.limit = static_cast<float>(p_.swigluLimit);
+    if (p_.expertBias) {
+      const int I = p_.expertIntermediateSize;
+      m.gateBias = &gateBias_[static_cast<size_t>(e) * I];
+      m.upBias = &upBias_[static_cast<size_t>(e) * I];
+      m.downBias = &downBias_[static_cast<size_t>(e) * H_];
+    }
+    return m;
+  }
+
+  // One token (decode): its K experts share the input, so their gate and up projections run in one parallel region,
+  // and their down projections (each over its own activation row) in another, instead of K regions each.
+  void decode_experts(Forward& f, const float* in, const int* ids, const float* w, float* sum) const {
+    Scratch& s = f.s;
+    const int K = p_.topK, I = p_.expertIntermediateSize, H = H_;
+    std::vector<LinearOut> outs;
+    for (int k = 0; k < K; k++) {
+      outs.push_back({&store_->get(gate_[ids[k]], f.pool), s.gate.data() + static_cast<size_t>(k) * I});
+      outs.push_back({&store_->get(up_[ids[k]], f.pool), s.up.data() + static_cast<size_t>(k) * I});
+    }
+    Acts a = prepare_acts(f, in, H);
+    linear(f, a, outs.data(), 2 * K);
+    f.pool.parallel_for(K, [&](int k0, int k1) {
+      for (int k = k0; k < k1; k++)
+        activate_span(f.k, s.gate.data() + static_cast<size_t>(k) * I, s.up.data() + static_cast<size_t>(k) * I, I, I, math(ids[k]));
+    });
+    Forward rows{f.spec, f.k, f.pool, f.s, f.seq, K, f.pos0};
+    const Acts ad = prepare_acts(rows, s.gate.data(), I);
+    std::vector<Acts> acts;
+    std::vector<LinearOut> downs;
+    for (int k = 0; k < K; k++) {
+      acts.push_back(acts_row(ad, k));
+      downs.push_back({&store_->get(down_[ids[k]], f.pool), s.moeOut.data() + static_cast<size_t>(k) * H});
+    }
+    linear_each(f, acts.data(), downs.data(), K);
+    for (int k = 0; k < K; k++) {
+      float* y = s.moeOut.data() + static_cast<size_t>(k) * H;
+      add_bias(y, math(ids[k]).downBias, 1, H);
+      for (int i = 0; i < H; i++) sum[i] += w[k] * y[i];
+    }
+  }
+
   // The K highest-scoring experts of one token (ties: the lower index) and their weights.
   void route(const float* logits, int* ids, float* w) const {
     const int E = p_.numExperts, K = p_.topK;

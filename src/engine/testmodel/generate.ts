@@ -9,7 +9,7 @@ import { quantizeQ4_0, quantizeQ8_0, Q4_0_BLOCK_BYTES, Q8_0_BLOCK_BYTES, QK } fr
 import { planGguf, type GgmlType } from './gguf-writer.js';
 import { planMlxSafetensors, type StTensor } from './mlx-safetensors.js';
 import { hashSeed, Rng, roundToBf16InPlace } from './numeric.js';
-import { mxfp4Dequantize, mxfp4Quantize } from './mxfp4.js';
+import { MXFP4_BLOCK_BYTES, mxfp4Dequantize, mxfp4Quantize, quantizeMxfp4Blocks } from './mxfp4.js';
 import { mlxAffineDequantize, mlxAffineQuantize } from './quantize.js';
 import {
   isQuantizable, modelDims, quantOverrides, tensorDefs, validateQuant,
@@ -61,6 +61,7 @@ function ggmlRowBytes(cols: number, type: GgmlType): number {
     case 'F16': return cols * 2;
     case 'Q4_0': return (cols / QK) * Q4_0_BLOCK_BYTES;
     case 'Q8_0': return (cols / QK) * Q8_0_BLOCK_BYTES;
+    case 'MXFP4': return (cols / QK) * MXFP4_BLOCK_BYTES;
   }
 }
 
@@ -69,6 +70,7 @@ function encodeGgml(vals: Float32Array, type: GgmlType): Buffer {
   const out = new Uint8Array(ggmlRowBytes(vals.length, type));
   if (type === 'Q4_0') quantizeQ4_0(vals, out);
   else if (type === 'Q8_0') quantizeQ8_0(vals, out);
+  else if (type === 'MXFP4') quantizeMxfp4Blocks(vals, out);
   else throw new RangeError(`encodeGgml: unsupported ${type}`);
   return bytesOf(out);
 }

@@ -54,6 +54,8 @@ export function ggufTypeFor(def: TensorDef, flavour: GgufType): GgmlType {
   // llama-quantize leaves MoE routers (ffn_gate_inp) in F32.
   if (flavour === 'f32' || def.shape.length === 1 || def.name.endsWith('mlp.gate')) return 'F32';
   if (flavour === 'q8_0') return 'Q8_0';
+  // mxfp4: the weights an mxfp4 MLX model holds in mxfp4 (the same values); the embedding and output at Q8_0.
+  if (flavour === 'mxfp4') return def.kind === 'embedding' || def.name.endsWith('lm_head') ? 'Q8_0' : 'MXFP4';
   // Q4_0 files keep the embedding (and a separate output) at Q8_0, as the speed notes' llama.cpp baseline did.
   return def.kind === 'embedding' || def.name.endsWith('lm_head') ? 'Q8_0' : 'Q4_0';
 }
@@ -122,8 +124,8 @@ export function ggufMetadata(arch: TestArch, dims: ModelDims, tok: GgufTokenizer
     ['general.architecture', { type: 'string', value: p }],
     ['general.name', { type: 'string', value: name }],
     ['general.alignment', { type: 'u32', value: 32 }],
-    // llama_ftype: 0 ALL_F32, 2 MOSTLY_Q4_0, 7 MOSTLY_Q8_0
-    ['general.file_type', { type: 'u32', value: flavour === 'f32' ? 0 : flavour === 'q4_0' ? 2 : 7 }],
+    // llama_ftype: 0 ALL_F32, 2 MOSTLY_Q4_0, 7 MOSTLY_Q8_0, 38 MOSTLY_MXFP4_MOE
+    ['general.file_type', { type: 'u32', value: { f32: 0, q4_0: 2, q8_0: 7, mxfp4: 38 }[flavour] }],
     [`${p}.context_length`, { type: 'u32', value: dims.maxPositionEmbeddings }],
     [`${p}.embedding_length`, { type: 'u32', value: dims.hiddenSize }],
     [`${p}.block_count`, { type: 'u32', value: dims.numLayers }],

@@ -1,6 +1,7 @@
 // GGUF v3 header writer (ggml docs/gguf.md): key/value metadata, tensor infos, aligned data offsets.
 // Tensor data is written by the caller at the absolute offsets this returns, so tensors can be streamed in any order.
 import { Q4_0_BLOCK_BYTES, Q8_0_BLOCK_BYTES, QK } from './gguf-quants.js';
+import { MXFP4_BLOCK_BYTES } from './mxfp4.js';
 
 export type GgufKv =
   | { type: 'u32'; value: number }
@@ -12,8 +13,8 @@ export type GgufKv =
   | { type: 'i32[]'; value: number[] }
   | { type: 'f32[]'; value: number[] };
 
-export type GgmlType = 'F32' | 'F16' | 'Q4_0' | 'Q8_0';
-const GGML_TYPE_ID: Record<GgmlType, number> = { F32: 0, F16: 1, Q4_0: 2, Q8_0: 8 };
+export type GgmlType = 'F32' | 'F16' | 'Q4_0' | 'Q8_0' | 'MXFP4';
+const GGML_TYPE_ID: Record<GgmlType, number> = { F32: 0, F16: 1, Q4_0: 2, Q8_0: 8, MXFP4: 39 };
 
 export interface GgufTensorInfo {
   name: string;
@@ -29,8 +30,9 @@ export function ggmlTensorBytes(shape: number[], type: GgmlType): number {
     case 'F16': return n * 2;
     case 'Q4_0':
     case 'Q8_0':
+    case 'MXFP4':
       if (shape[shape.length - 1] % QK !== 0) throw new RangeError(`GGUF ${type}: row length ${shape[shape.length - 1]} is not a multiple of 32`);
-      return (n / QK) * (type === 'Q4_0' ? Q4_0_BLOCK_BYTES : Q8_0_BLOCK_BYTES);
+      return (n / QK) * (type === 'Q4_0' ? Q4_0_BLOCK_BYTES : type === 'Q8_0' ? Q8_0_BLOCK_BYTES : MXFP4_BLOCK_BYTES);
   }
 }
 

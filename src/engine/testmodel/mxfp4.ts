@@ -66,3 +66,21 @@ export function mxfp4Dequantize(q: Mxfp4Quantized, rows: number, cols: number): 
   }
   return out;
 }
+
+/** llama.cpp's MXFP4 block: the E8M0 byte, then 16 bytes holding element j (low nibble) and j + 16 (high). */
+export const MXFP4_BLOCK_BYTES = 17;
+
+/**
+ * `x` (length a multiple of 32) as GGUF MXFP4 blocks. Same rule as mxfp4Quantize, so an MLX mxfp4 tensor and its
+ * MXFP4 twin made from the same floats hold the same values.
+ */
+export function quantizeMxfp4Blocks(x: Float32Array, out: Uint8Array): void {
+  const blocks = x.length / MXFP4_GROUP;
+  const q = mxfp4Quantize(x, blocks, MXFP4_GROUP);
+  for (let b = 0; b < blocks; b++) {
+    const o = b * MXFP4_BLOCK_BYTES;
+    out[o] = q.scales[b]!;
+    const code = (j: number) => (q.codes[(b * MXFP4_GROUP + j) >>> 3]! >>> (4 * (j & 7))) & 15;
+    for (let j = 0; j < 16; j++) out[o + 1 + j] = code(j) | (code(j + 16) << 4);
+  }
+}
