@@ -51,6 +51,8 @@ class Loader {
   OwnedWeight matrix(const std::string& name, int rows, int cols, bool counted = true);
   // A float vector of exactly n elements (norm weight, Linear bias).
   std::vector<float> vector(const std::string& name, int64_t n);
+  // A float tensor of exactly this shape (not quantized), flattened row-major.
+  std::vector<float> floats(const std::string& name, const std::vector<int64_t>& shape);
   void add_bytes(size_t n) { bytes_ += n; }
   size_t bytes() const { return bytes_; }
   // Throws EngineError naming the first tensor no block asked for.

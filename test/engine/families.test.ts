@@ -23,6 +23,7 @@ const FAMILIES: Array<{ arch: TestArch; parser: string; note?: RegExp }> = [
   { arch: 'mistral', parser: 'mistral' },
   { arch: 'smollm3', parser: 'hermes' },
   { arch: 'mistral3', parser: 'mistral', note: /^note: mistral3: the vision tower is not loaded; images are not supported \(text only\)$/m },
+  { arch: 'qwen3_5', parser: 'qwen3_coder', note: /^note: qwen3_5: the vision tower is not loaded; images are not supported \(text only\)$/m },
 ];
 
 for (const fam of FAMILIES) {

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { buildModelSpec, specWeightBytes } from '../../src/engine/models/index.js';
+import { attentionOf } from '../../src/engine/plan.js';
 import { MissingTensorError, ModelFileMissingError, ModelFormatError, UnsupportedModelError } from '../../src/engine/errors.js';
 import { ensureTestModel } from '../helpers/test-models.js';
 import { configFor, modelTensors, safetensorsBytes, tempDir, TINY, writeModelDir, type ModelTensorOptions } from './helpers/tiny-dirs.js';
@@ -30,7 +31,7 @@ test('qwen3 4-bit tied: every weight quantized with bits/group from config, q/k 
   assert.equal(spec.threads, 2);
   assert.equal(spec.tensors['output'], undefined);
   assert.equal(spec.layers.length, TINY.layers);
-  const m = spec.layers[1]!.mixer;
+  const m = attentionOf(spec.layers[1]!);
   assert.deepEqual([m.headDim, m.qkNorm, m.qkvBias], [16, true, false]);
   assert.deepEqual(m.rope, { kind: 'neox', theta: 1_000_000, rotaryDims: 16 });
   const q = spec.tensors['blk.1.attn_q']!;
@@ -50,7 +51,7 @@ test('qwen3 4-bit tied: every weight quantized with bits/group from config, q/k 
 
 test('qwen2 8-bit: the Linear .bias and the quantization .biases are kept apart', () => {
   const { spec } = build({ arch: 'qwen2', quant: { bits: 8, groupSize: 64 } });
-  assert.equal(spec.layers[0]!.mixer.qkvBias, true);
+  assert.equal(attentionOf(spec.layers[0]!).qkvBias, true);
   assert.equal(spec.tensors['blk.0.attn_q.bias']?.name, 'model.layers.0.self_attn.q_proj.bias');
   assert.deepEqual(spec.tensors['blk.0.attn_k.bias']?.shape, [TINY.kvHeads * TINY.headDim]);
   const q = spec.tensors['blk.0.attn_q']!;
@@ -68,9 +69,9 @@ test('llama float untied with llama3 rope scaling; lm_head used', () => {
   assert.equal(spec.tensors['output']?.name, 'lm_head.weight');
   assert.equal(spec.tensors['output']?.quant, undefined);
   assert.equal(spec.tensors['token_embd']?.dtype, 'BF16');
-  const rope = spec.layers[0]!.mixer.rope;
+  const rope = attentionOf(spec.layers[0]!).rope;
   assert.equal(rope.kind === 'neox' && rope.scaling?.type, 'llama3');
-  assert.equal(spec.layers[0]!.mixer.qkNorm, false);
+  assert.equal(attentionOf(spec.layers[0]!).qkNorm, false);
 });
 
 test('tied decided by tensors when config is silent; tie_word_embeddings true ignores a stray lm_head', () => {
@@ -178,7 +179,7 @@ test('mistral3 in the mlx-community layout: the language_model. text tensors and
   assert.equal(t['token_embd']?.name, 'language_model.model.embed_tokens.weight');
   assert.equal(t['output']?.name, 'language_model.lm_head.weight');
   assert.deepEqual([t['output']?.quant?.bits, t['blk.0.ffn_down']?.quant?.bits, t['blk.1.ffn_down']?.quant?.bits], [8, 8, 4]);
-  assert.equal(built.spec.layers[0]!.mixer.headDim, 32);
+  assert.equal(attentionOf(built.spec.layers[0]!).headDim, 32);
   assert.ok(Object.values(t).every((x) => x.name.startsWith('language_model.')), 'no vision tensor in the plan');
   assert.ok(built.tensors.has('vision_tower.patch_conv.weight'), 'the file does hold a vision tower');
   // mistral is llama under another name
@@ -188,7 +189,7 @@ test('mistral3 in the mlx-community layout: the language_model. text tensors and
 
 test('smollm3: every fourth layer has no RoPE (no_rope_layers, else no_rope_layer_interval); a wrong-length list is named', () => {
   const ropeKinds = (extra: Record<string, unknown>) =>
-    build({ arch: 'llama', shape: { ...TINY, layers: 4 } }, { model_type: 'smollm3', ...extra }).spec.layers.map((l) => l.mixer.rope.kind);
+    build({ arch: 'llama', shape: { ...TINY, layers: 4 } }, { model_type: 'smollm3', ...extra }).spec.layers.map((l) => attentionOf(l).rope.kind);
   assert.deepEqual(ropeKinds({ no_rope_layers: [1, 1, 1, 0] }), ['neox', 'neox', 'neox', 'none']);
   assert.deepEqual(ropeKinds({ no_rope_layers: [0, 1, 0, 1] }), ['none', 'neox', 'none', 'neox']);
   assert.deepEqual(ropeKinds({ no_rope_layer_interval: 2 }), ['neox', 'none', 'neox', 'none']);

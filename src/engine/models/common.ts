@@ -35,7 +35,7 @@ export interface DecoderOptions {
  * Embeddings are tied when config.json says so (a stray lm_head is then ignored, as mlx-lm's sanitize drops it),
  * or, when it does not say, when the files hold no lm_head.
  */
-function addOutput(input: SpecInput, prefix: string, tensors: TensorTable): void {
+export function addOutput(input: SpecInput, prefix: string, tensors: TensorTable): void {
   const { config: c, weights: w } = input;
   const hasHead = w.has(`${prefix}lm_head.weight`);
   const tied = c.tieWordEmbeddings ?? !hasHead;

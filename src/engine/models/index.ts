@@ -13,6 +13,7 @@ import { mistral3Plan } from './mistral3.js';
 import { smollm3Plan } from './smollm3.js';
 import { qwen2Plan } from './qwen2.js';
 import { qwen3Plan } from './qwen3.js';
+import { qwen3_5Plan } from './qwen3_5.js';
 import type { SpecInput } from './common.js';
 
 interface Architecture {
@@ -29,6 +30,7 @@ const ARCHITECTURES: Record<ModelConfig['modelType'], Architecture> = {
   llama,
   mistral3: { name: 'mistral3', plan: mistral3Plan },
   smollm3: { name: 'smollm3', plan: smollm3Plan },
+  qwen3_5: { name: 'qwen3_5', plan: qwen3_5Plan },
   // Remaps: model_types that are another architecture under a different name (as mlx-lm's MODEL_REMAPPING).
   mistral: llama,
 };

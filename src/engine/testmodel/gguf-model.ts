@@ -2,10 +2,11 @@
 // llama.cpp's NORM rope, and the llama3 rope_freqs tensor (notes/engine.md §7.3).
 import type { GgufKv, GgmlType, GgufTensorInfo } from './gguf-writer.js';
 import type { GgufTokenizer } from './tokenizer-files.js';
-import type { GgufType, ModelDims, TensorDef, TestArch } from './spec.js';
+import { rotaryDims } from './hybrid-spec.js';
+import type { GgufType, HybridDims, ModelDims, TensorDef, TestArch } from './spec.js';
 
 /** HF tensor name (the stored name: `.weight` included for linears) → GGUF name. */
-export function ggufTensorName(storedHfName: string): string {
+export function ggufTensorName(storedHfName: string, arch?: TestArch): string {
   // A multimodal checkpoint's text model carries a prefix the GGUF text model does not.
   const hfName = storedHfName.startsWith('language_model.') ? storedHfName.slice('language_model.'.length) : storedHfName;
   if (hfName === 'model.embed_tokens.weight') return 'token_embd.weight';
@@ -24,7 +25,17 @@ export function ggufTensorName(storedHfName: string): string {
     'self_attn.v_proj.bias': 'attn_v.bias',
     'self_attn.q_norm.weight': 'attn_q_norm.weight',
     'self_attn.k_norm.weight': 'attn_k_norm.weight',
-    'post_attention_layernorm.weight': 'ffn_norm.weight',
+    // qwen35 names the same norm after its place (after attention), not after the block it feeds.
+    'post_attention_layernorm.weight': arch === 'qwen3_5' ? 'post_attention_norm.weight' : 'ffn_norm.weight',
+    'linear_attn.in_proj_qkv.weight': 'attn_qkv.weight',
+    'linear_attn.in_proj_z.weight': 'attn_gate.weight',
+    'linear_attn.in_proj_b.weight': 'ssm_beta.weight',
+    'linear_attn.in_proj_a.weight': 'ssm_alpha.weight',
+    'linear_attn.conv1d.weight': 'ssm_conv1d.weight',
+    'linear_attn.A_log': 'ssm_a',
+    'linear_attn.dt_bias': 'ssm_dt.bias',
+    'linear_attn.norm.weight': 'ssm_norm.weight',
+    'linear_attn.out_proj.weight': 'ssm_out.weight',
     'mlp.gate_proj.weight': 'ffn_gate.weight',
     'mlp.up_proj.weight': 'ffn_up.weight',
     'mlp.down_proj.weight': 'ffn_down.weight',
@@ -41,7 +52,7 @@ export function storedName(def: TensorDef): string {
 
 /** GGUF storage type of one tensor for the requested file flavour. */
 export function ggufTypeFor(def: TensorDef, flavour: GgufType): GgmlType {
-  if (flavour === 'f32' || def.shape.length === 1) return 'F32';
+  if (flavour === 'f32' || def.shape.length === 1 || def.kind === 'conv') return 'F32';
   if (flavour === 'q8_0') return 'Q8_0';
   // Q4_0 files keep the embedding (and a separate output) at Q8_0, as the speed notes' llama.cpp baseline did.
   return def.kind === 'embedding' || def.name.endsWith('lm_head') ? 'Q8_0' : 'Q4_0';
@@ -57,6 +68,7 @@ export function needsRopePermute(arch: TestArch, def: TensorDef): boolean {
 
 /** llama.cpp's architecture for a model_type, as its converter picks it (MistralForCausalLM is written as llama). */
 export function ggufArch(arch: TestArch): string {
+  if (arch === 'qwen3_5') return 'qwen35';
   return arch === 'mistral' ? 'llama' : arch;
 }
 
@@ -115,9 +127,10 @@ export function ggufMetadata(arch: TestArch, dims: ModelDims, tok: GgufTokenizer
     [`${p}.attention.value_length`, { type: 'u32', value: dims.headDim }],
     [`${p}.attention.layer_norm_rms_epsilon`, { type: 'f32', value: dims.rmsNormEps }],
     [`${p}.rope.freq_base`, { type: 'f32', value: dims.ropeTheta }],
-    [`${p}.rope.dimension_count`, { type: 'u32', value: dims.headDim }],
+    [`${p}.rope.dimension_count`, { type: 'u32', value: rotaryDims(dims) }],
     [`${p}.vocab_size`, { type: 'u32', value: dims.vocabSize }],
   ];
+  if (dims.hybrid) kv.push(...hybridMetadata(p, dims, dims.hybrid));
   if (flavour !== 'f32') kv.push(['general.quantization_version', { type: 'u32', value: 2 }]);
   kv.push(
     ['tokenizer.ggml.model', { type: 'string', value: tok.model }],
@@ -135,7 +148,27 @@ export function ggufMetadata(arch: TestArch, dims: ModelDims, tok: GgufTokenizer
 }
 
 export function ggufTensorInfos(arch: TestArch, dims: ModelDims, defs: TensorDef[], flavour: GgufType): GgufTensorInfo[] {
-  const infos: GgufTensorInfo[] = defs.filter((d) => d.kind !== 'vision').map((d) => ({ name: ggufTensorName(storedName(d)), shape: d.shape, type: ggufTypeFor(d, flavour) }));
+  const infos: GgufTensorInfo[] = defs.filter((d) => d.kind !== 'vision').map((d) => ({ name: ggufTensorName(storedName(d), arch), shape: d.shape, type: ggufTypeFor(d, flavour) }));
   if (arch === 'llama' && dims.ropeScaling) infos.push({ name: 'rope_freqs.weight', shape: [dims.headDim / 2], type: 'F32' });
   return infos;
+}
+
+/**
+ * qwen35's Gated DeltaNet keys (the converter's names: state size = key head dim, group count = key heads, time-step
+ * rank = value heads) and its interleaved M-RoPE sections. Text positions are equal in every section, so sections
+ * that cover all rotary pairs make it the plain NeoX rotation of the rotated dims.
+ */
+function hybridMetadata(p: string, dims: ModelDims, hy: HybridDims): Array<[string, GgufKv]> {
+  if (hy.headKDim !== hy.headVDim) throw new RangeError('qwen35 GGUF needs equal key and value head dims');
+  const pairs = rotaryDims(dims) / 2;
+  const a = Math.ceil(pairs / 3);
+  return [
+    [`${p}.ssm.conv_kernel`, { type: 'u32', value: hy.convKernel }],
+    [`${p}.ssm.state_size`, { type: 'u32', value: hy.headKDim }],
+    [`${p}.ssm.group_count`, { type: 'u32', value: hy.numKHeads }],
+    [`${p}.ssm.time_step_rank`, { type: 'u32', value: hy.numVHeads }],
+    [`${p}.ssm.inner_size`, { type: 'u32', value: hy.headVDim * hy.numVHeads }],
+    [`${p}.full_attention_interval`, { type: 'u32', value: hy.fullAttentionInterval }],
+    [`${p}.rope.dimension_sections`, { type: 'i32[]', value: [a, a, pairs - 2 * a, 0] }],
+  ];
 }

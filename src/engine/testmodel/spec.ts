@@ -1,17 +1,31 @@
 // What a generated test model looks like: architecture, shape, dtype, quantization, and the tensors that follow from them.
 // Shapes mirror the real checkpoints (notes/engine.md §2.2) so speed measured on random weights is representative.
+import { hybridLayerDefs, qwen3_5Dims } from './hybrid-spec.js';
 
-export type TestArch = 'qwen3' | 'qwen2' | 'llama' | 'mistral' | 'mistral3' | 'smollm3';
-export type TestShape = 'tiny' | 'qwen3-0.6b' | 'llama-3.2-1b';
+export type TestArch = 'qwen3' | 'qwen2' | 'llama' | 'mistral' | 'mistral3' | 'smollm3' | 'qwen3_5';
+export type TestShape = 'tiny' | 'qwen3-0.6b' | 'llama-3.2-1b' | 'qwen3.5-0.8b';
 export type TestDType = 'f32' | 'bf16';
 export type GgufType = 'f32' | 'q4_0' | 'q8_0';
 
-export const TEST_ARCHS: readonly TestArch[] = ['qwen3', 'qwen2', 'llama', 'mistral', 'mistral3', 'smollm3'];
-export const TEST_SHAPES: readonly TestShape[] = ['tiny', 'qwen3-0.6b', 'llama-3.2-1b'];
+export const TEST_ARCHS: readonly TestArch[] = ['qwen3', 'qwen2', 'llama', 'mistral', 'mistral3', 'smollm3', 'qwen3_5'];
+export const TEST_SHAPES: readonly TestShape[] = ['tiny', 'qwen3-0.6b', 'llama-3.2-1b', 'qwen3.5-0.8b'];
 
 export interface QuantSpec {
   bits: number;
   groupSize: number;
+}
+
+/** The linear-attention side of a Qwen3.5-style hybrid (Gated DeltaNet layers between full-attention layers). */
+export interface HybridDims {
+  numKHeads: number;
+  numVHeads: number;
+  headKDim: number;
+  headVDim: number;
+  convKernel: number;
+  /** Every n-th layer is full attention (the others Gated DeltaNet). */
+  fullAttentionInterval: number;
+  /** Leading fraction of each attention head that RoPE rotates. */
+  partialRotaryFactor: number;
 }
 
 export interface ModelDims {
@@ -36,6 +50,8 @@ export interface ModelDims {
   weightPrefix: string;
   /** A (tiny) vision tower and projector beside the text model, as multimodal checkpoints ship them. */
   visionTower: boolean;
+  /** Qwen3.5 hybrids: the Gated DeltaNet dims (absent for plain decoders). */
+  hybrid?: HybridDims;
 }
 
 export interface TestModelOptions {
@@ -51,8 +67,11 @@ export interface TestModelOptions {
 export interface TensorDef {
   name: string; // HF name without the .weight/.bias suffix for linears; full name for vectors
   /** vision: a multimodal checkpoint's vision-side tensor (float, never quantized, not in the GGUF text model). */
-  kind: 'linear' | 'embedding' | 'norm' | 'bias' | 'vision';
+  /** conv: a depthwise conv kernel [channels, kernel] (float, never quantized), stored as storedShape. */
+  kind: 'linear' | 'embedding' | 'norm' | 'bias' | 'vision' | 'conv';
   shape: number[]; // logical shape: [out, in] for linear/embedding, [n] for vectors
+  /** The shape in the safetensors file when it differs from the logical one (MLX conv1d: [channels, kernel, 1]). */
+  storedShape?: number[];
   /** Standard deviation of the random init. */
   std: number;
   /** Mean of the random init (default: 1 for norms, 0 otherwise). */
@@ -63,10 +82,12 @@ const QWEN_VOCAB = 151936;
 const LLAMA_VOCAB = 128256;
 
 export function modelDims(arch: TestArch, shape: TestShape): ModelDims {
+  if (arch === 'qwen3_5') return qwen3_5Dims(shape);
   return { weightPrefix: arch === 'mistral3' ? 'language_model.' : '', visionTower: arch === 'mistral3', ...textDims(arch, shape) };
 }
 
-function textDims(arch: TestArch, shape: TestShape): Omit<ModelDims, 'weightPrefix' | 'visionTower'> {
+function textDims(arch: Exclude<TestArch, 'qwen3_5'>, shape: TestShape): Omit<ModelDims, 'weightPrefix' | 'visionTower'> {
+  if (shape === 'qwen3.5-0.8b') throw new RangeError(`shape qwen3.5-0.8b needs --arch qwen3_5`);
   if (shape === 'qwen3-0.6b') {
     if (arch !== 'qwen3' && arch !== 'qwen2') throw new RangeError(`shape qwen3-0.6b needs --arch qwen3 or qwen2`);
     return {
@@ -139,6 +160,10 @@ export function tensorDefs(dims: ModelDims, shape: TestShape): TensorDef[] {
   const defs: TensorDef[] = [{ name: `${pre}model.embed_tokens`, kind: 'embedding', shape: [dims.vocabSize, h], std: embStd }];
   for (let i = 0; i < dims.numLayers; i++) {
     const p = `${pre}model.layers.${i}`;
+    if (dims.hybrid) {
+      defs.push(...hybridLayerDefs(dims, dims.hybrid, p, i, lin));
+      continue;
+    }
     defs.push({ name: `${p}.input_layernorm.weight`, kind: 'norm', shape: [h], std: 0.1 });
     defs.push({ name: `${p}.self_attn.q_proj`, kind: 'linear', shape: [numHeads * headDim, h], std: lin(h) });
     defs.push({ name: `${p}.self_attn.k_proj`, kind: 'linear', shape: [numKvHeads * headDim, h], std: lin(h) });

@@ -68,7 +68,27 @@ export const SMOLLM3_TEST_TEMPLATE = [
   '{%- if add_generation_prompt %}<|im_start|>assistant\n<think>\n\n</think>\n{%- endif %}',
 ].join('\n');
 
+/**
+ * Qwen3.5's chat format for the test models (the Qwen3 vocabulary with ChatML turns): tools listed in <tools>, calls
+ * in the qwen3_coder XML form <tool_call><function=name><parameter=key>value</parameter></function></tool_call>,
+ * results in <tool_response>, reasoning in <think>.
+ */
+export const QWEN3_5_TEST_TEMPLATE = [
+  '{%- if tools %}<|im_start|>system\n# Tools\n\n<tools>\n{%- for tool in tools %}{{ tool | tojson }}\n{%- endfor %}</tools>\n',
+  'Call a function as:\n<tool_call>\n<function=example_function_name>\n<parameter=example_parameter>\nvalue\n</parameter>\n</function>\n</tool_call><|im_end|>\n{%- endif %}',
+  '{%- for message in messages %}',
+  "{%- if message['role'] == 'tool' %}<|im_start|>user\n<tool_response>\n{{ message['content'] }}\n</tool_response><|im_end|>\n",
+  "{%- else %}<|im_start|>{{ message['role'] }}\n{%- if message['content'] %}{{ message['content'] }}{%- endif %}",
+  "{%- for call in message['tool_calls'] or [] %}<tool_call>\n<function={{ call['function']['name'] }}>\n",
+  "{%- set args = call['function']['arguments'] %}{%- if args is mapping %}{%- for key, value in args.items() %}<parameter={{ key }}>\n{{ value if value is string else value | tojson }}\n</parameter>\n{%- endfor %}{%- endif %}",
+  '</function>\n</tool_call>{%- endfor %}',
+  '<|im_end|>\n{%- endif %}',
+  '{%- endfor %}',
+  '{%- if add_generation_prompt %}<|im_start|>assistant\n<think>\n{%- endif %}',
+].join('\n');
+
 export function tokenizerFamily(arch: TestArch): TokenizerFamily {
+  if (arch === 'qwen3_5') return { ...tokenizerFamily('qwen3'), chatTemplate: QWEN3_5_TEST_TEMPLATE };
   if (arch === 'smollm3') return { ...tokenizerFamily('llama'), chatTemplate: SMOLLM3_TEST_TEMPLATE };
   if (arch === 'mistral' || arch === 'mistral3') {
     return { ...tokenizerFamily('llama'), chatTemplate: MISTRAL_TEST_TEMPLATE };
