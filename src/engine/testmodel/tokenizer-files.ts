@@ -84,7 +84,9 @@ export const QWEN3_5_TEST_TEMPLATE = [
   '</function>\n</tool_call>{%- endfor %}',
   '<|im_end|>\n{%- endif %}',
   '{%- endfor %}',
-  '{%- if add_generation_prompt %}<|im_start|>assistant\n<think>\n{%- endif %}',
+  // Thinking is on unless enable_thinking is false, as in Qwen3.5's own template.
+  '{%- if add_generation_prompt %}<|im_start|>assistant\n',
+  '{%- if enable_thinking is defined and enable_thinking is false %}<think>\n\n</think>\n\n{%- else %}<think>\n{%- endif %}{%- endif %}',
 ].join('\n');
 
 export function tokenizerFamily(arch: TestArch): TokenizerFamily {
