@@ -1,9 +1,12 @@
-// npm run make-model -- --arch qwen3 --shape tiny --dtype bf16 [--bits 4] [--group-size 64] --seed 1 --out DIR
+// npm run make-model -- --arch qwen3 --shape tiny --dtype bf16 [--bits 4] [--group-size 64] [--quant-mode affine|mxfp4]
+//                       --seed 1 --out DIR
 //                       [--gguf FILE] [--gguf-type f32|q4_0|q8_0]
 // Writes a seeded random model in the mlx-community layout (and optionally its GGUF twin for llama.cpp).
 import { parseArgs } from 'node:util';
 import { makeTestModel } from '../src/engine/testmodel/generate.js';
-import { TEST_ARCHS, TEST_SHAPES, type GgufType, type TestArch, type TestDType, type TestShape } from '../src/engine/testmodel/spec.js';
+import {
+  TEST_ARCHS, TEST_QUANT_MODES, TEST_SHAPES, type GgufType, type TestArch, type TestDType, type TestQuantMode, type TestShape,
+} from '../src/engine/testmodel/spec.js';
 
 class UsageError extends Error {}
 
@@ -28,21 +31,24 @@ function main(argv: string[]): void {
     options: {
       arch: { type: 'string' }, shape: { type: 'string' }, dtype: { type: 'string' }, bits: { type: 'string' },
       'group-size': { type: 'string' }, seed: { type: 'string' }, out: { type: 'string' }, gguf: { type: 'string' },
-      'gguf-type': { type: 'string' }, quiet: { type: 'boolean' },
+      'gguf-type': { type: 'string' }, 'quant-mode': { type: 'string' }, quiet: { type: 'boolean' },
     },
     strict: true,
   });
   const arch = oneOf<TestArch>('arch', values.arch, TEST_ARCHS);
   const shape = oneOf<TestShape>('shape', values.shape, TEST_SHAPES, 'tiny');
   const dtype = oneOf<TestDType>('dtype', values.dtype, ['f32', 'bf16'], 'bf16');
-  const bits = int('bits', values.bits);
-  const groupSize = int('group-size', values['group-size'], 64)!;
+  const mode = oneOf<TestQuantMode>('quant-mode', values['quant-mode'], TEST_QUANT_MODES, 'affine');
+  // mxfp4 has one width and one group size: they are its defaults.
+  const bits = int('bits', values.bits, mode === 'mxfp4' ? 4 : undefined);
+  const groupSize = int('group-size', values['group-size'], mode === 'mxfp4' ? 32 : 64)!;
+  if (values['quant-mode'] && values.bits === undefined && mode === 'affine') throw new UsageError('--quant-mode affine needs --bits');
   const seed = int('seed', values.seed, 1)!;
   if (!values.out) throw new UsageError('--out DIR is required');
   const ggufType = oneOf<GgufType>('gguf-type', values['gguf-type'], ['f32', 'q4_0', 'q8_0'], 'f32');
   if (values['gguf-type'] && !values.gguf) throw new UsageError('--gguf-type needs --gguf FILE');
   const r = makeTestModel({
-    arch, shape, dtype, seed, quant: bits === undefined ? undefined : { bits, groupSize }, outDir: values.out,
+    arch, shape, dtype, seed, quant: bits === undefined ? undefined : { bits, groupSize, mode }, outDir: values.out,
     gguf: values.gguf ? { path: values.gguf, type: ggufType } : undefined,
     log: values.quiet ? undefined : (m) => process.stderr.write(`  ${m}\n`),
   });

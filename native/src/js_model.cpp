@@ -238,6 +238,14 @@ Napi::Object model_object(Napi::Env env, const std::shared_ptr<ModelHandle>& hos
   o.Set("weightBytes", Napi::Function::New(env, [host](const Napi::CallbackInfo& i) -> Napi::Value {
           return Napi::Number::New(i.Env(), host->model ? static_cast<double>(host->model->weight_bytes()) : 0);
         }, "weightBytes"));
+  o.Set("lazyWeights", Napi::Function::New(env, [host](const Napi::CallbackInfo& i) -> Napi::Value {
+          Napi::Object r = Napi::Object::New(i.Env());
+          const LazyWeightStore* store = host->model ? host->model->lazy_weights() : nullptr;
+          r.Set("slots", Napi::Number::New(i.Env(), store ? static_cast<double>(store->size()) : 0));
+          r.Set("packed", Napi::Number::New(i.Env(), store ? static_cast<double>(store->packed_count()) : 0));
+          r.Set("packedBytes", Napi::Number::New(i.Env(), store ? static_cast<double>(store->packed_bytes()) : 0));
+          return r;
+        }, "lazyWeights"));
   o.Set("kernels", Napi::String::New(env, host->model->kernels().name));
   o.Set("dispose", Napi::Function::New(env, [host](const Napi::CallbackInfo&) {
           if (host->disposed.exchange(true)) return;

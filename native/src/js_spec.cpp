@@ -97,6 +97,24 @@ RopePlan parse_rope(const Napi::Object& r, const std::string& p) {
   return rope;
 }
 
+void parse_moe(const Napi::Object& f, const std::string& fp, MlpPlan& m) {
+  m.kind = MlpKind::Moe;
+  m.numExperts = integer(f, "numExperts", fp, 1);
+  m.topK = integer(f, "topK", fp, 1);
+  if (m.topK > m.numExperts) bad(f.Env(), fp + ".topK", "must be <= numExperts");
+  m.expertIntermediateSize = integer(f, "expertIntermediateSize", fp, 1);
+  const std::string sc = str(f, "scoring", fp);
+  if (sc == "softmax") m.scoring = RouterScoring::Softmax;
+  else if (sc == "sigmoid") m.scoring = RouterScoring::Sigmoid;
+  else bad(f.Env(), fp + ".scoring", "'" + sc + "' is not supported (supported: softmax, sigmoid)");
+  m.normTopK = flag(f, "normTopK");
+  if (has(f, "sharedExpert")) {
+    Napi::Object se = obj(f, "sharedExpert", fp);
+    m.sharedIntermediateSize = integer(se, "intermediateSize", fp + ".sharedExpert", 1);
+    m.sharedGated = flag(se, "gated");
+  }
+}
+
 LayerPlan parse_layer(const Napi::Object& l, const std::string& lp) {
   LayerPlan L;
   Napi::Object m = obj(l, "mixer", lp);
@@ -128,10 +146,15 @@ LayerPlan parse_layer(const Napi::Object& l, const std::string& lp) {
   Napi::Object f = obj(l, "mlp", lp);
   const std::string fp = lp + ".mlp";
   const std::string fk = str(f, "kind", fp);
-  if (fk != "gated") bad(l.Env(), fp + ".kind", "'" + fk + "' is not supported (supported: gated)");
   const std::string act = str(f, "activation", fp);
   if (act != "silu") bad(l.Env(), fp + ".activation", "'" + act + "' is not supported (supported: silu)");
-  L.mlp.intermediateSize = integer(f, "intermediateSize", fp, 1);
+  if (fk == "gated") {
+    L.mlp.intermediateSize = integer(f, "intermediateSize", fp, 1);
+  } else if (fk == "moe") {
+    parse_moe(f, fp, L.mlp);
+  } else {
+    bad(l.Env(), fp + ".kind", "'" + fk + "' is not supported (supported: gated, moe)");
+  }
   return L;
 }
 

@@ -51,6 +51,29 @@ std::vector<float> Loader::floats(const std::string& name, const std::vector<int
   return v;
 }
 
+std::vector<float> Loader::dense(const std::string& name, int rows, int cols) {
+  WeightRef ref = get(name);
+  ref.rows = rows;
+  ref.cols = cols;
+  // Packed into memory of its own (freed on return), then read back row by row as floats.
+  OwnedWeight w = pack_weight(ref, files_, pool_, nullptr);
+  std::vector<float> out(static_cast<size_t>(rows) * cols);
+  for (int r = 0; r < rows; r++) weight_row(w.w, r, out.data() + static_cast<size_t>(r) * cols);
+  bytes_ += 4 * out.size();
+  return out;
+}
+
+const std::shared_ptr<LazyWeightStore>& Loader::lazy() {
+  if (!lazy_) lazy_ = std::make_shared<LazyWeightStore>(arena_);
+  return lazy_;
+}
+
+std::vector<int> Loader::experts(const std::string& name, int n, int rows, int cols) {
+  std::vector<int> slots;
+  for (WeightRef& ref : split_experts(get(name), n, rows, cols, files_)) slots.push_back(lazy()->add(std::move(ref)));
+  return slots;
+}
+
 void Loader::check_all_used(const std::string& arch) const {
   for (const auto& [name, ref] : spec_.tensors)
     if (std::find(used_.begin(), used_.end(), name) == used_.end())
@@ -70,14 +93,15 @@ Model::Model(const ModelSpec& spec, const KernelSet& kernels, std::function<void
   // The lookup reads single rows; the embedding is read whole only when it doubles as the output projection.
   embed_ = ld.matrix("token_embd", spec.vocabSize, H, false);
   progress(1 / steps);
-  size_t wide = H, qdMax = 0, kdMax = 0, iMax = 0;
+  size_t wide = H, qdMax = 0, kdMax = 0, iMax = 0, eMax = 0;
   for (size_t i = 0; i < spec.layers.size(); i++) {
     const LayerPlan& p = spec.layers[i];
     const AttentionPlan& a = p.attention;
     if (p.mixer == MixerKind::GatedDeltaNet) wide = std::max(wide, static_cast<size_t>(p.deltaNet.numVHeads) * p.deltaNet.headVDim);
     qdMax = std::max(qdMax, static_cast<size_t>(a.numHeads) * a.headDim);
     kdMax = std::max(kdMax, static_cast<size_t>(a.numKvHeads) * a.headDim);
-    iMax = std::max(iMax, static_cast<size_t>(p.mlp.intermediateSize));
+    iMax = std::max(iMax, static_cast<size_t>(p.mlp.widest()));
+    if (p.mlp.kind == MlpKind::Moe) eMax = std::max(eMax, static_cast<size_t>(p.mlp.numExperts));
     if (a.rope.kind != RopeKind::None &&
         std::none_of(s_.ropes.begin(), s_.ropes.end(), [&](const RopeTable& r) { return r.plan == a.rope; }))
       s_.ropes.push_back({a.rope, rope_inv_freq(a.rope), {}, {}});
@@ -90,6 +114,7 @@ Model::Model(const ModelSpec& spec, const KernelSet& kernels, std::function<void
   else ld.add_bytes(embed_.bytes);  // tied: the embedding is read whole as the output projection
   ld.check_all_used(spec.arch);
   weightBytes_ = ld.bytes();
+  lazy_ = ld.lazy_if_used();
 
   // Scratch for one prefill chunk.
   Scratch& s = s_;
@@ -104,6 +129,12 @@ Model::Model(const ModelSpec& spec, const KernelSet& kernels, std::function<void
   s.attn.resize(T * qdMax);
   s.gate.resize(T * iMax);
   s.up.resize(T * iMax);
+  if (eMax) {
+    s.route.resize(T * eMax);
+    s.moeIn.resize(T * H);
+    s.moeOut.resize(T * H);
+    s.moeSum.resize(T * H);
+  }
   for (RopeTable& r : s.ropes) {
     r.cos.resize(T * r.plan.rotaryDims / 2);
     r.sin.resize(T * r.plan.rotaryDims / 2);

@@ -8,6 +8,7 @@
 
 #include "cache.h"
 #include "kernels/kernels.h"
+#include "lazy_weights.h"
 #include "mapped_file.h"
 #include "spec.h"
 #include "threadpool.h"
@@ -26,6 +27,9 @@ struct RopeTable {
 struct Scratch {
   int maxTokens = 0;
   std::vector<float> x, h, q, k, v, attn, gate, up, scores;
+  // Mixture of experts (empty without MoE layers): router scores [T][E], tokens gathered per expert and their
+  // outputs [T][hidden], the weighted sum [T][hidden].
+  std::vector<float> route, moeIn, moeOut, moeSum;
   std::vector<int16_t> aq;
   std::vector<float> aScale, aSum[3];
   std::vector<RopeTable> ropes;
@@ -53,6 +57,13 @@ class Loader {
   std::vector<float> vector(const std::string& name, int64_t n);
   // A float tensor of exactly this shape (not quantized), flattened row-major.
   std::vector<float> floats(const std::string& name, const std::vector<int64_t>& shape);
+  // A small Linear weight [rows, cols] as dequantized floats, row-major (MoE routers).
+  std::vector<float> dense(const std::string& name, int rows, int cols);
+  // A stacked expert tensor [experts, rows, cols]: one lazily packed slot per expert in lazy(). Not counted.
+  std::vector<int> experts(const std::string& name, int experts, int rows, int cols);
+  // The model's store of weights packed on first use (shares the weight arena).
+  const std::shared_ptr<LazyWeightStore>& lazy();
+  std::shared_ptr<LazyWeightStore> lazy_if_used() const { return lazy_; }
   void add_bytes(size_t n) { bytes_ += n; }
   size_t bytes() const { return bytes_; }
   // Throws EngineError naming the first tensor no block asked for.
@@ -64,6 +75,7 @@ class Loader {
   FileSet& files_;
   ThreadPool& pool_;
   std::shared_ptr<WeightArena> arena_;
+  std::shared_ptr<LazyWeightStore> lazy_;
   std::vector<std::string> used_;
   size_t bytes_ = 0;
 };
@@ -102,6 +114,8 @@ class Model {
   const KernelSet& kernels() const { return *kernels_; }
   ThreadPool& pool() { return *pool_; }
   size_t weight_bytes() const { return weightBytes_; }
+  // Weights packed on first use (MoE experts); nullptr when the model has none.
+  const LazyWeightStore* lazy_weights() const { return lazy_.get(); }
   int vocab() const { return spec_.vocabSize; }
 
  private:
@@ -115,6 +129,7 @@ class Model {
   std::vector<std::unique_ptr<Layer>> layers_;
   Scratch s_;
   size_t weightBytes_ = 0;
+  std::shared_ptr<LazyWeightStore> lazy_;
 };
 
 }  // namespace vmlx

@@ -1,6 +1,7 @@
 // The model description TypeScript hands over (NativeModelPlan in src/engine/plan.ts), as C++ values:
 // a per-layer plan (what each layer computes) and one generic tensor table (where its weights are).
 #pragma once
+#include <algorithm>
 #include <cstdint>
 #include <map>
 #include <string>
@@ -62,12 +63,21 @@ struct DeltaNetPlan {
   int numKHeads = 0, numVHeads = 0, headKDim = 0, headVDim = 0, convKernel = 0;
 };
 
-enum class MlpKind { Gated };
+enum class MlpKind { Gated, Moe };
 enum class Activation { Silu };
+enum class RouterScoring { Softmax, Sigmoid };
+// Gated: intermediateSize. Moe: the expert fields (plan.ts moePlanSchema); sharedIntermediateSize 0 = no shared expert.
 struct MlpPlan {
   MlpKind kind = MlpKind::Gated;
   Activation activation = Activation::Silu;
   int intermediateSize = 0;
+  int numExperts = 0, topK = 0, expertIntermediateSize = 0;
+  RouterScoring scoring = RouterScoring::Softmax;
+  bool normTopK = false;
+  int sharedIntermediateSize = 0;
+  bool sharedGated = false;
+  // The widest intermediate activation one token needs (scratch sizing).
+  int widest() const { return kind == MlpKind::Gated ? intermediateSize : std::max(expertIntermediateSize, sharedIntermediateSize); }
 };
 
 struct LayerPlan {

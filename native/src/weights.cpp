@@ -238,6 +238,52 @@ OwnedWeight pack_weight_bytes(const WeightRef& ref, const uint8_t* codes, const 
   return o;
 }
 
+std::vector<WeightRef> split_experts(const WeightRef& whole, int experts, int rows, int cols, FileSet& files) {
+  if (experts <= 0 || rows <= 0 || cols <= 0) fail(whole.weight, "empty expert tensor");
+  WeightRef ref = whole;
+  ref.rows = rows;
+  ref.cols = cols;
+  const int64_t E = experts;
+  // One expert's slice of a stacked tensor [E, r, c] holding `bytes` per element.
+  auto slice = [&](TensorRef t, int e, int64_t r, int64_t c) {
+    const uint64_t n = static_cast<uint64_t>(r * c) * dtype_size(t.dtype);
+    t.name += "[" + std::to_string(e) + "]";
+    t.offset += n * static_cast<uint64_t>(e);
+    t.byteLength = n;
+    t.shape = {r, c};
+    return t;
+  };
+  int64_t wcols = cols, groups = 0;
+  bool biases = false;
+  if (!ref.quantized) {
+    check_float_dtype(ref.weight);
+  } else {
+    const QuantTraits& qt = check_quant_params(ref);
+    if (qt.biases) {
+      check_float_dtype(ref.scales);
+      check_float_dtype(ref.biases);
+    } else if (ref.scales.dtype != DType::U8) {
+      fail(ref.scales, std::string(qt.mode) + " scales must be U8 (E8M0), got " + dtype_name(ref.scales.dtype));
+    }
+    wcols = static_cast<int64_t>(cols) * ref.bits / 32;
+    groups = cols / ref.groupSize;
+    biases = qt.biases;
+    tensor_bytes(ref.scales, files, {E, rows, groups});
+    if (biases) tensor_bytes(ref.biases, files, {E, rows, groups});
+  }
+  tensor_bytes(ref.weight, files, {E, rows, wcols});
+  std::vector<WeightRef> out;
+  out.reserve(experts);
+  for (int e = 0; e < experts; e++) {
+    WeightRef x = ref;
+    x.weight = slice(ref.weight, e, rows, wcols);
+    if (ref.quantized) x.scales = slice(ref.scales, e, rows, groups);
+    if (biases) x.biases = slice(ref.biases, e, rows, groups);
+    out.push_back(std::move(x));
+  }
+  return out;
+}
+
 std::vector<float> load_vector(const TensorRef& ref, FileSet& files, int64_t n) { return load_floats(ref, files, {n}); }
 
 std::vector<float> load_floats(const TensorRef& ref, FileSet& files, const std::vector<int64_t>& shape) {

@@ -56,6 +56,11 @@ OwnedWeight pack_weight_bytes(const WeightRef& ref, const uint8_t* codes, const 
 // The traits row for the weight (quant.h); throws EngineError for an unsupported mode, bits or group size.
 const QuantTraits& check_quant_params(const WeightRef& ref);
 
+// A stacked expert tensor [experts, rows, cols] (MLX SwitchLinear: codes [E, rows, cols*bits/32], scales and biases
+// [E, rows, groups]) checked whole (dtypes, shapes, file bounds), then split into one 2-D WeightRef per expert that
+// points at that expert's bytes in the file.
+std::vector<WeightRef> split_experts(const WeightRef& ref, int experts, int rows, int cols, FileSet& files);
+
 // A float vector (norm weights, Linear biases) of exactly n elements.
 std::vector<float> load_vector(const TensorRef& ref, FileSet& files, int64_t n);
 // A float tensor of exactly this shape, row-major (e.g. a depthwise conv kernel [channels, kernel, 1]).

@@ -7,14 +7,15 @@ import { z } from 'zod';
 import { ModelFormatError, UnsupportedModelError } from './errors.js';
 import { parseWith, readJson } from './json-file.js';
 
-export const SUPPORTED_MODEL_TYPES = ['qwen3', 'qwen2', 'llama', 'mistral', 'mistral3', 'smollm3', 'qwen3_5'] as const;
+export const SUPPORTED_MODEL_TYPES = ['qwen3', 'qwen2', 'llama', 'mistral', 'mistral3', 'smollm3', 'qwen3_moe', 'qwen3_5', 'qwen3_5_moe'] as const;
 /** Multimodal wrappers whose text model is read from config.json's text_config: wrapper → allowed text model_types. */
 const TEXT_CONFIG_WRAPPERS: Partial<Record<string, readonly string[]>> = {
   mistral3: ['mistral', 'llama'],
   qwen3_5: ['qwen3_5_text'],
+  qwen3_5_moe: ['qwen3_5_moe_text'],
 };
 /** Wrappers whose text fields may also sit at the top level (mlx-lm reads either). */
-const OPTIONAL_TEXT_CONFIG = new Set(['qwen3_5']);
+const OPTIONAL_TEXT_CONFIG = new Set(['qwen3_5', 'qwen3_5_moe']);
 export type ModelType = (typeof SUPPORTED_MODEL_TYPES)[number];
 /** MLX quantization modes and their bit widths (the addon's quant traits table, native/src/quant.cpp). */
 export const SUPPORTED_QUANTS = { affine: [2, 3, 4, 5, 6, 8], mxfp4: [4] } as const;

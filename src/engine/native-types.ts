@@ -75,8 +75,13 @@ export interface NativeModel {
   createSession(maxContext: number): NativeSession;
   /** The kernel set the model runs on ('avx512_vnni' | 'avx2' | 'scalar'). */
   readonly kernels: string;
-  /** Bytes of weights the kernels read per token (for the roofline). */
+  /** Bytes of weights the kernels read per token (for the roofline; MoE layers count their topK experts). */
   weightBytes(): number;
+  /**
+   * Weights packed on first use (MoE experts, one slot per expert and matrix): how many exist and how many are
+   * resident so far, with their bytes. All zero for a model without them.
+   */
+  lazyWeights(): { slots: number; packed: number; packedBytes: number };
   dispose(): void;
 }
 

@@ -84,11 +84,36 @@ export const deltaNetPlanSchema = z.object({
   convKernel: positiveInt,
 });
 
-export const mlpPlanSchema = z.object({
+export const gatedMlpPlanSchema = z.object({
   kind: z.literal('gated'),
   activation: z.literal('silu'),
   intermediateSize: positiveInt,
 });
+
+/**
+ * Mixture of experts: a router (blk.N.ffn_gate_inp [E, H]) scores every expert per token, the topK best run as
+ * SwiGLU MLPs (stacked: blk.N.ffn_gate_exps / ffn_up_exps [E, I, H], ffn_down_exps [E, H, I]) and their outputs are
+ * summed with the routing weights. Expert weights stay in the mapped file until a token is first routed to them.
+ */
+export const moePlanSchema = z.object({
+  kind: z.literal('moe'),
+  activation: z.literal('silu'),
+  numExperts: positiveInt,
+  topK: positiveInt,
+  /** Each expert's intermediate size. */
+  expertIntermediateSize: positiveInt,
+  /** softmax over all experts, or an independent sigmoid per expert; both select the topK highest. */
+  scoring: z.enum(['softmax', 'sigmoid']),
+  /** Rescale the topK weights to sum to 1 (config norm_topk_prob). */
+  normTopK: z.boolean(),
+  /**
+   * An expert every token runs (blk.N.ffn_gate_shexp / ffn_up_shexp / ffn_down_shexp), added to the routed sum,
+   * scaled by sigmoid(blk.N.ffn_gate_inp_shexp · x) when `gated` (Qwen2/Qwen3.5 MoE's shared_expert_gate [1, H]).
+   */
+  sharedExpert: z.object({ intermediateSize: positiveInt, gated: z.boolean() }).optional(),
+});
+
+export const mlpPlanSchema = z.discriminatedUnion('kind', [gatedMlpPlanSchema, moePlanSchema]);
 
 export const layerPlanSchema = z.object({
   mixer: z.discriminatedUnion('kind', [attentionPlanSchema, deltaNetPlanSchema]),
@@ -117,6 +142,7 @@ export type RopePlan = z.infer<typeof ropePlanSchema>;
 export type AttentionPlan = z.infer<typeof attentionPlanSchema>;
 export type DeltaNetPlan = z.infer<typeof deltaNetPlanSchema>;
 export type MlpPlan = z.infer<typeof mlpPlanSchema>;
+export type MoePlan = z.infer<typeof moePlanSchema>;
 export type LayerPlan = z.infer<typeof layerPlanSchema>;
 export type NativeModelPlan = z.infer<typeof modelPlanSchema>;
 

@@ -96,6 +96,42 @@ export class WeightResolver {
     return { ...weight, quant };
   }
 
+  /**
+   * Stacked expert weights (MLX SwitchLinear, `<path>.weight` [experts, rows, cols]): float, or quantized with codes
+   * [experts, rows, cols*bits/32] and scales/biases [experts, rows, cols/group_size]. Returned as one table entry with
+   * 3-D shapes; the addon splits it per expert.
+   */
+  experts(path: string, experts: number, rows: number, cols: number): PlanTensor {
+    const weightInfo = this.info(`${path}.weight`);
+    const scalesInfo = this.table.get(`${path}.scales`);
+    if (!scalesInfo) {
+      const weight = this.ref(weightInfo, FLOAT_DTYPES);
+      this.checkShape(weightInfo, [experts, rows, cols]);
+      return weight;
+    }
+    const weight = this.ref(weightInfo, ['U32']);
+    const flat = (info: TensorInfo): TensorInfo => {
+      if (info.shape.length !== 3 || info.shape[0] !== experts || info.shape[1] !== rows) {
+        throw new ModelFormatError(
+          info.file,
+          `tensor '${info.name}' has shape [${info.shape.join(', ')}], expected [${experts}, ${rows}, packed columns] (stacked quantized experts) from config.json`,
+        );
+      }
+      return { ...info, shape: [info.shape[0]! * info.shape[1]!, info.shape[2]!] };
+    };
+    // The quantization of E stacked [rows, cols] matrices is that of one [E*rows, cols] matrix.
+    const { bits, groupSize, mode } = this.quantParams(path, flat(weightInfo), flat(scalesInfo), experts * rows, cols);
+    this.checkShape(weightInfo, [experts, rows, (cols * bits) / 32]);
+    this.checkShape(scalesInfo, [experts, rows, cols / groupSize]);
+    if (mode === 'mxfp4') {
+      return { ...weight, quant: { mode, bits, groupSize, scales: this.ref(scalesInfo, ['U8']) } };
+    }
+    const biasesInfo = this.info(`${path}.biases`);
+    this.checkShape(biasesInfo, [experts, rows, cols / groupSize]);
+    const quant = { mode, bits, groupSize, scales: this.ref(scalesInfo, FLOAT_DTYPES), biases: this.ref(biasesInfo, FLOAT_DTYPES) };
+    return { ...weight, quant };
+  }
+
   private quantParams(path: string, weightInfo: TensorInfo, scalesInfo: TensorInfo, rows: number, cols: number): QuantParams {
     const packedCols = weightInfo.shape[1] ?? 0;
     const scaleCols = scalesInfo.shape[1] ?? 0;

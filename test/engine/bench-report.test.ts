@@ -97,3 +97,13 @@ test('prefill multiply-adds per token count every linear layer, causal attention
   const shape = { vocabSize: 4, numLayers: 1, numKvHeads: 1, headDim: 2, hiddenSize: 2, intermediateSize: 3, numHeads: 1 };
   assert.equal(prefillMacsPerToken(shape, 3), 34 + 8 + 8 / 3);
 });
+
+test('a mixture-of-experts layer counts the router, its topK experts and the shared expert, not every expert', () => {
+  // As above with the MLP replaced by 8 experts of intermediate 3, 2 per token, a shared expert of 5: router 2x8 = 16,
+  // routed 2 x 3 x (2x3) = 36, shared 3 x (2x5) = 30; attention linears 16, attention 8, lm_head 8/3.
+  const shape = {
+    vocabSize: 4, numLayers: 1, numKvHeads: 1, headDim: 2, hiddenSize: 2, intermediateSize: 99, numHeads: 1,
+    moe: { numExperts: 8, topK: 2, expertIntermediateSize: 3, sharedIntermediateSize: 5, moeLayers: 1 },
+  };
+  assert.equal(prefillMacsPerToken(shape, 3), 16 + 16 + 36 + 30 + 8 + 8 / 3);
+});

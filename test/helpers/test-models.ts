@@ -4,7 +4,7 @@
 import { existsSync, mkdirSync, renameSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { GENERATOR_VERSION, makeTestModel } from '../../src/engine/testmodel/generate.js';
-import type { GgufType, TestArch, TestDType, TestShape } from '../../src/engine/testmodel/spec.js';
+import type { GgufType, TestArch, TestDType, TestQuantMode, TestShape } from '../../src/engine/testmodel/spec.js';
 import { packageRoot } from '../../src/engine/package-root.js';
 
 export interface TestModelRequest {
@@ -12,7 +12,9 @@ export interface TestModelRequest {
   dtype: TestDType;
   /** MLX affine bits; absent = float weights. */
   bits?: 2 | 3 | 4 | 5 | 6 | 8;
-  groupSize?: number; // default 64
+  groupSize?: number; // default 64 (32 for mxfp4)
+  /** MLX quantization mode (default affine); mxfp4 needs bits 4. */
+  quantMode?: TestQuantMode;
   shape?: TestShape; // default 'tiny'
   seed?: number; // default 1
   /** Also write the GGUF twin: true = F32 holding the exact (dequantized) weights; or a llama.cpp quant type. */
@@ -26,9 +28,13 @@ export interface TestModelPaths {
   gguf?: string;
 }
 
+function groupSizeOf(req: TestModelRequest): number {
+  return req.groupSize ?? (req.quantMode === 'mxfp4' ? 32 : 64);
+}
+
 export function testModelKey(req: TestModelRequest): string {
   const shape = req.shape ?? 'tiny';
-  const quant = req.bits ? `q${req.bits}g${req.groupSize ?? 64}` : 'float';
+  const quant = req.bits ? `${req.quantMode === 'mxfp4' ? 'mxfp4' : `q${req.bits}`}g${groupSizeOf(req)}` : 'float';
   return `v${GENERATOR_VERSION}-${req.arch}-${shape}-${req.dtype}-${quant}-s${req.seed ?? 1}`;
 }
 
@@ -50,7 +56,7 @@ export async function ensureTestModel(req: TestModelRequest): Promise<TestModelP
   try {
     makeTestModel({
       arch: req.arch, shape: req.shape ?? 'tiny', dtype: req.dtype, seed: req.seed ?? 1,
-      quant: req.bits ? { bits: req.bits, groupSize: req.groupSize ?? 64 } : undefined,
+      quant: req.bits ? { bits: req.bits, groupSize: groupSizeOf(req), mode: req.quantMode } : undefined,
       outDir: join(tmp, 'model'),
       gguf: ggufType ? { path: join(tmp, 'model.gguf'), type: ggufType } : undefined,
     });

@@ -27,6 +27,7 @@ export interface ParityConfig {
   arch: TestArch;
   dtype: TestDType;
   bits?: 2 | 3 | 4 | 5 | 6 | 8;
+  quantMode?: 'affine' | 'mxfp4';
 }
 
 export interface ParityResult {

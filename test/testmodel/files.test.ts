@@ -135,11 +135,15 @@ test('make-model CLI: writes a model and rejects bad arguments with one line and
     assert.match(ok.stdout, /wrote .*\/m \(/);
     assert.equal(readJson(join(out, 'm', 'config.json')).torch_dtype, 'float32');
     for (const [args, msg] of [
-      [['--arch', 'gpt2', '--out', out], /--arch must be one of qwen3\|qwen2\|llama\|mistral\|mistral3\|smollm3/],
+      [['--arch', 'gpt2', '--out', out], /--arch must be one of qwen3\|qwen2\|llama\|mistral\|mistral3\|smollm3\|qwen3_moe/],
       [['--arch', 'qwen3', '--bits', '7', '--out', out], /--bits must be 2, 3, 4, 5, 6 or 8 \(got 7\)/],
       [['--arch', 'qwen3', '--shape', 'llama-3.2-1b', '--out', out], /llama-3.2-1b needs --arch llama/],
       [['--arch', 'qwen3'], /--out DIR is required/],
       [['--arch', 'qwen3', '--out', out, '--bogus'], /bogus/],
+      [['--arch', 'qwen3', '--quant-mode', 'nf4', '--out', out], /--quant-mode must be one of affine\|mxfp4 \(got nf4\)/],
+      [['--arch', 'qwen3', '--quant-mode', 'mxfp4', '--bits', '8', '--out', out], /--quant-mode mxfp4 needs --bits 4 \(got 8\)/],
+      [['--arch', 'qwen3', '--quant-mode', 'mxfp4', '--group-size', '64', '--out', out], /--quant-mode mxfp4 needs --group-size 32 \(got 64\)/],
+      [['--arch', 'qwen3', '--quant-mode', 'affine', '--out', out], /--quant-mode affine needs --bits/],
     ] as const) {
       const r = spawnSync(process.execPath, [script, ...args], { encoding: 'utf8' });
       assert.equal(r.status, 2, `${args.join(' ')}: ${r.stderr}`);
@@ -149,4 +153,32 @@ test('make-model CLI: writes a model and rejects bad arguments with one line and
   } finally {
     rmSync(out, { recursive: true, force: true });
   }
+});
+
+test('mxfp4: U32 codes and U8 E8M0 scales without biases, config mode mxfp4 beside 8-bit affine overrides; the codes decode to the GGUF twin', async () => {
+  const { dir, gguf } = await ensureTestModel({ arch: 'qwen3', dtype: 'bf16', bits: 4, quantMode: 'mxfp4', withGguf: true });
+  const buf = readFileSync(join(dir, 'model.safetensors'));
+  const hdr = readSafetensorsHeader(buf);
+  const q = hdr.get('model.layers.1.mlp.up_proj.weight')!;
+  const s = hdr.get('model.layers.1.mlp.up_proj.scales')!;
+  assert.deepEqual([q.dtype, q.shape, s.dtype, s.shape], ['U32', [192, 8], 'U8', [192, 2]]);
+  assert.equal(hdr.has('model.layers.1.mlp.up_proj.biases'), false);
+  const cfg = readJson(join(dir, 'config.json'));
+  assert.deepEqual([cfg.quantization.mode, cfg.quantization.bits, cfg.quantization.group_size], ['mxfp4', 4, 32]);
+  assert.deepEqual(cfg.quantization['model.layers.0.mlp.down_proj'], { group_size: 64, bits: 8, mode: 'affine' });
+  // Row 0 of up_proj: element k is E2M1 code k (LSB-first nibbles) times 2^(e-127) of its group: the twin's F32 values.
+  const info = await readGgufFileInfo(gguf!, { readTensorInfo: true });
+  const t = info.fullTensorInfo!.find((x) => x.name === 'blk.1.ffn_up.weight')!;
+  assert.equal(t.ggmlType, 0);
+  const bin = readFileSync(gguf!);
+  const words = readU32(buf, q);
+  const mags = [0, 0.5, 1, 1.5, 2, 3, 4, 6];
+  let nonZero = 0;
+  for (let k = 0; k < 64; k++) {
+    const c = (words[k >>> 3]! >>> (4 * (k & 7))) & 15;
+    const want = (c & 8 ? -1 : 1) * mags[c & 7]! * 2 ** (buf[s.offset + (k >>> 5)]! - 127);
+    assert.equal(bin.readFloatLE(Number(t.fileOffset) + 4 * k), want, `element ${k}`);
+    if (want !== 0) nonZero++;
+  }
+  assert.ok(nonZero > 32, 'the codes are not mostly zero');
 });

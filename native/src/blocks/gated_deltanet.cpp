@@ -27,8 +27,8 @@ class GatedDeltaNet : public TokenMixer {
     z_ = ld.matrix(pre + "ssm_in_z", valueDim_, H);
     // b and a feed sigmoid and exp(-A·softplus) gates that compound over every later token: they are kept in f32
     // and applied to the f32 activations (numVHeads rows: negligible work), not through int8-quantized activations.
-    gatesW_ = dequantized(ld, pre + "ssm_in_b", p.numVHeads, H);
-    const std::vector<float> aW = dequantized(ld, pre + "ssm_in_a", p.numVHeads, H);
+    gatesW_ = ld.dense(pre + "ssm_in_b", p.numVHeads, H);
+    const std::vector<float> aW = ld.dense(pre + "ssm_in_a", p.numVHeads, H);
     gatesW_.insert(gatesW_.end(), aW.begin(), aW.end());
     conv_ = ld.floats(pre + "ssm_conv1d", {channels_, p.convKernel, 1});
     const std::vector<float> aLog = ld.vector(pre + "ssm_a_log", p.numVHeads);
@@ -66,13 +66,6 @@ class GatedDeltaNet : public TokenMixer {
   }
 
  private:
-  static std::vector<float> dequantized(Loader& ld, const std::string& name, int rows, int cols) {
-    const OwnedWeight w = ld.matrix(name, rows, cols);
-    std::vector<float> out(static_cast<size_t>(rows) * cols);
-    for (int r = 0; r < rows; r++) weight_row(w.w, r, out.data() + static_cast<size_t>(r) * cols);
-    return out;
-  }
-
   // b_out_ and a_out_ [T][numVHeads] from the f32 input rows.
   void project_gates(Forward& f, const float* in) const {
     const int H = f.spec.hiddenSize, Hv = p_.numVHeads;

@@ -38,6 +38,7 @@ class GatedMlp : public FeedForward {
 std::unique_ptr<FeedForward> make_feed_forward(Loader& ld, const ModelSpec& spec, const LayerPlan& plan, const std::string& prefix) {
   switch (plan.mlp.kind) {
     case MlpKind::Gated: return std::make_unique<GatedMlp>(ld, plan.mlp, spec.hiddenSize, prefix);
+    case MlpKind::Moe: return make_moe(ld, spec, plan, prefix);
   }
   return nullptr;
 }

@@ -7,14 +7,21 @@ import type { ModelShape } from './measure.js';
 /**
  * Multiply-adds per token of a prefill of `promptTokens` tokens from an empty cache: every linear layer, causal
  * attention (q.k and p.v over the positions so far, averaged over the prompt) and the lm_head share of the one
- * position whose logits are computed.
+ * position whose logits are computed. A mixture-of-experts layer counts what one token runs: the router, its topK
+ * experts and the shared expert, not all experts.
  */
 export function prefillMacsPerToken(s: ModelShape, promptTokens: number): number {
   const q = s.numHeads * s.headDim, kv = s.numKvHeads * s.headDim;
-  const linear = s.hiddenSize * (q + 2 * kv) + q * s.hiddenSize + 3 * s.hiddenSize * s.intermediateSize;
+  const H = s.hiddenSize;
+  const attnLinear = H * (q + 2 * kv) + q * H;
+  const denseMlp = 3 * H * s.intermediateSize;
+  const m = s.moe;
+  const moeMlp = m ? H * m.numExperts + 3 * H * (m.topK * m.expertIntermediateSize + m.sharedIntermediateSize) : 0;
+  const moeLayers = m?.moeLayers ?? 0;
   const meanPositions = (promptTokens + 1) / 2;
   const attention = 2 * s.numHeads * s.headDim * meanPositions;
-  return s.numLayers * (linear + attention) + (s.vocabSize * s.hiddenSize) / promptTokens;
+  return s.numLayers * (attnLinear + attention) + (s.numLayers - moeLayers) * denseMlp + moeLayers * moeMlp +
+    (s.vocabSize * H) / promptTokens;
 }
 
 /** G multiply-adds per second of the active kernel set's integer dot-product instruction on `threads` threads. */

@@ -74,15 +74,31 @@ export interface ModelShape {
   hiddenSize: number;
   intermediateSize: number;
   numHeads: number;
+  /** Mixture of experts: a token runs topK of numExperts experts (and the shared expert) in each of moeLayers layers. */
+  moe?: { numExperts: number; topK: number; expertIntermediateSize: number; sharedIntermediateSize: number; moeLayers: number };
 }
 
 export function readModelShape(dir: string): ModelShape {
-  const c = JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8')) as Record<string, number>;
-  return {
-    vocabSize: c.vocab_size, numLayers: c.num_hidden_layers, numKvHeads: c.num_key_value_heads ?? c.num_attention_heads,
-    headDim: c.head_dim ?? c.hidden_size / c.num_attention_heads, hiddenSize: c.hidden_size,
-    intermediateSize: c.intermediate_size, numHeads: c.num_attention_heads,
+  const c = JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8')) as Record<string, number | number[] | undefined>;
+  const n = (k: string) => (typeof c[k] === 'number' ? (c[k] as number) : undefined);
+  const hidden = n('hidden_size')!, heads = n('num_attention_heads')!, layers = n('num_hidden_layers')!;
+  const shape: ModelShape = {
+    vocabSize: n('vocab_size')!, numLayers: layers, numKvHeads: n('num_key_value_heads') ?? heads,
+    headDim: n('head_dim') ?? hidden / heads, hiddenSize: hidden, intermediateSize: n('intermediate_size')!, numHeads: heads,
   };
+  const experts = n('num_experts'), topK = n('num_experts_per_tok');
+  if (experts && topK) {
+    // Qwen MoE: mlp_only_layers and layers off the decoder_sparse_step grid stay dense.
+    const dense = new Set(Array.isArray(c.mlp_only_layers) ? c.mlp_only_layers : []);
+    const step = n('decoder_sparse_step') ?? 1;
+    let moeLayers = 0;
+    for (let i = 0; i < layers; i++) if (!dense.has(i) && (i + 1) % step === 0) moeLayers++;
+    shape.moe = {
+      numExperts: experts, topK, expertIntermediateSize: n('moe_intermediate_size') ?? shape.intermediateSize,
+      sharedIntermediateSize: n('shared_expert_intermediate_size') ?? 0, moeLayers,
+    };
+  }
+  return shape;
 }
 
 export interface VmlxResult extends EngineResult {
@@ -223,7 +239,10 @@ export async function measureBandwidthGBs(threads: number): Promise<number> {
   return median(readings);
 }
 
-/** Bytes read per decoded token: all weights the kernels touch plus the f16 KV cache at the mean decode context. */
+/**
+ * Bytes read per decoded token: the weights the kernels touch (the addon's count: a MoE layer counts its topK routed
+ * experts, the router and the shared expert, not every expert) plus the f16 KV cache at the mean decode context.
+ */
 export function bytesPerToken(weightBytes: number, shape: ModelShape, context: number, genTokens: number): { weights: number; kv: number } {
   const meanContext = context + genTokens / 2;
   const kv = 2 * shape.numLayers * shape.numKvHeads * shape.headDim * 2 * meanContext;

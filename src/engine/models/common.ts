@@ -3,7 +3,7 @@
 // that Llama, Qwen2, Qwen3 and Mistral are, each with its own flags.
 import type { ModelConfig } from '../config.js';
 import { MissingTensorError } from '../errors.js';
-import type { LayerPlan, NativeModelPlan, PlanTensor, RopePlan } from '../plan.js';
+import type { LayerPlan, MlpPlan, NativeModelPlan, PlanTensor, RopePlan } from '../plan.js';
 import type { WeightResolver } from '../weights.js';
 
 export interface SpecInput {
@@ -29,6 +29,11 @@ export interface DecoderOptions {
   qkvBias: boolean;
   /** Prefix of the text model's tensor names ('' or 'language_model.' for multimodal checkpoints). */
   prefix?: string;
+  /**
+   * A layer's feed-forward when it is not the dense gated MLP (`mlp.gate_proj/up_proj/down_proj`): adds its tensors
+   * under `blk.N.` and returns its plan. `path` is the layer's HF path (`model.layers.N`). Absent: dense everywhere.
+   */
+  mlp?: (layer: number, path: string, block: string, tensors: TensorTable) => MlpPlan | undefined;
 }
 
 /**
@@ -42,6 +47,16 @@ export function addOutput(input: SpecInput, prefix: string, tensors: TensorTable
   if (tied) return;
   if (!hasHead) throw new MissingTensorError(input.weightsLabel, `${prefix}lm_head.weight`);
   tensors['output'] = w.linear(`${prefix}lm_head`, c.vocabSize, c.hiddenSize);
+}
+
+/** The dense SwiGLU MLP of a layer (`<path>.mlp.gate_proj/up_proj/down_proj`). */
+export function denseMlp(input: SpecInput, path: string, block: string, tensors: TensorTable): MlpPlan {
+  const { config: c, weights: w } = input;
+  const H = c.hiddenSize;
+  tensors[`${block}ffn_gate`] = w.linear(`${path}.mlp.gate_proj`, c.intermediateSize, H);
+  tensors[`${block}ffn_up`] = w.linear(`${path}.mlp.up_proj`, c.intermediateSize, H);
+  tensors[`${block}ffn_down`] = w.linear(`${path}.mlp.down_proj`, H, c.intermediateSize);
+  return { kind: 'gated', activation: 'silu', intermediateSize: c.intermediateSize };
 }
 
 /** The plan of a pre-norm decoder in HF naming (model.layers.N.self_attn.q_proj, ...). */
@@ -75,9 +90,7 @@ export function decoderPlan(input: SpecInput, opts: DecoderOptions): NativeModel
       tensors[`${b}attn_k_norm`] = w.tensor(`${p}.self_attn.k_norm.weight`, [c.headDim]);
     }
     tensors[`${b}ffn_norm`] = w.tensor(`${p}.post_attention_layernorm.weight`, [H]);
-    tensors[`${b}ffn_gate`] = w.linear(`${p}.mlp.gate_proj`, c.intermediateSize, H);
-    tensors[`${b}ffn_up`] = w.linear(`${p}.mlp.up_proj`, c.intermediateSize, H);
-    tensors[`${b}ffn_down`] = w.linear(`${p}.mlp.down_proj`, H, c.intermediateSize);
+    const mlp = opts.mlp?.(i, p, b, tensors) ?? denseMlp(input, p, b, tensors);
     layers.push({
       mixer: {
         kind: 'attention',
@@ -88,7 +101,7 @@ export function decoderPlan(input: SpecInput, opts: DecoderOptions): NativeModel
         qkvBias: opts.qkvBias,
         rope,
       },
-      mlp: { kind: 'gated', activation: 'silu', intermediateSize: c.intermediateSize },
+      mlp,
     });
   }
   addOutput(input, pre, tensors);

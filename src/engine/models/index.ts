@@ -14,6 +14,7 @@ import { smollm3Plan } from './smollm3.js';
 import { qwen2Plan } from './qwen2.js';
 import { qwen3Plan } from './qwen3.js';
 import { qwen3_5Plan } from './qwen3_5.js';
+import { qwen3MoePlan } from './qwen3_moe.js';
 import type { SpecInput } from './common.js';
 
 interface Architecture {
@@ -30,7 +31,9 @@ const ARCHITECTURES: Record<ModelConfig['modelType'], Architecture> = {
   llama,
   mistral3: { name: 'mistral3', plan: mistral3Plan },
   smollm3: { name: 'smollm3', plan: smollm3Plan },
+  qwen3_moe: { name: 'qwen3_moe', plan: qwen3MoePlan },
   qwen3_5: { name: 'qwen3_5', plan: qwen3_5Plan },
+  qwen3_5_moe: { name: 'qwen3_5', plan: qwen3_5Plan },
   // Remaps: model_types that are another architecture under a different name (as mlx-lm's MODEL_REMAPPING).
   mistral: llama,
 };

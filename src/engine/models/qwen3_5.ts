@@ -1,13 +1,15 @@
-// Qwen3.5 / 3.6 (dense): a hybrid of Gated DeltaNet linear attention and gated full attention. config.json's
+// Qwen3.5 / 3.6 (dense, and qwen3_5_moe): a hybrid of Gated DeltaNet linear attention and gated full attention. config.json's
 // layer_types names each layer ('linear_attention' | 'full_attention'); without it every full_attention_interval-th
 // layer (4 by default) is full attention. Full attention has q/k RMSNorm, a sigmoid output gate emitted by q_proj
 // beside each query head, and RoPE over the leading partial_rotary_factor of each head. The mlx-community
 // checkpoints keep the text model under `language_model.` (mlx-lm's sanitize has already folded the (1+w) norms
-// into plain RMSNorm weights and laid conv1d out as [channels, kernel, 1]).
+// into plain RMSNorm weights and laid conv1d out as [channels, kernel, 1]). qwen3_5_moe replaces every MLP by a
+// mixture of experts (softmax router `mlp.gate`, renormalised top-k, `switch_mlp` stacks) plus a shared expert
+// scaled by sigmoid(`shared_expert_gate` · x).
 import { z } from 'zod';
 import { ModelFormatError } from '../errors.js';
 import { parseWith } from '../json-file.js';
-import type { LayerPlan, NativeModelPlan, RopePlan } from '../plan.js';
+import type { LayerPlan, MlpPlan, NativeModelPlan, RopePlan } from '../plan.js';
 import { addOutput, type SpecInput, type TensorTable } from './common.js';
 
 const hybridSchema = z
@@ -21,6 +23,11 @@ const hybridSchema = z
     linear_conv_kernel_dim: z.number().int().positive(),
     partial_rotary_factor: z.number().positive().max(1).optional(),
     rope_parameters: z.object({ partial_rotary_factor: z.number().positive().max(1).optional() }).loose().nullish(),
+    num_experts: z.number().int().nonnegative().optional(),
+    num_experts_per_tok: z.number().int().positive().optional(),
+    moe_intermediate_size: z.number().int().positive().optional(),
+    shared_expert_intermediate_size: z.number().int().nonnegative().optional(),
+    norm_topk_prob: z.boolean().optional(),
   })
   .loose();
 
@@ -94,11 +101,45 @@ export function qwen3_5Plan(input: SpecInput): NativeModelPlan {
       };
     }
     tensors[`${b}ffn_norm`] = w.tensor(`${p}.post_attention_layernorm.weight`, [H]);
-    tensors[`${b}ffn_gate`] = w.linear(`${p}.mlp.gate_proj`, c.intermediateSize, H);
-    tensors[`${b}ffn_up`] = w.linear(`${p}.mlp.up_proj`, c.intermediateSize, H);
-    tensors[`${b}ffn_down`] = w.linear(`${p}.mlp.down_proj`, H, c.intermediateSize);
-    layers.push({ mixer, mlp: { kind: 'gated', activation: 'silu', intermediateSize: c.intermediateSize } });
+    layers.push({ mixer, mlp: h.num_experts ? moeMlp(input, h, p, b, tensors) : denseMlp(input, p, b, tensors) });
   }
   addOutput(input, pre, tensors);
   return { arch: 'decoder', hiddenSize: H, vocabSize: c.vocabSize, rmsNormEps: c.rmsNormEps, layers, tensors, threads: input.threads };
+}
+
+function denseMlp(input: SpecInput, p: string, b: string, tensors: TensorTable): MlpPlan {
+  const { config: c, weights: w } = input;
+  tensors[`${b}ffn_gate`] = w.linear(`${p}.mlp.gate_proj`, c.intermediateSize, c.hiddenSize);
+  tensors[`${b}ffn_up`] = w.linear(`${p}.mlp.up_proj`, c.intermediateSize, c.hiddenSize);
+  tensors[`${b}ffn_down`] = w.linear(`${p}.mlp.down_proj`, c.hiddenSize, c.intermediateSize);
+  return { kind: 'gated', activation: 'silu', intermediateSize: c.intermediateSize };
+}
+
+function moeMlp(input: SpecInput, h: HybridConfig, p: string, b: string, tensors: TensorTable): MlpPlan {
+  const { config: c, weights: w, configFile } = input;
+  const H = c.hiddenSize;
+  const E = h.num_experts!;
+  const need = (key: 'num_experts_per_tok' | 'moe_intermediate_size') => {
+    const v = h[key];
+    if (v === undefined) throw new ModelFormatError(configFile, `field '${key}' is required when num_experts is set`);
+    return v;
+  };
+  const topK = need('num_experts_per_tok');
+  const I = need('moe_intermediate_size');
+  if (topK > E) throw new ModelFormatError(configFile, `field 'num_experts_per_tok' (${topK}) must be <= num_experts (${E})`);
+  tensors[`${b}ffn_gate_inp`] = w.linear(`${p}.mlp.gate`, E, H);
+  tensors[`${b}ffn_gate_exps`] = w.experts(`${p}.mlp.switch_mlp.gate_proj`, E, I, H);
+  tensors[`${b}ffn_up_exps`] = w.experts(`${p}.mlp.switch_mlp.up_proj`, E, I, H);
+  tensors[`${b}ffn_down_exps`] = w.experts(`${p}.mlp.switch_mlp.down_proj`, E, H, I);
+  const S = h.shared_expert_intermediate_size ?? 0;
+  if (S > 0) {
+    tensors[`${b}ffn_gate_shexp`] = w.linear(`${p}.mlp.shared_expert.gate_proj`, S, H);
+    tensors[`${b}ffn_up_shexp`] = w.linear(`${p}.mlp.shared_expert.up_proj`, S, H);
+    tensors[`${b}ffn_down_shexp`] = w.linear(`${p}.mlp.shared_expert.down_proj`, H, S);
+    tensors[`${b}ffn_gate_inp_shexp`] = w.linear(`${p}.mlp.shared_expert_gate`, 1, H);
+  }
+  return {
+    kind: 'moe', activation: 'silu', numExperts: E, topK, expertIntermediateSize: I, scoring: 'softmax',
+    normTopK: h.norm_topk_prob ?? true, ...(S > 0 ? { sharedExpert: { intermediateSize: S, gated: true } } : {}),
+  };
 }

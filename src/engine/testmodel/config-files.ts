@@ -4,7 +4,7 @@ import type { ModelDims, QuantSpec, TestArch, TestDType } from './spec.js';
 import { tokenizerFamily } from './tokenizer-files.js';
 
 function quantEntry(q: QuantSpec): Record<string, unknown> {
-  return { group_size: q.groupSize, bits: q.bits, mode: 'affine' };
+  return { group_size: q.groupSize, bits: q.bits, mode: q.mode ?? 'affine' };
 }
 
 export function buildConfigJson(arch: TestArch, dims: ModelDims, dtype: TestDType, quant: QuantSpec | undefined,
@@ -28,13 +28,13 @@ export function buildConfigJson(arch: TestArch, dims: ModelDims, dtype: TestDTyp
     vocab_size: dims.vocabSize,
     bos_token_id: fam.bosTokenId,
   };
-  if (arch === 'qwen3_5' && dims.hybrid) {
+  if ((arch === 'qwen3_5' || arch === 'qwen3_5_moe') && dims.hybrid) {
     const hy = dims.hybrid;
     const pairs = Math.floor(dims.headDim * hy.partialRotaryFactor) / 2;
     const third = Math.ceil(pairs / 3);
     delete c.rope_theta;
     Object.assign(c, {
-      model_type: 'qwen3_5_text', head_dim: dims.headDim, attention_bias: false, attention_dropout: 0.0,
+      model_type: dims.moe ? 'qwen3_5_moe_text' : 'qwen3_5_text', head_dim: dims.headDim, attention_bias: false, attention_dropout: 0.0,
       attn_output_gate: true, eos_token_id: fam.eosTokenId, full_attention_interval: hy.fullAttentionInterval,
       layer_types: Array.from({ length: dims.numLayers }, (_, i) => ((i + 1) % hy.fullAttentionInterval === 0 ? 'full_attention' : 'linear_attention')),
       linear_conv_kernel_dim: hy.convKernel, linear_key_head_dim: hy.headKDim, linear_num_key_heads: hy.numKHeads,
@@ -44,11 +44,28 @@ export function buildConfigJson(arch: TestArch, dims: ModelDims, dtype: TestDTyp
         rope_theta: dims.ropeTheta, rope_type: 'default',
       },
     });
+    if (dims.moe) {
+      Object.assign(c, {
+        num_experts: dims.moe.numExperts, num_experts_per_tok: dims.moe.topK, moe_intermediate_size: dims.moe.expertIntermediateSize,
+        shared_expert_intermediate_size: dims.moe.sharedExpertIntermediateSize ?? 0, norm_topk_prob: dims.moe.normTopK,
+        decoder_sparse_step: 1, mlp_only_layers: [], router_aux_loss_coef: 0.001, output_router_logits: false,
+      });
+    }
   } else if (arch === 'qwen3') {
     Object.assign(c, {
       architectures: ['Qwen3ForCausalLM'], model_type: 'qwen3', head_dim: dims.headDim, attention_bias: false,
       attention_dropout: 0.0, eos_token_id: fam.eosTokenId, max_window_layers: dims.numLayers, rope_scaling: null,
       sliding_window: null, use_sliding_window: false,
+    });
+  } else if (arch === 'qwen3_moe') {
+    // Qwen3-30B-A3B's config.json (all layers sparse).
+    const moe = dims.moe!;
+    Object.assign(c, {
+      architectures: ['Qwen3MoeForCausalLM'], model_type: 'qwen3_moe', head_dim: dims.headDim, attention_bias: false,
+      attention_dropout: 0.0, eos_token_id: fam.eosTokenId, max_window_layers: dims.numLayers, rope_scaling: null,
+      sliding_window: null, use_sliding_window: false, decoder_sparse_step: 1, mlp_only_layers: [],
+      moe_intermediate_size: moe.expertIntermediateSize, norm_topk_prob: moe.normTopK, num_experts: moe.numExperts,
+      num_experts_per_tok: moe.topK, output_router_logits: false, router_aux_loss_coef: 0.001,
     });
   } else if (arch === 'qwen2') {
     Object.assign(c, {
@@ -78,7 +95,7 @@ export function buildConfigJson(arch: TestArch, dims: ModelDims, dtype: TestDTyp
       } : null,
     });
   }
-  const top = arch === 'mistral3' ? mistral3Wrapper(sorted(c), fam.bosTokenId) : arch === 'qwen3_5' ? qwen3_5Wrapper(sorted(c), dims) : c;
+  const top = arch === 'mistral3' ? mistral3Wrapper(sorted(c), fam.bosTokenId) : dims.hybrid ? qwen3_5Wrapper(sorted(c), dims) : c;
   if (quant) {
     // The quantization block sits at the top level, also for a multimodal wrapper (its keys name full module paths).
     const q: Record<string, unknown> = quantEntry(quant);
@@ -112,7 +129,8 @@ function mistral3Wrapper(text: Record<string, unknown>, bos: number): Record<str
  */
 function qwen3_5Wrapper(text: Record<string, unknown>, dims: ModelDims): Record<string, unknown> {
   return {
-    architectures: ['Qwen3_5ForConditionalGeneration'], model_type: 'qwen3_5', image_token_id: 248056,
+    architectures: [dims.moe ? 'Qwen3_5MoeForConditionalGeneration' : 'Qwen3_5ForConditionalGeneration'],
+    model_type: dims.moe ? 'qwen3_5_moe' : 'qwen3_5', image_token_id: 248056,
     video_token_id: 248057, vision_start_token_id: 248053, vision_end_token_id: 248054,
     tie_word_embeddings: dims.tied, text_config: text, transformers_version: '4.57.0',
     vision_config: {

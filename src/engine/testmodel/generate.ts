@@ -10,6 +10,7 @@ import { planGguf, type GgmlType } from './gguf-writer.js';
 import { planMlxSafetensors, type StTensor } from './mlx-safetensors.js';
 import { ggufHybridValues } from './hybrid-spec.js';
 import { hashSeed, Rng, roundToBf16InPlace } from './numeric.js';
+import { mxfp4Dequantize, mxfp4Quantize } from './mxfp4.js';
 import { mlxAffineDequantize, mlxAffineQuantize } from './quantize.js';
 import {
   isQuantizable, modelDims, quantOverrides, tensorDefs, validateQuant,
@@ -96,10 +97,16 @@ export function makeTestModel(opts: MakeTestModelOptions): MakeTestModelResult {
   for (const def of defs) {
     const q = quantOf(def);
     if (q) {
-      const [rows, cols] = def.shape;
-      stTensors.push({ name: `${def.name}.weight`, dtype: 'U32', shape: [rows, (cols * q.bits) / 32] });
-      stTensors.push({ name: `${def.name}.scales`, dtype: stDType, shape: [rows, cols / q.groupSize] });
-      stTensors.push({ name: `${def.name}.biases`, dtype: stDType, shape: [rows, cols / q.groupSize] });
+      // Leading dims (rows, or experts and rows) are kept; the last is packed / grouped.
+      const lead = def.shape.slice(0, -1);
+      const cols = def.shape[def.shape.length - 1]!;
+      stTensors.push({ name: `${def.name}.weight`, dtype: 'U32', shape: [...lead, (cols * q.bits) / 32] });
+      if (q.mode === 'mxfp4') {
+        stTensors.push({ name: `${def.name}.scales`, dtype: 'U8', shape: [...lead, cols / q.groupSize] });
+      } else {
+        stTensors.push({ name: `${def.name}.scales`, dtype: stDType, shape: [...lead, cols / q.groupSize] });
+        stTensors.push({ name: `${def.name}.biases`, dtype: stDType, shape: [...lead, cols / q.groupSize] });
+      }
     } else {
       stTensors.push({ name: storedName(def), dtype: stDType, shape: def.storedShape ?? def.shape });
     }
@@ -117,7 +124,7 @@ export function makeTestModel(opts: MakeTestModelOptions): MakeTestModelResult {
     if (opts.gguf) {
       const tok = ggufTokenizer(opts.arch, dims.vocabSize);
       const infos = ggufTensorInfos(opts.arch, dims, defs, opts.gguf.type);
-      const name = `vmlx-test-${opts.arch}-${opts.shape}-${opts.dtype}${opts.quant ? `-${opts.quant.bits}bit` : ''}-seed${opts.seed}`;
+      const name = `vmlx-test-${opts.arch}-${opts.shape}-${opts.dtype}${opts.quant ? `-${opts.quant.mode === 'mxfp4' ? 'mxfp4' : `${opts.quant.bits}bit`}` : ''}-seed${opts.seed}`;
       gg = planGguf(ggufMetadata(opts.arch, dims, tok, name, opts.gguf.type), infos);
       infos.forEach((info, i) => ggOffset.set(info.name, gg!.offsets[i]));
       ggFd = openSync(resolve(opts.gguf.path), 'w');
@@ -127,7 +134,8 @@ export function makeTestModel(opts: MakeTestModelOptions): MakeTestModelResult {
 
     let parameters = 0;
     for (const def of defs) {
-      const rows = def.shape.length === 2 ? def.shape[0] : 1;
+      // Stacked experts [E, out, in] are written as E*out rows of `in` (the same bytes in both files).
+      const rows = def.shape.length >= 2 ? def.shape.slice(0, -1).reduce((a, b) => a * b, 1) : 1;
       const cols = def.shape[def.shape.length - 1];
       parameters += rows * cols;
       const q = quantOf(def);
@@ -144,7 +152,12 @@ export function makeTestModel(opts: MakeTestModelOptions): MakeTestModelResult {
         rng.fillNormal(vals, mean, def.std);
         roundTo(vals, opts.dtype);
         let exact: Float32Array = vals; // the values the MLX file represents, which the F32 GGUF must hold exactly
-        if (q) {
+        if (q?.mode === 'mxfp4') {
+          const qz = mxfp4Quantize(vals, nr, cols);
+          writeAt(stFd, bytesOf(qz.codes), st.offsets.get(`${def.name}.weight`)! + (r0 * cols) / 2);
+          writeAt(stFd, bytesOf(qz.scales), st.offsets.get(`${def.name}.scales`)! + r0 * (cols / q.groupSize));
+          if (opts.gguf?.type === 'f32') exact = mxfp4Dequantize(qz, nr, cols);
+        } else if (q) {
           const qz = mlxAffineQuantize(vals, nr, cols, q.bits, q.groupSize, opts.dtype);
           const wordsPerRow = (cols * q.bits) / 32;
           const groupsPerRow = cols / q.groupSize;
@@ -166,7 +179,7 @@ export function makeTestModel(opts: MakeTestModelOptions): MakeTestModelResult {
           writeAt(ggFd, encodeGgml(src, ggType), off + r0 * ggmlRowBytes(cols, ggType));
         }
       }
-      log(`${def.name} ${def.shape.join('x')}${q ? ` q${q.bits}/g${q.groupSize}` : ''}`);
+      log(`${def.name} ${def.shape.join('x')}${q ? ` ${q.mode ?? 'affine'} q${q.bits}/g${q.groupSize}` : ''}`);
     }
     if (ggFd !== undefined && opts.arch === 'llama' && dims.ropeScaling) {
       writeAt(ggFd, bytesOf(llama3RopeDivisors(dims)), ggOffset.get('rope_freqs.weight')!);

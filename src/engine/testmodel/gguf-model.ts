@@ -26,7 +26,7 @@ export function ggufTensorName(storedHfName: string, arch?: TestArch): string {
     'self_attn.q_norm.weight': 'attn_q_norm.weight',
     'self_attn.k_norm.weight': 'attn_k_norm.weight',
     // qwen35 names the same norm after its place (after attention), not after the block it feeds.
-    'post_attention_layernorm.weight': arch === 'qwen3_5' ? 'post_attention_norm.weight' : 'ffn_norm.weight',
+    'post_attention_layernorm.weight': arch === 'qwen3_5' || arch === 'qwen3_5_moe' ? 'post_attention_norm.weight' : 'ffn_norm.weight',
     'linear_attn.in_proj_qkv.weight': 'attn_qkv.weight',
     'linear_attn.in_proj_z.weight': 'attn_gate.weight',
     'linear_attn.in_proj_b.weight': 'ssm_beta.weight',
@@ -39,6 +39,15 @@ export function ggufTensorName(storedHfName: string, arch?: TestArch): string {
     'mlp.gate_proj.weight': 'ffn_gate.weight',
     'mlp.up_proj.weight': 'ffn_up.weight',
     'mlp.down_proj.weight': 'ffn_down.weight',
+    // Mixture of experts: the router and the stacked experts (llama.cpp's merged *_exps tensors).
+    'mlp.gate.weight': 'ffn_gate_inp.weight',
+    'mlp.shared_expert.gate_proj.weight': 'ffn_gate_shexp.weight',
+    'mlp.shared_expert.up_proj.weight': 'ffn_up_shexp.weight',
+    'mlp.shared_expert.down_proj.weight': 'ffn_down_shexp.weight',
+    'mlp.shared_expert_gate.weight': 'ffn_gate_inp_shexp.weight',
+    'mlp.switch_mlp.gate_proj.weight': 'ffn_gate_exps.weight',
+    'mlp.switch_mlp.up_proj.weight': 'ffn_up_exps.weight',
+    'mlp.switch_mlp.down_proj.weight': 'ffn_down_exps.weight',
   };
   const tail = map[m[2]];
   if (!tail) throw new RangeError(`no GGUF name for ${hfName}`);
@@ -47,12 +56,13 @@ export function ggufTensorName(storedHfName: string, arch?: TestArch): string {
 
 /** The stored (HF) name of a tensor definition's main tensor. */
 export function storedName(def: TensorDef): string {
-  return def.kind === 'linear' || def.kind === 'embedding' ? `${def.name}.weight` : def.name;
+  return def.kind === 'linear' || def.kind === 'embedding' || def.kind === 'experts' ? `${def.name}.weight` : def.name;
 }
 
 /** GGUF storage type of one tensor for the requested file flavour. */
 export function ggufTypeFor(def: TensorDef, flavour: GgufType): GgmlType {
-  if (flavour === 'f32' || def.shape.length === 1 || def.kind === 'conv') return 'F32';
+  // llama-quantize leaves MoE routers (ffn_gate_inp) in F32.
+  if (flavour === 'f32' || def.shape.length === 1 || def.kind === 'conv' || def.name.endsWith('mlp.gate') || def.name.endsWith('shared_expert_gate')) return 'F32';
   if (flavour === 'q8_0') return 'Q8_0';
   // Q4_0 files keep the embedding (and a separate output) at Q8_0, as the speed notes' llama.cpp baseline did.
   return def.kind === 'embedding' || def.name.endsWith('lm_head') ? 'Q8_0' : 'Q4_0';
@@ -68,8 +78,11 @@ export function needsRopePermute(arch: TestArch, def: TensorDef): boolean {
 
 /** llama.cpp's architecture for a model_type, as its converter picks it (MistralForCausalLM is written as llama). */
 export function ggufArch(arch: TestArch): string {
+  if (arch === 'mistral') return 'llama';
+  if (arch === 'qwen3_moe') return 'qwen3moe';
   if (arch === 'qwen3_5') return 'qwen35';
-  return arch === 'mistral' ? 'llama' : arch;
+  if (arch === 'qwen3_5_moe') return 'qwen35moe';
+  return arch;
 }
 
 /**
@@ -130,6 +143,15 @@ export function ggufMetadata(arch: TestArch, dims: ModelDims, tok: GgufTokenizer
     [`${p}.rope.dimension_count`, { type: 'u32', value: rotaryDims(dims) }],
     [`${p}.vocab_size`, { type: 'u32', value: dims.vocabSize }],
   ];
+  if (dims.moe) {
+    kv.push(
+      [`${p}.expert_count`, { type: 'u32', value: dims.moe.numExperts }],
+      [`${p}.expert_used_count`, { type: 'u32', value: dims.moe.topK }],
+      [`${p}.expert_feed_forward_length`, { type: 'u32', value: dims.moe.expertIntermediateSize }],
+    );
+    const shared = dims.moe.sharedExpertIntermediateSize;
+    if (shared) kv.push([`${p}.expert_shared_feed_forward_length`, { type: 'u32', value: shared }]);
+  }
   if (dims.hybrid) kv.push(...hybridMetadata(p, dims, dims.hybrid));
   if (flavour !== 'f32') kv.push(['general.quantization_version', { type: 'u32', value: 2 }]);
   kv.push(
@@ -148,7 +170,9 @@ export function ggufMetadata(arch: TestArch, dims: ModelDims, tok: GgufTokenizer
 }
 
 export function ggufTensorInfos(arch: TestArch, dims: ModelDims, defs: TensorDef[], flavour: GgufType): GgufTensorInfo[] {
-  const infos: GgufTensorInfo[] = defs.filter((d) => d.kind !== 'vision').map((d) => ({ name: ggufTensorName(storedName(d), arch), shape: d.shape, type: ggufTypeFor(d, flavour) }));
+  // qwen35moe's shared-expert gate is a vector [hidden] where the checkpoint has a Linear [1, hidden] (same bytes).
+  const shapeOf = (d: TensorDef) => (d.name.endsWith('shared_expert_gate') ? [d.shape[1]] : d.shape);
+  const infos: GgufTensorInfo[] = defs.filter((d) => d.kind !== 'vision').map((d) => ({ name: ggufTensorName(storedName(d), arch), shape: shapeOf(d), type: ggufTypeFor(d, flavour) }));
   if (arch === 'llama' && dims.ropeScaling) infos.push({ name: 'rope_freqs.weight', shape: [dims.headDim / 2], type: 'F32' });
   return infos;
 }

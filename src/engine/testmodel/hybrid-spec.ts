@@ -6,8 +6,12 @@ import type { HybridDims, ModelDims, TensorDef, TestShape } from './spec.js';
 
 const QWEN_VOCAB = 151936;
 
-export function qwen3_5Dims(shape: TestShape): ModelDims {
-  const common = { weightPrefix: 'language_model.', visionTower: false, qkvBias: false, qkNorm: true, ropeScaling: null };
+/** moe: qwen3_5_moe (8 experts of 64, 2 per token, a shared expert of 64 in tiny; Qwen3.5-35B-A3B's 256 of 512). */
+export function qwen3_5Dims(shape: TestShape, moe = false): ModelDims {
+  const experts = shape === 'tiny'
+    ? { numExperts: 8, topK: 2, expertIntermediateSize: 64, normTopK: true, sharedExpertIntermediateSize: 64 }
+    : { numExperts: 256, topK: 8, expertIntermediateSize: 512, normTopK: true, sharedExpertIntermediateSize: 512 };
+  const common = { weightPrefix: 'language_model.', visionTower: false, moe: moe ? experts : null, qkvBias: false, qkNorm: true, ropeScaling: null };
   if (shape === 'qwen3.5-0.8b') {
     // Qwen3.5-0.8B's widths (head_dim 256, 16 key and 16 value heads of 128 in the DeltaNet layers) with 8 of its
     // 24 layers; the Qwen3 vocabulary stands in for its own (no Qwen3.5 tokenizer package).
@@ -64,8 +68,27 @@ export function hybridLayerDefs(dims: ModelDims, hy: HybridDims, p: string, i: n
       { name: `${p}.self_attn.o_proj`, kind: 'linear', shape: [h, qOut], std: lin(qOut) },
     );
   }
+  defs.push({ name: `${p}.post_attention_layernorm.weight`, kind: 'norm', shape: [h], std: 0.1 });
+  if (dims.moe) {
+    const { numExperts: e, expertIntermediateSize: fe, sharedExpertIntermediateSize: fs = 0 } = dims.moe;
+    // A router spread wide enough that tokens pick different experts, like a trained router.
+    defs.push(
+      { name: `${p}.mlp.gate`, kind: 'linear', shape: [e, h], std: 2 / Math.sqrt(h) },
+      { name: `${p}.mlp.switch_mlp.gate_proj`, kind: 'experts', shape: [e, fe, h], std: lin(h) },
+      { name: `${p}.mlp.switch_mlp.up_proj`, kind: 'experts', shape: [e, fe, h], std: lin(h) },
+      { name: `${p}.mlp.switch_mlp.down_proj`, kind: 'experts', shape: [e, h, fe], std: lin(fe) },
+    );
+    if (fs > 0) {
+      defs.push(
+        { name: `${p}.mlp.shared_expert.gate_proj`, kind: 'linear', shape: [fs, h], std: lin(h) },
+        { name: `${p}.mlp.shared_expert.up_proj`, kind: 'linear', shape: [fs, h], std: lin(h) },
+        { name: `${p}.mlp.shared_expert.down_proj`, kind: 'linear', shape: [h, fs], std: lin(fs) },
+        { name: `${p}.mlp.shared_expert_gate`, kind: 'linear', shape: [1, h], std: lin(h) },
+      );
+    }
+    return defs;
+  }
   defs.push(
-    { name: `${p}.post_attention_layernorm.weight`, kind: 'norm', shape: [h], std: 0.1 },
     { name: `${p}.mlp.gate_proj`, kind: 'linear', shape: [ff, h], std: lin(h) },
     { name: `${p}.mlp.up_proj`, kind: 'linear', shape: [ff, h], std: lin(h) },
     { name: `${p}.mlp.down_proj`, kind: 'linear', shape: [h, ff], std: lin(ff) },

@@ -3,8 +3,8 @@
 // so U32/BF16/F32 tensors start unaligned and loaders that assume alignment fail in tests, not in the field.
 import { Rng } from './numeric.js';
 
-export type StDType = 'F32' | 'BF16' | 'U32';
-const ELEM_BYTES: Record<StDType, number> = { F32: 4, BF16: 2, U32: 4 };
+export type StDType = 'F32' | 'BF16' | 'U32' | 'U8';
+const ELEM_BYTES: Record<StDType, number> = { F32: 4, BF16: 2, U32: 4, U8: 1 };
 
 export interface StTensor {
   name: string;

@@ -2,17 +2,22 @@
 // Shapes mirror the real checkpoints (notes/engine.md §2.2) so speed measured on random weights is representative.
 import { hybridLayerDefs, qwen3_5Dims } from './hybrid-spec.js';
 
-export type TestArch = 'qwen3' | 'qwen2' | 'llama' | 'mistral' | 'mistral3' | 'smollm3' | 'qwen3_5';
-export type TestShape = 'tiny' | 'qwen3-0.6b' | 'llama-3.2-1b' | 'qwen3.5-0.8b';
+export type TestArch = 'qwen3' | 'qwen2' | 'llama' | 'mistral' | 'mistral3' | 'smollm3' | 'qwen3_moe' | 'qwen3_5' | 'qwen3_5_moe';
+export type TestShape = 'tiny' | 'qwen3-0.6b' | 'llama-3.2-1b' | 'qwen3-30b-a3b' | 'qwen3-30b-a3b-12l' | 'qwen3.5-0.8b';
 export type TestDType = 'f32' | 'bf16';
 export type GgufType = 'f32' | 'q4_0' | 'q8_0';
 
-export const TEST_ARCHS: readonly TestArch[] = ['qwen3', 'qwen2', 'llama', 'mistral', 'mistral3', 'smollm3', 'qwen3_5'];
-export const TEST_SHAPES: readonly TestShape[] = ['tiny', 'qwen3-0.6b', 'llama-3.2-1b', 'qwen3.5-0.8b'];
+export const TEST_ARCHS: readonly TestArch[] = ['qwen3', 'qwen2', 'llama', 'mistral', 'mistral3', 'smollm3', 'qwen3_moe', 'qwen3_5', 'qwen3_5_moe'];
+export const TEST_SHAPES: readonly TestShape[] = ['tiny', 'qwen3-0.6b', 'llama-3.2-1b', 'qwen3-30b-a3b', 'qwen3-30b-a3b-12l', 'qwen3.5-0.8b'];
+
+export type TestQuantMode = 'affine' | 'mxfp4';
+export const TEST_QUANT_MODES: readonly TestQuantMode[] = ['affine', 'mxfp4'];
 
 export interface QuantSpec {
   bits: number;
   groupSize: number;
+  /** MLX quantization mode (default affine). mxfp4: bits 4, group 32, E8M0 scales, no biases. */
+  mode?: TestQuantMode;
 }
 
 /** The linear-attention side of a Qwen3.5-style hybrid (Gated DeltaNet layers between full-attention layers). */
@@ -52,6 +57,17 @@ export interface ModelDims {
   visionTower: boolean;
   /** Qwen3.5 hybrids: the Gated DeltaNet dims (absent for plain decoders). */
   hybrid?: HybridDims;
+  /** Mixture-of-experts MLP in every layer (qwen3_moe), or null for the dense MLP. */
+  moe: MoeDims | null;
+}
+
+export interface MoeDims {
+  numExperts: number;
+  topK: number;
+  expertIntermediateSize: number;
+  normTopK: boolean;
+  /** A shared expert of this size, scaled by sigmoid(shared_expert_gate · x) (qwen3_5_moe). */
+  sharedExpertIntermediateSize?: number;
 }
 
 export interface TestModelOptions {
@@ -66,10 +82,13 @@ export interface TestModelOptions {
 /** A weight tensor of the model in HF naming, with its role (which decides quantization and init scale). */
 export interface TensorDef {
   name: string; // HF name without the .weight/.bias suffix for linears; full name for vectors
-  /** vision: a multimodal checkpoint's vision-side tensor (float, never quantized, not in the GGUF text model). */
-  /** conv: a depthwise conv kernel [channels, kernel] (float, never quantized), stored as storedShape. */
-  kind: 'linear' | 'embedding' | 'norm' | 'bias' | 'vision' | 'conv';
-  shape: number[]; // logical shape: [out, in] for linear/embedding, [n] for vectors
+  /**
+   * vision: a multimodal checkpoint's vision-side tensor (float, never quantized, not in the GGUF text model).
+   * conv: a depthwise conv kernel [channels, kernel] (float, never quantized), stored as storedShape.
+   * experts: stacked expert Linears [experts, out, in] (MLX SwitchLinear), quantized like [experts*out, in].
+   */
+  kind: 'linear' | 'embedding' | 'norm' | 'bias' | 'vision' | 'conv' | 'experts';
+  shape: number[]; // logical shape: [out, in] for linear/embedding, [experts, out, in] for experts, [n] for vectors
   /** The shape in the safetensors file when it differs from the logical one (MLX conv1d: [channels, kernel, 1]). */
   storedShape?: number[];
   /** Standard deviation of the random init. */
@@ -82,12 +101,32 @@ const QWEN_VOCAB = 151936;
 const LLAMA_VOCAB = 128256;
 
 export function modelDims(arch: TestArch, shape: TestShape): ModelDims {
-  if (arch === 'qwen3_5') return qwen3_5Dims(shape);
-  return { weightPrefix: arch === 'mistral3' ? 'language_model.' : '', visionTower: arch === 'mistral3', ...textDims(arch, shape) };
+  if (arch === 'qwen3_5' || arch === 'qwen3_5_moe') return qwen3_5Dims(shape, arch === 'qwen3_5_moe');
+  return {
+    weightPrefix: arch === 'mistral3' ? 'language_model.' : '', visionTower: arch === 'mistral3', moe: moeDims(arch, shape),
+    ...textDims(arch, shape),
+  };
 }
 
-function textDims(arch: Exclude<TestArch, 'qwen3_5'>, shape: TestShape): Omit<ModelDims, 'weightPrefix' | 'visionTower'> {
+function moeDims(arch: TestArch, shape: TestShape): MoeDims | null {
+  if (arch !== 'qwen3_moe') return null;
+  // Qwen3-30B-A3B: 128 experts of 768, 8 per token. Tiny: 8 experts of 64 (a multiple of the group size, so the
+  // down projection is quantized too), 2 per token.
+  if (shape === 'tiny') return { numExperts: 8, topK: 2, expertIntermediateSize: 64, normTopK: true };
+  return { numExperts: 128, topK: 8, expertIntermediateSize: 768, normTopK: true };
+}
+
+function textDims(arch: Exclude<TestArch, 'qwen3_5' | 'qwen3_5_moe'>, shape: TestShape): Omit<ModelDims, 'weightPrefix' | 'visionTower' | 'moe'> {
   if (shape === 'qwen3.5-0.8b') throw new RangeError(`shape qwen3.5-0.8b needs --arch qwen3_5`);
+  if (shape === 'qwen3-30b-a3b' || shape === 'qwen3-30b-a3b-12l') {
+    // The real width; the -12l variant keeps 12 of the 48 layers (a 4-bit file of ~4.6 GB instead of ~17 GB).
+    if (arch !== 'qwen3_moe') throw new RangeError(`shape ${shape} needs --arch qwen3_moe`);
+    return {
+      hiddenSize: 2048, intermediateSize: 6144, numLayers: shape === 'qwen3-30b-a3b' ? 48 : 12, numHeads: 32, numKvHeads: 4,
+      headDim: 128, vocabSize: QWEN_VOCAB, tied: false, rmsNormEps: 1e-6, ropeTheta: 1_000_000, ropeScaling: null,
+      maxPositionEmbeddings: 40960, qkvBias: false, qkNorm: true,
+    };
+  }
   if (shape === 'qwen3-0.6b') {
     if (arch !== 'qwen3' && arch !== 'qwen2') throw new RangeError(`shape qwen3-0.6b needs --arch qwen3 or qwen2`);
     return {
@@ -107,6 +146,13 @@ function textDims(arch: Exclude<TestArch, 'qwen3_5'>, shape: TestShape): Omit<Mo
   }
   // tiny: the real vocabulary (so token ids match the real tokenizer), a small body.
   switch (arch) {
+    case 'qwen3_moe':
+      // Untied like Qwen3-30B-A3B (its lm_head gets the 8-bit override); the experts are in moeDims.
+      return {
+        hiddenSize: 64, intermediateSize: 192, numLayers: 2, numHeads: 4, numKvHeads: 2, headDim: 32,
+        vocabSize: QWEN_VOCAB, tied: false, rmsNormEps: 1e-6, ropeTheta: 1_000_000, ropeScaling: null,
+        maxPositionEmbeddings: 40960, qkvBias: false, qkNorm: true,
+      };
     case 'qwen3':
       // head_dim 32 != hidden/heads (16): exercises the explicit head_dim path like the real Qwen3.
       return {
@@ -179,9 +225,18 @@ export function tensorDefs(dims: ModelDims, shape: TestShape): TensorDef[] {
     }
     defs.push({ name: `${p}.self_attn.o_proj`, kind: 'linear', shape: [h, numHeads * headDim], std: lin(numHeads * headDim) });
     defs.push({ name: `${p}.post_attention_layernorm.weight`, kind: 'norm', shape: [h], std: 0.1 });
-    defs.push({ name: `${p}.mlp.gate_proj`, kind: 'linear', shape: [ff, h], std: lin(h) });
-    defs.push({ name: `${p}.mlp.up_proj`, kind: 'linear', shape: [ff, h], std: lin(h) });
-    defs.push({ name: `${p}.mlp.down_proj`, kind: 'linear', shape: [h, ff], std: lin(ff) });
+    if (dims.moe) {
+      const { numExperts: e, expertIntermediateSize: fe } = dims.moe;
+      // A router spread wide enough that tokens pick different experts (tiny), like a trained router.
+      defs.push({ name: `${p}.mlp.gate`, kind: 'linear', shape: [e, h], std: tiny ? 2 / Math.sqrt(h) : 0.02 });
+      defs.push({ name: `${p}.mlp.switch_mlp.gate_proj`, kind: 'experts', shape: [e, fe, h], std: lin(h) });
+      defs.push({ name: `${p}.mlp.switch_mlp.up_proj`, kind: 'experts', shape: [e, fe, h], std: lin(h) });
+      defs.push({ name: `${p}.mlp.switch_mlp.down_proj`, kind: 'experts', shape: [e, h, fe], std: lin(fe) });
+    } else {
+      defs.push({ name: `${p}.mlp.gate_proj`, kind: 'linear', shape: [ff, h], std: lin(h) });
+      defs.push({ name: `${p}.mlp.up_proj`, kind: 'linear', shape: [ff, h], std: lin(h) });
+      defs.push({ name: `${p}.mlp.down_proj`, kind: 'linear', shape: [h, ff], std: lin(ff) });
+    }
   }
   // Tied tiny models: with a final norm near 1 the logit of the current token (its own embedding is in the residual)
   // wins every step and greedy decoding repeats one token. A zero-mean final norm removes that self-correlation.
@@ -202,21 +257,42 @@ export function tensorDefs(dims: ModelDims, shape: TestShape): TensorDef[] {
  * 4-bit tiny models put one MLP projection at 8 bits (and an untied lm_head too), so loaders must honour overrides.
  */
 export function quantOverrides(dims: ModelDims, shape: TestShape, quant: QuantSpec): Record<string, QuantSpec> {
+  if (dims.moe) {
+    // mlx-lm's recipe for MoE checkpoints: every router (mlp.gate) at 8 bits, whatever the global width.
+    if (quant.bits === 8) return {};
+    const out: Record<string, QuantSpec> = {};
+    for (let i = 0; i < dims.numLayers; i++) {
+      out[`${dims.weightPrefix}model.layers.${i}.mlp.gate`] = eightBit(quant);
+      if (dims.moe.sharedExpertIntermediateSize) out[`${dims.weightPrefix}model.layers.${i}.mlp.shared_expert_gate`] = eightBit(quant);
+    }
+    if (shape === 'tiny' && !dims.tied) out[`${dims.weightPrefix}lm_head`] = eightBit(quant);
+    return out;
+  }
   if (shape !== 'tiny' || quant.bits === 8) return {};
   const pre = dims.weightPrefix;
-  const out: Record<string, QuantSpec> = { [`${pre}model.layers.0.mlp.down_proj`]: { bits: 8, groupSize: quant.groupSize } };
-  if (!dims.tied) out[`${pre}lm_head`] = { bits: 8, groupSize: quant.groupSize };
+  const out: Record<string, QuantSpec> = { [`${pre}model.layers.0.mlp.down_proj`]: eightBit(quant) };
+  if (!dims.tied) out[`${pre}lm_head`] = eightBit(quant);
   return out;
+}
+
+/** An 8-bit affine override beside the global quantization (group 64 beside mxfp4, whose groups are 32). */
+function eightBit(quant: QuantSpec): QuantSpec {
+  return quant.mode === 'mxfp4' ? { bits: 8, groupSize: 64, mode: 'affine' } : { bits: 8, groupSize: quant.groupSize };
 }
 
 export function isQuantizable(def: TensorDef, quant: QuantSpec | undefined): boolean {
   if (!quant) return false;
-  if (def.kind !== 'linear' && def.kind !== 'embedding') return false;
+  if (def.kind !== 'linear' && def.kind !== 'embedding' && def.kind !== 'experts') return false;
   // mlx-lm skips layers whose input dimension is not a multiple of the group size.
-  return def.shape[1] % quant.groupSize === 0;
+  return def.shape[def.shape.length - 1] % quant.groupSize === 0;
 }
 
 export function validateQuant(quant: QuantSpec): void {
+  if (quant.mode === 'mxfp4') {
+    if (quant.bits !== 4) throw new RangeError(`--quant-mode mxfp4 needs --bits 4 (got ${quant.bits})`);
+    if (quant.groupSize !== 32) throw new RangeError(`--quant-mode mxfp4 needs --group-size 32 (got ${quant.groupSize})`);
+    return;
+  }
   if (![2, 3, 4, 5, 6, 8].includes(quant.bits)) throw new RangeError(`--bits must be 2, 3, 4, 5, 6 or 8 (got ${quant.bits})`);
   if (![32, 64, 128].includes(quant.groupSize)) throw new RangeError(`--group-size must be 32, 64 or 128 (got ${quant.groupSize})`);
 }

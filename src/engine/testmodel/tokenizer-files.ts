@@ -90,7 +90,7 @@ export const QWEN3_5_TEST_TEMPLATE = [
 ].join('\n');
 
 export function tokenizerFamily(arch: TestArch): TokenizerFamily {
-  if (arch === 'qwen3_5') return { ...tokenizerFamily('qwen3'), chatTemplate: QWEN3_5_TEST_TEMPLATE };
+  if (arch === 'qwen3_5' || arch === 'qwen3_5_moe') return { ...tokenizerFamily('qwen3'), chatTemplate: QWEN3_5_TEST_TEMPLATE };
   if (arch === 'smollm3') return { ...tokenizerFamily('llama'), chatTemplate: SMOLLM3_TEST_TEMPLATE };
   if (arch === 'mistral' || arch === 'mistral3') {
     return { ...tokenizerFamily('llama'), chatTemplate: MISTRAL_TEST_TEMPLATE };
