@@ -4,6 +4,7 @@
 // implement the same interface later (a span per block instead of one per head).
 #pragma once
 #include <cstdint>
+#include <algorithm>
 #include <cstdlib>
 #include <memory>
 #include <vector>
@@ -19,6 +20,15 @@ class LayerState {
     (void)pos, (void)end;
     return true;
   }
+  // true: the state serves any prefix of the tokens it has seen (a KV cache addresses positions, so a shorter
+  // prefix is reused by writing over what follows it). false: it folds every token into one value (a recurrent
+  // state) and serves only the whole sequence so far; going back needs a snapshot.
+  virtual bool positional() const { return true; }
+  // Back to an empty sequence (only non-positional states hold anything that must be cleared).
+  virtual void clear() {}
+  // A copy of this state, and putting such a copy back (non-positional states; nullptr / no-op for the others).
+  virtual std::unique_ptr<LayerState> snapshot() const { return nullptr; }
+  virtual void restore(const LayerState&) {}
 };
 
 // Cached keys and values of consecutive positions of one KV head: f16 rows of `dim` at `stride` elements, row 0
@@ -84,11 +94,60 @@ class RingKvCache : public KvCache {
   std::unique_ptr<uint16_t[], CFree> k_, v_;
 };
 
+// A Gated DeltaNet layer's state: the last kernel-1 inputs of its causal conv ([kernel-1][channels], oldest first)
+// and the recurrent matrix of each value head ([vHead][headVDim][headKDim], f32). Its size does not grow with the
+// sequence, and it is a plain value: copying the object snapshots the layer at this position (what a prefix cache
+// stores at a block boundary), and assigning a copy back restores it.
+struct DeltaNetState : public LayerState {
+  DeltaNetState(int convRows, int channels, int vHeads, int headVDim, int headKDim)
+      : conv(static_cast<size_t>(convRows) * channels, 0.f),
+        recurrent(static_cast<size_t>(vHeads) * headVDim * headKDim, 0.f) {}
+  std::vector<float> conv;
+  std::vector<float> recurrent;
+
+  bool positional() const override { return false; }
+  void clear() override {
+    std::fill(conv.begin(), conv.end(), 0.f);
+    std::fill(recurrent.begin(), recurrent.end(), 0.f);
+  }
+  std::unique_ptr<LayerState> snapshot() const override { return std::make_unique<DeltaNetState>(*this); }
+  void restore(const LayerState& from) override {
+    const auto& o = static_cast<const DeltaNetState&>(from);
+    conv = o.conv;
+    recurrent = o.recurrent;
+  }
+};
+
 // One sequence: its id (for a future pool shared by sequences), its capacity and its layers' states.
 struct SequenceState {
   int id = 0;
   int maxContext = 0;
   std::vector<std::unique_ptr<LayerState>> layers;
+
+  // Whether every layer's state serves any prefix of its tokens (no recurrent layer).
+  bool positional() const {
+    return std::all_of(layers.begin(), layers.end(), [](const auto& l) { return !l || l->positional(); });
+  }
+  void clear() {
+    for (auto& l : layers)
+      if (l) l->clear();
+  }
+};
+
+// The non-positional layers' states of a sequence after its first `tokens` tokens (a checkpoint to go back to).
+struct SequenceSnapshot {
+  int tokens = -1;  // -1: none
+  std::vector<std::unique_ptr<LayerState>> layers;
+
+  void take(const SequenceState& s, int at) {
+    layers.clear();
+    for (const auto& l : s.layers) layers.push_back(l ? l->snapshot() : nullptr);
+    tokens = at;
+  }
+  void restore_into(SequenceState& s) const {
+    for (size_t i = 0; i < layers.size(); i++)
+      if (layers[i]) s.layers[i]->restore(*layers[i]);
+  }
 };
 
 }  // namespace vmlx

@@ -157,22 +157,35 @@ LayerPlan parse_layer(const Napi::Object& l, const std::string& lp) {
   Napi::Object m = obj(l, "mixer", lp);
   const std::string mp = lp + ".mixer";
   const std::string mk = str(m, "kind", mp);
-  if (mk != "attention") bad(l.Env(), mp + ".kind", "'" + mk + "' is not supported (supported: attention)");
-  AttentionPlan& a = L.attention;
-  a.numHeads = integer(m, "numHeads", mp, 1);
-  a.numKvHeads = integer(m, "numKvHeads", mp, 1);
-  a.headDim = integer(m, "headDim", mp, 2);
-  if (a.numHeads % a.numKvHeads) bad(l.Env(), mp + ".numKvHeads", "must divide numHeads");
-  a.qkNorm = flag(m, "qkNorm");
-  a.qkvBias = flag(m, "qkvBias");
-  a.outputBias = flag(m, "outputBias");
-  a.sinks = flag(m, "sinks");
-  if (has(m, "slidingWindow")) a.slidingWindow = integer(m, "slidingWindow", mp, 1);
-  if (has(m, "softcap")) a.softcap = num(m, "softcap", mp);
-  if (has(m, "queryScale") && !((a.queryScale = num(m, "queryScale", mp)) > 0)) bad(l.Env(), mp + ".queryScale", "must be > 0");
-  if (a.softcap < 0) bad(l.Env(), mp + ".softcap", "must be >= 0");
-  a.rope = parse_rope(obj(m, "rope", mp), mp + ".rope");
-  if (a.rope.rotaryDims > a.headDim) bad(l.Env(), mp + ".rope.rotaryDims", "must be <= headDim");
+  if (mk == "gated_deltanet") {
+    L.mixer = MixerKind::GatedDeltaNet;
+    DeltaNetPlan& d = L.deltaNet;
+    d.numKHeads = integer(m, "numKHeads", mp, 1);
+    d.numVHeads = integer(m, "numVHeads", mp, 1);
+    d.headKDim = integer(m, "headKDim", mp, 1);
+    d.headVDim = integer(m, "headVDim", mp, 1);
+    d.convKernel = integer(m, "convKernel", mp, 1);
+    if (d.numVHeads % d.numKHeads) bad(l.Env(), mp + ".numKHeads", "must divide numVHeads");
+  } else if (mk == "attention") {
+    AttentionPlan& a = L.attention;
+    a.numHeads = integer(m, "numHeads", mp, 1);
+    a.numKvHeads = integer(m, "numKvHeads", mp, 1);
+    a.headDim = integer(m, "headDim", mp, 2);
+    if (a.numHeads % a.numKvHeads) bad(l.Env(), mp + ".numKvHeads", "must divide numHeads");
+    a.qkNorm = flag(m, "qkNorm");
+    a.qkvBias = flag(m, "qkvBias");
+    a.outputBias = flag(m, "outputBias");
+    a.sinks = flag(m, "sinks");
+    a.outputGate = flag(m, "outputGate");
+    if (has(m, "slidingWindow")) a.slidingWindow = integer(m, "slidingWindow", mp, 1);
+    if (has(m, "softcap")) a.softcap = num(m, "softcap", mp);
+    if (has(m, "queryScale") && !((a.queryScale = num(m, "queryScale", mp)) > 0)) bad(l.Env(), mp + ".queryScale", "must be > 0");
+    if (a.softcap < 0) bad(l.Env(), mp + ".softcap", "must be >= 0");
+    a.rope = parse_rope(obj(m, "rope", mp), mp + ".rope");
+    if (a.rope.rotaryDims > a.headDim) bad(l.Env(), mp + ".rope.rotaryDims", "must be <= headDim");
+  } else {
+    bad(l.Env(), mp + ".kind", "'" + mk + "' is not supported (supported: attention, gated_deltanet)");
+  }
   Napi::Object f = obj(l, "mlp", lp);
   const std::string fp = lp + ".mlp";
   const std::string fk = str(f, "kind", fp);

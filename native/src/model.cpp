@@ -44,6 +44,14 @@ std::vector<float> Loader::vector(const std::string& name, int64_t n) {
   return load_vector(ref.weight, files_, n);
 }
 
+std::vector<float> Loader::floats(const std::string& name, const std::vector<int64_t>& shape) {
+  const WeightRef& ref = get(name);
+  if (ref.quantized) throw EngineError("tensor " + ref.weight.name + " (" + name + ") must not be quantized");
+  std::vector<float> v = load_floats(ref.weight, files_, shape);
+  bytes_ += 4 * v.size();
+  return v;
+}
+
 std::vector<float> Loader::dense(const std::string& name, int rows, int cols) {
   WeightRef ref = get(name);
   ref.rows = rows;
@@ -97,6 +105,7 @@ Model::Model(const ModelSpec& spec, const KernelSet& kernels, std::function<void
   for (size_t i = 0; i < spec.layers.size(); i++) {
     const LayerPlan& p = spec.layers[i];
     const AttentionPlan& a = p.attention;
+    if (p.mixer == MixerKind::GatedDeltaNet) wide = std::max(wide, static_cast<size_t>(p.deltaNet.numVHeads) * p.deltaNet.headVDim);
     qdMax = std::max(qdMax, static_cast<size_t>(a.numHeads) * a.headDim);
     kdMax = std::max(kdMax, static_cast<size_t>(a.numKvHeads) * a.headDim);
     iMax = std::max(iMax, static_cast<size_t>(p.mlp.widest()));

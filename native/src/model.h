@@ -55,6 +55,8 @@ class Loader {
   OwnedWeight matrix(const std::string& name, int rows, int cols, bool counted = true);
   // A float vector of exactly n elements (Linear bias, sink logits).
   std::vector<float> vector(const std::string& name, int64_t n);
+  // A float tensor of exactly this shape (not quantized), flattened row-major.
+  std::vector<float> floats(const std::string& name, const std::vector<int64_t>& shape);
   // A small Linear weight [rows, cols] as dequantized floats, row-major (MoE routers).
   std::vector<float> dense(const std::string& name, int rows, int cols);
   // A stacked expert tensor [experts, rows, cols]: one lazily packed slot per expert in lazy(). Not counted.

@@ -18,9 +18,38 @@ Session::Session(std::shared_ptr<Model> model, int maxContext) : model_(std::mov
   logits_.resize(model_->vocab());
 }
 
-void Session::reset() {
-  tokens_.clear();
-  cached_ = 0;
+void Session::reset() { truncate(0); }
+
+void Session::truncate(size_t n) {
+  if (n == 0) state_.clear();
+  tokens_.resize(std::min(tokens_.size(), n));
+  if (snapshot_.tokens > static_cast<int>(tokens_.size())) snapshot_.tokens = -1;
+  cached_ = static_cast<int>(tokens_.size());
+}
+
+size_t Session::reuse_prefix(const std::vector<int32_t>& prompt) {
+  size_t common = 0;
+  while (common < tokens_.size() && common < prompt.size() && tokens_[common] == prompt[common]) common++;
+  if (common == prompt.size()) common--;
+  // A layer that cannot continue at `pos` (a sliding window already overwritten there) makes the prompt recompute.
+  const auto resumable = [&](size_t pos) {
+    for (const auto& layer : state_.layers)
+      if (pos > 0 && layer && !layer->can_resume(static_cast<int>(pos), static_cast<int>(tokens_.size()))) return false;
+    return true;
+  };
+  if (state_.positional() || common == tokens_.size()) {
+    if (!resumable(common)) common = 0;
+    truncate(common);
+    return common;
+  }
+  if (snapshot_.tokens >= 0 && static_cast<size_t>(snapshot_.tokens) <= common && resumable(static_cast<size_t>(snapshot_.tokens))) {
+    const size_t at = static_cast<size_t>(snapshot_.tokens);
+    snapshot_.restore_into(state_);
+    truncate(at);
+    return at;
+  }
+  truncate(0);
+  return 0;
 }
 
 void Session::check_tokens(const std::vector<int32_t>& tokens) const {
@@ -42,22 +71,19 @@ GenerationStats Session::generate(const std::vector<int32_t>& prompt, const Samp
   st.promptTokens = static_cast<int>(prompt.size());
   const auto t0 = std::chrono::steady_clock::now();
   // Reuse the cached prefix; at least the last prompt token is recomputed to get its logits.
-  size_t common = 0;
-  while (common < tokens_.size() && common < prompt.size() && tokens_[common] == prompt[common]) common++;
-  if (common == prompt.size()) common--;
-  // A layer that cannot continue there (a sliding window already overwritten) makes the whole prompt recompute.
-  for (const auto& layer : state_.layers)
-    if (common > 0 && layer && !layer->can_resume(static_cast<int>(common), static_cast<int>(tokens_.size()))) common = 0;
-  tokens_.resize(common);
-  cached_ = static_cast<int>(common);
+  const size_t common = reuse_prefix(prompt);
   st.reusedTokens = static_cast<int>(common);
+  const bool recurrent = !state_.positional();
   for (size_t pos = common; pos < prompt.size();) {
     if (cancel.load()) {
       st.finishReason = "cancelled";
       st.prefillMs = ms_since(t0);
       return st;
     }
-    const int n = static_cast<int>(std::min<size_t>(Model::kChunk, prompt.size() - pos));
+    // Recurrent layers: the last prompt token runs on its own, after a snapshot of the state before it.
+    const size_t end = recurrent && pos + 1 < prompt.size() ? prompt.size() - 1 : prompt.size();
+    if (recurrent && pos + 1 == prompt.size()) snapshot_.take(state_, static_cast<int>(pos));
+    const int n = static_cast<int>(std::min<size_t>(Model::kChunk, end - pos));
     const bool last = pos + n == prompt.size();
     model_->forward(state_, prompt.data() + pos, n, static_cast<int>(pos), last ? logits_.data() : nullptr, false);
     tokens_.insert(tokens_.end(), prompt.begin() + pos, prompt.begin() + pos + n);
@@ -112,8 +138,7 @@ void Session::evaluate(const std::vector<int32_t>& tokens, int k, std::vector<in
   if (k < 1) throw EngineError("evaluate: topK must be at least 1");
   const int V = model_->vocab();
   k = std::min(k, V);
-  tokens_.clear();
-  cached_ = 0;
+  truncate(0);
   ids.assign(tokens.size() * k, 0);
   logprobs.assign(tokens.size() * k, 0.f);
   // Chunk so that the logits buffer stays below ~64 MB even for large vocabularies.

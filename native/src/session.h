@@ -36,12 +36,20 @@ class Session {
 
  private:
   void check_tokens(const std::vector<int32_t>& tokens) const;
+  // Puts the sequence state at the longest reusable prefix of `prompt` (at most prompt.size()-1 tokens, so the last
+  // one is recomputed for its logits) and returns its length. Recurrent layers can only continue from the end of
+  // the cache or from the snapshot; otherwise the sequence restarts from 0.
+  size_t reuse_prefix(const std::vector<int32_t>& prompt);
+  void truncate(size_t n);
 
   std::shared_ptr<Model> model_;
   SequenceState state_;
   std::vector<int32_t> tokens_;  // the tokens whose keys/values are in kv_
   std::atomic<int> cached_{0};
   std::vector<float> logits_;
+  // Recurrent layers only: their state before the last token of the latest prompt (the point the next turn's
+  // prompt, or the same prompt again, most often shares).
+  SequenceSnapshot snapshot_;
 };
 
 }  // namespace vmlx

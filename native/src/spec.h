@@ -55,7 +55,7 @@ struct RopePlan {
   }
 };
 
-enum class MixerKind { Attention };
+enum class MixerKind { Attention, GatedDeltaNet };
 struct AttentionPlan {
   int numHeads = 0, numKvHeads = 0, headDim = 0;
   bool qkNorm = false;      // per-head RMSNorm of q and k over head_dim, before RoPE (Qwen3)
@@ -65,7 +65,15 @@ struct AttentionPlan {
   int slidingWindow = 0;    // > 0: a query sees only the last slidingWindow positions (itself included)
   double softcap = 0;       // > 0: scores become softcap * tanh(score / softcap)
   double queryScale = 0;    // the scale of q.k; 0: 1/sqrt(headDim)
+  // attn_q also emits a per-head output gate: per head [query | gate]; out = attn * sigmoid(gate) (Qwen3.5/Next)
+  bool outputGate = false;
   RopePlan rope;
+};
+
+// Gated DeltaNet linear attention (Qwen3.5 / Qwen3-Next): value heads share key heads in groups of
+// numVHeads / numKHeads (value head h reads key head h / group); convKernel is the depthwise causal conv width.
+struct DeltaNetPlan {
+  int numKHeads = 0, numVHeads = 0, headKDim = 0, headVDim = 0, convKernel = 0;
 };
 
 enum class MlpKind { Gated, Moe };
@@ -90,7 +98,8 @@ struct MlpPlan {
 
 struct LayerPlan {
   MixerKind mixer = MixerKind::Attention;
-  AttentionPlan attention;
+  AttentionPlan attention;  // mixer == Attention
+  DeltaNetPlan deltaNet;    // mixer == GatedDeltaNet
   MlpPlan mlp;
 };
 

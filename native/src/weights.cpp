@@ -284,9 +284,13 @@ std::vector<WeightRef> split_experts(const WeightRef& whole, int experts, int ro
   return out;
 }
 
-std::vector<float> load_vector(const TensorRef& ref, FileSet& files, int64_t n) {
+std::vector<float> load_vector(const TensorRef& ref, FileSet& files, int64_t n) { return load_floats(ref, files, {n}); }
+
+std::vector<float> load_floats(const TensorRef& ref, FileSet& files, const std::vector<int64_t>& shape) {
   check_float_dtype(ref);
-  const uint8_t* p = tensor_bytes(ref, files, {n});
+  const uint8_t* p = tensor_bytes(ref, files, shape);
+  int64_t n = 1;
+  for (int64_t d : shape) n *= d;
   std::vector<float> v(static_cast<size_t>(n));
   for (int64_t i = 0; i < n; i++) v[i] = read_float(p, ref.dtype, static_cast<size_t>(i));
   return v;

@@ -63,6 +63,8 @@ std::vector<WeightRef> split_experts(const WeightRef& ref, int experts, int rows
 
 // A float vector (norm weights, Linear biases) of exactly n elements.
 std::vector<float> load_vector(const TensorRef& ref, FileSet& files, int64_t n);
+// A float tensor of exactly this shape, row-major (e.g. a depthwise conv kernel [channels, kernel, 1]).
+std::vector<float> load_floats(const TensorRef& ref, FileSet& files, const std::vector<int64_t>& shape);
 
 // Dequantizes (or converts) one row of a packed weight: the embedding lookup.
 void weight_row(const PackedWeight& w, int row, float* out);

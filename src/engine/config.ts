@@ -7,9 +7,16 @@ import { z } from 'zod';
 import { ModelFormatError, UnsupportedModelError } from './errors.js';
 import { parseWith, readJson } from './json-file.js';
 
-export const SUPPORTED_MODEL_TYPES = ['qwen3', 'qwen2', 'llama', 'mistral', 'mistral3', 'smollm3', 'qwen3_moe', 'gemma3_text', 'gemma3', 'phi3'] as const;
+export const SUPPORTED_MODEL_TYPES = ['qwen3', 'qwen2', 'llama', 'mistral', 'mistral3', 'smollm3', 'qwen3_moe', 'gemma3_text', 'gemma3', 'phi3', 'qwen3_5', 'qwen3_5_moe'] as const;
 /** Multimodal wrappers whose text model is read from config.json's text_config: wrapper → allowed text model_types. */
-const TEXT_CONFIG_WRAPPERS: Partial<Record<string, readonly string[]>> = { mistral3: ['mistral', 'llama'], gemma3: ['gemma3_text'] };
+const TEXT_CONFIG_WRAPPERS: Partial<Record<string, readonly string[]>> = {
+  mistral3: ['mistral', 'llama'],
+  gemma3: ['gemma3_text'],
+  qwen3_5: ['qwen3_5_text'],
+  qwen3_5_moe: ['qwen3_5_moe_text'],
+};
+/** Wrappers whose text fields may also sit at the top level (mlx-lm reads either). */
+const OPTIONAL_TEXT_CONFIG = new Set(['qwen3_5', 'qwen3_5_moe']);
 /**
  * What a wrapper's text_config may leave out (the text model class's defaults; Gemma 3's VLM configs omit them), and
  * whether embeddings are tied when it does not say.
@@ -229,6 +236,7 @@ function parseQuantization(raw: z.output<typeof configSchema>, file: string): Qu
 function flattenTextConfig(value: Record<string, unknown>, modelType: string, file: string): Record<string, unknown> {
   const allowed = TEXT_CONFIG_WRAPPERS[modelType];
   if (!allowed) return value;
+  if (value.text_config == null && OPTIONAL_TEXT_CONFIG.has(modelType)) return value;
   const text = value.text_config;
   if (text === null || typeof text !== 'object') throw new ModelFormatError(file, `field 'text_config' is missing (needed for ${modelType})`);
   const t = text as Record<string, unknown>;

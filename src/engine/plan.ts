@@ -93,7 +93,26 @@ export const attentionPlanSchema = z.object({
   softcap: z.number().positive().optional(),
   /** The scale of q·k, when not 1/sqrt(headDim) (Gemma's query_pre_attn_scalar^-1/2). */
   queryScale: z.number().positive().optional(),
+  /**
+   * attn_q emits, per head, the query and then a gate of the same width; the attention output is multiplied by
+   * sigmoid(gate) before attn_output (Qwen3.5 / Qwen3-Next).
+   */
+  outputGate: z.boolean().optional(),
   rope: ropePlanSchema,
+});
+
+/**
+ * Gated DeltaNet linear attention (Qwen3.5 / Qwen3-Next). Tensors: blk.N.ssm_in_qkv [2·K·dk + V·dv, hidden] (q, k, v
+ * in that order), ssm_in_z [V·dv, hidden], ssm_in_b / ssm_in_a [V, hidden], ssm_conv1d [2·K·dk + V·dv, convKernel, 1],
+ * ssm_a_log [V], ssm_dt_bias [V], ssm_norm [dv], ssm_out [hidden, V·dv]. Value head h reads key head h / (V/K).
+ */
+export const deltaNetPlanSchema = z.object({
+  kind: z.literal('gated_deltanet'),
+  numKHeads: positiveInt,
+  numVHeads: positiveInt,
+  headKDim: positiveInt,
+  headVDim: positiveInt,
+  convKernel: positiveInt,
 });
 
 export const gatedMlpPlanSchema = z.object({
@@ -144,7 +163,7 @@ export const moePlanSchema = z.object({
 export const mlpPlanSchema = z.discriminatedUnion('kind', [gatedMlpPlanSchema, moePlanSchema]);
 
 export const layerPlanSchema = z.object({
-  mixer: attentionPlanSchema,
+  mixer: z.discriminatedUnion('kind', [attentionPlanSchema, deltaNetPlanSchema]),
   mlp: mlpPlanSchema,
 });
 
@@ -173,7 +192,14 @@ export type PlanTensor = z.infer<typeof planTensorSchema>;
 export type RopeScaling = z.infer<typeof ropeScalingSchema>;
 export type RopePlan = z.infer<typeof ropePlanSchema>;
 export type AttentionPlan = z.infer<typeof attentionPlanSchema>;
+export type DeltaNetPlan = z.infer<typeof deltaNetPlanSchema>;
 export type MlpPlan = z.infer<typeof mlpPlanSchema>;
 export type MoePlan = z.infer<typeof moePlanSchema>;
 export type LayerPlan = z.infer<typeof layerPlanSchema>;
 export type NativeModelPlan = z.infer<typeof modelPlanSchema>;
+
+/** The layer's attention plan; throws for a layer whose token mixer is not attention. */
+export function attentionOf(layer: LayerPlan): AttentionPlan {
+  if (layer.mixer.kind !== 'attention') throw new TypeError(`the layer's mixer is ${layer.mixer.kind}, not attention`);
+  return layer.mixer;
+}

@@ -19,7 +19,8 @@ function vmlx(args: string[], env: Record<string, string> = {}): Promise<CliResu
 }
 
 // Each family with the parser `auto` must pick from its template (test templates carry the documented markers).
-const FAMILIES: Array<{ arch: TestArch; parser: string; note?: RegExp }> = [
+// chatArgs: extra `chat` flags (a template that opens a thinking block by default would spend the few tokens there).
+const FAMILIES: Array<{ arch: TestArch; parser: string; note?: RegExp; chatArgs?: string[] }> = [
   { arch: 'mistral', parser: 'mistral' },
   { arch: 'smollm3', parser: 'hermes' },
   { arch: 'mistral3', parser: 'mistral', note: /^note: mistral3: the vision tower is not loaded; images are not supported \(text only\)$/m },
@@ -29,6 +30,8 @@ const FAMILIES: Array<{ arch: TestArch; parser: string; note?: RegExp }> = [
   { arch: 'gemma3_text', parser: 'gemma3' },
   { arch: 'phi3', parser: 'phi4_mini' },
   { arch: 'gemma3', parser: 'gemma3', note: /^note: gemma3: the vision tower is not loaded; images are not supported \(text only\)$/m },
+  { arch: 'qwen3_5', parser: 'qwen3_coder', chatArgs: ['--no-thinking'], note: /^note: qwen3_5: the vision tower is not loaded; images are not supported \(text only\)$/m },
+  { arch: 'qwen3_5_moe', parser: 'qwen3_coder', chatArgs: ['--no-thinking'], note: /^note: qwen3_5_moe: the vision tower is not loaded; images are not supported \(text only\)$/m },
 ];
 
 for (const fam of FAMILIES) {
@@ -53,7 +56,7 @@ for (const fam of FAMILIES) {
       const mcp = join(root, 'mcp.json');
       writeFileSync(mcp, JSON.stringify({ mcpServers: { fs: { command: 'node', args: [FS_SERVER, files] } } }));
       const chat = await vmlx(
-        ['chat', '--model', dir, '--mcp-config', mcp, '--temp', '0', '--max-tokens', '12', '--max-rounds', '1', '-p', 'List the files'],
+        ['chat', '--model', dir, '--mcp-config', mcp, '--temp', '0', '--max-tokens', '12', '--max-rounds', '1', ...(fam.chatArgs ?? []), '-p', 'List the files'],
         { VMLX_HOME: join(root, 'home') },
       );
       // Random weights write random text; a call they happen to make is still run through the loop.

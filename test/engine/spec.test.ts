@@ -4,6 +4,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gemma3SlidingLayers } from '../../src/engine/models/gemma3.js';
 import { buildModelSpec, specWeightBytes } from '../../src/engine/models/index.js';
+import { attentionOf } from '../../src/engine/plan.js';
 import { MissingTensorError, ModelFileMissingError, ModelFormatError, UnsupportedModelError } from '../../src/engine/errors.js';
 import { ensureTestModel } from '../helpers/test-models.js';
 import { configFor, modelTensors, safetensorsBytes, tempDir, TINY, writeModelDir, type ModelTensorOptions } from './helpers/tiny-dirs.js';
@@ -31,7 +32,7 @@ test('qwen3 4-bit tied: every weight quantized with bits/group from config, q/k 
   assert.equal(spec.threads, 2);
   assert.equal(spec.tensors['output'], undefined);
   assert.equal(spec.layers.length, TINY.layers);
-  const m = spec.layers[1]!.mixer;
+  const m = attentionOf(spec.layers[1]!);
   assert.deepEqual([m.headDim, m.qkNorm, m.qkvBias], [16, true, false]);
   assert.deepEqual(m.rope, { kind: 'neox', theta: 1_000_000, rotaryDims: 16 });
   const q = spec.tensors['blk.1.attn_q']!;
@@ -51,7 +52,7 @@ test('qwen3 4-bit tied: every weight quantized with bits/group from config, q/k 
 
 test('qwen2 8-bit: the Linear .bias and the quantization .biases are kept apart', () => {
   const { spec } = build({ arch: 'qwen2', quant: { bits: 8, groupSize: 64 } });
-  assert.equal(spec.layers[0]!.mixer.qkvBias, true);
+  assert.equal(attentionOf(spec.layers[0]!).qkvBias, true);
   assert.equal(spec.tensors['blk.0.attn_q.bias']?.name, 'model.layers.0.self_attn.q_proj.bias');
   assert.deepEqual(spec.tensors['blk.0.attn_k.bias']?.shape, [TINY.kvHeads * TINY.headDim]);
   const q = spec.tensors['blk.0.attn_q']!;
@@ -69,9 +70,9 @@ test('llama float untied with llama3 rope scaling; lm_head used', () => {
   assert.equal(spec.tensors['output']?.name, 'lm_head.weight');
   assert.equal(spec.tensors['output']?.quant, undefined);
   assert.equal(spec.tensors['token_embd']?.dtype, 'BF16');
-  const rope = spec.layers[0]!.mixer.rope;
+  const rope = attentionOf(spec.layers[0]!).rope;
   assert.equal(rope.kind === 'neox' && rope.scaling?.type, 'llama3');
-  assert.equal(spec.layers[0]!.mixer.qkNorm, false);
+  assert.equal(attentionOf(spec.layers[0]!).qkNorm, false);
 });
 
 test('tied decided by tensors when config is silent; tie_word_embeddings true ignores a stray lm_head', () => {
@@ -179,7 +180,7 @@ test('mistral3 in the mlx-community layout: the language_model. text tensors and
   assert.equal(t['token_embd']?.name, 'language_model.model.embed_tokens.weight');
   assert.equal(t['output']?.name, 'language_model.lm_head.weight');
   assert.deepEqual([t['output']?.quant?.bits, t['blk.0.ffn_down']?.quant?.bits, t['blk.1.ffn_down']?.quant?.bits], [8, 8, 4]);
-  assert.equal(built.spec.layers[0]!.mixer.headDim, 32);
+  assert.equal(attentionOf(built.spec.layers[0]!).headDim, 32);
   assert.ok(Object.values(t).every((x) => x.name.startsWith('language_model.')), 'no vision tensor in the plan');
   assert.ok(built.tensors.has('vision_tower.patch_conv.weight'), 'the file does hold a vision tower');
   // mistral is llama under another name
@@ -189,7 +190,7 @@ test('mistral3 in the mlx-community layout: the language_model. text tensors and
 
 test('smollm3: every fourth layer has no RoPE (no_rope_layers, else no_rope_layer_interval); a wrong-length list is named', () => {
   const ropeKinds = (extra: Record<string, unknown>) =>
-    build({ arch: 'llama', shape: { ...TINY, layers: 4 } }, { model_type: 'smollm3', ...extra }).spec.layers.map((l) => l.mixer.rope.kind);
+    build({ arch: 'llama', shape: { ...TINY, layers: 4 } }, { model_type: 'smollm3', ...extra }).spec.layers.map((l) => attentionOf(l).rope.kind);
   assert.deepEqual(ropeKinds({ no_rope_layers: [1, 1, 1, 0] }), ['neox', 'neox', 'neox', 'none']);
   assert.deepEqual(ropeKinds({ no_rope_layers: [0, 1, 0, 1] }), ['none', 'neox', 'none', 'neox']);
   assert.deepEqual(ropeKinds({ no_rope_layer_interval: 2 }), ['neox', 'none', 'neox', 'none']);
@@ -206,7 +207,7 @@ test('gemma3 in the mlx-community layout: five local layers and one global, the 
   assert.equal(architecture, 'gemma3');
   assert.deepEqual([spec.arch, spec.embedScale, spec.normOffset], ['gemma', 8, 1]);
   assert.deepEqual(notes, ['gemma3: the vision tower is not loaded; images are not supported (text only)']);
-  const mixers = spec.layers.map((l) => l.mixer);
+  const mixers = spec.layers.map((l) => attentionOf(l));
   assert.deepEqual(mixers.map((m) => m.slidingWindow), [32, 32, 32, 32, 32, undefined]);
   assert.deepEqual(mixers.map((m) => m.rope.kind === 'neox' && [m.rope.theta, m.rope.scaling?.type]), [
     ...Array(5).fill([10_000, undefined]), [1_000_000, 'linear'],
@@ -236,12 +237,12 @@ test('phi3: fused qkv_proj and gate_up_proj become row views of the file; partia
   assert.equal(q.name, 'model.layers.1.self_attn.qkv_proj.weight[0:64]');
   const [gate, up] = [spec.tensors['blk.0.ffn_gate']!, spec.tensors['blk.0.ffn_up']!];
   assert.deepEqual([gate.shape[0], up.offset - gate.offset], [128, gate.byteLength]);
-  const rope = spec.layers[0]!.mixer.rope;
+  const rope = attentionOf(spec.layers[0]!).rope;
   assert.ok(rope.kind === 'neox' && rope.rotaryDims === 12 && rope.scaling?.type === 'longrope');
   const long = rope.scaling.freqFactors;
   assert.equal(long.length, 6);
   assert.ok(Math.abs(rope.scaling.attentionFactor - Math.sqrt(1 + Math.log(64) / Math.log(64))) < 1e-12);
   // Within the original 64-token context the short factors apply.
-  const short = buildModelSpec(dir, { threads: 2, contextLength: 64 }).spec.layers[0]!.mixer.rope;
+  const short = attentionOf(buildModelSpec(dir, { threads: 2, contextLength: 64 }).spec.layers[0]!).rope;
   assert.ok(short.kind === 'neox' && short.scaling?.type === 'longrope' && short.scaling.freqFactors[5]! < long[5]!);
 });

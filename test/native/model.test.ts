@@ -7,6 +7,7 @@ import { mkdtempSync, rmSync, truncateSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadAddon } from '../../src/engine/addon.js';
+import { attentionOf } from '../../src/engine/plan.js';
 import type { NativeModel, NativeSamplingParams, NativeTokenEvent } from '../../src/engine/native-types.js';
 import { writeTinyModel, type TinyConfig, type TinyModel } from './tiny-model.js';
 import { logSoftmax, referenceLogits } from './reference.js';
@@ -173,8 +174,8 @@ test('bad models are rejected with one clear error naming the tensor or field', 
   const arch = { ...structuredClone(m.spec), arch: 'gpt2' as 'decoder' };
   await assert.rejects(addon.loadModel(arch), /unsupported architecture 'gpt2'/);
   const badShape = structuredClone(m.spec);
-  badShape.layers[0]!.mixer.numHeads = 2;
-  badShape.layers[0]!.mixer.numKvHeads = 1;
+  attentionOf(badShape.layers[0]!).numHeads = 2;
+  attentionOf(badShape.layers[0]!).numKvHeads = 1;
   await assert.rejects(addon.loadModel(badShape), /q_proj\.weight.*expected \[64, 8\]/);
   const missing = structuredClone(m.spec);
   delete missing.tensors['blk.1.attn_k'];
@@ -184,8 +185,8 @@ test('bad models are rejected with one clear error naming the tensor or field', 
   await assert.rejects(addon.loadModel(extra), /tensor table: 'blk\.1\.attn_x' \(model\.layers\.1\.input_layernorm\.weight\) is not used/);
   assert.throws(() => addon.loadModel({ ...m.spec, hiddenSize: 'x' as unknown as number }), /spec\.hiddenSize must be a number/);
   assert.throws(
-    () => addon.loadModel({ ...m.spec, layers: [{ ...m.spec.layers[0]!, mixer: { ...m.spec.layers[0]!.mixer, kind: 'mamba' as 'attention' } }] }),
-    /spec\.layers\[0\]\.mixer\.kind 'mamba' is not supported \(supported: attention\)/,
+    () => addon.loadModel({ ...m.spec, layers: [{ ...m.spec.layers[0]!, mixer: { ...attentionOf(m.spec.layers[0]!), kind: 'mamba' as 'attention' } }] }),
+    /spec\.layers\[0\]\.mixer\.kind 'mamba' is not supported \(supported: attention, gated_deltanet\)/,
   );
   const file = m.spec.tensors['token_embd']!.file;
   truncateSync(file, 1000);

@@ -1,6 +1,7 @@
 // Grouped-query attention: q/k/v projections (optional biases, optional per-head q/k RMSNorm), RoPE, the KV cache
 // store, causal attention over the cache (full or a sliding window, optional per-head sinks, soft-capped logits,
-// the family's query scale), and the output projection (optional bias).
+// the family's query scale), an optional sigmoid output gate (emitted by q_proj beside each query head, as
+// Qwen3.5 does), and the output projection (optional bias).
 #include <algorithm>
 #include <cmath>
 
@@ -15,7 +16,7 @@ class Attention : public TokenMixer {
  public:
   Attention(Loader& ld, const AttentionPlan& p, int H, const std::string& pre) : p_(p) {
     const int qd = p.numHeads * p.headDim, kd = p.numKvHeads * p.headDim;
-    q_ = ld.matrix(pre + "attn_q", qd, H);
+    q_ = ld.matrix(pre + "attn_q", p.outputGate ? 2 * qd : qd, H);
     k_ = ld.matrix(pre + "attn_k", kd, H);
     v_ = ld.matrix(pre + "attn_v", kd, H);
     o_ = ld.matrix(pre + "attn_output", H, qd);
@@ -46,8 +47,10 @@ class Attention : public TokenMixer {
     const int hd = p_.headDim, nh = p_.numHeads, nkv = p_.numKvHeads;
     const int qd = nh * hd, kd = nkv * hd;
     Acts a = prepare_acts(f, in, f.spec.hiddenSize);
-    const LinearOut qkv[3] = {{&q_, s.q.data()}, {&k_, s.k.data()}, {&v_, s.v.data()}};
+    if (p_.outputGate) queryGate_.resize(static_cast<size_t>(f.T) * 2 * qd);
+    const LinearOut qkv[3] = {{&q_, p_.outputGate ? queryGate_.data() : s.q.data()}, {&k_, s.k.data()}, {&v_, s.v.data()}};
     linear(f, a, qkv, 3);
+    if (p_.outputGate) split_query_gate(f, qd);
     const float eps = static_cast<float>(f.spec.rmsNormEps);
     const RopeTable* rope = p_.rope.kind == RopeKind::None ? nullptr : &rope_table(s, p_.rope);
     const int half = p_.rope.rotaryDims / 2;
@@ -114,6 +117,7 @@ class Attention : public TokenMixer {
         f.k.attend_rows(ar);
       }
     });
+    if (p_.outputGate) apply_gate(f, qd);
     Acts ao = prepare_acts(f, s.attn.data(), qd);
     const LinearOut o[1] = {{&o_, out}};
     linear(f, ao, o, 1);
@@ -123,9 +127,35 @@ class Attention : public TokenMixer {
   }
 
  private:
+  // queryGate_ rows are per head [query | gate]: queries go to s.q, gates stay in the first half of each row.
+  void split_query_gate(Forward& f, int qd) const {
+    const int hd = p_.headDim;
+    f.pool.parallel_for(f.T, [&](int t0, int t1) {
+      for (int t = t0; t < t1; t++) {
+        float* row = queryGate_.data() + static_cast<size_t>(t) * 2 * qd;
+        float* q = f.s.q.data() + static_cast<size_t>(t) * qd;
+        for (int h = 0; h < p_.numHeads; h++)
+          for (int i = 0; i < hd; i++) q[h * hd + i] = row[2 * h * hd + i];
+        for (int h = 0; h < p_.numHeads; h++)
+          for (int i = 0; i < hd; i++) row[h * hd + i] = row[2 * h * hd + hd + i];
+      }
+    });
+  }
+
+  void apply_gate(Forward& f, int qd) const {
+    f.pool.parallel_for(f.T, [&](int t0, int t1) {
+      for (int t = t0; t < t1; t++) {
+        float* o = f.s.attn.data() + static_cast<size_t>(t) * qd;
+        const float* g = queryGate_.data() + static_cast<size_t>(t) * 2 * qd;
+        for (int i = 0; i < qd; i++) o[i] *= 1.f / (1.f + std::exp(-g[i]));
+      }
+    });
+  }
+
   AttentionPlan p_;
   OwnedWeight q_, k_, v_, o_;
   std::vector<float> qBias_, kBias_, vBias_, oBias_, qNorm_, kNorm_, sinks_;
+  mutable std::vector<float> queryGate_;  // [T][2 * qd] when the layer has an output gate
 };
 
 }  // namespace
@@ -133,6 +163,7 @@ class Attention : public TokenMixer {
 std::unique_ptr<TokenMixer> make_token_mixer(Loader& ld, const ModelSpec& spec, const LayerPlan& plan, const std::string& prefix) {
   switch (plan.mixer) {
     case MixerKind::Attention: return std::make_unique<Attention>(ld, plan.attention, spec.hiddenSize, prefix);
+    case MixerKind::GatedDeltaNet: return make_gated_deltanet(ld, spec, plan, prefix);
   }
   return nullptr;
 }

@@ -26,6 +26,7 @@ class FeedForward {
 
 // `prefix` is the layer's tensor-name prefix, e.g. "blk.3.".
 std::unique_ptr<TokenMixer> make_token_mixer(Loader& ld, const ModelSpec& spec, const LayerPlan& plan, const std::string& prefix);
+std::unique_ptr<TokenMixer> make_gated_deltanet(Loader& ld, const ModelSpec& spec, const LayerPlan& plan, const std::string& prefix);
 std::unique_ptr<FeedForward> make_feed_forward(Loader& ld, const ModelSpec& spec, const LayerPlan& plan, const std::string& prefix);
 // The mixture-of-experts feed-forward (moe.cpp); make_feed_forward builds it for MlpKind::Moe.
 std::unique_ptr<FeedForward> make_moe(Loader& ld, const ModelSpec& spec, const LayerPlan& plan, const std::string& prefix);

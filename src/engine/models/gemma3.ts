@@ -7,7 +7,7 @@
 import { z } from 'zod';
 import { ModelFormatError, UnsupportedModelError } from '../errors.js';
 import { parseWith } from '../json-file.js';
-import type { NativeModelPlan, RopePlan } from '../plan.js';
+import { attentionOf, type NativeModelPlan, type RopePlan } from '../plan.js';
 import { decoderPlan, type SpecInput } from './common.js';
 
 export const GEMMA3_TEXT_PREFIX = 'language_model.';
@@ -68,11 +68,12 @@ export function gemma3Plan(input: SpecInput, prefix = ''): NativeModelPlan {
     plan.tensors[`${b}ffn_norm`] = w.tensor(`${p}.pre_feedforward_layernorm.weight`, [H]);
     plan.tensors[`${b}post_ffw_norm`] = w.tensor(`${p}.post_feedforward_layernorm.weight`, [H]);
     layer.mlp.activation = 'gelu_tanh';
-    layer.mixer.queryScale = (g.query_pre_attn_scalar ?? c.headDim) ** -0.5;
-    if (g.attn_logit_softcapping) layer.mixer.softcap = g.attn_logit_softcapping;
+    const attention = attentionOf(layer);
+    attention.queryScale = (g.query_pre_attn_scalar ?? c.headDim) ** -0.5;
+    if (g.attn_logit_softcapping) attention.softcap = g.attn_logit_softcapping;
     if (sliding[i]) {
-      layer.mixer.slidingWindow = g.sliding_window;
-      layer.mixer.rope = local;
+      attention.slidingWindow = g.sliding_window;
+      attention.rope = local;
     }
   });
   return plan;

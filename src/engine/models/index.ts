@@ -15,6 +15,7 @@ import { mistral3Plan } from './mistral3.js';
 import { smollm3Plan } from './smollm3.js';
 import { qwen2Plan } from './qwen2.js';
 import { qwen3Plan } from './qwen3.js';
+import { qwen3_5Plan } from './qwen3_5.js';
 import { qwen3MoePlan } from './qwen3_moe.js';
 import type { SpecInput } from './common.js';
 
@@ -36,6 +37,8 @@ const ARCHITECTURES: Record<ModelConfig['modelType'], Architecture> = {
   phi3: { name: 'phi3', plan: phi3Plan },
   gemma3_text: { name: 'gemma3', plan: (input) => gemma3Plan(input) },
   gemma3: { name: 'gemma3', plan: (input) => gemma3Plan(input, GEMMA3_TEXT_PREFIX) },
+  qwen3_5: { name: 'qwen3_5', plan: qwen3_5Plan },
+  qwen3_5_moe: { name: 'qwen3_5', plan: qwen3_5Plan },
   // Remaps: model_types that are another architecture under a different name (as mlx-lm's MODEL_REMAPPING).
   mistral: llama,
 };

@@ -32,7 +32,7 @@ export function smollm3Plan(input: SpecInput): NativeModelPlan {
   const plan = llamaPlan(input);
   const useRope = smollm3RopeLayers(input.config.raw, input.config.numLayers, input.configFile);
   plan.layers.forEach((layer, i) => {
-    if (!useRope[i]) layer.mixer.rope = { kind: 'none' };
+    if (!useRope[i] && layer.mixer.kind === 'attention') layer.mixer.rope = { kind: 'none' };
   });
   return plan;
 }

@@ -47,6 +47,29 @@ export function buildConfigJson(arch: TestArch, dims: ModelDims, dtype: TestDTyp
       sliding_window_pattern: g.slidingWindowPattern, cache_implementation: 'hybrid', eos_token_id: fam.generationEos,
       pad_token_id: fam.padTokenId, rope_scaling: g.linearRopeFactor ? { factor: g.linearRopeFactor, rope_type: 'linear' } : null,
     });
+  } else if ((arch === 'qwen3_5' || arch === 'qwen3_5_moe') && dims.hybrid) {
+    const hy = dims.hybrid;
+    const pairs = Math.floor(dims.headDim * hy.partialRotaryFactor) / 2;
+    const third = Math.ceil(pairs / 3);
+    delete c.rope_theta;
+    Object.assign(c, {
+      model_type: dims.moe ? 'qwen3_5_moe_text' : 'qwen3_5_text', head_dim: dims.headDim, attention_bias: false, attention_dropout: 0.0,
+      attn_output_gate: true, eos_token_id: fam.eosTokenId, full_attention_interval: hy.fullAttentionInterval,
+      layer_types: Array.from({ length: dims.numLayers }, (_, i) => ((i + 1) % hy.fullAttentionInterval === 0 ? 'full_attention' : 'linear_attention')),
+      linear_conv_kernel_dim: hy.convKernel, linear_key_head_dim: hy.headKDim, linear_num_key_heads: hy.numKHeads,
+      linear_num_value_heads: hy.numVHeads, linear_value_head_dim: hy.headVDim, mtp_num_hidden_layers: 1,
+      rope_parameters: {
+        mrope_interleaved: true, mrope_section: [third, third, pairs - 2 * third], partial_rotary_factor: hy.partialRotaryFactor,
+        rope_theta: dims.ropeTheta, rope_type: 'default',
+      },
+    });
+    if (dims.moe) {
+      Object.assign(c, {
+        num_experts: dims.moe.numExperts, num_experts_per_tok: dims.moe.topK, moe_intermediate_size: dims.moe.expertIntermediateSize,
+        shared_expert_intermediate_size: dims.moe.sharedExpertIntermediateSize ?? 0, norm_topk_prob: dims.moe.normTopK,
+        decoder_sparse_step: 1, mlp_only_layers: [], router_aux_loss_coef: 0.001, output_router_logits: false,
+      });
+    }
   } else if (arch === 'qwen3') {
     Object.assign(c, {
       architectures: ['Qwen3ForCausalLM'], model_type: 'qwen3', head_dim: dims.headDim, attention_bias: false,
@@ -91,7 +114,7 @@ export function buildConfigJson(arch: TestArch, dims: ModelDims, dtype: TestDTyp
       } : null,
     });
   }
-  const top = arch === 'mistral3' ? mistral3Wrapper(sorted(c), fam.bosTokenId) : arch === 'gemma3' ? gemma3Wrapper(sorted(c)) : c;
+  const top = arch === 'mistral3' ? mistral3Wrapper(sorted(c), fam.bosTokenId) : arch === 'gemma3' ? gemma3Wrapper(sorted(c)) : dims.hybrid ? qwen3_5Wrapper(sorted(c), dims) : c;
   if (quant) {
     // The quantization block sits at the top level, also for a multimodal wrapper (its keys name full module paths).
     const q: Record<string, unknown> = quantEntry(quant);
@@ -132,6 +155,23 @@ function gemma3Wrapper(text: Record<string, unknown>): Record<string, unknown> {
     vision_config: {
       model_type: 'siglip_vision_model', hidden_size: 32, intermediate_size: 64, num_attention_heads: 2, num_hidden_layers: 0,
       patch_size: 4, image_size: 64, vision_use_head: false,
+    },
+  };
+}
+
+/**
+ * Qwen3.5's config.json: the text model under text_config (model_type qwen3_5_text) beside the vision encoder's
+ * config; the mlx-community text conversions keep that shape but ship no vision weights.
+ */
+function qwen3_5Wrapper(text: Record<string, unknown>, dims: ModelDims): Record<string, unknown> {
+  return {
+    architectures: [dims.moe ? 'Qwen3_5MoeForConditionalGeneration' : 'Qwen3_5ForConditionalGeneration'],
+    model_type: dims.moe ? 'qwen3_5_moe' : 'qwen3_5', image_token_id: 248056,
+    video_token_id: 248057, vision_start_token_id: 248053, vision_end_token_id: 248054,
+    tie_word_embeddings: dims.tied, text_config: text, transformers_version: '4.57.0',
+    vision_config: {
+      model_type: 'qwen3_5', depth: 2, hidden_size: 32, intermediate_size: 64, num_heads: 2, in_channels: 3,
+      patch_size: 16, spatial_merge_size: 2, temporal_patch_size: 2, out_hidden_size: dims.hiddenSize,
     },
   };
 }

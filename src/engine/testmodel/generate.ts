@@ -8,6 +8,7 @@ import { ggufMetadata, ggufNormOffset, ggufTensorInfos, ggufTensorName, ggufType
 import { quantizeQ4_0, quantizeQ8_0, Q4_0_BLOCK_BYTES, Q8_0_BLOCK_BYTES, QK } from './gguf-quants.js';
 import { planGguf, type GgmlType } from './gguf-writer.js';
 import { planMlxSafetensors, type StTensor } from './mlx-safetensors.js';
+import { ggufHybridValues } from './hybrid-spec.js';
 import { hashSeed, Rng, roundToBf16InPlace } from './numeric.js';
 import { MXFP4_BLOCK_BYTES, mxfp4Dequantize, mxfp4Quantize, quantizeMxfp4Blocks } from './mxfp4.js';
 import { mlxAffineDequantize, mlxAffineQuantize } from './quantize.js';
@@ -109,7 +110,7 @@ export function makeTestModel(opts: MakeTestModelOptions): MakeTestModelResult {
         stTensors.push({ name: `${def.name}.biases`, dtype: stDType, shape: [...lead, cols / q.groupSize] });
       }
     } else {
-      stTensors.push({ name: storedName(def), dtype: stDType, shape: def.shape });
+      stTensors.push({ name: storedName(def), dtype: stDType, shape: def.storedShape ?? def.shape });
     }
   }
   const st = planMlxSafetensors(stTensors, opts.seed);
@@ -145,7 +146,9 @@ export function makeTestModel(opts: MakeTestModelOptions): MakeTestModelResult {
       const q = quantOf(def);
       const rng = new Rng(hashSeed(opts.seed, def.name));
       const permute = opts.gguf !== undefined && needsRopePermute(opts.arch, def);
-      const chunkRows = permute ? rows : Math.max(1, Math.floor(CHUNK_ELEMENTS / cols));
+      // The hybrid's linear-attention tensors are rearranged whole for the GGUF twin (value-head order, A_log).
+      const whole = permute || (opts.gguf !== undefined && dims.hybrid !== undefined && def.name.includes('.linear_attn.'));
+      const chunkRows = whole ? rows : Math.max(1, Math.floor(CHUNK_ELEMENTS / cols));
       const mean = def.mean ?? (def.kind === 'norm' ? 1 : 0);
       const ggType = opts.gguf ? ggufTypeFor(def, opts.gguf.type) : 'F32';
       for (let r0 = 0; r0 < rows; r0 += chunkRows) {
@@ -178,6 +181,7 @@ export function makeTestModel(opts: MakeTestModelOptions): MakeTestModelResult {
           if (permute) src = permuteRopeRows(src, nr, cols, dims.headDim);
           const normOffset = ggufNormOffset(opts.arch, def);
           if (normOffset) src = src.map((v) => v + normOffset);
+          if (whole) src = ggufHybridValues(dims, def, src);
           const off = ggOffset.get(ggufTensorName(storedName(def), opts.arch))!;
           writeAt(ggFd, encodeGgml(src, ggType), off + r0 * ggmlRowBytes(cols, ggType));
         }

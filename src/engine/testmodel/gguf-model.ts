@@ -2,7 +2,8 @@
 // llama.cpp's NORM rope, and the llama3 rope_freqs tensor (notes/engine.md §7.3).
 import type { GgufKv, GgmlType, GgufTensorInfo } from './gguf-writer.js';
 import type { GgufTokenizer } from './tokenizer-files.js';
-import { isGemma3, type GgufType, type ModelDims, type TensorDef, type TestArch } from './spec.js';
+import { rotaryDims } from './hybrid-spec.js';
+import { isGemma3, type GgufType, type HybridDims, type ModelDims, type TensorDef, type TestArch } from './spec.js';
 
 /** HF tensor name (the stored name: `.weight` included for linears) → GGUF name. */
 export function ggufTensorName(storedHfName: string, arch?: TestArch): string {
@@ -27,14 +28,28 @@ export function ggufTensorName(storedHfName: string, arch?: TestArch): string {
     'self_attn.q_norm.weight': 'attn_q_norm.weight',
     'self_attn.k_norm.weight': 'attn_k_norm.weight',
     // Gemma's post_attention_layernorm closes the attention sandwich; its MLP input norm is pre_feedforward_layernorm.
-    'post_attention_layernorm.weight': arch && isGemma3(arch) ? 'post_attention_norm.weight' : 'ffn_norm.weight',
+    // qwen35 also names it after its place (after attention), not after the block it feeds.
+    'post_attention_layernorm.weight': arch && (isGemma3(arch) || arch === 'qwen3_5' || arch === 'qwen3_5_moe') ? 'post_attention_norm.weight' : 'ffn_norm.weight',
     'pre_feedforward_layernorm.weight': 'ffn_norm.weight',
     'post_feedforward_layernorm.weight': 'post_ffw_norm.weight',
+    'linear_attn.in_proj_qkv.weight': 'attn_qkv.weight',
+    'linear_attn.in_proj_z.weight': 'attn_gate.weight',
+    'linear_attn.in_proj_b.weight': 'ssm_beta.weight',
+    'linear_attn.in_proj_a.weight': 'ssm_alpha.weight',
+    'linear_attn.conv1d.weight': 'ssm_conv1d.weight',
+    'linear_attn.A_log': 'ssm_a',
+    'linear_attn.dt_bias': 'ssm_dt.bias',
+    'linear_attn.norm.weight': 'ssm_norm.weight',
+    'linear_attn.out_proj.weight': 'ssm_out.weight',
     'mlp.gate_proj.weight': 'ffn_gate.weight',
     'mlp.up_proj.weight': 'ffn_up.weight',
     'mlp.down_proj.weight': 'ffn_down.weight',
     // Mixture of experts: the router and the stacked experts (llama.cpp's merged *_exps tensors).
     'mlp.gate.weight': 'ffn_gate_inp.weight',
+    'mlp.shared_expert.gate_proj.weight': 'ffn_gate_shexp.weight',
+    'mlp.shared_expert.up_proj.weight': 'ffn_up_shexp.weight',
+    'mlp.shared_expert.down_proj.weight': 'ffn_down_shexp.weight',
+    'mlp.shared_expert_gate.weight': 'ffn_gate_inp_shexp.weight',
     'mlp.switch_mlp.gate_proj.weight': 'ffn_gate_exps.weight',
     'mlp.switch_mlp.up_proj.weight': 'ffn_up_exps.weight',
     'mlp.switch_mlp.down_proj.weight': 'ffn_down_exps.weight',
@@ -52,7 +67,7 @@ export function storedName(def: TensorDef): string {
 /** GGUF storage type of one tensor for the requested file flavour. */
 export function ggufTypeFor(def: TensorDef, flavour: GgufType): GgmlType {
   // llama-quantize leaves MoE routers (ffn_gate_inp) in F32.
-  if (flavour === 'f32' || def.shape.length === 1 || def.name.endsWith('mlp.gate')) return 'F32';
+  if (flavour === 'f32' || def.shape.length === 1 || def.kind === 'conv' || def.name.endsWith('mlp.gate') || def.name.endsWith('shared_expert_gate')) return 'F32';
   if (flavour === 'q8_0') return 'Q8_0';
   // mxfp4: the weights an mxfp4 MLX model holds in mxfp4 (the same values); the embedding and output at Q8_0.
   if (flavour === 'mxfp4') return def.kind === 'embedding' || def.name.endsWith('lm_head') ? 'Q8_0' : 'MXFP4';
@@ -73,6 +88,8 @@ export function ggufArch(arch: TestArch): string {
   if (arch === 'mistral') return 'llama';
   if (arch === 'qwen3_moe') return 'qwen3moe';
   if (isGemma3(arch)) return 'gemma3';
+  if (arch === 'qwen3_5') return 'qwen35';
+  if (arch === 'qwen3_5_moe') return 'qwen35moe';
   return arch;
 }
 
@@ -136,7 +153,7 @@ export function ggufMetadata(arch: TestArch, dims: ModelDims, tok: GgufTokenizer
     [`${p}.attention.value_length`, { type: 'u32', value: dims.headDim }],
     [`${p}.attention.layer_norm_rms_epsilon`, { type: 'f32', value: dims.rmsNormEps }],
     [`${p}.rope.freq_base`, { type: 'f32', value: dims.ropeTheta }],
-    [`${p}.rope.dimension_count`, { type: 'u32', value: phiRotaryDims(dims) ?? dims.headDim }],
+    [`${p}.rope.dimension_count`, { type: 'u32', value: phiRotaryDims(dims) ?? rotaryDims(dims) }],
     [`${p}.vocab_size`, { type: 'u32', value: dims.vocabSize }],
   ];
   if (dims.moe) {
@@ -145,7 +162,10 @@ export function ggufMetadata(arch: TestArch, dims: ModelDims, tok: GgufTokenizer
       [`${p}.expert_used_count`, { type: 'u32', value: dims.moe.topK }],
       [`${p}.expert_feed_forward_length`, { type: 'u32', value: dims.moe.expertIntermediateSize }],
     );
+    const shared = dims.moe.sharedExpertIntermediateSize;
+    if (shared) kv.push([`${p}.expert_shared_feed_forward_length`, { type: 'u32', value: shared }]);
   }
+  if (dims.hybrid) kv.push(...hybridMetadata(p, dims, dims.hybrid));
   if (flavour !== 'f32') kv.push(['general.quantization_version', { type: 'u32', value: 2 }]);
   const phi = dims.phi;
   if (phi) {
@@ -180,7 +200,9 @@ export function ggufMetadata(arch: TestArch, dims: ModelDims, tok: GgufTokenizer
 }
 
 export function ggufTensorInfos(arch: TestArch, dims: ModelDims, defs: TensorDef[], flavour: GgufType): GgufTensorInfo[] {
-  const infos: GgufTensorInfo[] = defs.filter((d) => d.kind !== 'vision').map((d) => ({ name: ggufTensorName(storedName(d), arch), shape: d.shape, type: ggufTypeFor(d, flavour) }));
+  // qwen35moe's shared-expert gate is a vector [hidden] where the checkpoint has a Linear [1, hidden] (same bytes).
+  const shapeOf = (d: TensorDef) => (d.name.endsWith('shared_expert_gate') ? [d.shape[1]] : d.shape);
+  const infos: GgufTensorInfo[] = defs.filter((d) => d.kind !== 'vision').map((d) => ({ name: ggufTensorName(storedName(d), arch), shape: shapeOf(d), type: ggufTypeFor(d, flavour) }));
   if (arch === 'llama' && dims.ropeScaling) infos.push({ name: 'rope_freqs.weight', shape: [dims.headDim / 2], type: 'F32' });
   const rot = phiRotaryDims(dims);
   if (rot) {
@@ -199,4 +221,24 @@ export function phiAttentionFactor(dims: ModelDims): number {
   const orig = dims.phi!.originalMaxPositionEmbeddings;
   const scale = dims.maxPositionEmbeddings / orig;
   return scale <= 1 ? 1 : Math.sqrt(1 + Math.log(scale) / Math.log(orig));
+}
+
+/**
+ * qwen35's Gated DeltaNet keys (the converter's names: state size = key head dim, group count = key heads, time-step
+ * rank = value heads) and its interleaved M-RoPE sections. Text positions are equal in every section, so sections
+ * that cover all rotary pairs make it the plain NeoX rotation of the rotated dims.
+ */
+function hybridMetadata(p: string, dims: ModelDims, hy: HybridDims): Array<[string, GgufKv]> {
+  if (hy.headKDim !== hy.headVDim) throw new RangeError('qwen35 GGUF needs equal key and value head dims');
+  const pairs = rotaryDims(dims) / 2;
+  const a = Math.ceil(pairs / 3);
+  return [
+    [`${p}.ssm.conv_kernel`, { type: 'u32', value: hy.convKernel }],
+    [`${p}.ssm.state_size`, { type: 'u32', value: hy.headKDim }],
+    [`${p}.ssm.group_count`, { type: 'u32', value: hy.numKHeads }],
+    [`${p}.ssm.time_step_rank`, { type: 'u32', value: hy.numVHeads }],
+    [`${p}.ssm.inner_size`, { type: 'u32', value: hy.headVDim * hy.numVHeads }],
+    [`${p}.full_attention_interval`, { type: 'u32', value: hy.fullAttentionInterval }],
+    [`${p}.rope.dimension_sections`, { type: 'i32[]', value: [a, a, pairs - 2 * a, 0] }],
+  ];
 }

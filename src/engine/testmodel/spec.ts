@@ -1,13 +1,14 @@
 // What a generated test model looks like: architecture, shape, dtype, quantization, and the tensors that follow from them.
 // Shapes mirror the real checkpoints (notes/engine.md §2.2) so speed measured on random weights is representative.
+import { hybridLayerDefs, qwen3_5Dims } from './hybrid-spec.js';
 
-export type TestArch = 'qwen3' | 'qwen2' | 'llama' | 'mistral' | 'mistral3' | 'smollm3' | 'qwen3_moe' | 'gemma3_text' | 'gemma3' | 'phi3';
-export type TestShape = 'tiny' | 'qwen3-0.6b' | 'llama-3.2-1b' | 'qwen3-30b-a3b' | 'qwen3-30b-a3b-12l' | 'gemma3-1b' | 'phi-4-mini';
+export type TestArch = 'qwen3' | 'qwen2' | 'llama' | 'mistral' | 'mistral3' | 'smollm3' | 'qwen3_moe' | 'gemma3_text' | 'gemma3' | 'phi3' | 'qwen3_5' | 'qwen3_5_moe';
+export type TestShape = 'tiny' | 'qwen3-0.6b' | 'llama-3.2-1b' | 'qwen3-30b-a3b' | 'qwen3-30b-a3b-12l' | 'gemma3-1b' | 'phi-4-mini' | 'qwen3.5-0.8b';
 export type TestDType = 'f32' | 'bf16';
 export type GgufType = 'f32' | 'q4_0' | 'q8_0' | 'mxfp4';
 
-export const TEST_ARCHS: readonly TestArch[] = ['qwen3', 'qwen2', 'llama', 'mistral', 'mistral3', 'smollm3', 'qwen3_moe', 'gemma3_text', 'gemma3', 'phi3'];
-export const TEST_SHAPES: readonly TestShape[] = ['tiny', 'qwen3-0.6b', 'llama-3.2-1b', 'qwen3-30b-a3b', 'qwen3-30b-a3b-12l', 'gemma3-1b', 'phi-4-mini'];
+export const TEST_ARCHS: readonly TestArch[] = ['qwen3', 'qwen2', 'llama', 'mistral', 'mistral3', 'smollm3', 'qwen3_moe', 'gemma3_text', 'gemma3', 'phi3', 'qwen3_5', 'qwen3_5_moe'];
+export const TEST_SHAPES: readonly TestShape[] = ['tiny', 'qwen3-0.6b', 'llama-3.2-1b', 'qwen3-30b-a3b', 'qwen3-30b-a3b-12l', 'gemma3-1b', 'phi-4-mini', 'qwen3.5-0.8b'];
 
 export type TestQuantMode = 'affine' | 'mxfp4';
 export const TEST_QUANT_MODES: readonly TestQuantMode[] = ['affine', 'mxfp4'];
@@ -17,6 +18,19 @@ export interface QuantSpec {
   groupSize: number;
   /** MLX quantization mode (default affine). mxfp4: bits 4, group 32, E8M0 scales, no biases. */
   mode?: TestQuantMode;
+}
+
+/** The linear-attention side of a Qwen3.5-style hybrid (Gated DeltaNet layers between full-attention layers). */
+export interface HybridDims {
+  numKHeads: number;
+  numVHeads: number;
+  headKDim: number;
+  headVDim: number;
+  convKernel: number;
+  /** Every n-th layer is full attention (the others Gated DeltaNet). */
+  fullAttentionInterval: number;
+  /** Leading fraction of each attention head that RoPE rotates. */
+  partialRotaryFactor: number;
 }
 
 export interface ModelDims {
@@ -41,6 +55,8 @@ export interface ModelDims {
   weightPrefix: string;
   /** A (tiny) vision tower and projector beside the text model, as multimodal checkpoints ship them. */
   visionTower: boolean;
+  /** Qwen3.5 hybrids: the Gated DeltaNet dims (absent for plain decoders). */
+  hybrid?: HybridDims;
   /** Mixture-of-experts MLP in every layer (qwen3_moe), or null for the dense MLP. */
   moe: MoeDims | null;
   /** Gemma 3: local/global layers, sandwich (1 + w) norms, GeLU, query_pre_attn_scalar. */
@@ -54,6 +70,8 @@ export interface MoeDims {
   topK: number;
   expertIntermediateSize: number;
   normTopK: boolean;
+  /** A shared expert of this size, scaled by sigmoid(shared_expert_gate · x) (qwen3_5_moe). */
+  sharedExpertIntermediateSize?: number;
 }
 
 export interface PhiDims {
@@ -94,10 +112,15 @@ export interface TestModelOptions {
 /** A weight tensor of the model in HF naming, with its role (which decides quantization and init scale). */
 export interface TensorDef {
   name: string; // HF name without the .weight/.bias suffix for linears; full name for vectors
-  /** vision: a multimodal checkpoint's vision-side tensor (float, never quantized, not in the GGUF text model). */
-  /** experts: stacked expert Linears [experts, out, in] (MLX SwitchLinear), quantized like [experts*out, in]. */
-  kind: 'linear' | 'embedding' | 'norm' | 'bias' | 'vision' | 'experts';
+  /**
+   * vision: a multimodal checkpoint's vision-side tensor (float, never quantized, not in the GGUF text model).
+   * conv: a depthwise conv kernel [channels, kernel] (float, never quantized), stored as storedShape.
+   * experts: stacked expert Linears [experts, out, in] (MLX SwitchLinear), quantized like [experts*out, in].
+   */
+  kind: 'linear' | 'embedding' | 'norm' | 'bias' | 'vision' | 'conv' | 'experts';
   shape: number[]; // logical shape: [out, in] for linear/embedding, [experts, out, in] for experts, [n] for vectors
+  /** The shape in the safetensors file when it differs from the logical one (MLX conv1d: [channels, kernel, 1]). */
+  storedShape?: number[];
   /** Standard deviation of the random init. */
   std: number;
   /** Mean of the random init (default: 1 for norms, 0 otherwise). */
@@ -110,6 +133,7 @@ const GEMMA3_VOCAB = 262208;
 const LLAMA_VOCAB = 128256;
 
 export function modelDims(arch: TestArch, shape: TestShape): ModelDims {
+  if (arch === 'qwen3_5' || arch === 'qwen3_5_moe') return qwen3_5Dims(shape, arch === 'qwen3_5_moe');
   const multimodal = arch === 'mistral3' || arch === 'gemma3';
   const gemma = isGemma3(arch) ? gemmaDims(shape) : null;
   const text = textDims(arch, shape);
@@ -138,7 +162,8 @@ function gemmaDims(shape: TestShape): GemmaDims {
   return { slidingWindow: 512, slidingWindowPattern: 6, ropeLocalBase: 10_000, linearRopeFactor: null, queryPreAttnScalar: 256 };
 }
 
-function textDims(arch: TestArch, shape: TestShape): Omit<ModelDims, 'weightPrefix' | 'visionTower' | 'moe' | 'gemma' | 'phi'> {
+function textDims(arch: Exclude<TestArch, 'qwen3_5' | 'qwen3_5_moe'>, shape: TestShape): Omit<ModelDims, 'weightPrefix' | 'visionTower' | 'moe' | 'gemma' | 'phi'> {
+  if (shape === 'qwen3.5-0.8b') throw new RangeError(`shape qwen3.5-0.8b needs --arch qwen3_5`);
   if (shape === 'qwen3-30b-a3b' || shape === 'qwen3-30b-a3b-12l') {
     // The real width; the -12l variant keeps 12 of the 48 layers (a 4-bit file of ~4.6 GB instead of ~17 GB).
     if (arch !== 'qwen3_moe') throw new RangeError(`shape ${shape} needs --arch qwen3_moe`);
@@ -262,6 +287,10 @@ export function tensorDefs(dims: ModelDims, shape: TestShape): TensorDef[] {
   const defs: TensorDef[] = [{ name: `${pre}model.embed_tokens`, kind: 'embedding', shape: [dims.vocabSize, h], std: embStd }];
   for (let i = 0; i < dims.numLayers; i++) {
     const p = `${pre}model.layers.${i}`;
+    if (dims.hybrid) {
+      defs.push(...hybridLayerDefs(dims, dims.hybrid, p, i, lin));
+      continue;
+    }
     defs.push({ name: `${p}.input_layernorm.weight`, kind: 'norm', shape: [h], std: 0.1, mean: normMean });
     if (dims.phi) {
       // Phi-3's fused projections: [q; k; v] rows and [gate; up] rows.
@@ -332,7 +361,10 @@ export function quantOverrides(dims: ModelDims, shape: TestShape, quant: QuantSp
     // mlx-lm's recipe for MoE checkpoints: every router (mlp.gate) at 8 bits, whatever the global width.
     if (quant.bits === 8) return {};
     const out: Record<string, QuantSpec> = {};
-    for (let i = 0; i < dims.numLayers; i++) out[`${dims.weightPrefix}model.layers.${i}.mlp.gate`] = eightBit(quant);
+    for (let i = 0; i < dims.numLayers; i++) {
+      out[`${dims.weightPrefix}model.layers.${i}.mlp.gate`] = eightBit(quant);
+      if (dims.moe.sharedExpertIntermediateSize) out[`${dims.weightPrefix}model.layers.${i}.mlp.shared_expert_gate`] = eightBit(quant);
+    }
     if (shape === 'tiny' && !dims.tied) out[`${dims.weightPrefix}lm_head`] = eightBit(quant);
     return out;
   }

@@ -86,7 +86,29 @@ export const PHI4_MINI_TEST_TEMPLATE = [
   '{%- if add_generation_prompt %}<|assistant|>{%- endif %}',
 ].join('\n');
 
+/**
+ * Qwen3.5's chat format for the test models (the Qwen3 vocabulary with ChatML turns): tools listed in <tools>, calls
+ * in the qwen3_coder XML form <tool_call><function=name><parameter=key>value</parameter></function></tool_call>,
+ * results in <tool_response>, reasoning in <think>.
+ */
+export const QWEN3_5_TEST_TEMPLATE = [
+  '{%- if tools %}<|im_start|>system\n# Tools\n\n<tools>\n{%- for tool in tools %}{{ tool | tojson }}\n{%- endfor %}</tools>\n',
+  'Call a function as:\n<tool_call>\n<function=example_function_name>\n<parameter=example_parameter>\nvalue\n</parameter>\n</function>\n</tool_call><|im_end|>\n{%- endif %}',
+  '{%- for message in messages %}',
+  "{%- if message['role'] == 'tool' %}<|im_start|>user\n<tool_response>\n{{ message['content'] }}\n</tool_response><|im_end|>\n",
+  "{%- else %}<|im_start|>{{ message['role'] }}\n{%- if message['content'] %}{{ message['content'] }}{%- endif %}",
+  "{%- for call in message['tool_calls'] or [] %}<tool_call>\n<function={{ call['function']['name'] }}>\n",
+  "{%- set args = call['function']['arguments'] %}{%- if args is mapping %}{%- for key, value in args.items() %}<parameter={{ key }}>\n{{ value if value is string else value | tojson }}\n</parameter>\n{%- endfor %}{%- endif %}",
+  '</function>\n</tool_call>{%- endfor %}',
+  '<|im_end|>\n{%- endif %}',
+  '{%- endfor %}',
+  // Thinking is on unless enable_thinking is false, as in Qwen3.5's own template.
+  '{%- if add_generation_prompt %}<|im_start|>assistant\n',
+  '{%- if enable_thinking is defined and enable_thinking is false %}<think>\n\n</think>\n\n{%- else %}<think>\n{%- endif %}{%- endif %}',
+].join('\n');
+
 export function tokenizerFamily(arch: TestArch): TokenizerFamily {
+  if (arch === 'qwen3_5' || arch === 'qwen3_5_moe') return { ...tokenizerFamily('qwen3'), chatTemplate: QWEN3_5_TEST_TEMPLATE };
   if (arch === 'phi3') return { ...tokenizerFamily('llama'), chatTemplate: PHI4_MINI_TEST_TEMPLATE };
   if (arch === 'gemma3_text' || arch === 'gemma3') {
     // Gemma's turn end <end_of_turn> (106) ends a chat reply; <eos> (1) ends a document.
