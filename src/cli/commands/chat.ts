@@ -233,7 +233,7 @@ async function runChat(opts: ChatOptions): Promise<number> {
   checkResumeFlags(opts, interactive);
   chatSettings(opts); // a bad flag or settings file fails before anything starts
   const sessionId = randomUUID();
-  const conversation = openChatConversation(opts, modelDisplayName(source), sessionId, (m) => process.stderr.write(`vmlx: warning: ${m}\n`));
+  const conversation = openChatConversation(opts, modelDisplayName(source), sessionId);
   const log = SessionLog.open(logDir(), sessionId);
   log.write('info', `chat started (${modelDisplayName(source)}${opts.mcpConfig ? `, mcp config ${opts.mcpConfig}` : ''})`);
   try {
@@ -294,11 +294,13 @@ async function runInteractive(opts: ChatOptions, source: ModelSource, sessionId:
   // Warnings before the REPL opens are shown when it does; later ones go straight to it.
   const warnings: string[] = [];
   const noticeListeners = new Set<(n: ReplNotice) => void>();
-  const mcp = startChatMcp(opts, sessionId, (m) => {
+  const warn = (m: string): void => {
     log.write('warn', m);
     if (noticeListeners.size === 0) warnings.push(m);
     for (const l of noticeListeners) l({ level: 'warn', text: m });
-  });
+  };
+  conversation.onWarning = warn; // nothing may write over the terminal UI
+  const mcp = startChatMcp(opts, sessionId, warn);
   const name = modelDisplayName(source);
   const boot = new BootStore(name);
   boot.servers(mcp.manager.statuses());
