@@ -179,9 +179,10 @@ function checkOptions(opts: ChatOptions): ModelSource {
   return opts.scriptedModel ? { scriptedModel: opts.scriptedModel } : { dir: opts.model };
 }
 
-/** The settings file, then the flags: the approval mode and the auto-compaction threshold of this chat. */
+/** settings.json is read once per chat (the flags are checked again at each use; they do not change). */
 const settingsCache = new WeakMap<ChatOptions, ReturnType<typeof loadSettings>>();
 
+/** The settings file, then the flags: the approval mode, the auto-compaction threshold and the output format. */
 function chatSettings(opts: ChatOptions): { approvalMode: ApprovalMode; autoCompactPercent: number; format: OutputFormat } {
   const settings = settingsCache.get(opts) ?? loadSettings();
   settingsCache.set(opts, settings);
@@ -231,6 +232,7 @@ async function runChat(opts: ChatOptions): Promise<number> {
   }
   const interactive = opts.print === undefined && process.stdin.isTTY === true && process.stdout.isTTY === true;
   checkResumeFlags(opts, interactive);
+  if (interactive && opts.outputFormat !== 'text') throw new UserError('chat: --output-format applies to --print (or a prompt piped on stdin)');
   chatSettings(opts); // a bad flag or settings file fails before anything starts
   const sessionId = randomUUID();
   const conversation = openChatConversation(opts, modelDisplayName(source), sessionId);
