@@ -234,8 +234,10 @@ async function runChat(opts: ChatOptions): Promise<number> {
   checkResumeFlags(opts, interactive);
   if (interactive && opts.outputFormat !== 'text') throw new UserError('chat: --output-format applies to --print (or a prompt piped on stdin)');
   chatSettings(opts); // a bad flag or settings file fails before anything starts
-  const sessionId = randomUUID();
-  const conversation = openChatConversation(opts, modelDisplayName(source), sessionId);
+  const newId = randomUUID();
+  const conversation = openChatConversation(opts, modelDisplayName(source), newId);
+  // The audit rows and the log name the conversation, so `vmlx audit` and `vmlx sessions` share ids.
+  const sessionId = conversation.resumed?.id ?? newId;
   const log = SessionLog.open(logDir(), sessionId);
   log.write('info', `chat started (${modelDisplayName(source)}${opts.mcpConfig ? `, mcp config ${opts.mcpConfig}` : ''})`);
   try {
