@@ -132,3 +132,27 @@ test('titleOf: the first line of the first user message, shortened', () => {
   assert.equal(titleOf([{ role: 'system', content: 's' }, { role: 'user', content: '  fix the build\nthen test' }]), 'fix the build');
   assert.equal(titleOf([{ role: 'user', content: 'x'.repeat(100) }]).length, 60);
 });
+
+test('a failed save is reported once and the chat goes on; the next successful save catches up', async () => {
+  const db = tempDb();
+  try {
+    const store = SessionStore.open(db.file);
+    const errors: string[] = [];
+    const recorder = new StoreRecorder(store, { model: 'm', cwd: '/w' }, 'id-1', (m) => errors.push(m));
+    const messages = [{ role: 'user' as const, content: 'a' }];
+    const realSave = store.save.bind(store);
+    store.save = () => {
+      throw new Error('disk full');
+    };
+    recorder.sync(messages);
+    messages.push({ role: 'user', content: 'b' });
+    recorder.sync(messages);
+    assert.deepEqual(errors, [`the conversation could not be saved to ${db.file}: disk full`]);
+    store.save = realSave;
+    recorder.sync(messages);
+    assert.deepEqual(store.messages('id-1').map((m) => m.content), ['a', 'b']);
+    store.close();
+  } finally {
+    db.done();
+  }
+});

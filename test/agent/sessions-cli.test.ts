@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { REPO } from './fixtures.js';
+import { call, FS_SERVER, REPO } from './fixtures.js';
 import { runVmlx } from '../helpers/vmlx-cli.js';
 
 function workspace() {
@@ -27,22 +27,27 @@ test('a --print conversation is saved; --continue and --resume ID pick it up; se
     const id = /^\[session\] ([0-9a-f-]{36})$/m.exec(first.stderr)?.[1];
     assert.ok(id, first.stderr);
 
-    const second = await ws.vmlx(['chat', '--scripted-model', ws.script('b.json', ['Berlin.']), '--continue', '--output-format', 'json', '-p', 'and Germany?']);
+    const mcp = join(ws.root, 'mcp.json');
+    writeFileSync(mcp, JSON.stringify({ mcpServers: { fs: { command: 'node', args: [FS_SERVER, ws.root] } } }));
+    const second = await ws.vmlx(['chat', '--scripted-model', ws.script('b.json', [call('atlas__lookup', { q: 'Germany' }), 'Berlin.']), '--mcp-config', mcp, '--continue', '--output-format', 'json', '-p', 'and Germany?']);
     assert.equal(second.code, 0, second.stderr);
     assert.equal(JSON.parse(second.stdout).sessionId, id);
-    const sent = JSON.parse(readFileSync(join(ws.root, 'b.json.requests.jsonl'), 'utf8').trim());
+    const sent = JSON.parse(readFileSync(join(ws.root, 'b.json.requests.jsonl'), 'utf8').trim().split('\n')[0]!);
     assert.deepEqual(sent.messages.map((m: { content: string }) => m.content), ['capital of France?', 'Paris.', 'and Germany?']);
+    // The refused call (no such tool) is audited under the conversation's id.
+    const audit = (await ws.vmlx(['audit', '--json'])).stdout.trim().split('\n').map((l) => JSON.parse(l));
+    assert.deepEqual(audit.map((r: { session: string; rule: string }) => [r.session, r.rule]), [[id, 'unknown_tool']]);
 
     const third = await ws.vmlx(['chat', '--scripted-model', ws.script('c.json', ['Rome.']), '--resume', id!.slice(0, 8), '-p', 'Italy?']);
     assert.equal(third.code, 0, third.stderr);
 
     const list = await ws.vmlx(['sessions', 'list']);
     assert.equal(list.code, 0);
-    assert.match(list.stdout, new RegExp(`^${id!.slice(0, 8)}  \\S+ \\S+\\s+6 msgs  scripted:c\\.json  capital of France\\?\\n$`));
+    assert.match(list.stdout, new RegExp(`^${id!.slice(0, 8)}  \\S+ \\S+\\s+8 msgs  scripted:c\\.json  capital of France\\?\\n$`));
     const show = await ws.vmlx(['sessions', 'show', id!.slice(0, 5)]);
-    assert.match(show.stdout, /› capital of France\?\nParis\.\n› and Germany\?\nBerlin\.\n› Italy\?\nRome\.\n$/);
+    assert.match(show.stdout, /› capital of France\?\nParis\.\n› and Germany\?\n\[tool\] atlas__lookup \{"q":"Germany"\}\n {2}│ \[tool call failed: .*\n(.*\n)*?Berlin\.\n› Italy\?\nRome\.\n$/);
     const json = JSON.parse((await ws.vmlx(['sessions', 'show', id!, '--json'])).stdout);
-    assert.equal(json.messages.length, 6);
+    assert.equal(json.messages.length, 8);
 
     const unknown = await ws.vmlx(['sessions', 'show', 'deadbeef']);
     assert.equal(unknown.code, 1);

@@ -19,6 +19,8 @@ export interface ChatConversation {
   resumed: { id: string; messages: ChatMessage[] } | null;
   /** --resume without an id: the recent sessions to choose from (the REPL shows them). */
   choices: SessionSummary[] | null;
+  /** Where a failed save is reported (stderr until the REPL replaces it with its notices). */
+  onWarning: (message: string) => void;
 }
 
 export function checkResumeFlags(flags: ResumeFlags, interactive: boolean): void {
@@ -29,7 +31,7 @@ export function checkResumeFlags(flags: ResumeFlags, interactive: boolean): void
 }
 
 /** Opens the store and finds the conversation to continue; `newId` names a new one. */
-export function openChatConversation(flags: ResumeFlags, modelName: string, newId: string, warn: (m: string) => void): ChatConversation {
+export function openChatConversation(flags: ResumeFlags, modelName: string, newId: string): ChatConversation {
   const store = SessionStore.open();
   try {
     let resumed: ChatConversation['resumed'] = null;
@@ -44,8 +46,14 @@ export function openChatConversation(flags: ResumeFlags, modelName: string, newI
       if (!latest) throw new UserError('chat: --continue: there is no saved session yet');
       resumed = { id: latest.id, messages: store.messages(latest.id) };
     }
-    const recorder = new StoreRecorder(store, { model: modelName, cwd: cwd() }, newId, warn);
-    return { store, recorder, resumed, choices };
+    const opened: ChatConversation = {
+      store,
+      resumed,
+      choices,
+      onWarning: (m) => process.stderr.write(`vmlx: warning: ${m}\n`),
+      recorder: new StoreRecorder(store, { model: modelName, cwd: cwd() }, newId, (m) => opened.onWarning(m)),
+    };
+    return opened;
   } catch (err) {
     store.close();
     throw err;

@@ -188,9 +188,10 @@ function checkOptions(opts: ChatOptions): ModelSource {
   return opts.scriptedModel ? { scriptedModel: opts.scriptedModel } : { dir: opts.model };
 }
 
-/** The settings file, then the flags: the approval mode and the auto-compaction threshold of this chat. */
+/** settings.json is read once per chat (the flags are checked again at each use; they do not change). */
 const settingsCache = new WeakMap<ChatOptions, ReturnType<typeof loadSettings>>();
 
+/** The settings file, then the flags: the approval mode, the auto-compaction threshold and the output format. */
 function chatSettings(opts: ChatOptions): { approvalMode: ApprovalMode; autoCompactPercent: number; format: OutputFormat } {
   const settings = settingsCache.get(opts) ?? loadSettings();
   settingsCache.set(opts, settings);
@@ -241,9 +242,12 @@ async function runChat(opts: ChatOptions): Promise<number> {
   }
   const interactive = opts.print === undefined && process.stdin.isTTY === true && process.stdout.isTTY === true;
   checkResumeFlags(opts, interactive);
+  if (interactive && opts.outputFormat !== 'text') throw new UserError('chat: --output-format applies to --print (or a prompt piped on stdin)');
   chatSettings(opts); // a bad flag or settings file fails before anything starts
-  const sessionId = randomUUID();
-  const conversation = openChatConversation(opts, modelDisplayName(source), sessionId, (m) => process.stderr.write(`vmlx: warning: ${m}\n`));
+  const newId = randomUUID();
+  const conversation = openChatConversation(opts, modelDisplayName(source), newId);
+  // The audit rows and the log name the conversation, so `vmlx audit` and `vmlx sessions` share ids.
+  const sessionId = conversation.resumed?.id ?? newId;
   const log = SessionLog.open(logDir(), sessionId);
   log.write('info', `chat started (${modelDisplayName(source)}${opts.mcpConfig ? `, mcp config ${opts.mcpConfig}` : ''})`);
   try {
@@ -308,16 +312,16 @@ async function runInteractive(opts: ChatOptions, source: ModelSource, sessionId:
   const noticeListeners = new Set<(n: ReplNotice) => void>();
   // Forms, URLs and sampling approvals wait in this queue until the REPL shows them.
   const hostRequests = new HostRequestQueue();
-  const mcp = startChatMcp(
-    opts,
-    sessionId,
-    (m) => {
-      log.write('warn', m);
-      if (noticeListeners.size === 0) warnings.push(m);
-      for (const l of noticeListeners) l({ level: 'warn', text: m });
-    },
-    { elicitation: hostRequests.elicitationHandler(), samplingApprover: hostRequests.samplingApprover() },
-  );
+  const warn = (m: string): void => {
+    log.write('warn', m);
+    if (noticeListeners.size === 0) warnings.push(m);
+    for (const l of noticeListeners) l({ level: 'warn', text: m });
+  };
+  conversation.onWarning = warn; // nothing may write over the terminal UI
+  const mcp = startChatMcp(opts, sessionId, warn, {
+    elicitation: hostRequests.elicitationHandler(),
+    samplingApprover: hostRequests.samplingApprover(),
+  });
   const name = modelDisplayName(source);
   const boot = new BootStore(name);
   boot.servers(mcp.manager.statuses());
