@@ -9,7 +9,7 @@ export interface McpPanelSource {
   statuses(): ManagedServerStatus[];
   listTools(): McpTool[];
   policyFor(server: string, tool: string): PolicyDecision;
-  reconnect(server: string): Promise<ServerStatus | undefined>;
+  reconnect(server: string, opts?: { restart?: boolean }): Promise<ServerStatus | undefined>;
   readonly catalog: Pick<McpCatalog, 'prompts' | 'resources'>;
 }
 
@@ -64,10 +64,8 @@ export function mcpCommand(args: string[], source: McpPanelSource | undefined): 
   if (status.state === 'rejected' || status.state === 'disabled') {
     return { kind: 'error', text: `/mcp reconnect: '${name}' is ${status.state}${status.error ? ` (${status.error})` : ''}; change its config and restart the chat` };
   }
-  if (status.state === 'connected' || status.state === 'connecting') {
-    return { kind: 'output', text: `${name} is ${status.state}; /mcp reconnect is for a server that failed` };
-  }
-  const done = source.reconnect(name).then(
+  if (status.state === 'connecting') return { kind: 'output', text: `${name} is connecting already` };
+  const done = source.reconnect(name, { restart: true }).then(
     (s) =>
       s?.state === 'connected'
         ? { ok: true, text: `${name}: reconnected, ${plural(s.toolCount, 'tool')}` }

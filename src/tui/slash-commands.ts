@@ -19,7 +19,7 @@ export const SLASH_COMMANDS: Array<{ name: string; usage: string; help: string }
   { name: 'help', usage: '/help', help: 'this list, and the keys' },
   { name: 'tools', usage: '/tools', help: 'the MCP tools the model can call' },
   { name: 'servers', usage: '/servers', help: 'MCP servers and their state' },
-  { name: 'mcp', usage: MCP_USAGE, help: 'MCP servers in detail (tools, prompts, resources, policies); reconnect a failed one' },
+  { name: 'mcp', usage: MCP_USAGE, help: 'MCP servers in detail (tools, prompts, resources, policies); reconnect or restart one' },
   { name: 'audit', usage: '/audit [N]', help: 'the most recent audit log entries (default 10)' },
   { name: 'clear', usage: '/clear', help: 'start a new conversation (and clear the screen)' },
   { name: 'compact', usage: '/compact', help: 'replace the older turns with a summary the model writes (frees context)' },

@@ -112,14 +112,21 @@ test('prompts/list_changed and resources/list_changed refresh the lists', async 
   assert.match((await prepareInput('@cat:memo://new', ctx)).text, /content of memo:\/\/new/);
 });
 
-test('/mcp: states, counts and policies; reconnect of a failed server reports its error', async () => {
+test('/mcp: states, counts and policies; reconnect restarts a connected server and reports a failed one\'s error', async () => {
   const text = describeMcp(manager);
   assert.match(text, /^MCP servers \(2\):/);
   assert.match(text, /cat +stdio +connected \(vmlx-catalog 1\.0\.0\) — 2 tools · \d+ prompts · \d+ resources · policy: allow 2/);
   assert.match(text, /bad +stdio +failed — .*log: /);
   assert.deepEqual(mcpCommand(['reconnect'], manager), { kind: 'error', text: 'usage: /mcp [reconnect NAME]' });
   assert.match((mcpCommand(['reconnect', 'zzz'], manager) as { text: string }).text, /no MCP server named 'zzz' \(servers: cat, bad\)/);
-  assert.deepEqual(mcpCommand(['reconnect', 'cat'], manager), { kind: 'output', text: 'cat is connected; /mcp reconnect is for a server that failed' });
+  // A connected server is restarted: a new process, and its prompts are listed again from it.
+  const oldPid = manager.pidOf('cat');
+  const restarted = mcpCommand(['reconnect', 'cat'], manager);
+  assert.equal(restarted.kind, 'pending');
+  assert.deepEqual(await (restarted as { done: Promise<unknown> }).done, { ok: true, text: 'cat: reconnected, 2 tools' });
+  assert.notEqual(manager.pidOf('cat'), oldPid);
+  await catalogWhen(() => manager.catalog.prompts().length === 2);
+  assert.equal((await prepareInput('/cat:greet who=Bo', ctx)).text, 'Say hello to Bo.');
   const pending = mcpCommand(['reconnect', 'bad'], manager);
   assert.equal(pending.kind, 'pending');
   const done = await (pending as { done: Promise<{ ok: boolean; text: string }> }).done;

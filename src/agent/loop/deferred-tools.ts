@@ -54,6 +54,7 @@ export function deferredToolDefinitions(): ToolDefinition[] {
 }
 
 const schemaTokenCache = new WeakMap<McpTool[], { model: LanguageModel; tokens: number }>();
+const pairTokenCache = new WeakMap<LanguageModel, number>();
 
 /** Tokens the tool definitions take (cached per tool list: the manager replaces the array when tools change). */
 function schemaTokens(tools: McpTool[], model: LanguageModel): number {
@@ -72,7 +73,12 @@ export function planToolExposure(tools: McpTool[], model: LanguageModel, share =
   const tokens = schemaTokens(tools, model);
   if (share < 1 && tokens > share * model.info.contextLength) {
     const pair = deferredToolDefinitions();
-    if (model.countTokens(JSON.stringify(pair)) < tokens) {
+    let pairTokens = pairTokenCache.get(model);
+    if (pairTokens === undefined) {
+      pairTokens = model.countTokens(JSON.stringify(pair));
+      pairTokenCache.set(model, pairTokens);
+    }
+    if (pairTokens < tokens) {
       return { mode: 'deferred', definitions: pair, toolCount: tools.length, schemaTokens: tokens, tools };
     }
   }

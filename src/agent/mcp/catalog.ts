@@ -65,6 +65,11 @@ export class McpCatalog {
     return () => this.listeners.delete(listener);
   }
 
+  /** Resolves once every list being read has been read (--print uses the lists right after the servers connect). */
+  async settled(): Promise<void> {
+    while (this.inFlight.size > 0) await Promise.all([...this.inFlight]);
+  }
+
   prompts(): ServerPrompt[] {
     return this.inOrder().flatMap(([server, e]) => e.prompts.map((p) => ({ ...p, server })));
   }
@@ -81,7 +86,16 @@ export class McpCatalog {
     return this.clientFor(server).readResource({ uri }, { timeout: LIST_TIMEOUT_MS });
   }
 
-  private async load(server: string, entry: Entry, what: 'prompts' | 'resources'): Promise<void> {
+  private readonly inFlight = new Set<Promise<void>>();
+
+  private load(server: string, entry: Entry, what: 'prompts' | 'resources'): Promise<void> {
+    const work = this.read(server, entry, what);
+    this.inFlight.add(work);
+    void work.finally(() => this.inFlight.delete(work));
+    return work;
+  }
+
+  private async read(server: string, entry: Entry, what: 'prompts' | 'resources'): Promise<void> {
     const load = ++entry.loads[what];
     try {
       if (what === 'prompts') {

@@ -10,6 +10,7 @@ import { RestartTracker, DEFAULT_RESTART_POLICY, type RestartPolicy } from './re
 import { ProcessTree } from './process-tree.js';
 import { linkedSignal } from './linked-signal.js';
 import { listAllTools } from './list-pages.js';
+import { withDeadline } from './deadline.js';
 
 export { listAllTools, MAX_TOOL_PAGES } from './list-pages.js';
 import type { ServerStderrLog } from './stderr-log.js';
@@ -158,6 +159,19 @@ export class ServerConnection {
     if (this.closing || this.state !== 'failed') return;
     this.restart.reset();
     this.error = undefined;
+    await this.connect();
+  }
+
+  /** Drops a connected server (its process tree too) and connects it again: the user asked (/mcp reconnect). */
+  async restartConnected(): Promise<void> {
+    if (this.closing || this.state !== 'connected') return;
+    const { client, tree } = this;
+    this.generation += 1; // the old connection closing below is not a crash to restart from
+    this.stopWatchdog();
+    [this.client, this.transport, this.tree, this.pid, this.tools] = [undefined, undefined, undefined, null, []];
+    await client?.close().catch(() => {});
+    await tree?.terminate();
+    this.restart.reset();
     await this.connect();
   }
 
@@ -479,8 +493,4 @@ function isSpawnFailure(err: unknown): boolean {
 function pidOf(transport: Transport | undefined): number | null {
   const pid = (transport as { pid?: unknown } | undefined)?.pid;
   return typeof pid === 'number' ? pid : null;
-}
-
-function withDeadline<T>(p: Promise<T>, ms: number): Promise<T | undefined> {
-  return Promise.race([p, new Promise<undefined>((r) => setTimeout(() => r(undefined), ms).unref())]);
 }

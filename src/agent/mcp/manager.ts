@@ -241,13 +241,15 @@ export class McpManager implements ToolExecutor {
   }
 
   /**
-   * Tries again to connect a server whose state is 'failed' (for a UI's reconnect action). Rejected and
-   * disabled servers stay as they are: their config has to change first.
+   * Tries again to connect a server whose state is 'failed' (for a UI's reconnect action); with `restart`, a
+   * connected one is dropped and connected afresh. Rejected and disabled servers stay as they are: their config
+   * has to change first.
    */
-  async reconnect(server: string): Promise<ManagedServerStatus | undefined> {
+  async reconnect(server: string, opts: { restart?: boolean } = {}): Promise<ManagedServerStatus | undefined> {
     const conn = this.connections.get(server);
     if (!conn || this.closed) return this.staticServers.get(server)?.status;
-    await conn.reconnect();
+    if (opts.restart && conn.status().state === 'connected') await conn.restartConnected();
+    else await conn.reconnect();
     return conn.status();
   }
 

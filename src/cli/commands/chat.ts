@@ -5,7 +5,8 @@ import { ChatSession } from '../../agent/loop/chat-session.js';
 import { modelDisplayName, openChatModel, startMcp, type McpSetup, type ModelSource } from '../../agent/loop/chat-runtime.js';
 import { runPrintTurn } from '../../agent/loop/print-turn.js';
 import type { TurnOptions } from '../../agent/loop/run-turn.js';
-import { toolResultCap } from '../../agent/loop/tool-messages.js';
+import { chatInputContext, preparePrintPrompt } from '../../agent/input/print-input.js';
+import { InputError } from '../../agent/input/types.js';
 import { SessionLog } from '../../agent/loop/session-log.js';
 import { logDir } from '../../agent/paths.js';
 import { resolveParsers, UnknownParserError } from '../../agent/toolcalls/index.js';
@@ -296,13 +297,23 @@ async function runPrint(opts: ChatOptions, source: ModelSource, sessionId: strin
     if (conversation.resumed) session.resume(conversation.resumed.id, conversation.resumed.messages);
     if (session.approvalMode === 'yolo' && !opts.yes) process.stderr.write(`vmlx: ${YOLO_BANNER}\n`);
     const format = chatSettings(opts).format;
-    const code = await runPrintTurn(session, prompt, { stdout: process.stdout, stderr: process.stderr, signal: abort.signal, format });
+    const code = await runPrintTurn(session, await printPrompt(prompt, mcp.manager, loaded.info.contextLength), { stdout: process.stdout, stderr: process.stderr, signal: abort.signal, format });
     log.write('info', `print turn finished with exit code ${code}`);
     return code;
   } finally {
     process.off('SIGINT', onSigint);
     await mcp.manager.close();
     await model?.dispose();
+  }
+}
+
+/** A prompt command or @ mentions in --print, prepared as the REPL does; a mistake is a one-line user error. */
+async function printPrompt(prompt: string, manager: McpSetup['manager'], contextLength: number): Promise<string> {
+  try {
+    return await preparePrintPrompt(prompt, manager, process.cwd(), contextLength);
+  } catch (err) {
+    if (err instanceof InputError) throw new UserError(`chat: ${err.message}`);
+    throw err;
   }
 }
 
@@ -356,12 +367,7 @@ async function runInteractive(opts: ChatOptions, source: ModelSource, sessionId:
       onChange: (l) => mcp.manager.onChange(l),
       hostRequests,
       recentAudit: (limit) => mcp.audit.query({ limit }).reverse().map(formatAuditRow),
-      input: {
-        catalog: mcp.manager.catalog,
-        servers: mcp.manager.statuses().map((s) => s.name),
-        cwd: process.cwd(),
-        maxAttachmentBytes: toolResultCap(loadedModel.info.contextLength),
-      },
+      input: chatInputContext(mcp.manager, process.cwd(), loadedModel.info.contextLength),
       mcp: mcp.manager,
       notices: [
         { level: 'info', text: `${name} ready (context ${loadedModel.info.contextLength} tokens) · /help for commands · log: ${log.file}` },
