@@ -46,8 +46,8 @@ test('the tiny model answers a sampling request within the host maxTokens limit'
   // happen to pick an end token first.
   assert.ok(['maxTokens', 'endTurn'].includes(result.stopReason), result.stopReason);
   assert.ok(model.encode(result.content.text).length <= 7, `at most the cap (plus a merge at the edge): ${result.content.text}`);
-  const sent = audit.query({ limit: 100 }).find((r) => r.tool === 'sampling/createMessage')!.arguments as { maxTokens: number };
-  assert.equal(sent.maxTokens, 500, 'the audit row keeps what the server asked for');
+  const sent = audit.query({ limit: 100 }).find((r) => r.tool === 'sampling/createMessage')!.arguments as { generationLimit: number };
+  assert.equal(sent.generationLimit, 500, 'the audit row keeps what the server asked for');
   const row = audit.query({ limit: 100 }).find((r) => r.tool === 'sampling/createMessage')!;
   assert.equal(row.rule, 'sampling:policy-allow');
   assert.equal(row.resultPreview, result.content.text.slice(0, 200));
