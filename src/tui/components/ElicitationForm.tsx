@@ -6,11 +6,14 @@ import type { ElicitationAnswer, ElicitationRequest } from '../../agent/mcp/elic
 import { fieldHint, formKey, initialForm, type FormState } from '../state/elicitation-form.js';
 import { fitRow } from '../terminal-text.js';
 import { theme } from '../theme.js';
+import { Rows } from './Rows.js';
 
 /** Field rows shown at once (a longer form scrolls with the focus). */
 export const FORM_FIELD_ROWS = 12;
-/** Rows besides the fields: border, title, message, description, hint, error, keys. */
-export const FORM_FIXED_ROWS = 9;
+/** Rows of the server's message (a longer one ends with a count of the rest). */
+export const MESSAGE_ROWS = 3;
+/** Rows besides the fields and the message: border, title, description, hint, error, keys. */
+export const FORM_FIXED_ROWS = 7;
 
 type FormRequest = Extract<ElicitationRequest, { mode: 'form' }>;
 
@@ -60,7 +63,7 @@ export function ElicitationForm({
   return (
     <Box flexDirection="column" borderStyle="round" borderColor={theme.awaiting} paddingX={1}>
       <Text bold>{fitRow(`MCP server '${request.server}' asks for input`, inner)}</Text>
-      <Text>{fitRow(request.message, inner)}</Text>
+      <Rows text={request.message} width={inner} maxRows={MESSAGE_ROWS} />
       {request.fields.slice(from, to).map((f, i) => {
         const index = from + i;
         const on = index === state.focus;
@@ -82,5 +85,5 @@ export function ElicitationForm({
 }
 
 export function elicitationFormRows(request: FormRequest): number {
-  return FORM_FIXED_ROWS + Math.min(FORM_FIELD_ROWS, request.fields.length);
+  return FORM_FIXED_ROWS + MESSAGE_ROWS + Math.min(FORM_FIELD_ROWS, request.fields.length);
 }

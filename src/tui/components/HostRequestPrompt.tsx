@@ -9,8 +9,11 @@ import type { HostRequest, SamplingVerdict } from '../state/host-requests.js';
 import { fitRow } from '../terminal-text.js';
 import { theme } from '../theme.js';
 import { ElicitationForm, elicitationFormRows } from './ElicitationForm.js';
+import { Rows } from './Rows.js';
 
-const URL_PROMPT_ROWS = 7;
+const URL_MESSAGE_ROWS = 3;
+const URL_ROWS = 4;
+const URL_PROMPT_ROWS = 4 + URL_MESSAGE_ROWS + URL_ROWS;
 const SUMMARY_ROWS = 8;
 const SAMPLING_FIXED_ROWS = 5;
 
@@ -57,8 +60,9 @@ function UrlElicitation({
   return (
     <Box flexDirection="column" borderStyle="round" borderColor={theme.awaiting} paddingX={1}>
       <Text bold>{fitRow(`MCP server '${request.server}' asks you to open a URL`, inner)}</Text>
-      <Text>{fitRow(request.message, inner)}</Text>
-      <Text color={theme.accent}>{fitRow(request.url, inner)}</Text>
+      <Rows text={request.message} width={inner} maxRows={URL_MESSAGE_ROWS} />
+      {/* The whole URL, wrapped: the user agrees to open what they can read. */}
+      <Rows text={request.url} width={inner} color={theme.accent} maxRows={URL_ROWS} />
       <Text>
         <Text color={theme.ok}>[y]</Text> open it in the browser  <Text color={theme.failed}>[N]</Text> decline (Enter)  <Text color="gray">esc cancel</Text>
       </Text>
