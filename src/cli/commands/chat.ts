@@ -18,7 +18,7 @@ import { MODEL_ARG_HELP, OFFLINE_OPTION, resolveModelArg } from '../model-arg.js
 import { apiBase } from '../../engine/remote/index.js';
 import { RootPathError, RootsRegistry } from '../../agent/mcp/roots.js';
 import { declineElicitations } from '../../agent/mcp/elicitation.js';
-import { modelSampler } from '../../agent/mcp/sampling.js';
+import { DEFAULT_SAMPLING_MAX_TOKENS, modelSampler } from '../../agent/mcp/sampling.js';
 import type { McpHostOptions } from '../../agent/mcp/host.js';
 import { HostRequestQueue } from '../../tui/state/host-requests.js';
 
@@ -238,7 +238,7 @@ async function runInteractive(opts: ChatOptions, source: ModelSource, sessionId:
   const warnings: string[] = [];
   const noticeListeners = new Set<(n: ReplNotice) => void>();
   // Forms, URLs and sampling approvals wait in this queue until the REPL shows them.
-  const hostRequests = new HostRequestQueue();
+  const hostRequests = new HostRequestQueue({ samplingTokenLimit: opts.maxTokens ?? DEFAULT_SAMPLING_MAX_TOKENS });
   const mcp = startChatMcp(
     opts,
     sessionId,

@@ -72,10 +72,12 @@ function UrlElicitation({
 
 function SamplingApproval({
   request,
+  tokenLimit,
   onAnswer,
   width,
 }: {
   request: Extract<HostRequest, { kind: 'sampling' }>['request'];
+  tokenLimit: number | undefined;
   onAnswer: (verdict: SamplingVerdict, always?: boolean) => void;
   width: number;
 }): React.ReactElement {
@@ -86,7 +88,7 @@ function SamplingApproval({
     if (input.toLowerCase() === 'a') return answer({ approved: true }, true);
   });
   const inner = Math.max(20, width - 4);
-  const rows = samplingSummary(request.params).slice(0, SUMMARY_ROWS);
+  const rows = samplingSummary(request.params, tokenLimit).slice(0, SUMMARY_ROWS);
   return (
     <Box flexDirection="column" borderStyle="round" borderColor={theme.awaiting} paddingX={1}>
       <Text bold>{fitRow(`MCP server '${request.server}' wants to use the model`, inner)}</Text>
@@ -112,7 +114,7 @@ export function HostRequestPrompt({
   onNotice: (level: 'info' | 'warn', text: string) => void;
   width: number;
 }): React.ReactElement {
-  if (request.kind === 'sampling') return <SamplingApproval key={request.id} request={request.request} onAnswer={request.respond} width={width} />;
+  if (request.kind === 'sampling') return <SamplingApproval key={request.id} request={request.request} tokenLimit={request.tokenLimit} onAnswer={request.respond} width={width} />;
   const elicitation = request.request;
   if (elicitation.mode === 'url') return <UrlElicitation key={request.id} request={elicitation} onAnswer={request.respond} onNotice={onNotice} width={width} />;
   return <ElicitationForm key={request.id} request={elicitation} onAnswer={request.respond} width={width} />;
