@@ -1,7 +1,8 @@
 // A server's form request: its message, one row per field (the focused one editable), the focused field's
 // description and constraints, and the first problem. Enter moves on and, on the last field, accepts.
 import React, { useRef, useState } from 'react';
-import { Box, Text, useInput } from 'ink';
+import { Box, Text } from 'ink';
+import { useRoutedInput, type KeyRoute } from '../key-route.js';
 import type { ElicitationAnswer, ElicitationRequest } from '../../agent/mcp/elicitation.js';
 import { fieldHint, formKey, initialForm, type FormState } from '../state/elicitation-form.js';
 import { fitRow } from '../terminal-text.js';
@@ -27,10 +28,12 @@ export function ElicitationForm({
   request,
   onAnswer,
   width,
+  keys,
 }: {
   request: FormRequest;
   onAnswer: (answer: ElicitationAnswer) => void;
   width: number;
+  keys?: KeyRoute;
 }): React.ReactElement {
   const [state, setState] = useState<FormState>(() => initialForm(request.fields));
   // Keys read the latest state through a ref: several keys can arrive before the next render.
@@ -42,7 +45,7 @@ export function ElicitationForm({
     answered.current = true;
     onAnswer(a);
   };
-  useInput((input, key) => {
+  useRoutedInput(keys, (input, key) => {
     if (key.escape) return answer({ action: 'cancel', reason: 'the user cancelled' });
     if (key.ctrl && input === 'd') return answer({ action: 'decline', reason: 'the user declined' });
     // Text typed quickly (or pasted) can arrive in one chunk with its Enter: each line break is a key of its own.

@@ -1,7 +1,8 @@
 // What an MCP server asks of the user in the middle of a turn: a form, a URL to open, or the use of the
 // model (sampling). The prompt takes the keys while it is shown; the REPL stays out of the way.
 import React, { useRef } from 'react';
-import { Box, Text, useInput } from 'ink';
+import { Box, Text } from 'ink';
+import { useRoutedInput, type KeyRoute } from '../key-route.js';
 import type { ElicitationAnswer, ElicitationRequest } from '../../agent/mcp/elicitation.js';
 import { openInBrowser } from '../../agent/mcp/oauth/browser.js';
 import { samplingSummary } from '../sampling-summary.js';
@@ -38,14 +39,16 @@ function UrlElicitation({
   onAnswer,
   onNotice,
   width,
+  keys,
 }: {
+  keys: KeyRoute | undefined;
   request: Extract<ElicitationRequest, { mode: 'url' }>;
   onAnswer: (answer: ElicitationAnswer) => void;
   onNotice: (level: 'info' | 'warn', text: string) => void;
   width: number;
 }): React.ReactElement {
   const answer = useOnce(onAnswer);
-  useInput((input, key) => {
+  useRoutedInput(keys, (input, key) => {
     if (key.escape) return answer({ action: 'cancel', reason: 'the user cancelled' });
     const k = input.toLowerCase();
     if (k === 'n' || key.return) return answer({ action: 'decline', reason: 'the user declined to open the URL' });
@@ -75,14 +78,16 @@ function SamplingApproval({
   tokenLimit,
   onAnswer,
   width,
+  keys,
 }: {
+  keys: KeyRoute | undefined;
   request: Extract<HostRequest, { kind: 'sampling' }>['request'];
   tokenLimit: number | undefined;
   onAnswer: (verdict: SamplingVerdict, always?: boolean) => void;
   width: number;
 }): React.ReactElement {
   const answer = useOnce(onAnswer);
-  useInput((input, key) => {
+  useRoutedInput(keys, (input, key) => {
     if (key.escape || key.return || input.toLowerCase() === 'n') return answer({ approved: false, reason: 'the user declined' });
     if (input.toLowerCase() === 'y') return answer({ approved: true });
     if (input.toLowerCase() === 'a') return answer({ approved: true }, true);
@@ -109,13 +114,16 @@ export function HostRequestPrompt({
   request,
   onNotice,
   width,
+  keys,
 }: {
   request: HostRequest;
   onNotice: (level: 'info' | 'warn', text: string) => void;
   width: number;
+  /** Keys routed by the REPL (absent: the prompt listens itself, as in component tests). */
+  keys?: KeyRoute;
 }): React.ReactElement {
-  if (request.kind === 'sampling') return <SamplingApproval key={request.id} request={request.request} tokenLimit={request.tokenLimit} onAnswer={request.respond} width={width} />;
+  if (request.kind === 'sampling') return <SamplingApproval key={request.id} request={request.request} tokenLimit={request.tokenLimit} onAnswer={request.respond} width={width} keys={keys} />;
   const elicitation = request.request;
-  if (elicitation.mode === 'url') return <UrlElicitation key={request.id} request={elicitation} onAnswer={request.respond} onNotice={onNotice} width={width} />;
-  return <ElicitationForm key={request.id} request={elicitation} onAnswer={request.respond} width={width} />;
+  if (elicitation.mode === 'url') return <UrlElicitation key={request.id} request={elicitation} onAnswer={request.respond} onNotice={onNotice} width={width} keys={keys} />;
+  return <ElicitationForm key={request.id} request={elicitation} onAnswer={request.respond} width={width} keys={keys} />;
 }
