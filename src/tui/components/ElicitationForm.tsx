@@ -4,7 +4,7 @@ import React, { useRef, useState } from 'react';
 import { Box, Text } from 'ink';
 import { useRoutedInput, type KeyRoute } from '../key-route.js';
 import type { ElicitationAnswer, ElicitationRequest } from '../../agent/mcp/elicitation.js';
-import { fieldHint, formKey, initialForm, type FormState } from '../state/elicitation-form.js';
+import { fieldHint, formChunk, initialForm, type FormState } from '../state/elicitation-form.js';
 import { fitRow } from '../terminal-text.js';
 import { theme } from '../theme.js';
 import { Rows } from './Rows.js';
@@ -48,16 +48,11 @@ export function ElicitationForm({
   useRoutedInput(keys, (input, key) => {
     if (key.escape) return answer({ action: 'cancel', reason: 'the user cancelled' });
     if (key.ctrl && input === 'd') return answer({ action: 'decline', reason: 'the user declined' });
-    // Text typed quickly (or pasted) can arrive in one chunk with its Enter: each line break is a key of its own.
-    const parts = !key.return && /[\r\n]/.test(input) ? input.split(/(\r\n|\r|\n)/) : [input];
-    for (const part of parts) {
-      if (part === '' && parts.length > 1) continue;
-      const isBreak = /^(\r\n|\r|\n)$/.test(part) && parts.length > 1;
-      const step = formKey(latest.current, isBreak ? '' : part, isBreak ? { ...key, return: true } : key);
-      if (step.kind === 'accept') return answer({ action: 'accept', content: step.content });
-      latest.current = step.state;
-    }
-    setState(latest.current);
+    const step = formChunk(latest.current, input, key);
+    if (step.kind === 'accept') return answer({ action: 'accept', content: step.content });
+    if (step.kind === 'decline') return answer({ action: 'decline', reason: 'the user declined' });
+    latest.current = step.state;
+    setState(step.state);
   });
   const inner = Math.max(20, width - 4);
   const titleWidth = Math.min(28, Math.max(...request.fields.map((f) => f.title.length + (f.required ? 1 : 0)), 4));
