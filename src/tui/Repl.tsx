@@ -18,6 +18,7 @@ import { fitRow } from './terminal-text.js';
 import { useAgentTurns } from './use-agent-turns.js';
 import { useMcpInput } from './use-mcp-input.js';
 import { useHostRequest } from './use-host-request.js';
+import type { KeyHandler } from './key-route.js';
 import { useServerStatuses } from './use-server-statuses.js';
 import { usableColumns, useTerminalSize } from './use-terminal-size.js';
 
@@ -56,6 +57,7 @@ export function Repl({ backend, onExit }: { backend: ReplBackend; onExit: () => 
   const hostRequest = useHostRequest(backend.hostRequests);
   const hostRequestShown = useRef(hostRequest);
   hostRequestShown.current = hostRequest;
+  const hostKeys = useRef<KeyHandler | null>(null);
   const onHostNotice = useCallback((level: 'info' | 'warn', text: string) => dispatch({ type: 'notice', level, text }), []);
 
   useEffect(() => {
@@ -99,7 +101,7 @@ export function Repl({ backend, onExit }: { backend: ReplBackend; onExit: () => 
 
   useInput((input, key) => {
     const current = drawn.current;
-    if (hostRequestShown.current && !isCtrlC(input, key)) return;
+    if (hostRequestShown.current && !isCtrlC(input, key)) return hostKeys.current?.(input, key);
     if (isToggleExpand(input, key)) return dispatch({ type: 'toggle_expanded' });
     if (current.confirmation && !isCtrlC(input, key)) {
       if (key.escape) return onDenyAndStop();
@@ -203,7 +205,7 @@ export function Repl({ backend, onExit }: { backend: ReplBackend; onExit: () => 
       ) : null}
       {connecting ? <ServerList servers={servers} /> : null}
       {state.confirmation ? <ConfirmPrompt request={state.confirmation.request} onAnswer={onAnswer} captureKeys={false} width={width} canSave={backend.saveAlways !== undefined} /> : null}
-      {hostRequest ? <HostRequestPrompt request={hostRequest} onNotice={onHostNotice} width={width} /> : null}
+      {hostRequest ? <HostRequestPrompt request={hostRequest} onNotice={onHostNotice} width={width} keys={hostKeys} /> : null}
       <Box marginTop={1}>
         <PromptInput
           history={history}

@@ -7,11 +7,11 @@ function flat(text: string, max = 300): string {
   return one.length > max ? `${one.slice(0, max)}…` : one;
 }
 
-export function samplingSummary(params: CreateMessageRequestParams): string[] {
+export function samplingSummary(params: CreateMessageRequestParams, tokenLimit?: number): string[] {
   const rows: string[] = [];
   const n = params.messages.length;
   rows.push(
-    `${n} message${n === 1 ? '' : 's'}, up to ${params.maxTokens} tokens${params.temperature !== undefined ? `, temperature ${params.temperature}` : ''}`,
+    `${n} message${n === 1 ? '' : 's'}, up to ${params.maxTokens} tokens${tokenLimit !== undefined && tokenLimit < params.maxTokens ? ` (vmlx caps it at ${tokenLimit})` : ''}${params.temperature !== undefined ? `, temperature ${params.temperature}` : ''}`,
   );
   if (params.systemPrompt) rows.push(`system: ${flat(params.systemPrompt)}`);
   const last = samplingPromptPreview(params, 300);

@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { formFields } from '../../src/agent/mcp/elicitation.js';
-import { formKey, initialForm, type FormKey, type FormState } from '../../src/tui/state/elicitation-form.js';
+import { formChunk, formKey, initialForm, type FormKey, type FormState } from '../../src/tui/state/elicitation-form.js';
 import { HostRequestQueue } from '../../src/tui/state/host-requests.js';
 
 const NO_KEY: FormKey = {
@@ -81,6 +81,18 @@ test('enums cycle, booleans toggle, and Enter on the last field accepts only a v
   assert.equal(refused.kind, 'edit');
   assert.equal((refused as { state: FormState }).state.focus, 1);
   assert.equal((refused as { state: FormState }).state.error, 'Age: expected a whole number');
+});
+
+test('a chunk typed quickly is split into its keys: Ctrl-U clears, Enter moves on, Ctrl-D declines', () => {
+  const s = initialForm(fields);
+  const step = formChunk({ ...s, texts: ['wrong', '', '', ''] }, '\u0015Ada\r36\u007f5', NO_KEY);
+  assert.equal(step.kind, 'edit');
+  const state = (step as { state: FormState }).state;
+  assert.deepEqual(state.texts.slice(0, 2), ['Ada', '35']);
+  assert.equal(state.focus, 1);
+  assert.deepEqual(formChunk(state, 'x\u0004', NO_KEY), { kind: 'decline' });
+  // A control character never becomes part of a value.
+  assert.equal((formChunk(state, '\u0007', NO_KEY) as { state: FormState }).state.texts[1], '35');
 });
 
 test('the queue shows one request at a time; a withdrawn request leaves it; "always" skips later prompts', async () => {

@@ -125,7 +125,8 @@ export class McpHost {
       this.record({
         server,
         tool: 'sampling/createMessage',
-        arguments: { systemPrompt: params.systemPrompt, messages: params.messages, maxTokens: params.maxTokens, tools: params.tools?.map((t) => t.name) },
+        // The length limit is stored as generationLimit: a key with "token" in it would be redacted as a secret.
+        arguments: { systemPrompt: params.systemPrompt, messages: params.messages, generationLimit: params.maxTokens, tools: params.tools?.map((t) => t.name) },
         decision: ok || rule === 'sampling:error' ? 'allowed' : 'denied',
         rule,
         success: ok,

@@ -21,7 +21,7 @@ import { MODEL_ARG_HELP, OFFLINE_OPTION, resolveModelArg } from '../model-arg.js
 import { apiBase } from '../../engine/remote/index.js';
 import { RootPathError, RootsRegistry } from '../../agent/mcp/roots.js';
 import { declineElicitations } from '../../agent/mcp/elicitation.js';
-import { modelSampler } from '../../agent/mcp/sampling.js';
+import { DEFAULT_SAMPLING_MAX_TOKENS, modelSampler } from '../../agent/mcp/sampling.js';
 import { APPROVAL_MODES, isApprovalMode, type ApprovalMode } from '../../agent/loop/approvals.js';
 import type { ChatSessionOptions } from '../../agent/loop/chat-session.js';
 import { OUTPUT_FORMATS, type OutputFormat } from '../../agent/loop/print-turn.js';
@@ -322,7 +322,7 @@ async function runInteractive(opts: ChatOptions, source: ModelSource, sessionId:
   const warnings: string[] = [];
   const noticeListeners = new Set<(n: ReplNotice) => void>();
   // Forms, URLs and sampling approvals wait in this queue until the REPL shows them.
-  const hostRequests = new HostRequestQueue();
+  const hostRequests = new HostRequestQueue({ samplingTokenLimit: opts.maxTokens ?? DEFAULT_SAMPLING_MAX_TOKENS });
   const warn = (m: string): void => {
     log.write('warn', m);
     if (noticeListeners.size === 0) warnings.push(m);

@@ -1,16 +1,20 @@
 // A server's form request: its message, one row per field (the focused one editable), the focused field's
 // description and constraints, and the first problem. Enter moves on and, on the last field, accepts.
 import React, { useRef, useState } from 'react';
-import { Box, Text, useInput } from 'ink';
+import { Box, Text } from 'ink';
+import { useRoutedInput, type KeyRoute } from '../key-route.js';
 import type { ElicitationAnswer, ElicitationRequest } from '../../agent/mcp/elicitation.js';
-import { fieldHint, formKey, initialForm, type FormState } from '../state/elicitation-form.js';
+import { fieldHint, formChunk, initialForm, type FormState } from '../state/elicitation-form.js';
 import { fitRow } from '../terminal-text.js';
 import { theme } from '../theme.js';
+import { Rows } from './Rows.js';
 
 /** Field rows shown at once (a longer form scrolls with the focus). */
 export const FORM_FIELD_ROWS = 12;
-/** Rows besides the fields: border, title, message, description, hint, error, keys. */
-export const FORM_FIXED_ROWS = 9;
+/** Rows of the server's message (a longer one ends with a count of the rest). */
+export const MESSAGE_ROWS = 3;
+/** Rows besides the fields and the message: border, title, description, hint, error, keys. */
+export const FORM_FIXED_ROWS = 7;
 
 type FormRequest = Extract<ElicitationRequest, { mode: 'form' }>;
 
@@ -24,10 +28,12 @@ export function ElicitationForm({
   request,
   onAnswer,
   width,
+  keys,
 }: {
   request: FormRequest;
   onAnswer: (answer: ElicitationAnswer) => void;
   width: number;
+  keys?: KeyRoute;
 }): React.ReactElement {
   const [state, setState] = useState<FormState>(() => initialForm(request.fields));
   // Keys read the latest state through a ref: several keys can arrive before the next render.
@@ -39,19 +45,14 @@ export function ElicitationForm({
     answered.current = true;
     onAnswer(a);
   };
-  useInput((input, key) => {
+  useRoutedInput(keys, (input, key) => {
     if (key.escape) return answer({ action: 'cancel', reason: 'the user cancelled' });
     if (key.ctrl && input === 'd') return answer({ action: 'decline', reason: 'the user declined' });
-    // Text typed quickly (or pasted) can arrive in one chunk with its Enter: each line break is a key of its own.
-    const parts = !key.return && /[\r\n]/.test(input) ? input.split(/(\r\n|\r|\n)/) : [input];
-    for (const part of parts) {
-      if (part === '' && parts.length > 1) continue;
-      const isBreak = /^(\r\n|\r|\n)$/.test(part) && parts.length > 1;
-      const step = formKey(latest.current, isBreak ? '' : part, isBreak ? { ...key, return: true } : key);
-      if (step.kind === 'accept') return answer({ action: 'accept', content: step.content });
-      latest.current = step.state;
-    }
-    setState(latest.current);
+    const step = formChunk(latest.current, input, key);
+    if (step.kind === 'accept') return answer({ action: 'accept', content: step.content });
+    if (step.kind === 'decline') return answer({ action: 'decline', reason: 'the user declined' });
+    latest.current = step.state;
+    setState(step.state);
   });
   const inner = Math.max(20, width - 4);
   const titleWidth = Math.min(28, Math.max(...request.fields.map((f) => f.title.length + (f.required ? 1 : 0)), 4));
@@ -60,7 +61,7 @@ export function ElicitationForm({
   return (
     <Box flexDirection="column" borderStyle="round" borderColor={theme.awaiting} paddingX={1}>
       <Text bold>{fitRow(`MCP server '${request.server}' asks for input`, inner)}</Text>
-      <Text>{fitRow(request.message, inner)}</Text>
+      <Rows text={request.message} width={inner} maxRows={MESSAGE_ROWS} />
       {request.fields.slice(from, to).map((f, i) => {
         const index = from + i;
         const on = index === state.focus;
@@ -82,5 +83,5 @@ export function ElicitationForm({
 }
 
 export function elicitationFormRows(request: FormRequest): number {
-  return FORM_FIXED_ROWS + Math.min(FORM_FIELD_ROWS, request.fields.length);
+  return FORM_FIXED_ROWS + MESSAGE_ROWS + Math.min(FORM_FIELD_ROWS, request.fields.length);
 }

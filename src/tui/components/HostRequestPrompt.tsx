@@ -1,7 +1,8 @@
 // What an MCP server asks of the user in the middle of a turn: a form, a URL to open, or the use of the
 // model (sampling). The prompt takes the keys while it is shown; the REPL stays out of the way.
 import React, { useRef } from 'react';
-import { Box, Text, useInput } from 'ink';
+import { Box, Text } from 'ink';
+import { useRoutedInput, type KeyRoute } from '../key-route.js';
 import type { ElicitationAnswer, ElicitationRequest } from '../../agent/mcp/elicitation.js';
 import { openInBrowser } from '../../agent/mcp/oauth/browser.js';
 import { samplingSummary } from '../sampling-summary.js';
@@ -9,8 +10,11 @@ import type { HostRequest, SamplingVerdict } from '../state/host-requests.js';
 import { fitRow } from '../terminal-text.js';
 import { theme } from '../theme.js';
 import { ElicitationForm, elicitationFormRows } from './ElicitationForm.js';
+import { Rows } from './Rows.js';
 
-const URL_PROMPT_ROWS = 7;
+const URL_MESSAGE_ROWS = 3;
+const URL_ROWS = 4;
+const URL_PROMPT_ROWS = 4 + URL_MESSAGE_ROWS + URL_ROWS;
 const SUMMARY_ROWS = 8;
 const SAMPLING_FIXED_ROWS = 5;
 
@@ -35,14 +39,16 @@ function UrlElicitation({
   onAnswer,
   onNotice,
   width,
+  keys,
 }: {
+  keys: KeyRoute | undefined;
   request: Extract<ElicitationRequest, { mode: 'url' }>;
   onAnswer: (answer: ElicitationAnswer) => void;
   onNotice: (level: 'info' | 'warn', text: string) => void;
   width: number;
 }): React.ReactElement {
   const answer = useOnce(onAnswer);
-  useInput((input, key) => {
+  useRoutedInput(keys, (input, key) => {
     if (key.escape) return answer({ action: 'cancel', reason: 'the user cancelled' });
     const k = input.toLowerCase();
     if (k === 'n' || key.return) return answer({ action: 'decline', reason: 'the user declined to open the URL' });
@@ -57,8 +63,9 @@ function UrlElicitation({
   return (
     <Box flexDirection="column" borderStyle="round" borderColor={theme.awaiting} paddingX={1}>
       <Text bold>{fitRow(`MCP server '${request.server}' asks you to open a URL`, inner)}</Text>
-      <Text>{fitRow(request.message, inner)}</Text>
-      <Text color={theme.accent}>{fitRow(request.url, inner)}</Text>
+      <Rows text={request.message} width={inner} maxRows={URL_MESSAGE_ROWS} />
+      {/* The whole URL, wrapped: the user agrees to open what they can read. */}
+      <Rows text={request.url} width={inner} color={theme.accent} maxRows={URL_ROWS} />
       <Text>
         <Text color={theme.ok}>[y]</Text> open it in the browser  <Text color={theme.failed}>[N]</Text> decline (Enter)  <Text color="gray">esc cancel</Text>
       </Text>
@@ -68,21 +75,25 @@ function UrlElicitation({
 
 function SamplingApproval({
   request,
+  tokenLimit,
   onAnswer,
   width,
+  keys,
 }: {
+  keys: KeyRoute | undefined;
   request: Extract<HostRequest, { kind: 'sampling' }>['request'];
+  tokenLimit: number | undefined;
   onAnswer: (verdict: SamplingVerdict, always?: boolean) => void;
   width: number;
 }): React.ReactElement {
   const answer = useOnce(onAnswer);
-  useInput((input, key) => {
+  useRoutedInput(keys, (input, key) => {
     if (key.escape || key.return || input.toLowerCase() === 'n') return answer({ approved: false, reason: 'the user declined' });
     if (input.toLowerCase() === 'y') return answer({ approved: true });
     if (input.toLowerCase() === 'a') return answer({ approved: true }, true);
   });
   const inner = Math.max(20, width - 4);
-  const rows = samplingSummary(request.params).slice(0, SUMMARY_ROWS);
+  const rows = samplingSummary(request.params, tokenLimit).slice(0, SUMMARY_ROWS);
   return (
     <Box flexDirection="column" borderStyle="round" borderColor={theme.awaiting} paddingX={1}>
       <Text bold>{fitRow(`MCP server '${request.server}' wants to use the model`, inner)}</Text>
@@ -103,13 +114,16 @@ export function HostRequestPrompt({
   request,
   onNotice,
   width,
+  keys,
 }: {
   request: HostRequest;
   onNotice: (level: 'info' | 'warn', text: string) => void;
   width: number;
+  /** Keys routed by the REPL (absent: the prompt listens itself, as in component tests). */
+  keys?: KeyRoute;
 }): React.ReactElement {
-  if (request.kind === 'sampling') return <SamplingApproval key={request.id} request={request.request} onAnswer={request.respond} width={width} />;
+  if (request.kind === 'sampling') return <SamplingApproval key={request.id} request={request.request} tokenLimit={request.tokenLimit} onAnswer={request.respond} width={width} keys={keys} />;
   const elicitation = request.request;
-  if (elicitation.mode === 'url') return <UrlElicitation key={request.id} request={elicitation} onAnswer={request.respond} onNotice={onNotice} width={width} />;
-  return <ElicitationForm key={request.id} request={elicitation} onAnswer={request.respond} width={width} />;
+  if (elicitation.mode === 'url') return <UrlElicitation key={request.id} request={elicitation} onAnswer={request.respond} onNotice={onNotice} width={width} keys={keys} />;
+  return <ElicitationForm key={request.id} request={elicitation} onAnswer={request.respond} width={width} keys={keys} />;
 }

@@ -27,7 +27,33 @@ export interface FormKey {
 }
 
 /** What a key led to: keep editing, or the user's decision. */
-export type FormStep = { kind: 'edit'; state: FormState } | { kind: 'accept'; content: Record<string, FieldValue> };
+export type FormStep = { kind: 'edit'; state: FormState } | { kind: 'accept'; content: Record<string, FieldValue> } | { kind: 'decline' };
+
+// eslint-disable-next-line no-control-regex
+const CONTROL = /([\u0000-\u001f\u007f])/;
+
+/**
+ * A chunk of input as the terminal delivered it: text typed quickly (or pasted) arrives with its Enter,
+ * Ctrl-U or Backspace in one piece, so each control character is a key of its own and never part of a value.
+ */
+export function formChunk(state: FormState, input: string, key: FormKey): FormStep {
+  if (input.length <= 1 || !CONTROL.test(input)) return formKey(state, input, key);
+  let current = state;
+  for (const part of input.split(CONTROL)) {
+    if (part === '') continue;
+    const plain = { ...key, return: false, backspace: false, delete: false, ctrl: false };
+    let step: FormStep;
+    if (part === '\r' || part === '\n') step = formKey(current, '', { ...plain, return: true });
+    else if (part === '\u0015') step = formKey(current, 'u', { ...plain, ctrl: true });
+    else if (part === '\u007f' || part === '\b') step = formKey(current, '', { ...plain, backspace: true });
+    else if (part === '\u0004') return { kind: 'decline' };
+    else if (CONTROL.test(part)) continue;
+    else step = formKey(current, part, plain);
+    if (step.kind !== 'edit') return step;
+    current = step.state;
+  }
+  return { kind: 'edit', state: current };
+}
 
 export function initialForm(fields: FormField[]): FormState {
   return { fields, texts: fields.map(defaultText), focus: 0, error: null };
@@ -113,7 +139,7 @@ export function formKey(state: FormState, input: string, key: FormKey): FormStep
   const text = state.texts[state.focus] ?? '';
   if (key.backspace || key.delete) return edit(withText(state, [...text].slice(0, -1).join('')));
   if (key.ctrl && input === 'u') return edit(withText(state, ''));
-  if (key.ctrl || key.meta || input === '') return edit(state);
+  if (key.ctrl || key.meta || input === '' || (input.length === 1 && CONTROL.test(input))) return edit(state);
   if (f.kind === 'boolean') {
     if (/^[yY]$/.test(input)) return edit(withText(state, 'yes'));
     if (/^[nN]$/.test(input)) return edit(withText(state, 'no'));

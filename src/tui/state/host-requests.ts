@@ -11,7 +11,14 @@ export interface SamplingVerdict {
 
 export type HostRequest =
   | { id: number; kind: 'elicitation'; request: ElicitationRequest; respond: (answer: ElicitationAnswer) => void }
-  | { id: number; kind: 'sampling'; request: SamplingApprovalRequest; respond: (verdict: SamplingVerdict, always?: boolean) => void };
+  | {
+      id: number;
+      kind: 'sampling';
+      request: SamplingApprovalRequest;
+      /** The most tokens the host lets a sampling answer have (the request's maxTokens is capped to it). */
+      tokenLimit?: number;
+      respond: (verdict: SamplingVerdict, always?: boolean) => void;
+    };
 
 export class HostRequestQueue {
   private queue: HostRequest[] = [];
@@ -19,6 +26,9 @@ export class HostRequestQueue {
   private readonly listeners = new Set<() => void>();
   /** Servers the user allowed to sample for the rest of this session ('a' at the prompt). */
   private readonly samplingAllowed = new Set<string>();
+
+  /** `samplingTokenLimit`: the sampler's cap on generated tokens, shown with each request. */
+  constructor(private readonly opts: { samplingTokenLimit?: number } = {}) {}
 
   /** The request to show now (the oldest), or undefined. */
   current = (): HostRequest | undefined => this.queue[0];
@@ -51,6 +61,7 @@ export class HostRequestQueue {
         id,
         kind: 'sampling',
         request,
+        ...(this.opts.samplingTokenLimit !== undefined ? { tokenLimit: this.opts.samplingTokenLimit } : {}),
         respond: (verdict, always) => {
           if (verdict.approved && always) this.samplingAllowed.add(request.server);
           settle(verdict);
