@@ -17,6 +17,12 @@ function merged(segs: Segment[]): Segment[] {
   for (const s of segs) {
     const last = out[out.length - 1];
     if ((s.kind === 'text' || s.kind === 'reasoning') && last && last.kind === s.kind) out[out.length - 1] = { kind: s.kind, text: last.text + s.text };
+    else if (s.kind === 'call' && s.continues && last?.kind === 'call' && last.open) {
+      // A checkpoint inside a call: the call so far, then its continuation.
+      const whole: Segment = { kind: 'call', name: last.name, arguments: last.arguments + s.arguments, complete: s.complete, raw: last.raw + s.raw };
+      if (s.open) whole.open = true;
+      out[out.length - 1] = whole;
+    }
     else if (s.kind !== 'text' || s.text !== '') out.push(s);
   }
   return out;
@@ -60,6 +66,32 @@ for (const fmt of listToolParsers()) {
     for (let i = 0; i < text.length; i += 4) d.push(text.slice(i, i + 4));
     d.finish();
     assert.ok(d.result().content?.endsWith('then more words.'), 'the answer came through');
+    assert.ok(scanned < 8 * text.length, `${scanned} characters scanned for a ${text.length}-character answer`);
+  });
+}
+
+// One long call (an agent writing a file): the formats whose scanners checkpoint inside a string value are
+// scanned in linear work too, and the arguments streamed in pieces are the final ones.
+// (One newline after the opening tag and one before the closing tag are the template's, not the value's.)
+const LONG_CALLS: Array<[parser: string, render: (content: string) => string, value: (content: string) => string]> = [
+  ['qwen3_coder', (c) => `<tool_call>\n<function=echo>\n<parameter=text>\n${c}\n</parameter>\n</function>\n</tool_call>`, (c) => c],
+  ['seed_oss', (c) => `<seed:tool_call>\n<function=echo>\n<parameter=text>${c}</parameter>\n</function>\n</seed:tool_call>`, (c) => c.slice(0, -1)],
+];
+for (const [parser, render, value] of LONG_CALLS) {
+  test(`${parser}: one 32 KB call streamed in 4-character chunks is scanned in linear work`, () => {
+    const fmt = resolveParsers({ toolParser: parser }).tool;
+    let scanned = 0;
+    const counting: ToolCallFormat = { ...fmt, scan: (text, ctx) => ((scanned += text.length), fmt.scan(text, ctx)) };
+    const content = 'line with "quotes", a \\ backslash, <tags> and 東京 😀\n'.repeat(640);
+    const text = `I will write it.\n${render(content)}`;
+    const d = createStreamDriver({ tool: counting, reasoning: null, tools: TOOLS, toolsGiven: true, toolChoice: 'auto', startsInReasoning: false, idStyle: 'openai', idSeed: 1 });
+    let streamed = '';
+    for (let i = 0; i < text.length; i += 4) for (const x of d.push(text.slice(i, i + 4))) if (x.type === 'tool_call' && x.arguments) streamed += x.arguments;
+    for (const x of d.finish()) if (x.type === 'tool_call' && x.arguments) streamed += x.arguments;
+    const calls = d.result().tool_calls;
+    assert.equal(calls.length, 1);
+    assert.deepEqual(JSON.parse(calls[0].function.arguments), { text: value(content) });
+    assert.equal(streamed, calls[0].function.arguments);
     assert.ok(scanned < 8 * text.length, `${scanned} characters scanned for a ${text.length}-character answer`);
   });
 }

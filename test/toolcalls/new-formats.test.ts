@@ -94,3 +94,15 @@ test('a prompt that opens the thoughts of a new family starts the output in reas
   assert.equal(promptOpensReasoning('<|im_start|>assistant\n<seed:think>'), true);
   assert.equal(promptOpensReasoning('<|open|>response<|sep|>'), false);
 });
+
+test('command_r7b with tool_choice none: a list still being written shows its calls as text only once each is whole', () => {
+  // Found by the fuzz test: the first call's text ran on into the next element, which then disappeared.
+  const chunks = ['<|START_ACTION|>[\n    {"tool_call_id":"0","tool_name":"get_time","parameters":{"tz":"UTC"}},\n    {"t', 'ool_call_id":"1"', ',"tool_name":"noop",', '"parameters":{}}\n]<|END_ACTION|>'];
+  const opts = { toolParser: 'command_r7b', toolChoice: 'none' as const, idSeed: 3 };
+  const p = createStreamParser(opts);
+  const deltas = [...chunks.flatMap((c) => p.push(c)), ...p.finish()];
+  assert.ok(!deltas.some((d) => d.type === 'warning'), JSON.stringify(deltas));
+  const text = deltas.map((d) => (d.type === 'content' ? d.text : '')).join('');
+  assert.equal(text, chunks.join(''));
+  assert.equal(parseModelOutput(chunks.join(''), opts).content, chunks.join(''));
+});

@@ -8,7 +8,7 @@
 // as a leading bare call list). A scanner that never calls it still works: it is re-scanned from the start.
 
 /** Anything with a kind; text-like segments also carry `text`, which later text may extend. */
-export type Scanned = { kind: string; text?: string };
+export type Scanned = { kind: string; text?: string; open?: boolean; arguments?: string; raw?: string };
 
 export interface ResumeHooks<S> {
   checkpoint: (at: number, segments: readonly S[], state?: string) => void;
@@ -31,17 +31,29 @@ export function scanWithCheckpoints<S extends Scanned>(
   resume: { state?: string } | undefined,
   scan: (text: string, hooks: ResumeHooks<S>) => S[],
 ): CheckpointedScan<S> {
-  let cp: { at: number; count: number; lastLen: number; state?: string } | null = null;
+  type Cp = { at: number; count: number; lastLen: number; state?: string; open?: S };
+  let cp: Cp | null = null;
   const checkpoint = (at: number, segments: readonly S[], state?: string): void => {
     if (at <= 0 || at > text.length || (cp && at < cp.at)) return;
     const last = segments[segments.length - 1];
     cp = { at, count: segments.length, lastLen: typeof last?.text === 'string' ? last.text.length : -1, state };
+    // A checkpoint inside a call: the call as it stands here (the scan ends with the same call, grown).
+    if (last?.open) cp.open = { ...last };
   };
   const segs = scan(text, resume ? { checkpoint, resume } : { checkpoint });
-  const found = cp as { at: number; count: number; lastLen: number; state?: string } | null;
+  const found = cp as Cp | null;
   if (!found) return { settled: [], tail: segs, consumed: 0, state: resume?.state };
   const settled = segs.slice(0, found.count);
   const tail = segs.slice(found.count);
+  if (found.open) {
+    // The settled part ends with the call so far; the tail starts with the rest of it.
+    const whole = settled[settled.length - 1];
+    const args = found.open.arguments ?? '';
+    const raw = found.open.raw ?? '';
+    settled[settled.length - 1] = found.open;
+    tail.unshift({ ...whole, arguments: (whole.arguments ?? '').slice(args.length), raw: (whole.raw ?? '').slice(raw.length), open: false, continues: true });
+    return { settled, tail, consumed: found.at, state: found.state };
+  }
   const last = settled[settled.length - 1];
   if (last && found.lastLen >= 0 && typeof last.text === 'string' && last.text.length > found.lastLen) {
     // Text the scanner merged into the last settled segment after the checkpoint belongs to the tail.

@@ -16,6 +16,20 @@ export interface SnapshotCall {
   unfinished: 'truncated' | 'malformed' | null;
   unknown: boolean;
   raw: string;
+  /**
+   * Set while the call is open (the scanner checkpointed inside it, see checkpoints.ts): its settled arguments
+   * and raw text so far, kept as growing text so a long call costs what it adds; `arguments` and `raw` are
+   * filled in when it closes. Only the last settled call can be open; the tail's `continuation` holds the rest.
+   */
+  growing?: { args: GrowingText; raw: GrowingText };
+}
+
+/** The rest of the open call as this chunk's scan sees it. */
+export interface SnapshotContinuation {
+  arguments: string;
+  raw: string;
+  complete: boolean;
+  unfinished: 'truncated' | 'malformed' | null;
 }
 
 export interface ScanConfig {
@@ -35,6 +49,8 @@ interface Sink {
   call(c: SnapshotCall): void;
   warning(w: ParseWarning): void;
   callCount(): number;
+  /** The tail's view of the rest of the open call (tail sinks only). */
+  continuation?(c: SnapshotContinuation): void;
 }
 
 export interface SnapshotTail {
@@ -42,6 +58,7 @@ export interface SnapshotTail {
   reasoning: string;
   calls: SnapshotCall[];
   warnings: ParseWarning[];
+  continuation: SnapshotContinuation | null;
 }
 
 /** Settled part (shared, growing) plus this chunk's tail. Content = content + tail.content, and so on. */
@@ -56,7 +73,19 @@ export interface Snapshot {
 type CallSeg = Extract<Segment, { kind: 'call' }>;
 
 /** All segments of a scan, settled or not. */
-const whole = (r: CheckpointedScan<Segment>): Segment[] => [...r.settled, ...r.tail];
+const whole = (r: CheckpointedScan<Segment>): Segment[] => joinOpen([...r.settled, ...r.tail]);
+
+/** An open call followed by its continuation (both in one list) becomes one call. */
+function joinOpen(segs: Segment[]): Segment[] {
+  const out: Segment[] = [];
+  for (const seg of segs) {
+    const last = out[out.length - 1];
+    if (seg.kind === 'call' && seg.continues && last?.kind === 'call' && last.open) {
+      out[out.length - 1] = { ...seg, name: last.name, arguments: last.arguments + seg.arguments, raw: last.raw + seg.raw, continues: last.continues, open: seg.open };
+    } else out.push(seg);
+  }
+  return out;
+}
 
 function argsAreObject(args: string): boolean {
   const p = tryParseJson(args);
@@ -70,6 +99,7 @@ function tailSink(t: SnapshotTail, before: () => number): Sink {
     call: (c) => t.calls.push(c),
     warning: (w) => t.warnings.push(w),
     callCount: () => before() + t.calls.length,
+    continuation: (c) => (t.continuation = c),
   };
 }
 
@@ -120,14 +150,15 @@ export class SnapshotBuilder {
     const bugs: ParseWarning[] = [];
     const split = this.splitReasoning(final, bugs);
     for (const p of split.settled) this.settlePiece(p, bugs);
-    const tail: SnapshotTail = { content: '', reasoning: '', calls: [], warnings: [] };
+    const tail: SnapshotTail = { content: '', reasoning: '', calls: [], warnings: [], continuation: null };
     const sink = tailSink(tail, () => this.calls.length);
     const pieces = [...split.tail];
     // The current text piece: what the reasoning split settled of it, plus its unsettled continuation.
     let current = this.pendingT;
     if (pieces[0]?.kind === 'text') current += (pieces.shift() as ReasoningPiece).text;
     const currentEnds = final || pieces.length > 0;
-    if (current !== '') this.scanCurrent(current, currentEnds, final && pieces.length === 0, sink, bugs);
+    // An open call is closed by the scan even with no new text (the output may end right at its checkpoint).
+    if (current !== '' || (currentEnds && this.hasOpenCall())) this.scanCurrent(current, currentEnds, final && pieces.length === 0, sink, bugs);
     pieces.forEach((p, i) => {
       const last = i === pieces.length - 1;
       if (p.kind === 'reasoning') sink.reasoning(p.text);
@@ -179,7 +210,7 @@ export class SnapshotBuilder {
 
   /** Reasoning follows the current text piece: its end is known, so all of it settles. */
   private closeTextPiece(bugs: ParseWarning[]): void {
-    if (this.pendingT !== '') this.apply(this.settledSink, whole(this.runTool(this.pendingT, true, this.resumeT, bugs)), true, false);
+    if (this.pendingT !== '' || this.hasOpenCall()) this.apply(this.settledSink, whole(this.runTool(this.pendingT, true, this.resumeT, bugs)), true, false);
     this.pendingT = '';
     this.resumeT = undefined;
   }
@@ -195,10 +226,10 @@ export class SnapshotBuilder {
       this.apply(this.settledSink, r.settled, true, false);
       this.pendingT = this.pendingT.slice(r.consumed);
       this.resumeT = { state: r.state };
-    } else if (r.settled.length) {
-      this.apply(sink, r.settled, true, false);
+      this.apply(sink, r.tail, ends, atEnd);
+    } else {
+      this.apply(sink, whole(r), ends, atEnd);
     }
-    this.apply(sink, r.tail, ends, atEnd);
   }
 
   /** The tool scanner guarded: a scanner bug becomes a warning and the text is kept as plain text. */
@@ -223,8 +254,64 @@ export class SnapshotBuilder {
         // tool_choice "none": a format with its own channels or framing is still split, but calls stay text.
         if (seg.complete || segFinal) sink.content(seg.raw);
         else break;
-      } else this.addCall(sink, seg, segFinal || k < segs.length - 1, atEnd && k === segs.length - 1);
+      } else if (seg.continues) this.continueCall(sink, seg, segFinal || k < segs.length - 1, atEnd && k === segs.length - 1);
+      else if (seg.open && sink === this.settledSink) this.openCall(seg);
+      else this.addCall(sink, seg, segFinal || k < segs.length - 1, atEnd && k === segs.length - 1);
     }
+  }
+
+  private hasOpenCall(): boolean {
+    return this.calls[this.calls.length - 1]?.growing !== undefined;
+  }
+
+  /** A call the scanner checkpointed inside: settled so far, open for its continuation. */
+  private openCall(seg: CallSeg): void {
+    const call: SnapshotCall = {
+      name: seg.name,
+      arguments: '',
+      complete: false,
+      unfinished: null,
+      unknown: seg.name !== null && this.cfg.toolsGiven && !this.known.has(seg.name),
+      raw: '',
+      growing: { args: new GrowingText(), raw: new GrowingText() },
+    };
+    call.growing?.args.append(seg.arguments);
+    call.growing?.raw.append(seg.raw);
+    this.calls.push(call);
+    if (call.unknown) this.warnings.push({ code: 'unknown_tool', message: `tool "${call.name}" is not among the request's tools` });
+  }
+
+  /** The continuation of the open call: appended to it when settled, else the tail's view of its rest. */
+  private continueCall(sink: Sink, seg: CallSeg, settled: boolean, atEnd: boolean): void {
+    const call = this.calls[this.calls.length - 1];
+    const g = call?.growing;
+    if (!g) {
+      // No open call to continue (a scanner bug): keep it as a call of its own.
+      this.addCall(sink, { ...seg, continues: false }, settled, atEnd);
+      return;
+    }
+    const unfinished = !seg.complete && settled ? (atEnd ? 'truncated' : 'malformed') : null;
+    if (sink !== this.settledSink) {
+      sink.continuation?.({ arguments: seg.arguments, raw: seg.raw, complete: seg.complete, unfinished });
+      if (unfinished || seg.complete) this.closeWarnings(sink, call.name, g.args.toString() + seg.arguments, g.raw.toString() + seg.raw, seg.complete, unfinished);
+      return;
+    }
+    g.args.append(seg.arguments);
+    g.raw.append(seg.raw);
+    if (seg.open) return;
+    call.arguments = g.args.toString();
+    call.raw = g.raw.toString();
+    call.complete = seg.complete;
+    call.unfinished = unfinished;
+    delete call.growing;
+    this.closeWarnings(sink, call.name, call.arguments, call.raw, call.complete, unfinished);
+  }
+
+  /** The warnings of a call that closed after it was open. */
+  private closeWarnings(sink: Sink, name: string | null, args: string, raw: string, complete: boolean, unfinished: SnapshotCall['unfinished']): void {
+    if (unfinished === 'truncated') sink.warning({ code: 'truncated_call', message: `the output ended inside the call to "${name}"; it is not returned as a tool call`, raw });
+    else if (unfinished === 'malformed') sink.warning({ code: 'truncated_call', message: `the call to "${name}" never closed; it is not returned as a tool call`, raw });
+    if (complete && !argsAreObject(args)) sink.warning({ code: 'invalid_arguments', message: `arguments of "${name}" are not a JSON object`, raw: args });
   }
 
   /** `settled`: nothing more will come for this call; `atEnd`: it is the last thing of the output. */

@@ -80,8 +80,8 @@ export function createStreamDriver(cfg: DriverConfig): StreamDriver {
   const rawContent = cfg.toolChoice === 'none';
   const content = new VisibleStream(rawContent);
   const reasoning = new VisibleStream(false);
-  // Per emitted call: name and the arguments sent so far.
-  const emittedCalls: Array<{ name: string; args: string }> = [];
+  // Per emitted call: name, the arguments sent so far, and how much of them is settled and checked already.
+  const emittedCalls: Array<{ name: string; args: GrowingText; checked: number }> = [];
   const emittedWarnings: ParseWarning[] = [];
   /** Settled calls and warnings already checked against what was emitted. */
   let checkedCalls = 0;
@@ -97,8 +97,38 @@ export function createStreamDriver(cfg: DriverConfig): StreamDriver {
     frozen = true;
   };
 
-  /** Named calls of a snapshot: settled then tail (a call without a name yet shows nothing). */
-  const namedCalls = (snap: Snapshot): SnapshotCall[] => [...snap.calls, ...snap.tail.calls.filter((c) => c.name !== null)];
+  /** Named calls of a snapshot: settled then tail (a call without a name yet shows nothing); an open call whole. */
+  const namedCalls = (snap: Snapshot): SnapshotCall[] => [...snap.calls.map((c) => (c.growing ? joined(c, snap) : c)), ...snap.tail.calls.filter((c) => c.name !== null)];
+
+  /** The open call with the tail's continuation, as one call (costs its length: for results only). */
+  const joined = (c: SnapshotCall, snap: Snapshot): SnapshotCall => {
+    const g = c.growing as NonNullable<SnapshotCall['growing']>;
+    const cont = snap.tail.continuation;
+    return {
+      name: c.name,
+      arguments: g.args.toString() + (cont?.arguments ?? ''),
+      complete: cont?.complete ?? false,
+      unfinished: cont ? cont.unfinished : 'truncated',
+      unknown: c.unknown,
+      raw: g.raw.toString() + (cont?.raw ?? ''),
+    };
+  };
+
+  /** A call's arguments read by length and from an offset, so an open call's are never copied whole. */
+  interface ArgsView {
+    name: string;
+    length: number;
+    /** How much of them no later chunk can change. */
+    stable: number;
+    from(offset: number): string;
+  }
+  const view = (c: SnapshotCall, snap: Snapshot, settled: boolean): ArgsView => {
+    const g = c.growing;
+    if (!g) return { name: c.name as string, length: c.arguments.length, stable: settled ? c.arguments.length : 0, from: (o) => c.arguments.slice(o) };
+    const rest = snap.tail.continuation?.arguments ?? '';
+    const n = g.args.length;
+    return { name: c.name as string, length: n + rest.length, stable: n, from: (o) => (o < n ? g.args.sliceFrom(o) + rest : rest.slice(o - n)) };
+  };
 
   /** Check the snapshot extends everything emitted; then emit the difference. */
   const diff = (snap: Snapshot): StreamDelta[] => {
@@ -108,13 +138,19 @@ export function createStreamDriver(cfg: DriverConfig): StreamDriver {
     // Settled calls (all named) never change: each is checked once. A tail call may still lack its name.
     const tailNamed = snap.tail.calls.filter((c) => c.name !== null);
     const settledCalls = snap.calls.length;
-    const callAt = (i: number): SnapshotCall | undefined => (i < settledCalls ? snap.calls[i] : tailNamed[i - settledCalls]);
+    const callAt = (i: number): ArgsView | undefined =>
+      i < settledCalls ? view(snap.calls[i], snap, true) : tailNamed[i - settledCalls] && view(tailNamed[i - settledCalls], snap, false);
     const callCount = settledCalls + tailNamed.length;
     for (let i = checkedCalls; i < emittedCalls.length; i++) {
       const c = callAt(i);
-      if (!c || c.name !== emittedCalls[i].name || !c.arguments.startsWith(emittedCalls[i].args)) inconsistent(`tool call ${i}`);
+      const e = emittedCalls[i];
+      // Only what may have changed since the last check is compared: the unsettled part of what was sent.
+      if (!c || c.name !== e.name || c.length < e.args.length || c.from(e.checked).slice(0, e.args.length - e.checked) !== e.args.sliceFrom(e.checked)) {
+        inconsistent(`tool call ${i}`);
+      } else e.checked = Math.min(e.args.length, c.stable);
     }
-    checkedCalls = Math.min(emittedCalls.length, settledCalls);
+    const open = settledCalls > 0 && snap.calls[settledCalls - 1].growing !== undefined;
+    checkedCalls = Math.min(emittedCalls.length, open ? settledCalls - 1 : settledCalls);
     const warningCount = snap.warnings.length + snap.tail.warnings.length;
     const warningAt = (i: number): ParseWarning | undefined => (i < snap.warnings.length ? snap.warnings[i] : snap.tail.warnings[i - snap.warnings.length]);
     for (let i = checkedWarnings; i < emittedWarnings.length; i++) {
@@ -128,17 +164,18 @@ export function createStreamDriver(cfg: DriverConfig): StreamDriver {
     const c = content.delta(snap.content, snap.tail.content);
     if (c) out.push({ type: 'content', text: c });
     for (let i = Math.max(0, emittedCalls.length - 1); i < callCount; i++) {
-      const call = callAt(i) as SnapshotCall;
-      const name = call.name as string;
+      const call = callAt(i) as ArgsView;
+      const name = call.name;
       if (i >= emittedCalls.length) {
         ids[i] ??= idGen.next(name, i);
         out.push({ type: 'tool_call', index: i, id: ids[i], name });
-        emittedCalls.push({ name, args: '' });
+        emittedCalls.push({ name, args: new GrowingText(), checked: 0 });
       }
-      const prev = emittedCalls[i].args;
-      if (call.arguments.length > prev.length) {
-        out.push({ type: 'tool_call', index: i, arguments: call.arguments.slice(prev.length) });
-        emittedCalls[i].args = call.arguments;
+      const sent = emittedCalls[i].args;
+      if (call.length > sent.length) {
+        const d = call.from(sent.length);
+        out.push({ type: 'tool_call', index: i, arguments: d });
+        sent.append(d);
       }
     }
     for (let i = emittedWarnings.length; i < warningCount; i++) {

@@ -94,6 +94,13 @@ export type Segment =
       complete: boolean;
       /** The raw markup of the call (for warnings). */
       raw: string;
+      /**
+       * Incremental scanning inside a long call (checkpoints.ts): `open` marks the call as handed to a checkpoint
+       * that falls inside it (its arguments so far are final, more follow); `continues` marks the first segment
+       * of a scan resumed there, whose `arguments` and `raw` are only the continuation.
+       */
+      open?: boolean;
+      continues?: boolean;
     }
   | { kind: 'warning'; warning: ParseWarning };
 

@@ -121,7 +121,8 @@ export function markedJsonScanner(spec: MarkedJsonSpec): (text: string, ctx: Sca
         pos = hit.index + hit.marker.length;
         continue;
       }
-      const listEnd = 'stop' in step ? text.length : step.next;
+      // Where the list's markup ends: unknown while an element is still being written.
+      const listEnd = 'stop' in step ? -1 : step.next;
       if ('next' in step && spec.close) {
         const j = skipWs(text, step.next);
         if (text.startsWith(spec.close, j)) step = { next: j + spec.close.length };

@@ -7,6 +7,7 @@ import type { ScanContext, Segment, ToolCallFormat } from '../types.js';
 import { findFirst, markerPrefixLength } from '../util/holdback.js';
 import { buildXmlArguments, type XmlParam } from '../util/xmlargs.js';
 import { couldBeMarker } from './scan-kit.js';
+import { isStringOnly, paramSchema } from '../util/schema.js';
 
 const WRAP = '<tool_call>';
 const WRAP_END = '</tool_call>';
@@ -54,11 +55,75 @@ function scanFunction(text: string, callStart: number, fnAt: number, ctx: ScanCo
       return { stop: true };
     }
   }
+  return scanBody(text, callStart, name, gt + 1, ctx, out, wrapEnd);
+}
+
+// Resuming inside a string value (see checkpoints.ts): the value's text before the checkpoint is replaced by
+// this one character, so the arguments built for the rest start with a known prefix that is then cut off
+// (JSON escaping is per character, and a checkpoint never splits a surrogate pair).
+const RESUME_LEAD = 'x';
+
+/** State of a checkpoint inside the string value of `key` in the call to `fn`. */
+interface InValue {
+  fn: string;
+  key: string;
+}
+
+function readInValue(state: string | undefined): InValue | null {
+  if (!state?.startsWith('{')) return null;
+  try {
+    const v = JSON.parse(state) as Partial<InValue>;
+    return typeof v.fn === 'string' && typeof v.key === 'string' ? { fn: v.fn, key: v.key } : null;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Where a long string value may checkpoint: its text so far is final in the arguments (no newline that may be
+ * the one before the closing tag, no lone high surrogate, not a possible "null").
+ */
+function settles(value: string, resumed: boolean): boolean {
+  const last = value.charCodeAt(value.length - 1);
+  if (value === '' || value.endsWith('\n') || value.endsWith('\r') || (last >= 0xd800 && last <= 0xdbff)) return false;
+  if (resumed) return true;
+  const s = value.startsWith('\r\n') ? value.slice(2) : value.startsWith('\n') ? value.slice(1) : value;
+  return !'null'.startsWith(s.trim().toLowerCase());
+}
+
+/**
+ * The parameters from `i` to </function> of the call to `name`. `resumeKey`: the scan resumed inside that
+ * parameter's string value, which runs from `i`; the call segment then carries only the continuation.
+ */
+function scanBody(text: string, callStart: number, name: string, i: number, ctx: ScanContext, out: Segment[], wrapEnd: string, resumeKey?: string): Step {
   const params: XmlParam[] = [];
-  let i = gt + 1;
-  const emit = (complete: boolean, end: number): void => {
-    out.push({ kind: 'call', name, arguments: buildXmlArguments(params, name, ctx.tools, complete), complete, raw: text.slice(callStart, end) });
+  const resumed = resumeKey !== undefined;
+  const cut = resumed ? `{${JSON.stringify(resumeKey)}: "${RESUME_LEAD}`.length : 0;
+  const segment = (complete: boolean, end: number): Extract<Segment, { kind: 'call' }> => {
+    const seg: Extract<Segment, { kind: 'call' }> = { kind: 'call', name, arguments: buildXmlArguments(params, name, ctx.tools, complete).slice(cut), complete, raw: text.slice(callStart, end) };
+    if (resumed) seg.continues = true;
+    return seg;
   };
+  const emit = (complete: boolean, end: number): void => {
+    out.push(segment(complete, end));
+  };
+  /** A value without its closing tag yet: streamed, and a checkpoint where a long string value settles. */
+  const openValue = (key: string, vStart: number, lead: string): Step => {
+    let value = text.slice(vStart);
+    if (!ctx.final) value = value.slice(0, value.length - markerPrefixLength(value, VALUE_ENDS));
+    params.push({ key, value: lead + value, closed: false });
+    if (!ctx.final && ctx.checkpoint && isStringOnly(paramSchema(ctx.tools, name, key)) && settles(value, lead !== '')) {
+      ctx.checkpoint(vStart + value.length, [...out, { ...segment(false, vStart + value.length), open: true }], JSON.stringify({ fn: name, key }));
+    }
+    emit(false, text.length);
+    return { stop: true };
+  };
+  if (resumed) {
+    const hit = findFirst(text, VALUE_ENDS, i);
+    if (!hit) return openValue(resumeKey, i, RESUME_LEAD);
+    params.push({ key: resumeKey, value: RESUME_LEAD + text.slice(i, hit.index), closed: true });
+    i = hit.marker === PARAM_END ? hit.index + PARAM_END.length : hit.index;
+  }
   for (;;) {
     while (i < text.length && /\s/.test(text[i])) i++;
     if (i >= text.length) {
@@ -75,13 +140,7 @@ function scanFunction(text: string, callStart: number, fnAt: number, ctx: ScanCo
       const key = text.slice(keyStart, kgt).trim().replace(/^["']|["']$/g, '');
       const vStart = kgt + 1;
       const hit = findFirst(text, VALUE_ENDS, vStart);
-      if (!hit) {
-        let value = text.slice(vStart);
-        if (!ctx.final) value = value.slice(0, value.length - markerPrefixLength(value, VALUE_ENDS));
-        params.push({ key, value, closed: false });
-        emit(false, text.length);
-        return { stop: true };
-      }
+      if (!hit) return openValue(key, vStart, '');
       params.push({ key, value: text.slice(vStart, hit.index), closed: true });
       i = hit.marker === PARAM_END ? hit.index + PARAM_END.length : hit.index;
       continue;
@@ -128,6 +187,13 @@ export function xmlFunctionScanner(w: XmlCallWrapper): (text: string, ctx: ScanC
   return (text, ctx) => {
     const out: Segment[] = [];
     let pos = 0;
+    const inValue = readInValue(ctx.resume?.state);
+    if (inValue) {
+      // Resumed inside a long string value: finish that call first.
+      const r = scanBody(text, 0, inValue.fn, 0, ctx, out, w.close, inValue.key);
+      if ('stop' in r) return out;
+      pos = r.next;
+    }
     for (;;) {
       // Between calls the scan depends on nothing before: a checkpoint (see checkpoints.ts).
       ctx.checkpoint?.(pos, out);
