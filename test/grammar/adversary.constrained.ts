@@ -18,7 +18,8 @@ test('1,000 constrained generations: all complete and schema-valid', { timeout: 
   const failures: string[] = [];
   let steered = 0;
   const cases = adversaryCases(1000, 1000);
-  for (const c of cases) {
+  for (const [i, c] of cases.entries()) {
+    if (i % 50 === 0) process.stdout.write(`# adversary: ${i}/${cases.length} run, ${failures.length} failed\n`);
     try {
       if ((await runCase(model, c)).steered) steered++;
     } catch (err) {

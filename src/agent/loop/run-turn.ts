@@ -1,8 +1,9 @@
 // The headless agent loop: render → generate (streaming) → parse → run tools → append results → generate again,
 // until the model answers without a call or the round limit is hit. Emits typed events; never needs React.
-import type { ChatMessage, GenerateParams, LanguageModel } from '../../engine/types.js';
+import type { ChatMessage, GenerateParams, LanguageModel, ToolDefinition } from '../../engine/types.js';
 import type { CallOrigin, ToolExecutor } from '../mcp/types.js';
-import type { ParseResult, StreamDelta } from '../toolcalls/types.js';
+import type { ParseResult, StreamDelta, ToolChoice } from '../toolcalls/types.js';
+import { planForModel } from '../toolcalls/constraint/for-model.js';
 import { SessionApprovals, type ApprovalMode } from './approvals.js';
 import { TurnCancellation } from './cancellation.js';
 import { EventChannel } from './event-channel.js';
@@ -10,6 +11,7 @@ import { prepareStep, runStep, type PreparedStep } from './model-step.js';
 import type { AgentEvent } from './events.js';
 import { toolResultCap } from './tool-messages.js';
 import { planToolExposure, type ToolExposure } from './deferred-tools.js';
+import { toolDefinitions } from './tool-defs.js';
 import { runToolRound } from './tool-round.js';
 
 export const DEFAULT_MAX_ROUNDS = 10;
@@ -46,6 +48,11 @@ export interface TurnOptions {
   toolConcurrency?: number;
   toolTimeoutMs?: number;
   generation?: GenerateParams;
+  /**
+   * tool_choice for the turn's first round ('required', or a tool's name), enforced by the grammar; later rounds
+   * are free so the model can answer with the results.
+   */
+  toolChoice?: 'required' | { name: string };
   enableThinking?: boolean;
   templateVars?: Record<string, unknown>;
   /** Parser names (or 'auto', the default). */
@@ -126,6 +133,20 @@ class TurnDriver {
     });
   }
 
+  /** The first round's tool_choice; a named tool the MCP servers do not offer fails the turn. */
+  private firstChoice(tools: ToolDefinition[]): ToolChoice {
+    const c = this.opts.toolChoice;
+    if (!c) return 'auto';
+    if (c === 'required') {
+      if (!tools.length) throw new Error('--tool-choice required: no MCP tools are available');
+      return 'required';
+    }
+    if (!tools.some((t) => t.function.name === c.name)) {
+      throw new Error(`--tool-choice: no tool is named '${c.name}' (available: ${tools.map((t) => t.function.name).join(', ') || 'none'})`);
+    }
+    return { type: 'function', function: { name: c.name } };
+  }
+
   private aborted(stage: 'generation' | 'tools' | 'confirmation'): void {
     this.emit({ type: 'turn_aborted', stage, rounds: this.rounds });
   }
@@ -133,12 +154,18 @@ class TurnDriver {
   private async generateRound(round: number): Promise<{ kind: 'ok'; result: ParseResult } | { kind: 'stopped' }> {
     const { model } = this.opts;
     let step: PreparedStep;
+    let choice: ToolChoice = 'auto';
+    let tools: ToolDefinition[] = [];
     try {
       this.exposure = planToolExposure(this.opts.executor.listTools(), model, this.opts.toolSchemaShare);
+      const all = toolDefinitions(this.opts.executor.listTools());
+      choice = round === 1 ? this.firstChoice(all) : 'auto';
+      // A call forced by name needs that tool's own schema, even when the others are deferred behind search_tools.
+      tools = typeof choice === 'object' ? all.filter((t) => t.function.name === (choice as { function: { name: string } }).function.name) : this.exposure.definitions;
       step = prepareStep(model, {
         messages: this.conversation.messages,
-        tools: this.exposure.definitions,
-        toolChoice: 'auto',
+        tools,
+        toolChoice: choice,
         ...(this.opts.enableThinking !== undefined ? { enableThinking: this.opts.enableThinking } : {}),
         ...(this.opts.templateVars ? { templateVars: this.opts.templateVars } : {}),
         toolParser: this.opts.toolParser ?? 'auto',
@@ -164,8 +191,21 @@ class TurnDriver {
       }
     };
 
+    let params: GenerateParams = { ...this.opts.generation };
+    if (choice !== 'auto') {
+      const plan = await planForModel(model, {
+        toolParser: this.opts.toolParser ?? 'auto',
+        reasoningParser: this.opts.reasoningParser ?? 'auto',
+        prompt: step.prompt,
+        tools,
+        toolChoice: choice,
+        singleCall: false,
+      });
+      if (plan.constraint) params = { ...params, constraint: plan.constraint };
+      for (const w of plan.warnings) this.emit({ type: 'parse_warning', round, warning: { code: 'constraint', message: w } });
+    }
     const signal = this.cancellation.beginStep();
-    const run = runStep(model, step, { params: { ...this.opts.generation }, signal });
+    const run = runStep(model, step, { params, signal });
     let next = await run.next();
     while (!next.done) {
       forward(next.value.deltas);

@@ -58,7 +58,8 @@ export interface UnfinishedToolCall {
 }
 
 export interface ParseWarning {
-  code: 'malformed_call' | 'truncated_call' | 'unknown_tool' | 'invalid_arguments' | 'stream_inconsistency';
+  /** constraint: what the grammar enforces less strictly than asked (a loosened schema, a format without one). */
+  code: 'malformed_call' | 'truncated_call' | 'unknown_tool' | 'invalid_arguments' | 'stream_inconsistency' | 'constraint';
   message: string;
   /** The raw text of the offending markup, so nothing is silently lost. */
   raw?: string;

@@ -58,6 +58,7 @@ interface ChatOptions {
   approvalMode?: string;
   autoCompact?: number;
   toolSchemaShare?: number;
+  toolChoice?: 'required' | { name: string };
 }
 
 function positiveInt(flag: string) {
@@ -98,6 +99,12 @@ function percentage(value: string): number {
   return n;
 }
 
+function toolChoiceArg(value: string): 'required' | { name: string } {
+  const v = value.trim();
+  if (!v) throw new UserError("--tool-choice: give 'required' or a tool's name");
+  return v === 'required' ? 'required' : { name: v };
+}
+
 function temperature(value: string): number {
   const n = Number(value);
   if (!Number.isFinite(n) || n < 0 || n > 5) throw new UserError(`--temp: '${value}' is not a number between 0 and 5`);
@@ -123,6 +130,7 @@ export function registerChatCommand(program: Command): void {
     .option('--reasoning-parser <name>', "reasoning format, 'auto' or 'none'", 'auto')
     .option('--temp <t>', 'sampling temperature (0 = greedy)', temperature)
     .option('--max-tokens <n>', 'tokens generated per round', positiveInt('--max-tokens'))
+    .option('--tool-choice <choice>', "'required' or a tool's name: the first round must call (that) tool, enforced by the grammar", toolChoiceArg)
     .option('--no-thinking', 'render the prompt with enable_thinking=false')
     .option('--system <text>', 'a system prompt')
     .option('--allow-unsafe-mcp', 'honour skip_security_validation in the MCP config')
@@ -221,6 +229,7 @@ function turnOptions(opts: ChatOptions, model: LanguageModel, mcp: McpSetup, ses
     toolParser: opts.toolCallParser,
     reasoningParser: opts.reasoningParser,
     ...(opts.thinking === false ? { enableThinking: false } : {}),
+    ...(opts.toolChoice ? { toolChoice: opts.toolChoice } : {}),
     generation: {
       ...(opts.temp !== undefined ? { temperature: opts.temp } : {}),
       ...(opts.maxTokens !== undefined ? { maxTokens: opts.maxTokens } : {}),

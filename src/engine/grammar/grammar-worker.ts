@@ -11,6 +11,23 @@ type Compiled = InstanceType<XG['CompiledGrammar']>;
 type Matcher = Awaited<ReturnType<XG['GrammarMatcher']['createGrammarMatcher']>>;
 
 const data = workerData as GrammarWorkerData;
+// XGrammar reports why it rejects a grammar on the console ("[FATAL] file:line: reason"), then aborts with a bare
+// "Aborted()": its lines are kept (not printed) so that the error can say why. Set before the module binds them.
+let engineLines: string[] = [];
+for (const method of ['log', 'error', 'warn'] as const) {
+  const original = console[method].bind(console);
+  console[method] = (...args: unknown[]) => {
+    const line = args.map(String).join(' ');
+    if (/^\[(FATAL|WARNING)\]|^Aborted\(/.test(line)) engineLines.push(line);
+    else original(...args);
+  };
+}
+/** The engine's last FATAL reason, without its source path. */
+function engineReason(): string | null {
+  const fatal = engineLines.filter((l) => l.startsWith('[FATAL]')).pop();
+  engineLines = [];
+  return fatal ? fatal.replace(/^\[FATAL\]\s*\S+:\d+:\s*/, '') : null;
+}
 const xg = loadXGrammar();
 const tokenizer = ModelTokenizer.fromDir(data.dir);
 
@@ -133,8 +150,9 @@ parentPort!.on('message', (req: GrammarRequest) => {
     try {
       reply = await handle(req);
     } catch (err) {
-      reply = { id: req.id, error: err instanceof Error ? err.message : String(err) };
+      reply = { id: req.id, error: engineReason() ?? (err instanceof Error ? err.message : String(err)) };
     }
+    engineLines = [];
     parentPort!.postMessage(reply, 'mask' in reply ? [reply.mask.buffer as ArrayBuffer] : []);
   });
 });

@@ -1,0 +1,64 @@
+// Every tool schema of the real MCP servers in node_modules (filesystem, memory, everything) compiles to a
+// grammar exactly: none is loosened.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
+import { ensureTestModel } from '../helpers/test-models.js';
+import { loadModel, type LoadedModel } from '../../src/engine/model.js';
+import { GrammarError } from '../../src/engine/grammar/grammar-thread.js';
+import { fitSchema, type JsonSchema } from '../../src/agent/toolcalls/constraint/fit-schema.js';
+import { EVERYTHING_SERVER, FILESYSTEM_SERVER, MEMORY_SERVER } from '../mcp/helpers.js';
+
+let model: LoadedModel;
+before(async () => {
+  const { dir } = await ensureTestModel({ arch: 'qwen3', dtype: 'bf16', bits: 4 });
+  model = await loadModel(dir, { maxContext: 512 });
+});
+after(async () => model.dispose());
+
+async function fit(schema: JsonSchema, what: string) {
+  return fitSchema(schema, what, async (s) => {
+    try {
+      await model.grammar().compile({ kind: 'json_schema', schema: s });
+      return null;
+    } catch (err) {
+      if (err instanceof GrammarError) return err.message;
+      throw err;
+    }
+  });
+}
+
+async function serverTools(command: string, args: string[], env: Record<string, string> = {}): Promise<Array<{ name: string; inputSchema: JsonSchema }>> {
+  const client = new Client({ name: 'vmlx-schema-test', version: '1' });
+  await client.connect(new StdioClientTransport({ command: process.execPath, args: [command, ...args], env: { ...(process.env as Record<string, string>), ...env }, stderr: 'ignore' }));
+  try {
+    return (await client.listTools()).tools as Array<{ name: string; inputSchema: JsonSchema }>;
+  } finally {
+    await client.close();
+  }
+}
+
+test('every tool schema of the real MCP servers (filesystem, memory, everything) compiles', async () => {
+  const root = mkdtempSync(join(tmpdir(), 'vmlx-grammar-'));
+  const servers = {
+    filesystem: await serverTools(FILESYSTEM_SERVER, [root]),
+    memory: await serverTools(MEMORY_SERVER, [], { MEMORY_FILE_PATH: join(root, 'memory.jsonl') }),
+    everything: await serverTools(EVERYTHING_SERVER, []),
+  };
+  const degraded: string[] = [];
+  let count = 0;
+  for (const [server, tools] of Object.entries(servers)) {
+    assert.ok(tools.length > 0, server);
+    for (const tool of tools) {
+      count++;
+      const r = await fit(tool.inputSchema, `${server}/${tool.name}`);
+      if (r.warning) degraded.push(r.warning);
+    }
+  }
+  process.stdout.write(`# ${count} MCP tool schemas; degraded: ${JSON.stringify(degraded)}\n`);
+  assert.deepEqual(degraded, []);
+});
