@@ -72,7 +72,8 @@ export function PromptInput({
       if (key.home || (key.ctrl && input === 'a')) return setEditor(moveToLineEdge(editor, 'start'));
       if (key.end || (key.ctrl && input === 'e')) return setEditor(moveToLineEdge(editor, 'end'));
       if (key.ctrl && input === 'u') return setEditor(emptyEditor);
-      if (key.tab && complete) {
+      // Tabs pressed faster than the app reads arrive as one chunk that the key parser does not name.
+      if ((key.tab || /^\t+$/.test(input)) && complete) {
         const done = complete(editor.value, editor.cursor);
         if (done) setEditor({ ...editor, value: done.value, cursor: done.cursor });
         return;
