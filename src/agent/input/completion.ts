@@ -44,7 +44,7 @@ export function completeInput(
   ctx: { catalog: InputCatalog; commands: string[]; cwd: string },
 ): Completion {
   const before = value.slice(0, cursor);
-  const start = Math.max(before.lastIndexOf(' '), before.lastIndexOf('\n')) + 1;
+  const start = before.search(/\S*$/);
   const word = before.slice(start);
   let candidates: string[] = [];
   if (start === 0 && word.startsWith('/')) {

@@ -18,6 +18,13 @@ import { layoutEditor } from '../state/editor-rows.js';
 import { fitRow } from '../terminal-text.js';
 import { glyphs, theme } from '../theme.js';
 
+type Completer = (value: string, cursor: number) => { value: string; cursor: number } | null;
+
+function completeAt(editor: EditorState, complete: Completer): EditorState {
+  const done = complete(editor.value, editor.cursor);
+  return done ? { ...editor, value: done.value, cursor: done.cursor } : editor;
+}
+
 /** Rows of the input shown at most (around the cursor); the rest is counted above and below. */
 export const INPUT_MAX_ROWS = 6;
 /** The most rows the input takes, with its "rows above/below" lines. */
@@ -32,7 +39,7 @@ export function PromptInput({
   complete,
 }: {
   /** Tab: completes the word before the cursor (returns the new text and cursor, or null to leave it). */
-  complete?: (value: string, cursor: number) => { value: string; cursor: number } | null;
+  complete?: Completer;
   history: string[];
   onSubmit: (text: string) => void;
   /** ready: edit and submit; busy: edit only; off: ignore keys. */
@@ -72,10 +79,13 @@ export function PromptInput({
       if (key.home || (key.ctrl && input === 'a')) return setEditor(moveToLineEdge(editor, 'start'));
       if (key.end || (key.ctrl && input === 'e')) return setEditor(moveToLineEdge(editor, 'end'));
       if (key.ctrl && input === 'u') return setEditor(emptyEditor);
-      if (key.tab && complete) {
-        const done = complete(editor.value, editor.cursor);
-        if (done) setEditor({ ...editor, value: done.value, cursor: done.cursor });
-        return;
+      if (key.tab && complete) return setEditor(completeAt(editor, complete));
+      // Typing and Tab pressed faster than the app reads arrive as one chunk the key parser does not name as
+      // Tab: its text is inserted and each Tab completes (a multi-line paste keeps its tabs).
+      if (complete && input.includes('\t') && !/[\r\n]/.test(input)) {
+        let next = editor;
+        for (const part of input.split(/(\t+)/)) if (part) next = part.startsWith('\t') ? completeAt(next, complete) : insertText(next, part);
+        return setEditor(next);
       }
       if (key.ctrl || key.meta || key.tab || input === '') return;
       // Text and Enter can arrive in one chunk (fast typing, send-keys): a single trailing CR submits;
