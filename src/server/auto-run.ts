@@ -133,6 +133,12 @@ export async function runAutoExecute(ctx: ServerContext, req: ChatRunRequest, si
         ...(req.step.templateVars ? { templateVars: req.step.templateVars } : {}),
         toolParser: ctx.options.toolCallParser,
         reasoningParser: ctx.options.reasoningParser,
+        // tool_choice required / a named MCP tool: the first round is constrained to make that call.
+        ...(req.step.toolChoice === 'required'
+          ? { toolChoice: 'required' as const }
+          : typeof req.step.toolChoice === 'object'
+            ? { toolChoice: { name: req.step.toolChoice.function.name } }
+            : {}),
         signal,
       },
     );

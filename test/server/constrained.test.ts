@@ -6,11 +6,12 @@ import assert from 'node:assert/strict';
 import OpenAI from 'openai';
 import { ensureTestModel } from '../helpers/test-models.js';
 import { loadModel } from '../../src/engine/model.js';
-import { startServer, type TestServer } from './harness.js';
+import { startFilesystemMcp, startServer, type FilesystemMcp, type TestServer } from './harness.js';
 import { answerSchema, newAjv, searchTool, weatherTool } from '../grammar/fixtures.js';
 
 let srv: TestServer;
 let client: OpenAI;
+let fsMcp: FilesystemMcp;
 const ajv = newAjv();
 const validators = new Map([weatherTool, searchTool].map((t) => [t.function.name, ajv.compile(t.function.parameters!)]));
 const validateAnswer = ajv.compile(answerSchema);
@@ -19,10 +20,14 @@ const messages = [{ role: 'user' as const, content: 'What is the weather in Pari
 
 before(async () => {
   const { dir } = await ensureTestModel({ arch: 'qwen3', dtype: 'bf16', bits: 4 });
-  srv = await startServer(await loadModel(dir, { maxContext: 2048 }), { maxTokensDefault: 200 });
+  fsMcp = await startFilesystemMcp();
+  srv = await startServer(await loadModel(dir, { maxContext: 4096 }), { maxTokensDefault: 200 }, fsMcp.manager);
   client = new OpenAI({ baseURL: srv.baseURL, apiKey: 'unused', maxRetries: 0 });
 });
-after(async () => srv.close());
+after(async () => {
+  await srv.close();
+  await fsMcp.cleanup();
+});
 
 function checkCalls(calls: Array<{ function: { name: string; arguments: string } }> | undefined, names: string[]): void {
   assert.ok(calls && calls.length >= 1, 'at least one tool call');
@@ -80,4 +85,17 @@ test('response_format json_object gives one JSON object', async () => {
   const parsed = JSON.parse(r.choices[0]!.message.content!);
   assert.equal(typeof parsed, 'object');
   assert.ok(parsed !== null && !Array.isArray(parsed));
+});
+
+test('mcp_auto_execute with tool_choice required: the first round of the random model runs an MCP tool', async () => {
+  const r = await fetch(`${srv.baseURL}/chat/completions`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ model: 'test-model', messages, mcp_auto_execute: true, tool_choice: 'required', temperature: 1, seed: 4, max_tokens: 256 }),
+  });
+  const text = await r.text();
+  assert.equal(r.status, 200, text);
+  const body = JSON.parse(text) as { choices: Array<{ message: { mcp_tool_calls: Array<{ name: string; round: number }> } }> };
+  const calls = body.choices[0]!.message.mcp_tool_calls;
+  assert.ok(calls.some((c) => c.round === 1), JSON.stringify(calls));
 });

@@ -32,11 +32,9 @@ export function prepareChat(ctx: ServerContext, body: unknown): PreparedChat {
   const req = parseBody(ChatCompletionRequest, body);
   checkModelAndN(ctx, req);
   const toolChoice: ToolChoice = req.tool_choice ?? 'auto';
-  const tools = narrowTools(
-    (req.tools ?? []).map((t): ToolDefinition => ({ type: 'function', function: t.function })),
-    toolChoice,
-    'tool_choice',
-  );
+  const defined = (req.tools ?? []).map((t): ToolDefinition => ({ type: 'function', function: t.function }));
+  // mcp_auto_execute offers the MCP servers' tools, not the request's: its tool_choice is checked against those.
+  const tools = req.mcp_auto_execute ? defined : narrowTools(defined, toolChoice, 'tool_choice');
   const messages = toChatMessages(req.messages);
   if (req.response_format?.type === 'json_object' || req.response_format?.type === 'json_schema') {
     // The grammar enforces the JSON; saying so in the prompt keeps a real model's answer on topic.
