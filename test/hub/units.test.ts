@@ -64,9 +64,10 @@ test('settings: cache HF_HUB_CACHE > HF_HOME/hub; HF_ENDPOINT; HF_TOKEN > HF_TOK
 test("compatibility follows the engine's registry: every supported architecture and bit width passes, others are named", () => {
   for (const modelType of SUPPORTED_MODEL_TYPES) {
     for (const bits of SUPPORTED_QUANTS.affine) {
-      // A multimodal wrapper (mistral3) carries its text model in text_config, as mlx-community's files do.
-      const config = modelType === 'mistral3'
-        ? { model_type: 'mistral3', text_config: { ...qwen3Config(), model_type: 'mistral' }, quantization: { group_size: 64, bits } }
+      // A multimodal wrapper (mistral3, gemma3) carries its text model in text_config, as mlx-community's files do.
+      const textType = ({ mistral3: 'mistral', gemma3: 'gemma3_text' } as Record<string, string>)[modelType];
+      const config = textType
+        ? { model_type: modelType, text_config: { ...qwen3Config(), model_type: textType }, quantization: { group_size: 64, bits } }
         : qwen3Config({ model_type: modelType, quantization: { group_size: 64, bits } });
       assert.deepEqual(checkCompatibility(config), { runnable: true }, `${modelType} ${bits}-bit`);
     }

@@ -77,7 +77,8 @@ test('the agent loop runs an MCP tool from a pre-parsed upstream tool call, then
   const up = await startFakeUpstream([
     { kind: 'stream', chunks: toolCallChunks('call_up_1', 'filesystem__list_directory', { path: fs.root }) },
     { kind: 'stream', chunks: textChunks('Two files: notes.txt and todo.md.') },
-  ]);
+  // A context where the filesystem server's schemas fit under the deferral share, so they are sent as they are.
+  ], { contextLength: 65536 });
   try {
     const model = await RemoteModel.connect({ endpoint: up.url, model: 'up-model' });
     const events = await turn(model, 'what is there?');
