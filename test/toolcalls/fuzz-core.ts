@@ -125,15 +125,18 @@ export function runFuzz(seed: number, count: number, corpus: string[]): FuzzRepo
   }
 }
 
-/** Inputs per quarter; the four fuzz-N.test.ts files (run in parallel) make 100,000 inputs per parser. */
+/** Inputs per quarter; the four fuzz-N.fuzz.ts files (npm run test:fuzz, in parallel) make 100,000 inputs per parser. */
 export const QUARTER_INPUTS = 25_000;
+/** Inputs of the sample that npm test runs (fuzz-sample.test.ts): every parser, in a few seconds. */
+export const SAMPLE_INPUTS = 2_000;
 
 /**
  * Registers quarter `n` of the fuzz test: QUARTER_INPUTS inputs (seed n01), each through every registered parser,
  * parsed whole and streamed. Zero exceptions, scanner failures, stream inconsistencies and mismatches.
  */
-export function fuzzQuarter(n: number): void {
-  test(`fuzz quarter ${n}: ${QUARTER_INPUTS.toLocaleString('en')} inputs through every parser, both modes`, async (t) => {
+export function fuzzQuarter(n: number, inputs = QUARTER_INPUTS, label = `fuzz quarter ${n}`): void {
+  const QUARTER_INPUTS = inputs;
+  test(`${label}: ${QUARTER_INPUTS.toLocaleString('en')} inputs through every parser, both modes`, async (t) => {
     const corpus = (await allFixtures()).map((f) => f.input);
     const started = process.hrtime.bigint();
     const r = runFuzz(n * 100 + 1, QUARTER_INPUTS, corpus);
