@@ -1,19 +1,12 @@
 // Tool-call ids: unique within one response, shaped the way a family's history template expects.
+import { seededRandom } from '../../../engine/seeded-random.js';
+
 const ALNUM = 'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789';
 
 export type IdStyle = 'openai' | 'mistral9' | 'kimi';
 
-/** Small seeded PRNG (mulberry32) so tests can ask for deterministic ids. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** The seeded PRNG behind deterministic ids, re-exported for the parser tools and tests. */
+export { seededRandom };
 
 export interface IdGenerator {
   next(name: string, index: number): string;

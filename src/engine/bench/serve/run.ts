@@ -1,7 +1,8 @@
 // `vmlx bench serve`: drives the real HTTP servers with concurrent streaming clients, level by level, vmlx and
 // llama-server interleaved on the same requests, then a prefix-cache probe; llama-batched-bench gives llama.cpp's
 // engine-only batched decode for the same shapes.
-import { makeRequests, words, seededRandom } from './workload.js';
+import { makeRequests, words } from './workload.js';
+import { seededRandom } from '../../seeded-random.js';
 import { timedStream, type ChatBody, type StreamTiming } from './sse-client.js';
 import { spread, type Spread } from './stats.js';
 import { startLlamaServer, startVmlxServer, type RunningServer } from './servers.js';

@@ -3,6 +3,7 @@
 // system prompt. Text is drawn from common English words, which are about one token each in BPE vocabularies;
 // the servers' own usage figures report the real counts.
 import type { ChatBody } from './sse-client.js';
+import { seededRandom } from '../../seeded-random.js';
 
 const WORDS = (
   'the of and to in is was for on that with as by at from his her this which or had are not but be have they one you ' +
@@ -12,18 +13,6 @@ const WORDS = (
   'three small thing point house water under city tool file read write list search result open close start stop ' +
   'agent model server request answer question number value field table query data build test check run step'
 ).split(' ');
-
-/** mulberry32: a small, fast, seeded generator (the bench must send the same prompts to both servers). */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 export function words(rand: () => number, n: number): string {
   const out: string[] = [];
