@@ -5,17 +5,10 @@
 //   granite:   <|tool_call|>[{...}] (3.0) or <tool_call>[{...}] (3.1)
 import type { ScanContext, Segment, ToolCallFormat } from '../types.js';
 import { findFirst, markerPrefixLength } from '../util/holdback.js';
-import { skipWs } from './scan-kit.js';
+import { skipWs, pushText } from './scan-kit.js';
 import { scanEnvelopeArray } from './json-array.js';
 import { scanMistral } from './mistral.js';
 import { scanHermes } from './hermes.js';
-
-function pushText(out: Segment[], s: string): void {
-  if (!s) return;
-  const last = out[out.length - 1];
-  if (last && last.kind === 'text') last.text += s;
-  else out.push({ kind: 'text', text: s });
-}
 
 function tail(text: string, pos: number, markers: string[], ctx: ScanContext, out: Segment[]): void {
   const rest = text.slice(pos);

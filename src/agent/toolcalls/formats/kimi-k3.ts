@@ -10,6 +10,7 @@
 import type { ScanContext, Segment, ToolCallFormat } from '../types.js';
 import { findFirst, markerPrefixLength } from '../util/holdback.js';
 import { scanAttrCallBody, type AttrCallSpec } from './attr-call.js';
+import { pushText } from './scan-kit.js';
 
 const SEP = '<|sep|>';
 const CALL = '<|open|>call tool="';
@@ -34,13 +35,6 @@ const SPEC: AttrCallSpec = {
   typeAttr: true,
   label: 'Kimi K3',
 };
-
-function pushText(out: Segment[], s: string): void {
-  if (!s) return;
-  const last = out[out.length - 1];
-  if (last && last.kind === 'text') last.text += s;
-  else out.push({ kind: 'text', text: s });
-}
 
 export function scanKimiK3(text: string, ctx: ScanContext): Segment[] {
   const out: Segment[] = [];

@@ -10,7 +10,7 @@ import type { ScanContext, Segment } from '../types.js';
 import { DEFAULT_SHAPE, scanEnvelope, type EnvelopeShape } from '../util/envelope.js';
 import { findFirst, markerPrefixLength } from '../util/holdback.js';
 import { scanEnvelopeArray } from './json-array.js';
-import { skipWs } from './scan-kit.js';
+import { skipWs, pushText } from './scan-kit.js';
 
 export interface MarkedJsonSpec {
   /** Markers that open calls. */
@@ -27,13 +27,6 @@ export interface MarkedJsonSpec {
 }
 
 type Step = { next: number } | { stop: true };
-
-function pushText(out: Segment[], s: string): void {
-  if (!s) return;
-  const last = out[out.length - 1];
-  if (last && last.kind === 'text') last.text += s;
-  else out.push({ kind: 'text', text: s });
-}
 
 /** One call object at `at` (its '{'); `from` is where the opener began. */
 function scanOneObject(text: string, from: number, at: number, spec: MarkedJsonSpec, ctx: ScanContext, out: Segment[]): Step {

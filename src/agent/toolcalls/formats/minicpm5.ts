@@ -4,19 +4,12 @@
 // <![CDATA[…]]> to carry markup. Thoughts in <think>…</think>.
 import type { ScanContext, Segment, ToolCallFormat } from '../types.js';
 import { findFirst, markerPrefixLength } from '../util/holdback.js';
-import { couldBeMarker } from './scan-kit.js';
+import { couldBeMarker, pushText } from './scan-kit.js';
 import { scanAttrCallBody, type AttrCallSpec } from './attr-call.js';
 
 const OPEN = '<function name="';
 const SPEC: AttrCallSpec = { paramOpen: '<param name="', paramHeadEnd: '>', paramClose: '</param>', callClose: '</function>', cdata: true, label: 'MiniCPM5' };
 const BODY_STARTS = [SPEC.paramOpen, SPEC.callClose];
-
-function pushText(out: Segment[], s: string): void {
-  if (!s) return;
-  const last = out[out.length - 1];
-  if (last && last.kind === 'text') last.text += s;
-  else out.push({ kind: 'text', text: s });
-}
 
 export function scanMiniCpm5(text: string, ctx: ScanContext): Segment[] {
   const out: Segment[] = [];

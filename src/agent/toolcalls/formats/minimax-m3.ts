@@ -8,6 +8,7 @@ import { findFirst, markerPrefixLength } from '../util/holdback.js';
 import { isPlainObject } from '../util/json.js';
 import { isStringOnly, paramSchema, typeValue } from '../util/schema.js';
 import { buildXmlArguments, trimValueNewlines, type XmlParam } from '../util/xmlargs.js';
+import { pushText } from './scan-kit.js';
 
 const NS = ']<]minimax[>[';
 const INVOKE = `${NS}<invoke name="`;
@@ -16,13 +17,6 @@ const FRAMING = [`${NS}<tool_call>`, `${NS}</tool_call>`, '</mm:think>'];
 const MARKERS = [INVOKE, ...FRAMING];
 
 type Schema = Record<string, unknown> | undefined;
-
-function pushText(out: Segment[], s: string): void {
-  if (!s) return;
-  const last = out[out.length - 1];
-  if (last && last.kind === 'text') last.text += s;
-  else out.push({ kind: 'text', text: s });
-}
 
 /** Index of the NS</tag> closing the element whose content starts at `from` (nested same-name tags skipped). */
 function findClose(text: string, tag: string, from: number): number {

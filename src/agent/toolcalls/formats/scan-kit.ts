@@ -6,14 +6,19 @@ import type { ParseWarning, Segment } from '../types.js';
 import { findFirst, markerPrefixLength } from '../util/holdback.js';
 import { scanJson } from '../util/json.js';
 
+/** Appends text to a segment list, merging it into a text segment that ends the list. */
+export function pushText(out: Segment[], s: string): void {
+  if (!s) return;
+  const last = out[out.length - 1];
+  if (last && last.kind === 'text') last.text += s;
+  else out.push({ kind: 'text', text: s });
+}
+
 export class SegmentBuilder {
   readonly segments: Segment[] = [];
 
   text(s: string): void {
-    if (!s) return;
-    const last = this.segments[this.segments.length - 1];
-    if (last && last.kind === 'text') last.text += s;
-    else this.segments.push({ kind: 'text', text: s });
+    pushText(this.segments, s);
   }
 
   reasoning(s: string): void {
