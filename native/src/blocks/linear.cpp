@@ -21,7 +21,12 @@ Acts prepare_acts(Forward& f, const float* x, int cols) {
   return a;
 }
 
-void linear(Forward& f, const Acts& a, const LinearOut* outs, int n) {
+namespace {
+
+// The matmuls of `outs` in one parallel region, the work split by 16-row tiles across all of them; `acts_of(i)` is
+// the input of output i (one shared input, or one per output).
+template <class ActsOf>
+void linear_tiles(Forward& f, ActsOf acts_of, const LinearOut* outs, int n) {
   int total = 0;
   for (int i = 0; i < n; i++) total += outs[i].w->w.tiles;
   f.pool.parallel_for(total, [&](int b, int e) {
@@ -29,24 +34,20 @@ void linear(Forward& f, const Acts& a, const LinearOut* outs, int n) {
     for (int i = 0; i < n; i++) {
       const PackedWeight& w = outs[i].w->w;
       const int lo = std::max(b, base), hi = std::min(e, base + w.tiles);
-      if (lo < hi) f.k.matmul(w, a, outs[i].y, w.rows, lo - base, hi - base);
+      if (lo < hi) f.k.matmul(w, acts_of(i), outs[i].y, w.rows, lo - base, hi - base);
       base += w.tiles;
     }
   });
 }
 
+}  // namespace
+
+void linear(Forward& f, const Acts& a, const LinearOut* outs, int n) {
+  linear_tiles(f, [&](int) -> const Acts& { return a; }, outs, n);
+}
+
 void linear_each(Forward& f, const Acts* acts, const LinearOut* outs, int n) {
-  int total = 0;
-  for (int i = 0; i < n; i++) total += outs[i].w->w.tiles;
-  f.pool.parallel_for(total, [&](int b, int e) {
-    int base = 0;
-    for (int i = 0; i < n; i++) {
-      const PackedWeight& w = outs[i].w->w;
-      const int lo = std::max(b, base), hi = std::min(e, base + w.tiles);
-      if (lo < hi) f.k.matmul(w, acts[i], outs[i].y, w.rows, lo - base, hi - base);
-      base += w.tiles;
-    }
-  });
+  linear_tiles(f, [&](int i) -> const Acts& { return acts[i]; }, outs, n);
 }
 
 Acts acts_row(const Acts& a, int r) {
