@@ -9,7 +9,6 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { ensureTestModel } from '../helpers/test-models.js';
 import { loadModel, type LoadedModel } from '../../src/engine/model.js';
-import { GrammarError } from '../../src/engine/grammar/grammar-thread.js';
 import { fitSchema, type JsonSchema } from '../../src/agent/toolcalls/constraint/fit-schema.js';
 import { EVERYTHING_SERVER, FILESYSTEM_SERVER, MEMORY_SERVER } from '../mcp/helpers.js';
 
@@ -21,15 +20,7 @@ before(async () => {
 after(async () => model.dispose());
 
 async function fit(schema: JsonSchema, what: string) {
-  return fitSchema(schema, what, async (s) => {
-    try {
-      await model.grammar().compile({ kind: 'json_schema', schema: s });
-      return null;
-    } catch (err) {
-      if (err instanceof GrammarError) return err.message;
-      throw err;
-    }
-  });
+  return fitSchema(schema, what, (s) => model.grammar().rejection({ kind: 'json_schema', schema: s }));
 }
 
 async function serverTools(command: string, args: string[], env: Record<string, string> = {}): Promise<Array<{ name: string; inputSchema: JsonSchema }>> {

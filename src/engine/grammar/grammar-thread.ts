@@ -31,6 +31,14 @@ export class GrammarThread {
     return { compileMs: r.compileMs, cached: r.cached };
   }
 
+  /** Compiles the spec as a probe: null when it compiles, else the grammar engine's reason for rejecting it. */
+  async rejection(spec: GrammarSpec): Promise<string | null> {
+    const r = await this.request({ op: 'compile', spec });
+    if ('error' in r) return r.error;
+    if (!('ok' in r)) throw new GrammarError('unexpected grammar reply');
+    return null;
+  }
+
   /** A new matcher for one generation; resolves with its id and the first step's mask. */
   async start(spec: GrammarSpec, maxTokens: number): Promise<{ job: number; first: MaskReply }> {
     const job = this.nextJob++;

@@ -1,6 +1,5 @@
 // The grammar for one model step, shared by the server and the agent loop: the model's tool-call and reasoning
 // formats are resolved as the step's parser resolves them, and the plan compiles on the model's grammar thread.
-import { GrammarError } from '../../../engine/grammar/grammar-thread.js';
 import type { LanguageModel, ToolDefinition } from '../../../engine/types.js';
 import { promptOpensReasoning, resolveParsers } from '../index.js';
 import type { ToolChoice } from '../types.js';
@@ -44,14 +43,6 @@ export async function planForModel(model: LanguageModel, i: StepConstraintInput)
       strictTools: i.strictTools ?? new Set(),
       responseFormat: i.responseFormat ?? null,
     },
-    async (spec) => {
-      try {
-        await grammar.compile(spec);
-        return null;
-      } catch (err) {
-        if (err instanceof GrammarError) return err.message.replace(/^the grammar did not compile: /, '');
-        throw err;
-      }
-    },
+    (spec) => grammar.rejection(spec),
   );
 }
