@@ -4,6 +4,7 @@ import type { ParseResult, StreamDelta } from '../../src/agent/toolcalls/types.j
 import { createStreamParser, type ParserOptions } from '../../src/agent/toolcalls/index.js';
 import { seededRandom } from '../../src/agent/toolcalls/util/ids.js';
 import type { Fixture } from './fixtures/index.js';
+import { TOOLS } from './fixtures/common.js';
 
 /** Parser options of a fixture (deterministic ids). */
 export function optsOf(fx: Fixture): ParserOptions {
@@ -77,4 +78,13 @@ function streamedCalls(r: ParseResult): Array<{ id: string; name: string; argume
   const calls = r.tool_calls.map((c) => ({ id: c.id, name: c.function.name, arguments: c.function.arguments }));
   for (const u of [...r.unfinished_calls].sort((a, b) => a.index - b.index)) calls.splice(u.index, 0, { id: u.id, name: u.name, arguments: u.arguments });
   return calls;
+}
+
+/** The deltas of `input` pushed one character at a time through `parser` (with the shared test tools). */
+export function streamByChar(parser: string, input: string): StreamDelta[] {
+  const p = createStreamParser({ toolParser: parser, tools: TOOLS, idSeed: 1 });
+  const out: StreamDelta[] = [];
+  for (const ch of input) out.push(...p.push(ch));
+  out.push(...p.finish());
+  return out;
 }

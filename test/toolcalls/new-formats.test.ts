@@ -10,6 +10,7 @@ import type { StreamDelta } from '../../src/agent/toolcalls/types.js';
 import { allFixtures } from './collect.js';
 import { TOOLS } from './fixtures/common.js';
 import { findPrefixViolation } from './formats-b/prefix-check.js';
+import { streamByChar } from './harness.js';
 
 const FAMILIES = new Set(['lfm2', 'seed-oss', 'cohere', 'apertus', 'apriel', 'minicpm5', 'kimi-k3', 'minimax-m3', 'gigachat']);
 const fixtures = (await allFixtures()).filter((fx) => FAMILIES.has(fx.family));
@@ -41,14 +42,6 @@ const SAMPLES: Array<[parser: string, input: string]> = [
   ['minimax_m3', `${NS}<tool_call>\n${NS}<invoke name="get_weather">${NS}<city>Paris${NS}</city>${NS}<days>3${NS}</days>${NS}</invoke>\n${NS}</tool_call>`],
   ['gigachat3', '<|function_call|>{"name": "get_weather", "arguments": {"city": "Paris", "days": 3}}'],
 ];
-
-function streamByChar(parser: string, input: string): StreamDelta[] {
-  const p = createStreamParser({ toolParser: parser, tools: TOOLS, idSeed: 1 });
-  const out: StreamDelta[] = [];
-  for (const ch of input) out.push(...p.push(ch));
-  out.push(...p.finish());
-  return out;
-}
 
 for (const [parser, input] of SAMPLES) {
   test(`${parser}: name first, then the arguments in fragments`, () => {

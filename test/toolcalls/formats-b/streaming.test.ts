@@ -3,10 +3,11 @@
 // functions.NAME:IDX shape, and `auto` recognises each family by the markers its chat template carries.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createStreamParser, parseModelOutput } from '../../../src/agent/toolcalls/index.js';
+import { parseModelOutput } from '../../../src/agent/toolcalls/index.js';
 import { detectToolFormat } from '../../../src/agent/toolcalls/detect.js';
 import type { StreamDelta } from '../../../src/agent/toolcalls/types.js';
 import { TOOLS } from '../fixtures/common.js';
+import { streamByChar } from '../harness.js';
 
 const SAMPLES: Array<[parser: string, input: string]> = [
   ['deepseek_v3', '<｜tool▁calls▁begin｜><｜tool▁call▁begin｜>function<｜tool▁sep｜>get_weather\n```json\n{"city": "Paris", "days": 3}\n```<｜tool▁call▁end｜><｜tool▁calls▁end｜>'],
@@ -20,14 +21,6 @@ const SAMPLES: Array<[parser: string, input: string]> = [
   ['gemma4', '<|tool_call>call:get_weather{city:<|"|>Paris<|"|>,days:3}<tool_call|>'],
   ['gemma3', '```tool_code\nget_weather(city="Paris", days=3)\n```'],
 ];
-
-function streamByChar(parser: string, input: string): StreamDelta[] {
-  const p = createStreamParser({ toolParser: parser, tools: TOOLS, idSeed: 1 });
-  const out: StreamDelta[] = [];
-  for (const ch of input) out.push(...p.push(ch));
-  out.push(...p.finish());
-  return out;
-}
 
 for (const [parser, input] of SAMPLES) {
   test(`${parser}: name first, then the arguments in fragments`, () => {
