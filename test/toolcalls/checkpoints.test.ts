@@ -10,6 +10,7 @@ import { createStreamDriver } from '../../src/agent/toolcalls/stream.js';
 import type { Segment, ToolCallFormat } from '../../src/agent/toolcalls/types.js';
 import { allFixtures } from './collect.js';
 import { TOOLS } from './fixtures/common.js';
+import { callOutput, WRITE_FILE_TOOLS } from '../../scripts/parser-workloads.js';
 
 /** Segments with adjacent text (and reasoning) merged, so splits at checkpoints compare equal. */
 function merged(segs: Segment[]): Segment[] {
@@ -70,28 +71,31 @@ for (const fmt of listToolParsers()) {
   });
 }
 
-// One long call (an agent writing a file): the formats whose scanners checkpoint inside a string value are
-// scanned in linear work too, and the arguments streamed in pieces are the final ones.
-// (One newline after the opening tag and one before the closing tag are the template's, not the value's.)
-const LONG_CALLS: Array<[parser: string, render: (content: string) => string, value: (content: string) => string]> = [
-  ['qwen3_coder', (c) => `<tool_call>\n<function=echo>\n<parameter=text>\n${c}\n</parameter>\n</function>\n</tool_call>`, (c) => c],
-  ['seed_oss', (c) => `<seed:tool_call>\n<function=echo>\n<parameter=text>${c}</parameter>\n</function>\n</seed:tool_call>`, (c) => c.slice(0, -1)],
-];
-for (const [parser, render, value] of LONG_CALLS) {
-  test(`${parser}: one 32 KB call streamed in 4-character chunks is scanned in linear work`, () => {
-    const fmt = resolveParsers({ toolParser: parser }).tool;
+// One long call (an agent writing a file), in every format: the scanners checkpoint inside the string value, so
+// the work stays linear, and the arguments streamed in pieces are the final ones, which are those of a one-shot
+// parse of the whole output.
+const LONG_CONTENT = 'line with "quotes", a \\ backslash, <tags> and 東京 😀\n'.repeat(640).slice(0, -1);
+for (const fmt of listToolParsers()) {
+  test(`${fmt.name}: one 32 KB call streamed in 4-character chunks is scanned in linear work`, () => {
+    const text = callOutput(fmt.name, LONG_CONTENT);
+    assert.ok(text !== null, `no write_file rendering for ${fmt.name} in scripts/parser-workloads.ts`);
     let scanned = 0;
-    const counting: ToolCallFormat = { ...fmt, scan: (text, ctx) => ((scanned += text.length), fmt.scan(text, ctx)) };
-    const content = 'line with "quotes", a \\ backslash, <tags> and 東京 😀\n'.repeat(640);
-    const text = `I will write it.\n${render(content)}`;
-    const d = createStreamDriver({ tool: counting, reasoning: null, tools: TOOLS, toolsGiven: true, toolChoice: 'auto', startsInReasoning: false, idStyle: 'openai', idSeed: 1 });
+    const counting: ToolCallFormat = { ...fmt, scan: (t, ctx) => ((scanned += t.length), fmt.scan(t, ctx)) };
+    const config = { tool: counting, reasoning: null, tools: WRITE_FILE_TOOLS, toolsGiven: true, toolChoice: 'auto' as const, startsInReasoning: false, idStyle: 'openai' as const, idSeed: 1 };
+    const d = createStreamDriver(config);
     let streamed = '';
     for (let i = 0; i < text.length; i += 4) for (const x of d.push(text.slice(i, i + 4))) if (x.type === 'tool_call' && x.arguments) streamed += x.arguments;
     for (const x of d.finish()) if (x.type === 'tool_call' && x.arguments) streamed += x.arguments;
     const calls = d.result().tool_calls;
-    assert.equal(calls.length, 1);
-    assert.deepEqual(JSON.parse(calls[0].function.arguments), { text: value(content) });
+    assert.equal(calls.length, 1, JSON.stringify(d.result().warnings));
     assert.equal(streamed, calls[0].function.arguments);
+    const oneShot = createStreamDriver({ ...config, tool: fmt });
+    oneShot.push(text);
+    oneShot.finish();
+    assert.deepEqual(calls, oneShot.result().tool_calls);
+    const args = JSON.parse(calls[0].function.arguments) as { path: string; content: string };
+    assert.equal(args.path, 'out.txt');
+    assert.equal(args.content.trim(), LONG_CONTENT.trim());
     assert.ok(scanned < 8 * text.length, `${scanned} characters scanned for a ${text.length}-character answer`);
   });
 }

@@ -116,6 +116,15 @@ export interface ScanContext {
   checkpoint?: (at: number, segments: readonly Segment[], state?: string) => void;
   /** Set when `text` continues an earlier scan from a checkpoint: it is not the start of the output. */
   resume?: { state?: string };
+  /**
+   * A checkpoint inside a string value of a long call (optional; value-checkpoints.ts). Call it just before
+   * returning segments that end with an unfinished call standing inside a string value: the call's `arguments`
+   * are final as they are and stand for the text up to `at` (its `raw` runs to the end of the text), and
+   * scanning `pre` (markup that opens the same call, up to the opening of that value, then one character
+   * 'x' of value text) followed by text.slice(at) gives the same call, its arguments continuing after the 'x'.
+   * `pre` is scanned like the text here (`asStart`: as the start of the output, else as a resumed scan).
+   */
+  openValue?: (pre: string, at: number, asStart?: boolean) => void;
 }
 
 export interface ToolCallFormat {

@@ -8,6 +8,7 @@
 import type { ScanContext, Segment, ToolCallFormat } from '../types.js';
 import { SegmentBuilder, couldBeMarker, scanJsonCall, skipWs, textUntilMarker, type Step } from './scan-kit.js';
 import { scanDeepSeekDsml } from './minimax.js';
+import { resumable } from '../value-checkpoints.js';
 
 export const DS_CALLS_BEGIN = '<｜tool▁calls▁begin｜>';
 export const DS_CALLS_END = '<｜tool▁calls▁end｜>';
@@ -67,11 +68,11 @@ function scanCall(text: string, callStart: number, ctx: ScanContext, b: SegmentB
         q = nl < 0 ? text.length : nl + 1;
       }
     } else if (!ctx.final && (q >= text.length || couldBeMarker(text, q, [FENCE]))) return waiting();
-    return scanJsonCall(text, callStart, name, q, CALL_SPEC, ctx.final, b);
+    return scanJsonCall(text, callStart, name, q, CALL_SPEC, ctx.final, b, ctx);
   }
   const name = head;
   if (badName(name)) return skipBroken(text, callStart, 'DeepSeek tool call without a valid name', ctx.final, b);
-  return scanJsonCall(text, callStart, name, q, CALL_SPEC, ctx.final, b);
+  return scanJsonCall(text, callStart, name, q, CALL_SPEC, ctx.final, b, ctx);
 }
 
 export function scanDeepSeek(text: string, ctx: ScanContext): Segment[] {
@@ -117,7 +118,7 @@ export function scanDeepSeek(text: string, ctx: ScanContext): Segment[] {
 const base = {
   family: 'deepseek',
   markers: [DS_CALLS_BEGIN, DS_SEP],
-  scan: scanDeepSeek,
+  scan: resumable(scanDeepSeek),
 } as const;
 
 export const deepseekV3Format: ToolCallFormat = {

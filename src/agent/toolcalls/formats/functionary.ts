@@ -6,6 +6,7 @@
 import type { ScanContext, Segment, ToolCallFormat } from '../types.js';
 import { findFirst, markerPrefixLength } from '../util/holdback.js';
 import { SegmentBuilder, couldBeMarker, scanJsonCall, textUntilMarker, type Step } from './scan-kit.js';
+import { resumable } from '../value-checkpoints.js';
 
 const FROM = '<|from|>';
 const RECIPIENT = '<|recipient|>';
@@ -41,7 +42,7 @@ function scanRecipient(text: string, at: number, ctx: ScanContext, b: SegmentBui
     b.text(text.slice(body, hit.index));
     return { next: hit.marker === STOP || hit.marker === EOT ? hit.index + hit.marker.length : hit.index };
   }
-  return scanJsonCall(text, at, name, body, { ends: [STOP, EOT], boundaries: [FROM, RECIPIENT], label: 'Functionary' }, ctx.final, b);
+  return scanJsonCall(text, at, name, body, { ends: [STOP, EOT], boundaries: [FROM, RECIPIENT], label: 'Functionary' }, ctx.final, b, ctx);
 }
 
 /** NAME\n after ">>>" (or at the start of the output), `at` where the markup began and `nameAt` the name. */
@@ -51,7 +52,7 @@ function scanArrowMessage(text: string, at: number, nameAt: number, ctx: ScanCon
   if (nl < 0) return !ctx.final && name.length < 100 && (name === '' || NAME_RE.test(name)) ? { stop: true } : null;
   if (!NAME_RE.test(name)) return null;
   if (name === 'all') return { next: nl + 1 };
-  return scanJsonCall(text, at, name, nl + 1, { ends: [EOT], boundaries: [ARROWS], label: 'Functionary' }, ctx.final, b);
+  return scanJsonCall(text, at, name, nl + 1, { ends: [EOT], boundaries: [ARROWS], label: 'Functionary' }, ctx.final, b, ctx);
 }
 
 /** <function=NAME>{json}</function> at `at`. */
@@ -61,7 +62,7 @@ function scanFunctionTag(text: string, at: number, ctx: ScanContext, b: SegmentB
   const name = text.slice(nameAt, gt < 0 ? text.length : gt);
   if (gt < 0) return !ctx.final && name.length < 100 && (name === '' || NAME_RE.test(name)) ? { stop: true } : null;
   if (!NAME_RE.test(name)) return null;
-  return scanJsonCall(text, at, name, gt + 1, { ends: [FN_END], label: 'Functionary' }, ctx.final, b);
+  return scanJsonCall(text, at, name, gt + 1, { ends: [FN_END], label: 'Functionary' }, ctx.final, b, ctx);
 }
 
 /** The v3.2 prompt may end with ">>>", so the output can start directly with "NAME\n" (known tools or "all"). */
@@ -114,5 +115,5 @@ export const functionaryFormat: ToolCallFormat = {
   altMarkers: [['>>>all']],
   defaultReasoning: 'none',
   framing: true,
-  scan: scanFunctionary,
+  scan: resumable(scanFunctionary),
 };

@@ -9,6 +9,7 @@
 import type { ScanContext, Segment, ToolCallFormat } from '../types.js';
 import { findFirst, markerPrefixLength } from '../util/holdback.js';
 import { SegmentBuilder, couldBeMarker, scanJsonCall, textUntilMarker, type Step } from './scan-kit.js';
+import { resumable } from '../value-checkpoints.js';
 
 const START = '<|start|>';
 const CHANNEL = '<|channel|>';
@@ -48,8 +49,8 @@ function scanMessage(text: string, msgStart: number, headerFrom: number, ctx: Sc
   // "to=assistant" addresses the assistant itself: not a call.
   const recipient = [...header.matchAll(/(?:^|\s)to=([^\s<]+)/g)].map((m) => m[1]).filter((r) => r !== 'assistant').at(-1);
   const body = mi + MESSAGE.length;
-  if (recipient?.startsWith('functions.')) return scanJsonCall(text, msgStart, recipient.slice('functions.'.length), body, CALL_SPEC, ctx.final, b);
-  if (recipient && ctx.tools.some((t) => t.function?.name === recipient)) return scanJsonCall(text, msgStart, recipient, body, CALL_SPEC, ctx.final, b);
+  if (recipient?.startsWith('functions.')) return scanJsonCall(text, msgStart, recipient.slice('functions.'.length), body, CALL_SPEC, ctx.final, b, ctx);
+  if (recipient && ctx.tools.some((t) => t.function?.name === recipient)) return scanJsonCall(text, msgStart, recipient, body, CALL_SPEC, ctx.final, b, ctx);
   if (recipient) return skipBuiltinCall(text, msgStart, body, recipient, ctx, b);
   const emit = (s: string): void => (channel === 'analysis' ? b.reasoning(s) : b.text(s));
   const hit = findFirst(text, [...TERMS, ...BOUNDARIES], body);
@@ -115,5 +116,5 @@ export const harmonyFormat: ToolCallFormat = {
   family: 'harmony',
   markers: ['<|channel|>', '<|message|>'],
   inlineReasoning: true,
-  scan: scanHarmony,
+  scan: resumable(scanHarmony),
 };

@@ -5,6 +5,8 @@ import { scanEnvelope } from '../util/envelope.js';
 import { scanJson } from '../util/json.js';
 import { scanEnvelopeArray } from './json-array.js';
 import { findFirst, markerPrefixLength } from '../util/holdback.js';
+import { reportOpenString } from './scan-kit.js';
+import { resumable } from '../value-checkpoints.js';
 
 const START = '<tool_call>';
 const END = '</tool_call>';
@@ -27,7 +29,7 @@ export function scanTaggedJson(
   }
   if (text[i] === '[') {
     // A list of calls inside one tag (some fine-tunes, granite 3.1).
-    const r = scanEnvelopeArray(text, i, ctx, out, true);
+    const r = scanEnvelopeArray(text, i, ctx, out, true, undefined, { from: at });
     if (r.kind !== 'next') return { next: text.length, stop: true };
     let j = r.next;
     while (j < text.length && /\s/.test(text[j])) j++;
@@ -48,6 +50,7 @@ export function scanTaggedJson(
     }
     if (!env.invalid || env.name === null) {
       out.push({ kind: 'call', name: env.name, arguments: env.arguments, complete: false, raw: text.slice(at) });
+      reportOpenString(ctx, text, at, env.openString);
       return { next: text.length, stop: true };
     }
     // The name is known but the JSON broke: keep the call (already streamed) cut at the break, report the rest.
@@ -104,6 +107,7 @@ function scanCallingForm(text: string, at: number, ctx: ScanContext, out: Segmen
   if (!v || !v.complete) {
     if (i >= text.length || v) {
       out.push({ kind: 'call', name, arguments: v ? text.slice(i, v.safeEnd) : '', complete: false, raw: text.slice(at) });
+      if (v?.openString !== undefined) reportOpenString(ctx, text, at, { quote: v.openString, end: v.safeEnd });
       return { next: text.length, stop: true };
     }
   }
@@ -120,7 +124,7 @@ function scanCallingForm(text: string, at: number, ctx: ScanContext, out: Segmen
   return { next: stop, stop: false };
 }
 
-export function scanHermes(text: string, ctx: ScanContext): Segment[] {
+function scanHermesText(text: string, ctx: ScanContext): Segment[] {
   const out: Segment[] = [];
   let pos = 0;
   while (pos <= text.length) {
@@ -146,6 +150,8 @@ export function scanHermes(text: string, ctx: ScanContext): Segment[] {
   }
   return out;
 }
+
+export const scanHermes = resumable(scanHermesText);
 
 export const hermesFormat: ToolCallFormat = {
   name: 'hermes',

@@ -4,13 +4,33 @@
 import type { ScanContext, Segment } from '../types.js';
 import { DEFAULT_SHAPE, scanEnvelope, type EnvelopeShape } from '../util/envelope.js';
 import { skipWs } from './scan-kit.js';
+import { VALUE_LEAD } from '../value-checkpoints.js';
 
 export type ArrayStep = { kind: 'notcall' } | { kind: 'stop' } | { kind: 'next'; next: number };
 
 const KEYS = new Set(['name', 'arguments', 'parameters', 'type', 'id']);
 
-/** `at` is the '['. `announced`: a marker already said calls follow (no envelope test needed). */
-export function scanEnvelopeArray(text: string, at: number, ctx: ScanContext, out: Segment[], announced: boolean, shape: EnvelopeShape = DEFAULT_SHAPE): ArrayStep {
+/** Where a scan that meets the list's markup first may start (its opener), for checkpoints inside a call. */
+export interface ListHead {
+  from: number;
+  /** The list is read only at the start of the output (xlam's bare form). */
+  asStart?: boolean;
+}
+
+/**
+ * `at` is the '['. `announced`: a marker already said calls follow (no envelope test needed). With `head`, a
+ * call cut inside a string argument reports a checkpoint (value-checkpoints.ts) whose markup is the head, the
+ * '[' and that call alone.
+ */
+export function scanEnvelopeArray(
+  text: string,
+  at: number,
+  ctx: ScanContext,
+  out: Segment[],
+  announced: boolean,
+  shape: EnvelopeShape = DEFAULT_SHAPE,
+  head?: ListHead,
+): ArrayStep {
   let i = skipWs(text, at + 1);
   let first = true;
   for (;;) {
@@ -41,6 +61,10 @@ export function scanEnvelopeArray(text: string, at: number, ctx: ScanContext, ou
     if (!env.complete) {
       out.push({ kind: 'call', name: env.name, arguments: env.arguments, complete: false, raw: text.slice(i, env.invalid ? env.end : text.length) });
       if (env.invalid) return broken(text, env.end, ctx, out, `invalid JSON in the call to "${env.name}"`);
+      if (head && env.openString && ctx.openValue) {
+        const { quote, end } = env.openString;
+        ctx.openValue(text.slice(head.from, at + 1) + text.slice(i, quote + 1) + VALUE_LEAD, end, head.asStart);
+      }
       return { kind: 'stop' };
     }
     out.push({ kind: 'call', name: env.name, arguments: env.arguments, complete: true, raw: text.slice(i, env.end) });

@@ -9,6 +9,7 @@ import { skipWs, pushText } from './scan-kit.js';
 import { scanEnvelopeArray } from './json-array.js';
 import { scanMistral } from './mistral.js';
 import { scanHermes } from './hermes.js';
+import { resumable } from '../value-checkpoints.js';
 
 function tail(text: string, pos: number, markers: string[], ctx: ScanContext, out: Segment[]): void {
   const rest = text.slice(pos);
@@ -19,7 +20,7 @@ function tail(text: string, pos: number, markers: string[], ctx: ScanContext, ou
 
 /** Marker then a JSON array of calls; a marker without an array after it is dropped (its text kept). */
 function markedArrayScanner(markers: string[]): (text: string, ctx: ScanContext) => Segment[] {
-  return (text, ctx) => {
+  return resumable((text, ctx) => {
     const out: Segment[] = [];
     let pos = 0;
     for (;;) {
@@ -41,7 +42,7 @@ function markedArrayScanner(markers: string[]): (text: string, ctx: ScanContext)
         pos = hit.index + hit.marker.length;
         continue;
       }
-      const r = scanEnvelopeArray(text, i, ctx, out, true);
+      const r = scanEnvelopeArray(text, i, ctx, out, true, undefined, { from: hit.index });
       if (r.kind !== 'next') return out;
       pos = r.next;
       // The 3.1 granite form may close its tag.
@@ -50,17 +51,17 @@ function markedArrayScanner(markers: string[]): (text: string, ctx: ScanContext)
       else if (!ctx.final && j >= text.length) return out;
       else if (!ctx.final && '</tool_call>'.startsWith(text.slice(j))) return out;
     }
-  };
+  });
 }
 
 /** xlam: the bare array at the start, fenced arrays anywhere, or the [TOOL_CALLS] / <tool_call> forms. */
-export function scanXlam(text: string, ctx: ScanContext): Segment[] {
+function scanXlamText(text: string, ctx: ScanContext): Segment[] {
   const out: Segment[] = [];
   let pos = 0;
   const lead = skipWs(text, 0);
   if (!ctx.resume && lead >= text.length && !ctx.final) return out;
   if (!ctx.resume && text[lead] === '[') {
-    const r = scanEnvelopeArray(text, lead, ctx, out, false);
+    const r = scanEnvelopeArray(text, lead, ctx, out, false, undefined, { from: 0, asStart: true });
     if (r.kind === 'stop') return out;
     if (r.kind === 'next') pos = r.next;
   }
@@ -92,7 +93,7 @@ export function scanXlam(text: string, ctx: ScanContext): Segment[] {
       continue;
     }
     const inner: Segment[] = [];
-    const r = scanEnvelopeArray(text, body, ctx, inner, false);
+    const r = scanEnvelopeArray(text, body, ctx, inner, false, undefined, { from: hit.index });
     if (r.kind === 'stop') {
       out.push(...inner);
       return out;
@@ -109,6 +110,8 @@ export function scanXlam(text: string, ctx: ScanContext): Segment[] {
     else pos = r.next;
   }
 }
+
+export const scanXlam = resumable(scanXlamText);
 
 export const xlamFormat: ToolCallFormat = {
   name: 'xlam',

@@ -4,6 +4,7 @@
 
 import type { ScanContext, Segment, ToolCallFormat } from '../types.js';
 import { SegmentBuilder, couldBeMarker, scanJsonCall, skipWs, textUntilMarker, type Step } from './scan-kit.js';
+import { resumable } from '../value-checkpoints.js';
 
 const SECTION_BEGIN = ['<|tool_calls_section_begin|>', '<|tool_call_section_begin|>'];
 const SECTION_END = ['<|tool_calls_section_end|>', '<|tool_call_section_end|>'];
@@ -39,7 +40,7 @@ function scanCall(text: string, callStart: number, ctx: ScanContext, b: SegmentB
   }
   const name = kimiNameFromId(text.slice(start, sep));
   if (!name || /[\s<>{}"]/.test(name)) return broken('Kimi tool call without a valid name');
-  return scanJsonCall(text, callStart, name, sep + ARG_BEGIN.length, CALL_SPEC, ctx.final, b);
+  return scanJsonCall(text, callStart, name, sep + ARG_BEGIN.length, CALL_SPEC, ctx.final, b, ctx);
 }
 
 export function scanKimi(text: string, ctx: ScanContext): Segment[] {
@@ -88,5 +89,5 @@ export const kimiK2Format: ToolCallFormat = {
   markers: ['<|tool_calls_section_begin|>', '<|tool_call_argument_begin|>'],
   defaultReasoning: 'think',
   idStyle: 'kimi',
-  scan: scanKimi,
+  scan: resumable(scanKimi),
 };

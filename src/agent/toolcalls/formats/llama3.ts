@@ -9,6 +9,7 @@ import type { ScanContext, Segment, ToolCallFormat } from '../types.js';
 import { scanEnvelope } from '../util/envelope.js';
 import { findFirst, markerPrefixLength } from '../util/holdback.js';
 import { SegmentBuilder, scanJsonCall, skipWs } from './scan-kit.js';
+import { resumable, VALUE_LEAD } from '../value-checkpoints.js';
 
 const TAG = '<|python_tag|>';
 const FN = '<function=';
@@ -24,6 +25,11 @@ export interface EnvelopeListOptions {
   keys: Set<string>;
   /** The name must be among ctx.tools. */
   requireKnownName: boolean;
+  /**
+   * The markup before the list (its opener) for checkpoints inside a call's string argument
+   * (value-checkpoints.ts); `asStart`: the list is read only at the start of the output.
+   */
+  head?: { prefix: string; asStart?: boolean };
 }
 
 /**
@@ -58,6 +64,9 @@ export function scanEnvelopeList(text: string, at: number, ctx: ScanContext, out
     if (!env.complete) {
       out.push({ kind: 'call', name: env.name, arguments: env.arguments, complete: false, raw: text.slice(i) });
       if (env.invalid && ctx.final) out.push({ kind: 'warning', warning: { code: 'malformed_call', message: `invalid JSON in the call to "${env.name}"`, raw: text.slice(i) } });
+      if (!env.invalid && env.openString && opts.head && ctx.openValue) {
+        ctx.openValue(opts.head.prefix + text.slice(i, env.openString.quote + 1) + VALUE_LEAD, env.openString.end, opts.head.asStart);
+      }
       return { stop: true };
     }
     out.push({ kind: 'call', name: env.name, arguments: env.arguments, complete: true, raw: text.slice(i, env.end) });
@@ -77,7 +86,7 @@ export function scanEnvelopeList(text: string, at: number, ctx: ScanContext, out
   }
 }
 
-export function scanLlama3(text: string, ctx: ScanContext, requireKnownName = false): Segment[] {
+function scanLlama3Text(text: string, ctx: ScanContext, requireKnownName: boolean): Segment[] {
   const out: Segment[] = [];
   const opts: EnvelopeListOptions = { keys: requireKnownName ? STRICT_KEYS : ENVELOPE_KEYS, requireKnownName };
   let pos = 0;
@@ -86,7 +95,7 @@ export function scanLlama3(text: string, ctx: ScanContext, requireKnownName = fa
   if (ctx.resume) {
     // Resumed from a checkpoint: not the start of the output.
   } else if (text[lead] === '{') {
-    const r = scanEnvelopeList(text, lead, ctx, out, opts);
+    const r = scanEnvelopeList(text, lead, ctx, out, { ...opts, head: { prefix: '', asStart: true } });
     if (r && 'stop' in r) return out;
     if (r) pos = r.next;
   } else if (lead >= text.length && !ctx.final) return out;
@@ -103,7 +112,7 @@ export function scanLlama3(text: string, ctx: ScanContext, requireKnownName = fa
     }
     if (hit.index > pos) out.push({ kind: 'text', text: text.slice(pos, hit.index) });
     if (hit.marker === TAG) {
-      const r = scanEnvelopeList(text, hit.index + TAG.length, ctx, out, opts);
+      const r = scanEnvelopeList(text, hit.index + TAG.length, ctx, out, { ...opts, head: { prefix: TAG } });
       if (r === null) {
         // <|python_tag|> followed by code or prose (built-in tools): the tag itself is dropped.
         pos = hit.index + TAG.length;
@@ -135,11 +144,19 @@ export function scanLlama3(text: string, ctx: ScanContext, requireKnownName = fa
       continue;
     }
     const b = new SegmentBuilder();
-    const step = scanJsonCall(text, hit.index, m![0], after + 1, { ends: [FN_END], label: 'Llama' }, ctx.final, b);
+    const step = scanJsonCall(text, hit.index, m![0], after + 1, { ends: [FN_END], label: 'Llama' }, ctx.final, b, ctx);
     out.push(...b.segments);
     if ('stop' in step) return out;
     pos = step.next;
   }
+}
+
+const scanLlama3Any = resumable((text, ctx) => scanLlama3Text(text, ctx, false));
+const scanLlama3Known = resumable((text, ctx) => scanLlama3Text(text, ctx, true));
+
+/** `requireKnownName`: the generic detector's stricter reading (see EnvelopeListOptions). */
+export function scanLlama3(text: string, ctx: ScanContext, requireKnownName = false): Segment[] {
+  return (requireKnownName ? scanLlama3Known : scanLlama3Any)(text, ctx);
 }
 
 export const llama3Format: ToolCallFormat = {
@@ -149,5 +166,5 @@ export const llama3Format: ToolCallFormat = {
   markers: ['<|python_tag|>'],
   altMarkers: [['ipython', '<|start_header_id|>'], ['<|start_header_id|>', '<|eot_id|>']],
   idStyle: 'openai',
-  scan: (text, ctx) => scanLlama3(text, ctx, false),
+  scan: scanLlama3Any,
 };

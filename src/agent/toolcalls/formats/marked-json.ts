@@ -10,7 +10,8 @@ import type { ScanContext, Segment } from '../types.js';
 import { DEFAULT_SHAPE, scanEnvelope, type EnvelopeShape } from '../util/envelope.js';
 import { findFirst, markerPrefixLength } from '../util/holdback.js';
 import { scanEnvelopeArray } from './json-array.js';
-import { skipWs, pushText } from './scan-kit.js';
+import { reportOpenString, skipWs, pushText } from './scan-kit.js';
+import { resumable } from '../value-checkpoints.js';
 
 export interface MarkedJsonSpec {
   /** Markers that open calls. */
@@ -45,6 +46,7 @@ function scanOneObject(text: string, from: number, at: number, spec: MarkedJsonS
   }
   if (!env.complete) {
     out.push({ kind: 'call', name: env.name, arguments: env.arguments, complete: false, raw: text.slice(from, env.invalid ? env.end : text.length) });
+    if (!env.invalid) reportOpenString(ctx, text, from, env.openString);
     return env.invalid ? broken(`invalid JSON in the call to "${env.name}"`) : { stop: true };
   }
   out.push({ kind: 'call', name: env.name, arguments: env.arguments, complete: true, raw: text.slice(from, env.end) });
@@ -74,7 +76,7 @@ function withListMarkup(text: string, from: number, to: number, segs: Segment[])
 export function markedJsonScanner(spec: MarkedJsonSpec): (text: string, ctx: ScanContext) => Segment[] {
   const strip = spec.strip ?? [];
   const markers = [...spec.opens, ...strip];
-  return (text, ctx) => {
+  return resumable((text, ctx) => {
     const out: Segment[] = [];
     let pos = 0;
     for (;;) {
@@ -104,7 +106,7 @@ export function markedJsonScanner(spec: MarkedJsonSpec): (text: string, ctx: Sca
       let calls: Segment[] = [];
       if (text[i] === '[' && spec.body !== 'object') {
         calls = [];
-        const r = scanEnvelopeArray(text, i, ctx, calls, true, spec.shape ?? DEFAULT_SHAPE);
+        const r = scanEnvelopeArray(text, i, ctx, calls, true, spec.shape ?? DEFAULT_SHAPE, { from: hit.index });
         step = r.kind === 'next' ? { next: r.next } : { stop: true };
       } else if (text[i] === '{' && spec.body !== 'array') {
         step = scanOneObject(text, hit.index, i, spec, ctx, out);
@@ -125,5 +127,5 @@ export function markedJsonScanner(spec: MarkedJsonSpec): (text: string, ctx: Sca
       if ('stop' in step) return out;
       pos = step.next;
     }
-  };
+  });
 }

@@ -4,14 +4,15 @@
 import type { ScanContext, Segment, ToolCallFormat } from '../types.js';
 import { findFirst, markerPrefixLength } from '../util/holdback.js';
 import { scanEnvelope } from '../util/envelope.js';
-import { readName, scanArgs, skipWs } from './scan-kit.js';
+import { readName, reportOpenString, scanArgs, skipWs } from './scan-kit.js';
+import { resumable } from '../value-checkpoints.js';
 import { scanEnvelopeArray } from './json-array.js';
 
 const TC = '[TOOL_CALLS]';
 const ARGS = '[ARGS]';
 const CALL_ID = '[CALL_ID]';
 
-export function scanMistral(text: string, ctx: ScanContext): Segment[] {
+function scanMistralText(text: string, ctx: ScanContext): Segment[] {
   const out: Segment[] = [];
   let pos = 0;
   for (;;) {
@@ -32,7 +33,7 @@ export function scanMistral(text: string, ctx: ScanContext): Segment[] {
       return out;
     }
     if (text[i] === '[') {
-      const r = scanEnvelopeArray(text, i, ctx, out, true);
+      const r = scanEnvelopeArray(text, i, ctx, out, true, undefined, { from: hit.index });
       if (r.kind !== 'next') return out;
       pos = r.next;
       continue;
@@ -51,6 +52,7 @@ export function scanMistral(text: string, ctx: ScanContext): Segment[] {
       out.push({ kind: 'call', name: env.name, arguments: env.arguments, complete: env.complete, raw: text.slice(hit.index, env.complete ? env.end : text.length) });
       if (!env.complete) {
         if (env.invalid && ctx.final) out.push({ kind: 'warning', warning: { code: 'malformed_call', message: `invalid JSON in the call to "${env.name}"`, raw: text.slice(env.end) } });
+        if (!env.invalid) reportOpenString(ctx, text, hit.index, env.openString);
         return out;
       }
       pos = env.end;
@@ -102,9 +104,12 @@ export function scanMistral(text: string, ctx: ScanContext): Segment[] {
     if (a.status === 'invalid' && ctx.final) {
       out.push({ kind: 'warning', warning: { code: 'malformed_call', message: `invalid JSON in the call to "${name}"`, raw: text.slice(a.at) } });
     }
+    if (a.status === 'partial') reportOpenString(ctx, text, hit.index, a.openString);
     return out;
   }
 }
+
+export const scanMistral = resumable(scanMistralText);
 
 export const mistralFormat: ToolCallFormat = {
   name: 'mistral',

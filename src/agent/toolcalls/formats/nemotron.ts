@@ -11,6 +11,7 @@ import { findFirst, markerPrefixLength } from '../util/holdback.js';
 import { buildXmlArguments, type XmlParam } from '../util/xmlargs.js';
 import { scanTaggedJson } from './hermes.js';
 import { SegmentBuilder, couldBeMarker, skipWs, textUntilMarker, type Step } from './scan-kit.js';
+import { resumable, VALUE_LEAD } from '../value-checkpoints.js';
 
 const LIST_OPEN = '<TOOLCALL>';
 const LIST_CLOSE = '</TOOLCALL>';
@@ -52,6 +53,9 @@ function scanList(text: string, at: number, ctx: ScanContext, b: SegmentBuilder)
     if (!env.complete) {
       b.call(env.name, env.arguments, false, text.slice(i, env.end));
       if (env.invalid) return broken(env.end, `Nemotron tool call "${env.name}": invalid JSON`);
+      if (env.openString && ctx.openValue) {
+        ctx.openValue(LIST_OPEN + (bracketed ? '[' : '') + text.slice(i, env.openString.quote + 1) + VALUE_LEAD, env.openString.end);
+      }
       return { stop: true };
     }
     b.call(env.name, env.arguments, true, text.slice(i, env.end));
@@ -176,5 +180,5 @@ export const nemotronFormat: ToolCallFormat = {
   family: 'nemotron',
   markers: ['<TOOLCALL>'],
   defaultReasoning: 'think',
-  scan: scanNemotron,
+  scan: resumable(scanNemotron),
 };

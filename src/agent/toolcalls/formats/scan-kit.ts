@@ -2,9 +2,10 @@
 // merges adjacent text, "text up to the next marker" with partial-marker hold-back, and JSON arguments
 // scanning reduced to complete / partial / invalid.
 
-import type { ParseWarning, Segment } from '../types.js';
+import type { ParseWarning, ScanContext, Segment } from '../types.js';
 import { findFirst, markerPrefixLength } from '../util/holdback.js';
 import { scanJson } from '../util/json.js';
+import { VALUE_LEAD } from '../value-checkpoints.js';
 
 /** Appends text to a segment list, merging it into a text segment that ends the list. */
 export function pushText(out: Segment[], s: string): void {
@@ -54,8 +55,8 @@ export function skipWs(text: string, i: number): number {
 export type ArgsScan =
   /** The JSON object spans [start, end); `args` is its text. */
   | { status: 'complete'; args: string; end: number }
-  /** The text ran out inside the object; `args` is the longest healable prefix. */
-  | { status: 'partial'; args: string }
+  /** The text ran out inside the object; `args` is the longest healable prefix (`openString`: see JsonScan). */
+  | { status: 'partial'; args: string; openString?: { quote: number; end: number } }
   /** Not JSON at `at`; `args` is the healable prefix before it. */
   | { status: 'invalid'; args: string; at: number };
 
@@ -64,7 +65,18 @@ export function scanArgs(text: string, start: number, final: boolean): ArgsScan 
   const s = scanJson(text, start, final);
   if (s.complete) return { status: 'complete', args: text.slice(start, s.end), end: s.end };
   if (s.invalid) return { status: 'invalid', args: text.slice(start, s.safeEnd), at: s.end };
-  return { status: 'partial', args: text.slice(start, s.safeEnd) };
+  const partial: ArgsScan = { status: 'partial', args: text.slice(start, s.safeEnd) };
+  if (s.openString !== undefined) partial.openString = { quote: s.openString, end: s.safeEnd };
+  return partial;
+}
+
+/**
+ * A partial call whose raw JSON arguments stop inside a string value (`open`): reports a checkpoint there
+ * (value-checkpoints.ts). `from` is where a scan that meets the call's markup first may start (its opener).
+ */
+export function reportOpenString(ctx: ScanContext, text: string, from: number, open: { quote: number; end: number } | undefined, asStart?: boolean): void {
+  if (!open || !ctx.openValue || open.end <= open.quote + 1) return;
+  ctx.openValue(text.slice(from, open.quote + 1) + VALUE_LEAD, open.end, asStart);
 }
 
 /**
@@ -131,6 +143,8 @@ export function scanJsonCall(
   spec: JsonCallSpec,
   final: boolean,
   b: SegmentBuilder,
+  /** For checkpoints inside a long string argument (the call then ends the scan). */
+  ctx?: ScanContext,
 ): Step {
   const stops = [...spec.ends, ...(spec.boundaries ?? [])];
   const tail = (from: number, message: string): Step => {
@@ -155,6 +169,7 @@ export function scanJsonCall(
   const s = scanArgs(text, q, final);
   if (s.status === 'partial') {
     b.call(name, s.args, false, text.slice(callStart));
+    if (ctx) reportOpenString(ctx, text, callStart, s.openString);
     return { stop: true };
   }
   if (s.status === 'invalid') {

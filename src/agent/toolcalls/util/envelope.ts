@@ -15,6 +15,8 @@ export interface Envelope {
   end: number;
   /** Top-level keys seen so far. */
   keys: string[];
+  /** Cut inside a string value of the (object or array) arguments: its opening quote and where `arguments` ends. */
+  openString?: { quote: number; end: number };
 }
 
 /**
@@ -37,6 +39,7 @@ export function scanEnvelope(text: string, start: number, final = false, shape: 
     if (m) {
       env.name = m.key;
       env.arguments = argumentsText(text, m.valueStart, m.value.complete ? m.value.end : m.value.safeEnd, m.value.complete);
+      if (m.value.openString !== undefined && text[m.valueStart] !== '"') env.openString = { quote: m.value.openString, end: m.value.safeEnd };
     }
     if (o.complete && env.arguments === '') env.arguments = '{}';
     return env;
@@ -53,8 +56,12 @@ export function scanEnvelope(text: string, start: number, final = false, shape: 
       const d = decodeStringPrefix(text, m.valueStart);
       if (d.complete && !d.invalid) env.name = d.value;
     }
-    if (ARG_KEYS.has(m.key) && env.arguments === '') env.arguments = argumentsText(text, m.valueStart, m.value.complete ? m.value.end : m.value.safeEnd, m.value.complete);
+    if (ARG_KEYS.has(m.key) && env.arguments === '') {
+      env.arguments = argumentsText(text, m.valueStart, m.value.complete ? m.value.end : m.value.safeEnd, m.value.complete);
+      if (m === o.members[o.members.length - 1] && m.value.openString !== undefined && text[m.valueStart] !== '"') env.openString = { quote: m.value.openString, end: m.value.safeEnd };
+    }
   }
+  if (env.name === null) delete env.openString;
   if (o.complete && env.arguments === '') env.arguments = '{}';
   return env;
 }

@@ -12,6 +12,11 @@ export interface JsonScan {
   safeEnd: number;
   /** Suffix that closes text.slice(start, safeEnd) into valid JSON ('' when complete). */
   heal: string;
+  /**
+   * Unfinished, not invalid, and cut inside a string value of a container: the index of its opening quote
+   * (safeEnd then lies inside that string; a scanner may checkpoint there, see value-checkpoints.ts).
+   */
+  openString?: number;
 }
 
 const WS = new Set([' ', '\t', '\n', '\r']);
@@ -123,7 +128,9 @@ export function scanJson(text: string, start = 0, final = false): JsonScan {
           safeEnd = cut;
           heal = '"' + closers;
         }
-        return { end: text.length, complete: false, invalid: false, safeEnd, heal };
+        const open: JsonScan = { end: text.length, complete: false, invalid: false, safeEnd, heal };
+        if (frames.length > 0) open.openString = i;
+        return open;
       }
       i = s.end;
       afterValue();
