@@ -4,7 +4,7 @@
 // typed ones wait for their closing tag (util/xmlargs.ts).
 import type { ScanContext, Segment } from '../types.js';
 import { findFirst, markerPrefixLength } from '../util/holdback.js';
-import { buildXmlArguments, type XmlParam } from '../util/xmlargs.js';
+import { buildXmlArguments, reportOpenParam, type XmlParam } from '../util/xmlargs.js';
 
 export interface AttrCallSpec {
   /** Opens a parameter, up to the key's opening quote: '<param name="'. */
@@ -46,6 +46,13 @@ export function scanAttrCallBody(text: string, callStart: number, name: string, 
     emit(false, text.length);
     return { stop: true };
   };
+  /** The text ends inside the last parameter's value, which starts at `vStart`: a checkpoint may fall there. */
+  const openValue = (vStart: number): Step => {
+    const step = pending();
+    const last = params[params.length - 1];
+    reportOpenParam(ctx, name, last, text.slice(callStart, vStart), vStart + last.value.length);
+    return step;
+  };
   for (;;) {
     while (i < text.length && /\s/.test(text[i])) i++;
     if (i >= text.length) return pending();
@@ -69,7 +76,7 @@ export function scanAttrCallBody(text: string, callStart: number, name: string, 
           if (end < 0) {
             const v = text.slice(vStart);
             param.value = ctx.final ? v : v.slice(0, v.length - markerPrefixLength(v, [CDATA_END]));
-            return pending();
+            return openValue(vStart);
           }
           param.value = text.slice(vStart, end);
           let k = end + CDATA_END.length;
@@ -89,7 +96,7 @@ export function scanAttrCallBody(text: string, callStart: number, name: string, 
       if (!hit) {
         const v = text.slice(vStart);
         param.value = ctx.final ? v : v.slice(0, v.length - markerPrefixLength(v, valueEnds));
-        return pending();
+        return openValue(vStart);
       }
       param.value = text.slice(vStart, hit.index);
       param.closed = true;

@@ -14,6 +14,8 @@ export interface Converted {
   out: string;
   /** Index after the value (complete) or where it broke (invalid); text.length when partial. */
   end: number;
+  /** Partial inside a string: where its text starts and where the text `out` holds ends. */
+  openString?: { from: number; end: number };
 }
 
 export interface GemmaArgsOptions {
@@ -57,8 +59,8 @@ class GemmaArgsParser {
     const close = text.indexOf(delim, from);
     if (close < 0) {
       let body = text.slice(from);
-      body = body.slice(0, body.length - markerPrefixLength(body, [delim]));
-      return { status: 'partial', out: JSON.stringify(cutLoneSurrogate(body)).slice(0, -1), end: text.length };
+      body = cutLoneSurrogate(body.slice(0, body.length - markerPrefixLength(body, [delim])));
+      return { status: 'partial', out: JSON.stringify(body).slice(0, -1), end: text.length, openString: { from, end: from + body.length } };
     }
     return { status: 'complete', out: JSON.stringify(text.slice(from, close)), end: close + delim.length };
   }
@@ -122,7 +124,7 @@ class GemmaArgsParser {
       const member = (n > 0 ? ', ' : '') + JSON.stringify(key) + ': ';
       if (v.status !== 'complete') {
         // The key shows only together with the start of its value, so the prefix stays healable.
-        return { status: v.status, out: v.out ? out + member + v.out : out, end: v.end };
+        return { status: v.status, out: v.out ? out + member + v.out : out, end: v.end, ...(v.openString ? { openString: v.openString } : {}) };
       }
       out += member + v.out;
       n++;
@@ -147,7 +149,7 @@ class GemmaArgsParser {
       }
       const v = this.value(i);
       const sep = n > 0 ? ', ' : '';
-      if (v.status !== 'complete') return { status: v.status, out: v.out ? out + sep + v.out : out, end: v.end };
+      if (v.status !== 'complete') return { status: v.status, out: v.out ? out + sep + v.out : out, end: v.end, ...(v.openString ? { openString: v.openString } : {}) };
       out += sep + v.out;
       n++;
       i = v.end;

@@ -8,6 +8,7 @@ import type { ScanContext } from '../types.js';
 import { cutLoneSurrogate } from '../util/holdback.js';
 import { PyEnd, PySyntax, parsePyString, parsePyValue } from '../util/pyliteral.js';
 import { SegmentBuilder, couldBeMarker, type Step } from './scan-kit.js';
+import { VALUE_LEAD } from '../value-checkpoints.js';
 
 export const TOOL_CODE_FENCE = '```tool_code';
 const FENCE = '```';
@@ -40,8 +41,8 @@ function stringBreak(text: string, open: number): number {
 
 type CallStep = { kind: 'done'; next: number } | { kind: 'stop' } | { kind: 'bad'; at: number };
 
-/** One NAME(k=v, ...) at i, possibly wrapped in print(...). */
-function scanPyCall(text: string, i: number, ctx: ScanContext, b: SegmentBuilder): CallStep {
+/** One NAME(k=v, ...) at i, possibly wrapped in print(...); `head` is the fence's opening line. */
+function scanPyCall(text: string, i: number, ctx: ScanContext, b: SegmentBuilder, head: string): CallStep {
   const start = i;
   let wrapped = false;
   if (text.startsWith('print(', i)) {
@@ -96,7 +97,12 @@ function scanPyCall(text: string, i: number, ctx: ScanContext, b: SegmentBuilder
     try {
       if (text[e] === '"' || text[e] === "'") {
         const s = parsePyString(text, e);
-        if (!s.complete) return pending(key + JSON.stringify(cutLoneSurrogate(s.value)).slice(0, -1));
+        if (!s.complete) {
+          const step = pending(key + JSON.stringify(s.value.slice(0, s.safeLength)).slice(0, -1));
+          // A checkpoint inside the string (value-checkpoints.ts): the fence's opening line, then this call alone.
+          if (s.safeLength > 0) ctx.openValue?.(head + text.slice(start, e + 1) + VALUE_LEAD, s.safeEnd);
+          return step;
+        }
       }
       const v = parsePyValue(text, e);
       args += key + JSON.stringify(v.value);
@@ -133,6 +139,7 @@ export function scanToolCode(text: string, at: number, ctx: ScanContext, b: Segm
   if (text[i] === '\r') i++;
   if (text[i] !== '\n') return null;
   i++;
+  const head = text.slice(at, i);
   for (;;) {
     i = skipAllWs(text, i);
     if (text.startsWith(FENCE, i)) return { next: i + FENCE.length };
@@ -140,7 +147,7 @@ export function scanToolCode(text: string, at: number, ctx: ScanContext, b: Segm
       // Cut off inside the fence (or still arriving): nothing more to read.
       return ctx.final ? { next: text.length } : { stop: true };
     }
-    const r = scanPyCall(text, i, ctx, b);
+    const r = scanPyCall(text, i, ctx, b, head);
     if (r.kind === 'stop') return { stop: true };
     if (r.kind === 'done') {
       i = skipBlanks(text, r.next);

@@ -7,6 +7,7 @@ import { convertGemmaArgs } from './gemma-args.js';
 import { scanToolCode, TOOL_CODE_FENCE } from './gemma-tool-code.js';
 import { scanLeadingCallList } from './pythonic.js';
 import { SegmentBuilder, couldBeMarker, readName, skipWs, textUntilMarker, type Step } from './scan-kit.js';
+import { resumable, VALUE_LEAD } from '../value-checkpoints.js';
 
 interface CallTokens {
   open: string;
@@ -21,8 +22,11 @@ const THOUGHT_OPEN = '<|channel>';
 const THOUGHT_CLOSE = '<channel|>';
 const REASONING_CHANNELS = new Set(['thought', 'thinking', 'analysis']);
 
-/** One call whose opening token is at `at`; null when the token does not open a call. */
-function scanCall(text: string, at: number, tok: CallTokens, ctx: ScanContext, b: SegmentBuilder): Step | null {
+/**
+ * One call whose opening token is at `at`; null when the token does not open a call. `head`: the markup a scan
+ * needs before the call to read it the same way (the opening of the channel it stands in).
+ */
+function scanCall(text: string, at: number, tok: CallTokens, ctx: ScanContext, b: SegmentBuilder, head = ''): Step | null {
   const toClose = (from: number, message: string): Step => {
     const close = text.indexOf(tok.close, from);
     if (close < 0 && !ctx.final) return { stop: true };
@@ -44,6 +48,8 @@ function scanCall(text: string, at: number, tok: CallTokens, ctx: ScanContext, b
   const conv = convertGemmaArgs(text, doubled ? inner : brace, { delim: tok.delim, tools: ctx.tools, toolName: name });
   if (conv.status === 'partial') {
     b.call(name, conv.out, false, text.slice(at));
+    const open = conv.openString;
+    if (open && open.end > open.from) ctx.openValue?.(head + text.slice(at, open.from) + VALUE_LEAD, open.end);
     return { stop: true };
   }
   if (conv.status === 'invalid') {
@@ -83,7 +89,7 @@ function scanChannel(text: string, at: number, ctx: ScanContext, b: SegmentBuild
     const hit = textUntilMarker(text, i, [THOUGHT_CLOSE, GEMMA4.open], ctx.final, emit);
     if (!hit) return { stop: true };
     if (hit.marker === THOUGHT_CLOSE) return { next: hit.index + THOUGHT_CLOSE.length };
-    const step = scanCall(text, hit.index, GEMMA4, ctx, b);
+    const step = scanCall(text, hit.index, GEMMA4, ctx, b, text.slice(at, nameStart + channel.length) + (text[nameStart + channel.length] === '\n' ? '\n' : ''));
     if (step === null) {
       emit(hit.marker);
       i = hit.index + hit.marker.length;
@@ -118,9 +124,7 @@ function scanGemmaFamily(text: string, ctx: ScanContext, tok: CallTokens | null,
   return b.segments;
 }
 
-export function scanGemma4(text: string, ctx: ScanContext): Segment[] {
-  return scanGemmaFamily(text, ctx, GEMMA4, true);
-}
+export const scanGemma4 = resumable((text, ctx) => scanGemmaFamily(text, ctx, GEMMA4, true));
 
 export const gemma4Format: ToolCallFormat = {
   name: 'gemma4',
@@ -139,7 +143,7 @@ export const functionGemmaFormat: ToolCallFormat = {
   // Its template is built on Gemma 3's turns: with them it still outranks gemma3's template-only markers below.
   altMarkers: [['<start_function_call>', '<start_of_turn>']],
   defaultReasoning: 'none',
-  scan: (text, ctx) => scanGemmaFamily(text, ctx, FUNCTION_GEMMA, false),
+  scan: resumable((text, ctx) => scanGemmaFamily(text, ctx, FUNCTION_GEMMA, false)),
 };
 
 export const gemma3Format: ToolCallFormat = {
@@ -151,7 +155,7 @@ export const gemma3Format: ToolCallFormat = {
   // (how it folds the system prompt into the first user turn) identify it.
   altMarkers: [['<start_of_turn>', 'first_user_prefix']],
   defaultReasoning: 'none',
-  scan: scanGemma3,
+  scan: resumable(scanGemma3),
 };
 
 /** Gemma 3: Google's function-calling guide has it answer with a bare Python call list, or a tool_code fence. */

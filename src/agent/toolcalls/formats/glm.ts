@@ -6,7 +6,8 @@
 
 import type { ScanContext, Segment, ToolCallFormat } from '../types.js';
 import { markerPrefixLength } from '../util/holdback.js';
-import { buildXmlArguments, type XmlParam } from '../util/xmlargs.js';
+import { buildXmlArguments, reportOpenParam, type XmlParam } from '../util/xmlargs.js';
+import { resumable } from '../value-checkpoints.js';
 import { SegmentBuilder, couldBeMarker, skipWs, textUntilMarker, type Step } from './scan-kit.js';
 
 const OPEN = '<tool_call>';
@@ -44,7 +45,9 @@ function scanArgs(text: string, callStart: number, name: string, pos: number, ct
       if (valueEnd < 0) {
         const hold = ctx.final ? 0 : Math.min(text.length - valueStart, markerPrefixLength(text, [VALUE_CLOSE]));
         params.push({ key, value: text.slice(valueStart, text.length - hold), closed: false });
-        break;
+        emit(false, text.length);
+        reportOpenParam(ctx, name, params[params.length - 1], text.slice(callStart, valueStart), text.length - hold);
+        return { stop: true };
       }
       params.push({ key, value: text.slice(valueStart, valueEnd), closed: true });
       pos = valueEnd + VALUE_CLOSE.length;
@@ -116,7 +119,7 @@ export const glm45Format: ToolCallFormat = {
   family: 'glm',
   markers: ['<arg_key>', '<arg_value>'],
   defaultReasoning: 'think',
-  scan: scanGlm,
+  scan: resumable(scanGlm),
 };
 
 export const glm47Format: ToolCallFormat = {

@@ -10,6 +10,7 @@
 import type { ScanContext, Segment, ToolCallFormat } from '../types.js';
 import { findFirst, markerPrefixLength } from '../util/holdback.js';
 import { scanAttrCallBody, type AttrCallSpec } from './attr-call.js';
+import { resumable } from '../value-checkpoints.js';
 import { pushText } from './scan-kit.js';
 
 const SEP = '<|sep|>';
@@ -90,5 +91,5 @@ export const kimiK3Format: ToolCallFormat = {
   defaultReasoning: 'kimi_k3',
   framing: true,
   idStyle: 'openai',
-  scan: scanKimiK3,
+  scan: resumable(scanKimiK3),
 };

@@ -6,6 +6,7 @@ import type { ScanContext, Segment, ToolCallFormat } from '../types.js';
 import { findFirst, markerPrefixLength } from '../util/holdback.js';
 import { couldBeMarker, pushText } from './scan-kit.js';
 import { scanAttrCallBody, type AttrCallSpec } from './attr-call.js';
+import { resumable } from '../value-checkpoints.js';
 
 const OPEN = '<function name="';
 const SPEC: AttrCallSpec = { paramOpen: '<param name="', paramHeadEnd: '>', paramClose: '</param>', callClose: '</function>', cdata: true, label: 'MiniCPM5' };
@@ -61,5 +62,5 @@ export const miniCpm5Format: ToolCallFormat = {
   markers: ['Tool usage guidelines:', '<function name="', '<param name="'],
   defaultReasoning: 'think',
   idStyle: 'openai',
-  scan: scanMiniCpm5,
+  scan: resumable(scanMiniCpm5),
 };

@@ -7,7 +7,8 @@ import type { ScanContext, Segment, ToolCallFormat } from '../types.js';
 import { findFirst, markerPrefixLength } from '../util/holdback.js';
 import { isPlainObject } from '../util/json.js';
 import { isStringOnly, paramSchema, typeValue } from '../util/schema.js';
-import { buildXmlArguments, trimValueNewlines, type XmlParam } from '../util/xmlargs.js';
+import { buildXmlArguments, reportOpenParam, trimValueNewlines, type XmlParam } from '../util/xmlargs.js';
+import { resumable } from '../value-checkpoints.js';
 import { pushText } from './scan-kit.js';
 
 const NS = ']<]minimax[>[';
@@ -124,6 +125,7 @@ function scanInvoke(text: string, at: number, ctx: ScanContext, out: Segment[]):
       if (!ctx.final) v = v.slice(0, v.length - markerPrefixLength(v, [`${NS}</${key}>`]));
       params.push({ key, value: v, closed: false });
       emit(false, text.length);
+      reportOpenParam(ctx, name, params[params.length - 1], text.slice(at, gt + 1), gt + 1 + v.length);
       return { stop: true };
     }
     const raw = text.slice(gt + 1, end);
@@ -163,5 +165,5 @@ export const minimaxM3Format: ToolCallFormat = {
   markers: [NS, '<invoke name='],
   defaultReasoning: 'minimax_m3',
   idStyle: 'openai',
-  scan: scanMiniMaxM3,
+  scan: resumable(scanMiniMaxM3),
 };

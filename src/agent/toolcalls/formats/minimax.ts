@@ -7,7 +7,8 @@
 import type { ToolDefinition } from '../../../engine/types.js';
 import type { ScanContext, Segment, ToolCallFormat } from '../types.js';
 import { markerPrefixLength } from '../util/holdback.js';
-import { buildXmlArguments, type XmlParam } from '../util/xmlargs.js';
+import { buildXmlArguments, reportOpenParam, type XmlParam } from '../util/xmlargs.js';
+import { resumable } from '../value-checkpoints.js';
 import { SegmentBuilder, couldBeMarker, skipWs, textUntilMarker, type Step } from './scan-kit.js';
 
 interface InvokeDialect {
@@ -64,7 +65,8 @@ function openTag(text: string, at: number, re: RegExp, tag: string): { name: str
   return null;
 }
 
-function scanInvoke(d: InvokeDialect, text: string, start: number, name: string, bodyStart: number, ctx: ScanContext, b: SegmentBuilder): Step {
+/** `head`: the block's opening marker (a scan meets an invoke only inside a block). */
+function scanInvoke(d: InvokeDialect, text: string, start: number, name: string, bodyStart: number, ctx: ScanContext, b: SegmentBuilder, head: string): Step {
   const params: XmlParam[] = [];
   const declared = new Map<string, boolean | null>();
   const emit = (closed: boolean, end: number): void => {
@@ -88,7 +90,10 @@ function scanInvoke(d: InvokeDialect, text: string, start: number, name: string,
       if (close < 0) {
         const hold = ctx.final ? 0 : Math.min(text.length - p.end, markerPrefixLength(text, [PARAM_CLOSE]));
         params.push({ key: p.name, value: text.slice(p.end, text.length - hold), closed: false });
-        break;
+        emit(false, text.length);
+        const typed = declaredTools(ctx.tools, name, declared);
+        reportOpenParam(ctx, name, params[params.length - 1], head + text.slice(start, p.end), text.length - hold, typed);
+        return { stop: true };
       }
       params.push({ key: p.name, value: text.slice(p.end, close), closed: true });
       pos = close + PARAM_CLOSE.length;
@@ -113,11 +118,13 @@ function scanInvokeBlocks(d: InvokeDialect, text: string, ctx: ScanContext): Seg
   const b = new SegmentBuilder();
   let pos = 0;
   let inBlock = false;
+  let head = d.blockOpen[0];
   while (pos <= text.length) {
     if (!inBlock) {
       const hit = textUntilMarker(text, pos, d.blockOpen, ctx.final, (s) => b.text(s), (at) => ctx.checkpoint?.(at, b.segments));
       if (!hit) break;
       pos = hit.index + hit.marker.length;
+      head = hit.marker;
       inBlock = true;
       continue;
     }
@@ -138,7 +145,7 @@ function scanInvokeBlocks(d: InvokeDialect, text: string, ctx: ScanContext): Seg
         pos = stop;
         continue;
       }
-      const step = scanInvoke(d, text, r, inv.name, inv.end, ctx, b);
+      const step = scanInvoke(d, text, r, inv.name, inv.end, ctx, b, head);
       if ('stop' in step) break;
       pos = step.next;
       continue;
@@ -155,13 +162,9 @@ function scanInvokeBlocks(d: InvokeDialect, text: string, ctx: ScanContext): Seg
   return b.segments;
 }
 
-export function scanMiniMax(text: string, ctx: ScanContext): Segment[] {
-  return scanInvokeBlocks(MINIMAX, text, ctx);
-}
+export const scanMiniMax = resumable((text, ctx) => scanInvokeBlocks(MINIMAX, text, ctx));
 
-export function scanDeepSeekDsml(text: string, ctx: ScanContext): Segment[] {
-  return scanInvokeBlocks(DSML, text, ctx);
-}
+export const scanDeepSeekDsml = resumable((text, ctx) => scanInvokeBlocks(DSML, text, ctx));
 
 export const minimaxM2Format: ToolCallFormat = {
   name: 'minimax_m2',

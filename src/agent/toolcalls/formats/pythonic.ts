@@ -4,6 +4,7 @@
 import type { ScanContext, Segment, ToolCallFormat } from '../types.js';
 import { findFirst, markerPrefixLength, cutLoneSurrogate } from '../util/holdback.js';
 import { PyEnd, PySyntax, parsePyString, parsePyValue, skipPyWs } from '../util/pyliteral.js';
+import { resumable, VALUE_LEAD } from '../value-checkpoints.js';
 
 const START = '<|python_start|>';
 const END = '<|python_end|>';
@@ -58,7 +59,13 @@ function scanCallList(text: string, from: number, at: number, ctx: ScanContext, 
       try {
         if (text[e] === '"' || text[e] === "'") {
           const s = parsePyString(text, e);
-          if (!s.complete) return pending(key + JSON.stringify(cutLoneSurrogate(s.value)).slice(0, -1));
+          if (!s.complete) {
+            const step = pending(key + JSON.stringify(s.value.slice(0, s.safeLength)).slice(0, -1));
+            // A checkpoint inside the string (value-checkpoints.ts): the list's opening, then this call alone.
+            // Only the bare list at the start of the output has no closer.
+            if (s.safeLength > 0) ctx.openValue?.(text.slice(from, at + 1) + text.slice(callStart, e + 1) + VALUE_LEAD, s.safeEnd, closer === null);
+            return step;
+          }
         }
         const v = parsePyValue(text, e);
         args += key + JSON.stringify(v.value);
@@ -124,7 +131,7 @@ export function scanLeadingCallList(text: string, ctx: ScanContext, out: Segment
  * output.
  */
 export function wrappedCallListScanner(start: string, end: string, leading: boolean): (text: string, ctx: ScanContext) => Segment[] {
-  return (text, ctx) => {
+  return resumable((text, ctx) => {
     const out: Segment[] = [];
     const first = ctx.resume || !leading ? 0 : scanLeadingCallList(text, ctx, out);
     if (first === null) return out;
@@ -152,7 +159,7 @@ export function wrappedCallListScanner(start: string, end: string, leading: bool
       }
       pos = r.next;
     }
-  };
+  });
 }
 
 export const scanPythonic = wrappedCallListScanner(START, END, true);

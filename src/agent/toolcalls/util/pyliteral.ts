@@ -18,14 +18,25 @@ export function skipPyWs(text: string, i: number): number {
   return i;
 }
 
-/** Decode a string literal at i (opening quote). Returns the decoded value so far on PyEnd via `partial`. */
-export function parsePyString(text: string, i: number): { value: string; end: number; complete: boolean } {
+/**
+ * Decode a string literal at i (opening quote). Unfinished: the value decoded so far, and `safeEnd`, where the
+ * text stands for value.slice(0, safeLength), the longest part that ends neither in a cut escape nor in a high
+ * surrogate (later text only appends to it).
+ */
+export function parsePyString(text: string, i: number): { value: string; end: number; complete: boolean; safeEnd: number; safeLength: number } {
   const q = text[i];
   let out = '';
   let j = i + 1;
+  let safeEnd = j;
+  let safeLength = 0;
   while (j < text.length) {
+    const last = out.charCodeAt(out.length - 1);
+    if (!(last >= 0xd800 && last <= 0xdbff)) {
+      safeEnd = j;
+      safeLength = out.length;
+    }
     const c = text[j];
-    if (c === q) return { value: out, end: j + 1, complete: true };
+    if (c === q) return { value: out, end: j + 1, complete: true, safeEnd: j + 1, safeLength: out.length };
     if (c === '\\') {
       if (j + 1 >= text.length) break;
       const e = text[j + 1];
@@ -55,7 +66,12 @@ export function parsePyString(text: string, i: number): { value: string; end: nu
     out += c;
     j++;
   }
-  return { value: out, end: text.length, complete: false };
+  const last = out.charCodeAt(out.length - 1);
+  if (j >= text.length && !(last >= 0xd800 && last <= 0xdbff)) {
+    safeEnd = text.length;
+    safeLength = out.length;
+  }
+  return { value: out, end: text.length, complete: false, safeEnd, safeLength };
 }
 
 export function parsePyValue(text: string, i: number): { value: PyValue; end: number } {

@@ -4,6 +4,8 @@
 import type { ToolDefinition } from '../../../engine/types.js';
 import { cutLoneSurrogate } from './holdback.js';
 import { isStringOnly, paramSchema, typeValue } from './schema.js';
+import type { ScanContext } from '../types.js';
+import { VALUE_LEAD } from '../value-checkpoints.js';
 
 export interface XmlParam {
   key: string;
@@ -56,4 +58,26 @@ export function buildXmlArguments(params: XmlParam[], toolName: string | null, t
     first = false;
   }
   return callClosed ? out + '}' : out;
+}
+
+/**
+ * An unclosed string value whose text so far is final in the arguments: not a newline that may be the one
+ * before the closing tag, not a lone high surrogate, not a possible "null", and past the newline after the
+ * opening tag. A checkpoint may fall at its end (value-checkpoints.ts).
+ */
+export function valueSettles(p: XmlParam, schema: Record<string, unknown> | undefined): boolean {
+  if (p.closed || p.json !== undefined || !isStringOnly(schema ?? p.fallbackSchema)) return false;
+  const last = p.value.charCodeAt(p.value.length - 1);
+  if (p.value.endsWith('\n') || p.value.endsWith('\r') || (last >= 0xd800 && last <= 0xdbff)) return false;
+  const v = trimValueNewlines(p.value, false);
+  return v !== '' && !'null'.startsWith(v.trim().toLowerCase());
+}
+
+/**
+ * Reports a checkpoint inside the unclosed last parameter `p` of a call to `tool` whose value text ends at `at`:
+ * `markup` opens the call up to that value (value-checkpoints.ts).
+ */
+export function reportOpenParam(ctx: ScanContext, tool: string, p: XmlParam | undefined, markup: string, at: number, tools: ToolDefinition[] = ctx.tools): void {
+  if (!ctx.openValue || !p || !valueSettles(p, paramSchema(tools, tool, p.key))) return;
+  ctx.openValue(markup + VALUE_LEAD, at);
 }
