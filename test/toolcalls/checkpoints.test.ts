@@ -75,27 +75,58 @@ for (const fmt of listToolParsers()) {
 // the work stays linear, and the arguments streamed in pieces are the final ones, which are those of a one-shot
 // parse of the whole output.
 const LONG_CONTENT = 'line with "quotes", a \\ backslash, <tags> and 東京 😀\n'.repeat(640).slice(0, -1);
+
+function checkLongCall(fmt: ToolCallFormat, text: string): void {
+  let scanned = 0;
+  const counting: ToolCallFormat = { ...fmt, scan: (t, ctx) => ((scanned += t.length), fmt.scan(t, ctx)) };
+  const config = { tool: counting, reasoning: null, tools: WRITE_FILE_TOOLS, toolsGiven: true, toolChoice: 'auto' as const, startsInReasoning: false, idStyle: 'openai' as const, idSeed: 1 };
+  const d = createStreamDriver(config);
+  let streamed = '';
+  for (let i = 0; i < text.length; i += 4) for (const x of d.push(text.slice(i, i + 4))) if (x.type === 'tool_call' && x.arguments) streamed += x.arguments;
+  for (const x of d.finish()) if (x.type === 'tool_call' && x.arguments) streamed += x.arguments;
+  const calls = d.result().tool_calls;
+  assert.equal(calls.length, 1, JSON.stringify(d.result().warnings));
+  assert.equal(streamed, calls[0].function.arguments);
+  const oneShot = createStreamDriver({ ...config, tool: fmt });
+  oneShot.push(text);
+  oneShot.finish();
+  assert.deepEqual(calls, oneShot.result().tool_calls);
+  const args = JSON.parse(calls[0].function.arguments) as { path: string; content: string };
+  assert.equal(args.path, 'out.txt');
+  assert.equal(args.content.trim(), LONG_CONTENT.trim());
+  assert.ok(scanned < 8 * text.length, `${scanned} characters scanned for a ${text.length}-character answer`);
+}
+
 for (const fmt of listToolParsers()) {
   test(`${fmt.name}: one 32 KB call streamed in 4-character chunks is scanned in linear work`, () => {
     const text = callOutput(fmt.name, LONG_CONTENT);
     assert.ok(text !== null, `no write_file rendering for ${fmt.name} in scripts/parser-workloads.ts`);
-    let scanned = 0;
-    const counting: ToolCallFormat = { ...fmt, scan: (t, ctx) => ((scanned += t.length), fmt.scan(t, ctx)) };
-    const config = { tool: counting, reasoning: null, tools: WRITE_FILE_TOOLS, toolsGiven: true, toolChoice: 'auto' as const, startsInReasoning: false, idStyle: 'openai' as const, idSeed: 1 };
-    const d = createStreamDriver(config);
-    let streamed = '';
-    for (let i = 0; i < text.length; i += 4) for (const x of d.push(text.slice(i, i + 4))) if (x.type === 'tool_call' && x.arguments) streamed += x.arguments;
-    for (const x of d.finish()) if (x.type === 'tool_call' && x.arguments) streamed += x.arguments;
-    const calls = d.result().tool_calls;
-    assert.equal(calls.length, 1, JSON.stringify(d.result().warnings));
-    assert.equal(streamed, calls[0].function.arguments);
-    const oneShot = createStreamDriver({ ...config, tool: fmt });
-    oneShot.push(text);
-    oneShot.finish();
-    assert.deepEqual(calls, oneShot.result().tool_calls);
-    const args = JSON.parse(calls[0].function.arguments) as { path: string; content: string };
-    assert.equal(args.path, 'out.txt');
-    assert.equal(args.content.trim(), LONG_CONTENT.trim());
-    assert.ok(scanned < 8 * text.length, `${scanned} characters scanned for a ${text.length}-character answer`);
+    checkLongCall(fmt, text);
+  });
+}
+
+// The other shapes some formats read (a call inside a thought channel, a bare list at the start, a fence, ...).
+const args = (c: string): Record<string, string> => ({ path: 'out.txt', content: c });
+const envelope = (c: string): string => JSON.stringify({ name: 'write_file', arguments: args(c) });
+const qwenXml = (c: string): string => `<tool_call>\n<function=write_file>\n<parameter=path>\nout.txt\n</parameter>\n<parameter=content>\n${c}\n</parameter>\n</function>\n</tool_call>`;
+const OTHER_SHAPES: Array<[parser: string, shape: string, render: (c: string) => string]> = [
+  ['nemotron', 'Qwen3 XML body', (c) => `Writing.\n${qwenXml(c)}`],
+  ['auto', 'Qwen3 XML', (c) => `Writing.\n${qwenXml(c)}`],
+  ['auto', 'mistral', (c) => `Writing.\n[TOOL_CALLS]write_file[ARGS]${JSON.stringify(args(c))}`],
+  ['auto', 'gemma4', (c) => `Writing.\n<|tool_call>call:write_file{path:<|"|>out.txt<|"|>,content:<|"|>${c}<|"|>}<tool_call|>`],
+  ['gemma4', 'call inside a thought', (c) => `<|channel>thought\nPlanning.\n<|tool_call>call:write_file{path:<|"|>out.txt<|"|>,content:<|"|>${c}<|"|>}<tool_call|>Done.<channel|>Written.`],
+  ['gemma3', 'bare list', (c) => `[write_file(path="out.txt", content=${JSON.stringify(c)})]`],
+  ['gemma3', 'tool_code fence', (c) => `Writing.\n\`\`\`tool_code\nwrite_file(path="out.txt", content=${JSON.stringify(c)})\n\`\`\``],
+  ['pythonic', 'python_start wrapper', (c) => `Writing.\n<|python_start|>[write_file(path="out.txt", content=${JSON.stringify(c)})]<|python_end|>`],
+  ['mistral', 'envelope list', (c) => `Writing.\n[TOOL_CALLS][${envelope(c)}]`],
+  ['mistral', 'one envelope', (c) => `Writing.\n[TOOL_CALLS]${envelope(c)}`],
+  ['llama3', 'bare envelope', (c) => JSON.stringify({ name: 'write_file', parameters: args(c) })],
+  ['xlam', 'json fence', (c) => `Writing.\n\`\`\`json\n[${envelope(c)}]\n\`\`\``],
+  ['hermes', 'list inside the tag', (c) => `Writing.\n<tool_call>[${envelope(c)}]</tool_call>`],
+  ['deepseek_v3.1', 'DeepSeek V3 shape', (c) => `Writing.<｜tool▁calls▁begin｜><｜tool▁call▁begin｜>function<｜tool▁sep｜>write_file\n\`\`\`json\n${JSON.stringify(args(c))}\n\`\`\`<｜tool▁call▁end｜><｜tool▁calls▁end｜>`],
+];
+for (const [parser, shape, render] of OTHER_SHAPES) {
+  test(`${parser} (${shape}): one 32 KB call streamed in 4-character chunks is scanned in linear work`, () => {
+    checkLongCall(resolveParsers({ toolParser: parser }).tool, render(LONG_CONTENT));
   });
 }

@@ -8,7 +8,7 @@
 import type { ScanContext, Segment, ToolCallFormat } from '../types.js';
 import { scanEnvelope } from '../util/envelope.js';
 import { findFirst, markerPrefixLength } from '../util/holdback.js';
-import { buildXmlArguments, type XmlParam } from '../util/xmlargs.js';
+import { buildXmlArguments, reportOpenParam, type XmlParam } from '../util/xmlargs.js';
 import { scanTaggedJson } from './hermes.js';
 import { SegmentBuilder, couldBeMarker, skipWs, textUntilMarker, type Step } from './scan-kit.js';
 import { resumable, VALUE_LEAD } from '../value-checkpoints.js';
@@ -110,7 +110,9 @@ function scanXmlFunction(text: string, callStart: number, fnAt: number, ctx: Sca
       if (!hit) {
         const hold = ctx.final ? 0 : Math.min(text.length - kgt - 1, markerPrefixLength(text, [PARAM_END, FN_END]));
         params.push({ key, value: text.slice(kgt + 1, text.length - hold), closed: false });
-        return open();
+        const step = open();
+        reportOpenParam(ctx, name, params[params.length - 1], text.slice(callStart, kgt + 1), text.length - hold);
+        return step;
       }
       params.push({ key, value: text.slice(kgt + 1, hit.index), closed: true });
       i = hit.marker === PARAM_END ? hit.index + PARAM_END.length : hit.index;
