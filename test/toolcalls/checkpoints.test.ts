@@ -122,6 +122,8 @@ const OTHER_SHAPES: Array<[parser: string, shape: string, render: (c: string) =>
   ['mistral', 'one envelope', (c) => `Writing.\n[TOOL_CALLS]${envelope(c)}`],
   ['llama3', 'bare envelope', (c) => JSON.stringify({ name: 'write_file', parameters: args(c) })],
   ['xlam', 'json fence', (c) => `Writing.\n\`\`\`json\n[${envelope(c)}]\n\`\`\``],
+  ['xlam', '[TOOL_CALLS] list', (c) => `Writing.\n[TOOL_CALLS][${envelope(c)}]`],
+  ['xlam', '<tool_call> tag', (c) => `Writing.\n<tool_call>${envelope(c)}</tool_call>`],
   ['hermes', 'list inside the tag', (c) => `Writing.\n<tool_call>[${envelope(c)}]</tool_call>`],
   ['deepseek_v3.1', 'DeepSeek V3 shape', (c) => `Writing.<｜tool▁calls▁begin｜><｜tool▁call▁begin｜>function<｜tool▁sep｜>write_file\n\`\`\`json\n${JSON.stringify(args(c))}\n\`\`\`<｜tool▁call▁end｜><｜tool▁calls▁end｜>`],
 ];

@@ -5,7 +5,7 @@
 // bracketed text stay text.
 import type { ScanContext, Segment, ToolCallFormat } from '../types.js';
 import { findFirst, markerPrefixLength } from '../util/holdback.js';
-import { couldBeMarker, skipWs } from './scan-kit.js';
+import { couldBeMarker, delegateContext, skipWs } from './scan-kit.js';
 import { scanQwen3Coder } from './qwen3-coder.js';
 import { scanGemma4 } from './gemma.js';
 import { scanHermes } from './hermes.js';
@@ -32,15 +32,6 @@ function pick(marker: string, text: string, final: boolean): string | 'hold' {
   if (text.startsWith(FN, j)) return 'qwen3';
   if (!final && (j >= text.length || couldBeMarker(text, j, [FN]))) return 'hold';
   return 'hermes';
-}
-
-/** The delegate's context: its checkpoints, shifted to our text, resume in the delegate (state "name|inner"). */
-function delegateContext(ctx: ScanContext, name: string, shift: number, before: readonly Segment[], resume?: { state?: string }): ScanContext {
-  const sub: ScanContext = { final: ctx.final, tools: ctx.tools };
-  if (resume) sub.resume = resume;
-  const outer = ctx.checkpoint;
-  if (outer) sub.checkpoint = (at, segs, state) => outer(shift + at, [...before, ...segs], `${name}|${state ?? ''}`);
-  return sub;
 }
 
 export function scanGeneric(text: string, ctx: ScanContext): Segment[] {

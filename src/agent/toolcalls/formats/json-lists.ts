@@ -5,7 +5,7 @@
 //   granite:   <|tool_call|>[{...}] (3.0) or <tool_call>[{...}] (3.1)
 import type { ScanContext, Segment, ToolCallFormat } from '../types.js';
 import { findFirst, markerPrefixLength } from '../util/holdback.js';
-import { skipWs, pushText } from './scan-kit.js';
+import { delegateContext, skipWs, pushText } from './scan-kit.js';
 import { scanEnvelopeArray } from './json-array.js';
 import { scanMistral } from './mistral.js';
 import { scanHermes } from './hermes.js';
@@ -55,7 +55,17 @@ function markedArrayScanner(markers: string[]): (text: string, ctx: ScanContext)
 }
 
 /** xlam: the bare array at the start, fenced arrays anywhere, or the [TOOL_CALLS] / <tool_call> forms. */
+/** The scanners xlam hands its [TOOL_CALLS] and <tool_call> forms to (state "name|inner" resumes inside them). */
+const DELEGATES: Record<string, (text: string, ctx: ScanContext) => Segment[]> = { mistral: scanMistral, hermes: scanHermes };
+
 function scanXlamText(text: string, ctx: ScanContext): Segment[] {
+  const resumed = ctx.resume?.state;
+  const bar = resumed ? resumed.indexOf('|') : -1;
+  if (resumed && bar > 0 && DELEGATES[resumed.slice(0, bar)]) {
+    const name = resumed.slice(0, bar);
+    const inner = resumed.slice(bar + 1);
+    return DELEGATES[name](text, delegateContext(ctx, name, 0, [], inner ? { state: inner } : {}));
+  }
   const out: Segment[] = [];
   let pos = 0;
   const lead = skipWs(text, 0);
@@ -74,10 +84,9 @@ function scanXlamText(text: string, ctx: ScanContext): Segment[] {
     }
     pushText(out, text.slice(pos, hit.index));
     if (hit.marker !== '```') {
-      const rest = text.slice(hit.index);
-      // The delegate scans a slice: its checkpoints would not be ours.
-      const sub: ScanContext = { final: ctx.final, tools: ctx.tools };
-      out.push(...(hit.marker === '[TOOL_CALLS]' ? scanMistral(rest, sub) : scanHermes(rest, sub)));
+      // The delegate scans the rest; its checkpoints are shifted to our text and resume inside it.
+      const name = hit.marker === '[TOOL_CALLS]' ? 'mistral' : 'hermes';
+      out.push(...DELEGATES[name](text.slice(hit.index), delegateContext(ctx, name, hit.index, [...out])));
       return out;
     }
     // ``` then an optional "json" info string, then the array.

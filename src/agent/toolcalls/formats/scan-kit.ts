@@ -189,3 +189,12 @@ export function scanJsonCall(
   if (!final && couldBeMarker(text, r, [...stops, ...(spec.trailer ? [spec.trailer] : [])])) return { stop: true };
   return tail(s.end, `${spec.label} tool call "${name}": unexpected text after its arguments`);
 }
+
+/** The delegate's context: its checkpoints, shifted to our text, resume in the delegate (state "name|inner"). */
+export function delegateContext(ctx: ScanContext, name: string, shift: number, before: readonly Segment[], resume?: { state?: string }): ScanContext {
+  const sub: ScanContext = { final: ctx.final, tools: ctx.tools };
+  if (resume) sub.resume = resume;
+  const outer = ctx.checkpoint;
+  if (outer) sub.checkpoint = (at, segs, state) => outer(shift + at, [...before, ...segs], `${name}|${state ?? ''}`);
+  return sub;
+}
