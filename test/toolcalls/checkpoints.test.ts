@@ -124,6 +124,8 @@ const OTHER_SHAPES: Array<[parser: string, shape: string, render: (c: string) =>
   ['xlam', 'json fence', (c) => `Writing.\n\`\`\`json\n[${envelope(c)}]\n\`\`\``],
   ['xlam', '[TOOL_CALLS] list', (c) => `Writing.\n[TOOL_CALLS][${envelope(c)}]`],
   ['xlam', '<tool_call> tag', (c) => `Writing.\n<tool_call>${envelope(c)}</tool_call>`],
+  ['functionary', 'v3.2 leading message', (c) => `write_file\n${JSON.stringify(args(c))}`],
+  ['functionary', 'v2 recipient', (c) => `<|from|>assistant\n<|recipient|>write_file\n<|content|>${JSON.stringify(args(c))}<|stop|>`],
   ['hermes', 'list inside the tag', (c) => `Writing.\n<tool_call>[${envelope(c)}]</tool_call>`],
   ['deepseek_v3.1', 'DeepSeek V3 shape', (c) => `Writing.<｜tool▁calls▁begin｜><｜tool▁call▁begin｜>function<｜tool▁sep｜>write_file\n\`\`\`json\n${JSON.stringify(args(c))}\n\`\`\`<｜tool▁call▁end｜><｜tool▁calls▁end｜>`],
 ];

@@ -52,7 +52,8 @@ function scanArrowMessage(text: string, at: number, nameAt: number, ctx: ScanCon
   if (nl < 0) return !ctx.final && name.length < 100 && (name === '' || NAME_RE.test(name)) ? { stop: true } : null;
   if (!NAME_RE.test(name)) return null;
   if (name === 'all') return { next: nl + 1 };
-  return scanJsonCall(text, at, name, nl + 1, { ends: [EOT], boundaries: [ARROWS], label: 'Functionary' }, ctx.final, b, ctx);
+  // Without ">>>" (at === nameAt) this is the leading message, read only at the start of the output.
+  return scanJsonCall(text, at, name, nl + 1, { ends: [EOT], boundaries: [ARROWS], label: 'Functionary' }, ctx.final, b, ctx, at === nameAt);
 }
 
 /** <function=NAME>{json}</function> at `at`. */

@@ -54,10 +54,10 @@ function markedArrayScanner(markers: string[]): (text: string, ctx: ScanContext)
   });
 }
 
-/** xlam: the bare array at the start, fenced arrays anywhere, or the [TOOL_CALLS] / <tool_call> forms. */
 /** The scanners xlam hands its [TOOL_CALLS] and <tool_call> forms to (state "name|inner" resumes inside them). */
 const DELEGATES: Record<string, (text: string, ctx: ScanContext) => Segment[]> = { mistral: scanMistral, hermes: scanHermes };
 
+/** xlam: the bare array at the start, fenced arrays anywhere, or the [TOOL_CALLS] / <tool_call> forms. */
 function scanXlamText(text: string, ctx: ScanContext): Segment[] {
   const resumed = ctx.resume?.state;
   const bar = resumed ? resumed.indexOf('|') : -1;

@@ -145,6 +145,8 @@ export function scanJsonCall(
   b: SegmentBuilder,
   /** For checkpoints inside a long string argument (the call then ends the scan). */
   ctx?: ScanContext,
+  /** The call is read only at the start of the output (value-checkpoints.ts). */
+  asStart = false,
 ): Step {
   const stops = [...spec.ends, ...(spec.boundaries ?? [])];
   const tail = (from: number, message: string): Step => {
@@ -169,7 +171,7 @@ export function scanJsonCall(
   const s = scanArgs(text, q, final);
   if (s.status === 'partial') {
     b.call(name, s.args, false, text.slice(callStart));
-    if (ctx) reportOpenString(ctx, text, callStart, s.openString);
+    if (ctx) reportOpenString(ctx, text, callStart, s.openString, asStart);
     return { stop: true };
   }
   if (s.status === 'invalid') {
