@@ -13,15 +13,16 @@ export function gptOssDims(shape: TestShape): ModelDims {
     rmsNormEps: 1e-5, ropeTheta: 150_000, ropeScaling: null, maxPositionEmbeddings: 131072, vocabSize: O200K_VOCAB,
   };
   const yarn = { factor: 32, betaFast: 32, betaSlow: 1, originalMaxPositionEmbeddings: 4096 };
-  if (shape === 'gpt-oss-20b') {
-    // gpt-oss-20b: 24 layers of 2880, 64 query heads and 8 KV heads of 64, 32 experts of 2880, 4 per token.
+  if (shape === 'gpt-oss-20b' || shape === 'gpt-oss-20b-6l') {
+    // gpt-oss-20b: 24 layers of 2880, 64 query heads and 8 KV heads of 64, 32 experts of 2880, 4 per token. The -6l
+    // variant keeps 6 of the 24 layers (~2.9 GB in MXFP4 instead of ~12 GB), so the per-layer work is the real model's.
     return {
-      ...common, hiddenSize: 2880, intermediateSize: 2880, numLayers: 24, numHeads: 64, numKvHeads: 8, headDim: 64,
+      ...common, hiddenSize: 2880, intermediateSize: 2880, numLayers: shape === 'gpt-oss-20b' ? 24 : 6, numHeads: 64, numKvHeads: 8, headDim: 64,
       moe: { numExperts: 32, topK: 4, expertIntermediateSize: 2880, normTopK: false },
       gptOss: { slidingWindow: 128, swigluLimit: 7, yarn },
     };
   }
-  if (shape !== 'tiny') throw new RangeError(`shape ${shape} needs another --arch (gpt_oss has tiny and gpt-oss-20b)`);
+  if (shape !== 'tiny') throw new RangeError(`shape ${shape} needs another --arch (gpt_oss has tiny, gpt-oss-20b and gpt-oss-20b-6l)`);
   // Two layers (one sliding, one full); head_dim 32 with 4 heads (q width 128 != hidden 64, as 4096 vs 2880); a
   // 32-token window so the 256-token parity sequence and the greedy continuation both slide; 8 experts, 2 per token.
   return {
