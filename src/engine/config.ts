@@ -53,7 +53,7 @@ export interface Llama3RopeScaling {
 /**
  * YaRN (gpt-oss): frequencies interpolated by factor below the beta_slow correction dim, kept above beta_fast, a
  * linear ramp between; attentionFactor scales cos and sin (transformers' rule: attention_factor when given, else
- * 1 + 0.1·ln(factor)).
+ * mscale(factor, mscale) / mscale(factor, mscale_all_dim), which is 1 + 0.1·ln(factor) without those fields).
  */
 export interface YarnRopeScaling {
   type: 'yarn';
@@ -115,6 +115,8 @@ const ropeFieldsSchema = z
     beta_fast: z.number().positive().optional(),
     beta_slow: z.number().positive().optional(),
     attention_factor: z.number().positive().optional(),
+    mscale: z.number().optional(),
+    mscale_all_dim: z.number().optional(),
   })
   .loose();
 
@@ -151,6 +153,11 @@ const configSchema = z
 
 const DEFAULT_ROPE_THETA = 10000;
 
+/** YaRN's magnitude correction for a scale factor (transformers' and mlx-lm's get_mscale). */
+function yarnMscale(factor: number, mscale: number): number {
+  return factor <= 1 ? 1 : 0.1 * mscale * Math.log(factor) + 1;
+}
+
 function parseRope(
   raw: z.output<typeof configSchema>,
   file: string,
@@ -177,7 +184,7 @@ function parseRope(
       theta,
       scaling: {
         type: 'yarn', factor, betaFast: params?.beta_fast ?? 32, betaSlow: params?.beta_slow ?? 1, originalMaxPositionEmbeddings: original,
-        attentionFactor: params?.attention_factor ?? (factor > 1 ? 1 + 0.1 * Math.log(factor) : 1),
+        attentionFactor: params?.attention_factor ?? yarnMscale(factor, params?.mscale ?? 1) / yarnMscale(factor, params?.mscale_all_dim ?? 0),
       },
     };
   }

@@ -103,6 +103,9 @@ test('yarn rope scaling: betas default to 32 / 1, the magnitude correction to 1 
   assert.deepEqual(c.ropeScaling, { type: 'yarn', factor: 32, betaFast: 32, betaSlow: 1, originalMaxPositionEmbeddings: 4096, attentionFactor: 1 + 0.1 * Math.log(32) });
   const d = parseModelConfig({ ...base, rope_scaling: { type: 'yarn', factor: 4, original_max_position_embeddings: 32768, attention_factor: 0.8 } }, FILE);
   assert.deepEqual(d.ropeScaling, { type: 'yarn', factor: 4, betaFast: 32, betaSlow: 1, originalMaxPositionEmbeddings: 32768, attentionFactor: 0.8 });
+  // mscale / mscale_all_dim (DeepSeek's spelling): the ratio of the two corrections; equal values cancel.
+  const e = parseModelConfig({ ...base, rope_scaling: { type: 'yarn', factor: 40, original_max_position_embeddings: 4096, mscale: 1, mscale_all_dim: 1 } }, FILE);
+  assert.equal(e.ropeScaling?.type === 'yarn' && e.ropeScaling.attentionFactor, 1);
 });
 
 test('generation_config: eos as number or list; do_sample false means greedy', () => {
