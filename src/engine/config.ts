@@ -211,7 +211,9 @@ function parseRope(
 function parseQuantParams(value: unknown, field: string, file: string, base?: QuantParams): QuantParams {
   const entry = quantEntrySchema.safeParse(value);
   if (!entry.success) throw new ModelFormatError(file, `field '${field}' must be an object with group_size and bits`);
-  const mode = entry.data.mode ?? base?.mode ?? 'affine';
+  // A per-module entry without a mode is affine whatever the global mode: MLX passes the entry to to_quantized, whose
+  // default mode is affine (mlx-lm's gpt-oss recipe writes its 8-bit routers as {group_size, bits} beside mxfp4).
+  const mode = entry.data.mode ?? 'affine';
   if (!Object.hasOwn(SUPPORTED_QUANTS, mode)) {
     throw new UnsupportedModelError(
       file,

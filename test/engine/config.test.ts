@@ -70,6 +70,9 @@ test('quantization with per-module overrides (objects and false), mode defaultin
   // A per-module entry in another mode takes that mode's defaults, not the global bits/group size (mxfp4: 4 / 32).
   const e = parseModelConfig({ ...base, quantization: { group_size: 64, bits: 8, mode: 'affine', 'model.layers.0.mlp.experts': { mode: 'mxfp4' } } }, FILE);
   assert.deepEqual(e.quantization?.overrides.get('model.layers.0.mlp.experts'), { bits: 4, groupSize: 32, mode: 'mxfp4' });
+  // An entry without a mode is affine (MLX's to_quantized default), also beside a global mxfp4 block.
+  const f = parseModelConfig({ ...base, quantization: { group_size: 32, bits: 4, mode: 'mxfp4', 'model.layers.0.mlp.router': { group_size: 64, bits: 8 } } }, FILE);
+  assert.deepEqual(f.quantization?.overrides.get('model.layers.0.mlp.router'), { bits: 8, groupSize: 64, mode: 'affine' });
 });
 
 test('unsupported architecture, bit width, mode, rope type: one line naming file and field', () => {
