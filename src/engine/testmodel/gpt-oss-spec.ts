@@ -15,7 +15,7 @@ export function gptOssDims(shape: TestShape): ModelDims {
   const yarn = { factor: 32, betaFast: 32, betaSlow: 1, originalMaxPositionEmbeddings: 4096 };
   if (shape === 'gpt-oss-20b' || shape === 'gpt-oss-20b-6l') {
     // gpt-oss-20b: 24 layers of 2880, 64 query heads and 8 KV heads of 64, 32 experts of 2880, 4 per token. The -6l
-    // variant keeps 6 of the 24 layers (~2.9 GB in MXFP4 instead of ~12 GB), so the per-layer work is the real model's.
+    // variant keeps 6 of the 24 layers (~4 GB in MXFP4 instead of ~12 GB), so the per-layer work is the real model's.
     return {
       ...common, hiddenSize: 2880, intermediateSize: 2880, numLayers: shape === 'gpt-oss-20b' ? 24 : 6, numHeads: 64, numKvHeads: 8, headDim: 64,
       moe: { numExperts: 32, topK: 4, expertIntermediateSize: 2880, normTopK: false },
