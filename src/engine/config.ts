@@ -7,7 +7,7 @@ import { z } from 'zod';
 import { ModelFormatError, UnsupportedModelError } from './errors.js';
 import { parseWith, readJson } from './json-file.js';
 
-export const SUPPORTED_MODEL_TYPES = ['qwen3', 'qwen2', 'llama', 'mistral', 'mistral3', 'smollm3', 'qwen3_moe', 'gemma3_text', 'gemma3', 'phi3', 'qwen3_5', 'qwen3_5_moe'] as const;
+export const SUPPORTED_MODEL_TYPES = ['qwen3', 'qwen2', 'llama', 'mistral', 'mistral3', 'smollm3', 'qwen3_moe', 'gemma3_text', 'gemma3', 'phi3', 'qwen3_5', 'qwen3_5_moe', 'gpt_oss'] as const;
 /** Multimodal wrappers whose text model is read from config.json's text_config: wrapper → allowed text model_types. */
 const TEXT_CONFIG_WRAPPERS: Partial<Record<string, readonly string[]>> = {
   mistral3: ['mistral', 'llama'],
@@ -50,6 +50,20 @@ export interface Llama3RopeScaling {
   originalMaxPositionEmbeddings: number;
 }
 
+/**
+ * YaRN (gpt-oss): frequencies interpolated by factor below the beta_slow correction dim, kept above beta_fast, a
+ * linear ramp between; attentionFactor scales cos and sin (transformers' rule: attention_factor when given, else
+ * mscale(factor, mscale) / mscale(factor, mscale_all_dim), which is 1 + 0.1·ln(factor) without those fields).
+ */
+export interface YarnRopeScaling {
+  type: 'yarn';
+  factor: number;
+  betaFast: number;
+  betaSlow: number;
+  originalMaxPositionEmbeddings: number;
+  attentionFactor: number;
+}
+
 /** Positions interpolated: every RoPE frequency divided by factor (Gemma 3's global layers). */
 export interface LinearRopeScaling {
   type: 'linear';
@@ -73,7 +87,7 @@ export interface ModelConfig {
   vocabSize: number;
   rmsNormEps: number;
   ropeTheta: number;
-  ropeScaling: Llama3RopeScaling | LinearRopeScaling | null;
+  ropeScaling: Llama3RopeScaling | LinearRopeScaling | YarnRopeScaling | null;
   maxPositionEmbeddings: number;
   /** undefined when config.json does not say; the tensors then decide. */
   tieWordEmbeddings: boolean | undefined;
@@ -98,6 +112,11 @@ const ropeFieldsSchema = z
     low_freq_factor: z.number().positive().optional(),
     high_freq_factor: z.number().positive().optional(),
     original_max_position_embeddings: positiveInt.optional(),
+    beta_fast: z.number().positive().optional(),
+    beta_slow: z.number().positive().optional(),
+    attention_factor: z.number().positive().optional(),
+    mscale: z.number().optional(),
+    mscale_all_dim: z.number().optional(),
   })
   .loose();
 
@@ -134,10 +153,15 @@ const configSchema = z
 
 const DEFAULT_ROPE_THETA = 10000;
 
+/** YaRN's magnitude correction for a scale factor (transformers' and mlx-lm's get_mscale). */
+function yarnMscale(factor: number, mscale: number): number {
+  return factor <= 1 ? 1 : 0.1 * mscale * Math.log(factor) + 1;
+}
+
 function parseRope(
   raw: z.output<typeof configSchema>,
   file: string,
-): { theta: number; scaling: Llama3RopeScaling | LinearRopeScaling | null } {
+): { theta: number; scaling: ModelConfig['ropeScaling'] } {
   // rope_parameters (newer transformers) carries the theta and the scaling in one object.
   const params = raw.rope_parameters ?? raw.rope_scaling ?? null;
   const field = raw.rope_parameters ? 'rope_parameters' : 'rope_scaling';
@@ -151,8 +175,21 @@ function parseRope(
     if (factor === undefined) throw new ModelFormatError(file, `field '${field}.factor' is required for linear rope scaling`);
     return { theta, scaling: { type: 'linear', factor } };
   }
+  if (type === 'yarn') {
+    const factor = params?.factor;
+    const original = params?.original_max_position_embeddings;
+    if (factor === undefined) throw new ModelFormatError(file, `field '${field}.factor' is required for yarn rope scaling`);
+    if (original === undefined) throw new ModelFormatError(file, `field '${field}.original_max_position_embeddings' is required for yarn rope scaling`);
+    return {
+      theta,
+      scaling: {
+        type: 'yarn', factor, betaFast: params?.beta_fast ?? 32, betaSlow: params?.beta_slow ?? 1, originalMaxPositionEmbeddings: original,
+        attentionFactor: params?.attention_factor ?? yarnMscale(factor, params?.mscale ?? 1) / yarnMscale(factor, params?.mscale_all_dim ?? 0),
+      },
+    };
+  }
   if (type !== 'llama3') {
-    throw new UnsupportedModelError(file, `${field}.rope_type '${type}' is not supported for ${raw.model_type} (supported: default, linear, llama3; longrope for phi3)`);
+    throw new UnsupportedModelError(file, `${field}.rope_type '${type}' is not supported for ${raw.model_type} (supported: default, linear, llama3, yarn; longrope for phi3)`);
   }
   const need = (key: 'factor' | 'low_freq_factor' | 'high_freq_factor' | 'original_max_position_embeddings') => {
     const v = params?.[key];
@@ -174,7 +211,9 @@ function parseRope(
 function parseQuantParams(value: unknown, field: string, file: string, base?: QuantParams): QuantParams {
   const entry = quantEntrySchema.safeParse(value);
   if (!entry.success) throw new ModelFormatError(file, `field '${field}' must be an object with group_size and bits`);
-  const mode = entry.data.mode ?? base?.mode ?? 'affine';
+  // A per-module entry without a mode is affine whatever the global mode: MLX passes the entry to to_quantized, whose
+  // default mode is affine (mlx-lm's gpt-oss recipe writes its 8-bit routers as {group_size, bits} beside mxfp4).
+  const mode = entry.data.mode ?? 'affine';
   if (!Object.hasOwn(SUPPORTED_QUANTS, mode)) {
     throw new UnsupportedModelError(
       file,

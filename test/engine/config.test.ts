@@ -70,18 +70,21 @@ test('quantization with per-module overrides (objects and false), mode defaultin
   // A per-module entry in another mode takes that mode's defaults, not the global bits/group size (mxfp4: 4 / 32).
   const e = parseModelConfig({ ...base, quantization: { group_size: 64, bits: 8, mode: 'affine', 'model.layers.0.mlp.experts': { mode: 'mxfp4' } } }, FILE);
   assert.deepEqual(e.quantization?.overrides.get('model.layers.0.mlp.experts'), { bits: 4, groupSize: 32, mode: 'mxfp4' });
+  // An entry without a mode is affine (MLX's to_quantized default), also beside a global mxfp4 block.
+  const f = parseModelConfig({ ...base, quantization: { group_size: 32, bits: 4, mode: 'mxfp4', 'model.layers.0.mlp.router': { group_size: 64, bits: 8 } } }, FILE);
+  assert.deepEqual(f.quantization?.overrides.get('model.layers.0.mlp.router'), { bits: 8, groupSize: 64, mode: 'affine' });
 });
 
 test('unsupported architecture, bit width, mode, rope type: one line naming file and field', () => {
   const cases: Array<[unknown, RegExp]> = [
-    [{ ...base, model_type: 'mamba' }, /^\/m\/config\.json: model_type 'mamba' is not supported \(supported: qwen3, qwen2, llama, mistral, mistral3, smollm3, qwen3_moe, gemma3_text, gemma3, phi3, qwen3_5, qwen3_5_moe\)$/],
+    [{ ...base, model_type: 'mamba' }, /^\/m\/config\.json: model_type 'mamba' is not supported \(supported: qwen3, qwen2, llama, mistral, mistral3, smollm3, qwen3_moe, gemma3_text, gemma3, phi3, qwen3_5, qwen3_5_moe, gpt_oss\)$/],
     [{ ...base, quantization: { group_size: 64, bits: 7 } }, /^\/m\/config\.json: quantization\.bits 7 is not supported for mode affine \(supported: 2, 3, 4, 5, 6, 8\)$/],
     [{ ...base, quantization: { group_size: 64, bits: 4, lm_head: { bits: 7 } } }, /quantization\.lm_head\.bits 7 is not supported for mode affine/],
     [{ ...base, quantization: { group_size: 16, bits: 4, mode: 'nvfp4' } }, /quantization\.mode 'nvfp4' is not supported \(supported: affine, mxfp4\)/],
     [{ ...base, quantization: { group_size: 64, bits: 4, mode: 'mxfp4' } }, /quantization\.group_size 64 is not supported for mode mxfp4 \(supported: 32\)/],
     [{ ...base, quantization: { group_size: 32, bits: 8, mode: 'mxfp4' } }, /quantization\.bits 8 is not supported for mode mxfp4 \(supported: 4\)/],
     [{ ...base, quantization: { group_size: 48, bits: 4 } }, /quantization\.group_size 48 is not supported/],
-    [{ ...base, rope_scaling: { type: 'yarn', factor: 4 } }, /rope_scaling\.rope_type 'yarn' is not supported/],
+    [{ ...base, rope_scaling: { type: 'dynamic', factor: 4 } }, /rope_scaling\.rope_type 'dynamic' is not supported .*\(supported: default, linear, llama3, yarn; longrope for phi3\)$/],
     [{ ...base, quantization_config: { quant_method: 'gptq', bits: 4, group_size: 128 } }, /quantization_config\.quant_method 'gptq' is not supported/],
   ];
   for (const [cfg, re] of cases) {
@@ -94,6 +97,18 @@ test('malformed fields name the field', () => {
   assert.throws(() => parseModelConfig({ ...base, model_type: undefined }, FILE), /field 'model_type' is missing/);
   assert.throws(() => parseModelConfig({ ...base, num_key_value_heads: 5 }, FILE), /num_key_value_heads/);
   assert.throws(() => parseModelConfig({ ...base, rope_scaling: { rope_type: 'llama3', factor: 8 } }, FILE), /rope_scaling\.low_freq_factor' is required/);
+  assert.throws(() => parseModelConfig({ ...base, rope_scaling: { rope_type: 'yarn', factor: 32 } }, FILE), /rope_scaling\.original_max_position_embeddings' is required for yarn/);
+});
+
+test('yarn rope scaling: betas default to 32 / 1, the magnitude correction to 1 + 0.1 ln(factor) unless attention_factor is given', () => {
+  const gptOss = { rope_type: 'yarn', factor: 32, beta_fast: 32, beta_slow: 1, original_max_position_embeddings: 4096, truncate: false };
+  const c = parseModelConfig({ ...base, rope_scaling: gptOss }, FILE);
+  assert.deepEqual(c.ropeScaling, { type: 'yarn', factor: 32, betaFast: 32, betaSlow: 1, originalMaxPositionEmbeddings: 4096, attentionFactor: 1 + 0.1 * Math.log(32) });
+  const d = parseModelConfig({ ...base, rope_scaling: { type: 'yarn', factor: 4, original_max_position_embeddings: 32768, attention_factor: 0.8 } }, FILE);
+  assert.deepEqual(d.ropeScaling, { type: 'yarn', factor: 4, betaFast: 32, betaSlow: 1, originalMaxPositionEmbeddings: 32768, attentionFactor: 0.8 });
+  // mscale / mscale_all_dim (DeepSeek's spelling): the ratio of the two corrections; equal values cancel.
+  const e = parseModelConfig({ ...base, rope_scaling: { type: 'yarn', factor: 40, original_max_position_embeddings: 4096, mscale: 1, mscale_all_dim: 1 } }, FILE);
+  assert.equal(e.ropeScaling?.type === 'yarn' && e.ropeScaling.attentionFactor, 1);
 });
 
 test('generation_config: eos as number or list; do_sample false means greedy', () => {

@@ -32,6 +32,8 @@ const FAMILIES: Array<{ arch: TestArch; parser: string; note?: RegExp; chatArgs?
   { arch: 'gemma3', parser: 'gemma3', note: /^note: gemma3: the vision tower is not loaded; images are not supported \(text only\)$/m },
   { arch: 'qwen3_5', parser: 'qwen3_coder', chatArgs: ['--no-thinking'], note: /^note: qwen3_5: the vision tower is not loaded; images are not supported \(text only\)$/m },
   { arch: 'qwen3_5_moe', parser: 'qwen3_coder', chatArgs: ['--no-thinking'], note: /^note: qwen3_5_moe: the vision tower is not loaded; images are not supported \(text only\)$/m },
+  // The real gpt-oss (harmony) template from its tokenizer package.
+  { arch: 'gpt_oss', parser: 'harmony' },
 ];
 
 for (const fam of FAMILIES) {

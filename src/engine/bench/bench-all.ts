@@ -19,6 +19,8 @@ interface ModelRecipe {
   arch: TestArch;
   shape: TestShape;
   bits: 4 | 8;
+  /** MLX quantization mode (default affine, group 64; mxfp4 has groups of 32). */
+  quantMode?: 'mxfp4';
   ggufType: GgufType;
 }
 
@@ -44,6 +46,9 @@ const LLAMA4: ModelRecipe = { key: 'llama-3.2-1b-4bit', arch: 'llama', shape: 'l
 // Qwen3-30B-A3B's width, experts and routing with 12 of its 48 layers (~4.7 GB at 4 bits, plus a ~4.4 GB GGUF twin):
 // the per-token work and the active-parameter roofline per layer are the real model's.
 const MOE4: ModelRecipe = { key: 'qwen3-30b-a3b-12l-4bit', arch: 'qwen3_moe', shape: 'qwen3-30b-a3b-12l', bits: 4, ggufType: 'q4_0' };
+// gpt-oss-20b's width, experts, sinks and sliding windows with 6 of its 24 layers, as released: MXFP4 experts and
+// 8-bit affine elsewhere; the twin holds the same MXFP4 experts and Q8_0 elsewhere.
+const OSS: ModelRecipe = { key: 'gpt-oss-20b-6l-mxfp4', arch: 'gpt_oss', shape: 'gpt-oss-20b-6l', bits: 4, quantMode: 'mxfp4', ggufType: 'mxfp4' };
 
 /**
  * Against llama.cpp's own llama-bench: decode at >= 90% of the measured bandwidth roofline, prefill >= 2.5x
@@ -59,6 +64,8 @@ const TARGETS: Target[] = [
   { name: 'Qwen3-0.6B 4-bit, pp512/tg128, 1 thread', model: QWEN4, threads: 1, ...SPEED, maxWarmLoadMs: WARM_LOAD_MS_06B_4BIT },
   // Issue 11: MoE decode at >= 85% of the active-parameter roofline (bytes of the routed experts, attention, shared).
   { name: 'Qwen3-30B-A3B shape, 12 of 48 layers, 4-bit vs Q4_0, pp512/tg128, 2 threads', model: MOE4, threads: 2, minRooflineFraction: 0.85 },
+  // Issue 11: gpt-oss decode and prefill against llama.cpp on the same experts (reported; no target set yet).
+  { name: 'gpt-oss-20b shape, 6 of 24 layers, MXFP4 experts vs MXFP4 GGUF, pp512/tg128, 2 threads', model: OSS, threads: 2 },
 ];
 
 function ensureModel(root: string, m: ModelRecipe, log: (s: string) => void): { dir: string; gguf: string } {
@@ -68,7 +75,7 @@ function ensureModel(root: string, m: ModelRecipe, log: (s: string) => void): { 
   if (!existsSync(join(dir, 'config.json')) || !existsSync(gguf)) {
     log(`generating ${m.key} (+ ${m.ggufType} GGUF)`);
     mkdirSync(base, { recursive: true });
-    makeTestModel({ arch: m.arch, shape: m.shape, dtype: 'bf16', quant: { bits: m.bits, groupSize: 64 }, seed: 1, outDir: dir, gguf: { path: gguf, type: m.ggufType } });
+    makeTestModel({ arch: m.arch, shape: m.shape, dtype: 'bf16', quant: { bits: m.bits, groupSize: m.quantMode === 'mxfp4' ? 32 : 64, mode: m.quantMode }, seed: 1, outDir: dir, gguf: { path: gguf, type: m.ggufType } });
   }
   return { dir, gguf };
 }

@@ -1,6 +1,7 @@
 // config.json and generation_config.json as mlx-lm writes them for the real checkpoints (keys sorted, quantization
 // block copied to quantization_config).
 import type { ModelDims, QuantSpec, TestArch, TestDType } from './spec.js';
+import { gptOssConfigFields } from './gpt-oss-spec.js';
 import { tokenizerFamily } from './tokenizer-files.js';
 
 function quantEntry(q: QuantSpec): Record<string, unknown> {
@@ -47,6 +48,8 @@ export function buildConfigJson(arch: TestArch, dims: ModelDims, dtype: TestDTyp
       sliding_window_pattern: g.slidingWindowPattern, cache_implementation: 'hybrid', eos_token_id: fam.generationEos,
       pad_token_id: fam.padTokenId, rope_scaling: g.linearRopeFactor ? { factor: g.linearRopeFactor, rope_type: 'linear' } : null,
     });
+  } else if (dims.gptOss) {
+    Object.assign(c, gptOssConfigFields(dims, fam.eosTokenId, fam.padTokenId));
   } else if ((arch === 'qwen3_5' || arch === 'qwen3_5_moe') && dims.hybrid) {
     const hy = dims.hybrid;
     const pairs = Math.floor(dims.headDim * hy.partialRotaryFactor) / 2;
@@ -184,6 +187,9 @@ export function buildGenerationConfig(arch: TestArch): Record<string, unknown> {
   }
   if (arch === 'mistral' || arch === 'mistral3' || arch === 'smollm3') {
     return { bos_token_id: fam.bosTokenId, eos_token_id: fam.eosTokenId, temperature: 0.15, transformers_version: '4.51.0' };
+  }
+  if (arch === 'gpt_oss') {
+    return { bos_token_id: fam.bosTokenId, do_sample: true, eos_token_id: fam.generationEos, pad_token_id: fam.padTokenId, transformers_version: '4.55.0' };
   }
   if (arch === 'llama') {
     return { bos_token_id: fam.bosTokenId, do_sample: true, eos_token_id: fam.generationEos, temperature: 0.6, top_p: 0.9, transformers_version: '4.51.0' };

@@ -150,7 +150,7 @@ export function makeTestModel(opts: MakeTestModelOptions): MakeTestModelResult {
       const whole = permute || (opts.gguf !== undefined && dims.hybrid !== undefined && def.name.includes('.linear_attn.'));
       const chunkRows = whole ? rows : Math.max(1, Math.floor(CHUNK_ELEMENTS / cols));
       const mean = def.mean ?? (def.kind === 'norm' ? 1 : 0);
-      const ggType = opts.gguf ? ggufTypeFor(def, opts.gguf.type) : 'F32';
+      const ggType = opts.gguf ? ggufTypeFor(def, opts.gguf.type, opts.arch) : 'F32';
       for (let r0 = 0; r0 < rows; r0 += chunkRows) {
         const nr = Math.min(chunkRows, rows - r0);
         const vals = new Float32Array(nr * cols);

