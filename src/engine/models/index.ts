@@ -9,6 +9,7 @@ import { modelPlanSchema, type NativeModelPlan } from '../plan.js';
 import { listWeightFiles, readTensorTable, type TensorInfo } from '../safetensors.js';
 import { WeightResolver } from '../weights.js';
 import { GEMMA3_TEXT_PREFIX, gemma3Plan } from './gemma3.js';
+import { GEMMA4_TEXT_PREFIX, gemma4Plan } from './gemma4.js';
 import { llamaPlan } from './llama.js';
 import { phi3Plan } from './phi3.js';
 import { mistral3Plan } from './mistral3.js';
@@ -39,6 +40,8 @@ const ARCHITECTURES: Record<ModelConfig['modelType'], Architecture> = {
   gemma3: { name: 'gemma3', plan: (input) => gemma3Plan(input, GEMMA3_TEXT_PREFIX) },
   qwen3_5: { name: 'qwen3_5', plan: qwen3_5Plan },
   qwen3_5_moe: { name: 'qwen3_5', plan: qwen3_5Plan },
+  gemma4_text: { name: 'gemma4', plan: (input) => gemma4Plan(input) },
+  gemma4: { name: 'gemma4', plan: (input) => gemma4Plan(input, GEMMA4_TEXT_PREFIX) },
   // Remaps: model_types that are another architecture under a different name (as mlx-lm's MODEL_REMAPPING).
   mistral: llama,
 };
