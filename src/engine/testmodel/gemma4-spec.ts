@@ -73,7 +73,11 @@ export function gemma4TensorDefs(dims: ModelDims, g: Gemma4Dims): TensorDef[] {
     defs.push({ name: `${p}.self_attn.k_proj`, kind: 'linear', shape: [kv, h], std: lin(h) });
     if (!full) defs.push({ name: `${p}.self_attn.v_proj`, kind: 'linear', shape: [kv, h], std: lin(h) });
     defs.push({ name: `${p}.self_attn.o_proj`, kind: 'linear', shape: [h, dims.numHeads * hd], std: lin(dims.numHeads * hd) });
-    defs.push(norm(`${p}.self_attn.q_norm.weight`, hd), norm(`${p}.self_attn.k_norm.weight`, hd));
+    // q·k is not scaled: q/k norm weights around d^-1/4 give it the spread of a 1/sqrt(d)-scaled product, as trained
+    // checkpoints learn (weights near 1 would make every softmax nearly one-hot).
+    const qk = hd ** -0.25;
+    defs.push({ name: `${p}.self_attn.q_norm.weight`, kind: 'norm', shape: [hd], std: 0.1 * qk, mean: qk });
+    defs.push({ name: `${p}.self_attn.k_norm.weight`, kind: 'norm', shape: [hd], std: 0.1 * qk, mean: qk });
     defs.push(norm(`${p}.post_attention_layernorm.weight`, h), norm(`${p}.pre_feedforward_layernorm.weight`, h));
     defs.push(norm(`${p}.post_feedforward_layernorm.weight`, h));
     defs.push({ name: `${p}.mlp.gate_proj`, kind: 'linear', shape: [ff, h], std: lin(h) });
