@@ -84,6 +84,8 @@ export interface ModelConfig {
   mlpBias: boolean;
   /** A multimodal wrapper's vision_config was present: its vision tower is not loaded (images are unsupported). */
   hasVision: boolean;
+  /** ... and an audio_config (Gemma 4): its audio tower is not loaded either. */
+  hasAudio: boolean;
   /** The (text model's) config.json object, for fields only one architecture reads (it validates them itself). */
   raw: Record<string, unknown>;
 }
@@ -300,6 +302,7 @@ export function parseModelConfig(value: unknown, file: string): ModelConfig {
     attentionBias: raw.attention_bias ?? false,
     mlpBias: raw.mlp_bias ?? false,
     hasVision: (value as { vision_config?: unknown }).vision_config != null,
+    hasAudio: (value as { audio_config?: unknown }).audio_config != null,
     raw: flat,
   };
 }

@@ -81,7 +81,9 @@ export function buildModelSpec(dir: string, opts: { threads?: number; contextLen
   // The schema catches a plan an architecture file got wrong before it crosses into the addon.
   const arch = ARCHITECTURES[config.modelType];
   const spec = modelPlanSchema.parse(arch.plan(input));
-  const notes = config.hasVision ? [`${config.modelType}: the vision tower is not loaded; images are not supported (text only)`] : [];
+  const notes = config.hasVision && config.hasAudio
+    ? [`${config.modelType}: the vision and audio towers are not loaded; images and audio are not supported (text only)`]
+    : config.hasVision ? [`${config.modelType}: the vision tower is not loaded; images are not supported (text only)`] : [];
   return { dir: abs, config, spec, architecture: arch.name, notes, tensors };
 }
 
