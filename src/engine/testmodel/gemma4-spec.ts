@@ -11,6 +11,8 @@ export interface Gemma4Dims {
   slidingWindow: number;
   globalHeadDim: number;
   numGlobalKvHeads: number;
+  /** attention_k_eq_v: full layers take v from k_proj (31B); E2B/E4B have a v_proj everywhere. */
+  kEqV: boolean;
   kvSharedLayers: number;
   perLayerInputSize: number;
   slidingTheta: number;
@@ -23,7 +25,22 @@ export interface Gemma4Dims {
 const GEMMA_VOCAB = 262208;
 
 export function gemma4Dims(shape: TestShape): ModelDims {
-  if (shape !== 'tiny') throw new RangeError(`shape ${shape} needs another --arch (gemma4 has tiny)`);
+  if (shape === 'gemma4-e2b-10l') {
+    // Gemma 4 E2B's widths with 10 of its 35 layers (4 sliding : 1 full), the last 5 sharing KV (20 of 35 in E2B),
+    // so the last two non-shared layers are sliding then full as in the real model.
+    const pattern = ['sliding_attention', 'sliding_attention', 'sliding_attention', 'sliding_attention', 'full_attention'] as const;
+    return {
+      hiddenSize: 1536, intermediateSize: 6144, numLayers: 10, numHeads: 8, numKvHeads: 1, headDim: 256,
+      vocabSize: GEMMA_VOCAB, tied: true, rmsNormEps: 1e-6, ropeTheta: 1_000_000, ropeScaling: null,
+      maxPositionEmbeddings: 131072, qkvBias: false, qkNorm: true, weightPrefix: 'language_model.', visionTower: true,
+      moe: null, gemma: null, phi: null,
+      gemma4: {
+        layerTypes: [...pattern, ...pattern], slidingWindow: 512, globalHeadDim: 512, numGlobalKvHeads: 1, kEqV: false,
+        kvSharedLayers: 5, perLayerInputSize: 256, slidingTheta: 10_000, fullPartialRotary: 0.25, finalSoftcap: 30,
+      },
+    };
+  }
+  if (shape !== 'tiny') throw new RangeError(`shape ${shape} needs another --arch (gemma4 has tiny and gemma4-e2b-10l)`);
   // Six layers alternating sliding and full; the last two (one of each) share the KV of layers 2 and 3, as llama.cpp
   // requires (the last two non-shared layers are sliding then full, as in the real checkpoints). A 32-token window so
   // a 256-token sequence slides; 8 of the 32 rotation pairs of the full layers rotate (partial_rotary_factor 0.25).
@@ -34,7 +51,7 @@ export function gemma4Dims(shape: TestShape): ModelDims {
     moe: null, gemma: null, phi: null,
     gemma4: {
       layerTypes: ['sliding_attention', 'full_attention', 'sliding_attention', 'full_attention', 'sliding_attention', 'full_attention'],
-      slidingWindow: 32, globalHeadDim: 64, numGlobalKvHeads: 1, kvSharedLayers: 2, perLayerInputSize: 16,
+      slidingWindow: 32, globalHeadDim: 64, numGlobalKvHeads: 1, kEqV: true, kvSharedLayers: 2, perLayerInputSize: 16,
       slidingTheta: 10_000, fullPartialRotary: 0.25, finalSoftcap: 15,
     },
   };
@@ -48,16 +65,16 @@ export function gemma4Intermediate(dims: ModelDims, g: Gemma4Dims, i: number): n
   return dims.intermediateSize * (isShared(dims, g, i) ? 2 : 1);
 }
 
-export function gemma4TensorDefs(dims: ModelDims, g: Gemma4Dims): TensorDef[] {
+export function gemma4TensorDefs(dims: ModelDims, g: Gemma4Dims, tiny: boolean): TensorDef[] {
   const h = dims.hiddenSize;
   const L = dims.numLayers;
   const P = g.perLayerInputSize;
-  const lin = (fanIn: number) => 1 / Math.sqrt(fanIn);
+  const lin = (fanIn: number) => (tiny ? 1 / Math.sqrt(fanIn) : 0.02);
   const pre = `${dims.weightPrefix}model`;
   const norm = (name: string, n: number): TensorDef => ({ name, kind: 'norm', shape: [n], std: 0.1, mean: 1 });
   const defs: TensorDef[] = [
-    { name: `${pre}.embed_tokens`, kind: 'embedding', shape: [dims.vocabSize, h], std: 0.5 },
-    { name: `${pre}.embed_tokens_per_layer`, kind: 'embedding', shape: [dims.vocabSize, L * P], std: 0.5 },
+    { name: `${pre}.embed_tokens`, kind: 'embedding', shape: [dims.vocabSize, h], std: tiny ? 0.5 : 0.02 },
+    { name: `${pre}.embed_tokens_per_layer`, kind: 'embedding', shape: [dims.vocabSize, L * P], std: tiny ? 0.5 : 0.02 },
     { name: `${pre}.per_layer_model_projection`, kind: 'linear', shape: [L * P, h], std: lin(h) },
     norm(`${pre}.per_layer_projection_norm.weight`, P),
   ];
@@ -71,7 +88,7 @@ export function gemma4TensorDefs(dims: ModelDims, g: Gemma4Dims): TensorDef[] {
     defs.push({ name: `${p}.self_attn.q_proj`, kind: 'linear', shape: [dims.numHeads * hd, h], std: lin(h) });
     // Shared layers keep their (unused) k/v projections, as the checkpoints do.
     defs.push({ name: `${p}.self_attn.k_proj`, kind: 'linear', shape: [kv, h], std: lin(h) });
-    if (!full) defs.push({ name: `${p}.self_attn.v_proj`, kind: 'linear', shape: [kv, h], std: lin(h) });
+    if (!full || !g.kEqV) defs.push({ name: `${p}.self_attn.v_proj`, kind: 'linear', shape: [kv, h], std: lin(h) });
     defs.push({ name: `${p}.self_attn.o_proj`, kind: 'linear', shape: [h, dims.numHeads * hd], std: lin(dims.numHeads * hd) });
     // q·k is not scaled: q/k norm weights around d^-1/4 give it the spread of a 1/sqrt(d)-scaled product, as trained
     // checkpoints learn (weights near 1 would make every softmax nearly one-hot).
@@ -89,7 +106,7 @@ export function gemma4TensorDefs(dims: ModelDims, g: Gemma4Dims): TensorDef[] {
     defs.push({ name: `${p}.layer_scalar`, kind: 'bias', shape: [1], std: 0.1, mean: 0.8 });
   }
   // Tied: a zero-mean final norm keeps greedy decoding from repeating the current token (see spec.ts).
-  defs.push({ name: `${pre}.norm.weight`, kind: 'norm', shape: [h], mean: 0, std: 1 });
+  defs.push(tiny ? { name: `${pre}.norm.weight`, kind: 'norm', shape: [h], mean: 0, std: 1 } : norm(`${pre}.norm.weight`, h));
   // Token vision and audio towers: the engine must leave them alone.
   defs.push({ name: 'vision_tower.encoder.layers.0.mlp.fc1.weight', kind: 'vision', shape: [32, 48], std: 0.02 });
   defs.push({ name: 'embed_vision.embedding_projection.weight', kind: 'vision', shape: [h, 32], std: 0.02 });
@@ -102,7 +119,7 @@ export function gemma4TensorDefs(dims: ModelDims, g: Gemma4Dims): TensorDef[] {
 export function gemma4TextConfig(dims: ModelDims, g: Gemma4Dims, eos: number[], pad: number | null): Record<string, unknown> {
   return {
     model_type: 'gemma4_text', head_dim: dims.headDim, global_head_dim: g.globalHeadDim, attention_bias: false,
-    attention_dropout: 0.0, attention_k_eq_v: true, num_global_key_value_heads: g.numGlobalKvHeads,
+    attention_dropout: 0.0, attention_k_eq_v: g.kEqV, num_global_key_value_heads: g.kEqV ? g.numGlobalKvHeads : null,
     num_kv_shared_layers: g.kvSharedLayers, hidden_size_per_layer_input: g.perLayerInputSize,
     vocab_size_per_layer_input: dims.vocabSize, use_double_wide_mlp: true, enable_moe_block: false,
     final_logit_softcapping: g.finalSoftcap, hidden_activation: 'gelu_pytorch_tanh', layer_types: g.layerTypes,

@@ -4,12 +4,12 @@ import { gemma4Dims, gemma4TensorDefs, type Gemma4Dims } from './gemma4-spec.js'
 import { hybridLayerDefs, qwen3_5Dims } from './hybrid-spec.js';
 
 export type TestArch = 'qwen3' | 'qwen2' | 'llama' | 'mistral' | 'mistral3' | 'smollm3' | 'qwen3_moe' | 'gemma3_text' | 'gemma3' | 'phi3' | 'qwen3_5' | 'qwen3_5_moe' | 'gemma4';
-export type TestShape = 'tiny' | 'qwen3-0.6b' | 'llama-3.2-1b' | 'qwen3-30b-a3b' | 'qwen3-30b-a3b-12l' | 'gemma3-1b' | 'phi-4-mini' | 'qwen3.5-0.8b';
+export type TestShape = 'tiny' | 'qwen3-0.6b' | 'llama-3.2-1b' | 'qwen3-30b-a3b' | 'qwen3-30b-a3b-12l' | 'gemma3-1b' | 'phi-4-mini' | 'qwen3.5-0.8b' | 'gemma4-e2b-10l';
 export type TestDType = 'f32' | 'bf16';
 export type GgufType = 'f32' | 'q4_0' | 'q8_0' | 'mxfp4';
 
 export const TEST_ARCHS: readonly TestArch[] = ['qwen3', 'qwen2', 'llama', 'mistral', 'mistral3', 'smollm3', 'qwen3_moe', 'gemma3_text', 'gemma3', 'phi3', 'qwen3_5', 'qwen3_5_moe', 'gemma4'];
-export const TEST_SHAPES: readonly TestShape[] = ['tiny', 'qwen3-0.6b', 'llama-3.2-1b', 'qwen3-30b-a3b', 'qwen3-30b-a3b-12l', 'gemma3-1b', 'phi-4-mini', 'qwen3.5-0.8b'];
+export const TEST_SHAPES: readonly TestShape[] = ['tiny', 'qwen3-0.6b', 'llama-3.2-1b', 'qwen3-30b-a3b', 'qwen3-30b-a3b-12l', 'gemma3-1b', 'phi-4-mini', 'qwen3.5-0.8b', 'gemma4-e2b-10l'];
 
 export type TestQuantMode = 'affine' | 'mxfp4';
 export const TEST_QUANT_MODES: readonly TestQuantMode[] = ['affine', 'mxfp4'];
@@ -281,7 +281,7 @@ function textDims(arch: Exclude<TestArch, 'qwen3_5' | 'qwen3_5_moe' | 'gemma4'>,
 /** All tensors in HF naming. Init scales keep activations sane while leaving the greedy continuation varied. */
 export function tensorDefs(dims: ModelDims, shape: TestShape): TensorDef[] {
   const { hiddenSize: h, intermediateSize: ff, numHeads, numKvHeads, headDim } = dims;
-  if (dims.gemma4) return gemma4TensorDefs(dims, dims.gemma4);
+  if (dims.gemma4) return gemma4TensorDefs(dims, dims.gemma4, shape === 'tiny');
   const tiny = shape === 'tiny';
   // Tiny models: a larger embedding scale spreads the logits (std ≈ 4) so continuations vary; real shapes use ~0.02.
   const embStd = tiny ? 0.5 : 0.02;
