@@ -106,8 +106,12 @@ void parse_rope_scaling(const Napi::Object& sc, const std::string& sp, RopePlan&
     rope.scaling = RopeScaling::Linear;
     rope.factor = num(sc, "factor", sp);
     if (!(rope.factor > 0)) bad(sc.Env(), sp + ".factor", "must be positive");
+  } else if (type == "proportional") {
+    rope.scaling = RopeScaling::Proportional;
+    rope.rotatedPairs = integer(sc, "rotatedPairs", sp, 0);
+    if (rope.rotatedPairs > rope.rotaryDims / 2) bad(sc.Env(), sp + ".rotatedPairs", "must be <= rotaryDims / 2");
   } else {
-    bad(sc.Env(), sp + ".type", "'" + type + "' is not supported (supported: llama3, yarn, longrope, linear)");
+    bad(sc.Env(), sp + ".type", "'" + type + "' is not supported (supported: llama3, yarn, longrope, linear, proportional)");
   }
   if (!(rope.attentionFactor > 0)) bad(sc.Env(), sp + ".attentionFactor", "must be positive");
 }
@@ -177,6 +181,9 @@ LayerPlan parse_layer(const Napi::Object& l, const std::string& lp) {
     a.outputBias = flag(m, "outputBias");
     a.sinks = flag(m, "sinks");
     a.outputGate = flag(m, "outputGate");
+    a.valueNorm = flag(m, "valueNorm");
+    a.valueFromKey = flag(m, "valueFromKey");
+    if (has(m, "kvSource")) a.kvSource = integer(m, "kvSource", mp, 0);
     if (has(m, "slidingWindow")) a.slidingWindow = integer(m, "slidingWindow", mp, 1);
     if (has(m, "softcap")) a.softcap = num(m, "softcap", mp);
     if (has(m, "queryScale") && !((a.queryScale = num(m, "queryScale", mp)) > 0)) bad(l.Env(), mp + ".queryScale", "must be > 0");
@@ -231,6 +238,8 @@ ModelSpec parse_model_spec(const Napi::Object& o) {
   s.rmsNormEps = num(o, "rmsNormEps", p);
   if (has(o, "embedScale") && !((s.embedScale = num(o, "embedScale", p)) > 0)) bad(o.Env(), p + ".embedScale", "must be > 0");
   if (has(o, "normOffset")) s.normOffset = num(o, "normOffset", p);
+  if (has(o, "finalSoftcap") && !((s.finalSoftcap = num(o, "finalSoftcap", p)) > 0)) bad(o.Env(), p + ".finalSoftcap", "must be > 0");
+  if (has(o, "perLayerInputSize")) s.perLayerInputSize = integer(o, "perLayerInputSize", p, 1);
   s.threads = has(o, "threads") ? integer(o, "threads", p, 1) : 1;
   if (has(o, "kernels")) s.kernels = str(o, "kernels", p);
   Napi::Value lv = o.Get("layers");
@@ -242,6 +251,16 @@ ModelSpec parse_model_spec(const Napi::Object& o) {
     Napi::Value e = la.Get(i);
     if (!e.IsObject()) bad(o.Env(), lp, "must be an object");
     s.layers.push_back(parse_layer(e.As<Napi::Object>(), lp));
+    const AttentionPlan& a = s.layers.back().attention;
+    if (a.kvSource >= 0) {
+      // The source's cache must exist (an earlier attention layer with its own k/v) and hold rows of the same shape.
+      const int src = a.kvSource;
+      if (src >= static_cast<int>(i)) bad(o.Env(), lp + ".mixer.kvSource", "must name an earlier layer");
+      const LayerPlan& sl = s.layers[src];
+      if (sl.mixer != MixerKind::Attention || sl.attention.kvSource >= 0) bad(o.Env(), lp + ".mixer.kvSource", "must name an attention layer with its own k/v");
+      if (sl.attention.numKvHeads != a.numKvHeads || sl.attention.headDim != a.headDim || sl.attention.slidingWindow != a.slidingWindow)
+        bad(o.Env(), lp + ".mixer.kvSource", "must name a layer with the same numKvHeads, headDim and slidingWindow");
+    }
   }
   Napi::Object t = obj(o, "tensors", p);
   Napi::Array names = t.GetPropertyNames();

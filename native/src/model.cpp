@@ -13,6 +13,7 @@ namespace vmlx {
 const Architecture* find_architecture(const std::string& name) {
   if (name == "decoder") return &arch_decoder();
   if (name == "gemma") return &arch_gemma();
+  if (name == "gemma4") return &arch_gemma4();
   return nullptr;
 }
 
@@ -91,7 +92,7 @@ void Loader::check_all_used(const std::string& arch) const {
 Model::Model(const ModelSpec& spec, const KernelSet& kernels, std::function<void(double)> progress)
     : spec_(spec), kernels_(&kernels) {
   arch_ = find_architecture(spec.arch);
-  if (!arch_) throw EngineError("unsupported architecture '" + spec.arch + "' (supported: decoder, gemma)");
+  if (!arch_) throw EngineError("unsupported architecture '" + spec.arch + "' (supported: decoder, gemma, gemma4)");
   const int H = spec.hiddenSize;
   if (H <= 0 || spec.vocabSize <= 0 || spec.layers.empty()) throw EngineError("model config: sizes must be positive");
   pool_ = std::make_unique<ThreadPool>(std::max(1, spec.threads));
@@ -100,6 +101,7 @@ Model::Model(const ModelSpec& spec, const KernelSet& kernels, std::function<void
   const double steps = static_cast<double>(spec.layers.size()) + 2;
   // The lookup reads single rows; the embedding is read whole only when it doubles as the output projection.
   embed_ = ld.matrix("token_embd", spec.vocabSize, H, false);
+  if (arch_->prologue) prologue_ = arch_->prologue(ld, spec_);
   progress(1 / steps);
   size_t wide = H, qdMax = 0, kdMax = 0, iMax = 0, eMax = 0;
   for (size_t i = 0; i < spec.layers.size(); i++) {
@@ -175,6 +177,7 @@ void Model::forward(SequenceState& seq, const int32_t* tokens, int T, int pos0, 
     }
     for (RopeTable& r : s_.ropes) rope_fill(r, t0, t1, pos0);
   });
+  if (prologue_) prologue_->forward(f, tokens);
   for (size_t i = 0; i < layers_.size(); i++) layers_[i]->forward(f, seq.layers[i].get());
   if (!logits) return;
   const int first = allLogits ? 0 : T - 1;
@@ -184,6 +187,13 @@ void Model::forward(SequenceState& seq, const int32_t* tokens, int T, int pos0, 
   Acts a = prepare_acts(fl, s_.h.data(), H);
   const LinearOut out[1] = {{hasLmHead_ ? &lmHead_ : &embed_, logits}};
   linear(fl, a, out, 1);
+  if (spec_.finalSoftcap > 0) {
+    const float c = static_cast<float>(spec_.finalSoftcap);
+    const size_t V = static_cast<size_t>(spec_.vocabSize);
+    pool_->parallel_for(rows, [&](int r0, int r1) {
+      for (size_t i = r0 * V; i < r1 * V; i++) logits[i] = c * std::tanh(logits[i] / c);
+    });
+  }
 }
 
 }  // namespace vmlx

@@ -33,6 +33,8 @@ struct Scratch {
   std::vector<int16_t> aq;
   std::vector<float> aScale, aSum[3];
   std::vector<RopeTable> ropes;
+  // Gemma 4's per-layer inputs [T][layers][perLayerInputSize], written by its prologue before the layers run.
+  std::vector<float> perLayer;
 };
 
 // What a block sees of one forward pass: T tokens at positions pos0.. of sequence `seq`; the residual stream is s.x.
@@ -91,15 +93,25 @@ class Layer {
   virtual std::unique_ptr<LayerState> make_state(int maxContext) const = 0;
 };
 
-// An architecture composes shared blocks into a layer (one small file each in models/).
+// Work an architecture does once per forward pass, after the embedding lookup and before the layers (Gemma 4 derives
+// its per-layer inputs from the tokens and their embeddings here).
+class Prologue {
+ public:
+  virtual ~Prologue() = default;
+  virtual void forward(Forward& f, const int32_t* tokens) const = 0;
+};
+
+// An architecture composes shared blocks into a layer (one small file each in models/), optionally with a prologue.
 struct Architecture {
   const char* name;
   std::unique_ptr<Layer> (*layer)(Loader& ld, const ModelSpec& spec, int index);
+  std::unique_ptr<Prologue> (*prologue)(Loader& ld, const ModelSpec& spec) = nullptr;
 };
 
 const Architecture* find_architecture(const std::string& name);
 const Architecture& arch_decoder();
 const Architecture& arch_gemma();
+const Architecture& arch_gemma4();
 
 class Model {
  public:
@@ -130,6 +142,7 @@ class Model {
   bool hasLmHead_ = false;
   std::vector<float> finalNorm_;
   std::vector<std::unique_ptr<Layer>> layers_;
+  std::unique_ptr<Prologue> prologue_;
   Scratch s_;
   size_t weightBytes_ = 0;
   std::shared_ptr<LazyWeightStore> lazy_;

@@ -36,8 +36,9 @@ using TensorTable = std::map<std::string, WeightRef>;
 enum class RopeKind { None, Neox };
 // How the inverse frequencies are scaled: llama3 (Llama 3.1+), yarn (gpt-oss; llama.cpp's corrected-dims ramp),
 // longrope (Phi-3/4 "su": one divisor per frequency, chosen short or long by the TypeScript side), linear (every
-// frequency divided by `factor`: Gemma 3's global layers).
-enum class RopeScaling { None, Llama3, Yarn, Longrope, Linear };
+// frequency divided by `factor`: Gemma 3's global layers), proportional (Gemma 4's global layers: the first
+// `rotatedPairs` pairs keep their frequency, the others do not rotate).
+enum class RopeScaling { None, Llama3, Yarn, Longrope, Linear, Proportional };
 struct RopePlan {
   RopeKind kind = RopeKind::None;
   double theta = 10000;
@@ -46,12 +47,13 @@ struct RopePlan {
   double factor = 1, lowFreqFactor = 1, highFreqFactor = 4, originalMax = 8192;  // llama3 (factor, originalMax: yarn)
   double betaFast = 32, betaSlow = 1;                                           // yarn
   std::vector<double> freqFactors;                                              // longrope: rotaryDims/2 divisors
+  int rotatedPairs = 0;                                                         // proportional
   double attentionFactor = 1;  // multiplies cos and sin (yarn's and longrope's magnitude correction)
   bool operator==(const RopePlan& o) const {
     return kind == o.kind && theta == o.theta && rotaryDims == o.rotaryDims && scaling == o.scaling &&
            factor == o.factor && lowFreqFactor == o.lowFreqFactor && highFreqFactor == o.highFreqFactor &&
            originalMax == o.originalMax && betaFast == o.betaFast && betaSlow == o.betaSlow &&
-           freqFactors == o.freqFactors && attentionFactor == o.attentionFactor;
+           freqFactors == o.freqFactors && rotatedPairs == o.rotatedPairs && attentionFactor == o.attentionFactor;
   }
 };
 
@@ -67,6 +69,9 @@ struct AttentionPlan {
   double queryScale = 0;    // the scale of q.k; 0: 1/sqrt(headDim)
   // attn_q also emits a per-head output gate: per head [query | gate]; out = attn * sigmoid(gate) (Qwen3.5/Next)
   bool outputGate = false;
+  bool valueNorm = false;     // v gets an RMSNorm without weight (Gemma 4)
+  bool valueFromKey = false;  // no attn_v: v is the k projection before k's norm and RoPE (Gemma 4's k_eq_v)
+  int kvSource = -1;          // >= 0: no k/v of its own; attends over that earlier layer's cache (Gemma 4)
   RopePlan rope;
 };
 
@@ -109,6 +114,8 @@ struct ModelSpec {
   double rmsNormEps = 1e-6;
   double embedScale = 1;  // the embedding rows are multiplied by this (Gemma: sqrt(hiddenSize))
   double normOffset = 0;  // added to every RMSNorm weight at load (Gemma stores w and multiplies by 1 + w)
+  double finalSoftcap = 0;   // > 0: logits become finalSoftcap * tanh(logit / finalSoftcap) (Gemma 4)
+  int perLayerInputSize = 0;  // > 0: Gemma 4's per-layer inputs of this width (models/gemma4.cpp)
   std::vector<LayerPlan> layers;
   TensorTable tensors;
   int threads = 1;

@@ -7,11 +7,12 @@ import { z } from 'zod';
 import { ModelFormatError, UnsupportedModelError } from './errors.js';
 import { parseWith, readJson } from './json-file.js';
 
-export const SUPPORTED_MODEL_TYPES = ['qwen3', 'qwen2', 'llama', 'mistral', 'mistral3', 'smollm3', 'qwen3_moe', 'gemma3_text', 'gemma3', 'phi3', 'qwen3_5', 'qwen3_5_moe', 'gpt_oss'] as const;
+export const SUPPORTED_MODEL_TYPES = ['qwen3', 'qwen2', 'llama', 'mistral', 'mistral3', 'smollm3', 'qwen3_moe', 'gemma3_text', 'gemma3', 'phi3', 'qwen3_5', 'qwen3_5_moe', 'gpt_oss', 'gemma4_text', 'gemma4'] as const;
 /** Multimodal wrappers whose text model is read from config.json's text_config: wrapper → allowed text model_types. */
 const TEXT_CONFIG_WRAPPERS: Partial<Record<string, readonly string[]>> = {
   mistral3: ['mistral', 'llama'],
   gemma3: ['gemma3_text'],
+  gemma4: ['gemma4_text'],
   qwen3_5: ['qwen3_5_text'],
   qwen3_5_moe: ['qwen3_5_moe_text'],
 };
@@ -97,6 +98,8 @@ export interface ModelConfig {
   mlpBias: boolean;
   /** A multimodal wrapper's vision_config was present: its vision tower is not loaded (images are unsupported). */
   hasVision: boolean;
+  /** ... and an audio_config (Gemma 4): its audio tower is not loaded either. */
+  hasAudio: boolean;
   /** The (text model's) config.json object, for fields only one architecture reads (it validates them itself). */
   raw: Record<string, unknown>;
 }
@@ -338,6 +341,7 @@ export function parseModelConfig(value: unknown, file: string): ModelConfig {
     attentionBias: raw.attention_bias ?? false,
     mlpBias: raw.mlp_bias ?? false,
     hasVision: (value as { vision_config?: unknown }).vision_config != null,
+    hasAudio: (value as { audio_config?: unknown }).audio_config != null,
     raw: flat,
   };
 }

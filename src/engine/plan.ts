@@ -56,6 +56,9 @@ export const ropeScalingSchema = z.discriminatedUnion('type', [
   /** Every frequency divided by factor (positions interpolated; Gemma 3's global layers). */
   z.object({ type: z.literal('linear'), factor: z.number().positive() }),
   /** Phi-3/4 longrope ("su"): one divisor per rotation pair (the short or the long factors, chosen by the family). */
+  /** Gemma 4's proportional RoPE: the first rotatedPairs pairs (i, i + rotaryDims/2) rotate at their usual
+   * frequencies; the other pairs do not rotate. */
+  z.object({ type: z.literal('proportional'), rotatedPairs: nonNegInt }),
   z.object({
     type: z.literal('longrope'),
     freqFactors: z.array(z.number().positive()).min(1),
@@ -98,6 +101,12 @@ export const attentionPlanSchema = z.object({
    * sigmoid(gate) before attn_output (Qwen3.5 / Qwen3-Next).
    */
   outputGate: z.boolean().optional(),
+  /** v gets a per-head RMSNorm without weight (Gemma 4). */
+  valueNorm: z.boolean().optional(),
+  /** No attn_v: v is the attn_k projection taken before k's norm and RoPE (Gemma 4's attention_k_eq_v). */
+  valueFromKey: z.boolean().optional(),
+  /** No k/v of its own: the layer attends over the cache of this earlier layer (Gemma 4's shared KV layers). */
+  kvSource: nonNegInt.optional(),
   rope: ropePlanSchema,
 });
 
@@ -168,8 +177,11 @@ export const layerPlanSchema = z.object({
 });
 
 export const modelPlanSchema = z.object({
-  /** The addon's layer composition (native/src/models/*.cpp): decoder (pre-norm), gemma (sandwich norms). */
-  arch: z.enum(['decoder', 'gemma']),
+  /**
+   * The addon's layer composition (native/src/models/*.cpp): decoder (pre-norm), gemma (sandwich norms), gemma4
+   * (sandwich norms, per-layer inputs, layer_output_scale).
+   */
+  arch: z.enum(['decoder', 'gemma', 'gemma4']),
   hiddenSize: positiveInt,
   vocabSize: positiveInt,
   rmsNormEps: z.number().positive(),
@@ -177,6 +189,13 @@ export const modelPlanSchema = z.object({
   embedScale: z.number().positive().optional(),
   /** Added to every RMSNorm weight at load (Gemma multiplies by 1 + w). */
   normOffset: z.number().optional(),
+  /** Logits become finalSoftcap·tanh(logit / finalSoftcap) (Gemma 4's final_logit_softcapping). */
+  finalSoftcap: z.number().positive().optional(),
+  /**
+   * Gemma 4's per-layer inputs of this width: tensors per_layer_token_embd [vocab, layers·P], per_layer_model_proj
+   * [layers·P, hidden], per_layer_proj_norm [P], and per layer blk.N.inp_gate [P, hidden], proj [hidden, P], post_norm.
+   */
+  perLayerInputSize: positiveInt.optional(),
   layers: z.array(layerPlanSchema).min(1),
   tensors: z.record(z.string(), planTensorSchema),
   /** Compute threads (default: number of cores). */

@@ -31,6 +31,8 @@ const FAMILIES: Array<{ arch: TestArch; parser: string; note?: RegExp; chatArgs?
   { arch: 'phi3', parser: 'phi4_mini' },
   { arch: 'gemma3', parser: 'gemma3', note: /^note: gemma3: the vision tower is not loaded; images are not supported \(text only\)$/m },
   { arch: 'qwen3_5', parser: 'qwen3_coder', chatArgs: ['--no-thinking'], note: /^note: qwen3_5: the vision tower is not loaded; images are not supported \(text only\)$/m },
+  // A test template with Gemma 4's documented <|tool_call>call:NAME{...}<tool_call|> markers (no Gemma 4 tokenizer package).
+  { arch: 'gemma4', parser: 'gemma4', note: /^note: gemma4: the vision and audio towers are not loaded; images and audio are not supported \(text only\)$/m },
   { arch: 'qwen3_5_moe', parser: 'qwen3_coder', chatArgs: ['--no-thinking'], note: /^note: qwen3_5_moe: the vision tower is not loaded; images are not supported \(text only\)$/m },
   // The real gpt-oss (harmony) template from its tokenizer package.
   { arch: 'gpt_oss', parser: 'harmony' },

@@ -116,7 +116,18 @@ test('bad attention plans are rejected with one error naming the field', async (
   );
   assert.throws(
     () => addon.loadModel(withMixer({ rope: { kind: 'neox', theta: 10000, rotaryDims: 16, scaling: { type: 'dynamic' } } })),
-    /'dynamic' is not supported \(supported: llama3, yarn, longrope, linear\)/,
+    /'dynamic' is not supported \(supported: llama3, yarn, longrope, linear, proportional\)/,
   );
   await assert.rejects(addon.loadModel(withMixer({ sinks: true })), /'blk\.0\.attn_sinks' is missing/);
+  assert.throws(
+    () => addon.loadModel(withMixer({ rope: { kind: 'neox', theta: 10000, rotaryDims: 16, scaling: { type: 'proportional', rotatedPairs: 9 } } })),
+    /spec\.layers\[0\]\.mixer\.rope\.scaling\.rotatedPairs must be <= rotaryDims \/ 2/,
+  );
+  // A layer sharing KV must name an earlier attention layer whose cache rows have its shape.
+  const shared = (mixer: Record<string, unknown>) =>
+    ({ ...m.spec, layers: [layer, { ...m.spec.layers[1]!, mixer: { ...m.spec.layers[1]!.mixer, ...mixer } }] }) as NativeModelPlan;
+  assert.throws(() => addon.loadModel(shared({ kvSource: 1 })), /spec\.layers\[1\]\.mixer\.kvSource must name an earlier layer/);
+  assert.throws(() => addon.loadModel(shared({ kvSource: 0, slidingWindow: 8 })), /spec\.layers\[1\]\.mixer\.kvSource must name a layer with the same numKvHeads, headDim and slidingWindow/);
+  // With a valid source, the sharing layer's own k/v tensors are unused: the table must not list them.
+  await assert.rejects(addon.loadModel(shared({ kvSource: 0 })), /'blk\.1\.attn_k' \(.*\) is not used by architecture/);
 });

@@ -1,4 +1,5 @@
-// Grouped-query attention: q/k/v projections (optional biases, optional per-head q/k RMSNorm), RoPE, the KV cache
+// Grouped-query attention: q/k/v projections (optional biases, optional per-head q/k RMSNorm, optional unweighted v
+// RMSNorm, v taken from the k projection, or k/v shared from an earlier layer's cache), RoPE, the KV cache
 // store, causal attention over the cache (full or a sliding window, optional per-head sinks, soft-capped logits,
 // the family's query scale), an optional sigmoid output gate (emitted by q_proj beside each query head, as
 // Qwen3.5 does), and the output projection (optional bias).
@@ -16,9 +17,10 @@ class Attention : public TokenMixer {
  public:
   Attention(Loader& ld, const AttentionPlan& p, int H, const std::string& pre) : p_(p) {
     const int qd = p.numHeads * p.headDim, kd = p.numKvHeads * p.headDim;
+    const bool ownKv = p.kvSource < 0;
     q_ = ld.matrix(pre + "attn_q", p.outputGate ? 2 * qd : qd, H);
-    k_ = ld.matrix(pre + "attn_k", kd, H);
-    v_ = ld.matrix(pre + "attn_v", kd, H);
+    if (ownKv) k_ = ld.matrix(pre + "attn_k", kd, H);
+    if (ownKv && !p.valueFromKey) v_ = ld.matrix(pre + "attn_v", kd, H);
     o_ = ld.matrix(pre + "attn_output", H, qd);
     if (p.outputBias) oBias_ = ld.vector(pre + "attn_output.bias", H);
     if (p.sinks) sinks_ = ld.vector(pre + "attn_sinks", p.numHeads);
@@ -29,27 +31,31 @@ class Attention : public TokenMixer {
     }
     if (p.qkNorm) {
       qNorm_ = ld.norm(pre + "attn_q_norm", p.headDim);
-      kNorm_ = ld.norm(pre + "attn_k_norm", p.headDim);
+      if (ownKv) kNorm_ = ld.norm(pre + "attn_k_norm", p.headDim);
     }
+    if (p.valueNorm) vNorm_.assign(p.headDim, 1.f);
   }
 
   // A sliding window keeps the window plus one prefill chunk (every key of a chunk is stored before any query of it
   // attends), unless the whole sequence fits in that anyway.
   std::unique_ptr<LayerState> make_state(int maxContext) const override {
+    if (p_.kvSource >= 0) return nullptr;  // reads the source layer's cache
     const int ring = p_.slidingWindow + Model::kChunk - 1;
     if (p_.slidingWindow > 0 && ring < maxContext) return std::make_unique<RingKvCache>(p_.numKvHeads, p_.headDim, p_.slidingWindow, ring);
     return std::make_unique<FullKvCache>(p_.numKvHeads, p_.headDim, maxContext);
   }
 
   void forward(Forward& f, LayerState* state, const float* in, float* out) const override {
-    KvCache& kv = *static_cast<KvCache*>(state);
+    // A layer sharing another layer's k/v attends over that layer's cache, already filled for these tokens.
+    const bool ownKv = p_.kvSource < 0;
+    KvCache& kv = *static_cast<KvCache*>(ownKv ? state : f.seq.layers[p_.kvSource].get());
     Scratch& s = f.s;
     const int hd = p_.headDim, nh = p_.numHeads, nkv = p_.numKvHeads;
     const int qd = nh * hd, kd = nkv * hd;
     Acts a = prepare_acts(f, in, f.spec.hiddenSize);
     if (p_.outputGate) queryGate_.resize(static_cast<size_t>(f.T) * 2 * qd);
     const LinearOut qkv[3] = {{&q_, p_.outputGate ? queryGate_.data() : s.q.data()}, {&k_, s.k.data()}, {&v_, s.v.data()}};
-    linear(f, a, qkv, 3);
+    linear(f, a, qkv, !ownKv ? 1 : p_.valueFromKey ? 2 : 3);
     if (p_.outputGate) split_query_gate(f, qd);
     const float eps = static_cast<float>(f.spec.rmsNormEps);
     const RopeTable* rope = p_.rope.kind == RopeKind::None ? nullptr : &rope_table(s, p_.rope);
@@ -63,16 +69,18 @@ class Attention : public TokenMixer {
           for (int i = 0; i < qd; i++) q[i] += qBias_[i];
           for (int i = 0; i < kd; i++) k[i] += kBias_[i], v[i] += vBias_[i];
         }
-        if (p_.qkNorm) {
+        if (p_.qkNorm)
           for (int h = 0; h < nh; h++) f.k.rmsnorm(q + h * hd, qNorm_.data(), eps, hd, q + h * hd);
+        const float* cs = rope ? rope->cos.data() + static_cast<size_t>(t) * half : nullptr;
+        const float* sn = rope ? rope->sin.data() + static_cast<size_t>(t) * half : nullptr;
+        if (rope) rope_apply(q, nh, hd, p_.rope.rotaryDims, cs, sn);
+        if (!ownKv) continue;
+        if (p_.valueFromKey) std::copy(k, k + kd, v);
+        if (p_.qkNorm)
           for (int h = 0; h < nkv; h++) f.k.rmsnorm(k + h * hd, kNorm_.data(), eps, hd, k + h * hd);
-        }
-        if (rope) {
-          const float* cs = rope->cos.data() + static_cast<size_t>(t) * half;
-          const float* sn = rope->sin.data() + static_cast<size_t>(t) * half;
-          rope_apply(q, nh, hd, p_.rope.rotaryDims, cs, sn);
-          rope_apply(k, nkv, hd, p_.rope.rotaryDims, cs, sn);
-        }
+        if (p_.valueNorm)
+          for (int h = 0; h < nkv; h++) f.k.rmsnorm(v + h * hd, vNorm_.data(), eps, hd, v + h * hd);
+        if (rope) rope_apply(k, nkv, hd, p_.rope.rotaryDims, cs, sn);
         const int pos = f.pos0 + t;
         for (int h = 0; h < nkv; h++) kv.store(h, pos, k + h * hd, v + h * hd, f.k.to_f16);
       }
@@ -155,6 +163,7 @@ class Attention : public TokenMixer {
   AttentionPlan p_;
   OwnedWeight q_, k_, v_, o_;
   std::vector<float> qBias_, kBias_, vBias_, oBias_, qNorm_, kNorm_, sinks_;
+  std::vector<float> vNorm_;  // ones: v's RMSNorm has no weight
   mutable std::vector<float> queryGate_;  // [T][2 * qd] when the layer has an output gate
 };
 

@@ -5,9 +5,7 @@
 #include "blocks/linear.h"
 
 namespace vmlx {
-namespace {
 
-// g[i] = gelu(g[i]) * u[i], GELU by its tanh approximation (as Gemma's configs name it: gelu_pytorch_tanh).
 void gelu_tanh_mul(float* g, const float* u, int n) {
   constexpr float kSqrt2OverPi = 0.7978845608028654f;
   for (int i = 0; i < n; i++) {
@@ -15,6 +13,8 @@ void gelu_tanh_mul(float* g, const float* u, int n) {
     g[i] = 0.5f * x * (1.f + std::tanh(kSqrt2OverPi * (x + 0.044715f * x * x * x))) * u[i];
   }
 }
+
+namespace {
 
 class GatedMlp : public FeedForward {
  public:

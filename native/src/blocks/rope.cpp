@@ -59,6 +59,9 @@ std::vector<double> rope_inv_freq(const RopePlan& r) {
     case RopeScaling::Longrope:
       for (int i = 0; i < half; i++) f[i] /= r.freqFactors[i];
       break;
+    case RopeScaling::Proportional:
+      for (int i = r.rotatedPairs; i < half; i++) f[i] = 0;  // angle 0: cos 1, sin 0, the pair passes through
+      break;
   }
   return f;
 }

@@ -10,6 +10,7 @@ import { listWeightFiles, readTensorTable, type TensorInfo } from '../safetensor
 import { WeightResolver } from '../weights.js';
 import { GEMMA3_TEXT_PREFIX, gemma3Plan } from './gemma3.js';
 import { gptOssPlan } from './gpt_oss.js';
+import { GEMMA4_TEXT_PREFIX, gemma4Plan } from './gemma4.js';
 import { llamaPlan } from './llama.js';
 import { phi3Plan } from './phi3.js';
 import { mistral3Plan } from './mistral3.js';
@@ -41,6 +42,8 @@ const ARCHITECTURES: Record<ModelConfig['modelType'], Architecture> = {
   qwen3_5: { name: 'qwen3_5', plan: qwen3_5Plan },
   qwen3_5_moe: { name: 'qwen3_5', plan: qwen3_5Plan },
   gpt_oss: { name: 'gpt_oss', plan: gptOssPlan },
+  gemma4_text: { name: 'gemma4', plan: (input) => gemma4Plan(input) },
+  gemma4: { name: 'gemma4', plan: (input) => gemma4Plan(input, GEMMA4_TEXT_PREFIX) },
   // Remaps: model_types that are another architecture under a different name (as mlx-lm's MODEL_REMAPPING).
   mistral: llama,
 };
@@ -80,7 +83,9 @@ export function buildModelSpec(dir: string, opts: { threads?: number; contextLen
   // The schema catches a plan an architecture file got wrong before it crosses into the addon.
   const arch = ARCHITECTURES[config.modelType];
   const spec = modelPlanSchema.parse(arch.plan(input));
-  const notes = config.hasVision ? [`${config.modelType}: the vision tower is not loaded; images are not supported (text only)`] : [];
+  const notes = config.hasVision && config.hasAudio
+    ? [`${config.modelType}: the vision and audio towers are not loaded; images and audio are not supported (text only)`]
+    : config.hasVision ? [`${config.modelType}: the vision tower is not loaded; images are not supported (text only)`] : [];
   return { dir: abs, config, spec, architecture: arch.name, notes, tensors };
 }
 

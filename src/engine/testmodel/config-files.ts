@@ -2,6 +2,7 @@
 // block copied to quantization_config).
 import type { ModelDims, QuantSpec, TestArch, TestDType } from './spec.js';
 import { gptOssConfigFields } from './gpt-oss-spec.js';
+import { gemma4TextConfig, gemma4Wrapper } from './gemma4-spec.js';
 import { tokenizerFamily } from './tokenizer-files.js';
 
 function quantEntry(q: QuantSpec): Record<string, unknown> {
@@ -38,6 +39,11 @@ export function buildConfigJson(arch: TestArch, dims: ModelDims, dtype: TestDTyp
       resid_pdrop: 0.0, sliding_window: dims.maxPositionEmbeddings,
       rope_scaling: { type: 'longrope', long_factor: ph.longFactor, short_factor: ph.shortFactor },
     });
+  } else if (dims.gemma4) {
+    delete c.hidden_act;
+    delete c.rope_theta;
+    delete c.bos_token_id;
+    Object.assign(c, gemma4TextConfig(dims, dims.gemma4, fam.generationEos, fam.padTokenId));
   } else if (dims.gemma) {
     const g = dims.gemma;
     delete c.hidden_act;
@@ -117,7 +123,7 @@ export function buildConfigJson(arch: TestArch, dims: ModelDims, dtype: TestDTyp
       } : null,
     });
   }
-  const top = arch === 'mistral3' ? mistral3Wrapper(sorted(c), fam.bosTokenId) : arch === 'gemma3' ? gemma3Wrapper(sorted(c)) : dims.hybrid ? qwen3_5Wrapper(sorted(c), dims) : c;
+  const top = arch === 'mistral3' ? mistral3Wrapper(sorted(c), fam.bosTokenId) : arch === 'gemma3' ? gemma3Wrapper(sorted(c)) : dims.gemma4 ? gemma4Wrapper(sorted(c)) : dims.hybrid ? qwen3_5Wrapper(sorted(c), dims) : c;
   if (quant) {
     // The quantization block sits at the top level, also for a multimodal wrapper (its keys name full module paths).
     const q: Record<string, unknown> = quantEntry(quant);

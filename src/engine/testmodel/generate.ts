@@ -8,6 +8,7 @@ import { ggufMetadata, ggufNormOffset, ggufTensorInfos, ggufTensorName, ggufType
 import { quantizeQ4_0, quantizeQ8_0, Q4_0_BLOCK_BYTES, Q8_0_BLOCK_BYTES, QK } from './gguf-quants.js';
 import { planGguf, type GgmlType } from './gguf-writer.js';
 import { planMlxSafetensors, type StTensor } from './mlx-safetensors.js';
+import { gemma4RopeFreqs } from './gemma4-spec.js';
 import { ggufHybridValues } from './hybrid-spec.js';
 import { hashSeed, Rng, roundToBf16InPlace } from './numeric.js';
 import { MXFP4_BLOCK_BYTES, mxfp4Dequantize, mxfp4Quantize, quantizeMxfp4Blocks } from './mxfp4.js';
@@ -191,6 +192,7 @@ export function makeTestModel(opts: MakeTestModelOptions): MakeTestModelResult {
     if (ggFd !== undefined && opts.arch === 'llama' && dims.ropeScaling) {
       writeAt(ggFd, bytesOf(llama3RopeDivisors(dims)), ggOffset.get('rope_freqs.weight')!);
     }
+    if (ggFd !== undefined && dims.gemma4) writeAt(ggFd, bytesOf(gemma4RopeFreqs(dims.gemma4).values), ggOffset.get('rope_freqs.weight')!);
     if (ggFd !== undefined && dims.phi) {
       writeAt(ggFd, bytesOf(Float32Array.from(dims.phi.longFactor)), ggOffset.get('rope_factors_long.weight')!);
       writeAt(ggFd, bytesOf(Float32Array.from(dims.phi.shortFactor)), ggOffset.get('rope_factors_short.weight')!);

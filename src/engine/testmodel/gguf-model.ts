@@ -3,6 +3,7 @@
 import type { GgufKv, GgmlType, GgufTensorInfo } from './gguf-writer.js';
 import type { GgufTokenizer } from './tokenizer-files.js';
 import { gptOssGgufMetadata } from './gpt-oss-spec.js';
+import { gemma4GgufMetadata, gemma4GgufName, gemma4RopeFreqs } from './gemma4-spec.js';
 import { rotaryDims } from './hybrid-spec.js';
 import { isGemma3, type GgufType, type HybridDims, type ModelDims, type TensorDef, type TestArch } from './spec.js';
 
@@ -13,6 +14,8 @@ export function ggufTensorName(storedHfName: string, arch?: TestArch): string {
   if (hfName === 'model.embed_tokens.weight') return 'token_embd.weight';
   if (hfName === 'model.norm.weight') return 'output_norm.weight';
   if (hfName === 'lm_head.weight') return 'output.weight';
+  const gemma4 = arch === 'gemma4' ? gemma4GgufName(hfName) : undefined;
+  if (gemma4) return gemma4;
   const m = /^model\.layers\.(\d+)\.(.+)$/.exec(hfName);
   if (!m) throw new RangeError(`no GGUF name for ${hfName}`);
   const map: Record<string, string> = {
@@ -32,7 +35,7 @@ export function ggufTensorName(storedHfName: string, arch?: TestArch): string {
     'self_attn.k_norm.weight': 'attn_k_norm.weight',
     // Gemma's post_attention_layernorm closes the attention sandwich; its MLP input norm is pre_feedforward_layernorm.
     // qwen35 also names it after its place (after attention), not after the block it feeds.
-    'post_attention_layernorm.weight': arch && (isGemma3(arch) || arch === 'qwen3_5' || arch === 'qwen3_5_moe' || arch === 'gpt_oss') ? 'post_attention_norm.weight' : 'ffn_norm.weight',
+    'post_attention_layernorm.weight': arch && (isGemma3(arch) || arch === 'qwen3_5' || arch === 'qwen3_5_moe' || arch === 'gpt_oss' || arch === 'gemma4') ? 'post_attention_norm.weight' : 'ffn_norm.weight',
     'pre_feedforward_layernorm.weight': 'ffn_norm.weight',
     'post_feedforward_layernorm.weight': 'post_ffw_norm.weight',
     'linear_attn.in_proj_qkv.weight': 'attn_qkv.weight',
@@ -79,7 +82,8 @@ export function storedName(def: TensorDef): string {
 /** GGUF storage type of one tensor for the requested file flavour. */
 export function ggufTypeFor(def: TensorDef, flavour: GgufType, arch?: TestArch): GgmlType {
   // llama-quantize leaves MoE routers (ffn_gate_inp) in F32.
-  if (flavour === 'f32' || def.shape.length === 1 || def.kind === 'conv' || def.kind === 'bias' || def.name.endsWith('mlp.gate') || def.name.endsWith('mlp.router') || def.name.endsWith('shared_expert_gate')) return 'F32';
+  // Block types need rows of whole 32-element blocks (Gemma 4's per-layer projection has 16 columns).
+  if (flavour === 'f32' || def.shape.length === 1 || def.shape[def.shape.length - 1]! % 32 !== 0 || def.kind === 'conv' || def.kind === 'bias' || def.name.endsWith('mlp.gate') || def.name.endsWith('mlp.router') || def.name.endsWith('shared_expert_gate')) return 'F32';
   if (flavour === 'q8_0') return 'Q8_0';
   // mxfp4: the weights an mxfp4 MLX model holds in mxfp4 (the same values); the embedding and output at Q8_0.
   // gpt-oss's mxfp4 models hold only the experts in mxfp4 (everything else at 8 bits), and so does their twin.
@@ -182,6 +186,12 @@ export function ggufMetadata(arch: TestArch, dims: ModelDims, tok: GgufTokenizer
   }
   if (dims.hybrid) kv.push(...hybridMetadata(p, dims, dims.hybrid));
   if (dims.gptOss) kv.push(...gptOssGgufMetadata(p, dims.gptOss));
+  if (dims.gemma4) {
+    // Its per-layer arrays and full-layer head dims replace the scalar keys above.
+    const own = gemma4GgufMetadata(p, dims, dims.gemma4);
+    const keys = new Set(own.map(([k]) => k));
+    kv.splice(0, kv.length, ...kv.filter(([k]) => !keys.has(k)), ...own);
+  }
   if (flavour !== 'f32') kv.push(['general.quantization_version', { type: 'u32', value: 2 }]);
   const phi = dims.phi;
   if (phi) {
@@ -219,6 +229,7 @@ export function ggufTensorInfos(arch: TestArch, dims: ModelDims, defs: TensorDef
   // qwen35moe's shared-expert gate is a vector [hidden] where the checkpoint has a Linear [1, hidden] (same bytes).
   const shapeOf = (d: TensorDef) => (d.name.endsWith('shared_expert_gate') ? [d.shape[1]] : d.shape);
   const infos: GgufTensorInfo[] = defs.filter((d) => d.kind !== 'vision').map((d) => ({ name: ggufTensorName(storedName(d), arch), shape: shapeOf(d), type: ggufTypeFor(d, flavour, arch) }));
+  if (dims.gemma4) infos.push(gemma4RopeFreqs(dims.gemma4).info);
   if (arch === 'llama' && dims.ropeScaling) infos.push({ name: 'rope_freqs.weight', shape: [dims.headDim / 2], type: 'F32' });
   const rot = phiRotaryDims(dims);
   if (rot) {

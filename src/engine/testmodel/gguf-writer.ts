@@ -11,6 +11,7 @@ export type GgufKv =
   | { type: 'string'; value: string }
   | { type: 'string[]'; value: string[] }
   | { type: 'i32[]'; value: number[] }
+  | { type: 'bool[]'; value: boolean[] }
   | { type: 'f32[]'; value: number[] };
 
 export type GgmlType = 'F32' | 'F16' | 'Q4_0' | 'Q8_0' | 'MXFP4';
@@ -95,6 +96,10 @@ function writeKv(sink: ByteSink, key: string, kv: GgufKv): void {
       sink.push(b);
       break;
     }
+    case 'bool[]':
+      sink.u32(T_ARRAY); sink.u32(T_BOOL); sink.u64(kv.value.length);
+      sink.push(Buffer.from(kv.value.map((v) => (v ? 1 : 0))));
+      break;
     case 'f32[]': {
       sink.u32(T_ARRAY); sink.u32(T_F32); sink.u64(kv.value.length);
       const b = Buffer.alloc(4 * kv.value.length);

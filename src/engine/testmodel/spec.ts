@@ -1,15 +1,16 @@
 // What a generated test model looks like: architecture, shape, dtype, quantization, and the tensors that follow from them.
 // Shapes mirror the real checkpoints (notes/engine.md §2.2) so speed measured on random weights is representative.
 import { gptOssDims, gptOssLayerDefs, gptOssQuantOverrides } from './gpt-oss-spec.js';
+import { gemma4Dims, gemma4TensorDefs, type Gemma4Dims } from './gemma4-spec.js';
 import { hybridLayerDefs, qwen3_5Dims } from './hybrid-spec.js';
 
-export type TestArch = 'qwen3' | 'qwen2' | 'llama' | 'mistral' | 'mistral3' | 'smollm3' | 'qwen3_moe' | 'gemma3_text' | 'gemma3' | 'phi3' | 'qwen3_5' | 'qwen3_5_moe' | 'gpt_oss';
-export type TestShape = 'tiny' | 'qwen3-0.6b' | 'llama-3.2-1b' | 'qwen3-30b-a3b' | 'qwen3-30b-a3b-12l' | 'gemma3-1b' | 'phi-4-mini' | 'qwen3.5-0.8b' | 'gpt-oss-20b' | 'gpt-oss-20b-6l';
+export type TestArch = 'qwen3' | 'qwen2' | 'llama' | 'mistral' | 'mistral3' | 'smollm3' | 'qwen3_moe' | 'gemma3_text' | 'gemma3' | 'phi3' | 'qwen3_5' | 'qwen3_5_moe' | 'gpt_oss' | 'gemma4';
+export type TestShape = 'tiny' | 'qwen3-0.6b' | 'llama-3.2-1b' | 'qwen3-30b-a3b' | 'qwen3-30b-a3b-12l' | 'gemma3-1b' | 'phi-4-mini' | 'qwen3.5-0.8b' | 'gpt-oss-20b' | 'gpt-oss-20b-6l' | 'gemma4-e2b-10l';
 export type TestDType = 'f32' | 'bf16';
 export type GgufType = 'f32' | 'q4_0' | 'q8_0' | 'mxfp4';
 
-export const TEST_ARCHS: readonly TestArch[] = ['qwen3', 'qwen2', 'llama', 'mistral', 'mistral3', 'smollm3', 'qwen3_moe', 'gemma3_text', 'gemma3', 'phi3', 'qwen3_5', 'qwen3_5_moe', 'gpt_oss'];
-export const TEST_SHAPES: readonly TestShape[] = ['tiny', 'qwen3-0.6b', 'llama-3.2-1b', 'qwen3-30b-a3b', 'qwen3-30b-a3b-12l', 'gemma3-1b', 'phi-4-mini', 'qwen3.5-0.8b', 'gpt-oss-20b', 'gpt-oss-20b-6l'];
+export const TEST_ARCHS: readonly TestArch[] = ['qwen3', 'qwen2', 'llama', 'mistral', 'mistral3', 'smollm3', 'qwen3_moe', 'gemma3_text', 'gemma3', 'phi3', 'qwen3_5', 'qwen3_5_moe', 'gpt_oss', 'gemma4'];
+export const TEST_SHAPES: readonly TestShape[] = ['tiny', 'qwen3-0.6b', 'llama-3.2-1b', 'qwen3-30b-a3b', 'qwen3-30b-a3b-12l', 'gemma3-1b', 'phi-4-mini', 'qwen3.5-0.8b', 'gpt-oss-20b', 'gpt-oss-20b-6l', 'gemma4-e2b-10l'];
 
 export type TestQuantMode = 'affine' | 'mxfp4';
 export const TEST_QUANT_MODES: readonly TestQuantMode[] = ['affine', 'mxfp4'];
@@ -66,6 +67,8 @@ export interface ModelDims {
   phi: PhiDims | null;
   /** gpt-oss: sinks, alternating sliding window, YaRN, clamped SwiGLU experts with biases (with `moe`). */
   gptOss?: GptOssDims;
+  /** Gemma 4 (gemma4-spec.ts): per-type head dims, shared KV layers, per-layer inputs. */
+  gemma4?: Gemma4Dims;
 }
 
 export interface GptOssDims {
@@ -144,6 +147,7 @@ const LLAMA_VOCAB = 128256;
 export function modelDims(arch: TestArch, shape: TestShape): ModelDims {
   if (arch === 'qwen3_5' || arch === 'qwen3_5_moe') return qwen3_5Dims(shape, arch === 'qwen3_5_moe');
   if (arch === 'gpt_oss') return gptOssDims(shape);
+  if (arch === 'gemma4') return gemma4Dims(shape);
   const multimodal = arch === 'mistral3' || arch === 'gemma3';
   const gemma = isGemma3(arch) ? gemmaDims(shape) : null;
   const text = textDims(arch, shape);
@@ -172,7 +176,7 @@ function gemmaDims(shape: TestShape): GemmaDims {
   return { slidingWindow: 512, slidingWindowPattern: 6, ropeLocalBase: 10_000, linearRopeFactor: null, queryPreAttnScalar: 256 };
 }
 
-function textDims(arch: Exclude<TestArch, 'qwen3_5' | 'qwen3_5_moe' | 'gpt_oss'>, shape: TestShape): Omit<ModelDims, 'weightPrefix' | 'visionTower' | 'moe' | 'gemma' | 'phi'> {
+function textDims(arch: Exclude<TestArch, 'qwen3_5' | 'qwen3_5_moe' | 'gpt_oss' | 'gemma4'>, shape: TestShape): Omit<ModelDims, 'weightPrefix' | 'visionTower' | 'moe' | 'gemma' | 'phi'> {
   if (shape === 'qwen3.5-0.8b') throw new RangeError(`shape qwen3.5-0.8b needs --arch qwen3_5`);
   if (shape === 'gpt-oss-20b' || shape === 'gpt-oss-20b-6l') throw new RangeError(`shape ${shape} needs --arch gpt_oss`);
   if (shape === 'qwen3-30b-a3b' || shape === 'qwen3-30b-a3b-12l') {
@@ -288,6 +292,7 @@ function textDims(arch: Exclude<TestArch, 'qwen3_5' | 'qwen3_5_moe' | 'gpt_oss'>
 /** All tensors in HF naming. Init scales keep activations sane while leaving the greedy continuation varied. */
 export function tensorDefs(dims: ModelDims, shape: TestShape): TensorDef[] {
   const { hiddenSize: h, intermediateSize: ff, numHeads, numKvHeads, headDim } = dims;
+  if (dims.gemma4) return gemma4TensorDefs(dims, dims.gemma4, shape === 'tiny');
   const tiny = shape === 'tiny';
   // Tiny models: a larger embedding scale spreads the logits (std ≈ 4) so continuations vary; real shapes use ~0.02.
   const embStd = tiny ? 0.5 : 0.02;

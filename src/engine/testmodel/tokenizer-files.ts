@@ -3,6 +3,7 @@
 import { createRequire } from 'node:module';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { GEMMA4_TEST_TEMPLATE } from './gemma4-spec.js';
 import type { TestArch } from './spec.js';
 
 interface AddedToken {
@@ -153,6 +154,7 @@ export function tokenizerFamily(arch: TestArch): TokenizerFamily {
       generationEos: [200002, 199999, 200012], padTokenId: 199999, addBos: false, chatTemplate: GPT_OSS_TEST_TEMPLATE,
     };
   }
+  if (arch === 'gemma4') return { ...tokenizerFamily('gemma3_text'), chatTemplate: GEMMA4_TEST_TEMPLATE };
   if (arch === 'smollm3') return { ...tokenizerFamily('llama'), chatTemplate: SMOLLM3_TEST_TEMPLATE };
   if (arch === 'mistral' || arch === 'mistral3') {
     return { ...tokenizerFamily('llama'), chatTemplate: MISTRAL_TEST_TEMPLATE };

@@ -1,0 +1,137 @@
+// The Gemma 4 layer: Gemma's sandwich norms (plain w, no 1 + w), then, with per-layer inputs, a gated residual
+//   x += post_norm(proj(gelu(inp_gate(x)) * per_layer_input[layer])),
+// and finally x *= layer_output_scale. The prologue derives the per-layer inputs of every layer once per pass:
+//   per_layer_input = (rmsnorm(per_layer_model_proj(embedding) / sqrt(hidden)) + per_layer_token_embd[token] *
+//   sqrt(P)) / sqrt(2), one row of P per layer. Attention differences (v norm, k = v, shared KV, proportional RoPE)
+// are in the plan and the attention block; the final logit soft-cap is the plan's finalSoftcap.
+#include <cmath>
+
+#include "blocks/blocks.h"
+#include "blocks/linear.h"
+
+namespace vmlx {
+namespace {
+
+class Gemma4Inputs : public Prologue {
+ public:
+  Gemma4Inputs(Loader& ld, const ModelSpec& spec)
+      : L_(static_cast<int>(spec.layers.size())), P_(spec.perLayerInputSize), H_(spec.hiddenSize) {
+    // Rows are looked up one token at a time, never read whole.
+    tokens_ = ld.matrix("per_layer_token_embd", spec.vocabSize, L_ * P_, false);
+    proj_ = ld.matrix("per_layer_model_proj", L_ * P_, H_);
+    projNorm_ = ld.norm("per_layer_proj_norm", P_);
+  }
+
+  void forward(Forward& f, const int32_t* tokens) const override {
+    Scratch& s = f.s;
+    const size_t width = static_cast<size_t>(L_) * P_;
+    if (s.perLayer.size() < f.T * width) s.perLayer.resize(static_cast<size_t>(Model::kChunk) * width);
+    Acts a = prepare_acts(f, s.x.data(), H_);
+    const LinearOut o[1] = {{&proj_, s.perLayer.data()}};
+    linear(f, a, o, 1);
+    const float projScale = 1.f / std::sqrt(static_cast<float>(H_));
+    const float tokenScale = std::sqrt(static_cast<float>(P_));
+    const float mix = 1.f / std::sqrt(2.f);
+    const float eps = static_cast<float>(f.spec.rmsNormEps);
+    f.pool.parallel_for(f.T, [&](int t0, int t1) {
+      std::vector<float> row(width);
+      for (int t = t0; t < t1; t++) {
+        float* out = s.perLayer.data() + t * width;
+        for (size_t i = 0; i < width; i++) out[i] *= projScale;
+        for (int l = 0; l < L_; l++) f.k.rmsnorm(out + l * P_, projNorm_.data(), eps, P_, out + l * P_);
+        weight_row(tokens_.w, tokens[t], row.data());
+        for (size_t i = 0; i < width; i++) out[i] = (out[i] + row[i] * tokenScale) * mix;
+      }
+    });
+  }
+
+ private:
+  int L_, P_, H_;
+  OwnedWeight tokens_, proj_;
+  std::vector<float> projNorm_;
+};
+
+class Gemma4Layer : public Layer {
+ public:
+  Gemma4Layer(Loader& ld, const ModelSpec& spec, int i) : index_(i), P_(spec.perLayerInputSize) {
+    const std::string pre = "blk." + std::to_string(i) + ".";
+    const LayerPlan& plan = spec.layers[i];
+    const int H = spec.hiddenSize;
+    attnNorm_ = ld.norm(pre + "attn_norm", H);
+    mixer_ = make_token_mixer(ld, spec, plan, pre);
+    attnPostNorm_ = ld.norm(pre + "post_attention_norm", H);
+    ffnNorm_ = ld.norm(pre + "ffn_norm", H);
+    ffn_ = make_feed_forward(ld, spec, plan, pre);
+    ffnPostNorm_ = ld.norm(pre + "post_ffw_norm", H);
+    if (P_ > 0) {
+      inpGate_ = ld.matrix(pre + "inp_gate", P_, H);
+      proj_ = ld.matrix(pre + "proj", H, P_);
+      postNorm_ = ld.norm(pre + "post_norm", H);
+    }
+    outScale_ = ld.vector(pre + "layer_output_scale", 1)[0];
+  }
+
+  void forward(Forward& f, LayerState* state) const override {
+    Scratch& s = f.s;
+    const int H = f.spec.hiddenSize;
+    rmsnorm_rows(f, s.x.data(), attnNorm_.data(), H, s.h.data(), f.T);
+    mixer_->forward(f, state, s.h.data(), s.h.data());
+    rmsnorm_rows(f, s.h.data(), attnPostNorm_.data(), H, s.h.data(), f.T);
+    add_rows(f, s.x.data(), s.h.data(), H);
+    rmsnorm_rows(f, s.x.data(), ffnNorm_.data(), H, s.h.data(), f.T);
+    ffn_->forward(f, s.h.data(), s.h.data());
+    rmsnorm_rows(f, s.h.data(), ffnPostNorm_.data(), H, s.h.data(), f.T);
+    add_rows(f, s.x.data(), s.h.data(), H);
+    if (P_ > 0) per_layer_input(f);
+    if (outScale_ != 1.f) {
+      f.pool.parallel_for(f.T, [&](int t0, int t1) {
+        for (size_t i = static_cast<size_t>(t0) * H; i < static_cast<size_t>(t1) * H; i++) s.x[i] *= outScale_;
+      });
+    }
+  }
+
+  std::unique_ptr<LayerState> make_state(int maxContext) const override { return mixer_->make_state(maxContext); }
+
+ private:
+  void per_layer_input(Forward& f) const {
+    Scratch& s = f.s;
+    const int H = f.spec.hiddenSize;
+    const size_t width = f.spec.layers.size() * static_cast<size_t>(P_);
+    gate_.resize(static_cast<size_t>(f.T) * P_);
+    Acts a = prepare_acts(f, s.x.data(), H);
+    const LinearOut g[1] = {{&inpGate_, gate_.data()}};
+    linear(f, a, g, 1);
+    f.pool.parallel_for(f.T, [&](int t0, int t1) {
+      for (int t = t0; t < t1; t++)
+        gelu_tanh_mul(gate_.data() + static_cast<size_t>(t) * P_, s.perLayer.data() + t * width + index_ * P_, P_);
+    });
+    Acts ag = prepare_acts(f, gate_.data(), P_);
+    const LinearOut o[1] = {{&proj_, s.h.data()}};
+    linear(f, ag, o, 1);
+    rmsnorm_rows(f, s.h.data(), postNorm_.data(), H, s.h.data(), f.T);
+    add_rows(f, s.x.data(), s.h.data(), H);
+  }
+
+  int index_, P_;
+  std::vector<float> attnNorm_, attnPostNorm_, ffnNorm_, ffnPostNorm_, postNorm_;
+  std::unique_ptr<TokenMixer> mixer_;
+  std::unique_ptr<FeedForward> ffn_;
+  OwnedWeight inpGate_, proj_;
+  float outScale_ = 1;
+  mutable std::vector<float> gate_;  // [T][P]
+};
+
+std::unique_ptr<Layer> layer(Loader& ld, const ModelSpec& spec, int i) { return std::make_unique<Gemma4Layer>(ld, spec, i); }
+
+std::unique_ptr<Prologue> prologue(Loader& ld, const ModelSpec& spec) {
+  if (spec.perLayerInputSize <= 0) return nullptr;
+  return std::make_unique<Gemma4Inputs>(ld, spec);
+}
+
+const Architecture kGemma4 = {"gemma4", layer, prologue};
+
+}  // namespace
+
+const Architecture& arch_gemma4() { return kGemma4; }
+
+}  // namespace vmlx
