@@ -31,6 +31,7 @@ interface BenchFlags extends Omit<BenchOptions, 'log' | 'model'> {
   targetRoofline?: number;
   targetLoadMs?: number;
   offline?: boolean;
+  precise?: boolean;
 }
 
 export function registerBenchCommand(program: Command): void {
@@ -45,6 +46,7 @@ export function registerBenchCommand(program: Command): void {
     .option('--prompt-tokens <n>', 'prompt length for the prefill measurement', positiveInt, 512)
     .option('--gen-tokens <n>', 'tokens decoded after the prompt', positiveInt, 128)
     .option('--threads <n>', 'compute threads for both engines', positiveInt, 2)
+    .option('--precise', "measure vmlx's precise path (float activations in the quantized matmuls)")
     .option('--reps <n>', 'repetitions per engine (medians are reported)', positiveInt, 3)
     .option('--context <n>', 'tokens in the KV cache before decoding (default: --prompt-tokens)', positiveInt)
     .option('--json', 'print one JSON object instead of the table')
@@ -65,6 +67,7 @@ export function registerBenchCommand(program: Command): void {
       const report = await runBench({
         model, gguf: flags.gguf, peer: flags.peer, promptTokens: flags.promptTokens, genTokens: flags.genTokens,
         threads: flags.threads, reps: flags.reps, context: flags.context,
+        ...(flags.precise ? { activations: 'float' as const } : {}),
         targets: {
           minDecodeRatio: flags.targetDecodeRatio, minPrefillRatio: flags.targetPrefillRatio,
           minRooflineFraction: flags.targetRoofline, maxWarmLoadMs: flags.targetLoadMs,
