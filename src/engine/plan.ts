@@ -174,6 +174,8 @@ export const layerPlanSchema = z.object({
  */
 export const activationModeSchema = z.enum(['float', 'int16', 'int8']);
 export type ActivationMode = z.infer<typeof activationModeSchema>;
+/** The path used when none is asked for: the fastest that meets the fidelity rule for every family (fidelity.test.ts). */
+export const DEFAULT_ACTIVATIONS: ActivationMode = 'int16';
 
 export const modelPlanSchema = z.object({
   /** The addon's layer composition (native/src/models/*.cpp): decoder (pre-norm), gemma (sandwich norms). */
@@ -191,7 +193,7 @@ export const modelPlanSchema = z.object({
   threads: positiveInt,
   /** Force a kernel set ('scalar' | 'avx2' | 'avx512'); default: the best for this CPU, or VMLX_KERNELS. */
   kernels: z.string().optional(),
-  /** How the quantized matmuls read their input (default 'int16'); see activationModeSchema. */
+  /** How the quantized matmuls read their input; see activationModeSchema. */
   activations: activationModeSchema.optional(),
 });
 

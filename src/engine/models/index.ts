@@ -5,7 +5,7 @@ import { availableParallelism } from 'node:os';
 import { join, resolve } from 'node:path';
 import { readModelConfig, type ModelConfig } from '../config.js';
 import { ModelFileMissingError } from '../errors.js';
-import { modelPlanSchema, type ActivationMode, type NativeModelPlan } from '../plan.js';
+import { DEFAULT_ACTIVATIONS, modelPlanSchema, type ActivationMode, type NativeModelPlan } from '../plan.js';
 import { listWeightFiles, readTensorTable, type TensorInfo } from '../safetensors.js';
 import { WeightResolver } from '../weights.js';
 import { GEMMA3_TEXT_PREFIX, gemma3Plan } from './gemma3.js';
@@ -80,7 +80,7 @@ export function buildModelSpec(
   };
   // The schema catches a plan an architecture file got wrong before it crosses into the addon.
   const arch = ARCHITECTURES[config.modelType];
-  const spec = modelPlanSchema.parse({ ...arch.plan(input), ...(opts.activations ? { activations: opts.activations } : {}) });
+  const spec = modelPlanSchema.parse({ ...arch.plan(input), activations: opts.activations ?? DEFAULT_ACTIVATIONS });
   const notes = config.hasVision ? [`${config.modelType}: the vision tower is not loaded; images are not supported (text only)`] : [];
   return { dir: abs, config, spec, architecture: arch.name, notes, tensors };
 }
