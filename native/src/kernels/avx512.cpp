@@ -179,12 +179,12 @@ void matmul(const PackedWeight& w, const Acts& a, float* y, int ldy, int tile0, 
   switch (w.kind) {
     case WeightKind::Q4:
       if (a.mode == ActMode::Float) matmul_quant_float_acts_avx2(w, a, y, ldy, tile0, tile1);
-      else if (a.mode == ActMode::Int8) matmul_quant_int8_avx2(w, a, y, ldy, tile0, tile1);
+      else if (a.mode == ActMode::Int8) matmul_quant_int8_vnni(w, a, y, ldy, tile0, tile1);
       else matmul_quant<true>(w, a, y, ldy, tile0, tile1);
       break;
     case WeightKind::Q8:
       if (a.mode == ActMode::Float) matmul_quant_float_acts_avx2(w, a, y, ldy, tile0, tile1);
-      else if (a.mode == ActMode::Int8) matmul_quant_int8_avx2(w, a, y, ldy, tile0, tile1);
+      else if (a.mode == ActMode::Int8) matmul_quant_int8_vnni(w, a, y, ldy, tile0, tile1);
       else matmul_quant<false>(w, a, y, ldy, tile0, tile1);
       break;
     case WeightKind::F32: matmul_float_k<WeightKind::F32>(w, a, y, ldy, tile0, tile1); break;

@@ -120,6 +120,8 @@ void silu_mul_portable(float* g, const float* u, int n);
 void matmul_quant_float_acts_avx2(const PackedWeight& w, const Acts& a, float* y, int ldy, int tile0, int tile1);
 // The int8-activation quantized matmul for AVX2 (vpmaddubsw). Only call after dispatch.cpp has checked the CPU.
 void matmul_quant_int8_avx2(const PackedWeight& w, const Acts& a, float* y, int ldy, int tile0, int tile1);
+// The same with AVX-512 VNNI (vpdpbusd). Only call after dispatch.cpp has checked the CPU.
+void matmul_quant_int8_vnni(const PackedWeight& w, const Acts& a, float* y, int ldy, int tile0, int tile1);
 // Tables of the SIMD sets; call only after dispatch.cpp has checked the CPU.
 const KernelSet& kernels_avx2_table();
 const KernelSet& kernels_avx512_table();

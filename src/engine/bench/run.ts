@@ -10,7 +10,7 @@ import {
 } from './measure.js';
 import { llamaBenchOnce, peerTool } from './llama-bench.js';
 import { judgeBench, type BenchCheck, type BenchTargets } from './verdicts.js';
-import type { ActivationMode } from '../plan.js';
+import { DEFAULT_ACTIVATIONS, type ActivationMode } from '../plan.js';
 
 type LagJson = { p50: number; p99: number; max: number; samples: number };
 type EngineJson = { prefill_tokens_per_s: number; decode_tokens_per_s: number; load_ms: number | null; runs: Array<{ prefill: number; decode: number }> };
@@ -129,7 +129,7 @@ export async function runBench(o: BenchOptions & { targets?: BenchTargets }): Pr
   const prefillCeiling = (peak * 1e9) / macs;
   const report: Omit<BenchReport, 'checks' | 'pass'> = {
     model: o.model, gguf: o.gguf ?? null, peer: peerKind, cpu: cpus()[0]?.model ?? 'unknown', threads: o.threads,
-    activations: o.activations ?? 'int16',
+    activations: o.activations ?? DEFAULT_ACTIVATIONS,
     prompt_tokens: context, context_tokens: context, gen_tokens: o.genTokens, reps: o.reps,
     bandwidth_gb_s: r2(bandwidth),
     bytes_per_token: { weights: bpt.weights, kv: Math.round(bpt.kv), total: Math.round(total) },
