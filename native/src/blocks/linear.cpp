@@ -4,13 +4,15 @@
 
 namespace vmlx {
 
-Acts prepare_acts(Forward& f, const float* x, int cols) {
+Acts prepare_acts(Forward& f, const float* x, int cols) { return prepare_acts(f, x, cols, f.spec.activations); }
+
+Acts prepare_acts(Forward& f, const float* x, int cols, ActMode mode) {
   Scratch& s = f.s;
   Acts a{};
   a.T = f.T;
   a.cols = cols;
   a.x = x;
-  a.mode = f.spec.activations;
+  a.mode = mode;
   if (a.mode == ActMode::Float) return a;
   // The int8 codes take the first half of the int16 buffer (same qStride per row).
   if (a.mode == ActMode::Int8) a.q8 = reinterpret_cast<int8_t*>(s.aq.data());
