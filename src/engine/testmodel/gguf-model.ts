@@ -67,7 +67,7 @@ export function storedName(def: TensorDef): string {
 /** GGUF storage type of one tensor for the requested file flavour. */
 export function ggufTypeFor(def: TensorDef, flavour: GgufType): GgmlType {
   // llama-quantize leaves MoE routers (ffn_gate_inp) in F32.
-  if (flavour === 'f32' || def.shape.length === 1 || def.kind === 'conv' || def.name.endsWith('mlp.gate') || def.name.endsWith('shared_expert_gate')) return 'F32';
+  if (flavour === 'f32' || flavour === 'q4_0-f32' || def.shape.length === 1 || def.kind === 'conv' || def.name.endsWith('mlp.gate') || def.name.endsWith('shared_expert_gate')) return 'F32';
   if (flavour === 'q8_0') return 'Q8_0';
   // mxfp4: the weights an mxfp4 MLX model holds in mxfp4 (the same values); the embedding and output at Q8_0.
   if (flavour === 'mxfp4') return def.kind === 'embedding' || def.name.endsWith('lm_head') ? 'Q8_0' : 'MXFP4';
@@ -142,7 +142,7 @@ export function ggufMetadata(arch: TestArch, dims: ModelDims, tok: GgufTokenizer
     ['general.name', { type: 'string', value: name }],
     ['general.alignment', { type: 'u32', value: 32 }],
     // llama_ftype: 0 ALL_F32, 2 MOSTLY_Q4_0, 7 MOSTLY_Q8_0, 38 MOSTLY_MXFP4_MOE
-    ['general.file_type', { type: 'u32', value: { f32: 0, q4_0: 2, q8_0: 7, mxfp4: 38 }[flavour] }],
+    ['general.file_type', { type: 'u32', value: { f32: 0, 'q4_0-f32': 0, q4_0: 2, q8_0: 7, mxfp4: 38 }[flavour] }],
     [`${p}.context_length`, { type: 'u32', value: dims.maxPositionEmbeddings }],
     [`${p}.embedding_length`, { type: 'u32', value: dims.hiddenSize }],
     [`${p}.block_count`, { type: 'u32', value: dims.numLayers }],
@@ -166,7 +166,7 @@ export function ggufMetadata(arch: TestArch, dims: ModelDims, tok: GgufTokenizer
     if (shared) kv.push([`${p}.expert_shared_feed_forward_length`, { type: 'u32', value: shared }]);
   }
   if (dims.hybrid) kv.push(...hybridMetadata(p, dims, dims.hybrid));
-  if (flavour !== 'f32') kv.push(['general.quantization_version', { type: 'u32', value: 2 }]);
+  if (flavour !== 'f32' && flavour !== 'q4_0-f32') kv.push(['general.quantization_version', { type: 'u32', value: 2 }]);
   const phi = dims.phi;
   if (phi) {
     kv.push(
