@@ -45,7 +45,7 @@ function main(argv: string[]): void {
   if (values['quant-mode'] && values.bits === undefined && mode === 'affine') throw new UsageError('--quant-mode affine needs --bits');
   const seed = int('seed', values.seed, 1)!;
   if (!values.out) throw new UsageError('--out DIR is required');
-  const ggufType = oneOf<GgufType>('gguf-type', values['gguf-type'], ['f32', 'q4_0', 'q8_0', 'mxfp4'], 'f32');
+  const ggufType = oneOf<GgufType>('gguf-type', values['gguf-type'], ['f32', 'q4_0', 'q8_0', 'mxfp4', 'q4_0-f32'], 'f32');
   if (values['gguf-type'] && !values.gguf) throw new UsageError('--gguf-type needs --gguf FILE');
   const r = makeTestModel({
     arch, shape, dtype, seed, quant: bits === undefined ? undefined : { bits, groupSize, mode }, outDir: values.out,

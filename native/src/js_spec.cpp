@@ -242,6 +242,13 @@ ModelSpec parse_model_spec(const Napi::Object& o) {
   if (has(o, "perLayerInputSize")) s.perLayerInputSize = integer(o, "perLayerInputSize", p, 1);
   s.threads = has(o, "threads") ? integer(o, "threads", p, 1) : 1;
   if (has(o, "kernels")) s.kernels = str(o, "kernels", p);
+  if (has(o, "activations")) {
+    const std::string mode = str(o, "activations", p);
+    if (mode == "float") s.activations = ActMode::Float;
+    else if (mode == "int16") s.activations = ActMode::Int16;
+    else if (mode == "int8") s.activations = ActMode::Int8;
+    else bad(o.Env(), p + ".activations", "must be 'float', 'int16' or 'int8', got '" + mode + "'");
+  }
   Napi::Value lv = o.Get("layers");
   if (!lv.IsArray()) bad(o.Env(), p + ".layers", "must be an array");
   Napi::Array la = lv.As<Napi::Array>();

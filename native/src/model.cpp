@@ -184,7 +184,8 @@ void Model::forward(SequenceState& seq, const int32_t* tokens, int T, int pos0, 
   const int rows = T - first;
   rmsnorm_rows(f, s_.x.data() + static_cast<size_t>(first) * H, finalNorm_.data(), H, s_.h.data(), rows);
   Forward fl{spec_, *kernels_, *pool_, s_, seq, rows, pos0 + first};
-  Acts a = prepare_acts(fl, s_.h.data(), H);
+  // The output projection sets the distribution directly and runs on one row per prefill: int8 mode keeps it at int16.
+  Acts a = prepare_acts(fl, s_.h.data(), H, spec_.activations == ActMode::Int8 ? ActMode::Int16 : spec_.activations);
   const LinearOut out[1] = {{hasLmHead_ ? &lmHead_ : &embed_, logits}};
   linear(fl, a, out, 1);
   if (spec_.finalSoftcap > 0) {

@@ -7,6 +7,8 @@
 #include <string>
 #include <vector>
 
+#include "kernels/kernels.h"
+
 namespace vmlx {
 
 enum class DType { F32, F16, BF16, U32, U8 };
@@ -120,6 +122,7 @@ struct ModelSpec {
   TensorTable tensors;
   int threads = 1;
   std::string kernels;  // empty: the best set for this CPU (or VMLX_KERNELS)
+  ActMode activations = ActMode::Int16;  // how the quantized matmuls read their input (kernels.h)
 };
 
 }  // namespace vmlx

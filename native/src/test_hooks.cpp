@@ -74,7 +74,17 @@ OwnedWeight pack_desc(const Napi::Object& d) {
   }
 }
 
-// matmul(set, desc, x: Float32Array [T*cols], T) -> Float32Array [T*rows]
+// The activation mode named by optional argument i ('int16' when absent).
+ActMode act_mode(const Napi::CallbackInfo& info, size_t i) {
+  if (info.Length() <= i || info[i].IsUndefined()) return ActMode::Int16;
+  const std::string m = info[i].As<Napi::String>().Utf8Value();
+  if (m == "float") return ActMode::Float;
+  if (m == "int16") return ActMode::Int16;
+  if (m == "int8") return ActMode::Int8;
+  throw Napi::TypeError::New(info.Env(), "activations must be 'float', 'int16' or 'int8', got '" + m + "'");
+}
+
+// matmul(set, desc, x: Float32Array [T*cols], T, activations?) -> Float32Array [T*rows]
 Napi::Value Matmul(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   const KernelSet& k = kernel_set(info[0]);
@@ -93,12 +103,15 @@ Napi::Value Matmul(const Napi::CallbackInfo& info) {
   std::vector<int16_t> q(static_cast<size_t>(T) * a.qStride);
   std::vector<float> qs(static_cast<size_t>(T) * a.blocks), sums[3];
   a.q = q.data();
+  a.q8 = reinterpret_cast<int8_t*>(q.data());
   a.qscale = qs.data();
   for (int l = 0; l < 3; l++) {
     sums[l].resize(static_cast<size_t>(T) * (cols / 32 + 1));
     a.gsum[l] = sums[l].data();
   }
-  for (int t = 0; t < T; t++) k.quantize_row(a, t);
+  a.mode = act_mode(info, 4);
+  if (a.mode != ActMode::Float)
+    for (int t = 0; t < T; t++) k.quantize_row(a, t);
   Napi::Float32Array y = Napi::Float32Array::New(env, static_cast<size_t>(T) * w.w.rows);
   // Split the tiles in two calls to exercise tile ranges that do not start at 0.
   const int mid = w.w.tiles / 2;
@@ -107,7 +120,7 @@ Napi::Value Matmul(const Napi::CallbackInfo& info) {
   return y;
 }
 
-// benchMatmul(set, desc, T, iters) -> weight bytes read per second (GB/s) on the calling thread; for tuning only.
+// benchMatmul(set, desc, T, iters, activations?) -> weight bytes read per second (GB/s) on the calling thread; for tuning only.
 Napi::Value BenchMatmul(const Napi::CallbackInfo& info) {
   const KernelSet& k = kernel_set(info[0]);
   OwnedWeight w = pack_desc(info[1].As<Napi::Object>());
@@ -123,12 +136,15 @@ Napi::Value BenchMatmul(const Napi::CallbackInfo& info) {
   std::vector<int16_t> q(static_cast<size_t>(T) * a.qStride);
   std::vector<float> qs(static_cast<size_t>(T) * a.blocks), sums[3];
   a.q = q.data();
+  a.q8 = reinterpret_cast<int8_t*>(q.data());
   a.qscale = qs.data();
   for (int l = 0; l < 3; l++) {
     sums[l].resize(static_cast<size_t>(T) * (cols / 32 + 1));
     a.gsum[l] = sums[l].data();
   }
-  for (int t = 0; t < T; t++) k.quantize_row(a, t);
+  a.mode = act_mode(info, 4);
+  if (a.mode != ActMode::Float)
+    for (int t = 0; t < T; t++) k.quantize_row(a, t);
   std::vector<float> y(static_cast<size_t>(T) * w.w.rows);
   k.matmul(w.w, a, y.data(), w.w.rows, 0, w.w.tiles);
   const auto t0 = std::chrono::steady_clock::now();

@@ -11,7 +11,7 @@ import { readGenerationConfig, type GenerationConfig, type ModelConfig } from '.
 import { GenerationInputError, ModelFormatError } from './errors.js';
 import { assertModelDir, buildModelSpec, specWeightBytes } from './models/index.js';
 import type { NativeModel, NativeSession, NativeTokenEvent } from './native-types.js';
-import type { NativeModelPlan } from './plan.js';
+import { activationModeSchema, type NativeModelPlan } from './plan.js';
 import { DEFAULT_MAX_TOKENS, resolveSampling, validateParams } from './sampling.js';
 import { streamJob, usageFrom } from './token-stream.js';
 import { startConstrainedJob } from './grammar/constrained-job.js';
@@ -214,7 +214,14 @@ export async function loadModel(dir: string, opts: LoadModelOptions = {}): Promi
   }
   const abs = assertModelDir(dir);
   const threads = opts.threads ?? availableParallelism();
-  const built = buildModelSpec(abs, { threads, contextLength: opts.maxContext ?? DEFAULT_MAX_CONTEXT });
+  if (opts.activations !== undefined && !activationModeSchema.safeParse(opts.activations).success) {
+    throw new GenerationInputError(`activations must be one of ${activationModeSchema.options.join(', ')}, got ${String(opts.activations)}`);
+  }
+  const built = buildModelSpec(abs, {
+    threads,
+    contextLength: opts.maxContext ?? DEFAULT_MAX_CONTEXT,
+    ...(opts.activations ? { activations: opts.activations } : {}),
+  });
   const { config, spec } = built;
   // The weights load on the addon's threads while this thread builds the tokenizer (about 0.5 s for a 150k
   // vocabulary): the two overlap instead of adding up.

@@ -4,7 +4,7 @@
 
 // The model plan (layers + tensor table) is defined by the zod schemas in plan.ts.
 export type { NativeDType, NativeModelPlan, NativeTensorRef, PlanTensor } from './plan.js';
-import type { NativeModelPlan } from './plan.js';
+import type { ActivationMode, NativeModelPlan } from './plan.js';
 
 export interface NativeSamplingParams {
   maxTokens: number;
@@ -128,7 +128,7 @@ export interface NativeTestWeight {
 export interface NativeTestHooks {
   kernelSets(): string[];
   /** y[t*rows + r] = sum_k W[r,k] x[t*cols + k], through the weight repack and the named kernel set. */
-  matmul(kernels: string, w: NativeTestWeight, x: Float32Array, tokens: number): Float32Array;
+  matmul(kernels: string, w: NativeTestWeight, x: Float32Array, tokens: number, activations?: ActivationMode): Float32Array;
   /** Row `row` of the weight, dequantized the way the embedding lookup does it. */
   weightRow(w: NativeTestWeight, row: number): Float32Array;
   rmsnorm(kernels: string, x: Float32Array, w: Float32Array, eps: number): Float32Array;

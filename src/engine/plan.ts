@@ -176,6 +176,16 @@ export const layerPlanSchema = z.object({
   mlp: mlpPlanSchema,
 });
 
+/**
+ * 'float': activations stay float32 and each weight group is dequantized in registers (the precise path, `--precise`);
+ * 'int16': activations are rounded to int16 per block of 32 (the default); 'int8': to int8 per block of 32 (u8 x s8
+ * dot products, twice the multiply-adds per instruction).
+ */
+export const activationModeSchema = z.enum(['float', 'int16', 'int8']);
+export type ActivationMode = z.infer<typeof activationModeSchema>;
+/** The path used when none is asked for: the fastest that meets the fidelity rule for every family (fidelity.test.ts). */
+export const DEFAULT_ACTIVATIONS: ActivationMode = 'int16';
+
 export const modelPlanSchema = z.object({
   /**
    * The addon's layer composition (native/src/models/*.cpp): decoder (pre-norm), gemma (sandwich norms), gemma4
@@ -202,7 +212,10 @@ export const modelPlanSchema = z.object({
   threads: positiveInt,
   /** Force a kernel set ('scalar' | 'avx2' | 'avx512'); default: the best for this CPU, or VMLX_KERNELS. */
   kernels: z.string().optional(),
+  /** How the quantized matmuls read their input; see activationModeSchema. */
+  activations: activationModeSchema.optional(),
 });
+
 
 export type NativeDType = z.infer<typeof nativeDTypeSchema>;
 export type NativeTensorRef = z.infer<typeof tensorRefSchema>;

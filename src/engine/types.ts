@@ -1,6 +1,7 @@
 // Public engine API used by the agent loop, the TUI and the server. No UI, no HTTP here.
 import type { GrammarSpec } from './grammar/protocol.js';
 import type { GrammarThread } from './grammar/grammar-thread.js';
+import type { ActivationMode } from './plan.js';
 
 export interface ChatToolCall {
   id: string;
@@ -113,6 +114,8 @@ export interface ModelInfo {
 export interface LoadModelOptions {
   threads?: number;
   maxContext?: number;
+  /** 'float' is the precise path (float activations in the quantized matmuls); default 'int16'. */
+  activations?: ActivationMode;
   onProgress?: (p: { phase: 'tokenizer' | 'weights'; fraction: number }) => void;
 }
 

@@ -15,7 +15,7 @@ function fabricatedReport(over: { growthLoadMb?: number; growthGenMb?: number; l
   const files = 347 * MB;
   const kv = 61 * MB;
   const report: Omit<BenchReport, 'checks' | 'pass'> = {
-    model: '/fabricated/model', gguf: '/fabricated/model.gguf', peer: 'llama-bench', cpu: 'Fabricated CPU', threads: 2,
+    model: '/fabricated/model', gguf: '/fabricated/model.gguf', peer: 'llama-bench', cpu: 'Fabricated CPU', threads: 2, activations: 'int16',
     prompt_tokens: 512, context_tokens: 512, gen_tokens: 128, reps: 3, bandwidth_gb_s: 20,
     bytes_per_token: { weights: 300 * MB, kv: 60 * MB, total: 360 * MB },
     roofline_decode_tokens_per_s: 55.6,

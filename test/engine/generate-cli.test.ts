@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { tempDir, writeModelDir } from './helpers/tiny-dirs.js';
 import { copyTokenizerFiles } from './helpers/fixtures.js';
 import { ensureTestModel } from '../helpers/test-models.js';
+import { loadModel } from '../../src/engine/model.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 
@@ -85,4 +86,16 @@ test('generate on a made model: streamed text with a summary line; --json prints
   assert.equal(streamed.stdout, `${obj.text as string}\n`);
   // --chat: "<|im_start|>user\nHello<|im_end|>\n<|im_start|>assistant\n" is 9 tokens
   assert.equal((JSON.parse(chat.stdout) as { prompt_tokens: number }).prompt_tokens, 9);
+});
+
+test('generate --precise (float activations) continues like the default path; a bad activation mode is a clear error', async () => {
+  const { dir } = await ensureTestModel({ arch: 'qwen3', dtype: 'bf16', bits: 4 });
+  const args = ['generate', '--model', dir, '--max-tokens', '8', '--temp', '0', '--ignore-eos', '--threads', '1', '--json', 'Hello there'];
+  const [fast, precise] = await Promise.all([vmlx(args), vmlx([...args, '--precise'])]);
+  assert.equal(fast.code, 0, fast.stderr);
+  assert.equal(precise.code, 0, precise.stderr);
+  const text = (r: { stdout: string }) => (JSON.parse(r.stdout) as { text: string; completion_tokens: number });
+  assert.equal(text(precise).completion_tokens, 8);
+  assert.equal(text(precise).text, text(fast).text);
+  await assert.rejects(loadModel(dir, { activations: 'int4' as never }), /activations must be one of float, int16, int8, got int4/);
 });

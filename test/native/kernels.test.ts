@@ -116,6 +116,64 @@ test('quantized matmul (4/8-bit, group 32/64/128, odd row counts, 1..9 tokens) m
         }
 });
 
+test('the precise quantized matmul (float activations) matches the dense reference to float32 rounding on every kernel set', () => {
+  const rng = new Rng(13);
+  for (const bits of [4, 8] as const)
+    for (const gs of [32, 64, 128])
+      for (const rows of [1, 17, 33])
+        for (const [cols, T] of [[gs, 1], [gs * 3, 2], [384, 3], [256, 5]] as const) {
+          const { w, dense } = randomQuant(rng, bits, rows, cols, gs, (rows + T) % 2 === 0);
+          // Large activations too: the int16 path's per-block rounding would exceed the tolerance on them.
+          const x = randomF32(rng, T * cols, rows === 17 ? 100 : 1);
+          const { y, mag } = denseMatmul(dense, rows, cols, x, T);
+          for (const k of sets) assertClose(hooks.matmul(k, w, x, T, 'float'), y, mag, 2e-6, `${k} precise q${bits} gs${gs} ${rows}x${cols} T=${T}`);
+        }
+});
+
+test('the int8-activation quantized matmul of every kernel set matches the scalar integer reference, and the dense result to int8 rounding', () => {
+  const rng = new Rng(14);
+  for (const bits of [4, 8] as const)
+    for (const gs of [32, 64, 128])
+      for (const rows of [1, 17, 33, 101])
+        for (const [cols, T] of [[gs, 1], [gs * 3, 2], [384, 4], [256, 7]] as const) {
+          const { w, dense } = randomQuant(rng, bits, rows, cols, gs, (rows + T) % 2 === 1);
+          // Outliers in some rows: the per-block scale must follow them without saturating the int8 codes.
+          const x = randomF32(rng, T * cols);
+          if (rows === 33) for (let i = 0; i < x.length; i += 37) x[i] *= 80;
+          const { y, mag } = denseMatmul(dense, rows, cols, x, T);
+          const reference = hooks.matmul('scalar', w, x, T, 'int8');
+          // int8 codes: each activation is off by at most half a step, max|x| / 254 of its 32-element block.
+          for (let t = 0; t < T; t++)
+            for (let r = 0; r < rows; r++) {
+              let bound = 1e-5 * mag[t * rows + r];
+              for (let b = 0; b < cols / 32; b++) {
+                let mx = 0;
+                for (let k = b * 32; k < b * 32 + 32; k++) mx = Math.max(mx, Math.abs(x[t * cols + k]));
+                for (let k = b * 32; k < b * 32 + 32; k++) bound += (Math.abs(dense[r * cols + k]) * mx) / 254;
+              }
+              const got = reference[t * rows + r], want = y[t * rows + r];
+              assert.ok(Math.abs(got - want) <= bound, `scalar int8 q${bits} gs${gs} ${rows}x${cols} T=${T} [${t},${r}]: ${got} vs dense ${want} (bound ${bound})`);
+            }
+          const want = Float64Array.from(reference);
+          for (const k of sets.filter((s) => s !== 'scalar'))
+            assertClose(hooks.matmul(k, w, x, T, 'int8'), want, mag, 1e-6, `${k} int8 q${bits} gs${gs} ${rows}x${cols} T=${T}`);
+        }
+});
+
+test('a row of a batch gets the same int8 result as alone (per-row activation scales)', () => {
+  const rng = new Rng(15);
+  const { w } = randomQuant(rng, 4, 33, 256, 64);
+  const x = randomF32(rng, 3 * 256);
+  for (let i = 256; i < 512; i++) x[i] *= 50; // a loud middle row must not change its neighbours' scales
+  for (const k of sets) {
+    const batch = hooks.matmul(k, w, x, 3, 'int8');
+    for (let t = 0; t < 3; t++) {
+      const alone = hooks.matmul(k, w, x.subarray(t * 256, (t + 1) * 256), 1, 'int8');
+      assert.deepEqual(Array.from(batch.subarray(t * 33, (t + 1) * 33)), Array.from(alone), `${k} row ${t}`);
+    }
+  }
+});
+
 test('float matmul (F32/F16/BF16, odd shapes) matches the dense reference on every kernel set', () => {
   const rng = new Rng(12);
   for (const kind of ['f32', 'f16', 'bf16'] as const)

@@ -1,15 +1,12 @@
 // vmlx against llama.cpp (arch qwen35) on tiny random Qwen3.5 hybrids: three Gated DeltaNet layers and a gated
 // full-attention layer, with twice as many DeltaNet value heads as key heads (see arch-suite.ts for what is compared).
-// The 8-bit configuration is left out: on the SIMD kernels its log-probabilities differ by up to 1.4e-2 (4e-4 with
-// VMLX_KERNELS=scalar, whose quantized matmul reads f32 activations), so the int16 activation rounding of the SIMD
-// quantized matmuls, not the hybrid's maths, is over budget there; see docs/engine.md.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { loadModel } from '../../src/engine/model.js';
 import { ensureTestModel } from '../helpers/test-models.js';
 import { parityTests } from './arch-suite.js';
 
-parityTests('qwen3_5', ['f32', 'bf16', '4-bit']);
+parityTests('qwen3_5', ['f32', 'bf16', '8-bit', '4-bit']);
 
 async function greedy(model: Awaited<ReturnType<typeof loadModel>>, prompt: number[], n: number) {
   const tokens: number[] = [];

@@ -4,13 +4,19 @@
 
 namespace vmlx {
 
-Acts prepare_acts(Forward& f, const float* x, int cols) {
+Acts prepare_acts(Forward& f, const float* x, int cols) { return prepare_acts(f, x, cols, f.spec.activations); }
+
+Acts prepare_acts(Forward& f, const float* x, int cols, ActMode mode) {
   Scratch& s = f.s;
   Acts a{};
   a.T = f.T;
   a.cols = cols;
   a.x = x;
-  a.q = s.aq.data();
+  a.mode = mode;
+  if (a.mode == ActMode::Float) return a;
+  // The int8 codes take the first half of the int16 buffer (same qStride per row).
+  if (a.mode == ActMode::Int8) a.q8 = reinterpret_cast<int8_t*>(s.aq.data());
+  else a.q = s.aq.data();
   a.qStride = (cols + 63) / 64 * 64;
   a.blocks = (cols + kActBlock - 1) / kActBlock;
   a.qscale = s.aScale.data();
@@ -54,7 +60,9 @@ Acts acts_row(const Acts& a, int r) {
   Acts o = a;
   o.T = 1;
   o.x = a.x + static_cast<size_t>(r) * a.cols;
-  o.q = a.q + static_cast<size_t>(r) * a.qStride;
+  if (a.mode == ActMode::Float) return o;
+  if (a.mode == ActMode::Int8) o.q8 = a.q8 + static_cast<size_t>(r) * a.qStride;
+  else o.q = a.q + static_cast<size_t>(r) * a.qStride;
   o.qscale = a.qscale + static_cast<size_t>(r) * a.blocks;
   // gsum[l] holds cols / (32 << l) sums per row (for the group sizes that divide cols).
   for (int l = 0; l < 3; l++) o.gsum[l] = a.gsum[l] + static_cast<size_t>(r) * (a.cols / (32 << l));

@@ -5,8 +5,9 @@
 
 namespace vmlx {
 
-// Fills `a` (backed by the scratch buffers) from x[T][cols].
+// Fills `a` (backed by the scratch buffers) from x[T][cols], in the model's activation mode or in `mode`.
 Acts prepare_acts(Forward& f, const float* x, int cols);
+Acts prepare_acts(Forward& f, const float* x, int cols, ActMode mode);
 
 struct LinearOut {
   const OwnedWeight* w;

@@ -152,8 +152,16 @@ void matmul_float_k(const PackedWeight& w, const Acts& a, float* y, int ldy, int
 
 void matmul(const PackedWeight& w, const Acts& a, float* y, int ldy, int tile0, int tile1) {
   switch (w.kind) {
-    case WeightKind::Q4: matmul_quant<true>(w, a, y, ldy, tile0, tile1); break;
-    case WeightKind::Q8: matmul_quant<false>(w, a, y, ldy, tile0, tile1); break;
+    case WeightKind::Q4:
+      if (a.mode == ActMode::Float) matmul_quant_float_acts_avx2(w, a, y, ldy, tile0, tile1);
+      else if (a.mode == ActMode::Int8) matmul_quant_int8_avx2(w, a, y, ldy, tile0, tile1);
+      else matmul_quant<true>(w, a, y, ldy, tile0, tile1);
+      break;
+    case WeightKind::Q8:
+      if (a.mode == ActMode::Float) matmul_quant_float_acts_avx2(w, a, y, ldy, tile0, tile1);
+      else if (a.mode == ActMode::Int8) matmul_quant_int8_avx2(w, a, y, ldy, tile0, tile1);
+      else matmul_quant<false>(w, a, y, ldy, tile0, tile1);
+      break;
     case WeightKind::F32: matmul_float_k<WeightKind::F32>(w, a, y, ldy, tile0, tile1); break;
     case WeightKind::F16: matmul_float_k<WeightKind::F16>(w, a, y, ldy, tile0, tile1); break;
     case WeightKind::BF16: matmul_float_k<WeightKind::BF16>(w, a, y, ldy, tile0, tile1); break;

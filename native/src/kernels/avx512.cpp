@@ -177,8 +177,16 @@ void matmul_float_k(const PackedWeight& w, const Acts& a, float* y, int ldy, int
 
 void matmul(const PackedWeight& w, const Acts& a, float* y, int ldy, int tile0, int tile1) {
   switch (w.kind) {
-    case WeightKind::Q4: matmul_quant<true>(w, a, y, ldy, tile0, tile1); break;
-    case WeightKind::Q8: matmul_quant<false>(w, a, y, ldy, tile0, tile1); break;
+    case WeightKind::Q4:
+      if (a.mode == ActMode::Float) matmul_quant_float_acts_avx2(w, a, y, ldy, tile0, tile1);
+      else if (a.mode == ActMode::Int8) matmul_quant_int8_vnni(w, a, y, ldy, tile0, tile1);
+      else matmul_quant<true>(w, a, y, ldy, tile0, tile1);
+      break;
+    case WeightKind::Q8:
+      if (a.mode == ActMode::Float) matmul_quant_float_acts_avx2(w, a, y, ldy, tile0, tile1);
+      else if (a.mode == ActMode::Int8) matmul_quant_int8_vnni(w, a, y, ldy, tile0, tile1);
+      else matmul_quant<false>(w, a, y, ldy, tile0, tile1);
+      break;
     case WeightKind::F32: matmul_float_k<WeightKind::F32>(w, a, y, ldy, tile0, tile1); break;
     case WeightKind::F16: matmul_float_k<WeightKind::F16>(w, a, y, ldy, tile0, tile1); break;
     case WeightKind::BF16: matmul_float_k<WeightKind::BF16>(w, a, y, ldy, tile0, tile1); break;
@@ -348,6 +356,10 @@ void to_f16(const float* x, uint16_t* out, int n) {
 }
 
 void quantize_row(const Acts& a, int t) {
+  if (a.mode == ActMode::Int8) {
+    quantize_row_portable(a, t);
+    return;
+  }
   const int cols = a.cols;
   const float* xr = a.x + static_cast<size_t>(t) * cols;
   int16_t* q = a.q + static_cast<size_t>(t) * a.qStride;

@@ -14,6 +14,13 @@ constexpr int kActBlock = 32;
 
 enum class WeightKind : int { F32 = 0, F16 = 1, BF16 = 2, Q4 = 3, Q8 = 4 };
 
+// How the quantized matmuls read their input. Float keeps the activations in float32 and dequantizes each weight
+// group in registers (the precise path: the parity tests use it); Int16 rounds them to int16 per kActBlock block
+// (the default); Int8 rounds them to int8 per block (symmetric, scale = max|x| / 127), for u8 x s8 dot products
+// (vpdpbusd, vpmaddubsw). Every mode quantizes each row on its own, so a row's result never depends on the other
+// rows of a batch. Float weights always read float activations.
+enum class ActMode : int { Int16 = 0, Float = 1, Int8 = 2 };
+
 // A weight matrix [rows, cols] in the layout the kernels read. A view: memory is owned by the model.
 //  * F32/F16/BF16: row-major, `data` holds rows*cols elements of that type.
 //  * Q4/Q8 (MLX affine, w = scale*q + bias): tile-major. For tile t (16 rows, the last one zero-padded) and group g,
@@ -44,9 +51,11 @@ static inline float sb_value(const void* base, bool bf16, size_t i) {
 
 // One matmul input: T rows (tokens) of `cols` floats, plus what the integer kernels need.
 struct Acts {
+  ActMode mode;     // Float: only T, cols and x are set
   int T, cols;
   const float* x;   // [T][cols]
-  int16_t* q;       // [T][qStride] int16, zero padded
+  int16_t* q;       // [T][qStride] int16, zero padded (Int16)
+  int8_t* q8;       // [T][qStride] int8, zero padded (Int8)
   float* qscale;    // [T][blocks] one scale per kActBlock elements: x ~= q * qscale
   float* gsum[3];   // sums of the quantized x (q*qscale) per group of 32, 64, 128: [T][cols/gs]
   int qStride, blocks;
@@ -73,10 +82,11 @@ struct AttendRows {
 
 struct KernelSet {
   const char* name;
-  // Quantizes row t of a.x into a.q / a.qscale (kActBlock values per scale, round to nearest even) and fills the
-  // group sums a.gsum from the quantized values. Buffers are sized by the caller.
+  // Quantizes row t of a.x into a.q (Int16) or a.q8 (Int8) and a.qscale (kActBlock values per scale, round to
+  // nearest even) and fills the group sums a.gsum from the quantized values. Buffers are sized by the caller.
   void (*quantize_row)(const Acts& a, int t);
-  // y[t*ldy + r] = sum_k W[r,k] * x[t,k] for rows in tiles [tile0, tile1).
+  // y[t*ldy + r] = sum_k W[r,k] * x[t,k] for rows in tiles [tile0, tile1), reading the input as a.mode says.
+  // The scalar set's Int16 path reads a.x in float; its Int8 path is the integer reference of the SIMD ones.
   void (*matmul)(const PackedWeight& w, const Acts& a, float* y, int ldy, int tile0, int tile1);
   // out[i] = x[i] / sqrt(mean(x^2) + eps) * w[i]
   void (*rmsnorm)(const float* x, const float* w, float eps, int n, float* out);
@@ -105,6 +115,13 @@ using AttendRowFn = void (*)(const float* q, const uint16_t* k, const uint16_t* 
 float softmax_scores(float* scores, int len, float softcap, float sink);
 void attend_rows_each(const AttendRows& a, AttendRowFn row);
 void silu_mul_portable(float* g, const float* u, int n);
+// The precise quantized matmul (float activations, each weight group dequantized in registers) for AVX2+FMA; the
+// AVX-512 set uses it too. Only call after dispatch.cpp has checked the CPU.
+void matmul_quant_float_acts_avx2(const PackedWeight& w, const Acts& a, float* y, int ldy, int tile0, int tile1);
+// The int8-activation quantized matmul for AVX2 (vpmaddubsw). Only call after dispatch.cpp has checked the CPU.
+void matmul_quant_int8_avx2(const PackedWeight& w, const Acts& a, float* y, int ldy, int tile0, int tile1);
+// The same with AVX-512 VNNI (vpdpbusd). Only call after dispatch.cpp has checked the CPU.
+void matmul_quant_int8_vnni(const PackedWeight& w, const Acts& a, float* y, int ldy, int tile0, int tile1);
 // Tables of the SIMD sets; call only after dispatch.cpp has checked the CPU.
 const KernelSet& kernels_avx2_table();
 const KernelSet& kernels_avx512_table();

@@ -1,5 +1,5 @@
-// Plain C++ reference kernels: float32 activations, float32 accumulation, no intrinsics.
-// Every SIMD kernel is tested against these.
+// Plain C++ reference kernels: float32 activations, float32 accumulation, no intrinsics; for int8 activations the
+// exact integer sums the SIMD kernels compute. Every SIMD kernel is tested against these.
 #include <algorithm>
 #include <cmath>
 #include <cstring>
@@ -34,20 +34,33 @@ float softmax_scores(float* scores, int len, float softcap, float sink) {
   return 1.f / sum;
 }
 
-void quantize_row_portable(const Acts& a, int t) {
+namespace {
+
+// Row t as codes of type Q with |code| <= kMax per kActBlock block (round to nearest even), zero padded to qStride.
+template <class Q, int kMax>
+void quantize_codes(const Acts& a, int t, Q* q) {
   const int cols = a.cols;
   const float* xr = a.x + static_cast<size_t>(t) * cols;
-  int16_t* q = a.q + static_cast<size_t>(t) * a.qStride;
   for (int b = 0; b < a.blocks; b++) {
     const int k0 = b * kActBlock, k1 = std::min(cols, k0 + kActBlock);
     float mx = 0.f;
     for (int k = k0; k < k1; k++) mx = std::max(mx, std::fabs(xr[k]));
-    const float d = mx / 32767.f;
+    const float d = mx / static_cast<float>(kMax);
     const float inv = d > 0.f ? 1.f / d : 0.f;
-    for (int k = k0; k < k1; k++) q[k] = static_cast<int16_t>(std::lrintf(xr[k] * inv));
+    for (int k = k0; k < k1; k++) q[k] = static_cast<Q>(std::max(-kMax, std::min(kMax, static_cast<int>(std::lrintf(xr[k] * inv)))));
     a.qscale[static_cast<size_t>(t) * a.blocks + b] = d;
   }
   for (int k = cols; k < a.qStride; k++) q[k] = 0;
+}
+
+}  // namespace
+
+void quantize_row_portable(const Acts& a, int t) {
+  const int cols = a.cols;
+  int16_t* q = a.mode == ActMode::Int8 ? nullptr : a.q + static_cast<size_t>(t) * a.qStride;
+  int8_t* q8 = a.mode == ActMode::Int8 ? a.q8 + static_cast<size_t>(t) * a.qStride : nullptr;
+  if (q8) quantize_codes<int8_t, 127>(a, t, q8);
+  else quantize_codes<int16_t, 32767>(a, t, q);
   // Group sums of the *quantized* activations: with w = s*q + b the kernels then compute exactly sum(w * xq*dx),
   // so the int16 rounding error is weighted by w, not by the much larger s*q (q is 0..15 or 0..255, never centred).
   for (int l = 0, gs = 32; l < 3; l++, gs *= 2) {
@@ -57,7 +70,7 @@ void quantize_row_portable(const Acts& a, int t) {
       float sum = 0.f;
       for (int b = g * gs / kActBlock; b < (g + 1) * gs / kActBlock; b++) {
         int32_t isum = 0;
-        for (int k = b * kActBlock; k < (b + 1) * kActBlock; k++) isum += q[k];
+        for (int k = b * kActBlock; k < (b + 1) * kActBlock; k++) isum += q8 ? q8[k] : q[k];
         sum += static_cast<float>(isum) * a.qscale[static_cast<size_t>(t) * a.blocks + b];
       }
       out[g] = sum;
@@ -114,6 +127,39 @@ void matmul_quant(const PackedWeight& w, const Acts& a, float* y, int ldy, int t
   }
 }
 
+// The integer reference of the int8-activation kernels: per row, group and activation block the exact integer
+// sum(code * q8), scaled by the block's dx; then s * that + b * gsum per group (w = s * code + b).
+void matmul_quant_int8(const PackedWeight& w, const Acts& a, float* y, int ldy, int tile0, int tile1) {
+  const int gs = w.groupSize;
+  const int level = gs == 32 ? 0 : (gs == 64 ? 1 : 2);
+  const int gpr = a.cols / gs;
+  float codes[kTileRows * 128];
+  for (int tile = tile0; tile < tile1; tile++) {
+    const int rows = w.rows - tile * kTileRows < kTileRows ? w.rows - tile * kTileRows : kTileRows;
+    for (int t = 0; t < a.T; t++)
+      for (int i = 0; i < rows; i++) y[static_cast<size_t>(t) * ldy + tile * kTileRows + i] = 0.f;
+    for (int g = 0; g < w.groups; g++) {
+      unpack_group(w, tile, g, codes);
+      const size_t sb = (static_cast<size_t>(tile) * w.groups + g) * kTileRows;
+      for (int t = 0; t < a.T; t++) {
+        const int8_t* xq = a.q8 + static_cast<size_t>(t) * a.qStride + g * gs;
+        const float* dx = a.qscale + static_cast<size_t>(t) * a.blocks + g * gs / kActBlock;
+        for (int i = 0; i < rows; i++) {
+          float dot = 0.f;
+          for (int b = 0; b < gs / kActBlock; b++) {
+            int32_t isum = 0;
+            for (int k = b * kActBlock; k < (b + 1) * kActBlock; k++) isum += static_cast<int32_t>(codes[i * gs + k]) * xq[k];
+            dot += static_cast<float>(isum) * dx[b];
+          }
+          y[static_cast<size_t>(t) * ldy + tile * kTileRows + i] +=
+              sb_value(w.scales, w.sbBf16, sb + i) * dot +
+              sb_value(w.biases, w.sbBf16, sb + i) * a.gsum[level][static_cast<size_t>(t) * gpr + g];
+        }
+      }
+    }
+  }
+}
+
 float load_float(const PackedWeight& w, size_t idx) {
   switch (w.kind) {
     case WeightKind::F32: {
@@ -147,7 +193,9 @@ void matmul_float(const PackedWeight& w, const Acts& a, float* y, int ldy, int t
 }
 
 void matmul(const PackedWeight& w, const Acts& a, float* y, int ldy, int tile0, int tile1) {
-  if (w.kind == WeightKind::Q4 || w.kind == WeightKind::Q8)
+  if ((w.kind == WeightKind::Q4 || w.kind == WeightKind::Q8) && a.mode == ActMode::Int8)
+    matmul_quant_int8(w, a, y, ldy, tile0, tile1);
+  else if (w.kind == WeightKind::Q4 || w.kind == WeightKind::Q8)
     matmul_quant(w, a, y, ldy, tile0, tile1);
   else
     matmul_float(w, a, y, ldy, tile0, tile1);

@@ -58,6 +58,8 @@ export interface ModelSource {
   dir?: string;
   /** A model script file (testing). */
   scriptedModel?: string;
+  /** Local weights: keep float activations in the quantized matmuls (`--precise`). */
+  precise?: boolean;
   /** How to show the model (a Hugging Face id) when the directory name would not say (a cache snapshot). */
   displayName?: string;
   /** A remote OpenAI-compatible engine: its API base URL and the model name it serves. */
@@ -81,7 +83,7 @@ export async function openChatModel(
     return ScriptedModel.fromFile(source.scriptedModel);
   }
   if (!source.dir) throw new Error('no model given');
-  return loadModel(source.dir, { ...(onProgress ? { onProgress } : {}) });
+  return loadModel(source.dir, { ...(onProgress ? { onProgress } : {}), ...(source.precise ? { activations: 'float' } : {}) });
 }
 
 /** Short display name of a model source. */

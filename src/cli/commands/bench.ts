@@ -9,6 +9,7 @@ import { MODEL_ARG_HELP, OFFLINE_OPTION, resolveModelArg } from '../model-arg.js
 import { PEER_KINDS, type BenchOptions } from '../../engine/bench/measure.js';
 import { formatBenchTable, runBench } from '../../engine/bench/run.js';
 import { registerBenchServeCommand } from './bench-serve.js';
+import { activationModeSchema } from '../../engine/plan.js';
 
 function positiveInt(value: string): number {
   const n = Number(value);
@@ -31,6 +32,7 @@ interface BenchFlags extends Omit<BenchOptions, 'log' | 'model'> {
   targetRoofline?: number;
   targetLoadMs?: number;
   offline?: boolean;
+  precise?: boolean;
 }
 
 export function registerBenchCommand(program: Command): void {
@@ -45,6 +47,8 @@ export function registerBenchCommand(program: Command): void {
     .option('--prompt-tokens <n>', 'prompt length for the prefill measurement', positiveInt, 512)
     .option('--gen-tokens <n>', 'tokens decoded after the prompt', positiveInt, 128)
     .option('--threads <n>', 'compute threads for both engines', positiveInt, 2)
+    .option('--precise', "measure vmlx's precise path (float activations in the quantized matmuls; --activations float)")
+    .addOption(new Option('--activations <mode>', "how vmlx's quantized matmuls read activations (default: the engine's default)").choices(activationModeSchema.options))
     .option('--reps <n>', 'repetitions per engine (medians are reported)', positiveInt, 3)
     .option('--context <n>', 'tokens in the KV cache before decoding (default: --prompt-tokens)', positiveInt)
     .option('--json', 'print one JSON object instead of the table')
@@ -57,6 +61,9 @@ export function registerBenchCommand(program: Command): void {
       const model = (await resolveModelArg(flags.model, { offline: flags.offline })).dir;
       if (!existsSync(model) || !statSync(model).isDirectory()) throw new UserError(`--model ${flags.model}: not a directory`);
       if (flags.gguf && !existsSync(flags.gguf)) throw new UserError(`--gguf ${flags.gguf}: no such file`);
+      if (flags.precise && flags.activations && flags.activations !== 'float') {
+        throw new UserError(`--precise and --activations ${flags.activations} contradict each other (--precise is --activations float)`);
+      }
       if (flags.genTokens < 2) throw new UserError('--gen-tokens must be at least 2 (decode speed counts the steps after the first token)');
       if (!flags.gguf && (flags.targetDecodeRatio !== undefined || flags.targetPrefillRatio !== undefined)) {
         throw new UserError('--target-decode-ratio and --target-prefill-ratio need --gguf (the ratios are against llama.cpp)');
@@ -65,6 +72,7 @@ export function registerBenchCommand(program: Command): void {
       const report = await runBench({
         model, gguf: flags.gguf, peer: flags.peer, promptTokens: flags.promptTokens, genTokens: flags.genTokens,
         threads: flags.threads, reps: flags.reps, context: flags.context,
+        ...(flags.precise ? { activations: 'float' as const } : flags.activations ? { activations: flags.activations } : {}),
         targets: {
           minDecodeRatio: flags.targetDecodeRatio, minPrefillRatio: flags.targetPrefillRatio,
           minRooflineFraction: flags.targetRoofline, maxWarmLoadMs: flags.targetLoadMs,

@@ -35,6 +35,7 @@ import { HostRequestQueue } from '../../tui/state/host-requests.js';
 
 interface ChatOptions {
   model?: string;
+  precise?: boolean;
   endpoint?: string;
   scriptedModel?: string;
   mcpConfig?: string;
@@ -132,6 +133,7 @@ export function registerChatCommand(program: Command): void {
     .option('--max-tokens <n>', 'tokens generated per round', positiveInt('--max-tokens'))
     .option('--tool-choice <choice>', "'required' or a tool's name: the first round must call (that) tool, enforced by the grammar", toolChoiceArg)
     .option('--no-thinking', 'render the prompt with enable_thinking=false')
+    .option('--precise', 'float activations in the quantized matmuls (slower, closest to the float weights; default: int16 activations)')
     .option('--system <text>', 'a system prompt')
     .option('--allow-unsafe-mcp', 'honour skip_security_validation in the MCP config')
     .option('--root <dir>', 'a directory MCP servers may work in, besides the working directory (repeatable)', collectRoot, [])
@@ -186,6 +188,8 @@ function checkOptions(opts: ChatOptions): ModelSource {
     if (err instanceof UnknownParserError) throw new UserError(err.message);
     throw err;
   }
+  if (opts.precise && !opts.model) throw new UserError('chat: --precise applies to local weights (--model), not --scripted-model');
+  if (opts.precise && opts.endpoint) throw new UserError('chat: --precise has no effect with --endpoint (the remote engine runs the model)');
   if (opts.endpoint) {
     try {
       apiBase(opts.endpoint);
@@ -194,7 +198,7 @@ function checkOptions(opts: ChatOptions): ModelSource {
     }
     return { remote: { endpoint: opts.endpoint, model: opts.model! } };
   }
-  return opts.scriptedModel ? { scriptedModel: opts.scriptedModel } : { dir: opts.model };
+  return opts.scriptedModel ? { scriptedModel: opts.scriptedModel } : { dir: opts.model, ...(opts.precise ? { precise: true } : {}) };
 }
 
 /** settings.json is read once per chat (the flags are checked again at each use; they do not change). */

@@ -18,6 +18,7 @@ interface GenerateOptions {
   seed?: number;
   ignoreEos?: boolean;
   threads?: number;
+  precise?: boolean;
   json?: boolean;
   offline?: boolean;
 }
@@ -84,7 +85,11 @@ async function runGenerate(prompt: string, o: GenerateOptions): Promise<void> {
     DEFAULT_MAX_CONTEXT,
     Buffer.byteLength(prompt) + CHAT_TEMPLATE_SLACK + (o.maxTokens ?? DEFAULT_MAX_TOKENS),
   );
-  const model = await loadModel(dir, { maxContext, ...(o.threads !== undefined ? { threads: o.threads } : {}) });
+  const model = await loadModel(dir, {
+    maxContext,
+    ...(o.threads !== undefined ? { threads: o.threads } : {}),
+    ...(o.precise ? { activations: 'float' as const } : {}),
+  });
   const loadMs = performance.now() - started;
   for (const note of model.info.notes ?? []) process.stderr.write(`note: ${note}\n`);
   const controller = new AbortController();
@@ -143,6 +148,7 @@ export function registerGenerateCommand(program: Command): void {
     .option('--seed <s>', 'random seed for reproducible sampling', integer(0))
     .option('--ignore-eos', 'keep generating past end-of-sequence tokens')
     .option('--threads <n>', 'compute threads (default: all cores)', integer(1))
+    .option('--precise', 'float activations in the quantized matmuls (slower, closest to the float weights; default: int16 activations)')
     .option('--json', 'print one JSON object with the text and the measurements instead of streaming')
     .action(async (prompt: string, o: GenerateOptions) => runGenerate(prompt, o));
 }

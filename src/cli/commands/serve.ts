@@ -52,12 +52,13 @@ function resolveApiKey(o: { apiKey?: string; apiKeyFile?: string }): string | un
   return key?.trim() || undefined;
 }
 
-async function loadLocal(modelDir: string, o: { threads?: number; maxContext?: number }, log: (line: string) => void): Promise<LanguageModel> {
+async function loadLocal(modelDir: string, o: { threads?: number; maxContext?: number; precise?: boolean }, log: (line: string) => void): Promise<LanguageModel> {
   log(`vmlx serve: loading ${modelDir}`);
   let lastPct = -1;
   return loadModel(modelDir, {
     threads: o.threads,
     maxContext: o.maxContext,
+    ...(o.precise ? { activations: 'float' as const } : {}),
     onProgress: (p) => {
       const pct = Math.floor(p.fraction * 10) * 10;
       if (p.phase === 'weights' && pct !== lastPct) {
@@ -69,8 +70,9 @@ async function loadLocal(modelDir: string, o: { threads?: number; maxContext?: n
   });
 }
 
-async function connectUpstream(url: string, name: string, o: { threads?: number; maxContext?: number }, log: (line: string) => void): Promise<LanguageModel> {
+async function connectUpstream(url: string, name: string, o: { threads?: number; maxContext?: number; precise?: boolean }, log: (line: string) => void): Promise<LanguageModel> {
   if (o.threads !== undefined) throw new UserError('--threads has no effect with --upstream (the upstream engine runs the model)');
+  if (o.precise) throw new UserError('--precise has no effect with --upstream (the upstream engine runs the model)');
   try {
     apiBase(url);
   } catch (err) {
@@ -105,6 +107,7 @@ export function registerServeCommand(program: Command): void {
     .option('--max-queue <n>', 'requests that may wait before answering 429', intArg('--max-queue', 1, 100000), 64)
     .option('--continuous-batching', 'accepted; requests are served one at a time through the queue until batching lands')
     .option('--threads <n>', 'compute threads', intArg('--threads', 1, 256))
+    .option('--precise', 'float activations in the quantized matmuls (slower, closest to the float weights; default: int16 activations)')
     .option('--max-context <n>', 'context length to allocate (default: the model maximum, capped)', intArg('--max-context', 16, 1 << 22))
     .option('--served-model-name <name>', 'model id reported to clients (default: the Hugging Face id, or the directory name)')
     .option('--allow-unsafe-mcp', 'honour skip_security_validation in the MCP config')

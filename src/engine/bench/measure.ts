@@ -9,6 +9,7 @@ import { loadModel, type LoadedModel } from '../model.js';
 import { EventLoopLagMonitor, type LagStats } from './lag.js';
 import { sampleRss, type RssSample } from './memory.js';
 import { PeerUnavailableError } from './llama-bench.js';
+import type { ActivationMode } from '../plan.js';
 
 export interface BenchOptions {
   model: string;
@@ -17,6 +18,8 @@ export interface BenchOptions {
   genTokens: number;
   threads: number;
   reps: number;
+  /** How vmlx's quantized matmuls read activations (default int16; 'float' is --precise). */
+  activations?: ActivationMode;
   /** Tokens in the KV cache before decoding starts (default: promptTokens). */
   context?: number;
   /** The llama.cpp side of a --gguf comparison (default llama-bench). */
@@ -133,7 +136,11 @@ async function generateOnce(model: LoadedModel, o: BenchOptions, prompt: number[
  * are measured interleaved and a drift of the machine's speed touches both alike; the lag monitor pauses meanwhile.
  */
 export async function benchVmlx(o: BenchOptions, prompt: number[], betweenReps?: (rep: number) => Promise<void>): Promise<VmlxResult> {
-  const loadOptions = { threads: o.threads, maxContext: prompt.length + o.genTokens + 8 };
+  const loadOptions = {
+    threads: o.threads,
+    maxContext: prompt.length + o.genTokens + 8,
+    ...(o.activations ? { activations: o.activations } : {}),
+  };
   const monitor = new EventLoopLagMonitor();
   const rssBeforeLoad = sampleRss();
   await monitor.start();

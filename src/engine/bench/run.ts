@@ -10,6 +10,7 @@ import {
 } from './measure.js';
 import { llamaBenchOnce, peerTool } from './llama-bench.js';
 import { judgeBench, type BenchCheck, type BenchTargets } from './verdicts.js';
+import { DEFAULT_ACTIVATIONS, type ActivationMode } from '../plan.js';
 
 type LagJson = { p50: number; p99: number; max: number; samples: number };
 type EngineJson = { prefill_tokens_per_s: number; decode_tokens_per_s: number; load_ms: number | null; runs: Array<{ prefill: number; decode: number }> };
@@ -48,6 +49,8 @@ export interface BenchReport {
   peer: 'llama-bench' | 'node-llama-cpp' | null;
   cpu: string;
   threads: number;
+  /** How vmlx's quantized matmuls read activations: int16 (the default) or float (--precise). */
+  activations: ActivationMode;
   prompt_tokens: number;
   context_tokens: number;
   gen_tokens: number;
@@ -126,6 +129,7 @@ export async function runBench(o: BenchOptions & { targets?: BenchTargets }): Pr
   const prefillCeiling = (peak * 1e9) / macs;
   const report: Omit<BenchReport, 'checks' | 'pass'> = {
     model: o.model, gguf: o.gguf ?? null, peer: peerKind, cpu: cpus()[0]?.model ?? 'unknown', threads: o.threads,
+    activations: o.activations ?? DEFAULT_ACTIVATIONS,
     prompt_tokens: context, context_tokens: context, gen_tokens: o.genTokens, reps: o.reps,
     bandwidth_gb_s: r2(bandwidth),
     bytes_per_token: { weights: bpt.weights, kv: Math.round(bpt.kv), total: Math.round(total) },
@@ -184,7 +188,7 @@ export function formatBenchTable(r: BenchReport): string {
   const num = (x: number) => x.toFixed(1).padStart(10);
   const lines = [
     `model ${r.model}${r.gguf ? `  |  gguf ${r.gguf} (${r.peer})` : ''}`,
-    `cpu ${r.cpu}, ${r.threads} threads; prompt ${r.prompt_tokens} tokens, decode ${r.gen_tokens} tokens, ${r.reps} reps (medians)`,
+    `cpu ${r.cpu}, ${r.threads} threads, ${r.activations} activations; prompt ${r.prompt_tokens} tokens, decode ${r.gen_tokens} tokens, ${r.reps} reps (medians)`,
     '',
     `${pad('engine', 12)}${'prefill t/s'.padStart(12)}${'decode t/s'.padStart(12)}`,
     `${pad('vmlx', 12)}${num(r.vmlx.prefill_tokens_per_s)}  ${num(r.vmlx.decode_tokens_per_s)}`,

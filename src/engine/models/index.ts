@@ -5,7 +5,7 @@ import { availableParallelism } from 'node:os';
 import { join, resolve } from 'node:path';
 import { readModelConfig, type ModelConfig } from '../config.js';
 import { ModelFileMissingError } from '../errors.js';
-import { modelPlanSchema, type NativeModelPlan } from '../plan.js';
+import { DEFAULT_ACTIVATIONS, modelPlanSchema, type ActivationMode, type NativeModelPlan } from '../plan.js';
 import { listWeightFiles, readTensorTable, type TensorInfo } from '../safetensors.js';
 import { WeightResolver } from '../weights.js';
 import { GEMMA3_TEXT_PREFIX, gemma3Plan } from './gemma3.js';
@@ -65,7 +65,10 @@ export function assertModelDir(dir: string): string {
   return abs;
 }
 
-export function buildModelSpec(dir: string, opts: { threads?: number; contextLength?: number } = {}): BuiltSpec {
+export function buildModelSpec(
+  dir: string,
+  opts: { threads?: number; contextLength?: number; activations?: ActivationMode } = {},
+): BuiltSpec {
   const abs = assertModelDir(dir);
   const configFile = join(abs, 'config.json');
   const config = readModelConfig(abs);
@@ -82,7 +85,7 @@ export function buildModelSpec(dir: string, opts: { threads?: number; contextLen
   };
   // The schema catches a plan an architecture file got wrong before it crosses into the addon.
   const arch = ARCHITECTURES[config.modelType];
-  const spec = modelPlanSchema.parse(arch.plan(input));
+  const spec = modelPlanSchema.parse({ ...arch.plan(input), activations: opts.activations ?? DEFAULT_ACTIVATIONS });
   const notes = config.hasVision && config.hasAudio
     ? [`${config.modelType}: the vision and audio towers are not loaded; images and audio are not supported (text only)`]
     : config.hasVision ? [`${config.modelType}: the vision tower is not loaded; images are not supported (text only)`] : [];

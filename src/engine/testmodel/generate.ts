@@ -5,7 +5,7 @@ import { closeSync, ftruncateSync, mkdirSync, openSync, writeFileSync, writeSync
 import { join, resolve } from 'node:path';
 import { buildConfigJson, buildGenerationConfig } from './config-files.js';
 import { ggufMetadata, ggufNormOffset, ggufTensorInfos, ggufTensorName, ggufTypeFor, llama3RopeDivisors, needsRopePermute, permuteRopeRows, storedName } from './gguf-model.js';
-import { quantizeQ4_0, quantizeQ8_0, Q4_0_BLOCK_BYTES, Q8_0_BLOCK_BYTES, QK } from './gguf-quants.js';
+import { dequantizeQ4_0, dequantizeQ8_0, quantizeQ4_0, quantizeQ8_0, Q4_0_BLOCK_BYTES, Q8_0_BLOCK_BYTES, QK } from './gguf-quants.js';
 import { planGguf, type GgmlType } from './gguf-writer.js';
 import { planMlxSafetensors, type StTensor } from './mlx-safetensors.js';
 import { gemma4RopeFreqs } from './gemma4-spec.js';
@@ -75,6 +75,17 @@ function encodeGgml(vals: Float32Array, type: GgmlType): Buffer {
   else if (type === 'MXFP4') quantizeMxfp4Blocks(vals, out);
   else throw new RangeError(`encodeGgml: unsupported ${type}`);
   return bytesOf(out);
+}
+
+/** `vals` as the values a GGUF of `type` stores (quantized and dequantized back; F32 unchanged). */
+function ggmlRoundTrip(vals: Float32Array, type: GgmlType): Float32Array {
+  if (type === 'F32') return vals;
+  const out = new Float32Array(vals.length);
+  const blocks = new Uint8Array(encodeGgml(vals, type));
+  if (type === 'Q4_0') dequantizeQ4_0(blocks, out);
+  else if (type === 'Q8_0') dequantizeQ8_0(blocks, out);
+  else throw new RangeError(`ggmlRoundTrip: unsupported ${type}`);
+  return out;
 }
 
 function writeAt(fd: number, buf: Buffer, position: number): void {
@@ -178,11 +189,12 @@ export function makeTestModel(opts: MakeTestModelOptions): MakeTestModelResult {
         }
         if (ggFd !== undefined && def.kind !== 'vision') {
           // F32 twin: the exact values; Q4_0/Q8_0 twins: requantized from the same float weights.
-          let src: Float32Array = ggType === 'F32' ? exact : vals;
+          let src: Float32Array = ggType === 'F32' && opts.gguf!.type !== 'q4_0-f32' ? exact : vals;
           if (permute) src = permuteRopeRows(src, nr, cols, dims.headDim);
           const normOffset = ggufNormOffset(opts.arch, def);
           if (normOffset) src = src.map((v) => v + normOffset);
           if (whole) src = ggufHybridValues(dims, def, src);
+          if (opts.gguf!.type === 'q4_0-f32') src = ggmlRoundTrip(src, ggufTypeFor(def, 'q4_0'));
           const off = ggOffset.get(ggufTensorName(storedName(def), opts.arch))!;
           writeAt(ggFd, encodeGgml(src, ggType), off + r0 * ggmlRowBytes(cols, ggType));
         }

@@ -83,7 +83,7 @@ export function storedName(def: TensorDef): string {
 export function ggufTypeFor(def: TensorDef, flavour: GgufType, arch?: TestArch): GgmlType {
   // llama-quantize leaves MoE routers (ffn_gate_inp) in F32.
   // Block types need rows of whole 32-element blocks (Gemma 4's per-layer projection has 16 columns).
-  if (flavour === 'f32' || def.shape.length === 1 || def.shape[def.shape.length - 1]! % 32 !== 0 || def.kind === 'conv' || def.kind === 'bias' || def.name.endsWith('mlp.gate') || def.name.endsWith('mlp.router') || def.name.endsWith('shared_expert_gate')) return 'F32';
+  if (flavour === 'f32' || flavour === 'q4_0-f32' || def.shape.length === 1 || def.shape[def.shape.length - 1]! % 32 !== 0 || def.kind === 'conv' || def.kind === 'bias' || def.name.endsWith('mlp.gate') || def.name.endsWith('mlp.router') || def.name.endsWith('shared_expert_gate')) return 'F32';
   if (flavour === 'q8_0') return 'Q8_0';
   // mxfp4: the weights an mxfp4 MLX model holds in mxfp4 (the same values); the embedding and output at Q8_0.
   // gpt-oss's mxfp4 models hold only the experts in mxfp4 (everything else at 8 bits), and so does their twin.
@@ -161,7 +161,7 @@ export function ggufMetadata(arch: TestArch, dims: ModelDims, tok: GgufTokenizer
     ['general.name', { type: 'string', value: name }],
     ['general.alignment', { type: 'u32', value: 32 }],
     // llama_ftype: 0 ALL_F32, 2 MOSTLY_Q4_0, 7 MOSTLY_Q8_0, 38 MOSTLY_MXFP4_MOE
-    ['general.file_type', { type: 'u32', value: { f32: 0, q4_0: 2, q8_0: 7, mxfp4: 38 }[flavour] }],
+    ['general.file_type', { type: 'u32', value: { f32: 0, 'q4_0-f32': 0, q4_0: 2, q8_0: 7, mxfp4: 38 }[flavour] }],
     [`${p}.context_length`, { type: 'u32', value: dims.maxPositionEmbeddings }],
     [`${p}.embedding_length`, { type: 'u32', value: dims.hiddenSize }],
     [`${p}.block_count`, { type: 'u32', value: dims.numLayers }],
@@ -192,7 +192,7 @@ export function ggufMetadata(arch: TestArch, dims: ModelDims, tok: GgufTokenizer
     const keys = new Set(own.map(([k]) => k));
     kv.splice(0, kv.length, ...kv.filter(([k]) => !keys.has(k)), ...own);
   }
-  if (flavour !== 'f32') kv.push(['general.quantization_version', { type: 'u32', value: 2 }]);
+  if (flavour !== 'f32' && flavour !== 'q4_0-f32') kv.push(['general.quantization_version', { type: 'u32', value: 2 }]);
   const phi = dims.phi;
   if (phi) {
     kv.push(

@@ -1,6 +1,6 @@
 // llama.cpp's own block formats Q4_0 and Q8_0 (ggml quantize_row_q4_0_ref / quantize_row_q8_0_ref), used only for the
 // speed twin of a test model: the peer runs in the format it is fastest in, requantized from the same float weights.
-import { f32ToF16Bits } from './numeric.js';
+import { f16BitsToF32, f32ToF16Bits } from './numeric.js';
 
 export const QK = 32;
 export const Q4_0_BLOCK_BYTES = 18;
@@ -56,5 +56,27 @@ export function quantizeQ8_0(x: Float32Array, out: Uint8Array): void {
       const q = Math.sign(v) * Math.round(Math.abs(v));
       out[o + 2 + j] = q & 0xff;
     }
+  }
+}
+
+/** The values of Q4_0 blocks: d * (q - 8), as ggml's dequantize_row_q4_0 computes them in float32. */
+export function dequantizeQ4_0(blocks: Uint8Array, out: Float32Array): void {
+  for (let i = 0; i < out.length / QK; i++) {
+    const o = i * Q4_0_BLOCK_BYTES;
+    const d = f16BitsToF32(blocks[o] | (blocks[o + 1] << 8));
+    for (let j = 0; j < QK / 2; j++) {
+      const b = blocks[o + 2 + j];
+      out[i * QK + j] = fr(((b & 15) - 8) * d);
+      out[i * QK + QK / 2 + j] = fr(((b >> 4) - 8) * d);
+    }
+  }
+}
+
+/** The values of Q8_0 blocks: d * q. */
+export function dequantizeQ8_0(blocks: Uint8Array, out: Float32Array): void {
+  for (let i = 0; i < out.length / QK; i++) {
+    const o = i * Q8_0_BLOCK_BYTES;
+    const d = f16BitsToF32(blocks[o] | (blocks[o + 1] << 8));
+    for (let j = 0; j < QK; j++) out[i * QK + j] = fr(((blocks[o + 2 + j] << 24) >> 24) * d);
   }
 }

@@ -7,7 +7,8 @@ import { hybridLayerDefs, qwen3_5Dims } from './hybrid-spec.js';
 export type TestArch = 'qwen3' | 'qwen2' | 'llama' | 'mistral' | 'mistral3' | 'smollm3' | 'qwen3_moe' | 'gemma3_text' | 'gemma3' | 'phi3' | 'qwen3_5' | 'qwen3_5_moe' | 'gpt_oss' | 'gemma4';
 export type TestShape = 'tiny' | 'qwen3-0.6b' | 'llama-3.2-1b' | 'qwen3-30b-a3b' | 'qwen3-30b-a3b-12l' | 'gemma3-1b' | 'phi-4-mini' | 'qwen3.5-0.8b' | 'gpt-oss-20b' | 'gpt-oss-20b-6l' | 'gemma4-e2b-10l';
 export type TestDType = 'f32' | 'bf16';
-export type GgufType = 'f32' | 'q4_0' | 'q8_0' | 'mxfp4';
+/** 'q4_0-f32': F32 holding exactly the values of the q4_0 twin (llama.cpp's float path on its own 4-bit weights). */
+export type GgufType = 'f32' | 'q4_0' | 'q8_0' | 'mxfp4' | 'q4_0-f32';
 
 export const TEST_ARCHS: readonly TestArch[] = ['qwen3', 'qwen2', 'llama', 'mistral', 'mistral3', 'smollm3', 'qwen3_moe', 'gemma3_text', 'gemma3', 'phi3', 'qwen3_5', 'qwen3_5_moe', 'gpt_oss', 'gemma4'];
 export const TEST_SHAPES: readonly TestShape[] = ['tiny', 'qwen3-0.6b', 'llama-3.2-1b', 'qwen3-30b-a3b', 'qwen3-30b-a3b-12l', 'gemma3-1b', 'phi-4-mini', 'qwen3.5-0.8b', 'gpt-oss-20b', 'gpt-oss-20b-6l', 'gemma4-e2b-10l'];
