@@ -8,7 +8,7 @@ import { toolSchemaShareOption } from '../tool-schema-option.js';
 import { isLoopbackHost } from '../../server/hosts.js';
 import { parseHostList, parseOriginList } from '../../server/request-guard.js';
 import { MODEL_ARG_HELP, OFFLINE_OPTION, resolveModelArg } from '../model-arg.js';
-import { loadModel } from '../../engine/model.js';
+import { DEFAULT_MAX_NUM_SEQS, loadModel } from '../../engine/model.js';
 import type { LanguageModel } from '../../engine/types.js';
 import { apiBase, RemoteModel, upstreamApiKey } from '../../engine/remote/index.js';
 import { serve } from '../../server/serve.js';
@@ -52,12 +52,28 @@ function resolveApiKey(o: { apiKey?: string; apiKeyFile?: string }): string | un
   return key?.trim() || undefined;
 }
 
-async function loadLocal(modelDir: string, o: { threads?: number; maxContext?: number }, log: (line: string) => void): Promise<LanguageModel> {
+interface BatchingFlags {
+  continuousBatching?: boolean;
+  maxNumSeqs?: number;
+  maxNumBatchedTokens?: number;
+}
+
+/** --continuous-batching is the default; --no-continuous-batching means one request at a time (--max-num-seqs 1). */
+export function batchingOptions(o: BatchingFlags): { maxNumSeqs: number; maxNumBatchedTokens?: number } {
+  if (o.continuousBatching === false && o.maxNumSeqs !== undefined && o.maxNumSeqs > 1) {
+    throw new UserError(`--no-continuous-batching runs one request at a time; it contradicts --max-num-seqs ${o.maxNumSeqs}`);
+  }
+  const maxNumSeqs = o.continuousBatching === false ? 1 : (o.maxNumSeqs ?? DEFAULT_MAX_NUM_SEQS);
+  return { maxNumSeqs, ...(o.maxNumBatchedTokens !== undefined ? { maxNumBatchedTokens: o.maxNumBatchedTokens } : {}) };
+}
+
+async function loadLocal(modelDir: string, o: { threads?: number; maxContext?: number } & BatchingFlags, log: (line: string) => void): Promise<LanguageModel> {
   log(`vmlx serve: loading ${modelDir}`);
   let lastPct = -1;
   return loadModel(modelDir, {
     threads: o.threads,
     maxContext: o.maxContext,
+    ...batchingOptions(o),
     onProgress: (p) => {
       const pct = Math.floor(p.fraction * 10) * 10;
       if (p.phase === 'weights' && pct !== lastPct) {
@@ -69,8 +85,11 @@ async function loadLocal(modelDir: string, o: { threads?: number; maxContext?: n
   });
 }
 
-async function connectUpstream(url: string, name: string, o: { threads?: number; maxContext?: number }, log: (line: string) => void): Promise<LanguageModel> {
+async function connectUpstream(url: string, name: string, o: { threads?: number; maxContext?: number } & BatchingFlags, log: (line: string) => void): Promise<LanguageModel> {
   if (o.threads !== undefined) throw new UserError('--threads has no effect with --upstream (the upstream engine runs the model)');
+  for (const [flag, value] of [['--max-num-seqs', o.maxNumSeqs], ['--max-num-batched-tokens', o.maxNumBatchedTokens], ['--[no-]continuous-batching', o.continuousBatching]] as const) {
+    if (value !== undefined) throw new UserError(`${flag} has no effect with --upstream (the upstream engine batches; see --upstream-concurrency)`);
+  }
   try {
     apiBase(url);
   } catch (err) {
@@ -103,7 +122,10 @@ export function registerServeCommand(program: Command): void {
     .option('--reasoning-parser <name>', "reasoning parser name, 'auto' or 'none'", 'auto')
     .option('--max-tokens-default <n>', 'completion budget when a request sets none', intArg('--max-tokens-default', 1, 1 << 20), 2048)
     .option('--max-queue <n>', 'requests that may wait before answering 429', intArg('--max-queue', 1, 100000), 64)
-    .option('--continuous-batching', 'accepted; requests are served one at a time through the queue until batching lands')
+    .option('--continuous-batching', 'run concurrent requests together, sharing each forward pass (the default)')
+    .option('--no-continuous-batching', 'serve one request at a time (the same as --max-num-seqs 1)')
+    .option('--max-num-seqs <n>', `requests generating at once (default ${DEFAULT_MAX_NUM_SEQS}); more wait in the queue`, intArg('--max-num-seqs', 1, 256))
+    .option('--max-num-batched-tokens <n>', 'tokens one step feeds, all requests together: a long prompt is prefilled in chunks of what is left after the running requests\' next tokens (default 256)', intArg('--max-num-batched-tokens', 1, 256))
     .option('--threads <n>', 'compute threads', intArg('--threads', 1, 256))
     .option('--max-context <n>', 'context length to allocate (default: the model maximum, capped)', intArg('--max-context', 16, 1 << 22))
     .option('--served-model-name <name>', 'model id reported to clients (default: the Hugging Face id, or the directory name)')
@@ -164,7 +186,6 @@ export function registerServeCommand(program: Command): void {
             maxTokensDefault: o.maxTokensDefault,
             queueBound: o.maxQueue,
             ...(o.upstream ? { concurrency: o.upstreamConcurrency ?? 8 } : {}),
-            continuousBatching: Boolean(o.continuousBatching),
             ...(o.toolSchemaShare !== undefined ? { toolSchemaShare: o.toolSchemaShare } : {}),
           },
         );
