@@ -64,10 +64,12 @@ TokenEvent SequenceRun::sample(float* logits) {
   return ev;
 }
 
-Batch::Batch(std::shared_ptr<Model> model, int maxContext, int slots) : model_(std::move(model)) {
-  for (int i = 0; i < slots; i++) slots_.push_back(std::make_unique<Session>(model_, maxContext));
+Batch::Batch(std::shared_ptr<Model> model, int maxContext, int slots) : model_(std::move(model)), maxContext_(maxContext) {
+  // Slots are made on first use: a recurrent layer's state is allocated whole (about 1 MB per layer).
+  slots_.resize(slots);
   owner_.assign(slots, -1);
 }
+
 
 SequenceRun& Batch::run_of(int id) {
   auto it = runs_.find(id);
@@ -77,7 +79,7 @@ SequenceRun& Batch::run_of(int id) {
 
 void Batch::reset() {
   for (size_t i = 0; i < slots_.size(); i++)
-    if (owner_[i] < 0) slots_[i]->reset();
+    if (owner_[i] < 0 && slots_[i]) slots_[i]->reset();
 }
 
 std::vector<Batch::Result> Batch::step(std::vector<Entry>& plan) {
@@ -109,6 +111,7 @@ std::vector<Batch::Result> Batch::step(std::vector<Entry>& plan) {
       if (e.slot >= slots() || (owner_[e.slot] >= 0 && owner_[e.slot] != e.id))
         throw EngineError("batch: slot " + std::to_string(e.slot) + " is not free for sequence " + std::to_string(e.id));
       free_slot(e.id);
+      if (!slots_[e.slot]) slots_[e.slot] = std::make_unique<Session>(model_, maxContext_);
       owner_[e.slot] = e.id;
       slotOf_[e.id] = e.slot;
       results[i].reused = run.attach(*slots_[e.slot]);

@@ -89,11 +89,11 @@ class Batch {
   std::vector<Result> step(std::vector<Entry>& plan);
   void reset();
   int slots() const { return static_cast<int>(slots_.size()); }
-  int cached_tokens(int slot) const { return slots_.at(slot)->cached_tokens(); }
 
  private:
   SequenceRun& run_of(int id);
   std::shared_ptr<Model> model_;
+  int maxContext_;
   std::vector<std::unique_ptr<Session>> slots_;
   std::vector<int> owner_;  // the run attached to each slot, or -1
   std::map<int, std::unique_ptr<SequenceRun>> runs_;

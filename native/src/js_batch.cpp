@@ -116,11 +116,6 @@ Napi::Object batch_object(Napi::Env env, const std::shared_ptr<ModelHandle>& hos
   }
   Napi::Object o = Napi::Object::New(env);
   o.Set("step", Napi::Function::New(env, [bh](const Napi::CallbackInfo& i) { return Step(i, bh); }, "step"));
-  o.Set("cachedTokens", Napi::Function::New(env, [bh](const Napi::CallbackInfo& i) -> Napi::Value {
-          const int slot = i[0].IsNumber() ? i[0].As<Napi::Number>().Int32Value() : -1;
-          if (bh->disposed.load() || !bh->batch || slot < 0 || slot >= bh->batch->slots()) return Napi::Number::New(i.Env(), 0);
-          return Napi::Number::New(i.Env(), bh->batch->cached_tokens(slot));
-        }, "cachedTokens"));
   o.Set("reset", Napi::Function::New(env, [bh](const Napi::CallbackInfo&) {
           bh->host->queue->post([bh] {
             if (bh->batch) bh->batch->reset();

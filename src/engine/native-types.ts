@@ -114,8 +114,6 @@ export interface NativeBatchResult {
 export interface NativeBatch {
   /** One forward pass over every entry with tokens to feed; rejects (and changes nothing after the failing entry) on a bad plan. */
   step(plan: NativeBatchEntry[]): Promise<NativeBatchResult[]>;
-  /** Tokens held by a slot's state. */
-  cachedTokens(slot: number): number;
   /** Forgets the cached tokens of every slot no sequence occupies. */
   reset(): void;
   dispose(): void;

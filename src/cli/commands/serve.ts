@@ -58,8 +58,16 @@ interface BatchingFlags {
   maxNumBatchedTokens?: number;
 }
 
-/** --continuous-batching is the default; --no-continuous-batching means one request at a time (--max-num-seqs 1). */
-export function batchingOptions(o: BatchingFlags): { maxNumSeqs: number; maxNumBatchedTokens?: number } {
+/**
+ * --continuous-batching is the default; --no-continuous-batching means one request at a time (--max-num-seqs 1).
+ * With --upstream the engine upstream batches, so these flags are refused rather than ignored.
+ */
+export function batchingOptions(o: BatchingFlags & { upstream?: string }): { maxNumSeqs: number; maxNumBatchedTokens?: number } {
+  if (o.upstream) {
+    for (const [flag, value] of [['--max-num-seqs', o.maxNumSeqs], ['--max-num-batched-tokens', o.maxNumBatchedTokens], ['--[no-]continuous-batching', o.continuousBatching]] as const) {
+      if (value !== undefined) throw new UserError(`${flag} has no effect with --upstream (the upstream engine batches; see --upstream-concurrency)`);
+    }
+  }
   if (o.continuousBatching === false && o.maxNumSeqs !== undefined && o.maxNumSeqs > 1) {
     throw new UserError(`--no-continuous-batching runs one request at a time; it contradicts --max-num-seqs ${o.maxNumSeqs}`);
   }
@@ -67,13 +75,18 @@ export function batchingOptions(o: BatchingFlags): { maxNumSeqs: number; maxNumB
   return { maxNumSeqs, ...(o.maxNumBatchedTokens !== undefined ? { maxNumBatchedTokens: o.maxNumBatchedTokens } : {}) };
 }
 
-async function loadLocal(modelDir: string, o: { threads?: number; maxContext?: number } & BatchingFlags, log: (line: string) => void): Promise<LanguageModel> {
+async function loadLocal(
+  modelDir: string,
+  o: { threads?: number; maxContext?: number },
+  batching: ReturnType<typeof batchingOptions>,
+  log: (line: string) => void,
+): Promise<LanguageModel> {
   log(`vmlx serve: loading ${modelDir}`);
   let lastPct = -1;
   return loadModel(modelDir, {
     threads: o.threads,
     maxContext: o.maxContext,
-    ...batchingOptions(o),
+    ...batching,
     onProgress: (p) => {
       const pct = Math.floor(p.fraction * 10) * 10;
       if (p.phase === 'weights' && pct !== lastPct) {
@@ -85,11 +98,8 @@ async function loadLocal(modelDir: string, o: { threads?: number; maxContext?: n
   });
 }
 
-async function connectUpstream(url: string, name: string, o: { threads?: number; maxContext?: number } & BatchingFlags, log: (line: string) => void): Promise<LanguageModel> {
+async function connectUpstream(url: string, name: string, o: { threads?: number; maxContext?: number }, log: (line: string) => void): Promise<LanguageModel> {
   if (o.threads !== undefined) throw new UserError('--threads has no effect with --upstream (the upstream engine runs the model)');
-  for (const [flag, value] of [['--max-num-seqs', o.maxNumSeqs], ['--max-num-batched-tokens', o.maxNumBatchedTokens], ['--[no-]continuous-batching', o.continuousBatching]] as const) {
-    if (value !== undefined) throw new UserError(`${flag} has no effect with --upstream (the upstream engine batches; see --upstream-concurrency)`);
-  }
   try {
     apiBase(url);
   } catch (err) {
@@ -145,6 +155,7 @@ export function registerServeCommand(program: Command): void {
       }
       const log = (line: string) => process.stderr.write(`${line}\n`);
       if (o.upstreamConcurrency !== undefined && !o.upstream) throw new UserError('--upstream-concurrency needs --upstream');
+      const batching = batchingOptions(o);
       let repoId: string | undefined;
       let model: LanguageModel;
       if (o.upstream) {
@@ -152,7 +163,7 @@ export function registerServeCommand(program: Command): void {
       } else {
         const resolved = await resolveModelArg(modelArg, { offline: o.offline });
         repoId = resolved.repoId;
-        model = await loadLocal(resolved.dir, o, log);
+        model = await loadLocal(resolved.dir, o, batching, log);
       }
       const executor = await startMcpFromConfig({
         configPath: o.mcpConfig,
