@@ -32,6 +32,7 @@ void SequenceRun::detach() {
   if (session_) session_->release();
   session_ = nullptr;
   fed_ = 0;
+  held_.clear();
 }
 
 int SequenceRun::want(int budget) {
@@ -62,6 +63,13 @@ TokenEvent SequenceRun::sample(float* logits) {
   if (std::find(params_.eosTokenIds.begin(), params_.eosTokenIds.end(), tok) != params_.eosTokenIds.end()) finish("eos");
   else if (generated_ >= params_.maxTokens || static_cast<int>(fed_) >= session_->max_context()) finish("length");
   return ev;
+}
+
+TokenEvent SequenceRun::sample_held(const std::vector<uint32_t>* mask) {
+  std::vector<float> logits;
+  logits.swap(held_);
+  if (mask) mask_logits(logits.data(), static_cast<int>(logits.size()), *mask);
+  return sample(logits.data());
 }
 
 Batch::Batch(std::shared_ptr<Model> model, int maxContext, int slots) : model_(std::move(model)), maxContext_(maxContext) {
@@ -131,6 +139,16 @@ std::vector<Batch::Result> Batch::step(std::vector<Entry>& plan) {
     entryOf.push_back(i);
     budget -= n;
   }
+  // Runs holding logits from an earlier pass sample now (their grammar has decided).
+  for (size_t i = 0; i < plan.size(); i++) {
+    const Entry& e = plan[i];
+    if (e.remove || e.hold || e.feed > 0 || !runs_.count(e.id)) continue;
+    SequenceRun& run = run_of(e.id);
+    if (!run.holding() || run.finished()) continue;
+    results[i].event = run.sample_held(e.hasMask ? &e.mask : nullptr);
+    results[i].hasEvent = true;
+    results[i].finish = run.finish_reason();
+  }
   if (segs.empty()) return results;
   const int vocab = model_->vocab();
   const size_t wanted = std::count_if(segs.begin(), segs.end(), [](const SegmentInput& s) { return s.logits; });
@@ -145,6 +163,11 @@ std::vector<Batch::Result> Batch::step(std::vector<Entry>& plan) {
     r.fed = segs[j].T;
     if (!segs[j].logits) continue;
     float* logits = logits_.data() + row++ * vocab;
+    if (e.hold) {
+      run.hold(logits, vocab);
+      r.held = true;
+      continue;
+    }
     if (e.hasMask) mask_logits(logits, vocab, e.mask);
     r.event = run.sample(logits);
     r.hasEvent = true;

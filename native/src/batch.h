@@ -38,6 +38,11 @@ class SequenceRun {
   bool ready() const { return session_ && fed_ == tokens_.size() && finish_.empty(); }
   // Samples the next token from `logits` (vocab floats, modified), appends it and applies the stop rules.
   TokenEvent sample(float* logits);
+  // Keeps the logits of the last pass to sample later (a constrained run whose grammar has not decided the mask
+  // yet: its token's pass overlaps the grammar's work), and whether it holds some.
+  void hold(const float* logits, int vocab) { held_.assign(logits, logits + vocab); }
+  bool holding() const { return !held_.empty(); }
+  TokenEvent sample_held(const std::vector<uint32_t>* mask);
 
   void finish(const std::string& reason) {
     if (finish_.empty()) finish_ = reason;
@@ -56,6 +61,7 @@ class SequenceRun {
   size_t fed_ = 0;
   int generated_ = 0;
   std::string finish_;
+  std::vector<float> held_;
 };
 
 // Runs on the model's worker thread. Slots are sessions of maxContext tokens each; a run occupies one slot while it
@@ -66,10 +72,11 @@ class Batch {
 
   // One entry of a step's plan, applied in order before the pass: end a run (remove), free its state (preempt),
   // start a run, attach a run to a slot, then feed up to `feed` of its tokens. `mask` (when hasMask) constrains the
-  // token the run samples in this step.
+  // token the run samples in this step. hold: keep the logits instead of sampling; a later entry without feed
+  // samples from them.
   struct Entry {
     int id = 0;
-    bool remove = false, preempt = false;
+    bool remove = false, preempt = false, hold = false;
     std::unique_ptr<SequenceRun> start;
     int slot = -1;
     int feed = 0;
@@ -80,6 +87,7 @@ class Batch {
     int id = 0;
     int reused = -1;  // tokens reused when the entry attached the run
     int fed = 0;
+    bool held = false;  // the pass's logits are kept (entry.hold)
     bool hasEvent = false;
     TokenEvent event;
     std::string finish;  // set once, when the run ends (eos, length)

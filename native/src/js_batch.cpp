@@ -36,6 +36,7 @@ std::vector<Batch::Entry> parse_plan(const Napi::Value& v, int vocab) {
     e.id = int_field(o, "id", -1);
     e.remove = o.Get("remove").ToBoolean();
     e.preempt = o.Get("preempt").ToBoolean();
+    e.hold = o.Get("hold").ToBoolean();
     e.slot = int_field(o, "slot", -1);
     e.feed = int_field(o, "feed", 0);
     const Napi::Value start = o.Get("start");
@@ -63,6 +64,7 @@ Napi::Value results_array(Napi::Env env, const std::vector<Batch::Result>& resul
     o.Set("id", r.id);
     o.Set("fed", r.fed);
     if (r.reused >= 0) o.Set("reused", r.reused);
+    if (r.held) o.Set("held", true);
     if (r.hasEvent) o.Set("event", event_object(env, r.event));
     if (!r.finish.empty()) o.Set("finish", r.finish);
     arr.Set(static_cast<uint32_t>(i), o);

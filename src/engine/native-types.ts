@@ -86,7 +86,8 @@ export interface NativeSession {
 /**
  * One sequence's part of a batched step, applied in this order: remove (end the sequence), preempt (free its state;
  * it keeps its tokens and sampler), start (a new sequence), slot (attach to that slot, reusing its cached prefix),
- * then feed up to `feed` of its pending tokens; `mask` constrains the token it samples in this step, if it does.
+ * then feed up to `feed` of its pending tokens; `mask` constrains the token it samples in this step, if it does
+ * (after the feed, or from logits held by an earlier step).
  */
 export interface NativeBatchEntry {
   id: number;
@@ -96,6 +97,8 @@ export interface NativeBatchEntry {
   slot?: number;
   feed?: number;
   mask?: Int32Array;
+  /** Keep the logits instead of sampling when the feed completes; a later entry without feed samples from them. */
+  hold?: boolean;
 }
 
 export interface NativeBatchResult {
@@ -104,6 +107,8 @@ export interface NativeBatchResult {
   reused?: number;
   /** Tokens this step fed. */
   fed: number;
+  /** The engine kept this step's logits (entry.hold). */
+  held?: boolean;
   /** The token sampled after the sequence's pending tokens were all fed. */
   event?: NativeTokenEvent;
   /** Set when the sequence ended in this step. */

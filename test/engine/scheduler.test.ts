@@ -153,3 +153,38 @@ test('a paused sequence is not fed while the others go on; resume continues it w
   assert.deepEqual(a.tokens, await alone(pa, params({ maxTokens: 12 })));
   batch.dispose();
 });
+
+test('a constrained sequence feeds its token while its grammar decides, then samples from the held logits under the mask', async () => {
+  const { scheduler, plans, batch } = recorded({ maxNumSeqs: 2, maxNumBatchedTokens: 64 });
+  const only = (token: number) => {
+    const m = new Int32Array(2);
+    m[token >>> 5] = 1 << (token & 31);
+    return m;
+  };
+  const pa = prompt(6, 10);
+  const other = start(scheduler, prompt(5, 11), params({ maxTokens: 30 }));
+  const tokens: number[] = [];
+  let job!: ReturnType<Scheduler['generate']>;
+  const firstToken = new Promise<void>((resolve) => {
+    job = scheduler.generate(pa, params({ maxTokens: 4 }), (events) => {
+      tokens.push(...events.map((e) => e.token));
+      resolve();
+    }, { mask: only(5) });
+  });
+  await firstToken;
+  // The grammar "takes its time": the other sequence decodes meanwhile, and this one's token is fed and held.
+  await other.afterTokens(other.tokens.length + 3);
+  const id = idOf(plans, pa);
+  assert.ok(plans.some((plan) => plan.some((e) => e.id === id && e.hold && e.feed === 1)), 'the token was fed with hold');
+  assert.equal(tokens.length, 1, 'no sample without a decision');
+  job.setMask!(only(9));
+  await new Promise<void>((resolve) => other.afterTokens(other.tokens.length + 2).then(resolve));
+  job.release!();
+  const stats = await job.done;
+  assert.deepEqual(tokens.slice(0, 2), [5, 9]);
+  assert.equal(stats.generatedTokens, 4);
+  assert.ok(plans.some((plan) => plan.some((e) => e.id === id && !e.feed && e.mask)), 'sampled from held logits without a pass of its own');
+  other.job.cancel();
+  await other.job.done;
+  batch.dispose();
+});

@@ -135,13 +135,25 @@ export class Scheduler {
     // Decoding sequences first (one token each), then prompt chunks, each in arrival order.
     const byNeed = [...this.running].sort((a, b) => Number(a.pending > 1) - Number(b.pending > 1) || a.id - b.id);
     for (const seq of byNeed) {
-      if (seq.paused || budget < 1) continue;
-      // A constrained sequence without its grammar's decision feeds all but its last pending token.
-      const feed = Math.min(budget, seq.maySample ? seq.pending : seq.pending - 1);
+      if (seq.paused) continue;
+      if (seq.holding) {
+        // Its logits wait in the engine; it samples (without a pass of its own) once its grammar has decided.
+        if (seq.maySample) {
+          const e = entry(seq);
+          if (seq.decision) e.mask = seq.decision;
+        }
+        continue;
+      }
+      const feed = Math.min(budget, seq.pending);
       if (feed < 1) continue;
       const e = entry(seq);
       e.feed = feed;
-      if (feed === seq.pending && seq.decision) e.mask = seq.decision;
+      // A constrained sequence whose grammar is still deciding feeds its token anyway and holds the logits: the
+      // pass overlaps the grammar's work.
+      if (feed === seq.pending) {
+        if (!seq.maySample) e.hold = true;
+        else if (seq.decision) e.mask = seq.decision;
+      }
       budget -= feed;
     }
     const plan = [...entries.values()];
@@ -202,6 +214,7 @@ export class Scheduler {
       this.slotTokens[seq.slot]!.length = 0;
       seq.slot = -1;
       seq.fed = 0;
+      seq.holding = false;
       seq.state = 'waiting';
       this.counters.preemptions++;
       // Back in arrival order: it is older than anything that arrived after it.
@@ -222,6 +235,7 @@ export class Scheduler {
       }
       held.push(...seq.tokens.slice(seq.fed, seq.fed + r.fed));
       seq.fed += r.fed;
+      if (r.held) seq.holding = true;
       if (!r.event || seq.cancelled) continue;
       const err = seq.deliver(r.event);
       if (err) this.end(seq, () => seq.fail(err));

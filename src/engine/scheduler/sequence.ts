@@ -13,6 +13,8 @@ export class Sequence implements NativeJob {
   readonly tokens: number[];
   /** Tokens the sequence's state holds (the rest are pending). */
   fed = 0;
+  /** The engine holds this sequence's next-token logits, to sample once its grammar decides the mask. */
+  holding = false;
   generated = 0;
   reused: number | null = null;
   cancelled = false;
@@ -86,6 +88,7 @@ export class Sequence implements NativeJob {
   /** A sampled token: recorded, then handed to the consumer (a throwing consumer cancels the sequence). */
   deliver(event: NativeTokenEvent): Error | null {
     if (!this.firstTokenAt) this.firstTokenAt = performance.now();
+    this.holding = false;
     this.tokens.push(event.token);
     this.generated++;
     if (!this.released) this.decision = undefined;
