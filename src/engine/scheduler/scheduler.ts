@@ -80,7 +80,11 @@ export class Scheduler {
   /** Fails every queued and running sequence with `err` and refuses new ones. */
   close(err: Error): void {
     this.closedWith = err;
-    for (const seq of [...this.waiting.splice(0), ...this.running]) seq.fail(err);
+    for (const seq of this.waiting.splice(0)) {
+      if (seq.started) this.ended.push(seq);
+      seq.fail(err);
+    }
+    for (const seq of [...this.running]) this.end(seq, () => seq.fail(err));
     this.wake();
   }
 
