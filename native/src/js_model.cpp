@@ -7,6 +7,7 @@
 #include <mutex>
 #include <vector>
 
+#include "batch.h"
 #include "errors.h"
 #include "js_spec.h"
 #include "model.h"
@@ -17,29 +18,12 @@ namespace vmlx {
 
 namespace {
 
-struct ModelHandle {
-  std::shared_ptr<Model> model;
-  std::shared_ptr<WorkQueue> queue;
-  std::atomic<bool> disposed{false};
-};
-
 struct SessionHandle {
   std::shared_ptr<ModelHandle> host;
   std::shared_ptr<Session> session;  // owned by the worker thread once created; freed there on dispose
   std::atomic<bool> disposed{false};
 };
 
-// A job whose result settles a Promise on the JS thread through a thread-safe function.
-struct PromiseJob {
-  Napi::Promise::Deferred deferred;
-  Napi::ThreadSafeFunction tsfn;
-  std::string error;
-  explicit PromiseJob(Napi::Env env) : deferred(Napi::Promise::Deferred::New(env)) {}
-};
-
-Napi::Function noop(Napi::Env env) {
-  return Napi::Function::New(env, [](const Napi::CallbackInfo&) {});
-}
 
 // Generation: tokens are queued by the worker and drained in batches on the JS thread. A consumer that stops reading
 // (a client whose socket is full) pauses the job: the worker then waits after its next token instead of decoding
@@ -107,18 +91,16 @@ struct GenJob : PromiseJob {
       free = decisionFree;
       if (!free) stepMask.swap(mask);
     }
-    if (free) return true;
-    const int words = static_cast<int>(stepMask.size());
-    bool any = false;
-    for (int w = 0; w < words && !any; w++) any = stepMask[w] != 0;
-    if (!any) return true;  // an empty mask would leave nothing to sample: JS never sends one
-    for (int i = 0; i < vocab; i++) {
-      const int w = i >> 5;
-      if (w >= words || !((stepMask[w] >> (i & 31)) & 1u)) logits[i] = -INFINITY;
-    }
+    if (!free) mask_logits(logits, vocab, stepMask);
     return true;
   }
 };
+
+}  // namespace
+
+Napi::Function noop(Napi::Env env) {
+  return Napi::Function::New(env, [](const Napi::CallbackInfo&) {});
+}
 
 Napi::Object event_object(Napi::Env env, const TokenEvent& ev) {
   Napi::Object o = Napi::Object::New(env);
@@ -133,6 +115,8 @@ Napi::Object event_object(Napi::Env env, const TokenEvent& ev) {
   }
   return o;
 }
+
+namespace {
 
 void drain(Napi::Env env, Napi::Function onTokens, GenJob* job) {
   job->scheduled.store(false);
@@ -296,6 +280,16 @@ Napi::Object model_object(Napi::Env env, const std::shared_ptr<ModelHandle>& hos
           if (!(n >= 1 && n <= 1 << 24)) throw Napi::RangeError::New(e, "maxContext must be between 1 and 16777216");
           return session_object(e, host, static_cast<int>(n));
         }, "createSession"));
+  o.Set("createBatch", Napi::Function::New(env, [host](const Napi::CallbackInfo& i) -> Napi::Value {
+          Napi::Env e = i.Env();
+          if (host->disposed.load()) throw Napi::Error::New(e, "model is disposed");
+          if (!i[0].IsNumber() || !i[1].IsNumber()) throw Napi::TypeError::New(e, "createBatch(maxContext, slots): numbers expected");
+          const double n = i[0].As<Napi::Number>().DoubleValue(), slots = i[1].As<Napi::Number>().DoubleValue();
+          if (!(n >= 1 && n <= 1 << 24)) throw Napi::RangeError::New(e, "maxContext must be between 1 and 16777216");
+          if (!(slots >= 1 && slots <= 1024)) throw Napi::RangeError::New(e, "slots must be between 1 and 1024");
+          return batch_object(e, host, static_cast<int>(n), static_cast<int>(slots));
+        }, "createBatch"));
+  o.Set("maxStepTokens", Napi::Number::New(env, Model::kChunk));
   o.Set("weightBytes", Napi::Function::New(env, [host](const Napi::CallbackInfo& i) -> Napi::Value {
           return Napi::Number::New(i.Env(), host->model ? static_cast<double>(host->model->weight_bytes()) : 0);
         }, "weightBytes"));

@@ -1,9 +1,38 @@
-// loadModel() and the NativeModel / NativeSession / NativeJob objects it hands to JavaScript.
+// loadModel() and the NativeModel / NativeSession / NativeJob / NativeBatch objects it hands to JavaScript.
 #pragma once
 #include <napi.h>
+
+#include <atomic>
+#include <memory>
+#include <string>
+
+#include "model.h"
+#include "sampler.h"
+#include "work_queue.h"
 
 namespace vmlx {
 
 Napi::Value LoadModel(const Napi::CallbackInfo& info);
+
+// A loaded model and the worker thread that runs all of its jobs in order.
+struct ModelHandle {
+  std::shared_ptr<Model> model;
+  std::shared_ptr<WorkQueue> queue;
+  std::atomic<bool> disposed{false};
+};
+
+// A job whose result settles a Promise on the JS thread through a thread-safe function.
+struct PromiseJob {
+  Napi::Promise::Deferred deferred;
+  Napi::ThreadSafeFunction tsfn;
+  std::string error;
+  explicit PromiseJob(Napi::Env env) : deferred(Napi::Promise::Deferred::New(env)) {}
+};
+
+Napi::Function noop(Napi::Env env);
+Napi::Object event_object(Napi::Env env, const TokenEvent& ev);
+
+// model.createBatch(maxContext, slots) (js_batch.cpp).
+Napi::Object batch_object(Napi::Env env, const std::shared_ptr<ModelHandle>& host, int maxContext, int slots);
 
 }  // namespace vmlx

@@ -145,6 +145,8 @@ Model::Model(const ModelSpec& spec, const KernelSet& kernels, std::function<void
     s.moeOut.resize(T * H);
     s.moeSum.resize(T * H);
   }
+  s.rowPos.resize(T);
+  s.rowSeg.resize(T);
   for (RopeTable& r : s.ropes) {
     r.cos.resize(T * r.plan.rotaryDims / 2);
     r.sin.resize(T * r.plan.rotaryDims / 2);
@@ -163,27 +165,78 @@ SequenceState Model::make_state(int maxContext) const {
 }
 
 void Model::forward(SequenceState& seq, const int32_t* tokens, int T, int pos0, float* logits, bool allLogits) {
+  const SegmentInput in{&seq, tokens, T, pos0, logits != nullptr};
+  std::vector<int> rows;
+  if (logits) {
+    for (int t = allLogits ? 0 : T - 1; t < T; t++) rows.push_back(t);
+  }
+  run(&in, 1, rows, logits);
+}
+
+void Model::forward_batch(const SegmentInput* segs, int n, float* logits) {
+  std::vector<int> rows;
+  int row = 0;
+  for (int i = 0; i < n; i++) {
+    row += segs[i].T;
+    if (segs[i].logits) rows.push_back(row - 1);
+  }
+  run(segs, n, rows, logits);
+}
+
+void Model::run(const SegmentInput* in, int n, const std::vector<int>& logitRows, float* logits) {
   const int H = spec_.hiddenSize;
-  const size_t scoresNeeded = static_cast<size_t>(pool_->size()) * kMaxAttendRows * seq.maxContext;
+  segs_.clear();
+  int T = 0, maxContext = 0;
+  for (int i = 0; i < n; i++) {
+    if (in[i].T < 1 || in[i].pos0 < 0 || in[i].pos0 + in[i].T > in[i].seq->maxContext)
+      throw EngineError("forward: a segment of " + std::to_string(in[i].T) + " tokens at position " + std::to_string(in[i].pos0) +
+                        " does not fit its sequence of " + std::to_string(in[i].seq->maxContext));
+    segs_.push_back({in[i].seq, T, in[i].T, in[i].pos0});
+    T += in[i].T;
+    maxContext = std::max(maxContext, in[i].seq->maxContext);
+  }
+  if (T < 1 || T > kChunk) throw EngineError("forward: " + std::to_string(T) + " tokens in one pass (1.." + std::to_string(kChunk) + ")");
+  const size_t scoresNeeded = static_cast<size_t>(pool_->size()) * kMaxAttendRows * maxContext;
   if (s_.scores.size() < scoresNeeded) s_.scores.resize(scoresNeeded);
-  Forward f{spec_, *kernels_, *pool_, s_, seq, T, pos0};
-  pool_->parallel_for(T, [&](int t0, int t1) {
-    const float embedScale = static_cast<float>(spec_.embedScale);
-    for (int t = t0; t < t1; t++) {
-      float* x = s_.x.data() + static_cast<size_t>(t) * H;
-      weight_row(embed_.w, tokens[t], x);
-      if (embedScale != 1.f)
-        for (int i = 0; i < H; i++) x[i] *= embedScale;
+  for (int i = 0; i < n; i++)
+    for (int t = 0; t < segs_[i].T; t++) {
+      s_.rowPos[segs_[i].row0 + t] = segs_[i].pos0 + t;
+      s_.rowSeg[segs_[i].row0 + t] = i;
     }
-    for (RopeTable& r : s_.ropes) rope_fill(r, t0, t1, pos0);
+  const float embedScale = static_cast<float>(spec_.embedScale);
+  for (int i = 0; i < n; i++) {
+    const Segment& g = segs_[i];
+    const int32_t* tokens = in[i].tokens;
+    pool_->parallel_for(g.T, [&](int t0, int t1) {
+      for (int t = t0; t < t1; t++) {
+        float* x = s_.x.data() + static_cast<size_t>(g.row0 + t) * H;
+        weight_row(embed_.w, tokens[t], x);
+        if (embedScale != 1.f)
+          for (int j = 0; j < H; j++) x[j] *= embedScale;
+      }
+      for (RopeTable& r : s_.ropes) rope_fill(r, g.row0 + t0, g.row0 + t1, g.pos0 - g.row0);
+    });
+  }
+  Forward f{spec_, *kernels_, *pool_, s_, segs_.data(), n, T, 0};
+  if (prologue_) {
+    rowTokens_.resize(T);
+    for (int i = 0; i < n; i++) std::copy(in[i].tokens, in[i].tokens + in[i].T, rowTokens_.begin() + segs_[i].row0);
+    prologue_->forward(f, rowTokens_.data());
+  }
+  for (size_t i = 0; i < layers_.size(); i++) {
+    f.layer = static_cast<int>(i);
+    layers_[i]->forward(f);
+  }
+  if (logitRows.empty()) return;
+  // The final norm of the rows whose logits are wanted, gathered into consecutive rows of s.h.
+  const int rows = static_cast<int>(logitRows.size());
+  pool_->parallel_for(rows, [&](int r0, int r1) {
+    const float eps = static_cast<float>(spec_.rmsNormEps);
+    for (int r = r0; r < r1; r++)
+      kernels_->rmsnorm(s_.x.data() + static_cast<size_t>(logitRows[r]) * H, finalNorm_.data(), eps, H,
+                        s_.h.data() + static_cast<size_t>(r) * H);
   });
-  if (prologue_) prologue_->forward(f, tokens);
-  for (size_t i = 0; i < layers_.size(); i++) layers_[i]->forward(f, seq.layers[i].get());
-  if (!logits) return;
-  const int first = allLogits ? 0 : T - 1;
-  const int rows = T - first;
-  rmsnorm_rows(f, s_.x.data() + static_cast<size_t>(first) * H, finalNorm_.data(), H, s_.h.data(), rows);
-  Forward fl{spec_, *kernels_, *pool_, s_, seq, rows, pos0 + first};
+  Forward fl = f.rows(rows);
   // The output projection sets the distribution directly and runs on one row per prefill: int8 mode keeps it at int16.
   Acts a = prepare_acts(fl, s_.h.data(), H, spec_.activations == ActMode::Int8 ? ActMode::Int16 : spec_.activations);
   const LinearOut out[1] = {{hasLmHead_ ? &lmHead_ : &embed_, logits}};

@@ -1,6 +1,7 @@
 // A loaded model: the embedding, one Layer object per layer of the plan (built by the architecture from shared
 // blocks), the output projection, the thread pool and scratch buffers.
 #pragma once
+#include <algorithm>
 #include <functional>
 #include <memory>
 #include <string>
@@ -35,16 +36,50 @@ struct Scratch {
   std::vector<RopeTable> ropes;
   // Gemma 4's per-layer inputs [T][layers][perLayerInputSize], written by its prologue before the layers run.
   std::vector<float> perLayer;
+  std::vector<int> rowPos;  // [maxTokens] the position of each row in its sequence
+  std::vector<int> rowSeg;  // [maxTokens] the segment of each row
 };
 
-// What a block sees of one forward pass: T tokens at positions pos0.. of sequence `seq`; the residual stream is s.x.
+// One sequence's part of a batched forward pass: T consecutive rows from row0 of the pass, holding its tokens at
+// positions pos0.. of the sequence.
+struct Segment {
+  SequenceState* seq;
+  int row0, T, pos0;
+};
+
+// What a block sees of one forward pass: the rows of several sequences stacked (T in all; the residual stream is
+// s.x). Per-token work (norms, matmuls, MLPs) runs over all T rows at once, so every weight is read once for the
+// whole batch; token mixers run per segment, on that sequence's state of layer `layer`.
 struct Forward {
   const ModelSpec& spec;
   const KernelSet& k;
   ThreadPool& pool;
   Scratch& s;
-  SequenceState& seq;
+  const Segment* segs;
+  int nsegs;
+  int T;
+  int layer;
+  // The same pass over its first n rows (a block's sub-matmul over gathered rows: MoE experts).
+  Forward rows(int n) const {
+    Forward g = *this;
+    g.T = n;
+    return g;
+  }
+  LayerState* state(int seg) const { return segs[seg].seq->layers[layer].get(); }
+  int max_context() const {
+    int m = 0;
+    for (int i = 0; i < nsegs; i++) m = std::max(m, segs[i].seq->maxContext);
+    return m;
+  }
+};
+
+// One sequence's input to Model::forward_batch: T tokens at positions pos0.., and whether the logits of its last
+// token are wanted.
+struct SegmentInput {
+  SequenceState* seq;
+  const int32_t* tokens;
   int T, pos0;
+  bool logits;
 };
 
 // Resolves the plan's tensor table for the architecture's blocks, packing weights as they are asked for and
@@ -88,7 +123,7 @@ class Loader {
 class Layer {
  public:
   virtual ~Layer() = default;
-  virtual void forward(Forward& f, LayerState* state) const = 0;
+  virtual void forward(Forward& f) const = 0;
   // This layer's state for a new sequence of up to maxContext tokens (nullptr: the layer keeps none).
   virtual std::unique_ptr<LayerState> make_state(int maxContext) const = 0;
 };
@@ -122,8 +157,12 @@ class Model {
   // Runs the model over tokens[0..T) at positions pos0.. of the sequence (T <= kChunk). Writes the logits of the
   // last token (allLogits = false) or of every token (allLogits = true; logits holds T*vocab) when logits is non-null.
   void forward(SequenceState& seq, const int32_t* tokens, int T, int pos0, float* logits, bool allLogits);
+  // One pass over several sequences (at most kChunk tokens in all), each at its own position with its own state.
+  // logits gets vocab floats per segment that asks for them, in segment order. forward() is its one-segment case.
+  void forward_batch(const SegmentInput* segs, int n, float* logits);
 
   SequenceState make_state(int maxContext) const;
+  int max_step_tokens() const { return kChunk; }
 
   const ModelSpec& spec() const { return spec_; }
   const KernelSet& kernels() const { return *kernels_; }
@@ -143,7 +182,10 @@ class Model {
   std::vector<float> finalNorm_;
   std::vector<std::unique_ptr<Layer>> layers_;
   std::unique_ptr<Prologue> prologue_;
+  void run(const SegmentInput* in, int n, const std::vector<int>& logitRows, float* logits);
   Scratch s_;
+  std::vector<Segment> segs_;
+  std::vector<int32_t> rowTokens_;  // the pass's tokens by row (for the prologue)
   size_t weightBytes_ = 0;
   std::shared_ptr<LazyWeightStore> lazy_;
 };

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <chrono>
 
+#include "batch.h"
 #include "errors.h"
 
 namespace vmlx {
@@ -63,73 +64,59 @@ void Session::check_tokens(const std::vector<int32_t>& tokens) const {
                         " is outside the vocabulary (size " + std::to_string(model_->vocab()) + ")");
 }
 
+size_t Session::attach(const std::vector<int32_t>& tokens) {
+  check_tokens(tokens);
+  return reuse_prefix(tokens);
+}
+
+void Session::append(const int32_t* tokens, int n) {
+  tokens_.insert(tokens_.end(), tokens, tokens + n);
+  cached_ = static_cast<int>(tokens_.size());
+}
+
+void Session::release() {
+  state_ = model_->make_state(state_.maxContext);
+  tokens_.clear();
+  snapshot_ = SequenceSnapshot{};
+  cached_ = 0;
+}
+
 GenerationStats Session::generate(const std::vector<int32_t>& prompt, const SamplingParams& params,
                                   const std::atomic<bool>& cancel, const std::function<void(TokenEvent&&)>& emit,
                                   const Constrain& constrain) {
-  check_tokens(prompt);
   GenerationStats st;
   st.promptTokens = static_cast<int>(prompt.size());
   const auto t0 = std::chrono::steady_clock::now();
-  // Reuse the cached prefix; at least the last prompt token is recomputed to get its logits.
-  const size_t common = reuse_prefix(prompt);
-  st.reusedTokens = static_cast<int>(common);
-  const bool recurrent = !state_.positional();
-  for (size_t pos = common; pos < prompt.size();) {
+  auto t1 = t0;
+  bool decoding = false;
+  // The one-sequence case of a batch: the same run, one segment per pass.
+  SequenceRun run(prompt, params, model_->vocab());
+  st.reusedTokens = run.attach(*this);
+  while (!run.finished()) {
     if (cancel.load()) {
-      st.finishReason = "cancelled";
+      run.finish("cancelled");
+      break;
+    }
+    const int n = run.want(Model::kChunk);
+    SegmentInput seg = run.segment(n);
+    model_->forward_batch(&seg, 1, seg.logits ? logits_.data() : nullptr);
+    run.fed(n);
+    if (!run.ready()) continue;
+    if (!decoding) {
+      decoding = true;
       st.prefillMs = ms_since(t0);
-      return st;
+      t1 = std::chrono::steady_clock::now();
     }
-    // Recurrent layers: the last prompt token runs on its own, after a snapshot of the state before it.
-    const size_t end = recurrent && pos + 1 < prompt.size() ? prompt.size() - 1 : prompt.size();
-    if (recurrent && pos + 1 == prompt.size()) snapshot_.take(state_, static_cast<int>(pos));
-    const int n = static_cast<int>(std::min<size_t>(Model::kChunk, end - pos));
-    const bool last = pos + n == prompt.size();
-    model_->forward(state_, prompt.data() + pos, n, static_cast<int>(pos), last ? logits_.data() : nullptr, false);
-    tokens_.insert(tokens_.end(), prompt.begin() + pos, prompt.begin() + pos + n);
-    cached_ = static_cast<int>(tokens_.size());
-    pos += n;
+    if (cancel.load() || (constrain && (!constrain(logits_.data(), model_->vocab()) || cancel.load()))) {
+      run.finish("cancelled");
+      break;
+    }
+    emit(run.sample(logits_.data()));
   }
-  st.prefillMs = ms_since(t0);
-  const auto t1 = std::chrono::steady_clock::now();
-  Sampler sampler(params, model_->vocab());
-  std::vector<int32_t> history(prompt);
-  history.reserve(prompt.size() + params.maxTokens);
-  for (;;) {
-    if (st.generatedTokens >= params.maxTokens) {
-      st.finishReason = "length";
-      break;
-    }
-    if (cancel.load()) {
-      st.finishReason = "cancelled";
-      break;
-    }
-    if (constrain && (!constrain(logits_.data(), model_->vocab()) || cancel.load())) {
-      st.finishReason = "cancelled";
-      break;
-    }
-    TokenEvent ev;
-    const int32_t tok = sampler.sample(logits_.data(), history, ev);
-    st.generatedTokens++;
-    history.push_back(tok);
-    emit(std::move(ev));
-    if (std::find(params.eosTokenIds.begin(), params.eosTokenIds.end(), tok) != params.eosTokenIds.end()) {
-      st.finishReason = "eos";
-      break;
-    }
-    if (st.generatedTokens >= params.maxTokens || static_cast<int>(tokens_.size()) >= state_.maxContext) {
-      st.finishReason = "length";
-      break;
-    }
-    if (cancel.load()) {
-      st.finishReason = "cancelled";
-      break;
-    }
-    model_->forward(state_, &tok, 1, static_cast<int>(tokens_.size()), logits_.data(), false);
-    tokens_.push_back(tok);
-    cached_ = static_cast<int>(tokens_.size());
-  }
-  st.decodeMs = ms_since(t1);
+  if (!decoding) st.prefillMs = ms_since(t0);
+  else st.decodeMs = ms_since(t1);
+  st.generatedTokens = run.generated();
+  st.finishReason = run.finish_reason();
   return st;
 }
 

@@ -34,6 +34,16 @@ class Session {
   void reset();
   int max_context() const { return state_.maxContext; }
 
+  // For a SequenceRun (batch.h): checks `tokens` and keeps the longest reusable prefix of them, returning its length;
+  // the state that passes feed; the tokens a pass fed; a snapshot of recurrent layers at the current length; and
+  // dropping the state for fresh memory (preemption gives the memory of a long sequence back).
+  size_t attach(const std::vector<int32_t>& tokens);
+  SequenceState& state() { return state_; }
+  void append(const int32_t* tokens, int n);
+  bool recurrent() const { return !state_.positional(); }
+  void take_snapshot() { snapshot_.take(state_, static_cast<int>(tokens_.size())); }
+  void release();
+
  private:
   void check_tokens(const std::vector<int32_t>& tokens) const;
   // Puts the sequence state at the longest reusable prefix of `prompt` (at most prompt.size()-1 tokens, so the last

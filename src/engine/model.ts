@@ -1,8 +1,8 @@
 // loadModel: a model directory → a LanguageModel running on the native addon.
 //
-// Concurrency: a model owns ONE native session (one KV cache), so that consecutive chat turns reuse the KV of their
-// common prefix. Calls to generate()/evaluate() are therefore serialized: a second call waits until the first
-// has finished (or was cancelled); callers that want parallel streams (the server) queue requests on top of this.
+// Concurrency: generate() calls go through the model's scheduler (continuous batching): up to maxNumSeqs run at
+// once, sharing each forward pass, each in a slot whose cached tokens the next request with the same prefix reuses
+// (consecutive chat turns recompute only what is new). evaluate() has a session of its own and runs one at a time.
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { loadAddon } from './addon.js';
@@ -10,7 +10,8 @@ import { ChatTemplate } from './chat-template.js';
 import { readGenerationConfig, type GenerationConfig, type ModelConfig } from './config.js';
 import { GenerationInputError, ModelFormatError } from './errors.js';
 import { assertModelDir, buildModelSpec, specWeightBytes } from './models/index.js';
-import type { NativeModel, NativeSession, NativeTokenEvent } from './native-types.js';
+import type { NativeBatch, NativeModel, NativeSession, NativeTokenEvent } from './native-types.js';
+import { Scheduler } from './scheduler/scheduler.js';
 import { activationModeSchema, type NativeModelPlan } from './plan.js';
 import { DEFAULT_MAX_TOKENS, resolveSampling, validateParams } from './sampling.js';
 import { streamJob, usageFrom } from './token-stream.js';
@@ -29,6 +30,8 @@ import type {
 
 /** KV capacity when neither the caller nor a smaller max_position_embeddings says otherwise. */
 export const DEFAULT_MAX_CONTEXT = 8192;
+/** Generations running at once unless the caller says otherwise. */
+export const DEFAULT_MAX_NUM_SEQS = 8;
 
 /** A FIFO lock: generate() and evaluate() share one session and run one at a time. */
 class SessionLock {
@@ -46,6 +49,7 @@ export class LoadedModel implements LanguageModel {
   private readonly lock = new SessionLock();
   private disposed = false;
   private grammarThread: GrammarThread | null = null;
+  private readonly scheduler: Scheduler;
 
   constructor(
     readonly info: ModelInfo,
@@ -56,7 +60,19 @@ export class LoadedModel implements LanguageModel {
     readonly generationDefaults: GenerationConfig,
     private readonly native: NativeModel,
     private readonly session: NativeSession,
-  ) {}
+    private readonly batch: NativeBatch,
+    batching: { maxNumSeqs: number; maxNumBatchedTokens: number },
+  ) {
+    this.scheduler = new Scheduler(batch, batching);
+    this.concurrency = batching.maxNumSeqs;
+  }
+
+  readonly concurrency: number;
+
+  /** Running and waiting generations, preemptions and steps so far. */
+  get schedulerStats() {
+    return this.scheduler.stats;
+  }
 
   get chatTemplate(): string | null {
     return this.template?.source ?? null;
@@ -109,46 +125,40 @@ export class LoadedModel implements LanguageModel {
     validateParams(params);
     const ids = typeof prompt === 'string' ? this.encodePrompt(prompt) : prompt;
     this.checkTokens(ids);
-    const release = await this.lock.acquire();
-    try {
-      if (this.disposed) throw new GenerationInputError('model was disposed');
-      const maxTokens = Math.min(params.maxTokens ?? DEFAULT_MAX_TOKENS, this.info.contextLength - ids.length);
-      if (maxTokens === 0 || signal?.aborted) {
-        const finishReason = signal?.aborted ? 'cancelled' : 'length';
-        yield { type: 'done', finishReason, usage: usageFrom(null, ids.length), text: '' };
-        return;
-      }
-      const eos = this.info.eosTokenIds;
-      const sampling = resolveSampling(params, this.generationDefaults, eos, maxTokens);
-      const stream = {
-        tokenizer: this.tokenizer,
-        eosTokenIds: new Set(params.ignoreEos ? [] : eos),
-        stop: params.stop ?? [],
-        promptTokens: ids.length,
-        signal,
-      };
-      if (!params.constraint) {
-        yield* streamJob((onTokens) => this.session.generate(Int32Array.from(ids), sampling, onTokens), stream);
-        return;
-      }
-      const grammar = this.grammar();
-      const constraint = params.constraint;
-      // The first mask is computed before the job starts; events that arrive before streamJob takes the job are held.
-      let deliver: ((events: NativeTokenEvent[]) => void) | null = null;
-      const early: NativeTokenEvent[][] = [];
-      const { job, stats } = await startConstrainedJob(this.session, grammar, this.tokenizer, Int32Array.from(ids), sampling, constraint, (events) =>
-        deliver ? deliver(events) : early.push(events),
-      );
-      const take = (onTokens: (events: NativeTokenEvent[]) => void) => {
-        deliver = onTokens;
-        for (const events of early.splice(0)) onTokens(events);
-        return job;
-      };
-      for await (const ev of streamJob(take, stream)) {
-        yield ev.type === 'done' ? { ...ev, constraint: { ...stats } } : ev;
-      }
-    } finally {
-      release();
+    const maxTokens = Math.min(params.maxTokens ?? DEFAULT_MAX_TOKENS, this.info.contextLength - ids.length);
+    if (maxTokens === 0 || signal?.aborted) {
+      const finishReason = signal?.aborted ? 'cancelled' : 'length';
+      yield { type: 'done', finishReason, usage: usageFrom(null, ids.length), text: '' };
+      return;
+    }
+    const eos = this.info.eosTokenIds;
+    const sampling = resolveSampling(params, this.generationDefaults, eos, maxTokens);
+    const stream = {
+      tokenizer: this.tokenizer,
+      eosTokenIds: new Set(params.ignoreEos ? [] : eos),
+      stop: params.stop ?? [],
+      promptTokens: ids.length,
+      signal,
+    };
+    if (!params.constraint) {
+      yield* streamJob((onTokens) => this.scheduler.generate(Int32Array.from(ids), sampling, onTokens), stream);
+      return;
+    }
+    const grammar = this.grammar();
+    const constraint = params.constraint;
+    // The first mask is computed before the job starts; events that arrive before streamJob takes the job are held.
+    let deliver: ((events: NativeTokenEvent[]) => void) | null = null;
+    const early: NativeTokenEvent[][] = [];
+    const { job, stats } = await startConstrainedJob(this.scheduler, grammar, this.tokenizer, Int32Array.from(ids), sampling, constraint, (events) =>
+      deliver ? deliver(events) : early.push(events),
+    );
+    const take = (onTokens: (events: NativeTokenEvent[]) => void) => {
+      deliver = onTokens;
+      for (const events of early.splice(0)) onTokens(events);
+      return job;
+    };
+    for await (const ev of streamJob(take, stream)) {
+      yield ev.type === 'done' ? { ...ev, constraint: { ...stats } } : ev;
     }
   }
 
@@ -175,6 +185,7 @@ export class LoadedModel implements LanguageModel {
     const release = await this.lock.acquire();
     try {
       this.session.reset();
+      this.scheduler.reset();
     } finally {
       release();
     }
@@ -185,6 +196,8 @@ export class LoadedModel implements LanguageModel {
     this.disposed = true;
     const release = await this.lock.acquire();
     try {
+      this.scheduler.close(new GenerationInputError('model was disposed'));
+      this.batch.dispose();
       this.session.dispose();
       this.native.dispose();
       await this.grammarThread?.close();
@@ -207,7 +220,13 @@ function checkVocabulary(tokenizer: ModelTokenizer, config: ModelConfig, dir: st
 }
 
 export async function loadModel(dir: string, opts: LoadModelOptions = {}): Promise<LoadedModel> {
-  for (const [name, value] of [['threads', opts.threads], ['maxContext', opts.maxContext]] as const) {
+  const named = [
+    ['threads', opts.threads],
+    ['maxContext', opts.maxContext],
+    ['maxNumSeqs', opts.maxNumSeqs],
+    ['maxNumBatchedTokens', opts.maxNumBatchedTokens],
+  ] as const;
+  for (const [name, value] of named) {
     if (value !== undefined && (!Number.isInteger(value) || value < 1)) {
       throw new GenerationInputError(`${name} must be a positive integer, got ${value}`);
     }
@@ -241,9 +260,19 @@ export async function loadModel(dir: string, opts: LoadModelOptions = {}): Promi
   }
   const contextLength = Math.min(opts.maxContext ?? DEFAULT_MAX_CONTEXT, config.maxPositionEmbeddings);
   const native = await nativeLoad;
+  const batching = {
+    maxNumSeqs: opts.maxNumSeqs ?? DEFAULT_MAX_NUM_SEQS,
+    maxNumBatchedTokens: opts.maxNumBatchedTokens ?? native.maxStepTokens,
+  };
+  if (batching.maxNumBatchedTokens > native.maxStepTokens) {
+    native.dispose();
+    throw new GenerationInputError(`maxNumBatchedTokens ${batching.maxNumBatchedTokens} is more than the engine's ${native.maxStepTokens} tokens per step`);
+  }
   let session: NativeSession;
+  let batch: NativeBatch;
   try {
     session = native.createSession(contextLength);
+    batch = native.createBatch(contextLength, batching.maxNumSeqs);
   } catch (err) {
     native.dispose();
     throw err;
@@ -266,5 +295,5 @@ export async function loadModel(dir: string, opts: LoadModelOptions = {}): Promi
     eosTokenIds,
     notes: built.notes,
   };
-  return new LoadedModel(info, config, spec, tokenizer, template, generation, native, session);
+  return new LoadedModel(info, config, spec, tokenizer, template, generation, native, session, batch, batching);
 }

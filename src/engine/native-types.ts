@@ -83,9 +83,54 @@ export interface NativeSession {
   dispose(): void;
 }
 
+/**
+ * One sequence's part of a batched step, applied in this order: remove (end the sequence), preempt (free its state;
+ * it keeps its tokens and sampler), start (a new sequence), slot (attach to that slot, reusing its cached prefix),
+ * then feed up to `feed` of its pending tokens; `mask` constrains the token it samples in this step, if it does
+ * (after the feed, or from logits held by an earlier step).
+ */
+export interface NativeBatchEntry {
+  id: number;
+  remove?: boolean;
+  preempt?: boolean;
+  start?: { prompt: Int32Array; params: NativeSamplingParams };
+  slot?: number;
+  feed?: number;
+  mask?: Int32Array;
+  /** Keep the logits instead of sampling when the feed completes; a later entry without feed samples from them. */
+  hold?: boolean;
+}
+
+export interface NativeBatchResult {
+  id: number;
+  /** Tokens reused from the slot's cache, when the entry attached the sequence. */
+  reused?: number;
+  /** Tokens this step fed. */
+  fed: number;
+  /** The engine kept this step's logits (entry.hold). */
+  held?: boolean;
+  /** The token sampled after the sequence's pending tokens were all fed. */
+  event?: NativeTokenEvent;
+  /** Set when the sequence ended in this step. */
+  finish?: 'eos' | 'length';
+}
+
+/** Sequences that share forward passes (one slot per running sequence); driven by the scheduler. */
+export interface NativeBatch {
+  /** One forward pass over every entry with tokens to feed; rejects (and changes nothing after the failing entry) on a bad plan. */
+  step(plan: NativeBatchEntry[]): Promise<NativeBatchResult[]>;
+  /** Forgets the cached tokens of every slot no sequence occupies. */
+  reset(): void;
+  dispose(): void;
+}
+
 export interface NativeModel {
   /** Allocates the session's KV cache (float16, maxContext positions) up front. */
   createSession(maxContext: number): NativeSession;
+  /** `slots` sequence states of maxContext tokens each (memory becomes resident as positions are written). */
+  createBatch(maxContext: number, slots: number): NativeBatch;
+  /** The most tokens one batched step can feed in all. */
+  readonly maxStepTokens: number;
   /** The kernel set the model runs on ('avx512_vnni' | 'avx2' | 'scalar'). */
   readonly kernels: string;
   /** Bytes of weights the kernels read per token (for the roofline; MoE layers count their topK experts). */

@@ -116,12 +116,18 @@ export interface LoadModelOptions {
   maxContext?: number;
   /** 'float' is the precise path (float activations in the quantized matmuls); default 'int16'. */
   activations?: ActivationMode;
+  /** Generations that run at once, sharing each forward pass (continuous batching); 1 = one at a time. Default 8. */
+  maxNumSeqs?: number;
+  /** Tokens one batched step feeds, all sequences together (long prompts are prefilled in chunks). Default 256. */
+  maxNumBatchedTokens?: number;
   onProgress?: (p: { phase: 'tokenizer' | 'weights'; fraction: number }) => void;
 }
 
 /** What a loaded model offers; the agent loop depends on this interface, so tests can swap in a scripted model. */
 export interface LanguageModel {
   readonly info: ModelInfo;
+  /** How many generate() calls run at once (batched); a server admits that many. Absent: one at a time. */
+  readonly concurrency?: number;
   /** Renders the chat template (tools, tool-call history, tool results) to the prompt text. */
   renderChat(messages: ChatMessage[], opts?: ChatPromptOptions): string;
   /** Raw chat template source (for tool-parser auto-detection). */

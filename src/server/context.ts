@@ -15,9 +15,8 @@ export interface ServeOptions {
   maxTokensDefault: number;
   maxBodyBytes: number;
   queueBound: number;
-  /** Requests generating at once: 1 for the embedded engine; a remote engine batches them itself. */
+  /** Requests generating at once (default: the model's own concurrency, its batch size; a remote engine batches itself). */
   concurrency?: number;
-  continuousBatching: boolean;
   /** Cap (characters) on each tool result fed back to the model by mcp_auto_execute. */
   toolResultCap: number;
   maxToolRounds: number;

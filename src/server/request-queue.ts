@@ -1,4 +1,4 @@
-// A bounded FIFO that serves generation requests one at a time (one model, one KV cache).
+// A bounded FIFO in front of the model: `concurrency` requests generate at once (the model's batch), the rest wait.
 // A full queue is answered with 429; a request whose client went away leaves the queue at once.
 import { queueFull } from './errors.js';
 

@@ -30,7 +30,6 @@ export const DEFAULT_SERVE_OPTIONS: ServeOptions = {
   maxTokensDefault: 2048,
   maxBodyBytes: 8 * 1024 * 1024,
   queueBound: 64,
-  continuousBatching: false,
   toolResultCap: 16 * 1024,
   maxToolRounds: 10,
   allowedOrigins: [],
@@ -49,7 +48,8 @@ export async function serve(deps: ServeDeps, options: Partial<ServeOptions> = {}
     modelId: deps.modelId ?? basename(resolve(deps.model.info.dir)),
     created: Math.floor(Date.now() / 1000),
     executor: deps.executor,
-    queue: new RequestQueue(opts.queueBound, opts.concurrency ?? 1),
+    // As many requests run as the model generates at once (its batch); the rest wait, up to queueBound, then 429.
+    queue: new RequestQueue(opts.queueBound, opts.concurrency ?? deps.model.concurrency ?? 1),
     options: opts,
     access: createAccessPolicy(opts),
     tokenizerThread: TokenizerThread.forModel(deps.model),

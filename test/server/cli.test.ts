@@ -43,6 +43,10 @@ test('vmlx serve: bad arguments give one line and a non-zero exit', () => {
     [['serve', '.', '--allowed-origins', 'http://a.example/path'], /--allowed-origins/],
     [['serve', '.', '--allowed-hosts', 'http://vmlx.lan'], /--allowed-hosts: 'http:\/\/vmlx\.lan' is not a host/],
     [['serve', '.', '--max-connections', '0'], /--max-connections/],
+    [['serve', '.', '--max-num-seqs', '0'], /--max-num-seqs/],
+    [['serve', '.', '--max-num-batched-tokens', '300'], /--max-num-batched-tokens/],
+    [['serve', '.', '--no-continuous-batching', '--max-num-seqs', '4'], /--no-continuous-batching runs one request at a time; it contradicts --max-num-seqs 4/],
+    [['serve', 'm', '--upstream', 'http://127.0.0.1:9/v1', '--max-num-seqs', '4'], /--max-num-seqs has no effect with --upstream/],
   ];
   for (const [args, pattern] of cases) {
     const r = spawnSync(process.execPath, [VMLX, ...args], { encoding: 'utf8', env: { ...process.env, VMLX_HOME: mkdtempSync(join(tmpdir(), 'vmlx-h-')) } });

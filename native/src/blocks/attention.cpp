@@ -45,10 +45,9 @@ class Attention : public TokenMixer {
     return std::make_unique<FullKvCache>(p_.numKvHeads, p_.headDim, maxContext);
   }
 
-  void forward(Forward& f, LayerState* state, const float* in, float* out) const override {
+  void forward(Forward& f, const float* in, float* out) const override {
     // A layer sharing another layer's k/v attends over that layer's cache, already filled for these tokens.
     const bool ownKv = p_.kvSource < 0;
-    KvCache& kv = *static_cast<KvCache*>(ownKv ? state : f.seq.layers[p_.kvSource].get());
     Scratch& s = f.s;
     const int hd = p_.headDim, nh = p_.numHeads, nkv = p_.numKvHeads;
     const int qd = nh * hd, kd = nkv * hd;
@@ -81,29 +80,39 @@ class Attention : public TokenMixer {
         if (p_.valueNorm)
           for (int h = 0; h < nkv; h++) f.k.rmsnorm(v + h * hd, vNorm_.data(), eps, hd, v + h * hd);
         if (rope) rope_apply(k, nkv, hd, p_.rope.rotaryDims, cs, sn);
-        const int pos = f.pos0 + t;
+        KvCache& kv = cache(f, s.rowSeg[t]);
+        const int pos = s.rowPos[t];
         for (int h = 0; h < nkv; h++) kv.store(h, pos, k + h * hd, v + h * hd, f.k.to_f16);
       }
     });
-    // Work items: (KV head, chunk of its query heads, block of tokens), at most kMaxAttendRows query rows each, so
-    // the kernel converts every cached key and value once for all rows. Items of one KV head are adjacent and dealt
-    // out round-robin: both threads read the same head's cache at the same time (and causal lengths interleave).
+    // Work items: (segment, KV head, chunk of its query heads, block of the segment's tokens), at most
+    // kMaxAttendRows query rows each, so the kernel converts every cached key and value once for all rows. Items of
+    // one KV head are adjacent and dealt out round-robin: both threads read the same head's cache at the same time
+    // (and causal lengths interleave). Each row's result depends only on its own query and cache, never on which
+    // rows share its item, so a sequence's output does not depend on the batch around it.
     const int group = nh / nkv;
     const int headsPer = std::min(group, kMaxAttendRows);
     const int headChunks = (group + headsPer - 1) / headsPer;
     const int tokensPer = std::max(1, kMaxAttendRows / headsPer);
-    const int tokenBlocks = (f.T + tokensPer - 1) / tokensPer;
-    const int perHead = headChunks * tokenBlocks;
+    std::vector<int> firstItem(f.nsegs + 1, 0);
+    for (int g = 0; g < f.nsegs; g++) firstItem[g + 1] = firstItem[g] + nkv * headChunks * ((f.segs[g].T + tokensPer - 1) / tokensPer);
     const float scale = p_.queryScale > 0 ? static_cast<float>(p_.queryScale) : 1.f / std::sqrt(static_cast<float>(hd));
     const int window = p_.slidingWindow;
     // The first position a query at `pos` sees.
     auto window_start = [window](int pos) { return window > 0 ? std::max(0, pos - window + 1) : 0; };
+    const size_t scoresPer = static_cast<size_t>(kMaxAttendRows) * f.max_context();
     f.pool.run([&](int ith, int nth) {
-      float* scores = s.scores.data() + static_cast<size_t>(ith) * kMaxAttendRows * f.seq.maxContext;
-      for (int i = ith; i < nkv * perHead; i += nth) {
+      float* scores = s.scores.data() + static_cast<size_t>(ith) * scoresPer;
+      int g = 0;
+      for (int item = ith; item < firstItem[f.nsegs]; item += nth) {
+        while (item >= firstItem[g + 1]) g++;
+        const Segment& seg = f.segs[g];
+        const KvCache& kv = cache(f, g);
+        const int tokenBlocks = (seg.T + tokensPer - 1) / tokensPer, perHead = headChunks * tokenBlocks;
+        const int i = item - firstItem[g];
         const int kvh = i / perHead, hc = (i % perHead) / tokenBlocks, tb = i % tokenBlocks;
-        const int tBegin = tb * tokensPer, tEnd = std::min(f.T, (tb + 1) * tokensPer);
-        const KvSpan span = kv.span(kvh, window_start(f.pos0 + tBegin), f.pos0 + tEnd - 1);
+        const int tBegin = tb * tokensPer, tEnd = std::min(seg.T, (tb + 1) * tokensPer);
+        const KvSpan span = kv.span(kvh, window_start(seg.pos0 + tBegin), seg.pos0 + tEnd - 1);
         AttendRows ar{};
         ar.softcap = static_cast<float>(p_.softcap);
         ar.k = span.k;
@@ -115,10 +124,11 @@ class Attention : public TokenMixer {
         const int h0 = kvh * group + hc * headsPer, h1 = std::min(kvh * group + group, h0 + headsPer);
         for (int t = tBegin; t < tEnd; t++)
           for (int h = h0; h < h1; h++) {
-            ar.q[ar.rows] = s.q.data() + static_cast<size_t>(t) * qd + h * hd;
-            ar.out[ar.rows] = s.attn.data() + static_cast<size_t>(t) * qd + h * hd;
-            ar.lens[ar.rows] = f.pos0 + t + 1 - span.first;
-            ar.starts[ar.rows] = window_start(f.pos0 + t) - span.first;
+            const size_t row = static_cast<size_t>(seg.row0 + t);
+            ar.q[ar.rows] = s.q.data() + row * qd + h * hd;
+            ar.out[ar.rows] = s.attn.data() + row * qd + h * hd;
+            ar.lens[ar.rows] = seg.pos0 + t + 1 - span.first;
+            ar.starts[ar.rows] = window_start(seg.pos0 + t) - span.first;
             ar.sink[ar.rows] = p_.sinks ? &sinks_[h] : nullptr;
             ar.rows++;
           }
@@ -135,6 +145,12 @@ class Attention : public TokenMixer {
   }
 
  private:
+  // Segment g's cache of this layer: its own, or (kvSource) the earlier layer's whose keys and values it shares.
+  KvCache& cache(const Forward& f, int g) const {
+    LayerState* st = p_.kvSource < 0 ? f.state(g) : f.segs[g].seq->layers[p_.kvSource].get();
+    return *static_cast<KvCache*>(st);
+  }
+
   // queryGate_ rows are per head [query | gate]: queries go to s.q, gates stay in the first half of each row.
   void split_query_gate(Forward& f, int qd) const {
     const int hd = p_.headDim;

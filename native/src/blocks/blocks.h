@@ -9,11 +9,11 @@
 namespace vmlx {
 
 // Mixes information across positions: reads `in` [T][hidden] (already normed), writes `out` [T][hidden]
-// (may alias `in`), keeping what it needs of the sequence in its LayerState.
+// (may alias `in`), keeping what it needs of each sequence in that sequence's LayerState (f.state(segment)).
 class TokenMixer {
  public:
   virtual ~TokenMixer() = default;
-  virtual void forward(Forward& f, LayerState* state, const float* in, float* out) const = 0;
+  virtual void forward(Forward& f, const float* in, float* out) const = 0;
   virtual std::unique_ptr<LayerState> make_state(int maxContext) const = 0;
 };
 

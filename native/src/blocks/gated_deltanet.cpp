@@ -43,8 +43,7 @@ class GatedDeltaNet : public TokenMixer {
     return std::make_unique<DeltaNetState>(p_.convKernel - 1, channels_, p_.numVHeads, p_.headVDim, p_.headKDim);
   }
 
-  void forward(Forward& f, LayerState* state, const float* in, float* out) const override {
-    DeltaNetState& st = *static_cast<DeltaNetState*>(state);
+  void forward(Forward& f, const float* in, float* out) const override {
     const int T = f.T, C = channels_, Hv = p_.numVHeads;
     mixed_.resize(static_cast<size_t>(T) * C);
     conved_.resize(static_cast<size_t>(T) * C);
@@ -56,9 +55,10 @@ class GatedDeltaNet : public TokenMixer {
     const LinearOut proj[2] = {{&qkv_, mixed_.data()}, {&z_, z_out_.data()}};
     linear(f, acts, proj, 2);
     project_gates(f, in);
-    convolve(f, st);
+    // The conv and the recurrence run per sequence, over its rows, on its own state.
+    for (int g = 0; g < f.nsegs; g++) convolve(f, f.segs[g], *static_cast<DeltaNetState*>(f.state(g)));
     normalize_qk(f);
-    recur(f, st);
+    for (int g = 0; g < f.nsegs; g++) recur(f, f.segs[g], *static_cast<DeltaNetState*>(f.state(g)));
     gated_norm(f);
     Acts ao = prepare_acts(f, core_.data(), valueDim_);
     const LinearOut o[1] = {{&out_, out}};
@@ -82,19 +82,20 @@ class GatedDeltaNet : public TokenMixer {
     });
   }
 
-  // Depthwise causal conv over the T new inputs, preceded by the kernel-1 inputs kept in the state; then SiLU.
-  void convolve(Forward& f, DeltaNetState& st) const {
-    const int T = f.T, C = channels_, K = p_.convKernel, past = K - 1;
+  // Depthwise causal conv over the segment's T new inputs, preceded by the kernel-1 inputs kept in its state; then
+  // SiLU.
+  void convolve(Forward& f, const Segment& seg, DeltaNetState& st) const {
+    const int T = seg.T, C = channels_, K = p_.convKernel, past = K - 1;
     f.pool.parallel_for(C, [&](int c0, int c1) {
       std::vector<float> window(static_cast<size_t>(past + T));
       for (int c = c0; c < c1; c++) {
         for (int j = 0; j < past; j++) window[j] = st.conv[static_cast<size_t>(j) * C + c];
-        for (int t = 0; t < T; t++) window[past + t] = mixed_[static_cast<size_t>(t) * C + c];
+        for (int t = 0; t < T; t++) window[past + t] = mixed_[static_cast<size_t>(seg.row0 + t) * C + c];
         const float* w = conv_.data() + static_cast<size_t>(c) * K;
         for (int t = 0; t < T; t++) {
           float acc = 0;
           for (int j = 0; j < K; j++) acc += w[j] * window[t + j];
-          conved_[static_cast<size_t>(t) * C + c] = silu(acc);
+          conved_[static_cast<size_t>(seg.row0 + t) * C + c] = silu(acc);
         }
         for (int j = 0; j < past; j++) st.conv[static_cast<size_t>(j) * C + c] = window[T + j];
       }
@@ -121,22 +122,22 @@ class GatedDeltaNet : public TokenMixer {
   }
 
   // The gated delta rule, token by token, each value head on its own (heads are independent).
-  void recur(Forward& f, DeltaNetState& st) const {
-    const int T = f.T, C = channels_, dk = p_.headKDim, dv = p_.headVDim, Hv = p_.numVHeads;
+  void recur(Forward& f, const Segment& seg, DeltaNetState& st) const {
+    const int T = seg.T, C = channels_, dk = p_.headKDim, dv = p_.headVDim, Hv = p_.numVHeads;
     const int group = Hv / p_.numKHeads;
     f.pool.parallel_for(Hv, [&](int h0, int h1) {
       for (int h = h0; h < h1; h++) {
         float* S = st.recurrent.data() + static_cast<size_t>(h) * dv * dk;
         const int kh = h / group;
-        for (int t = 0; t < T; t++) {
-          const float* row = conved_.data() + static_cast<size_t>(t) * C;
+        for (int r = seg.row0; r < seg.row0 + T; r++) {
+          const float* row = conved_.data() + static_cast<size_t>(r) * C;
           const float* q = row + static_cast<size_t>(kh) * dk;
           const float* k = row + keyDim_ + static_cast<size_t>(kh) * dk;
           const float* v = row + 2 * keyDim_ + static_cast<size_t>(h) * dv;
-          const size_t th = static_cast<size_t>(t) * Hv + h;
+          const size_t th = static_cast<size_t>(r) * Hv + h;
           const float g = std::exp(negA_[h] * softplus(a_out_[th] + dtBias_[h]));
           const float beta = sigmoid(b_out_[th]);
-          float* o = core_.data() + static_cast<size_t>(t) * valueDim_ + static_cast<size_t>(h) * dv;
+          float* o = core_.data() + static_cast<size_t>(r) * valueDim_ + static_cast<size_t>(h) * dv;
           for (int i = 0; i < dv; i++) {
             float* s = S + static_cast<size_t>(i) * dk;
             float kv = 0;

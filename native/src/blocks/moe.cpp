@@ -134,7 +134,7 @@ class MoeFeedForward : public FeedForward {
         const int* slots = &slotOf[count[e]];
         for (int j = 0; j < n; j++)
           std::memcpy(s.moeIn.data() + static_cast<size_t>(j) * H, in + static_cast<size_t>(slots[j] / K) * H, sizeof(float) * H);
-        Forward g{f.spec, f.k, f.pool, f.s, f.seq, n, f.pos0};
+        Forward g = f.rows(n);
         swiglu(g, store_->get(gate_[e], f.pool), store_->get(up_[e], f.pool), store_->get(down_[e], f.pool), s.moeIn.data(),
                s.moeOut.data(), math(e));
         for (int j = 0; j < n; j++) {
@@ -189,7 +189,7 @@ class MoeFeedForward : public FeedForward {
       for (int k = k0; k < k1; k++)
         activate_span(f.k, s.gate.data() + static_cast<size_t>(k) * I, s.up.data() + static_cast<size_t>(k) * I, I, I, math(ids[k]));
     });
-    Forward rows{f.spec, f.k, f.pool, f.s, f.seq, K, f.pos0};
+    Forward rows = f.rows(K);
     const Acts ad = prepare_acts(rows, s.gate.data(), I);
     std::vector<Acts> acts;
     std::vector<LinearOut> downs;

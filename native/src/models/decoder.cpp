@@ -17,11 +17,11 @@ class DecoderLayer : public Layer {
     ffn_ = make_feed_forward(ld, spec, plan, pre);
   }
 
-  void forward(Forward& f, LayerState* state) const override {
+  void forward(Forward& f) const override {
     Scratch& s = f.s;
     const int H = f.spec.hiddenSize;
     rmsnorm_rows(f, s.x.data(), attnNorm_.data(), H, s.h.data(), f.T);
-    mixer_->forward(f, state, s.h.data(), s.h.data());
+    mixer_->forward(f, s.h.data(), s.h.data());
     add_rows(f, s.x.data(), s.h.data(), H);
     rmsnorm_rows(f, s.x.data(), ffnNorm_.data(), H, s.h.data(), f.T);
     ffn_->forward(f, s.h.data(), s.h.data());

@@ -22,11 +22,11 @@ class GemmaLayer : public Layer {
     ffnPostNorm_ = ld.norm(pre + "post_ffw_norm", H);
   }
 
-  void forward(Forward& f, LayerState* state) const override {
+  void forward(Forward& f) const override {
     Scratch& s = f.s;
     const int H = f.spec.hiddenSize;
     rmsnorm_rows(f, s.x.data(), attnNorm_.data(), H, s.h.data(), f.T);
-    mixer_->forward(f, state, s.h.data(), s.h.data());
+    mixer_->forward(f, s.h.data(), s.h.data());
     rmsnorm_rows(f, s.h.data(), attnPostNorm_.data(), H, s.h.data(), f.T);
     add_rows(f, s.x.data(), s.h.data(), H);
     rmsnorm_rows(f, s.x.data(), ffnNorm_.data(), H, s.h.data(), f.T);

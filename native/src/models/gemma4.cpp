@@ -71,11 +71,11 @@ class Gemma4Layer : public Layer {
     outScale_ = ld.vector(pre + "layer_output_scale", 1)[0];
   }
 
-  void forward(Forward& f, LayerState* state) const override {
+  void forward(Forward& f) const override {
     Scratch& s = f.s;
     const int H = f.spec.hiddenSize;
     rmsnorm_rows(f, s.x.data(), attnNorm_.data(), H, s.h.data(), f.T);
-    mixer_->forward(f, state, s.h.data(), s.h.data());
+    mixer_->forward(f, s.h.data(), s.h.data());
     rmsnorm_rows(f, s.h.data(), attnPostNorm_.data(), H, s.h.data(), f.T);
     add_rows(f, s.x.data(), s.h.data(), H);
     rmsnorm_rows(f, s.x.data(), ffnNorm_.data(), H, s.h.data(), f.T);

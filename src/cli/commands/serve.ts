@@ -8,7 +8,7 @@ import { toolSchemaShareOption } from '../tool-schema-option.js';
 import { isLoopbackHost } from '../../server/hosts.js';
 import { parseHostList, parseOriginList } from '../../server/request-guard.js';
 import { MODEL_ARG_HELP, OFFLINE_OPTION, resolveModelArg } from '../model-arg.js';
-import { loadModel } from '../../engine/model.js';
+import { DEFAULT_MAX_NUM_SEQS, loadModel } from '../../engine/model.js';
 import type { LanguageModel } from '../../engine/types.js';
 import { apiBase, RemoteModel, upstreamApiKey } from '../../engine/remote/index.js';
 import { serve } from '../../server/serve.js';
@@ -52,13 +52,42 @@ function resolveApiKey(o: { apiKey?: string; apiKeyFile?: string }): string | un
   return key?.trim() || undefined;
 }
 
-async function loadLocal(modelDir: string, o: { threads?: number; maxContext?: number; precise?: boolean }, log: (line: string) => void): Promise<LanguageModel> {
+interface BatchingFlags {
+  continuousBatching?: boolean;
+  maxNumSeqs?: number;
+  maxNumBatchedTokens?: number;
+}
+
+/**
+ * --continuous-batching is the default; --no-continuous-batching means one request at a time (--max-num-seqs 1).
+ * With --upstream the engine upstream batches, so these flags are refused rather than ignored.
+ */
+export function batchingOptions(o: BatchingFlags & { upstream?: string }): { maxNumSeqs: number; maxNumBatchedTokens?: number } {
+  if (o.upstream) {
+    for (const [flag, value] of [['--max-num-seqs', o.maxNumSeqs], ['--max-num-batched-tokens', o.maxNumBatchedTokens], ['--[no-]continuous-batching', o.continuousBatching]] as const) {
+      if (value !== undefined) throw new UserError(`${flag} has no effect with --upstream (the upstream engine batches; see --upstream-concurrency)`);
+    }
+  }
+  if (o.continuousBatching === false && o.maxNumSeqs !== undefined && o.maxNumSeqs > 1) {
+    throw new UserError(`--no-continuous-batching runs one request at a time; it contradicts --max-num-seqs ${o.maxNumSeqs}`);
+  }
+  const maxNumSeqs = o.continuousBatching === false ? 1 : (o.maxNumSeqs ?? DEFAULT_MAX_NUM_SEQS);
+  return { maxNumSeqs, ...(o.maxNumBatchedTokens !== undefined ? { maxNumBatchedTokens: o.maxNumBatchedTokens } : {}) };
+}
+
+async function loadLocal(
+  modelDir: string,
+  o: { threads?: number; maxContext?: number; precise?: boolean },
+  batching: ReturnType<typeof batchingOptions>,
+  log: (line: string) => void,
+): Promise<LanguageModel> {
   log(`vmlx serve: loading ${modelDir}`);
   let lastPct = -1;
   return loadModel(modelDir, {
     threads: o.threads,
     maxContext: o.maxContext,
     ...(o.precise ? { activations: 'float' as const } : {}),
+    ...batching,
     onProgress: (p) => {
       const pct = Math.floor(p.fraction * 10) * 10;
       if (p.phase === 'weights' && pct !== lastPct) {
@@ -105,7 +134,10 @@ export function registerServeCommand(program: Command): void {
     .option('--reasoning-parser <name>', "reasoning parser name, 'auto' or 'none'", 'auto')
     .option('--max-tokens-default <n>', 'completion budget when a request sets none', intArg('--max-tokens-default', 1, 1 << 20), 2048)
     .option('--max-queue <n>', 'requests that may wait before answering 429', intArg('--max-queue', 1, 100000), 64)
-    .option('--continuous-batching', 'accepted; requests are served one at a time through the queue until batching lands')
+    .option('--continuous-batching', 'run concurrent requests together, sharing each forward pass (the default)')
+    .option('--no-continuous-batching', 'serve one request at a time (the same as --max-num-seqs 1)')
+    .option('--max-num-seqs <n>', `requests generating at once (default ${DEFAULT_MAX_NUM_SEQS}); more wait in the queue`, intArg('--max-num-seqs', 1, 256))
+    .option('--max-num-batched-tokens <n>', 'tokens one step feeds, all requests together: a long prompt is prefilled in chunks of what is left after the running requests\' next tokens (default 256)', intArg('--max-num-batched-tokens', 1, 256))
     .option('--threads <n>', 'compute threads', intArg('--threads', 1, 256))
     .option('--precise', 'float activations in the quantized matmuls (slower, closest to the float weights; default: int16 activations)')
     .option('--max-context <n>', 'context length to allocate (default: the model maximum, capped)', intArg('--max-context', 16, 1 << 22))
@@ -126,6 +158,7 @@ export function registerServeCommand(program: Command): void {
       }
       const log = (line: string) => process.stderr.write(`${line}\n`);
       if (o.upstreamConcurrency !== undefined && !o.upstream) throw new UserError('--upstream-concurrency needs --upstream');
+      const batching = batchingOptions(o);
       let repoId: string | undefined;
       let model: LanguageModel;
       if (o.upstream) {
@@ -133,7 +166,7 @@ export function registerServeCommand(program: Command): void {
       } else {
         const resolved = await resolveModelArg(modelArg, { offline: o.offline });
         repoId = resolved.repoId;
-        model = await loadLocal(resolved.dir, o, log);
+        model = await loadLocal(resolved.dir, o, batching, log);
       }
       const executor = await startMcpFromConfig({
         configPath: o.mcpConfig,
@@ -167,7 +200,6 @@ export function registerServeCommand(program: Command): void {
             maxTokensDefault: o.maxTokensDefault,
             queueBound: o.maxQueue,
             ...(o.upstream ? { concurrency: o.upstreamConcurrency ?? 8 } : {}),
-            continuousBatching: Boolean(o.continuousBatching),
             ...(o.toolSchemaShare !== undefined ? { toolSchemaShare: o.toolSchemaShare } : {}),
           },
         );

@@ -18,7 +18,7 @@ export interface ConstrainedJob {
 }
 
 export async function startConstrainedJob(
-  session: NativeSession,
+  session: Pick<NativeSession, 'generate'>,
   grammar: GrammarThread,
   tokenizer: ModelTokenizer,
   prompt: Int32Array,

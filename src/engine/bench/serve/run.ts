@@ -114,8 +114,8 @@ export async function runServeBench(o: ServeBenchOptions): Promise<ServeBenchRep
   const maxStreams = Math.max(...o.concurrency);
   const servers: RunningServer[] = [];
   try {
-    o.log(`starting vmlx serve (${o.threads} threads, context ${perSeq})`);
-    servers.push(await startVmlxServer({ modelDir: o.modelDir, threads: o.threads, maxContext: perSeq }));
+    o.log(`starting vmlx serve (${o.threads} threads, ${maxStreams} sequences, context ${perSeq} each)`);
+    servers.push(await startVmlxServer({ modelDir: o.modelDir, threads: o.threads, maxContext: perSeq, maxNumSeqs: maxStreams }));
     if (o.gguf) {
       o.log(`starting llama-server (${o.threads} threads, ${maxStreams} slots, context ${perSeq} each)`);
       servers.push(await startLlamaServer({ gguf: o.gguf, threads: o.threads, parallel: maxStreams, context: perSeq * maxStreams }));

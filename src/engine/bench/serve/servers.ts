@@ -59,13 +59,14 @@ function deadline(name: string, child: ChildProcess): { promise: Promise<never>;
 }
 
 /** `vmlx serve DIR` on a free loopback port, with no MCP servers (an empty config), ready when it prints its URL. */
-export async function startVmlxServer(o: { modelDir: string; threads: number; maxContext?: number }): Promise<RunningServer> {
+export async function startVmlxServer(o: { modelDir: string; threads: number; maxContext?: number; maxNumSeqs?: number }): Promise<RunningServer> {
   const scratch = mkdtempSync(join(tmpdir(), 'vmlx-bench-serve-'));
   const config = join(scratch, 'mcp.json');
   writeFileSync(config, '{"mcpServers":{}}\n');
   const args = [join(packageRoot(), 'bin', 'vmlx.js'), 'serve', o.modelDir, '--port', '0', '--threads', String(o.threads),
     '--mcp-config', config, '--audit-db', join(scratch, 'audit.db'), '--max-queue', '100000', '--served-model-name', 'bench'];
   if (o.maxContext) args.push('--max-context', String(o.maxContext));
+  if (o.maxNumSeqs) args.push('--max-num-seqs', String(o.maxNumSeqs));
   const child = spawn(process.execPath, args, { stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
   const ready = new Promise<string>((resolve) => {

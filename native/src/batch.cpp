@@ -1,0 +1,179 @@
+#include "batch.h"
+
+#include <algorithm>
+#include <cmath>
+
+#include "errors.h"
+
+namespace vmlx {
+
+void mask_logits(float* logits, int vocab, const std::vector<uint32_t>& mask) {
+  if (std::none_of(mask.begin(), mask.end(), [](uint32_t w) { return w != 0; })) return;
+  const int words = static_cast<int>(mask.size());
+  for (int i = 0; i < vocab; i++) {
+    const int w = i >> 5;
+    if (w >= words || !((mask[w] >> (i & 31)) & 1u)) logits[i] = -INFINITY;
+  }
+}
+
+SequenceRun::SequenceRun(std::vector<int32_t> prompt, const SamplingParams& params, int vocab)
+    : tokens_(std::move(prompt)), promptTokens_(static_cast<int>(tokens_.size())), params_(params), sampler_(params, vocab) {
+  tokens_.reserve(tokens_.size() + std::max(0, params.maxTokens));
+  if (params.maxTokens <= 0) finish_ = "length";
+}
+
+int SequenceRun::attach(Session& session) {
+  session_ = &session;
+  fed_ = session.attach(tokens_);
+  return static_cast<int>(fed_);
+}
+
+void SequenceRun::detach() {
+  if (session_) session_->release();
+  session_ = nullptr;
+  fed_ = 0;
+  held_.clear();
+}
+
+int SequenceRun::want(int budget) {
+  if (!session_ || !finish_.empty() || budget < 1) return 0;
+  size_t end = tokens_.size();
+  const size_t lastPrompt = static_cast<size_t>(promptTokens_) - 1;
+  if (session_->recurrent() && fed_ <= lastPrompt) {
+    if (fed_ < lastPrompt) end = lastPrompt;
+    else session_->take_snapshot();
+  }
+  return static_cast<int>(std::min<size_t>(static_cast<size_t>(budget), end - fed_));
+}
+
+SegmentInput SequenceRun::segment(int n) const {
+  return {&session_->state(), tokens_.data() + fed_, n, static_cast<int>(fed_), fed_ + n == tokens_.size()};
+}
+
+void SequenceRun::fed(int n) {
+  session_->append(tokens_.data() + fed_, n);
+  fed_ += static_cast<size_t>(n);
+}
+
+TokenEvent SequenceRun::sample(float* logits) {
+  TokenEvent ev;
+  const int32_t tok = sampler_.sample(logits, tokens_, ev);
+  tokens_.push_back(tok);
+  generated_++;
+  if (std::find(params_.eosTokenIds.begin(), params_.eosTokenIds.end(), tok) != params_.eosTokenIds.end()) finish("eos");
+  else if (generated_ >= params_.maxTokens || static_cast<int>(fed_) >= session_->max_context()) finish("length");
+  return ev;
+}
+
+TokenEvent SequenceRun::sample_held(const std::vector<uint32_t>* mask) {
+  std::vector<float> logits;
+  logits.swap(held_);
+  if (mask) mask_logits(logits.data(), static_cast<int>(logits.size()), *mask);
+  return sample(logits.data());
+}
+
+Batch::Batch(std::shared_ptr<Model> model, int maxContext, int slots) : model_(std::move(model)), maxContext_(maxContext) {
+  // Slots are made on first use: a recurrent layer's state is allocated whole (about 1 MB per layer).
+  slots_.resize(slots);
+  owner_.assign(slots, -1);
+}
+
+
+SequenceRun& Batch::run_of(int id) {
+  auto it = runs_.find(id);
+  if (it == runs_.end()) throw EngineError("batch: no sequence " + std::to_string(id));
+  return *it->second;
+}
+
+void Batch::reset() {
+  for (size_t i = 0; i < slots_.size(); i++)
+    if (owner_[i] < 0 && slots_[i]) slots_[i]->reset();
+}
+
+std::vector<Batch::Result> Batch::step(std::vector<Entry>& plan) {
+  std::vector<Result> results(plan.size());
+  const auto free_slot = [&](int id) {
+    auto it = slotOf_.find(id);
+    if (it == slotOf_.end()) return;
+    owner_[it->second] = -1;
+    slotOf_.erase(it);
+  };
+  for (size_t i = 0; i < plan.size(); i++) {
+    Entry& e = plan[i];
+    results[i].id = e.id;
+    if (e.remove) {
+      free_slot(e.id);
+      runs_.erase(e.id);
+      continue;
+    }
+    if (e.start) {
+      if (runs_.count(e.id)) throw EngineError("batch: sequence " + std::to_string(e.id) + " already exists");
+      runs_[e.id] = std::move(e.start);
+    }
+    SequenceRun& run = run_of(e.id);
+    if (e.preempt) {
+      run.detach();
+      free_slot(e.id);
+    }
+    if (e.slot >= 0) {
+      if (e.slot >= slots() || (owner_[e.slot] >= 0 && owner_[e.slot] != e.id))
+        throw EngineError("batch: slot " + std::to_string(e.slot) + " is not free for sequence " + std::to_string(e.id));
+      free_slot(e.id);
+      if (!slots_[e.slot]) slots_[e.slot] = std::make_unique<Session>(model_, maxContext_);
+      owner_[e.slot] = e.id;
+      slotOf_[e.id] = e.slot;
+      results[i].reused = run.attach(*slots_[e.slot]);
+    }
+  }
+  // The pass: every run with tokens to feed, within the engine's tokens per pass.
+  std::vector<SegmentInput> segs;
+  std::vector<size_t> entryOf;
+  int budget = model_->max_step_tokens();
+  for (size_t i = 0; i < plan.size(); i++) {
+    const Entry& e = plan[i];
+    if (e.remove || e.feed < 1) continue;
+    SequenceRun& run = run_of(e.id);
+    const int n = run.want(std::min(e.feed, budget));
+    if (n < 1) continue;
+    segs.push_back(run.segment(n));
+    entryOf.push_back(i);
+    budget -= n;
+  }
+  // Runs holding logits from an earlier pass sample now (their grammar has decided).
+  for (size_t i = 0; i < plan.size(); i++) {
+    const Entry& e = plan[i];
+    if (e.remove || e.hold || e.feed > 0 || !runs_.count(e.id)) continue;
+    SequenceRun& run = run_of(e.id);
+    if (!run.holding() || run.finished()) continue;
+    results[i].event = run.sample_held(e.hasMask ? &e.mask : nullptr);
+    results[i].hasEvent = true;
+    results[i].finish = run.finish_reason();
+  }
+  if (segs.empty()) return results;
+  const int vocab = model_->vocab();
+  const size_t wanted = std::count_if(segs.begin(), segs.end(), [](const SegmentInput& s) { return s.logits; });
+  logits_.resize(wanted * vocab);
+  model_->forward_batch(segs.data(), static_cast<int>(segs.size()), logits_.data());
+  size_t row = 0;
+  for (size_t j = 0; j < segs.size(); j++) {
+    Entry& e = plan[entryOf[j]];
+    Result& r = results[entryOf[j]];
+    SequenceRun& run = run_of(e.id);
+    run.fed(segs[j].T);
+    r.fed = segs[j].T;
+    if (!segs[j].logits) continue;
+    float* logits = logits_.data() + row++ * vocab;
+    if (e.hold) {
+      run.hold(logits, vocab);
+      r.held = true;
+      continue;
+    }
+    if (e.hasMask) mask_logits(logits, vocab, e.mask);
+    r.event = run.sample(logits);
+    r.hasEvent = true;
+    r.finish = run.finish_reason();
+  }
+  return results;
+}
+
+}  // namespace vmlx

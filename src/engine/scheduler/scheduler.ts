@@ -1,0 +1,287 @@
+// Continuous batching: every generation request of a model (the server's and the in-process chat's) runs through
+// one Scheduler, which drives the native batch one step at a time. Each step it ends cancelled sequences, admits
+// waiting ones first-come up to maxNumSeqs, preempts the newest running ones when `preemptWhen` says their state is
+// too large (they go back to the front of the queue and recompute later), and spends a budget of
+// maxNumBatchedTokens: one token for each decoding sequence first, then prompt chunks in arrival order, so a long
+// prompt is prefilled over several steps interleaved with the others' decoding instead of stalling them.
+import type { NativeBatch, NativeBatchEntry, NativeBatchResult, NativeJob, NativeSamplingParams, NativeTokenEvent } from '../native-types.js';
+import { Sequence } from './sequence.js';
+
+export interface SchedulerOptions {
+  /** Sequences running at once (the native batch's slots). */
+  maxNumSeqs: number;
+  /** Tokens fed per step, all sequences together (at most the engine's maxStepTokens). */
+  maxNumBatchedTokens: number;
+  /**
+   * The preemption signal: given the tokens the running sequences' states would hold after the next step, true means
+   * too many (the newest running sequence is preempted, and the question asked again). The paged KV pool's memory
+   * budget drives it; tests give it an artificial limit.
+   */
+  preemptWhen?: (runningTokens: number) => boolean;
+}
+
+export interface SchedulerStats {
+  running: number;
+  waiting: number;
+  preemptions: number;
+  steps: number;
+}
+
+export class Scheduler {
+  private readonly waiting: Sequence[] = [];
+  private readonly running: Sequence[] = [];
+  /** Sequences the native side still holds that ended (removed in the next step). */
+  private readonly ended: Sequence[] = [];
+  /** What each slot's state holds (a mirror, to pick the slot with the longest reusable prefix), and its sequence. */
+  private readonly slotTokens: number[][];
+  private readonly slotOwner: (Sequence | null)[];
+  private nextId = 1;
+  private looping = false;
+  private wakeUp: (() => void) | null = null;
+  private closedWith: Error | null = null;
+  private counters = { preemptions: 0, steps: 0 };
+
+  constructor(
+    private readonly batch: NativeBatch,
+    private readonly opts: SchedulerOptions,
+  ) {
+    this.slotTokens = Array.from({ length: opts.maxNumSeqs }, () => []);
+    this.slotOwner = Array.from({ length: opts.maxNumSeqs }, () => null);
+  }
+
+  get stats(): SchedulerStats {
+    return { running: this.running.length, waiting: this.waiting.length, ...this.counters };
+  }
+
+  /** Same contract as NativeSession.generate: a job whose tokens arrive through onTokens, in order. */
+  generate(
+    prompt: Int32Array,
+    params: NativeSamplingParams,
+    onTokens: (events: NativeTokenEvent[]) => void,
+    constraint?: { mask: Int32Array | null },
+  ): NativeJob {
+    const seq = new Sequence(this.nextId++, prompt, params, onTokens, constraint, () => this.wake());
+    if (this.closedWith) seq.fail(this.closedWith);
+    else {
+      this.waiting.push(seq);
+      this.wake();
+    }
+    return seq;
+  }
+
+  /** Forgets the cached prefixes of idle slots. */
+  reset(): void {
+    this.batch.reset();
+    this.slotOwner.forEach((owner, i) => {
+      if (!owner) this.slotTokens[i] = [];
+    });
+  }
+
+  /** Fails every queued and running sequence with `err` and refuses new ones. */
+  close(err: Error): void {
+    this.closedWith = err;
+    for (const seq of this.waiting.splice(0)) {
+      if (seq.started) this.ended.push(seq);
+      seq.fail(err);
+    }
+    for (const seq of [...this.running]) this.end(seq, () => seq.fail(err));
+    this.wake();
+  }
+
+  private wake(): void {
+    if (this.wakeUp) {
+      const w = this.wakeUp;
+      this.wakeUp = null;
+      w();
+    }
+    if (!this.looping) {
+      this.looping = true;
+      void this.loop();
+    }
+  }
+
+  private async loop(): Promise<void> {
+    try {
+      while (this.running.length || this.waiting.length || this.ended.length) {
+        const plan = this.plan();
+        if (!plan.length) {
+          // Everything runnable is paused or waits for its grammar: sleep until one of them changes.
+          await new Promise<void>((r) => (this.wakeUp = r));
+          continue;
+        }
+        let results: NativeBatchResult[];
+        try {
+          results = await this.batch.step(plan);
+        } catch (err) {
+          this.failStep(plan, err instanceof Error ? err : new Error(String(err)));
+          continue;
+        }
+        this.counters.steps++;
+        this.apply(results);
+      }
+    } finally {
+      this.looping = false;
+    }
+  }
+
+  private plan(): NativeBatchEntry[] {
+    const entries = new Map<number, NativeBatchEntry>();
+    const entry = (seq: Sequence) => {
+      let e = entries.get(seq.id);
+      if (!e) entries.set(seq.id, (e = { id: seq.id }));
+      return e;
+    };
+    for (const seq of this.ended.splice(0)) if (seq.started) entry(seq).remove = true;
+    this.dropCancelled(entry);
+    this.admit(entry);
+    this.preempt(entry);
+    let budget = this.opts.maxNumBatchedTokens;
+    // Decoding sequences first (one token each), then prompt chunks, each in arrival order.
+    const byNeed = [...this.running].sort((a, b) => Number(a.pending > 1) - Number(b.pending > 1) || a.id - b.id);
+    for (const seq of byNeed) {
+      if (seq.paused) continue;
+      if (seq.holding) {
+        // Its logits wait in the engine; it samples (without a pass of its own) once its grammar has decided.
+        if (seq.maySample) {
+          const e = entry(seq);
+          if (seq.decision) e.mask = seq.decision;
+        }
+        continue;
+      }
+      const feed = Math.min(budget, seq.pending);
+      if (feed < 1) continue;
+      const e = entry(seq);
+      e.feed = feed;
+      // A constrained sequence whose grammar is still deciding feeds its token anyway and holds the logits: the
+      // pass overlaps the grammar's work.
+      if (feed === seq.pending) {
+        if (!seq.maySample) e.hold = true;
+        else if (seq.decision) e.mask = seq.decision;
+      }
+      budget -= feed;
+    }
+    const plan = [...entries.values()];
+    // Removals and preemptions first: the slots they free may be attached further down the same plan.
+    return plan.sort((a, b) => Number(!(a.remove || a.preempt)) - Number(!(b.remove || b.preempt)));
+  }
+
+  private dropCancelled(entry: (seq: Sequence) => NativeBatchEntry): void {
+    for (const list of [this.running, this.waiting]) {
+      for (const seq of list.filter((s) => s.cancelled)) {
+        list.splice(list.indexOf(seq), 1);
+        if (seq.started) entry(seq).remove = true;
+        this.vacate(seq);
+        seq.finish('cancelled');
+      }
+    }
+  }
+
+  /** Tokens the running sequences' states hold once their pending tokens are fed. */
+  private heldTokens(): number {
+    return this.running.reduce((n, s) => n + s.tokens.length, 0);
+  }
+
+  private admit(entry: (seq: Sequence) => NativeBatchEntry): void {
+    const when = this.opts.preemptWhen;
+    while (this.running.length < this.opts.maxNumSeqs && this.waiting.length) {
+      // Admitting what the preemption signal would take back at once only churns; wait for room instead.
+      if (when && this.running.length && when(this.heldTokens() + this.waiting[0]!.tokens.length)) break;
+      const seq = this.waiting.shift()!;
+      const slot = this.pickSlot(seq.tokens);
+      const e = entry(seq);
+      if (!seq.started) {
+        e.start = { prompt: Int32Array.from(seq.tokens), params: seq.params };
+        seq.started = true;
+      }
+      e.slot = slot;
+      this.slotOwner[slot] = seq;
+      seq.slot = slot;
+      // What the native attach will reuse (the result confirms it).
+      seq.fed = commonPrefix(this.slotTokens[slot]!, seq.tokens);
+      seq.state = 'running';
+      seq.admitted();
+      this.running.push(seq);
+    }
+  }
+
+  private preempt(entry: (seq: Sequence) => NativeBatchEntry): void {
+    const when = this.opts.preemptWhen;
+    if (!when) return;
+    while (this.running.length > 1 && when(this.heldTokens())) {
+      const seq = this.running.reduce((a, b) => (b.id > a.id ? b : a));
+      this.running.splice(this.running.indexOf(seq), 1);
+      const e = entry(seq);
+      delete e.slot;
+      delete e.feed;
+      e.preempt = true;
+      this.vacate(seq);
+      this.slotTokens[seq.slot]!.length = 0;
+      seq.slot = -1;
+      seq.fed = 0;
+      seq.holding = false;
+      seq.state = 'waiting';
+      this.counters.preemptions++;
+      // Back in arrival order: it is older than anything that arrived after it.
+      const at = this.waiting.findIndex((w) => w.id > seq.id);
+      this.waiting.splice(at < 0 ? this.waiting.length : at, 0, seq);
+    }
+  }
+
+  private apply(results: NativeBatchResult[]): void {
+    for (const r of results) {
+      const seq = this.running.find((s) => s.id === r.id);
+      if (!seq) continue;
+      const held = this.slotTokens[seq.slot]!;
+      if (r.reused !== undefined) {
+        seq.fed = r.reused;
+        seq.reused ??= r.reused;
+        held.length = r.reused;
+      }
+      held.push(...seq.tokens.slice(seq.fed, seq.fed + r.fed));
+      seq.fed += r.fed;
+      if (r.held) seq.holding = true;
+      if (!r.event || seq.cancelled) continue;
+      const err = seq.deliver(r.event);
+      if (err) this.end(seq, () => seq.fail(err));
+      else if (r.finish) this.end(seq, () => seq.finish(r.finish!));
+    }
+  }
+
+  private end(seq: Sequence, settle: () => void): void {
+    this.running.splice(this.running.indexOf(seq), 1);
+    this.vacate(seq);
+    this.ended.push(seq);
+    settle();
+  }
+
+  private vacate(seq: Sequence): void {
+    if (seq.slot >= 0 && this.slotOwner[seq.slot] === seq) this.slotOwner[seq.slot] = null;
+  }
+
+  /** A step failed: its sequences fail with the error (the native side keeps nothing consistent for them). */
+  private failStep(plan: NativeBatchEntry[], err: Error): void {
+    for (const e of plan) {
+      const seq = this.running.find((s) => s.id === e.id);
+      if (seq) this.end(seq, () => seq.fail(err));
+    }
+  }
+
+  /** The free slot whose cached tokens share the longest prefix with `tokens`. */
+  private pickSlot(tokens: number[]): number {
+    let best = -1;
+    let bestLen = -1;
+    this.slotOwner.forEach((owner, i) => {
+      if (owner) return;
+      const n = commonPrefix(this.slotTokens[i]!, tokens);
+      if (n > bestLen) [best, bestLen] = [i, n];
+    });
+    return best;
+  }
+}
+
+function commonPrefix(a: number[], b: number[]): number {
+  const n = Math.min(a.length, b.length);
+  let i = 0;
+  while (i < n && a[i] === b[i]) i++;
+  return Math.min(i, b.length - 1);
+}

@@ -1,0 +1,190 @@
+// The scheduler over a real native batch of a tiny model, with every step's plan recorded: chunked prefill
+// interleaved with decoding within the token budget, cancellation that frees the slot within one step, preemption
+// (recompute) under an artificial limit on the running sequences' tokens, and pause/resume.
+import { test, after, before } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { loadAddon } from '../../src/engine/addon.js';
+import type { NativeBatch, NativeBatchEntry, NativeModel, NativeSamplingParams, NativeTokenEvent } from '../../src/engine/native-types.js';
+import { Scheduler, type SchedulerOptions } from '../../src/engine/scheduler/scheduler.js';
+import { writeTinyModel } from '../native/tiny-model.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'vmlx-sched-'));
+let model: NativeModel;
+before(async () => {
+  const m = writeTinyModel(
+    { arch: 'qwen3', hidden: 64, inter: 96, layers: 2, heads: 4, kvHeads: 2, headDim: 16, vocab: 64, tied: true, floatDtype: 'F32', quant: { bits: 4, groupSize: 32 }, seed: 7 },
+    join(dir, 'm.safetensors'),
+  );
+  model = await loadAddon().loadModel({ ...m.spec, threads: 1 });
+});
+after(() => {
+  model.dispose();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+function params(p: Partial<NativeSamplingParams> = {}): NativeSamplingParams {
+  return { maxTokens: 8, temperature: 0, topK: 0, topP: 1, minP: 0, repetitionPenalty: 1, presencePenalty: 0, frequencyPenalty: 0,
+    penaltyWindow: 0, seed: 0, eosTokenIds: new Int32Array(0), topLogprobs: 0, logprobs: false, ...p };
+}
+
+/** A scheduler whose native batch records each step's plan. */
+function recorded(opts: SchedulerOptions): { scheduler: Scheduler; plans: NativeBatchEntry[][]; batch: NativeBatch } {
+  const batch = model.createBatch(256, opts.maxNumSeqs);
+  const plans: NativeBatchEntry[][] = [];
+  const recording: NativeBatch = { ...batch, step: (plan) => (plans.push(plan), batch.step(plan)) };
+  return { scheduler: new Scheduler(recording, opts), plans, batch };
+}
+
+function prompt(n: number, salt: number): Int32Array {
+  return Int32Array.from({ length: n }, (_, i) => (i * 13 + salt * 7 + 1) % 64);
+}
+
+/** Starts a generation; `after(k)` resolves once k tokens arrived. */
+function start(s: Scheduler, p: Int32Array, sp: NativeSamplingParams) {
+  const tokens: number[] = [];
+  const waiters: Array<[number, () => void]> = [];
+  const job = s.generate(p, sp, (events: NativeTokenEvent[]) => {
+    tokens.push(...events.map((e) => e.token));
+    for (const [k, resolve] of waiters) if (tokens.length >= k) resolve();
+  });
+  const afterTokens = (k: number) => new Promise<void>((resolve) => (tokens.length >= k ? resolve() : waiters.push([k, resolve])));
+  return { job, tokens, afterTokens };
+}
+
+/** The id the plans gave the sequence started with this prompt. */
+function idOf(plans: NativeBatchEntry[][], p: Int32Array): number {
+  for (const plan of plans) for (const e of plan) if (e.start && e.start.prompt.length === p.length && e.start.prompt.every((t, i) => t === p[i])) return e.id;
+  throw new Error('no plan started that prompt');
+}
+
+async function alone(p: Int32Array, sp: NativeSamplingParams): Promise<number[]> {
+  const { scheduler, batch } = recorded({ maxNumSeqs: 1, maxNumBatchedTokens: 256 });
+  const r = start(scheduler, p, sp);
+  await r.job.done;
+  batch.dispose();
+  return r.tokens;
+}
+
+test('a long prompt is prefilled in chunks within the step budget while a running sequence decodes a token every step', async () => {
+  const { scheduler, plans, batch } = recorded({ maxNumSeqs: 2, maxNumBatchedTokens: 8 });
+  const pa = prompt(4, 1);
+  const pb = prompt(100, 2);
+  const a = start(scheduler, pa, params({ maxTokens: 40 }));
+  await a.afterTokens(2);
+  const b = start(scheduler, pb, params({ maxTokens: 3 }));
+  const [sa, sb] = await Promise.all([a.job.done, b.job.done]);
+  assert.equal(sa.finishReason, 'length');
+  assert.equal(sb.generatedTokens, 3);
+  const ida = idOf(plans, pa);
+  const idb = idOf(plans, pb);
+  const prefill = plans.filter((plan) => plan.some((e) => e.id === idb && (e.feed ?? 0) > 1));
+  assert.ok(prefill.length >= Math.ceil(100 / 7), `${prefill.length} prefill steps`);
+  for (const plan of prefill) {
+    assert.ok(plan.reduce((n, e) => n + (e.feed ?? 0), 0) <= 8, 'budget kept');
+    // a needs 38 more steps than b's ~15 of prefill: it decodes throughout.
+    assert.equal(plan.find((e) => e.id === ida)?.feed, 1, 'the decoding sequence is fed in the same step');
+  }
+  assert.deepEqual(a.tokens, await alone(pa, params({ maxTokens: 40 })));
+  assert.deepEqual(b.tokens, await alone(pb, params({ maxTokens: 3 })));
+  batch.dispose();
+});
+
+test('cancel ends a running sequence in the next step and its slot goes to the waiting one', async () => {
+  const { scheduler, plans, batch } = recorded({ maxNumSeqs: 1, maxNumBatchedTokens: 64 });
+  const pa = prompt(6, 3);
+  const pb = prompt(9, 4);
+  const a = start(scheduler, pa, params({ maxTokens: 200 }));
+  const b = start(scheduler, pb, params({ maxTokens: 5 }));
+  await a.afterTokens(3);
+  const at = plans.length;
+  a.job.cancel();
+  const stats = await a.job.done;
+  assert.equal(stats.finishReason, 'cancelled');
+  assert.ok(stats.generatedTokens < 200);
+  await b.job.done;
+  const ida = idOf(plans, pa);
+  const idb = idOf(plans, pb);
+  const next = plans[at]!;
+  assert.ok(next.some((e) => e.id === ida && e.remove), 'removed in the next step');
+  assert.ok(next.some((e) => e.id === idb && e.slot === 0), 'the waiting sequence takes the slot in that same step');
+  for (const plan of plans.slice(at)) assert.ok(!plan.some((e) => e.id === ida && e.feed), 'nothing fed after the cancel');
+  assert.deepEqual(b.tokens, await alone(pb, params({ maxTokens: 5 })));
+  assert.equal(scheduler.stats.running + scheduler.stats.waiting, 0);
+  batch.dispose();
+});
+
+test('preemption under a running-token limit: sequences are dropped and recomputed, and every output is as if alone', async () => {
+  const limit = 60;
+  const { scheduler, plans, batch } = recorded({ maxNumSeqs: 3, maxNumBatchedTokens: 32, preemptWhen: (n) => n > limit });
+  const requests = [
+    [prompt(18, 5), params({ maxTokens: 24 })],
+    [prompt(20, 6), params({ maxTokens: 24, temperature: 0.8, topK: 20, seed: 42 })],
+    [prompt(22, 7), params({ maxTokens: 24, repetitionPenalty: 1.3 })],
+  ] as const;
+  const runs = requests.map(([p, sp]) => start(scheduler, p, sp));
+  const stats = await Promise.all(runs.map((r) => r.job.done));
+  assert.ok(scheduler.stats.preemptions > 0, 'something was preempted');
+  assert.ok(plans.some((plan) => plan.some((e) => e.preempt)), 'a plan carried the preemption');
+  for (const [i, [p, sp]] of requests.entries()) {
+    assert.equal(stats[i]!.finishReason, 'length');
+    assert.deepEqual(runs[i]!.tokens, await alone(p, sp), `request ${i}`);
+  }
+  batch.dispose();
+});
+
+test('a paused sequence is not fed while the others go on; resume continues it where it stopped', async () => {
+  const { scheduler, plans, batch } = recorded({ maxNumSeqs: 2, maxNumBatchedTokens: 64 });
+  const pa = prompt(5, 8);
+  const pb = prompt(7, 9);
+  const a = start(scheduler, pa, params({ maxTokens: 12 }));
+  const b = start(scheduler, pb, params({ maxTokens: 12 }));
+  await a.afterTokens(2);
+  a.job.pause!();
+  const at = plans.length + 1; // the step in flight may still feed it
+  await b.job.done;
+  const ida = idOf(plans, pa);
+  for (const plan of plans.slice(at)) assert.ok(!plan.some((e) => e.id === ida && e.feed), 'paused: not fed');
+  assert.ok(a.tokens.length < 12);
+  a.job.resume!();
+  await a.job.done;
+  assert.deepEqual(a.tokens, await alone(pa, params({ maxTokens: 12 })));
+  batch.dispose();
+});
+
+test('a constrained sequence feeds its token while its grammar decides, then samples from the held logits under the mask', async () => {
+  const { scheduler, plans, batch } = recorded({ maxNumSeqs: 2, maxNumBatchedTokens: 64 });
+  const only = (token: number) => {
+    const m = new Int32Array(2);
+    m[token >>> 5] = 1 << (token & 31);
+    return m;
+  };
+  const pa = prompt(6, 10);
+  const other = start(scheduler, prompt(5, 11), params({ maxTokens: 30 }));
+  const tokens: number[] = [];
+  let job!: ReturnType<Scheduler['generate']>;
+  const firstToken = new Promise<void>((resolve) => {
+    job = scheduler.generate(pa, params({ maxTokens: 4 }), (events) => {
+      tokens.push(...events.map((e) => e.token));
+      resolve();
+    }, { mask: only(5) });
+  });
+  await firstToken;
+  // The grammar "takes its time": the other sequence decodes meanwhile, and this one's token is fed and held.
+  await other.afterTokens(other.tokens.length + 3);
+  const id = idOf(plans, pa);
+  assert.ok(plans.some((plan) => plan.some((e) => e.id === id && e.hold && e.feed === 1)), 'the token was fed with hold');
+  assert.equal(tokens.length, 1, 'no sample without a decision');
+  job.setMask!(only(9));
+  await new Promise<void>((resolve) => other.afterTokens(other.tokens.length + 2).then(resolve));
+  job.release!();
+  const stats = await job.done;
+  assert.deepEqual(tokens.slice(0, 2), [5, 9]);
+  assert.equal(stats.generatedTokens, 4);
+  assert.ok(plans.some((plan) => plan.some((e) => e.id === id && !e.feed && e.mask)), 'sampled from held logits without a pass of its own');
+  other.job.cancel();
+  await other.job.done;
+  batch.dispose();
+});
