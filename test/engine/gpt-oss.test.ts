@@ -1,13 +1,14 @@
 // gpt-oss in the mlx-community layout: the plan gives even layers (or layer_types' sliding ones) the sliding window,
 // every layer its sinks, o_proj bias and YaRN from rope_scaling, and a biased top-k-softmax router over clamped
 // SwiGLU experts; the MXFP4 model keeps the experts in mxfp4 and every other Linear at 8-bit affine. Bad gpt-oss
-// configs are one-line errors naming config.json and the field.
+// configs are one-line errors naming config.json and the field; the bench counts a token's topK experts, not all.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ModelFormatError } from '../../src/engine/errors.js';
+import { readModelShape } from '../../src/engine/bench/measure.js';
 import { buildModelSpec } from '../../src/engine/models/index.js';
 import { attentionOf } from '../../src/engine/plan.js';
 import { ensureTestModel } from '../helpers/test-models.js';
@@ -46,6 +47,11 @@ test('gpt_oss mxfp4: sliding/full layers, sinks, biases, YaRN, the router and ex
     ['mxfp4/4', 'mxfp4/4', 'affine/8', 'affine/8', 'affine/8', 'affine/8'],
   );
   assert.equal(t['blk.0.ffn_gate_exps']?.quant?.biases, undefined, 'mxfp4 has no per-group biases');
+});
+
+test('gpt_oss bench shape: every layer a mixture of experts (a token runs its topK experts of intermediate_size)', async () => {
+  const { dir } = await ensureTestModel(MXFP4);
+  assert.deepEqual(readModelShape(dir).moe, { numExperts: 8, topK: 2, expertIntermediateSize: 64, sharedIntermediateSize: 0, moeLayers: 2 });
 });
 
 test('gpt_oss: layer_types decides which layers slide; bad gpt-oss configs name config.json and the field', async () => {

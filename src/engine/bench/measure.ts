@@ -89,7 +89,8 @@ export function readModelShape(dir: string): ModelShape {
     vocabSize: n('vocab_size')!, numLayers: layers, numKvHeads: n('num_key_value_heads') ?? heads,
     headDim: n('head_dim') ?? hidden / heads, hiddenSize: hidden, intermediateSize: n('intermediate_size')!, numHeads: heads,
   };
-  const experts = n('num_experts'), topK = n('num_experts_per_tok');
+  // gpt-oss spells them num_local_experts and experts_per_token (its intermediate_size is the expert width).
+  const experts = n('num_experts') ?? n('num_local_experts'), topK = n('num_experts_per_tok') ?? n('experts_per_token');
   if (experts && topK) {
     // Qwen MoE: mlp_only_layers and layers off the decoder_sparse_step grid stay dense.
     const dense = new Set(Array.isArray(c.mlp_only_layers) ? c.mlp_only_layers : []);
