@@ -1,5 +1,5 @@
 // The attention features of the plan (sliding windows on a ring cache, sinks, soft-capped logits, a family query
-// scale, an output bias, YaRN and longrope RoPE) on tiny random models against the float64 reference, with prompts
+// scale, an output bias, YaRN, longrope and proportional RoPE, Gemma 4's v norm, v from k and shared KV layers) on tiny random models against the float64 reference, with prompts
 // long enough that the ring wraps inside a prefill chunk and across chunks.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -60,6 +60,10 @@ const configs: Array<[string, Partial<TinyConfig>, number]> = [
   // Gemma 3 in miniature: local layers (window 8, RoPE base 10000) between global ones (base 1e6, linear scaling 8).
   ['gemma layer: sandwich (1 + w) norms, GeLU, embedding scale, q/k norms, query scale, window', { arch: 'gemma', seed: 36,
     attn: { slidingWindow: 8, queryScale: 0.3 }, ropeScalingPlan: { type: 'linear', factor: 8 } }, 400],
+  // Gemma 4's attention: unscaled q·k, unweighted v norm, v from k_proj, odd layers reading the even layers' caches,
+  // proportional RoPE (5 of the 8 pairs rotate).
+  ['gemma 4 attention: v norm, v from k, shared KV layers, proportional RoPE', { arch: 'qwen3', seed: 37,
+    attn: { queryScale: 1, valueNorm: true, valueFromKey: true, shareKv: true }, ropeScalingPlan: { type: 'proportional', rotatedPairs: 5 } }, 400],
   ['soft-capped logits, query scale and longrope', { seed: 33, attn: { softcap: 2, queryScale: 0.5 },
     ropeScalingPlan: { type: 'longrope', freqFactors: [1, 1.2, 1.5, 2, 3, 5, 8, 12], attentionFactor: 1.19 } }, 400],
 ];

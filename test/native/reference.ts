@@ -27,6 +27,7 @@ export function invFreqs(m: RefModel, theta: number): Float64Array {
   const y = m.cfg.ropeScalingPlan;
   if (y?.type === 'linear') return f.map((v) => v / y.factor);
   if (y?.type === 'longrope') return f.map((v, i) => v / y.freqFactors[i]);
+  if (y?.type === 'proportional') return f.map((v, i) => (i < y.rotatedPairs ? v : 0));
   if (y?.type === 'yarn') {
     // Pairs below the beta_fast boundary keep their frequency, pairs above beta_slow are divided by the factor,
     // linearly in between (boundaries rounded outwards, as llama.cpp does).
@@ -90,22 +91,25 @@ export function referenceLogits(m: RefModel, tokens: number[], eps = 1e-6, theta
       const h = x.slice();
       rmsnorm(h, nw(L.inputNorm), eps);
       const q = matvec(L.q, h, L.qBias);
-      const k = matvec(L.k, h, L.kBias);
-      const v = matvec(L.v, h, L.vBias);
-      if (L.qNorm) {
-        for (let i = 0; i < nh; i++) rmsnorm(q, nw(L.qNorm), eps, i * hd, hd);
-        for (let i = 0; i < nkv; i++) rmsnorm(k, nw(L.kNorm), eps, i * hd, hd);
-      }
+      if (L.qNorm) for (let i = 0; i < nh; i++) rmsnorm(q, nw(L.qNorm), eps, i * hd, hd);
       rope(q, nh, hd, pos, freqs, mag);
-      rope(k, nkv, hd, pos, freqs, mag);
-      K[li].push(k.map((e) => f16Round(e).value));
-      V[li].push(v.map((e) => f16Round(e).value));
+      // Gemma 4's shared layers (odd ones here) attend over the previous layer's cache.
+      const src = a.shareKv && li % 2 === 1 ? li - 1 : li;
+      if (src === li) {
+        const k = matvec(L.k, h, L.kBias);
+        const v = a.valueFromKey ? k.slice() : matvec(L.v, h, L.vBias);
+        if (L.qNorm) for (let i = 0; i < nkv; i++) rmsnorm(k, nw(L.kNorm), eps, i * hd, hd);
+        if (a.valueNorm) for (let i = 0; i < nkv; i++) rmsnorm(v, new Float64Array(hd).fill(1), eps, i * hd, hd);
+        rope(k, nkv, hd, pos, freqs, mag);
+        K[li].push(k.map((e) => f16Round(e).value));
+        V[li].push(v.map((e) => f16Round(e).value));
+      }
       const attn = new Float64Array(nh * hd);
       for (let i = 0; i < nh; i++) {
         const kvh = Math.floor(i / (nh / nkv));
         // A sliding layer (even index) sees the last `slidingWindow` positions, itself included.
         const first = a.slidingWindow && li % 2 === 0 ? Math.max(0, pos - a.slidingWindow + 1) : 0;
-        const logits = K[li].slice(first).map((kk) => {
+        const logits = K[src].slice(first).map((kk) => {
           let s = 0;
           for (let d = 0; d < hd; d++) s += q[i * hd + d] * kk[kvh * hd + d];
           s *= scale;
@@ -116,7 +120,7 @@ export function referenceLogits(m: RefModel, tokens: number[], eps = 1e-6, theta
         const e = logits.map((s) => Math.exp(s - mx));
         const z = e.reduce((acc, b) => acc + b, Math.exp(sink - mx));
         for (let j = 0; j < e.length; j++)
-          for (let d = 0; d < hd; d++) attn[i * hd + d] += (e[j] / z) * V[li][first + j][kvh * hd + d];
+          for (let d = 0; d < hd; d++) attn[i * hd + d] += (e[j] / z) * V[src][first + j][kvh * hd + d];
       }
       const o = matvec(L.o, attn, L.oBias);
       if (gemma) rmsnorm(o, nw(L.postNorm), eps);

@@ -21,7 +21,11 @@ export interface TinyConfig {
   /** Any other RoPE scaling of the plan (yarn, longrope); wins over ropeScaling. */
   ropeScalingPlan?: RopeScaling;
   /** Attention features: the window applies to even layers only (mixed full and sliding layers, as gpt-oss). */
-  attn?: { slidingWindow?: number; sinks?: boolean; softcap?: number; queryScale?: number; outputBias?: boolean };
+  attn?: {
+    slidingWindow?: number; sinks?: boolean; softcap?: number; queryScale?: number; outputBias?: boolean;
+    /** Gemma 4: v RMS-normed without weight; v taken from the k projection; odd layers attend over the previous layer's cache. */
+    valueNorm?: boolean; valueFromKey?: boolean; shareKv?: boolean;
+  };
   /** A mixture-of-experts MLP in every layer instead of the dense one (`inter` unused). */
   moe?: TinyMoe;
   seed: number;
@@ -302,6 +306,9 @@ export function writeTinyModel(cfg: TinyConfig, file: string): TinyModel {
       table[`${b}attn_q_norm`] = ref(`${p}.self_attn.q_norm.weight`);
       table[`${b}attn_k_norm`] = ref(`${p}.self_attn.k_norm.weight`);
     }
+    const shared = a.shareKv && i % 2 === 1;
+    if (a.valueFromKey || shared) delete table[`${b}attn_v`];
+    if (shared) for (const name of ['attn_k', 'attn_k_norm']) delete table[b + name];
     if (a.sinks) table[`${b}attn_sinks`] = ref(`${p}.self_attn.sinks`);
     if (a.outputBias) table[`${b}attn_output.bias`] = ref(`${p}.self_attn.o_proj.bias`);
     spec.layers.push({
@@ -312,6 +319,9 @@ export function writeTinyModel(cfg: TinyConfig, file: string): TinyModel {
         ...(a.softcap ? { softcap: a.softcap } : {}),
         ...(a.queryScale ? { queryScale: a.queryScale } : {}),
         ...(a.slidingWindow && i % 2 === 0 ? { slidingWindow: a.slidingWindow } : {}),
+        ...(a.valueNorm ? { valueNorm: true } : {}),
+        ...(a.valueFromKey && !shared ? { valueFromKey: true } : {}),
+        ...(shared ? { kvSource: i - 1 } : {}),
       },
       mlp: m
         ? {
