@@ -12,7 +12,7 @@ import { ServerList } from './components/ServerList.js';
 import { Spinner } from './components/Spinner.js';
 import { StatusLine } from './components/StatusLine.js';
 import { isCancel, isCtrlC, isCtrlD, isToggleExpand } from './keys.js';
-import { isSlashCommand, runSlashCommand } from './slash-commands.js';
+import { isSlashCommand, runSlashCommand, runsWhileBusy } from './slash-commands.js';
 import { initialTranscript, transcriptReducer, type TranscriptState } from './state/transcript.js';
 import { fitRow } from './terminal-text.js';
 import { useAgentTurns } from './use-agent-turns.js';
@@ -214,6 +214,7 @@ export function Repl({ backend, onExit }: { backend: ReplBackend; onExit: () => 
           placeholder={state.busy ? 'working… (esc to cancel)' : 'ask something, or /help'}
           width={width}
           complete={mcpInput.complete}
+          submitWhileBusy={runsWhileBusy}
         />
       </Box>
       <StatusLine model={backend.modelName} servers={servers} usage={state.usage} busy={state.busy} deferredTools={deferredToolCount(backend)} approvalMode={backend.session.approvalMode} />

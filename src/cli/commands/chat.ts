@@ -211,7 +211,7 @@ function chatSettings(opts: ChatOptions): { approvalMode: ApprovalMode; autoComp
   return { approvalMode: opts.yes ? 'yolo' : mode, autoCompactPercent: opts.autoCompact ?? settings.autoCompactPercent, format };
 }
 
-type ChatTurnOptions = Omit<TurnOptions, 'signal' | 'cancellation' | 'approvals'> & Pick<ChatSessionOptions, 'recorder' | 'autoCompactPercent'>;
+type ChatTurnOptions = Omit<TurnOptions, 'signal' | 'cancellation' | 'approvals' | 'approvalMode'> & Pick<ChatSessionOptions, 'recorder' | 'autoCompactPercent' | 'approvalMode'>;
 
 function turnOptions(opts: ChatOptions, model: LanguageModel, mcp: McpSetup, sessionId: string, conversation: ChatConversation): ChatTurnOptions {
   const settings = chatSettings(opts);
