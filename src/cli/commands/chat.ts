@@ -384,6 +384,7 @@ async function runInteractive(opts: ChatOptions, source: ModelSource, sessionId:
         ...startNotices(session, conversation),
       ],
       sessions: sessionBrowser(conversation.store),
+      ...(conversation.choices?.length ? { resumeChoices: conversation.choices } : {}),
       ...(mcp.configPath ? { saveAlways: (server: string, tool: string) => saveToolPolicy(mcp.configPath!, server, tool, 'allow') } : {}),
       onNotice: (l) => {
         noticeListeners.add(l);
