@@ -220,15 +220,21 @@ export async function loadModel(dir: string, opts: LoadModelOptions = {}): Promi
   const { config, spec } = built;
   // The weights load on the addon's threads while the tokenizer thread builds the tokenizer (about 0.5 s for a
   // 150k vocabulary): the two overlap, and this thread's event loop stays free for both.
-  const nativeLoad = loadAddon().loadModel(spec, (fraction) => opts.onProgress?.({ phase: 'weights', fraction }));
+  // Progress: 'tokenizer' first, then 'weights' once the weights report; a tokenizer that finishes after that is
+  // not reported, so a progress bar never goes back from weights to tokenizer.
+  let weightsReported = false;
+  opts.onProgress?.({ phase: 'tokenizer', fraction: 0 });
+  const nativeLoad = loadAddon().loadModel(spec, (fraction) => {
+    weightsReported = true;
+    opts.onProgress?.({ phase: 'weights', fraction });
+  });
   let tokenizer: TokenizerHost | null = null, template: ChatTemplate | null, generation: GenerationConfig;
   try {
-    opts.onProgress?.({ phase: 'tokenizer', fraction: 0 });
     tokenizer = await TokenizerHost.start(abs);
     checkVocabulary(tokenizer, config, abs);
     template = ChatTemplate.fromDir(abs, tokenizer.config);
     generation = readGenerationConfig(abs);
-    opts.onProgress?.({ phase: 'tokenizer', fraction: 1 });
+    if (!weightsReported) opts.onProgress?.({ phase: 'tokenizer', fraction: 1 });
   } catch (err) {
     // Report the tokenizer's problem, after the weights being loaded meanwhile are freed (or failed too).
     await tokenizer?.close();
