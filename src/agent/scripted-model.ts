@@ -3,7 +3,7 @@
 // It renders prompts with a real chat template (ChatML with Hermes-style tools by default), so the agent loop,
 // the tool-call parsers and the conversation history run exactly as with a real model.
 // Used by tests and by `vmlx chat --scripted-model FILE` (a documented testing option).
-import { appendFileSync, readFileSync } from 'node:fs';
+import { appendFileSync, existsSync, readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { z } from 'zod';
 import { ChatTemplate } from '../engine/chat-template.js';
@@ -67,6 +67,8 @@ const roundSchema = z.union([
       stallAfter: z.number().int().nonnegative().optional(),
       /** Fail the generation with this message after streaming the text. */
       error: z.string().optional(),
+      /** Stream nothing until this file exists (relative to the script): holds a turn open until a test says so. */
+      waitForFile: z.string().optional(),
     })
     .strict(),
 ]);
@@ -110,6 +112,7 @@ export class ScriptedModel implements LanguageModel {
   private readonly template: ChatTemplate;
   private readonly script: z.output<typeof scriptSchema>;
   private readonly recordPath: string | null;
+  private readonly baseDir: string;
   private next = 0;
   private readonly vocab = new Map<string, number>();
   private readonly pieces: string[] = [];
@@ -135,6 +138,7 @@ export class ScriptedModel implements LanguageModel {
     this.chatTemplate = templateText;
     this.template = new ChatTemplate(new Map([['default', templateText]]), templateFile);
     this.recordPath = this.script.recordTo ? resolve(baseDir, this.script.recordTo) : null;
+    this.baseDir = baseDir;
     this.info = {
       dir: source,
       arch: 'scripted',
@@ -233,6 +237,7 @@ export class ScriptedModel implements LanguageModel {
         },
       };
     };
+    if (round.waitForFile !== undefined && !(await fileAppears(resolve(this.baseDir, round.waitForFile), signal))) return yield done('cancelled');
     const chars = Array.from(round.text);
     const limit = round.stallAfter ?? chars.length;
     for (let i = 0; i < Math.min(limit, chars.length); i += round.chunkSize) {
@@ -272,7 +277,16 @@ function pieces(text: string): string[] {
   return out;
 }
 
-function normalize(round: ScriptRound, chunkSize: number): { text: string; chunkSize: number; stallAfter?: number; error?: string } {
+/** Resolves true once `file` exists, false if the generation is cancelled first (checked every 10 ms). */
+async function fileAppears(file: string, signal?: AbortSignal): Promise<boolean> {
+  while (!existsSync(file)) {
+    if (signal?.aborted) return false;
+    await new Promise<void>((r) => setTimeout(r, 10));
+  }
+  return true;
+}
+
+function normalize(round: ScriptRound, chunkSize: number): { text: string; chunkSize: number; stallAfter?: number; error?: string; waitForFile?: string } {
   if (typeof round === 'string') return { text: round, chunkSize };
   return { ...round, chunkSize: round.chunkSize ?? chunkSize };
 }

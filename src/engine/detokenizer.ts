@@ -1,6 +1,6 @@
 // Streaming text out of generated tokens: an incremental detokenizer that never splits a UTF-8 character, and a
 // stop-string matcher that holds back text that could still become a stop string.
-import type { ModelTokenizer } from './tokenizer.js';
+import type { TextTokenizer } from './tokenizer.js';
 
 /** Length of the longest prefix of `bytes` that ends on a complete UTF-8 character. */
 export function completeUtf8Length(bytes: Uint8Array, length = bytes.length): number {
@@ -26,7 +26,7 @@ class ByteLevelDetokenizer implements Detokenizer {
   private pendingLength = 0;
   private readonly decoder = new TextDecoder('utf-8');
 
-  constructor(private readonly tokenizer: ModelTokenizer) {}
+  constructor(private readonly tokenizer: TextTokenizer) {}
 
   push(id: number): string {
     const bytes = this.tokenizer.tokenBytes(id);
@@ -60,7 +60,7 @@ class RedecodingDetokenizer implements Detokenizer {
   private ids: number[] = [];
   private emitted = 0;
 
-  constructor(private readonly tokenizer: ModelTokenizer) {}
+  constructor(private readonly tokenizer: TextTokenizer) {}
 
   push(id: number): string {
     this.ids.push(id);
@@ -84,7 +84,7 @@ class RedecodingDetokenizer implements Detokenizer {
   }
 }
 
-export function createDetokenizer(tokenizer: ModelTokenizer): Detokenizer {
+export function createDetokenizer(tokenizer: TextTokenizer): Detokenizer {
   return tokenizer.byteLevel ? new ByteLevelDetokenizer(tokenizer) : new RedecodingDetokenizer(tokenizer);
 }
 

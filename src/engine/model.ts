@@ -17,7 +17,8 @@ import { DEFAULT_MAX_TOKENS, resolveSampling, validateParams } from './sampling.
 import { streamJob, usageFrom } from './token-stream.js';
 import { startConstrainedJob } from './grammar/constrained-job.js';
 import { GrammarThread } from './grammar/grammar-thread.js';
-import { ModelTokenizer } from './tokenizer.js';
+import type { TextTokenizer } from './tokenizer.js';
+import { TokenizerHost } from './tokenizer-host.js';
 import type {
   ChatMessage,
   ChatPromptOptions,
@@ -55,7 +56,7 @@ export class LoadedModel implements LanguageModel {
     readonly info: ModelInfo,
     readonly config: ModelConfig,
     readonly spec: NativeModelPlan,
-    readonly tokenizer: ModelTokenizer,
+    readonly tokenizer: TextTokenizer,
     private readonly template: ChatTemplate | null,
     readonly generationDefaults: GenerationConfig,
     private readonly native: NativeModel,
@@ -201,13 +202,14 @@ export class LoadedModel implements LanguageModel {
       this.session.dispose();
       this.native.dispose();
       await this.grammarThread?.close();
+      if (this.tokenizer instanceof TokenizerHost) await this.tokenizer.close();
     } finally {
       release();
     }
   }
 }
 
-function checkVocabulary(tokenizer: ModelTokenizer, config: ModelConfig, dir: string): void {
+function checkVocabulary(tokenizer: TextTokenizer, config: ModelConfig, dir: string): void {
   let maxId = -1;
   for (const id of tokenizer.addedTokens.keys()) maxId = Math.max(maxId, id);
   const probe = tokenizer.idToToken(config.vocabSize);
@@ -242,30 +244,44 @@ export async function loadModel(dir: string, opts: LoadModelOptions = {}): Promi
     ...(opts.activations ? { activations: opts.activations } : {}),
   });
   const { config, spec } = built;
-  // The weights load on the addon's threads while this thread builds the tokenizer (about 0.5 s for a 150k
-  // vocabulary): the two overlap instead of adding up.
-  const nativeLoad = loadAddon().loadModel(spec, (fraction) => opts.onProgress?.({ phase: 'weights', fraction }));
-  let tokenizer: ModelTokenizer, template: ChatTemplate | null, generation: GenerationConfig;
+  // The weights load on the addon's threads while the tokenizer thread builds the tokenizer (about 0.5 s for a
+  // 150k vocabulary): the two overlap, and this thread's event loop stays free for both.
+  // Progress: 'tokenizer' first, then 'weights' once the weights report; a tokenizer that finishes after that is
+  // not reported, so a progress bar never goes back from weights to tokenizer.
+  let weightsReported = false;
+  opts.onProgress?.({ phase: 'tokenizer', fraction: 0 });
+  const nativeLoad = loadAddon().loadModel(spec, (fraction) => {
+    weightsReported = true;
+    opts.onProgress?.({ phase: 'weights', fraction });
+  });
+  let tokenizer: TokenizerHost | null = null, template: ChatTemplate | null, generation: GenerationConfig;
   try {
-    opts.onProgress?.({ phase: 'tokenizer', fraction: 0 });
-    tokenizer = ModelTokenizer.fromDir(abs);
+    tokenizer = await TokenizerHost.start(abs);
     checkVocabulary(tokenizer, config, abs);
     template = ChatTemplate.fromDir(abs, tokenizer.config);
     generation = readGenerationConfig(abs);
-    opts.onProgress?.({ phase: 'tokenizer', fraction: 1 });
+    if (!weightsReported) opts.onProgress?.({ phase: 'tokenizer', fraction: 1 });
   } catch (err) {
     // Report the tokenizer's problem, after the weights being loaded meanwhile are freed (or failed too).
+    await tokenizer?.close();
     await nativeLoad.then((n) => n.dispose(), () => undefined);
     throw err;
   }
   const contextLength = Math.min(opts.maxContext ?? DEFAULT_MAX_CONTEXT, config.maxPositionEmbeddings);
-  const native = await nativeLoad;
+  let native: NativeModel;
+  try {
+    native = await nativeLoad;
+  } catch (err) {
+    await tokenizer.close();
+    throw err;
+  }
   const batching = {
     maxNumSeqs: opts.maxNumSeqs ?? DEFAULT_MAX_NUM_SEQS,
     maxNumBatchedTokens: opts.maxNumBatchedTokens ?? native.maxStepTokens,
   };
   if (batching.maxNumBatchedTokens > native.maxStepTokens) {
     native.dispose();
+    await tokenizer.close();
     throw new GenerationInputError(`maxNumBatchedTokens ${batching.maxNumBatchedTokens} is more than the engine's ${native.maxStepTokens} tokens per step`);
   }
   let session: NativeSession;
@@ -275,6 +291,7 @@ export async function loadModel(dir: string, opts: LoadModelOptions = {}): Promi
     batch = native.createBatch(contextLength, batching.maxNumSeqs);
   } catch (err) {
     native.dispose();
+    await tokenizer.close();
     throw err;
   }
   const eosTokenIds = [...new Set([...generation.eosTokenIds, ...tokenizer.stopTokenIds()])];

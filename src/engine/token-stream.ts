@@ -2,11 +2,11 @@
 // attaches logprobs, and ends with one 'done' event carrying usage and the finish reason.
 import { createDetokenizer, StopStringMatcher } from './detokenizer.js';
 import type { NativeGenerationStats, NativeJob, NativeTokenEvent } from './native-types.js';
-import type { ModelTokenizer } from './tokenizer.js';
+import type { TextTokenizer } from './tokenizer.js';
 import type { FinishReason, GenerationEvent, GenerationUsage, TokenLogprob } from './types.js';
 
 export interface StreamOptions {
-  tokenizer: ModelTokenizer;
+  tokenizer: TextTokenizer;
   /** Ids that ended generation; they are reported by the addon but produce no text. */
   eosTokenIds: ReadonlySet<number>;
   stop: readonly string[];
@@ -138,7 +138,7 @@ export async function* streamJob(
   }
 }
 
-function toLogprob(ev: NativeTokenEvent, tokenizer: ModelTokenizer): TokenLogprob {
+function toLogprob(ev: NativeTokenEvent, tokenizer: TextTokenizer): TokenLogprob {
   const top: TokenLogprob['top'] = [];
   if (ev.topTokens && ev.topLogprobs) {
     for (let i = 0; i < ev.topTokens.length; i++) {

@@ -4,7 +4,9 @@ import { Box, Static, Text, useInput, useStdout } from 'ink';
 import type { ConfirmAnswer } from '../agent/loop/events.js';
 import type { ReplBackend } from './backend.js';
 import { answerForKey, CONFIRM_PROMPT_ROWS, ConfirmPrompt, isSaveKey } from './components/ConfirmPrompt.js';
-import { resumeSession, switchApprovalMode } from './session-actions.js';
+import { resumePicked, resumeSession, switchApprovalMode } from './session-actions.js';
+import { pickerRows, SessionPicker } from './components/SessionPicker.js';
+import type { SessionSummary } from '../agent/sessions/store.js';
 import { HostRequestPrompt, hostRequestRows } from './components/HostRequestPrompt.js';
 import { LiveEntry, liveEntryRows, TranscriptEntry } from './components/MessageList.js';
 import { INPUT_ROWS, PromptInput } from './components/PromptInput.js';
@@ -12,7 +14,7 @@ import { ServerList } from './components/ServerList.js';
 import { Spinner } from './components/Spinner.js';
 import { StatusLine } from './components/StatusLine.js';
 import { isCancel, isCtrlC, isCtrlD, isToggleExpand } from './keys.js';
-import { isSlashCommand, runSlashCommand } from './slash-commands.js';
+import { isSlashCommand, runSlashCommand, runsWhileBusy } from './slash-commands.js';
 import { initialTranscript, transcriptReducer, type TranscriptState } from './state/transcript.js';
 import { fitRow } from './terminal-text.js';
 import { useAgentTurns } from './use-agent-turns.js';
@@ -53,6 +55,17 @@ export function Repl({ backend, onExit }: { backend: ReplBackend; onExit: () => 
   const startTurn = useAgentTurns(backend.session, dispatch);
   const mcpInput = useMcpInput(backend, dispatch, startTurn);
   const idleCtrlC = useRef(0);
+  // --resume without an id: the picker takes the keys until a conversation (or a new one) is chosen.
+  const [picking, setPicking] = useState<SessionSummary[] | null>(backend.resumeChoices?.length ? backend.resumeChoices : null);
+  const pickerShown = useRef(picking !== null);
+  pickerShown.current = picking !== null;
+  const onPick = useCallback(
+    (choice: SessionSummary | null) => {
+      setPicking(null);
+      resumePicked(backend, dispatch, choice);
+    },
+    [backend],
+  );
   // A server's form, URL or sampling request takes the keys while it is shown (Ctrl-C still cancels the turn).
   const hostRequest = useHostRequest(backend.hostRequests);
   const hostRequestShown = useRef(hostRequest);
@@ -101,6 +114,7 @@ export function Repl({ backend, onExit }: { backend: ReplBackend; onExit: () => 
 
   useInput((input, key) => {
     const current = drawn.current;
+    if (pickerShown.current && !isCtrlC(input, key)) return;
     if (hostRequestShown.current && !isCtrlC(input, key)) return hostKeys.current?.(input, key);
     if (isToggleExpand(input, key)) return dispatch({ type: 'toggle_expanded' });
     if (current.confirmation && !isCtrlC(input, key)) {
@@ -182,7 +196,7 @@ export function Repl({ backend, onExit }: { backend: ReplBackend; onExit: () => 
   const connecting = servers.some((s) => s.state === 'connecting');
   const otherRows =
     state.writingCalls.length + (state.cancelling ? 1 : 0) + (connecting ? servers.length : 0) + (state.confirmation ? CONFIRM_PROMPT_ROWS : 0) +
-    (hostRequest ? hostRequestRows(hostRequest) : 0);
+    (hostRequest ? hostRequestRows(hostRequest) : 0) + (picking ? pickerRows(picking) : 0);
   const textRows = streamedTextRows(state, size.rows, otherRows);
   return (
     <Box flexDirection="column">
@@ -206,14 +220,16 @@ export function Repl({ backend, onExit }: { backend: ReplBackend; onExit: () => 
       {connecting ? <ServerList servers={servers} /> : null}
       {state.confirmation ? <ConfirmPrompt request={state.confirmation.request} onAnswer={onAnswer} captureKeys={false} width={width} canSave={backend.saveAlways !== undefined} /> : null}
       {hostRequest ? <HostRequestPrompt request={hostRequest} onNotice={onHostNotice} width={width} keys={hostKeys} /> : null}
+      {picking ? <SessionPicker choices={picking} onPick={onPick} width={width} /> : null}
       <Box marginTop={1}>
         <PromptInput
           history={history}
           onSubmit={onSubmit}
-          mode={state.confirmation || hostRequest ? 'off' : state.busy ? 'busy' : 'ready'}
+          mode={state.confirmation || hostRequest || picking ? 'off' : state.busy ? 'busy' : 'ready'}
           placeholder={state.busy ? 'working… (esc to cancel)' : 'ask something, or /help'}
           width={width}
           complete={mcpInput.complete}
+          submitWhileBusy={runsWhileBusy}
         />
       </Box>
       <StatusLine model={backend.modelName} servers={servers} usage={state.usage} busy={state.busy} deferredTools={deferredToolCount(backend)} approvalMode={backend.session.approvalMode} />

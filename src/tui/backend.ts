@@ -4,6 +4,7 @@ import type { ChatSession } from '../agent/loop/chat-session.js';
 import type { McpTool, ServerStatus } from '../agent/mcp/types.js';
 import type { ModelInfo } from '../engine/types.js';
 import type { SessionBrowser } from '../agent/sessions/browser.js';
+import type { SessionSummary } from '../agent/sessions/store.js';
 import type { InputContext } from '../agent/input/types.js';
 import type { McpPanelSource } from './mcp-command.js';
 import type { HostRequestQueue } from './state/host-requests.js';
@@ -28,6 +29,8 @@ export interface ReplBackend {
   onNotice(listener: (notice: ReplNotice) => void): () => void;
   /** The saved conversations (/sessions, /resume); absent when nothing is saved. */
   sessions?: SessionBrowser;
+  /** `--resume` without an id: the recent conversations the REPL opens with a picker of (absent: no picker). */
+  resumeChoices?: SessionSummary[];
   /** Saves an "always" answer as an allow policy in the MCP config; absent when the chat has no config file. */
   saveAlways?(server: string, tool: string): void;
   /** Forms, URLs and sampling approvals MCP servers ask for (absent: the chat has no host requests to show). */

@@ -19,6 +19,7 @@ export function startNotices(session: ChatSession, opened: { resumed: { id: stri
   if (opened.resumed) {
     notices.push({ level: 'info', text: `resumed session ${shortId(opened.resumed.id)} (${session.messages.length} messages)` });
   }
-  if (opened.choices) notices.push({ level: 'info', text: sessionChoices(opened.choices) });
+  // With saved sessions, --resume opens a picker instead (ReplBackend.resumeChoices).
+  if (opened.choices && opened.choices.length === 0) notices.push({ level: 'info', text: sessionChoices(opened.choices) });
   return notices;
 }

@@ -39,6 +39,14 @@ export function isSlashCommand(line: string): boolean {
   return /^\/[a-z]/i.test(line.trim());
 }
 
+/** Commands that may run while a turn is running: they only read, or (the approval mode) act on its next calls. */
+const WHILE_BUSY = new Set(['approval-mode', 'help', 'tools', 'servers', 'audit', 'sessions', 'model']);
+
+export function runsWhileBusy(line: string): boolean {
+  if (!isSlashCommand(line)) return false;
+  return WHILE_BUSY.has(line.trim().slice(1).split(/\s+/)[0]!.toLowerCase());
+}
+
 function describeServer(s: ReturnType<ReplBackend['statuses']>[number]): string {
   if (s.needsLogin) return `${s.name} (${s.transport}): needs a login — run ${loginCommand(s.name)}`;
   const detail =

@@ -102,6 +102,18 @@ test('Tab completion: slash commands and prompts, resources, files', () => {
   assert.deepEqual(completeInput('see @zz', 7, opts).candidates, []);
 });
 
+test('Tab completion: a prompt\'s arguments, those not given yet, as name=', () => {
+  const opts = { catalog: manager.catalog, commands: ['clear'], cwd };
+  const both = completeInput('/cat:greet ', 11, opts);
+  assert.deepEqual(both.candidates, ['who=', 'tone=']);
+  assert.equal(both.value, '/cat:greet ');
+  assert.deepEqual(completeInput('/cat:greet w', 12, opts), { value: '/cat:greet who=', cursor: 15, candidates: ['who='] });
+  assert.deepEqual(completeInput('/cat:greet who=ann ', 19, opts), { value: '/cat:greet who=ann tone=', cursor: 24, candidates: ['tone='] });
+  assert.deepEqual(completeInput('/cat:greet who=ann tone=', 24, opts).candidates, [], 'a value is not an argument name');
+  assert.deepEqual(completeInput('/cat:review ', 12, opts).candidates, [], 'a prompt without arguments offers none');
+  assert.equal(completeInput('/cat:greet who=x @sr', 20, opts).value, '/cat:greet who=x @src/', 'mentions still complete after the arguments');
+});
+
 test('prompts/list_changed and resources/list_changed refresh the lists', async () => {
   const origin = { origin: 'cli' as const };
   assert.equal((await manager.callTool('cat', 'add-prompt', { name: 'fresh' }, origin)).status, 'ok');

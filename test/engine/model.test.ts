@@ -139,7 +139,7 @@ test('bad generation input is rejected with a clear error', async () => {
   await assert.rejects(loadModel(qwen.info.dir, { maxContext: 0 }), /maxContext must be a positive integer, got 0/);
 });
 
-test('loadModel reports progress: tokenizer, then weights up to 1', async () => {
+test('loadModel reports progress: tokenizer first, then weights up to 1 (never back to tokenizer)', async () => {
   const phases: string[] = [];
   let lastWeights = 0;
   const m = await loadModel(llama.info.dir, {
@@ -154,7 +154,9 @@ test('loadModel reports progress: tokenizer, then weights up to 1', async () => 
     },
   });
   await m.dispose();
-  assert.deepEqual(phases.slice(0, 2), ['tokenizer', 'tokenizer']);
+  // The tokenizer thread and the weights load at once: the tokenizer's "done" is only reported if it came first.
+  assert.equal(phases[0], 'tokenizer');
+  assert.ok(phases.indexOf('weights') > 0);
   assert.ok(phases.lastIndexOf('tokenizer') < phases.indexOf('weights'));
   assert.equal(lastWeights, 1);
 });

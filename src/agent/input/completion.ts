@@ -1,5 +1,5 @@
-// Tab completion of the prompt input: slash commands and MCP prompts (`/server:prompt`), MCP resources
-// (`@server:uri`) and files under the working directory (`@path`). Completes the word before the cursor to the
+// Tab completion of the prompt input: slash commands and MCP prompts (`/server:prompt`), a prompt's arguments
+// (`name=`, those not given yet), MCP resources (`@server:uri`) and files under the working directory (`@path`). Completes the word before the cursor to the
 // longest prefix all candidates share, and returns the candidates so the UI can show them.
 import { readdirSync } from 'node:fs';
 import { resolve } from 'node:path';
@@ -38,6 +38,15 @@ function fileCandidates(partial: string, cwd: string): string[] {
   }
 }
 
+/** `name=` for each argument of the prompt the line invokes that the line does not give yet. */
+function promptArgumentCandidates(before: string, word: string, catalog: InputCatalog): string[] {
+  const m = /^\/([^\s:/]+):(\S+)\s/.exec(before);
+  if (!m || word.includes('=')) return [];
+  const prompt = catalog.prompts().find((p) => p.server === m[1] && p.name === m[2]);
+  const given = new Set([...before.matchAll(/\s([^\s=]+)=/g)].map((g) => g[1]));
+  return (prompt?.arguments ?? []).filter((a) => !given.has(a.name)).map((a) => `${a.name}=`).filter((a) => a.startsWith(word));
+}
+
 export function completeInput(
   value: string,
   cursor: number,
@@ -47,7 +56,9 @@ export function completeInput(
   const start = before.search(/\S*$/);
   const word = before.slice(start);
   let candidates: string[] = [];
-  if (start === 0 && word.startsWith('/')) {
+  const argumentCandidates = start > 0 ? promptArgumentCandidates(before, word, ctx.catalog) : [];
+  if (argumentCandidates.length > 0) candidates = argumentCandidates;
+  else if (start === 0 && word.startsWith('/')) {
     const all = [...ctx.commands.map((c) => `/${c}`), ...ctx.catalog.prompts().map((p) => `/${p.server}:${p.name}`)];
     candidates = all.filter((c) => c.startsWith(word));
   } else if (word.startsWith('@')) {
@@ -58,7 +69,8 @@ export function completeInput(
   if (candidates.length === 0) return { value, cursor, candidates };
   let completed = commonPrefix(candidates);
   if (completed.length < word.length) return { value, cursor, candidates };
-  if (candidates.length === 1 && !completed.endsWith('/')) completed += ' ';
+  // A finished word gets its space; a directory or an argument name goes on (a file name, the value).
+  if (candidates.length === 1 && !completed.endsWith('/') && !completed.endsWith('=')) completed += ' ';
   const next = value.slice(0, start) + completed + value.slice(cursor);
   return { value: next, cursor: start + completed.length, candidates };
 }

@@ -47,8 +47,11 @@ export interface DecisionContext {
   approvals: SessionApprovals;
   /** --yes: everything the sandbox and the policy do not deny runs without asking (yolo without the banner). */
   autoApprove: boolean;
-  /** The approval mode (default 'default'); read at each call, so a switch applies to the next call. */
-  mode?: ApprovalMode;
+  /**
+   * The approval mode (default 'default'), or where to read it: a function is asked at each call, so a switch made
+   * while a turn runs (/approval-mode typed meanwhile) applies to that turn's next call.
+   */
+  mode?: ApprovalMode | (() => ApprovalMode);
   /** Whether a person can be asked; when not, "ask" means deny. */
   interactive: boolean;
 }
@@ -59,7 +62,7 @@ export function decideCall(ctx: DecisionContext, server: string, tool: string, a
   if (!verdict.allowed) return { kind: 'deny', rule: verdict.rule, reason: verdict.reason };
   const policy: PolicyDecision = ctx.executor.policyFor(server, tool);
   if (policy === 'deny') return { kind: 'deny', rule: 'policy:deny', reason: `the policy denies ${server}/${tool}` };
-  const mode = ctx.mode ?? 'default';
+  const mode = (typeof ctx.mode === 'function' ? ctx.mode() : ctx.mode) ?? 'default';
   const info: Pick<McpTool, 'name' | 'highRisk' | 'annotations'> =
     ctx.executor.listTools().find((t) => t.server === server && t.name === tool) ?? { name: tool, highRisk: isHighRiskTool(tool) };
   if (mode === 'plan' && !isReadOnlyTool(info)) {

@@ -9,7 +9,9 @@ import { planToolExposure, type ToolExposure } from './deferred-tools.js';
 import { runTurn, type Conversation, type TurnOptions } from './run-turn.js';
 import type { ConversationRecorder } from '../sessions/recorder.js';
 
-export type ChatSessionOptions = Omit<TurnOptions, 'signal' | 'cancellation' | 'approvals'> & {
+export type ChatSessionOptions = Omit<TurnOptions, 'signal' | 'cancellation' | 'approvals' | 'approvalMode'> & {
+  /** The mode the chat starts in (the session then holds it: see approvalMode). */
+  approvalMode?: ApprovalMode;
   systemPrompt?: string;
   /** Compact the older turns before a turn once the context would pass this percent of the window (0 or absent: never). */
   autoCompactPercent?: number;
@@ -27,7 +29,7 @@ export class TurnInProgressError extends Error {
 export class ChatSession {
   readonly conversation: Conversation = { messages: [] };
   readonly approvals = new SessionApprovals();
-  /** Starts as the options say; /approval-mode changes it for the next turns. */
+  /** Starts as the options say; /approval-mode changes it from the next tool call on, also within a running turn. */
   approvalMode: ApprovalMode;
   /** Tokens in the context after the last round (null until a turn has run, or after /clear and /resume). */
   private contextTokens: number | null = null;
@@ -64,7 +66,7 @@ export class ChatSession {
       yield* this.autoCompact(text, cancellation);
       this.conversation.messages.push({ role: 'user', content: text });
       this.save();
-      for await (const event of runTurn(this.conversation, { ...turnOptions, approvalMode: this.approvalMode, approvals: this.approvals, cancellation })) {
+      for await (const event of runTurn(this.conversation, { ...turnOptions, approvalMode: () => this.approvalMode, approvals: this.approvals, cancellation })) {
         if (event.type === 'usage') this.contextTokens = event.contextTokens;
         this.save();
         yield event;

@@ -32,8 +32,11 @@ export interface TurnOptions {
   interactive?: boolean;
   /** --yes: run everything the sandbox and policy do not deny, without asking. */
   autoApprove?: boolean;
-  /** Which calls run without asking (default 'default'); the sandbox and a "deny" policy apply in every mode. */
-  approvalMode?: ApprovalMode;
+  /**
+   * Which calls run without asking (default 'default'); the sandbox and a "deny" policy apply in every mode. A
+   * function is read at each call, so a switch during the turn applies to its next call.
+   */
+  approvalMode?: ApprovalMode | (() => ApprovalMode);
   /** The session's "always" answers; shared across turns. */
   approvals?: SessionApprovals;
   maxRounds?: number;

@@ -215,7 +215,7 @@ function chatSettings(opts: ChatOptions): { approvalMode: ApprovalMode; autoComp
   return { approvalMode: opts.yes ? 'yolo' : mode, autoCompactPercent: opts.autoCompact ?? settings.autoCompactPercent, format };
 }
 
-type ChatTurnOptions = Omit<TurnOptions, 'signal' | 'cancellation' | 'approvals'> & Pick<ChatSessionOptions, 'recorder' | 'autoCompactPercent'>;
+type ChatTurnOptions = Omit<TurnOptions, 'signal' | 'cancellation' | 'approvals' | 'approvalMode'> & Pick<ChatSessionOptions, 'recorder' | 'autoCompactPercent' | 'approvalMode'>;
 
 function turnOptions(opts: ChatOptions, model: LanguageModel, mcp: McpSetup, sessionId: string, conversation: ChatConversation): ChatTurnOptions {
   const settings = chatSettings(opts);
@@ -388,6 +388,7 @@ async function runInteractive(opts: ChatOptions, source: ModelSource, sessionId:
         ...startNotices(session, conversation),
       ],
       sessions: sessionBrowser(conversation.store),
+      ...(conversation.choices?.length ? { resumeChoices: conversation.choices } : {}),
       ...(mcp.configPath ? { saveAlways: (server: string, tool: string) => saveToolPolicy(mcp.configPath!, server, tool, 'allow') } : {}),
       onNotice: (l) => {
         noticeListeners.add(l);

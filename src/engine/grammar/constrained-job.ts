@@ -3,7 +3,7 @@
 // overlaps the decode step instead of adding to it. Inside a reasoning block the job runs free until the block's
 // closing marker appears, then the grammar starts; near the end of the budget the closing marker is forced.
 import type { NativeJob, NativeSamplingParams, NativeSession, NativeTokenEvent } from '../native-types.js';
-import type { ModelTokenizer } from '../tokenizer.js';
+import type { TextTokenizer } from '../tokenizer.js';
 import type { ConstraintStats, GenerationConstraint } from '../types.js';
 import { GrammarError, type GrammarThread, type MaskReply } from './grammar-thread.js';
 
@@ -20,7 +20,7 @@ export interface ConstrainedJob {
 export async function startConstrainedJob(
   session: Pick<NativeSession, 'generate'>,
   grammar: GrammarThread,
-  tokenizer: ModelTokenizer,
+  tokenizer: TextTokenizer,
   prompt: Int32Array,
   sampling: NativeSamplingParams,
   constraint: GenerationConstraint,

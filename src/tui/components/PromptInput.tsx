@@ -37,19 +37,23 @@ export function PromptInput({
   placeholder,
   width = 79,
   complete,
+  submitWhileBusy,
 }: {
   /** Tab: completes the word before the cursor (returns the new text and cursor, or null to leave it). */
   complete?: Completer;
   history: string[];
   onSubmit: (text: string) => void;
-  /** ready: edit and submit; busy: edit only; off: ignore keys. */
+  /** ready: edit and submit; busy: edit, and submit only what submitWhileBusy accepts; off: ignore keys. */
   mode: 'ready' | 'busy' | 'off';
+  /** While busy: whether this line may be submitted anyway (commands that act on the running turn). */
+  submitWhileBusy?: (text: string) => boolean;
   placeholder?: string;
   /** Columns available (the input wraps within them). */
   width?: number;
 }): React.ReactElement {
   const modeRef = useRef(mode);
   modeRef.current = mode;
+  const maySubmit = (text: string): boolean => modeRef.current === 'ready' || (modeRef.current === 'busy' && (submitWhileBusy?.(text.trim()) ?? false));
   const active = mode !== 'off';
   const [editor, setEditorState] = useState<EditorState>(emptyEditor);
   // Several keys can arrive before React re-renders: edits always apply to the latest state.
@@ -65,7 +69,7 @@ export function PromptInput({
       // Esc and Ctrl-C belong to the app (cancel / exit); Ctrl-O toggles expansion.
       if (key.escape || (key.ctrl && (input === 'c' || input === 'o'))) return;
       if (key.return) {
-        if (modeRef.current !== 'ready' && !(key.meta || key.shift)) return;
+        if (!(key.meta || key.shift) && !maySubmit(editor.value)) return;
         const { state, submit } = pressEnter(editor, key.meta || key.shift);
         setEditor(state);
         if (submit !== null && submit.trim() !== '') onSubmit(submit);
@@ -91,8 +95,9 @@ export function PromptInput({
       // Text and Enter can arrive in one chunk (fast typing, send-keys): a single trailing CR submits;
       // CRs inside a chunk are a pasted multi-line text and become line breaks.
       if (/^[^\r]+\r$/.test(input)) {
-        if (modeRef.current !== 'ready') return setEditor(insertText(editor, input.slice(0, -1)));
-        const { state, submit } = pressEnter(insertText(editor, input.slice(0, -1)), false);
+        const typed = insertText(editor, input.slice(0, -1));
+        if (!maySubmit(typed.value)) return setEditor(typed);
+        const { state, submit } = pressEnter(typed, false);
         setEditor(state);
         if (submit !== null && submit.trim() !== '') onSubmit(submit);
         return;
