@@ -248,7 +248,69 @@ uint64_t dot_peak(uint64_t rounds) {
   return rounds * 12 * 16;
 }
 
-const KernelSet kAvx2 = {"avx2", quantize_row_portable, matmul, rmsnorm, attend_rows, silu_mul_portable, to_f16, read_bytes, dot_peak};
+// The portable quantizer's arithmetic, 8 lanes at a time: the same max, scale, product and round-to-nearest-even
+// (vcvtps2dq), so the codes, scales and group sums are bit-identical to quantize_row_portable's.
+void quantize_row(const Acts& a, int t) {
+  constexpr int kMaxBlocks = 2048;
+  const int cols = a.cols;
+  if (cols % kActBlock || a.blocks > kMaxBlocks) {
+    quantize_row_portable(a, t);
+    return;
+  }
+  const bool i8 = a.mode == ActMode::Int8;
+  const float* xr = a.x + static_cast<size_t>(t) * cols;
+  int16_t* q = i8 ? nullptr : a.q + static_cast<size_t>(t) * a.qStride;
+  int8_t* q8 = i8 ? a.q8 + static_cast<size_t>(t) * a.qStride : nullptr;
+  float* qs = a.qscale + static_cast<size_t>(t) * a.blocks;
+  int32_t isum[kMaxBlocks];
+  const __m256 signBit = _mm256_set1_ps(-0.f);
+  for (int b = 0; b < a.blocks; b++) {
+    const float* x = xr + b * kActBlock;
+    __m256 v[4], m = _mm256_setzero_ps();
+    for (int j = 0; j < 4; j++) {
+      v[j] = _mm256_loadu_ps(x + 8 * j);
+      m = _mm256_max_ps(m, _mm256_andnot_ps(signBit, v[j]));
+    }
+    __m128 m4 = _mm_max_ps(_mm256_castps256_ps128(m), _mm256_extractf128_ps(m, 1));
+    m4 = _mm_max_ps(m4, _mm_movehl_ps(m4, m4));
+    m4 = _mm_max_ss(m4, _mm_movehdup_ps(m4));
+    const float d = _mm_cvtss_f32(m4) / (i8 ? 127.f : 32767.f);
+    const __m256 inv = _mm256_set1_ps(d > 0.f ? 1.f / d : 0.f);
+    __m256i c[4];
+    for (int j = 0; j < 4; j++) c[j] = _mm256_cvtps_epi32(_mm256_mul_ps(v[j], inv));
+    const __m256i s = _mm256_add_epi32(_mm256_add_epi32(c[0], c[1]), _mm256_add_epi32(c[2], c[3]));
+    __m128i s4 = _mm_add_epi32(_mm256_castsi256_si128(s), _mm256_extracti128_si256(s, 1));
+    s4 = _mm_add_epi32(s4, _mm_shuffle_epi32(s4, 0x4e));
+    s4 = _mm_add_epi32(s4, _mm_shuffle_epi32(s4, 0xb1));
+    isum[b] = _mm_cvtsi128_si32(s4);
+    qs[b] = d;
+    const __m256i p01 = _mm256_packs_epi32(c[0], c[1]), p23 = _mm256_packs_epi32(c[2], c[3]);
+    if (i8) {
+      // packs interleave per 128-bit half: 4-byte groups come out as c0[0..3] c1[0..3] c2[0..3] c3[0..3] c0[4..7] ...
+      const __m256i p = _mm256_packs_epi16(p01, p23);
+      _mm256_storeu_si256(reinterpret_cast<__m256i*>(q8 + b * kActBlock),
+                          _mm256_permutevar8x32_epi32(p, _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7)));
+    } else {
+      _mm256_storeu_si256(reinterpret_cast<__m256i*>(q + b * kActBlock), _mm256_permute4x64_epi64(p01, 0xd8));
+      _mm256_storeu_si256(reinterpret_cast<__m256i*>(q + b * kActBlock + 16), _mm256_permute4x64_epi64(p23, 0xd8));
+    }
+  }
+  for (int k = cols; k < a.qStride; k++) {
+    if (i8) q8[k] = 0;
+    else q[k] = 0;
+  }
+  for (int l = 0, gs = 32; l < 3; l++, gs *= 2) {
+    if (cols % gs) continue;
+    float* out = a.gsum[l] + static_cast<size_t>(t) * (cols / gs);
+    for (int g = 0; g < cols / gs; g++) {
+      float sum = 0.f;
+      for (int b = g * gs / kActBlock; b < (g + 1) * gs / kActBlock; b++) sum += static_cast<float>(isum[b]) * qs[b];
+      out[g] = sum;
+    }
+  }
+}
+
+const KernelSet kAvx2 = {"avx2", quantize_row, matmul, rmsnorm, attend_rows, silu_mul_portable, to_f16, read_bytes, dot_peak};
 
 }  // namespace
 
