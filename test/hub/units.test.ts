@@ -64,8 +64,8 @@ test('settings: cache HF_HUB_CACHE > HF_HOME/hub; HF_ENDPOINT; HF_TOKEN > HF_TOK
 test("compatibility follows the engine's registry: every supported architecture and bit width passes, others are named", () => {
   for (const modelType of SUPPORTED_MODEL_TYPES) {
     for (const bits of SUPPORTED_QUANTS.affine) {
-      // A multimodal wrapper (mistral3, gemma3) carries its text model in text_config, as mlx-community's files do.
-      const textType = ({ mistral3: 'mistral', gemma3: 'gemma3_text' } as Record<string, string>)[modelType];
+      // A multimodal wrapper (mistral3, gemma3, gemma4) carries its text model in text_config, as mlx-community's files do.
+      const textType = ({ mistral3: 'mistral', gemma3: 'gemma3_text', gemma4: 'gemma4_text' } as Record<string, string>)[modelType];
       const config = textType
         ? { model_type: modelType, text_config: { ...qwen3Config(), model_type: textType }, quantization: { group_size: 64, bits } }
         : qwen3Config({ model_type: modelType, quantization: { group_size: 64, bits } });
