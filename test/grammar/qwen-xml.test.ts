@@ -44,3 +44,12 @@ test('string enums and consts of top-level parameters become raw patterns (regex
   assert.deepEqual(s.properties.c, { enum: ['s', 1] });
   assert.deepEqual(s.properties.d, { type: 'object', properties: { e: { enum: ['q'] } } });
 });
+
+test('a tool without parameters compiles to no parameters', async () => {
+  for (const schema of [{ type: 'object', properties: {} }, { type: 'object' }]) {
+    const grammar = await paramsGrammar(schema);
+    assert.ok(await xg.Testings.isGrammarAcceptString(grammar, ''), JSON.stringify(schema));
+    assert.equal(await xg.Testings.isGrammarAcceptString(grammar, '<parameter=a>\nx\n</parameter>\n'), false);
+    grammar.dispose();
+  }
+});

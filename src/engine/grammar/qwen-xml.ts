@@ -43,6 +43,7 @@ export function qwenXmlLayout(ebnf: string): string {
             .replace(/\[ \\n\\t\]\* "<\/parameter>"/g, '"\\n</parameter>\\n"')
         : line,
     )
-    .join('\n');
+    .join('\n')
+    .replace(/^root ::= *$/m, 'root ::= ""'); // a tool without parameters: XGrammar leaves its rule empty
 }
 
