@@ -25,6 +25,7 @@ function fabricatedReport(over: { growthLoadMb?: number; growthGenMb?: number; l
       rss_after_load_mb: Math.round((before + (over.growthLoadMb ?? 400) * MB) / MB), warm_load_ms: 900,
       event_loop_lag_ms: { p50: 0.1, p99: over.lagP99 ?? 1.5, max: 7, samples: 5000 },
       event_loop_lag_during_load_ms: { p50: 0, p99: 500, max: 500, samples: 10 },
+      grammar_mask: { unconstrained_ms_per_token: 0, constrained_ms_per_token: 0.8, decode_step_ms: 22, share_of_decode_step: 0.0364, constrained_tokens: 128 },
     },
     llama_cpp: { prefill_tokens_per_s: 250, decode_tokens_per_s: 45 / (over.decodeRatio ?? 2), load_ms: 1500, runs: [{ prefill: 250, decode: 22.5 }] },
     ratios: { prefill: 1.2, decode: over.decodeRatio ?? 2 },
@@ -81,6 +82,7 @@ test('benchmarksMarkdown (fabricated reports): one row per target with memory, l
   assert.equal(col(table[2], 'RSS growth after load / after gen of budget'), '+400 / +440 of 449 MB');
   assert.equal(col(table[2], 'RSS after load'), '480 MB');
   assert.equal(col(table[2], 'event-loop lag p99 / max'), '1.5 / 7.0 ms');
+  assert.equal(col(table[2], 'grammar mask /token (% of step)'), '0.800 ms (3.6%)');
   assert.equal(col(table[2], 'load cold / warm'), '1300 / 900 ms');
   assert.equal(col(table[2], 'tg ratio'), '2.00×');
   assert.equal(col(table[2], 'verdict'), '**pass** (7 checks)');

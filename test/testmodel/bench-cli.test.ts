@@ -32,6 +32,11 @@ test('vmlx bench --peer node-llama-cpp --json reports both engines, ratios, a co
   }
   assert.ok(Math.abs(j.ratios.decode - j.vmlx.decode_tokens_per_s / j.llama_cpp.decode_tokens_per_s) < 0.02 * j.ratios.decode + 0.01);
   assert.ok(j.bandwidth_gb_s > 0);
+  // The grammar's mask cost: a figure under a constraint, none without one.
+  const gm = (j as BenchReport).vmlx.grammar_mask;
+  assert.ok(gm.constrained_ms_per_token > 0 && gm.constrained_tokens > 0 && gm.decode_step_ms > 0, JSON.stringify(gm));
+  assert.equal(gm.unconstrained_ms_per_token, 0);
+  assert.ok(Math.abs(gm.share_of_decode_step - gm.constrained_ms_per_token / gm.decode_step_ms) < 0.001 + 0.01 * gm.share_of_decode_step);
   assert.ok(j.bytes_per_token.weights > 1e6, 'tiny model: the 151936×64 4-bit embedding alone is ~5 MB');
   assert.equal(j.bytes_per_token.total, j.bytes_per_token.weights + j.bytes_per_token.kv);
   const roofline = (j.bandwidth_gb_s * 1e9) / j.bytes_per_token.total;

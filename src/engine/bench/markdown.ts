@@ -37,6 +37,7 @@ function row({ target, report: r }: BenchRow): string {
     `+${mbInt(m.growth_after_load_bytes)} / +${mbInt(m.growth_after_generation_bytes)} of ${mbInt(m.budget_bytes)} MB`,
     `${mbInt(m.rss_after_load_bytes)} MB`,
     `${lag.p99.toFixed(1)} / ${lag.max.toFixed(1)} ms`,
+    `${r.vmlx.grammar_mask.constrained_ms_per_token.toFixed(3)} ms (${(100 * r.vmlx.grammar_mask.share_of_decode_step).toFixed(1)}%)`,
     `${r.vmlx.load_ms} / ${r.vmlx.warm_load_ms} ms`,
     verdictCell(r),
   ];
@@ -63,7 +64,7 @@ export function benchmarksMarkdown(rows: BenchRow[], machine: BenchMachine): str
   const header = [
     'target', 'threads', 'context', 'vmlx pp t/s', 'llama.cpp pp t/s', 'pp ratio', 'vmlx tg t/s', 'llama.cpp tg t/s', 'tg ratio',
     'roofline t/s', '% roofline', 'pp ceiling t/s (vmlx %)', 'RSS growth after load / after gen of budget', 'RSS after load', 'event-loop lag p99 / max',
-    'load cold / warm', 'verdict',
+    'grammar mask /token (% of step)', 'load cold / warm', 'verdict',
   ];
   const lines = [
     '# vmlx benchmarks',
@@ -88,6 +89,8 @@ export function benchmarksMarkdown(rows: BenchRow[], machine: BenchMachine): str
     'Event-loop lag: perf_hooks.monitorEventLoopDelay at 1 ms over all vmlx repetitions (prefill and decode), minus',
     'the 1 ms sampling period; target p99 < 20 ms. Load: the first load (cold or warm, as the page cache happens to be)',
     'and a second load right after disposing the first (warm page cache); target < 2 s warm for the 4-bit 0.6B model.',
+    'Grammar mask: after the repetitions, one decode under a JSON Schema constraint (constrained-decoding.md); the',
+    "grammar thread's time per token for its mask and its share of that run's decode step (0 without a constraint).",
   ];
   return `${lines.join('\n')}\n`;
 }

@@ -120,6 +120,52 @@ export interface VmlxResult extends EngineResult {
   lag: LagStats;
   /** Over the first load, for the record (no target: the tokenizer and chat template are parsed on this thread). */
   loadLag: LagStats;
+  mask: MaskCost;
+}
+
+/** The grammar's per-token mask cost: one free decode and one under a JSON Schema constraint, after the reps. */
+export interface MaskCost {
+  /** Mask time per token without a constraint (0: no grammar runs). */
+  unconstrainedMsPerToken: number;
+  constrainedMsPerToken: number;
+  /** The constrained run's decode step (1000 / its decode tokens per second). */
+  decodeStepMs: number;
+  /** Tokens the constrained run decoded (the budget rule may end it before genTokens). */
+  constrainedTokens: number;
+}
+
+/** A schema like a tool's parameters: strings, an enum, a bounded integer, an array. */
+const MASK_SCHEMA = {
+  type: 'object',
+  properties: {
+    query: { type: 'string' },
+    mode: { enum: ['fast', 'exact'] },
+    limit: { type: 'integer', minimum: 1, maximum: 50 },
+    tags: { type: 'array', items: { type: 'string' } },
+  },
+  required: ['query', 'mode', 'tags'],
+  additionalProperties: false,
+};
+
+async function maskRun(model: LoadedModel, o: BenchOptions, prompt: number[], constrained: boolean): Promise<{ msPerToken: number; stepMs: number; tokens: number }> {
+  await model.resetCache();
+  const constraint = constrained ? { spec: { kind: 'structural_tag' as const, tag: { type: 'structural_tag', format: { type: 'json_schema', json_schema: MASK_SCHEMA } } } } : undefined;
+  for await (const ev of model.generate(prompt, { temperature: 0, maxTokens: o.genTokens, ...(constraint ? { constraint } : { ignoreEos: true }) })) {
+    if (ev.type !== 'done') continue;
+    const stats = ev.constraint;
+    return {
+      msPerToken: stats && stats.masks > 0 ? stats.maskMs / stats.masks : 0,
+      stepMs: ev.usage.decodeTokensPerSecond > 0 ? 1000 / ev.usage.decodeTokensPerSecond : 0,
+      tokens: ev.usage.completionTokens,
+    };
+  }
+  throw new Error('vmlx: the mask-cost generation ended without a done event');
+}
+
+export async function measureMaskCost(model: LoadedModel, o: BenchOptions, prompt: number[]): Promise<MaskCost> {
+  const free = await maskRun(model, o, prompt, false);
+  const bound = await maskRun(model, o, prompt, true);
+  return { unconstrainedMsPerToken: free.msPerToken, constrainedMsPerToken: bound.msPerToken, decodeStepMs: bound.stepMs, constrainedTokens: bound.tokens };
 }
 
 async function generateOnce(model: LoadedModel, o: BenchOptions, prompt: number[]): Promise<EngineRun> {
@@ -158,6 +204,7 @@ export async function benchVmlx(o: BenchOptions, prompt: number[], betweenReps?:
   const runs: EngineRun[] = [];
   let lag: LagStats;
   let rssAfterGeneration: RssSample;
+  let mask: MaskCost;
   try {
     await monitor.start();
     try {
@@ -175,6 +222,8 @@ export async function benchVmlx(o: BenchOptions, prompt: number[], betweenReps?:
       lag = monitor.stop();
     }
     rssAfterGeneration = sampleRss();
+    mask = await measureMaskCost(model, o, prompt);
+    o.log(`vmlx grammar mask ${mask.constrainedMsPerToken.toFixed(3)} ms/token constrained (decode step ${mask.decodeStepMs.toFixed(2)} ms), ${mask.unconstrainedMsPerToken} unconstrained`);
   } finally {
     await model.dispose();
   }
@@ -185,7 +234,7 @@ export async function benchVmlx(o: BenchOptions, prompt: number[], betweenReps?:
   o.log(`vmlx load ${loadMs.toFixed(0)} ms, warm reload ${warmLoadMs.toFixed(0)} ms; event-loop lag p99 ${lag.p99Ms.toFixed(1)} ms`);
   return {
     ...summarize(runs, loadMs), loadMs, weightBytes: model.info.weightBytes, maxContext: model.info.contextLength, warmLoadMs,
-    rssBeforeLoad, rssAfterLoad, rssAfterGeneration, lag, loadLag,
+    rssBeforeLoad, rssAfterLoad, rssAfterGeneration, lag, loadLag, mask,
   };
 }
 

@@ -69,6 +69,8 @@ export interface BenchReport {
     event_loop_lag_ms: LagJson;
     /** Over the first load, for the record (no target). */
     event_loop_lag_during_load_ms: LagJson;
+    /** The grammar's mask time per token, with and without a constraint, and its share of the decode step. */
+    grammar_mask: { unconstrained_ms_per_token: number; constrained_ms_per_token: number; decode_step_ms: number; share_of_decode_step: number; constrained_tokens: number };
   };
   llama_cpp: EngineJson | null;
   ratios: { prefill: number; decode: number } | null;
@@ -81,6 +83,7 @@ export interface BenchReport {
 export const MEMORY_VERDICT_BASIS = 'growth over the pre-load RSS: the Node runtime the process had before loading is not the model';
 
 const r2 = (x: number) => Math.round(x * 100) / 100;
+const r4 = (x: number) => Math.round(x * 10000) / 10000;
 
 function engineJson(e: EngineResult): EngineJson {
   return {
@@ -139,6 +142,11 @@ export async function runBench(o: BenchOptions & { targets?: BenchTargets }): Pr
     vmlx: {
       ...engineJson(mine), rss_after_load_mb: Math.round(mine.rssAfterLoad.rss / 1e6), warm_load_ms: Math.round(mine.warmLoadMs),
       event_loop_lag_ms: lagJson(mine.lag), event_loop_lag_during_load_ms: lagJson(mine.loadLag),
+      grammar_mask: {
+        unconstrained_ms_per_token: mine.mask.unconstrainedMsPerToken, constrained_ms_per_token: r4(mine.mask.constrainedMsPerToken),
+        decode_step_ms: r4(mine.mask.decodeStepMs), constrained_tokens: mine.mask.constrainedTokens,
+        share_of_decode_step: mine.mask.decodeStepMs > 0 ? r4(mine.mask.constrainedMsPerToken / mine.mask.decodeStepMs) : 0,
+      },
     },
     llama_cpp: peer ? engineJson(peer) : null,
     ratios: peer ? {
@@ -210,6 +218,9 @@ export function formatBenchTable(r: BenchReport): string {
   const loadLag = r.vmlx.event_loop_lag_during_load_ms;
   lines.push(`event-loop lag while generating: p50 ${lag.p50.toFixed(2)} ms, p99 ${lag.p99.toFixed(2)} ms, max ${lag.max.toFixed(2)} ms ` +
     `(${lag.samples} samples); during the first load: p99 ${loadLag.p99.toFixed(1)} ms, max ${loadLag.max.toFixed(1)} ms`);
+  const gm = r.vmlx.grammar_mask;
+  lines.push(`grammar mask: ${gm.constrained_ms_per_token.toFixed(3)} ms/token under a JSON Schema (${(100 * gm.share_of_decode_step).toFixed(1)}% of its ` +
+    `${gm.decode_step_ms.toFixed(2)} ms decode step, ${gm.constrained_tokens} tokens); ${gm.unconstrained_ms_per_token.toFixed(3)} ms/token unconstrained`);
   lines.push(...memoryLines(r.memory));
   lines.push('', `targets: ${r.pass ? 'all met' : 'MISSED'}`);
   for (const c of r.checks) lines.push(`  ${c.ok ? 'ok  ' : 'MISS'} ${c.target}: ${c.detail}`);

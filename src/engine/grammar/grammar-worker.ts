@@ -5,6 +5,8 @@ import { ModelTokenizer } from '../tokenizer.js';
 import type { GrammarReply, GrammarRequest, GrammarSpec, GrammarWorkerData } from './protocol.js';
 import { BudgetSteer, STEER_ORDER, tokenClasses } from './steer.js';
 import { loadXGrammar } from './xgrammar.js';
+import { qwenXmlLayout, qwenXmlSchema } from './qwen-xml.js';
+import { jsonSafeStrings } from './json-strings.js';
 
 type XG = ReturnType<typeof loadXGrammar>;
 type Compiled = InstanceType<XG['CompiledGrammar']>;
@@ -70,7 +72,7 @@ async function compile(spec: GrammarSpec): Promise<{ grammar: Compiled; cached: 
   const grammar =
     spec.kind === 'structural_tag'
       ? await compiler.compileStructuralTag((await compactJson(spec.tag)) as Record<string, unknown>)
-      : await compiler.compileJSONSchema(JSON.stringify(spec.kind === 'json_object' ? { type: 'object' } : spec.schema), false, -1, SEPARATORS, true);
+      : await compiler.compileGrammar(await jsonEbnf(spec.kind === 'json_object' ? { type: 'object' } : spec.schema));
   const compileMs = performance.now() - t0;
   compiled.set(key, grammar);
   if (compiled.size > MAX_COMPILED) {
@@ -84,6 +86,11 @@ async function compile(spec: GrammarSpec): Promise<{ grammar: Compiled; cached: 
 /** Same separators everywhere: ", " and ": ", no other whitespace. */
 const SEPARATORS: [string, string] = [', ', ': '];
 
+/** The schema as compact JSON (the same grammar alone and inside a structural tag), strings kept valid JSON. */
+async function jsonEbnf(schema: unknown): Promise<string> {
+  return jsonSafeStrings(await xg.Testings._jsonSchemaToEBNF(JSON.stringify(schema), false, -1, SEPARATORS, true));
+}
+
 /**
  * A structural tag's JSON parts as compact-JSON grammars: XGrammar's own json_schema format inside a tag allows
  * any whitespace, which a random model pads forever; its EBNF for the schema with fixed separators does not.
@@ -92,9 +99,10 @@ async function compactJson(node: unknown): Promise<unknown> {
   if (Array.isArray(node)) return Promise.all(node.map(compactJson));
   if (!node || typeof node !== 'object') return node;
   const o = node as Record<string, unknown>;
-  if (o.type === 'json_schema' && 'json_schema' in o) {
-    const ebnf = await xg.Testings._jsonSchemaToEBNF(JSON.stringify(o.json_schema), false, -1, SEPARATORS, true);
-    return { type: 'grammar', grammar: ebnf };
+  if (o.type === 'json_schema' && 'json_schema' in o) return { type: 'grammar', grammar: await jsonEbnf(o.json_schema) };
+  if (o.type === 'qwen_xml_parameter' && 'json_schema' in o) {
+    const ebnf = await xg.Testings._jsonSchemaToEBNF(JSON.stringify(qwenXmlSchema(o.json_schema)), false, -1, SEPARATORS, true, undefined, 'xml');
+    return { type: 'grammar', grammar: qwenXmlLayout(ebnf) };
   }
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(o)) out[k] = k === 'json_schema' ? v : await compactJson(v);

@@ -13,12 +13,15 @@ const enum Cls {
   Closer = 3, // '}' ']' '}}' ...
   Single = 4, // one visible character
   Space = 5, // one whitespace character
-  Markup = 6, // '</...': closes an XML-style element
+  Markup = 6, // '</...' or '\n</...': closes an XML-style element
   Other = 7,
 }
 const CLASS_COUNT = 8;
 
-/** Class order while steering: JSON closes quotes and brackets first; XML-style parameters close their element. */
+/**
+ * Class order while steering: JSON closes quotes and brackets first; XML-style parameters close their element
+ * (after the newline that ends a value: Space right after Markup).
+ */
 export const STEER_ORDER = {
   json: [Cls.Stop, Cls.QuoteCloser, Cls.Quote, Cls.Closer, Cls.Single, Cls.Space, Cls.Markup],
   xml: [Cls.Stop, Cls.Markup, Cls.Space, Cls.QuoteCloser, Cls.Quote, Cls.Closer, Cls.Single],
@@ -44,7 +47,7 @@ export function tokenClasses(vocabSize: number, text: (id: number) => string, st
     else if (/^"[}\]]+$/.test(t)) c = Cls.QuoteCloser;
     else if (/^[}\]]+$/.test(t)) c = Cls.Closer;
     else if ([...t].length === 1) c = /\s/.test(t) ? Cls.Space : Cls.Single;
-    else if (t.startsWith('</')) c = Cls.Markup;
+    else if (/^\n?<\//.test(t)) c = Cls.Markup;
     else c = Cls.Other;
     lists[c]!.push(id);
   }
@@ -103,6 +106,14 @@ export class BudgetSteer {
   static readonly MAX_PATH = 192;
   /** Steering starts when the path plus this margin no longer fits. */
   static readonly MARGIN = 2;
+  /** The most room kept for what one token may commit to (see apply). */
+  static readonly MAX_JUMP = 96;
+  /** Within this many tokens of the last measured path's limit, the path is measured at every token. */
+  static readonly BAND = 16;
+  /** Elsewhere in the last MAX_PATH tokens, it is measured this often. */
+  static readonly EVERY = 4;
+  /** The path from the grammar's start, measured at the first step (-1 until then). */
+  private jump = -1;
   private generated = 0;
   private steering = false;
   private lastPath = 0;
@@ -142,13 +153,20 @@ export class BudgetSteer {
   /** Narrows `mask` in place to the steered token when the budget requires it; returns whether it did. */
   async apply(matcher: SteerMatcher, mask: Int32Array): Promise<boolean> {
     const left = this.remaining;
-    if (!this.steering && left <= BudgetSteer.MAX_PATH + BudgetSteer.MARGIN) {
-      // Re-measure when close to the last measure's limit, else every 16 tokens (a token grows the path by a few).
-      if (left <= this.lastPath + BudgetSteer.MARGIN + 16 || this.generated - this.lastMeasuredAt >= 16) {
+    if (this.jump < 0) {
+      // The path from the grammar's start (a whole call, a whole answer) is how much one token can commit to at
+      // most, e.g. the separator that opens another call when the last one has just closed: steering keeps room
+      // for it, so no such token is taken when what it commits to would not fit.
+      this.jump = Math.min(await this.measure(matcher), BudgetSteer.MAX_JUMP);
+    }
+    const reserve = BudgetSteer.MARGIN + this.jump;
+    if (!this.steering && left <= BudgetSteer.MAX_PATH + reserve) {
+      // Re-measure every token near the last measure's limit, else every few tokens.
+      if (left <= this.lastPath + reserve + BudgetSteer.BAND || this.generated - this.lastMeasuredAt >= BudgetSteer.EVERY) {
         this.lastPath = await this.measure(matcher);
         this.lastMeasuredAt = this.generated;
       }
-      if (this.lastPath + BudgetSteer.MARGIN >= left) this.steering = true;
+      if (this.lastPath + reserve >= left) this.steering = true;
     }
     if (!this.steering) return false;
     const id = this.pick(mask, matcher.findJumpForwardString(), this.run);

@@ -83,7 +83,9 @@ export async function planConstraint(req: ConstraintRequest, compile: CompileChe
   }
   let format: Record<string, unknown> | null = null;
   if (frame && forced) {
-    const calls = callsFormat(await callTags(req, frame, compile, warnings, false), frame, req.singleCall);
+    // A named tool_choice asks for that one call (as OpenAI does), not a run of calls to it.
+    const single = req.singleCall || typeof req.toolChoice === 'object';
+    const calls = callsFormat(await callTags(req, frame, compile, warnings, false), frame, single);
     // A request with tools and response_format constrains the final answer, not the calls: forced calls win here.
     format = calls;
   } else if (frame && lazy) {

@@ -1,6 +1,8 @@
 // Schemas as clients send them, made compilable: a schema the grammar engine rejects is loosened step by step
 // (keywords it cannot express dropped, then a skeleton of types, then any JSON object) and the request goes on
 // with a warning saying what is no longer enforced. A client's schema never turns into a 4xx or 5xx.
+import { exactNumberBounds } from './number-bounds.js';
+
 export type JsonSchema = boolean | Record<string, unknown>;
 
 /** Keywords dropped at the first loosening: the ones that restrict values beyond their JSON shape. */
@@ -56,7 +58,15 @@ export interface FitResult {
  * The first of: the schema itself, the schema without value keywords, its shape skeleton, any object (or any JSON
  * value for `anyValue`), that `compiles` accepts. `what` names the schema in the warning (e.g. "tool 'search'").
  */
-export async function fitSchema(schema: JsonSchema, what: string, compiles: (s: JsonSchema) => Promise<string | null>, anyValue = false): Promise<FitResult> {
+export async function fitSchema(declared: JsonSchema, what: string, compiles: (s: JsonSchema) => Promise<string | null>, anyValue = false): Promise<FitResult> {
+  const { schema, paths } = exactNumberBounds(declared);
+  const narrowed = paths.length ? `${what}: bounded numbers at ${paths.join(', ')} are enforced as whole numbers (or a few decimals) in range` : null;
+  const fit = await loosen(schema, what, compiles, anyValue);
+  const warning = [narrowed, fit.warning].filter(Boolean).join('; ');
+  return { schema: fit.schema, warning: warning || null };
+}
+
+async function loosen(schema: JsonSchema, what: string, compiles: (s: JsonSchema) => Promise<string | null>, anyValue: boolean): Promise<FitResult> {
   const first = await compiles(schema);
   if (first === null) return { schema, warning: null };
   if (typeof schema === 'object') {
