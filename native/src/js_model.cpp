@@ -19,6 +19,8 @@ namespace {
 
 struct ModelHandle {
   std::shared_ptr<Model> model;
+  // The paged KV pool and prefix cache every paged session of this model shares (made by the first one).
+  std::shared_ptr<PrefixCache> cache;
   std::shared_ptr<WorkQueue> queue;
   std::atomic<bool> disposed{false};
 };
@@ -258,14 +260,19 @@ Napi::Value Evaluate(const Napi::CallbackInfo& info, const std::shared_ptr<Sessi
   return job->deferred.Promise();
 }
 
-Napi::Object session_object(Napi::Env env, const std::shared_ptr<ModelHandle>& host, int maxContext) {
+Napi::Object session_object(Napi::Env env, const std::shared_ptr<ModelHandle>& host, int maxContext, double kvCacheBytes) {
   auto sh = std::make_shared<SessionHandle>();
   sh->host = host;
-  // The KV cache is allocated up front (no growth during generation), synchronously so errors surface here.
+  // The KV cache (or the shared pool's arena) is allocated up front, synchronously so errors surface here.
   try {
-    sh->session = std::make_shared<Session>(host->model, maxContext);
+    if (kvCacheBytes > 0 && !host->cache)
+      host->cache = std::make_shared<PrefixCache>(static_cast<size_t>(kvCacheBytes), host->model->kv_row_elems(),
+                                                  host->model->recurrent_state_bytes());
+    sh->session = std::make_shared<Session>(host->model, maxContext, kvCacheBytes > 0 ? host->cache : nullptr);
   } catch (const std::bad_alloc&) {
     throw Napi::Error::New(env, "cannot allocate a KV cache for " + std::to_string(maxContext) + " tokens");
+  } catch (const EngineError& e) {
+    throw Napi::Error::New(env, e.what());
   }
   Napi::Object o = Napi::Object::New(env);
   o.Set("generate", Napi::Function::New(env, [sh](const Napi::CallbackInfo& i) { return Generate(i, sh); }, "generate"));
@@ -294,7 +301,16 @@ Napi::Object model_object(Napi::Env env, const std::shared_ptr<ModelHandle>& hos
           if (!i[0].IsNumber()) throw Napi::TypeError::New(e, "maxContext must be a number");
           const double n = i[0].As<Napi::Number>().DoubleValue();
           if (!(n >= 1 && n <= 1 << 24)) throw Napi::RangeError::New(e, "maxContext must be between 1 and 16777216");
-          return session_object(e, host, static_cast<int>(n));
+          double kvCacheBytes = 0;
+          if (i.Length() > 1 && i[1].IsObject()) {
+            Napi::Value v = i[1].As<Napi::Object>().Get("kvCacheBytes");
+            if (!v.IsUndefined()) {
+              if (!v.IsNumber() || !(v.As<Napi::Number>().DoubleValue() >= 1))
+                throw Napi::RangeError::New(e, "kvCacheBytes must be a positive number");
+              kvCacheBytes = v.As<Napi::Number>().DoubleValue();
+            }
+          }
+          return session_object(e, host, static_cast<int>(n), kvCacheBytes);
         }, "createSession"));
   o.Set("weightBytes", Napi::Function::New(env, [host](const Napi::CallbackInfo& i) -> Napi::Value {
           return Napi::Number::New(i.Env(), host->model ? static_cast<double>(host->model->weight_bytes()) : 0);
@@ -308,6 +324,25 @@ Napi::Object model_object(Napi::Env env, const std::shared_ptr<ModelHandle>& hos
           return r;
         }, "lazyWeights"));
   o.Set("kernels", Napi::String::New(env, host->model->kernels().name));
+  o.Set("cacheFigures", Napi::Function::New(env, [host](const Napi::CallbackInfo& i) -> Napi::Value {
+          if (!host->cache) return i.Env().Null();
+          const CacheFigures f = host->cache->figures();
+          Napi::Object r = Napi::Object::New(i.Env());
+          r.Set("blocks", f.blocks);
+          r.Set("freeBlocks", f.freeBlocks);
+          r.Set("blockBytes", static_cast<double>(f.blockBytes));
+          r.Set("blockTokens", KvPool::kBlockTokens);
+          r.Set("cachedBlocks", f.cachedBlocks);
+          r.Set("snapshots", f.snapshots);
+          r.Set("sequenceBlockRefs", static_cast<double>(f.sequenceRefs));
+          r.Set("lookups", f.lookups);
+          r.Set("hits", f.hits);
+          r.Set("promptTokens", f.promptTokens);
+          r.Set("cachedTokens", f.cachedTokens);
+          r.Set("evictions", f.evictions);
+          r.Set("outOfMemory", f.outOfMemory);
+          return r;
+        }, "cacheFigures"));
   o.Set("dispose", Napi::Function::New(env, [host](const Napi::CallbackInfo&) {
           if (host->disposed.exchange(true)) return;
           // Let queued jobs finish; the worker drops the last reference to the model when its queue is empty.

@@ -160,10 +160,36 @@ SequenceState Model::make_state(int maxContext) const {
   return st;
 }
 
+SequenceState Model::make_paged_state(KvPool& pool, int maxContext) const {
+  SequenceState st;
+  st.maxContext = maxContext;
+  for (const auto& layer : layers_) st.layers.push_back(layer->make_paged_state(pool, maxContext));
+  return st;
+}
+
+std::vector<int> Model::kv_row_elems() const {
+  std::vector<int> rows;
+  for (const LayerPlan& p : spec_.layers)
+    rows.push_back(p.mixer == MixerKind::Attention ? p.attention.numKvHeads * p.attention.headDim : 0);
+  return rows;
+}
+
+size_t Model::recurrent_state_bytes() const {
+  size_t bytes = 0;
+  for (const LayerPlan& p : spec_.layers)
+    if (p.mixer == MixerKind::GatedDeltaNet) {
+      const DeltaNetPlan& d = p.deltaNet;
+      const size_t channels = 2 * static_cast<size_t>(d.numKHeads) * d.headKDim + static_cast<size_t>(d.numVHeads) * d.headVDim;
+      bytes += (static_cast<size_t>(d.convKernel - 1) * channels + static_cast<size_t>(d.numVHeads) * d.headVDim * d.headKDim) * sizeof(float);
+    }
+  return bytes;
+}
+
 void Model::forward(SequenceState& seq, const int32_t* tokens, int T, int pos0, float* logits, bool allLogits) {
   const int H = spec_.hiddenSize;
   const size_t scoresNeeded = static_cast<size_t>(pool_->size()) * kMaxAttendRows * seq.maxContext;
   if (s_.scores.size() < scoresNeeded) s_.scores.resize(scoresNeeded);
+  seq.prepare(pos0, T);  // a paged cache gets its blocks here (may throw OutOfCacheMemory before any write)
   Forward f{spec_, *kernels_, *pool_, s_, seq, T, pos0};
   pool_->parallel_for(T, [&](int t0, int t1) {
     const float embedScale = static_cast<float>(spec_.embedScale);

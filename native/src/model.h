@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "cache.h"
+#include "kv_pool.h"
 #include "kernels/kernels.h"
 #include "lazy_weights.h"
 #include "mapped_file.h"
@@ -89,6 +90,9 @@ class Layer {
   virtual void forward(Forward& f, LayerState* state) const = 0;
   // This layer's state for a new sequence of up to maxContext tokens (nullptr: the layer keeps none).
   virtual std::unique_ptr<LayerState> make_state(int maxContext) const = 0;
+  // Its state when sequences share a paged KV pool; a layer that does not override it keeps its own cache (and the
+  // session then does not use the pool, see Session).
+  virtual std::unique_ptr<LayerState> make_paged_state(KvPool& pool, int maxContext) const { (void)pool; return make_state(maxContext); }
 };
 
 // An architecture composes shared blocks into a layer (one small file each in models/).
@@ -112,6 +116,12 @@ class Model {
   void forward(SequenceState& seq, const int32_t* tokens, int T, int pos0, float* logits, bool allLogits);
 
   SequenceState make_state(int maxContext) const;
+  // A sequence whose attention layers take their blocks from `pool`.
+  SequenceState make_paged_state(KvPool& pool, int maxContext) const;
+  // Per layer: kvHeads * headDim of an attention layer (a row of the paged pool), 0 for the others.
+  std::vector<int> kv_row_elems() const;
+  // Bytes of one checkpoint of the recurrent layers' states (0 without recurrent layers).
+  size_t recurrent_state_bytes() const;
 
   const ModelSpec& spec() const { return spec_; }
   const KernelSet& kernels() const { return *kernels_; }

@@ -13,14 +13,37 @@ double ms_since(std::chrono::steady_clock::time_point t) {
 }
 }  // namespace
 
-Session::Session(std::shared_ptr<Model> model, int maxContext) : model_(std::move(model)) {
-  state_ = model_->make_state(maxContext);
+Session::Session(std::shared_ptr<Model> model, int maxContext, std::shared_ptr<PrefixCache> cache) : model_(std::move(model)) {
+  if (cache) {
+    state_ = model_->make_paged_state(cache->pool(), maxContext);
+    // Paged only when every layer is: a paged attention cache, or a recurrent state the cache can checkpoint.
+    bool pageable = true;
+    for (auto& l : state_.layers) {
+      auto* p = dynamic_cast<PagedKvCache*>(l.get());
+      pagedLayers_.push_back(p);
+      if (!p && l && l->positional()) pageable = false;
+    }
+    if (pageable) cache_ = std::move(cache);
+    else pagedLayers_.clear();
+  }
+  if (!cache_) state_ = model_->make_state(maxContext);
   logits_.resize(model_->vocab());
 }
 
-void Session::reset() { truncate(0); }
+Session::~Session() {
+  if (cache_) release_sequence();
+}
+
+void Session::reset() {
+  truncate(0);
+  if (cache_) cache_->clear();
+}
 
 void Session::truncate(size_t n) {
+  if (cache_ && n == 0) {
+    state_.clear();
+    keys_.clear();
+  }
   if (n == 0) state_.clear();
   tokens_.resize(std::min(tokens_.size(), n));
   if (snapshot_.tokens > static_cast<int>(tokens_.size())) snapshot_.tokens = -1;
@@ -70,25 +93,38 @@ GenerationStats Session::generate(const std::vector<int32_t>& prompt, const Samp
   GenerationStats st;
   st.promptTokens = static_cast<int>(prompt.size());
   const auto t0 = std::chrono::steady_clock::now();
+  // Paged: whatever ends this request (done, cancelled, an error), the sequence's full blocks stay in the prefix
+  // cache and every block it holds goes back to the pool.
+  struct Release {
+    Session* s;
+    ~Release() {
+      if (s->cache_) s->release_sequence();
+    }
+  } release{this};
   // Reuse the cached prefix; at least the last prompt token is recomputed to get its logits.
-  const size_t common = reuse_prefix(prompt);
+  const size_t common = cache_ ? map_prefix(prompt) : reuse_prefix(prompt);
   st.reusedTokens = static_cast<int>(common);
   const bool recurrent = !state_.positional();
+  // Paged recurrent layers: checkpoint at the prompt's last block boundary (what the next turn most often shares).
+  const size_t checkpointAt = cache_ && recurrent ? checkpoint_at(prompt.size()) : 0;
   for (size_t pos = common; pos < prompt.size();) {
     if (cancel.load()) {
       st.finishReason = "cancelled";
       st.prefillMs = ms_since(t0);
       return st;
     }
-    // Recurrent layers: the last prompt token runs on its own, after a snapshot of the state before it.
-    const size_t end = recurrent && pos + 1 < prompt.size() ? prompt.size() - 1 : prompt.size();
-    if (recurrent && pos + 1 == prompt.size()) snapshot_.take(state_, static_cast<int>(pos));
+    // Unpaged recurrent layers: the last prompt token runs on its own, after a snapshot of the state before it.
+    size_t end = !cache_ && recurrent && pos + 1 < prompt.size() ? prompt.size() - 1 : prompt.size();
+    if (!cache_ && recurrent && pos + 1 == prompt.size()) snapshot_.take(state_, static_cast<int>(pos));
+    if (pos < checkpointAt) end = checkpointAt;
     const int n = static_cast<int>(std::min<size_t>(Model::kChunk, end - pos));
     const bool last = pos + n == prompt.size();
     model_->forward(state_, prompt.data() + pos, n, static_cast<int>(pos), last ? logits_.data() : nullptr, false);
     tokens_.insert(tokens_.end(), prompt.begin() + pos, prompt.begin() + pos + n);
     cached_ = static_cast<int>(tokens_.size());
     pos += n;
+    if (cache_) register_blocks();
+    if (cache_ && pos == checkpointAt && checkpointAt > 0) checkpoint(pos);
   }
   st.prefillMs = ms_since(t0);
   const auto t1 = std::chrono::steady_clock::now();
@@ -128,6 +164,7 @@ GenerationStats Session::generate(const std::vector<int32_t>& prompt, const Samp
     model_->forward(state_, &tok, 1, static_cast<int>(tokens_.size()), logits_.data(), false);
     tokens_.push_back(tok);
     cached_ = static_cast<int>(tokens_.size());
+    if (cache_ && tokens_.size() % PrefixCache::B == 0) register_blocks();
   }
   st.decodeMs = ms_since(t1);
   return st;
@@ -139,6 +176,12 @@ void Session::evaluate(const std::vector<int32_t>& tokens, int k, std::vector<in
   const int V = model_->vocab();
   k = std::min(k, V);
   truncate(0);
+  struct Release {
+    Session* s;
+    ~Release() {
+      if (s->cache_) s->release_sequence();
+    }
+  } release{this};
   ids.assign(tokens.size() * k, 0);
   logprobs.assign(tokens.size() * k, 0.f);
   // Chunk so that the logits buffer stays below ~64 MB even for large vocabularies.

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "model.h"
+#include "prefix_cache.h"
 #include "sampler.h"
 
 namespace vmlx {
@@ -20,7 +21,10 @@ struct GenerationStats {
 
 class Session {
  public:
-  Session(std::shared_ptr<Model> model, int maxContext);
+  // With `cache`, the sequence takes its attention blocks from the model's shared pool and reuses any cached prefix
+  // (of any earlier request); without it (or when a layer cannot be paged) it keeps its own full-context cache.
+  Session(std::shared_ptr<Model> model, int maxContext, std::shared_ptr<PrefixCache> cache = nullptr);
+  ~Session();
 
   // Prefill (reusing the longest common prefix of the cache) and decode. emit() is called for each token in order.
   // constrain (optional) runs on each step's logits before sampling (a grammar's token mask); false stops the job.
@@ -33,6 +37,7 @@ class Session {
   int cached_tokens() const { return cached_.load(); }
   void reset();
   int max_context() const { return state_.maxContext; }
+  bool paged() const { return cache_ != nullptr; }
 
  private:
   void check_tokens(const std::vector<int32_t>& tokens) const;
@@ -42,6 +47,16 @@ class Session {
   size_t reuse_prefix(const std::vector<int32_t>& prompt);
   void truncate(size_t n);
 
+  // Paged mode (session_paged.cpp). map_prefix: shares the longest cached prefix of `prompt` (full blocks, then part
+  // of one more where allowed) and returns its length; register_blocks: adds the sequence's newly full blocks to
+  // the prefix cache; release_sequence: registers, then returns every block (the cache keeps the full ones).
+  size_t map_prefix(const std::vector<int32_t>& prompt);
+  void register_blocks();
+  void release_sequence();
+  // The position where a recurrent checkpoint is taken for `prompt`: its last block boundary before its last token.
+  static size_t checkpoint_at(size_t promptSize) { return (promptSize - 1) / PrefixCache::B * PrefixCache::B; }
+  void checkpoint(size_t at);
+
   std::shared_ptr<Model> model_;
   SequenceState state_;
   std::vector<int32_t> tokens_;  // the tokens whose keys/values are in kv_
@@ -50,6 +65,9 @@ class Session {
   // Recurrent layers only: their state before the last token of the latest prompt (the point the next turn's
   // prompt, or the same prompt again, most often shares).
   SequenceSnapshot snapshot_;
+  std::shared_ptr<PrefixCache> cache_;
+  std::vector<PagedKvCache*> pagedLayers_;  // per layer (nullptr: not an attention layer)
+  std::vector<uint64_t> keys_;              // chain keys of the sequence's full blocks so far
 };
 
 }  // namespace vmlx

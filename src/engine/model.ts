@@ -1,7 +1,8 @@
 // loadModel: a model directory → a LanguageModel running on the native addon.
 //
-// Concurrency: a model owns ONE native session (one KV cache), so that consecutive chat turns reuse the KV of their
-// common prefix. Calls to generate()/evaluate() are therefore serialized: a second call waits until the first
+// Concurrency: a model owns ONE native session; its attention layers take blocks from the model's shared paged KV
+// pool, whose prefix cache lets any later prompt (this conversation's next turn, or another conversation sharing a
+// system prompt) reuse the cached blocks of its longest common prefix. Calls to generate()/evaluate() are therefore serialized: a second call waits until the first
 // has finished (or was cancelled); callers that want parallel streams (the server) queue requests on top of this.
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
@@ -14,10 +15,12 @@ import type { NativeModel, NativeSession, NativeTokenEvent } from './native-type
 import type { NativeModelPlan } from './plan.js';
 import { DEFAULT_MAX_TOKENS, resolveSampling, validateParams } from './sampling.js';
 import { streamJob, usageFrom } from './token-stream.js';
+import { defaultKvCacheBytes } from './kv-budget.js';
 import { startConstrainedJob } from './grammar/constrained-job.js';
 import { GrammarThread } from './grammar/grammar-thread.js';
 import { ModelTokenizer } from './tokenizer.js';
 import type {
+  CacheFigures,
   ChatMessage,
   ChatPromptOptions,
   GenerateParams,
@@ -180,6 +183,11 @@ export class LoadedModel implements LanguageModel {
     }
   }
 
+  /** The shared KV pool's figures (null with kvCacheMemory 'off'). */
+  cacheFigures(): CacheFigures | null {
+    return this.disposed ? null : this.native.cacheFigures();
+  }
+
   async dispose(): Promise<void> {
     if (this.disposed) return;
     this.disposed = true;
@@ -212,6 +220,10 @@ export async function loadModel(dir: string, opts: LoadModelOptions = {}): Promi
       throw new GenerationInputError(`${name} must be a positive integer, got ${value}`);
     }
   }
+  const kvMemory = opts.kvCacheMemory;
+  if (kvMemory !== undefined && kvMemory !== 'off' && (!Number.isFinite(kvMemory) || kvMemory < 1)) {
+    throw new GenerationInputError(`kvCacheMemory must be a positive number of bytes or 'off', got ${kvMemory}`);
+  }
   const abs = assertModelDir(dir);
   const threads = opts.threads ?? availableParallelism();
   const built = buildModelSpec(abs, { threads, contextLength: opts.maxContext ?? DEFAULT_MAX_CONTEXT });
@@ -236,7 +248,9 @@ export async function loadModel(dir: string, opts: LoadModelOptions = {}): Promi
   const native = await nativeLoad;
   let session: NativeSession;
   try {
-    session = native.createSession(contextLength);
+    const kvCacheBytes =
+      kvMemory === 'off' ? undefined : (kvMemory ?? defaultKvCacheBytes(spec, contextLength, native.weightBytes() || specWeightBytes(spec)));
+    session = native.createSession(contextLength, kvCacheBytes === undefined ? {} : { kvCacheBytes });
   } catch (err) {
     native.dispose();
     throw err;

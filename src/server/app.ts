@@ -11,6 +11,7 @@ import { handleChatCompletions } from './routes/chat-completions.js';
 import { handleCompletions } from './routes/completions.js';
 import { handleCountTokens, handleMessages } from './routes/messages.js';
 import { handleResponses } from './routes/responses.js';
+import { cacheHealth } from './metrics.js';
 import { errorBodyFor, isAnthropicPath, anthropicErrorBody } from './protocols/wire-errors.js';
 import { handleMcpExecute, mcpStatusBody, mcpToolsBody } from './routes/mcp.js';
 import { isAbortError } from './generation.js';
@@ -19,7 +20,20 @@ type Handler = (ctx: ServerContext, req: IncomingMessage, res: ServerResponse, s
 
 const routes: Record<string, Handler> = {
   'GET /health': (ctx, _req, res) =>
-    sendJson(res, 200, { status: 'ok', model: ctx.modelId, mcp: ctx.executor ? 'enabled' : 'disabled', queued: ctx.queue.pending }),
+    sendJson(res, 200, {
+      status: 'ok',
+      model: ctx.modelId,
+      mcp: ctx.executor ? 'enabled' : 'disabled',
+      queued: ctx.queue.pending,
+      running: ctx.queue.running,
+      waiting: ctx.queue.pending,
+      cache: cacheHealth(ctx.model.cacheFigures?.() ?? null),
+    }),
+  'GET /metrics': async (ctx, _req, res) => {
+    const body = await ctx.metrics.text();
+    res.writeHead(200, { 'content-type': ctx.metrics.contentType, 'content-length': Buffer.byteLength(body) });
+    res.end(body);
+  },
   'GET /v1/models': (ctx, _req, res) =>
     sendJson(res, 200, {
       object: 'list',

@@ -56,6 +56,8 @@ export function startMcp(opts: McpSetupOptions): McpSetup {
 export interface ModelSource {
   /** A model directory (MLX format). */
   dir?: string;
+  /** Bytes of the paged KV pool for local weights (--kv-cache-memory; default from the RAM). */
+  kvCacheMemory?: number;
   /** A model script file (testing). */
   scriptedModel?: string;
   /** How to show the model (a Hugging Face id) when the directory name would not say (a cache snapshot). */
@@ -81,7 +83,10 @@ export async function openChatModel(
     return ScriptedModel.fromFile(source.scriptedModel);
   }
   if (!source.dir) throw new Error('no model given');
-  return loadModel(source.dir, { ...(onProgress ? { onProgress } : {}) });
+  return loadModel(source.dir, {
+    ...(onProgress ? { onProgress } : {}),
+    ...(source.kvCacheMemory !== undefined ? { kvCacheMemory: source.kvCacheMemory } : {}),
+  });
 }
 
 /** Short display name of a model source. */

@@ -1,5 +1,6 @@
 // `vmlx serve MODEL [...]`: the agent runtime behind an OpenAI-compatible HTTP API.
 import type { Command } from 'commander';
+import { kvCacheMemoryOption } from '../kv-cache-option.js';
 import { InvalidArgumentError } from 'commander';
 import { readFileSync } from 'node:fs';
 import { auditRetentionOption } from '../audit-options.js';
@@ -52,12 +53,17 @@ function resolveApiKey(o: { apiKey?: string; apiKeyFile?: string }): string | un
   return key?.trim() || undefined;
 }
 
-async function loadLocal(modelDir: string, o: { threads?: number; maxContext?: number }, log: (line: string) => void): Promise<LanguageModel> {
+async function loadLocal(
+  modelDir: string,
+  o: { threads?: number; maxContext?: number; kvCacheMemory?: number },
+  log: (line: string) => void,
+): Promise<LanguageModel> {
   log(`vmlx serve: loading ${modelDir}`);
   let lastPct = -1;
   return loadModel(modelDir, {
     threads: o.threads,
     maxContext: o.maxContext,
+    ...(o.kvCacheMemory !== undefined ? { kvCacheMemory: o.kvCacheMemory } : {}),
     onProgress: (p) => {
       const pct = Math.floor(p.fraction * 10) * 10;
       if (p.phase === 'weights' && pct !== lastPct) {
@@ -69,8 +75,14 @@ async function loadLocal(modelDir: string, o: { threads?: number; maxContext?: n
   });
 }
 
-async function connectUpstream(url: string, name: string, o: { threads?: number; maxContext?: number }, log: (line: string) => void): Promise<LanguageModel> {
+async function connectUpstream(
+  url: string,
+  name: string,
+  o: { threads?: number; maxContext?: number; kvCacheMemory?: number },
+  log: (line: string) => void,
+): Promise<LanguageModel> {
   if (o.threads !== undefined) throw new UserError('--threads has no effect with --upstream (the upstream engine runs the model)');
+  if (o.kvCacheMemory !== undefined) throw new UserError('--kv-cache-memory has no effect with --upstream (the upstream engine keeps the cache)');
   try {
     apiBase(url);
   } catch (err) {
@@ -106,6 +118,7 @@ export function registerServeCommand(program: Command): void {
     .option('--continuous-batching', 'accepted; requests are served one at a time through the queue until batching lands')
     .option('--threads <n>', 'compute threads', intArg('--threads', 1, 256))
     .option('--max-context <n>', 'context length to allocate (default: the model maximum, capped)', intArg('--max-context', 16, 1 << 22))
+    .addOption(kvCacheMemoryOption())
     .option('--served-model-name <name>', 'model id reported to clients (default: the Hugging Face id, or the directory name)')
     .option('--allow-unsafe-mcp', 'honour skip_security_validation in the MCP config')
     .addOption(toolSchemaShareOption())
