@@ -12,6 +12,7 @@ import { handleCompletions } from './routes/completions.js';
 import { handleCountTokens, handleMessages } from './routes/messages.js';
 import { handleResponses } from './routes/responses.js';
 import { cacheHealth } from './metrics.js';
+import { CacheMemoryError } from '../engine/errors.js';
 import { errorBodyFor, isAnthropicPath, anthropicErrorBody } from './protocols/wire-errors.js';
 import { handleMcpExecute, mcpStatusBody, mcpToolsBody } from './routes/mcp.js';
 import { isAbortError } from './generation.js';
@@ -180,8 +181,9 @@ async function dispatch(
       return;
     }
     if (isAbortError(err) && signal.aborted) return;
-    const apiErr = err instanceof ApiError ? err : internalError();
-    if (!(err instanceof ApiError)) env.log(`error: ${key}: ${(err as Error)?.stack ?? String(err)}`);
+    // A full KV pool is a clear 503 (retry later), not an internal error.
+    const apiErr = err instanceof ApiError ? err : err instanceof CacheMemoryError ? unavailable(err.message, 'out_of_cache_memory', 1) : internalError();
+    if (!(err instanceof ApiError) && !(err instanceof CacheMemoryError)) env.log(`error: ${key}: ${(err as Error)?.stack ?? String(err)}`);
     if (res.headersSent) {
       // Mid-stream: report the error as an SSE event, then close the stream.
       if (!res.writableEnded) {
