@@ -164,7 +164,10 @@ GenerationStats Session::generate(const std::vector<int32_t>& prompt, const Samp
     model_->forward(state_, &tok, 1, static_cast<int>(tokens_.size()), logits_.data(), false);
     tokens_.push_back(tok);
     cached_ = static_cast<int>(tokens_.size());
-    if (cache_ && tokens_.size() % PrefixCache::B == 0) register_blocks();
+    if (cache_ && tokens_.size() % PrefixCache::B == 0) {
+      register_blocks();
+      if (recurrent) decodeCheckpoint_.take(state_, static_cast<int>(tokens_.size()));
+    }
   }
   st.decodeMs = ms_since(t1);
   return st;

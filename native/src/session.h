@@ -68,6 +68,9 @@ class Session {
   std::shared_ptr<PrefixCache> cache_;
   std::vector<PagedKvCache*> pagedLayers_;  // per layer (nullptr: not an attention layer)
   std::vector<uint64_t> keys_;              // chain keys of the sequence's full blocks so far
+  // Recurrent layers: their state at the latest block boundary reached while decoding, given to the cache when the
+  // request ends (so the conversation's next turn resumes after the answer, not only after the prompt).
+  SequenceSnapshot decodeCheckpoint_;
 };
 
 }  // namespace vmlx

@@ -82,6 +82,15 @@ void Session::checkpoint(size_t at) {
 
 void Session::release_sequence() {
   register_blocks();
+  const int at = decodeCheckpoint_.tokens;
+  if (at > 0 && static_cast<size_t>(at) <= keys_.size() * PrefixCache::B) {
+    auto snap = std::make_unique<SequenceSnapshot>();
+    snap->tokens = at;
+    snap->layers = std::move(decodeCheckpoint_.layers);
+    cache_->attach_snapshot(keys_[at / PrefixCache::B - 1], std::move(snap));
+  }
+  decodeCheckpoint_.layers.clear();
+  decodeCheckpoint_.tokens = -1;
   cached_ = static_cast<int>(keys_.size()) * PrefixCache::B;
   state_.clear();
   tokens_.clear();
