@@ -10,7 +10,7 @@ KvPool::KvPool(int rowElems, size_t budgetBytes) : blockBytes_(block_bytes_for(r
   const size_t blocks = blockBytes_ ? budgetBytes / blockBytes_ : 0;
   if (blocks == 0)
     throw EngineError("KV cache memory of " + std::to_string(budgetBytes) + " bytes holds no block of " +
-                      std::to_string(kBlockTokens) + " tokens (" + std::to_string(blockBytes_) + " bytes)");
+                      std::to_string(kBlockTokens) + " tokens (" + std::to_string(blockBytes_) + " bytes per layer); raise --kv-cache-memory");
   // calloc: pages become resident only as blocks are first written, however large the budget.
   arena_.reset(static_cast<uint16_t*>(std::calloc(blocks, blockBytes_)));
   if (!arena_) throw std::bad_alloc();

@@ -40,11 +40,10 @@ void Session::reset() {
 }
 
 void Session::truncate(size_t n) {
-  if (cache_ && n == 0) {
-    state_.clear();
+  if (n == 0) {
+    state_.clear();  // a paged cache returns its blocks
     keys_.clear();
   }
-  if (n == 0) state_.clear();
   tokens_.resize(std::min(tokens_.size(), n));
   if (snapshot_.tokens > static_cast<int>(tokens_.size())) snapshot_.tokens = -1;
   cached_ = static_cast<int>(tokens_.size());
@@ -93,14 +92,7 @@ GenerationStats Session::generate(const std::vector<int32_t>& prompt, const Samp
   GenerationStats st;
   st.promptTokens = static_cast<int>(prompt.size());
   const auto t0 = std::chrono::steady_clock::now();
-  // Paged: whatever ends this request (done, cancelled, an error), the sequence's full blocks stay in the prefix
-  // cache and every block it holds goes back to the pool.
-  struct Release {
-    Session* s;
-    ~Release() {
-      if (s->cache_) s->release_sequence();
-    }
-  } release{this};
+  ReleaseAtEnd release{*this};
   // Reuse the cached prefix; at least the last prompt token is recomputed to get its logits.
   const size_t common = cache_ ? map_prefix(prompt) : reuse_prefix(prompt);
   st.reusedTokens = static_cast<int>(common);
@@ -179,12 +171,7 @@ void Session::evaluate(const std::vector<int32_t>& tokens, int k, std::vector<in
   const int V = model_->vocab();
   k = std::min(k, V);
   truncate(0);
-  struct Release {
-    Session* s;
-    ~Release() {
-      if (s->cache_) s->release_sequence();
-    }
-  } release{this};
+  ReleaseAtEnd release{*this};
   ids.assign(tokens.size() * k, 0);
   logprobs.assign(tokens.size() * k, 0.f);
   // Chunk so that the logits buffer stays below ~64 MB even for large vocabularies.

@@ -56,6 +56,14 @@ class Session {
   // The position where a recurrent checkpoint is taken for `prompt`: its last block boundary before its last token.
   static size_t checkpoint_at(size_t promptSize) { return (promptSize - 1) / PrefixCache::B * PrefixCache::B; }
   void checkpoint(size_t at);
+  // Paged: whatever ends a request (done, cancelled, an error), its full blocks stay in the prefix cache and every
+  // block it holds goes back to the pool.
+  struct ReleaseAtEnd {
+    Session& s;
+    ~ReleaseAtEnd() {
+      if (s.cache_) s.release_sequence();
+    }
+  };
 
   std::shared_ptr<Model> model_;
   SequenceState state_;

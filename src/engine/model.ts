@@ -253,6 +253,8 @@ export async function loadModel(dir: string, opts: LoadModelOptions = {}): Promi
     session = native.createSession(contextLength, kvCacheBytes === undefined ? {} : { kvCacheBytes });
   } catch (err) {
     native.dispose();
+    const message = (err as Error).message;
+    if (message.startsWith('KV cache memory')) throw new GenerationInputError(message);
     throw err;
   }
   const eosTokenIds = [...new Set([...generation.eosTokenIds, ...tokenizer.stopTokenIds()])];

@@ -4,7 +4,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { loadModel, type LoadedModel } from '../../src/engine/model.js';
-import { CacheMemoryError } from '../../src/engine/errors.js';
+import { CacheMemoryError, GenerationInputError } from '../../src/engine/errors.js';
 import type { GenerationEvent } from '../../src/engine/types.js';
 import { ensureTestModel } from '../helpers/test-models.js';
 import type { TestArch } from '../../src/engine/testmodel/spec.js';
@@ -126,4 +126,6 @@ test('a tiny budget evicts cached prefixes, fails an oversized prompt with a typ
   } finally {
     await small.dispose();
   }
+  await assert.rejects(loadModel(dir, { threads: 2, maxContext: 64, kvCacheMemory: 1024 }), (err: unknown) =>
+    err instanceof GenerationInputError && /^KV cache memory of 1024 bytes holds no block of 16 tokens .*; raise --kv-cache-memory$/.test(err.message));
 });
