@@ -93,3 +93,9 @@ for (const arch of ['qwen3', 'qwen3_5'] as const) {
     assert.ok(batched.schedulerStats.steps < fedAlone, `batched steps ${batched.schedulerStats.steps} vs alone ${fedAlone}`);
   });
 }
+
+test('batching options out of range are refused by name', async () => {
+  const { dir } = await ensureTestModel({ arch: 'qwen3', dtype: 'bf16', bits: 4 });
+  await assert.rejects(loadModel(dir, { maxNumSeqs: 0 }), /maxNumSeqs must be a positive integer, got 0/);
+  await assert.rejects(loadModel(dir, { maxNumBatchedTokens: 300 }), /maxNumBatchedTokens 300 is more than the engine's 256 tokens per step/);
+});
