@@ -29,6 +29,7 @@ import type {
   LanguageModel,
   LoadModelOptions,
   ModelInfo,
+  SchedulerFigures,
 } from './types.js';
 
 /** KV capacity when neither the caller nor a smaller max_position_embeddings says otherwise. */
@@ -74,6 +75,10 @@ export class LoadedModel implements LanguageModel {
 
   /** Running and waiting generations, preemptions and steps so far. */
   get schedulerStats() {
+    return this.scheduler.stats;
+  }
+
+  schedulerFigures(): SchedulerFigures {
     return this.scheduler.stats;
   }
 

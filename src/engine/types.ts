@@ -131,6 +131,13 @@ export interface LoadModelOptions {
   onProgress?: (p: { phase: 'tokenizer' | 'weights'; fraction: number }) => void;
 }
 
+export interface SchedulerFigures {
+  running: number;
+  waiting: number;
+  preemptions: number;
+  steps: number;
+}
+
 /** What a loaded model offers; the agent loop depends on this interface, so tests can swap in a scripted model. */
 export interface LanguageModel {
   readonly info: ModelInfo;
@@ -147,6 +154,8 @@ export interface LanguageModel {
   generate(prompt: string | number[], params?: GenerateParams, signal?: AbortSignal): AsyncIterable<GenerationEvent>;
   /** The grammar thread behind params.constraint; absent on engines that cannot constrain (remote ones). */
   grammar?(): GrammarThread;
+  /** The engine scheduler's sequences: running, waiting (queued or preempted), preemptions and steps so far. */
+  schedulerFigures?(): SchedulerFigures | undefined;
   /** The paged KV pool and prefix cache figures (absent or null when the model has no shared pool). */
   cacheFigures?(): CacheFigures | null;
   dispose(): Promise<void> | void;

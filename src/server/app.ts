@@ -11,7 +11,7 @@ import { handleChatCompletions } from './routes/chat-completions.js';
 import { handleCompletions } from './routes/completions.js';
 import { handleCountTokens, handleMessages } from './routes/messages.js';
 import { handleResponses } from './routes/responses.js';
-import { cacheHealth } from './metrics.js';
+import { cacheHealth, engineHealth } from './metrics.js';
 import { CacheMemoryError } from '../engine/errors.js';
 import { errorBodyFor, isAnthropicPath, anthropicErrorBody } from './protocols/wire-errors.js';
 import { handleMcpExecute, mcpStatusBody, mcpToolsBody } from './routes/mcp.js';
@@ -28,6 +28,7 @@ const routes: Record<string, Handler> = {
       queued: ctx.queue.pending,
       running: ctx.queue.running,
       waiting: ctx.queue.pending,
+      engine: engineHealth(ctx.model.schedulerFigures?.()),
       cache: cacheHealth(ctx.model.cacheFigures?.() ?? null),
     }),
   'GET /metrics': async (ctx, _req, res) => {

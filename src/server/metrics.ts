@@ -1,8 +1,13 @@
 // Scheduler and KV cache figures: the cache part of /health, and /metrics in the Prometheus text format. Each
 // server has its own registry (two servers in one process do not share counters); values are read when scraped.
 import { Counter, Gauge, Registry } from 'prom-client';
-import type { CacheFigures } from '../engine/types.js';
+import type { CacheFigures, SchedulerFigures } from '../engine/types.js';
 import type { ServerContext } from './context.js';
+
+/** /health's "engine" object: the scheduler's sequences (null for an engine without one: a remote engine). */
+export function engineHealth(f: SchedulerFigures | undefined): Record<string, number> | null {
+  return f ? { running: f.running, waiting: f.waiting, preemptions: f.preemptions } : null;
+}
 
 /** /health's "cache" object (null without a paged pool: a remote engine, or kvCacheMemory 'off'). */
 export function cacheHealth(f: CacheFigures | null): Record<string, number> | null {
@@ -35,6 +40,23 @@ export class ServerMetrics {
     const figures = () => ctx.model.cacheFigures?.() ?? null;
     new Gauge({ name: 'vmlx_requests_running', help: 'Generation requests running', registers: reg, collect() { this.set(ctx.queue.running); } });
     new Gauge({ name: 'vmlx_requests_waiting', help: 'Generation requests waiting for a slot', registers: reg, collect() { this.set(ctx.queue.pending); } });
+    // The engine's view: a request admitted by the queue may be waiting in the scheduler (preempted, or prefilling
+    // behind the step budget).
+    const engine = () => ctx.model.schedulerFigures?.();
+    new Gauge({ name: 'vmlx_engine_sequences_running', help: 'Sequences the engine scheduler runs (sharing each forward pass)', registers: reg, collect() { const f = engine(); if (f) this.set(f.running); } });
+    new Gauge({ name: 'vmlx_engine_sequences_waiting', help: 'Sequences waiting in the engine scheduler (new or preempted)', registers: reg, collect() { const f = engine(); if (f) this.set(f.waiting); } });
+    let lastPreemptions = 0;
+    new Counter({
+      name: 'vmlx_engine_preemptions_total',
+      help: 'Sequences preempted (dropped and recomputed later) because the KV cache ran out',
+      registers: reg,
+      collect() {
+        const f = engine();
+        if (!f || f.preemptions <= lastPreemptions) return;
+        this.inc(f.preemptions - lastPreemptions);
+        lastPreemptions = f.preemptions;
+      },
+    });
     const gauge = (name: string, help: string, value: (f: CacheFigures) => number) =>
       new Gauge({ name, help, registers: reg, collect() { const f = figures(); if (f) this.set(value(f)); } });
     gauge('vmlx_kv_cache_blocks', 'Blocks of the paged KV pool (one attention layer x block_tokens positions)', (f) => f.blocks);

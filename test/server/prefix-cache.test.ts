@@ -25,8 +25,8 @@ async function health(): Promise<{ running: number; waiting: number; cache: Reco
   return (await fetch(`${srv.url}/health`)).json() as Promise<{ running: number; waiting: number; cache: Record<string, number> }>;
 }
 
-async function metrics(): Promise<Map<string, number>> {
-  const res = await fetch(`${srv.url}/metrics`);
+async function metrics(server: TestServer = srv): Promise<Map<string, number>> {
+  const res = await fetch(`${server.url}/metrics`);
   assert.equal(res.status, 200);
   assert.match(res.headers.get('content-type') ?? '', /^text\/plain; version=0\.0\.4/);
   const values = new Map<string, number>();
@@ -83,6 +83,63 @@ test('a second conversation reuses the first one\'s system prompt: cached_tokens
   assert.equal(h.cache.blocks_in_requests, 0);
   assert.equal(h.cache.blocks_used + h.cache.blocks_free, h.cache.blocks_total);
 });
+
+test('concurrent conversations: a third one reuses the running ones\' system prompt; /health and /metrics count the engine\'s sequences and their blocks', async () => {
+  // Streams long enough (15000 tokens) to still run while the checks below are made; they are cut off after them.
+  const model = await loadModel(modelDir, { threads: 2, maxContext: 16384, kvCacheMemory: 64 << 20 });
+  const long = await startServer(model, { maxTokensDefault: 8 });
+  try {
+    await concurrentConversations(long);
+  } finally {
+    await long.close();
+  }
+});
+
+async function concurrentConversations(srv: TestServer): Promise<void> {
+  const health = async () => (await fetch(`${srv.url}/health`)).json() as Promise<{ running: number; engine: Record<string, number>; cache: Record<string, number> }>;
+  const client = new OpenAI({ baseURL: srv.baseURL, apiKey: 'unused', maxRetries: 0 });
+  const open = async (content: string) => {
+    const ac = new AbortController();
+    const res = await fetch(`${srv.baseURL}/chat/completions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'test-model', messages: [{ role: 'system', content: SYSTEM }, { role: 'user', content }], max_tokens: 15000, temperature: 0, stream: true }),
+      signal: ac.signal,
+    });
+    const reader = res.body!.getReader();
+    // Up to its first generated text (the role chunk comes before): its prompt is in the cache, it is decoding.
+    let seen = '';
+    while (!/"(reasoning_)?content":"[^"]/.test(seen)) seen += new TextDecoder().decode((await reader.read()).value);
+    return { ac, reader };
+  };
+  const a = await open('Tell a long story about a lighthouse.');
+  const b = await open('Tell a long story about a river.');
+  const h = await health();
+  assert.equal(h.engine.running, 2, 'both long streams run in the engine at once');
+  assert.equal(h.running, 2);
+  assert.ok(h.cache.blocks_in_requests > 0);
+  const m = await metrics(srv);
+  assert.equal(m.get('vmlx_engine_sequences_running'), 2);
+  assert.equal(m.get('vmlx_requests_running'), 2);
+  // A third conversation while the two stream: it maps their cached system prompt.
+  const third = await client.chat.completions.create({ model: 'test-model', messages: [{ role: 'system', content: SYSTEM }, { role: 'user', content: 'Say no.' }], max_tokens: 3, temperature: 0 });
+  const cached = third.usage!.prompt_tokens_details!.cached_tokens!;
+  assert.ok(cached >= 400 && cached < third.usage!.prompt_tokens, `cached ${cached} of ${third.usage!.prompt_tokens}`);
+  for (const s of [a, b]) {
+    s.ac.abort();
+    await s.reader.cancel().catch(() => undefined);
+  }
+  // The server notices the disconnects and cancels within a step; wait for that, not for a fixed time.
+  for (;;) {
+    const idle = await health();
+    if (idle.running === 0 && idle.engine.running === 0) {
+      assert.equal(idle.engine.waiting, 0);
+      assert.equal(idle.cache.blocks_in_requests, 0, 'every block the three requests held is back');
+      return;
+    }
+    await new Promise((r) => setImmediate(r));
+  }
+}
 
 test('a client that disconnects mid-stream frees its blocks', async () => {
   const ac = new AbortController();
