@@ -24,7 +24,8 @@ SequenceRun::SequenceRun(std::vector<int32_t> prompt, const SamplingParams& para
 
 int SequenceRun::attach(Session& session) {
   session_ = &session;
-  fed_ = session.attach(tokens_);
+  fed_ = session.attach(tokens_, !attachedBefore_);
+  attachedBefore_ = true;
   return static_cast<int>(fed_);
 }
 

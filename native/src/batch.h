@@ -59,6 +59,7 @@ class SequenceRun {
   Sampler sampler_;
   Session* session_ = nullptr;
   size_t fed_ = 0;
+  bool attachedBefore_ = false;  // a later attach is a recompute after preemption
   int generated_ = 0;
   std::string finish_;
   std::vector<float> held_;

@@ -86,11 +86,11 @@ void Session::check_tokens(const std::vector<int32_t>& tokens) const {
                         " is outside the vocabulary (size " + std::to_string(model_->vocab()) + ")");
 }
 
-size_t Session::attach(const std::vector<int32_t>& tokens) {
+size_t Session::attach(const std::vector<int32_t>& tokens, bool lookup) {
   check_tokens(tokens);
   if (!cache_) return reuse_prefix(tokens);
   checkpointAt_ = recurrent() ? checkpoint_at(tokens.size()) : 0;
-  return map_prefix(tokens);
+  return map_prefix(tokens, lookup);
 }
 
 void Session::append(const int32_t* tokens, int n) {

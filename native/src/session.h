@@ -43,7 +43,8 @@ class Session {
   // the prefix cache), returning its length;
   // the state that passes feed; the tokens a pass fed; a snapshot of recurrent layers at the current length; and
   // dropping the state for fresh memory (preemption gives the memory of a long sequence back).
-  size_t attach(const std::vector<int32_t>& tokens);
+  // `lookup` false: a preempted run attached again (the prefix cache's figures count each request's prompt once).
+  size_t attach(const std::vector<int32_t>& tokens, bool lookup = true);
   SequenceState& state() { return state_; }
   void append(const int32_t* tokens, int n);
   bool recurrent() const { return !state_.positional(); }
@@ -65,7 +66,7 @@ class Session {
   // Paged mode (session_paged.cpp). map_prefix: shares the longest cached prefix of `prompt` (full blocks, then part
   // of one more where allowed) and returns its length; register_blocks: adds the sequence's newly full blocks to
   // the prefix cache; release_sequence: registers, then returns every block (the cache keeps the full ones).
-  size_t map_prefix(const std::vector<int32_t>& prompt);
+  size_t map_prefix(const std::vector<int32_t>& prompt, bool lookup = true);
   void register_blocks();
   void release_sequence();
   // The position where a recurrent checkpoint is taken for `prompt`: its last block boundary before its last token.

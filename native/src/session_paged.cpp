@@ -6,7 +6,7 @@
 
 namespace vmlx {
 
-size_t Session::map_prefix(const std::vector<int32_t>& prompt) {
+size_t Session::map_prefix(const std::vector<int32_t>& prompt, bool lookup) {
   constexpr int B = PrefixCache::B;
   release_sequence();
   const bool recurrent = !state_.positional();
@@ -47,7 +47,7 @@ size_t Session::map_prefix(const std::vector<int32_t>& prompt) {
   tokens_.assign(prompt.begin(), prompt.begin() + static_cast<long>(n));
   cached_ = static_cast<int>(n);
   cache_->touch(chain);
-  cache_->count_lookup(static_cast<int>(prompt.size()), static_cast<int>(n));
+  if (lookup) cache_->count_lookup(static_cast<int>(prompt.size()), static_cast<int>(n));
   cache_->publish();
   return n;
 }

@@ -99,6 +99,7 @@ test('a pool too small for the running sequences: the scheduler preempts and rec
     assert.ok(small.schedulerStats.preemptions > 0, 'sequences were preempted');
     const f = small.cacheFigures()!;
     assert.ok(f.outOfMemory > 0, 'the pool ran out at least once');
+    assert.equal(f.lookups, prompts.length, 'a recompute after preemption is not another lookup');
     assert.equal(f.sequenceBlockRefs, 0);
     for (let i = 0; i < prompts.length; i++) assert.deepEqual(results[i]!.tokens, (await run(big, prompts[i]!, 40)).tokens);
   } finally {
