@@ -24,7 +24,8 @@ SequenceRun::SequenceRun(std::vector<int32_t> prompt, const SamplingParams& para
 
 int SequenceRun::attach(Session& session) {
   session_ = &session;
-  fed_ = session.attach(tokens_);
+  fed_ = session.attach(tokens_, !attachedBefore_);
+  attachedBefore_ = true;
   return static_cast<int>(fed_);
 }
 
@@ -39,7 +40,10 @@ int SequenceRun::want(int budget) {
   if (!session_ || !finish_.empty() || budget < 1) return 0;
   size_t end = tokens_.size();
   const size_t lastPrompt = static_cast<size_t>(promptTokens_) - 1;
-  if (session_->recurrent() && fed_ <= lastPrompt) {
+  if (session_->paged()) {
+    // Paged recurrent layers: a pass ends at the checkpoint's block boundary (the checkpoint is taken there).
+    if (session_->recurrent() && fed_ < session_->checkpoint_pos()) end = session_->checkpoint_pos();
+  } else if (session_->recurrent() && fed_ <= lastPrompt) {
     if (fed_ < lastPrompt) end = lastPrompt;
     else session_->take_snapshot();
   }
@@ -72,12 +76,17 @@ TokenEvent SequenceRun::sample_held(const std::vector<uint32_t>* mask) {
   return sample(logits.data());
 }
 
-Batch::Batch(std::shared_ptr<Model> model, int maxContext, int slots) : model_(std::move(model)), maxContext_(maxContext) {
+Batch::Batch(std::shared_ptr<Model> model, int maxContext, int slots, std::shared_ptr<PrefixCache> cache)
+    : model_(std::move(model)), cache_(std::move(cache)), maxContext_(maxContext) {
   // Slots are made on first use: a recurrent layer's state is allocated whole (about 1 MB per layer).
   slots_.resize(slots);
   owner_.assign(slots, -1);
 }
 
+
+void Batch::release_if_paged(SequenceRun& run) {
+  if (run.session() && run.session()->paged()) run.detach();
+}
 
 SequenceRun& Batch::run_of(int id) {
   auto it = runs_.find(id);
@@ -102,6 +111,8 @@ std::vector<Batch::Result> Batch::step(std::vector<Entry>& plan) {
     Entry& e = plan[i];
     results[i].id = e.id;
     if (e.remove) {
+      auto it = runs_.find(e.id);
+      if (it != runs_.end()) release_if_paged(*it->second);
       free_slot(e.id);
       runs_.erase(e.id);
       continue;
@@ -119,7 +130,7 @@ std::vector<Batch::Result> Batch::step(std::vector<Entry>& plan) {
       if (e.slot >= slots() || (owner_[e.slot] >= 0 && owner_[e.slot] != e.id))
         throw EngineError("batch: slot " + std::to_string(e.slot) + " is not free for sequence " + std::to_string(e.id));
       free_slot(e.id);
-      if (!slots_[e.slot]) slots_[e.slot] = std::make_unique<Session>(model_, maxContext_);
+      if (!slots_[e.slot]) slots_[e.slot] = std::make_unique<Session>(model_, maxContext_, cache_);
       owner_[e.slot] = e.id;
       slotOf_[e.id] = e.slot;
       results[i].reused = run.attach(*slots_[e.slot]);
@@ -148,12 +159,20 @@ std::vector<Batch::Result> Batch::step(std::vector<Entry>& plan) {
     results[i].event = run.sample_held(e.hasMask ? &e.mask : nullptr);
     results[i].hasEvent = true;
     results[i].finish = run.finish_reason();
+    if (run.finished()) release_if_paged(run);
   }
   if (segs.empty()) return results;
   const int vocab = model_->vocab();
   const size_t wanted = std::count_if(segs.begin(), segs.end(), [](const SegmentInput& s) { return s.logits; });
   logits_.resize(wanted * vocab);
-  model_->forward_batch(segs.data(), static_cast<int>(segs.size()), logits_.data());
+  try {
+    model_->forward_batch(segs.data(), static_cast<int>(segs.size()), logits_.data());
+  } catch (const OutOfCacheMemory& oom) {
+    // Nothing was written (the blocks are prepared first): every run of the pass keeps its state, and the scheduler
+    // decides (preempt one and retry, or fail the one that runs alone).
+    for (size_t j = 0; j < segs.size(); j++) results[entryOf[j]].cacheError = oom.what();
+    return results;
+  }
   size_t row = 0;
   for (size_t j = 0; j < segs.size(); j++) {
     Entry& e = plan[entryOf[j]];
@@ -172,6 +191,7 @@ std::vector<Batch::Result> Batch::step(std::vector<Entry>& plan) {
     r.event = run.sample(logits);
     r.hasEvent = true;
     r.finish = run.finish_reason();
+    if (run.finished()) release_if_paged(run);
   }
   return results;
 }

@@ -59,6 +59,7 @@ class SequenceRun {
   Sampler sampler_;
   Session* session_ = nullptr;
   size_t fed_ = 0;
+  bool attachedBefore_ = false;  // a later attach is a recompute after preemption
   int generated_ = 0;
   std::string finish_;
   std::vector<float> held_;
@@ -68,7 +69,9 @@ class SequenceRun {
 // is attached, and a slot keeps its cached tokens after its run ends (the next run on it reuses their prefix).
 class Batch {
  public:
-  Batch(std::shared_ptr<Model> model, int maxContext, int slots);
+  // With `cache`, every slot's attention layers take their blocks from the model's paged pool: a run maps its
+  // longest cached prefix when attached and gives its blocks back (its full ones stay cached) when it ends.
+  Batch(std::shared_ptr<Model> model, int maxContext, int slots, std::shared_ptr<PrefixCache> cache = nullptr);
 
   // One entry of a step's plan, applied in order before the pass: end a run (remove), free its state (preempt),
   // start a run, attach a run to a slot, then feed up to `feed` of its tokens. `mask` (when hasMask) constrains the
@@ -91,6 +94,8 @@ class Batch {
     bool hasEvent = false;
     TokenEvent event;
     std::string finish;  // set once, when the run ends (eos, length)
+    // The pass could not get the paged blocks it writes (out of cache memory): nothing was fed in this step.
+    std::string cacheError;
   };
   // Applies the plan and runs one forward pass over every run with tokens to feed (at most max_step_tokens() in
   // all), then samples each run whose prompt or token is complete. Throws EngineError for an inconsistent plan.
@@ -100,7 +105,10 @@ class Batch {
 
  private:
   SequenceRun& run_of(int id);
+  // A paged run that ended gives its blocks back at once (an unpaged slot keeps its state for the next run).
+  static void release_if_paged(SequenceRun& run);
   std::shared_ptr<Model> model_;
+  std::shared_ptr<PrefixCache> cache_;
   int maxContext_;
   std::vector<std::unique_ptr<Session>> slots_;
   std::vector<int> owner_;  // the run attached to each slot, or -1

@@ -24,28 +24,33 @@ class LayerState {
   // prefix is reused by writing over what follows it). false: it folds every token into one value (a recurrent
   // state) and serves only the whole sequence so far; going back needs a snapshot.
   virtual bool positional() const { return true; }
-  // Back to an empty sequence (only non-positional states hold anything that must be cleared).
+  // Back to an empty sequence (non-positional states zero themselves; a paged cache returns its blocks).
   virtual void clear() {}
+  // Called once before a forward pass writes positions [pos0, pos0 + T), on the model's thread: a paged cache gets
+  // (or copies, when shared) the blocks those positions land in. Throws OutOfCacheMemory when the pool is full.
+  virtual void prepare(int pos0, int T) { (void)pos0, (void)T; }
   // A copy of this state, and putting such a copy back (non-positional states; nullptr / no-op for the others).
   virtual std::unique_ptr<LayerState> snapshot() const { return nullptr; }
   virtual void restore(const LayerState&) {}
 };
 
-// Cached keys and values of consecutive positions of one KV head: f16 rows of `dim` at `stride` elements, row 0
-// holding position `first`. A paged pool will return one span per block and attention will merge the softmax across
+// Cached keys and values of `count` consecutive positions of one KV head: f16 rows of `dim` at `stride` elements,
+// row 0 holding position `first`. A paged pool returns one span per block and attention merges the softmax across
 // them; a ring (sliding window) keeps its window contiguous (see RingKvCache).
 struct KvSpan {
   const uint16_t* k;
   const uint16_t* v;
   size_t stride;
   int first;
+  int count;
 };
 
 class KvCache : public LayerState {
  public:
   // Stores the key and value of position `pos` of KV head `head` (headDim floats each, converted to f16 by `to_f16`).
   virtual void store(int head, int pos, const float* k, const float* v, void (*to_f16)(const float*, uint16_t*, int)) = 0;
-  // The stored rows of positions [from, to] of `head`, consecutive, row 0 holding `from`. The caller asks only for
+  // The stored rows of positions [from, to] of `head`, or of the first part of that range that is consecutive in
+  // memory (count < to - from + 1: ask again from first + count). Row 0 holds `from`. The caller asks only for
   // ranges the cache keeps (a ring: at most its capacity, ending at the last stored position).
   virtual KvSpan span(int head, int from, int to) const = 0;
 };
@@ -60,8 +65,8 @@ class FullKvCache : public KvCache {
  public:
   FullKvCache(int kvHeads, int headDim, int capacity);
   void store(int head, int pos, const float* k, const float* v, void (*to_f16)(const float*, uint16_t*, int)) override;
-  KvSpan span(int head, int from, int) const override {
-    return {k_.get() + offset(head, from), v_.get() + offset(head, from), static_cast<size_t>(dim_), from};
+  KvSpan span(int head, int from, int to) const override {
+    return {k_.get() + offset(head, from), v_.get() + offset(head, from), static_cast<size_t>(dim_), from, to - from + 1};
   }
 
  private:
@@ -82,9 +87,9 @@ class RingKvCache : public KvCache {
     return end - 1 - oldestNeeded < slots_;  // the newest stored position has not overwritten the oldest needed
   }
   void store(int head, int pos, const float* k, const float* v, void (*to_f16)(const float*, uint16_t*, int)) override;
-  KvSpan span(int head, int from, int) const override {
+  KvSpan span(int head, int from, int to) const override {
     const size_t o = offset(head, from % slots_);
-    return {k_.get() + o, v_.get() + o, static_cast<size_t>(dim_), from};
+    return {k_.get() + o, v_.get() + o, static_cast<size_t>(dim_), from, to - from + 1};
   }
   int slots() const { return slots_; }
 
@@ -131,6 +136,10 @@ struct SequenceState {
   void clear() {
     for (auto& l : layers)
       if (l) l->clear();
+  }
+  void prepare(int pos0, int T) {
+    for (auto& l : layers)
+      if (l) l->prepare(pos0, T);
   }
 };
 

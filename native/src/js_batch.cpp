@@ -67,6 +67,7 @@ Napi::Value results_array(Napi::Env env, const std::vector<Batch::Result>& resul
     if (r.held) o.Set("held", true);
     if (r.hasEvent) o.Set("event", event_object(env, r.event));
     if (!r.finish.empty()) o.Set("finish", r.finish);
+    if (!r.cacheError.empty()) o.Set("cacheError", r.cacheError);
     arr.Set(static_cast<uint32_t>(i), o);
   }
   return arr;
@@ -108,13 +109,15 @@ Napi::Value Step(const Napi::CallbackInfo& info, const std::shared_ptr<BatchHand
 
 }  // namespace
 
-Napi::Object batch_object(Napi::Env env, const std::shared_ptr<ModelHandle>& host, int maxContext, int slots) {
+Napi::Object batch_object(Napi::Env env, const std::shared_ptr<ModelHandle>& host, int maxContext, int slots, double kvCacheBytes) {
   auto bh = std::make_shared<BatchHandle>();
   bh->host = host;
   try {
-    bh->batch = std::make_shared<Batch>(host->model, maxContext, slots);
+    bh->batch = std::make_shared<Batch>(host->model, maxContext, slots, kvCacheBytes > 0 ? shared_cache(*host, kvCacheBytes) : nullptr);
   } catch (const std::bad_alloc&) {
     throw Napi::Error::New(env, "cannot allocate " + std::to_string(slots) + " sequences of " + std::to_string(maxContext) + " tokens");
+  } catch (const EngineError& e) {
+    throw Napi::Error::New(env, e.what());
   }
   Napi::Object o = Napi::Object::New(env);
   o.Set("step", Napi::Function::New(env, [bh](const Napi::CallbackInfo& i) { return Step(i, bh); }, "step"));

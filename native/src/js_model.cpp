@@ -242,14 +242,35 @@ Napi::Value Evaluate(const Napi::CallbackInfo& info, const std::shared_ptr<Sessi
   return job->deferred.Promise();
 }
 
-Napi::Object session_object(Napi::Env env, const std::shared_ptr<ModelHandle>& host, int maxContext) {
+}  // namespace
+
+std::shared_ptr<PrefixCache> shared_cache(ModelHandle& host, double bytes) {
+  if (!host.cache)
+    host.cache = std::make_shared<PrefixCache>(static_cast<size_t>(bytes), host.model->kv_row_elems(), host.model->recurrent_state_bytes());
+  return host.cache;
+}
+
+double kv_cache_bytes_option(const Napi::CallbackInfo& info, size_t index) {
+  if (info.Length() <= index || !info[index].IsObject()) return 0;
+  const Napi::Value v = info[index].As<Napi::Object>().Get("kvCacheBytes");
+  if (v.IsUndefined()) return 0;
+  if (!v.IsNumber() || !(v.As<Napi::Number>().DoubleValue() >= 1))
+    throw Napi::RangeError::New(info.Env(), "kvCacheBytes must be a positive number");
+  return v.As<Napi::Number>().DoubleValue();
+}
+
+namespace {
+
+Napi::Object session_object(Napi::Env env, const std::shared_ptr<ModelHandle>& host, int maxContext, double kvCacheBytes) {
   auto sh = std::make_shared<SessionHandle>();
   sh->host = host;
-  // The KV cache is allocated up front (no growth during generation), synchronously so errors surface here.
+  // The KV cache (or the shared pool's arena) is allocated up front, synchronously so errors surface here.
   try {
-    sh->session = std::make_shared<Session>(host->model, maxContext);
+    sh->session = std::make_shared<Session>(host->model, maxContext, kvCacheBytes > 0 ? shared_cache(*host, kvCacheBytes) : nullptr);
   } catch (const std::bad_alloc&) {
     throw Napi::Error::New(env, "cannot allocate a KV cache for " + std::to_string(maxContext) + " tokens");
+  } catch (const EngineError& e) {
+    throw Napi::Error::New(env, e.what());
   }
   Napi::Object o = Napi::Object::New(env);
   o.Set("generate", Napi::Function::New(env, [sh](const Napi::CallbackInfo& i) { return Generate(i, sh); }, "generate"));
@@ -278,7 +299,8 @@ Napi::Object model_object(Napi::Env env, const std::shared_ptr<ModelHandle>& hos
           if (!i[0].IsNumber()) throw Napi::TypeError::New(e, "maxContext must be a number");
           const double n = i[0].As<Napi::Number>().DoubleValue();
           if (!(n >= 1 && n <= 1 << 24)) throw Napi::RangeError::New(e, "maxContext must be between 1 and 16777216");
-          return session_object(e, host, static_cast<int>(n));
+          const double kvCacheBytes = kv_cache_bytes_option(i, 1);
+          return session_object(e, host, static_cast<int>(n), kvCacheBytes);
         }, "createSession"));
   o.Set("createBatch", Napi::Function::New(env, [host](const Napi::CallbackInfo& i) -> Napi::Value {
           Napi::Env e = i.Env();
@@ -287,7 +309,7 @@ Napi::Object model_object(Napi::Env env, const std::shared_ptr<ModelHandle>& hos
           const double n = i[0].As<Napi::Number>().DoubleValue(), slots = i[1].As<Napi::Number>().DoubleValue();
           if (!(n >= 1 && n <= 1 << 24)) throw Napi::RangeError::New(e, "maxContext must be between 1 and 16777216");
           if (!(slots >= 1 && slots <= 1024)) throw Napi::RangeError::New(e, "slots must be between 1 and 1024");
-          return batch_object(e, host, static_cast<int>(n), static_cast<int>(slots));
+          return batch_object(e, host, static_cast<int>(n), static_cast<int>(slots), kv_cache_bytes_option(i, 2));
         }, "createBatch"));
   o.Set("maxStepTokens", Napi::Number::New(env, Model::kChunk));
   o.Set("weightBytes", Napi::Function::New(env, [host](const Napi::CallbackInfo& i) -> Napi::Value {
@@ -302,6 +324,25 @@ Napi::Object model_object(Napi::Env env, const std::shared_ptr<ModelHandle>& hos
           return r;
         }, "lazyWeights"));
   o.Set("kernels", Napi::String::New(env, host->model->kernels().name));
+  o.Set("cacheFigures", Napi::Function::New(env, [host](const Napi::CallbackInfo& i) -> Napi::Value {
+          if (!host->cache) return i.Env().Null();
+          const CacheFigures f = host->cache->figures();
+          Napi::Object r = Napi::Object::New(i.Env());
+          r.Set("blocks", f.blocks);
+          r.Set("freeBlocks", f.freeBlocks);
+          r.Set("blockBytes", static_cast<double>(f.blockBytes));
+          r.Set("blockTokens", KvPool::kBlockTokens);
+          r.Set("cachedBlocks", f.cachedBlocks);
+          r.Set("snapshots", f.snapshots);
+          r.Set("sequenceBlockRefs", static_cast<double>(f.sequenceRefs));
+          r.Set("lookups", f.lookups);
+          r.Set("hits", f.hits);
+          r.Set("promptTokens", f.promptTokens);
+          r.Set("cachedTokens", f.cachedTokens);
+          r.Set("evictions", f.evictions);
+          r.Set("outOfMemory", f.outOfMemory);
+          return r;
+        }, "cacheFigures"));
   o.Set("dispose", Napi::Function::New(env, [host](const Napi::CallbackInfo&) {
           if (host->disposed.exchange(true)) return;
           // Let queued jobs finish; the worker drops the last reference to the model when its queue is empty.

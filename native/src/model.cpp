@@ -164,6 +164,31 @@ SequenceState Model::make_state(int maxContext) const {
   return st;
 }
 
+SequenceState Model::make_paged_state(KvPool& pool, int maxContext) const {
+  SequenceState st;
+  st.maxContext = maxContext;
+  for (const auto& layer : layers_) st.layers.push_back(layer->make_paged_state(pool, maxContext));
+  return st;
+}
+
+std::vector<int> Model::kv_row_elems() const {
+  std::vector<int> rows;
+  for (const LayerPlan& p : spec_.layers)
+    rows.push_back(p.mixer == MixerKind::Attention ? p.attention.numKvHeads * p.attention.headDim : 0);
+  return rows;
+}
+
+size_t Model::recurrent_state_bytes() const {
+  size_t bytes = 0;
+  for (const LayerPlan& p : spec_.layers)
+    if (p.mixer == MixerKind::GatedDeltaNet) {
+      const DeltaNetPlan& d = p.deltaNet;
+      const size_t channels = 2 * static_cast<size_t>(d.numKHeads) * d.headKDim + static_cast<size_t>(d.numVHeads) * d.headVDim;
+      bytes += (static_cast<size_t>(d.convKernel - 1) * channels + static_cast<size_t>(d.numVHeads) * d.headVDim * d.headKDim) * sizeof(float);
+    }
+  return bytes;
+}
+
 void Model::forward(SequenceState& seq, const int32_t* tokens, int T, int pos0, float* logits, bool allLogits) {
   const SegmentInput in{&seq, tokens, T, pos0, logits != nullptr};
   std::vector<int> rows;
@@ -198,6 +223,9 @@ void Model::run(const SegmentInput* in, int n, const std::vector<int>& logitRows
   if (T < 1 || T > kChunk) throw EngineError("forward: " + std::to_string(T) + " tokens in one pass (1.." + std::to_string(kChunk) + ")");
   const size_t scoresNeeded = static_cast<size_t>(pool_->size()) * kMaxAttendRows * maxContext;
   if (s_.scores.size() < scoresNeeded) s_.scores.resize(scoresNeeded);
+  // Paged caches get (or copy, when shared) the blocks every segment writes, all before the first write: an
+  // OutOfCacheMemory thrown here leaves every sequence's state as it was.
+  for (int i = 0; i < n; i++) in[i].seq->prepare(in[i].pos0, in[i].T);
   for (int i = 0; i < n; i++)
     for (int t = 0; t < segs_[i].T; t++) {
       s_.rowPos[segs_[i].row0 + t] = segs_[i].pos0 + t;

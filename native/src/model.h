@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "cache.h"
+#include "kv_pool.h"
 #include "kernels/kernels.h"
 #include "lazy_weights.h"
 #include "mapped_file.h"
@@ -126,6 +127,9 @@ class Layer {
   virtual void forward(Forward& f) const = 0;
   // This layer's state for a new sequence of up to maxContext tokens (nullptr: the layer keeps none).
   virtual std::unique_ptr<LayerState> make_state(int maxContext) const = 0;
+  // Its state when sequences share a paged KV pool; a layer that does not override it keeps its own cache (and the
+  // session then does not use the pool, see Session).
+  virtual std::unique_ptr<LayerState> make_paged_state(KvPool& pool, int maxContext) const { (void)pool; return make_state(maxContext); }
 };
 
 // Work an architecture does once per forward pass, after the embedding lookup and before the layers (Gemma 4 derives
@@ -163,6 +167,12 @@ class Model {
 
   SequenceState make_state(int maxContext) const;
   int max_step_tokens() const { return kChunk; }
+  // A sequence whose attention layers take their blocks from `pool`.
+  SequenceState make_paged_state(KvPool& pool, int maxContext) const;
+  // Per layer: kvHeads * headDim of an attention layer (a row of the paged pool), 0 for the others.
+  std::vector<int> kv_row_elems() const;
+  // Bytes of one checkpoint of the recurrent layers' states (0 without recurrent layers).
+  size_t recurrent_state_bytes() const;
 
   const ModelSpec& spec() const { return spec_; }
   const KernelSet& kernels() const { return *kernels_; }

@@ -14,15 +14,37 @@ double ms_since(std::chrono::steady_clock::time_point t) {
 }
 }  // namespace
 
-Session::Session(std::shared_ptr<Model> model, int maxContext) : model_(std::move(model)) {
-  state_ = model_->make_state(maxContext);
+Session::Session(std::shared_ptr<Model> model, int maxContext, std::shared_ptr<PrefixCache> cache) : model_(std::move(model)) {
+  if (cache) {
+    state_ = model_->make_paged_state(cache->pool(), maxContext);
+    // Paged only when every layer is: a paged attention cache, or a recurrent state the cache can checkpoint.
+    bool pageable = true;
+    for (auto& l : state_.layers) {
+      auto* p = dynamic_cast<PagedKvCache*>(l.get());
+      pagedLayers_.push_back(p);
+      if (!p && l && l->positional()) pageable = false;
+    }
+    if (pageable) cache_ = std::move(cache);
+    else pagedLayers_.clear();
+  }
+  if (!cache_) state_ = model_->make_state(maxContext);
   logits_.resize(model_->vocab());
 }
 
-void Session::reset() { truncate(0); }
+Session::~Session() {
+  if (cache_) release_sequence();
+}
+
+void Session::reset() {
+  truncate(0);
+  if (cache_) cache_->clear();
+}
 
 void Session::truncate(size_t n) {
-  if (n == 0) state_.clear();
+  if (n == 0) {
+    state_.clear();  // a paged cache returns its blocks
+    keys_.clear();
+  }
   tokens_.resize(std::min(tokens_.size(), n));
   if (snapshot_.tokens > static_cast<int>(tokens_.size())) snapshot_.tokens = -1;
   cached_ = static_cast<int>(tokens_.size());
@@ -64,17 +86,29 @@ void Session::check_tokens(const std::vector<int32_t>& tokens) const {
                         " is outside the vocabulary (size " + std::to_string(model_->vocab()) + ")");
 }
 
-size_t Session::attach(const std::vector<int32_t>& tokens) {
+size_t Session::attach(const std::vector<int32_t>& tokens, bool lookup) {
   check_tokens(tokens);
-  return reuse_prefix(tokens);
+  if (!cache_) return reuse_prefix(tokens);
+  checkpointAt_ = recurrent() ? checkpoint_at(tokens.size()) : 0;
+  return map_prefix(tokens, lookup);
 }
 
 void Session::append(const int32_t* tokens, int n) {
   tokens_.insert(tokens_.end(), tokens, tokens + n);
   cached_ = static_cast<int>(tokens_.size());
+  if (!cache_) return;
+  register_blocks();
+  if (!recurrent()) return;
+  const size_t at = tokens_.size();
+  if (at == checkpointAt_) checkpoint(at);
+  else if (at > checkpointAt_ && at % PrefixCache::B == 0) decodeCheckpoint_.take(state_, static_cast<int>(at));
 }
 
 void Session::release() {
+  if (cache_) {
+    release_sequence();
+    return;
+  }
   state_ = model_->make_state(state_.maxContext);
   tokens_.clear();
   snapshot_ = SequenceSnapshot{};
@@ -87,6 +121,8 @@ GenerationStats Session::generate(const std::vector<int32_t>& prompt, const Samp
   GenerationStats st;
   st.promptTokens = static_cast<int>(prompt.size());
   const auto t0 = std::chrono::steady_clock::now();
+  // Paged: whatever ends the request (done, cancelled, an error), its full blocks stay in the prefix cache.
+  ReleaseAtEnd release{*this};
   auto t1 = t0;
   bool decoding = false;
   // The one-sequence case of a batch: the same run, one segment per pass.
@@ -126,6 +162,7 @@ void Session::evaluate(const std::vector<int32_t>& tokens, int k, std::vector<in
   const int V = model_->vocab();
   k = std::min(k, V);
   truncate(0);
+  ReleaseAtEnd release{*this};
   ids.assign(tokens.size() * k, 0);
   logprobs.assign(tokens.size() * k, 0.f);
   // Chunk so that the logits buffer stays below ~64 MB even for large vocabularies.

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "model.h"
+#include "prefix_cache.h"
 #include "sampler.h"
 
 namespace vmlx {
@@ -20,7 +21,10 @@ struct GenerationStats {
 
 class Session {
  public:
-  Session(std::shared_ptr<Model> model, int maxContext);
+  // With `cache`, the sequence takes its attention blocks from the model's shared pool and reuses any cached prefix
+  // (of any earlier request); without it (or when a layer cannot be paged) it keeps its own full-context cache.
+  Session(std::shared_ptr<Model> model, int maxContext, std::shared_ptr<PrefixCache> cache = nullptr);
+  ~Session();
 
   // Prefill (reusing the longest common prefix of the cache) and decode. emit() is called for each token in order.
   // constrain (optional) runs on each step's logits before sampling (a grammar's token mask); false stops the job.
@@ -33,15 +37,22 @@ class Session {
   int cached_tokens() const { return cached_.load(); }
   void reset();
   int max_context() const { return state_.maxContext; }
+  bool paged() const { return cache_ != nullptr; }
 
-  // For a SequenceRun (batch.h): checks `tokens` and keeps the longest reusable prefix of them, returning its length;
+  // For a SequenceRun (batch.h): checks `tokens` and keeps the longest reusable prefix of them (paged: maps it from
+  // the prefix cache), returning its length;
   // the state that passes feed; the tokens a pass fed; a snapshot of recurrent layers at the current length; and
   // dropping the state for fresh memory (preemption gives the memory of a long sequence back).
-  size_t attach(const std::vector<int32_t>& tokens);
+  // `lookup` false: a preempted run attached again (the prefix cache's figures count each request's prompt once).
+  size_t attach(const std::vector<int32_t>& tokens, bool lookup = true);
   SequenceState& state() { return state_; }
   void append(const int32_t* tokens, int n);
   bool recurrent() const { return !state_.positional(); }
   void take_snapshot() { snapshot_.take(state_, static_cast<int>(tokens_.size())); }
+  // Paged recurrent layers: the block boundary where the attached tokens' checkpoint is taken (a pass must end there).
+  size_t checkpoint_pos() const { return checkpointAt_; }
+  // Unpaged: drops the state for fresh memory. Paged: registers the sequence's full blocks in the prefix cache and
+  // returns every block it holds to the pool (a later attach maps them back while they stay cached).
   void release();
 
  private:
@@ -52,6 +63,24 @@ class Session {
   size_t reuse_prefix(const std::vector<int32_t>& prompt);
   void truncate(size_t n);
 
+  // Paged mode (session_paged.cpp). map_prefix: shares the longest cached prefix of `prompt` (full blocks, then part
+  // of one more where allowed) and returns its length; register_blocks: adds the sequence's newly full blocks to
+  // the prefix cache; release_sequence: registers, then returns every block (the cache keeps the full ones).
+  size_t map_prefix(const std::vector<int32_t>& prompt, bool lookup = true);
+  void register_blocks();
+  void release_sequence();
+  // The position where a recurrent checkpoint is taken for `prompt`: its last block boundary before its last token.
+  static size_t checkpoint_at(size_t promptSize) { return (promptSize - 1) / PrefixCache::B * PrefixCache::B; }
+  void checkpoint(size_t at);
+  // Paged: whatever ends a request (done, cancelled, an error), its full blocks stay in the prefix cache and every
+  // block it holds goes back to the pool.
+  struct ReleaseAtEnd {
+    Session& s;
+    ~ReleaseAtEnd() {
+      if (s.cache_) s.release_sequence();
+    }
+  };
+
   std::shared_ptr<Model> model_;
   SequenceState state_;
   std::vector<int32_t> tokens_;  // the tokens whose keys/values are in kv_
@@ -60,6 +89,13 @@ class Session {
   // Recurrent layers only: their state before the last token of the latest prompt (the point the next turn's
   // prompt, or the same prompt again, most often shares).
   SequenceSnapshot snapshot_;
+  std::shared_ptr<PrefixCache> cache_;
+  std::vector<PagedKvCache*> pagedLayers_;  // per layer (nullptr: not an attention layer)
+  std::vector<uint64_t> keys_;              // chain keys of the sequence's full blocks so far
+  // Recurrent layers: their state at the latest block boundary reached while decoding, given to the cache when the
+  // request ends (so the conversation's next turn resumes after the answer, not only after the prompt).
+  SequenceSnapshot decodeCheckpoint_;
+  size_t checkpointAt_ = 0;  // paged recurrent: checkpoint_at(attached tokens)
 };
 
 }  // namespace vmlx

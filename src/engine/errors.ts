@@ -52,3 +52,21 @@ export class GenerationInputError extends Error {
     this.name = 'GenerationInputError';
   }
 }
+
+/**
+ * The KV cache budget cannot hold the request even after evicting every cached prefix nobody uses (the engine's
+ * "out of cache memory"). Not the caller's mistake in the request itself: the server answers 503.
+ */
+export class CacheMemoryError extends Error {
+  readonly userFacing = true;
+  constructor(message: string) {
+    super(message);
+    this.name = 'CacheMemoryError';
+  }
+}
+
+/** The engine's error for a full KV pool, as a typed error (other errors pass through). */
+export function typedEngineError(err: unknown): unknown {
+  const message = (err as Error | undefined)?.message;
+  return typeof message === 'string' && message.startsWith('out of cache memory') ? new CacheMemoryError(message) : err;
+}

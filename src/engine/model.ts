@@ -1,8 +1,9 @@
 // loadModel: a model directory → a LanguageModel running on the native addon.
 //
 // Concurrency: generate() calls go through the model's scheduler (continuous batching): up to maxNumSeqs run at
-// once, sharing each forward pass, each in a slot whose cached tokens the next request with the same prefix reuses
-// (consecutive chat turns recompute only what is new). evaluate() has a session of its own and runs one at a time.
+// once, sharing each forward pass. Every sequence takes its attention blocks from the model's paged KV pool, whose
+// prefix cache lets any later prompt (this conversation's next turn, or another conversation sharing a system prompt)
+// reuse the cached blocks of its longest common prefix. evaluate() has a session of its own and runs one at a time.
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { loadAddon } from './addon.js';
@@ -15,11 +16,13 @@ import { Scheduler } from './scheduler/scheduler.js';
 import { activationModeSchema, type NativeModelPlan } from './plan.js';
 import { DEFAULT_MAX_TOKENS, resolveSampling, validateParams } from './sampling.js';
 import { streamJob, usageFrom } from './token-stream.js';
+import { defaultKvCacheBytes } from './kv-budget.js';
 import { startConstrainedJob } from './grammar/constrained-job.js';
 import { GrammarThread } from './grammar/grammar-thread.js';
 import type { TextTokenizer } from './tokenizer.js';
 import { TokenizerHost } from './tokenizer-host.js';
 import type {
+  CacheFigures,
   ChatMessage,
   ChatPromptOptions,
   GenerateParams,
@@ -27,6 +30,7 @@ import type {
   LanguageModel,
   LoadModelOptions,
   ModelInfo,
+  SchedulerFigures,
 } from './types.js';
 
 /** KV capacity when neither the caller nor a smaller max_position_embeddings says otherwise. */
@@ -72,6 +76,10 @@ export class LoadedModel implements LanguageModel {
 
   /** Running and waiting generations, preemptions and steps so far. */
   get schedulerStats() {
+    return this.scheduler.stats;
+  }
+
+  schedulerFigures(): SchedulerFigures {
     return this.scheduler.stats;
   }
 
@@ -192,6 +200,11 @@ export class LoadedModel implements LanguageModel {
     }
   }
 
+  /** The shared KV pool's figures (null with kvCacheMemory 'off'). */
+  cacheFigures(): CacheFigures | null {
+    return this.disposed ? null : this.native.cacheFigures();
+  }
+
   async dispose(): Promise<void> {
     if (this.disposed) return;
     this.disposed = true;
@@ -232,6 +245,10 @@ export async function loadModel(dir: string, opts: LoadModelOptions = {}): Promi
     if (value !== undefined && (!Number.isInteger(value) || value < 1)) {
       throw new GenerationInputError(`${name} must be a positive integer, got ${value}`);
     }
+  }
+  const kvMemory = opts.kvCacheMemory;
+  if (kvMemory !== undefined && kvMemory !== 'off' && (!Number.isFinite(kvMemory) || kvMemory < 1)) {
+    throw new GenerationInputError(`kvCacheMemory must be a positive number of bytes or 'off', got ${kvMemory}`);
   }
   const abs = assertModelDir(dir);
   const threads = opts.threads ?? availableParallelism();
@@ -287,11 +304,16 @@ export async function loadModel(dir: string, opts: LoadModelOptions = {}): Promi
   let session: NativeSession;
   let batch: NativeBatch;
   try {
-    session = native.createSession(contextLength);
-    batch = native.createBatch(contextLength, batching.maxNumSeqs);
+    const kvCacheBytes =
+      kvMemory === 'off' ? undefined : (kvMemory ?? defaultKvCacheBytes(spec, contextLength, native.weightBytes() || specWeightBytes(spec)));
+    const paged = kvCacheBytes === undefined ? {} : { kvCacheBytes };
+    session = native.createSession(contextLength, paged);
+    batch = native.createBatch(contextLength, batching.maxNumSeqs, paged);
   } catch (err) {
     native.dispose();
     await tokenizer.close();
+    const message = (err as Error).message;
+    if (message.startsWith('KV cache memory')) throw new GenerationInputError(message);
     throw err;
   }
   const eosTokenIds = [...new Set([...generation.eosTokenIds, ...tokenizer.stopTokenIds()])];

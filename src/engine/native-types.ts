@@ -113,6 +113,11 @@ export interface NativeBatchResult {
   event?: NativeTokenEvent;
   /** Set when the sequence ended in this step. */
   finish?: 'eos' | 'length';
+  /**
+   * The step's pass could not get the paged KV blocks it writes ("out of cache memory: ..."): nothing was fed for
+   * this sequence, its state is as before the step. The scheduler preempts another sequence or fails this one.
+   */
+  cacheError?: string;
 }
 
 /** Sequences that share forward passes (one slot per running sequence); driven by the scheduler. */
@@ -124,13 +129,43 @@ export interface NativeBatch {
   dispose(): void;
 }
 
+/** The shared paged KV pool and prefix cache of a model (counters are totals since load). */
+export interface NativeCacheFigures {
+  /** Pool blocks (one attention layer × blockTokens positions each), free ones, and the bytes of one. */
+  blocks: number;
+  freeBlocks: number;
+  blockBytes: number;
+  blockTokens: number;
+  /** Prefix-cache entries (full token blocks across all layers) and recurrent checkpoints held. */
+  cachedBlocks: number;
+  snapshots: number;
+  /** Block references held by running requests (0 once every request has ended or been cancelled). */
+  sequenceBlockRefs: number;
+  lookups: number;
+  hits: number;
+  promptTokens: number;
+  cachedTokens: number;
+  evictions: number;
+  /** Allocations refused after evicting everything evictable. */
+  outOfMemory: number;
+}
+
 export interface NativeModel {
-  /** Allocates the session's KV cache (float16, maxContext positions) up front. */
-  createSession(maxContext: number): NativeSession;
-  /** `slots` sequence states of maxContext tokens each (memory becomes resident as positions are written). */
-  createBatch(maxContext: number, slots: number): NativeBatch;
+  /**
+   * Makes a session. Without kvCacheBytes it allocates its own float16 KV cache of maxContext positions up front;
+   * with it, its attention layers take blocks from the model's shared paged pool of that many bytes (made by the
+   * first such session) and reuse any cached prefix of earlier requests.
+   */
+  createSession(maxContext: number, opts?: { kvCacheBytes?: number }): NativeSession;
+  /**
+   * `slots` sequence states of maxContext tokens each (memory becomes resident as positions are written); with
+   * kvCacheBytes, their attention layers take blocks from the model's shared paged pool (as createSession's).
+   */
+  createBatch(maxContext: number, slots: number, opts?: { kvCacheBytes?: number }): NativeBatch;
   /** The most tokens one batched step can feed in all. */
   readonly maxStepTokens: number;
+  /** The shared pool's figures (null when no session uses it). */
+  cacheFigures(): NativeCacheFigures | null;
   /** The kernel set the model runs on ('avx512_vnni' | 'avx2' | 'scalar'). */
   readonly kernels: string;
   /** Bytes of weights the kernels read per token (for the roofline; MoE layers count their topK experts). */

@@ -1,6 +1,7 @@
 // Turns the addon's token callbacks into GenerationEvents: detokenizes incrementally, applies stop strings,
 // attaches logprobs, and ends with one 'done' event carrying usage and the finish reason.
 import { createDetokenizer, StopStringMatcher } from './detokenizer.js';
+import { typedEngineError } from './errors.js';
 import type { NativeGenerationStats, NativeJob, NativeTokenEvent } from './native-types.js';
 import type { TextTokenizer } from './tokenizer.js';
 import type { FinishReason, GenerationEvent, GenerationUsage, TokenLogprob } from './types.js';
@@ -72,7 +73,7 @@ export async function* streamJob(
       notify();
     },
     (err: unknown) => {
-      failure = err;
+      failure = typedEngineError(err);
       finished = true;
       notify();
     },

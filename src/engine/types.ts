@@ -111,6 +111,9 @@ export interface ModelInfo {
   notes?: string[];
 }
 
+export type { NativeCacheFigures as CacheFigures } from './native-types.js';
+import type { NativeCacheFigures as CacheFigures } from './native-types.js';
+
 export interface LoadModelOptions {
   threads?: number;
   maxContext?: number;
@@ -120,7 +123,19 @@ export interface LoadModelOptions {
   maxNumSeqs?: number;
   /** Tokens one batched step feeds, all sequences together (long prompts are prefilled in chunks). Default 256. */
   maxNumBatchedTokens?: number;
+  /**
+   * Bytes of the paged KV pool shared by every request (and its prefix cache across conversations); default: from
+   * the machine's RAM and the model's size (see kv-budget.ts). 'off': one private full-context cache instead.
+   */
+  kvCacheMemory?: number | 'off';
   onProgress?: (p: { phase: 'tokenizer' | 'weights'; fraction: number }) => void;
+}
+
+export interface SchedulerFigures {
+  running: number;
+  waiting: number;
+  preemptions: number;
+  steps: number;
 }
 
 /** What a loaded model offers; the agent loop depends on this interface, so tests can swap in a scripted model. */
@@ -139,5 +154,9 @@ export interface LanguageModel {
   generate(prompt: string | number[], params?: GenerateParams, signal?: AbortSignal): AsyncIterable<GenerationEvent>;
   /** The grammar thread behind params.constraint; absent on engines that cannot constrain (remote ones). */
   grammar?(): GrammarThread;
+  /** The engine scheduler's sequences: running, waiting (queued or preempted), preemptions and steps so far. */
+  schedulerFigures?(): SchedulerFigures | undefined;
+  /** The paged KV pool and prefix cache figures (absent or null when the model has no shared pool). */
+  cacheFigures?(): CacheFigures | null;
   dispose(): Promise<void> | void;
 }

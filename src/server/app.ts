@@ -11,6 +11,8 @@ import { handleChatCompletions } from './routes/chat-completions.js';
 import { handleCompletions } from './routes/completions.js';
 import { handleCountTokens, handleMessages } from './routes/messages.js';
 import { handleResponses } from './routes/responses.js';
+import { cacheHealth, engineHealth } from './metrics.js';
+import { CacheMemoryError } from '../engine/errors.js';
 import { errorBodyFor, isAnthropicPath, anthropicErrorBody } from './protocols/wire-errors.js';
 import { handleMcpExecute, mcpStatusBody, mcpToolsBody } from './routes/mcp.js';
 import { isAbortError } from './generation.js';
@@ -19,7 +21,21 @@ type Handler = (ctx: ServerContext, req: IncomingMessage, res: ServerResponse, s
 
 const routes: Record<string, Handler> = {
   'GET /health': (ctx, _req, res) =>
-    sendJson(res, 200, { status: 'ok', model: ctx.modelId, mcp: ctx.executor ? 'enabled' : 'disabled', queued: ctx.queue.pending }),
+    sendJson(res, 200, {
+      status: 'ok',
+      model: ctx.modelId,
+      mcp: ctx.executor ? 'enabled' : 'disabled',
+      queued: ctx.queue.pending,
+      running: ctx.queue.running,
+      waiting: ctx.queue.pending,
+      engine: engineHealth(ctx.model.schedulerFigures?.()),
+      cache: cacheHealth(ctx.model.cacheFigures?.() ?? null),
+    }),
+  'GET /metrics': async (ctx, _req, res) => {
+    const body = await ctx.metrics.text();
+    res.writeHead(200, { 'content-type': ctx.metrics.contentType, 'content-length': Buffer.byteLength(body) });
+    res.end(body);
+  },
   'GET /v1/models': (ctx, _req, res) =>
     sendJson(res, 200, {
       object: 'list',
@@ -166,8 +182,9 @@ async function dispatch(
       return;
     }
     if (isAbortError(err) && signal.aborted) return;
-    const apiErr = err instanceof ApiError ? err : internalError();
-    if (!(err instanceof ApiError)) env.log(`error: ${key}: ${(err as Error)?.stack ?? String(err)}`);
+    // A full KV pool is a clear 503 (retry later), not an internal error.
+    const apiErr = err instanceof ApiError ? err : err instanceof CacheMemoryError ? unavailable(err.message, 'out_of_cache_memory', 1) : internalError();
+    if (!(err instanceof ApiError) && !(err instanceof CacheMemoryError)) env.log(`error: ${key}: ${(err as Error)?.stack ?? String(err)}`);
     if (res.headersSent) {
       // Mid-stream: report the error as an SSE event, then close the stream.
       if (!res.writableEnded) {

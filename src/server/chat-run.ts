@@ -6,9 +6,10 @@ import type { ResponseFormat } from '../agent/toolcalls/constraint/build.js';
 import { planChatConstraint } from './constraint-plan.js';
 import type { ToolChoice } from '../agent/toolcalls/types.js';
 import { UpstreamError } from '../engine/remote/errors.js';
+import { CacheMemoryError } from '../engine/errors.js';
 import { renderStep, runStep, StepSetupError, type PreparedStep, type StepChunk, type StepOutcome, type StepRequest } from '../agent/loop/model-step.js';
 import type { ServerContext } from './context.js';
-import { ApiError, badRequest } from './errors.js';
+import { ApiError, badRequest, unavailable } from './errors.js';
 import { completionBudget } from './generation.js';
 import { checkPromptChars, encodeWithinContext, requestChars } from './prompt-limits.js';
 
@@ -138,6 +139,7 @@ export async function executeChatRun(
 
 export function generationError(err: Error): ApiError {
   if (err instanceof ApiError) return err;
+  if (err instanceof CacheMemoryError) return unavailable(err.message, 'out_of_cache_memory', 1);
   if (err instanceof UpstreamError) return new ApiError(502, `The upstream engine failed: ${err.message}`, 'server_error', null, 'upstream_error');
   return new ApiError(500, `Generation failed: ${err.message}`, 'server_error', null, 'generation_failed');
 }

@@ -3,6 +3,7 @@ import type { ResponseStore } from './protocols/response-store.js';
 import type { LanguageModel } from '../engine/types.js';
 import type { ToolExecutor } from '../agent/mcp/types.js';
 import type { RequestQueue } from './request-queue.js';
+import type { ServerMetrics } from './metrics.js';
 import type { AccessPolicy } from './request-guard.js';
 import type { TokenizerThread } from './tokenizer-thread.js';
 
@@ -43,6 +44,8 @@ export interface ServerContext {
   created: number;
   executor: ToolExecutor | null;
   queue: RequestQueue;
+  /** /metrics (Prometheus): running/waiting requests and the KV cache figures. */
+  metrics: ServerMetrics;
   options: ServeOptions;
   access: AccessPolicy;
   /** Tokenizes big prompts off the main thread (null when the model has no tokenizer.json). */

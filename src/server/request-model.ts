@@ -5,7 +5,7 @@
 // - shutdown: when the server winds down, the generation stops and ends with finish reason 'length', so the
 //   route finishes its response properly (finish_reason, usage, [DONE]) instead of being cut mid-token.
 import type { ServerResponse } from 'node:http';
-import type { ChatMessage, ChatPromptOptions, GenerateParams, GenerationEvent, LanguageModel, ModelInfo } from '../engine/types.js';
+import type { CacheFigures, ChatMessage, ChatPromptOptions, GenerateParams, GenerationEvent, LanguageModel, ModelInfo, SchedulerFigures } from '../engine/types.js';
 
 export interface RequestModelOptions {
   /** How long a full socket may stay full before the client is dropped. */
@@ -46,6 +46,14 @@ export class RequestModel implements LanguageModel {
 
   countTokens(text: string): number {
     return this.inner.countTokens(text);
+  }
+
+  schedulerFigures(): SchedulerFigures | undefined {
+    return this.inner.schedulerFigures?.();
+  }
+
+  cacheFigures(): CacheFigures | null {
+    return this.inner.cacheFigures?.() ?? null;
   }
 
   get grammar(): LanguageModel['grammar'] {

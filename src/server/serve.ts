@@ -3,6 +3,7 @@ import { ResponseStore } from './protocols/response-store.js';
 import { basename, resolve } from 'node:path';
 import type { LanguageModel } from '../engine/types.js';
 import type { ToolExecutor } from '../agent/mcp/types.js';
+import { ServerMetrics } from './metrics.js';
 import { RequestQueue } from './request-queue.js';
 import { startHttpServer, type RunningServer } from './app.js';
 import type { ServeOptions, ServerContext } from './context.js';
@@ -43,13 +44,15 @@ export const DEFAULT_SERVE_OPTIONS: ServeOptions = {
 export async function serve(deps: ServeDeps, options: Partial<ServeOptions> = {}): Promise<ServeHandle> {
   const opts: ServeOptions = { ...DEFAULT_SERVE_OPTIONS, ...options };
   const log = deps.log ?? (() => {});
+  const queue = new RequestQueue(opts.queueBound, opts.concurrency ?? deps.model.concurrency ?? 1);
   const ctx: ServerContext = {
     model: deps.model,
     modelId: deps.modelId ?? basename(resolve(deps.model.info.dir)),
     created: Math.floor(Date.now() / 1000),
     executor: deps.executor,
     // As many requests run as the model generates at once (its batch); the rest wait, up to queueBound, then 429.
-    queue: new RequestQueue(opts.queueBound, opts.concurrency ?? deps.model.concurrency ?? 1),
+    queue,
+    metrics: new ServerMetrics({ queue, model: deps.model }),
     options: opts,
     access: createAccessPolicy(opts),
     tokenizerThread: TokenizerThread.forModel(deps.model),

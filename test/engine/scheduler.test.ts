@@ -7,8 +7,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadAddon } from '../../src/engine/addon.js';
-import type { NativeBatch, NativeBatchEntry, NativeModel, NativeSamplingParams, NativeTokenEvent } from '../../src/engine/native-types.js';
+import type { NativeBatch, NativeBatchEntry, NativeBatchResult, NativeModel, NativeSamplingParams, NativeTokenEvent } from '../../src/engine/native-types.js';
 import { Scheduler, type SchedulerOptions } from '../../src/engine/scheduler/scheduler.js';
+import { CacheMemoryError } from '../../src/engine/errors.js';
 import { writeTinyModel } from '../native/tiny-model.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'vmlx-sched-'));
@@ -59,6 +60,12 @@ function idOf(plans: NativeBatchEntry[][], p: Int32Array): number {
   for (const plan of plans) for (const e of plan) if (e.start && e.start.prompt.length === p.length && e.start.prompt.every((t, i) => t === p[i])) return e.id;
   throw new Error('no plan started that prompt');
 }
+
+/**
+ * The model's paged pool (made by the first batch that asks, shared by the later ones): 2 layers x 6 blocks of 16
+ * positions (2048 bytes each for 2 KV heads of 16).
+ */
+const POOL_BYTES = 2048 * 2 * 6;
 
 async function alone(p: Int32Array, sp: NativeSamplingParams): Promise<number[]> {
   const { scheduler, batch } = recorded({ maxNumSeqs: 1, maxNumBatchedTokens: 256 });
@@ -132,6 +139,49 @@ test('preemption under a running-token limit: sequences are dropped and recomput
     assert.equal(stats[i]!.finishReason, 'length');
     assert.deepEqual(runs[i]!.tokens, await alone(p, sp), `request ${i}`);
   }
+  batch.dispose();
+});
+
+test('a paged pool too small for three sequences: a step out of blocks feeds nothing, the newest is preempted, none is admitted until one ends, all finish as alone', async () => {
+  // Each sequence needs 44 positions (3 blocks per layer); the pool holds 6 per layer.
+  const batch = model.createBatch(256, 3, { kvCacheBytes: POOL_BYTES });
+  const steps: { plan: NativeBatchEntry[]; results: NativeBatchResult[] }[] = [];
+  const recording: NativeBatch = {
+    ...batch,
+    step: async (plan) => {
+      const results = await batch.step(plan);
+      steps.push({ plan, results });
+      return results;
+    },
+  };
+  const scheduler = new Scheduler(recording, { maxNumSeqs: 3, maxNumBatchedTokens: 64 });
+  const prompts = [prompt(20, 11), prompt(20, 12), prompt(20, 13)];
+  const runs = prompts.map((p) => start(scheduler, p, params({ maxTokens: 24 })));
+  const stats = await Promise.all(runs.map((r) => r.job.done));
+  assert.ok(stats.every((st) => st.finishReason === 'length'));
+  const oom = steps.findIndex((st) => st.results.some((r) => r.cacheError));
+  assert.ok(oom >= 0, 'a step ran out of blocks');
+  const failed = steps[oom]!;
+  assert.match(failed.results.find((r) => r.cacheError)!.cacheError!, /^out of cache memory: /);
+  assert.ok(failed.results.every((r) => r.fed === 0 && !r.event), 'the failed pass fed and sampled nothing');
+  const newest = Math.max(...failed.plan.filter((e) => (e.feed ?? 0) > 0).map((e) => e.id));
+  assert.ok(steps[oom + 1]!.plan.some((e) => e.id === newest && e.preempt), 'the next step preempts the newest');
+  // Until a sequence finishes, the preempted one is not attached again.
+  const firstEnd = steps.findIndex((st, i) => i > oom && st.results.some((r) => r.finish));
+  assert.ok(steps.slice(oom + 1, firstEnd + 1).every((st) => !st.plan.some((e) => e.id === newest && e.slot !== undefined)));
+  assert.ok(scheduler.stats.preemptions > 0);
+  batch.dispose();
+  for (let i = 0; i < prompts.length; i++) assert.deepEqual(runs[i]!.tokens, await alone(prompts[i]!, params({ maxTokens: 24 })));
+});
+
+test('a paged sequence that runs out of blocks alone fails with a CacheMemoryError; the scheduler keeps serving', async () => {
+  const batch = model.createBatch(256, 2, { kvCacheBytes: POOL_BYTES });
+  const scheduler = new Scheduler(batch, { maxNumSeqs: 2, maxNumBatchedTokens: 64 });
+  // 104 positions: 7 blocks per layer, more than the pool's 6 even after evicting every cached block.
+  const big = start(scheduler, prompt(100, 14), params({ maxTokens: 4 }));
+  await assert.rejects(big.job.done, (err: unknown) => err instanceof CacheMemoryError && /^out of cache memory: /.test(err.message));
+  const small = start(scheduler, prompt(10, 15), params({ maxTokens: 4 }));
+  assert.equal((await small.job.done).generatedTokens, 4);
   batch.dispose();
 });
 

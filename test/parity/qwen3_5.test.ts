@@ -20,7 +20,9 @@ async function greedy(model: Awaited<ReturnType<typeof loadModel>>, prompt: numb
 
 test('qwen3_5: a prompt that extends, repeats or diverges from the cached one continues exactly as a fresh session', async () => {
   const { dir } = await ensureTestModel({ arch: 'qwen3_5', dtype: 'f32' });
-  const cached = await loadModel(dir, { threads: 1, maxContext: 256 });
+  // The session's own cache (no shared pool): it continues from the exact end of the cache or its snapshot. The
+  // pool's checkpoints at block boundaries are tested in test/engine/prefix-cache.test.ts.
+  const cached = await loadModel(dir, { threads: 1, maxContext: 256, kvCacheMemory: 'off' });
   const fresh = async (prompt: number[]) => {
     const m = await loadModel(dir, { threads: 1, maxContext: 256 });
     try {

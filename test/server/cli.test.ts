@@ -47,6 +47,9 @@ test('vmlx serve: bad arguments give one line and a non-zero exit', () => {
     [['serve', '.', '--max-num-batched-tokens', '300'], /--max-num-batched-tokens/],
     [['serve', '.', '--no-continuous-batching', '--max-num-seqs', '4'], /--no-continuous-batching runs one request at a time; it contradicts --max-num-seqs 4/],
     [['serve', 'm', '--upstream', 'http://127.0.0.1:9/v1', '--max-num-seqs', '4'], /--max-num-seqs has no effect with --upstream/],
+    [['serve', '.', '--kv-cache-memory', 'lots'], /--kv-cache-memory: 'lots' is not a size \(use bytes or a suffix: 512M, 2G\)/],
+    [['serve', 'm', '--upstream', 'http://127.0.0.1:9/v1', '--kv-cache-memory', '1G'], /--kv-cache-memory has no effect with --upstream/],
+    [['chat', '--endpoint', 'http://127.0.0.1:9/v1', '--model', 'm', '--kv-cache-memory', '1G', '-p', 'hi'], /chat: --kv-cache-memory applies to local weights, not --endpoint/],
   ];
   for (const [args, pattern] of cases) {
     const r = spawnSync(process.execPath, [VMLX, ...args], { encoding: 'utf8', env: { ...process.env, VMLX_HOME: mkdtempSync(join(tmpdir(), 'vmlx-h-')) } });

@@ -44,6 +44,10 @@ class Attention : public TokenMixer {
     if (p_.slidingWindow > 0 && ring < maxContext) return std::make_unique<RingKvCache>(p_.numKvHeads, p_.headDim, p_.slidingWindow, ring);
     return std::make_unique<FullKvCache>(p_.numKvHeads, p_.headDim, maxContext);
   }
+  std::unique_ptr<LayerState> make_paged_state(KvPool& pool, int) const override {
+    if (p_.kvSource >= 0) return nullptr;  // reads the source layer's cache
+    return std::make_unique<PagedKvCache>(pool, p_.numKvHeads, p_.headDim, p_.slidingWindow);
+  }
 
   void forward(Forward& f, const float* in, float* out) const override {
     // A layer sharing another layer's k/v attends over that layer's cache, already filled for these tokens.
@@ -112,13 +116,10 @@ class Attention : public TokenMixer {
         const int i = item - firstItem[g];
         const int kvh = i / perHead, hc = (i % perHead) / tokenBlocks, tb = i % tokenBlocks;
         const int tBegin = tb * tokensPer, tEnd = std::min(seg.T, (tb + 1) * tokensPer);
-        const KvSpan span = kv.span(kvh, window_start(seg.pos0 + tBegin), seg.pos0 + tEnd - 1);
+        const int from = window_start(seg.pos0 + tBegin), to = seg.pos0 + tEnd - 1;
         AttendRows ar{};
         ar.softcap = static_cast<float>(p_.softcap);
-        ar.k = span.k;
-        ar.v = span.v;
         ar.dim = hd;
-        ar.stride = span.stride;
         ar.scale = scale;
         ar.scores = scores;
         const int h0 = kvh * group + hc * headsPer, h1 = std::min(kvh * group + group, h0 + headsPer);
@@ -127,12 +128,21 @@ class Attention : public TokenMixer {
             const size_t row = static_cast<size_t>(seg.row0 + t);
             ar.q[ar.rows] = s.q.data() + row * qd + h * hd;
             ar.out[ar.rows] = s.attn.data() + row * qd + h * hd;
-            ar.lens[ar.rows] = seg.pos0 + t + 1 - span.first;
-            ar.starts[ar.rows] = window_start(seg.pos0 + t) - span.first;
+            ar.lens[ar.rows] = seg.pos0 + t + 1;  // absolute positions until a span is chosen
+            ar.starts[ar.rows] = window_start(seg.pos0 + t);
             ar.sink[ar.rows] = p_.sinks ? &sinks_[h] : nullptr;
             ar.rows++;
           }
-        f.k.attend_rows(ar);
+        const KvSpan span = kv.span(kvh, from, to);
+        if (span.count == to - from + 1) {
+          ar.k = span.k;
+          ar.v = span.v;
+          ar.stride = span.stride;
+          for (int r = 0; r < ar.rows; r++) ar.lens[r] -= span.first, ar.starts[r] -= span.first;
+          f.k.attend_rows(ar);
+        } else {
+          attend_spans(f, kv, kvh, from, to, ar);
+        }
       }
     });
     if (p_.outputGate) apply_gate(f, qd);
@@ -149,6 +159,57 @@ class Attention : public TokenMixer {
   KvCache& cache(const Forward& f, int g) const {
     LayerState* st = p_.kvSource < 0 ? f.state(g) : f.segs[g].seq->layers[p_.kvSource].get();
     return *static_cast<KvCache*>(st);
+  }
+
+  // Attention of ar's rows (lens/starts in absolute positions) over a cache that keeps [from, to] in several spans
+  // (a paged pool's blocks): each span's normalised output and log-denominator come from the kernel, and the spans
+  // are merged with the usual rescaling (acc = sum exp(lse_s - m) out_s, divided by the total): exact, not an
+  // approximation. A sink adds exp(sink) to the total once.
+  static void attend_spans(Forward& f, const KvCache& kv, int kvh, int from, int to, const AttendRows& rows) {
+    const int dim = rows.dim;
+    thread_local std::vector<float> partBuf;  // per pool thread: the span outputs of up to kMaxAttendRows rows
+    partBuf.resize(static_cast<size_t>(kMaxAttendRows) * dim);
+    float* part[kMaxAttendRows];
+    for (int r = 0; r < kMaxAttendRows; r++) part[r] = partBuf.data() + static_cast<size_t>(r) * dim;
+    float lse[kMaxAttendRows], mx[kMaxAttendRows], total[kMaxAttendRows];
+    for (int r = 0; r < rows.rows; r++) {
+      const bool sink = rows.sink[r] != nullptr;
+      mx[r] = sink ? *rows.sink[r] : -INFINITY;
+      total[r] = sink ? 1.f : 0.f;
+      std::fill(rows.out[r], rows.out[r] + dim, 0.f);
+    }
+    for (int pos = from; pos <= to;) {
+      const KvSpan sp = kv.span(kvh, pos, to);
+      const int end = sp.first + sp.count;  // exclusive
+      AttendRows a{};
+      a.k = sp.k, a.v = sp.v, a.stride = sp.stride, a.dim = dim, a.scale = rows.scale, a.softcap = rows.softcap;
+      a.scores = rows.scores;
+      int which[kMaxAttendRows];
+      for (int r = 0; r < rows.rows; r++) {
+        const int lo = std::max(rows.starts[r], sp.first), hi = std::min(rows.lens[r], end);
+        if (lo >= hi) continue;
+        which[a.rows] = r;
+        a.q[a.rows] = rows.q[r];
+        a.out[a.rows] = part[a.rows];
+        a.lse[a.rows] = &lse[a.rows];
+        a.lens[a.rows] = hi - sp.first;
+        a.starts[a.rows] = lo - sp.first;
+        a.rows++;
+      }
+      if (a.rows > 0) f.k.attend_rows(a);
+      for (int j = 0; j < a.rows; j++) {
+        const int r = which[j];
+        const float m = std::max(mx[r], lse[j]);
+        const float keep = std::exp(mx[r] - m), add = std::exp(lse[j] - m);
+        float* o = rows.out[r];
+        for (int d = 0; d < dim; d++) o[d] = o[d] * keep + part[j][d] * add;
+        total[r] = total[r] * keep + add;
+        mx[r] = m;
+      }
+      pos = end;
+    }
+    for (int r = 0; r < rows.rows; r++)
+      for (int d = 0; d < dim; d++) rows.out[r][d] /= total[r];
   }
 
   // queryGate_ rows are per head [query | gate]: queries go to s.q, gates stay in the first half of each row.

@@ -15,6 +15,8 @@ class TokenMixer {
   virtual ~TokenMixer() = default;
   virtual void forward(Forward& f, const float* in, float* out) const = 0;
   virtual std::unique_ptr<LayerState> make_state(int maxContext) const = 0;
+  // The state when the model's sequences share a paged KV pool (attention: a PagedKvCache; others: make_state).
+  virtual std::unique_ptr<LayerState> make_paged_state(KvPool& pool, int maxContext) const { (void)pool; return make_state(maxContext); }
 };
 
 // Per-token transform: reads `in` [T][hidden], writes `out` [T][hidden] (may alias `in`).

@@ -185,7 +185,7 @@ void rmsnorm(const float* x, const float* w, float eps, int n, float* out) {
 }
 
 void attend_f16(const float* q, const uint16_t* k, const uint16_t* v, int len, int dim, size_t stride, float scale,
-                float softcap, float sink, float* scores, float* out) {
+                float softcap, float sink, float* scores, float* out, float* lse) {
   const int main = dim & ~7;
   for (int j = 0; j < len; j++) {
     const uint16_t* kj = k + j * stride;
@@ -196,7 +196,7 @@ void attend_f16(const float* q, const uint16_t* k, const uint16_t* v, int len, i
     for (int d = main; d < dim; d++) s += q[d] * vmlx_f16_to_f32(kj[d]);
     scores[j] = s * scale;
   }
-  const float inv = softmax_scores(scores, len, softcap, sink);
+  const float inv = softmax_scores(scores, len, softcap, sink, lse);
   for (int d = 0; d < dim; d++) out[d] = 0.f;
   for (int j = 0; j < len; j++) {
     const uint16_t* vj = v + j * stride;

@@ -302,7 +302,9 @@ void attend_rows_r(const AttendRows& a) {
     }
     for (int i = j0; i < st; i++) row[i] = 0.f;
     for (int i = len; i < maxlen; i++) row[i] = 0.f;
-    inv[r] = 1.f / (_mm512_reduce_add_ps(sum) + std::exp(sink - mxs));  // the sink adds to the denominator only
+    const float denom = _mm512_reduce_add_ps(sum) + std::exp(sink - mxs);  // the sink adds to the denominator only
+    inv[r] = 1.f / denom;
+    if (a.lse[r]) *a.lse[r] = mxs + std::log(denom);
   }
   for (int d0 = 0; d0 < dim; d0 += 64) {
     __mmask16 m[4];

@@ -71,6 +71,9 @@ struct AttendRows {
   int lens[kMaxAttendRows];        // row r attends to cached positions [starts[r], lens[r]), lens[r] > starts[r]
   int starts[kMaxAttendRows];      // > 0 for a sliding window whose start is past the span's first row
   const float* sink[kMaxAttendRows];  // the row's head's learned sink logit (gpt-oss), or nullptr
+  // When set: log of the row's softmax denominator (max + log(sum of exp), sink included), so that attention over
+  // several spans of a paged cache can merge their normalised outputs exactly.
+  float* lse[kMaxAttendRows];
   const uint16_t* k;               // f16 rows of `dim` at `stride` elements
   const uint16_t* v;
   int dim;
@@ -110,9 +113,10 @@ void quantize_row_portable(const Acts& a, int t);
 // attend_rows as one single-row attention per query row (the scalar and AVX2 sets).
 // The row function sees its window only (k, v already advanced to starts[r]) and `sink` = -inf when it has none.
 using AttendRowFn = void (*)(const float* q, const uint16_t* k, const uint16_t* v, int len, int dim, size_t stride,
-                             float scale, float softcap, float sink, float* scores, float* out);
+                             float scale, float softcap, float sink, float* scores, float* out, float* lse);
 // Scores [0, len) become softmax probabilities (soft-capped, with the sink in the denominator); returns 1 / sum.
-float softmax_scores(float* scores, int len, float softcap, float sink);
+// lse (optional) gets the log of the denominator.
+float softmax_scores(float* scores, int len, float softcap, float sink, float* lse);
 void attend_rows_each(const AttendRows& a, AttendRowFn row);
 void silu_mul_portable(float* g, const float* u, int n);
 // The precise quantized matmul (float activations, each weight group dequantized in registers) for AVX2+FMA; the

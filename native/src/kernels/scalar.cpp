@@ -17,11 +17,11 @@ void attend_rows_each(const AttendRows& a, AttendRowFn row) {
   for (int r = 0; r < a.rows; r++) {
     const size_t off = static_cast<size_t>(a.starts[r]) * a.stride;
     row(a.q[r], a.k + off, a.v + off, a.lens[r] - a.starts[r], a.dim, a.stride, a.scale, a.softcap,
-        a.sink[r] ? *a.sink[r] : -INFINITY, a.scores, a.out[r]);
+        a.sink[r] ? *a.sink[r] : -INFINITY, a.scores, a.out[r], a.lse[r]);
   }
 }
 
-float softmax_scores(float* scores, int len, float softcap, float sink) {
+float softmax_scores(float* scores, int len, float softcap, float sink, float* lse) {
   if (softcap > 0.f)
     for (int j = 0; j < len; j++) scores[j] = softcap * std::tanh(scores[j] / softcap);
   float mx = sink;
@@ -31,6 +31,7 @@ float softmax_scores(float* scores, int len, float softcap, float sink) {
     scores[j] = std::exp(scores[j] - mx);
     sum += scores[j];
   }
+  if (lse) *lse = mx + std::log(sum);
   return 1.f / sum;
 }
 
@@ -209,14 +210,14 @@ void rmsnorm(const float* x, const float* w, float eps, int n, float* out) {
 }
 
 void attend_row(const float* q, const uint16_t* k, const uint16_t* v, int len, int dim, size_t stride, float scale,
-                float softcap, float sink, float* scores, float* out) {
+                float softcap, float sink, float* scores, float* out, float* lse) {
   for (int j = 0; j < len; j++) {
     const uint16_t* kj = k + j * stride;
     float dot = 0.f;
     for (int d = 0; d < dim; d++) dot += q[d] * vmlx_f16_to_f32(kj[d]);
     scores[j] = dot * scale;
   }
-  const float inv = softmax_scores(scores, len, softcap, sink);
+  const float inv = softmax_scores(scores, len, softcap, sink, lse);
   for (int d = 0; d < dim; d++) out[d] = 0.f;
   for (int j = 0; j < len; j++) {
     const uint16_t* vj = v + j * stride;

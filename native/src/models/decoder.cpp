@@ -29,6 +29,9 @@ class DecoderLayer : public Layer {
   }
 
   std::unique_ptr<LayerState> make_state(int maxContext) const override { return mixer_->make_state(maxContext); }
+  std::unique_ptr<LayerState> make_paged_state(KvPool& pool, int maxContext) const override {
+    return mixer_->make_paged_state(pool, maxContext);
+  }
 
  private:
   std::vector<float> attnNorm_, ffnNorm_;

@@ -36,6 +36,9 @@ class GemmaLayer : public Layer {
   }
 
   std::unique_ptr<LayerState> make_state(int maxContext) const override { return mixer_->make_state(maxContext); }
+  std::unique_ptr<LayerState> make_paged_state(KvPool& pool, int maxContext) const override {
+    return mixer_->make_paged_state(pool, maxContext);
+  }
 
  private:
   std::vector<float> attnNorm_, attnPostNorm_, ffnNorm_, ffnPostNorm_;

@@ -56,6 +56,8 @@ export function startMcp(opts: McpSetupOptions): McpSetup {
 export interface ModelSource {
   /** A model directory (MLX format). */
   dir?: string;
+  /** Bytes of the paged KV pool for local weights (--kv-cache-memory; default from the RAM). */
+  kvCacheMemory?: number;
   /** A model script file (testing). */
   scriptedModel?: string;
   /** Local weights: keep float activations in the quantized matmuls (`--precise`). */
@@ -83,7 +85,11 @@ export async function openChatModel(
     return ScriptedModel.fromFile(source.scriptedModel);
   }
   if (!source.dir) throw new Error('no model given');
-  return loadModel(source.dir, { ...(onProgress ? { onProgress } : {}), ...(source.precise ? { activations: 'float' } : {}) });
+  return loadModel(source.dir, {
+    ...(onProgress ? { onProgress } : {}),
+    ...(source.precise ? { activations: 'float' as const } : {}),
+    ...(source.kvCacheMemory !== undefined ? { kvCacheMemory: source.kvCacheMemory } : {}),
+  });
 }
 
 /** Short display name of a model source. */

@@ -1,4 +1,5 @@
 // `vmlx chat`: the agent REPL (Ink) or, with --print / a piped prompt, one non-interactive turn.
+import { kvCacheMemoryOption } from '../kv-cache-option.js';
 import { randomUUID } from 'node:crypto';
 import type { Command } from 'commander';
 import { ChatSession } from '../../agent/loop/chat-session.js';
@@ -36,6 +37,7 @@ import { HostRequestQueue } from '../../tui/state/host-requests.js';
 interface ChatOptions {
   model?: string;
   precise?: boolean;
+  kvCacheMemory?: number;
   endpoint?: string;
   scriptedModel?: string;
   mcpConfig?: string;
@@ -119,6 +121,7 @@ export function registerChatCommand(program: Command): void {
     .option('--model <model>', `${MODEL_ARG_HELP}; with --endpoint, the model name the engine serves`)
     .option('--endpoint <url>', 'use a remote OpenAI-compatible engine (vLLM, SGLang, llama-server, Ollama, vmlx serve) instead of local weights; API key from VMLX_UPSTREAM_API_KEY')
     .option(...OFFLINE_OPTION)
+    .addOption(kvCacheMemoryOption())
     .option('--mcp-config <file>', 'MCP servers (default: ~/.vmlx/mcp.json when it exists)')
     .option('-y, --yes', 'run every call the sandbox and policy allow without asking (--approval-mode yolo without the banner)')
     .option('--approval-mode <mode>', "default (policy and sandbox decide, ask for the rest), auto (allow what is not high-risk), plan (nothing that writes runs) or yolo (everything the sandbox allows); switch with /approval-mode")
@@ -182,6 +185,9 @@ function checkOptions(opts: ChatOptions): ModelSource {
   if (opts.endpoint && opts.scriptedModel) throw new UserError('chat: --endpoint and --scripted-model cannot be combined');
   if (opts.endpoint && !opts.model) throw new UserError('chat: --endpoint needs --model <name>, the model name the engine serves');
   if (!opts.model && !opts.scriptedModel) throw new UserError('chat: --model <dir or org/name> is required');
+  if (opts.kvCacheMemory !== undefined && (opts.endpoint || opts.scriptedModel)) {
+    throw new UserError(`chat: --kv-cache-memory applies to local weights, not ${opts.endpoint ? '--endpoint' : '--scripted-model'}`);
+  }
   try {
     resolveParsers({ toolParser: opts.toolCallParser, reasoningParser: opts.reasoningParser });
   } catch (err) {
@@ -252,7 +258,7 @@ async function runChat(opts: ChatOptions): Promise<number> {
   // Before any UI: a model that has to be pulled shows its download progress on stderr.
   if (source.dir) {
     const resolved = await resolveModelArg(source.dir, { offline: opts.offline });
-    source = { dir: resolved.dir, displayName: resolved.displayName };
+    source = { dir: resolved.dir, displayName: resolved.displayName, ...(opts.precise ? { precise: true } : {}), ...(opts.kvCacheMemory !== undefined ? { kvCacheMemory: opts.kvCacheMemory } : {}) };
   }
   const interactive = opts.print === undefined && process.stdin.isTTY === true && process.stdout.isTTY === true;
   checkResumeFlags(opts, interactive);

@@ -1,5 +1,6 @@
 // `vmlx serve MODEL [...]`: the agent runtime behind an OpenAI-compatible HTTP API.
 import type { Command } from 'commander';
+import { kvCacheMemoryOption } from '../kv-cache-option.js';
 import { InvalidArgumentError } from 'commander';
 import { readFileSync } from 'node:fs';
 import { auditRetentionOption } from '../audit-options.js';
@@ -77,7 +78,7 @@ export function batchingOptions(o: BatchingFlags & { upstream?: string }): { max
 
 async function loadLocal(
   modelDir: string,
-  o: { threads?: number; maxContext?: number; precise?: boolean },
+  o: { threads?: number; maxContext?: number; precise?: boolean; kvCacheMemory?: number },
   batching: ReturnType<typeof batchingOptions>,
   log: (line: string) => void,
 ): Promise<LanguageModel> {
@@ -88,6 +89,7 @@ async function loadLocal(
     maxContext: o.maxContext,
     ...(o.precise ? { activations: 'float' as const } : {}),
     ...batching,
+    ...(o.kvCacheMemory !== undefined ? { kvCacheMemory: o.kvCacheMemory } : {}),
     onProgress: (p) => {
       const pct = Math.floor(p.fraction * 10) * 10;
       if (p.phase === 'weights' && pct !== lastPct) {
@@ -99,9 +101,15 @@ async function loadLocal(
   });
 }
 
-async function connectUpstream(url: string, name: string, o: { threads?: number; maxContext?: number; precise?: boolean }, log: (line: string) => void): Promise<LanguageModel> {
+async function connectUpstream(
+  url: string,
+  name: string,
+  o: { threads?: number; maxContext?: number; precise?: boolean; kvCacheMemory?: number },
+  log: (line: string) => void,
+): Promise<LanguageModel> {
   if (o.threads !== undefined) throw new UserError('--threads has no effect with --upstream (the upstream engine runs the model)');
   if (o.precise) throw new UserError('--precise has no effect with --upstream (the upstream engine runs the model)');
+  if (o.kvCacheMemory !== undefined) throw new UserError('--kv-cache-memory has no effect with --upstream (the upstream engine keeps the cache)');
   try {
     apiBase(url);
   } catch (err) {
@@ -141,6 +149,7 @@ export function registerServeCommand(program: Command): void {
     .option('--threads <n>', 'compute threads', intArg('--threads', 1, 256))
     .option('--precise', 'float activations in the quantized matmuls (slower, closest to the float weights; default: int16 activations)')
     .option('--max-context <n>', 'context length to allocate (default: the model maximum, capped)', intArg('--max-context', 16, 1 << 22))
+    .addOption(kvCacheMemoryOption())
     .option('--served-model-name <name>', 'model id reported to clients (default: the Hugging Face id, or the directory name)')
     .option('--allow-unsafe-mcp', 'honour skip_security_validation in the MCP config')
     .addOption(toolSchemaShareOption())

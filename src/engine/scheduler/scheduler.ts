@@ -4,7 +4,12 @@
 // too large (they go back to the front of the queue and recompute later), and spends a budget of
 // maxNumBatchedTokens: one token for each decoding sequence first, then prompt chunks in arrival order, so a long
 // prompt is prefilled over several steps interleaved with the others' decoding instead of stalling them.
+// The paged KV pool's memory signal: a step whose pass cannot get its blocks ("out of cache memory") feeds nothing;
+// the scheduler then preempts the newest running sequence (its blocks go back to the pool, its full ones stay in the
+// prefix cache for its recompute) and admits no more until a sequence ends; a sequence running alone fails with a
+// CacheMemoryError instead.
 import type { NativeBatch, NativeBatchEntry, NativeBatchResult, NativeJob, NativeSamplingParams, NativeTokenEvent } from '../native-types.js';
+import { CacheMemoryError } from '../errors.js';
 import { Sequence } from './sequence.js';
 
 export interface SchedulerOptions {
@@ -40,6 +45,16 @@ export class Scheduler {
   private wakeUp: (() => void) | null = null;
   private closedWith: Error | null = null;
   private counters = { preemptions: 0, steps: 0 };
+  /** The last step ran out of cache memory: the next plan preempts the newest running sequence. */
+  private memoryPressure = false;
+  /** Sequences allowed to run since the pool last ran out (Infinity once a sequence ends and frees its blocks). */
+  private memoryBound = Infinity;
+  /**
+   * Settlements that wait until the native side has dropped their sequence (its remove entry's step completed), so
+   * that a caller who sees a request end also sees its KV blocks back in the pool.
+   */
+  private readonly settleOnRemoval = new Map<Sequence, () => void>();
+  private stepSettles: (() => void)[] = [];
 
   constructor(
     private readonly batch: NativeBatch,
@@ -85,6 +100,8 @@ export class Scheduler {
       seq.fail(err);
     }
     for (const seq of [...this.running]) this.end(seq, () => seq.fail(err));
+    for (const settle of [...this.stepSettles.splice(0), ...this.settleOnRemoval.values()]) settle();
+    this.settleOnRemoval.clear();
     this.wake();
   }
 
@@ -115,6 +132,8 @@ export class Scheduler {
         } catch (err) {
           this.failStep(plan, err instanceof Error ? err : new Error(String(err)));
           continue;
+        } finally {
+          for (const settle of this.stepSettles.splice(0)) settle();
         }
         this.counters.steps++;
         this.apply(results);
@@ -131,7 +150,12 @@ export class Scheduler {
       if (!e) entries.set(seq.id, (e = { id: seq.id }));
       return e;
     };
-    for (const seq of this.ended.splice(0)) if (seq.started) entry(seq).remove = true;
+    for (const seq of this.ended.splice(0)) {
+      if (seq.started) entry(seq).remove = true;
+      const settle = this.settleOnRemoval.get(seq);
+      if (settle) this.stepSettles.push(settle);
+      this.settleOnRemoval.delete(seq);
+    }
     this.dropCancelled(entry);
     this.admit(entry);
     this.preempt(entry);
@@ -153,11 +177,11 @@ export class Scheduler {
       const e = entry(seq);
       e.feed = feed;
       // A constrained sequence whose grammar is still deciding feeds its token anyway and holds the logits: the
-      // pass overlaps the grammar's work.
-      if (feed === seq.pending) {
-        if (!seq.maySample) e.hold = true;
-        else if (seq.decision) e.mask = seq.decision;
-      }
+      // pass overlaps the grammar's work. Set on every feed, not only when it completes the pending tokens by this
+      // count: an attach may reuse more than the slot mirror guessed (the paged prefix cache), and the engine applies
+      // them only when the sequence samples.
+      if (!seq.maySample) e.hold = true;
+      else if (seq.decision) e.mask = seq.decision;
       budget -= feed;
     }
     const plan = [...entries.values()];
@@ -169,9 +193,12 @@ export class Scheduler {
     for (const list of [this.running, this.waiting]) {
       for (const seq of list.filter((s) => s.cancelled)) {
         list.splice(list.indexOf(seq), 1);
-        if (seq.started) entry(seq).remove = true;
         this.vacate(seq);
-        seq.finish('cancelled');
+        this.memoryBound = Infinity;
+        if (seq.started) {
+          entry(seq).remove = true;
+          this.stepSettles.push(() => seq.finish('cancelled'));
+        } else seq.finish('cancelled');
       }
     }
   }
@@ -183,7 +210,7 @@ export class Scheduler {
 
   private admit(entry: (seq: Sequence) => NativeBatchEntry): void {
     const when = this.opts.preemptWhen;
-    while (this.running.length < this.opts.maxNumSeqs && this.waiting.length) {
+    while (this.running.length < Math.min(this.opts.maxNumSeqs, this.memoryBound) && this.waiting.length) {
       // Admitting what the preemption signal would take back at once only churns; wait for room instead.
       if (when && this.running.length && when(this.heldTokens() + this.waiting[0]!.tokens.length)) break;
       const seq = this.waiting.shift()!;
@@ -205,32 +232,38 @@ export class Scheduler {
   }
 
   private preempt(entry: (seq: Sequence) => NativeBatchEntry): void {
+    if (this.memoryPressure && this.running.length > 1) this.preemptNewest(entry);
+    this.memoryPressure = false;
     const when = this.opts.preemptWhen;
     if (!when) return;
-    while (this.running.length > 1 && when(this.heldTokens())) {
-      const seq = this.running.reduce((a, b) => (b.id > a.id ? b : a));
-      this.running.splice(this.running.indexOf(seq), 1);
-      const e = entry(seq);
-      delete e.slot;
-      delete e.feed;
-      e.preempt = true;
-      this.vacate(seq);
-      this.slotTokens[seq.slot]!.length = 0;
-      seq.slot = -1;
-      seq.fed = 0;
-      seq.holding = false;
-      seq.state = 'waiting';
-      this.counters.preemptions++;
-      // Back in arrival order: it is older than anything that arrived after it.
-      const at = this.waiting.findIndex((w) => w.id > seq.id);
-      this.waiting.splice(at < 0 ? this.waiting.length : at, 0, seq);
-    }
+    while (this.running.length > 1 && when(this.heldTokens())) this.preemptNewest(entry);
+  }
+
+  private preemptNewest(entry: (seq: Sequence) => NativeBatchEntry): void {
+    const seq = this.running.reduce((a, b) => (b.id > a.id ? b : a));
+    this.running.splice(this.running.indexOf(seq), 1);
+    const e = entry(seq);
+    delete e.slot;
+    delete e.feed;
+    e.preempt = true;
+    this.vacate(seq);
+    this.slotTokens[seq.slot]!.length = 0;
+    seq.slot = -1;
+    seq.fed = 0;
+    seq.holding = false;
+    seq.state = 'waiting';
+    this.counters.preemptions++;
+    // Back in arrival order: it is older than anything that arrived after it.
+    const at = this.waiting.findIndex((w) => w.id > seq.id);
+    this.waiting.splice(at < 0 ? this.waiting.length : at, 0, seq);
   }
 
   private apply(results: NativeBatchResult[]): void {
+    let cacheError: string | undefined;
     for (const r of results) {
       const seq = this.running.find((s) => s.id === r.id);
       if (!seq) continue;
+      cacheError ??= r.cacheError;
       const held = this.slotTokens[seq.slot]!;
       if (r.reused !== undefined) {
         seq.fed = r.reused;
@@ -243,15 +276,33 @@ export class Scheduler {
       if (!r.event || seq.cancelled) continue;
       const err = seq.deliver(r.event);
       if (err) this.end(seq, () => seq.fail(err));
-      else if (r.finish) this.end(seq, () => seq.finish(r.finish!));
+      else if (r.finish) this.end(seq, () => seq.finish(r.finish!), false);
+    }
+    if (cacheError !== undefined) this.outOfCacheMemory(cacheError);
+  }
+
+  /** A pass ran out of KV blocks: preempt the newest of several running sequences, or fail the one running alone. */
+  private outOfCacheMemory(message: string): void {
+    if (this.running.length > 1) {
+      this.memoryPressure = true;
+      this.memoryBound = this.running.length - 1;
+    } else if (this.running.length === 1) {
+      const seq = this.running[0]!;
+      this.end(seq, () => seq.fail(new CacheMemoryError(message)));
     }
   }
 
-  private end(seq: Sequence, settle: () => void): void {
+  /**
+   * Takes `seq` out of the running set. A sequence the engine still holds (failed, or cut off by its consumer) is
+   * settled once the step that removes it has run; one that finished (eos, length) has given its blocks back already.
+   */
+  private end(seq: Sequence, settle: () => void, afterRemoval = true): void {
     this.running.splice(this.running.indexOf(seq), 1);
     this.vacate(seq);
     this.ended.push(seq);
-    settle();
+    this.memoryBound = Infinity;
+    if (afterRemoval && seq.started && !this.closedWith) this.settleOnRemoval.set(seq, settle);
+    else settle();
   }
 
   private vacate(seq: Sequence): void {

@@ -32,6 +32,7 @@ export async function handleCompletions(ctx: ServerContext, body: unknown, res: 
   try {
     let text = req.echo ? prompt : '';
     let completionTokens = 0;
+    let cachedTokens = 0;
     let finish = 'stop';
     const all: TokenLogprob[] = [];
     if (sse && req.echo) sse.send(chunk(prompt, null, null));
@@ -42,6 +43,7 @@ export async function handleCompletions(ctx: ServerContext, body: unknown, res: 
         if (sse) sse.send(chunk(ev.text, null, req.logprobs != null ? (ev.logprobs ?? []) : null));
       } else if (ev.type === 'done') {
         completionTokens = ev.usage.completionTokens;
+        cachedTokens = ev.usage.reusedPromptTokens;
         finish = ev.finishReason === 'length' ? 'length' : 'stop';
       }
     }
@@ -49,12 +51,12 @@ export async function handleCompletions(ctx: ServerContext, body: unknown, res: 
     if (sse) {
       sse.send(chunk('', finish, null));
       if (req.stream_options?.include_usage) {
-        sse.send({ id, object: 'text_completion', created, model: ctx.modelId, choices: [], usage: usageBody(tokens.length, completionTokens) });
+        sse.send({ id, object: 'text_completion', created, model: ctx.modelId, choices: [], usage: usageBody(tokens.length, completionTokens, cachedTokens) });
       }
       sse.done();
     } else {
       const body = chunk(text, finish, req.logprobs != null ? all : null);
-      sendJson(res, 200, { ...body, usage: usageBody(tokens.length, completionTokens) });
+      sendJson(res, 200, { ...body, usage: usageBody(tokens.length, completionTokens, cachedTokens) });
     }
   } finally {
     release();
