@@ -1,5 +1,4 @@
 // `vmlx chat`: the agent REPL (Ink) or, with --print / a piped prompt, one non-interactive turn.
-import { kvCacheMemoryOption } from '../kv-cache-option.js';
 import { randomUUID } from 'node:crypto';
 import type { Command } from 'commander';
 import { ChatSession } from '../../agent/loop/chat-session.js';
@@ -10,6 +9,7 @@ import { chatInputContext, preparePrintPrompt } from '../../agent/input/print-in
 import { InputError } from '../../agent/input/types.js';
 import { SessionLog } from '../../agent/loop/session-log.js';
 import { logDir } from '../../agent/paths.js';
+import { kvCacheMemoryOption } from '../kv-cache-option.js';
 import { resolveParsers, UnknownParserError } from '../../agent/toolcalls/index.js';
 import type { LanguageModel } from '../../engine/types.js';
 import { formatAuditRow } from '../../tui/audit-lines.js';
