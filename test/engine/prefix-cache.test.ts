@@ -1,36 +1,17 @@
 // The paged KV pool and the prefix cache shared across conversations, on tiny models of the three cache kinds:
 // full attention (qwen3), sliding window (gemma3_text) and the DeltaNet hybrid (qwen3_5). Every warm answer must be
 // token for token the answer of a cold run (after resetCache), and report how many prompt tokens it reused.
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { loadModel, type LoadedModel } from '../../src/engine/model.js';
 import { CacheMemoryError, GenerationInputError } from '../../src/engine/errors.js';
 import type { GenerationEvent } from '../../src/engine/types.js';
 import { ensureTestModel } from '../helpers/test-models.js';
+import { PAGED_ARCHS, ids, pagedModels } from './helpers/paged-models.js';
 import type { TestArch } from '../../src/engine/testmodel/spec.js';
 
-const ARCHS: TestArch[] = ['qwen3', 'gemma3_text', 'qwen3_5'];
-const models = new Map<TestArch, LoadedModel>();
-
-before(async () => {
-  for (const arch of ARCHS) {
-    const { dir } = await ensureTestModel({ arch, dtype: 'bf16', bits: 4 });
-    models.set(arch, await loadModel(dir, { threads: 2, maxContext: 1024, kvCacheMemory: 32 << 20 }));
-  }
-});
-
-after(async () => {
-  for (const m of models.values()) await m.dispose();
-});
-
-/** Deterministic token ids (ordinary vocabulary, no special tokens). */
-function ids(seed: number, n: number): number[] {
-  let x = seed * 2654435761 + 1;
-  return Array.from({ length: n }, () => {
-    x = (x * 1103515245 + 12345) >>> 0;
-    return 200 + (x % 3000);
-  });
-}
+const ARCHS = PAGED_ARCHS;
+const models = pagedModels();
 
 async function run(model: LoadedModel, prompt: number[], maxTokens = 6, signal?: AbortSignal) {
   const tokens: number[] = [];
