@@ -8,6 +8,7 @@
 
 #include "blocks/blocks.h"
 #include "blocks/linear.h"
+#include "models/gemma_sandwich.h"
 
 namespace vmlx {
 namespace {
@@ -53,16 +54,10 @@ class Gemma4Inputs : public Prologue {
 
 class Gemma4Layer : public Layer {
  public:
-  Gemma4Layer(Loader& ld, const ModelSpec& spec, int i) : index_(i), P_(spec.perLayerInputSize) {
+  Gemma4Layer(Loader& ld, const ModelSpec& spec, int i)
+      : index_(i), P_(spec.perLayerInputSize), body_(ld, spec, "blk." + std::to_string(i) + ".", i) {
     const std::string pre = "blk." + std::to_string(i) + ".";
-    const LayerPlan& plan = spec.layers[i];
     const int H = spec.hiddenSize;
-    attnNorm_ = ld.norm(pre + "attn_norm", H);
-    mixer_ = make_token_mixer(ld, spec, plan, pre);
-    attnPostNorm_ = ld.norm(pre + "post_attention_norm", H);
-    ffnNorm_ = ld.norm(pre + "ffn_norm", H);
-    ffn_ = make_feed_forward(ld, spec, plan, pre);
-    ffnPostNorm_ = ld.norm(pre + "post_ffw_norm", H);
     if (P_ > 0) {
       inpGate_ = ld.matrix(pre + "inp_gate", P_, H);
       proj_ = ld.matrix(pre + "proj", H, P_);
@@ -74,14 +69,7 @@ class Gemma4Layer : public Layer {
   void forward(Forward& f) const override {
     Scratch& s = f.s;
     const int H = f.spec.hiddenSize;
-    rmsnorm_rows(f, s.x.data(), attnNorm_.data(), H, s.h.data(), f.T);
-    mixer_->forward(f, s.h.data(), s.h.data());
-    rmsnorm_rows(f, s.h.data(), attnPostNorm_.data(), H, s.h.data(), f.T);
-    add_rows(f, s.x.data(), s.h.data(), H);
-    rmsnorm_rows(f, s.x.data(), ffnNorm_.data(), H, s.h.data(), f.T);
-    ffn_->forward(f, s.h.data(), s.h.data());
-    rmsnorm_rows(f, s.h.data(), ffnPostNorm_.data(), H, s.h.data(), f.T);
-    add_rows(f, s.x.data(), s.h.data(), H);
+    body_.forward(f);
     if (P_ > 0) per_layer_input(f);
     if (outScale_ != 1.f) {
       f.pool.parallel_for(f.T, [&](int t0, int t1) {
@@ -90,7 +78,7 @@ class Gemma4Layer : public Layer {
     }
   }
 
-  std::unique_ptr<LayerState> make_state(int maxContext) const override { return mixer_->make_state(maxContext); }
+  std::unique_ptr<LayerState> make_state(int maxContext) const override { return body_.mixer().make_state(maxContext); }
 
  private:
   void per_layer_input(Forward& f) const {
@@ -113,9 +101,8 @@ class Gemma4Layer : public Layer {
   }
 
   int index_, P_;
-  std::vector<float> attnNorm_, attnPostNorm_, ffnNorm_, ffnPostNorm_, postNorm_;
-  std::unique_ptr<TokenMixer> mixer_;
-  std::unique_ptr<FeedForward> ffn_;
+  GemmaSandwich body_;
+  std::vector<float> postNorm_;
   OwnedWeight inpGate_, proj_;
   float outScale_ = 1;
   mutable std::vector<float> gate_;  // [T][P]
