@@ -8,10 +8,9 @@
 // The section markup is the format's framing and never reaches the content; argument values are raw text typed
 // by the tool's schema, else by their type attribute. Thoughts (<|open|>think<|sep|>…) go to the reasoning parser.
 import type { ScanContext, Segment, ToolCallFormat } from '../types.js';
-import { findFirst, markerPrefixLength } from '../util/holdback.js';
 import { scanAttrCallBody, type AttrCallSpec } from './attr-call.js';
 import { resumable } from '../value-checkpoints.js';
-import { pushText } from './scan-kit.js';
+import { pushText, textUntilMarker } from './scan-kit.js';
 
 const SEP = '<|sep|>';
 const CALL = '<|open|>call tool="';
@@ -43,14 +42,8 @@ export function scanKimiK3(text: string, ctx: ScanContext): Segment[] {
   for (;;) {
     // Between sections the scan depends on nothing before: a checkpoint (see checkpoints.ts).
     ctx.checkpoint?.(pos, out);
-    const hit = findFirst(text, MARKERS, pos);
-    if (!hit) {
-      const hold = ctx.final ? 0 : markerPrefixLength(text.slice(pos), MARKERS);
-      pushText(out, text.slice(pos, text.length - hold));
-      ctx.checkpoint?.(text.length - hold, out);
-      return out;
-    }
-    pushText(out, text.slice(pos, hit.index));
+    const hit = textUntilMarker(text, pos, MARKERS, ctx.final, (s) => pushText(out, s), (at) => ctx.checkpoint?.(at, out));
+    if (!hit) return out;
     if (hit.marker !== CALL && hit.marker !== MESSAGE) {
       pos = hit.index + hit.marker.length;
       continue;

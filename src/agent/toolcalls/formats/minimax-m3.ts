@@ -4,12 +4,12 @@
 // nested elements (NS<key>… for members, NS<item>… for array items). Thoughts are <mm:think>…</mm:think>; a
 // turn without thoughts starts with a bare </mm:think>, which is dropped.
 import type { ScanContext, Segment, ToolCallFormat } from '../types.js';
-import { findFirst, markerPrefixLength } from '../util/holdback.js';
+import { markerPrefixLength } from '../util/holdback.js';
 import { isPlainObject } from '../util/json.js';
 import { isStringOnly, paramSchema, typeValue } from '../util/schema.js';
 import { buildXmlArguments, reportOpenParam, trimValueNewlines, type XmlParam } from '../util/xmlargs.js';
 import { resumable } from '../value-checkpoints.js';
-import { pushText } from './scan-kit.js';
+import { pushText, textUntilMarker } from './scan-kit.js';
 
 const NS = ']<]minimax[>[';
 const INVOKE = `${NS}<invoke name="`;
@@ -140,14 +140,8 @@ export function scanMiniMaxM3(text: string, ctx: ScanContext): Segment[] {
   for (;;) {
     // Between calls the scan depends on nothing before: a checkpoint (see checkpoints.ts).
     ctx.checkpoint?.(pos, out);
-    const hit = findFirst(text, MARKERS, pos);
-    if (!hit) {
-      const hold = ctx.final ? 0 : markerPrefixLength(text.slice(pos), MARKERS);
-      pushText(out, text.slice(pos, text.length - hold));
-      ctx.checkpoint?.(text.length - hold, out);
-      return out;
-    }
-    pushText(out, text.slice(pos, hit.index));
+    const hit = textUntilMarker(text, pos, MARKERS, ctx.final, (s) => pushText(out, s), (at) => ctx.checkpoint?.(at, out));
+    if (!hit) return out;
     if (hit.marker !== INVOKE) {
       pos = hit.index + hit.marker.length;
       continue;
