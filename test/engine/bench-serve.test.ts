@@ -7,6 +7,7 @@ import { makeRequests } from '../../src/engine/bench/serve/workload.js';
 import { parseBatchedBenchJsonl, batchedBenchArgs } from '../../src/engine/bench/serve/batched-bench.js';
 import { contextPerSequence, type ServeBenchReport } from '../../src/engine/bench/serve/run.js';
 import { formatServeTable } from '../../src/engine/bench/serve/table.js';
+import { metricValue } from '../../src/engine/bench/serve/probes.js';
 import { parseConcurrencyList } from '../../src/cli/commands/bench-serve.js';
 import { ensureTestModel } from '../helpers/test-models.js';
 import { runVmlx } from '../helpers/vmlx-cli.js';
@@ -53,9 +54,18 @@ test("llama-batched-bench's JSON lines are read from among its log lines", () =>
   assert.equal(args[args.indexOf('-c') + 1], String(8 * 192 + 16));
 });
 
-test('the per-sequence context covers the longest prompt of the workload and of the prefix probe', () => {
-  const c = contextPerSequence({ promptTokens: 128, genTokens: 64, sharedPrefixTokens: 256, prefixTokens: 2048 });
+test('the per-sequence context covers the longest prompt of the workload, the prefix probe and the admission probe', () => {
+  const c = contextPerSequence({ promptTokens: 128, genTokens: 64, sharedPrefixTokens: 256, prefixTokens: 2048, admissionTokens: 0 });
   assert.ok(c >= 2048 + 64 && c % 256 === 0, String(c));
+  const a = contextPerSequence({ promptTokens: 128, genTokens: 64, sharedPrefixTokens: 256, prefixTokens: 0, admissionTokens: 3000 });
+  assert.ok(a >= 3000 * 1.5 && a % 256 === 0, String(a));
+});
+
+test('metricValue reads one sample of a Prometheus exposition, labels or not', () => {
+  const text = '# HELP vmlx_kv_cache_bytes x\n# TYPE vmlx_kv_cache_bytes gauge\nvmlx_kv_cache_bytes 536870912\nvmlx_engine_preemptions_total{model="m"} 7\n';
+  assert.equal(metricValue(text, 'vmlx_kv_cache_bytes'), 536870912);
+  assert.equal(metricValue(text, 'vmlx_engine_preemptions_total'), 7);
+  assert.ok(Number.isNaN(metricValue(text, 'vmlx_kv_cache')));
 });
 
 test('the table puts vmlx beside llama-server per level, with the ratio and the scaling (made-up figures)', () => {
@@ -75,12 +85,21 @@ test('the table puts vmlx beside llama-server per level, with the ratio and the 
   assert.match(table, /\| 8 \| 160\.0 \| 100 \/ 200 \| 20 \/ 40 \| 80\.0 \| 100 \/ 200 \| 20 \/ 40 \| 2\.00x \| 90\.0 \|/);
   assert.match(table, /vmlx: 8 streams give 4\.00x the output tok\/s of one stream/);
   assert.match(table, /vmlx prefix probe: cold TTFT 1000 ms; .* 40 ms \(4\.0% of cold, 2000 prompt tokens reported cached\)/);
+  assert.doesNotMatch(table, /admission probe|memory probe/);
+  const probed = formatServeTable({
+    ...report,
+    engines: [{ ...report.engines[0]!, admission: { streams: 4, admittedWords: 2048, admittedTtftMs: 5000, itlMedianMs: 50, admissionItlP99Ms: 120, admissionItlMaxMs: 130, gapsDuringAdmission: 300, p99OverMedian: 2.4 } }],
+    memory: { conversations: 32, promptWords: 1024, completed: 32, failed: 0, budgetBytes: 512 * 2 ** 20, kvPoolBytes: 500 * 2 ** 20, preemptions: 9, rssIdleBytes: 900 * 2 ** 20, rssPeakBytes: 1500 * 2 ** 20, wallSeconds: 80 },
+  });
+  assert.match(probed, /vmlx admission probe: 4 streams decoding while a 2048-word prompt arrives .*p99 120 ms, max 130 ms over 300 gaps, against a median of 50 ms \(2\.4x\)/);
+  assert.match(probed, /vmlx memory probe: 32 conversations of 1024 words at once under a 512 MiB KV cache \(pool 500 MiB\): 32 completed, 0 failed, 9 preemptions, 80\.0 s; server memory 900 MiB idle, 1500 MiB peak \(\+600 MiB\)/);
 });
 
 test('vmlx bench serve drives a real vmlx serve with concurrent streams and reports every level', async () => {
   const { dir } = await ensureTestModel({ arch: 'qwen3', dtype: 'bf16', bits: 4 });
   const r = await runVmlx(['bench', 'serve', '--model', dir, '--concurrency', '1,3', '--prompt-tokens', '12', '--gen-tokens', '4',
-    '--shared-prefix', '16', '--prefix-tokens', '48', '--json'], { deadlineMs: 240_000 });
+    '--shared-prefix', '16', '--prefix-tokens', '48', '--admission-tokens', '200', '--admission-streams', '2',
+    '--memory-conversations', '6', '--memory-prompt-tokens', '120', '--memory-budget', '3M', '--json'], { deadlineMs: 240_000 });
   assert.equal(r.code, 0, r.stderr);
   const report = JSON.parse(r.stdout) as ServeBenchReport;
   assert.equal(report.engines.length, 1);
@@ -92,6 +111,13 @@ test('vmlx bench serve drives a real vmlx serve with concurrent streams and repo
   }
   assert.ok(vmlx!.prefix && Number.isFinite(vmlx!.prefix.coldTtftMs) && typeof vmlx!.prefix.cachedTokens === 'number');
   assert.match(r.stderr, /bench serve: vmlx: 3 streams, 6 requests/);
+  // The admission probe saw the streams' tokens on both sides of the long prompt's prefill.
+  const a = vmlx!.admission!;
+  assert.ok(a.gapsDuringAdmission > 0 && Number.isFinite(a.itlMedianMs) && a.admissionItlP99Ms > 0 && a.admittedTtftMs > 0, JSON.stringify(a));
+  // Six conversations under a 3 MiB KV cache: all complete, the pool stays within the budget.
+  const m = report.memory!;
+  assert.equal(m.completed, 6, JSON.stringify(m));
+  assert.ok(m.kvPoolBytes > 0 && m.kvPoolBytes <= m.budgetBytes && m.rssPeakBytes >= m.rssIdleBytes, JSON.stringify(m));
 });
 
 test('vmlx bench serve refuses options that do not apply and names a missing model', async () => {

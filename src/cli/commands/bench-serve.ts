@@ -7,12 +7,23 @@ import { UserError } from '../errors.js';
 import { resolveModelArg } from '../model-arg.js';
 import { runServeBench } from '../../engine/bench/serve/run.js';
 import { formatServeTable } from '../../engine/bench/serve/table.js';
+import { parseMemorySize } from '../../engine/kv-budget.js';
 
 function intArg(name: string, min: number) {
   return (v: string): number => {
     const n = Number(v);
     if (!/^\d+$/.test(v.trim()) || !Number.isSafeInteger(n) || n < min) throw new InvalidArgumentError(`${name} must be an integer >= ${min}`);
     return n;
+  };
+}
+
+function sizeArg(name: string) {
+  return (v: string): number => {
+    try {
+      return parseMemorySize(v, name);
+    } catch (err) {
+      throw new InvalidArgumentError((err as Error).message);
+    }
   };
 }
 
@@ -33,6 +44,11 @@ interface ServeFlags {
   requestsPerStream: number;
   sharedPrefix: number;
   prefixTokens: number;
+  admissionTokens: number;
+  admissionStreams: number;
+  memoryConversations: number;
+  memoryPromptTokens: number;
+  memoryBudget: number;
   seed: number;
 }
 
@@ -76,6 +92,11 @@ export function registerBenchServeCommand(bench: Command): void {
     .option('--requests-per-stream <n>', 'requests each stream sends per level', intArg('--requests-per-stream', 1), 2)
     .option('--shared-prefix <n>', 'tokens of a system prompt that half of the requests open with, as agents share one (0 = none)', intArg('--shared-prefix', 0), 256)
     .option('--prefix-tokens <n>', 'system prompt length of the prefix-cache probe: cold, then after another conversation (0 = no probe)', intArg('--prefix-tokens', 0), 2048)
+    .option('--admission-tokens <n>', 'prompt length admitted while --admission-streams streams decode: their inter-token p99 during its prefill against their median (0 = no probe)', intArg('--admission-tokens', 0), 2048)
+    .option('--admission-streams <n>', 'streams decoding during the admission probe', intArg('--admission-streams', 1), 4)
+    .option('--memory-conversations <n>', 'long conversations sent at once to a vmlx serve with a --memory-budget KV cache; all must complete (0 = no probe)', intArg('--memory-conversations', 0), 32)
+    .option('--memory-prompt-tokens <n>', 'prompt length of each conversation of the memory probe', intArg('--memory-prompt-tokens', 16), 1024)
+    .addOption(new Option('--memory-budget <size>', 'KV-cache memory of the memory probe, e.g. 512M').argParser(sizeArg('--memory-budget')).default(512 * 2 ** 20, '512M'))
     .option('--seed <n>', 'seed of the generated prompts', intArg('--seed', 0), 1)
     .addHelpText('after', [
       '',
@@ -96,6 +117,8 @@ export function registerBenchServeCommand(bench: Command): void {
       const report = await runServeBench({
         modelDir, gguf: shared.gguf, concurrency: flags.concurrency, promptTokens: shared.promptTokens, genTokens: shared.genTokens,
         requestsPerStream: flags.requestsPerStream, sharedPrefixTokens: flags.sharedPrefix, prefixTokens: flags.prefixTokens,
+        admissionTokens: flags.admissionTokens, admissionStreams: flags.admissionStreams, memoryConversations: flags.memoryConversations,
+        memoryPromptTokens: flags.memoryPromptTokens, memoryBudgetBytes: flags.memoryBudget,
         threads: shared.threads, seed: flags.seed, log: (m) => process.stderr.write(`bench serve: ${m}\n`),
       });
       process.stdout.write(shared.json ? `${JSON.stringify(report)}\n` : `${formatServeTable(report)}\n`);

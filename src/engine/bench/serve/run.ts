@@ -7,6 +7,7 @@ import { timedStream, type ChatBody, type StreamTiming } from './sse-client.js';
 import { spread, type Spread } from './stats.js';
 import { startLlamaServer, startVmlxServer, type RunningServer } from './servers.js';
 import { runBatchedBench, type BatchedRow } from './batched-bench.js';
+import { probeAdmission, probeMemory, type AdmissionProbe, type MemoryProbe } from './probes.js';
 
 export interface ServeBenchOptions {
   modelDir: string;
@@ -18,6 +19,13 @@ export interface ServeBenchOptions {
   sharedPrefixTokens: number;
   /** Length of the system prompt of the prefix-cache probe (0 = no probe). */
   prefixTokens: number;
+  /** Words of the prompt admitted while streams decode (0 = no admission probe), and how many streams decode. */
+  admissionTokens: number;
+  admissionStreams: number;
+  /** Long conversations sent at once to a vmlx server with a `memoryBudgetBytes` KV cache (0 = no memory probe). */
+  memoryConversations: number;
+  memoryPromptTokens: number;
+  memoryBudgetBytes: number;
   threads: number;
   seed: number;
   log: (message: string) => void;
@@ -48,6 +56,7 @@ export interface EngineResult {
   name: string;
   levels: LevelResult[];
   prefix?: PrefixProbe;
+  admission?: AdmissionProbe;
 }
 
 export interface ServeBenchReport {
@@ -60,6 +69,7 @@ export interface ServeBenchReport {
   requestsPerStream: number;
   engines: EngineResult[];
   batchedBench?: BatchedRow[];
+  memory?: MemoryProbe;
 }
 
 /** `concurrency` clients share the request list; each sends its next request when its last one finishes. */
@@ -103,8 +113,8 @@ export async function probePrefix(server: RunningServer, o: { prefixTokens: numb
 }
 
 /** Per-sequence context both servers must hold: the longest prompt the workload or the probe sends, plus output. */
-export function contextPerSequence(o: Pick<ServeBenchOptions, 'promptTokens' | 'genTokens' | 'sharedPrefixTokens' | 'prefixTokens'>): number {
-  const longestPrompt = Math.max(o.sharedPrefixTokens + Math.ceil(1.5 * o.promptTokens), o.prefixTokens + 16);
+export function contextPerSequence(o: Pick<ServeBenchOptions, 'promptTokens' | 'genTokens' | 'sharedPrefixTokens' | 'prefixTokens' | 'admissionTokens'>): number {
+  const longestPrompt = Math.max(o.sharedPrefixTokens + Math.ceil(1.5 * o.promptTokens), o.prefixTokens + 16, o.admissionTokens);
   // Words are about one token each; the margin covers the chat template and words that split in two.
   return Math.ceil((longestPrompt * 1.5 + o.genTokens + 128) / 256) * 256;
 }
@@ -137,7 +147,25 @@ export async function runServeBench(o: ServeBenchOptions): Promise<ServeBenchRep
         engines[i]!.prefix = await probePrefix(s, o);
       }
     }
+    if (o.admissionTokens > 0) {
+      for (const [i, s] of servers.entries()) {
+        o.log(`${s.name}: admission probe (${o.admissionStreams} streams decoding, a ${o.admissionTokens}-word prompt arrives)`);
+        // The decoding streams must outlast the long prompt's prefill: they are cut once it has its first token.
+        engines[i]!.admission = await probeAdmission(s, { streams: o.admissionStreams, admittedWords: o.admissionTokens, maxTokens: perSeq - 256, seed: o.seed });
+      }
+    }
     for (const s of servers.splice(0)) await s.stop();
+
+    let memory: MemoryProbe | undefined;
+    if (o.memoryConversations > 0) {
+      const context = Math.ceil((o.memoryPromptTokens * 1.5 + o.genTokens + 128) / 256) * 256;
+      o.log(`vmlx: memory probe (${o.memoryConversations} conversations of ${o.memoryPromptTokens} words at once, KV cache ${Math.ceil(o.memoryBudgetBytes / 2 ** 20)} MiB)`);
+      const server = await startVmlxServer({ modelDir: o.modelDir, threads: o.threads, maxContext: context, maxNumSeqs: o.memoryConversations, kvCacheBytes: o.memoryBudgetBytes });
+      servers.push(server);
+      await runLevel(server, 1, warmup);
+      memory = await probeMemory(server, { conversations: o.memoryConversations, promptWords: o.memoryPromptTokens, genTokens: o.genTokens, budgetBytes: o.memoryBudgetBytes, seed: o.seed });
+      for (const s of servers.splice(0)) await s.stop();
+    }
 
     let batchedBench: BatchedRow[] | undefined;
     if (o.gguf) {
@@ -146,7 +174,7 @@ export async function runServeBench(o: ServeBenchOptions): Promise<ServeBenchRep
     }
     return {
       model: o.modelDir, ...(o.gguf ? { gguf: o.gguf } : {}), threads: o.threads, promptTokens: o.promptTokens, genTokens: o.genTokens,
-      sharedPrefixTokens: o.sharedPrefixTokens, requestsPerStream: o.requestsPerStream, engines, ...(batchedBench ? { batchedBench } : {}),
+      sharedPrefixTokens: o.sharedPrefixTokens, requestsPerStream: o.requestsPerStream, engines, ...(batchedBench ? { batchedBench } : {}), ...(memory ? { memory } : {}),
     };
   } finally {
     for (const s of servers) await s.stop();

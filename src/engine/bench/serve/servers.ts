@@ -17,6 +17,7 @@ export interface RunningServer {
   baseUrl: string;
   /** The model id to send in requests. */
   model: string;
+  pid: number;
   stop(): Promise<void>;
 }
 
@@ -59,7 +60,7 @@ function deadline(name: string, child: ChildProcess): { promise: Promise<never>;
 }
 
 /** `vmlx serve DIR` on a free loopback port, with no MCP servers (an empty config), ready when it prints its URL. */
-export async function startVmlxServer(o: { modelDir: string; threads: number; maxContext?: number; maxNumSeqs?: number }): Promise<RunningServer> {
+export async function startVmlxServer(o: { modelDir: string; threads: number; maxContext?: number; maxNumSeqs?: number; kvCacheBytes?: number }): Promise<RunningServer> {
   const scratch = mkdtempSync(join(tmpdir(), 'vmlx-bench-serve-'));
   const config = join(scratch, 'mcp.json');
   writeFileSync(config, '{"mcpServers":{}}\n');
@@ -67,6 +68,7 @@ export async function startVmlxServer(o: { modelDir: string; threads: number; ma
     '--mcp-config', config, '--audit-db', join(scratch, 'audit.db'), '--max-queue', '100000', '--served-model-name', 'bench'];
   if (o.maxContext) args.push('--max-context', String(o.maxContext));
   if (o.maxNumSeqs) args.push('--max-num-seqs', String(o.maxNumSeqs));
+  if (o.kvCacheBytes) args.push('--kv-cache-memory', `${Math.ceil(o.kvCacheBytes / 2 ** 20)}M`);
   const child = spawn(process.execPath, args, { stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
   const ready = new Promise<string>((resolve) => {
@@ -80,7 +82,7 @@ export async function startVmlxServer(o: { modelDir: string; threads: number; ma
   try {
     const url = await Promise.race([ready, exitBeforeReady(child, 'vmlx serve', () => stderr), limit.promise]);
     return {
-      name: 'vmlx', baseUrl: url.replace(/\/$/, ''), model: 'bench',
+      name: 'vmlx', baseUrl: url.replace(/\/$/, ''), model: 'bench', pid: child.pid!,
       stop: async () => {
         await stopChild(child);
         rmSync(scratch, { recursive: true, force: true });
@@ -133,7 +135,7 @@ export async function startLlamaServer(o: { gguf: string; threads: number; paral
   const limit = deadline('llama-server', child);
   try {
     await Promise.race([healthy(baseUrl, child), exitBeforeReady(child, 'llama-server', () => stderr), limit.promise]);
-    return { name: 'llama-server', baseUrl, model: 'bench', stop: () => stopChild(child) };
+    return { name: 'llama-server', baseUrl, model: 'bench', pid: child.pid!, stop: () => stopChild(child) };
   } catch (err) {
     await stopChild(child);
     throw err;

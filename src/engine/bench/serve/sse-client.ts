@@ -1,6 +1,7 @@
 // One streaming chat-completion request as an agent client makes it, timed from the client's side: time to the first
 // generated text, the gaps between text chunks, and the usage the server reports at the end. Works against any
 // OpenAI-compatible server (vmlx serve, llama-server).
+import { request } from 'node:http';
 
 export interface StreamTiming {
   ok: boolean;
@@ -30,22 +31,37 @@ interface StreamChunk {
   usage?: { completion_tokens?: number; prompt_tokens?: number; prompt_tokens_details?: { cached_tokens?: number } } | null;
 }
 
+/**
+ * POSTs `body` and yields the response's bytes. node:http rather than fetch: fetch gives up after 300 s without
+ * headers or between two chunks, and a request queued behind dozens of long prompts can wait longer than that.
+ */
+async function postStream(url: string, body: string, signal?: AbortSignal): Promise<{ status: number; chunks: AsyncIterable<Buffer> }> {
+  return new Promise((resolve, reject) => {
+    const req = request(url, { method: 'POST', headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) }, signal }, (res) => {
+      resolve({ status: res.statusCode ?? 0, chunks: res });
+    });
+    req.once('error', reject);
+    req.end(body);
+  });
+}
+
+async function textOf(chunks: AsyncIterable<Buffer>): Promise<string> {
+  let text = '';
+  for await (const c of chunks) text += c.toString();
+  return text;
+}
+
 /** Sends one streaming request to `${baseUrl}/v1/chat/completions` and times it; never throws for a server error. */
-export async function timedStream(baseUrl: string, body: ChatBody, signal?: AbortSignal): Promise<StreamTiming> {
+export async function timedStream(baseUrl: string, body: ChatBody, signal?: AbortSignal, onText?: (atMs: number) => void): Promise<StreamTiming> {
   const start = performance.now();
   const failed = (error: string): StreamTiming => ({ ok: false, error, ttftMs: Number.NaN, gapsMs: [], completionTokens: 0, finishedAt: performance.now() });
-  let res: Response;
+  let res: { status: number; chunks: AsyncIterable<Buffer> };
   try {
-    res = await fetch(`${baseUrl}/v1/chat/completions`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ ...body, stream: true, stream_options: { include_usage: true } }),
-      signal,
-    });
+    res = await postStream(`${baseUrl}/v1/chat/completions`, JSON.stringify({ ...body, stream: true, stream_options: { include_usage: true } }), signal);
   } catch (err) {
     return failed((err as Error).message);
   }
-  if (!res.ok || !res.body) return failed(`HTTP ${res.status}: ${(await res.text().catch(() => '')).slice(0, 200)}`);
+  if (res.status !== 200) return failed(`HTTP ${res.status}: ${(await textOf(res.chunks).catch(() => '')).slice(0, 200)}`);
 
   let ttftMs = Number.NaN;
   let last = 0;
@@ -68,13 +84,14 @@ export async function timedStream(baseUrl: string, body: ChatBody, signal?: Abor
     else gapsMs.push(now - last);
     last = now;
     textChunks++;
+    onText?.(now);
   };
 
   const decoder = new TextDecoder();
   let buffered = '';
   try {
-    for await (const bytes of res.body) {
-      buffered += decoder.decode(bytes as Uint8Array, { stream: true });
+    for await (const bytes of res.chunks) {
+      buffered += decoder.decode(bytes, { stream: true });
       let end: number;
       while ((end = buffered.search(/\r?\n\r?\n/)) >= 0) {
         const event = buffered.slice(0, end);

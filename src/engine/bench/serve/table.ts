@@ -50,6 +50,20 @@ export function formatServeTable(r: ServeBenchReport): string {
     const cached = p.cachedTokens !== undefined ? `, ${p.cachedTokens} prompt tokens reported cached` : '';
     lines.push(`${e.name} prefix probe: cold TTFT ${f0(p.coldTtftMs)} ms; the same system prompt after another conversation ${f0(p.warmTtftMs)} ms (${(100 * p.warmOverCold).toFixed(1)}% of cold${cached})`);
   }
+  for (const e of r.engines) {
+    const a = e.admission;
+    if (!a) continue;
+    lines.push(`${e.name} admission probe: ${a.streams} streams decoding while a ${a.admittedWords}-word prompt arrives (first token after ${f0(a.admittedTtftMs)} ms): `
+      + `inter-token p99 ${f0(a.admissionItlP99Ms)} ms, max ${f0(a.admissionItlMaxMs)} ms over ${a.gapsDuringAdmission} gaps, against a median of ${f0(a.itlMedianMs)} ms (${f1(a.p99OverMedian)}x)`);
+  }
+  if (r.memory) {
+    const m = r.memory;
+    const mib = (b: number) => (b / 2 ** 20).toFixed(b < 10 * 2 ** 20 ? 1 : 0);
+    lines.push(`vmlx memory probe: ${m.conversations} conversations of ${m.promptWords} words at once under a ${mib(m.budgetBytes)} MiB KV cache `
+      + `(pool ${mib(m.kvPoolBytes)} MiB): ${m.completed} completed, ${m.failed} failed, ${m.preemptions} preemptions, ${f1(m.wallSeconds)} s; `
+      + `server memory ${mib(m.rssIdleBytes)} MiB idle, ${mib(m.rssPeakBytes)} MiB peak (+${mib(m.rssPeakBytes - m.rssIdleBytes)} MiB)`
+      + (m.firstError ? `; first failure: ${m.firstError}` : ''));
+  }
   const failures = r.engines.flatMap((e) => e.levels.filter((l) => l.failed).map((l) => `${e.name} at ${l.concurrency} streams: ${l.failed} failed (${l.firstError})`));
   for (const f of failures) lines.push(`failed requests: ${f}`);
   return lines.join('\n');

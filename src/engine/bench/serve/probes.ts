@@ -1,0 +1,156 @@
+// Two serving probes beyond the concurrency levels:
+//  * admission: streams decode while a long new prompt arrives; the gaps between their tokens while it is prefilled
+//    (chunked between their decode steps, or not) against their usual gap;
+//  * memory: many long conversations at once under a small KV-cache budget; every one must complete (preempted and
+//    recomputed, never an out-of-memory crash) and the server's memory must stay within its budget.
+import { readFileSync } from 'node:fs';
+import { words } from './workload.js';
+import { seededRandom } from '../../seeded-random.js';
+import { percentile } from './stats.js';
+import { timedStream, type ChatBody } from './sse-client.js';
+import type { RunningServer } from './servers.js';
+
+export interface AdmissionProbe {
+  /** Streams decoding when the long prompt arrives. */
+  streams: number;
+  /** Words of the admitted prompt (about one token each). */
+  admittedWords: number;
+  admittedTtftMs: number;
+  /** Median gap between the running streams' tokens outside the admission window. */
+  itlMedianMs: number;
+  /** p99 and max of the gaps that overlap the window from the long prompt's arrival to its first token. */
+  admissionItlP99Ms: number;
+  admissionItlMaxMs: number;
+  gapsDuringAdmission: number;
+  p99OverMedian: number;
+}
+
+/** Token arrival times of one stream, with waits on their count (no polling: the bench shares the CPU with servers). */
+class Arrivals {
+  readonly times: number[] = [];
+  private waiters: { n: number; resolve: () => void }[] = [];
+  private over = false;
+
+  push(at: number): void {
+    this.times.push(at);
+    this.waiters = this.waiters.filter((w) => (this.times.length >= w.n ? (w.resolve(), false) : true));
+  }
+
+  /** The stream ended (finished, failed or cut): nothing more will arrive. */
+  end(): void {
+    this.over = true;
+    for (const w of this.waiters.splice(0)) w.resolve();
+  }
+
+  /** Resolves once `n` tokens have arrived or the stream is over. */
+  reach(n: number): Promise<void> {
+    if (this.over || this.times.length >= n) return Promise.resolve();
+    return new Promise((resolve) => this.waiters.push({ n, resolve }));
+  }
+}
+
+export async function probeAdmission(server: RunningServer, o: { streams: number; admittedWords: number; maxTokens: number; seed: number }): Promise<AdmissionProbe> {
+  const rand = seededRandom(o.seed ^ 0xad317);
+  const aborts = Array.from({ length: o.streams }, () => new AbortController());
+  const streams = aborts.map((a) => {
+    const arrivals = new Arrivals();
+    const body: ChatBody = { model: server.model, messages: [{ role: 'user', content: words(rand, 48) }], max_tokens: o.maxTokens, temperature: 0 };
+    const done = timedStream(server.baseUrl, body, a.signal, (at) => arrivals.push(at));
+    void done.then(() => arrivals.end());
+    return { arrivals, done };
+  });
+  // Every stream decoding (8 tokens each) before the long prompt arrives.
+  await Promise.all(streams.map((s) => s.arrivals.reach(8)));
+  const arrivedAt = performance.now();
+  let firstTokenAt = Number.NaN;
+  const admitted = await timedStream(server.baseUrl, {
+    model: server.model, messages: [{ role: 'user', content: words(rand, o.admittedWords) }], max_tokens: 2, temperature: 0,
+  }, undefined, (at) => {
+    if (Number.isNaN(firstTokenAt)) firstTokenAt = at;
+  });
+  if (!admitted.ok) throw new Error(`${server.name}: admission probe: the long prompt failed: ${admitted.error}`);
+  // A few more tokens each after the window, then the streams are cut.
+  await Promise.all(streams.map((s) => s.arrivals.reach(s.arrivals.times.length + 8)));
+  for (const a of aborts) a.abort();
+  await Promise.all(streams.map((s) => s.done));
+  const times = streams.map((s) => s.arrivals.times);
+
+  const during: number[] = [];
+  const outside: number[] = [];
+  for (const t of times) {
+    for (let k = 1; k < t.length; k++) {
+      const gap = t[k]! - t[k - 1]!;
+      if (t[k]! > arrivedAt && t[k - 1]! < firstTokenAt) during.push(gap);
+      else outside.push(gap);
+    }
+  }
+  const median = percentile(outside, 50);
+  const p99 = percentile(during, 99);
+  return {
+    streams: o.streams, admittedWords: o.admittedWords, admittedTtftMs: admitted.ttftMs, itlMedianMs: median,
+    admissionItlP99Ms: p99, admissionItlMaxMs: during.length ? Math.max(...during) : Number.NaN,
+    gapsDuringAdmission: during.length, p99OverMedian: p99 / median,
+  };
+}
+
+export interface MemoryProbe {
+  conversations: number;
+  promptWords: number;
+  completed: number;
+  failed: number;
+  firstError?: string;
+  /** The --kv-cache-memory budget the server ran with, and the pool it built under it. */
+  budgetBytes: number;
+  kvPoolBytes: number;
+  preemptions: number;
+  /** Resident memory of the server process once loaded and warmed up, and its peak during the probe. */
+  rssIdleBytes: number;
+  rssPeakBytes: number;
+  wallSeconds: number;
+}
+
+/** Resident set size of a process (Linux /proc); NaN elsewhere. */
+export function residentBytes(pid: number): number {
+  try {
+    const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return m ? Number(m[1]) * 1024 : Number.NaN;
+  } catch {
+    return Number.NaN;
+  }
+}
+
+/** One value of a Prometheus text exposition (the first sample of `name`). */
+export function metricValue(text: string, name: string): number {
+  const m = new RegExp(`^${name}(?:\\{[^}]*\\})? ([0-9.eE+-]+)$`, 'm').exec(text);
+  return m ? Number(m[1]) : Number.NaN;
+}
+
+export async function probeMemory(server: RunningServer & { pid: number }, o: { conversations: number; promptWords: number; genTokens: number; budgetBytes: number; seed: number }): Promise<MemoryProbe> {
+  const rand = seededRandom(o.seed ^ 0x3e3);
+  const rssIdleBytes = residentBytes(server.pid);
+  let rssPeakBytes = rssIdleBytes;
+  const sampler = setInterval(() => {
+    const r = residentBytes(server.pid);
+    if (r > rssPeakBytes) rssPeakBytes = r;
+  }, 100);
+  const start = performance.now();
+  let results;
+  try {
+    // Distinct conversations (no shared prefix), all at once.
+    const bodies: ChatBody[] = Array.from({ length: o.conversations }, () => ({
+      model: server.model, messages: [{ role: 'user', content: words(rand, o.promptWords) }], max_tokens: o.genTokens, temperature: 0,
+    }));
+    results = await Promise.all(bodies.map((b) => timedStream(server.baseUrl, b)));
+  } finally {
+    clearInterval(sampler);
+  }
+  const wallSeconds = (performance.now() - start) / 1000;
+  const metrics = await (await fetch(`${server.baseUrl}/metrics`)).text();
+  const failed = results.filter((r) => !r.ok);
+  return {
+    conversations: o.conversations, promptWords: o.promptWords, completed: results.length - failed.length, failed: failed.length,
+    ...(failed[0]?.error ? { firstError: failed[0].error } : {}),
+    budgetBytes: o.budgetBytes, kvPoolBytes: metricValue(metrics, 'vmlx_kv_cache_bytes'),
+    preemptions: metricValue(metrics, 'vmlx_engine_preemptions_total'), rssIdleBytes, rssPeakBytes, wallSeconds,
+  };
+}
