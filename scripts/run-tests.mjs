@@ -34,5 +34,8 @@ if (!selected.length) {
   process.stderr.write(`vmlx test: no test files match ${filters.join(' ')}\n`);
   process.exit(1);
 }
-const r = spawnSync(process.execPath, ['--test', '--test-concurrency=2', ...selected], { cwd: root, stdio: 'inherit' });
+// TAP as before, then a list of the failures, so the end of a long log says what failed.
+const reporters = ['--test-reporter=tap', '--test-reporter-destination=stdout',
+  `--test-reporter=${join(root, 'scripts', 'failure-summary-reporter.mjs')}`, '--test-reporter-destination=stdout'];
+const r = spawnSync(process.execPath, ['--test', '--test-concurrency=2', ...reporters, ...selected], { cwd: root, stdio: 'inherit' });
 process.exit(r.status ?? 1);
