@@ -150,7 +150,9 @@ test('a client that disconnects mid-stream frees its blocks', async () => {
     signal: ac.signal,
   });
   const reader = res.body!.getReader();
-  await reader.read(); // the first chunk: generation is running
+  // The stream opens (headers, the role chunk) before the engine's first step: wait for generated text.
+  let seen = '';
+  while (!/"(reasoning_)?content":"[^"]/.test(seen)) seen += new TextDecoder().decode((await reader.read()).value);
   assert.ok((await health()).cache.blocks_in_requests > 0, 'the running request holds blocks');
   ac.abort();
   await reader.cancel().catch(() => undefined);
@@ -185,5 +187,25 @@ test('a tiny --kv-cache-memory answers 503 out_of_cache_memory for a prompt it c
     assert.equal(h.cache.blocks_in_requests, 0);
   } finally {
     await tiny.close();
+  }
+});
+
+test('the hybrid (qwen3_5): a second conversation with the same system prompt resumes from the checkpoint at its end', async () => {
+  const dir = (await ensureTestModel({ arch: 'qwen3_5', dtype: 'bf16', bits: 4 })).dir;
+  const hybrid = await startServer(await loadModel(dir, { threads: 2, maxContext: 2048, kvCacheMemory: 64 << 20 }), { maxTokensDefault: 4 });
+  try {
+    const ask = (question: string) => new OpenAI({ baseURL: hybrid.baseURL, apiKey: 'unused', maxRetries: 0 }).chat.completions.create({
+      model: 'test-model', messages: [{ role: 'system', content: SYSTEM }, { role: 'user', content: question }], max_tokens: 4, temperature: 0,
+    });
+    const first = await ask('What is the weather like in Paris, Lyon and Marseille today, and tomorrow?');
+    assert.equal(first.usage!.prompt_tokens_details!.cached_tokens, 0);
+    const second = await ask('Name three prime numbers.');
+    const cached = second.usage!.prompt_tokens_details!.cached_tokens!;
+    // Up to the last block boundary inside the system message: the first conversation's own checkpoint (its last
+    // block boundary) lies past it, so only the system prompt's checkpoint can serve this.
+    const firstOwnCheckpoint = Math.floor((first.usage!.prompt_tokens - 1) / 16) * 16;
+    assert.ok(cached >= 400 && cached < firstOwnCheckpoint, `cached ${cached} of ${second.usage!.prompt_tokens} (the first's own checkpoint: ${firstOwnCheckpoint})`);
+  } finally {
+    await hybrid.close();
   }
 });
