@@ -16,15 +16,16 @@ void mask_logits(float* logits, int vocab, const std::vector<uint32_t>& mask) {
   }
 }
 
-SequenceRun::SequenceRun(std::vector<int32_t> prompt, const SamplingParams& params, int vocab)
-    : tokens_(std::move(prompt)), promptTokens_(static_cast<int>(tokens_.size())), params_(params), sampler_(params, vocab) {
+SequenceRun::SequenceRun(std::vector<int32_t> prompt, const SamplingParams& params, int vocab, std::vector<int32_t> checkpointHints)
+    : checkpointHints_(std::move(checkpointHints)),
+      tokens_(std::move(prompt)), promptTokens_(static_cast<int>(tokens_.size())), params_(params), sampler_(params, vocab) {
   tokens_.reserve(tokens_.size() + std::max(0, params.maxTokens));
   if (params.maxTokens <= 0) finish_ = "length";
 }
 
 int SequenceRun::attach(Session& session) {
   session_ = &session;
-  fed_ = session.attach(tokens_, !attachedBefore_);
+  fed_ = session.attach(tokens_, !attachedBefore_, checkpointHints_);
   attachedBefore_ = true;
   return static_cast<int>(fed_);
 }
@@ -42,7 +43,10 @@ int SequenceRun::want(int budget) {
   const size_t lastPrompt = static_cast<size_t>(promptTokens_) - 1;
   if (session_->paged()) {
     // Paged recurrent layers: a pass ends at the checkpoint's block boundary (the checkpoint is taken there).
-    if (session_->recurrent() && fed_ < session_->checkpoint_pos()) end = session_->checkpoint_pos();
+    if (session_->recurrent()) {
+      const size_t next = session_->next_checkpoint(fed_);
+      if (next > 0) end = next;
+    }
   } else if (session_->recurrent() && fed_ <= lastPrompt) {
     if (fed_ < lastPrompt) end = lastPrompt;
     else session_->take_snapshot();

@@ -18,7 +18,8 @@ void mask_logits(float* logits, int vocab, const std::vector<uint32_t>& mask);
 
 class SequenceRun {
  public:
-  SequenceRun(std::vector<int32_t> prompt, const SamplingParams& params, int vocab);
+  // `checkpointHints`: prompt positions other prompts are likely to share up to (see Session::attach).
+  SequenceRun(std::vector<int32_t> prompt, const SamplingParams& params, int vocab, std::vector<int32_t> checkpointHints = {});
 
   // Puts the run on `session`, reusing the longest prefix of the run's tokens that the session has cached; returns
   // how many tokens were reused. Throws EngineError for tokens outside the vocabulary or beyond the context.
@@ -53,6 +54,7 @@ class SequenceRun {
   int prompt_tokens() const { return promptTokens_; }
 
  private:
+  std::vector<int32_t> checkpointHints_;
   std::vector<int32_t> tokens_;
   int promptTokens_;
   SamplingParams params_;

@@ -43,8 +43,12 @@ std::vector<Batch::Entry> parse_plan(const Napi::Value& v, int vocab) {
     if (start.IsObject()) {
       Napi::Object so = start.As<Napi::Object>();
       if (!so.Get("params").IsObject()) throw Napi::TypeError::New(v.Env(), "batch plan: start.params must be an object");
+      std::vector<int32_t> hints;
+      if (so.Has("checkpointHints") && !so.Get("checkpointHints").IsUndefined())
+        hints = int32_vector(so.Get("checkpointHints"), "start.checkpointHints");
       e.start = std::make_unique<SequenceRun>(int32_vector(so.Get("prompt"), "start.prompt"),
-                                              parse_sampling_params(so.Get("params").As<Napi::Object>()), vocab);
+                                              parse_sampling_params(so.Get("params").As<Napi::Object>()), vocab,
+                                              std::move(hints));
     }
     const Napi::Value mask = o.Get("mask");
     if (mask.IsTypedArray()) {

@@ -86,11 +86,31 @@ void Session::check_tokens(const std::vector<int32_t>& tokens) const {
                         " is outside the vocabulary (size " + std::to_string(model_->vocab()) + ")");
 }
 
-size_t Session::attach(const std::vector<int32_t>& tokens, bool lookup) {
+size_t Session::attach(const std::vector<int32_t>& tokens, bool lookup, const std::vector<int32_t>& hints) {
   check_tokens(tokens);
   if (!cache_) return reuse_prefix(tokens);
   checkpointAt_ = recurrent() ? checkpoint_at(tokens.size()) : 0;
-  return map_prefix(tokens, lookup);
+  size_t matched = 0;
+  const size_t n = map_prefix(tokens, lookup, &matched);
+  checkpoints_.clear();
+  if (!recurrent()) return n;
+  constexpr size_t B = PrefixCache::B;
+  std::vector<size_t> at;
+  for (int32_t h : hints)
+    if (h > 0) at.push_back(static_cast<size_t>(h) / B * B);
+  at.push_back(matched);
+  for (size_t p : at)
+    if (p > n && p < checkpointAt_) checkpoints_.push_back(p);
+  if (checkpointAt_ > n) checkpoints_.push_back(checkpointAt_);
+  std::sort(checkpoints_.begin(), checkpoints_.end());
+  checkpoints_.erase(std::unique(checkpoints_.begin(), checkpoints_.end()), checkpoints_.end());
+  return n;
+}
+
+size_t Session::next_checkpoint(size_t fed) const {
+  for (size_t p : checkpoints_)
+    if (p > fed) return p;
+  return 0;
 }
 
 void Session::append(const int32_t* tokens, int n) {
@@ -100,8 +120,11 @@ void Session::append(const int32_t* tokens, int n) {
   register_blocks();
   if (!recurrent()) return;
   const size_t at = tokens_.size();
-  if (at == checkpointAt_) checkpoint(at);
-  else if (at > checkpointAt_ && at % PrefixCache::B == 0) decodeCheckpoint_.take(state_, static_cast<int>(at));
+  if (at <= checkpointAt_) {
+    if (std::binary_search(checkpoints_.begin(), checkpoints_.end(), at)) checkpoint(at);
+  } else if (at % PrefixCache::B == 0) {
+    decodeCheckpoint_.take(state_, static_cast<int>(at));
+  }
 }
 
 void Session::release() {

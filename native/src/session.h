@@ -44,13 +44,16 @@ class Session {
   // the state that passes feed; the tokens a pass fed; a snapshot of recurrent layers at the current length; and
   // dropping the state for fresh memory (preemption gives the memory of a long sequence back).
   // `lookup` false: a preempted run attached again (the prefix cache's figures count each request's prompt once).
-  size_t attach(const std::vector<int32_t>& tokens, bool lookup = true);
+  // `hints`: prompt positions where other prompts are likely to share up to (the end of a system prompt); paged
+  // recurrent layers take a checkpoint at the block boundary at or before each, besides the prompt's own.
+  size_t attach(const std::vector<int32_t>& tokens, bool lookup = true, const std::vector<int32_t>& hints = {});
   SequenceState& state() { return state_; }
   void append(const int32_t* tokens, int n);
   bool recurrent() const { return !state_.positional(); }
   void take_snapshot() { snapshot_.take(state_, static_cast<int>(tokens_.size())); }
-  // Paged recurrent layers: the block boundary where the attached tokens' checkpoint is taken (a pass must end there).
-  size_t checkpoint_pos() const { return checkpointAt_; }
+  // Paged recurrent layers: the next block boundary after `fed` where a checkpoint is taken (a pass must end there);
+  // 0 when none is left.
+  size_t next_checkpoint(size_t fed) const;
   // Unpaged: drops the state for fresh memory. Paged: registers the sequence's full blocks in the prefix cache and
   // returns every block it holds to the pool (a later attach maps them back while they stay cached).
   void release();
@@ -66,7 +69,9 @@ class Session {
   // Paged mode (session_paged.cpp). map_prefix: shares the longest cached prefix of `prompt` (full blocks, then part
   // of one more where allowed) and returns its length; register_blocks: adds the sequence's newly full blocks to
   // the prefix cache; release_sequence: registers, then returns every block (the cache keeps the full ones).
-  size_t map_prefix(const std::vector<int32_t>& prompt, bool lookup = true);
+  // Recurrent: `*matched` gets the cached blocks' length before trimming to a checkpoint (where this prompt leaves
+  // the cached chain: a checkpoint there serves the next prompt that shares as much).
+  size_t map_prefix(const std::vector<int32_t>& prompt, bool lookup = true, size_t* matched = nullptr);
   void register_blocks();
   void release_sequence();
   // The position where a recurrent checkpoint is taken for `prompt`: its last block boundary before its last token.
@@ -96,6 +101,8 @@ class Session {
   // request ends (so the conversation's next turn resumes after the answer, not only after the prompt).
   SequenceSnapshot decodeCheckpoint_;
   size_t checkpointAt_ = 0;  // paged recurrent: checkpoint_at(attached tokens)
+  // Paged recurrent: every block boundary of the prompt where a checkpoint is taken, ascending, checkpointAt_ last.
+  std::vector<size_t> checkpoints_;
 };
 
 }  // namespace vmlx

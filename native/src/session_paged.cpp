@@ -6,7 +6,7 @@
 
 namespace vmlx {
 
-size_t Session::map_prefix(const std::vector<int32_t>& prompt, bool lookup) {
+size_t Session::map_prefix(const std::vector<int32_t>& prompt, bool lookup, size_t* matched) {
   constexpr int B = PrefixCache::B;
   release_sequence();
   const bool recurrent = !state_.positional();
@@ -21,6 +21,7 @@ size_t Session::map_prefix(const std::vector<int32_t>& prompt, bool lookup) {
     parent = e->key;
   }
   size_t n = chain.size() * B;
+  if (matched) *matched = std::min(n, limit) / B * B;
   if (recurrent) {
     // A recurrent state can only resume where a checkpoint was taken.
     while (!chain.empty() && (!chain.back()->snapshot || chain.size() * B > limit)) chain.pop_back();

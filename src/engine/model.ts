@@ -11,7 +11,7 @@ import { ChatTemplate } from './chat-template.js';
 import { readGenerationConfig, type GenerationConfig, type ModelConfig } from './config.js';
 import { GenerationInputError, ModelFormatError } from './errors.js';
 import { assertModelDir, buildModelSpec, specWeightBytes } from './models/index.js';
-import type { NativeBatch, NativeModel, NativeSession, NativeTokenEvent } from './native-types.js';
+import type { NativeBatch, NativeModel, NativeSamplingParams, NativeSession, NativeTokenEvent } from './native-types.js';
 import { Scheduler } from './scheduler/scheduler.js';
 import { activationModeSchema, type NativeModelPlan } from './plan.js';
 import { DEFAULT_MAX_TOKENS, resolveSampling, validateParams } from './sampling.js';
@@ -149,8 +149,9 @@ export class LoadedModel implements LanguageModel {
       promptTokens: ids.length,
       signal,
     };
+    const hints = params.sharedPrefixes ? this.checkpointHints(ids, params.sharedPrefixes) : undefined;
     if (!params.constraint) {
-      yield* streamJob((onTokens) => this.scheduler.generate(Int32Array.from(ids), sampling, onTokens), stream);
+      yield* streamJob((onTokens) => this.scheduler.generate(Int32Array.from(ids), sampling, onTokens, undefined, hints), stream);
       return;
     }
     const grammar = this.grammar();
@@ -158,7 +159,8 @@ export class LoadedModel implements LanguageModel {
     // The first mask is computed before the job starts; events that arrive before streamJob takes the job are held.
     let deliver: ((events: NativeTokenEvent[]) => void) | null = null;
     const early: NativeTokenEvent[][] = [];
-    const { job, stats } = await startConstrainedJob(this.scheduler, grammar, this.tokenizer, Int32Array.from(ids), sampling, constraint, (events) =>
+    const scheduler = { generate: (p: Int32Array, s: NativeSamplingParams, on: (e: NativeTokenEvent[]) => void, c?: { mask: Int32Array | null }) => this.scheduler.generate(p, s, on, c, hints) };
+    const { job, stats } = await startConstrainedJob(scheduler, grammar, this.tokenizer, Int32Array.from(ids), sampling, constraint, (events) =>
       deliver ? deliver(events) : early.push(events),
     );
     const take = (onTokens: (events: NativeTokenEvent[]) => void) => {
@@ -169,6 +171,24 @@ export class LoadedModel implements LanguageModel {
     for await (const ev of streamJob(take, stream)) {
       yield ev.type === 'done' ? { ...ev, constraint: { ...stats } } : ev;
     }
+  }
+
+  /**
+   * Token positions of the prompt's shared-prefix ends, for models with recurrent layers (the others keep every
+   * block and need no checkpoint). The prompt's ids may have been encoded with or without the tokenizer's special
+   * tokens: the head is tried both ways, and an end whose text is not a prefix of the ids either way is dropped.
+   */
+  private checkpointHints(ids: number[], shared: { text: string; ends: number[] }): number[] | undefined {
+    if (!shared.ends.length || !this.spec.layers.some((l) => l.mixer.kind === 'gated_deltanet')) return undefined;
+    const isPrefix = (head: number[]) => head.length > 0 && head.length < ids.length && head.every((id, i) => id === ids[i]);
+    const out: number[] = [];
+    for (const end of shared.ends) {
+      if (!(end > 0 && end < shared.text.length)) continue;
+      const text = shared.text.slice(0, end);
+      const head = [this.encodePrompt(text), this.tokenizer.encode(text, { addSpecialTokens: false })].find(isPrefix);
+      if (head) out.push(head.length);
+    }
+    return out.length ? out : undefined;
   }
 
   /** The model's grammar thread (constrained decoding), started on first use. */

@@ -93,7 +93,8 @@ export interface NativeBatchEntry {
   id: number;
   remove?: boolean;
   preempt?: boolean;
-  start?: { prompt: Int32Array; params: NativeSamplingParams };
+  /** checkpointHints: prompt positions other prompts likely share up to; hybrid models checkpoint their recurrent state there. */
+  start?: { prompt: Int32Array; params: NativeSamplingParams; checkpointHints?: Int32Array };
   slot?: number;
   feed?: number;
   mask?: Int32Array;

@@ -38,6 +38,13 @@ export interface GenerateParams {
   logprobs?: boolean;
   /** Constrained decoding: only tokens the grammar allows are sampled (src/engine/grammar/). */
   constraint?: GenerationConstraint;
+  /**
+   * Where other prompts are likely to share this one up to (the end of the system prompt and tools that agents
+   * repeat), as character offsets into the prompt's text: a hybrid model checkpoints its recurrent state there, so
+   * that a different conversation with the same system prompt resumes from it. Ignored by models without recurrent
+   * layers, and for an offset whose text does not tokenize to a prefix of the prompt's ids.
+   */
+  sharedPrefixes?: { text: string; ends: number[] };
 }
 
 /** A grammar every generated token must follow. */

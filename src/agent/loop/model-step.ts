@@ -5,6 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import type {
   ChatMessage,
+  ChatPromptOptions,
   FinishReason,
   GenerateParams,
   GenerationUsage,
@@ -46,6 +47,11 @@ export interface PreparedStep {
   /** The tools the prompt offers (after tool_choice narrowed them). */
   tools: ToolDefinition[];
   parser: StreamParser;
+  /**
+   * Where the prompt's leading system message (with the tools) ends, in characters: other conversations of the same
+   * agent share the prompt up to there (a hybrid model checkpoints its state at that point).
+   */
+  sharedPrefixEnd?: number;
 }
 
 /**
@@ -76,16 +82,18 @@ export function renderStep(model: LanguageModel, req: StepRequest): Omit<Prepare
   const noTools = req.toolChoice === 'none' || req.tools.length === 0;
   const tools = noTools ? [] : req.tools;
   let prompt: string;
+  const messages = withInstruction(req.messages, noTools ? null : toolChoiceInstruction(req.toolChoice));
+  const renderOptions = {
+    ...(noTools ? {} : { tools }),
+    ...(req.enableThinking !== undefined ? { enableThinking: req.enableThinking } : {}),
+    ...(req.templateVars ? { templateVars: req.templateVars } : {}),
+  };
   try {
-    prompt = model.renderChat(withInstruction(req.messages, noTools ? null : toolChoiceInstruction(req.toolChoice)), {
-      ...(noTools ? {} : { tools }),
-      addGenerationPrompt: true,
-      ...(req.enableThinking !== undefined ? { enableThinking: req.enableThinking } : {}),
-      ...(req.templateVars ? { templateVars: req.templateVars } : {}),
-    });
+    prompt = model.renderChat(messages, { ...renderOptions, addGenerationPrompt: true });
   } catch (err) {
     throw new StepSetupError('template', `the chat template failed to render: ${(err as Error).message}`);
   }
+  const sharedPrefixEnd = systemPromptEnd(model, prompt, messages, renderOptions);
   let parser: StreamParser;
   try {
     parser = createStreamParser({
@@ -99,7 +107,23 @@ export function renderStep(model: LanguageModel, req: StepRequest): Omit<Prepare
   } catch (err) {
     throw new StepSetupError('parser', (err as Error).message);
   }
-  return { prompt, tools, parser };
+  return { prompt, tools, parser, ...(sharedPrefixEnd !== undefined ? { sharedPrefixEnd } : {}) };
+}
+
+/**
+ * The length of the prompt's part that renders the leading system message (and the tools) alone, when the whole
+ * prompt starts with exactly that text; undefined otherwise (no system message, or a template that renders it
+ * differently alone or refuses a conversation without a user message).
+ */
+function systemPromptEnd(model: LanguageModel, prompt: string, messages: ChatMessage[], options: Omit<ChatPromptOptions, 'addGenerationPrompt'>): number | undefined {
+  if (messages.length < 2 || messages[0]!.role !== 'system') return undefined;
+  let head: string;
+  try {
+    head = model.renderChat([messages[0]!], { ...options, addGenerationPrompt: false });
+  } catch {
+    return undefined;
+  }
+  return head.length > 0 && head.length < prompt.length && prompt.startsWith(head) ? head.length : undefined;
 }
 
 /** What one model event released: parser deltas (tool-call indexes are the step's) and the token logprobs. */
@@ -189,7 +213,8 @@ export async function* runStep(model: LanguageModel, step: PreparedStep, opts: S
   let error: Error | null = null;
   let cancelled = false;
   try {
-    for await (const ev of model.generate(step.tokens ?? step.prompt, opts.params, opts.signal)) {
+    const params = step.sharedPrefixEnd !== undefined ? { ...opts.params, sharedPrefixes: { text: step.prompt, ends: [step.sharedPrefixEnd] } } : opts.params;
+    for await (const ev of model.generate(step.tokens ?? step.prompt, params, opts.signal)) {
       // Tokens still in flight after a cancel are dropped: the user saw "cancelling" and nothing after it.
       if (opts.signal.aborted) {
         cancelled = true;

@@ -74,8 +74,10 @@ export class Scheduler {
     params: NativeSamplingParams,
     onTokens: (events: NativeTokenEvent[]) => void,
     constraint?: { mask: Int32Array | null },
+    checkpointHints?: number[],
   ): NativeJob {
     const seq = new Sequence(this.nextId++, prompt, params, onTokens, constraint, () => this.wake());
+    if (checkpointHints?.length) seq.checkpointHints = Int32Array.from(checkpointHints);
     if (this.closedWith) seq.fail(this.closedWith);
     else {
       this.waiting.push(seq);
@@ -217,7 +219,7 @@ export class Scheduler {
       const slot = this.pickSlot(seq.tokens);
       const e = entry(seq);
       if (!seq.started) {
-        e.start = { prompt: Int32Array.from(seq.tokens), params: seq.params };
+        e.start = { prompt: Int32Array.from(seq.tokens), params: seq.params, ...(seq.checkpointHints ? { checkpointHints: seq.checkpointHints } : {}) };
         seq.started = true;
       }
       e.slot = slot;

@@ -11,6 +11,8 @@ export class Sequence implements NativeJob {
   slot = -1;
   /** Prompt, then each sampled token (what a recompute after preemption feeds). */
   readonly tokens: number[];
+  /** Prompt positions other prompts likely share up to (the engine checkpoints a hybrid model's state there). */
+  checkpointHints: Int32Array | null = null;
   /** Tokens the sequence's state holds (the rest are pending). */
   fed = 0;
   /** The engine holds this sequence's next-token logits, to sample once its grammar decides the mask. */
