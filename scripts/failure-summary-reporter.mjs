@@ -16,7 +16,12 @@ export default async function* failureSummary(source) {
     // A failed suite or file repeats its children's failures; keep the tests that failed on their own.
     if (error?.failureType === 'subtestsFailed') continue;
     const where = file ? `${relative(process.cwd(), file)}${line ? `:${line}` : ''}` : '(unknown file)';
-    const message = error?.cause?.message ?? error?.cause ?? error?.message ?? 'failed';
+    const cause = error?.cause;
+    let message = String(cause?.message ?? cause ?? error?.message ?? 'failed').split(/\n\s+at /)[0];
+    // An assertion's values, in case its message was shortened on the way from the test's process.
+    if (cause && typeof cause === 'object' && 'actual' in cause && !message.includes(String(cause.actual))) {
+      message += `\nactual: ${JSON.stringify(cause.actual)}, expected: ${JSON.stringify(cause.expected)}`;
+    }
     failed.push(`- ${where}: ${name}\n    ${firstLines(message, 6)}`);
   }
   if (failed.length) yield `\n# ${failed.length} failed:\n${failed.join('\n')}\n`;

@@ -42,6 +42,8 @@ const WARM_LOAD_MS_06B_4BIT = 2000;
 
 const QWEN4: ModelRecipe = { key: 'qwen3-0.6b-4bit', arch: 'qwen3', shape: 'qwen3-0.6b', bits: 4, ggufType: 'q4_0' };
 const QWEN8: ModelRecipe = { key: 'qwen3-0.6b-8bit', arch: 'qwen3', shape: 'qwen3-0.6b', bits: 8, ggufType: 'q8_0' };
+// The Gated DeltaNet hybrid at Qwen3.5-0.8B's shape: its prefix-cache hits come from recurrent-state checkpoints.
+const HYBRID4: ModelRecipe = { key: 'qwen3.5-0.8b-4bit', arch: 'qwen3_5', shape: 'qwen3.5-0.8b', bits: 4, ggufType: 'q4_0' };
 const LLAMA4: ModelRecipe = { key: 'llama-3.2-1b-4bit', arch: 'llama', shape: 'llama-3.2-1b', bits: 4, ggufType: 'q4_0' };
 // Qwen3-30B-A3B's width, experts and routing with 12 of its 48 layers (~4.7 GB at 4 bits, plus a ~4.4 GB GGUF twin):
 // the per-token work and the active-parameter roofline per layer are the real model's.
@@ -109,9 +111,13 @@ function runTarget(root: string, t: Target, paths: { dir: string; gguf: string }
 }
 
 /** The serving table: `vmlx bench serve` against llama-server and llama-batched-bench on the Qwen3-0.6B 4-bit twin. */
-function runServeTarget(root: string, paths: { dir: string; gguf: string }): ServeBenchReport {
-  const r = spawnSync(process.execPath, [join(root, 'bin', 'vmlx.js'), 'bench', '--model', paths.dir, '--gguf', paths.gguf,
-    '--threads', '2', '--prompt-tokens', '128', '--gen-tokens', '64', '--json', 'serve', '--concurrency', '1,2,4,8,16'], {
+const SERVE_ARGS = ['serve', '--concurrency', '1,2,4,8,16'];
+/** The hybrid model's serving row: its prefix probe only (its other figures follow the dense model's). */
+const HYBRID_SERVE_ARGS = ['serve', '--concurrency', '1', '--requests-per-stream', '1', '--admission-tokens', '0', '--memory-conversations', '0'];
+
+function runServeTarget(root: string, paths: { dir: string; gguf: string }, serveArgs: string[], withPeer = true): ServeBenchReport {
+  const r = spawnSync(process.execPath, [join(root, 'bin', 'vmlx.js'), 'bench', '--model', paths.dir, ...(withPeer ? ['--gguf', paths.gguf] : []),
+    '--threads', '2', '--prompt-tokens', '128', '--gen-tokens', '64', '--json', ...serveArgs], {
     cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 16 * 1024 * 1024,
   });
   if (r.status !== 0) throw new BenchTargetError(`bench:all: the serving bench exited with ${r.status ?? r.signal}`);
@@ -134,7 +140,9 @@ async function main(): Promise<void> {
     rows.push({ target: target.name, report: runTarget(root, target, paths) });
   }
   log('serving: concurrent streams against llama-server');
-  const serving = runServeTarget(root, ensureModel(root, QWEN4, log));
+  const serving = runServeTarget(root, ensureModel(root, QWEN4, log), SERVE_ARGS);
+  log('serving: the prefix probe on the hybrid model');
+  const hybridServing = runServeTarget(root, ensureModel(root, HYBRID4, log), HYBRID_SERVE_ARGS, false);
   const loadAverage = { start: loadStart, end: loadavg()[0] };
   const cpu = cpus()[0]?.model ?? 'unknown';
   const bandwidth = rows.find((r) => r.report.threads === 2)?.report.bandwidth_gb_s ?? 0;
@@ -142,7 +150,7 @@ async function main(): Promise<void> {
   mkdirSync(join(root, 'docs'), { recursive: true });
   writeFileSync(join(root, 'docs', 'benchmarks.json'), `${JSON.stringify({
     generated_at: generatedAt, cpu, logical_cores: cpus().length, bandwidth_gb_s: bandwidth, load_average: loadAverage,
-    results: rows.map((r) => ({ target: r.target, ...r.report })), serving,
+    results: rows.map((r) => ({ target: r.target, ...r.report })), serving, hybrid_serving: hybridServing,
   }, null, 2)}\n`);
   const md = `${benchmarksMarkdown(rows, { generatedAt, cpu, logicalCores: cpus().length, bandwidthGBs: bandwidth, loadAverage })}
 ## Serving: concurrent streams (\`vmlx bench serve\`)
@@ -152,6 +160,11 @@ against the real \`vmlx serve\` and llama.cpp's \`llama-server\` (one slot per s
 \`llama-batched-bench\`'s engine-only batched decode for the same lengths.
 
 ${formatServeTable(serving)}
+
+The prefix probe on the Gated DeltaNet hybrid (Qwen3.5-0.8B shape, 4-bit): a hit restores the recurrent state from
+the checkpoint at the last shared block boundary.
+
+${formatServeTable(hybridServing).split('\n').filter((l) => /prefix probe/.test(l)).join('\n')}
 `;
   writeFileSync(join(root, 'docs', 'benchmarks.md'), md);
   process.stdout.write(md);
