@@ -238,3 +238,26 @@ test('a constrained sequence feeds its token while its grammar decides, then sam
   await other.job.done;
   batch.dispose();
 });
+
+test('a burst of prompts into a small pool: at the first step out of blocks, the admitted sequences not fed yet go back to the queue at once (not counted as preemptions), and all finish as alone', async () => {
+  const batch = model.createBatch(256, 6, { kvCacheBytes: POOL_BYTES });
+  const steps: { plan: NativeBatchEntry[]; results: NativeBatchResult[] }[] = [];
+  const recording: NativeBatch = { ...batch, step: async (plan) => { const results = await batch.step(plan); steps.push({ plan, results }); return results; } };
+  // A budget of 20 tokens a step: the prompts are prefilled one after another, the later ones wait unfed.
+  const scheduler = new Scheduler(recording, { maxNumSeqs: 6, maxNumBatchedTokens: 20 });
+  const prompts = [0, 1, 2, 3, 4, 5].map((i) => prompt(20, 21 + i));
+  const runs = prompts.map((p) => start(scheduler, p, params({ maxTokens: 24 })));
+  await Promise.all(runs.map((r) => r.job.done));
+  const oom = steps.findIndex((st) => st.results.some((r) => r.cacheError));
+  assert.ok(oom > 0, 'a step ran out of blocks');
+  const fed = new Set(steps.slice(0, oom).flatMap((st) => st.results.filter((r) => r.fed > 0).map((r) => r.id)));
+  const admitted = new Set(steps.slice(0, oom + 1).flatMap((st) => st.plan.filter((e) => e.slot !== undefined).map((e) => e.id)));
+  const unfed = [...admitted].filter((id) => !fed.has(id)).sort();
+  assert.ok(unfed.length > 0, 'some admitted sequences were still waiting for the budget');
+  const requeued = steps[oom + 1]!.plan.filter((e) => e.preempt).map((e) => e.id).sort();
+  assert.deepEqual(requeued, unfed, 'exactly the unfed sequences go back, in one step');
+  const preemptEntries = steps.flatMap((st) => st.plan.filter((e) => e.preempt)).length;
+  assert.ok(scheduler.stats.preemptions < preemptEntries, `${scheduler.stats.preemptions} preemptions counted of ${preemptEntries} requeues`);
+  batch.dispose();
+  for (let i = 0; i < prompts.length; i++) assert.deepEqual(runs[i]!.tokens, await alone(prompts[i]!, params({ maxTokens: 24 })));
+});

@@ -4,10 +4,13 @@
 // too large (they go back to the front of the queue and recompute later), and spends a budget of
 // maxNumBatchedTokens: one token for each decoding sequence first, then prompt chunks in arrival order, so a long
 // prompt is prefilled over several steps interleaved with the others' decoding instead of stalling them.
-// The paged KV pool's memory signal: a step whose pass cannot get its blocks ("out of cache memory") feeds nothing;
-// the scheduler then preempts the newest running sequence (its blocks go back to the pool, its full ones stay in the
-// prefix cache for its recompute) and admits no more until a sequence ends; a sequence running alone fails with a
-// CacheMemoryError instead.
+// The paged KV pool's memory signal: a step whose pass cannot get its blocks ("out of cache memory") feeds nothing.
+// The scheduler then puts back in the queue the admitted sequences that hold nothing yet (they only wait for the
+// token budget) or, when there are none, preempts the newest one that holds blocks (they go back to the pool, its
+// full ones stay in the prefix cache for its recompute); it then runs at most that many sequences, admitting one
+// more only as one ends (or after a run of steps without running out); a sequence running alone fails with a
+// CacheMemoryError instead. A burst of long prompts is so prefilled a few at a time, not all at once and then
+// preempted one by one.
 import type { NativeBatch, NativeBatchEntry, NativeBatchResult, NativeJob, NativeSamplingParams, NativeTokenEvent } from '../native-types.js';
 import { CacheMemoryError } from '../errors.js';
 import { Sequence } from './sequence.js';
@@ -45,10 +48,12 @@ export class Scheduler {
   private wakeUp: (() => void) | null = null;
   private closedWith: Error | null = null;
   private counters = { preemptions: 0, steps: 0 };
-  /** The last step ran out of cache memory: the next plan preempts the newest running sequence. */
+  /** The last step ran out of cache memory: the next plan makes room (see preempt). */
   private memoryPressure = false;
-  /** Sequences allowed to run since the pool last ran out (Infinity once a sequence ends and frees its blocks). */
+  /** Sequences allowed to run since the pool last ran out (Infinity once nothing runs). */
   private memoryBound = Infinity;
+  /** Steps in a row that had their blocks while the bound held sequences back (the bound grows by one after many). */
+  private stepsWithinBound = 0;
   /**
    * Settlements that wait until the native side has dropped their sequence (its remove entry's step completed), so
    * that a caller who sees a request end also sees its KV blocks back in the pool.
@@ -139,6 +144,7 @@ export class Scheduler {
         }
         this.counters.steps++;
         this.apply(results);
+        this.relaxMemoryBound();
       }
     } finally {
       this.looping = false;
@@ -159,8 +165,9 @@ export class Scheduler {
       this.settleOnRemoval.delete(seq);
     }
     this.dropCancelled(entry);
-    this.admit(entry);
+    // Room first (after running out of blocks the bound shrinks), then admissions within it.
     this.preempt(entry);
+    this.admit(entry);
     let budget = this.opts.maxNumBatchedTokens;
     // Decoding sequences first (one token each), then prompt chunks, each in arrival order.
     const byNeed = [...this.running].sort((a, b) => Number(a.pending > 1) - Number(b.pending > 1) || a.id - b.id);
@@ -196,7 +203,6 @@ export class Scheduler {
       for (const seq of list.filter((s) => s.cancelled)) {
         list.splice(list.indexOf(seq), 1);
         this.vacate(seq);
-        this.memoryBound = Infinity;
         if (seq.started) {
           entry(seq).remove = true;
           this.stepSettles.push(() => seq.finish('cancelled'));
@@ -234,7 +240,14 @@ export class Scheduler {
   }
 
   private preempt(entry: (seq: Sequence) => NativeBatchEntry): void {
-    if (this.memoryPressure && this.running.length > 1) this.preemptNewest(entry);
+    if (this.memoryPressure && this.running.length > 1) {
+      // Admitted sequences that hold nothing yet go back to the queue (nothing is lost); only if there are none is
+      // one holding blocks preempted.
+      const idle = this.running.filter((s) => s.computedSinceAdmission === 0 && !s.holding);
+      if (idle.length && idle.length < this.running.length) for (const seq of idle) this.requeue(seq, entry, false);
+      else this.preemptNewest(entry);
+      this.memoryBound = this.running.length;
+    }
     this.memoryPressure = false;
     const when = this.opts.preemptWhen;
     if (!when) return;
@@ -242,7 +255,11 @@ export class Scheduler {
   }
 
   private preemptNewest(entry: (seq: Sequence) => NativeBatchEntry): void {
-    const seq = this.running.reduce((a, b) => (b.id > a.id ? b : a));
+    this.requeue(this.running.reduce((a, b) => (b.id > a.id ? b : a)), entry, true);
+  }
+
+  /** Takes a running sequence back to the queue; it recomputes what it held when admitted again. */
+  private requeue(seq: Sequence, entry: (seq: Sequence) => NativeBatchEntry, preemption: boolean): void {
     this.running.splice(this.running.indexOf(seq), 1);
     const e = entry(seq);
     delete e.slot;
@@ -254,7 +271,7 @@ export class Scheduler {
     seq.fed = 0;
     seq.holding = false;
     seq.state = 'waiting';
-    this.counters.preemptions++;
+    if (preemption) this.counters.preemptions++;
     // Back in arrival order: it is older than anything that arrived after it.
     const at = this.waiting.findIndex((w) => w.id > seq.id);
     this.waiting.splice(at < 0 ? this.waiting.length : at, 0, seq);
@@ -274,6 +291,7 @@ export class Scheduler {
       }
       held.push(...seq.tokens.slice(seq.fed, seq.fed + r.fed));
       seq.fed += r.fed;
+      seq.computedSinceAdmission += r.fed;
       if (r.held) seq.holding = true;
       if (!r.event || seq.cancelled) continue;
       const err = seq.deliver(r.event);
@@ -283,11 +301,25 @@ export class Scheduler {
     if (cacheError !== undefined) this.outOfCacheMemory(cacheError);
   }
 
+  /**
+   * After a run of steps that had their blocks with sequences held back by the memory bound, one more may run: the
+   * bound follows memory that frees up (a long sequence ending, cached blocks evicted) without waiting for an end.
+   */
+  private relaxMemoryBound(): void {
+    if (this.memoryPressure || !Number.isFinite(this.memoryBound) || !this.waiting.length) {
+      this.stepsWithinBound = 0;
+      return;
+    }
+    if (++this.stepsWithinBound >= 32) {
+      this.memoryBound++;
+      this.stepsWithinBound = 0;
+    }
+  }
+
   /** A pass ran out of KV blocks: preempt the newest of several running sequences, or fail the one running alone. */
   private outOfCacheMemory(message: string): void {
     if (this.running.length > 1) {
       this.memoryPressure = true;
-      this.memoryBound = this.running.length - 1;
     } else if (this.running.length === 1) {
       const seq = this.running[0]!;
       this.end(seq, () => seq.fail(new CacheMemoryError(message)));
@@ -302,7 +334,7 @@ export class Scheduler {
     this.running.splice(this.running.indexOf(seq), 1);
     this.vacate(seq);
     this.ended.push(seq);
-    this.memoryBound = Infinity;
+    if (!this.running.length) this.memoryBound = Infinity;
     if (afterRemoval && seq.started && !this.closedWith) this.settleOnRemoval.set(seq, settle);
     else settle();
   }

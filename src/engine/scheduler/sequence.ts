@@ -13,6 +13,8 @@ export class Sequence implements NativeJob {
   readonly tokens: number[];
   /** Prompt positions other prompts likely share up to (the engine checkpoints a hybrid model's state there). */
   checkpointHints: Int32Array | null = null;
+  /** Tokens passes have fed since the last admission (0: it holds no blocks of its own, only shared cached ones). */
+  computedSinceAdmission = 0;
   /** Tokens the sequence's state holds (the rest are pending). */
   fed = 0;
   /** The engine holds this sequence's next-token logits, to sample once its grammar decides the mask. */
@@ -85,6 +87,7 @@ export class Sequence implements NativeJob {
 
   admitted(): void {
     if (!this.admittedAt) this.admittedAt = performance.now();
+    this.computedSinceAdmission = 0;
   }
 
   /** A sampled token: recorded, then handed to the consumer (a throwing consumer cancels the sequence). */
