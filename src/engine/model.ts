@@ -74,6 +74,10 @@ export class LoadedModel implements LanguageModel {
 
   readonly concurrency: number;
 
+  get checkpointsSharedPrefixes(): boolean {
+    return this.cacheFigures() !== null && this.spec.layers.some((l) => l.mixer.kind === 'gated_deltanet');
+  }
+
   /** Running and waiting generations, preemptions and steps so far. */
   get schedulerStats() {
     return this.scheduler.stats;
@@ -179,7 +183,7 @@ export class LoadedModel implements LanguageModel {
    * tokens: the head is tried both ways, and an end whose text is not a prefix of the ids either way is dropped.
    */
   private checkpointHints(ids: number[], shared: { text: string; ends: number[] }): number[] | undefined {
-    if (!shared.ends.length || !this.spec.layers.some((l) => l.mixer.kind === 'gated_deltanet')) return undefined;
+    if (!shared.ends.length || !this.checkpointsSharedPrefixes) return undefined;
     const isPrefix = (head: number[]) => head.length > 0 && head.length < ids.length && head.every((id, i) => id === ids[i]);
     const out: number[] = [];
     for (const end of shared.ends) {

@@ -165,5 +165,10 @@ export interface LanguageModel {
   schedulerFigures?(): SchedulerFigures | undefined;
   /** The paged KV pool and prefix cache figures (absent or null when the model has no shared pool). */
   cacheFigures?(): CacheFigures | null;
+  /**
+   * True when params.sharedPrefixes helps: the model's recurrent layers resume only from checkpoints, which it takes
+   * where the prompt says other prompts share up to. Absent or false: the step does not work out those offsets.
+   */
+  readonly checkpointsSharedPrefixes?: boolean;
   dispose(): Promise<void> | void;
 }

@@ -32,6 +32,10 @@ export class RequestModel implements LanguageModel {
     return this.inner.chatTemplate;
   }
 
+  get checkpointsSharedPrefixes(): boolean {
+    return this.inner.checkpointsSharedPrefixes === true;
+  }
+
   renderChat(messages: ChatMessage[], opts?: ChatPromptOptions): string {
     return this.inner.renderChat(messages, opts);
   }

@@ -116,7 +116,7 @@ export function renderStep(model: LanguageModel, req: StepRequest): Omit<Prepare
  * differently alone or refuses a conversation without a user message).
  */
 function systemPromptEnd(model: LanguageModel, prompt: string, messages: ChatMessage[], options: Omit<ChatPromptOptions, 'addGenerationPrompt'>): number | undefined {
-  if (messages.length < 2 || messages[0]!.role !== 'system') return undefined;
+  if (!model.checkpointsSharedPrefixes || messages.length < 2 || messages[0]!.role !== 'system') return undefined;
   let head: string;
   try {
     head = model.renderChat([messages[0]!], { ...options, addGenerationPrompt: false });
