@@ -3,7 +3,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { ModelTokenizer } from '../tokenizer.js';
 import type { GrammarReply, GrammarRequest, GrammarSpec, GrammarWorkerData } from './protocol.js';
-import { BudgetSteer, STEER_ORDER, tokenClasses } from './steer.js';
+import { BudgetSteer, STEER_CLOSER, STEER_ORDER, tokenClasses } from './steer.js';
 import { loadXGrammar } from './xgrammar.js';
 import { qwenXmlLayout, qwenXmlSchema } from './qwen-xml.js';
 import { jsonSafeStrings } from './json-strings.js';
@@ -139,8 +139,10 @@ async function handle(req: GrammarRequest): Promise<GrammarReply> {
     const { grammar } = await compile(req.spec);
     const { classes, utf8 } = await ready;
     const matcher = await xg.GrammarMatcher.createGrammarMatcher(grammar, data.stopTokenIds, false, BudgetSteer.MAX_PATH + 1);
-    const style = JSON.stringify(req.spec).includes('"qwen_xml_parameter"') ? STEER_ORDER.xml : STEER_ORDER.json;
-    const job: Job = { matcher, steer: new BudgetSteer(classes, req.maxTokens, style), utf8, utf8State: Utf8State.Start };
+    const style =
+      req.spec.kind === 'structural_tag' && req.spec.steer ? req.spec.steer : JSON.stringify(req.spec).includes('"qwen_xml_parameter"') ? 'xml' : 'json';
+    const steer = new BudgetSteer(classes, req.maxTokens, STEER_ORDER[style], STEER_CLOSER[style]);
+    const job: Job = { matcher, steer, utf8, utf8State: Utf8State.Start };
     jobs.set(req.job, job);
     return { id: req.id, ...(await nextMask(job)) };
   }
@@ -152,7 +154,7 @@ async function handle(req: GrammarRequest): Promise<GrammarReply> {
   }
   if (!job) return { id: req.id, error: `no grammar job ${req.job}` };
   if (!job.matcher.acceptToken(req.token)) return { id: req.id, error: `the grammar rejected token ${req.token}` };
-  job.steer.accepted();
+  job.steer.accepted(req.token);
   job.utf8State = job.utf8.advance(job.utf8State, req.token);
   if (job.matcher.isTerminated()) return { id: req.id, done: true };
   return { id: req.id, ...(await nextMask(job)) };
