@@ -224,8 +224,11 @@ class Builder {
       }
       case 'integer':
       case 'number': {
-        const lo = typeof s.minimum === 'number' ? s.minimum : typeof s.exclusiveMinimum === 'number' ? Math.floor(s.exclusiveMinimum) + 1 : -Infinity;
-        const hi = typeof s.maximum === 'number' ? s.maximum : typeof s.exclusiveMaximum === 'number' ? Math.ceil(s.exclusiveMaximum) - 1 : Infinity;
+        // The tighter of an inclusive and an exclusive bound; a bounded number is narrowed to the whole numbers in
+        // range (build.ts has already narrowed and reported those, number-bounds.ts).
+        const num = (k: string) => (typeof s[k] === 'number' ? (s[k] as number) : null);
+        const lo = Math.max(num('minimum') ?? -Infinity, num('exclusiveMinimum') === null ? -Infinity : Math.floor(num('exclusiveMinimum')!) + 1);
+        const hi = Math.min(num('maximum') ?? Infinity, num('exclusiveMaximum') === null ? Infinity : Math.ceil(num('exclusiveMaximum')!) - 1);
         if (type === 'number' && lo === -Infinity && hi === Infinity) return 'gemma_number';
         const range = intRangeEbnf(Math.ceil(lo), Math.floor(hi));
         if (range === null) {
