@@ -145,3 +145,32 @@ test('arguments that are not an object schema fall back to any object, reported'
   assert.deepEqual(gemmaArgsGrammar(true).loosened, []);
   assert.deepEqual(gemmaArgsGrammar({ type: 'object', properties: { '<|"|>': { type: 'string' } }, required: ['<|"|>'] }).loosened, ['properties at /properties/<|"|>']);
 });
+
+test('gemma4 plans compile: forced, single, lazy on a strict tool, and calls beside a response_format', async () => {
+  const { planConstraint } = await import('../../src/agent/toolcalls/constraint/build.js');
+  const compile = async (spec: { kind: string; tag?: unknown }) => {
+    try {
+      await xg.Grammar.fromStructuralTag(spec.tag as Record<string, unknown>);
+      return null;
+    } catch (err) {
+      return String(err);
+    }
+  };
+  const base = { format: 'gemma4', reasoning: null, tools, toolChoice: 'required' as const, singleCall: false, strictTools: new Set<string>(), responseFormat: null };
+  const call = '<|tool_call>call:get_weather{city:<|"|>Rome<|"|>,unit:<|"|>celsius<|"|>}<tool_call|>';
+  const cases: Array<[Parameters<typeof planConstraint>[0], string[], string[]]> = [
+    [base, [call, call + call], ['text first' + call]],
+    [{ ...base, singleCall: true }, [call], [call + call]],
+    [{ ...base, toolChoice: 'auto', strictTools: new Set(['get_weather']) }, ['Sure. ' + call + ' then text', 'no call at all'], ['<|tool_call>call:get_weather{city:1}<tool_call|>']],
+    [{ ...base, toolChoice: 'auto', responseFormat: { type: 'json_object' } }, [call, '{"a": 1}'], ['plain text']],
+  ];
+  for (const [req, good, bad] of cases) {
+    const plan = await planConstraint(req, compile);
+    assert.deepEqual(plan.warnings, [], JSON.stringify(req.toolChoice));
+    assert.ok(plan.constraint);
+    assert.equal(plan.constraint.spec.kind, 'structural_tag');
+    const grammar = await xg.Grammar.fromStructuralTag((plan.constraint.spec as { tag: Record<string, unknown> }).tag);
+    for (const text of good) assert.equal(await xg.Testings.isGrammarAcceptString(grammar, text), true, text);
+    for (const text of bad) assert.equal(await xg.Testings.isGrammarAcceptString(grammar, text), false, text);
+  }
+});
