@@ -1,7 +1,7 @@
 // Adversary cases that once failed, one per kind (npm run test:constrained runs the 1,000): Qwen3-Coder padding
 // whitespace before its first parameter until the budget ran out; a named tool_choice chaining a second call; a
 // budget left after a reasoning block too small for the call a separator opened; a raw tab inside a
-// length-bounded JSON string.
+// length-bounded JSON string; a UTF-16 surrogate's bytes in a JSON string (three U+FFFD past its maxLength).
 import { test, before, after } from 'node:test';
 import { ensureTestModel } from '../helpers/test-models.js';
 import { loadModel, type LoadedModel } from '../../src/engine/model.js';
@@ -19,6 +19,7 @@ const CASES: Array<[string, AdversaryCase]> = [
   ['a named call chaining a second one', { format: 'hermes', mode: 'named', seed: 1730, temperature: 1, maxTokens: 320 }],
   ['a second call opened with too little budget after the reasoning block', { format: 'hermes', mode: 'reasoning', seed: 1345, temperature: 0.7, maxTokens: 256 }],
   ['a raw tab in a length-bounded string after the reasoning block', { format: 'hermes', mode: 'reasoning', seed: 1120, temperature: 0, maxTokens: 256 }],
+  ['a surrogate\'s bytes in a length-bounded string', { format: 'hermes', mode: 'reasoning', seed: 1445, temperature: 0.7, maxTokens: 320 }],
   ['qwen3_coder after the reasoning block', { format: 'qwen3_coder', mode: 'reasoning', seed: 1321, temperature: 0.7, maxTokens: 256 }],
 ];
 

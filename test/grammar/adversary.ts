@@ -10,7 +10,7 @@ import { GrammarError } from '../../src/engine/grammar/grammar-thread.js';
 import type { ToolChoice } from '../../src/agent/toolcalls/types.js';
 import { answerSchema, newAjv, searchTool, weatherTool } from './fixtures.js';
 
-export const FORMATS = ['hermes', 'qwen3_coder', 'llama3', 'mistral', 'harmony'] as const;
+export const FORMATS = ['hermes', 'qwen3_coder', 'llama3', 'mistral', 'harmony', 'gemma4'] as const;
 export type Mode = 'required' | 'named' | 'single' | 'answer' | 'reasoning';
 
 export interface AdversaryCase {

@@ -3,10 +3,11 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { ModelTokenizer } from '../tokenizer.js';
 import type { GrammarReply, GrammarRequest, GrammarSpec, GrammarWorkerData } from './protocol.js';
-import { BudgetSteer, STEER_ORDER, tokenClasses } from './steer.js';
+import { BudgetSteer, STEER_CLOSER, STEER_ORDER, tokenClasses } from './steer.js';
 import { loadXGrammar } from './xgrammar.js';
 import { qwenXmlLayout, qwenXmlSchema } from './qwen-xml.js';
 import { jsonSafeStrings } from './json-strings.js';
+import { Utf8Masks, Utf8State, vocabBytes } from './utf8-masks.js';
 
 type XG = ReturnType<typeof loadXGrammar>;
 type Compiled = InstanceType<XG['CompiledGrammar']>;
@@ -50,7 +51,8 @@ const ready = (async () => {
   );
   const compiler = await xg.GrammarCompiler.createGrammarCompiler(info, true);
   const classes = tokenClasses(data.vocabSize, (id) => tokenizer.decode([id]), new Set(data.stopTokenIds));
-  return { compiler, classes };
+  const utf8 = new Utf8Masks(data.vocabSize, vocabBytes(tokenizer));
+  return { compiler, classes, utf8 };
 })();
 
 /** Compiled grammars by request shape (the spec's JSON): a repeated schema compiles once. */
@@ -112,6 +114,9 @@ async function compactJson(node: unknown): Promise<unknown> {
 interface Job {
   matcher: Matcher;
   steer: BudgetSteer;
+  utf8: Utf8Masks;
+  /** Where the output's bytes stand in the UTF-8 automaton. */
+  utf8State: number;
 }
 const jobs = new Map<number, Job>();
 
@@ -119,6 +124,8 @@ async function nextMask(job: Job): Promise<{ mask: Int32Array; steering: boolean
   const t0 = performance.now();
   // A copy: the returned array may view the WebAssembly heap, and this one is transferred to the main thread.
   const mask = new Int32Array(await job.matcher.getNextTokenBitmask());
+  // Only well-formed UTF-8 (before the budget rule picks from the mask, so its pick is well-formed too).
+  job.utf8.narrow(job.utf8State, mask);
   const steering = await job.steer.apply(job.matcher, mask);
   return { mask, steering, maskMs: performance.now() - t0 };
 }
@@ -130,10 +137,12 @@ async function handle(req: GrammarRequest): Promise<GrammarReply> {
   }
   if (req.op === 'start') {
     const { grammar } = await compile(req.spec);
-    const { classes } = await ready;
+    const { classes, utf8 } = await ready;
     const matcher = await xg.GrammarMatcher.createGrammarMatcher(grammar, data.stopTokenIds, false, BudgetSteer.MAX_PATH + 1);
-    const style = JSON.stringify(req.spec).includes('"qwen_xml_parameter"') ? STEER_ORDER.xml : STEER_ORDER.json;
-    const job: Job = { matcher, steer: new BudgetSteer(classes, req.maxTokens, style) };
+    const style =
+      req.spec.kind === 'structural_tag' && req.spec.steer ? req.spec.steer : JSON.stringify(req.spec).includes('"qwen_xml_parameter"') ? 'xml' : 'json';
+    const steer = new BudgetSteer(classes, req.maxTokens, STEER_ORDER[style], STEER_CLOSER[style]);
+    const job: Job = { matcher, steer, utf8, utf8State: Utf8State.Start };
     jobs.set(req.job, job);
     return { id: req.id, ...(await nextMask(job)) };
   }
@@ -145,7 +154,8 @@ async function handle(req: GrammarRequest): Promise<GrammarReply> {
   }
   if (!job) return { id: req.id, error: `no grammar job ${req.job}` };
   if (!job.matcher.acceptToken(req.token)) return { id: req.id, error: `the grammar rejected token ${req.token}` };
-  job.steer.accepted();
+  job.steer.accepted(req.token);
+  job.utf8State = job.utf8.advance(job.utf8State, req.token);
   if (job.matcher.isTerminated()) return { id: req.id, done: true };
   return { id: req.id, ...(await nextMask(job)) };
 }

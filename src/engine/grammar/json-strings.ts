@@ -5,8 +5,8 @@
 
 /**
  * What a JSON string may hold without an escape: anything but the quote, the backslash and U+0000..U+001F. (The
- * engine's negated classes only take ASCII: the surrogates' 3-byte encodings, which decode to three U+FFFD and
- * can overrun a maxLength, cannot be excluded here.)
+ * engine's negated classes only take ASCII: the surrogates' 3-byte encodings are excluded per token instead, by
+ * the UTF-8 masks of utf8-masks.ts.)
  */
 const EXCLUDED = String.raw`"\\\0-\x1f`;
 const JSON_RAW = `[^${EXCLUDED}]`;

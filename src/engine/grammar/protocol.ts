@@ -7,8 +7,11 @@ export const GrammarSpec = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('json_object') }),
   /** A JSON value matching the schema (a boolean schema or an object). */
   z.object({ kind: z.literal('json_schema'), schema: z.union([z.boolean(), z.record(z.string(), z.unknown())]) }),
-  /** An XGrammar structural tag (tool-call formats: tags, triggers, sequences). */
-  z.object({ kind: z.literal('structural_tag'), tag: z.record(z.string(), z.unknown()) }),
+  /**
+   * An XGrammar structural tag (tool-call formats: tags, triggers, sequences). `steer`: how the budget rule closes
+   * what is open (JSON and XML are recognised from the tag; Gemma 4's delimited strings are named).
+   */
+  z.object({ kind: z.literal('structural_tag'), tag: z.record(z.string(), z.unknown()), steer: z.enum(['gemma']).optional() }),
 ]);
 export type GrammarSpec = z.infer<typeof GrammarSpec>;
 

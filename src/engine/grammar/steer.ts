@@ -14,44 +14,61 @@ const enum Cls {
   Single = 4, // one visible character
   Space = 5, // one whitespace character
   Markup = 6, // '</...' or '\n</...': closes an XML-style element
-  Other = 7,
+  Delim = 7, // '<|...': opens Gemma 4's string delimiter <|"|>
+  Lt = 8, // '<' alone (the delimiter's first character)
+  Other = 9,
 }
-const CLASS_COUNT = 8;
+const CLASS_COUNT = 10;
 
 /**
  * Class order while steering: JSON closes quotes and brackets first; XML-style parameters close their element
- * (after the newline that ends a value: Space right after Markup).
+ * (after the newline that ends a value: Space right after Markup); Gemma 4 closes a string with its delimiter
+ * (a string never holds "<|", so after it the delimiter's rest is forced), then brackets.
  */
 export const STEER_ORDER = {
-  json: [Cls.Stop, Cls.QuoteCloser, Cls.Quote, Cls.Closer, Cls.Single, Cls.Space, Cls.Markup],
-  xml: [Cls.Stop, Cls.Markup, Cls.Space, Cls.QuoteCloser, Cls.Quote, Cls.Closer, Cls.Single],
+  json: [Cls.Stop, Cls.QuoteCloser, Cls.Quote, Cls.Closer, Cls.Single, Cls.Lt, Cls.Space, Cls.Markup],
+  xml: [Cls.Stop, Cls.Markup, Cls.Space, Cls.QuoteCloser, Cls.Quote, Cls.Closer, Cls.Single, Cls.Lt],
+  gemma: [Cls.Stop, Cls.Delim, Cls.Lt, Cls.Closer, Cls.QuoteCloser, Cls.Quote, Cls.Single, Cls.Space, Cls.Markup],
 } as const;
 export type SteerStyle = keyof typeof STEER_ORDER;
+
+/**
+ * A style's closing text that may take several tokens with other choices open between them (Gemma 4's string
+ * delimiter: after "<" a string could go on). Steering spells it out: the rest of it when the output ends with
+ * its beginning, else the whole of it, in the longest tokens the mask allows.
+ */
+export const STEER_CLOSER: Partial<Record<SteerStyle, string>> = { gemma: '<|"|>' };
 
 export interface TokenClasses {
   /** Ids of each class, ascending. */
   byClass: Int32Array[];
   /** A token for each text (the lowest id), to follow a forced continuation in as few tokens as possible. */
   byText: Map<string, number>;
+  /** Each token's text ('' for stop tokens). */
+  texts: string[];
 }
 
 export function tokenClasses(vocabSize: number, text: (id: number) => string, stopIds: ReadonlySet<number>): TokenClasses {
   const lists: number[][] = Array.from({ length: CLASS_COUNT }, () => []);
   const byText = new Map<string, number>();
+  const texts: string[] = new Array<string>(vocabSize);
   for (let id = 0; id < vocabSize; id++) {
     let c: Cls;
     const t = stopIds.has(id) ? '' : text(id);
+    texts[id] = t;
     if (t && !t.includes('\uFFFD') && !byText.has(t)) byText.set(t, id);
     if (stopIds.has(id)) c = Cls.Stop;
     else if (t === '"') c = Cls.Quote;
     else if (/^"[}\]]+$/.test(t)) c = Cls.QuoteCloser;
     else if (/^[}\]]+$/.test(t)) c = Cls.Closer;
+    else if (t === '<') c = Cls.Lt;
     else if ([...t].length === 1) c = /\s/.test(t) ? Cls.Space : Cls.Single;
     else if (/^\n?<\//.test(t)) c = Cls.Markup;
+    else if (t.startsWith('<|')) c = Cls.Delim;
     else c = Cls.Other;
     lists[c]!.push(id);
   }
-  return { byClass: lists.map((l) => Int32Array.from(l)), byText };
+  return { byClass: lists.map((l) => Int32Array.from(l)), byText, texts };
 }
 
 function allowed(mask: Int32Array, id: number): boolean {
@@ -92,6 +109,14 @@ export function preferredToken(
   return -1;
 }
 
+/** A steered path's state: the repeat guard, and the output's end for the closing text. */
+interface Run {
+  last: number;
+  count: number;
+  banned: Set<number>;
+  tail: string;
+}
+
 /** The parts of XGrammar's matcher the steering walks (kept small so tests can drive it with a fake). */
 export interface SteerMatcher {
   getNextTokenBitmask(): Promise<Int32Array>;
@@ -123,14 +148,27 @@ export class BudgetSteer {
     private readonly classes: TokenClasses,
     private readonly maxTokens: number,
     private readonly order: readonly Cls[] = STEER_ORDER.json,
+    private readonly closer = '',
   ) {}
+
+  /** A token spelling (the rest of) the closing text, or -1. */
+  private closerToken(mask: Int32Array, run: Run): number {
+    for (let k = Math.min(run.tail.length, this.closer.length - 1); k >= 0; k--) {
+      if (!run.tail.endsWith(this.closer.slice(0, k))) continue;
+      const id = forcedToken(this.classes, mask, this.closer.slice(k));
+      if (id >= 0 && !run.banned.has(id)) return id;
+    }
+    return -1;
+  }
 
   /**
    * The steered token. A token picked REPEAT_LIMIT times in a row is not making progress (a '"]' that is only
    * content inside an XML value, a '</' inside a JSON string): it is banned for the rest of the path.
    */
-  private pick(mask: Int32Array, forced: string, run: { last: number; count: number; banned: Set<number> }): number {
-    const id = preferredToken(this.classes, mask, forced, this.order, run.banned);
+  private pick(mask: Int32Array, forced: string, run: Run): number {
+    // Ending comes first; then the closing text (unless the grammar forces other text).
+    const closing = this.closer && !forced && !this.classes.byClass[Cls.Stop]!.some((s) => allowed(mask, s)) ? this.closerToken(mask, run) : -1;
+    const id = closing >= 0 ? closing : preferredToken(this.classes, mask, forced, this.order, run.banned);
     if (id === run.last) {
       if (++run.count >= BudgetSteer.REPEAT_LIMIT) run.banned.add(id);
     } else {
@@ -140,10 +178,17 @@ export class BudgetSteer {
     return id;
   }
   static readonly REPEAT_LIMIT = 3;
-  private readonly run = { last: -1, count: 0, banned: new Set<number>() };
+  private readonly run: Run = { last: -1, count: 0, banned: new Set<number>(), tail: '' };
 
-  accepted(): void {
+  /** Keeps the end of the output (as long as the closing text) that the closer continues. */
+  private follow(run: Run, id: number): void {
+    if (this.closer) run.tail = (run.tail + (this.classes.texts[id] ?? '')).slice(-this.closer.length);
+  }
+
+  /** The output took `token` (sampled freely or steered). */
+  accepted(token: number): void {
     this.generated++;
+    this.follow(this.run, token);
   }
 
   get remaining(): number {
@@ -179,10 +224,11 @@ export class BudgetSteer {
   /** Tokens the steered path takes from the matcher's state to the end (MAX_PATH when it does not end by then). */
   private async measure(matcher: SteerMatcher): Promise<number> {
     let steps = 0;
-    const run = { last: -1, count: 0, banned: new Set<number>() };
+    const run: Run = { last: -1, count: 0, banned: new Set<number>(), tail: this.run.tail };
     while (!matcher.isTerminated() && steps < BudgetSteer.MAX_PATH) {
       const id = this.pick(await matcher.getNextTokenBitmask(), matcher.findJumpForwardString(), run);
       if (id < 0 || !matcher.acceptToken(id)) break;
+      this.follow(run, id);
       steps++;
     }
     const ended = matcher.isTerminated();

@@ -5,6 +5,8 @@ import type { GrammarSpec } from '../../../engine/grammar/protocol.js';
 import type { ToolChoice } from '../types.js';
 import { CALL_FRAMES, type CallFrame } from './call-tags.js';
 import { fitSchema, type JsonSchema } from './fit-schema.js';
+import { gemmaArgsGrammar, gemmaCallsGrammar, type GemmaGrammar } from './gemma-grammar.js';
+import { exactNumberBounds } from './number-bounds.js';
 
 export type ResponseFormat = { type: 'text' } | { type: 'json_object' } | { type: 'json_schema'; name: string; schema: JsonSchema; strict: boolean };
 
@@ -34,13 +36,33 @@ export type CompileCheck = (spec: GrammarSpec) => Promise<string | null>;
 
 type Tag = { type: 'tag'; begin: string; content: Record<string, unknown>; end: string };
 
+/** Gemma 4 tags' argument grammars, to join several calls into one grammar (callsFormat). */
+const gemmaGrammars = new WeakMap<Tag, GemmaGrammar>();
+
+/** A Gemma 4 call's arguments: bounded numbers narrowed as for JSON, then the schema in Gemma's syntax. */
+function gemmaArgs(declared: JsonSchema, what: string, prefix: string, warnings: string[]): GemmaGrammar {
+  const { schema, paths } = exactNumberBounds(declared);
+  if (paths.length) warnings.push(`${what}: bounded numbers at ${paths.join(', ')} are enforced as whole numbers (or a few decimals) in range`);
+  const grammar = gemmaArgsGrammar(schema, prefix);
+  if (grammar.loosened.length) warnings.push(`${what}: not enforced in Gemma 4's argument syntax: ${grammar.loosened.join('; ')}`);
+  return grammar;
+}
+
 async function callTags(req: ConstraintRequest, frame: CallFrame, compile: CompileCheck, warnings: string[], strictOnly: boolean): Promise<Tag[]> {
   const tags: Tag[] = [];
-  for (const tool of req.tools) {
+  for (const [i, tool] of req.tools.entries()) {
     const name = tool.function.name;
     const declared: JsonSchema = tool.function.parameters ?? { type: 'object', properties: {} };
+    const enforced = !strictOnly || req.strictTools.has(name);
+    if (frame.args === 'gemma4') {
+      const grammar = gemmaArgs(enforced ? declared : { type: 'object' }, `tool '${name}' parameters`, `t${i}`, warnings);
+      const tag: Tag = { type: 'tag', begin: frame.begin(name), content: { type: 'grammar', grammar: grammar.ebnf }, end: frame.end };
+      gemmaGrammars.set(tag, grammar);
+      tags.push(tag);
+      continue;
+    }
     let schema: JsonSchema = { type: 'object' };
-    if (!strictOnly || req.strictTools.has(name)) {
+    if (enforced) {
       const fit = await fitSchema(declared, `tool '${name}' parameters`, (s) => compile({ kind: 'json_schema', schema: s }));
       if (fit.warning) warnings.push(fit.warning);
       schema = fit.schema;
@@ -53,7 +75,12 @@ async function callTags(req: ConstraintRequest, frame: CallFrame, compile: Compi
 
 /** The calls part: at least one call (one when the format cannot chain calls or parallel calls are off). */
 function callsFormat(tags: Tag[], frame: CallFrame, single: boolean): Record<string, unknown> {
-  if (single || !frame.separator) return tags.length === 1 ? tags[0]! : { type: 'or', elements: tags };
+  if (frame.args === 'gemma4') {
+    // Calls back to back: XGrammar's tags need a separator, so the calls are one grammar of their own.
+    const calls = tags.map((t) => ({ begin: t.begin, end: t.end, grammar: gemmaGrammars.get(t)! }));
+    return { type: 'grammar', grammar: gemmaCallsGrammar(calls, single) };
+  }
+  if (single || !frame.multiple) return tags.length === 1 ? tags[0]! : { type: 'or', elements: tags };
   return { type: 'tags_with_separator', tags, separator: frame.separator, at_least_one: true };
 }
 
@@ -84,13 +111,13 @@ export async function planConstraint(req: ConstraintRequest, compile: CompileChe
   let format: Record<string, unknown> | null = null;
   if (frame && forced) {
     // A named tool_choice asks for that one call (as OpenAI does), not a run of calls to it.
-    const single = req.singleCall || typeof req.toolChoice === 'object';
+    const single = req.singleCall || typeof req.toolChoice === 'object' || !frame.multiple;
     const calls = callsFormat(await callTags(req, frame, compile, warnings, false), frame, single);
     // A request with tools and response_format constrains the final answer, not the calls: forced calls win here.
     format = calls;
   } else if (frame && lazy) {
     const tags = await callTags(req, frame, compile, warnings, true);
-    const triggered = { type: 'triggered_tags', triggers: [frame.trigger], tags, stop_after_first: req.singleCall || !frame.separator };
+    const triggered = { type: 'triggered_tags', triggers: [frame.trigger], tags, stop_after_first: req.singleCall || !frame.multiple };
     format = answerFormat ? { type: 'or', elements: [callsFormat(tags, frame, req.singleCall), answerFormat] } : triggered;
   } else if (frame && withTools && answerFormat) {
     // tool_choice auto without strict tools: calls stay free-form, a final answer must be the JSON.
@@ -99,7 +126,9 @@ export async function planConstraint(req: ConstraintRequest, compile: CompileChe
   } else format = answerFormat;
   if (!format) return { constraint: null, warnings };
 
-  const spec: GrammarSpec = { kind: 'structural_tag', tag: { type: 'structural_tag', format } };
+  // Gemma 4's calls close their strings with a delimiter, not a quote: the budget rule steers to it.
+  const steer = frame?.args === 'gemma4' && (forced || lazy) ? { steer: 'gemma' as const } : {};
+  const spec: GrammarSpec = { kind: 'structural_tag', tag: { type: 'structural_tag', format }, ...steer };
   const error = await compile(spec);
   if (error) {
     warnings.push(`the combined grammar did not compile (${error}); the output is not constrained`);
