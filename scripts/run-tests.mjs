@@ -34,5 +34,7 @@ if (!selected.length) {
   process.stderr.write(`vmlx test: no test files match ${filters.join(' ')}\n`);
   process.exit(1);
 }
-const r = spawnSync(process.execPath, ['--test', '--test-concurrency=2', ...selected], { cwd: root, stdio: 'inherit' });
+// The real-shape suite runs one family at a time: each holds a multi-GB model and its GGUF twin in memory.
+const concurrency = suite === 'realshape' ? 1 : 2;
+const r = spawnSync(process.execPath, ['--test', `--test-concurrency=${concurrency}`, ...selected], { cwd: root, stdio: 'inherit' });
 process.exit(r.status ?? 1);
