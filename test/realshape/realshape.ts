@@ -49,7 +49,7 @@ export function realShapeTest(fam: RealShapeFamily): void {
     const madeMs = Date.now() - t0;
     try {
       const mlxBytes = sizeOf(join(dir, 'model.safetensors'));
-      assert.ok(mlxBytes < 2.3e9, `the 4-bit file (${gb(mlxBytes)}) stays near the suite's ~2 GB per model`);
+      assert.ok(mlxBytes < 2.5e9, `the 4-bit file (${gb(mlxBytes)}) stays near the suite's ~2 GB per model`);
       const parity = await checkParity(t, {
         arch: fam.arch, shape: fam.shape, dtype: 'bf16', bits: 4, quantMode: fam.quantMode,
         sequenceTokens: REAL_SEQUENCE_TOKENS, greedyTokens: REAL_GREEDY_TOKENS,
