@@ -34,8 +34,10 @@ if (!selected.length) {
   process.stderr.write(`vmlx test: no test files match ${filters.join(' ')}\n`);
   process.exit(1);
 }
+// The real-shape suite runs one family at a time: each holds a multi-GB model and its GGUF twin in memory.
+const concurrency = suite === 'realshape' ? 1 : 2;
 // TAP as before, then a list of the failures, so the end of a long log says what failed.
 const reporters = ['--test-reporter=tap', '--test-reporter-destination=stdout',
   `--test-reporter=${join(root, 'scripts', 'failure-summary-reporter.mjs')}`, '--test-reporter-destination=stdout'];
-const r = spawnSync(process.execPath, ['--test', '--test-concurrency=2', ...reporters, ...selected], { cwd: root, stdio: 'inherit' });
+const r = spawnSync(process.execPath, ['--test', `--test-concurrency=${concurrency}`, ...reporters, ...selected], { cwd: root, stdio: 'inherit' });
 process.exit(r.status ?? 1);

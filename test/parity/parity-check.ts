@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import type { TestContext } from 'node:test';
 import { loadModel } from '../../src/engine/model.js';
-import type { TestArch, TestDType } from '../../src/engine/testmodel/spec.js';
+import type { TestArch, TestDType, TestShape } from '../../src/engine/testmodel/spec.js';
 import { ensureTestModel } from '../helpers/test-models.js';
 import { LlamaPeer } from './llama-peer.js';
 
@@ -30,6 +30,11 @@ export interface ParityConfig {
   quantMode?: 'affine' | 'mxfp4';
   /** Weight seed (default 1): another draw where seed 1's random weights make a degenerate greedy continuation. */
   seed?: number;
+  /** Default tiny; real shapes (test/realshape) compare shorter sequences. */
+  shape?: TestShape;
+  /** Positions compared (default SEQUENCE_TOKENS) and greedy tokens generated (default GREEDY_TOKENS). */
+  sequenceTokens?: number;
+  greedyTokens?: number;
 }
 
 export interface ParityResult {
@@ -72,15 +77,16 @@ async function checkNearTie(
 }
 
 export async function checkParity(t: TestContext, cfg: ParityConfig): Promise<ParityResult> {
-  const { dir, gguf } = await ensureTestModel({ ...cfg, withGguf: true });
+  const { sequenceTokens = SEQUENCE_TOKENS, greedyTokens = GREEDY_TOKENS, ...req } = cfg;
+  const { dir, gguf } = await ensureTestModel({ ...req, withGguf: true });
   // The precise path (float activations): the budget is for float maths on both sides. The fast path's own rule
   // (KL divergence against this path, no worse than llama.cpp's Q8 activations) is checked in fidelity.test.ts.
   const model = await loadModel(dir, { threads: 2, maxContext: 512, activations: 'float' });
   let peer: LlamaPeer | undefined;
   try {
     peer = await LlamaPeer.open(gguf!, 512);
-    const tokens = model.encode(TEXT, { addSpecialTokens: true }).slice(0, SEQUENCE_TOKENS);
-    assert.equal(tokens.length, SEQUENCE_TOKENS);
+    const tokens = model.encode(TEXT, { addSpecialTokens: true }).slice(0, sequenceTokens);
+    assert.equal(tokens.length, sequenceTokens);
 
     const mine = await model.evaluate(tokens, TOP_K);
     const want = tokens.map((_, i) => Array.from(mine.ids.subarray(i * TOP_K, (i + 1) * TOP_K)));
@@ -106,22 +112,22 @@ export async function checkParity(t: TestContext, cfg: ParityConfig): Promise<Pa
     assert.ok(maxAbsDiff <= TOLERANCE, `log-probabilities differ by ${maxAbsDiff} > ${TOLERANCE} at ${worst}`);
 
     const prompt = tokens.slice(0, 32);
-    const expected = await peer.greedy(prompt, GREEDY_TOKENS);
+    const expected = await peer.greedy(prompt, greedyTokens);
     const got: number[] = [];
-    for await (const ev of model.generate(prompt, { temperature: 0, maxTokens: GREEDY_TOKENS, ignoreEos: true })) {
+    for await (const ev of model.generate(prompt, { temperature: 0, maxTokens: greedyTokens, ignoreEos: true })) {
       if (ev.type === 'text') got.push(...ev.tokens);
     }
     const distinct = new Set(expected).size;
-    t.diagnostic(`greedy: ${distinct} distinct tokens in llama.cpp's ${GREEDY_TOKENS}`);
+    t.diagnostic(`greedy: ${distinct} distinct tokens in llama.cpp's ${greedyTokens}`);
     // A continuation stuck on one token would make this comparison trivial; the generator is tuned to avoid it.
     assert.ok(distinct >= 8, `llama.cpp's greedy continuation is degenerate (${distinct} distinct tokens)`);
     assert.equal(got.length, expected.length, 'greedy continuations have different lengths');
     const split = got.findIndex((id, i) => id !== expected[i]);
     if (split >= 0) {
       t.diagnostic(await checkNearTie(model, peer, [...prompt, ...expected.slice(0, split)], got[split], expected[split]));
-      assert.ok(split >= GREEDY_TOKENS / 4, `greedy continuations agree on only ${split} of ${GREEDY_TOKENS} tokens before a near-tie`);
+      assert.ok(split >= greedyTokens / 4, `greedy continuations agree on only ${split} of ${greedyTokens} tokens before a near-tie`);
     }
-    return { maxAbsDiff, greedyEqual: split < 0, distinctGreedyTokens: distinct, greedyCompared: split < 0 ? GREEDY_TOKENS : split };
+    return { maxAbsDiff, greedyEqual: split < 0, distinctGreedyTokens: distinct, greedyCompared: split < 0 ? greedyTokens : split };
   } finally {
     await peer?.dispose();
     await model.dispose();

@@ -2,9 +2,8 @@
 // run between vmlx's repetitions; or node-llama-cpp, a devDependency, with --peer node-llama-cpp). Each repetition prefills `context` tokens from an empty cache
 // and then decodes `genTokens` greedily; medians are reported. vmlx also reports its memory, the event-loop lag of
 // this process while it generates, and a warm-cache reload time.
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { loadAddon } from '../addon.js';
+import { readModelConfig } from '../config.js';
 import { loadModel, type LoadedModel } from '../model.js';
 import { EventLoopLagMonitor, type LagStats } from './lag.js';
 import { sampleRss, type RssSample } from './memory.js';
@@ -81,19 +80,24 @@ export interface ModelShape {
   moe?: { numExperts: number; topK: number; expertIntermediateSize: number; sharedIntermediateSize: number; moeLayers: number };
 }
 
+/**
+ * The bench's view of a model directory, read through the engine's own config parser: a multimodal wrapper's
+ * text_config (gemma3, gemma4, mistral3, qwen3_5, qwen3_5_moe) is where its text model's fields are.
+ */
 export function readModelShape(dir: string): ModelShape {
-  const c = JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8')) as Record<string, number | number[] | undefined>;
+  const config = readModelConfig(dir);
+  const c = config.raw;
   const n = (k: string) => (typeof c[k] === 'number' ? (c[k] as number) : undefined);
-  const hidden = n('hidden_size')!, heads = n('num_attention_heads')!, layers = n('num_hidden_layers')!;
+  const layers = config.numLayers;
   const shape: ModelShape = {
-    vocabSize: n('vocab_size')!, numLayers: layers, numKvHeads: n('num_key_value_heads') ?? heads,
-    headDim: n('head_dim') ?? hidden / heads, hiddenSize: hidden, intermediateSize: n('intermediate_size')!, numHeads: heads,
+    vocabSize: config.vocabSize, numLayers: layers, numKvHeads: config.numKvHeads, headDim: config.headDim,
+    hiddenSize: config.hiddenSize, intermediateSize: config.intermediateSize, numHeads: config.numHeads,
   };
   // gpt-oss spells them num_local_experts and experts_per_token (its intermediate_size is the expert width).
   const experts = n('num_experts') ?? n('num_local_experts'), topK = n('num_experts_per_tok') ?? n('experts_per_token');
   if (experts && topK) {
     // Qwen MoE: mlp_only_layers and layers off the decoder_sparse_step grid stay dense.
-    const dense = new Set(Array.isArray(c.mlp_only_layers) ? c.mlp_only_layers : []);
+    const dense = new Set(Array.isArray(c.mlp_only_layers) ? (c.mlp_only_layers as unknown[]) : []);
     const step = n('decoder_sparse_step') ?? 1;
     let moeLayers = 0;
     for (let i = 0; i < layers; i++) if (!dense.has(i) && (i + 1) % step === 0) moeLayers++;

@@ -65,16 +65,18 @@ export function gemma4Intermediate(dims: ModelDims, g: Gemma4Dims, i: number): n
   return dims.intermediateSize * (isShared(dims, g, i) ? 2 : 1);
 }
 
-export function gemma4TensorDefs(dims: ModelDims, g: Gemma4Dims, tiny: boolean): TensorDef[] {
+/** spread: the parity init of spec.ts's spreadInit (tiny and the real-shape suite's shapes). */
+export function gemma4TensorDefs(dims: ModelDims, g: Gemma4Dims, spread: boolean): TensorDef[] {
   const h = dims.hiddenSize;
   const L = dims.numLayers;
   const P = g.perLayerInputSize;
-  const lin = (fanIn: number) => (tiny ? 1 / Math.sqrt(fanIn) : 0.02);
+  const lin = (fanIn: number) => (spread ? 1 / Math.sqrt(fanIn) : 0.02);
+  const embStd = spread ? 4 / Math.sqrt(h) : 0.02;
   const pre = `${dims.weightPrefix}model`;
   const norm = (name: string, n: number): TensorDef => ({ name, kind: 'norm', shape: [n], std: 0.1, mean: 1 });
   const defs: TensorDef[] = [
-    { name: `${pre}.embed_tokens`, kind: 'embedding', shape: [dims.vocabSize, h], std: tiny ? 0.5 : 0.02 },
-    { name: `${pre}.embed_tokens_per_layer`, kind: 'embedding', shape: [dims.vocabSize, L * P], std: tiny ? 0.5 : 0.02 },
+    { name: `${pre}.embed_tokens`, kind: 'embedding', shape: [dims.vocabSize, h], std: embStd },
+    { name: `${pre}.embed_tokens_per_layer`, kind: 'embedding', shape: [dims.vocabSize, L * P], std: embStd },
     { name: `${pre}.per_layer_model_projection`, kind: 'linear', shape: [L * P, h], std: lin(h) },
     norm(`${pre}.per_layer_projection_norm.weight`, P),
   ];
@@ -106,7 +108,7 @@ export function gemma4TensorDefs(dims: ModelDims, g: Gemma4Dims, tiny: boolean):
     defs.push({ name: `${p}.layer_scalar`, kind: 'bias', shape: [1], std: 0.1, mean: 0.8 });
   }
   // Tied: a zero-mean final norm keeps greedy decoding from repeating the current token (see spec.ts).
-  defs.push(tiny ? { name: `${pre}.norm.weight`, kind: 'norm', shape: [h], mean: 0, std: 1 } : norm(`${pre}.norm.weight`, h));
+  defs.push(spread ? { name: `${pre}.norm.weight`, kind: 'norm', shape: [h], mean: 0, std: 1 } : norm(`${pre}.norm.weight`, h));
   // Token vision and audio towers: the engine must leave them alone.
   defs.push({ name: 'vision_tower.encoder.layers.0.mlp.fc1.weight', kind: 'vision', shape: [32, 48], std: 0.02 });
   defs.push({ name: 'embed_vision.embedding_projection.weight', kind: 'vision', shape: [h, 32], std: 0.02 });

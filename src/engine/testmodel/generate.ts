@@ -4,7 +4,7 @@
 import { closeSync, ftruncateSync, mkdirSync, openSync, writeFileSync, writeSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { buildConfigJson, buildGenerationConfig } from './config-files.js';
-import { ggufMetadata, ggufNormOffset, ggufTensorInfos, ggufTensorName, ggufTypeFor, llama3RopeDivisors, needsRopePermute, permuteRopeRows, storedName } from './gguf-model.js';
+import { gemmaEmbedScaleFix, ggufMetadata, ggufNormOffset, ggufTensorInfos, ggufTensorName, ggufTypeFor, llama3RopeDivisors, needsRopePermute, permuteRopeRows, storedName } from './gguf-model.js';
 import { dequantizeQ4_0, dequantizeQ8_0, quantizeQ4_0, quantizeQ8_0, Q4_0_BLOCK_BYTES, Q8_0_BLOCK_BYTES, QK } from './gguf-quants.js';
 import { planGguf, type GgmlType } from './gguf-writer.js';
 import { planMlxSafetensors, type StTensor } from './mlx-safetensors.js';
@@ -150,6 +150,7 @@ export function makeTestModel(opts: MakeTestModelOptions): MakeTestModelResult {
     }
 
     let parameters = 0;
+    const embedFix = opts.gguf && dims.tied ? gemmaEmbedScaleFix(opts.arch, dims) : null;
     for (const def of defs) {
       // Stacked experts [E, out, in] are written as E*out rows of `in` (the same bytes in both files).
       const rows = def.shape.length >= 2 ? def.shape.slice(0, -1).reduce((a, b) => a * b, 1) : 1;
@@ -196,6 +197,10 @@ export function makeTestModel(opts: MakeTestModelOptions): MakeTestModelResult {
           if (whole) src = ggufHybridValues(dims, def, src);
           if (opts.gguf!.type === 'q4_0-f32') src = ggmlRoundTrip(src, ggufTypeFor(def, 'q4_0'));
           const off = ggOffset.get(ggufTensorName(storedName(def), opts.arch))!;
+          if (embedFix !== null && def.kind === 'embedding') {
+            writeAt(ggFd, encodeGgml(src, ggType), ggOffset.get('output.weight')! + r0 * ggmlRowBytes(cols, ggType));
+            src = src.map((v) => v * embedFix);
+          }
           writeAt(ggFd, encodeGgml(src, ggType), off + r0 * ggmlRowBytes(cols, ggType));
         }
       }

@@ -5,6 +5,7 @@ import type { GgufTokenizer } from './tokenizer-files.js';
 import { gptOssGgufMetadata } from './gpt-oss-spec.js';
 import { gemma4GgufMetadata, gemma4GgufName, gemma4RopeFreqs } from './gemma4-spec.js';
 import { rotaryDims } from './hybrid-spec.js';
+import { bf16BitsToF32, f32ToBf16Bits } from './numeric.js';
 import { isGemma3, type GgufType, type HybridDims, type ModelDims, type TensorDef, type TestArch } from './spec.js';
 
 /** HF tensor name (the stored name: `.weight` included for linears) → GGUF name. */
@@ -110,6 +111,19 @@ export function ggufArch(arch: TestArch): string {
   if (arch === 'qwen3_5_moe') return 'qwen35moe';
   if (arch === 'gpt_oss') return 'gpt-oss';
   return arch;
+}
+
+/**
+ * Gemma 3 scales embeddings by sqrt(hidden_size) rounded to bfloat16 (mlx-lm, and transformers on bf16 weights);
+ * llama.cpp by the float sqrt. They differ where the root is not a bf16 value (1152: 34 against 33.94, 0.17%). The
+ * twin then stores the token embeddings times bf16(root)/root, so llama.cpp computes the same product, and the
+ * unscaled matrix as a separate output.weight for the tied output projection. Returns that factor, or null.
+ */
+export function gemmaEmbedScaleFix(arch: TestArch, dims: ModelDims): number | null {
+  if (!isGemma3(arch)) return null;
+  const root = Math.fround(Math.sqrt(dims.hiddenSize));
+  const rounded = bf16BitsToF32(f32ToBf16Bits(root));
+  return rounded === root ? null : rounded / root;
 }
 
 /** llama.cpp's converter stores Gemma's RMSNorm weights as 1 + w (the engine adds the 1 at load instead). */
@@ -230,6 +244,8 @@ export function ggufTensorInfos(arch: TestArch, dims: ModelDims, defs: TensorDef
   const shapeOf = (d: TensorDef) => (d.name.endsWith('shared_expert_gate') ? [d.shape[1]] : d.shape);
   const infos: GgufTensorInfo[] = defs.filter((d) => d.kind !== 'vision').map((d) => ({ name: ggufTensorName(storedName(d), arch), shape: shapeOf(d), type: ggufTypeFor(d, flavour, arch) }));
   if (dims.gemma4) infos.push(gemma4RopeFreqs(dims.gemma4).info);
+  const embed = infos.find((i) => i.name === 'token_embd.weight');
+  if (embed && dims.tied && gemmaEmbedScaleFix(arch, dims) !== null) infos.push({ ...embed, name: 'output.weight' });
   if (arch === 'llama' && dims.ropeScaling) infos.push({ name: 'rope_freqs.weight', shape: [dims.headDim / 2], type: 'F32' });
   const rot = phiRotaryDims(dims);
   if (rot) {

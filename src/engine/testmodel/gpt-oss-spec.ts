@@ -13,16 +13,17 @@ export function gptOssDims(shape: TestShape): ModelDims {
     rmsNormEps: 1e-5, ropeTheta: 150_000, ropeScaling: null, maxPositionEmbeddings: 131072, vocabSize: O200K_VOCAB,
   };
   const yarn = { factor: 32, betaFast: 32, betaSlow: 1, originalMaxPositionEmbeddings: 4096 };
-  if (shape === 'gpt-oss-20b' || shape === 'gpt-oss-20b-6l') {
+  if (shape === 'gpt-oss-20b' || shape === 'gpt-oss-20b-6l' || shape === 'gpt-oss-20b-2l') {
     // gpt-oss-20b: 24 layers of 2880, 64 query heads and 8 KV heads of 64, 32 experts of 2880, 4 per token. The -6l
-    // variant keeps 6 of the 24 layers (~4 GB in MXFP4 instead of ~12 GB), so the per-layer work is the real model's.
+    // variant keeps 6 of the 24 layers (~4 GB in MXFP4 instead of ~12 GB), so the per-layer work is the real model's;
+    // the -2l variant one sliding and one full layer (the real-shape suite's).
     return {
-      ...common, hiddenSize: 2880, intermediateSize: 2880, numLayers: shape === 'gpt-oss-20b' ? 24 : 6, numHeads: 64, numKvHeads: 8, headDim: 64,
+      ...common, hiddenSize: 2880, intermediateSize: 2880, numLayers: shape === 'gpt-oss-20b' ? 24 : shape === 'gpt-oss-20b-6l' ? 6 : 2, numHeads: 64, numKvHeads: 8, headDim: 64,
       moe: { numExperts: 32, topK: 4, expertIntermediateSize: 2880, normTopK: false },
       gptOss: { slidingWindow: 128, swigluLimit: 7, yarn },
     };
   }
-  if (shape !== 'tiny') throw new RangeError(`shape ${shape} needs another --arch (gpt_oss has tiny, gpt-oss-20b and gpt-oss-20b-6l)`);
+  if (shape !== 'tiny') throw new RangeError(`shape ${shape} needs another --arch (gpt_oss has tiny, gpt-oss-20b, gpt-oss-20b-6l and gpt-oss-20b-2l)`);
   // Two layers (one sliding, one full); head_dim 32 with 4 heads (q width 128 != hidden 64, as 4096 vs 2880); a
   // 32-token window so the 256-token parity sequence and the greedy continuation both slide; 8 experts, 2 per token.
   return {
@@ -36,7 +37,7 @@ export function gptOssSliding(i: number): boolean {
   return i % 2 === 0;
 }
 
-export function gptOssLayerDefs(dims: ModelDims, p: string, tiny: boolean, lin: (fanIn: number) => number): TensorDef[] {
+export function gptOssLayerDefs(dims: ModelDims, p: string, spread: boolean, lin: (fanIn: number) => number): TensorDef[] {
   const { hiddenSize: h, numHeads, numKvHeads, headDim } = dims;
   const { numExperts: e, expertIntermediateSize: fe } = dims.moe!;
   const qOut = numHeads * headDim;
@@ -54,15 +55,15 @@ export function gptOssLayerDefs(dims: ModelDims, p: string, tiny: boolean, lin: 
     // Sink logits of the size of typical attention logits, so they take a visible share of the softmax.
     { name: `${p}.self_attn.sinks`, kind: 'bias', shape: [numHeads], std: 1 },
     { name: `${p}.post_attention_layernorm.weight`, kind: 'norm', shape: [h], std: 0.1 },
-    // A router spread wide enough that tokens pick different experts (tiny), like a trained router.
-    { name: `${p}.mlp.router`, kind: 'linear', shape: [e, h], std: tiny ? 2 / Math.sqrt(h) : 0.02 },
-    { name: `${p}.mlp.router.bias`, kind: 'bias', shape: [e], std: tiny ? 0.5 : 0.02 },
-    // Expert weights large enough (tiny) that some gate/up values pass the ±7 clamp.
-    { name: `${p}.mlp.experts.gate_proj`, kind: 'experts', shape: [e, fe, h], std: tiny ? 3 * lin(h) : lin(h) },
+    // A router spread wide enough that tokens pick different experts, like a trained router.
+    { name: `${p}.mlp.router`, kind: 'linear', shape: [e, h], std: spread ? 2 / Math.sqrt(h) : 0.02 },
+    { name: `${p}.mlp.router.bias`, kind: 'bias', shape: [e], std: spread ? 0.5 : 0.02 },
+    // Expert weights large enough (parity init) that some gate/up values pass the ±7 clamp.
+    { name: `${p}.mlp.experts.gate_proj`, kind: 'experts', shape: [e, fe, h], std: spread ? 3 * lin(h) : lin(h) },
     { name: `${p}.mlp.experts.gate_proj.bias`, kind: 'bias', shape: [e, fe], std: 0.1 },
-    { name: `${p}.mlp.experts.up_proj`, kind: 'experts', shape: [e, fe, h], std: tiny ? 3 * lin(h) : lin(h) },
+    { name: `${p}.mlp.experts.up_proj`, kind: 'experts', shape: [e, fe, h], std: spread ? 3 * lin(h) : lin(h) },
     { name: `${p}.mlp.experts.up_proj.bias`, kind: 'bias', shape: [e, fe], std: 0.1 },
-    { name: `${p}.mlp.experts.down_proj`, kind: 'experts', shape: [e, h, fe], std: tiny ? lin(fe) / 3 : lin(fe) },
+    { name: `${p}.mlp.experts.down_proj`, kind: 'experts', shape: [e, h, fe], std: spread ? lin(fe) / 3 : lin(fe) },
     { name: `${p}.mlp.experts.down_proj.bias`, kind: 'bias', shape: [e, h], std: 0.1 },
   ];
 }

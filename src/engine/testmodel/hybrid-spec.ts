@@ -21,7 +21,18 @@ export function qwen3_5Dims(shape: TestShape, moe = false): ModelDims {
       hybrid: { numKHeads: 16, numVHeads: 16, headKDim: 128, headVDim: 128, convKernel: 4, fullAttentionInterval: 4, partialRotaryFactor: 0.25 },
     };
   }
-  if (shape !== 'tiny') throw new RangeError(`shape ${shape} needs another --arch (qwen3_5 has tiny and qwen3.5-0.8b)`);
+  if (shape === 'qwen3.5-35b-a3b-4l') {
+    if (!moe) throw new RangeError(`shape ${shape} needs --arch qwen3_5_moe`);
+    // Qwen3.5-35B-A3B with 4 of its 40 layers (three Gated DeltaNet, one gated full attention): 16 query and 2 KV
+    // heads of 256, DeltaNet 16 key and 32 value heads of 128, 256 experts of 512 (8 per token) and a shared expert
+    // of 512, untied, its vocabulary's 248320 rows (the Qwen3 tokenizer stands in).
+    return {
+      ...common, hiddenSize: 2048, intermediateSize: 512, numLayers: 4, numHeads: 16, numKvHeads: 2, headDim: 256,
+      vocabSize: 248320, tied: false, rmsNormEps: 1e-6, ropeTheta: 10_000_000, maxPositionEmbeddings: 262144,
+      hybrid: { numKHeads: 16, numVHeads: 32, headKDim: 128, headVDim: 128, convKernel: 4, fullAttentionInterval: 4, partialRotaryFactor: 0.25 },
+    };
+  }
+  if (shape !== 'tiny') throw new RangeError(`shape ${shape} needs another --arch (qwen3_5 has tiny and qwen3.5-0.8b; qwen3_5_moe tiny and qwen3.5-35b-a3b-4l)`);
   // Four layers (three DeltaNet, one full attention). Twice as many value heads as key heads, as Qwen3.5-9B has,
   // so the grouping of value heads onto key heads is exercised; head_dim 64 with a quarter rotated.
   return {

@@ -3,15 +3,20 @@
 import { gptOssDims, gptOssLayerDefs, gptOssQuantOverrides } from './gpt-oss-spec.js';
 import { gemma4Dims, gemma4TensorDefs, type Gemma4Dims } from './gemma4-spec.js';
 import { hybridLayerDefs, qwen3_5Dims } from './hybrid-spec.js';
+import { realTextDims } from './real-shapes.js';
 
 export type TestArch = 'qwen3' | 'qwen2' | 'llama' | 'mistral' | 'mistral3' | 'smollm3' | 'qwen3_moe' | 'gemma3_text' | 'gemma3' | 'phi3' | 'qwen3_5' | 'qwen3_5_moe' | 'gpt_oss' | 'gemma4';
-export type TestShape = 'tiny' | 'qwen3-0.6b' | 'llama-3.2-1b' | 'qwen3-30b-a3b' | 'qwen3-30b-a3b-12l' | 'gemma3-1b' | 'phi-4-mini' | 'qwen3.5-0.8b' | 'gpt-oss-20b' | 'gpt-oss-20b-6l' | 'gemma4-e2b-10l';
+export type TestShape = 'tiny' | 'qwen3-0.6b' | 'llama-3.2-1b' | 'qwen3-30b-a3b' | 'qwen3-30b-a3b-12l' | 'gemma3-1b' | 'phi-4-mini' | 'qwen3.5-0.8b' | 'gpt-oss-20b' | 'gpt-oss-20b-6l' | 'gemma4-e2b-10l'
+  | 'qwen3-30b-a3b-2l' | 'qwen3.5-35b-a3b-4l' | 'gpt-oss-20b-2l' | 'mistral-small-3-2l' | 'phi-4-mini-2l' | 'smollm3-3b-4l' | 'gemma3-1b-6l' | 'gemma3-4b-6l';
 export type TestDType = 'f32' | 'bf16';
 /** 'q4_0-f32': F32 holding exactly the values of the q4_0 twin (llama.cpp's float path on its own 4-bit weights). */
 export type GgufType = 'f32' | 'q4_0' | 'q8_0' | 'mxfp4' | 'q4_0-f32';
 
 export const TEST_ARCHS: readonly TestArch[] = ['qwen3', 'qwen2', 'llama', 'mistral', 'mistral3', 'smollm3', 'qwen3_moe', 'gemma3_text', 'gemma3', 'phi3', 'qwen3_5', 'qwen3_5_moe', 'gpt_oss', 'gemma4'];
-export const TEST_SHAPES: readonly TestShape[] = ['tiny', 'qwen3-0.6b', 'llama-3.2-1b', 'qwen3-30b-a3b', 'qwen3-30b-a3b-12l', 'gemma3-1b', 'phi-4-mini', 'qwen3.5-0.8b', 'gpt-oss-20b', 'gpt-oss-20b-6l', 'gemma4-e2b-10l'];
+export const TEST_SHAPES: readonly TestShape[] = [
+  'tiny', 'qwen3-0.6b', 'llama-3.2-1b', 'qwen3-30b-a3b', 'qwen3-30b-a3b-12l', 'gemma3-1b', 'phi-4-mini', 'qwen3.5-0.8b', 'gpt-oss-20b', 'gpt-oss-20b-6l', 'gemma4-e2b-10l',
+  'qwen3-30b-a3b-2l', 'qwen3.5-35b-a3b-4l', 'gpt-oss-20b-2l', 'mistral-small-3-2l', 'phi-4-mini-2l', 'smollm3-3b-4l', 'gemma3-1b-6l', 'gemma3-4b-6l',
+];
 
 export type TestQuantMode = 'affine' | 'mxfp4';
 export const TEST_QUANT_MODES: readonly TestQuantMode[] = ['affine', 'mxfp4'];
@@ -151,7 +156,7 @@ export function modelDims(arch: TestArch, shape: TestShape): ModelDims {
   if (arch === 'gemma4') return gemma4Dims(shape);
   const multimodal = arch === 'mistral3' || arch === 'gemma3';
   const gemma = isGemma3(arch) ? gemmaDims(shape) : null;
-  const text = textDims(arch, shape);
+  const text = realTextDims(arch, shape) ?? textDims(arch, shape);
   const phi = arch === 'phi3' ? phiDims(text.headDim, shape) : null;
   return { weightPrefix: multimodal ? 'language_model.' : '', visionTower: multimodal, moe: moeDims(arch, shape), gemma, phi, ...text };
 }
@@ -174,12 +179,16 @@ function phiDims(headDim: number, shape: TestShape): PhiDims {
 function gemmaDims(shape: TestShape): GemmaDims {
   // Tiny: a 32-token window so a 256-token sequence slides, and the 4B+ linear scaling on the global layer.
   if (shape === 'tiny') return { slidingWindow: 32, slidingWindowPattern: 6, ropeLocalBase: 10_000, linearRopeFactor: 8, queryPreAttnScalar: 32 };
+  // Gemma 3 4B: a 1024-token window and linear scaling (factor 8) of the global layers' RoPE.
+  if (shape === 'gemma3-4b-6l') return { slidingWindow: 1024, slidingWindowPattern: 6, ropeLocalBase: 10_000, linearRopeFactor: 8, queryPreAttnScalar: 256 };
   return { slidingWindow: 512, slidingWindowPattern: 6, ropeLocalBase: 10_000, linearRopeFactor: null, queryPreAttnScalar: 256 };
 }
 
 function textDims(arch: Exclude<TestArch, 'qwen3_5' | 'qwen3_5_moe' | 'gpt_oss' | 'gemma4'>, shape: TestShape): Omit<ModelDims, 'weightPrefix' | 'visionTower' | 'moe' | 'gemma' | 'phi'> {
   if (shape === 'qwen3.5-0.8b') throw new RangeError(`shape qwen3.5-0.8b needs --arch qwen3_5`);
-  if (shape === 'gpt-oss-20b' || shape === 'gpt-oss-20b-6l') throw new RangeError(`shape ${shape} needs --arch gpt_oss`);
+  if (shape === 'qwen3.5-35b-a3b-4l') throw new RangeError(`shape ${shape} needs --arch qwen3_5_moe`);
+  if (shape === 'gpt-oss-20b' || shape === 'gpt-oss-20b-6l' || shape === 'gpt-oss-20b-2l') throw new RangeError(`shape ${shape} needs --arch gpt_oss`);
+  if (shape === 'gemma4-e2b-10l') throw new RangeError(`shape ${shape} needs --arch gemma4`);
   if (shape === 'qwen3-30b-a3b' || shape === 'qwen3-30b-a3b-12l') {
     // The real width; the -12l variant keeps 12 of the 48 layers (a 4-bit file of ~4.6 GB instead of ~17 GB).
     if (arch !== 'qwen3_moe') throw new RangeError(`shape ${shape} needs --arch qwen3_moe`);
@@ -290,14 +299,30 @@ function textDims(arch: Exclude<TestArch, 'qwen3_5' | 'qwen3_5_moe' | 'gpt_oss' 
   }
 }
 
+/** The speed benchmarks' shapes: drawn with the checkpoints' 0.02 init (values do not change their speed). */
+const BENCH_INIT_SHAPES: ReadonlySet<TestShape> = new Set<TestShape>([
+  'qwen3-0.6b', 'llama-3.2-1b', 'qwen3-30b-a3b', 'qwen3-30b-a3b-12l', 'gemma3-1b', 'phi-4-mini', 'gpt-oss-20b', 'gpt-oss-20b-6l',
+]);
+
+/**
+ * Whether a shape's weights are drawn for parity checks: unit-variance Linears (std 1/sqrt(fan-in)), embeddings
+ * with std 4/sqrt(hidden) so logits spread by a few nats, and a zero-mean final norm, so greedy continuations vary
+ * and neighbouring log-probabilities are no near-ties. A 0.02 init at real widths gives near-uniform next-token
+ * distributions that repeat the current token (the residual is mostly its own embedding).
+ */
+export function spreadInit(shape: TestShape): boolean {
+  return !BENCH_INIT_SHAPES.has(shape);
+}
+
 /** All tensors in HF naming. Init scales keep activations sane while leaving the greedy continuation varied. */
 export function tensorDefs(dims: ModelDims, shape: TestShape): TensorDef[] {
   const { hiddenSize: h, intermediateSize: ff, numHeads, numKvHeads, headDim } = dims;
-  if (dims.gemma4) return gemma4TensorDefs(dims, dims.gemma4, shape === 'tiny');
-  const tiny = shape === 'tiny';
-  // Tiny models: a larger embedding scale spreads the logits (std ≈ 4) so continuations vary; real shapes use ~0.02.
-  const embStd = tiny ? 0.5 : 0.02;
-  const lin = (fanIn: number) => (tiny ? 1 / Math.sqrt(fanIn) : 0.02);
+  const spread = spreadInit(shape);
+  if (dims.gemma4) return gemma4TensorDefs(dims, dims.gemma4, spread);
+  // A larger embedding scale spreads the logits (std ≈ 4) so continuations vary (0.5 at the tiny models' width 64);
+  // the bench shapes use ~0.02.
+  const embStd = spread ? 4 / Math.sqrt(h) : 0.02;
+  const lin = (fanIn: number) => (spread ? 1 / Math.sqrt(fanIn) : 0.02);
   const pre = dims.weightPrefix;
   // Gemma stores w and multiplies by 1 + w: its norm weights are drawn around 0.
   const normMean = dims.gemma ? 0 : undefined;
@@ -309,7 +334,7 @@ export function tensorDefs(dims: ModelDims, shape: TestShape): TensorDef[] {
       continue;
     }
     if (dims.gptOss) {
-      defs.push(...gptOssLayerDefs(dims, p, tiny, lin));
+      defs.push(...gptOssLayerDefs(dims, p, spread, lin));
       continue;
     }
     defs.push({ name: `${p}.input_layernorm.weight`, kind: 'norm', shape: [h], std: 0.1, mean: normMean });
@@ -342,8 +367,8 @@ export function tensorDefs(dims: ModelDims, shape: TestShape): TensorDef[] {
     }
     if (dims.moe) {
       const { numExperts: e, expertIntermediateSize: fe } = dims.moe;
-      // A router spread wide enough that tokens pick different experts (tiny), like a trained router.
-      defs.push({ name: `${p}.mlp.gate`, kind: 'linear', shape: [e, h], std: tiny ? 2 / Math.sqrt(h) : 0.02 });
+      // A router spread wide enough that tokens pick different experts, like a trained router.
+      defs.push({ name: `${p}.mlp.gate`, kind: 'linear', shape: [e, h], std: spread ? 2 / Math.sqrt(h) : 0.02 });
       defs.push({ name: `${p}.mlp.switch_mlp.gate_proj`, kind: 'experts', shape: [e, fe, h], std: lin(h) });
       defs.push({ name: `${p}.mlp.switch_mlp.up_proj`, kind: 'experts', shape: [e, fe, h], std: lin(h) });
       defs.push({ name: `${p}.mlp.switch_mlp.down_proj`, kind: 'experts', shape: [e, h, fe], std: lin(fe) });
@@ -353,13 +378,13 @@ export function tensorDefs(dims: ModelDims, shape: TestShape): TensorDef[] {
       defs.push({ name: `${p}.mlp.down_proj`, kind: 'linear', shape: [h, ff], std: lin(ff) });
     }
   }
-  // Tied tiny models: with a final norm near 1 the logit of the current token (its own embedding is in the residual)
+  // Tied models: with a final norm near 1 the logit of the current token (its own embedding is in the residual)
   // wins every step and greedy decoding repeats one token. A zero-mean final norm removes that self-correlation.
   const norm = `${pre}model.norm.weight`;
   // (Gemma's 1 + w: a stored mean of -1.)
   const offset = dims.gemma ? -1 : 0;
-  defs.push(tiny ? { name: norm, kind: 'norm', shape: [h], mean: offset, std: 1 } : { name: norm, kind: 'norm', shape: [h], std: 0.1, mean: 1 + offset });
-  if (!dims.tied) defs.push({ name: `${pre}lm_head`, kind: 'linear', shape: [dims.vocabSize, h], std: tiny ? 0.5 : 0.02 });
+  defs.push(spread ? { name: norm, kind: 'norm', shape: [h], mean: offset, std: 1 } : { name: norm, kind: 'norm', shape: [h], std: 0.1, mean: 1 + offset });
+  if (!dims.tied) defs.push({ name: `${pre}lm_head`, kind: 'linear', shape: [dims.vocabSize, h], std: embStd });
   // A token vision tower (SigLIP's names for Gemma 3, Pixtral's for Mistral 3): the engine must leave it alone.
   if (dims.visionTower && dims.gemma) {
     defs.push({ name: 'vision_tower.vision_model.embeddings.patch_embedding.weight', kind: 'vision', shape: [32, 48], std: 0.02 });
