@@ -34,10 +34,12 @@ interface StreamChunk {
 /**
  * POSTs `body` and yields the response's bytes. node:http rather than fetch: fetch gives up after 300 s without
  * headers or between two chunks, and a request queued behind dozens of long prompts can wait longer than that.
+ * One connection per request (no keep-alive agent): a server may close an idle kept-alive socket just as the next
+ * request is written to it ("socket hang up"), which would count as a failed request.
  */
 async function postStream(url: string, body: string, signal?: AbortSignal): Promise<{ status: number; chunks: AsyncIterable<Buffer> }> {
   return new Promise((resolve, reject) => {
-    const req = request(url, { method: 'POST', headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) }, signal }, (res) => {
+    const req = request(url, { method: 'POST', agent: false, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) }, signal }, (res) => {
       resolve({ status: res.statusCode ?? 0, chunks: res });
     });
     req.once('error', reject);
