@@ -2,16 +2,14 @@
 // `vmlx chat --print` with an MCP server's tools, and `auto` picking the tool-call parser from the chat template.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { resolveParsers } from '../../src/agent/toolcalls/index.js';
 import { ChatTemplate } from '../../src/engine/chat-template.js';
 import { ModelTokenizer } from '../../src/engine/tokenizer.js';
 import type { TestArch } from '../../src/engine/testmodel/spec.js';
-import { FS_SERVER, REPO } from '../agent/fixtures.js';
+import { REPO } from '../agent/fixtures.js';
 import { ensureTestModel } from '../helpers/test-models.js';
 import { runVmlx, type CliResult } from '../helpers/vmlx-cli.js';
+import { chatWithFilesystemTools } from '../helpers/chat-with-tools.js';
 
 /** The real vmlx binary (a generous deadline: these runs load a model and start MCP servers). */
 function vmlx(args: string[], env: Record<string, string> = {}): Promise<CliResult> {
@@ -52,23 +50,6 @@ for (const fam of FAMILIES) {
     if (fam.note) assert.match(gen.stderr, fam.note);
     else assert.doesNotMatch(gen.stderr, /^note:/m);
 
-    const root = mkdtempSync(join(tmpdir(), `vmlx-${fam.arch}-chat-`));
-    try {
-      const files = join(root, 'files');
-      mkdirSync(files);
-      writeFileSync(join(files, 'hello.txt'), 'hello\n');
-      const mcp = join(root, 'mcp.json');
-      writeFileSync(mcp, JSON.stringify({ mcpServers: { fs: { command: 'node', args: [FS_SERVER, files] } } }));
-      const chat = await vmlx(
-        ['chat', '--model', dir, '--mcp-config', mcp, '--temp', '0', '--max-tokens', '12', '--max-rounds', '1', ...(fam.chatArgs ?? []), '-p', 'List the files'],
-        { VMLX_HOME: join(root, 'home') },
-      );
-      // Random weights write random text; a call they happen to make is still run through the loop.
-      assert.ok(chat.code === 0 || /stopped after 1 rounds/.test(chat.stderr), `exit ${chat.code}: ${chat.stderr}`);
-      assert.doesNotMatch(chat.stderr, /internal error|generation failed|template failed/);
-      assert.ok(chat.stdout.length > 0 || /\[tool\]/.test(chat.stderr), 'the model produced output');
-    } finally {
-      rmSync(root, { recursive: true, force: true });
-    }
+    await chatWithFilesystemTools(dir, { chatArgs: fam.chatArgs, deadlineMs: 300_000, label: fam.arch });
   });
 }

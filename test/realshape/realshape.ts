@@ -6,14 +6,14 @@
 // twin) are deleted after the family's check unless KEEP is set, so the suite's disk use stays one family's.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { TestArch, TestShape } from '../../src/engine/testmodel/spec.js';
-import { FS_SERVER, REPO } from '../agent/fixtures.js';
+import { REPO } from '../agent/fixtures.js';
 import { checkParity } from '../parity/parity-check.js';
 import { ensureTestModel, type TestModelRequest } from '../helpers/test-models.js';
 import { runVmlx, type CliResult } from '../helpers/vmlx-cli.js';
+import { chatWithFilesystemTools } from '../helpers/chat-with-tools.js';
 
 export const REAL_SEQUENCE_TOKENS = 128;
 export const REAL_GREEDY_TOKENS = 32;
@@ -63,7 +63,7 @@ export function realShapeTest(fam: RealShapeFamily): void {
       else assert.doesNotMatch(gen.stderr, /^note:/m);
       assert.doesNotMatch(gen.stderr, /\n\s+at /);
 
-      const chat = await chatWithTools(dir, fam);
+      const chat = await chatWithFilesystemTools(dir, { chatArgs: fam.chatArgs, deadlineMs: 900_000, label: `realshape-${fam.arch}` });
       t.diagnostic(
         `realshape | ${fam.arch} | ${fam.shape} | mlx ${gb(mlxBytes)} + gguf ${gb(sizeOf(gguf!))} | ` +
           `max |Δ logprob| ${parity.maxAbsDiff.toExponential(2)} | greedy ${parity.greedyEqual ? 'identical' : `near-tie after ${parity.greedyCompared}`} ` +
@@ -79,26 +79,3 @@ export function realShapeTest(fam: RealShapeFamily): void {
   });
 }
 
-/** `vmlx chat --print` with the filesystem MCP server's tools offered; one round, a few tokens. */
-async function chatWithTools(dir: string, fam: RealShapeFamily): Promise<{ code: number | null; toolCalls: number }> {
-  const root = mkdtempSync(join(tmpdir(), `vmlx-realshape-${fam.arch}-`));
-  try {
-    const files = join(root, 'files');
-    mkdirSync(files);
-    writeFileSync(join(files, 'hello.txt'), 'hello\n');
-    const mcp = join(root, 'mcp.json');
-    writeFileSync(mcp, JSON.stringify({ mcpServers: { fs: { command: 'node', args: [FS_SERVER, files] } } }));
-    const chat = await vmlx(
-      ['chat', '--model', dir, '--mcp-config', mcp, '--temp', '0', '--max-tokens', '12', '--max-rounds', '1', ...(fam.chatArgs ?? []), '-p', 'List the files'],
-      { VMLX_HOME: join(root, 'home') },
-    );
-    // Random weights write random text; a call they happen to make still runs through the loop.
-    assert.ok(chat.code === 0 || /stopped after 1 rounds/.test(chat.stderr), `exit ${chat.code}: ${chat.stderr}`);
-    assert.doesNotMatch(chat.stderr, /internal error|generation failed|template failed/);
-    assert.doesNotMatch(chat.stderr, /\n\s+at /);
-    assert.ok(chat.stdout.length > 0 || /\[tool\]/.test(chat.stderr), 'the model produced output');
-    return { code: chat.code, toolCalls: (chat.stderr.match(/\[tool\]/g) ?? []).length };
-  } finally {
-    rmSync(root, { recursive: true, force: true });
-  }
-}
