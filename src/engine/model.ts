@@ -74,8 +74,13 @@ export class LoadedModel implements LanguageModel {
 
   readonly concurrency: number;
 
+  /** A paged hybrid (fixed at load: asked on every step, so worked out once rather than through the native figures). */
+  private pagedHybrid: boolean | undefined;
+
   get checkpointsSharedPrefixes(): boolean {
-    return this.cacheFigures() !== null && this.spec.layers.some((l) => l.mixer.kind === 'gated_deltanet');
+    if (this.disposed) return false;
+    this.pagedHybrid ??= this.native.cacheFigures() !== null && this.spec.layers.some((l) => l.mixer.kind === 'gated_deltanet');
+    return this.pagedHybrid;
   }
 
   /** Running and waiting generations, preemptions and steps so far. */
