@@ -1,6 +1,7 @@
 // The scheduler over a real native batch of a tiny model, with every step's plan recorded: chunked prefill
 // interleaved with decoding within the token budget, cancellation that frees the slot within one step, preemption
-// (recompute) under an artificial limit on the running sequences' tokens, and pause/resume.
+// (recompute) under an artificial limit on the running sequences' tokens, pause/resume, and the prompt share of a
+// step paced by step times.
 import { test, after, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -31,12 +32,17 @@ function params(p: Partial<NativeSamplingParams> = {}): NativeSamplingParams {
     penaltyWindow: 0, seed: 0, eosTokenIds: new Int32Array(0), topLogprobs: 0, logprobs: false, ...p };
 }
 
-/** A scheduler whose native batch records each step's plan. */
+/**
+ * A scheduler whose native batch records each step's plan. Its clock makes every step cost the same 10 ms, so a
+ * prompt token adds nothing and the pacer leaves prompts the whole budget beside decoders (the pacing's own test
+ * below gives steps a cost per token).
+ */
 function recorded(opts: SchedulerOptions): { scheduler: Scheduler; plans: NativeBatchEntry[][]; batch: NativeBatch } {
   const batch = model.createBatch(256, opts.maxNumSeqs);
   const plans: NativeBatchEntry[][] = [];
-  const recording: NativeBatch = { ...batch, step: (plan) => (plans.push(plan), batch.step(plan)) };
-  return { scheduler: new Scheduler(recording, opts), plans, batch };
+  let now = 0;
+  const recording: NativeBatch = { ...batch, step: (plan) => (plans.push(plan), (now += 10), batch.step(plan)) };
+  return { scheduler: new Scheduler(recording, { clock: () => now, ...opts }), plans, batch };
 }
 
 function prompt(n: number, salt: number): Int32Array {
@@ -260,4 +266,41 @@ test('a burst of prompts into a small pool: at the first step out of blocks, the
   assert.ok(scheduler.stats.preemptions < preemptEntries, `${scheduler.stats.preemptions} preemptions counted of ${preemptEntries} requeues`);
   batch.dispose();
   for (let i = 0; i < prompts.length; i++) assert.deepEqual(runs[i]!.tokens, await alone(prompts[i]!, params({ maxTokens: 24 })));
+});
+
+test('beside a decoding sequence a prompt is fed in chunks that keep each step within twice a decode-only step (a cost-model clock); alone it gets the whole budget', async () => {
+  // Each step "costs" 20 ms plus 5 ms a token fed: a decode-only step of one sequence is 25 ms, so a mixed step may
+  // feed 5 prompt tokens beside it, once the first mixed step (the initial 16-token chunk) has timed a prompt token.
+  let now = 0;
+  const batch = model.createBatch(256, 2);
+  const plans: NativeBatchEntry[][] = [];
+  const costed: NativeBatch = {
+    ...batch,
+    step: (plan) => {
+      plans.push(plan);
+      now += 20 + 5 * plan.reduce((n, e) => n + (e.feed ?? 0), 0);
+      return batch.step(plan);
+    },
+  };
+  const scheduler = new Scheduler(costed, { maxNumSeqs: 2, maxNumBatchedTokens: 64, clock: () => now });
+  const pa = prompt(40, 3);
+  const pb = prompt(60, 4);
+  const a = start(scheduler, pa, params({ maxTokens: 60 }));
+  await a.afterTokens(3);
+  const b = start(scheduler, pb, params({ maxTokens: 2 }));
+  await Promise.all([a.job.done, b.job.done]);
+  const ida = idOf(plans, pa);
+  const idb = idOf(plans, pb);
+  assert.equal(plans[0]!.find((e) => e.id === ida)?.feed, 40, 'alone, the whole prompt in one step');
+  const bFeeds = plans.filter((plan) => plan.some((e) => e.id === idb && e.feed)).map((plan) => plan.find((e) => e.id === idb)!.feed!);
+  const prefill = bFeeds.slice(0, bFeeds.findIndex((f, i) => bFeeds.slice(0, i + 1).reduce((n, x) => n + x, 0) >= 60) + 1);
+  assert.equal(prefill[0], 16, 'the first chunk beside a decoder is the initial one');
+  assert.ok(prefill.slice(1).every((f) => f <= 5), `later chunks keep the step within 2x: ${prefill}`);
+  assert.ok(prefill.slice(1, -1).every((f) => f === 5), `and use the room they have: ${prefill}`);
+  for (const plan of plans.filter((p) => p.some((e) => e.id === idb && (e.feed ?? 0) > 0 && e.feed! < 60))) {
+    if (a.tokens.length < 60) assert.ok(plan.some((e) => e.id === ida && e.feed === 1) || plan.every((e) => e.id !== ida), 'the decoder is fed');
+  }
+  assert.deepEqual(a.tokens, await alone(pa, params({ maxTokens: 60 })));
+  assert.deepEqual(b.tokens, await alone(pb, params({ maxTokens: 2 })));
+  batch.dispose();
 });

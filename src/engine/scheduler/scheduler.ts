@@ -3,7 +3,9 @@
 // waiting ones first-come up to maxNumSeqs, preempts the newest running ones when `preemptWhen` says their state is
 // too large (they go back to the front of the queue and recompute later), and spends a budget of
 // maxNumBatchedTokens: one token for each decoding sequence first, then prompt chunks in arrival order, so a long
-// prompt is prefilled over several steps interleaved with the others' decoding instead of stalling them.
+// prompt is prefilled over several steps interleaved with the others' decoding instead of stalling them. Beside
+// decoding sequences the prompt share of a step is sized by time (PrefillPacer), so their inter-token gaps stay
+// within a small multiple of a decode-only step's.
 // The paged KV pool's memory signal: a step whose pass cannot get its blocks ("out of cache memory") feeds nothing.
 // The scheduler then puts back in the queue the admitted sequences that hold nothing yet (they only wait for the
 // token budget) or, when there are none, preempts the newest one that holds blocks (they go back to the pool, its
@@ -14,6 +16,7 @@
 import type { NativeBatch, NativeBatchEntry, NativeBatchResult, NativeJob, NativeSamplingParams, NativeTokenEvent } from '../native-types.js';
 import { CacheMemoryError } from '../errors.js';
 import { Sequence } from './sequence.js';
+import { PrefillPacer } from './prefill-pacer.js';
 
 export interface SchedulerOptions {
   /** Sequences running at once (the native batch's slots). */
@@ -26,7 +29,17 @@ export interface SchedulerOptions {
    * budget drives it; tests give it an artificial limit.
    */
   preemptWhen?: (runningTokens: number) => boolean;
+  /**
+   * A step that feeds prompt tokens beside decoding sequences may take this many times a decode-only step
+   * (default 2): the prompt share is sized from the steps' measured times.
+   */
+  prefillStepRatio?: number;
+  /** Milliseconds, for timing steps (tests give a clock driven by a cost model). */
+  clock?: () => number;
 }
+
+/** Mixed steps at most twice a decode-only step: running streams' p99 gap stays under 3x their median. */
+const DEFAULT_PREFILL_STEP_RATIO = 2;
 
 export interface SchedulerStats {
   running: number;
@@ -60,11 +73,15 @@ export class Scheduler {
    */
   private readonly settleOnRemoval = new Map<Sequence, () => void>();
   private stepSettles: (() => void)[] = [];
+  private readonly pacer: PrefillPacer;
+  /** What the planned step feeds: decoding sequences (one token each) and prompt tokens. */
+  private planned = { decoding: 0, promptTokens: 0 };
 
   constructor(
     private readonly batch: NativeBatch,
     private readonly opts: SchedulerOptions,
   ) {
+    this.pacer = new PrefillPacer({ stepRatio: opts.prefillStepRatio ?? DEFAULT_PREFILL_STEP_RATIO, maxTokens: opts.maxNumBatchedTokens });
     this.slotTokens = Array.from({ length: opts.maxNumSeqs }, () => []);
     this.slotOwner = Array.from({ length: opts.maxNumSeqs }, () => null);
   }
@@ -134,8 +151,12 @@ export class Scheduler {
           continue;
         }
         let results: NativeBatchResult[];
+        const { decoding, promptTokens } = this.planned;
+        const clock = this.opts.clock ?? performance.now.bind(performance);
+        const started = clock();
         try {
           results = await this.batch.step(plan);
+          this.pacer.observe(decoding, promptTokens, clock() - started);
         } catch (err) {
           this.failStep(plan, err instanceof Error ? err : new Error(String(err)));
           continue;
@@ -168,34 +189,42 @@ export class Scheduler {
     // Room first (after running out of blocks the bound shrinks), then admissions within it.
     this.preempt(entry);
     this.admit(entry);
-    let budget = this.opts.maxNumBatchedTokens;
-    // Decoding sequences first (one token each), then prompt chunks, each in arrival order.
-    const byNeed = [...this.running].sort((a, b) => Number(a.pending > 1) - Number(b.pending > 1) || a.id - b.id);
-    for (const seq of byNeed) {
-      if (seq.paused) continue;
-      if (seq.holding) {
-        // Its logits wait in the engine; it samples (without a pass of its own) once its grammar has decided.
-        if (seq.maySample) {
-          const e = entry(seq);
-          if (seq.decision) e.mask = seq.decision;
-        }
-        continue;
+    // Decoding sequences first (one token each), then prompt chunks in arrival order, within what the pacer allows
+    // beside the decoders.
+    const runnable = this.running.filter((seq) => !seq.paused);
+    for (const seq of runnable.filter((s) => s.holding)) {
+      // Its logits wait in the engine; it samples (without a pass of its own) once its grammar has decided.
+      if (seq.maySample) {
+        const e = entry(seq);
+        if (seq.decision) e.mask = seq.decision;
       }
-      const feed = Math.min(budget, seq.pending);
-      if (feed < 1) continue;
-      const e = entry(seq);
-      e.feed = feed;
-      // A constrained sequence whose grammar is still deciding feeds its token anyway and holds the logits: the
-      // pass overlaps the grammar's work. Set on every feed, not only when it completes the pending tokens by this
-      // count: an attach may reuse more than the slot mirror guessed (the paged prefix cache), and the engine applies
-      // them only when the sequence samples.
-      if (!seq.maySample) e.hold = true;
-      else if (seq.decision) e.mask = seq.decision;
-      budget -= feed;
+    }
+    const feeding = runnable.filter((s) => !s.holding && s.pending >= 1).sort((a, b) => a.id - b.id);
+    const decoders = feeding.filter((s) => s.pending === 1).slice(0, this.opts.maxNumBatchedTokens);
+    const prompts = feeding.filter((s) => s.pending > 1);
+    let promptBudget = Math.min(this.opts.maxNumBatchedTokens - decoders.length, this.pacer.promptBudget(decoders.length));
+    this.planned = { decoding: decoders.length, promptTokens: 0 };
+    for (const seq of decoders) this.feed(entry(seq), seq, 1);
+    for (const seq of prompts) {
+      const feed = Math.min(promptBudget, seq.pending);
+      if (feed < 1) break;
+      this.feed(entry(seq), seq, feed);
+      promptBudget -= feed;
+      this.planned.promptTokens += feed;
     }
     const plan = [...entries.values()];
     // Removals and preemptions first: the slots they free may be attached further down the same plan.
     return plan.sort((a, b) => Number(!(a.remove || a.preempt)) - Number(!(b.remove || b.preempt)));
+  }
+
+  private feed(e: NativeBatchEntry, seq: Sequence, tokens: number): void {
+    e.feed = tokens;
+    // A constrained sequence whose grammar is still deciding feeds its token anyway and holds the logits: the pass
+    // overlaps the grammar's work. Set on every feed, not only when it completes the pending tokens by this count: an
+    // attach may reuse more than the slot mirror guessed (the paged prefix cache), and the engine applies them only
+    // when the sequence samples.
+    if (!seq.maySample) e.hold = true;
+    else if (seq.decision) e.mask = seq.decision;
   }
 
   private dropCancelled(entry: (seq: Sequence) => NativeBatchEntry): void {
