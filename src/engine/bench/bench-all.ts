@@ -66,6 +66,8 @@ const TARGETS: Target[] = [
   { name: 'Qwen3-0.6B 4-bit, pp512/tg128, 1 thread', model: QWEN4, threads: 1, ...SPEED, maxWarmLoadMs: WARM_LOAD_MS_06B_4BIT },
   // Issue 11: MoE decode at >= 85% of the active-parameter roofline (bytes of the routed experts, attention, shared).
   { name: 'Qwen3-30B-A3B shape, 12 of 48 layers, 4-bit vs Q4_0, pp512/tg128, 2 threads', model: MOE4, threads: 2, minRooflineFraction: 0.85 },
+  // Issue 11: the Gated DeltaNet hybrid's decode and prefill against llama.cpp on the same weights (reported).
+  { name: 'Qwen3.5-0.8B shape (Gated DeltaNet hybrid) 4-bit vs Q4_0, pp512/tg128, 2 threads', model: HYBRID4, threads: 2 },
   // Issue 11: gpt-oss decode and prefill against llama.cpp on the same experts (reported; no target set yet).
   { name: 'gpt-oss-20b shape, 6 of 24 layers, MXFP4 experts vs MXFP4 GGUF, pp512/tg128, 2 threads', model: OSS, threads: 2 },
 ];

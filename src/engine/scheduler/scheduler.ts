@@ -202,7 +202,10 @@ export class Scheduler {
     const feeding = runnable.filter((s) => !s.holding && s.pending >= 1).sort((a, b) => a.id - b.id);
     const decoders = feeding.filter((s) => s.pending === 1).slice(0, this.opts.maxNumBatchedTokens);
     const prompts = feeding.filter((s) => s.pending > 1);
-    let promptBudget = Math.min(this.opts.maxNumBatchedTokens - decoders.length, this.pacer.promptBudget(decoders.length));
+    // A paused stream (its consumer is behind) still waits for its next token once it resumes: a long step now
+    // would be its next gap too, so it counts as decoding for the pacing.
+    const waitingForTokens = decoders.length + this.running.filter((s) => s.paused && s.pending === 1).length;
+    let promptBudget = Math.min(this.opts.maxNumBatchedTokens - decoders.length, this.pacer.promptBudget(waitingForTokens));
     this.planned = { decoding: decoders.length, promptTokens: 0 };
     for (const seq of decoders) this.feed(entry(seq), seq, 1);
     for (const seq of prompts) {

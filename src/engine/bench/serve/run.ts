@@ -121,7 +121,8 @@ export function contextPerSequence(o: Pick<ServeBenchOptions, 'promptTokens' | '
 
 export async function runServeBench(o: ServeBenchOptions): Promise<ServeBenchReport> {
   const perSeq = contextPerSequence(o);
-  const maxStreams = Math.max(...o.concurrency);
+  // The admission probe runs its streams and the long prompt at once: the servers need a slot for each.
+  const maxStreams = Math.max(...o.concurrency, o.admissionTokens > 0 ? o.admissionStreams + 1 : 0);
   const servers: RunningServer[] = [];
   try {
     o.log(`starting vmlx serve (${o.threads} threads, ${maxStreams} sequences, context ${perSeq} each)`);
