@@ -304,3 +304,22 @@ test('beside a decoding sequence a prompt is fed in chunks that keep each step w
   assert.deepEqual(b.tokens, await alone(pb, params({ maxTokens: 2 })));
   batch.dispose();
 });
+
+test('a burst: while more sequences wait for their first token than for their next one, prompts get the whole budget', async () => {
+  let now = 0;
+  const batch = model.createBatch(256, 4);
+  const plans: NativeBatchEntry[][] = [];
+  const costed: NativeBatch = { ...batch, step: (plan) => (plans.push(plan), (now += 20 + 5 * plan.reduce((n, e) => n + (e.feed ?? 0), 0)), batch.step(plan)) };
+  const scheduler = new Scheduler(costed, { maxNumSeqs: 4, maxNumBatchedTokens: 64, clock: () => now });
+  const pa = prompt(10, 5);
+  const a = start(scheduler, pa, params({ maxTokens: 40 }));
+  await a.afterTokens(3);
+  const burst = [6, 7, 8].map((salt) => prompt(30, salt));
+  const jobs = burst.map((p) => start(scheduler, p, params({ maxTokens: 2 })));
+  await Promise.all([a.job.done, ...jobs.map((j) => j.job.done)]);
+  const ids = new Set(burst.map((p) => idOf(plans, p)));
+  const firstBurstStep = plans.find((plan) => plan.some((e) => ids.has(e.id) && e.feed))!;
+  assert.equal(firstBurstStep.reduce((n, e) => n + (ids.has(e.id) ? e.feed ?? 0 : 0), 0), 63, 'three prompts against one decoder: the budget less its token');
+  for (const [k, j] of jobs.entries()) assert.deepEqual(j.tokens, await alone(burst[k]!, params({ maxTokens: 2 })));
+  batch.dispose();
+});

@@ -5,7 +5,8 @@
 // maxNumBatchedTokens: one token for each decoding sequence first, then prompt chunks in arrival order, so a long
 // prompt is prefilled over several steps interleaved with the others' decoding instead of stalling them. Beside
 // decoding sequences the prompt share of a step is sized by time (PrefillPacer), so their inter-token gaps stay
-// within a small multiple of a decode-only step's.
+// within a small multiple of a decode-only step's, unless more sequences wait for their first token than for their
+// next one.
 // The paged KV pool's memory signal: a step whose pass cannot get its blocks ("out of cache memory") feeds nothing.
 // The scheduler then puts back in the queue the admitted sequences that hold nothing yet (they only wait for the
 // token budget) or, when there are none, preempts the newest one that holds blocks (they go back to the pool, its
@@ -205,7 +206,10 @@ export class Scheduler {
     // A paused stream (its consumer is behind) still waits for its next token once it resumes: a long step now
     // would be its next gap too, so it counts as decoding for the pacing.
     const waitingForTokens = decoders.length + this.running.filter((s) => s.paused && s.pending === 1).length;
-    let promptBudget = Math.min(this.opts.maxNumBatchedTokens - decoders.length, this.pacer.promptBudget(waitingForTokens));
+    // Pacing trades the prompts' first token for the decoders' next ones; when more sequences wait for a first token
+    // than for a next one (a burst of arrivals), a whole-budget step serves more of them.
+    const paced = prompts.length <= waitingForTokens;
+    let promptBudget = Math.min(this.opts.maxNumBatchedTokens - decoders.length, paced ? this.pacer.promptBudget(waitingForTokens) : Infinity);
     this.planned = { decoding: decoders.length, promptTokens: 0 };
     for (const seq of decoders) this.feed(entry(seq), seq, 1);
     for (const seq of prompts) {
