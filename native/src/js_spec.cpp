@@ -143,6 +143,8 @@ void parse_moe(const Napi::Object& f, const std::string& fp, MlpPlan& m) {
   m.normTopK = flag(f, "normTopK");
   m.routerBias = flag(f, "routerBias");
   m.expertBias = flag(f, "expertBias");
+  m.routerNorm = flag(f, "routerNorm");
+  m.expertScale = flag(f, "expertScale");
   if (m.activation == Activation::SwigluOai) {
     Napi::Object sw = obj(f, "swiglu", fp);
     m.swigluAlpha = num(sw, "alpha", fp + ".swiglu");
@@ -153,6 +155,23 @@ void parse_moe(const Napi::Object& f, const std::string& fp, MlpPlan& m) {
     Napi::Object se = obj(f, "sharedExpert", fp);
     m.sharedIntermediateSize = integer(se, "intermediateSize", fp + ".sharedExpert", 1);
     m.sharedGated = flag(se, "gated");
+  }
+}
+
+// A feed-forward block: the layer's mlp, or the experts beside it (Gemma 4's moe).
+void parse_mlp(const Napi::Object& f, const std::string& fp, MlpPlan& m) {
+  const std::string fk = str(f, "kind", fp);
+  const std::string act = str(f, "activation", fp);
+  if (act == "silu") m.activation = Activation::Silu;
+  else if (act == "gelu_tanh") m.activation = Activation::GeluTanh;
+  else if (act == "swiglu_oai" && fk == "moe") m.activation = Activation::SwigluOai;
+  else bad(f.Env(), fp + ".activation", "'" + act + "' is not supported (supported: silu, gelu_tanh" + (fk == "moe" ? ", swiglu_oai" : "") + ")");
+  if (fk == "gated") {
+    m.intermediateSize = integer(f, "intermediateSize", fp, 1);
+  } else if (fk == "moe") {
+    parse_moe(f, fp, m);
+  } else {
+    bad(f.Env(), fp + ".kind", "'" + fk + "' is not supported (supported: gated, moe)");
   }
 }
 
@@ -193,20 +212,11 @@ LayerPlan parse_layer(const Napi::Object& l, const std::string& lp) {
   } else {
     bad(l.Env(), mp + ".kind", "'" + mk + "' is not supported (supported: attention, gated_deltanet)");
   }
-  Napi::Object f = obj(l, "mlp", lp);
-  const std::string fp = lp + ".mlp";
-  const std::string fk = str(f, "kind", fp);
-  const std::string act = str(f, "activation", fp);
-  if (act == "silu") L.mlp.activation = Activation::Silu;
-  else if (act == "gelu_tanh" && fk != "moe") L.mlp.activation = Activation::GeluTanh;
-  else if (act == "swiglu_oai" && fk == "moe") L.mlp.activation = Activation::SwigluOai;
-  else bad(l.Env(), fp + ".activation", "'" + act + "' is not supported (supported: silu, " + (fk == "moe" ? "swiglu_oai" : "gelu_tanh") + ")");
-  if (fk == "gated") {
-    L.mlp.intermediateSize = integer(f, "intermediateSize", fp, 1);
-  } else if (fk == "moe") {
-    parse_moe(f, fp, L.mlp);
-  } else {
-    bad(l.Env(), fp + ".kind", "'" + fk + "' is not supported (supported: gated, moe)");
+  parse_mlp(obj(l, "mlp", lp), lp + ".mlp", L.mlp);
+  if (has(l, "moe")) {
+    L.hasMoe = true;
+    parse_mlp(obj(l, "moe", lp), lp + ".moe", L.moe);
+    if (L.moe.kind != MlpKind::Moe) bad(l.Env(), lp + ".moe.kind", "must be 'moe'");
   }
   return L;
 }

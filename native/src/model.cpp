@@ -112,6 +112,10 @@ Model::Model(const ModelSpec& spec, const KernelSet& kernels, std::function<void
     kdMax = std::max(kdMax, static_cast<size_t>(a.numKvHeads) * a.headDim);
     iMax = std::max(iMax, static_cast<size_t>(p.mlp.widest()));
     if (p.mlp.kind == MlpKind::Moe) eMax = std::max(eMax, static_cast<size_t>(p.mlp.numExperts));
+    if (p.hasMoe) {
+      iMax = std::max(iMax, static_cast<size_t>(p.moe.widest()));
+      eMax = std::max(eMax, static_cast<size_t>(p.moe.numExperts));
+    }
     if (a.rope.kind != RopeKind::None &&
         std::none_of(s_.ropes.begin(), s_.ropes.end(), [&](const RopeTable& r) { return r.plan == a.rope; }))
       s_.ropes.push_back({a.rope, rope_inv_freq(a.rope), {}, {}});

@@ -99,6 +99,10 @@ struct MlpPlan {
   double swigluAlpha = 0, swigluLimit = 0;
   int sharedIntermediateSize = 0;
   bool sharedGated = false;
+  // Gemma 4's router: it reads rmsnorm(x) (no weight) * ffn_gate_inp.scale / sqrt(hidden) of the un-normed residual.
+  bool routerNorm = false;
+  // Gemma 4's per_expert_scale: ffn_down_exps.scale [E] multiplies each expert's routing weight.
+  bool expertScale = false;
   // The widest intermediate activation one token needs (scratch sizing).
   int widest() const { return kind == MlpKind::Gated ? intermediateSize : std::max(expertIntermediateSize, sharedIntermediateSize); }
 };
@@ -108,6 +112,9 @@ struct LayerPlan {
   AttentionPlan attention;  // mixer == Attention
   DeltaNetPlan deltaNet;    // mixer == GatedDeltaNet
   MlpPlan mlp;
+  // Gemma 4's enable_moe_block: a mixture of experts beside the dense mlp (models/gemma4.cpp); kind Moe when hasMoe.
+  bool hasMoe = false;
+  MlpPlan moe;
 };
 
 struct ModelSpec {

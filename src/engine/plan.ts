@@ -139,10 +139,10 @@ export const gatedMlpPlanSchema = z.object({
 export const moePlanSchema = z.object({
   kind: z.literal('moe'),
   /**
-   * silu: down(silu(gate) * up). swiglu_oai (gpt-oss): gate clamped above at swiglu.limit, up clamped to
-   * [-limit, limit], down(gate * sigmoid(alpha * gate) * (up + 1)).
+   * silu: down(silu(gate) * up). gelu_tanh: down(gelu(gate) * up) (Gemma 4). swiglu_oai (gpt-oss): gate clamped above
+   * at swiglu.limit, up clamped to [-limit, limit], down(gate * sigmoid(alpha * gate) * (up + 1)).
    */
-  activation: z.enum(['silu', 'swiglu_oai']),
+  activation: z.enum(['silu', 'gelu_tanh', 'swiglu_oai']),
   swiglu: z.object({ alpha: z.number().positive(), limit: z.number().positive() }).optional(),
   numExperts: positiveInt,
   topK: positiveInt,
@@ -164,6 +164,10 @@ export const moePlanSchema = z.object({
    * scaled by sigmoid(blk.N.ffn_gate_inp_shexp · x) when `gated` (Qwen2/Qwen3.5 MoE's shared_expert_gate [1, H]).
    */
   sharedExpert: z.object({ intermediateSize: positiveInt, gated: z.boolean() }).optional(),
+  /** The router reads rmsnorm(x) (no weight) · blk.N.ffn_gate_inp.scale [H] / sqrt(H) (Gemma 4's router.scale). */
+  routerNorm: z.boolean().optional(),
+  /** Each chosen expert's weight is multiplied by blk.N.ffn_down_exps.scale [E] (Gemma 4's per_expert_scale). */
+  expertScale: z.boolean().optional(),
 }).refine((m) => (m.activation === 'swiglu_oai') === (m.swiglu !== undefined), {
   message: 'swiglu (alpha, limit) is required with activation swiglu_oai and only then',
   path: ['swiglu'],
@@ -174,6 +178,11 @@ export const mlpPlanSchema = z.discriminatedUnion('kind', [gatedMlpPlanSchema, m
 export const layerPlanSchema = z.object({
   mixer: z.discriminatedUnion('kind', [attentionPlanSchema, deltaNetPlanSchema]),
   mlp: mlpPlanSchema,
+  /**
+   * Experts beside the dense mlp (Gemma 4's enable_moe_block; arch gemma4 only): the feed-forward becomes
+   * post_ffw_norm_1(mlp(ffn_norm(x))) + post_ffw_norm_2(moe(pre_ffw_norm_2(x))), its router reading x.
+   */
+  moe: moePlanSchema.optional(),
 });
 
 /**
@@ -214,6 +223,9 @@ export const modelPlanSchema = z.object({
   kernels: z.string().optional(),
   /** How the quantized matmuls read their input; see activationModeSchema. */
   activations: activationModeSchema.optional(),
+}).refine((p) => p.arch === 'gemma4' || p.layers.every((l) => l.moe === undefined), {
+  message: "layers[].moe (experts beside the dense mlp) needs arch 'gemma4'",
+  path: ['layers'],
 });
 
 

@@ -26,6 +26,13 @@ class FeedForward {
   virtual void forward(Forward& f, const float* in, float* out) const = 0;
 };
 
+// A mixture of experts whose router may read another input than its experts (Gemma 4: the router reads the
+// un-normed residual, the experts its pre_ffw_norm_2): forward_routed(f, routerIn, in, out); forward routes on `in`.
+class RoutedFeedForward : public FeedForward {
+ public:
+  virtual void forward_routed(Forward& f, const float* routerIn, const float* in, float* out) const = 0;
+};
+
 // g[i] = gelu(g[i]) * u[i], GELU by its tanh approximation (as Gemma's configs name it: gelu_pytorch_tanh).
 void gelu_tanh_mul(float* g, const float* u, int n);
 
@@ -35,5 +42,7 @@ std::unique_ptr<TokenMixer> make_gated_deltanet(Loader& ld, const ModelSpec& spe
 std::unique_ptr<FeedForward> make_feed_forward(Loader& ld, const ModelSpec& spec, const LayerPlan& plan, const std::string& prefix);
 // The mixture-of-experts feed-forward (moe.cpp); make_feed_forward builds it for MlpKind::Moe.
 std::unique_ptr<FeedForward> make_moe(Loader& ld, const ModelSpec& spec, const LayerPlan& plan, const std::string& prefix);
+// The experts of `plan` (a kind Moe plan, e.g. Gemma 4's layer moe beside its dense mlp).
+std::unique_ptr<RoutedFeedForward> make_routed_moe(Loader& ld, const ModelSpec& spec, const MlpPlan& plan, const std::string& prefix);
 
 }  // namespace vmlx

@@ -1,6 +1,7 @@
-// Mixture of experts (Qwen3 MoE, Qwen3.5 MoE, gpt-oss, ...): a router scores every expert for each token, the topK
-// best run as SwiGLU MLPs (gpt-oss: with biases and its clamped variant) and their outputs are summed with the routing
-// weights; an optional shared expert runs for every token, scaled by its own sigmoid gate. Expert weights are packed on first use (LazyWeightStore), so after load
+// Mixture of experts (Qwen3 MoE, Qwen3.5 MoE, gpt-oss, Gemma 4, ...): a router scores every expert for each token, the
+// topK best run as gated MLPs (SwiGLU; gpt-oss: with biases and its clamped variant; Gemma 4: GeGLU) and their outputs
+// are summed with the routing weights (Gemma 4: times a per-expert scale, its router reading a weightless RMSNorm of the
+// residual times a learned scale); an optional shared expert runs for every token, scaled by its own sigmoid gate. Expert weights are packed on first use (LazyWeightStore), so after load
 // only the experts some token was routed to are resident. A prefill chunk is grouped by expert: each expert runs
 // once over all the tokens routed to it.
 #include <algorithm>
@@ -34,6 +35,8 @@ void activate_span(const KernelSet& k, float* g, float* u, int n, int I, const E
       const float x = std::min(g[i], m.limit), y = std::min(std::max(u[i], -m.limit), m.limit);
       g[i] = x / (1.f + std::exp(-m.alpha * x)) * (y + 1.f);
     }
+  } else if (m.act == Activation::GeluTanh) {
+    gelu_tanh_mul(g, u, n);
   } else {
     k.silu_mul(g, u, n);
   }
@@ -74,7 +77,7 @@ float dot(const float* a, const float* b, int n) {
   return s;
 }
 
-class MoeFeedForward : public FeedForward {
+class MoeFeedForward : public RoutedFeedForward {
  public:
   MoeFeedForward(Loader& ld, const MlpPlan& p, int H, const std::string& pre) : p_(p), H_(H), store_(ld.lazy()) {
     const int E = p.numExperts, I = p.expertIntermediateSize;
@@ -87,6 +90,8 @@ class MoeFeedForward : public FeedForward {
       upBias_ = ld.dense(pre + "ffn_up_exps.bias", E, I);
       downBias_ = ld.dense(pre + "ffn_down_exps.bias", E, H);
     }
+    if (p.routerNorm) routerScale_ = ld.vector(pre + "ffn_gate_inp.scale", H);
+    if (p.expertScale) expertScale_ = ld.vector(pre + "ffn_down_exps.scale", E);
     gate_ = ld.experts(pre + "ffn_gate_exps", E, I, H);
     up_ = ld.experts(pre + "ffn_up_exps", E, I, H);
     down_ = ld.experts(pre + "ffn_down_exps", E, H, I);
@@ -101,15 +106,28 @@ class MoeFeedForward : public FeedForward {
     }
   }
 
-  void forward(Forward& f, const float* in, float* out) const override {
+  void forward(Forward& f, const float* in, float* out) const override { forward_routed(f, in, in, out); }
+
+  void forward_routed(Forward& f, const float* routerIn, const float* in, float* out) const override {
     Scratch& s = f.s;
     const int T = f.T, H = H_, E = p_.numExperts, K = p_.topK;
     float* logits = s.route.data();
+    const float eps = static_cast<float>(f.spec.rmsNormEps);
     f.pool.parallel_for(T, [&](int t0, int t1) {
-      for (int t = t0; t < t1; t++)
+      std::vector<float> normed(p_.routerNorm ? H : 0);
+      for (int t = t0; t < t1; t++) {
+        const float* x = routerIn + static_cast<size_t>(t) * H;
+        if (p_.routerNorm) {
+          // rmsnorm(x) * scale / sqrt(H): the scale vector absorbs the 1/sqrt(H).
+          float ss = 0.f;
+          for (int i = 0; i < H; i++) ss += x[i] * x[i];
+          const float r = 1.f / std::sqrt(ss / H + eps) / std::sqrt(static_cast<float>(H));
+          for (int i = 0; i < H; i++) normed[i] = x[i] * r * routerScale_[i];
+          x = normed.data();
+        }
         for (int e = 0; e < E; e++)
-          logits[static_cast<size_t>(t) * E + e] =
-              dot(in + static_cast<size_t>(t) * H, &router_[static_cast<size_t>(e) * H], H) + (routerBias_.empty() ? 0.f : routerBias_[e]);
+          logits[static_cast<size_t>(t) * E + e] = dot(x, &router_[static_cast<size_t>(e) * H], H) + (routerBias_.empty() ? 0.f : routerBias_[e]);
+      }
     });
     // Routing: per token its K experts and weights, then the tokens of each expert in token order.
     std::vector<int> chosen(static_cast<size_t>(T) * K);
@@ -237,7 +255,7 @@ class MoeFeedForward : public FeedForward {
     for (int k = 0; k < K; k++) total += score[order[k]];
     for (int k = 0; k < K; k++) {
       ids[k] = order[k];
-      w[k] = p_.normTopK ? score[order[k]] / total : score[order[k]];
+      w[k] = (p_.normTopK ? score[order[k]] / total : score[order[k]]) * (p_.expertScale ? expertScale_[order[k]] : 1.f);
     }
   }
 
@@ -245,6 +263,7 @@ class MoeFeedForward : public FeedForward {
   int H_;
   std::shared_ptr<LazyWeightStore> store_;
   std::vector<float> router_, routerBias_, sharedScale_;
+  std::vector<float> routerScale_, expertScale_;  // [H] (routerNorm), [E] (expertScale)
   std::vector<float> gateBias_, upBias_, downBias_;  // [E][I], [E][I], [E][H] (expertBias)
   std::vector<int> gate_, up_, down_;
   OwnedWeight sharedGate_, sharedUp_, sharedDown_;
@@ -254,6 +273,10 @@ class MoeFeedForward : public FeedForward {
 
 std::unique_ptr<FeedForward> make_moe(Loader& ld, const ModelSpec& spec, const LayerPlan& plan, const std::string& prefix) {
   return std::make_unique<MoeFeedForward>(ld, plan.mlp, spec.hiddenSize, prefix);
+}
+
+std::unique_ptr<RoutedFeedForward> make_routed_moe(Loader& ld, const ModelSpec& spec, const MlpPlan& plan, const std::string& prefix) {
+  return std::make_unique<MoeFeedForward>(ld, plan, spec.hiddenSize, prefix);
 }
 
 }  // namespace vmlx

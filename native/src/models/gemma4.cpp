@@ -1,6 +1,8 @@
 // The Gemma 4 layer: Gemma's sandwich norms (plain w, no 1 + w), then, with per-layer inputs, a gated residual
 //   x += post_norm(proj(gelu(inp_gate(x)) * per_layer_input[layer])),
-// and finally x *= layer_output_scale. The prologue derives the per-layer inputs of every layer once per pass:
+// and finally x *= layer_output_scale. With a mixture of experts (plan moe, Gemma 4 26B-A4B) the feed-forward of the
+// sandwich is two branches of the attention residual x, summed before post_ffw_norm:
+//   post_ffw_norm_1(mlp(ffn_norm(x))) + post_ffw_norm_2(experts(pre_ffw_norm_2(x))), the router reading x itself. The prologue derives the per-layer inputs of every layer once per pass:
 //   per_layer_input = (rmsnorm(per_layer_model_proj(embedding) / sqrt(hidden)) + per_layer_token_embd[token] *
 //   sqrt(P)) / sqrt(2), one row of P per layer. Attention differences (v norm, k = v, shared KV, proportional RoPE)
 // are in the plan and the attention block; the final logit soft-cap is the plan's finalSoftcap.
@@ -52,10 +54,48 @@ class Gemma4Inputs : public Prologue {
   std::vector<float> projNorm_;
 };
 
+// The dense MLP and the experts beside it, both reading the attention residual (the sandwich's un-normed input).
+class DenseAndExperts : public FeedForward {
+ public:
+  DenseAndExperts(Loader& ld, const ModelSpec& spec, const LayerPlan& plan, const std::string& pre) : H_(spec.hiddenSize) {
+    denseNorm_ = ld.norm(pre + "ffn_norm", H_);
+    dense_ = make_feed_forward(ld, spec, plan, pre);
+    densePostNorm_ = ld.norm(pre + "post_ffw_norm_1", H_);
+    expertsNorm_ = ld.norm(pre + "pre_ffw_norm_2", H_);
+    experts_ = make_routed_moe(ld, spec, plan.moe, pre);
+    expertsPostNorm_ = ld.norm(pre + "post_ffw_norm_2", H_);
+  }
+
+  void forward(Forward& f, const float* x, float* out) const override {
+    const size_t n = static_cast<size_t>(f.T) * H_;
+    if (branch_.size() < n) branch_.resize(n);
+    rmsnorm_rows(f, x, denseNorm_.data(), H_, out, f.T);
+    dense_->forward(f, out, out);
+    rmsnorm_rows(f, out, densePostNorm_.data(), H_, out, f.T);
+    rmsnorm_rows(f, x, expertsNorm_.data(), H_, branch_.data(), f.T);
+    experts_->forward_routed(f, x, branch_.data(), branch_.data());
+    rmsnorm_rows(f, branch_.data(), expertsPostNorm_.data(), H_, branch_.data(), f.T);
+    add_rows(f, out, branch_.data(), H_);
+  }
+
+ private:
+  int H_;
+  std::vector<float> denseNorm_, densePostNorm_, expertsNorm_, expertsPostNorm_;
+  std::unique_ptr<FeedForward> dense_;
+  std::unique_ptr<RoutedFeedForward> experts_;
+  mutable std::vector<float> branch_;  // [T][H]: the experts' branch
+};
+
+std::unique_ptr<FeedForward> residual_ffn(Loader& ld, const ModelSpec& spec, int i) {
+  const LayerPlan& plan = spec.layers[i];
+  if (!plan.hasMoe) return nullptr;
+  return std::make_unique<DenseAndExperts>(ld, spec, plan, "blk." + std::to_string(i) + ".");
+}
+
 class Gemma4Layer : public Layer {
  public:
   Gemma4Layer(Loader& ld, const ModelSpec& spec, int i)
-      : index_(i), P_(spec.perLayerInputSize), body_(ld, spec, "blk." + std::to_string(i) + ".", i) {
+      : index_(i), P_(spec.perLayerInputSize), body_(ld, spec, "blk." + std::to_string(i) + ".", i, residual_ffn(ld, spec, i)) {
     const std::string pre = "blk." + std::to_string(i) + ".";
     const int H = spec.hiddenSize;
     if (P_ > 0) {

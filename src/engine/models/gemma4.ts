@@ -11,12 +11,13 @@
 // * per-layer inputs (hidden_size_per_layer_input > 0): a second embedding per token and layer, mixed with a
 //   projection of the embedding, gates a small residual branch at the end of every layer;
 // * every layer's output is multiplied by its layer_scalar, and the logits are soft-capped (final_logit_softcapping).
-// The mixture-of-experts variant (enable_moe_block) is not supported.
+// * with enable_moe_block (26B-A4B) every layer runs experts beside its dense MLP (gemma4-moe.ts).
 import { z } from 'zod';
 import { ModelFormatError, UnsupportedModelError } from '../errors.js';
 import { parseWith } from '../json-file.js';
 import type { AttentionPlan, LayerPlan, NativeModelPlan, RopePlan } from '../plan.js';
 import { addOutput, type SpecInput, type TensorTable } from './common.js';
+import { gemma4Experts, gemma4MoeSchema } from './gemma4-moe.js';
 
 export const GEMMA4_TEXT_PREFIX = 'language_model.';
 
@@ -37,11 +38,11 @@ const gemma4Schema = z
     use_double_wide_mlp: z.boolean().optional(),
     final_logit_softcapping: z.number().positive().nullish(),
     hidden_activation: z.string().optional(),
-    enable_moe_block: z.boolean().optional(),
     attention_bias: z.boolean().optional(),
     rope_parameters: z.object({ full_attention: ropeEntry.optional(), sliding_attention: ropeEntry.optional() }).loose().nullish(),
   })
-  .loose();
+  .loose()
+  .and(gemma4MoeSchema);
 
 type Gemma4Config = z.output<typeof gemma4Schema>;
 
@@ -68,7 +69,6 @@ function ropes(g: Gemma4Config, slidingHeadDim: number, fullHeadDim: number, con
 }
 
 function checkSupported(g: Gemma4Config, vocabSize: number, configFile: string): void {
-  if (g.enable_moe_block) throw new UnsupportedModelError(configFile, `enable_moe_block (Gemma 4's mixture of experts) is not supported for gemma4 (dense models only)`);
   if (g.attention_bias) throw new UnsupportedModelError(configFile, `attention_bias is not supported for gemma4`);
   if (g.hidden_activation && g.hidden_activation !== 'gelu_pytorch_tanh') {
     throw new UnsupportedModelError(configFile, `hidden_activation '${g.hidden_activation}' is not supported for gemma4 (supported: gelu_pytorch_tanh)`);
@@ -152,7 +152,8 @@ export function gemma4Plan(input: SpecInput, prefix = ''): NativeModelPlan {
       tensors[`${b}post_norm`] = w.tensor(`${p}.post_per_layer_input_norm.weight`, [H]);
     }
     tensors[`${b}layer_output_scale`] = w.tensor(`${p}.layer_scalar`, [1]);
-    layers.push({ mixer: attention, mlp: { kind: 'gated', activation: 'gelu_tanh', intermediateSize: I } });
+    const moe = gemma4Experts(g, input, p, b, tensors);
+    layers.push({ mixer: attention, mlp: { kind: 'gated', activation: 'gelu_tanh', intermediateSize: I }, ...(moe ? { moe } : {}) });
   }
   addOutput(input, prefix, tensors);
   return {

@@ -3,8 +3,11 @@
 // Sliding and full layers differ in head_dim and key/value heads; full layers take v from k_proj (attention_k_eq_v);
 // the last layers share the KV cache of earlier ones and have double-wide MLPs; per-layer inputs; layer_scalar.
 // The GGUF twin is llama.cpp's gemma4: per-layer arrays, the _swa keys and rope_freqs for proportional RoPE.
+// The mixture-of-experts variant (dims.moe, 26B-A4B) adds experts beside every layer's dense MLP, its router at 8 bits
+// in quantized models as mlx-lm writes it; no per-layer inputs and no shared KV layers, as in 26B-A4B.
 import type { GgufKv, GgufTensorInfo } from './gguf-writer.js';
-import type { ModelDims, TensorDef, TestShape } from './spec.js';
+import { GEMMA4_26B_A4B_2L } from './real-shapes.js';
+import type { ModelDims, QuantSpec, TensorDef, TestShape } from './spec.js';
 
 export interface Gemma4Dims {
   layerTypes: Array<'sliding_attention' | 'full_attention'>;
@@ -40,7 +43,23 @@ export function gemma4Dims(shape: TestShape): ModelDims {
       },
     };
   }
-  if (shape !== 'tiny') throw new RangeError(`shape ${shape} needs another --arch (gemma4 has tiny and gemma4-e2b-10l)`);
+  if (shape === 'gemma4-26b-a4b-2l') return GEMMA4_26B_A4B_2L;
+  if (shape === 'gemma4-moe-tiny') {
+    // 26B-A4B's layout at width 64: 8 experts of 64 (a multiple of the group size, so they quantize), 2 per token,
+    // beside a dense MLP of 128; v from k_proj in the full layers; no per-layer inputs, no shared KV.
+    return {
+      hiddenSize: 64, intermediateSize: 128, numLayers: 6, numHeads: 4, numKvHeads: 2, headDim: 32,
+      vocabSize: GEMMA_VOCAB, tied: true, rmsNormEps: 1e-6, ropeTheta: 1_000_000, ropeScaling: null,
+      maxPositionEmbeddings: 131072, qkvBias: false, qkNorm: true, weightPrefix: 'language_model.', visionTower: true,
+      moe: { numExperts: 8, topK: 2, expertIntermediateSize: 64, normTopK: true }, gemma: null, phi: null,
+      gemma4: {
+        layerTypes: ['sliding_attention', 'sliding_attention', 'full_attention', 'sliding_attention', 'sliding_attention', 'full_attention'],
+        slidingWindow: 32, globalHeadDim: 64, numGlobalKvHeads: 1, kEqV: true, kvSharedLayers: 0, perLayerInputSize: 0,
+        slidingTheta: 10_000, fullPartialRotary: 0.25, finalSoftcap: 15,
+      },
+    };
+  }
+  if (shape !== 'tiny') throw new RangeError(`shape ${shape} needs another --arch (gemma4 has tiny, gemma4-moe-tiny, gemma4-e2b-10l and gemma4-26b-a4b-2l)`);
   // Six layers alternating sliding and full; the last two (one of each) share the KV of layers 2 and 3, as llama.cpp
   // requires (the last two non-shared layers are sliding then full, as in the real checkpoints). A 32-token window so
   // a 256-token sequence slides; 8 of the 32 rotation pairs of the full layers rotate (partial_rotary_factor 0.25).
@@ -74,12 +93,14 @@ export function gemma4TensorDefs(dims: ModelDims, g: Gemma4Dims, spread: boolean
   const embStd = spread ? 4 / Math.sqrt(h) : 0.02;
   const pre = `${dims.weightPrefix}model`;
   const norm = (name: string, n: number): TensorDef => ({ name, kind: 'norm', shape: [n], std: 0.1, mean: 1 });
-  const defs: TensorDef[] = [
-    { name: `${pre}.embed_tokens`, kind: 'embedding', shape: [dims.vocabSize, h], std: embStd },
-    { name: `${pre}.embed_tokens_per_layer`, kind: 'embedding', shape: [dims.vocabSize, L * P], std: embStd },
-    { name: `${pre}.per_layer_model_projection`, kind: 'linear', shape: [L * P, h], std: lin(h) },
-    norm(`${pre}.per_layer_projection_norm.weight`, P),
-  ];
+  const defs: TensorDef[] = [{ name: `${pre}.embed_tokens`, kind: 'embedding', shape: [dims.vocabSize, h], std: embStd }];
+  if (P > 0) {
+    defs.push(
+      { name: `${pre}.embed_tokens_per_layer`, kind: 'embedding', shape: [dims.vocabSize, L * P], std: embStd },
+      { name: `${pre}.per_layer_model_projection`, kind: 'linear', shape: [L * P, h], std: lin(h) },
+      norm(`${pre}.per_layer_projection_norm.weight`, P),
+    );
+  }
   for (let i = 0; i < L; i++) {
     const p = `${pre}.layers.${i}`;
     const full = isFull(g, i);
@@ -102,9 +123,12 @@ export function gemma4TensorDefs(dims: ModelDims, g: Gemma4Dims, spread: boolean
     defs.push({ name: `${p}.mlp.gate_proj`, kind: 'linear', shape: [ff, h], std: lin(h) });
     defs.push({ name: `${p}.mlp.up_proj`, kind: 'linear', shape: [ff, h], std: lin(h) });
     defs.push({ name: `${p}.mlp.down_proj`, kind: 'linear', shape: [h, ff], std: lin(ff) });
-    defs.push({ name: `${p}.per_layer_input_gate`, kind: 'linear', shape: [P, h], std: lin(h) });
-    defs.push({ name: `${p}.per_layer_projection`, kind: 'linear', shape: [h, P], std: lin(P) });
-    defs.push(norm(`${p}.post_per_layer_input_norm.weight`, h));
+    if (dims.moe) defs.push(...gemma4ExpertDefs(p, h, dims.moe.numExperts, dims.moe.expertIntermediateSize, lin, spread));
+    if (P > 0) {
+      defs.push({ name: `${p}.per_layer_input_gate`, kind: 'linear', shape: [P, h], std: lin(h) });
+      defs.push({ name: `${p}.per_layer_projection`, kind: 'linear', shape: [h, P], std: lin(P) });
+      defs.push(norm(`${p}.post_per_layer_input_norm.weight`, h));
+    }
     defs.push({ name: `${p}.layer_scalar`, kind: 'bias', shape: [1], std: 0.1, mean: 0.8 });
   }
   // Tied: a zero-mean final norm keeps greedy decoding from repeating the current token (see spec.ts).
@@ -117,13 +141,38 @@ export function gemma4TensorDefs(dims: ModelDims, g: Gemma4Dims, spread: boolean
   return defs;
 }
 
+/** One layer's experts beside its dense MLP, in mlx-lm's layout (`p`: the layer's path). */
+function gemma4ExpertDefs(p: string, h: number, e: number, fe: number, lin: (fanIn: number) => number, spread: boolean): TensorDef[] {
+  const norm = (name: string): TensorDef => ({ name, kind: 'norm', shape: [h], std: 0.1, mean: 1 });
+  return [
+    norm(`${p}.pre_feedforward_layernorm_2.weight`), norm(`${p}.post_feedforward_layernorm_1.weight`), norm(`${p}.post_feedforward_layernorm_2.weight`),
+    // The router reads rmsnorm(x) / sqrt(h) · router.scale: a scale near sqrt(h) gives it unit inputs, and logits
+    // spread by ~2 make tokens pick different experts, like a trained router.
+    { name: `${p}.router.proj`, kind: 'linear', shape: [e, h], std: spread ? 2 / Math.sqrt(h) : 0.02 },
+    { name: `${p}.router.scale`, kind: 'norm', shape: [h], std: 0.2, mean: spread ? Math.sqrt(h) : 1 },
+    { name: `${p}.router.per_expert_scale`, kind: 'norm', shape: [e], std: 0.2, mean: 1 },
+    { name: `${p}.experts.switch_glu.gate_proj`, kind: 'experts', shape: [e, fe, h], std: lin(h) },
+    { name: `${p}.experts.switch_glu.up_proj`, kind: 'experts', shape: [e, fe, h], std: lin(h) },
+    { name: `${p}.experts.switch_glu.down_proj`, kind: 'experts', shape: [e, h, fe], std: lin(fe) },
+  ];
+}
+
+/** mlx-lm's recipe for Gemma 4 MoE: every router.proj at 8 bits (group 64), whatever the global width. */
+export function gemma4QuantOverrides(dims: ModelDims, quant: QuantSpec): Record<string, QuantSpec> {
+  if (quant.bits === 8 && quant.groupSize === 64 && quant.mode !== 'mxfp4') return {};
+  const out: Record<string, QuantSpec> = {};
+  for (let i = 0; i < dims.numLayers; i++) out[`${dims.weightPrefix}model.layers.${i}.router.proj`] = { bits: 8, groupSize: 64, mode: 'affine' };
+  return out;
+}
+
 /** The text_config fields of a Gemma 4 checkpoint. */
 export function gemma4TextConfig(dims: ModelDims, g: Gemma4Dims, eos: number[], pad: number | null): Record<string, unknown> {
   return {
     model_type: 'gemma4_text', head_dim: dims.headDim, global_head_dim: g.globalHeadDim, attention_bias: false,
     attention_dropout: 0.0, attention_k_eq_v: g.kEqV, num_global_key_value_heads: g.kEqV ? g.numGlobalKvHeads : null,
     num_kv_shared_layers: g.kvSharedLayers, hidden_size_per_layer_input: g.perLayerInputSize,
-    vocab_size_per_layer_input: dims.vocabSize, use_double_wide_mlp: true, enable_moe_block: false,
+    vocab_size_per_layer_input: dims.vocabSize, use_double_wide_mlp: g.kvSharedLayers > 0, enable_moe_block: dims.moe !== null,
+    ...(dims.moe ? { num_experts: dims.moe.numExperts, top_k_experts: dims.moe.topK, moe_intermediate_size: dims.moe.expertIntermediateSize } : {}),
     final_logit_softcapping: g.finalSoftcap, hidden_activation: 'gelu_pytorch_tanh', layer_types: g.layerTypes,
     sliding_window: g.slidingWindow, eos_token_id: eos, pad_token_id: pad,
     rope_parameters: {
@@ -152,11 +201,28 @@ export function gemma4GgufName(hfName: string): string | undefined {
     'model.per_layer_projection_norm.weight': 'per_layer_proj_norm.weight',
   };
   if (top[hfName]) return top[hfName];
-  const m = /^model\.layers\.(\d+)\.(per_layer_input_gate\.weight|per_layer_projection\.weight|post_per_layer_input_norm\.weight|layer_scalar)$/.exec(hfName);
-  if (!m) return undefined;
-  const tail = { 'per_layer_input_gate.weight': 'inp_gate.weight', 'per_layer_projection.weight': 'proj.weight', 'post_per_layer_input_norm.weight': 'post_norm.weight', layer_scalar: 'layer_output_scale.weight' }[m[2]!];
-  return `blk.${m[1]}.${tail}`;
+  const m = /^model\.layers\.(\d+)\.(.+)$/.exec(hfName);
+  const tail = m ? GEMMA4_LAYER_GGUF[m[2]!] : undefined;
+  return tail ? `blk.${m![1]}.${tail}` : undefined;
 }
+
+/** Gemma 4's own layer tensors (below `model.layers.N.`) → their GGUF names; the others follow ggufTensorName. */
+const GEMMA4_LAYER_GGUF: Record<string, string> = {
+  'per_layer_input_gate.weight': 'inp_gate.weight',
+  'per_layer_projection.weight': 'proj.weight',
+  'post_per_layer_input_norm.weight': 'post_norm.weight',
+  layer_scalar: 'layer_output_scale.weight',
+  // The experts beside the dense MLP: the router's input scale and per-expert scale are llama.cpp's `.scale`s.
+  'pre_feedforward_layernorm_2.weight': 'pre_ffw_norm_2.weight',
+  'post_feedforward_layernorm_1.weight': 'post_ffw_norm_1.weight',
+  'post_feedforward_layernorm_2.weight': 'post_ffw_norm_2.weight',
+  'router.proj.weight': 'ffn_gate_inp.weight',
+  'router.scale': 'ffn_gate_inp.scale',
+  'router.per_expert_scale': 'ffn_down_exps.scale',
+  'experts.switch_glu.gate_proj.weight': 'ffn_gate_exps.weight',
+  'experts.switch_glu.up_proj.weight': 'ffn_up_exps.weight',
+  'experts.switch_glu.down_proj.weight': 'ffn_down_exps.weight',
+};
 
 export function gemma4GgufMetadata(p: string, dims: ModelDims, g: Gemma4Dims): Array<[string, GgufKv]> {
   const layers = Array.from({ length: dims.numLayers }, (_, i) => i);

@@ -84,7 +84,7 @@ export function storedName(def: TensorDef): string {
 export function ggufTypeFor(def: TensorDef, flavour: GgufType, arch?: TestArch): GgmlType {
   // llama-quantize leaves MoE routers (ffn_gate_inp) in F32.
   // Block types need rows of whole 32-element blocks (Gemma 4's per-layer projection has 16 columns).
-  if (flavour === 'f32' || flavour === 'q4_0-f32' || def.shape.length === 1 || def.shape[def.shape.length - 1]! % 32 !== 0 || def.kind === 'conv' || def.kind === 'bias' || def.name.endsWith('mlp.gate') || def.name.endsWith('mlp.router') || def.name.endsWith('shared_expert_gate')) return 'F32';
+  if (flavour === 'f32' || flavour === 'q4_0-f32' || def.shape.length === 1 || def.shape[def.shape.length - 1]! % 32 !== 0 || def.kind === 'conv' || def.kind === 'bias' || def.name.endsWith('mlp.gate') || def.name.endsWith('mlp.router') || def.name.endsWith('router.proj') || def.name.endsWith('shared_expert_gate')) return 'F32';
   if (flavour === 'q8_0') return 'Q8_0';
   // gpt-oss's mxfp4 models hold only the experts in mxfp4 (everything else at 8 bits), and so does their twin.
   if (flavour === 'mxfp4' && arch === 'gpt_oss') return def.kind === 'experts' ? 'MXFP4' : 'Q8_0';

@@ -14,6 +14,24 @@ const MISTRAL_SMALL: TextDims = {
   maxPositionEmbeddings: 131072, qkvBias: false, qkNorm: false,
 };
 
+/**
+ * Gemma 4 26B-A4B (its text_config) with 2 of its 30 layers: a sliding layer (head_dim 256, 8 KV heads, 1024-token
+ * window) and a full one (head_dim 512, 2 KV heads, v from k_proj, proportional RoPE over a quarter of the pairs).
+ * Every layer has a dense GeGLU MLP of 2112 and 128 experts of 704 beside it, 8 per token; no per-layer inputs, no
+ * shared KV layers. The checkpoint has 262144 vocabulary rows; the stand-in Gemma tokenizer package's 262208 are used
+ * (as gemma4-e2b-10l does). ~1.1 GB at 4 bits.
+ */
+export const GEMMA4_26B_A4B_2L: ModelDims = {
+  hiddenSize: 2816, intermediateSize: 2112, numLayers: 2, numHeads: 16, numKvHeads: 8, headDim: 256,
+  vocabSize: 262208, tied: true, rmsNormEps: 1e-6, ropeTheta: 1_000_000, ropeScaling: null,
+  maxPositionEmbeddings: 262144, qkvBias: false, qkNorm: true, weightPrefix: 'language_model.', visionTower: true,
+  moe: { numExperts: 128, topK: 8, expertIntermediateSize: 704, normTopK: true }, gemma: null, phi: null,
+  gemma4: {
+    layerTypes: ['sliding_attention', 'full_attention'], slidingWindow: 1024, globalHeadDim: 512, numGlobalKvHeads: 2,
+    kEqV: true, kvSharedLayers: 0, perLayerInputSize: 0, slidingTheta: 10_000, fullPartialRotary: 0.25, finalSoftcap: 30,
+  },
+};
+
 /** Which architectures each shortened real shape belongs to. */
 export const REAL_SHAPE_ARCHS: Partial<Record<TestShape, readonly TestArch[]>> = {
   'qwen3-30b-a3b-2l': ['qwen3_moe'],

@@ -1,13 +1,13 @@
 // What a generated test model looks like: architecture, shape, dtype, quantization, and the tensors that follow from them.
 // Shapes mirror the real checkpoints (notes/engine.md §2.2) so speed measured on random weights is representative.
 import { gptOssDims, gptOssLayerDefs, gptOssQuantOverrides } from './gpt-oss-spec.js';
-import { gemma4Dims, gemma4TensorDefs, type Gemma4Dims } from './gemma4-spec.js';
+import { gemma4Dims, gemma4QuantOverrides, gemma4TensorDefs, type Gemma4Dims } from './gemma4-spec.js';
 import { hybridLayerDefs, qwen3_5Dims } from './hybrid-spec.js';
 import { realTextDims } from './real-shapes.js';
 
 export type TestArch = 'qwen3' | 'qwen2' | 'llama' | 'mistral' | 'mistral3' | 'smollm3' | 'qwen3_moe' | 'gemma3_text' | 'gemma3' | 'phi3' | 'qwen3_5' | 'qwen3_5_moe' | 'gpt_oss' | 'gemma4';
 export type TestShape = 'tiny' | 'qwen3-0.6b' | 'llama-3.2-1b' | 'qwen3-30b-a3b' | 'qwen3-30b-a3b-12l' | 'gemma3-1b' | 'phi-4-mini' | 'qwen3.5-0.8b' | 'gpt-oss-20b' | 'gpt-oss-20b-6l' | 'gemma4-e2b-10l'
-  | 'qwen3-30b-a3b-2l' | 'qwen3.5-35b-a3b-4l' | 'gpt-oss-20b-2l' | 'mistral-small-3-2l' | 'phi-4-mini-2l' | 'smollm3-3b-4l' | 'gemma3-1b-6l' | 'gemma3-4b-6l';
+  | 'gemma4-moe-tiny' | 'gemma4-26b-a4b-2l' | 'qwen3-30b-a3b-2l' | 'qwen3.5-35b-a3b-4l' | 'gpt-oss-20b-2l' | 'mistral-small-3-2l' | 'phi-4-mini-2l' | 'smollm3-3b-4l' | 'gemma3-1b-6l' | 'gemma3-4b-6l';
 export type TestDType = 'f32' | 'bf16';
 /** 'q4_0-f32': F32 holding exactly the values of the q4_0 twin (llama.cpp's float path on its own 4-bit weights). */
 export type GgufType = 'f32' | 'q4_0' | 'q8_0' | 'mxfp4' | 'q4_0-f32';
@@ -15,7 +15,7 @@ export type GgufType = 'f32' | 'q4_0' | 'q8_0' | 'mxfp4' | 'q4_0-f32';
 export const TEST_ARCHS: readonly TestArch[] = ['qwen3', 'qwen2', 'llama', 'mistral', 'mistral3', 'smollm3', 'qwen3_moe', 'gemma3_text', 'gemma3', 'phi3', 'qwen3_5', 'qwen3_5_moe', 'gpt_oss', 'gemma4'];
 export const TEST_SHAPES: readonly TestShape[] = [
   'tiny', 'qwen3-0.6b', 'llama-3.2-1b', 'qwen3-30b-a3b', 'qwen3-30b-a3b-12l', 'gemma3-1b', 'phi-4-mini', 'qwen3.5-0.8b', 'gpt-oss-20b', 'gpt-oss-20b-6l', 'gemma4-e2b-10l',
-  'qwen3-30b-a3b-2l', 'qwen3.5-35b-a3b-4l', 'gpt-oss-20b-2l', 'mistral-small-3-2l', 'phi-4-mini-2l', 'smollm3-3b-4l', 'gemma3-1b-6l', 'gemma3-4b-6l',
+  'gemma4-moe-tiny', 'gemma4-26b-a4b-2l', 'qwen3-30b-a3b-2l', 'qwen3.5-35b-a3b-4l', 'gpt-oss-20b-2l', 'mistral-small-3-2l', 'phi-4-mini-2l', 'smollm3-3b-4l', 'gemma3-1b-6l', 'gemma3-4b-6l',
 ];
 
 export type TestQuantMode = 'affine' | 'mxfp4';
@@ -65,7 +65,7 @@ export interface ModelDims {
   visionTower: boolean;
   /** Qwen3.5 hybrids: the Gated DeltaNet dims (absent for plain decoders). */
   hybrid?: HybridDims;
-  /** Mixture-of-experts MLP in every layer (qwen3_moe), or null for the dense MLP. */
+  /** Mixture-of-experts MLP in every layer (qwen3_moe; gemma4: beside the dense MLP), or null for the dense MLP. */
   moe: MoeDims | null;
   /** Gemma 3: local/global layers, sandwich (1 + w) norms, GeLU, query_pre_attn_scalar. */
   gemma: GemmaDims | null;
@@ -404,6 +404,7 @@ export function tensorDefs(dims: ModelDims, shape: TestShape): TensorDef[] {
  */
 export function quantOverrides(dims: ModelDims, shape: TestShape, quant: QuantSpec): Record<string, QuantSpec> {
   if (dims.gptOss) return gptOssQuantOverrides(tensorDefs(dims, shape), quant);
+  if (dims.gemma4 && dims.moe) return gemma4QuantOverrides(dims, quant);
   if (dims.moe) {
     // mlx-lm's recipe for MoE checkpoints: every router (mlp.gate) at 8 bits, whatever the global width.
     if (quant.bits === 8) return {};
