@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { resolveParsers } from '../../src/agent/toolcalls/index.js';
 import { ChatTemplate } from '../../src/engine/chat-template.js';
 import { ModelTokenizer } from '../../src/engine/tokenizer.js';
-import type { TestArch } from '../../src/engine/testmodel/spec.js';
+import type { TestArch, TestShape } from '../../src/engine/testmodel/spec.js';
 import { REPO } from '../agent/fixtures.js';
 import { ensureTestModel } from '../helpers/test-models.js';
 import { runVmlx, type CliResult } from '../helpers/vmlx-cli.js';
@@ -18,7 +18,8 @@ function vmlx(args: string[], env: Record<string, string> = {}): Promise<CliResu
 
 // Each family with the parser `auto` must pick from its template (test templates carry the documented markers).
 // chatArgs: extra `chat` flags (a template that opens a thinking block by default would spend the few tokens there).
-const FAMILIES: Array<{ arch: TestArch; parser: string; note?: RegExp; chatArgs?: string[] }> = [
+// shape: a variant other than the arch's tiny model (Gemma 4's mixture of experts).
+const FAMILIES: Array<{ arch: TestArch; parser: string; note?: RegExp; chatArgs?: string[]; shape?: TestShape }> = [
   { arch: 'mistral', parser: 'mistral' },
   { arch: 'smollm3', parser: 'hermes' },
   { arch: 'mistral3', parser: 'mistral', note: /^note: mistral3: the vision tower is not loaded; images are not supported \(text only\)$/m },
@@ -31,14 +32,15 @@ const FAMILIES: Array<{ arch: TestArch; parser: string; note?: RegExp; chatArgs?
   { arch: 'qwen3_5', parser: 'qwen3_coder', chatArgs: ['--no-thinking'], note: /^note: qwen3_5: the vision tower is not loaded; images are not supported \(text only\)$/m },
   // A test template with Gemma 4's documented <|tool_call>call:NAME{...}<tool_call|> markers (no Gemma 4 tokenizer package).
   { arch: 'gemma4', parser: 'gemma4', note: /^note: gemma4: the vision and audio towers are not loaded; images and audio are not supported \(text only\)$/m },
+  { arch: 'gemma4', shape: 'gemma4-moe-tiny', parser: 'gemma4', note: /^note: gemma4: the vision and audio towers are not loaded; images and audio are not supported \(text only\)$/m },
   { arch: 'qwen3_5_moe', parser: 'qwen3_coder', chatArgs: ['--no-thinking'], note: /^note: qwen3_5_moe: the vision tower is not loaded; images are not supported \(text only\)$/m },
   // The real gpt-oss (harmony) template from its tokenizer package.
   { arch: 'gpt_oss', parser: 'harmony' },
 ];
 
 for (const fam of FAMILIES) {
-  test(`${fam.arch}: auto picks the ${fam.parser} parser; generate and chat --print with tools run on the real engine`, async () => {
-    const { dir } = await ensureTestModel({ arch: fam.arch, dtype: 'bf16', bits: 4 });
+  test(`${fam.arch}${fam.shape ? ` (${fam.shape})` : ''}: auto picks the ${fam.parser} parser; generate and chat --print with tools run on the real engine`, async () => {
+    const { dir } = await ensureTestModel({ arch: fam.arch, dtype: 'bf16', bits: 4, ...(fam.shape ? { shape: fam.shape } : {}) });
     const tokenizer = ModelTokenizer.fromDir(dir);
     const template = ChatTemplate.fromDir(dir, tokenizer.config);
     assert.equal(resolveParsers({ chatTemplate: template?.source }).tool.name, fam.parser);
@@ -50,6 +52,6 @@ for (const fam of FAMILIES) {
     if (fam.note) assert.match(gen.stderr, fam.note);
     else assert.doesNotMatch(gen.stderr, /^note:/m);
 
-    await chatWithFilesystemTools(dir, { chatArgs: fam.chatArgs, deadlineMs: 300_000, label: fam.arch });
+    await chatWithFilesystemTools(dir, { chatArgs: fam.chatArgs, deadlineMs: 300_000, label: fam.shape ?? fam.arch });
   });
 }
