@@ -49,7 +49,7 @@ test('gemma4 config errors name config.json and the field', async () => {
     };
     const file = join(tmp, 'config.json').replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
     assert.throws(withText({ enable_moe_block: true }), (e: unknown) =>
-      e instanceof UnsupportedModelError && new RegExp(`^${file}: enable_moe_block .* is not supported for gemma4`).test(e.message));
+      e instanceof ModelFormatError && new RegExp(`^${file}: field 'num_experts' is required with enable_moe_block$`).test(e.message));
     assert.throws(withText({ num_kv_shared_layers: 5 }), (e: unknown) =>
       e instanceof ModelFormatError && new RegExp(`^${file}: field 'num_kv_shared_layers' \\(5\\): layer 1 \\(full_attention\\) has no earlier layer`).test(e.message));
     const rope = { full_attention: { rope_type: 'yarn' }, sliding_attention: {} };

@@ -17,6 +17,8 @@ export const gemma4MoeSchema = z
     num_experts: positiveInt.nullish(),
     top_k_experts: positiveInt.nullish(),
     moe_intermediate_size: positiveInt.nullish(),
+    /** The name llama.cpp's converter also accepts for moe_intermediate_size. */
+    expert_intermediate_size: positiveInt.nullish(),
   })
   .loose();
 
@@ -24,16 +26,23 @@ type Gemma4MoeConfig = z.output<typeof gemma4MoeSchema>;
 
 /** The layer's experts (tensors added to `tensors` under block prefix `b`), or undefined for a dense model. */
 export function gemma4Experts(g: Gemma4MoeConfig, input: SpecInput, path: string, b: string, tensors: TensorTable): MoePlan | undefined {
-  if (!g.enable_moe_block) return undefined;
   const { configFile, weights: w } = input;
+  if (!g.enable_moe_block) {
+    // Experts in the weights of a config that does not run them would be silently dropped.
+    if (w.has(`${path}.router.proj.weight`)) throw new ModelFormatError(configFile, `field 'enable_moe_block' is not true, but the weights hold experts (${path}.router.proj)`);
+    return undefined;
+  }
   const need = (field: 'num_experts' | 'top_k_experts' | 'moe_intermediate_size'): number => {
-    const v = g[field];
+    const v = field === 'moe_intermediate_size' ? g.moe_intermediate_size ?? g.expert_intermediate_size : g[field];
     if (v == null) throw new ModelFormatError(configFile, `field '${field}' is required with enable_moe_block`);
     return v;
   };
   const E = need('num_experts');
   const K = need('top_k_experts');
   const I = need('moe_intermediate_size');
+  if (g.moe_intermediate_size != null && g.expert_intermediate_size != null && g.moe_intermediate_size !== g.expert_intermediate_size) {
+    throw new ModelFormatError(configFile, `field 'expert_intermediate_size' (${g.expert_intermediate_size}) disagrees with moe_intermediate_size (${g.moe_intermediate_size})`);
+  }
   if (K > E) throw new ModelFormatError(configFile, `field 'top_k_experts' (${K}) must be <= num_experts (${E})`);
   const H = input.config.hiddenSize;
   if (!w.has(`${path}.experts.switch_glu.gate_proj.weight`) && w.has(`${path}.experts.gate_up_proj`)) {
