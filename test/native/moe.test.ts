@@ -1,6 +1,7 @@
 // The mixture-of-experts block on tiny random models against the float64 reference (mlx-lm's sparse MoE block), on
 // every kernel set: softmax and sigmoid routing, with and without renormalised top-k weights, with a plain and a
-// sigmoid-gated shared expert, gpt-oss's biased router and clamped SwiGLU experts, float and 4-bit experts; a prompt longer than a prefill chunk (tokens grouped by expert
+// sigmoid-gated shared expert, gpt-oss's biased router and clamped SwiGLU experts, Gemma 4's scaled router with
+// per-expert scales and GeGLU experts, float and 4-bit experts; a prompt longer than a prefill chunk (tokens grouped by expert
 // in two forward passes), then greedy decoding (one token per pass).
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -37,6 +38,9 @@ const configs: Array<[string, Partial<TinyConfig>]> = [
     quant: { bits: 4, groupSize: 32 }, seed: 43,
     // A limit inside the gate/up range, so both clamps act.
     moe: { experts: 8, topK: 4, inter: 32, scoring: 'softmax', normTopK: false, oai: { alpha: 1.702, limit: 0.6 } },
+  }],
+  ['Gemma 4 routing (weightless RMSNorm times router.scale, per-expert scales), GeGLU experts, top-2 of 8, 4-bit gs32', {
+    quant: { bits: 4, groupSize: 32 }, seed: 44, moe: { experts: 8, topK: 2, inter: 32, scoring: 'softmax', normTopK: true, gemma4: true },
   }],
   ['softmax top-1 of 4, ungated shared expert, bf16', {
     floatDtype: 'BF16', seed: 42, moe: { experts: 4, topK: 1, inter: 64, scoring: 'softmax', normTopK: false, shared: { inter: 32, gated: false } },

@@ -127,7 +127,7 @@ export function referenceLogits(m: RefModel, tokens: number[], eps = 1e-6, theta
       for (let i = 0; i < H; i++) x[i] += o[i];
       const h2 = x.slice();
       rmsnorm(h2, nw(gemma ? L.preFfnNorm : L.postNorm), eps);
-      const d = m.cfg.moe ? moe(m.cfg.moe, L, h2) : gatedMlp(L.gate as RefLinear, L.up as RefLinear, L.down as RefLinear, h2, gemma);
+      const d = m.cfg.moe ? moe(m.cfg.moe, L, h2, eps) : gatedMlp(L.gate as RefLinear, L.up as RefLinear, L.down as RefLinear, h2, gemma);
       if (gemma) rmsnorm(d, nw(L.postFfnNorm), eps);
       for (let i = 0; i < H; i++) x[i] += d[i];
     }
@@ -169,8 +169,16 @@ function expert(l: RefLinear, e: number, experts: number): RefLinear {
 const sigmoid = (v: number) => 1 / (1 + Math.exp(-v));
 
 /** mlx-lm's sparse MoE block: score, top-k (lower index on ties), optional renormalisation, optional shared expert. */
-function moe(cfg: TinyMoe, L: Record<string, RefLinear | Float64Array>, x: Float64Array): Float64Array {
-  const logits = matvec(L.router as RefLinear, x, cfg.oai ? (L.routerBias as Float64Array) : undefined);
+function moe(cfg: TinyMoe, L: Record<string, RefLinear | Float64Array>, x: Float64Array, eps: number): Float64Array {
+  let routerIn = x;
+  if (cfg.gemma4) {
+    // Gemma 4: rmsnorm(x) without weight, times router.scale / sqrt(hidden).
+    routerIn = Float64Array.from(x);
+    rmsnorm(routerIn, new Float64Array(x.length).fill(1), eps);
+    const scale = L.routerScale as Float64Array;
+    for (let i = 0; i < x.length; i++) routerIn[i] *= scale[i]! / Math.sqrt(x.length);
+  }
+  const logits = matvec(L.router as RefLinear, routerIn, cfg.oai ? (L.routerBias as Float64Array) : undefined);
   let score = Array.from(logits);
   if (cfg.oai) {
     // Top-k on the logits, softmax among the k.
@@ -188,12 +196,12 @@ function moe(cfg: TinyMoe, L: Record<string, RefLinear | Float64Array>, x: Float
   const z = chosen.reduce((a, i) => a + Math.exp(score[i]! - top), 0);
   const out = new Float64Array(x.length);
   for (const e of chosen) {
-    const w = cfg.oai ? Math.exp(score[e]! - top) / z : cfg.normTopK ? score[e]! / total : score[e]!;
+    const w = (cfg.oai ? Math.exp(score[e]! - top) / z : cfg.normTopK ? score[e]! / total : score[e]!) * (cfg.gemma4 ? (L.expertScale as Float64Array)[e]! : 1);
     const [ge, ue, de] = [L.gateExps, L.upExps, L.downExps].map((l) => expert(l as RefLinear, e, cfg.experts)) as [RefLinear, RefLinear, RefLinear];
     const row = (name: string, n: number) => (L[name] as Float64Array).subarray(e * n, (e + 1) * n);
     const y = cfg.oai
       ? oaiExpert(ge, ue, de, [row('gateExpsBias', cfg.inter), row('upExpsBias', cfg.inter), row('downExpsBias', x.length)], x, cfg.oai.alpha, cfg.oai.limit)
-      : gatedMlp(ge, ue, de, x);
+      : gatedMlp(ge, ue, de, x, cfg.gemma4);
     for (let i = 0; i < out.length; i++) out[i] += w * y[i];
   }
   if (cfg.shared) {

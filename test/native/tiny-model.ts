@@ -40,6 +40,9 @@ export interface TinyMoe {
   shared?: { inter: number; gated: boolean };
   /** gpt-oss: router and expert biases, softmax over the top-k logits, the clamped SwiGLU (scoring is ignored). */
   oai?: { alpha: number; limit: number };
+  /** Gemma 4: the router reads rmsnorm(x) without weight · router.scale / sqrt(hidden), each chosen expert's weight is
+   * times router.per_expert_scale, GeGLU experts. */
+  gemma4?: boolean;
 }
 
 export class Rng {
@@ -200,6 +203,10 @@ export function writeTinyModel(cfg: TinyConfig, file: string): TinyModel {
       L.gateExps = stacked(`${p}.mlp.switch_mlp.gate_proj`, e, inter, cfg.hidden, 0.15);
       L.upExps = stacked(`${p}.mlp.switch_mlp.up_proj`, e, inter, cfg.hidden, 0.15);
       L.downExps = stacked(`${p}.mlp.switch_mlp.down_proj`, e, cfg.hidden, inter, 0.15);
+      if (cfg.moe.gemma4) {
+        L.routerScale = vector(`${p}.router.scale`, cfg.hidden, Math.sqrt(cfg.hidden), 1);
+        L.expertScale = vector(`${p}.router.per_expert_scale`, e, 1, 0.3);
+      }
       if (cfg.moe.oai) {
         L.routerBias = vector(`${p}.mlp.router.bias`, e, 0, 0.5);
         L.gateExpsBias = biases(`${p}.mlp.experts.gate_proj.bias`, e, inter);
@@ -293,6 +300,10 @@ export function writeTinyModel(cfg: TinyConfig, file: string): TinyModel {
       : ['ffn_gate_inp', 'ffn_gate_exps', 'ffn_up_exps', 'ffn_down_exps',
         ...(m.shared ? ['ffn_gate_shexp', 'ffn_up_shexp', 'ffn_down_shexp', ...(m.shared.gated ? ['ffn_gate_inp_shexp'] : [])] : [])];
     for (const name of ffn) table[b + name] = nextWeight();
+    if (m?.gemma4) {
+      table[`${b}ffn_gate_inp.scale`] = ref(`${p}.router.scale`);
+      table[`${b}ffn_down_exps.scale`] = ref(`${p}.router.per_expert_scale`);
+    }
     if (m?.oai) {
       table[`${b}ffn_gate_inp.bias`] = ref(`${p}.mlp.router.bias`);
       for (const [t, hf] of [['gate', 'gate_proj'], ['up', 'up_proj'], ['down', 'down_proj']]) table[`${b}ffn_${t}_exps.bias`] = ref(`${p}.mlp.experts.${hf}.bias`);
@@ -325,9 +336,10 @@ export function writeTinyModel(cfg: TinyConfig, file: string): TinyModel {
       },
       mlp: m
         ? {
-          kind: 'moe', activation: m.oai ? 'swiglu_oai' : 'silu', numExperts: m.experts, topK: m.topK, expertIntermediateSize: m.inter,
+          kind: 'moe', activation: m.oai ? 'swiglu_oai' : m.gemma4 ? 'gelu_tanh' : 'silu', numExperts: m.experts, topK: m.topK, expertIntermediateSize: m.inter,
           scoring: m.oai ? 'softmax_topk' : m.scoring, normTopK: m.normTopK,
           ...(m.oai ? { swiglu: m.oai, routerBias: true, expertBias: true } : {}),
+          ...(m.gemma4 ? { routerNorm: true, expertScale: true } : {}),
           ...(m.shared ? { sharedExpert: { intermediateSize: m.shared.inter, gated: m.shared.gated } } : {}),
         }
         : { kind: 'gated', activation: gemma ? 'gelu_tanh' : 'silu', intermediateSize: cfg.inter },
