@@ -8,7 +8,7 @@ import { modelDims, spreadInit, tensorDefs, type TestArch, type TestShape } from
 
 const SUITE: Array<[TestArch, TestShape]> = [
   ['qwen3_moe', 'qwen3-30b-a3b-2l'], ['qwen3_5', 'qwen3.5-0.8b'], ['qwen3_5_moe', 'qwen3.5-35b-a3b-4l'],
-  ['gemma3_text', 'gemma3-1b-6l'], ['gemma3', 'gemma3-4b-6l'], ['gemma4', 'gemma4-e2b-10l'], ['gpt_oss', 'gpt-oss-20b-2l'],
+  ['gemma3_text', 'gemma3-1b-6l'], ['gemma3', 'gemma3-4b-6l'], ['gemma4', 'gemma4-e2b-10l'], ['gemma4', 'gemma4-26b-a4b-2l'], ['gpt_oss', 'gpt-oss-20b-2l'],
   ['mistral', 'mistral-small-3-2l'], ['mistral3', 'mistral-small-3-2l'], ['phi3', 'phi-4-mini-2l'], ['smollm3', 'smollm3-3b-4l'],
 ];
 
@@ -36,6 +36,9 @@ test('the real-shape suite\'s shapes: under ~2 GB at 4 bits, parity init, every 
   assert.deepEqual([hybrid.hiddenSize, hybrid.headDim, hybrid.hybrid!.numVHeads, hybrid.moe!.numExperts, hybrid.moe!.sharedExpertIntermediateSize], [2048, 256, 32, 256, 512]);
   const gemma = modelDims('gemma3', 'gemma3-4b-6l');
   assert.deepEqual([gemma.numLayers, gemma.gemma!.slidingWindowPattern, gemma.gemma!.linearRopeFactor, gemma.weightPrefix], [6, 6, 8, 'language_model.']);
+  const g4moe = modelDims('gemma4', 'gemma4-26b-a4b-2l');
+  assert.deepEqual([g4moe.hiddenSize, g4moe.intermediateSize, g4moe.moe, g4moe.gemma4!.layerTypes, g4moe.gemma4!.perLayerInputSize, g4moe.gemma4!.kvSharedLayers],
+    [2816, 2112, { numExperts: 128, topK: 8, expertIntermediateSize: 704, normTopK: true }, ['sliding_attention', 'full_attention'], 0, 0]);
   assert.deepEqual([modelDims('smollm3', 'smollm3-3b-4l').numLayers, modelDims('gpt_oss', 'gpt-oss-20b-2l').numLayers], [4, 2]);
   const mistral = modelDims('mistral3', 'mistral-small-3-2l');
   assert.deepEqual([mistral.hiddenSize, mistral.intermediateSize, mistral.vocabSize, mistral.ropeTheta, mistral.weightPrefix], [5120, 32768, 131072, 1e9, 'language_model.']);
@@ -49,6 +52,9 @@ test('a shortened real shape asked of another architecture is a RangeError namin
   assert.throws(() => modelDims('qwen3_5', 'qwen3.5-35b-a3b-4l'), /needs --arch qwen3_5_moe/);
   assert.throws(() => modelDims('llama', 'gpt-oss-20b-2l'), /needs --arch gpt_oss/);
   assert.throws(() => modelDims('llama', 'gemma4-e2b-10l'), /needs --arch gemma4/);
+  assert.throws(() => modelDims('qwen3', 'gemma4-26b-a4b-2l'), /needs --arch gemma4/);
+  assert.throws(() => modelDims('qwen3_5', 'gemma4-moe-tiny'), /gemma4-moe-tiny/);
+  assert.throws(() => modelDims('gpt_oss', 'gemma4-moe-tiny'), /gemma4-moe-tiny/);
 });
 
 test('Gemma 3 twin: where sqrt(hidden) is not a bf16 value, a separate output.weight and a scale correction', () => {

@@ -188,7 +188,7 @@ function textDims(arch: Exclude<TestArch, 'qwen3_5' | 'qwen3_5_moe' | 'gpt_oss' 
   if (shape === 'qwen3.5-0.8b') throw new RangeError(`shape qwen3.5-0.8b needs --arch qwen3_5`);
   if (shape === 'qwen3.5-35b-a3b-4l') throw new RangeError(`shape ${shape} needs --arch qwen3_5_moe`);
   if (shape === 'gpt-oss-20b' || shape === 'gpt-oss-20b-6l' || shape === 'gpt-oss-20b-2l') throw new RangeError(`shape ${shape} needs --arch gpt_oss`);
-  if (shape === 'gemma4-e2b-10l') throw new RangeError(`shape ${shape} needs --arch gemma4`);
+  if (shape === 'gemma4-e2b-10l' || shape === 'gemma4-moe-tiny' || shape === 'gemma4-26b-a4b-2l') throw new RangeError(`shape ${shape} needs --arch gemma4`);
   if (shape === 'qwen3-30b-a3b' || shape === 'qwen3-30b-a3b-12l') {
     // The real width; the -12l variant keeps 12 of the 48 layers (a 4-bit file of ~4.6 GB instead of ~17 GB).
     if (arch !== 'qwen3_moe') throw new RangeError(`shape ${shape} needs --arch qwen3_moe`);
