@@ -16,7 +16,7 @@ export const TOP_K = 10;
 export const TOLERANCE = 1e-2;
 
 // Mixed text (code, CJK, emoji, digits, chat markup) so the sequence covers many embedding rows.
-const TEXT = [
+export const TEXT = [
   '<|im_start|>user\nWrite a haiku about the sea, then list 3 primes: 2, 3, 5.<|im_end|>\n<|im_start|>assistant\n<think>\n',
   'The quick brown fox jumps over the lazy dog. 東京の天気は晴れです。 Ünïcödé and emoji 🚀🌊 appear too.\n',
   'function add(a, b) { return a + b; } // 12345 + 67890 = 80235\n',

@@ -12,7 +12,7 @@ import { ReferenceModel } from './reference.js';
 
 const TOKENS = 24;
 
-for (const arch of ['qwen3', 'qwen2', 'llama'] as TestArch[]) {
+for (const arch of ['qwen3', 'qwen2', 'llama', 'qwen3_moe'] as TestArch[]) {
   for (const bits of [undefined, 4] as const) {
     test(`${arch} ${bits ? '4-bit' : 'bf16'}: reference forward pass over the MLX files matches llama.cpp on the GGUF`, async (t) => {
       const { dir, gguf } = await ensureTestModel({ arch, dtype: 'bf16', bits, withGguf: true });

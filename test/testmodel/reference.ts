@@ -5,6 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { f16BitsToF32, f32ToF16Bits } from '../../src/engine/testmodel/numeric.js';
+import { ReferenceMoe, type DenseMatrix, type RouteRecord } from './reference-moe.js';
 
 export interface StEntry {
   dtype: string;
@@ -39,46 +40,64 @@ export function readFloat(buf: Buffer, e: StEntry): Float32Array {
 }
 
 export function readU32(buf: Buffer, e: StEntry): Uint32Array {
-  const out = new Uint32Array(e.byteLength / 4);
-  for (let i = 0; i < out.length; i++) out[i] = buf.readUInt32LE(e.offset + 4 * i);
+  return readU32At(buf, e.offset, e.byteLength / 4);
+}
+
+function readU32At(buf: Buffer, offset: number, words: number): Uint32Array {
+  const out = new Uint32Array(words);
+  for (let i = 0; i < words; i++) out[i] = buf.readUInt32LE(offset + 4 * i);
   return out;
 }
 
-interface Matrix {
-  rows: number;
-  cols: number;
-  data: Float32Array;
+type Matrix = DenseMatrix;
+
+/** A float tensor's rows [row0, row0 + rows) of `cols` values (F32/BF16), as float32. */
+function readFloatRows(buf: Buffer, e: StEntry, row0: number, rows: number, cols: number): Float32Array {
+  const size = e.dtype === 'F32' ? 4 : 2;
+  return readFloat(buf, { ...e, offset: e.offset + row0 * cols * size, byteLength: rows * cols * size });
 }
 
-/** Loads `<name>.weight`, dequantizing w = scale·q + bias when `<name>.scales` exists; bits/group from the shapes. */
-function loadMatrix(buf: Buffer, hdr: Map<string, StEntry>, name: string, inDim: number): Matrix {
+/**
+ * Rows [row0, row0 + rows) of `<name>.weight` (stacked [E, out, in] tensors count as [E·out, in]), dequantizing
+ * w = scale·q + bias when `<name>.scales` exists; bits and group size follow from the shapes.
+ */
+function loadRows(buf: Buffer, hdr: Map<string, StEntry>, name: string, row0: number, rows: number, inDim: number): Matrix {
   const w = hdr.get(`${name}.weight`);
   if (!w) throw new Error(`reference: missing ${name}.weight`);
   const s = hdr.get(`${name}.scales`);
-  if (!s) return { rows: w.shape[0], cols: w.shape[1], data: readFloat(buf, w) };
-  const rows = w.shape[0];
-  const bits = (32 * w.shape[1]) / inDim;
-  const group = inDim / s.shape[1];
-  const codes = readU32(buf, w);
-  const scales = readFloat(buf, s);
-  const biases = readFloat(buf, hdr.get(`${name}.biases`)!);
+  if (!s) return { rows, cols: inDim, data: readFloatRows(buf, w, row0, rows, inDim) };
+  const words = w.shape[w.shape.length - 1];
+  const groups = s.shape[s.shape.length - 1];
+  const bits = (32 * words) / inDim;
+  const group = inDim / groups;
+  const codes = readU32At(buf, w.offset + row0 * words * 4, rows * words);
+  const scales = readFloatRows(buf, s, row0, rows, groups);
+  const biases = readFloatRows(buf, hdr.get(`${name}.biases`)!, row0, rows, groups);
   const data = new Float32Array(rows * inDim);
   const perWord = 32 / bits;
   const mask = (1 << bits) - 1;
   for (let r = 0; r < rows; r++) {
     for (let c = 0; c < inDim; c++) {
-      const word = codes[r * w.shape[1] + Math.floor(c / perWord)];
+      const word = codes[r * words + Math.floor(c / perWord)];
       const q = (word >>> ((c % perWord) * bits)) & mask;
-      const g = r * s.shape[1] + Math.floor(c / group);
+      const g = r * groups + Math.floor(c / group);
       data[r * inDim + c] = scales[g] * q + biases[g];
     }
   }
   return { rows, cols: inDim, data };
 }
 
+function loadMatrix(buf: Buffer, hdr: Map<string, StEntry>, name: string, inDim: number): Matrix {
+  const w = hdr.get(`${name}.weight`);
+  if (!w) throw new Error(`reference: missing ${name}.weight`);
+  return loadRows(buf, hdr, name, 0, w.shape[0], inDim);
+}
+
 interface Layer {
   inNorm: Float32Array; postNorm: Float32Array;
-  q: Matrix; k: Matrix; v: Matrix; o: Matrix; gate: Matrix; up: Matrix; down: Matrix;
+  q: Matrix; k: Matrix; v: Matrix; o: Matrix;
+  /** The dense MLP, or the mixture of experts (qwen3_moe). */
+  mlp: { gate: Matrix; up: Matrix; down: Matrix } | ReferenceMoe;
   qBias?: Float32Array; kBias?: Float32Array; vBias?: Float32Array; qNorm?: Float32Array; kNorm?: Float32Array;
 }
 
@@ -106,6 +125,7 @@ export class ReferenceModel {
     const opt = (name: string) => (hdr.has(name) ? vec(name) : undefined);
     const embed = loadMatrix(buf, hdr, 'model.embed_tokens', h);
     const head = cfg.tie_word_embeddings ? embed : loadMatrix(buf, hdr, 'lm_head', h);
+    const moe = ReferenceMoe.config(cfg);
     const layers: Layer[] = [];
     for (let i = 0; i < cfg.num_hidden_layers; i++) {
       const p = `model.layers.${i}`;
@@ -114,8 +134,13 @@ export class ReferenceModel {
         q: loadMatrix(buf, hdr, `${p}.self_attn.q_proj`, h), k: loadMatrix(buf, hdr, `${p}.self_attn.k_proj`, h),
         v: loadMatrix(buf, hdr, `${p}.self_attn.v_proj`, h),
         o: loadMatrix(buf, hdr, `${p}.self_attn.o_proj`, cfg.num_attention_heads * hd),
-        gate: loadMatrix(buf, hdr, `${p}.mlp.gate_proj`, h), up: loadMatrix(buf, hdr, `${p}.mlp.up_proj`, h),
-        down: loadMatrix(buf, hdr, `${p}.mlp.down_proj`, cfg.intermediate_size),
+        mlp: moe
+          ? new ReferenceMoe(moe, loadMatrix(buf, hdr, `${p}.mlp.gate`, h), `${p}.mlp`,
+              (name, row0, rows, cols) => loadRows(buf, hdr, name, row0, rows, cols), matVec)
+          : {
+              gate: loadMatrix(buf, hdr, `${p}.mlp.gate_proj`, h), up: loadMatrix(buf, hdr, `${p}.mlp.up_proj`, h),
+              down: loadMatrix(buf, hdr, `${p}.mlp.down_proj`, cfg.intermediate_size),
+            },
         qBias: opt(`${p}.self_attn.q_proj.bias`), kBias: opt(`${p}.self_attn.k_proj.bias`), vBias: opt(`${p}.self_attn.v_proj.bias`),
         qNorm: opt(`${p}.self_attn.q_norm.weight`), kNorm: opt(`${p}.self_attn.k_norm.weight`),
       });
@@ -123,8 +148,12 @@ export class ReferenceModel {
     return new ReferenceModel(cfg.model_type, cfg, embed, head, vec('model.norm.weight'), layers, ropeInvFreq(cfg, hd));
   }
 
-  /** Log-softmax over the vocabulary for the next token after each prefix of `tokens`. */
-  logprobs(tokens: number[]): Float64Array[] {
+  /**
+   * Log-softmax over the vocabulary for the next token after each prefix of `tokens`, for the positions from
+   * `opts.from` on (default 0: all; out[i - from] is position i). `opts.onRoute` sees every MoE layer's routing.
+   */
+  logprobs(tokens: number[], opts: { from?: number; onRoute?: (layer: number, pos: number, r: RouteRecord) => void } = {}): Float64Array[] {
+    const from = opts.from ?? 0;
     const c = this.cfg;
     const h = c.hidden_size as number;
     const nh = c.num_attention_heads as number;
@@ -164,12 +193,10 @@ export class ReferenceModel {
         const o = matVec(L.o, attn);
         for (let i = 0; i < h; i++) x[i] += o[i];
         const xn2 = rmsNorm(x, L.postNorm, eps);
-        const g = matVec(L.gate, xn2);
-        const u = matVec(L.up, xn2);
-        for (let i = 0; i < g.length; i++) g[i] = (g[i] / (1 + Math.exp(-g[i]))) * u[i];
-        const dn = matVec(L.down, g);
+        const dn = L.mlp instanceof ReferenceMoe ? L.mlp.forward(xn2, opts.onRoute && ((r) => opts.onRoute!(li, pos, r))) : denseMlp(L.mlp, xn2);
         for (let i = 0; i < h; i++) x[i] += dn[i];
       });
+      if (pos < from) return;
       const logits = matVec(this.head, rmsNorm(x, this.finalNorm, eps));
       let m = -Infinity;
       for (const l of logits) m = Math.max(m, l);
@@ -227,6 +254,13 @@ export function ropeInvFreq(cfg: Record<string, any>, hd: number): Float64Array 
 
 function roundF16(x: Float64Array): Float64Array {
   return x.map((v) => f16BitsToF32(f32ToF16Bits(v)));
+}
+
+function denseMlp(m: { gate: Matrix; up: Matrix; down: Matrix }, x: Float64Array): Float64Array {
+  const g = matVec(m.gate, x);
+  const u = matVec(m.up, x);
+  for (let i = 0; i < g.length; i++) g[i] = (g[i] / (1 + Math.exp(-g[i]))) * u[i];
+  return matVec(m.down, g);
 }
 
 function rmsNorm(x: Float64Array, w: Float32Array, eps: number): Float64Array {
