@@ -84,6 +84,30 @@ async function main(): Promise<void> {
       },
     })[0];
     row(`reference, call L${c.layer}@${c.pos} swapped`, (id) => swapped[id]);
+
+    // The reference with ggml's CPU flash-attention roundings (f16 Q and V sum: llama.cpp's kernel for batches of
+    // fewer than 64 queries): how far they move the router logits, and which calls they turn.
+    ref.llamaFlashF16 = true;
+    const exact = new Map<string, RouteRecord>();
+    ref.llamaFlashF16 = false;
+    ref.logprobs(prefix, { from: last, onRoute: (layer, pos, r) => exact.set(`${layer}@${pos}`, r) });
+    ref.llamaFlashF16 = true;
+    // Only the calls no turned call reaches measure rounding: a turned call at (l, p) changes every later layer at
+    // positions from p on.
+    let moved = 0;
+    const turned: { layer: number; pos: number }[] = [];
+    const f16 = ref.logprobs(prefix, {
+      from: last,
+      onRoute: (layer, pos, r) => {
+        const e = exact.get(`${layer}@${pos}`)!;
+        if (!turned.some((t) => t.layer < layer && t.pos <= pos))
+          for (let i = 0; i < r.logits.length; i++) moved = Math.max(moved, Math.abs(r.logits[i] - e.logits[i]));
+        if (r.chosen.some((x) => !e.chosen.includes(x))) turned.push({ layer, pos });
+      },
+    })[0];
+    console.log(`flash-attention f16 roundings move router logits by up to ${moved.toExponential(3)} (calls no turned call reaches); ` +
+      `calls turned: ${turned.map((t) => `L${t.layer}@${t.pos}`).join(' ') || 'none'}`);
+    row('reference with f16 flash attention', (id) => f16[id]);
   } finally {
     await peer.dispose();
     await model.dispose();

@@ -114,6 +114,11 @@ export class ReferenceModel {
 
   /** Store K and V rounded to f16, as vmlx's and llama.cpp's default KV caches do. */
   kvF16 = true;
+  /**
+   * Attention as ggml's CPU flash-attention kernel rounds it (Q in f16, the V·softmax sum kept in f16 across the
+   * positions): to measure how far llama.cpp's own rounding moves what follows, e.g. the MoE routers' logits.
+   */
+  llamaFlashF16 = false;
 
   static load(dir: string): ReferenceModel {
     const cfg = JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8')) as Record<string, any>;
@@ -178,17 +183,9 @@ export class ReferenceModel {
         const attn = new Float64Array(nh * hd);
         for (let head = 0; head < nh; head++) {
           const kvh = Math.floor(head / (nh / nkv));
-          const scores = keys[li].map((kk) => {
-            let s = 0;
-            for (let d = 0; d < hd; d++) s += q[head * hd + d] * kk[kvh * hd + d];
-            return s / Math.sqrt(hd);
-          });
-          const m = Math.max(...scores);
-          const w = scores.map((s) => Math.exp(s - m));
-          const z = w.reduce((a, b) => a + b, 0);
-          values[li].forEach((vv, t) => {
-            for (let d = 0; d < hd; d++) attn[head * hd + d] += (w[t] / z) * vv[kvh * hd + d];
-          });
+          const out = attn.subarray(head * hd, (head + 1) * hd);
+          if (this.llamaFlashF16) flashF16(q.subarray(head * hd, (head + 1) * hd), keys[li], values[li], kvh * hd, out);
+          else exactAttention(q.subarray(head * hd, (head + 1) * hd), keys[li], values[li], kvh * hd, out);
         }
         const o = matVec(L.o, attn);
         for (let i = 0; i < h; i++) x[i] += o[i];
@@ -254,6 +251,48 @@ export function ropeInvFreq(cfg: Record<string, any>, hd: number): Float64Array 
 
 function roundF16(x: Float64Array): Float64Array {
   return x.map((v) => f16BitsToF32(f32ToF16Bits(v)));
+}
+
+/** One head's softmax(q·K/√d)·V in float64 over keys/values [t][off..off+d). */
+function exactAttention(q: Float64Array, keys: Float64Array[], values: Float64Array[], off: number, out: Float64Array): void {
+  const hd = q.length;
+  const scores = keys.map((kk) => {
+    let s = 0;
+    for (let d = 0; d < hd; d++) s += q[d] * kk[off + d];
+    return s / Math.sqrt(hd);
+  });
+  const m = Math.max(...scores);
+  const w = scores.map((s) => Math.exp(s - m));
+  const z = w.reduce((a, b) => a + b, 0);
+  values.forEach((vv, t) => {
+    for (let d = 0; d < hd; d++) out[d] += (w[t] / z) * vv[off + d];
+  });
+}
+
+/** The same with ggml's CPU flash-attention roundings: Q in f16, an online softmax whose V sum is rounded to f16 at every step. */
+function flashF16(q: Float64Array, keys: Float64Array[], values: Float64Array[], off: number, out: Float64Array): void {
+  const hd = q.length;
+  const q16 = roundF16(q);
+  const acc = new Float64Array(hd);
+  let m = -Infinity, z = 0;
+  keys.forEach((kk, t) => {
+    let s = 0;
+    for (let d = 0; d < hd; d++) s += q16[d] * kk[off + d];
+    s /= Math.sqrt(hd);
+    let ms = 1, vs = 1;
+    if (s > m) {
+      ms = Math.exp(m - s);
+      m = s;
+      for (let d = 0; d < hd; d++) acc[d] = toF16(acc[d] * ms);
+    } else vs = Math.exp(s - m);
+    for (let d = 0; d < hd; d++) acc[d] = toF16(acc[d] + values[t][off + d] * vs);
+    z = z * ms + vs;
+  });
+  for (let d = 0; d < hd; d++) out[d] = acc[d] / z;
+}
+
+function toF16(v: number): number {
+  return f16BitsToF32(f32ToF16Bits(v));
 }
 
 function denseMlp(m: { gate: Matrix; up: Matrix; down: Matrix }, x: Float64Array): Float64Array {
