@@ -34,6 +34,9 @@ async function main(): Promise<void> {
   });
   if (!values.model || !values.gguf) throw new Error('--model DIR and --gguf FILE are required');
   const promptTokens = Number(values.prompt), greedyTokens = Number(values.greedy);
+  if (!Number.isInteger(promptTokens) || promptTokens < 1) throw new Error(`--prompt must be a positive integer (got ${values.prompt})`);
+  if (!Number.isInteger(greedyTokens) || greedyTokens < 1) throw new Error(`--greedy must be a positive integer (got ${values.greedy})`);
+  const k = topKOf(values.model);
   const model = await loadModel(values.model, { threads: 2, maxContext: 512, activations: 'float' });
   const peer = await LlamaPeer.open(values.gguf, 512);
   try {
@@ -61,7 +64,6 @@ async function main(): Promise<void> {
     const lp = (await peer.evaluate(prefix, prefix.map((_, i) => (i === last ? [a, b] : []))))[last].logprobs;
 
     const ref = ReferenceModel.load(values.model);
-    const k = topKOf(values.model);
     const calls: Call[] = [];
     const t0 = Date.now();
     const base = ref.logprobs(prefix, { from: last, onRoute: (layer, pos, r) => calls.push(closestCall(k, layer, pos, r)) })[0];
@@ -115,7 +117,9 @@ async function main(): Promise<void> {
 }
 
 function topKOf(dir: string): number {
-  return (JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8')) as { num_experts_per_tok: number }).num_experts_per_tok;
+  const k = (JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8')) as { num_experts_per_tok?: unknown }).num_experts_per_tok;
+  if (typeof k !== 'number') throw new Error(`${join(dir, 'config.json')}: no num_experts_per_tok (not a mixture-of-experts model)`);
+  return k;
 }
 
 main().catch((err: unknown) => {
