@@ -199,6 +199,32 @@ Napi::Value Generate(const Napi::CallbackInfo& info, const std::shared_ptr<Sessi
   return o;
 }
 
+// evaluate's options (argument i): { routerGaps?: true, routerFlip?: { layer, position } } (see RouterProbe); either
+// asks for the probe, null when neither is given.
+std::unique_ptr<RouterProbe> router_probe_option(const Napi::CallbackInfo& info, size_t i) {
+  Napi::Env env = info.Env();
+  if (info.Length() <= i || info[i].IsUndefined()) return nullptr;
+  if (!info[i].IsObject()) throw Napi::TypeError::New(env, "evaluate: options must be an object");
+  const Napi::Object o = info[i].As<Napi::Object>();
+  const Napi::Value gaps = o.Get("routerGaps"), flip = o.Get("routerFlip");
+  if (!gaps.IsUndefined() && !gaps.IsBoolean()) throw Napi::TypeError::New(env, "evaluate: routerGaps must be a boolean");
+  const bool wantGaps = gaps.IsBoolean() && gaps.As<Napi::Boolean>().Value();
+  if (!wantGaps && flip.IsUndefined()) return nullptr;
+  auto probe = std::make_unique<RouterProbe>();
+  if (!flip.IsUndefined()) {
+    const auto index = [&](const char* key) {
+      const Napi::Value v = flip.IsObject() ? flip.As<Napi::Object>().Get(key) : env.Undefined();
+      const double d = v.IsNumber() ? v.As<Napi::Number>().DoubleValue() : -1;
+      if (!(d >= 0 && d <= 1e9 && d == std::floor(d)))
+        throw Napi::TypeError::New(env, std::string("evaluate: routerFlip.") + key + " must be a non-negative integer");
+      return static_cast<int>(d);
+    };
+    probe->flipLayer = index("layer");
+    probe->flipPos = index("position");
+  }
+  return probe;
+}
+
 Napi::Value Evaluate(const Napi::CallbackInfo& info, const std::shared_ptr<SessionHandle>& sh) {
   Napi::Env env = info.Env();
   if (sh->disposed.load()) throw Napi::Error::New(env, "session is disposed");
@@ -209,13 +235,15 @@ Napi::Value Evaluate(const Napi::CallbackInfo& info, const std::shared_ptr<Sessi
     using PromiseJob::PromiseJob;
     std::vector<int32_t> ids;
     std::vector<float> lps;
+    std::unique_ptr<RouterProbe> probe;
   };
   auto job = std::make_shared<EvalJob>(env);
+  job->probe = router_probe_option(info, 2);
   job->tsfn = Napi::ThreadSafeFunction::New(env, noop(env), "vmlx-evaluate", 0, 1);
   sh->host->queue->post([job, sh, tokens = std::move(tokens), k] {
     try {
       if (!sh->session) throw EngineError("session is disposed");
-      sh->session->evaluate(tokens, k, job->ids, job->lps);
+      sh->session->evaluate(tokens, k, job->ids, job->lps, job->probe.get());
     } catch (const std::exception& e) {
       job->error = e.what();
     }
@@ -235,6 +263,12 @@ Napi::Value Evaluate(const Napi::CallbackInfo& info, const std::shared_ptr<Sessi
       std::copy(j->lps.begin(), j->lps.end(), lps.Data());
       o.Set("ids", ids);
       o.Set("logprobs", lps);
+      if (j->probe) {
+        Napi::Float32Array gaps = Napi::Float32Array::New(env, j->probe->gaps.size());
+        std::copy(j->probe->gaps.begin(), j->probe->gaps.end(), gaps.Data());
+        o.Set("routerGaps", gaps);
+        o.Set("layers", j->probe->layers);
+      }
       j->deferred.Resolve(o);
     });
     job->tsfn.Release();

@@ -25,6 +25,16 @@ struct RopeTable {
   std::vector<float> cos, sin;  // [maxTokens][rotaryDims/2]
 };
 
+// What evaluate can ask of the MoE routers (the parity tests' check of a routing near-tie): per position and layer,
+// the gap between the k-th and (k+1)-th best router logits (which expert runs last and which does not run; NaN in
+// layers without a router), and optionally one call taken the other way: at flipLayer and flipPos the (k+1)-th
+// expert runs instead of the k-th.
+struct RouterProbe {
+  int layers = 0;
+  std::vector<float> gaps;  // [positions][layers]
+  int flipLayer = -1, flipPos = -1;
+};
+
 // Scratch for one forward pass of up to maxTokens tokens (the prefill chunk), sized for the widest layer.
 struct Scratch {
   int maxTokens = 0;
@@ -39,6 +49,7 @@ struct Scratch {
   std::vector<float> perLayer;
   std::vector<int> rowPos;  // [maxTokens] the position of each row in its sequence
   std::vector<int> rowSeg;  // [maxTokens] the segment of each row
+  RouterProbe* routerProbe = nullptr;  // set by Session::evaluate when asked for (rows are then positions)
 };
 
 // One sequence's part of a batched forward pass: T consecutive rows from row0 of the pass, holding its tokens at
@@ -180,6 +191,9 @@ class Model {
   size_t weight_bytes() const { return weightBytes_; }
   // Weights packed on first use (MoE experts); nullptr when the model has none.
   const LazyWeightStore* lazy_weights() const { return lazy_.get(); }
+  // Evaluate's router probe for the passes that follow (nullptr: none).
+  void set_router_probe(RouterProbe* probe) { s_.routerProbe = probe; }
+  int num_layers() const { return static_cast<int>(layers_.size()); }
   int vocab() const { return spec_.vocabSize; }
 
  private:

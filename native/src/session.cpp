@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cmath>
+#include <string>
 
 #include "batch.h"
 #include "errors.h"
@@ -179,7 +181,8 @@ GenerationStats Session::generate(const std::vector<int32_t>& prompt, const Samp
   return st;
 }
 
-void Session::evaluate(const std::vector<int32_t>& tokens, int k, std::vector<int32_t>& ids, std::vector<float>& logprobs) {
+void Session::evaluate(const std::vector<int32_t>& tokens, int k, std::vector<int32_t>& ids, std::vector<float>& logprobs,
+                       RouterProbe* probe) {
   check_tokens(tokens);
   if (k < 1) throw EngineError("evaluate: topK must be at least 1");
   const int V = model_->vocab();
@@ -188,6 +191,20 @@ void Session::evaluate(const std::vector<int32_t>& tokens, int k, std::vector<in
   ReleaseAtEnd release{*this};
   ids.assign(tokens.size() * k, 0);
   logprobs.assign(tokens.size() * k, 0.f);
+  if (probe) {
+    probe->layers = model_->num_layers();
+    if (probe->flipLayer >= probe->layers || probe->flipPos >= static_cast<int>(tokens.size()))
+      throw EngineError("evaluate: routerFlip at layer " + std::to_string(probe->flipLayer) + ", position " +
+                        std::to_string(probe->flipPos) + " is outside the " + std::to_string(probe->layers) + " layers and " +
+                        std::to_string(tokens.size()) + " tokens");
+    probe->gaps.assign(tokens.size() * probe->layers, std::nanf(""));
+  }
+  // The model's scratch holds the probe for this call's passes only (every pass of the model runs on this thread).
+  struct ProbeScope {
+    Model& m;
+    ~ProbeScope() { m.set_router_probe(nullptr); }
+  } scope{*model_};
+  model_->set_router_probe(probe);
   // Chunk so that the logits buffer stays below ~64 MB even for large vocabularies.
   const int chunk = std::max(1, std::min(Model::kChunk, static_cast<int>((16u << 20) / static_cast<unsigned>(V))));
   std::vector<float> logits(static_cast<size_t>(chunk) * V);
@@ -209,6 +226,8 @@ void Session::evaluate(const std::vector<int32_t>& tokens, int k, std::vector<in
     cached_ = static_cast<int>(tokens_.size());
     pos += n;
   }
+  if (probe && probe->flipLayer >= 0 && std::isnan(probe->gaps[static_cast<size_t>(probe->flipPos) * probe->layers + probe->flipLayer]))
+    throw EngineError("evaluate: routerFlip: layer " + std::to_string(probe->flipLayer) + " has no router with a (k+1)-th expert to take");
 }
 
 }  // namespace vmlx

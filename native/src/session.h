@@ -31,8 +31,10 @@ class Session {
   using Constrain = std::function<bool(float* logits, int vocab)>;
   GenerationStats generate(const std::vector<int32_t>& prompt, const SamplingParams& params, const std::atomic<bool>& cancel,
                            const std::function<void(TokenEvent&&)>& emit, const Constrain& constrain = nullptr);
-  // Teacher-forced top-k log-softmax at every position: ids/logprobs get tokens.size()*k entries.
-  void evaluate(const std::vector<int32_t>& tokens, int k, std::vector<int32_t>& ids, std::vector<float>& logprobs);
+  // Teacher-forced top-k log-softmax at every position: ids/logprobs get tokens.size()*k entries. probe (optional):
+  // its gaps get tokens.size()*layers router gaps, and its flip (if any) is applied (see RouterProbe).
+  void evaluate(const std::vector<int32_t>& tokens, int k, std::vector<int32_t>& ids, std::vector<float>& logprobs,
+                RouterProbe* probe = nullptr);
 
   int cached_tokens() const { return cached_.load(); }
   void reset();

@@ -11,7 +11,7 @@ import { ChatTemplate } from './chat-template.js';
 import { readGenerationConfig, type GenerationConfig, type ModelConfig } from './config.js';
 import { GenerationInputError, ModelFormatError } from './errors.js';
 import { assertModelDir, buildModelSpec, specWeightBytes } from './models/index.js';
-import type { NativeBatch, NativeModel, NativeSamplingParams, NativeSession, NativeTokenEvent } from './native-types.js';
+import type { EvaluateResult, NativeBatch, NativeModel, NativeSamplingParams, NativeSession, NativeTokenEvent, RouterProbeOptions } from './native-types.js';
 import { Scheduler } from './scheduler/scheduler.js';
 import { activationModeSchema, type NativeModelPlan } from './plan.js';
 import { DEFAULT_MAX_TOKENS, resolveSampling, validateParams } from './sampling.js';
@@ -206,13 +206,16 @@ export class LoadedModel implements LanguageModel {
     return this.grammarThread;
   }
 
-  /** Teacher-forced top-k log-probabilities for every position (parity tests, perplexity). */
-  async evaluate(tokens: number[], topK: number): Promise<{ ids: Int32Array; logprobs: Float32Array }> {
+  /**
+   * Teacher-forced top-k log-probabilities for every position (parity tests, perplexity); `probe` also asks the MoE
+   * routers for their k-th/(k+1)-th gaps or takes one routing call the other way (see RouterProbeOptions).
+   */
+  async evaluate(tokens: number[], topK: number, probe?: RouterProbeOptions): Promise<EvaluateResult> {
     this.checkTokens(tokens);
     const release = await this.lock.acquire();
     try {
       if (this.disposed) throw new GenerationInputError('model was disposed');
-      return await this.session.evaluate(Int32Array.from(tokens), topK);
+      return await this.session.evaluate(Int32Array.from(tokens), topK, probe);
     } finally {
       release();
     }

@@ -76,11 +76,29 @@ export interface NativeSession {
    * Teacher-forced evaluation: for every position i, the top-k log-probabilities of the next token after tokens[0..i].
    * Returns flat arrays of length tokens.length * k. Used by parity tests and perplexity.
    */
-  evaluate(tokens: Int32Array, topK: number): Promise<{ ids: Int32Array; logprobs: Float32Array }>;
+  evaluate(tokens: Int32Array, topK: number, probe?: RouterProbeOptions): Promise<EvaluateResult>;
   /** Number of tokens currently in the KV cache. */
   cachedTokens(): number;
   reset(): void;
   dispose(): void;
+}
+
+/**
+ * What evaluate can ask of the MoE routers (the parity rule for a routing near-tie): the gap between the k-th and
+ * (k+1)-th router logits per position and layer, and one routing call taken the other way (the (k+1)-th expert runs
+ * instead of the k-th at that layer and position; an error if that layer has no router).
+ */
+export interface RouterProbeOptions {
+  routerGaps?: boolean;
+  routerFlip?: { layer: number; position: number };
+}
+
+export interface EvaluateResult {
+  ids: Int32Array;
+  logprobs: Float32Array;
+  /** With a probe: [tokens.length][layers] gaps, NaN in layers without a router. */
+  routerGaps?: Float32Array;
+  layers?: number;
 }
 
 /**

@@ -84,6 +84,8 @@ test('the table puts vmlx beside llama-server per level, with the ratio and the 
   const table = formatServeTable(report);
   assert.match(table, /\| 8 \| 160\.0 \| 100 \/ 200 \| 20 \/ 40 \| 80\.0 \| 100 \/ 200 \| 20 \/ 40 \| 2\.00x \| 90\.0 \|/);
   assert.match(table, /vmlx: 8 streams give 4\.00x the output tok\/s of one stream/);
+  // Decode alone from the gaps: 8 streams at a 20 ms median gap are 400 tok/s, 8x one stream, 4.44x llama.cpp's B=8.
+  assert.match(table, /vmlx decode tok\/s from the inter-token gaps .* by streams: 1: 50\.0, 8: 400\.0; 8 streams 8\.00x one stream, 4\.44x llama-batched-bench at B=8/);
   assert.match(table, /vmlx prefix probe: cold TTFT 1000 ms; .* 40 ms \(4\.0% of cold, 2000 prompt tokens reported cached\)/);
   assert.doesNotMatch(table, /admission probe|memory probe/);
   const probed = formatServeTable({

@@ -12,7 +12,7 @@ import { ReferenceModel } from './reference.js';
 
 const TOKENS = 24;
 
-for (const arch of ['qwen3', 'qwen2', 'llama'] as TestArch[]) {
+for (const arch of ['qwen3', 'qwen2', 'llama', 'qwen3_moe'] as TestArch[]) {
   for (const bits of [undefined, 4] as const) {
     test(`${arch} ${bits ? '4-bit' : 'bf16'}: reference forward pass over the MLX files matches llama.cpp on the GGUF`, async (t) => {
       const { dir, gguf } = await ensureTestModel({ arch, dtype: 'bf16', bits, withGguf: true });
@@ -38,6 +38,26 @@ for (const arch of ['qwen3', 'qwen2', 'llama'] as TestArch[]) {
     });
   }
 }
+
+test('with ggml\'s flash-attention roundings (f16 Q and V sum below 64 queries), the reference comes closer to llama.cpp', async (t) => {
+  const { dir, gguf } = await ensureTestModel({ arch: 'qwen3', dtype: 'bf16', bits: 4, withGguf: true });
+  const tokens = Array.from({ length: TOKENS }, (_, i) => (i * 7919 + 101) % 120000);
+  const ref = ReferenceModel.load(dir);
+  const exact = ref.logprobs(tokens);
+  ref.llamaFlashF16 = true;
+  const f16 = ref.logprobs(tokens);
+  const peer = await LlamaPeer.open(gguf!, 64, { flashAttention: true });
+  try {
+    const top = exact.map((lp) => [...lp.keys()].sort((a, b) => lp[b] - lp[a]).slice(0, 10));
+    const theirs = await peer.evaluate(tokens, top);
+    const dist = (lps: Float64Array[]) => Math.max(...lps.flatMap((lp, i) => top[i].map((id) => Math.abs(theirs[i].logprobs.get(id)! - lp[id]))));
+    const [toExact, toF16] = [dist(exact), dist(f16)];
+    t.diagnostic(`max |Δ logprob| to llama.cpp (flash attention, ${TOKENS} queries): exact ${toExact.toExponential(2)}, f16 roundings ${toF16.toExponential(2)}`);
+    assert.ok(toF16 < toExact / 4, `the f16 roundings do not model llama.cpp (${toF16} vs ${toExact})`);
+  } finally {
+    await peer.dispose();
+  }
+});
 
 const HARD = [
   'Hello, world!',

@@ -5,6 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { f16BitsToF32, f32ToF16Bits } from '../../src/engine/testmodel/numeric.js';
+import { ReferenceMoe, type DenseMatrix, type RouteRecord } from './reference-moe.js';
 
 export interface StEntry {
   dtype: string;
@@ -39,46 +40,64 @@ export function readFloat(buf: Buffer, e: StEntry): Float32Array {
 }
 
 export function readU32(buf: Buffer, e: StEntry): Uint32Array {
-  const out = new Uint32Array(e.byteLength / 4);
-  for (let i = 0; i < out.length; i++) out[i] = buf.readUInt32LE(e.offset + 4 * i);
+  return readU32At(buf, e.offset, e.byteLength / 4);
+}
+
+function readU32At(buf: Buffer, offset: number, words: number): Uint32Array {
+  const out = new Uint32Array(words);
+  for (let i = 0; i < words; i++) out[i] = buf.readUInt32LE(offset + 4 * i);
   return out;
 }
 
-interface Matrix {
-  rows: number;
-  cols: number;
-  data: Float32Array;
+type Matrix = DenseMatrix;
+
+/** A float tensor's rows [row0, row0 + rows) of `cols` values (F32/BF16), as float32. */
+function readFloatRows(buf: Buffer, e: StEntry, row0: number, rows: number, cols: number): Float32Array {
+  const size = e.dtype === 'F32' ? 4 : 2;
+  return readFloat(buf, { ...e, offset: e.offset + row0 * cols * size, byteLength: rows * cols * size });
 }
 
-/** Loads `<name>.weight`, dequantizing w = scale·q + bias when `<name>.scales` exists; bits/group from the shapes. */
-function loadMatrix(buf: Buffer, hdr: Map<string, StEntry>, name: string, inDim: number): Matrix {
+/**
+ * Rows [row0, row0 + rows) of `<name>.weight` (stacked [E, out, in] tensors count as [E·out, in]), dequantizing
+ * w = scale·q + bias when `<name>.scales` exists; bits and group size follow from the shapes.
+ */
+function loadRows(buf: Buffer, hdr: Map<string, StEntry>, name: string, row0: number, rows: number, inDim: number): Matrix {
   const w = hdr.get(`${name}.weight`);
   if (!w) throw new Error(`reference: missing ${name}.weight`);
   const s = hdr.get(`${name}.scales`);
-  if (!s) return { rows: w.shape[0], cols: w.shape[1], data: readFloat(buf, w) };
-  const rows = w.shape[0];
-  const bits = (32 * w.shape[1]) / inDim;
-  const group = inDim / s.shape[1];
-  const codes = readU32(buf, w);
-  const scales = readFloat(buf, s);
-  const biases = readFloat(buf, hdr.get(`${name}.biases`)!);
+  if (!s) return { rows, cols: inDim, data: readFloatRows(buf, w, row0, rows, inDim) };
+  const words = w.shape[w.shape.length - 1];
+  const groups = s.shape[s.shape.length - 1];
+  const bits = (32 * words) / inDim;
+  const group = inDim / groups;
+  const codes = readU32At(buf, w.offset + row0 * words * 4, rows * words);
+  const scales = readFloatRows(buf, s, row0, rows, groups);
+  const biases = readFloatRows(buf, hdr.get(`${name}.biases`)!, row0, rows, groups);
   const data = new Float32Array(rows * inDim);
   const perWord = 32 / bits;
   const mask = (1 << bits) - 1;
   for (let r = 0; r < rows; r++) {
     for (let c = 0; c < inDim; c++) {
-      const word = codes[r * w.shape[1] + Math.floor(c / perWord)];
+      const word = codes[r * words + Math.floor(c / perWord)];
       const q = (word >>> ((c % perWord) * bits)) & mask;
-      const g = r * s.shape[1] + Math.floor(c / group);
+      const g = r * groups + Math.floor(c / group);
       data[r * inDim + c] = scales[g] * q + biases[g];
     }
   }
   return { rows, cols: inDim, data };
 }
 
+function loadMatrix(buf: Buffer, hdr: Map<string, StEntry>, name: string, inDim: number): Matrix {
+  const w = hdr.get(`${name}.weight`);
+  if (!w) throw new Error(`reference: missing ${name}.weight`);
+  return loadRows(buf, hdr, name, 0, w.shape[0], inDim);
+}
+
 interface Layer {
   inNorm: Float32Array; postNorm: Float32Array;
-  q: Matrix; k: Matrix; v: Matrix; o: Matrix; gate: Matrix; up: Matrix; down: Matrix;
+  q: Matrix; k: Matrix; v: Matrix; o: Matrix;
+  /** The dense MLP, or the mixture of experts (qwen3_moe). */
+  mlp: { gate: Matrix; up: Matrix; down: Matrix } | ReferenceMoe;
   qBias?: Float32Array; kBias?: Float32Array; vBias?: Float32Array; qNorm?: Float32Array; kNorm?: Float32Array;
 }
 
@@ -95,6 +114,11 @@ export class ReferenceModel {
 
   /** Store K and V rounded to f16, as vmlx's and llama.cpp's default KV caches do. */
   kvF16 = true;
+  /**
+   * Attention as ggml's CPU flash-attention kernel rounds it (Q in f16, the V·softmax sum kept in f16 across the
+   * positions): to measure how far llama.cpp's own rounding moves what follows, e.g. the MoE routers' logits.
+   */
+  llamaFlashF16 = false;
 
   static load(dir: string): ReferenceModel {
     const cfg = JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8')) as Record<string, any>;
@@ -106,6 +130,7 @@ export class ReferenceModel {
     const opt = (name: string) => (hdr.has(name) ? vec(name) : undefined);
     const embed = loadMatrix(buf, hdr, 'model.embed_tokens', h);
     const head = cfg.tie_word_embeddings ? embed : loadMatrix(buf, hdr, 'lm_head', h);
+    const moe = ReferenceMoe.config(cfg);
     const layers: Layer[] = [];
     for (let i = 0; i < cfg.num_hidden_layers; i++) {
       const p = `model.layers.${i}`;
@@ -114,8 +139,13 @@ export class ReferenceModel {
         q: loadMatrix(buf, hdr, `${p}.self_attn.q_proj`, h), k: loadMatrix(buf, hdr, `${p}.self_attn.k_proj`, h),
         v: loadMatrix(buf, hdr, `${p}.self_attn.v_proj`, h),
         o: loadMatrix(buf, hdr, `${p}.self_attn.o_proj`, cfg.num_attention_heads * hd),
-        gate: loadMatrix(buf, hdr, `${p}.mlp.gate_proj`, h), up: loadMatrix(buf, hdr, `${p}.mlp.up_proj`, h),
-        down: loadMatrix(buf, hdr, `${p}.mlp.down_proj`, cfg.intermediate_size),
+        mlp: moe
+          ? new ReferenceMoe(moe, loadMatrix(buf, hdr, `${p}.mlp.gate`, h), `${p}.mlp`,
+              (name, row0, rows, cols) => loadRows(buf, hdr, name, row0, rows, cols), matVec)
+          : {
+              gate: loadMatrix(buf, hdr, `${p}.mlp.gate_proj`, h), up: loadMatrix(buf, hdr, `${p}.mlp.up_proj`, h),
+              down: loadMatrix(buf, hdr, `${p}.mlp.down_proj`, cfg.intermediate_size),
+            },
         qBias: opt(`${p}.self_attn.q_proj.bias`), kBias: opt(`${p}.self_attn.k_proj.bias`), vBias: opt(`${p}.self_attn.v_proj.bias`),
         qNorm: opt(`${p}.self_attn.q_norm.weight`), kNorm: opt(`${p}.self_attn.k_norm.weight`),
       });
@@ -123,8 +153,12 @@ export class ReferenceModel {
     return new ReferenceModel(cfg.model_type, cfg, embed, head, vec('model.norm.weight'), layers, ropeInvFreq(cfg, hd));
   }
 
-  /** Log-softmax over the vocabulary for the next token after each prefix of `tokens`. */
-  logprobs(tokens: number[]): Float64Array[] {
+  /**
+   * Log-softmax over the vocabulary for the next token after each prefix of `tokens`, for the positions from
+   * `opts.from` on (default 0: all; out[i - from] is position i). `opts.onRoute` sees every MoE layer's routing.
+   */
+  logprobs(tokens: number[], opts: { from?: number; onRoute?: (layer: number, pos: number, r: RouteRecord) => void } = {}): Float64Array[] {
+    const from = opts.from ?? 0;
     const c = this.cfg;
     const h = c.hidden_size as number;
     const nh = c.num_attention_heads as number;
@@ -149,27 +183,17 @@ export class ReferenceModel {
         const attn = new Float64Array(nh * hd);
         for (let head = 0; head < nh; head++) {
           const kvh = Math.floor(head / (nh / nkv));
-          const scores = keys[li].map((kk) => {
-            let s = 0;
-            for (let d = 0; d < hd; d++) s += q[head * hd + d] * kk[kvh * hd + d];
-            return s / Math.sqrt(hd);
-          });
-          const m = Math.max(...scores);
-          const w = scores.map((s) => Math.exp(s - m));
-          const z = w.reduce((a, b) => a + b, 0);
-          values[li].forEach((vv, t) => {
-            for (let d = 0; d < hd; d++) attn[head * hd + d] += (w[t] / z) * vv[kvh * hd + d];
-          });
+          const out = attn.subarray(head * hd, (head + 1) * hd);
+          if (this.llamaFlashF16) flashF16(q.subarray(head * hd, (head + 1) * hd), keys[li], values[li], kvh * hd, out);
+          else exactAttention(q.subarray(head * hd, (head + 1) * hd), keys[li], values[li], kvh * hd, out);
         }
         const o = matVec(L.o, attn);
         for (let i = 0; i < h; i++) x[i] += o[i];
         const xn2 = rmsNorm(x, L.postNorm, eps);
-        const g = matVec(L.gate, xn2);
-        const u = matVec(L.up, xn2);
-        for (let i = 0; i < g.length; i++) g[i] = (g[i] / (1 + Math.exp(-g[i]))) * u[i];
-        const dn = matVec(L.down, g);
+        const dn = L.mlp instanceof ReferenceMoe ? L.mlp.forward(xn2, opts.onRoute && ((r) => opts.onRoute!(li, pos, r))) : denseMlp(L.mlp, xn2);
         for (let i = 0; i < h; i++) x[i] += dn[i];
       });
+      if (pos < from) return;
       const logits = matVec(this.head, rmsNorm(x, this.finalNorm, eps));
       let m = -Infinity;
       for (const l of logits) m = Math.max(m, l);
@@ -227,6 +251,55 @@ export function ropeInvFreq(cfg: Record<string, any>, hd: number): Float64Array 
 
 function roundF16(x: Float64Array): Float64Array {
   return x.map((v) => f16BitsToF32(f32ToF16Bits(v)));
+}
+
+/** One head's softmax(q·K/√d)·V in float64 over keys/values [t][off..off+d). */
+function exactAttention(q: Float64Array, keys: Float64Array[], values: Float64Array[], off: number, out: Float64Array): void {
+  const hd = q.length;
+  const scores = keys.map((kk) => {
+    let s = 0;
+    for (let d = 0; d < hd; d++) s += q[d] * kk[off + d];
+    return s / Math.sqrt(hd);
+  });
+  const m = Math.max(...scores);
+  const w = scores.map((s) => Math.exp(s - m));
+  const z = w.reduce((a, b) => a + b, 0);
+  values.forEach((vv, t) => {
+    for (let d = 0; d < hd; d++) out[d] += (w[t] / z) * vv[off + d];
+  });
+}
+
+/** The same with ggml's CPU flash-attention roundings: Q in f16, an online softmax whose V sum is rounded to f16 at every step. */
+function flashF16(q: Float64Array, keys: Float64Array[], values: Float64Array[], off: number, out: Float64Array): void {
+  const hd = q.length;
+  const q16 = roundF16(q);
+  const acc = new Float64Array(hd);
+  let m = -Infinity, z = 0;
+  keys.forEach((kk, t) => {
+    let s = 0;
+    for (let d = 0; d < hd; d++) s += q16[d] * kk[off + d];
+    s /= Math.sqrt(hd);
+    let ms = 1, vs = 1;
+    if (s > m) {
+      ms = Math.exp(m - s);
+      m = s;
+      for (let d = 0; d < hd; d++) acc[d] = toF16(acc[d] * ms);
+    } else vs = Math.exp(s - m);
+    for (let d = 0; d < hd; d++) acc[d] = toF16(acc[d] + values[t][off + d] * vs);
+    z = z * ms + vs;
+  });
+  for (let d = 0; d < hd; d++) out[d] = acc[d] / z;
+}
+
+function toF16(v: number): number {
+  return f16BitsToF32(f32ToF16Bits(v));
+}
+
+function denseMlp(m: { gate: Matrix; up: Matrix; down: Matrix }, x: Float64Array): Float64Array {
+  const g = matVec(m.gate, x);
+  const u = matVec(m.up, x);
+  for (let i = 0; i < g.length; i++) g[i] = (g[i] / (1 + Math.exp(-g[i]))) * u[i];
+  return matVec(m.down, g);
 }
 
 function rmsNorm(x: Float64Array, w: Float32Array, eps: number): Float64Array {

@@ -77,6 +77,13 @@ float dot(const float* a, const float* b, int n) {
   return s;
 }
 
+// Evaluate's router probe at one routing call: where its gap goes, and whether this call is the one to take the
+// other way.
+struct ProbeCall {
+  float* gap = nullptr;
+  bool flip = false;
+};
+
 class MoeFeedForward : public RoutedFeedForward {
  public:
   MoeFeedForward(Loader& ld, const MlpPlan& p, int H, const std::string& pre) : p_(p), H_(H), store_(ld.lazy()) {
@@ -132,7 +139,9 @@ class MoeFeedForward : public RoutedFeedForward {
     // Routing: per token its K experts and weights, then the tokens of each expert in token order.
     std::vector<int> chosen(static_cast<size_t>(T) * K);
     std::vector<float> weight(static_cast<size_t>(T) * K);
-    for (int t = 0; t < T; t++) route(logits + static_cast<size_t>(t) * E, &chosen[static_cast<size_t>(t) * K], &weight[static_cast<size_t>(t) * K]);
+    for (int t = 0; t < T; t++)
+      route(logits + static_cast<size_t>(t) * E, &chosen[static_cast<size_t>(t) * K], &weight[static_cast<size_t>(t) * K],
+            probe_call(f, t));
     std::vector<int> count(E + 1, 0);
     for (int e : chosen) count[e + 1]++;
     for (int e = 0; e < E; e++) count[e + 1] += count[e];
@@ -223,8 +232,16 @@ class MoeFeedForward : public RoutedFeedForward {
     }
   }
 
+  // Evaluate's router probe at row t.
+  static ProbeCall probe_call(const Forward& f, int t) {
+    RouterProbe* p = f.s.routerProbe;
+    if (!p) return {};
+    const int pos = f.s.rowPos[t];
+    return {&p->gaps[static_cast<size_t>(pos) * p->layers + f.layer], f.layer == p->flipLayer && pos == p->flipPos};
+  }
+
   // The K highest-scoring experts of one token (ties: the lower index) and their weights.
-  void route(const float* logits, int* ids, float* w) const {
+  void route(const float* logits, int* ids, float* w, ProbeCall probe = {}) const {
     const int E = p_.numExperts, K = p_.topK;
     std::vector<float> score(logits, logits + E);
     if (p_.scoring == RouterScoring::SoftmaxTopK) {
@@ -239,8 +256,12 @@ class MoeFeedForward : public RoutedFeedForward {
     }
     std::vector<int> order(E);
     for (int e = 0; e < E; e++) order[e] = e;
-    std::partial_sort(order.begin(), order.begin() + K, order.end(),
+    // K + 1 when there is a (K+1)-th: the probe's gap and flip need it.
+    const int sorted = std::min(K + 1, E);
+    std::partial_sort(order.begin(), order.begin() + sorted, order.end(),
                       [&](int a, int b) { return score[a] > score[b] || (score[a] == score[b] && a < b); });
+    if (probe.gap && sorted > K) *probe.gap = logits[order[K - 1]] - logits[order[K]];
+    if (probe.flip && sorted > K) std::swap(order[K - 1], order[K]);
     if (p_.scoring == RouterScoring::SoftmaxTopK) {
       const float mx = score[order[0]];
       float z = 0.f;

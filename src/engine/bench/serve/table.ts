@@ -19,6 +19,23 @@ function scalingLine(e: EngineResult): string | undefined {
   return `${e.name}: ${top.concurrency} streams give ${(top.tokensPerSecond / one.tokensPerSecond).toFixed(2)}x the output tok/s of one stream`;
 }
 
+/** Decode alone, without the prompts' prefill in the wall time: streams x 1000 / the median gap between tokens. */
+export function decodeRateFromItl(l: LevelResult): number {
+  return (l.concurrency * 1000) / l.itlMs.p50;
+}
+
+function decodeLine(e: EngineResult, batched: ServeBenchReport['batchedBench']): string | undefined {
+  const one = e.levels.find((l) => l.concurrency === 1);
+  const top = e.levels.reduce<LevelResult | undefined>((a, l) => (!a || l.concurrency > a.concurrency ? l : a), undefined);
+  if (!top || !Number.isFinite(decodeRateFromItl(top))) return undefined;
+  const parts = e.levels.map((l) => `${l.concurrency}: ${f1(decodeRateFromItl(l))}`);
+  let line = `${e.name} decode tok/s from the inter-token gaps (streams x 1000 / ITL p50) by streams: ${parts.join(', ')}`;
+  if (one && top !== one) line += `; ${top.concurrency} streams ${(decodeRateFromItl(top) / decodeRateFromItl(one)).toFixed(2)}x one stream`;
+  const peer = batched?.find((b) => b.pl === top.concurrency);
+  if (peer) line += `, ${(decodeRateFromItl(top) / peer.speed_tg).toFixed(2)}x llama-batched-bench at B=${top.concurrency}`;
+  return line;
+}
+
 export function formatServeTable(r: ServeBenchReport): string {
   const [vmlx, peer] = r.engines;
   const lines = [
@@ -43,6 +60,10 @@ export function formatServeTable(r: ServeBenchReport): string {
   for (const e of r.engines) {
     const s = scalingLine(e);
     if (s) lines.push(s);
+  }
+  for (const e of r.engines) {
+    const d = decodeLine(e, r.batchedBench);
+    if (d) lines.push(d);
   }
   for (const e of r.engines) {
     if (!e.prefix) continue;
