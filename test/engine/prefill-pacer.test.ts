@@ -1,7 +1,7 @@
 // The prompt share of a step beside decoding sequences, from measured step times (src/engine/scheduler/prefill-pacer.ts).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { PrefillPacer } from '../../src/engine/scheduler/prefill-pacer.js';
+import { DECODE_REFRESH_STEPS, PrefillPacer } from '../../src/engine/scheduler/prefill-pacer.js';
 
 test('nobody decoding: a prompt gets the whole budget', () => {
   const p = new PrefillPacer({ stepRatio: 2, maxTokens: 256 });
@@ -53,4 +53,18 @@ test('times are moving averages: one slow step moves the estimate a quarter of t
 
 test('a ratio of 1 or less is refused', () => {
   assert.throws(() => new PrefillPacer({ stepRatio: 1, maxTokens: 8 }), /stepRatio must be greater than 1/);
+});
+
+test('after a run of mixed steps one decode-only step times the decoders again, and a slower decode step widens the chunk', () => {
+  const p = new PrefillPacer({ stepRatio: 2, maxTokens: 256 });
+  p.observe(4, 0, 40);
+  p.observe(4, 8, 80); // 5 ms a prompt token
+  for (let i = 1; i < DECODE_REFRESH_STEPS; i++) {
+    assert.equal(p.promptBudget(4), 8);
+    p.observe(4, 8, 80);
+  }
+  assert.equal(p.promptBudget(4), 0, `after ${DECODE_REFRESH_STEPS} mixed steps: a decode-only step`);
+  // The decoders' contexts grew: their step now takes 80 ms (the average moves a quarter of the way, to 50 ms).
+  p.observe(4, 0, 80);
+  assert.equal(p.promptBudget(4), 10);
 });
