@@ -3,4 +3,4 @@
 // remaining weight formats of the same blocks.
 import { parityTests } from './arch-suite.js';
 
-parityTests('mistral', ['bf16', '4-bit']);
+parityTests('mistral', ['4-bit']);

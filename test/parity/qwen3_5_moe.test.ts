@@ -3,4 +3,4 @@
 // MoE blocks have their weight-format matrices in qwen3_5 and qwen3_moe; this checks their composition.
 import { parityTests } from './arch-suite.js';
 
-parityTests('qwen3_5_moe', ['f32', 'bf16', '4-bit']);
+parityTests('qwen3_5_moe', ['4-bit']);
