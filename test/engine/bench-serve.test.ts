@@ -71,7 +71,7 @@ test('metricValue reads one sample of a Prometheus exposition, labels or not', (
 test('the table puts vmlx beside llama-server per level, with the ratio and the scaling (made-up figures)', () => {
   const level = (c: number, tps: number) => ({
     concurrency: c, requests: 2 * c, failed: 0, outputTokens: 100, wallSeconds: 1, tokensPerSecond: tps,
-    ttftMs: { p50: 100, p99: 200 }, itlMs: { p50: 20, p99: 40 },
+    ttftMs: { p50: 100, p99: 200 }, itlMs: { p50: 20, p99: 40 }, decodeTokensPerSecondPerStream: 50,
   });
   const report: ServeBenchReport = {
     model: '/made/up', gguf: '/made/up.gguf', threads: 2, promptTokens: 128, genTokens: 64, sharedPrefixTokens: 0, requestsPerStream: 2,
@@ -84,8 +84,8 @@ test('the table puts vmlx beside llama-server per level, with the ratio and the 
   const table = formatServeTable(report);
   assert.match(table, /\| 8 \| 160\.0 \| 100 \/ 200 \| 20 \/ 40 \| 80\.0 \| 100 \/ 200 \| 20 \/ 40 \| 2\.00x \| 90\.0 \|/);
   assert.match(table, /vmlx: 8 streams give 4\.00x the output tok\/s of one stream/);
-  // Decode alone from the gaps: 8 streams at a 20 ms median gap are 400 tok/s, 8x one stream, 4.44x llama.cpp's B=8.
-  assert.match(table, /vmlx decode tok\/s from the inter-token gaps .* by streams: 1: 50\.0, 8: 400\.0; 8 streams 8\.00x one stream, 4\.44x llama-batched-bench at B=8/);
+  // Decode without the prefill: 8 streams each decoding at 50 tok/s are 400 tok/s, 8x one stream, 4.44x llama.cpp's B=8.
+  assert.match(table, /vmlx decode tok\/s \(streams x the median request's .*\) by streams: 1: 50\.0, 8: 400\.0; 8 streams 8\.00x one stream, 4\.44x llama-batched-bench at B=8/);
   assert.match(table, /vmlx prefix probe: cold TTFT 1000 ms; .* 40 ms \(4\.0% of cold, 2000 prompt tokens reported cached\)/);
   assert.doesNotMatch(table, /admission probe|memory probe/);
   const probed = formatServeTable({
@@ -108,7 +108,7 @@ test('vmlx bench serve drives a real vmlx serve with concurrent streams and repo
   const [vmlx] = report.engines;
   assert.deepEqual(vmlx!.levels.map((l) => [l.concurrency, l.requests, l.failed]), [[1, 2, 0], [3, 6, 0]]);
   for (const l of vmlx!.levels) {
-    assert.ok(l.outputTokens > 0 && l.tokensPerSecond > 0, JSON.stringify(l));
+    assert.ok(l.outputTokens > 0 && l.tokensPerSecond > 0 && l.decodeTokensPerSecondPerStream > 0, JSON.stringify(l));
     assert.ok(Number.isFinite(l.ttftMs.p50) && l.ttftMs.p99 >= l.ttftMs.p50, JSON.stringify(l.ttftMs));
   }
   assert.ok(vmlx!.prefix && Number.isFinite(vmlx!.prefix.coldTtftMs) && typeof vmlx!.prefix.cachedTokens === 'number');

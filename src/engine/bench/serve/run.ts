@@ -4,7 +4,7 @@
 import { makeRequests, words } from './workload.js';
 import { seededRandom } from '../../seeded-random.js';
 import { timedStream, type ChatBody, type StreamTiming } from './sse-client.js';
-import { spread, type Spread } from './stats.js';
+import { percentile, spread, type Spread } from './stats.js';
 import { startLlamaServer, startVmlxServer, type RunningServer } from './servers.js';
 import { runBatchedBench, type BatchedRow } from './batched-bench.js';
 import { probeAdmission, probeMemory, type AdmissionProbe, type MemoryProbe } from './probes.js';
@@ -42,6 +42,11 @@ export interface LevelResult {
   tokensPerSecond: number;
   ttftMs: Spread;
   itlMs: Spread;
+  /**
+   * The median request's decode rate: its tokens after the first over the time from its first to its last (stalls
+   * while others prefill included). A chunk may carry several tokens, so the gaps alone do not give it.
+   */
+  decodeTokensPerSecondPerStream: number;
 }
 
 export interface PrefixProbe {
@@ -97,6 +102,10 @@ export async function runLevel(server: RunningServer, concurrency: number, reque
     tokensPerSecond: outputTokens / wallSeconds,
     ttftMs: spread(ok.map((r) => r.ttftMs).filter((x) => Number.isFinite(x))),
     itlMs: spread(ok.flatMap((r) => r.gapsMs)),
+    decodeTokensPerSecondPerStream: percentile(
+      ok.filter((r) => r.completionTokens > 1 && r.gapsMs.length).map((r) => ((r.completionTokens - 1) * 1000) / r.gapsMs.reduce((a, b) => a + b, 0)),
+      50,
+    ),
   };
 }
 

@@ -19,20 +19,20 @@ function scalingLine(e: EngineResult): string | undefined {
   return `${e.name}: ${top.concurrency} streams give ${(top.tokensPerSecond / one.tokensPerSecond).toFixed(2)}x the output tok/s of one stream`;
 }
 
-/** Decode alone, without the prompts' prefill in the wall time: streams x 1000 / the median gap between tokens. */
-export function decodeRateFromItl(l: LevelResult): number {
-  return (l.concurrency * 1000) / l.itlMs.p50;
+/** Decode without the prompts' own prefill in the time: the streams times the median request's decode rate. */
+export function aggregateDecodeRate(l: LevelResult): number {
+  return l.concurrency * l.decodeTokensPerSecondPerStream;
 }
 
 function decodeLine(e: EngineResult, batched: ServeBenchReport['batchedBench']): string | undefined {
   const one = e.levels.find((l) => l.concurrency === 1);
   const top = e.levels.reduce<LevelResult | undefined>((a, l) => (!a || l.concurrency > a.concurrency ? l : a), undefined);
-  if (!top || !Number.isFinite(decodeRateFromItl(top))) return undefined;
-  const parts = e.levels.map((l) => `${l.concurrency}: ${f1(decodeRateFromItl(l))}`);
-  let line = `${e.name} decode tok/s from the inter-token gaps (streams x 1000 / ITL p50) by streams: ${parts.join(', ')}`;
-  if (one && top !== one) line += `; ${top.concurrency} streams ${(decodeRateFromItl(top) / decodeRateFromItl(one)).toFixed(2)}x one stream`;
+  if (!top || !Number.isFinite(aggregateDecodeRate(top))) return undefined;
+  const parts = e.levels.map((l) => `${l.concurrency}: ${f1(aggregateDecodeRate(l))}`);
+  let line = `${e.name} decode tok/s (streams x the median request's tokens after its first over the time from its first to its last) by streams: ${parts.join(', ')}`;
+  if (one && top !== one) line += `; ${top.concurrency} streams ${(aggregateDecodeRate(top) / aggregateDecodeRate(one)).toFixed(2)}x one stream`;
   const peer = batched?.find((b) => b.pl === top.concurrency);
-  if (peer) line += `, ${(decodeRateFromItl(top) / peer.speed_tg).toFixed(2)}x llama-batched-bench at B=${top.concurrency}`;
+  if (peer) line += `, ${(aggregateDecodeRate(top) / peer.speed_tg).toFixed(2)}x llama-batched-bench at B=${top.concurrency}`;
   return line;
 }
 
