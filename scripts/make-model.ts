@@ -10,6 +10,16 @@ import {
 
 class UsageError extends Error {}
 
+const USAGE = `usage: npm run make-model -- --arch ARCH --out DIR [options]
+Writes a seeded random model in the mlx-community layout, and optionally its GGUF twin for llama.cpp.
+  --arch ${TEST_ARCHS.join('|')}
+  --shape ${TEST_SHAPES.join('|')} (default tiny)
+  --dtype f32|bf16 (default bf16)        --bits 2|3|4|5|6|8 (default: unquantized)
+  --group-size 32|64|128 (default 64)    --quant-mode ${TEST_QUANT_MODES.join('|')} (default affine)
+  --seed N (default 1)                   --quiet
+  --gguf FILE [--gguf-type f32|q4_0|q8_0|mxfp4|q4_0-f32]   the llama.cpp twin of the same weights
+`;
+
 function oneOf<T extends string>(flag: string, value: string | undefined, allowed: readonly T[], fallback?: T): T {
   if (value === undefined) {
     if (fallback !== undefined) return fallback;
@@ -31,10 +41,14 @@ function main(argv: string[]): void {
     options: {
       arch: { type: 'string' }, shape: { type: 'string' }, dtype: { type: 'string' }, bits: { type: 'string' },
       'group-size': { type: 'string' }, seed: { type: 'string' }, out: { type: 'string' }, gguf: { type: 'string' },
-      'gguf-type': { type: 'string' }, 'quant-mode': { type: 'string' }, quiet: { type: 'boolean' },
+      'gguf-type': { type: 'string' }, 'quant-mode': { type: 'string' }, quiet: { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
     },
     strict: true,
   });
+  if (values.help) {
+    process.stdout.write(USAGE);
+    return;
+  }
   const arch = oneOf<TestArch>('arch', values.arch, TEST_ARCHS);
   const shape = oneOf<TestShape>('shape', values.shape, TEST_SHAPES, 'tiny');
   const dtype = oneOf<TestDType>('dtype', values.dtype, ['f32', 'bf16'], 'bf16');

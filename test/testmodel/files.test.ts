@@ -126,7 +126,7 @@ test('GGUF speed twins: Q4_0 with Q8_0 embedding, or Q8_0 throughout', async () 
   }
 });
 
-test('make-model CLI: writes a model and rejects bad arguments with one line and exit code 2', () => {
+test('make-model CLI: writes a model, prints its usage on --help, and rejects bad arguments with one line and exit code 2', () => {
   const script = join(root, 'dist', 'scripts', 'make-model.js');
   const out = mkdtempSync(join(tmpdir(), 'vmlx-mm-'));
   try {
@@ -134,6 +134,10 @@ test('make-model CLI: writes a model and rejects bad arguments with one line and
     assert.equal(ok.status, 0, ok.stderr);
     assert.match(ok.stdout, /wrote .*\/m \(/);
     assert.equal(readJson(join(out, 'm', 'config.json')).torch_dtype, 'float32');
+    const help = spawnSync(process.execPath, [script, '--help'], { encoding: 'utf8' });
+    assert.equal(help.status, 0, help.stderr);
+    assert.match(help.stdout, /^usage: npm run make-model -- --arch ARCH --out DIR/);
+    assert.match(help.stdout, /--arch qwen3\|qwen2\|llama/);
     for (const [args, msg] of [
       [['--arch', 'gpt2', '--out', out], /--arch must be one of qwen3\|qwen2\|llama\|mistral\|mistral3\|smollm3\|qwen3_moe/],
       [['--arch', 'qwen3', '--bits', '7', '--out', out], /--bits must be 2, 3, 4, 5, 6 or 8 \(got 7\)/],
