@@ -3,22 +3,19 @@
 // one-line error.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ensureTestModel } from '../helpers/test-models.js';
-import { FS_SERVER, REPO } from './fixtures.js';
+import { REPO } from './fixtures.js';
+import { writeFilesystemMcpConfig } from '../helpers/chat-with-tools.js';
 import { runVmlx } from '../helpers/vmlx-cli.js';
 
 test('--tool-choice NAME on a random-weights model: the first round calls that tool; an unknown name fails clearly', async () => {
   const { dir } = await ensureTestModel({ arch: 'qwen3', dtype: 'bf16', bits: 4, shape: 'tiny' });
   const root = mkdtempSync(join(tmpdir(), 'vmlx-tool-choice-'));
   try {
-    const files = join(root, 'files');
-    mkdirSync(files);
-    writeFileSync(join(files, 'hello.txt'), 'hello\n');
-    const mcp = join(root, 'mcp.json');
-    writeFileSync(mcp, JSON.stringify({ mcpServers: { fs: { command: 'node', args: [FS_SERVER, files] } } }));
+    const mcp = writeFilesystemMcpConfig(root);
     const env = { VMLX_HOME: join(root, 'home') };
     const base = ['chat', '--model', dir, '--mcp-config', mcp, '--temp', '1', '--max-tokens', '256', '--max-rounds', '1', '--yes'];
     const r = await runVmlx([...base, '--tool-choice', 'fs__list_allowed_directories', '-p', 'hi'], { cwd: REPO, env, deadlineMs: 300_000 });

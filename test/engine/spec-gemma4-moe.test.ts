@@ -3,13 +3,11 @@
 // that only the gemma4 composition runs experts beside a dense MLP.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { buildModelSpec } from '../../src/engine/models/index.js';
 import { modelPlanSchema } from '../../src/engine/plan.js';
 import { ModelFormatError } from '../../src/engine/errors.js';
 import { ensureTestModel } from '../helpers/test-models.js';
+import { textConfigPatch } from '../helpers/text-config-patch.js';
 
 test('gemma4 MoE tiny 4-bit: experts beside the dense MLP in every layer, the router at 8 bits', async () => {
   const { dir } = await ensureTestModel({ arch: 'gemma4', shape: 'gemma4-moe-tiny', dtype: 'bf16', bits: 4 });
@@ -40,15 +38,8 @@ test('gemma4 MoE tiny 4-bit: experts beside the dense MLP in every layer, the ro
 
 test('gemma4 MoE config errors name config.json and the field', async () => {
   const { dir } = await ensureTestModel({ arch: 'gemma4', shape: 'gemma4-moe-tiny', dtype: 'bf16', bits: 4 });
-  const base = JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8')) as { text_config: Record<string, unknown> };
-  const tmp = mkdtempSync(join(tmpdir(), 'vmlx-gemma4-moe-'));
+  const { withText, fileRe: file, dispose } = textConfigPatch(dir, 'gemma4-moe');
   try {
-    symlinkSync(join(dir, 'model.safetensors'), join(tmp, 'model.safetensors'));
-    const withText = (patch: Record<string, unknown>) => {
-      writeFileSync(join(tmp, 'config.json'), JSON.stringify({ ...base, text_config: { ...base.text_config, ...patch } }));
-      return () => buildModelSpec(tmp, { threads: 1 });
-    };
-    const file = join(tmp, 'config.json').replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
     const fails = (patch: Record<string, unknown>, message: string) =>
       assert.throws(withText(patch), (e: unknown) => e instanceof ModelFormatError && new RegExp(`^${file}: ${message}$`).test(e.message));
     fails({ top_k_experts: null }, `field 'top_k_experts' is required with enable_moe_block`);
@@ -60,7 +51,7 @@ test('gemma4 MoE config errors name config.json and the field', async () => {
     const { spec } = withText({ moe_intermediate_size: null, expert_intermediate_size: 64 })();
     assert.equal(spec.layers[0]!.moe?.expertIntermediateSize, 64);
   } finally {
-    rmSync(tmp, { recursive: true, force: true });
+    dispose();
   }
 });
 

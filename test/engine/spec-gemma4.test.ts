@@ -2,14 +2,12 @@
 // proportional RoPE, per-layer inputs, the final soft-cap, the unread towers; and config errors named by field.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { buildModelSpec } from '../../src/engine/models/index.js';
 import { gemma4KvSources } from '../../src/engine/models/gemma4.js';
 import { attentionOf } from '../../src/engine/plan.js';
 import { ModelFormatError, UnsupportedModelError } from '../../src/engine/errors.js';
 import { ensureTestModel } from '../helpers/test-models.js';
+import { textConfigPatch } from '../helpers/text-config-patch.js';
 
 test('gemma4 tiny 4-bit in the mlx-community layout: sliding and full layers, shared KV, per-layer inputs', async () => {
   const { dir } = await ensureTestModel({ arch: 'gemma4', dtype: 'bf16', bits: 4 });
@@ -39,15 +37,8 @@ test('gemma4 tiny 4-bit in the mlx-community layout: sliding and full layers, sh
 
 test('gemma4 config errors name config.json and the field', async () => {
   const { dir } = await ensureTestModel({ arch: 'gemma4', dtype: 'bf16', bits: 4 });
-  const base = JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8')) as { text_config: Record<string, unknown> };
-  const tmp = mkdtempSync(join(tmpdir(), 'vmlx-gemma4-'));
+  const { withText, fileRe: file, dispose } = textConfigPatch(dir, 'gemma4');
   try {
-    symlinkSync(join(dir, 'model.safetensors'), join(tmp, 'model.safetensors'));
-    const withText = (patch: Record<string, unknown>) => {
-      writeFileSync(join(tmp, 'config.json'), JSON.stringify({ ...base, text_config: { ...base.text_config, ...patch } }));
-      return () => buildModelSpec(tmp, { threads: 1 });
-    };
-    const file = join(tmp, 'config.json').replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
     assert.throws(withText({ enable_moe_block: true }), (e: unknown) =>
       e instanceof ModelFormatError && new RegExp(`^${file}: field 'num_experts' is required with enable_moe_block$`).test(e.message));
     assert.throws(withText({ num_kv_shared_layers: 5 }), (e: unknown) =>
@@ -58,6 +49,6 @@ test('gemma4 config errors name config.json and the field', async () => {
     assert.throws(withText({ layer_types: ['full_attention'] }), (e: unknown) =>
       e instanceof ModelFormatError && /field 'layer_types' has 1 entries, expected num_hidden_layers \(6\)/.test(e.message));
   } finally {
-    rmSync(tmp, { recursive: true, force: true });
+    dispose();
   }
 });

@@ -7,14 +7,20 @@ import { join } from 'node:path';
 import { FS_SERVER, REPO } from '../agent/fixtures.js';
 import { runVmlx } from './vmlx-cli.js';
 
+/** Writes under `root` a files/ directory with hello.txt and an mcp.json serving it with the filesystem server. */
+export function writeFilesystemMcpConfig(root: string): string {
+  const files = join(root, 'files');
+  mkdirSync(files);
+  writeFileSync(join(files, 'hello.txt'), 'hello\n');
+  const mcp = join(root, 'mcp.json');
+  writeFileSync(mcp, JSON.stringify({ mcpServers: { fs: { command: 'node', args: [FS_SERVER, files] } } }));
+  return mcp;
+}
+
 export async function chatWithFilesystemTools(dir: string, o: { chatArgs?: string[]; deadlineMs: number; label: string }): Promise<{ code: number | null; toolCalls: number }> {
   const root = mkdtempSync(join(tmpdir(), `vmlx-${o.label}-chat-`));
   try {
-    const files = join(root, 'files');
-    mkdirSync(files);
-    writeFileSync(join(files, 'hello.txt'), 'hello\n');
-    const mcp = join(root, 'mcp.json');
-    writeFileSync(mcp, JSON.stringify({ mcpServers: { fs: { command: 'node', args: [FS_SERVER, files] } } }));
+    const mcp = writeFilesystemMcpConfig(root);
     const chat = await runVmlx(
       ['chat', '--model', dir, '--mcp-config', mcp, '--temp', '0', '--max-tokens', '12', '--max-rounds', '1', ...(o.chatArgs ?? []), '-p', 'List the files'],
       { cwd: REPO, env: { VMLX_HOME: join(root, 'home') }, deadlineMs: o.deadlineMs },
