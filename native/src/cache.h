@@ -35,8 +35,8 @@ class LayerState {
 };
 
 // Cached keys and values of `count` consecutive positions of one KV head: f16 rows of `dim` at `stride` elements,
-// row 0 holding position `first`. A paged pool returns one span per block and attention merges the softmax across
-// them; a ring (sliding window) keeps its window contiguous (see RingKvCache).
+// row 0 holding position `first`. A paged pool returns one span per block (attention reads it through
+// block_rows instead); a ring (sliding window) keeps its window contiguous (see RingKvCache).
 struct KvSpan {
   const uint16_t* k;
   const uint16_t* v;
@@ -53,6 +53,14 @@ class KvCache : public LayerState {
   // memory (count < to - from + 1: ask again from first + count). Row 0 holds `from`. The caller asks only for
   // ranges the cache keeps (a ring: at most its capacity, ending at the last stored position).
   virtual KvSpan span(int head, int from, int to) const = 0;
+  // A paged cache keeps positions in blocks of 2^block_shift(); -1: every range is one span.
+  virtual int block_shift() const { return -1; }
+  // Paged: the first key and value row of `head` in each of the blocks b0..b1 into k[b] and v[b] (the arrays are
+  // indexed by block number); returns the distance between consecutive rows of a block, in elements.
+  virtual size_t block_rows(int head, int b0, int b1, const uint16_t** k, const uint16_t** v) const {
+    (void)head, (void)b0, (void)b1, (void)k, (void)v;
+    return 0;
+  }
 };
 
 struct CFree {

@@ -95,6 +95,14 @@ void PagedKvCache::store(int head, int pos, const float* k, const float* v, void
   to_f16(v, const_cast<uint16_t*>(row(b, true, head, off)), dim_);
 }
 
+size_t PagedKvCache::block_rows(int head, int b0, int b1, const uint16_t** k, const uint16_t** v) const {
+  for (int b = b0; b <= b1; b++) {
+    k[b] = row(b, false, head, 0);
+    v[b] = row(b, true, head, 0);
+  }
+  return static_cast<size_t>(dim_);
+}
+
 KvSpan PagedKvCache::span(int head, int from, int to) const {
   constexpr int B = KvPool::kBlockTokens;
   const int b = from / B, off = from % B;

@@ -22,7 +22,8 @@ class OutOfCacheMemory : public EngineError {
 
 class KvPool {
  public:
-  static constexpr int kBlockTokens = 16;  // positions per block
+  static constexpr int kBlockShift = 4;
+  static constexpr int kBlockTokens = 1 << kBlockShift;  // positions per block
 
   // `rowElems`: the widest attention layer's kvHeads * headDim (a block holds kBlockTokens keys and values of it).
   KvPool(int rowElems, size_t budgetBytes);
@@ -69,6 +70,8 @@ class PagedKvCache : public KvCache {
   void prepare(int pos0, int T) override;
   void store(int head, int pos, const float* k, const float* v, void (*to_f16)(const float*, uint16_t*, int)) override;
   KvSpan span(int head, int from, int to) const override;
+  int block_shift() const override { return KvPool::kBlockShift; }
+  size_t block_rows(int head, int b0, int b1, const uint16_t** k, const uint16_t** v) const override;
 
   // Block `b` of the sequence (-1: none held), and sharing a cached block as block `b` (one more reference).
   int block(int b) const { return b < static_cast<int>(table_.size()) ? table_[b] : -1; }

@@ -175,7 +175,9 @@ Napi::Value Rmsnorm(const Napi::CallbackInfo& info) {
 }
 
 // attention(set, q: Float32Array[rows*dim], k: Uint16Array[len*dim] f16, v: Uint16Array, lens: Int32Array[rows], dim,
-// scale, opts?: { starts?: Int32Array[rows], sinks?: Float32Array[rows], softcap?: number })
+// scale, opts?: { starts?: Int32Array[rows], sinks?: Float32Array[rows], softcap?: number, blockShift?: number })
+// blockShift: the rows are copied into separate blocks of 2^blockShift rows (allocated last block first), as a paged
+// cache holds them, and read through the kernel's block table.
 // -> Float32Array[rows*dim]; len = max(lens)
 Napi::Value Attention(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
@@ -193,6 +195,7 @@ Napi::Value Attention(const Napi::CallbackInfo& info) {
   std::vector<int32_t> starts(rows, 0);
   std::vector<float> sinks;
   float softcap = 0.f;
+  int blockShift = -1;
   if (info.Length() > 7 && info[7].IsObject()) {
     Napi::Object opts = info[7].As<Napi::Object>();
     if (opts.Has("starts")) {
@@ -206,7 +209,9 @@ Napi::Value Attention(const Napi::CallbackInfo& info) {
       if (ok) sinks.assign(sk.Data(), sk.Data() + rows);
     }
     if (opts.Has("softcap")) softcap = opts.Get("softcap").As<Napi::Number>().FloatValue();
+    if (opts.Has("blockShift") && opts.Get("blockShift").IsNumber()) blockShift = opts.Get("blockShift").As<Napi::Number>().Int32Value();
   }
+  ok = ok && blockShift >= -1 && blockShift <= 10;
   for (int r = 0; r < rows; r++) ok = ok && starts[r] >= 0 && lens[r] > starts[r];
   if (!ok) throw Napi::RangeError::New(env, "attention: inconsistent sizes");
   std::vector<float> scores(static_cast<size_t>(rows) * len);
@@ -223,6 +228,23 @@ Napi::Value Attention(const Napi::CallbackInfo& info) {
   a.softcap = softcap;
   a.k = k.Data();
   a.v = v.Data();
+  std::vector<std::vector<uint16_t>> kBlocks, vBlocks;
+  std::vector<const uint16_t*> kRows, vRows;
+  if (blockShift >= 0) {
+    const int per = 1 << blockShift, n = (len + per - 1) / per;
+    kBlocks.resize(n), vBlocks.resize(n), kRows.resize(n), vRows.resize(n);
+    for (int b = n - 1; b >= 0; b--) {
+      const size_t first = static_cast<size_t>(b) * per * dim, count = static_cast<size_t>(std::min(per, len - b * per)) * dim;
+      kBlocks[b].assign(k.Data() + first, k.Data() + first + count);
+      vBlocks[b].assign(v.Data() + first, v.Data() + first + count);
+      kRows[b] = kBlocks[b].data();
+      vRows[b] = vBlocks[b].data();
+    }
+    a.k = a.v = nullptr;
+    a.kBlocks = kRows.data();
+    a.vBlocks = vRows.data();
+    a.blockShift = blockShift;
+  }
   a.dim = dim;
   a.stride = dim;
   a.scale = info[6].As<Napi::Number>().FloatValue();

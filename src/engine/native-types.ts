@@ -233,7 +233,8 @@ export interface NativeTestHooks {
   rmsnorm(kernels: string, x: Float32Array, w: Float32Array, eps: number): Float32Array;
   /**
    * For each of lens.length (1..4) query rows r (q: rows × dim): softmax(scale * q_r.K^T) V over the first lens[r] of the
-   * float16 key/value rows of `dim` (k, v: max(lens) × dim). Returns rows × dim.
+   * float16 key/value rows of `dim` (k, v: max(lens) × dim). Returns rows × dim. blockShift: the kernel reads the
+   * rows from separate blocks of 2^blockShift rows, as from a paged cache.
    */
   attention(
     kernels: string,
@@ -243,7 +244,7 @@ export interface NativeTestHooks {
     lens: Int32Array,
     dim: number,
     scale: number,
-    opts?: { starts?: Int32Array; sinks?: Float32Array; softcap?: number },
+    opts?: { starts?: Int32Array; sinks?: Float32Array; softcap?: number; blockShift?: number },
   ): Float32Array;
   /** silu(g) * u elementwise. */
   siluMul(kernels: string, g: Float32Array, u: Float32Array): Float32Array;

@@ -355,18 +355,20 @@ test('attention with sliding-window starts, per-head sinks and a logit soft-cap 
     // A large sink takes most of the mass (the output shrinks toward 0), which the reference must reproduce.
     const sinks = Float32Array.from(lens, (_, r) => [0.5, -3, 6, 1][r % 4]!);
     const scale = 0.37;
-    for (const softcap of [0, 1.5]) {
-      for (const k of sets) {
-        const got = hooks.attention(k, q, kb, vb, Int32Array.from(lens), dim, scale, { starts: Int32Array.from(starts), sinks, softcap });
-        lens.forEach((rowLen, r) => {
-          const want = referenceAttention(q.subarray(r * dim, (r + 1) * dim), kb, vb, rowLen, dim, scale, { start: starts[r], sink: sinks[r], softcap });
-          for (let d = 0; d < dim; d++) {
-            const g = got[r * dim + d];
-            assert.ok(Math.abs(g - want[d]) < 2e-5, `${k} lens=${lens} starts=${starts} cap=${softcap} row ${r} d=${d}: ${g} vs ${want[d]}`);
-          }
-        });
-      }
-    }
+    // blockShift: the same rows read from separate blocks of 4 and of 16, as a paged cache holds them (windows and
+    // lengths that start and end inside a block).
+    for (const softcap of [0, 1.5])
+      for (const blockShift of [undefined, 2, 4])
+        for (const k of sets) {
+          const got = hooks.attention(k, q, kb, vb, Int32Array.from(lens), dim, scale, { starts: Int32Array.from(starts), sinks, softcap, blockShift });
+          lens.forEach((rowLen, r) => {
+            const want = referenceAttention(q.subarray(r * dim, (r + 1) * dim), kb, vb, rowLen, dim, scale, { start: starts[r], sink: sinks[r], softcap });
+            for (let d = 0; d < dim; d++) {
+              const g = got[r * dim + d];
+              assert.ok(Math.abs(g - want[d]) < 2e-5, `${k} lens=${lens} starts=${starts} cap=${softcap} blocks=${blockShift} row ${r} d=${d}: ${g} vs ${want[d]}`);
+            }
+          });
+        }
   }
   assert.throws(() => hooks.attention('scalar', new Float32Array(16), new Uint16Array(16), new Uint16Array(16), Int32Array.from([1]), 16, 1, { starts: Int32Array.from([1]) }), /inconsistent sizes/);
 });

@@ -133,16 +133,24 @@ class Attention : public TokenMixer {
             ar.sink[ar.rows] = p_.sinks ? &sinks_[h] : nullptr;
             ar.rows++;
           }
-        const KvSpan span = kv.span(kvh, from, to);
-        if (span.count == to - from + 1) {
+        const int shift = kv.block_shift();
+        if (shift >= 0) {
+          // A paged cache: one call over the blocks holding [from, to], positions absolute.
+          thread_local std::vector<const uint16_t*> kRows, vRows;
+          const size_t blocks = static_cast<size_t>(to >> shift) + 1;
+          if (kRows.size() < blocks) kRows.resize(blocks), vRows.resize(blocks);
+          ar.stride = kv.block_rows(kvh, from >> shift, to >> shift, kRows.data(), vRows.data());
+          ar.kBlocks = kRows.data();
+          ar.vBlocks = vRows.data();
+          ar.blockShift = shift;
+        } else {
+          const KvSpan span = kv.span(kvh, from, to);
           ar.k = span.k;
           ar.v = span.v;
           ar.stride = span.stride;
           for (int r = 0; r < ar.rows; r++) ar.lens[r] -= span.first, ar.starts[r] -= span.first;
-          f.k.attend_rows(ar);
-        } else {
-          attend_spans(f, kv, kvh, from, to, ar);
         }
+        f.k.attend_rows(ar);
       }
     });
     if (p_.outputGate) apply_gate(f, qd);
@@ -159,57 +167,6 @@ class Attention : public TokenMixer {
   KvCache& cache(const Forward& f, int g) const {
     LayerState* st = p_.kvSource < 0 ? f.state(g) : f.segs[g].seq->layers[p_.kvSource].get();
     return *static_cast<KvCache*>(st);
-  }
-
-  // Attention of ar's rows (lens/starts in absolute positions) over a cache that keeps [from, to] in several spans
-  // (a paged pool's blocks): each span's normalised output and log-denominator come from the kernel, and the spans
-  // are merged with the usual rescaling (acc = sum exp(lse_s - m) out_s, divided by the total): exact, not an
-  // approximation. A sink adds exp(sink) to the total once.
-  static void attend_spans(Forward& f, const KvCache& kv, int kvh, int from, int to, const AttendRows& rows) {
-    const int dim = rows.dim;
-    thread_local std::vector<float> partBuf;  // per pool thread: the span outputs of up to kMaxAttendRows rows
-    partBuf.resize(static_cast<size_t>(kMaxAttendRows) * dim);
-    float* part[kMaxAttendRows];
-    for (int r = 0; r < kMaxAttendRows; r++) part[r] = partBuf.data() + static_cast<size_t>(r) * dim;
-    float lse[kMaxAttendRows], mx[kMaxAttendRows], total[kMaxAttendRows];
-    for (int r = 0; r < rows.rows; r++) {
-      const bool sink = rows.sink[r] != nullptr;
-      mx[r] = sink ? *rows.sink[r] : -INFINITY;
-      total[r] = sink ? 1.f : 0.f;
-      std::fill(rows.out[r], rows.out[r] + dim, 0.f);
-    }
-    for (int pos = from; pos <= to;) {
-      const KvSpan sp = kv.span(kvh, pos, to);
-      const int end = sp.first + sp.count;  // exclusive
-      AttendRows a{};
-      a.k = sp.k, a.v = sp.v, a.stride = sp.stride, a.dim = dim, a.scale = rows.scale, a.softcap = rows.softcap;
-      a.scores = rows.scores;
-      int which[kMaxAttendRows];
-      for (int r = 0; r < rows.rows; r++) {
-        const int lo = std::max(rows.starts[r], sp.first), hi = std::min(rows.lens[r], end);
-        if (lo >= hi) continue;
-        which[a.rows] = r;
-        a.q[a.rows] = rows.q[r];
-        a.out[a.rows] = part[a.rows];
-        a.lse[a.rows] = &lse[a.rows];
-        a.lens[a.rows] = hi - sp.first;
-        a.starts[a.rows] = lo - sp.first;
-        a.rows++;
-      }
-      if (a.rows > 0) f.k.attend_rows(a);
-      for (int j = 0; j < a.rows; j++) {
-        const int r = which[j];
-        const float m = std::max(mx[r], lse[j]);
-        const float keep = std::exp(mx[r] - m), add = std::exp(lse[j] - m);
-        float* o = rows.out[r];
-        for (int d = 0; d < dim; d++) o[d] = o[d] * keep + part[j][d] * add;
-        total[r] = total[r] * keep + add;
-        mx[r] = m;
-      }
-      pos = end;
-    }
-    for (int r = 0; r < rows.rows; r++)
-      for (int d = 0; d < dim; d++) rows.out[r][d] /= total[r];
   }
 
   // queryGate_ rows are per head [query | gate]: queries go to s.q, gates stay in the first half of each row.

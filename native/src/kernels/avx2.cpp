@@ -184,31 +184,131 @@ void rmsnorm(const float* x, const float* w, float eps, int n, float* out) {
   for (int i = main; i < n; i++) out[i] = x[i] * inv * w[i];
 }
 
-void attend_f16(const float* q, const uint16_t* k, const uint16_t* v, int len, int dim, size_t stride, float scale,
-                float softcap, float sink, float* scores, float* out, float* lse) {
-  const int main = dim & ~7;
-  for (int j = 0; j < len; j++) {
-    const uint16_t* kj = k + j * stride;
-    __m256 acc = _mm256_setzero_ps();
-    for (int d = 0; d < main; d += 8)
-      acc = _mm256_fmadd_ps(_mm256_loadu_ps(q + d), _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(kj + d))), acc);
-    float s = hsum(acc);
-    for (int d = main; d < dim; d++) s += q[d] * vmlx_f16_to_f32(kj[d]);
-    scores[j] = s * scale;
+// exp(x) for x <= 0 (softmax arguments): Cephes-style range reduction and a degree-6 polynomial (relative error
+// about 2e-7), 2^t built in the exponent bits; arguments below -87 give exp(-87).
+inline __m256 exp_ps(__m256 x) {
+  x = _mm256_max_ps(x, _mm256_set1_ps(-87.f));
+  const __m256 t = _mm256_round_ps(_mm256_mul_ps(x, _mm256_set1_ps(1.44269504088896341f)), _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+  __m256 r = _mm256_fnmadd_ps(t, _mm256_set1_ps(0.693359375f), x);
+  r = _mm256_fnmadd_ps(t, _mm256_set1_ps(-2.12194440e-4f), r);
+  __m256 p = _mm256_set1_ps(1.9875691500e-4f);
+  p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.3981999507e-3f));
+  p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(8.3334519073e-3f));
+  p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(4.1665795894e-2f));
+  p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.6666665459e-1f));
+  p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(5.0000001201e-1f));
+  p = _mm256_fmadd_ps(p, _mm256_mul_ps(r, r), _mm256_add_ps(r, _mm256_set1_ps(1.f)));
+  const __m256i e = _mm256_slli_epi32(_mm256_add_epi32(_mm256_cvtps_epi32(t), _mm256_set1_epi32(127)), 23);
+  return _mm256_mul_ps(p, _mm256_castsi256_ps(e));
+}
+
+// Lane sums of four vectors as one 4-float vector.
+inline __m128 hsum4(__m256 a0, __m256 a1, __m256 a2, __m256 a3) {
+  const __m256 s = _mm256_hadd_ps(_mm256_hadd_ps(a0, a1), _mm256_hadd_ps(a2, a3));
+  return _mm_add_ps(_mm256_castps256_ps128(s), _mm256_extractf128_ps(s, 1));
+}
+
+inline __m256 load_f16(const uint16_t* p) { return _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p))); }
+
+// R query rows against one KV head (dim a multiple of 8). Each key and value chunk is converted from f16 once and
+// used by all R rows: scores KEYS keys at a time (independent accumulators, so the FMA latency overlaps), a per-row
+// softmax over the row's own window (other positions get probability 0), then the weighted sum of values DC*8
+// dimensions at a time. KEYS and DC shrink with R so everything stays in the 16 ymm registers.
+template <int R>
+void attend_rows_r(const AttendRows& a) {
+  constexpr int KEYS = R <= 2 ? 4 : 2, DC = R <= 2 ? 4 : 2;
+  const int dim = a.dim;
+  int maxlen = 0, j0 = a.starts[0];  // keys before every row's window start are not read
+  for (int r = 0; r < R; r++) {
+    maxlen = a.lens[r] > maxlen ? a.lens[r] : maxlen;
+    j0 = a.starts[r] < j0 ? a.starts[r] : j0;
   }
-  const float inv = softmax_scores(scores, len, softcap, sink, lse);
-  for (int d = 0; d < dim; d++) out[d] = 0.f;
-  for (int j = 0; j < len; j++) {
-    const uint16_t* vj = v + j * stride;
-    const __m256 p = _mm256_set1_ps(scores[j] * inv);
-    for (int d = 0; d < main; d += 8)
-      _mm256_storeu_ps(out + d, _mm256_fmadd_ps(p, _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(vj + d))),
-                                                _mm256_loadu_ps(out + d)));
-    for (int d = main; d < dim; d++) out[d] += scores[j] * inv * vmlx_f16_to_f32(vj[d]);
+  float* sc[R];
+  for (int r = 0; r < R; r++) sc[r] = a.scores + static_cast<size_t>(r) * maxlen;
+  int j = j0;
+  for (; j + KEYS <= maxlen; j += KEYS) {
+    const uint16_t* kr[KEYS];
+    for (int i = 0; i < KEYS; i++) kr[i] = attend_key(a, j + i);
+    __m256 acc[R][KEYS];
+    for (int r = 0; r < R; r++)
+      for (int i = 0; i < KEYS; i++) acc[r][i] = _mm256_setzero_ps();
+    for (int d = 0; d < dim; d += 8) {
+      __m256 kv[KEYS];
+      for (int i = 0; i < KEYS; i++) kv[i] = load_f16(kr[i] + d);
+      for (int r = 0; r < R; r++) {
+        const __m256 qv = _mm256_loadu_ps(a.q[r] + d);
+        for (int i = 0; i < KEYS; i++) acc[r][i] = _mm256_fmadd_ps(qv, kv[i], acc[r][i]);
+      }
+    }
+    for (int r = 0; r < R; r++) {
+      if (KEYS == 4) {
+        _mm_storeu_ps(sc[r] + j, _mm_mul_ps(hsum4(acc[r][0], acc[r][1], acc[r][2 % KEYS], acc[r][3 % KEYS]), _mm_set1_ps(a.scale)));
+      } else {
+        for (int i = 0; i < KEYS; i++) sc[r][j + i] = hsum(acc[r][i]) * a.scale;
+      }
+    }
+  }
+  for (; j < maxlen; j++) {
+    const uint16_t* kj = attend_key(a, j);
+    __m256 acc[R];
+    for (int r = 0; r < R; r++) acc[r] = _mm256_setzero_ps();
+    for (int d = 0; d < dim; d += 8) {
+      const __m256 kv = load_f16(kj + d);
+      for (int r = 0; r < R; r++) acc[r] = _mm256_fmadd_ps(_mm256_loadu_ps(a.q[r] + d), kv, acc[r]);
+    }
+    for (int r = 0; r < R; r++) sc[r][j] = hsum(acc[r]) * a.scale;
+  }
+  float inv[R];
+  for (int r = 0; r < R; r++) {
+    const int st = a.starts[r], len = a.lens[r];
+    float* row = sc[r];
+    if (a.softcap > 0.f)
+      for (int i = st; i < len; i++) row[i] = a.softcap * std::tanh(row[i] / a.softcap);
+    const float sink = a.sink[r] ? *a.sink[r] : -INFINITY;
+    float mx = sink;
+    for (int i = st; i < len; i++) mx = row[i] > mx ? row[i] : mx;
+    const __m256 mv = _mm256_set1_ps(mx);
+    __m256 sum = _mm256_setzero_ps();
+    int i = st;
+    for (; i + 8 <= len; i += 8) {
+      const __m256 e = exp_ps(_mm256_sub_ps(_mm256_loadu_ps(row + i), mv));
+      sum = _mm256_add_ps(sum, e);
+      _mm256_storeu_ps(row + i, e);
+    }
+    float tail = 0.f;
+    for (; i < len; i++) tail += row[i] = std::exp(row[i] - mx);
+    for (int z = j0; z < st; z++) row[z] = 0.f;
+    for (int z = len; z < maxlen; z++) row[z] = 0.f;
+    inv[r] = 1.f / (hsum(sum) + tail + std::exp(sink - mx));  // the sink adds to the denominator only
+  }
+  for (int d0 = 0; d0 < dim; d0 += 8 * DC) {
+    const int nc = (dim - d0) / 8 < DC ? (dim - d0) / 8 : DC;
+    __m256 acc[R][DC];
+    for (int r = 0; r < R; r++)
+      for (int c = 0; c < DC; c++) acc[r][c] = _mm256_setzero_ps();
+    for (int jj = j0; jj < maxlen; jj++) {
+      const uint16_t* vj = attend_value(a, jj) + d0;
+      __m256 vv[DC];
+      for (int c = 0; c < DC; c++) vv[c] = c < nc ? load_f16(vj + 8 * c) : _mm256_setzero_ps();
+      for (int r = 0; r < R; r++) {
+        const __m256 p = _mm256_set1_ps(sc[r][jj]);
+        for (int c = 0; c < DC; c++) acc[r][c] = _mm256_fmadd_ps(p, vv[c], acc[r][c]);
+      }
+    }
+    for (int r = 0; r < R; r++)
+      for (int c = 0; c < nc; c++) _mm256_storeu_ps(a.out[r] + d0 + 8 * c, _mm256_mul_ps(acc[r][c], _mm256_set1_ps(inv[r])));
   }
 }
 
-void attend_rows(const AttendRows& a) { attend_rows_each(a, attend_f16); }
+void attend_rows(const AttendRows& a) {
+  if (a.dim % 8 != 0) return kernels_scalar().attend_rows(a);
+  switch (a.rows) {
+    case 1: attend_rows_r<1>(a); break;
+    case 2: attend_rows_r<2>(a); break;
+    case 3: attend_rows_r<3>(a); break;
+    default: attend_rows_r<4>(a); break;
+  }
+}
 
 void to_f16(const float* x, uint16_t* out, int n) {
   int i = 0;

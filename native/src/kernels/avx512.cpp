@@ -261,10 +261,12 @@ void attend_rows_r(const AttendRows& a) {
     __m512 acc[R][4];
     for (int r = 0; r < R; r++)
       for (int i = 0; i < 4; i++) acc[r][i] = _mm512_setzero_ps();
+    const uint16_t* kr[4];
+    for (int i = 0; i < 4; i++) kr[i] = attend_key(a, j + i);
     for (int d = 0; d < dim; d += 16) {
       const __mmask16 m = tail_mask(dim - d);
       __m512 kv[4];
-      for (int i = 0; i < 4; i++) kv[i] = load_f16(a.k + (j + i) * a.stride + d, m);
+      for (int i = 0; i < 4; i++) kv[i] = load_f16(kr[i] + d, m);
       for (int r = 0; r < R; r++) {
         const __m512 qv = _mm512_maskz_loadu_ps(m, a.q[r] + d);
         for (int i = 0; i < 4; i++) acc[r][i] = _mm512_fmadd_ps(qv, kv[i], acc[r][i]);
@@ -273,11 +275,12 @@ void attend_rows_r(const AttendRows& a) {
     for (int r = 0; r < R; r++) _mm_storeu_ps(sc[r] + j, _mm_mul_ps(hsum4(acc[r][0], acc[r][1], acc[r][2], acc[r][3]), scale4));
   }
   for (; j < maxlen; j++) {
+    const uint16_t* kj = attend_key(a, j);
     __m512 acc[R];
     for (int r = 0; r < R; r++) acc[r] = _mm512_setzero_ps();
     for (int d = 0; d < dim; d += 16) {
       const __mmask16 m = tail_mask(dim - d);
-      const __m512 kv = load_f16(a.k + j * a.stride + d, m);
+      const __m512 kv = load_f16(kj + d, m);
       for (int r = 0; r < R; r++) acc[r] = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(m, a.q[r] + d), kv, acc[r]);
     }
     for (int r = 0; r < R; r++) sc[r][j] = _mm512_reduce_add_ps(acc[r]) * a.scale;
@@ -304,7 +307,6 @@ void attend_rows_r(const AttendRows& a) {
     for (int i = len; i < maxlen; i++) row[i] = 0.f;
     const float denom = _mm512_reduce_add_ps(sum) + std::exp(sink - mxs);  // the sink adds to the denominator only
     inv[r] = 1.f / denom;
-    if (a.lse[r]) *a.lse[r] = mxs + std::log(denom);
   }
   for (int d0 = 0; d0 < dim; d0 += 64) {
     __mmask16 m[4];
@@ -313,7 +315,7 @@ void attend_rows_r(const AttendRows& a) {
     for (int r = 0; r < R; r++)
       for (int c = 0; c < 4; c++) acc[r][c] = _mm512_setzero_ps();
     for (int jj = j0; jj < maxlen; jj++) {
-      const uint16_t* vj = a.v + jj * a.stride + d0;
+      const uint16_t* vj = attend_value(a, jj) + d0;
       __m512 vv[4];
       for (int c = 0; c < 4; c++) vv[c] = load_f16(vj + 16 * c, m[c]);
       for (int r = 0; r < R; r++) {

@@ -71,17 +71,30 @@ struct AttendRows {
   int lens[kMaxAttendRows];        // row r attends to cached positions [starts[r], lens[r]), lens[r] > starts[r]
   int starts[kMaxAttendRows];      // > 0 for a sliding window whose start is past the span's first row
   const float* sink[kMaxAttendRows];  // the row's head's learned sink logit (gpt-oss), or nullptr
-  // When set: log of the row's softmax denominator (max + log(sum of exp), sink included), so that attention over
-  // several spans of a paged cache can merge their normalised outputs exactly.
-  float* lse[kMaxAttendRows];
-  const uint16_t* k;               // f16 rows of `dim` at `stride` elements
+  // Where the f16 key and value rows of `dim` are: position j at k + j * stride, or, when kBlocks is set (a paged
+  // cache), at kBlocks[j >> blockShift] + (j mod 2^blockShift) * stride, and the same for values. So one call covers
+  // a sequence whose cache is spread over many blocks, with a single softmax.
+  const uint16_t* k;
   const uint16_t* v;
+  const uint16_t* const* kBlocks;
+  const uint16_t* const* vBlocks;
+  int blockShift;
   int dim;
   size_t stride;
   float scale;
   float softcap;                   // > 0: scores become softcap * tanh(score / softcap) (Gemma 2); 0: none
   float* scores;                   // scratch: rows * max(lens) floats
 };
+
+// Key and value row j of an AttendRows (static: this header is compiled with several -m flag sets).
+static inline const uint16_t* attend_key(const AttendRows& a, int j) {
+  if (!a.kBlocks) return a.k + static_cast<size_t>(j) * a.stride;
+  return a.kBlocks[j >> a.blockShift] + static_cast<size_t>(j & ((1 << a.blockShift) - 1)) * a.stride;
+}
+static inline const uint16_t* attend_value(const AttendRows& a, int j) {
+  if (!a.vBlocks) return a.v + static_cast<size_t>(j) * a.stride;
+  return a.vBlocks[j >> a.blockShift] + static_cast<size_t>(j & ((1 << a.blockShift) - 1)) * a.stride;
+}
 
 struct KernelSet {
   const char* name;
@@ -110,14 +123,8 @@ struct KernelSet {
 const KernelSet& kernels_scalar();
 // The portable quantize_row (used by the scalar and AVX2 sets).
 void quantize_row_portable(const Acts& a, int t);
-// attend_rows as one single-row attention per query row (the scalar and AVX2 sets).
-// The row function sees its window only (k, v already advanced to starts[r]) and `sink` = -inf when it has none.
-using AttendRowFn = void (*)(const float* q, const uint16_t* k, const uint16_t* v, int len, int dim, size_t stride,
-                             float scale, float softcap, float sink, float* scores, float* out, float* lse);
 // Scores [0, len) become softmax probabilities (soft-capped, with the sink in the denominator); returns 1 / sum.
-// lse (optional) gets the log of the denominator.
-float softmax_scores(float* scores, int len, float softcap, float sink, float* lse);
-void attend_rows_each(const AttendRows& a, AttendRowFn row);
+float softmax_scores(float* scores, int len, float softcap, float sink);
 void silu_mul_portable(float* g, const float* u, int n);
 // The precise quantized matmul (float activations, each weight group dequantized in registers) for AVX2+FMA; the
 // AVX-512 set uses it too. Only call after dispatch.cpp has checked the CPU.

@@ -13,15 +13,7 @@ void silu_mul_portable(float* g, const float* u, int n) {
   for (int i = 0; i < n; i++) g[i] = g[i] / (1.f + std::exp(-g[i])) * u[i];
 }
 
-void attend_rows_each(const AttendRows& a, AttendRowFn row) {
-  for (int r = 0; r < a.rows; r++) {
-    const size_t off = static_cast<size_t>(a.starts[r]) * a.stride;
-    row(a.q[r], a.k + off, a.v + off, a.lens[r] - a.starts[r], a.dim, a.stride, a.scale, a.softcap,
-        a.sink[r] ? *a.sink[r] : -INFINITY, a.scores, a.out[r], a.lse[r]);
-  }
-}
-
-float softmax_scores(float* scores, int len, float softcap, float sink, float* lse) {
+float softmax_scores(float* scores, int len, float softcap, float sink) {
   if (softcap > 0.f)
     for (int j = 0; j < len; j++) scores[j] = softcap * std::tanh(scores[j] / softcap);
   float mx = sink;
@@ -31,7 +23,6 @@ float softmax_scores(float* scores, int len, float softcap, float sink, float* l
     scores[j] = std::exp(scores[j] - mx);
     sum += scores[j];
   }
-  if (lse) *lse = mx + std::log(sum);
   return 1.f / sum;
 }
 
@@ -209,28 +200,31 @@ void rmsnorm(const float* x, const float* w, float eps, int n, float* out) {
   for (int i = 0; i < n; i++) out[i] = x[i] * inv * w[i];
 }
 
-void attend_row(const float* q, const uint16_t* k, const uint16_t* v, int len, int dim, size_t stride, float scale,
-                float softcap, float sink, float* scores, float* out, float* lse) {
-  for (int j = 0; j < len; j++) {
-    const uint16_t* kj = k + j * stride;
-    float dot = 0.f;
-    for (int d = 0; d < dim; d++) dot += q[d] * vmlx_f16_to_f32(kj[d]);
-    scores[j] = dot * scale;
-  }
-  const float inv = softmax_scores(scores, len, softcap, sink, lse);
-  for (int d = 0; d < dim; d++) out[d] = 0.f;
-  for (int j = 0; j < len; j++) {
-    const uint16_t* vj = v + j * stride;
-    const float p = scores[j] * inv;
-    for (int d = 0; d < dim; d++) out[d] += p * vmlx_f16_to_f32(vj[d]);
+// One query row at a time, over its window [starts[r], lens[r]).
+void attend_rows_portable(const AttendRows& a) {
+  for (int r = 0; r < a.rows; r++) {
+    const int st = a.starts[r], len = a.lens[r] - st;
+    float* scores = a.scores;
+    for (int j = 0; j < len; j++) {
+      const uint16_t* kj = attend_key(a, st + j);
+      float dot = 0.f;
+      for (int d = 0; d < a.dim; d++) dot += a.q[r][d] * vmlx_f16_to_f32(kj[d]);
+      scores[j] = dot * a.scale;
+    }
+    const float inv = softmax_scores(scores, len, a.softcap, a.sink[r] ? *a.sink[r] : -INFINITY);
+    float* out = a.out[r];
+    for (int d = 0; d < a.dim; d++) out[d] = 0.f;
+    for (int j = 0; j < len; j++) {
+      const uint16_t* vj = attend_value(a, st + j);
+      const float p = scores[j] * inv;
+      for (int d = 0; d < a.dim; d++) out[d] += p * vmlx_f16_to_f32(vj[d]);
+    }
   }
 }
 
 void to_f16(const float* x, uint16_t* out, int n) {
   for (int i = 0; i < n; i++) out[i] = vmlx_f32_to_f16(x[i]);
 }
-
-void attend_rows_portable(const AttendRows& a) { attend_rows_each(a, attend_row); }
 
 uint64_t read_bytes(const uint8_t* p, size_t n) {
   uint64_t acc = 0;
