@@ -49,18 +49,20 @@ export function qwen3_5Dims(shape: TestShape, moe = false): ModelDims {
  */
 export function qwen3NextDims(shape: TestShape): ModelDims {
   const common = { weightPrefix: '', visionTower: false, gemma: null, phi: null, qkvBias: false, qkNorm: true, ropeScaling: null, tied: false };
-  if (shape === 'qwen3-next-80b-a3b-4l') {
-    // Qwen3-Next-80B-A3B's config.json with 4 of its 48 layers (three Gated DeltaNet, one gated full attention):
-    // 16 query and 2 KV heads of 256, DeltaNet 16 key and 32 value heads of 128, 512 experts of 512 (10 per token)
-    // and a shared expert of 512, its 151936 vocabulary rows, untied. ~2.1 GB at 4 bits.
+  if (shape === 'qwen3-next-80b-a3b-2l') {
+    // Qwen3-Next-80B-A3B's config.json with 2 of its 48 layers: 16 query and 2 KV heads of 256, DeltaNet 16 key and
+    // 32 value heads of 128, 512 experts of 512 (10 per token) and a shared expert of 512, its 151936 vocabulary
+    // rows, untied (intermediate_size is its config's; no layer of it is dense). The one departure is the layer
+    // pattern: full_attention_interval 2 (a DeltaNet layer, then a full-attention one) instead of 4, as four layers
+    // of 512 experts would make a 4.1 GB file and a 28 GB F32 twin. ~2.2 GB at 4 bits.
     return {
-      ...common, hiddenSize: 2048, intermediateSize: 5120, numLayers: 4, numHeads: 16, numKvHeads: 2, headDim: 256,
+      ...common, hiddenSize: 2048, intermediateSize: 5120, numLayers: 2, numHeads: 16, numKvHeads: 2, headDim: 256,
       vocabSize: QWEN_VOCAB, rmsNormEps: 1e-6, ropeTheta: 10_000_000, maxPositionEmbeddings: 262144,
       moe: { numExperts: 512, topK: 10, expertIntermediateSize: 512, normTopK: true, sharedExpertIntermediateSize: 512 },
-      hybrid: { numKHeads: 16, numVHeads: 32, headKDim: 128, headVDim: 128, convKernel: 4, fullAttentionInterval: 4, partialRotaryFactor: 0.25, fusedInProj: true },
+      hybrid: { numKHeads: 16, numVHeads: 32, headKDim: 128, headVDim: 128, convKernel: 4, fullAttentionInterval: 2, partialRotaryFactor: 0.25, fusedInProj: true },
     };
   }
-  if (shape !== 'tiny') throw new RangeError(`shape ${shape} needs another --arch (qwen3_next has tiny and qwen3-next-80b-a3b-4l)`);
+  if (shape !== 'tiny') throw new RangeError(`shape ${shape} needs another --arch (qwen3_next has tiny and qwen3-next-80b-a3b-2l)`);
   const tiny = qwen3_5Dims('tiny', true);
   return { ...tiny, ...common, hybrid: { ...tiny.hybrid!, fusedInProj: true } };
 }

@@ -8,7 +8,7 @@ import { realTextDims } from './real-shapes.js';
 export type TestArch = 'qwen3' | 'qwen2' | 'llama' | 'mistral' | 'mistral3' | 'smollm3' | 'qwen3_moe' | 'gemma3_text' | 'gemma3' | 'phi3' | 'qwen3_5' | 'qwen3_5_moe' | 'qwen3_next' | 'gpt_oss' | 'gemma4';
 export type TestShape = 'tiny' | 'qwen3-0.6b' | 'llama-3.2-1b' | 'qwen3-30b-a3b' | 'qwen3-30b-a3b-12l' | 'gemma3-1b' | 'phi-4-mini' | 'qwen3.5-0.8b' | 'gpt-oss-20b' | 'gpt-oss-20b-6l' | 'gemma4-e2b-10l'
   | 'gemma4-moe-tiny' | 'gemma4-26b-a4b-2l' | 'qwen3-30b-a3b-2l' | 'qwen3.5-35b-a3b-4l' | 'gpt-oss-20b-2l' | 'mistral-small-3-2l' | 'phi-4-mini-2l' | 'smollm3-3b-4l' | 'gemma3-1b-6l' | 'gemma3-4b-6l'
-  | 'qwen3-next-80b-a3b-4l';
+  | 'qwen3-next-80b-a3b-2l';
 export type TestDType = 'f32' | 'bf16';
 /** 'q4_0-f32': F32 holding exactly the values of the q4_0 twin (llama.cpp's float path on its own 4-bit weights). */
 export type GgufType = 'f32' | 'q4_0' | 'q8_0' | 'mxfp4' | 'q4_0-f32';
@@ -17,7 +17,7 @@ export const TEST_ARCHS: readonly TestArch[] = ['qwen3', 'qwen2', 'llama', 'mist
 export const TEST_SHAPES: readonly TestShape[] = [
   'tiny', 'qwen3-0.6b', 'llama-3.2-1b', 'qwen3-30b-a3b', 'qwen3-30b-a3b-12l', 'gemma3-1b', 'phi-4-mini', 'qwen3.5-0.8b', 'gpt-oss-20b', 'gpt-oss-20b-6l', 'gemma4-e2b-10l',
   'gemma4-moe-tiny', 'gemma4-26b-a4b-2l', 'qwen3-30b-a3b-2l', 'qwen3.5-35b-a3b-4l', 'gpt-oss-20b-2l', 'mistral-small-3-2l', 'phi-4-mini-2l', 'smollm3-3b-4l', 'gemma3-1b-6l', 'gemma3-4b-6l',
-  'qwen3-next-80b-a3b-4l',
+  'qwen3-next-80b-a3b-2l',
 ];
 
 export type TestQuantMode = 'affine' | 'mxfp4';
@@ -192,7 +192,7 @@ function gemmaDims(shape: TestShape): GemmaDims {
 function textDims(arch: Exclude<TestArch, 'qwen3_5' | 'qwen3_5_moe' | 'qwen3_next' | 'gpt_oss' | 'gemma4'>, shape: TestShape): Omit<ModelDims, 'weightPrefix' | 'visionTower' | 'moe' | 'gemma' | 'phi'> {
   if (shape === 'qwen3.5-0.8b') throw new RangeError(`shape qwen3.5-0.8b needs --arch qwen3_5`);
   if (shape === 'qwen3.5-35b-a3b-4l') throw new RangeError(`shape ${shape} needs --arch qwen3_5_moe`);
-  if (shape === 'qwen3-next-80b-a3b-4l') throw new RangeError(`shape ${shape} needs --arch qwen3_next`);
+  if (shape === 'qwen3-next-80b-a3b-2l') throw new RangeError(`shape ${shape} needs --arch qwen3_next`);
   if (shape === 'gpt-oss-20b' || shape === 'gpt-oss-20b-6l' || shape === 'gpt-oss-20b-2l') throw new RangeError(`shape ${shape} needs --arch gpt_oss`);
   if (shape === 'gemma4-e2b-10l' || shape === 'gemma4-moe-tiny' || shape === 'gemma4-26b-a4b-2l') throw new RangeError(`shape ${shape} needs --arch gemma4`);
   if (shape === 'qwen3-30b-a3b' || shape === 'qwen3-30b-a3b-12l') {
