@@ -12,7 +12,7 @@ import { parseWith } from '../json-file.js';
 import type { LayerPlan, MlpPlan, NativeModelPlan, RopePlan } from '../plan.js';
 import { addOutput, type SpecInput, type TensorTable } from './common.js';
 
-export const hybridSchema = z
+const hybridSchema = z
   .object({
     layer_types: z.array(z.enum(['linear_attention', 'full_attention'])).optional(),
     full_attention_interval: z.number().int().positive().optional(),
@@ -126,7 +126,7 @@ export function qwen3_5Plan(input: SpecInput): NativeModelPlan {
   return { arch: 'decoder', hiddenSize: H, vocabSize: c.vocabSize, rmsNormEps: c.rmsNormEps, layers, tensors, threads: input.threads };
 }
 
-export function denseMlp(input: SpecInput, p: string, b: string, tensors: TensorTable): MlpPlan {
+function denseMlp(input: SpecInput, p: string, b: string, tensors: TensorTable): MlpPlan {
   const { config: c, weights: w } = input;
   tensors[`${b}ffn_gate`] = w.linear(`${p}.mlp.gate_proj`, c.intermediateSize, c.hiddenSize);
   tensors[`${b}ffn_up`] = w.linear(`${p}.mlp.up_proj`, c.intermediateSize, c.hiddenSize);
