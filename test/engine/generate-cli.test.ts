@@ -53,7 +53,7 @@ test('generate: corrupt safetensors header, missing tokenizer, unknown architect
     await Promise.all([
       expectOneLineError(corrupt, /^vmlx: .*corrupt\/model\.safetensors: corrupt safetensors header: not valid JSON$/m),
       expectOneLineError(noTokenizer, /^vmlx: .*no-tokenizer\/tokenizer\.json: tokenizer\.json not found$/m),
-      expectOneLineError(mamba, /^vmlx: .*mamba\/config\.json: model_type 'mamba' is not supported \(supported: qwen3, qwen2, llama, mistral, mistral3, smollm3, qwen3_moe, gemma3_text, gemma3, phi3, qwen3_5, qwen3_5_moe, gpt_oss, gemma4_text, gemma4\)$/m),
+      expectOneLineError(mamba, /^vmlx: .*mamba\/config\.json: model_type 'mamba' is not supported \(supported: qwen3, qwen2, llama, mistral, mistral3, smollm3, qwen3_moe, gemma3_text, gemma3, phi3, qwen3_5, qwen3_5_moe, qwen3_next, gpt_oss, gemma4_text, gemma4\)$/m),
       expectOneLineError(sevenBit, /^vmlx: .*seven-bit\/config\.json: quantization\.bits 7 is not supported for mode affine \(supported: 2, 3, 4, 5, 6, 8\)$/m),
       expectOneLineError(join(t.dir, 'absent'), /absent: model directory not found$/m),
     ]);

@@ -8,7 +8,7 @@ import { readModelShape } from '../../src/engine/bench/measure.js';
 import { modelDims, type TestArch } from '../../src/engine/testmodel/spec.js';
 import { ensureTestModel } from '../helpers/test-models.js';
 
-const ARCHS: TestArch[] = ['qwen3_moe', 'gemma3_text', 'gemma3', 'gemma4', 'mistral3', 'qwen3_5', 'qwen3_5_moe'];
+const ARCHS: TestArch[] = ['qwen3_moe', 'gemma3_text', 'gemma3', 'gemma4', 'mistral3', 'qwen3_5', 'qwen3_5_moe', 'qwen3_next'];
 
 for (const arch of ARCHS) {
   test(`readModelShape reads ${arch}'s dims (from text_config where the checkpoint wraps them)`, async () => {

@@ -11,6 +11,7 @@ parityTests('qwen3', ['f32', 'bf16']);
 parityTests('qwen3_moe', ['bf16']);
 parityTests('qwen3_5', ['f32', 'bf16', '8-bit']);
 parityTests('qwen3_5_moe', ['f32', 'bf16']);
+parityTests('qwen3_next', ['f32', 'bf16']);
 parityTests('gemma3_text', ['f32', 'bf16']);
 parityTests('gemma4', ['bf16']);
 parityTests('gpt_oss', ['bf16']);

@@ -2,4 +2,4 @@
 // the engine loads, which the default activation path must satisfy (docs/engine.md).
 import { fidelityTests } from './fidelity.js';
 
-fidelityTests(['qwen3_5', 'llama', 'gemma3_text', 'qwen3_moe', 'qwen2', 'mistral', 'mistral3', 'smollm3', 'gemma3', 'phi3', 'qwen3_5_moe']);
+fidelityTests(['qwen3_5', 'llama', 'gemma3_text', 'qwen3_moe', 'qwen2', 'mistral', 'mistral3', 'smollm3', 'gemma3', 'phi3', 'qwen3_5_moe', 'qwen3_next']);

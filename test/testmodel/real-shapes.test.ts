@@ -2,6 +2,7 @@
 // layer patterns, 4-bit sizes, the parity init, and the Gemma 3 twin's embedding-scale correction.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { buildConfigJson } from '../../src/engine/testmodel/config-files.js';
 import { gemmaEmbedScaleFix, ggufTensorInfos } from '../../src/engine/testmodel/gguf-model.js';
 import { isLinearLayer } from '../../src/engine/testmodel/hybrid-spec.js';
 import { modelDims, spreadInit, tensorDefs, type TestArch, type TestShape } from '../../src/engine/testmodel/spec.js';
@@ -10,6 +11,7 @@ const SUITE: Array<[TestArch, TestShape]> = [
   ['qwen3_moe', 'qwen3-30b-a3b-2l'], ['qwen3_5', 'qwen3.5-0.8b'], ['qwen3_5_moe', 'qwen3.5-35b-a3b-4l'],
   ['gemma3_text', 'gemma3-1b-6l'], ['gemma3', 'gemma3-4b-6l'], ['gemma4', 'gemma4-e2b-10l'], ['gemma4', 'gemma4-26b-a4b-2l'], ['gpt_oss', 'gpt-oss-20b-2l'],
   ['mistral', 'mistral-small-3-2l'], ['mistral3', 'mistral-small-3-2l'], ['phi3', 'phi-4-mini-2l'], ['smollm3', 'smollm3-3b-4l'],
+  ['qwen3_next', 'qwen3-next-80b-a3b-2l'],
 ];
 
 /**
@@ -47,9 +49,37 @@ test('the real-shape suite\'s shapes: under ~2 GB at 4 bits, parity init, every 
   assert.equal(spreadInit('gpt-oss-20b-6l'), false);
 });
 
+// Qwen3-Next-80B-A3B's config.json (the Instruct and Thinking checkpoints share these), but num_hidden_layers (48)
+// and full_attention_interval (4), which qwen3-next-80b-a3b-2l shortens to 2 and 2.
+const QWEN3_NEXT_80B_A3B = {
+  architectures: ['Qwen3NextForCausalLM'], model_type: 'qwen3_next', hidden_size: 2048, intermediate_size: 5120,
+  num_attention_heads: 16, num_key_value_heads: 2, head_dim: 256, vocab_size: 151936, tie_word_embeddings: false,
+  rms_norm_eps: 1e-6, rope_theta: 10_000_000, partial_rotary_factor: 0.25, max_position_embeddings: 262144,
+  linear_conv_kernel_dim: 4, linear_key_head_dim: 128, linear_value_head_dim: 128, linear_num_key_heads: 16,
+  linear_num_value_heads: 32, num_experts: 512, num_experts_per_tok: 10, moe_intermediate_size: 512,
+  shared_expert_intermediate_size: 512, norm_topk_prob: true, decoder_sparse_step: 1, mlp_only_layers: [],
+  attention_bias: false, rope_scaling: null,
+};
+
+test('qwen3-next-80b-a3b-2l writes Qwen3-Next-80B-A3B\'s config.json values, a DeltaNet and a full-attention layer', () => {
+  const dims = modelDims('qwen3_next', 'qwen3-next-80b-a3b-2l');
+  const written = buildConfigJson('qwen3_next', dims, 'bf16', { bits: 4, groupSize: 64 }, {});
+  for (const [key, value] of Object.entries(QWEN3_NEXT_80B_A3B)) assert.deepEqual(written[key], value, key);
+  assert.deepEqual([written.num_hidden_layers, written.full_attention_interval], [2, 2]);
+  assert.deepEqual([0, 1].map((i) => isLinearLayer(dims.hybrid!, i)), [true, false]);
+  assert.equal(written.text_config, undefined, 'the text model is at the top level');
+  // The fused in-projections: per key head q, k (128 each), v and z (2 value heads of 128 each); b and a.
+  const names = new Map(tensorDefs(dims, 'qwen3-next-80b-a3b-2l').map((d) => [d.name, d.shape]));
+  assert.deepEqual(names.get('model.layers.0.linear_attn.in_proj_qkvz'), [12288, 2048]);
+  assert.deepEqual(names.get('model.layers.0.linear_attn.in_proj_ba'), [64, 2048]);
+  assert.deepEqual(names.get('model.layers.1.mlp.switch_mlp.gate_proj'), [512, 512, 2048]);
+});
+
 test('a shortened real shape asked of another architecture is a RangeError naming the shape', () => {
   assert.throws(() => modelDims('qwen3', 'mistral-small-3-2l'), /shape mistral-small-3-2l needs --arch mistral or mistral3/);
   assert.throws(() => modelDims('qwen3_5', 'qwen3.5-35b-a3b-4l'), /needs --arch qwen3_5_moe/);
+  assert.throws(() => modelDims('qwen3_moe', 'qwen3-next-80b-a3b-2l'), /needs --arch qwen3_next/);
+  assert.throws(() => modelDims('qwen3_next', 'qwen3.5-35b-a3b-4l'), /qwen3_next has tiny and qwen3-next-80b-a3b-2l/);
   assert.throws(() => modelDims('llama', 'gpt-oss-20b-2l'), /needs --arch gpt_oss/);
   assert.throws(() => modelDims('llama', 'gemma4-e2b-10l'), /needs --arch gemma4/);
   assert.throws(() => modelDims('qwen3', 'gemma4-26b-a4b-2l'), /needs --arch gemma4/);

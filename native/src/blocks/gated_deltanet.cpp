@@ -5,6 +5,9 @@
 //   S *= g;  S += beta * (v - S k) k^T;  o = S q
 // and finally a per-head RMSNorm of o gated by silu(z), and the output projection.
 // The state is a DeltaNetState (cache.h). Tokens of a prefill chunk run the recurrence one after another.
+// Qwen3-Next stores the in-projections fused per key head (ssm_in_qkvz rows: for each key head q, k, then the v and
+// z rows of its value heads; ssm_in_ba: its b rows, then its a rows): one matmul whose rows are split per token.
+#include <algorithm>
 #include <cmath>
 
 #include "blocks/blocks.h"
@@ -23,13 +26,27 @@ class GatedDeltaNet : public TokenMixer {
     keyDim_ = p.numKHeads * p.headKDim;
     valueDim_ = p.numVHeads * p.headVDim;
     channels_ = 2 * keyDim_ + valueDim_;
-    qkv_ = ld.matrix(pre + "ssm_in_qkv", channels_, H);
-    z_ = ld.matrix(pre + "ssm_in_z", valueDim_, H);
     // b and a feed sigmoid and exp(-A·softplus) gates that compound over every later token: they are kept in f32
     // and applied to the f32 activations (numVHeads rows: negligible work), not through int8-quantized activations.
-    gatesW_ = ld.dense(pre + "ssm_in_b", p.numVHeads, H);
-    const std::vector<float> aW = ld.dense(pre + "ssm_in_a", p.numVHeads, H);
-    gatesW_.insert(gatesW_.end(), aW.begin(), aW.end());
+    fused_ = ld.has(pre + "ssm_in_qkvz");
+    if (fused_) {
+      qkv_ = ld.matrix(pre + "ssm_in_qkvz", channels_ + valueDim_, H);
+      const std::vector<float> ba = ld.dense(pre + "ssm_in_ba", 2 * p.numVHeads, H);
+      // Into the split layout: every b row (value-head order), then every a row.
+      const int group = p.numVHeads / p.numKHeads;
+      gatesW_.resize(ba.size());
+      for (int h = 0; h < p.numVHeads; h++) {
+        const size_t bRow = static_cast<size_t>(h / group) * 2 * group + h % group;
+        std::copy_n(ba.begin() + bRow * H, H, gatesW_.begin() + static_cast<size_t>(h) * H);
+        std::copy_n(ba.begin() + (bRow + group) * H, H, gatesW_.begin() + static_cast<size_t>(p.numVHeads + h) * H);
+      }
+    } else {
+      qkv_ = ld.matrix(pre + "ssm_in_qkv", channels_, H);
+      z_ = ld.matrix(pre + "ssm_in_z", valueDim_, H);
+      gatesW_ = ld.dense(pre + "ssm_in_b", p.numVHeads, H);
+      const std::vector<float> aW = ld.dense(pre + "ssm_in_a", p.numVHeads, H);
+      gatesW_.insert(gatesW_.end(), aW.begin(), aW.end());
+    }
     conv_ = ld.floats(pre + "ssm_conv1d", {channels_, p.convKernel, 1});
     const std::vector<float> aLog = ld.vector(pre + "ssm_a_log", p.numVHeads);
     negA_.resize(aLog.size());
@@ -52,8 +69,15 @@ class GatedDeltaNet : public TokenMixer {
     a_out_.resize(static_cast<size_t>(T) * Hv);
     core_.resize(static_cast<size_t>(T) * valueDim_);
     Acts acts = prepare_acts(f, in, f.spec.hiddenSize);
-    const LinearOut proj[2] = {{&qkv_, mixed_.data()}, {&z_, z_out_.data()}};
-    linear(f, acts, proj, 2);
+    if (fused_) {
+      fusedOut_.resize(static_cast<size_t>(T) * (C + valueDim_));
+      const LinearOut proj[1] = {{&qkv_, fusedOut_.data()}};
+      linear(f, acts, proj, 1);
+      split_fused(f);
+    } else {
+      const LinearOut proj[2] = {{&qkv_, mixed_.data()}, {&z_, z_out_.data()}};
+      linear(f, acts, proj, 2);
+    }
     project_gates(f, in);
     // The conv and the recurrence run per sequence, over its rows, on its own state.
     for (int g = 0; g < f.nsegs; g++) convolve(f, f.segs[g], *static_cast<DeltaNetState*>(f.state(g)));
@@ -66,6 +90,26 @@ class GatedDeltaNet : public TokenMixer {
   }
 
  private:
+  // The fused projection's rows per key head [q | k | v of its value heads | z of its value heads] into mixed_
+  // (all q, all k, all v) and z_out_.
+  void split_fused(Forward& f) const {
+    const int C = channels_, dk = p_.headKDim, Kh = p_.numKHeads;
+    const int gv = (p_.numVHeads / Kh) * p_.headVDim;
+    f.pool.parallel_for(f.T, [&](int t0, int t1) {
+      for (int t = t0; t < t1; t++) {
+        const float* src = fusedOut_.data() + static_cast<size_t>(t) * (C + valueDim_);
+        float* mixed = mixed_.data() + static_cast<size_t>(t) * C;
+        float* z = z_out_.data() + static_cast<size_t>(t) * valueDim_;
+        for (int g = 0; g < Kh; g++, src += 2 * dk + 2 * gv) {
+          std::copy_n(src, dk, mixed + static_cast<size_t>(g) * dk);
+          std::copy_n(src + dk, dk, mixed + keyDim_ + static_cast<size_t>(g) * dk);
+          std::copy_n(src + 2 * dk, gv, mixed + 2 * keyDim_ + static_cast<size_t>(g) * gv);
+          std::copy_n(src + 2 * dk + gv, gv, z + static_cast<size_t>(g) * gv);
+        }
+      }
+    });
+  }
+
   // b_out_ and a_out_ [T][numVHeads] from the f32 input rows.
   void project_gates(Forward& f, const float* in) const {
     const int H = f.spec.hiddenSize, Hv = p_.numVHeads;
@@ -174,11 +218,12 @@ class GatedDeltaNet : public TokenMixer {
 
   DeltaNetPlan p_;
   int keyDim_ = 0, valueDim_ = 0, channels_ = 0;
+  bool fused_ = false;  // Qwen3-Next's per-key-head fused in-projections (qkv_ then holds ssm_in_qkvz, z_ is unused)
   OwnedWeight qkv_, z_, out_;
   std::vector<float> gatesW_;  // [2 * numVHeads][hidden]: the b rows, then the a rows
   std::vector<float> conv_, negA_, dtBias_, norm_;
   // Per-pass buffers (a model runs one forward pass at a time).
-  mutable std::vector<float> mixed_, conved_, z_out_, b_out_, a_out_, core_;
+  mutable std::vector<float> mixed_, conved_, z_out_, b_out_, a_out_, core_, fusedOut_;
 };
 
 }  // namespace

@@ -18,6 +18,7 @@ import { smollm3Plan } from './smollm3.js';
 import { qwen2Plan } from './qwen2.js';
 import { qwen3Plan } from './qwen3.js';
 import { qwen3_5Plan } from './qwen3_5.js';
+import { qwen3NextPlan } from './qwen3_next.js';
 import { qwen3MoePlan } from './qwen3_moe.js';
 import type { SpecInput } from './common.js';
 
@@ -41,6 +42,7 @@ const ARCHITECTURES: Record<ModelConfig['modelType'], Architecture> = {
   gemma3: { name: 'gemma3', plan: (input) => gemma3Plan(input, GEMMA3_TEXT_PREFIX) },
   qwen3_5: { name: 'qwen3_5', plan: qwen3_5Plan },
   qwen3_5_moe: { name: 'qwen3_5', plan: qwen3_5Plan },
+  qwen3_next: { name: 'qwen3_next', plan: qwen3NextPlan },
   gpt_oss: { name: 'gpt_oss', plan: gptOssPlan },
   gemma4_text: { name: 'gemma4', plan: (input) => gemma4Plan(input) },
   gemma4: { name: 'gemma4', plan: (input) => gemma4Plan(input, GEMMA4_TEXT_PREFIX) },

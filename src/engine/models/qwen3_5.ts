@@ -45,18 +45,48 @@ export function linearLayers(c: HybridConfig, numLayers: number, configFile: str
   return Array.from({ length: numLayers }, (_, i) => (i + 1) % every !== 0);
 }
 
-export function qwen3_5Plan(input: SpecInput): NativeModelPlan {
-  const { config: c, weights: w, configFile } = input;
-  const h = parseWith(hybridSchema, c.raw, configFile);
+/** The hybrid's config fields, checked (key heads dividing value heads). */
+export function hybridConfig(input: SpecInput): HybridConfig {
+  const h = parseWith(hybridSchema, input.config.raw, input.configFile);
   if (h.linear_num_value_heads % h.linear_num_key_heads !== 0) {
-    throw new ModelFormatError(configFile, `field 'linear_num_key_heads' (${h.linear_num_key_heads}) must divide linear_num_value_heads (${h.linear_num_value_heads})`);
+    throw new ModelFormatError(input.configFile, `field 'linear_num_key_heads' (${h.linear_num_key_heads}) must divide linear_num_value_heads (${h.linear_num_value_heads})`);
   }
-  const pre = w.has('language_model.model.embed_tokens.weight') ? 'language_model.' : '';
-  const H = c.hiddenSize;
+  return h;
+}
+
+/** The full-attention layers' RoPE: NeoX over the leading partial_rotary_factor (0.25 by default) of each head. */
+export function hybridRope(input: SpecInput, h: HybridConfig): RopePlan {
+  const c = input.config;
   const factor = h.rope_parameters?.partial_rotary_factor ?? h.partial_rotary_factor ?? 0.25;
   const rotaryDims = Math.floor((c.headDim * factor) / 2) * 2;
-  if (rotaryDims < 2) throw new ModelFormatError(configFile, `field 'partial_rotary_factor' (${factor}) leaves no rotary dims of head_dim ${c.headDim}`);
-  const rope: RopePlan = { kind: 'neox', theta: c.ropeTheta, rotaryDims };
+  if (rotaryDims < 2) throw new ModelFormatError(input.configFile, `field 'partial_rotary_factor' (${factor}) leaves no rotary dims of head_dim ${c.headDim}`);
+  return { kind: 'neox', theta: c.ropeTheta, rotaryDims };
+}
+
+/** A gated full-attention layer: q_proj emits each head's query and its sigmoid output gate; q/k RMSNorm. */
+export function gatedAttention(input: SpecInput, rope: RopePlan, p: string, b: string, tensors: TensorTable): LayerPlan['mixer'] {
+  const { config: c, weights: w } = input;
+  const H = c.hiddenSize;
+  const qOut = c.numHeads * c.headDim;
+  const kvOut = c.numKvHeads * c.headDim;
+  tensors[`${b}attn_q`] = w.linear(`${p}.self_attn.q_proj`, 2 * qOut, H);
+  tensors[`${b}attn_k`] = w.linear(`${p}.self_attn.k_proj`, kvOut, H);
+  tensors[`${b}attn_v`] = w.linear(`${p}.self_attn.v_proj`, kvOut, H);
+  tensors[`${b}attn_output`] = w.linear(`${p}.self_attn.o_proj`, H, qOut);
+  tensors[`${b}attn_q_norm`] = w.tensor(`${p}.self_attn.q_norm.weight`, [c.headDim]);
+  tensors[`${b}attn_k_norm`] = w.tensor(`${p}.self_attn.k_norm.weight`, [c.headDim]);
+  return {
+    kind: 'attention', numHeads: c.numHeads, numKvHeads: c.numKvHeads, headDim: c.headDim,
+    qkNorm: true, qkvBias: false, outputGate: true, rope,
+  };
+}
+
+export function qwen3_5Plan(input: SpecInput): NativeModelPlan {
+  const { config: c, weights: w, configFile } = input;
+  const h = hybridConfig(input);
+  const pre = w.has('language_model.model.embed_tokens.weight') ? 'language_model.' : '';
+  const H = c.hiddenSize;
+  const rope = hybridRope(input, h);
   const keyDim = h.linear_num_key_heads * h.linear_key_head_dim;
   const valueDim = h.linear_num_value_heads * h.linear_value_head_dim;
   const channels = 2 * keyDim + valueDim;
@@ -87,18 +117,7 @@ export function qwen3_5Plan(input: SpecInput): NativeModelPlan {
         headKDim: h.linear_key_head_dim, headVDim: h.linear_value_head_dim, convKernel: h.linear_conv_kernel_dim,
       };
     } else {
-      const qOut = c.numHeads * c.headDim;
-      const kvOut = c.numKvHeads * c.headDim;
-      tensors[`${b}attn_q`] = w.linear(`${p}.self_attn.q_proj`, 2 * qOut, H);
-      tensors[`${b}attn_k`] = w.linear(`${p}.self_attn.k_proj`, kvOut, H);
-      tensors[`${b}attn_v`] = w.linear(`${p}.self_attn.v_proj`, kvOut, H);
-      tensors[`${b}attn_output`] = w.linear(`${p}.self_attn.o_proj`, H, qOut);
-      tensors[`${b}attn_q_norm`] = w.tensor(`${p}.self_attn.q_norm.weight`, [c.headDim]);
-      tensors[`${b}attn_k_norm`] = w.tensor(`${p}.self_attn.k_norm.weight`, [c.headDim]);
-      mixer = {
-        kind: 'attention', numHeads: c.numHeads, numKvHeads: c.numKvHeads, headDim: c.headDim,
-        qkNorm: true, qkvBias: false, outputGate: true, rope,
-      };
+      mixer = gatedAttention(input, rope, p, b, tensors);
     }
     tensors[`${b}ffn_norm`] = w.tensor(`${p}.post_attention_layernorm.weight`, [H]);
     layers.push({ mixer, mlp: h.num_experts ? moeMlp(input, h, p, b, tensors) : denseMlp(input, p, b, tensors) });
@@ -115,7 +134,7 @@ function denseMlp(input: SpecInput, p: string, b: string, tensors: TensorTable):
   return { kind: 'gated', activation: 'silu', intermediateSize: c.intermediateSize };
 }
 
-function moeMlp(input: SpecInput, h: HybridConfig, p: string, b: string, tensors: TensorTable): MlpPlan {
+export function moeMlp(input: SpecInput, h: HybridConfig, p: string, b: string, tensors: TensorTable): MlpPlan {
   const { config: c, weights: w, configFile } = input;
   const H = c.hiddenSize;
   const E = h.num_experts!;

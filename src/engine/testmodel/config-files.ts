@@ -79,6 +79,19 @@ export function buildConfigJson(arch: TestArch, dims: ModelDims, dtype: TestDTyp
         decoder_sparse_step: 1, mlp_only_layers: [], router_aux_loss_coef: 0.001, output_router_logits: false,
       });
     }
+  } else if (arch === 'qwen3_next' && dims.hybrid && dims.moe) {
+    // Qwen3-Next-80B-A3B's config.json: top level, layers from full_attention_interval, every layer sparse.
+    const hy = dims.hybrid;
+    Object.assign(c, {
+      architectures: ['Qwen3NextForCausalLM'], model_type: 'qwen3_next', head_dim: dims.headDim, attention_bias: false,
+      attention_dropout: 0.0, eos_token_id: fam.eosTokenId, full_attention_interval: hy.fullAttentionInterval,
+      linear_conv_kernel_dim: hy.convKernel, linear_key_head_dim: hy.headKDim, linear_num_key_heads: hy.numKHeads,
+      linear_num_value_heads: hy.numVHeads, linear_value_head_dim: hy.headVDim, partial_rotary_factor: hy.partialRotaryFactor,
+      rope_scaling: null, use_sliding_window: false, decoder_sparse_step: 1, mlp_only_layers: [],
+      num_experts: dims.moe.numExperts, num_experts_per_tok: dims.moe.topK, moe_intermediate_size: dims.moe.expertIntermediateSize,
+      shared_expert_intermediate_size: dims.moe.sharedExpertIntermediateSize ?? 0, norm_topk_prob: dims.moe.normTopK,
+      output_router_logits: false, router_aux_loss_coef: 0.001,
+    });
   } else if (arch === 'qwen3') {
     Object.assign(c, {
       architectures: ['Qwen3ForCausalLM'], model_type: 'qwen3', head_dim: dims.headDim, attention_bias: false,
@@ -123,7 +136,7 @@ export function buildConfigJson(arch: TestArch, dims: ModelDims, dtype: TestDTyp
       } : null,
     });
   }
-  const top = arch === 'mistral3' ? mistral3Wrapper(sorted(c), fam.bosTokenId) : arch === 'gemma3' ? gemma3Wrapper(sorted(c)) : dims.gemma4 ? gemma4Wrapper(sorted(c)) : dims.hybrid ? qwen3_5Wrapper(sorted(c), dims) : c;
+  const top = arch === 'mistral3' ? mistral3Wrapper(sorted(c), fam.bosTokenId) : arch === 'gemma3' ? gemma3Wrapper(sorted(c)) : dims.gemma4 ? gemma4Wrapper(sorted(c)) : dims.hybrid && arch !== 'qwen3_next' ? qwen3_5Wrapper(sorted(c), dims) : c;
   if (quant) {
     // The quantization block sits at the top level, also for a multimodal wrapper (its keys name full module paths).
     const q: Record<string, unknown> = quantEntry(quant);

@@ -36,11 +36,14 @@ export function ggufTensorName(storedHfName: string, arch?: TestArch): string {
     'self_attn.k_norm.weight': 'attn_k_norm.weight',
     // Gemma's post_attention_layernorm closes the attention sandwich; its MLP input norm is pre_feedforward_layernorm.
     // qwen35 also names it after its place (after attention), not after the block it feeds.
-    'post_attention_layernorm.weight': arch && (isGemma3(arch) || arch === 'qwen3_5' || arch === 'qwen3_5_moe' || arch === 'gpt_oss' || arch === 'gemma4') ? 'post_attention_norm.weight' : 'ffn_norm.weight',
+    'post_attention_layernorm.weight': arch && (isGemma3(arch) || arch === 'qwen3_5' || arch === 'qwen3_5_moe' || arch === 'qwen3_next' || arch === 'gpt_oss' || arch === 'gemma4') ? 'post_attention_norm.weight' : 'ffn_norm.weight',
     'pre_feedforward_layernorm.weight': 'ffn_norm.weight',
     'post_feedforward_layernorm.weight': 'post_ffw_norm.weight',
     'linear_attn.in_proj_qkv.weight': 'attn_qkv.weight',
     'linear_attn.in_proj_z.weight': 'attn_gate.weight',
+    // qwen3next's fused in-projections as they are (per key head), which its graph splits itself.
+    'linear_attn.in_proj_qkvz.weight': 'ssm_in.weight',
+    'linear_attn.in_proj_ba.weight': 'ssm_ba.weight',
     'linear_attn.in_proj_b.weight': 'ssm_beta.weight',
     'linear_attn.in_proj_a.weight': 'ssm_alpha.weight',
     'linear_attn.conv1d.weight': 'ssm_conv1d.weight',
@@ -109,6 +112,7 @@ export function ggufArch(arch: TestArch): string {
   if (isGemma3(arch)) return 'gemma3';
   if (arch === 'qwen3_5') return 'qwen35';
   if (arch === 'qwen3_5_moe') return 'qwen35moe';
+  if (arch === 'qwen3_next') return 'qwen3next';
   if (arch === 'gpt_oss') return 'gpt-oss';
   return arch;
 }
@@ -267,14 +271,16 @@ export function phiAttentionFactor(dims: ModelDims): number {
 }
 
 /**
- * qwen35's Gated DeltaNet keys (the converter's names: state size = key head dim, group count = key heads, time-step
+ * qwen35's and qwen3next's Gated DeltaNet keys (the converter's names: state size = key head dim, group count = key heads, time-step
  * rank = value heads) and its interleaved M-RoPE sections. Text positions are equal in every section, so sections
  * that cover all rotary pairs make it the plain NeoX rotation of the rotated dims.
  */
 function hybridMetadata(p: string, dims: ModelDims, hy: HybridDims): Array<[string, GgufKv]> {
-  if (hy.headKDim !== hy.headVDim) throw new RangeError('qwen35 GGUF needs equal key and value head dims');
+  if (hy.headKDim !== hy.headVDim) throw new RangeError(`${p} GGUF needs equal key and value head dims`);
   const pairs = rotaryDims(dims) / 2;
   const a = Math.ceil(pairs / 3);
+  // qwen3next rotates with plain NeoX RoPE (no sections).
+  const sections: Array<[string, GgufKv]> = hy.fusedInProj ? [] : [[`${p}.rope.dimension_sections`, { type: 'i32[]', value: [a, a, pairs - 2 * a, 0] }]];
   return [
     [`${p}.ssm.conv_kernel`, { type: 'u32', value: hy.convKernel }],
     [`${p}.ssm.state_size`, { type: 'u32', value: hy.headKDim }],
@@ -282,6 +288,6 @@ function hybridMetadata(p: string, dims: ModelDims, hy: HybridDims): Array<[stri
     [`${p}.ssm.time_step_rank`, { type: 'u32', value: hy.numVHeads }],
     [`${p}.ssm.inner_size`, { type: 'u32', value: hy.headVDim * hy.numVHeads }],
     [`${p}.full_attention_interval`, { type: 'u32', value: hy.fullAttentionInterval }],
-    [`${p}.rope.dimension_sections`, { type: 'i32[]', value: [a, a, pairs - 2 * a, 0] }],
+    ...sections,
   ];
 }

@@ -42,6 +42,31 @@ export function qwen3_5Dims(shape: TestShape, moe = false): ModelDims {
   };
 }
 
+/**
+ * Qwen3-Next (qwen3_next): every MLP a mixture of experts with a shared expert, the DeltaNet in-projections fused per
+ * key head, the text model at the top level, untied. Tiny: the qwen3_5_moe tiny body (llama.cpp's qwen3next needs
+ * equal key and value head dims and experts in every layer, as the real model has).
+ */
+export function qwen3NextDims(shape: TestShape): ModelDims {
+  const common = { weightPrefix: '', visionTower: false, gemma: null, phi: null, qkvBias: false, qkNorm: true, ropeScaling: null, tied: false };
+  if (shape === 'qwen3-next-80b-a3b-2l') {
+    // Qwen3-Next-80B-A3B's config.json with 2 of its 48 layers: 16 query and 2 KV heads of 256, DeltaNet 16 key and
+    // 32 value heads of 128, 512 experts of 512 (10 per token) and a shared expert of 512, its 151936 vocabulary
+    // rows, untied (intermediate_size is its config's; no layer of it is dense). The one departure is the layer
+    // pattern: full_attention_interval 2 (a DeltaNet layer, then a full-attention one) instead of 4, as four layers
+    // of 512 experts would make a 4.1 GB file and a 28 GB F32 twin. ~2.2 GB at 4 bits.
+    return {
+      ...common, hiddenSize: 2048, intermediateSize: 5120, numLayers: 2, numHeads: 16, numKvHeads: 2, headDim: 256,
+      vocabSize: QWEN_VOCAB, rmsNormEps: 1e-6, ropeTheta: 10_000_000, maxPositionEmbeddings: 262144,
+      moe: { numExperts: 512, topK: 10, expertIntermediateSize: 512, normTopK: true, sharedExpertIntermediateSize: 512 },
+      hybrid: { numKHeads: 16, numVHeads: 32, headKDim: 128, headVDim: 128, convKernel: 4, fullAttentionInterval: 2, partialRotaryFactor: 0.25, fusedInProj: true },
+    };
+  }
+  if (shape !== 'tiny') throw new RangeError(`shape ${shape} needs another --arch (qwen3_next has tiny and qwen3-next-80b-a3b-2l)`);
+  const tiny = qwen3_5Dims('tiny', true);
+  return { ...tiny, ...common, hybrid: { ...tiny.hybrid!, fusedInProj: true } };
+}
+
 export function isLinearLayer(hy: HybridDims, i: number): boolean {
   return (i + 1) % hy.fullAttentionInterval !== 0;
 }
@@ -55,11 +80,12 @@ export function hybridLayerDefs(dims: ModelDims, hy: HybridDims, p: string, i: n
     const keyDim = hy.numKHeads * hy.headKDim;
     const valueDim = hy.numVHeads * hy.headVDim;
     const channels = 2 * keyDim + valueDim;
+    // Qwen3-Next: per key head, its q, k, v and z rows in one matrix, its b and a rows in another.
+    const inProj: Array<[string, number]> = hy.fusedInProj
+      ? [['in_proj_qkvz', channels + valueDim], ['in_proj_ba', 2 * hy.numVHeads]]
+      : [['in_proj_qkv', channels], ['in_proj_z', valueDim], ['in_proj_b', hy.numVHeads], ['in_proj_a', hy.numVHeads]];
+    for (const [name, rows] of inProj) defs.push({ name: `${la}.${name}`, kind: 'linear', shape: [rows, h], std: lin(h) });
     defs.push(
-      { name: `${la}.in_proj_qkv`, kind: 'linear', shape: [channels, h], std: lin(h) },
-      { name: `${la}.in_proj_z`, kind: 'linear', shape: [valueDim, h], std: lin(h) },
-      { name: `${la}.in_proj_b`, kind: 'linear', shape: [hy.numVHeads, h], std: lin(h) },
-      { name: `${la}.in_proj_a`, kind: 'linear', shape: [hy.numVHeads, h], std: lin(h) },
       { name: `${la}.conv1d.weight`, kind: 'conv', shape: [channels, hy.convKernel], storedShape: [channels, hy.convKernel, 1], std: 0.5 },
       // exp(A_log) around 1-4 and dt_bias around 0: decays between fast and slow, as trained models have.
       { name: `${la}.A_log`, kind: 'bias', shape: [hy.numVHeads], std: 0.5, mean: 0.7 },
@@ -113,7 +139,7 @@ export function rotaryDims(dims: ModelDims): number {
 }
 
 /**
- * llama.cpp's qwen35 GGUF twin of one tensor's values (the converter's transforms): A_log becomes -exp(A_log), and
+ * llama.cpp's qwen35 / qwen3next GGUF twin of one tensor's values (the converter's transforms): A_log becomes -exp(A_log), and
  * when value heads outnumber key heads, every value-head axis moves from grouped order (value heads of key head 0
  * first) to tiled order (the first value head of every key head first), which is how ggml broadcasts key heads.
  */
@@ -122,7 +148,8 @@ export function ggufHybridValues(dims: ModelDims, def: TensorDef, vals: Float32A
   if (!hy) return vals;
   let out = vals;
   if (def.name.endsWith('.linear_attn.A_log')) out = out.map((v) => -Math.exp(v));
-  if (hy.numVHeads === hy.numKHeads || !def.name.includes('.linear_attn.')) return out;
+  // qwen3next keeps the grouped order (its graph repeats each key head over its value heads).
+  if (hy.numVHeads === hy.numKHeads || hy.fusedInProj || !def.name.includes('.linear_attn.')) return out;
   const keyDim = hy.numKHeads * hy.headKDim;
   const tail = def.name.slice(def.name.lastIndexOf('.linear_attn.') + '.linear_attn.'.length);
   const cols = def.shape.length === 2 ? def.shape[1] : 1;

@@ -2,20 +2,22 @@
 // Shapes mirror the real checkpoints (notes/engine.md §2.2) so speed measured on random weights is representative.
 import { gptOssDims, gptOssLayerDefs, gptOssQuantOverrides } from './gpt-oss-spec.js';
 import { gemma4Dims, gemma4QuantOverrides, gemma4TensorDefs, type Gemma4Dims } from './gemma4-spec.js';
-import { hybridLayerDefs, qwen3_5Dims } from './hybrid-spec.js';
+import { hybridLayerDefs, qwen3_5Dims, qwen3NextDims } from './hybrid-spec.js';
 import { realTextDims } from './real-shapes.js';
 
-export type TestArch = 'qwen3' | 'qwen2' | 'llama' | 'mistral' | 'mistral3' | 'smollm3' | 'qwen3_moe' | 'gemma3_text' | 'gemma3' | 'phi3' | 'qwen3_5' | 'qwen3_5_moe' | 'gpt_oss' | 'gemma4';
+export type TestArch = 'qwen3' | 'qwen2' | 'llama' | 'mistral' | 'mistral3' | 'smollm3' | 'qwen3_moe' | 'gemma3_text' | 'gemma3' | 'phi3' | 'qwen3_5' | 'qwen3_5_moe' | 'qwen3_next' | 'gpt_oss' | 'gemma4';
 export type TestShape = 'tiny' | 'qwen3-0.6b' | 'llama-3.2-1b' | 'qwen3-30b-a3b' | 'qwen3-30b-a3b-12l' | 'gemma3-1b' | 'phi-4-mini' | 'qwen3.5-0.8b' | 'gpt-oss-20b' | 'gpt-oss-20b-6l' | 'gemma4-e2b-10l'
-  | 'gemma4-moe-tiny' | 'gemma4-26b-a4b-2l' | 'qwen3-30b-a3b-2l' | 'qwen3.5-35b-a3b-4l' | 'gpt-oss-20b-2l' | 'mistral-small-3-2l' | 'phi-4-mini-2l' | 'smollm3-3b-4l' | 'gemma3-1b-6l' | 'gemma3-4b-6l';
+  | 'gemma4-moe-tiny' | 'gemma4-26b-a4b-2l' | 'qwen3-30b-a3b-2l' | 'qwen3.5-35b-a3b-4l' | 'gpt-oss-20b-2l' | 'mistral-small-3-2l' | 'phi-4-mini-2l' | 'smollm3-3b-4l' | 'gemma3-1b-6l' | 'gemma3-4b-6l'
+  | 'qwen3-next-80b-a3b-2l';
 export type TestDType = 'f32' | 'bf16';
 /** 'q4_0-f32': F32 holding exactly the values of the q4_0 twin (llama.cpp's float path on its own 4-bit weights). */
 export type GgufType = 'f32' | 'q4_0' | 'q8_0' | 'mxfp4' | 'q4_0-f32';
 
-export const TEST_ARCHS: readonly TestArch[] = ['qwen3', 'qwen2', 'llama', 'mistral', 'mistral3', 'smollm3', 'qwen3_moe', 'gemma3_text', 'gemma3', 'phi3', 'qwen3_5', 'qwen3_5_moe', 'gpt_oss', 'gemma4'];
+export const TEST_ARCHS: readonly TestArch[] = ['qwen3', 'qwen2', 'llama', 'mistral', 'mistral3', 'smollm3', 'qwen3_moe', 'gemma3_text', 'gemma3', 'phi3', 'qwen3_5', 'qwen3_5_moe', 'qwen3_next', 'gpt_oss', 'gemma4'];
 export const TEST_SHAPES: readonly TestShape[] = [
   'tiny', 'qwen3-0.6b', 'llama-3.2-1b', 'qwen3-30b-a3b', 'qwen3-30b-a3b-12l', 'gemma3-1b', 'phi-4-mini', 'qwen3.5-0.8b', 'gpt-oss-20b', 'gpt-oss-20b-6l', 'gemma4-e2b-10l',
   'gemma4-moe-tiny', 'gemma4-26b-a4b-2l', 'qwen3-30b-a3b-2l', 'qwen3.5-35b-a3b-4l', 'gpt-oss-20b-2l', 'mistral-small-3-2l', 'phi-4-mini-2l', 'smollm3-3b-4l', 'gemma3-1b-6l', 'gemma3-4b-6l',
+  'qwen3-next-80b-a3b-2l',
 ];
 
 export type TestQuantMode = 'affine' | 'mxfp4';
@@ -39,6 +41,8 @@ export interface HybridDims {
   fullAttentionInterval: number;
   /** Leading fraction of each attention head that RoPE rotates. */
   partialRotaryFactor: number;
+  /** Qwen3-Next: in_proj_qkvz / in_proj_ba fused per key head (Qwen3.5: in_proj_qkv, in_proj_z, in_proj_b, in_proj_a). */
+  fusedInProj?: boolean;
 }
 
 export interface ModelDims {
@@ -152,6 +156,7 @@ const LLAMA_VOCAB = 128256;
 
 export function modelDims(arch: TestArch, shape: TestShape): ModelDims {
   if (arch === 'qwen3_5' || arch === 'qwen3_5_moe') return qwen3_5Dims(shape, arch === 'qwen3_5_moe');
+  if (arch === 'qwen3_next') return qwen3NextDims(shape);
   if (arch === 'gpt_oss') return gptOssDims(shape);
   if (arch === 'gemma4') return gemma4Dims(shape);
   const multimodal = arch === 'mistral3' || arch === 'gemma3';
@@ -184,9 +189,10 @@ function gemmaDims(shape: TestShape): GemmaDims {
   return { slidingWindow: 512, slidingWindowPattern: 6, ropeLocalBase: 10_000, linearRopeFactor: null, queryPreAttnScalar: 256 };
 }
 
-function textDims(arch: Exclude<TestArch, 'qwen3_5' | 'qwen3_5_moe' | 'gpt_oss' | 'gemma4'>, shape: TestShape): Omit<ModelDims, 'weightPrefix' | 'visionTower' | 'moe' | 'gemma' | 'phi'> {
+function textDims(arch: Exclude<TestArch, 'qwen3_5' | 'qwen3_5_moe' | 'qwen3_next' | 'gpt_oss' | 'gemma4'>, shape: TestShape): Omit<ModelDims, 'weightPrefix' | 'visionTower' | 'moe' | 'gemma' | 'phi'> {
   if (shape === 'qwen3.5-0.8b') throw new RangeError(`shape qwen3.5-0.8b needs --arch qwen3_5`);
   if (shape === 'qwen3.5-35b-a3b-4l') throw new RangeError(`shape ${shape} needs --arch qwen3_5_moe`);
+  if (shape === 'qwen3-next-80b-a3b-2l') throw new RangeError(`shape ${shape} needs --arch qwen3_next`);
   if (shape === 'gpt-oss-20b' || shape === 'gpt-oss-20b-6l' || shape === 'gpt-oss-20b-2l') throw new RangeError(`shape ${shape} needs --arch gpt_oss`);
   if (shape === 'gemma4-e2b-10l' || shape === 'gemma4-moe-tiny' || shape === 'gemma4-26b-a4b-2l') throw new RangeError(`shape ${shape} needs --arch gemma4`);
   if (shape === 'qwen3-30b-a3b' || shape === 'qwen3-30b-a3b-12l') {
