@@ -10,15 +10,18 @@
 #include "weights.h"
 
 namespace vmlx {
-namespace {
 
-const KernelSet& kernel_set(const Napi::Value& v) {
+const KernelSet& test_kernel_set(const Napi::Value& v) {
   if (!v.IsString()) throw Napi::TypeError::New(v.Env(), "kernel set name must be a string");
   const std::string name = v.As<Napi::String>().Utf8Value();
-  const KernelSet* k = kernels_by_name(name.c_str());
+  const KernelSet* k = name == "generic" ? &kernels_generic() : kernels_by_name(name.c_str());
   if (!k) throw Napi::Error::New(v.Env(), "kernel set '" + name + "' is not available on this CPU");
   return *k;
 }
+
+namespace {
+
+const KernelSet& kernel_set(const Napi::Value& v) { return test_kernel_set(v); }
 
 template <class A>
 A typed(const Napi::Value& v, napi_typedarray_type type, const char* what) {
@@ -288,6 +291,7 @@ Napi::Object make_test_hooks(Napi::Env env) {
   t.Set("toF16", Napi::Function::New(env, ToF16, "toF16"));
   t.Set("f32ToF16", Napi::Function::New(env, F32ToF16, "f32ToF16"));
   t.Set("f16ToF32", Napi::Function::New(env, F16ToF32, "f16ToF32"));
+  add_deltanet_test_hooks(env, t);
   return t;
 }
 

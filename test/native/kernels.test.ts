@@ -11,6 +11,8 @@ import { f16Round, f16ToNumber, toBf16 } from './numeric.js';
 
 const hooks = loadAddon()._test;
 const sets = hooks.kernelSets();
+// The element-wise kernels are also checked at width 1 ('generic'): the written-once code on any CPU.
+const elementwiseSets = [...sets, 'generic'];
 
 function randomF32(rng: Rng, n: number, scale = 1): Float32Array {
   const x = new Float32Array(n);
@@ -275,7 +277,7 @@ test('rmsnorm matches the reference on every kernel set', () => {
     let ss = 0;
     for (const v of x) ss += v * v;
     const inv = 1 / Math.sqrt(ss / n + 1e-5);
-    for (const k of sets) {
+    for (const k of elementwiseSets) {
       const got = hooks.rmsnorm(k, x, w, 1e-5);
       for (let i = 0; i < n; i++) assert.ok(Math.abs(got[i] - x[i] * inv * w[i]) <= 1e-5 * (1 + Math.abs(x[i] * inv * w[i])), `${k} n=${n} i=${i}`);
     }
@@ -324,7 +326,7 @@ test('attention of 1-4 query rows with their own lengths over a float16 KV block
       vb[i] = f16Round(rng.normal()).bits;
     }
     const scale = 1 / Math.sqrt(dim);
-    for (const k of sets) {
+    for (const k of elementwiseSets) {
       const got = hooks.attention(k, q, kb, vb, Int32Array.from(lens), dim, scale);
       assert.equal(got.length, lens.length * dim);
       lens.forEach((rowLen, r) => {
@@ -356,7 +358,7 @@ test('attention with sliding-window starts, per-head sinks and a logit soft-cap 
     const sinks = Float32Array.from(lens, (_, r) => [0.5, -3, 6, 1][r % 4]!);
     const scale = 0.37;
     for (const softcap of [0, 1.5]) {
-      for (const k of sets) {
+      for (const k of elementwiseSets) {
         const got = hooks.attention(k, q, kb, vb, Int32Array.from(lens), dim, scale, { starts: Int32Array.from(starts), sinks, softcap });
         lens.forEach((rowLen, r) => {
           const want = referenceAttention(q.subarray(r * dim, (r + 1) * dim), kb, vb, rowLen, dim, scale, { start: starts[r], sink: sinks[r], softcap });
@@ -376,7 +378,7 @@ test('silu(g) * u matches the float64 formula on every kernel set, including lar
   for (const n of [1, 15, 16, 17, 100, 3072]) {
     const g = randomF32(rng, n, 4), u = randomF32(rng, n);
     if (n > 4) g.set([100, -100, 0, -0.0]);
-    for (const k of sets) {
+    for (const k of elementwiseSets) {
       const got = hooks.siluMul(k, g, u);
       for (let i = 0; i < n; i++) {
         const want = (g[i] / (1 + Math.exp(-g[i]))) * u[i];
@@ -391,7 +393,7 @@ test('the KV-cache float16 store rounds exactly like the reference on every kern
   const xs = [0, -0, 1, -2.5, 65504, 65520, -1e6, 1e-8, 6e-8, 3e-5, 6.1e-5, 0.1, 1 / 3];
   for (let i = 0; i < 300; i++) xs.push(rng.normal() * 10 ** ((rng.u32() % 12) - 8));
   const f = new Float32Array(xs);
-  for (const k of sets) {
+  for (const k of elementwiseSets) {
     const h = hooks.toF16(k, f);
     for (let i = 0; i < f.length; i++) assert.equal(h[i], f16Round(f[i]).bits, `${k} toF16(${f[i]})`);
   }

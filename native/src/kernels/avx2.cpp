@@ -168,55 +168,6 @@ void matmul(const PackedWeight& w, const Acts& a, float* y, int ldy, int tile0, 
   }
 }
 
-void rmsnorm(const float* x, const float* w, float eps, int n, float* out) {
-  const int main = n & ~7;
-  __m256 ss = _mm256_setzero_ps();
-  for (int i = 0; i < main; i += 8) {
-    const __m256 v = _mm256_loadu_ps(x + i);
-    ss = _mm256_fmadd_ps(v, v, ss);
-  }
-  float s = hsum(ss);
-  for (int i = main; i < n; i++) s += x[i] * x[i];
-  const float inv = 1.f / std::sqrt(s / n + eps);
-  const __m256 iv = _mm256_set1_ps(inv);
-  for (int i = 0; i < main; i += 8)
-    _mm256_storeu_ps(out + i, _mm256_mul_ps(_mm256_mul_ps(_mm256_loadu_ps(x + i), iv), _mm256_loadu_ps(w + i)));
-  for (int i = main; i < n; i++) out[i] = x[i] * inv * w[i];
-}
-
-void attend_f16(const float* q, const uint16_t* k, const uint16_t* v, int len, int dim, size_t stride, float scale,
-                float softcap, float sink, float* scores, float* out, float* lse) {
-  const int main = dim & ~7;
-  for (int j = 0; j < len; j++) {
-    const uint16_t* kj = k + j * stride;
-    __m256 acc = _mm256_setzero_ps();
-    for (int d = 0; d < main; d += 8)
-      acc = _mm256_fmadd_ps(_mm256_loadu_ps(q + d), _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(kj + d))), acc);
-    float s = hsum(acc);
-    for (int d = main; d < dim; d++) s += q[d] * vmlx_f16_to_f32(kj[d]);
-    scores[j] = s * scale;
-  }
-  const float inv = softmax_scores(scores, len, softcap, sink, lse);
-  for (int d = 0; d < dim; d++) out[d] = 0.f;
-  for (int j = 0; j < len; j++) {
-    const uint16_t* vj = v + j * stride;
-    const __m256 p = _mm256_set1_ps(scores[j] * inv);
-    for (int d = 0; d < main; d += 8)
-      _mm256_storeu_ps(out + d, _mm256_fmadd_ps(p, _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(vj + d))),
-                                                _mm256_loadu_ps(out + d)));
-    for (int d = main; d < dim; d++) out[d] += scores[j] * inv * vmlx_f16_to_f32(vj[d]);
-  }
-}
-
-void attend_rows(const AttendRows& a) { attend_rows_each(a, attend_f16); }
-
-void to_f16(const float* x, uint16_t* out, int n) {
-  int i = 0;
-  for (; i + 8 <= n; i += 8)
-    _mm_storeu_si128(reinterpret_cast<__m128i*>(out + i), _mm256_cvtps_ph(_mm256_loadu_ps(x + i), _MM_FROUND_TO_NEAREST_INT));
-  for (; i < n; i++) out[i] = vmlx_f32_to_f16(x[i]);
-}
-
 uint64_t read_bytes(const uint8_t* p, size_t n) {
   __m256i a0 = _mm256_setzero_si256(), a1 = a0;
   size_t i = 0;
@@ -310,7 +261,7 @@ void quantize_row(const Acts& a, int t) {
   }
 }
 
-const KernelSet kAvx2 = {"avx2", quantize_row, matmul, rmsnorm, attend_rows, silu_mul_portable, to_f16, read_bytes, dot_peak};
+const KernelSet kAvx2 = {"avx2", quantize_row, matmul, read_bytes, dot_peak, VMLX_ELEMENTWISE_ENTRIES(vec_avx2)};
 
 }  // namespace
 

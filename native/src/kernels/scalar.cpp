@@ -9,32 +9,6 @@
 
 namespace vmlx {
 
-void silu_mul_portable(float* g, const float* u, int n) {
-  for (int i = 0; i < n; i++) g[i] = g[i] / (1.f + std::exp(-g[i])) * u[i];
-}
-
-void attend_rows_each(const AttendRows& a, AttendRowFn row) {
-  for (int r = 0; r < a.rows; r++) {
-    const size_t off = static_cast<size_t>(a.starts[r]) * a.stride;
-    row(a.q[r], a.k + off, a.v + off, a.lens[r] - a.starts[r], a.dim, a.stride, a.scale, a.softcap,
-        a.sink[r] ? *a.sink[r] : -INFINITY, a.scores, a.out[r], a.lse[r]);
-  }
-}
-
-float softmax_scores(float* scores, int len, float softcap, float sink, float* lse) {
-  if (softcap > 0.f)
-    for (int j = 0; j < len; j++) scores[j] = softcap * std::tanh(scores[j] / softcap);
-  float mx = sink;
-  for (int j = 0; j < len; j++) mx = std::max(mx, scores[j]);
-  float sum = std::exp(sink - mx);  // 0 without a sink
-  for (int j = 0; j < len; j++) {
-    scores[j] = std::exp(scores[j] - mx);
-    sum += scores[j];
-  }
-  if (lse) *lse = mx + std::log(sum);
-  return 1.f / sum;
-}
-
 namespace {
 
 // Row t as codes of type Q with |code| <= kMax per kActBlock block (round to nearest even), zero padded to qStride.
@@ -202,6 +176,38 @@ void matmul(const PackedWeight& w, const Acts& a, float* y, int ldy, int tile0, 
     matmul_float(w, a, y, ldy, tile0, tile1);
 }
 
+void silu_mul(float* g, const float* u, int n) {
+  for (int i = 0; i < n; i++) g[i] = g[i] / (1.f + std::exp(-g[i])) * u[i];
+}
+
+// One row's attention over its window (k, v already advanced to its start); sink = -inf when it has none.
+using AttendRowFn = void (*)(const float* q, const uint16_t* k, const uint16_t* v, int len, int dim, size_t stride,
+                             float scale, float softcap, float sink, float* scores, float* out, float* lse);
+
+void attend_rows_each(const AttendRows& a, AttendRowFn row) {
+  for (int r = 0; r < a.rows; r++) {
+    const size_t off = static_cast<size_t>(a.starts[r]) * a.stride;
+    row(a.q[r], a.k + off, a.v + off, a.lens[r] - a.starts[r], a.dim, a.stride, a.scale, a.softcap,
+        a.sink[r] ? *a.sink[r] : -INFINITY, a.scores, a.out[r], a.lse[r]);
+  }
+}
+
+// Scores [0, len) become softmax probabilities (soft-capped, with the sink in the denominator); returns 1 / sum.
+// lse (optional) gets the log of the denominator.
+float softmax_scores(float* scores, int len, float softcap, float sink, float* lse) {
+  if (softcap > 0.f)
+    for (int j = 0; j < len; j++) scores[j] = softcap * std::tanh(scores[j] / softcap);
+  float mx = sink;
+  for (int j = 0; j < len; j++) mx = std::max(mx, scores[j]);
+  float sum = std::exp(sink - mx);  // 0 without a sink
+  for (int j = 0; j < len; j++) {
+    scores[j] = std::exp(scores[j] - mx);
+    sum += scores[j];
+  }
+  if (lse) *lse = mx + std::log(sum);
+  return 1.f / sum;
+}
+
 void rmsnorm(const float* x, const float* w, float eps, int n, float* out) {
   float ss = 0.f;
   for (int i = 0; i < n; i++) ss += x[i] * x[i];
@@ -252,10 +258,67 @@ uint64_t dot_peak(uint64_t rounds) {
   return rounds * 12;
 }
 
-const KernelSet kScalar = {"scalar", quantize_row_portable, matmul, rmsnorm, attend_rows_portable, silu_mul_portable, to_f16, read_bytes, dot_peak};
+void rmsnorm_gated(const float* x, const float* w, const float* z, float eps, int n, float* out) {
+  float ss = 0.f;
+  for (int i = 0; i < n; i++) ss += x[i] * x[i];
+  const float inv = 1.f / std::sqrt(ss / n + eps);
+  for (int i = 0; i < n; i++) out[i] = x[i] * inv * w[i] * (z[i] / (1.f + std::exp(-z[i])));
+}
+
+void l2_normalize(float* x, int n, float eps, float scale) {
+  double ss = 0;
+  for (int i = 0; i < n; i++) ss += static_cast<double>(x[i]) * x[i];
+  const float f = static_cast<float>(scale / std::sqrt(ss + eps));
+  for (int i = 0; i < n; i++) x[i] *= f;
+}
+
+void conv_silu(const ConvSpan& s) {
+  const int past = s.K - 1;
+  for (int t = 0; t < s.T; t++)
+    for (int c = s.c0; c < s.c1; c++) {
+      float acc = 0.f;
+      for (int j = 0; j < s.K; j++) {
+        const int i = t + j - past;
+        const float in = i < 0 ? s.hist[static_cast<size_t>(past + i) * s.C + c] : s.x[static_cast<size_t>(i) * s.xStride + c];
+        acc += s.w[static_cast<size_t>(j) * s.C + c] * in;
+      }
+      s.out[static_cast<size_t>(t) * s.outStride + c] = acc / (1.f + std::exp(-acc));
+    }
+}
+
+// The recurrence as written: decay, then the delta update with the decayed state, then the read-out.
+void delta_rule(const DeltaRuleSpan& s) {
+  for (int t = 0; t < s.T; t++) {
+    const float* q = s.q + static_cast<size_t>(t) * s.qkStride;
+    const float* k = s.k + static_cast<size_t>(t) * s.qkStride;
+    const float* v = s.v + static_cast<size_t>(t) * s.vStride;
+    const float g = s.g[static_cast<size_t>(t) * s.gateStride], beta = s.beta[static_cast<size_t>(t) * s.gateStride];
+    float* o = s.o + static_cast<size_t>(t) * s.oStride;
+    for (int i = 0; i < s.dv; i++) {
+      float* row = s.S + static_cast<size_t>(i) * s.dk;
+      float kv = 0.f;
+      for (int j = 0; j < s.dk; j++) {
+        row[j] *= g;
+        kv += row[j] * k[j];
+      }
+      const float d = (v[i] - kv) * beta;
+      float acc = 0.f;
+      for (int j = 0; j < s.dk; j++) {
+        row[j] += d * k[j];
+        acc += row[j] * q[j];
+      }
+      o[i] = acc;
+    }
+  }
+}
+
+const KernelSet kScalar = {"scalar", quantize_row_portable, matmul, read_bytes, dot_peak, rmsnorm, attend_rows_portable, silu_mul,
+                           to_f16, rmsnorm_gated, l2_normalize, conv_silu, delta_rule};
+const KernelSet kGeneric = {"generic", quantize_row_portable, matmul, read_bytes, dot_peak, VMLX_ELEMENTWISE_ENTRIES(vec_scalar)};
 
 }  // namespace
 
 const KernelSet& kernels_scalar() { return kScalar; }
+const KernelSet& kernels_generic() { return kGeneric; }
 
 }  // namespace vmlx
