@@ -32,6 +32,8 @@ class GatedDeltaNet : public TokenMixer {
     gatesW_ = ld.dense(pre + "ssm_in_b", p.numVHeads, H);
     const std::vector<float> aW = ld.dense(pre + "ssm_in_a", p.numVHeads, H);
     gatesW_.insert(gatesW_.end(), aW.begin(), aW.end());
+    gatesView_ = PackedWeight{WeightKind::F32, 2 * p.numVHeads, H, 0, 0, 0, (2 * p.numVHeads + kTileRows - 1) / kTileRows,
+                              reinterpret_cast<const uint8_t*>(gatesW_.data()), false, nullptr, nullptr};
     if (p.convKernel < 1 || p.convKernel > kMaxConvKernel)
       throw EngineError(pre + "ssm_conv1d: conv kernel width " + std::to_string(p.convKernel) + " is not in 1.." +
                         std::to_string(kMaxConvKernel));
@@ -57,8 +59,7 @@ class GatedDeltaNet : public TokenMixer {
     mixed_.resize(static_cast<size_t>(T) * C);
     conved_.resize(static_cast<size_t>(T) * C);
     z_out_.resize(static_cast<size_t>(T) * valueDim_);
-    b_out_.resize(static_cast<size_t>(T) * Hv);
-    a_out_.resize(static_cast<size_t>(T) * Hv);
+    gates_.resize(static_cast<size_t>(T) * 2 * Hv);
     core_.resize(static_cast<size_t>(T) * valueDim_);
     Acts acts = prepare_acts(f, in, f.spec.hiddenSize);
     const LinearOut proj[2] = {{&qkv_, mixed_.data()}, {&z_, z_out_.data()}};
@@ -76,32 +77,32 @@ class GatedDeltaNet : public TokenMixer {
   }
 
  private:
-  // b_out_ and a_out_ [T][numVHeads] from the f32 input rows.
+  // gates_ [T][b | a] (numVHeads each) from the f32 input rows, through the kernel set's float matmul (threads take
+  // ranges of tokens; there are only two tiles of rows).
   void project_gates(Forward& f, const float* in) const {
-    const int H = f.spec.hiddenSize, Hv = p_.numVHeads;
+    const int H = f.spec.hiddenSize, n = 2 * p_.numVHeads;
     f.pool.parallel_for(f.T, [&](int t0, int t1) {
-      for (int t = t0; t < t1; t++) {
-        const float* x = in + static_cast<size_t>(t) * H;
-        for (int r = 0; r < 2 * Hv; r++) {
-          const float* w = gatesW_.data() + static_cast<size_t>(r) * H;
-          float acc = 0;
-          for (int i = 0; i < H; i++) acc += w[i] * x[i];
-          (r < Hv ? b_out_ : a_out_)[static_cast<size_t>(t) * Hv + (r % Hv)] = acc;
-        }
-      }
+      Acts a{};
+      a.mode = ActMode::Float;
+      a.T = t1 - t0;
+      a.cols = H;
+      a.x = in + static_cast<size_t>(t0) * H;
+      f.k.matmul(gatesView_, a, gates_.data() + static_cast<size_t>(t0) * n, n, 0, gatesView_.tiles);
     });
   }
 
-  // g (into a_out_) and beta (into b_out_) per token and value head:
-  // g = exp(-exp(A_log) * softplus(a + dt_bias)), beta = sigmoid(b).
+  // In gates_, per token and value head: b becomes beta = sigmoid(b), a becomes the decay
+  // g = exp(-exp(A_log) * softplus(a + dt_bias)).
   void decay_gates(Forward& f) const {
     const int Hv = p_.numVHeads;
-    for (int t = 0; t < f.T; t++)
+    for (int t = 0; t < f.T; t++) {
+      float* b = gates_.data() + static_cast<size_t>(t) * 2 * Hv;
+      float* a = b + Hv;
       for (int h = 0; h < Hv; h++) {
-        const size_t th = static_cast<size_t>(t) * Hv + h;
-        a_out_[th] = std::exp(negA_[h] * softplus(a_out_[th] + dtBias_[h]));
-        b_out_[th] = sigmoid(b_out_[th]);
+        a[h] = std::exp(negA_[h] * softplus(a[h] + dtBias_[h]));
+        b[h] = sigmoid(b[h]);
       }
+    }
   }
 
   // Depthwise causal conv over the segment's T new inputs, preceded by the kernel-1 inputs kept in its state; then
@@ -145,11 +146,11 @@ class GatedDeltaNet : public TokenMixer {
       for (int h = h0; h < h1; h++) {
         const int kh = h / group;
         const float* row = conved_.data() + static_cast<size_t>(seg.row0) * C;
-        const size_t gate = static_cast<size_t>(seg.row0) * Hv + h;
+        const float* beta = gates_.data() + static_cast<size_t>(seg.row0) * 2 * Hv + h;
         DeltaRuleSpan span{st.recurrent.data() + static_cast<size_t>(h) * dv * dk, dk, dv, T,
                            row + static_cast<size_t>(kh) * dk, row + keyDim_ + static_cast<size_t>(kh) * dk, static_cast<size_t>(C),
                            row + 2 * keyDim_ + static_cast<size_t>(h) * dv, static_cast<size_t>(C),
-                           a_out_.data() + gate, b_out_.data() + gate, static_cast<size_t>(Hv),
+                           beta + Hv, beta, static_cast<size_t>(2 * Hv),
                            core_.data() + static_cast<size_t>(seg.row0) * valueDim_ + static_cast<size_t>(h) * dv, static_cast<size_t>(valueDim_)};
         f.k.delta_rule(span);
       }
@@ -173,9 +174,10 @@ class GatedDeltaNet : public TokenMixer {
   int keyDim_ = 0, valueDim_ = 0, channels_ = 0;
   OwnedWeight qkv_, z_, out_;
   std::vector<float> gatesW_;  // [2 * numVHeads][hidden]: the b rows, then the a rows
+  PackedWeight gatesView_{};   // gatesW_ as an F32 matmul weight
   std::vector<float> convT_, negA_, dtBias_, norm_;
   // Per-pass buffers (a model runs one forward pass at a time).
-  mutable std::vector<float> mixed_, conved_, z_out_, b_out_, a_out_, core_;
+  mutable std::vector<float> mixed_, conved_, z_out_, gates_, core_;
 };
 
 }  // namespace
