@@ -246,6 +246,18 @@ Napi::Value SiluMul(const Napi::CallbackInfo& info) {
   return out;
 }
 
+// geluTanhMul(set, g, u) -> Float32Array: gelu_tanh(g) * u
+Napi::Value GeluTanhMul(const Napi::CallbackInfo& info) {
+  const KernelSet& ks = kernel_set(info[0]);
+  Napi::Float32Array g = typed<Napi::Float32Array>(info[1], napi_float32_array, "g");
+  Napi::Float32Array u = typed<Napi::Float32Array>(info[2], napi_float32_array, "u");
+  if (g.ElementLength() != u.ElementLength()) throw Napi::RangeError::New(info.Env(), "g and u differ in length");
+  Napi::Float32Array out = Napi::Float32Array::New(info.Env(), g.ElementLength());
+  std::copy(g.Data(), g.Data() + g.ElementLength(), out.Data());
+  ks.gelu_tanh_mul(out.Data(), u.Data(), static_cast<int>(g.ElementLength()));
+  return out;
+}
+
 // toF16(set, x) -> Uint16Array through the kernel set's KV-cache store conversion
 Napi::Value ToF16(const Napi::CallbackInfo& info) {
   const KernelSet& ks = kernel_set(info[0]);
@@ -288,6 +300,7 @@ Napi::Object make_test_hooks(Napi::Env env) {
   t.Set("rmsnorm", Napi::Function::New(env, Rmsnorm, "rmsnorm"));
   t.Set("attention", Napi::Function::New(env, Attention, "attention"));
   t.Set("siluMul", Napi::Function::New(env, SiluMul, "siluMul"));
+  t.Set("geluTanhMul", Napi::Function::New(env, GeluTanhMul, "geluTanhMul"));
   t.Set("toF16", Napi::Function::New(env, ToF16, "toF16"));
   t.Set("f32ToF16", Napi::Function::New(env, F32ToF16, "f32ToF16"));
   t.Set("f16ToF32", Napi::Function::New(env, F16ToF32, "f16ToF32"));

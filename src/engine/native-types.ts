@@ -248,6 +248,8 @@ export interface NativeTestHooks {
   ): Float32Array;
   /** silu(g) * u elementwise. */
   siluMul(kernels: string, g: Float32Array, u: Float32Array): Float32Array;
+  /** gelu(g) * u elementwise, GELU by its tanh approximation. */
+  geluTanhMul(kernels: string, g: Float32Array, u: Float32Array): Float32Array;
   /** float16 bits of x through the kernel set's KV-cache conversion. */
   toF16(kernels: string, x: Float32Array): Uint16Array;
   f32ToF16(x: Float32Array): Uint16Array;

@@ -388,6 +388,22 @@ test('silu(g) * u matches the float64 formula on every kernel set, including lar
   }
 });
 
+test('gelu_tanh(g) * u matches the float64 formula on every kernel set, including large magnitudes and odd lengths', () => {
+  const rng = new Rng(20);
+  for (const n of [1, 15, 16, 17, 100, 6912]) {
+    const g = randomF32(rng, n, 3), u = randomF32(rng, n);
+    if (n > 6) g.set([100, -100, 0, -0.0, -9, 1e-4]);
+    for (const k of elementwiseSets) {
+      const got = hooks.geluTanhMul(k, g, u);
+      for (let i = 0; i < n; i++) {
+        const x = g[i];
+        const want = 0.5 * x * (1 + Math.tanh(Math.sqrt(2 / Math.PI) * (x + 0.044715 * x ** 3))) * u[i];
+        assert.ok(Math.abs(got[i] - want) <= 1e-6 * (1 + Math.abs(want)), `${k} n=${n} i=${i}: gelu(${x})*${u[i]} = ${got[i]}, expected ${want}`);
+      }
+    }
+  }
+});
+
 test('the KV-cache float16 store rounds exactly like the reference on every kernel set', () => {
   const rng = new Rng(19);
   const xs = [0, -0, 1, -2.5, 65504, 65520, -1e6, 1e-8, 6e-8, 3e-5, 6.1e-5, 0.1, 1 / 3];

@@ -180,6 +180,14 @@ void silu_mul(float* g, const float* u, int n) {
   for (int i = 0; i < n; i++) g[i] = g[i] / (1.f + std::exp(-g[i])) * u[i];
 }
 
+void gelu_tanh_mul(float* g, const float* u, int n) {
+  constexpr float kSqrt2OverPi = 0.7978845608028654f;
+  for (int i = 0; i < n; i++) {
+    const float x = g[i];
+    g[i] = 0.5f * x * (1.f + std::tanh(kSqrt2OverPi * (x + 0.044715f * x * x * x))) * u[i];
+  }
+}
+
 // One row's attention over its window (k, v already advanced to its start); sink = -inf when it has none.
 using AttendRowFn = void (*)(const float* q, const uint16_t* k, const uint16_t* v, int len, int dim, size_t stride,
                              float scale, float softcap, float sink, float* scores, float* out, float* lse);
@@ -313,7 +321,7 @@ void delta_rule(const DeltaRuleSpan& s) {
 }
 
 const KernelSet kScalar = {"scalar", quantize_row_portable, matmul, read_bytes, dot_peak, rmsnorm, attend_rows_portable, silu_mul,
-                           to_f16, rmsnorm_gated, l2_normalize, conv_silu, delta_rule};
+                           gelu_tanh_mul, to_f16, rmsnorm_gated, l2_normalize, conv_silu, delta_rule};
 const KernelSet kGeneric = {"generic", quantize_row_portable, matmul, read_bytes, dot_peak, VMLX_ELEMENTWISE_ENTRIES(vec_scalar)};
 
 }  // namespace
