@@ -258,6 +258,16 @@ Napi::Value GeluTanhMul(const Napi::CallbackInfo& info) {
   return out;
 }
 
+// softcap(set, x, cap) -> Float32Array: cap * tanh(x / cap)
+Napi::Value Softcap(const Napi::CallbackInfo& info) {
+  const KernelSet& ks = kernel_set(info[0]);
+  Napi::Float32Array x = typed<Napi::Float32Array>(info[1], napi_float32_array, "x");
+  Napi::Float32Array out = Napi::Float32Array::New(info.Env(), x.ElementLength());
+  std::copy(x.Data(), x.Data() + x.ElementLength(), out.Data());
+  ks.softcap(out.Data(), static_cast<int>(x.ElementLength()), info[2].As<Napi::Number>().FloatValue());
+  return out;
+}
+
 // toF16(set, x) -> Uint16Array through the kernel set's KV-cache store conversion
 Napi::Value ToF16(const Napi::CallbackInfo& info) {
   const KernelSet& ks = kernel_set(info[0]);
@@ -301,6 +311,7 @@ Napi::Object make_test_hooks(Napi::Env env) {
   t.Set("attention", Napi::Function::New(env, Attention, "attention"));
   t.Set("siluMul", Napi::Function::New(env, SiluMul, "siluMul"));
   t.Set("geluTanhMul", Napi::Function::New(env, GeluTanhMul, "geluTanhMul"));
+  t.Set("softcap", Napi::Function::New(env, Softcap, "softcap"));
   t.Set("toF16", Napi::Function::New(env, ToF16, "toF16"));
   t.Set("f32ToF16", Napi::Function::New(env, F32ToF16, "f32ToF16"));
   t.Set("f16ToF32", Napi::Function::New(env, F16ToF32, "f16ToF32"));

@@ -250,6 +250,8 @@ export interface NativeTestHooks {
   siluMul(kernels: string, g: Float32Array, u: Float32Array): Float32Array;
   /** gelu(g) * u elementwise, GELU by its tanh approximation. */
   geluTanhMul(kernels: string, g: Float32Array, u: Float32Array): Float32Array;
+  /** cap * tanh(x / cap) elementwise (the logit soft-cap). */
+  softcap(kernels: string, x: Float32Array, cap: number): Float32Array;
   /** float16 bits of x through the kernel set's KV-cache conversion. */
   toF16(kernels: string, x: Float32Array): Uint16Array;
   f32ToF16(x: Float32Array): Uint16Array;

@@ -404,6 +404,23 @@ test('gelu_tanh(g) * u matches the float64 formula on every kernel set, includin
   }
 });
 
+test('the logit soft-cap cap * tanh(x / cap) matches the float64 formula on every kernel set', () => {
+  const rng = new Rng(21);
+  for (const cap of [30, 1.5]) {
+    for (const n of [1, 15, 16, 17, 1000]) {
+      const x = randomF32(rng, n, cap);
+      if (n > 5) x.set([1e4, -1e4, 0, -0.0, 1e-6]);
+      for (const k of elementwiseSets) {
+        const got = hooks.softcap(k, x, cap);
+        for (let i = 0; i < n; i++) {
+          const want = cap * Math.tanh(x[i] / cap);
+          assert.ok(Math.abs(got[i] - want) <= 5e-7 * cap + 1e-6 * Math.abs(want), `${k} cap=${cap} n=${n}: softcap(${x[i]}) = ${got[i]}, expected ${want}`);
+        }
+      }
+    }
+  }
+});
+
 test('the KV-cache float16 store rounds exactly like the reference on every kernel set', () => {
   const rng = new Rng(19);
   const xs = [0, -0, 1, -2.5, 65504, 65520, -1e6, 1e-8, 6e-8, 3e-5, 6.1e-5, 0.1, 1 / 3];

@@ -121,6 +121,7 @@ struct DeltaRuleSpan {
   void attend_rows(const AttendRows& a);                                            \
   void silu_mul(float* g, const float* u, int n);                                   \
   void gelu_tanh_mul(float* g, const float* u, int n);                              \
+  void softcap(float* x, int n, float cap);                                         \
   void to_f16(const float* x, uint16_t* out, int n);                                \
   void rmsnorm_gated(const float* x, const float* w, const float* z, float eps, int n, float* out); \
   void l2_normalize(float* x, int n, float eps, float scale);                       \
@@ -132,7 +133,7 @@ namespace vec_scalar { VMLX_ELEMENTWISE_KERNELS }
 #undef VMLX_ELEMENTWISE_KERNELS
 // A KernelSet's element-wise entries from one of those namespaces, in KernelSet order.
 #define VMLX_ELEMENTWISE_ENTRIES(ns) \
-  ns::rmsnorm, ns::attend_rows, ns::silu_mul, ns::gelu_tanh_mul, ns::to_f16, ns::rmsnorm_gated, ns::l2_normalize, ns::conv_silu, ns::delta_rule
+  ns::rmsnorm, ns::attend_rows, ns::silu_mul, ns::gelu_tanh_mul, ns::softcap, ns::to_f16, ns::rmsnorm_gated, ns::l2_normalize, ns::conv_silu, ns::delta_rule
 
 struct KernelSet {
   const char* name;
@@ -157,6 +158,8 @@ struct KernelSet {
   void (*silu_mul)(float* g, const float* u, int n);
   // g[i] = gelu(g[i]) * u[i], GELU by its tanh approximation (GeGLU; Gemma's configs name it gelu_pytorch_tanh)
   void (*gelu_tanh_mul)(float* g, const float* u, int n);
+  // x[i] = cap * tanh(x[i] / cap) (Gemma's logit soft-cap)
+  void (*softcap)(float* x, int n, float cap);
   // out[i] = float16(x[i]), round to nearest even (the KV cache store)
   void (*to_f16)(const float* x, uint16_t* out, int n);
   // out[i] = x[i] / sqrt(mean(x^2) + eps) * w[i] * silu(z[i]) (Gated DeltaNet's output norm; out may be x)

@@ -180,6 +180,10 @@ void silu_mul(float* g, const float* u, int n) {
   for (int i = 0; i < n; i++) g[i] = g[i] / (1.f + std::exp(-g[i])) * u[i];
 }
 
+void softcap(float* x, int n, float cap) {
+  for (int i = 0; i < n; i++) x[i] = cap * std::tanh(x[i] / cap);
+}
+
 void gelu_tanh_mul(float* g, const float* u, int n) {
   constexpr float kSqrt2OverPi = 0.7978845608028654f;
   for (int i = 0; i < n; i++) {
@@ -321,7 +325,7 @@ void delta_rule(const DeltaRuleSpan& s) {
 }
 
 const KernelSet kScalar = {"scalar", quantize_row_portable, matmul, read_bytes, dot_peak, rmsnorm, attend_rows_portable, silu_mul,
-                           gelu_tanh_mul, to_f16, rmsnorm_gated, l2_normalize, conv_silu, delta_rule};
+                           gelu_tanh_mul, softcap, to_f16, rmsnorm_gated, l2_normalize, conv_silu, delta_rule};
 const KernelSet kGeneric = {"generic", quantize_row_portable, matmul, read_bytes, dot_peak, VMLX_ELEMENTWISE_ENTRIES(vec_scalar)};
 
 }  // namespace
