@@ -274,10 +274,15 @@ void Model::run(const SegmentInput* in, int n, const std::vector<int>& logitRows
   const LinearOut out[1] = {{hasLmHead_ ? &lmHead_ : &embed_, logits}};
   linear(fl, a, out, 1);
   if (spec_.finalSoftcap > 0) {
+    // In chunks across the threads: decode has one row of a vocabulary of up to 262k logits.
+    constexpr size_t kChunk = 16384;
+    const size_t total = static_cast<size_t>(rows) * spec_.vocabSize;
     const float c = static_cast<float>(spec_.finalSoftcap);
-    const size_t V = static_cast<size_t>(spec_.vocabSize);
-    pool_->parallel_for(rows, [&](int r0, int r1) {
-      for (size_t i = r0 * V; i < r1 * V; i++) logits[i] = c * std::tanh(logits[i] / c);
+    pool_->parallel_for(static_cast<int>((total + kChunk - 1) / kChunk), [&](int c0, int c1) {
+      for (int i = c0; i < c1; i++) {
+        const size_t at = static_cast<size_t>(i) * kChunk;
+        kernels_->softcap(logits + at, static_cast<int>(total - at < kChunk ? total - at : kChunk), c);
+      }
     });
   }
 }

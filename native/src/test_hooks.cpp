@@ -10,15 +10,18 @@
 #include "weights.h"
 
 namespace vmlx {
-namespace {
 
-const KernelSet& kernel_set(const Napi::Value& v) {
+const KernelSet& test_kernel_set(const Napi::Value& v) {
   if (!v.IsString()) throw Napi::TypeError::New(v.Env(), "kernel set name must be a string");
   const std::string name = v.As<Napi::String>().Utf8Value();
-  const KernelSet* k = kernels_by_name(name.c_str());
+  const KernelSet* k = name == "generic" ? &kernels_generic() : kernels_by_name(name.c_str());
   if (!k) throw Napi::Error::New(v.Env(), "kernel set '" + name + "' is not available on this CPU");
   return *k;
 }
+
+namespace {
+
+const KernelSet& kernel_set(const Napi::Value& v) { return test_kernel_set(v); }
 
 template <class A>
 A typed(const Napi::Value& v, napi_typedarray_type type, const char* what) {
@@ -265,6 +268,28 @@ Napi::Value SiluMul(const Napi::CallbackInfo& info) {
   return out;
 }
 
+// geluTanhMul(set, g, u) -> Float32Array: gelu_tanh(g) * u
+Napi::Value GeluTanhMul(const Napi::CallbackInfo& info) {
+  const KernelSet& ks = kernel_set(info[0]);
+  Napi::Float32Array g = typed<Napi::Float32Array>(info[1], napi_float32_array, "g");
+  Napi::Float32Array u = typed<Napi::Float32Array>(info[2], napi_float32_array, "u");
+  if (g.ElementLength() != u.ElementLength()) throw Napi::RangeError::New(info.Env(), "g and u differ in length");
+  Napi::Float32Array out = Napi::Float32Array::New(info.Env(), g.ElementLength());
+  std::copy(g.Data(), g.Data() + g.ElementLength(), out.Data());
+  ks.gelu_tanh_mul(out.Data(), u.Data(), static_cast<int>(g.ElementLength()));
+  return out;
+}
+
+// softcap(set, x, cap) -> Float32Array: cap * tanh(x / cap)
+Napi::Value Softcap(const Napi::CallbackInfo& info) {
+  const KernelSet& ks = kernel_set(info[0]);
+  Napi::Float32Array x = typed<Napi::Float32Array>(info[1], napi_float32_array, "x");
+  Napi::Float32Array out = Napi::Float32Array::New(info.Env(), x.ElementLength());
+  std::copy(x.Data(), x.Data() + x.ElementLength(), out.Data());
+  ks.softcap(out.Data(), static_cast<int>(x.ElementLength()), info[2].As<Napi::Number>().FloatValue());
+  return out;
+}
+
 // toF16(set, x) -> Uint16Array through the kernel set's KV-cache store conversion
 Napi::Value ToF16(const Napi::CallbackInfo& info) {
   const KernelSet& ks = kernel_set(info[0]);
@@ -307,9 +332,12 @@ Napi::Object make_test_hooks(Napi::Env env) {
   t.Set("rmsnorm", Napi::Function::New(env, Rmsnorm, "rmsnorm"));
   t.Set("attention", Napi::Function::New(env, Attention, "attention"));
   t.Set("siluMul", Napi::Function::New(env, SiluMul, "siluMul"));
+  t.Set("geluTanhMul", Napi::Function::New(env, GeluTanhMul, "geluTanhMul"));
+  t.Set("softcap", Napi::Function::New(env, Softcap, "softcap"));
   t.Set("toF16", Napi::Function::New(env, ToF16, "toF16"));
   t.Set("f32ToF16", Napi::Function::New(env, F32ToF16, "f32ToF16"));
   t.Set("f16ToF32", Napi::Function::New(env, F16ToF32, "f16ToF32"));
+  add_deltanet_test_hooks(env, t);
   return t;
 }
 

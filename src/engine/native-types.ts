@@ -223,7 +223,8 @@ export interface NativeTestWeight {
   biases?: Float32Array | Uint16Array;
 }
 
-/** Direct access to each kernel set (names from kernelSets()), for test/native. */
+/** Direct access to each kernel set (names from kernelSets(), or 'generic': the element-wise kernels of the
+ * width-1 vector layer with the scalar matmuls), for test/native. */
 export interface NativeTestHooks {
   kernelSets(): string[];
   /** y[t*rows + r] = sum_k W[r,k] x[t*cols + k], through the weight repack and the named kernel set. */
@@ -248,10 +249,45 @@ export interface NativeTestHooks {
   ): Float32Array;
   /** silu(g) * u elementwise. */
   siluMul(kernels: string, g: Float32Array, u: Float32Array): Float32Array;
+  /** gelu(g) * u elementwise, GELU by its tanh approximation. */
+  geluTanhMul(kernels: string, g: Float32Array, u: Float32Array): Float32Array;
+  /** cap * tanh(x / cap) elementwise (the logit soft-cap). */
+  softcap(kernels: string, x: Float32Array, cap: number): Float32Array;
   /** float16 bits of x through the kernel set's KV-cache conversion. */
   toF16(kernels: string, x: Float32Array): Uint16Array;
   f32ToF16(x: Float32Array): Uint16Array;
   f16ToF32(x: Uint16Array): Float32Array;
+  /** x / rms(x) * w * silu(z) (Gated DeltaNet's output norm). */
+  rmsnormGated(kernels: string, x: Float32Array, w: Float32Array, z: Float32Array, eps: number): Float32Array;
+  /** x * scale / sqrt(sum(x^2) + eps). */
+  l2Normalize(kernels: string, x: Float32Array, eps: number, scale: number): Float32Array;
+  /** Depthwise causal conv + SiLU of x [T][C] after the history rows hist [K-1][C], taps w [K][C], channels [c0, c1). */
+  convSilu(kernels: string, a: NativeConvArgs): Float32Array;
+  /** The gated delta rule over T tokens from state S [dv][dk]; returns the new state and the outputs [T][dv]. */
+  deltaRule(kernels: string, a: NativeDeltaRuleArgs): { S: Float32Array; o: Float32Array };
+}
+
+export interface NativeConvArgs {
+  hist: Float32Array;
+  x: Float32Array;
+  w: Float32Array;
+  T: number;
+  C: number;
+  K: number;
+  c0: number;
+  c1: number;
+}
+
+export interface NativeDeltaRuleArgs {
+  S: Float32Array;
+  q: Float32Array;
+  k: Float32Array;
+  v: Float32Array;
+  g: Float32Array;
+  beta: Float32Array;
+  dk: number;
+  dv: number;
+  T: number;
 }
 
 export interface NativeAddon {

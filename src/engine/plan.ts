@@ -121,7 +121,7 @@ export const deltaNetPlanSchema = z.object({
   numVHeads: positiveInt,
   headKDim: positiveInt,
   headVDim: positiveInt,
-  convKernel: positiveInt,
+  convKernel: positiveInt.max(16),
 });
 
 export const gatedMlpPlanSchema = z.object({

@@ -6,6 +6,7 @@ import { buildModelSpec } from '../../src/engine/models/index.js';
 import { linearLayers } from '../../src/engine/models/qwen3_5.js';
 import { ModelFormatError } from '../../src/engine/errors.js';
 import { ensureTestModel } from '../helpers/test-models.js';
+import { textConfigPatch } from '../helpers/text-config-patch.js';
 
 test('qwen3_5 tiny 4-bit: three DeltaNet layers then gated attention, partial rotary, language_model. tensors', async () => {
   const { dir } = await ensureTestModel({ arch: 'qwen3_5', dtype: 'bf16', bits: 4 });
@@ -35,6 +36,20 @@ test('qwen3_5_moe tiny: every MLP is a MoE with a gated shared expert; routers a
   }
   const t = built.spec.tensors;
   assert.deepEqual([t['blk.1.ffn_gate_inp']?.quant?.bits, t['blk.1.ffn_gate_inp_shexp']?.quant?.bits, t['blk.1.ffn_up_shexp']?.quant?.bits], [8, 8, 4]);
+});
+
+test('qwen3_5: a conv kernel wider than the engine takes (16) is named in the config error', async () => {
+  const { dir } = await ensureTestModel({ arch: 'qwen3_5', dtype: 'bf16', bits: 4 });
+  const { withText, fileRe, dispose } = textConfigPatch(dir, 'qwen3_5');
+  try {
+    assert.throws(withText({ linear_conv_kernel_dim: 17 }), (e: unknown) => {
+      assert.ok(e instanceof ModelFormatError, String(e));
+      assert.match(e.message, new RegExp(`^${fileRe}: field 'linear_conv_kernel_dim': .*<=16$`));
+      return true;
+    });
+  } finally {
+    dispose();
+  }
 });
 
 test('qwen3_5 layer kinds: layer_types, else every full_attention_interval-th layer; a wrong-length list is named', () => {

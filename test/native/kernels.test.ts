@@ -11,6 +11,8 @@ import { f16Round, f16ToNumber, toBf16 } from './numeric.js';
 
 const hooks = loadAddon()._test;
 const sets = hooks.kernelSets();
+// The element-wise kernels are also checked at width 1 ('generic'): the written-once code on any CPU.
+const elementwiseSets = [...sets, 'generic'];
 
 function randomF32(rng: Rng, n: number, scale = 1): Float32Array {
   const x = new Float32Array(n);
@@ -275,7 +277,7 @@ test('rmsnorm matches the reference on every kernel set', () => {
     let ss = 0;
     for (const v of x) ss += v * v;
     const inv = 1 / Math.sqrt(ss / n + 1e-5);
-    for (const k of sets) {
+    for (const k of elementwiseSets) {
       const got = hooks.rmsnorm(k, x, w, 1e-5);
       for (let i = 0; i < n; i++) assert.ok(Math.abs(got[i] - x[i] * inv * w[i]) <= 1e-5 * (1 + Math.abs(x[i] * inv * w[i])), `${k} n=${n} i=${i}`);
     }
@@ -324,7 +326,7 @@ test('attention of 1-4 query rows with their own lengths over a float16 KV block
       vb[i] = f16Round(rng.normal()).bits;
     }
     const scale = 1 / Math.sqrt(dim);
-    for (const k of sets) {
+    for (const k of elementwiseSets) {
       const got = hooks.attention(k, q, kb, vb, Int32Array.from(lens), dim, scale);
       assert.equal(got.length, lens.length * dim);
       lens.forEach((rowLen, r) => {
@@ -359,7 +361,7 @@ test('attention with sliding-window starts, per-head sinks and a logit soft-cap 
     // lengths that start and end inside a block).
     for (const softcap of [0, 1.5])
       for (const blockShift of [undefined, 2, 4])
-        for (const k of sets) {
+        for (const k of elementwiseSets) {
           const got = hooks.attention(k, q, kb, vb, Int32Array.from(lens), dim, scale, { starts: Int32Array.from(starts), sinks, softcap, blockShift });
           lens.forEach((rowLen, r) => {
             const want = referenceAttention(q.subarray(r * dim, (r + 1) * dim), kb, vb, rowLen, dim, scale, { start: starts[r], sink: sinks[r], softcap });
@@ -378,11 +380,44 @@ test('silu(g) * u matches the float64 formula on every kernel set, including lar
   for (const n of [1, 15, 16, 17, 100, 3072]) {
     const g = randomF32(rng, n, 4), u = randomF32(rng, n);
     if (n > 4) g.set([100, -100, 0, -0.0]);
-    for (const k of sets) {
+    for (const k of elementwiseSets) {
       const got = hooks.siluMul(k, g, u);
       for (let i = 0; i < n; i++) {
         const want = (g[i] / (1 + Math.exp(-g[i]))) * u[i];
         assert.ok(Math.abs(got[i] - want) <= 1e-6 * (1 + Math.abs(want)), `${k} n=${n} i=${i}: silu(${g[i]})*${u[i]} = ${got[i]}, expected ${want}`);
+      }
+    }
+  }
+});
+
+test('gelu_tanh(g) * u matches the float64 formula on every kernel set, including large magnitudes and odd lengths', () => {
+  const rng = new Rng(20);
+  for (const n of [1, 15, 16, 17, 100, 6912]) {
+    const g = randomF32(rng, n, 3), u = randomF32(rng, n);
+    if (n > 6) g.set([100, -100, 0, -0.0, -9, 1e-4]);
+    for (const k of elementwiseSets) {
+      const got = hooks.geluTanhMul(k, g, u);
+      for (let i = 0; i < n; i++) {
+        const x = g[i];
+        const want = 0.5 * x * (1 + Math.tanh(Math.sqrt(2 / Math.PI) * (x + 0.044715 * x ** 3))) * u[i];
+        assert.ok(Math.abs(got[i] - want) <= 1e-6 * (1 + Math.abs(want)), `${k} n=${n} i=${i}: gelu(${x})*${u[i]} = ${got[i]}, expected ${want}`);
+      }
+    }
+  }
+});
+
+test('the logit soft-cap cap * tanh(x / cap) matches the float64 formula on every kernel set', () => {
+  const rng = new Rng(21);
+  for (const cap of [30, 1.5]) {
+    for (const n of [1, 15, 16, 17, 1000]) {
+      const x = randomF32(rng, n, cap);
+      if (n > 5) x.set([1e4, -1e4, 0, -0.0, 1e-6]);
+      for (const k of elementwiseSets) {
+        const got = hooks.softcap(k, x, cap);
+        for (let i = 0; i < n; i++) {
+          const want = cap * Math.tanh(x[i] / cap);
+          assert.ok(Math.abs(got[i] - want) <= 5e-7 * cap + 1e-6 * Math.abs(want), `${k} cap=${cap} n=${n}: softcap(${x[i]}) = ${got[i]}, expected ${want}`);
+        }
       }
     }
   }
@@ -393,7 +428,7 @@ test('the KV-cache float16 store rounds exactly like the reference on every kern
   const xs = [0, -0, 1, -2.5, 65504, 65520, -1e6, 1e-8, 6e-8, 3e-5, 6.1e-5, 0.1, 1 / 3];
   for (let i = 0; i < 300; i++) xs.push(rng.normal() * 10 ** ((rng.u32() % 12) - 8));
   const f = new Float32Array(xs);
-  for (const k of sets) {
+  for (const k of elementwiseSets) {
     const h = hooks.toF16(k, f);
     for (let i = 0; i < f.length; i++) assert.equal(h[i], f16Round(f[i]).bits, `${k} toF16(${f[i]})`);
   }

@@ -33,9 +33,6 @@ class RoutedFeedForward : public FeedForward {
   virtual void forward_routed(Forward& f, const float* routerIn, const float* in, float* out) const = 0;
 };
 
-// g[i] = gelu(g[i]) * u[i], GELU by its tanh approximation (as Gemma's configs name it: gelu_pytorch_tanh).
-void gelu_tanh_mul(float* g, const float* u, int n);
-
 // `prefix` is the layer's tensor-name prefix, e.g. "blk.3.".
 std::unique_ptr<TokenMixer> make_token_mixer(Loader& ld, const ModelSpec& spec, const LayerPlan& plan, const std::string& prefix);
 std::unique_ptr<TokenMixer> make_gated_deltanet(Loader& ld, const ModelSpec& spec, const LayerPlan& plan, const std::string& prefix);

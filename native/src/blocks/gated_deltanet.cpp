@@ -4,19 +4,21 @@
 //   g = exp(-exp(A_log) * softplus(a + dt_bias)), beta = sigmoid(b)
 //   S *= g;  S += beta * (v - S k) k^T;  o = S q
 // and finally a per-head RMSNorm of o gated by silu(z), and the output projection.
-// The state is a DeltaNetState (cache.h). Tokens of a prefill chunk run the recurrence one after another.
+// The state is a DeltaNetState (cache.h). Tokens of a prefill chunk run the recurrence one after another. The conv,
+// the normalisations and the recurrence are kernels (KernelSet::conv_silu, l2_normalize, delta_rule, rmsnorm_gated).
 // Qwen3-Next stores the in-projections fused per key head (ssm_in_qkvz rows: for each key head q, k, then the v and
 // z rows of its value heads; ssm_in_ba: its b rows, then its a rows): one matmul whose rows are split per token.
 #include <algorithm>
 #include <cmath>
+#include <string>
 
 #include "blocks/blocks.h"
 #include "blocks/linear.h"
+#include "errors.h"
 
 namespace vmlx {
 namespace {
 
-inline float silu(float x) { return x / (1.f + std::exp(-x)); }
 inline float sigmoid(float x) { return 1.f / (1.f + std::exp(-x)); }
 inline float softplus(float x) { return x > 20.f ? x : std::log1p(std::exp(x)); }
 
@@ -47,7 +49,16 @@ class GatedDeltaNet : public TokenMixer {
       const std::vector<float> aW = ld.dense(pre + "ssm_in_a", p.numVHeads, H);
       gatesW_.insert(gatesW_.end(), aW.begin(), aW.end());
     }
-    conv_ = ld.floats(pre + "ssm_conv1d", {channels_, p.convKernel, 1});
+    gatesView_ = PackedWeight{WeightKind::F32, 2 * p.numVHeads, H, 0, 0, 0, (2 * p.numVHeads + kTileRows - 1) / kTileRows,
+                              reinterpret_cast<const uint8_t*>(gatesW_.data()), false, nullptr, nullptr};
+    if (p.convKernel < 1 || p.convKernel > kMaxConvKernel)
+      throw EngineError(pre + "ssm_conv1d: conv kernel width " + std::to_string(p.convKernel) + " is not in 1.." +
+                        std::to_string(kMaxConvKernel));
+    // Stored [channels][K]; the kernel reads tap j of consecutive channels, so it is kept as [K][channels].
+    const std::vector<float> conv = ld.floats(pre + "ssm_conv1d", {channels_, p.convKernel, 1});
+    convT_.resize(conv.size());
+    for (int c = 0; c < channels_; c++)
+      for (int j = 0; j < p.convKernel; j++) convT_[static_cast<size_t>(j) * channels_ + c] = conv[static_cast<size_t>(c) * p.convKernel + j];
     const std::vector<float> aLog = ld.vector(pre + "ssm_a_log", p.numVHeads);
     negA_.resize(aLog.size());
     for (size_t i = 0; i < aLog.size(); i++) negA_[i] = -std::exp(aLog[i]);
@@ -65,8 +76,7 @@ class GatedDeltaNet : public TokenMixer {
     mixed_.resize(static_cast<size_t>(T) * C);
     conved_.resize(static_cast<size_t>(T) * C);
     z_out_.resize(static_cast<size_t>(T) * valueDim_);
-    b_out_.resize(static_cast<size_t>(T) * Hv);
-    a_out_.resize(static_cast<size_t>(T) * Hv);
+    gates_.resize(static_cast<size_t>(T) * 2 * Hv);
     core_.resize(static_cast<size_t>(T) * valueDim_);
     Acts acts = prepare_acts(f, in, f.spec.hiddenSize);
     if (fused_) {
@@ -79,6 +89,7 @@ class GatedDeltaNet : public TokenMixer {
       linear(f, acts, proj, 2);
     }
     project_gates(f, in);
+    decay_gates(f);
     // The conv and the recurrence run per sequence, over its rows, on its own state.
     for (int g = 0; g < f.nsegs; g++) convolve(f, f.segs[g], *static_cast<DeltaNetState*>(f.state(g)));
     normalize_qk(f);
@@ -110,38 +121,50 @@ class GatedDeltaNet : public TokenMixer {
     });
   }
 
-  // b_out_ and a_out_ [T][numVHeads] from the f32 input rows.
+  // gates_ [T][b | a] (numVHeads each) from the f32 input rows, through the kernel set's float matmul (threads take
+  // ranges of tokens; there are only two tiles of rows).
   void project_gates(Forward& f, const float* in) const {
-    const int H = f.spec.hiddenSize, Hv = p_.numVHeads;
+    const int H = f.spec.hiddenSize, n = 2 * p_.numVHeads;
     f.pool.parallel_for(f.T, [&](int t0, int t1) {
-      for (int t = t0; t < t1; t++) {
-        const float* x = in + static_cast<size_t>(t) * H;
-        for (int r = 0; r < 2 * Hv; r++) {
-          const float* w = gatesW_.data() + static_cast<size_t>(r) * H;
-          float acc = 0;
-          for (int i = 0; i < H; i++) acc += w[i] * x[i];
-          (r < Hv ? b_out_ : a_out_)[static_cast<size_t>(t) * Hv + (r % Hv)] = acc;
-        }
-      }
+      Acts a{};
+      a.mode = ActMode::Float;
+      a.T = t1 - t0;
+      a.cols = H;
+      a.x = in + static_cast<size_t>(t0) * H;
+      f.k.matmul(gatesView_, a, gates_.data() + static_cast<size_t>(t0) * n, n, 0, gatesView_.tiles);
     });
   }
 
+  // In gates_, per token and value head: b becomes beta = sigmoid(b), a becomes the decay
+  // g = exp(-exp(A_log) * softplus(a + dt_bias)).
+  void decay_gates(Forward& f) const {
+    const int Hv = p_.numVHeads;
+    for (int t = 0; t < f.T; t++) {
+      float* b = gates_.data() + static_cast<size_t>(t) * 2 * Hv;
+      float* a = b + Hv;
+      for (int h = 0; h < Hv; h++) {
+        a[h] = std::exp(negA_[h] * softplus(a[h] + dtBias_[h]));
+        b[h] = sigmoid(b[h]);
+      }
+    }
+  }
+
   // Depthwise causal conv over the segment's T new inputs, preceded by the kernel-1 inputs kept in its state; then
-  // SiLU.
+  // SiLU. Threads take ranges of channels; each then moves its channels' last K-1 inputs into the state.
   void convolve(Forward& f, const Segment& seg, DeltaNetState& st) const {
     const int T = seg.T, C = channels_, K = p_.convKernel, past = K - 1;
+    const float* x = mixed_.data() + static_cast<size_t>(seg.row0) * C;
     f.pool.parallel_for(C, [&](int c0, int c1) {
-      std::vector<float> window(static_cast<size_t>(past + T));
-      for (int c = c0; c < c1; c++) {
-        for (int j = 0; j < past; j++) window[j] = st.conv[static_cast<size_t>(j) * C + c];
-        for (int t = 0; t < T; t++) window[past + t] = mixed_[static_cast<size_t>(seg.row0 + t) * C + c];
-        const float* w = conv_.data() + static_cast<size_t>(c) * K;
-        for (int t = 0; t < T; t++) {
-          float acc = 0;
-          for (int j = 0; j < K; j++) acc += w[j] * window[t + j];
-          conved_[static_cast<size_t>(seg.row0 + t) * C + c] = silu(acc);
-        }
-        for (int j = 0; j < past; j++) st.conv[static_cast<size_t>(j) * C + c] = window[T + j];
+      const ConvSpan span{st.conv.data(), x, static_cast<size_t>(C), convT_.data(),
+                          conved_.data() + static_cast<size_t>(seg.row0) * C, static_cast<size_t>(C), T, C, K, c0, c1};
+      f.k.conv_silu(span);
+      // Row j of the new history is input T + j - past: from x, or (short segments) a later row of the old history,
+      // which ascending j has not overwritten yet.
+      for (int j = 0; j < past; j++) {
+        const int i = T + j - past;
+        const float* src = i >= 0 ? x + static_cast<size_t>(i) * C : st.conv.data() + static_cast<size_t>(past + i) * C;
+        float* dst = st.conv.data() + static_cast<size_t>(j) * C;
+        for (int c = c0; c < c1; c++) dst[c] = src[c];
       }
     });
   }
@@ -153,14 +176,8 @@ class GatedDeltaNet : public TokenMixer {
     f.pool.parallel_for(f.T, [&](int t0, int t1) {
       for (int t = t0; t < t1; t++) {
         float* row = conved_.data() + static_cast<size_t>(t) * C;
-        for (int h = 0; h < 2 * p_.numKHeads; h++) {
-          float* x = row + static_cast<size_t>(h) * dk;
-          double ss = 0;
-          for (int i = 0; i < dk; i++) ss += static_cast<double>(x[i]) * x[i];
-          float inv = static_cast<float>(1.0 / std::sqrt(ss + dk * 1e-6));
-          if (h < p_.numKHeads) inv *= qScale;
-          for (int i = 0; i < dk; i++) x[i] *= inv;
-        }
+        for (int h = 0; h < 2 * p_.numKHeads; h++)
+          f.k.l2_normalize(row + static_cast<size_t>(h) * dk, dk, dk * 1e-6f, h < p_.numKHeads ? qScale : 1.f);
       }
     });
   }
@@ -171,33 +188,15 @@ class GatedDeltaNet : public TokenMixer {
     const int group = Hv / p_.numKHeads;
     f.pool.parallel_for(Hv, [&](int h0, int h1) {
       for (int h = h0; h < h1; h++) {
-        float* S = st.recurrent.data() + static_cast<size_t>(h) * dv * dk;
         const int kh = h / group;
-        for (int r = seg.row0; r < seg.row0 + T; r++) {
-          const float* row = conved_.data() + static_cast<size_t>(r) * C;
-          const float* q = row + static_cast<size_t>(kh) * dk;
-          const float* k = row + keyDim_ + static_cast<size_t>(kh) * dk;
-          const float* v = row + 2 * keyDim_ + static_cast<size_t>(h) * dv;
-          const size_t th = static_cast<size_t>(r) * Hv + h;
-          const float g = std::exp(negA_[h] * softplus(a_out_[th] + dtBias_[h]));
-          const float beta = sigmoid(b_out_[th]);
-          float* o = core_.data() + static_cast<size_t>(r) * valueDim_ + static_cast<size_t>(h) * dv;
-          for (int i = 0; i < dv; i++) {
-            float* s = S + static_cast<size_t>(i) * dk;
-            float kv = 0;
-            for (int j = 0; j < dk; j++) {
-              s[j] *= g;
-              kv += s[j] * k[j];
-            }
-            const float d = (v[i] - kv) * beta;
-            float acc = 0;
-            for (int j = 0; j < dk; j++) {
-              s[j] += d * k[j];
-              acc += s[j] * q[j];
-            }
-            o[i] = acc;
-          }
-        }
+        const float* row = conved_.data() + static_cast<size_t>(seg.row0) * C;
+        const float* beta = gates_.data() + static_cast<size_t>(seg.row0) * 2 * Hv + h;
+        DeltaRuleSpan span{st.recurrent.data() + static_cast<size_t>(h) * dv * dk, dk, dv, T,
+                           row + static_cast<size_t>(kh) * dk, row + keyDim_ + static_cast<size_t>(kh) * dk, static_cast<size_t>(C),
+                           row + 2 * keyDim_ + static_cast<size_t>(h) * dv, static_cast<size_t>(C),
+                           beta + Hv, beta, static_cast<size_t>(2 * Hv),
+                           core_.data() + static_cast<size_t>(seg.row0) * valueDim_ + static_cast<size_t>(h) * dv, static_cast<size_t>(valueDim_)};
+        f.k.delta_rule(span);
       }
     });
   }
@@ -210,8 +209,7 @@ class GatedDeltaNet : public TokenMixer {
       for (int r = r0; r < r1; r++) {
         float* o = core_.data() + static_cast<size_t>(r) * dv;
         const float* z = z_out_.data() + static_cast<size_t>(r) * dv;
-        f.k.rmsnorm(o, norm_.data(), eps, dv, o);
-        for (int i = 0; i < dv; i++) o[i] *= silu(z[i]);
+        f.k.rmsnorm_gated(o, norm_.data(), z, eps, dv, o);
       }
     });
   }
@@ -221,9 +219,10 @@ class GatedDeltaNet : public TokenMixer {
   bool fused_ = false;  // Qwen3-Next's per-key-head fused in-projections (qkv_ then holds ssm_in_qkvz, z_ is unused)
   OwnedWeight qkv_, z_, out_;
   std::vector<float> gatesW_;  // [2 * numVHeads][hidden]: the b rows, then the a rows
-  std::vector<float> conv_, negA_, dtBias_, norm_;
+  PackedWeight gatesView_{};   // gatesW_ as an F32 matmul weight
+  std::vector<float> convT_, negA_, dtBias_, norm_;
   // Per-pass buffers (a model runs one forward pass at a time).
-  mutable std::vector<float> mixed_, conved_, z_out_, b_out_, a_out_, core_, fusedOut_;
+  mutable std::vector<float> mixed_, conved_, z_out_, gates_, core_, fusedOut_;
 };
 
 }  // namespace

@@ -6,14 +6,6 @@
 
 namespace vmlx {
 
-void gelu_tanh_mul(float* g, const float* u, int n) {
-  constexpr float kSqrt2OverPi = 0.7978845608028654f;
-  for (int i = 0; i < n; i++) {
-    const float x = g[i];
-    g[i] = 0.5f * x * (1.f + std::tanh(kSqrt2OverPi * (x + 0.044715f * x * x * x))) * u[i];
-  }
-}
-
 namespace {
 
 class GatedMlp : public FeedForward {
@@ -33,7 +25,7 @@ class GatedMlp : public FeedForward {
     f.pool.parallel_for(f.T, [&](int t0, int t1) {
       const size_t at = static_cast<size_t>(t0) * I;
       if (act_ == Activation::Silu) f.k.silu_mul(s.gate.data() + at, s.up.data() + at, (t1 - t0) * I);
-      else gelu_tanh_mul(s.gate.data() + at, s.up.data() + at, (t1 - t0) * I);
+      else f.k.gelu_tanh_mul(s.gate.data() + at, s.up.data() + at, (t1 - t0) * I);
     });
     Acts ad = prepare_acts(f, s.gate.data(), I);
     const LinearOut d[1] = {{&down_, out}};

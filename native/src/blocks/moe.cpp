@@ -36,7 +36,7 @@ void activate_span(const KernelSet& k, float* g, float* u, int n, int I, const E
       g[i] = x / (1.f + std::exp(-m.alpha * x)) * (y + 1.f);
     }
   } else if (m.act == Activation::GeluTanh) {
-    gelu_tanh_mul(g, u, n);
+    k.gelu_tanh_mul(g, u, n);
   } else {
     k.silu_mul(g, u, n);
   }

@@ -95,6 +95,57 @@ static inline const uint16_t* attend_value(const AttendRows& a, int j) {
   if (!a.vBlocks) return a.v + static_cast<size_t>(j) * a.stride;
   return a.vBlocks[j >> a.blockShift] + static_cast<size_t>(j & ((1 << a.blockShift) - 1)) * a.stride;
 }
+// Depthwise causal conv + SiLU over channels [c0, c1) (Gated DeltaNet): for t < T,
+//   out[t][c] = silu(sum_{j<K} w[j][c] * in(t + j - (K-1))[c])
+// where in(i) is row i of x for i >= 0 and row K-1+i of hist (the inputs before x) for i < 0. K <= kMaxConvKernel.
+constexpr int kMaxConvKernel = 16;
+struct ConvSpan {
+  const float* hist;  // [K-1][C]
+  const float* x;     // T rows at xStride floats
+  size_t xStride;
+  const float* w;  // [K][C]
+  float* out;      // T rows at outStride floats
+  size_t outStride;
+  int T, C, K, c0, c1;
+};
+
+// One value head of the gated delta rule over T tokens, S [dv][dk] row-major, updated in place; per token t:
+//   S <- g[t] S;  S <- S + beta[t] (v_t - S k_t) k_t^T;  o_t = S q_t
+struct DeltaRuleSpan {
+  float* S;
+  int dk, dv, T;
+  const float* q;  // token t's q at q + t*qkStride, its k at k + t*qkStride ([dk] each)
+  const float* k;
+  size_t qkStride;
+  const float* v;  // [dv] at v + t*vStride
+  size_t vStride;
+  const float* g;  // token t's decay at g[t*gateStride], its beta at beta[t*gateStride]
+  const float* beta;
+  size_t gateStride;
+  float* o;  // [dv] at o + t*oStride
+  size_t oStride;
+};
+
+// The element-wise kernels: written once over the vector layer (kernels/elementwise/*.inc) and compiled per
+// instruction set into the namespaces below; the scalar set has its own plain reference of each (scalar*.cpp).
+#define VMLX_ELEMENTWISE_KERNELS                                                    \
+  void rmsnorm(const float* x, const float* w, float eps, int n, float* out);      \
+  void attend_rows(const AttendRows& a);                                            \
+  void silu_mul(float* g, const float* u, int n);                                   \
+  void gelu_tanh_mul(float* g, const float* u, int n);                              \
+  void softcap(float* x, int n, float cap);                                         \
+  void to_f16(const float* x, uint16_t* out, int n);                                \
+  void rmsnorm_gated(const float* x, const float* w, const float* z, float eps, int n, float* out); \
+  void l2_normalize(float* x, int n, float eps, float scale);                       \
+  void conv_silu(const ConvSpan& s);                                                \
+  void delta_rule(const DeltaRuleSpan& s);
+namespace vec_avx2 { VMLX_ELEMENTWISE_KERNELS }
+namespace vec_avx512 { VMLX_ELEMENTWISE_KERNELS }
+namespace vec_scalar { VMLX_ELEMENTWISE_KERNELS }
+#undef VMLX_ELEMENTWISE_KERNELS
+// A KernelSet's element-wise entries from one of those namespaces, in KernelSet order.
+#define VMLX_ELEMENTWISE_ENTRIES(ns) \
+  ns::rmsnorm, ns::attend_rows, ns::silu_mul, ns::gelu_tanh_mul, ns::softcap, ns::to_f16, ns::rmsnorm_gated, ns::l2_normalize, ns::conv_silu, ns::delta_rule
 
 struct KernelSet {
   const char* name;
@@ -104,6 +155,12 @@ struct KernelSet {
   // y[t*ldy + r] = sum_k W[r,k] * x[t,k] for rows in tiles [tile0, tile1), reading the input as a.mode says.
   // The scalar set's Int16 path reads a.x in float; its Int8 path is the integer reference of the SIMD ones.
   void (*matmul)(const PackedWeight& w, const Acts& a, float* y, int ldy, int tile0, int tile1);
+  // Streaming read of n bytes (returns a checksum so the reads cannot be optimised away).
+  uint64_t (*read_bytes)(const uint8_t* p, size_t n);
+  // `rounds` rounds of the quantized matmul's integer multiply-add instruction on 12 independent accumulators, with
+  // nothing else in the loop; returns the multiply-adds done. The compute ceiling for prefill (see bench).
+  uint64_t (*dot_peak)(uint64_t rounds);
+  // The element-wise kernels (VMLX_ELEMENTWISE_ENTRIES).
   // out[i] = x[i] / sqrt(mean(x^2) + eps) * w[i]
   void (*rmsnorm)(const float* x, const float* w, float eps, int n, float* out);
   // Attention of a.rows query rows over one KV head's f16 cache: out[r] = softmax(cap(scale * q[r].K[s..l))) V[s..l)
@@ -111,21 +168,23 @@ struct KernelSet {
   void (*attend_rows)(const AttendRows& a);
   // g[i] = silu(g[i]) * u[i] (the SwiGLU gate)
   void (*silu_mul)(float* g, const float* u, int n);
+  // g[i] = gelu(g[i]) * u[i], GELU by its tanh approximation (GeGLU; Gemma's configs name it gelu_pytorch_tanh)
+  void (*gelu_tanh_mul)(float* g, const float* u, int n);
+  // x[i] = cap * tanh(x[i] / cap) (Gemma's logit soft-cap)
+  void (*softcap)(float* x, int n, float cap);
   // out[i] = float16(x[i]), round to nearest even (the KV cache store)
   void (*to_f16)(const float* x, uint16_t* out, int n);
-  // Streaming read of n bytes (returns a checksum so the reads cannot be optimised away).
-  uint64_t (*read_bytes)(const uint8_t* p, size_t n);
-  // `rounds` rounds of the quantized matmul's integer multiply-add instruction on 12 independent accumulators, with
-  // nothing else in the loop; returns the multiply-adds done. The compute ceiling for prefill (see bench).
-  uint64_t (*dot_peak)(uint64_t rounds);
+  // out[i] = x[i] / sqrt(mean(x^2) + eps) * w[i] * silu(z[i]) (Gated DeltaNet's output norm; out may be x)
+  void (*rmsnorm_gated)(const float* x, const float* w, const float* z, float eps, int n, float* out);
+  // x[i] *= scale / sqrt(sum(x^2) + eps)
+  void (*l2_normalize)(float* x, int n, float eps, float scale);
+  void (*conv_silu)(const ConvSpan& s);
+  void (*delta_rule)(const DeltaRuleSpan& s);
 };
 
 const KernelSet& kernels_scalar();
 // The portable quantize_row (used by the scalar and AVX2 sets).
 void quantize_row_portable(const Acts& a, int t);
-// Scores [0, len) become softmax probabilities (soft-capped, with the sink in the denominator); returns 1 / sum.
-float softmax_scores(float* scores, int len, float softcap, float sink);
-void silu_mul_portable(float* g, const float* u, int n);
 // The precise quantized matmul (float activations, each weight group dequantized in registers) for AVX2+FMA; the
 // AVX-512 set uses it too. Only call after dispatch.cpp has checked the CPU.
 void matmul_quant_float_acts_avx2(const PackedWeight& w, const Acts& a, float* y, int ldy, int tile0, int tile1);
@@ -133,6 +192,8 @@ void matmul_quant_float_acts_avx2(const PackedWeight& w, const Acts& a, float* y
 void matmul_quant_int8_avx2(const PackedWeight& w, const Acts& a, float* y, int ldy, int tile0, int tile1);
 // The same with AVX-512 VNNI (vpdpbusd). Only call after dispatch.cpp has checked the CPU.
 void matmul_quant_int8_vnni(const PackedWeight& w, const Acts& a, float* y, int ldy, int tile0, int tile1);
+// The scalar set's quantized kernels with the element-wise kernels of the width-1 vector layer: test hooks only.
+const KernelSet& kernels_generic();
 // Tables of the SIMD sets; call only after dispatch.cpp has checked the CPU.
 const KernelSet& kernels_avx2_table();
 const KernelSet& kernels_avx512_table();

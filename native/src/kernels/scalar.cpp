@@ -9,23 +9,6 @@
 
 namespace vmlx {
 
-void silu_mul_portable(float* g, const float* u, int n) {
-  for (int i = 0; i < n; i++) g[i] = g[i] / (1.f + std::exp(-g[i])) * u[i];
-}
-
-float softmax_scores(float* scores, int len, float softcap, float sink) {
-  if (softcap > 0.f)
-    for (int j = 0; j < len; j++) scores[j] = softcap * std::tanh(scores[j] / softcap);
-  float mx = sink;
-  for (int j = 0; j < len; j++) mx = std::max(mx, scores[j]);
-  float sum = std::exp(sink - mx);  // 0 without a sink
-  for (int j = 0; j < len; j++) {
-    scores[j] = std::exp(scores[j] - mx);
-    sum += scores[j];
-  }
-  return 1.f / sum;
-}
-
 namespace {
 
 // Row t as codes of type Q with |code| <= kMax per kActBlock block (round to nearest even), zero padded to qStride.
@@ -193,6 +176,36 @@ void matmul(const PackedWeight& w, const Acts& a, float* y, int ldy, int tile0, 
     matmul_float(w, a, y, ldy, tile0, tile1);
 }
 
+void silu_mul(float* g, const float* u, int n) {
+  for (int i = 0; i < n; i++) g[i] = g[i] / (1.f + std::exp(-g[i])) * u[i];
+}
+
+void softcap(float* x, int n, float cap) {
+  for (int i = 0; i < n; i++) x[i] = cap * std::tanh(x[i] / cap);
+}
+
+void gelu_tanh_mul(float* g, const float* u, int n) {
+  constexpr float kSqrt2OverPi = 0.7978845608028654f;
+  for (int i = 0; i < n; i++) {
+    const float x = g[i];
+    g[i] = 0.5f * x * (1.f + std::tanh(kSqrt2OverPi * (x + 0.044715f * x * x * x))) * u[i];
+  }
+}
+
+// Scores [0, len) become softmax probabilities (soft-capped, with the sink in the denominator); returns 1 / sum.
+float softmax_scores(float* scores, int len, float softcap, float sink) {
+  if (softcap > 0.f)
+    for (int j = 0; j < len; j++) scores[j] = softcap * std::tanh(scores[j] / softcap);
+  float mx = sink;
+  for (int j = 0; j < len; j++) mx = std::max(mx, scores[j]);
+  float sum = std::exp(sink - mx);  // 0 without a sink
+  for (int j = 0; j < len; j++) {
+    scores[j] = std::exp(scores[j] - mx);
+    sum += scores[j];
+  }
+  return 1.f / sum;
+}
+
 void rmsnorm(const float* x, const float* w, float eps, int n, float* out) {
   float ss = 0.f;
   for (int i = 0; i < n; i++) ss += x[i] * x[i];
@@ -246,10 +259,67 @@ uint64_t dot_peak(uint64_t rounds) {
   return rounds * 12;
 }
 
-const KernelSet kScalar = {"scalar", quantize_row_portable, matmul, rmsnorm, attend_rows_portable, silu_mul_portable, to_f16, read_bytes, dot_peak};
+void rmsnorm_gated(const float* x, const float* w, const float* z, float eps, int n, float* out) {
+  float ss = 0.f;
+  for (int i = 0; i < n; i++) ss += x[i] * x[i];
+  const float inv = 1.f / std::sqrt(ss / n + eps);
+  for (int i = 0; i < n; i++) out[i] = x[i] * inv * w[i] * (z[i] / (1.f + std::exp(-z[i])));
+}
+
+void l2_normalize(float* x, int n, float eps, float scale) {
+  double ss = 0;
+  for (int i = 0; i < n; i++) ss += static_cast<double>(x[i]) * x[i];
+  const float f = static_cast<float>(scale / std::sqrt(ss + eps));
+  for (int i = 0; i < n; i++) x[i] *= f;
+}
+
+void conv_silu(const ConvSpan& s) {
+  const int past = s.K - 1;
+  for (int t = 0; t < s.T; t++)
+    for (int c = s.c0; c < s.c1; c++) {
+      float acc = 0.f;
+      for (int j = 0; j < s.K; j++) {
+        const int i = t + j - past;
+        const float in = i < 0 ? s.hist[static_cast<size_t>(past + i) * s.C + c] : s.x[static_cast<size_t>(i) * s.xStride + c];
+        acc += s.w[static_cast<size_t>(j) * s.C + c] * in;
+      }
+      s.out[static_cast<size_t>(t) * s.outStride + c] = acc / (1.f + std::exp(-acc));
+    }
+}
+
+// The recurrence as written: decay, then the delta update with the decayed state, then the read-out.
+void delta_rule(const DeltaRuleSpan& s) {
+  for (int t = 0; t < s.T; t++) {
+    const float* q = s.q + static_cast<size_t>(t) * s.qkStride;
+    const float* k = s.k + static_cast<size_t>(t) * s.qkStride;
+    const float* v = s.v + static_cast<size_t>(t) * s.vStride;
+    const float g = s.g[static_cast<size_t>(t) * s.gateStride], beta = s.beta[static_cast<size_t>(t) * s.gateStride];
+    float* o = s.o + static_cast<size_t>(t) * s.oStride;
+    for (int i = 0; i < s.dv; i++) {
+      float* row = s.S + static_cast<size_t>(i) * s.dk;
+      float kv = 0.f;
+      for (int j = 0; j < s.dk; j++) {
+        row[j] *= g;
+        kv += row[j] * k[j];
+      }
+      const float d = (v[i] - kv) * beta;
+      float acc = 0.f;
+      for (int j = 0; j < s.dk; j++) {
+        row[j] += d * k[j];
+        acc += row[j] * q[j];
+      }
+      o[i] = acc;
+    }
+  }
+}
+
+const KernelSet kScalar = {"scalar", quantize_row_portable, matmul, read_bytes, dot_peak, rmsnorm, attend_rows_portable, silu_mul,
+                           gelu_tanh_mul, softcap, to_f16, rmsnorm_gated, l2_normalize, conv_silu, delta_rule};
+const KernelSet kGeneric = {"generic", quantize_row_portable, matmul, read_bytes, dot_peak, VMLX_ELEMENTWISE_ENTRIES(vec_scalar)};
 
 }  // namespace
 
 const KernelSet& kernels_scalar() { return kScalar; }
+const KernelSet& kernels_generic() { return kGeneric; }
 
 }  // namespace vmlx

@@ -131,7 +131,7 @@ class Gemma4Layer : public Layer {
     linear(f, a, g, 1);
     f.pool.parallel_for(f.T, [&](int t0, int t1) {
       for (int t = t0; t < t1; t++)
-        gelu_tanh_mul(gate_.data() + static_cast<size_t>(t) * P_, s.perLayer.data() + t * width + index_ * P_, P_);
+        f.k.gelu_tanh_mul(gate_.data() + static_cast<size_t>(t) * P_, s.perLayer.data() + t * width + index_ * P_, P_);
     });
     Acts ag = prepare_acts(f, gate_.data(), P_);
     const LinearOut o[1] = {{&proj_, s.h.data()}};

@@ -20,7 +20,8 @@ const hybridSchema = z
     linear_num_value_heads: z.number().int().positive(),
     linear_key_head_dim: z.number().int().positive(),
     linear_value_head_dim: z.number().int().positive(),
-    linear_conv_kernel_dim: z.number().int().positive(),
+    // The conv kernel holds its taps' row pointers in a fixed array (kMaxConvKernel in native kernels.h).
+    linear_conv_kernel_dim: z.number().int().positive().max(16),
     partial_rotary_factor: z.number().positive().max(1).optional(),
     rope_parameters: z.object({ partial_rotary_factor: z.number().positive().max(1).optional() }).loose().nullish(),
     num_experts: z.number().int().nonnegative().optional(),
