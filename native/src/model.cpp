@@ -17,9 +17,9 @@ const Architecture* find_architecture(const std::string& name) {
   return nullptr;
 }
 
-Loader::Loader(const ModelSpec& spec, FileSet& files, ThreadPool& pool)
+Loader::Loader(const ModelSpec& spec, FileSet& files, ThreadPool& pool, Scratch& scratch)
     // 64 MiB blocks: a few wasted tails at most, and every weight on huge pages.
-    : spec_(spec), files_(files), pool_(pool), arena_(std::make_shared<WeightArena>(size_t{64} << 20)) {}
+    : spec_(spec), files_(files), pool_(pool), scratch_(scratch), arena_(std::make_shared<WeightArena>(size_t{64} << 20)) {}
 
 const WeightRef& Loader::get(const std::string& name) {
   auto it = spec_.tensors.find(name);
@@ -97,7 +97,7 @@ Model::Model(const ModelSpec& spec, const KernelSet& kernels, std::function<void
   if (H <= 0 || spec.vocabSize <= 0 || spec.layers.empty()) throw EngineError("model config: sizes must be positive");
   pool_ = std::make_unique<ThreadPool>(std::max(1, spec.threads));
   FileSet files;
-  Loader ld(spec_, files, *pool_);
+  Loader ld(spec_, files, *pool_, s_);
   const double steps = static_cast<double>(spec.layers.size()) + 2;
   // The lookup reads single rows; the embedding is read whole only when it doubles as the output projection.
   embed_ = ld.matrix("token_embd", spec.vocabSize, H, false);

@@ -50,6 +50,12 @@ struct Scratch {
   std::vector<int> rowPos;  // [maxTokens] the position of each row in its sequence
   std::vector<int> rowSeg;  // [maxTokens] the segment of each row
   RouterProbe* routerProbe = nullptr;  // set by Session::evaluate when asked for (rows are then positions)
+  // Per-pass buffers of the blocks that need their own, one copy per model shared by every layer using them (layers
+  // run one at a time): a copy per layer made each DeltaNet layer hold ~17 MB for a 256-token chunk (Qwen3.5-0.8B).
+  struct DeltaNetBuffers {
+    std::vector<float> mixed, conved, z, b, a, core;
+  } deltaNet;
+  std::vector<float> queryGate;  // a gated attention's [T][2 * qd] query and gate rows
 };
 
 // One sequence's part of a batched forward pass: T consecutive rows from row0 of the pass, holding its tokens at
@@ -98,7 +104,9 @@ struct SegmentInput {
 // counting the bytes one forward pass reads. Every tensor of the table must be used (a misnamed one is an error).
 class Loader {
  public:
-  Loader(const ModelSpec& spec, FileSet& files, ThreadPool& pool);
+  Loader(const ModelSpec& spec, FileSet& files, ThreadPool& pool, Scratch& scratch);
+  // The model's per-pass scratch, for blocks to keep a reference to the shared buffers they use.
+  Scratch& scratch() { return scratch_; }
   bool has(const std::string& name) const { return spec_.tensors.count(name) != 0; }
   // A Linear weight [rows, cols] = [out, in], float or quantized. counted = false: not read whole per token.
   OwnedWeight matrix(const std::string& name, int rows, int cols, bool counted = true);
@@ -125,6 +133,7 @@ class Loader {
   const ModelSpec& spec_;
   FileSet& files_;
   ThreadPool& pool_;
+  Scratch& scratch_;
   std::shared_ptr<WeightArena> arena_;
   std::shared_ptr<LazyWeightStore> lazy_;
   std::vector<std::string> used_;

@@ -348,6 +348,8 @@ export async function loadModel(dir: string, opts: LoadModelOptions = {}): Promi
     if (message.startsWith('KV cache memory')) throw new GenerationInputError(message);
     throw err;
   }
+  // The weights' build and the tokenizer thread's parse leave ~25 MB of freed C heap that glibc would keep resident.
+  loadAddon().trimMemory();
   const eosTokenIds = [...new Set([...generation.eosTokenIds, ...tokenizer.stopTokenIds()])];
   const firstQuantized = [spec.tensors['blk.0.attn_q'], spec.tensors['token_embd']].find((w) => w?.quant)?.quant;
   const info: ModelInfo = {
