@@ -36,6 +36,9 @@ struct RouterProbe {
 };
 
 // Scratch for one forward pass of up to maxTokens tokens (the prefill chunk), sized for the widest layer.
+// A token mixer runs before its layer's feed-forward has started, so it may keep per-pass buffers of its own in gate
+// and up, and one that is not attention also in q, k, v and attn (see ScratchView): a buffer per layer cost ~17 MB
+// per DeltaNet layer of Qwen3.5-0.8B for a 256-token chunk, one per model in vectors of its own still ~21 MB.
 struct Scratch {
   int maxTokens = 0;
   std::vector<float> x, h, q, k, v, attn, gate, up, scores;
@@ -50,12 +53,21 @@ struct Scratch {
   std::vector<int> rowPos;  // [maxTokens] the position of each row in its sequence
   std::vector<int> rowSeg;  // [maxTokens] the segment of each row
   RouterProbe* routerProbe = nullptr;  // set by Session::evaluate when asked for (rows are then positions)
-  // Per-pass buffers of the blocks that need their own, one copy per model shared by every layer using them (layers
-  // run one at a time): a copy per layer made each DeltaNet layer hold ~17 MB for a 256-token chunk (Qwen3.5-0.8B).
-  struct DeltaNetBuffers {
-    std::vector<float> mixed, conved, z, b, a, core;
-  } deltaNet;
-  std::vector<float> queryGate;  // a gated attention's [T][2 * qd] query and gate rows
+};
+
+// One of Scratch's vectors used by a block as a per-pass buffer of its own (see Scratch). resize only ever grows the
+// vector, so the block that sized it for the pass finds it no smaller than it left it.
+class ScratchView {
+ public:
+  explicit ScratchView(std::vector<float>& v) : v_(&v) {}
+  void resize(size_t n) const {
+    if (v_->size() < n) v_->resize(n);
+  }
+  float* data() const { return v_->data(); }
+  float& operator[](size_t i) const { return (*v_)[i]; }
+
+ private:
+  std::vector<float>* v_;
 };
 
 // One sequence's part of a batched forward pass: T consecutive rows from row0 of the pass, holding its tokens at

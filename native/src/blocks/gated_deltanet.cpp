@@ -20,8 +20,8 @@ inline float softplus(float x) { return x > 20.f ? x : std::log1p(std::exp(x)); 
 class GatedDeltaNet : public TokenMixer {
  public:
   GatedDeltaNet(Loader& ld, const DeltaNetPlan& p, int H, const std::string& pre)
-      : p_(p), mixed_(ld.scratch().deltaNet.mixed), conved_(ld.scratch().deltaNet.conved), z_out_(ld.scratch().deltaNet.z),
-        b_out_(ld.scratch().deltaNet.b), a_out_(ld.scratch().deltaNet.a), core_(ld.scratch().deltaNet.core) {
+      : p_(p), mixed_(ld.scratch().gate), conved_(ld.scratch().up), z_out_(ld.scratch().q), b_out_(ld.scratch().k),
+        a_out_(ld.scratch().v), core_(ld.scratch().attn) {
     keyDim_ = p.numKHeads * p.headKDim;
     valueDim_ = p.numVHeads * p.headVDim;
     channels_ = 2 * keyDim_ + valueDim_;
@@ -179,8 +179,8 @@ class GatedDeltaNet : public TokenMixer {
   OwnedWeight qkv_, z_, out_;
   std::vector<float> gatesW_;  // [2 * numVHeads][hidden]: the b rows, then the a rows
   std::vector<float> conv_, negA_, dtBias_, norm_;
-  // Per-pass buffers: the model's, shared by its DeltaNet layers (a model runs one forward pass at a time).
-  std::vector<float> &mixed_, &conved_, &z_out_, &b_out_, &a_out_, &core_;
+  // Per-pass buffers in the model's scratch (a model runs one forward pass at a time; see Scratch).
+  ScratchView mixed_, conved_, z_out_, b_out_, a_out_, core_;
 };
 
 }  // namespace
