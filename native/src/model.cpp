@@ -130,35 +130,50 @@ Model::Model(const ModelSpec& spec, const KernelSet& kernels, std::function<void
   weightBytes_ = ld.bytes();
   lazy_ = ld.lazy_if_used();
 
-  // Scratch for one prefill chunk.
-  Scratch& s = s_;
-  const size_t T = kChunk;
-  s.maxTokens = kChunk;
   wide = std::max({wide, iMax, qdMax});
-  s.x.resize(T * H);
-  s.h.resize(T * H);
-  s.q.resize(T * qdMax);
-  s.k.resize(T * kdMax);
-  s.v.resize(T * kdMax);
-  s.attn.resize(T * qdMax);
-  s.gate.resize(T * iMax);
-  s.up.resize(T * iMax);
-  if (eMax) {
-    s.route.resize(T * eMax);
-    s.moeIn.resize(T * H);
-    s.moeOut.resize(T * H);
-    s.moeSum.resize(T * H);
-  }
-  s.rowPos.resize(T);
-  s.rowSeg.resize(T);
-  for (RopeTable& r : s.ropes) {
-    r.cos.resize(T * r.plan.rotaryDims / 2);
-    r.sin.resize(T * r.plan.rotaryDims / 2);
-  }
-  s.aq.resize(T * ((wide + 63) / 64 * 64));
-  s.aScale.resize(T * ((wide + kActBlock - 1) / kActBlock));
-  for (int l = 0; l < 3; l++) s.aSum[l].resize(T * (wide / 32 + 1));
+  scratchWidths_ = {static_cast<size_t>(H), qdMax, kdMax, iMax, eMax, wide};
   progress(1.0);
+}
+
+void Model::reserve_rows(int T) {
+  if (T <= s_.maxTokens) return;
+  // Grown on demand, in powers of two up to a prefill chunk: a loaded model that has not run yet, or has only decoded
+  // one sequence, keeps none of the ~16 MB a 256-token chunk needs (Qwen3-0.6B, Qwen3.5-0.8B). A row count of at
+  // least 16 leaves kernels that step over rows in blocks their whole block.
+  int rows = 16;
+  while (rows < T) rows *= 2;
+  rows = std::min(rows, kChunk);
+  const ScratchWidths& w = scratchWidths_;
+  Scratch& s = s_;
+  const size_t R = static_cast<size_t>(rows);
+  // resize() never shrinks, so a block that grew a shared buffer (ScratchView) beyond its width keeps it.
+  const auto grow = [R](auto& v, size_t width) {
+    if (v.size() < R * width) v.resize(R * width);
+  };
+  grow(s.x, w.hidden);
+  grow(s.h, w.hidden);
+  grow(s.q, w.qd);
+  grow(s.k, w.kd);
+  grow(s.v, w.kd);
+  grow(s.attn, w.qd);
+  grow(s.gate, w.inter);
+  grow(s.up, w.inter);
+  if (w.experts) {
+    grow(s.route, w.experts);
+    grow(s.moeIn, w.hidden);
+    grow(s.moeOut, w.hidden);
+    grow(s.moeSum, w.hidden);
+  }
+  grow(s.rowPos, 1);
+  grow(s.rowSeg, 1);
+  for (RopeTable& r : s.ropes) {
+    grow(r.cos, static_cast<size_t>(r.plan.rotaryDims / 2));
+    grow(r.sin, static_cast<size_t>(r.plan.rotaryDims / 2));
+  }
+  grow(s.aq, (w.wide + 63) / 64 * 64);
+  grow(s.aScale, (w.wide + kActBlock - 1) / kActBlock);
+  for (int l = 0; l < 3; l++) grow(s.aSum[l], w.wide / 32 + 1);
+  s.maxTokens = rows;
 }
 
 SequenceState Model::make_state(int maxContext) const {
@@ -225,6 +240,7 @@ void Model::run(const SegmentInput* in, int n, const std::vector<int>& logitRows
     maxContext = std::max(maxContext, in[i].seq->maxContext);
   }
   if (T < 1 || T > kChunk) throw EngineError("forward: " + std::to_string(T) + " tokens in one pass (1.." + std::to_string(kChunk) + ")");
+  reserve_rows(T);
   const size_t scoresNeeded = static_cast<size_t>(pool_->size()) * kMaxAttendRows * maxContext;
   if (s_.scores.size() < scoresNeeded) s_.scores.resize(scoresNeeded);
   // Paged caches get (or copy, when shared) the blocks every segment writes, all before the first write: an

@@ -35,7 +35,7 @@ struct RouterProbe {
   int flipLayer = -1, flipPos = -1;
 };
 
-// Scratch for one forward pass of up to maxTokens tokens (the prefill chunk), sized for the widest layer.
+// Scratch for one forward pass of up to maxTokens tokens (grown up to the prefill chunk), sized for the widest layer.
 // A token mixer runs before its layer's feed-forward has started, so it may keep per-pass buffers of its own in gate
 // and up, and one that is not attention also in q, k, v and attn (see ScratchView): a buffer per layer cost ~17 MB
 // per DeltaNet layer of Qwen3.5-0.8B for a 256-token chunk, one per model in vectors of its own still ~21 MB.
@@ -228,6 +228,12 @@ class Model {
   std::vector<std::unique_ptr<Layer>> layers_;
   std::unique_ptr<Prologue> prologue_;
   void run(const SegmentInput* in, int n, const std::vector<int>& logitRows, float* logits);
+  // Sizes the scratch for passes of at least T rows (see reserve_rows in model.cpp).
+  void reserve_rows(int T);
+  // Per-row widths of the scratch buffers: the widest layer's.
+  struct ScratchWidths {
+    size_t hidden = 0, qd = 0, kd = 0, inter = 0, experts = 0, wide = 0;
+  } scratchWidths_;
   Scratch s_;
   std::vector<Segment> segs_;
   std::vector<int32_t> rowTokens_;  // the pass's tokens by row (for the prologue)
