@@ -8,7 +8,7 @@ import { Tokenizer } from '@huggingface/tokenizers';
 import { z } from 'zod';
 import { ModelFileMissingError, ModelFormatError } from './errors.js';
 import { parseWith, readJson } from './json-file.js';
-import { compactMergeRanks } from './merge-ranks.js';
+import { compactBpeTables } from './bpe-tables.js';
 import { TokenBytesCache } from './token-bytes.js';
 
 /** A special-token field of tokenizer_config.json: a string, or an AddedToken object with `content`. */
@@ -115,8 +115,8 @@ export class ModelTokenizer implements TextTokenizer {
   readonly byteLevel: boolean;
   /** Added tokens (special or not) by id: decoded as their literal content. */
   readonly addedTokens: ReadonlyMap<number, { content: string; special: boolean }>;
-  /** Whether the BPE merge ranks were moved into MergeRanks (false: the library's own Map, or not a BPE model). */
-  readonly compactMerges: boolean;
+  /** Whether the BPE merge ranks and token ids moved into compact tables (false: the library's Maps, or not BPE). */
+  readonly compactBpeTables: boolean;
   private readonly bytes: TokenBytesCache;
 
   private constructor(
@@ -132,7 +132,7 @@ export class ModelTokenizer implements TextTokenizer {
     const added = new Map<number, { content: string; special: boolean }>();
     for (const t of json.added_tokens ?? []) added.set(t.id, { content: t.content, special: t.special ?? false });
     this.addedTokens = added;
-    this.compactMerges = compactMergeRanks((impl as unknown as { model?: unknown }).model);
+    this.compactBpeTables = compactBpeTables((impl as unknown as { model?: unknown }).model);
     this.bytes = new TokenBytesCache(added, (id) => this.impl.id_to_token(id));
   }
 

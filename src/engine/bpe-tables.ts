@@ -1,8 +1,10 @@
-// Compact BPE merge ranks for the JS tokenizer. @huggingface/tokenizers keeps its ranks in a Map keyed by
+// Compact BPE tables for the JS tokenizer. @huggingface/tokenizers keeps its merge ranks in a Map keyed by
 // JSON.stringify([left, right]): for Qwen3's 151k merges that is 16 MB of the tokenizer's 30 MB heap (a key string
-// and a Map entry per merge). Here the same ranks sit in typed arrays keyed by the two tokens' ids (3 MB), and the
-// library's BPE model looks them up through them. Used only when the result is provably the same: each vocabulary id
-// names one token and every merge part is a vocabulary token, so a pair of ids stands for exactly one pair of strings.
+// and a Map entry per merge), and its token → id Map another 7 MB. Here the ranks sit in typed arrays keyed by the
+// two tokens' ids (3 MB) and token → id in a TokenIdTable over the vocabulary array (1 MB); the library's BPE model
+// looks both up through them. Used only when the result is provably the same: each vocabulary id names one token
+// and every merge part is a vocabulary token, so a pair of ids stands for exactly one pair of strings.
+import { TokenIdTable } from './token-id-table.js';
 
 /** Ranks of (left id, right id) pairs: open addressing with linear probing over power-of-two typed arrays. */
 export class MergeRanks {
@@ -58,11 +60,11 @@ interface MergeNode {
 }
 
 /**
- * Replaces the BPE model's string-keyed rank Map with MergeRanks. Returns false, leaving the model as it was, when
+ * Replaces the BPE model's string-keyed rank Map with MergeRanks and its token → id Map with a TokenIdTable. Returns false, leaving the model as it was, when
  * the model is not the library's BPE as this version builds it, when two tokens share an id, or when some merge part
  * is not a vocabulary token (ids could then not stand for the strings). Must run before the merges array is emptied.
  */
-export function compactMergeRanks(model: unknown): boolean {
+export function compactBpeTables(model: unknown): boolean {
   // The library's models are callable objects (functions).
   if ((typeof model !== 'object' && typeof model !== 'function') || model === null) return false;
   const m = model as BpeModelInternals;
@@ -80,7 +82,7 @@ export function compactMergeRanks(model: unknown): boolean {
     if (typeof a !== 'number' || typeof b !== 'number') return false;
     ranks.set(a, b, r);
   }
-  const tokenIds = ids as Map<string, number>;
+  const tokenIds = new TokenIdTable(vocab as string[]);
   // The library's add_node, with the rank found by ids: a token that is no vocabulary entry is in no merge.
   m.add_node = function addNode(queue: { push(node: MergeNode): void }, node: MergeNode): void {
     const a = tokenIds.get(node.token), b = tokenIds.get(node.next.token);
@@ -92,5 +94,7 @@ export function compactMergeRanks(model: unknown): boolean {
   };
   m.bpe_ranks = null;
   m.merges = []; // only the constructor reads it
+  // After the build the library only calls get and has on it (the added tokens were set into it while building).
+  m.tokens_to_ids = tokenIds;
   return true;
 }
