@@ -103,7 +103,7 @@ Model::Model(const ModelSpec& spec, const KernelSet& kernels, std::function<void
   embed_ = ld.matrix("token_embd", spec.vocabSize, H, false);
   if (arch_->prologue) prologue_ = arch_->prologue(ld, spec_);
   progress(1 / steps);
-  size_t wide = H, qdMax = 0, kdMax = 0, iMax = 0, eMax = 0;
+  size_t wide = H, qdMax = 0, kdMax = 0, iMax = 0, eMax = 0, topKMax = 0;
   for (size_t i = 0; i < spec.layers.size(); i++) {
     const LayerPlan& p = spec.layers[i];
     const AttentionPlan& a = p.attention;
@@ -111,10 +111,14 @@ Model::Model(const ModelSpec& spec, const KernelSet& kernels, std::function<void
     qdMax = std::max(qdMax, static_cast<size_t>(a.numHeads) * a.headDim);
     kdMax = std::max(kdMax, static_cast<size_t>(a.numKvHeads) * a.headDim);
     iMax = std::max(iMax, static_cast<size_t>(p.mlp.widest()));
-    if (p.mlp.kind == MlpKind::Moe) eMax = std::max(eMax, static_cast<size_t>(p.mlp.numExperts));
+    if (p.mlp.kind == MlpKind::Moe) {
+      eMax = std::max(eMax, static_cast<size_t>(p.mlp.numExperts));
+      topKMax = std::max(topKMax, static_cast<size_t>(p.mlp.topK));
+    }
     if (p.hasMoe) {
       iMax = std::max(iMax, static_cast<size_t>(p.moe.widest()));
       eMax = std::max(eMax, static_cast<size_t>(p.moe.numExperts));
+      topKMax = std::max(topKMax, static_cast<size_t>(p.moe.topK));
     }
     if (a.rope.kind != RopeKind::None &&
         std::none_of(s_.ropes.begin(), s_.ropes.end(), [&](const RopeTable& r) { return r.plan == a.rope; }))
@@ -131,7 +135,7 @@ Model::Model(const ModelSpec& spec, const KernelSet& kernels, std::function<void
   lazy_ = ld.lazy_if_used();
 
   wide = std::max({wide, iMax, qdMax});
-  scratchWidths_ = {static_cast<size_t>(H), qdMax, kdMax, iMax, eMax, wide};
+  scratchWidths_ = {static_cast<size_t>(H), qdMax, kdMax, iMax, eMax, wide, std::max<size_t>(16, topKMax)};
   progress(1.0);
 }
 
@@ -139,10 +143,11 @@ void Model::reserve_rows(int T) {
   if (T <= s_.maxTokens) return;
   // Grown on demand, in powers of two up to a prefill chunk: a loaded model that has not run yet, or has only decoded
   // one sequence, keeps none of the ~16 MB a 256-token chunk needs (Qwen3-0.6B, Qwen3.5-0.8B). A row count of at
-  // least 16 leaves kernels that step over rows in blocks their whole block.
+  // least 16 leaves kernels that step over rows in blocks their whole block, and a token's MoE decode puts its topK
+  // experts' rows in gate, up and moeOut.
   int rows = 16;
-  while (rows < T) rows *= 2;
-  rows = std::min(rows, kChunk);
+  while (rows < T || static_cast<size_t>(rows) < scratchWidths_.minRows) rows *= 2;
+  rows = std::max(std::min(rows, kChunk), T);
   const ScratchWidths& w = scratchWidths_;
   Scratch& s = s_;
   const size_t R = static_cast<size_t>(rows);

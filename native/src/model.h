@@ -233,6 +233,7 @@ class Model {
   // Per-row widths of the scratch buffers: the widest layer's.
   struct ScratchWidths {
     size_t hidden = 0, qd = 0, kd = 0, inter = 0, experts = 0, wide = 0;
+    size_t minRows = 16;  // rows any pass may use: at least 16 and the largest MoE topK
   } scratchWidths_;
   Scratch s_;
   std::vector<Segment> segs_;
