@@ -17,9 +17,9 @@ const Architecture* find_architecture(const std::string& name) {
   return nullptr;
 }
 
-Loader::Loader(const ModelSpec& spec, FileSet& files, ThreadPool& pool)
+Loader::Loader(const ModelSpec& spec, FileSet& files, ThreadPool& pool, Scratch& scratch)
     // 64 MiB blocks: a few wasted tails at most, and every weight on huge pages.
-    : spec_(spec), files_(files), pool_(pool), arena_(std::make_shared<WeightArena>(size_t{64} << 20)) {}
+    : spec_(spec), files_(files), pool_(pool), scratch_(scratch), arena_(std::make_shared<WeightArena>(size_t{64} << 20)) {}
 
 const WeightRef& Loader::get(const std::string& name) {
   auto it = spec_.tensors.find(name);
@@ -97,13 +97,13 @@ Model::Model(const ModelSpec& spec, const KernelSet& kernels, std::function<void
   if (H <= 0 || spec.vocabSize <= 0 || spec.layers.empty()) throw EngineError("model config: sizes must be positive");
   pool_ = std::make_unique<ThreadPool>(std::max(1, spec.threads));
   FileSet files;
-  Loader ld(spec_, files, *pool_);
+  Loader ld(spec_, files, *pool_, s_);
   const double steps = static_cast<double>(spec.layers.size()) + 2;
   // The lookup reads single rows; the embedding is read whole only when it doubles as the output projection.
   embed_ = ld.matrix("token_embd", spec.vocabSize, H, false);
   if (arch_->prologue) prologue_ = arch_->prologue(ld, spec_);
   progress(1 / steps);
-  size_t wide = H, qdMax = 0, kdMax = 0, iMax = 0, eMax = 0;
+  size_t wide = H, qdMax = 0, kdMax = 0, iMax = 0, eMax = 0, topKMax = 0;
   for (size_t i = 0; i < spec.layers.size(); i++) {
     const LayerPlan& p = spec.layers[i];
     const AttentionPlan& a = p.attention;
@@ -111,10 +111,14 @@ Model::Model(const ModelSpec& spec, const KernelSet& kernels, std::function<void
     qdMax = std::max(qdMax, static_cast<size_t>(a.numHeads) * a.headDim);
     kdMax = std::max(kdMax, static_cast<size_t>(a.numKvHeads) * a.headDim);
     iMax = std::max(iMax, static_cast<size_t>(p.mlp.widest()));
-    if (p.mlp.kind == MlpKind::Moe) eMax = std::max(eMax, static_cast<size_t>(p.mlp.numExperts));
+    if (p.mlp.kind == MlpKind::Moe) {
+      eMax = std::max(eMax, static_cast<size_t>(p.mlp.numExperts));
+      topKMax = std::max(topKMax, static_cast<size_t>(p.mlp.topK));
+    }
     if (p.hasMoe) {
       iMax = std::max(iMax, static_cast<size_t>(p.moe.widest()));
       eMax = std::max(eMax, static_cast<size_t>(p.moe.numExperts));
+      topKMax = std::max(topKMax, static_cast<size_t>(p.moe.topK));
     }
     if (a.rope.kind != RopeKind::None &&
         std::none_of(s_.ropes.begin(), s_.ropes.end(), [&](const RopeTable& r) { return r.plan == a.rope; }))
@@ -130,35 +134,51 @@ Model::Model(const ModelSpec& spec, const KernelSet& kernels, std::function<void
   weightBytes_ = ld.bytes();
   lazy_ = ld.lazy_if_used();
 
-  // Scratch for one prefill chunk.
-  Scratch& s = s_;
-  const size_t T = kChunk;
-  s.maxTokens = kChunk;
   wide = std::max({wide, iMax, qdMax});
-  s.x.resize(T * H);
-  s.h.resize(T * H);
-  s.q.resize(T * qdMax);
-  s.k.resize(T * kdMax);
-  s.v.resize(T * kdMax);
-  s.attn.resize(T * qdMax);
-  s.gate.resize(T * iMax);
-  s.up.resize(T * iMax);
-  if (eMax) {
-    s.route.resize(T * eMax);
-    s.moeIn.resize(T * H);
-    s.moeOut.resize(T * H);
-    s.moeSum.resize(T * H);
-  }
-  s.rowPos.resize(T);
-  s.rowSeg.resize(T);
-  for (RopeTable& r : s.ropes) {
-    r.cos.resize(T * r.plan.rotaryDims / 2);
-    r.sin.resize(T * r.plan.rotaryDims / 2);
-  }
-  s.aq.resize(T * ((wide + 63) / 64 * 64));
-  s.aScale.resize(T * ((wide + kActBlock - 1) / kActBlock));
-  for (int l = 0; l < 3; l++) s.aSum[l].resize(T * (wide / 32 + 1));
+  scratchWidths_ = {static_cast<size_t>(H), qdMax, kdMax, iMax, eMax, wide, std::max<size_t>(16, topKMax)};
   progress(1.0);
+}
+
+void Model::reserve_rows(int T) {
+  if (T <= s_.maxTokens) return;
+  // Grown on demand, in powers of two up to a prefill chunk: a loaded model that has not run yet, or has only decoded
+  // one sequence, keeps none of the ~16 MB a 256-token chunk needs (Qwen3-0.6B, Qwen3.5-0.8B). A row count of at
+  // least 16 leaves kernels that step over rows in blocks their whole block, and a token's MoE decode puts its topK
+  // experts' rows in gate, up and moeOut.
+  int rows = 16;
+  while (rows < T || static_cast<size_t>(rows) < scratchWidths_.minRows) rows *= 2;
+  rows = std::max(std::min(rows, kChunk), T);
+  const ScratchWidths& w = scratchWidths_;
+  Scratch& s = s_;
+  const size_t R = static_cast<size_t>(rows);
+  // resize() never shrinks, so a block that grew a shared buffer (ScratchView) beyond its width keeps it.
+  const auto grow = [R](auto& v, size_t width) {
+    if (v.size() < R * width) v.resize(R * width);
+  };
+  grow(s.x, w.hidden);
+  grow(s.h, w.hidden);
+  grow(s.q, w.qd);
+  grow(s.k, w.kd);
+  grow(s.v, w.kd);
+  grow(s.attn, w.qd);
+  grow(s.gate, w.inter);
+  grow(s.up, w.inter);
+  if (w.experts) {
+    grow(s.route, w.experts);
+    grow(s.moeIn, w.hidden);
+    grow(s.moeOut, w.hidden);
+    grow(s.moeSum, w.hidden);
+  }
+  grow(s.rowPos, 1);
+  grow(s.rowSeg, 1);
+  for (RopeTable& r : s.ropes) {
+    grow(r.cos, static_cast<size_t>(r.plan.rotaryDims / 2));
+    grow(r.sin, static_cast<size_t>(r.plan.rotaryDims / 2));
+  }
+  grow(s.aq, (w.wide + 63) / 64 * 64);
+  grow(s.aScale, (w.wide + kActBlock - 1) / kActBlock);
+  for (int l = 0; l < 3; l++) grow(s.aSum[l], w.wide / 32 + 1);
+  s.maxTokens = rows;
 }
 
 SequenceState Model::make_state(int maxContext) const {
@@ -225,6 +245,7 @@ void Model::run(const SegmentInput* in, int n, const std::vector<int>& logitRows
     maxContext = std::max(maxContext, in[i].seq->maxContext);
   }
   if (T < 1 || T > kChunk) throw EngineError("forward: " + std::to_string(T) + " tokens in one pass (1.." + std::to_string(kChunk) + ")");
+  reserve_rows(T);
   const size_t scoresNeeded = static_cast<size_t>(pool_->size()) * kMaxAttendRows * maxContext;
   if (s_.scores.size() < scoresNeeded) s_.scores.resize(scoresNeeded);
   // Paged caches get (or copy, when shared) the blocks every segment writes, all before the first write: an

@@ -35,7 +35,10 @@ struct RouterProbe {
   int flipLayer = -1, flipPos = -1;
 };
 
-// Scratch for one forward pass of up to maxTokens tokens (the prefill chunk), sized for the widest layer.
+// Scratch for one forward pass of up to maxTokens tokens (grown up to the prefill chunk), sized for the widest layer.
+// A token mixer runs before its layer's feed-forward has started, so it may keep per-pass buffers of its own in gate
+// and up, and one that is not attention also in q, k, v and attn (see ScratchView): a buffer per layer cost ~17 MB
+// per DeltaNet layer of Qwen3.5-0.8B for a 256-token chunk, one per model in vectors of its own still ~21 MB.
 struct Scratch {
   int maxTokens = 0;
   std::vector<float> x, h, q, k, v, attn, gate, up, scores;
@@ -50,6 +53,21 @@ struct Scratch {
   std::vector<int> rowPos;  // [maxTokens] the position of each row in its sequence
   std::vector<int> rowSeg;  // [maxTokens] the segment of each row
   RouterProbe* routerProbe = nullptr;  // set by Session::evaluate when asked for (rows are then positions)
+};
+
+// One of Scratch's vectors used by a block as a per-pass buffer of its own (see Scratch). resize only ever grows the
+// vector, so the block that sized it for the pass finds it no smaller than it left it.
+class ScratchView {
+ public:
+  explicit ScratchView(std::vector<float>& v) : v_(&v) {}
+  void resize(size_t n) const {
+    if (v_->size() < n) v_->resize(n);
+  }
+  float* data() const { return v_->data(); }
+  float& operator[](size_t i) const { return (*v_)[i]; }
+
+ private:
+  std::vector<float>* v_;
 };
 
 // One sequence's part of a batched forward pass: T consecutive rows from row0 of the pass, holding its tokens at
@@ -98,7 +116,9 @@ struct SegmentInput {
 // counting the bytes one forward pass reads. Every tensor of the table must be used (a misnamed one is an error).
 class Loader {
  public:
-  Loader(const ModelSpec& spec, FileSet& files, ThreadPool& pool);
+  Loader(const ModelSpec& spec, FileSet& files, ThreadPool& pool, Scratch& scratch);
+  // The model's per-pass scratch, for blocks to keep a reference to the shared buffers they use.
+  Scratch& scratch() { return scratch_; }
   bool has(const std::string& name) const { return spec_.tensors.count(name) != 0; }
   // A Linear weight [rows, cols] = [out, in], float or quantized. counted = false: not read whole per token.
   OwnedWeight matrix(const std::string& name, int rows, int cols, bool counted = true);
@@ -125,6 +145,7 @@ class Loader {
   const ModelSpec& spec_;
   FileSet& files_;
   ThreadPool& pool_;
+  Scratch& scratch_;
   std::shared_ptr<WeightArena> arena_;
   std::shared_ptr<LazyWeightStore> lazy_;
   std::vector<std::string> used_;
@@ -207,6 +228,13 @@ class Model {
   std::vector<std::unique_ptr<Layer>> layers_;
   std::unique_ptr<Prologue> prologue_;
   void run(const SegmentInput* in, int n, const std::vector<int>& logitRows, float* logits);
+  // Sizes the scratch for passes of at least T rows (see reserve_rows in model.cpp).
+  void reserve_rows(int T);
+  // Per-row widths of the scratch buffers: the widest layer's.
+  struct ScratchWidths {
+    size_t hidden = 0, qd = 0, kd = 0, inter = 0, experts = 0, wide = 0;
+    size_t minRows = 16;  // rows any pass may use: at least 16 and the largest MoE topK
+  } scratchWidths_;
   Scratch s_;
   std::vector<Segment> segs_;
   std::vector<int32_t> rowTokens_;  // the pass's tokens by row (for the prologue)

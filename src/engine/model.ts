@@ -3,7 +3,8 @@
 // Concurrency: generate() calls go through the model's scheduler (continuous batching): up to maxNumSeqs run at
 // once, sharing each forward pass. Every sequence takes its attention blocks from the model's paged KV pool, whose
 // prefix cache lets any later prompt (this conversation's next turn, or another conversation sharing a system prompt)
-// reuse the cached blocks of its longest common prefix. evaluate() has a session of its own and runs one at a time.
+// reuse the cached blocks of its longest common prefix. evaluate() has a session of its own (made on its first call)
+// and runs one at a time.
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { loadAddon } from './addon.js';
@@ -53,6 +54,11 @@ class SessionLock {
 export class LoadedModel implements LanguageModel {
   private readonly lock = new SessionLock();
   private disposed = false;
+  /**
+   * evaluate()'s session, made on its first call: a session holds a whole recurrent state from its start (6.4 MB
+   * for Qwen3.5-0.8B's DeltaNet layers), which a model that only generates never needs.
+   */
+  private session: NativeSession | null = null;
   private grammarThread: GrammarThread | null = null;
   private readonly scheduler: Scheduler;
 
@@ -64,7 +70,7 @@ export class LoadedModel implements LanguageModel {
     private readonly template: ChatTemplate | null,
     readonly generationDefaults: GenerationConfig,
     private readonly native: NativeModel,
-    private readonly session: NativeSession,
+    private readonly createEvaluateSession: () => NativeSession,
     private readonly batch: NativeBatch,
     batching: { maxNumSeqs: number; maxNumBatchedTokens: number },
   ) {
@@ -215,6 +221,7 @@ export class LoadedModel implements LanguageModel {
     const release = await this.lock.acquire();
     try {
       if (this.disposed) throw new GenerationInputError('model was disposed');
+      this.session ??= this.createEvaluateSession();
       return await this.session.evaluate(Int32Array.from(tokens), topK, probe);
     } finally {
       release();
@@ -225,7 +232,7 @@ export class LoadedModel implements LanguageModel {
   async resetCache(): Promise<void> {
     const release = await this.lock.acquire();
     try {
-      this.session.reset();
+      this.session?.reset();
       this.scheduler.reset();
     } finally {
       release();
@@ -244,7 +251,7 @@ export class LoadedModel implements LanguageModel {
     try {
       this.scheduler.close(new GenerationInputError('model was disposed'));
       this.batch.dispose();
-      this.session.dispose();
+      this.session?.dispose();
       this.native.dispose();
       await this.grammarThread?.close();
       if (this.tokenizer instanceof TokenizerHost) await this.tokenizer.close();
@@ -333,13 +340,12 @@ export async function loadModel(dir: string, opts: LoadModelOptions = {}): Promi
     await tokenizer.close();
     throw new GenerationInputError(`maxNumBatchedTokens ${batching.maxNumBatchedTokens} is more than the engine's ${native.maxStepTokens} tokens per step`);
   }
-  let session: NativeSession;
   let batch: NativeBatch;
+  const kvCacheBytes =
+    kvMemory === 'off' ? undefined : (kvMemory ?? defaultKvCacheBytes(spec, contextLength, native.weightBytes() || specWeightBytes(spec)));
+  const paged = kvCacheBytes === undefined ? {} : { kvCacheBytes };
   try {
-    const kvCacheBytes =
-      kvMemory === 'off' ? undefined : (kvMemory ?? defaultKvCacheBytes(spec, contextLength, native.weightBytes() || specWeightBytes(spec)));
-    const paged = kvCacheBytes === undefined ? {} : { kvCacheBytes };
-    session = native.createSession(contextLength, paged);
+    // The batch makes the shared KV pool, so a budget that holds no block fails the load here.
     batch = native.createBatch(contextLength, batching.maxNumSeqs, paged);
   } catch (err) {
     native.dispose();
@@ -348,6 +354,8 @@ export async function loadModel(dir: string, opts: LoadModelOptions = {}): Promi
     if (message.startsWith('KV cache memory')) throw new GenerationInputError(message);
     throw err;
   }
+  // The weights' build and the tokenizer thread's parse leave ~25 MB of freed C heap that glibc would keep resident.
+  loadAddon().trimMemory();
   const eosTokenIds = [...new Set([...generation.eosTokenIds, ...tokenizer.stopTokenIds()])];
   const firstQuantized = [spec.tensors['blk.0.attn_q'], spec.tensors['token_embd']].find((w) => w?.quant)?.quant;
   const info: ModelInfo = {
@@ -366,5 +374,6 @@ export async function loadModel(dir: string, opts: LoadModelOptions = {}): Promi
     eosTokenIds,
     notes: built.notes,
   };
-  return new LoadedModel(info, config, spec, tokenizer, template, generation, native, session, batch, batching);
+  const createEvaluateSession = (): NativeSession => native.createSession(contextLength, paged);
+  return new LoadedModel(info, config, spec, tokenizer, template, generation, native, createEvaluateSession, batch, batching);
 }

@@ -300,4 +300,6 @@ export interface NativeAddon {
   measureBandwidth(threads: number, bytes: number): Promise<number>;
   /** Integer multiply-add peak of the active kernel set with the given thread count, in G multiply-adds/s. */
   measureDotPeak(threads: number): Promise<number>;
+  /** Returns the C heap's free pages to the system (glibc malloc_trim); whether any were released. */
+  trimMemory(): boolean;
 }

@@ -8,6 +8,7 @@ import { Tokenizer } from '@huggingface/tokenizers';
 import { z } from 'zod';
 import { ModelFileMissingError, ModelFormatError } from './errors.js';
 import { parseWith, readJson } from './json-file.js';
+import { compactBpeTables } from './bpe-tables.js';
 import { TokenBytesCache } from './token-bytes.js';
 
 /** A special-token field of tokenizer_config.json: a string, or an AddedToken object with `content`. */
@@ -114,6 +115,8 @@ export class ModelTokenizer implements TextTokenizer {
   readonly byteLevel: boolean;
   /** Added tokens (special or not) by id: decoded as their literal content. */
   readonly addedTokens: ReadonlyMap<number, { content: string; special: boolean }>;
+  /** Whether the BPE merge ranks and token ids moved into compact tables (false: the library's Maps, or not BPE). */
+  readonly compactBpeTables: boolean;
   private readonly bytes: TokenBytesCache;
 
   private constructor(
@@ -129,6 +132,7 @@ export class ModelTokenizer implements TextTokenizer {
     const added = new Map<number, { content: string; special: boolean }>();
     for (const t of json.added_tokens ?? []) added.set(t.id, { content: t.content, special: t.special ?? false });
     this.addedTokens = added;
+    this.compactBpeTables = compactBpeTables((impl as unknown as { model?: unknown }).model);
     this.bytes = new TokenBytesCache(added, (id) => this.impl.id_to_token(id));
   }
 

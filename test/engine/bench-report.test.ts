@@ -37,7 +37,8 @@ function fabricatedReport(over: { growthLoadMb?: number; growthGenMb?: number; l
       rss_after_generation_bytes: before + (over.growthGenMb ?? 440) * MB,
       growth_after_load_bytes: (over.growthLoadMb ?? 400) * MB, growth_after_generation_bytes: (over.growthGenMb ?? 440) * MB,
       rss_file_before_load_bytes: 40 * MB, rss_file_after_load_bytes: 41 * MB, rss_anon_after_load_bytes: 430 * MB,
-      js_heap_before_load_bytes: 19 * MB, js_heap_after_load_bytes: 64 * MB, verdict_basis: 'growth over the pre-load RSS',
+      rss_anon_after_generation_bytes: 470 * MB,
+      js_heap_before_load_bytes: 19 * MB, js_heap_after_load_bytes: 64 * MB, js_heap_after_generation_bytes: 66 * MB, verdict_basis: 'growth over the pre-load RSS',
     },
   };
   const checks = judgeBench(report, { minDecodeRatio: 2, minPrefillRatio: 1, minRooflineFraction: 0.8, maxWarmLoadMs: 2000 });

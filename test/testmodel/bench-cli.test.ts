@@ -65,9 +65,10 @@ test('vmlx bench --peer node-llama-cpp --json reports both engines, ratios, a co
   assert.ok(m.rss_after_load_bytes > m.rss_before_load_bytes, 'loading a model grows the RSS');
   assert.equal(m.growth_after_load_bytes, m.rss_after_load_bytes - m.rss_before_load_bytes);
   assert.equal(m.growth_after_generation_bytes, m.rss_after_generation_bytes - m.rss_before_load_bytes);
-  assert.ok(m.js_heap_after_load_bytes > 0 && m.js_heap_before_load_bytes > 0);
+  assert.ok(m.js_heap_after_load_bytes > 0 && m.js_heap_before_load_bytes > 0 && m.js_heap_after_generation_bytes > 0);
   if (process.platform === 'linux') {
     assert.ok(m.rss_file_after_load_bytes! > 0 && m.rss_anon_after_load_bytes! > 0);
+    assert.ok(m.rss_anon_after_generation_bytes! > 0 && m.rss_anon_after_generation_bytes! <= m.rss_after_generation_bytes);
     assert.ok(m.rss_file_after_load_bytes! + m.rss_anon_after_load_bytes! <= m.rss_after_load_bytes + 1e6, 'anon + file ≤ RSS (+ shmem)');
   }
   assert.equal(j.vmlx.rss_after_load_mb, Math.round(m.rss_after_load_bytes / 1e6));

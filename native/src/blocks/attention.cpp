@@ -15,7 +15,7 @@ namespace {
 
 class Attention : public TokenMixer {
  public:
-  Attention(Loader& ld, const AttentionPlan& p, int H, const std::string& pre) : p_(p) {
+  Attention(Loader& ld, const AttentionPlan& p, int H, const std::string& pre) : p_(p), queryGate_(ld.scratch().gate) {
     const int qd = p.numHeads * p.headDim, kd = p.numKvHeads * p.headDim;
     const bool ownKv = p.kvSource < 0;
     q_ = ld.matrix(pre + "attn_q", p.outputGate ? 2 * qd : qd, H);
@@ -198,7 +198,8 @@ class Attention : public TokenMixer {
   OwnedWeight q_, k_, v_, o_;
   std::vector<float> qBias_, kBias_, vBias_, oBias_, qNorm_, kNorm_, sinks_;
   std::vector<float> vNorm_;  // ones: v's RMSNorm has no weight
-  mutable std::vector<float> queryGate_;  // [T][2 * qd] when the layer has an output gate
+  // [T][2 * qd] when the layer has an output gate: the feed-forward's gate buffer, free while attention runs.
+  ScratchView queryGate_;
 };
 
 }  // namespace

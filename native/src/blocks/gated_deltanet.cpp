@@ -24,7 +24,9 @@ inline float softplus(float x) { return x > 20.f ? x : std::log1p(std::exp(x)); 
 
 class GatedDeltaNet : public TokenMixer {
  public:
-  GatedDeltaNet(Loader& ld, const DeltaNetPlan& p, int H, const std::string& pre) : p_(p) {
+  GatedDeltaNet(Loader& ld, const DeltaNetPlan& p, int H, const std::string& pre)
+      : p_(p), mixed_(ld.scratch().gate), conved_(ld.scratch().up), z_out_(ld.scratch().q), gates_(ld.scratch().k),
+        core_(ld.scratch().attn), fusedOut_(ld.scratch().v) {
     keyDim_ = p.numKHeads * p.headKDim;
     valueDim_ = p.numVHeads * p.headVDim;
     channels_ = 2 * keyDim_ + valueDim_;
@@ -221,8 +223,9 @@ class GatedDeltaNet : public TokenMixer {
   std::vector<float> gatesW_;  // [2 * numVHeads][hidden]: the b rows, then the a rows
   PackedWeight gatesView_{};   // gatesW_ as an F32 matmul weight
   std::vector<float> convT_, negA_, dtBias_, norm_;
-  // Per-pass buffers (a model runs one forward pass at a time).
-  mutable std::vector<float> mixed_, conved_, z_out_, gates_, core_, fusedOut_;
+  // Per-pass buffers in the model's scratch (a model runs one forward pass at a time; see Scratch). fusedOut_ holds
+  // qwen3_next's fused projection before it is split into mixed_ and z_out_.
+  ScratchView mixed_, conved_, z_out_, gates_, core_, fusedOut_;
 };
 
 }  // namespace

@@ -36,9 +36,15 @@ export interface MemoryJson {
   rss_file_before_load_bytes: number | null;
   rss_file_after_load_bytes: number | null;
   rss_anon_after_load_bytes: number | null;
-  /** V8 heap in use before and after load: the JS side of the model (tokenizer, chat template), garbage included. */
+  /** Anonymous resident bytes after the generation repetitions (KV cache, recurrent states, scratch); null elsewhere. */
+  rss_anon_after_generation_bytes: number | null;
+  /**
+   * V8 heap in use before and after load and after generation: the main thread's JS (the tokenizer lives in its own
+   * thread), garbage included.
+   */
   js_heap_before_load_bytes: number;
   js_heap_after_load_bytes: number;
+  js_heap_after_generation_bytes: number;
   verdict_basis: string;
 }
 
@@ -162,8 +168,9 @@ export async function runBench(o: BenchOptions & { targets?: BenchTargets }): Pr
       growth_after_load_bytes: mine.rssAfterLoad.rss - mine.rssBeforeLoad.rss,
       growth_after_generation_bytes: mine.rssAfterGeneration.rss - mine.rssBeforeLoad.rss,
       rss_file_before_load_bytes: mine.rssBeforeLoad.file, rss_file_after_load_bytes: mine.rssAfterLoad.file,
-      rss_anon_after_load_bytes: mine.rssAfterLoad.anon,
+      rss_anon_after_load_bytes: mine.rssAfterLoad.anon, rss_anon_after_generation_bytes: mine.rssAfterGeneration.anon,
       js_heap_before_load_bytes: mine.rssBeforeLoad.heapUsed, js_heap_after_load_bytes: mine.rssAfterLoad.heapUsed,
+      js_heap_after_generation_bytes: mine.rssAfterGeneration.heapUsed,
       verdict_basis: MEMORY_VERDICT_BASIS,
     },
   };
@@ -188,6 +195,10 @@ function memoryLines(m: MemoryJson): string[] {
   } else {
     lines.push(`${heap} over the load`);
   }
+  const genHeap = `JS heap ${mb(m.js_heap_after_generation_bytes)}`;
+  lines.push(m.rss_anon_after_generation_bytes === null
+    ? `after generation: ${genHeap}`
+    : `after generation: anonymous ${mb(m.rss_anon_after_generation_bytes)}, ${genHeap}`);
   return lines;
 }
 
