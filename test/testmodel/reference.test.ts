@@ -9,34 +9,11 @@ import type { TestArch } from '../../src/engine/testmodel/spec.js';
 import { ensureTestModel } from '../helpers/test-models.js';
 import { LlamaPeer } from '../parity/llama-peer.js';
 import { ReferenceModel } from './reference.js';
+import { REFERENCE_ARCHS, TOKENS, checkReferenceAgainstLlama } from './reference-check.js';
 
-const TOKENS = 24;
-
-for (const arch of ['qwen3', 'qwen2', 'llama', 'qwen3_moe'] as TestArch[]) {
-  for (const bits of [undefined, 4] as const) {
-    test(`${arch} ${bits ? '4-bit' : 'bf16'}: reference forward pass over the MLX files matches llama.cpp on the GGUF`, async (t) => {
-      const { dir, gguf } = await ensureTestModel({ arch, dtype: 'bf16', bits, withGguf: true });
-      const tokens = Array.from({ length: TOKENS }, (_, i) => (i * 7919 + 101) % 120000);
-      const ref = ReferenceModel.load(dir).logprobs(tokens);
-      const peer = await LlamaPeer.open(gguf!, 64, { flashAttention: false });
-      try {
-        const top = ref.map((lp) => [...lp.keys()].sort((a, b) => lp[b] - lp[a]).slice(0, 10));
-        const theirs = await peer.evaluate(tokens, top);
-        let max = 0;
-        ref.forEach((lp, i) => {
-          assert.equal(theirs[i].argmax, top[i][0], `position ${i}: argmax`);
-          for (const id of top[i]) max = Math.max(max, Math.abs(theirs[i].logprobs.get(id)! - lp[id]));
-        });
-        t.diagnostic(`max |Δ logprob| reference vs llama.cpp: ${max.toExponential(2)}`);
-        // The reference models the f16 KV cache; what remains is llama.cpp converting Q and the attention weights to
-        // f16 for its f16 K/V matmuls (up to ~5e-3 on these random sequences). A wrong weight, permutation or rope
-        // table moves log-probabilities by far more. vmlx itself matches this reference to ~5e-5.
-        assert.ok(max < 1e-2, `max |Δ logprob| ${max}`);
-      } finally {
-        await peer.dispose();
-      }
-    });
-  }
+// The bf16 files of the same families are checked by reference-bf16.parity-full.ts (npm run test:parity-full).
+for (const arch of REFERENCE_ARCHS) {
+  test(`${arch} 4-bit: reference forward pass over the MLX files matches llama.cpp on the GGUF`, (t) => checkReferenceAgainstLlama(t, arch, 4));
 }
 
 test('with ggml\'s flash-attention roundings (f16 Q and V sum below 64 queries), the reference comes closer to llama.cpp', async (t) => {
