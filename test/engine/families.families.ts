@@ -1,4 +1,4 @@
-// The families added on top of the original three, through the user-facing paths: `vmlx generate` and
+// npm run test:families (run by .ci/run). The families added on top of the original three, through the user-facing paths: `vmlx generate` and
 // `vmlx chat --print` with an MCP server's tools, and `auto` picking the tool-call parser from the chat template.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
