@@ -10,7 +10,7 @@ import { z } from 'zod';
 import { ModelFormatError } from '../errors.js';
 import { parseWith } from '../json-file.js';
 import type { LayerPlan, MlpPlan, NativeModelPlan, RopePlan } from '../plan.js';
-import { addOutput, type SpecInput, type TensorTable } from './common.js';
+import { addOutput, denseMlp, type SpecInput, type TensorTable } from './common.js';
 
 const hybridSchema = z
   .object({
@@ -82,6 +82,25 @@ export function gatedAttention(input: SpecInput, rope: RopePlan, p: string, b: s
   };
 }
 
+/**
+ * A Gated DeltaNet layer's tensors after its in-projections (which qwen3_5 keeps apart and qwen3_next fuses): the
+ * conv, the decay's A_log and dt_bias, the gated norm and the out projection; returns the layer's mixer plan.
+ */
+export function deltaNetRest(input: SpecInput, h: HybridConfig, la: string, b: string, tensors: TensorTable): LayerPlan['mixer'] {
+  const { weights: w, config: c } = input;
+  const valueDim = h.linear_num_value_heads * h.linear_value_head_dim;
+  const channels = 2 * h.linear_num_key_heads * h.linear_key_head_dim + valueDim;
+  tensors[`${b}ssm_conv1d`] = w.tensor(`${la}.conv1d.weight`, [channels, h.linear_conv_kernel_dim, 1]);
+  tensors[`${b}ssm_a_log`] = w.tensor(`${la}.A_log`, [h.linear_num_value_heads]);
+  tensors[`${b}ssm_dt_bias`] = w.tensor(`${la}.dt_bias`, [h.linear_num_value_heads]);
+  tensors[`${b}ssm_norm`] = w.tensor(`${la}.norm.weight`, [h.linear_value_head_dim]);
+  tensors[`${b}ssm_out`] = w.linear(`${la}.out_proj`, c.hiddenSize, valueDim);
+  return {
+    kind: 'gated_deltanet', numKHeads: h.linear_num_key_heads, numVHeads: h.linear_num_value_heads,
+    headKDim: h.linear_key_head_dim, headVDim: h.linear_value_head_dim, convKernel: h.linear_conv_kernel_dim,
+  };
+}
+
 export function qwen3_5Plan(input: SpecInput): NativeModelPlan {
   const { config: c, weights: w, configFile } = input;
   const h = hybridConfig(input);
@@ -108,15 +127,7 @@ export function qwen3_5Plan(input: SpecInput): NativeModelPlan {
       tensors[`${b}ssm_in_z`] = w.linear(`${la}.in_proj_z`, valueDim, H);
       tensors[`${b}ssm_in_b`] = w.linear(`${la}.in_proj_b`, h.linear_num_value_heads, H);
       tensors[`${b}ssm_in_a`] = w.linear(`${la}.in_proj_a`, h.linear_num_value_heads, H);
-      tensors[`${b}ssm_conv1d`] = w.tensor(`${la}.conv1d.weight`, [channels, h.linear_conv_kernel_dim, 1]);
-      tensors[`${b}ssm_a_log`] = w.tensor(`${la}.A_log`, [h.linear_num_value_heads]);
-      tensors[`${b}ssm_dt_bias`] = w.tensor(`${la}.dt_bias`, [h.linear_num_value_heads]);
-      tensors[`${b}ssm_norm`] = w.tensor(`${la}.norm.weight`, [h.linear_value_head_dim]);
-      tensors[`${b}ssm_out`] = w.linear(`${la}.out_proj`, H, valueDim);
-      mixer = {
-        kind: 'gated_deltanet', numKHeads: h.linear_num_key_heads, numVHeads: h.linear_num_value_heads,
-        headKDim: h.linear_key_head_dim, headVDim: h.linear_value_head_dim, convKernel: h.linear_conv_kernel_dim,
-      };
+      mixer = deltaNetRest(input, h, la, b, tensors);
     } else {
       mixer = gatedAttention(input, rope, p, b, tensors);
     }
@@ -125,14 +136,6 @@ export function qwen3_5Plan(input: SpecInput): NativeModelPlan {
   }
   addOutput(input, pre, tensors);
   return { arch: 'decoder', hiddenSize: H, vocabSize: c.vocabSize, rmsNormEps: c.rmsNormEps, layers, tensors, threads: input.threads };
-}
-
-function denseMlp(input: SpecInput, p: string, b: string, tensors: TensorTable): MlpPlan {
-  const { config: c, weights: w } = input;
-  tensors[`${b}ffn_gate`] = w.linear(`${p}.mlp.gate_proj`, c.intermediateSize, c.hiddenSize);
-  tensors[`${b}ffn_up`] = w.linear(`${p}.mlp.up_proj`, c.intermediateSize, c.hiddenSize);
-  tensors[`${b}ffn_down`] = w.linear(`${p}.mlp.down_proj`, c.hiddenSize, c.intermediateSize);
-  return { kind: 'gated', activation: 'silu', intermediateSize: c.intermediateSize };
 }
 
 export function moeMlp(input: SpecInput, h: HybridConfig, p: string, b: string, tensors: TensorTable): MlpPlan {

@@ -15,7 +15,7 @@ import { ModelFormatError } from '../errors.js';
 import { parseWith } from '../json-file.js';
 import type { LayerPlan, NativeModelPlan } from '../plan.js';
 import { addOutput, denseMlp, type SpecInput, type TensorTable } from './common.js';
-import { gatedAttention, hybridConfig, hybridRope, linearLayers, moeMlp } from './qwen3_5.js';
+import { deltaNetRest, gatedAttention, hybridConfig, hybridRope, linearLayers, moeMlp } from './qwen3_5.js';
 
 const sparsitySchema = z
   .object({
@@ -55,15 +55,7 @@ export function qwen3NextPlan(input: SpecInput): NativeModelPlan {
       const la = `${p}.linear_attn`;
       tensors[`${b}ssm_in_qkvz`] = w.linear(`${la}.in_proj_qkvz`, channels + valueDim, H);
       tensors[`${b}ssm_in_ba`] = w.linear(`${la}.in_proj_ba`, 2 * h.linear_num_value_heads, H);
-      tensors[`${b}ssm_conv1d`] = w.tensor(`${la}.conv1d.weight`, [channels, h.linear_conv_kernel_dim, 1]);
-      tensors[`${b}ssm_a_log`] = w.tensor(`${la}.A_log`, [h.linear_num_value_heads]);
-      tensors[`${b}ssm_dt_bias`] = w.tensor(`${la}.dt_bias`, [h.linear_num_value_heads]);
-      tensors[`${b}ssm_norm`] = w.tensor(`${la}.norm.weight`, [h.linear_value_head_dim]);
-      tensors[`${b}ssm_out`] = w.linear(`${la}.out_proj`, H, valueDim);
-      mixer = {
-        kind: 'gated_deltanet', numKHeads: h.linear_num_key_heads, numVHeads: h.linear_num_value_heads,
-        headKDim: h.linear_key_head_dim, headVDim: h.linear_value_head_dim, convKernel: h.linear_conv_kernel_dim,
-      };
+      mixer = deltaNetRest(input, h, la, b, tensors);
     } else {
       mixer = gatedAttention(input, rope, p, b, tensors);
     }
