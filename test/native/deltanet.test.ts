@@ -4,6 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { loadAddon } from '../../src/engine/addon.js';
+import type { NativeDeltaRuleArgs } from '../../src/engine/native-types.js';
 import { Rng } from './tiny-model.js';
 
 const hooks = loadAddon()._test;
@@ -79,20 +80,9 @@ test('the depthwise causal conv + SiLU over a channel range, with history rows, 
   assert.throws(() => hooks.convSilu('scalar', { hist: new Float32Array(3), x: new Float32Array(4), w: new Float32Array(8), T: 1, C: 4, K: 2, c0: 0, c1: 4 }), /inconsistent sizes/);
 });
 
-interface DeltaCase {
-  S: Float32Array;
-  q: Float32Array;
-  k: Float32Array;
-  v: Float32Array;
-  g: Float32Array;
-  beta: Float32Array;
-  dk: number;
-  dv: number;
-  T: number;
-}
 
 /** Unit-norm keys, queries scaled by 1/sqrt(dk), decays in (0.5, 1) and betas in (0, 1), as the model feeds them. */
-function randomDelta(rng: Rng, dk: number, dv: number, T: number): DeltaCase {
+function randomDelta(rng: Rng, dk: number, dv: number, T: number): NativeDeltaRuleArgs {
   const unit = (n: number, scale: number): Float32Array => {
     const x = randomF32(rng, n);
     let ss = 0;
@@ -110,7 +100,7 @@ function randomDelta(rng: Rng, dk: number, dv: number, T: number): DeltaCase {
 }
 
 /** S <- g S; S <- S + beta (v - S k) k^T; o = S q per token, in float64. */
-function referenceDelta(c: DeltaCase): { S: Float64Array; o: Float64Array } {
+function referenceDelta(c: NativeDeltaRuleArgs): { S: Float64Array; o: Float64Array } {
   const S = Float64Array.from(c.S), o = new Float64Array(c.T * c.dv);
   for (let t = 0; t < c.T; t++)
     for (let i = 0; i < c.dv; i++) {
