@@ -256,29 +256,23 @@ Napi::Value Attention(const Napi::CallbackInfo& info) {
   return out;
 }
 
-// siluMul(set, g, u) -> Float32Array: silu(g) * u
-Napi::Value SiluMul(const Napi::CallbackInfo& info) {
+// op(g, u) through one of the kernel set's gated products, on a copy of g.
+Napi::Value GatedProduct(const Napi::CallbackInfo& info, void (*KernelSet::*op)(float*, const float*, int)) {
   const KernelSet& ks = kernel_set(info[0]);
   Napi::Float32Array g = typed<Napi::Float32Array>(info[1], napi_float32_array, "g");
   Napi::Float32Array u = typed<Napi::Float32Array>(info[2], napi_float32_array, "u");
   if (g.ElementLength() != u.ElementLength()) throw Napi::RangeError::New(info.Env(), "g and u differ in length");
   Napi::Float32Array out = Napi::Float32Array::New(info.Env(), g.ElementLength());
   std::copy(g.Data(), g.Data() + g.ElementLength(), out.Data());
-  ks.silu_mul(out.Data(), u.Data(), static_cast<int>(g.ElementLength()));
+  (ks.*op)(out.Data(), u.Data(), static_cast<int>(g.ElementLength()));
   return out;
 }
 
+// siluMul(set, g, u) -> Float32Array: silu(g) * u
+Napi::Value SiluMul(const Napi::CallbackInfo& info) { return GatedProduct(info, &KernelSet::silu_mul); }
+
 // geluTanhMul(set, g, u) -> Float32Array: gelu_tanh(g) * u
-Napi::Value GeluTanhMul(const Napi::CallbackInfo& info) {
-  const KernelSet& ks = kernel_set(info[0]);
-  Napi::Float32Array g = typed<Napi::Float32Array>(info[1], napi_float32_array, "g");
-  Napi::Float32Array u = typed<Napi::Float32Array>(info[2], napi_float32_array, "u");
-  if (g.ElementLength() != u.ElementLength()) throw Napi::RangeError::New(info.Env(), "g and u differ in length");
-  Napi::Float32Array out = Napi::Float32Array::New(info.Env(), g.ElementLength());
-  std::copy(g.Data(), g.Data() + g.ElementLength(), out.Data());
-  ks.gelu_tanh_mul(out.Data(), u.Data(), static_cast<int>(g.ElementLength()));
-  return out;
-}
+Napi::Value GeluTanhMul(const Napi::CallbackInfo& info) { return GatedProduct(info, &KernelSet::gelu_tanh_mul); }
 
 // softcap(set, x, cap) -> Float32Array: cap * tanh(x / cap)
 Napi::Value Softcap(const Napi::CallbackInfo& info) {
