@@ -88,9 +88,10 @@ class MoeFeedForward : public RoutedFeedForward {
  public:
   MoeFeedForward(Loader& ld, const MlpPlan& p, int H, const std::string& pre) : p_(p), H_(H), store_(ld.lazy()) {
     const int E = p.numExperts, I = p.expertIntermediateSize;
-    // The router stays float: which experts run is a discontinuous function of its scores, so they are computed
-    // without the activation quantization the large matmuls use.
-    router_ = ld.dense(pre + "ffn_gate_inp", E, H);
+    // The router reads float activations: which experts run is a discontinuous function of its scores, so they are
+    // computed without the activation quantization the large matmuls use. Its weight stays packed (MLX keeps it at
+    // 8 bits), and its matmul is split over the threads like any other.
+    router_ = ld.matrix(pre + "ffn_gate_inp", E, H);
     if (p.routerBias) routerBias_ = ld.vector(pre + "ffn_gate_inp.bias", E);
     if (p.expertBias) {
       gateBias_ = ld.dense(pre + "ffn_gate_exps.bias", E, I);
@@ -120,22 +121,26 @@ class MoeFeedForward : public RoutedFeedForward {
     const int T = f.T, H = H_, E = p_.numExperts, K = p_.topK;
     float* logits = s.route.data();
     const float eps = static_cast<float>(f.spec.rmsNormEps);
-    f.pool.parallel_for(T, [&](int t0, int t1) {
-      std::vector<float> normed(p_.routerNorm ? H : 0);
-      for (int t = t0; t < t1; t++) {
-        const float* x = routerIn + static_cast<size_t>(t) * H;
-        if (p_.routerNorm) {
-          // rmsnorm(x) * scale / sqrt(H): the scale vector absorbs the 1/sqrt(H).
+    const float* scored = routerIn;
+    if (p_.routerNorm) {
+      // rmsnorm(x) * scale / sqrt(H) into moeIn (free until the experts run): the scale vector absorbs the 1/sqrt(H).
+      float* normed = s.moeIn.data();
+      f.pool.parallel_for(T, [&](int t0, int t1) {
+        for (int t = t0; t < t1; t++) {
+          const float* x = routerIn + static_cast<size_t>(t) * H;
           float ss = 0.f;
           for (int i = 0; i < H; i++) ss += x[i] * x[i];
           const float r = 1.f / std::sqrt(ss / H + eps) / std::sqrt(static_cast<float>(H));
-          for (int i = 0; i < H; i++) normed[i] = x[i] * r * routerScale_[i];
-          x = normed.data();
+          for (int i = 0; i < H; i++) normed[static_cast<size_t>(t) * H + i] = x[i] * r * routerScale_[i];
         }
-        for (int e = 0; e < E; e++)
-          logits[static_cast<size_t>(t) * E + e] = dot(x, &router_[static_cast<size_t>(e) * H], H) + (routerBias_.empty() ? 0.f : routerBias_[e]);
-      }
-    });
+      });
+      scored = normed;
+    }
+    const LinearOut routerOut[1] = {{&router_, logits}};
+    linear(f, prepare_acts(f, scored, H, ActMode::Float), routerOut, 1);
+    if (!routerBias_.empty())
+      for (int t = 0; t < T; t++)
+        for (int e = 0; e < E; e++) logits[static_cast<size_t>(t) * E + e] += routerBias_[e];
     // Routing: per token its K experts and weights, then the tokens of each expert in token order.
     std::vector<int> chosen(static_cast<size_t>(T) * K);
     std::vector<float> weight(static_cast<size_t>(T) * K);
@@ -283,7 +288,8 @@ class MoeFeedForward : public RoutedFeedForward {
   MlpPlan p_;
   int H_;
   std::shared_ptr<LazyWeightStore> store_;
-  std::vector<float> router_, routerBias_, sharedScale_;
+  OwnedWeight router_;
+  std::vector<float> routerBias_, sharedScale_;
   std::vector<float> routerScale_, expertScale_;  // [H] (routerNorm), [E] (expertScale)
   std::vector<float> gateBias_, upBias_, downBias_;  // [E][I], [E][I], [E][H] (expertBias)
   std::vector<int> gate_, up_, down_;
