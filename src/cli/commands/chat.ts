@@ -10,6 +10,7 @@ import { InputError } from '../../agent/input/types.js';
 import { SessionLog } from '../../agent/loop/session-log.js';
 import { logDir } from '../../agent/paths.js';
 import { kvCacheMemoryOption } from '../kv-cache-option.js';
+import { dieOfHangup, watchHangup } from '../terminal-hangup.js';
 import { resolveParsers, UnknownParserError } from '../../agent/toolcalls/index.js';
 import type { LanguageModel } from '../../engine/types.js';
 import { formatAuditRow } from '../../tui/audit-lines.js';
@@ -364,6 +365,7 @@ async function runInteractive(opts: ChatOptions, source: ModelSource, sessionId:
   const ui = renderChatUi(boot);
   const onSigterm = () => ui.unmount();
   process.once('SIGTERM', onSigterm);
+  const hangup = watchHangup(() => ui.unmount());
   let model: LanguageModel | null = null;
   let session: ChatSession | null = null;
   let code = 0;
@@ -412,6 +414,7 @@ async function runInteractive(opts: ChatOptions, source: ModelSource, sessionId:
     await ui.waitUntilExit();
   } finally {
     process.off('SIGTERM', onSigterm);
+    hangup.stop();
     offServers();
     restoreConsole();
     hostRequests.cancelAll();
@@ -419,7 +422,8 @@ async function runInteractive(opts: ChatOptions, source: ModelSource, sessionId:
     await session?.abort();
     await mcp.manager.close();
     await model?.dispose();
-    log.write('info', 'chat ended');
+    log.write('info', hangup.happened ? 'chat ended: the terminal hung up' : 'chat ended');
   }
+  if (hangup.happened) dieOfHangup();
   return code;
 }
