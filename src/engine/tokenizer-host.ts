@@ -165,13 +165,19 @@ export class TokenizerHost implements TextTokenizer {
     if (this.failure) throw this.failure;
     Atomics.store(this.flag, 0, 0);
     this.port.postMessage(req);
-    if (Atomics.wait(this.flag, 0, 0, REPLY_TIMEOUT_MS) === 'timed-out') {
-      this.failure = new TokenizerThreadError(`tokenizer thread did not answer within ${REPLY_TIMEOUT_MS / 1000} s`);
-      void this.worker.terminate();
-      throw this.failure;
+    const deadline = performance.now() + REPLY_TIMEOUT_MS;
+    let received = receiveMessageOnPort(this.port);
+    while (!received) {
+      // A wake-up with no reply on the port is the previous call's notify arriving late (the worker was
+      // descheduled between flipping the flag and notifying): the flag was reset since, so wait again.
+      const left = deadline - performance.now();
+      if (left <= 0 || Atomics.wait(this.flag, 0, 0, left) === 'timed-out') {
+        this.failure = new TokenizerThreadError(`tokenizer thread did not answer within ${REPLY_TIMEOUT_MS / 1000} s`);
+        void this.worker.terminate();
+        throw this.failure;
+      }
+      received = receiveMessageOnPort(this.port);
     }
-    const received = receiveMessageOnPort(this.port);
-    if (!received) throw new TokenizerThreadError('tokenizer thread woke the caller without a reply');
     const reply = received.message as HostReply;
     if (!reply.ok) throw new TokenizerCallError(reply.message);
     return reply;

@@ -3,6 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
+import { Worker } from 'node:worker_threads';
 import { join } from 'node:path';
 import { ModelTokenizer } from '../../src/engine/tokenizer.js';
 import { TokenizerCallError, TokenizerHost, TokenizerThreadError } from '../../src/engine/tokenizer-host.js';
@@ -98,5 +99,32 @@ test('load failures are the typed one-line errors of the in-thread load', async 
     await assert.rejects(TokenizerHost.start(t.dir), (e: unknown) => e instanceof ModelFormatError && e.message === expected && !e.message.includes('\n'));
   } finally {
     t.cleanup();
+  }
+});
+
+test('a wake-up without a reply (a late notify from the previous call) makes the caller wait on, not fail', async () => {
+  const dir = fixtureDir('qwen3');
+  const local = ModelTokenizer.fromDir(dir);
+  const host = await TokenizerHost.start(dir);
+  // Another thread notifies the host's flag over and over: each wake-up of a waiting call that finds no reply is
+  // what the worker's own notify does when it lands after the caller has started its next call.
+  const flag = (host as unknown as { flag: Int32Array }).flag;
+  const stop = new Int32Array(new SharedArrayBuffer(4));
+  const notifier = new Worker(
+    `const { workerData } = require('node:worker_threads');
+     const [flag, stop] = workerData;
+     while (Atomics.load(stop, 0) === 0) Atomics.notify(flag, 0);`,
+    { eval: true, workerData: [flag, stop] },
+  );
+  try {
+    await new Promise((resolve) => notifier.once('online', resolve));
+    for (let i = 0; i < 2000; i++) {
+      const id = 100 + i;
+      assert.equal(host.idToToken(id), local.idToToken(id));
+    }
+  } finally {
+    Atomics.store(stop, 0, 1);
+    await new Promise((resolve) => notifier.once('exit', resolve));
+    await host.close();
   }
 });
