@@ -98,7 +98,12 @@ class MoeFeedForward : public RoutedFeedForward {
       upBias_ = ld.dense(pre + "ffn_up_exps.bias", E, I);
       downBias_ = ld.dense(pre + "ffn_down_exps.bias", E, H);
     }
-    if (p.routerNorm) routerScale_ = ld.vector(pre + "ffn_gate_inp.scale", H);
+    if (p.routerNorm) {
+      // Gemma 4's router reads rmsnorm(x) * scale / sqrt(H): the 1/sqrt(H) goes into the scale once, so the shared
+      // rmsnorm kernel computes it.
+      routerScale_ = ld.vector(pre + "ffn_gate_inp.scale", H);
+      for (float& v : routerScale_) v /= std::sqrt(static_cast<float>(H));
+    }
     if (p.expertScale) expertScale_ = ld.vector(pre + "ffn_down_exps.scale", E);
     gate_ = ld.experts(pre + "ffn_gate_exps", E, I, H);
     up_ = ld.experts(pre + "ffn_up_exps", E, I, H);
@@ -120,21 +125,11 @@ class MoeFeedForward : public RoutedFeedForward {
     Scratch& s = f.s;
     const int T = f.T, H = H_, E = p_.numExperts, K = p_.topK;
     float* logits = s.route.data();
-    const float eps = static_cast<float>(f.spec.rmsNormEps);
     const float* scored = routerIn;
     if (p_.routerNorm) {
-      // rmsnorm(x) * scale / sqrt(H) into moeIn (free until the experts run): the scale vector absorbs the 1/sqrt(H).
-      float* normed = s.moeIn.data();
-      f.pool.parallel_for(T, [&](int t0, int t1) {
-        for (int t = t0; t < t1; t++) {
-          const float* x = routerIn + static_cast<size_t>(t) * H;
-          float ss = 0.f;
-          for (int i = 0; i < H; i++) ss += x[i] * x[i];
-          const float r = 1.f / std::sqrt(ss / H + eps) / std::sqrt(static_cast<float>(H));
-          for (int i = 0; i < H; i++) normed[static_cast<size_t>(t) * H + i] = x[i] * r * routerScale_[i];
-        }
-      });
-      scored = normed;
+      // Into moeIn, free until the experts run.
+      rmsnorm_rows(f, routerIn, routerScale_.data(), H, s.moeIn.data(), T);
+      scored = s.moeIn.data();
     }
     const LinearOut routerOut[1] = {{&router_, logits}};
     linear(f, prepare_acts(f, scored, H, ActMode::Float), routerOut, 1);
@@ -290,7 +285,7 @@ class MoeFeedForward : public RoutedFeedForward {
   std::shared_ptr<LazyWeightStore> store_;
   OwnedWeight router_;
   std::vector<float> routerBias_, sharedScale_;
-  std::vector<float> routerScale_, expertScale_;  // [H] (routerNorm), [E] (expertScale)
+  std::vector<float> routerScale_, expertScale_;  // [H] (routerNorm, over sqrt(H)), [E] (expertScale)
   std::vector<float> gateBias_, upBias_, downBias_;  // [E][I], [E][I], [E][H] (expertBias)
   std::vector<int> gate_, up_, down_;
   OwnedWeight sharedGate_, sharedUp_, sharedDown_;
