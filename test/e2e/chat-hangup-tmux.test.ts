@@ -7,6 +7,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSy
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { VMLX_BIN } from '../agent/fixtures.js';
+import { waitFor } from '../mcp/helpers.js';
 import { ensureTmux, TmuxSession } from './tmux.js';
 
 function logText(dir: string): string {
@@ -28,11 +29,9 @@ test('closing the terminal ends the chat in order: no EIO, no abort, the log say
     });
     await term.waitFor('the REPL to be ready', (s) => /ready \(context \d+ tokens\)/.test(s));
     term.kill();
-    const start = Date.now();
-    while (!/chat ended/.test(logText(logs))) {
-      if (Date.now() - start > 20_000) assert.fail(`the chat did not end in order; its log:\n${logText(logs)}\nstderr:\n${readFileSync(stderrFile, 'utf8')}`);
-      await new Promise((r) => setTimeout(r, 50));
-    }
+    await waitFor('the chat to end', () => /chat ended/.test(logText(logs)), 20_000).catch(() =>
+      assert.fail(`the chat did not end in order; its log:\n${logText(logs)}\nstderr:\n${readFileSync(stderrFile, 'utf8')}`),
+    );
     assert.match(logText(logs), /chat ended: the terminal hung up/);
     const stderr = readFileSync(stderrFile, 'utf8');
     assert.doesNotMatch(stderr, /EIO|Assertion failed|Native stack trace/, stderr);
