@@ -21,16 +21,12 @@ void affine_pair(float scale, float bias, float* s, float* b) {
   *b = bias;
 }
 
-// MX FP4 (E2M1) codes: magnitudes {0, .5, 1, 1.5, 2, 3, 4, 6}, sign in bit 3. Doubled they are the integers
-// {0, 1, 2, 3, 4, 6, 8, 12}, so 2v + 12 is a code in [0, 24] and w = (scale / 2) * code - 6 * scale exactly.
-uint8_t mxfp4_code(const uint8_t* row, int64_t k) {
-  static const int kDoubled[8] = {0, 1, 2, 3, 4, 6, 8, 12};
-  const uint8_t c = stream_code<4>(row, k);
-  const int v = kDoubled[c & 7] * ((c & 8) ? -1 : 1);
-  return static_cast<uint8_t>(v + 12);
-}
+// MX FP4 (E2M1) values: magnitudes {0, .5, 1, 1.5, 2, 3, 4, 6}, sign in bit 3. Doubled they are the integers
+// {0, 1, 2, 3, 4, 6, 8, 12}, so 2v + 12 is a code in [0, 24] and w = (scale / 2) * code - 6 * scale exactly. The file's
+// nibbles are stored as they are (4 bits per weight, as in the file) and mapped through this table in the kernels.
+const uint8_t kMxfp4Codes[kCodeTableSize] = {12, 13, 14, 15, 16, 18, 20, 24, 12, 11, 10, 9, 8, 6, 4, 0};
 
-// E8M0 scale byte e: 2^(e - 127).
+// E8M0 scale byte e: 2^(e - 127). Both halves of the pair are powers of two times 1 or 1.5: exact in bfloat16.
 void mxfp4_pair(float scale, float, float* s, float* b) {
   const float x = std::ldexp(1.0f, static_cast<int>(scale) - 127);
   *s = x / 2;
@@ -38,13 +34,13 @@ void mxfp4_pair(float scale, float, float* s, float* b) {
 }
 
 const QuantTraits kTable[] = {
-    {"affine", 2, 0, true, WeightKind::Q4, stream_code<2>, affine_pair},
-    {"affine", 3, 0, true, WeightKind::Q4, stream_code<3>, affine_pair},
-    {"affine", 4, 0, true, WeightKind::Q4, stream_code<4>, affine_pair},
-    {"affine", 5, 0, true, WeightKind::Q8, stream_code<5>, affine_pair},
-    {"affine", 6, 0, true, WeightKind::Q8, stream_code<6>, affine_pair},
-    {"affine", 8, 0, true, WeightKind::Q8, stream_code<8>, affine_pair},
-    {"mxfp4", 4, 32, false, WeightKind::Q8, mxfp4_code, mxfp4_pair},
+    {"affine", 2, 0, true, WeightKind::Q4, stream_code<2>, affine_pair, nullptr},
+    {"affine", 3, 0, true, WeightKind::Q4, stream_code<3>, affine_pair, nullptr},
+    {"affine", 4, 0, true, WeightKind::Q4, stream_code<4>, affine_pair, nullptr},
+    {"affine", 5, 0, true, WeightKind::Q8, stream_code<5>, affine_pair, nullptr},
+    {"affine", 6, 0, true, WeightKind::Q8, stream_code<6>, affine_pair, nullptr},
+    {"affine", 8, 0, true, WeightKind::Q8, stream_code<8>, affine_pair, nullptr},
+    {"mxfp4", 4, 32, false, WeightKind::Q4, stream_code<4>, mxfp4_pair, kMxfp4Codes},
 };
 
 }  // namespace

@@ -2,6 +2,8 @@
 // one element's code out of a packed MLX row and how its group's stored scale (and bias) become the affine pair
 // (s, b) with w = s * code + b. Every type is widened at load into one of the two packed layouts the dot kernels
 // implement (Q4: codes < 16, Q8: codes < 256), so a new type costs a table row, not a kernel per instruction set.
+// A 4-bit type whose values are not evenly spaced (MX FP4) keeps its 4-bit codes and names a 16-entry table that
+// maps each to an evenly spaced code < 32; the kernels apply it with one byte shuffle where they unpack nibbles.
 #pragma once
 #include <cstdint>
 
@@ -20,6 +22,8 @@ struct QuantTraits {
   uint8_t (*code)(const uint8_t* row, int64_t k);
   // The group's stored scale (and bias; 0 when the type has none) as the affine pair of the storage codes.
   void (*affine)(float scale, float bias, float* s, float* b);
+  // Q4 storage only: the code each 4-bit file value stands for (kCodeTableSize entries), or nullptr for itself.
+  const uint8_t* codeTable;
 };
 
 // The row for (mode, bits), or nullptr.

@@ -149,6 +149,16 @@ const QuantTraits& check_quant_params(const WeightRef& ref) {
   return *qt;
 }
 
+namespace {
+// The bfloat16 of a float that has one (its low 16 bits are zero); a type whose pair is not exact is a table bug.
+uint16_t bf16_exact(float f, const WeightRef& ref) {
+  uint32_t u;
+  std::memcpy(&u, &f, 4);
+  if (u & 0xffffu) fail(ref.scales, "scale " + std::to_string(f) + " is not exact in bfloat16");
+  return static_cast<uint16_t>(u >> 16);
+}
+}  // namespace
+
 OwnedWeight pack_weight_bytes(const WeightRef& ref, const uint8_t* codes, const uint8_t* scales, const uint8_t* biases,
                               ThreadPool& pool, std::shared_ptr<WeightArena> arena) {
   OwnedWeight o;
@@ -179,8 +189,10 @@ OwnedWeight pack_weight_bytes(const WeightRef& ref, const uint8_t* codes, const 
   const size_t tileBytes = static_cast<size_t>(kTileRows) * ref.cols * storeBits / 8;
   const size_t sbCount = static_cast<size_t>(w.tiles) * groups * kTileRows;
   uint8_t* dst = o.memory->alloc(tileBytes * w.tiles);
-  // bfloat16 affine scales/biases are kept as they are (exact); anything else becomes float32.
-  w.sbBf16 = qt.biases && ref.scales.dtype == DType::BF16 && ref.biases.dtype == DType::BF16;
+  // bfloat16 affine scales/biases are kept as they are (exact), and so are the power-of-two pairs of the types
+  // without biases (an E8M0 scale's (s, b) is exact in bfloat16: 2 bytes, not 4, per group); the rest become float32.
+  w.sbBf16 = qt.biases ? ref.scales.dtype == DType::BF16 && ref.biases.dtype == DType::BF16 : true;
+  w.codeTable = qt.codeTable;
   const size_t sbBytes = w.sbBf16 ? 2 : 4;
   uint8_t* sc = o.memory->alloc(sbCount * sbBytes);
   uint8_t* bi = o.memory->alloc(sbCount * sbBytes);
@@ -224,9 +236,14 @@ OwnedWeight pack_weight_bytes(const WeightRef& ref, const uint8_t* codes, const 
         for (int i = 0; i < nrows; i++) {
           const size_t src = (static_cast<size_t>(t) * kTileRows + i) * groups + g;
           const size_t at = (static_cast<size_t>(t) * groups + g) * kTileRows + i;
-          if (w.sbBf16) {
+          if (w.sbBf16 && qt.biases) {
             std::memcpy(hs + at, scales + 2 * src, 2);
             std::memcpy(hb + at, biases + 2 * src, 2);
+          } else if (w.sbBf16) {
+            float s, b;
+            qt.affine(read_float(scales, sdt, src), 0.f, &s, &b);
+            hs[at] = bf16_exact(s, ref);
+            hb[at] = bf16_exact(b, ref);
           } else {
             qt.affine(read_float(scales, sdt, src), biases ? read_float(biases, bdt, src) : 0.f, ds + at, db + at);
           }
@@ -313,10 +330,11 @@ void weight_row(const PackedWeight& w, int row, float* out) {
       float* o = out + g * w.groupSize + c * per;
       const uint8_t b0 = p[2 * i], b1 = p[2 * i + 1];
       if (per == 4) {
-        o[0] = s * (b0 & 15) + b;
-        o[1] = s * (b1 & 15) + b;
-        o[2] = s * (b0 >> 4) + b;
-        o[3] = s * (b1 >> 4) + b;
+        const uint8_t* code = w.codeTable ? w.codeTable : kIdentityCodes;
+        o[0] = s * code[b0 & 15] + b;
+        o[1] = s * code[b1 & 15] + b;
+        o[2] = s * code[b0 >> 4] + b;
+        o[3] = s * code[b1 >> 4] + b;
       } else {
         o[0] = s * b0 + b;
         o[1] = s * b1 + b;

@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { loadAddon } from '../../src/engine/addon.js';
 import { ModelFormatError } from '../../src/engine/errors.js';
 import { readModelShape } from '../../src/engine/bench/measure.js';
 import { buildModelSpec } from '../../src/engine/models/index.js';
@@ -47,6 +48,27 @@ test('gpt_oss mxfp4: sliding/full layers, sinks, biases, YaRN, the router and ex
     ['mxfp4/4', 'mxfp4/4', 'affine/8', 'affine/8', 'affine/8', 'affine/8'],
   );
   assert.equal(t['blk.0.ffn_gate_exps']?.quant?.biases, undefined, 'mxfp4 has no per-group biases');
+});
+
+test('gpt_oss mxfp4: a routed expert stays at 4 bits in memory (about its file size, not an 8-bit copy)', async () => {
+  const { dir } = await ensureTestModel(MXFP4);
+  const { spec } = buildModelSpec(dir, { threads: 1 });
+  const model = await loadAddon().loadModel(spec);
+  try {
+    const s = model.createSession(64);
+    await s.evaluate(Int32Array.from({ length: 16 }, (_, i) => 200 + 31 * i), 1);
+    s.dispose();
+    const { packed, packedBytes } = model.lazyWeights();
+    assert.ok(packed > 0);
+    // gate, up and down hold the same number of elements per expert: one expert's file bytes per matrix.
+    const e = spec.tensors['blk.0.ffn_gate_exps']!;
+    const fileBytesPerSlot = (e.byteLength + e.quant!.scales.byteLength) / e.shape[0]!;
+    // 4-bit codes plus a bfloat16 (scale, bias) pair per 32 weights: 0.625 bytes a weight against the file's 0.53.
+    const ratio = packedBytes / packed / fileBytesPerSlot;
+    assert.ok(ratio > 1 && ratio < 1.2, `packed expert is ${ratio.toFixed(2)}x its file bytes`);
+  } finally {
+    model.dispose();
+  }
 });
 
 test('gpt_oss bench shape: every layer a mixture of experts (a token runs its topK experts of intermediate_size)', async () => {

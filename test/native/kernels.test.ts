@@ -255,7 +255,29 @@ test('every quant traits row (affine 2/3/5/6-bit, mxfp4) dequantizes exactly and
     }
     const x = randomF32(rng, T * cols);
     const { y, mag } = denseMatmul(dense, rows, cols, x, T);
-    for (const k of sets) assertClose(hooks.matmul(k, w, x, T), y, mag, k === 'scalar' ? 2e-6 : 1e-4, `${k} ${mode} ${bits}-bit gs${gs}`);
+    for (const k of sets) {
+      assertClose(hooks.matmul(k, w, x, T), y, mag, k === 'scalar' ? 2e-6 : 1e-4, `${k} ${mode} ${bits}-bit gs${gs}`);
+      assertClose(hooks.matmul(k, w, x, T, 'float'), y, mag, 2e-6, `${k} precise ${mode} ${bits}-bit gs${gs}`);
+    }
+    // int8 activations: the scalar integer reference within int8 rounding of the dense result, every SIMD set equal
+    // to it (MX FP4's codes reach 24, past what eight chunks of int16 sums can hold: the AVX2 kernel must widen early).
+    const reference = hooks.matmul('scalar', w, x, T, 'int8');
+    assertClose(reference, y, mag, 2e-2, `scalar int8 ${mode} ${bits}-bit gs${gs}`);
+    for (const k of sets.filter((s) => s !== 'scalar'))
+      assertClose(hooks.matmul(k, w, x, T, 'int8'), Float64Array.from(reference), mag, 1e-6, `${k} int8 ${mode} ${bits}-bit gs${gs}`);
+  }
+  // MX FP4's worst case for int16 sums: every weight at +-6 (codes 24 and 0) against int8 activations of full scale.
+  {
+    const rows = 17, cols = 128, T = 2;
+    const { w } = randomTraitQuant(rng, 'mxfp4', 4, rows, cols, 32);
+    (w.weight as Uint8Array).fill(0x77); // nibble 7 = +6 everywhere
+    const x = new Float32Array(T * cols).fill(1);
+    const scales = w.scales as Uint8Array;
+    const want = new Float64Array(T * rows);
+    for (let t = 0; t < T; t++)
+      for (let r = 0; r < rows; r++)
+        for (let g = 0; g < cols / 32; g++) want[t * rows + r] += 32 * 6 * 2 ** (scales[r * (cols / 32) + g]! - 127);
+    for (const k of sets) assertClose(hooks.matmul(k, w, x, T, 'int8'), want, want, 1e-6, `${k} int8 mxfp4 all +6`);
   }
   const { w } = randomTraitQuant(rng, 'mxfp4', 4, 2, 64, 32);
   assert.throws(() => hooks.matmul('scalar', { ...w, groupSize: 64, scales: new Uint8Array(2) }, new Float32Array(64), 1), /group_size=64 is not supported for mxfp4 \(supported: 32\)/);

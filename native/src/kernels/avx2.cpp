@@ -31,7 +31,13 @@ inline __m256 load_sb(const void* base, bool bf16, size_t i) {
   return _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_cvtepu16_epi32(h), 16));
 }
 
-template <int NT, bool Q4>
+// Q4 with a code table (quant.h): each nibble, zero-extended to a 16-bit word, goes through the table (one byte
+// shuffle; the word's zero high byte would pick entry 0, hence the mask).
+inline __m256i table_words(__m256i words, __m256i table, __m256i lowByte) {
+  return _mm256_and_si256(_mm256_shuffle_epi8(table, words), lowByte);
+}
+
+template <int NT, bool Q4, bool Table = false>
 void tile_quant(const PackedWeight& w, const Acts& a, int t0, float* y, int ldy, int tile) {
   const int gs = w.groupSize;
   const int chunks = Q4 ? gs / 4 : gs / 2;
@@ -39,7 +45,9 @@ void tile_quant(const PackedWeight& w, const Acts& a, int t0, float* y, int ldy,
   const int gpr = a.cols / gs;
   const uint8_t* p = w.data + static_cast<size_t>(tile) * w.groups * chunks * 32;
   const size_t SB = static_cast<size_t>(tile) * w.groups * kTileRows;
-  const __m256i nib = _mm256_set1_epi16(0x0f);
+  const __m256i nib = _mm256_set1_epi16(0x0f), lowByte = _mm256_set1_epi16(0xff);
+  const __m256i table = Table ? _mm256_broadcastsi128_si256(_mm_loadu_si128(reinterpret_cast<const __m128i*>(w.codeTable)))
+                              : _mm256_setzero_si256();
   __m256 facc[NT][2];
   const int16_t* xq[NT];
   for (int t = 0; t < NT; t++) {
@@ -59,8 +67,12 @@ void tile_quant(const PackedWeight& w, const Acts& a, int t0, float* y, int ldy,
         for (int h = 0; h < 2; h++) {
           const __m256i wv = _mm256_cvtepu8_epi16(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p + 16 * h)));
           if (Q4) {
-            const __m256i lo = _mm256_and_si256(wv, nib);
-            const __m256i hi = _mm256_srli_epi16(wv, 4);
+            __m256i lo = _mm256_and_si256(wv, nib);
+            __m256i hi = _mm256_srli_epi16(wv, 4);
+            if (Table) {
+              lo = table_words(lo, table, lowByte);
+              hi = table_words(hi, table, lowByte);
+            }
             for (int t = 0; t < NT; t++) {
               const int16_t* x = xq[t] + kb + c * 4;
               acc[t][h] = _mm256_add_epi32(acc[t][h], _mm256_madd_epi16(lo, _mm256_set1_epi32(load_pair(x))));
@@ -100,15 +112,15 @@ void tile_quant(const PackedWeight& w, const Acts& a, int t0, float* y, int ldy,
   }
 }
 
-template <bool Q4>
+template <bool Q4, bool Table = false>
 void matmul_quant(const PackedWeight& w, const Acts& a, float* y, int ldy, int tile0, int tile1) {
   constexpr int kMaxT = 3;
   for (int t0 = 0; t0 < a.T; t0 += kMaxT) {
     const int nt = a.T - t0 < kMaxT ? a.T - t0 : kMaxT;
     for (int tile = tile0; tile < tile1; tile++) {
-      if (nt == 1) tile_quant<1, Q4>(w, a, t0, y, ldy, tile);
-      else if (nt == 2) tile_quant<2, Q4>(w, a, t0, y, ldy, tile);
-      else tile_quant<3, Q4>(w, a, t0, y, ldy, tile);
+      if (nt == 1) tile_quant<1, Q4, Table>(w, a, t0, y, ldy, tile);
+      else if (nt == 2) tile_quant<2, Q4, Table>(w, a, t0, y, ldy, tile);
+      else tile_quant<3, Q4, Table>(w, a, t0, y, ldy, tile);
     }
   }
 }
@@ -155,6 +167,7 @@ void matmul(const PackedWeight& w, const Acts& a, float* y, int ldy, int tile0, 
     case WeightKind::Q4:
       if (a.mode == ActMode::Float) matmul_quant_float_acts_avx2(w, a, y, ldy, tile0, tile1);
       else if (a.mode == ActMode::Int8) matmul_quant_int8_avx2(w, a, y, ldy, tile0, tile1);
+      else if (w.codeTable) matmul_quant<true, true>(w, a, y, ldy, tile0, tile1);
       else matmul_quant<true>(w, a, y, ldy, tile0, tile1);
       break;
     case WeightKind::Q8:

@@ -40,13 +40,17 @@ inline __m256 codes8(const uint8_t* p) {
 }
 
 // One tile (16 rows) x NT tokens starting at t0.
-template <int NT, bool Q4>
+template <int NT, bool Q4, bool Table>
 void tile_float_acts(const PackedWeight& w, const Acts& a, int t0, float* y, int ldy, int tile) {
   const int gs = w.groupSize;
   const int chunks = Q4 ? gs / 4 : gs / 2;
   const uint8_t* p = w.data + static_cast<size_t>(tile) * w.groups * chunks * 32;
   const size_t SB = static_cast<size_t>(tile) * w.groups * kTileRows;
-  const __m256i nib = _mm256_set1_epi32(0x0f);
+  const __m256i nib = _mm256_set1_epi32(0x0f), lowByte = _mm256_set1_epi32(0xff);
+  // A code table (quant.h) maps each nibble, zero-extended to 32 bits, by one byte shuffle (masked: the lane's zero
+  // upper bytes would pick entry 0).
+  const __m256i table = Table ? _mm256_broadcastsi128_si256(_mm_loadu_si128(reinterpret_cast<const __m128i*>(w.codeTable)))
+                              : _mm256_setzero_si256();
   __m256 acc[NT][4];
   const float* x[NT];
   for (int t = 0; t < NT; t++) {
@@ -64,8 +68,13 @@ void tile_float_acts(const PackedWeight& w, const Acts& a, int t0, float* y, int
       for (int q = 0; q < 4; q++) {
         if (Q4) {
           const __m256i raw = _mm256_cvtepu8_epi32(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(p + 8 * q)));
-          const __m256 lo = _mm256_fmadd_ps(_mm256_cvtepi32_ps(_mm256_and_si256(raw, nib)), s[q], b[q]);
-          const __m256 hi = _mm256_fmadd_ps(_mm256_cvtepi32_ps(_mm256_srli_epi32(raw, 4)), s[q], b[q]);
+          __m256i clo = _mm256_and_si256(raw, nib), chi = _mm256_srli_epi32(raw, 4);
+          if (Table) {
+            clo = _mm256_and_si256(_mm256_shuffle_epi8(table, clo), lowByte);
+            chi = _mm256_and_si256(_mm256_shuffle_epi8(table, chi), lowByte);
+          }
+          const __m256 lo = _mm256_fmadd_ps(_mm256_cvtepi32_ps(clo), s[q], b[q]);
+          const __m256 hi = _mm256_fmadd_ps(_mm256_cvtepi32_ps(chi), s[q], b[q]);
           for (int t = 0; t < NT; t++) {
             acc[t][q] = _mm256_fmadd_ps(lo, load_xpair(x[t] + k0 + 4 * c), acc[t][q]);
             acc[t][q] = _mm256_fmadd_ps(hi, load_xpair(x[t] + k0 + 4 * c + 2), acc[t][q]);
@@ -91,12 +100,12 @@ void tile_float_acts(const PackedWeight& w, const Acts& a, int t0, float* y, int
   }
 }
 
-template <bool Q4>
+template <bool Q4, bool Table = false>
 void matmul_float_acts(const PackedWeight& w, const Acts& a, float* y, int ldy, int tile0, int tile1) {
   for (int t0 = 0; t0 < a.T; t0 += 2) {
     for (int tile = tile0; tile < tile1; tile++) {
-      if (a.T - t0 >= 2) tile_float_acts<2, Q4>(w, a, t0, y, ldy, tile);
-      else tile_float_acts<1, Q4>(w, a, t0, y, ldy, tile);
+      if (a.T - t0 >= 2) tile_float_acts<2, Q4, Table>(w, a, t0, y, ldy, tile);
+      else tile_float_acts<1, Q4, Table>(w, a, t0, y, ldy, tile);
     }
   }
 }
@@ -104,7 +113,8 @@ void matmul_float_acts(const PackedWeight& w, const Acts& a, float* y, int ldy, 
 }  // namespace
 
 void matmul_quant_float_acts_avx2(const PackedWeight& w, const Acts& a, float* y, int ldy, int tile0, int tile1) {
-  if (w.kind == WeightKind::Q4) matmul_float_acts<true>(w, a, y, ldy, tile0, tile1);
+  if (w.kind == WeightKind::Q4 && w.codeTable) matmul_float_acts<true, true>(w, a, y, ldy, tile0, tile1);
+  else if (w.kind == WeightKind::Q4) matmul_float_acts<true>(w, a, y, ldy, tile0, tile1);
   else matmul_float_acts<false>(w, a, y, ldy, tile0, tile1);
 }
 

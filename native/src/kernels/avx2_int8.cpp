@@ -7,7 +7,8 @@
 // (vpunpcklwd / vpunpckhwd) makes the lanes rows 0-3 and 8-11 (low) and rows 4-7 and 12-15 (high), matched by one
 // broadcast of four activation bytes.
 //  * Q4: codes < 16 and |x| <= 127, so a pair sum is at most 3810 and the eight chunks of a 32-element block add up
-//    in int16 without saturating; one vpmaddwd by ones per block widens them.
+//    in int16 without saturating; one vpmaddwd by ones per block widens them. With a code table (MX FP4: codes up to
+//    24, a pair sum up to 6096) only four chunks fit, so each half block is widened on its own.
 //  * Q8: codes < 256 would saturate vpmaddubsw, so the codes are offset to c - 128 (signed), multiplied through the
 //    usual sign trick (|c - 128| x sign(x, c - 128)), and the offset returns as 128 * s added to the group's bias:
 //    s * c + b = s * (c - 128) + (b + 128 s).
@@ -39,7 +40,7 @@ inline void load_sb_lanes(const void* base, bool bf16, size_t i, __m256 out[2]) 
   out[1] = _mm256_permute2f128_ps(lo, hi, 0x31);
 }
 
-template <int NT, bool Q4>
+template <int NT, bool Q4, bool Table>
 void tile_int8(const PackedWeight& w, const Acts& a, int t0, float* y, int ldy, int tile) {
   const int gs = w.groupSize;
   const int chunks = Q4 ? gs / 4 : gs / 2;
@@ -49,6 +50,8 @@ void tile_int8(const PackedWeight& w, const Acts& a, int t0, float* y, int ldy, 
   const size_t SB = static_cast<size_t>(tile) * w.groups * kTileRows;
   const __m256i nib = _mm256_set1_epi8(0x0f), ones = _mm256_set1_epi16(1);
   const __m256i flip = _mm256_set1_epi8(static_cast<char>(0x80));
+  const __m256i table = Table ? _mm256_broadcastsi128_si256(_mm_loadu_si128(reinterpret_cast<const __m128i*>(w.codeTable)))
+                              : _mm256_setzero_si256();
   __m256 facc[NT][2];
   const int8_t* xq[NT];
   const float* dx[NT];
@@ -64,18 +67,28 @@ void tile_int8(const PackedWeight& w, const Acts& a, int t0, float* y, int ldy, 
       __m256i acc[NT][2];
       for (int t = 0; t < NT; t++) acc[t][0] = acc[t][1] = _mm256_setzero_si256();
       if (Q4) {
-        for (int c = 0; c < kActBlock / 4; c++, p += 32) {
-          const __m256i v = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p));
-          const __m256i lo = _mm256_and_si256(v, nib), hi = _mm256_and_si256(_mm256_srli_epi16(v, 4), nib);
-          const __m256i u0 = _mm256_unpacklo_epi16(lo, hi), u1 = _mm256_unpackhi_epi16(lo, hi);
-          for (int t = 0; t < NT; t++) {
-            const __m256i xb = bcast4(xq[t] + kb + 4 * c);
-            acc[t][0] = _mm256_add_epi16(acc[t][0], _mm256_maddubs_epi16(u0, xb));
-            acc[t][1] = _mm256_add_epi16(acc[t][1], _mm256_maddubs_epi16(u1, xb));
+        // Chunks summed in int16 before widening: all eight of the block, or four with a code table.
+        constexpr int kRun = Table ? kActBlock / 8 : kActBlock / 4;
+        for (int c0 = 0; c0 < kActBlock / 4; c0 += kRun) {
+          __m256i sum[NT][2];
+          for (int t = 0; t < NT; t++) sum[t][0] = sum[t][1] = _mm256_setzero_si256();
+          for (int c = c0; c < c0 + kRun; c++, p += 32) {
+            const __m256i v = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p));
+            __m256i lo = _mm256_and_si256(v, nib), hi = _mm256_and_si256(_mm256_srli_epi16(v, 4), nib);
+            if (Table) {
+              lo = _mm256_shuffle_epi8(table, lo);
+              hi = _mm256_shuffle_epi8(table, hi);
+            }
+            const __m256i u0 = _mm256_unpacklo_epi16(lo, hi), u1 = _mm256_unpackhi_epi16(lo, hi);
+            for (int t = 0; t < NT; t++) {
+              const __m256i xb = bcast4(xq[t] + kb + 4 * c);
+              sum[t][0] = _mm256_add_epi16(sum[t][0], _mm256_maddubs_epi16(u0, xb));
+              sum[t][1] = _mm256_add_epi16(sum[t][1], _mm256_maddubs_epi16(u1, xb));
+            }
           }
+          for (int t = 0; t < NT; t++)
+            for (int j = 0; j < 2; j++) acc[t][j] = _mm256_add_epi32(acc[t][j], _mm256_madd_epi16(sum[t][j], ones));
         }
-        for (int t = 0; t < NT; t++)
-          for (int j = 0; j < 2; j++) acc[t][j] = _mm256_madd_epi16(acc[t][j], ones);
       } else {
         for (int c = 0; c < kActBlock / 2; c += 2, p += 64) {
           const __m256i A = _mm256_xor_si256(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(p)), flip);
@@ -117,15 +130,15 @@ void tile_int8(const PackedWeight& w, const Acts& a, int t0, float* y, int ldy, 
   }
 }
 
-template <bool Q4>
+template <bool Q4, bool Table = false>
 void matmul_int8(const PackedWeight& w, const Acts& a, float* y, int ldy, int tile0, int tile1) {
   constexpr int kMaxT = 3;
   for (int t0 = 0; t0 < a.T; t0 += kMaxT) {
     const int nt = a.T - t0 < kMaxT ? a.T - t0 : kMaxT;
     for (int tile = tile0; tile < tile1; tile++) {
-      if (nt == 1) tile_int8<1, Q4>(w, a, t0, y, ldy, tile);
-      else if (nt == 2) tile_int8<2, Q4>(w, a, t0, y, ldy, tile);
-      else tile_int8<3, Q4>(w, a, t0, y, ldy, tile);
+      if (nt == 1) tile_int8<1, Q4, Table>(w, a, t0, y, ldy, tile);
+      else if (nt == 2) tile_int8<2, Q4, Table>(w, a, t0, y, ldy, tile);
+      else tile_int8<3, Q4, Table>(w, a, t0, y, ldy, tile);
     }
   }
 }
@@ -133,7 +146,8 @@ void matmul_int8(const PackedWeight& w, const Acts& a, float* y, int ldy, int ti
 }  // namespace
 
 void matmul_quant_int8_avx2(const PackedWeight& w, const Acts& a, float* y, int ldy, int tile0, int tile1) {
-  if (w.kind == WeightKind::Q4) matmul_int8<true>(w, a, y, ldy, tile0, tile1);
+  if (w.kind == WeightKind::Q4 && w.codeTable) matmul_int8<true, true>(w, a, y, ldy, tile0, tile1);
+  else if (w.kind == WeightKind::Q4) matmul_int8<true>(w, a, y, ldy, tile0, tile1);
   else matmul_int8<false>(w, a, y, ldy, tile0, tile1);
 }
 

@@ -34,7 +34,9 @@ inline __mmask16 row_mask(int rows) { return rows >= 16 ? static_cast<__mmask16>
 
 // NR consecutive tiles (16 rows each) x NT tokens. NR = 4 for single-token decode gives the core independent
 // dependency chains to overlap; NT up to 6 for prefill reuses each unpacked weight chunk across tokens.
-template <int NT, int NR, bool Q4>
+// Table: Q4 with a code table (quant.h), applied to each zero-extended nibble word by one byte shuffle (masked: the
+// word's zero high byte would pick entry 0).
+template <int NT, int NR, bool Q4, bool Table>
 void tile_quant(const PackedWeight& w, const Acts& a, int t0, float* y, int ldy, int tile) {
   const int gs = w.groupSize;
   const int chunks = Q4 ? gs / 4 : gs / 2;
@@ -47,7 +49,9 @@ void tile_quant(const PackedWeight& w, const Acts& a, int t0, float* y, int ldy,
     p[r] = w.data + static_cast<size_t>(tile + r) * tileBytes;
     SB[r] = static_cast<size_t>(tile + r) * w.groups * kTileRows;
   }
-  const __m512i nib = _mm512_set1_epi16(0x0f);
+  const __m512i nib = _mm512_set1_epi16(0x0f), lowByte = _mm512_set1_epi16(0xff);
+  const __m512i table = Table ? _mm512_broadcast_i32x4(_mm_loadu_si128(reinterpret_cast<const __m128i*>(w.codeTable)))
+                              : _mm512_setzero_si512();
   __m512 facc[NR][NT];
   const int16_t* xq[NT];
   for (int t = 0; t < NT; t++) {
@@ -69,8 +73,12 @@ void tile_quant(const PackedWeight& w, const Acts& a, int t0, float* y, int ldy,
         for (int c = 0; c < kSubChunks; c++) {
           for (int r = 0; r < NR; r++, p[r - 1] += 32) {
             const __m512i wv = _mm512_cvtepu8_epi16(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(p[r])));
-            const __m512i lo = _mm512_and_si512(wv, nib);
-            const __m512i hi = _mm512_srli_epi16(wv, 4);
+            __m512i lo = _mm512_and_si512(wv, nib);
+            __m512i hi = _mm512_srli_epi16(wv, 4);
+            if (Table) {
+              lo = _mm512_and_si512(_mm512_shuffle_epi8(table, lo), lowByte);
+              hi = _mm512_and_si512(_mm512_shuffle_epi8(table, hi), lowByte);
+            }
             for (int t = 0; t < NT; t++) {
               const int16_t* x = xq[t] + kb + c * 4;
               acc0[r][t] = dpwssd_bcast(acc0[r][t], lo, x);
@@ -115,7 +123,7 @@ void tile_quant(const PackedWeight& w, const Acts& a, int t0, float* y, int ldy,
   }
 }
 
-template <bool Q4>
+template <bool Q4, bool Table = false>
 void matmul_quant(const PackedWeight& w, const Acts& a, float* y, int ldy, int tile0, int tile1) {
   constexpr int kMaxT = 6;
   // Token batches outermost so a batch's activations stay in L1 while the weight tiles stream through.
@@ -125,17 +133,17 @@ void matmul_quant(const PackedWeight& w, const Acts& a, float* y, int ldy, int t
     // Single-token decode: four tiles at a time keep more independent loads and dependency chains in flight
     // (measured: 4 tiles read ~17 GB/s per core against ~14.5 for 2).
     if (nt == 1) {
-      for (; tile + 4 <= tile1; tile += 4) tile_quant<1, 4, Q4>(w, a, t0, y, ldy, tile);
-      for (; tile + 2 <= tile1; tile += 2) tile_quant<1, 2, Q4>(w, a, t0, y, ldy, tile);
+      for (; tile + 4 <= tile1; tile += 4) tile_quant<1, 4, Q4, Table>(w, a, t0, y, ldy, tile);
+      for (; tile + 2 <= tile1; tile += 2) tile_quant<1, 2, Q4, Table>(w, a, t0, y, ldy, tile);
     }
     for (; tile < tile1; tile++) {
       switch (nt) {
-        case 1: tile_quant<1, 1, Q4>(w, a, t0, y, ldy, tile); break;
-        case 2: tile_quant<2, 1, Q4>(w, a, t0, y, ldy, tile); break;
-        case 3: tile_quant<3, 1, Q4>(w, a, t0, y, ldy, tile); break;
-        case 4: tile_quant<4, 1, Q4>(w, a, t0, y, ldy, tile); break;
-        case 5: tile_quant<5, 1, Q4>(w, a, t0, y, ldy, tile); break;
-        default: tile_quant<6, 1, Q4>(w, a, t0, y, ldy, tile); break;
+        case 1: tile_quant<1, 1, Q4, Table>(w, a, t0, y, ldy, tile); break;
+        case 2: tile_quant<2, 1, Q4, Table>(w, a, t0, y, ldy, tile); break;
+        case 3: tile_quant<3, 1, Q4, Table>(w, a, t0, y, ldy, tile); break;
+        case 4: tile_quant<4, 1, Q4, Table>(w, a, t0, y, ldy, tile); break;
+        case 5: tile_quant<5, 1, Q4, Table>(w, a, t0, y, ldy, tile); break;
+        default: tile_quant<6, 1, Q4, Table>(w, a, t0, y, ldy, tile); break;
       }
     }
   }
@@ -180,6 +188,7 @@ void matmul(const PackedWeight& w, const Acts& a, float* y, int ldy, int tile0, 
     case WeightKind::Q4:
       if (a.mode == ActMode::Float) matmul_quant_float_acts_avx2(w, a, y, ldy, tile0, tile1);
       else if (a.mode == ActMode::Int8) matmul_quant_int8_vnni(w, a, y, ldy, tile0, tile1);
+      else if (w.codeTable) matmul_quant<true, true>(w, a, y, ldy, tile0, tile1);
       else matmul_quant<true>(w, a, y, ldy, tile0, tile1);
       break;
     case WeightKind::Q8:

@@ -31,7 +31,8 @@ inline __m512i join_words(__m256i a, __m256i b) {
   return _mm512_or_si512(_mm512_cvtepu16_epi32(a), _mm512_slli_epi32(_mm512_cvtepu16_epi32(b), 16));
 }
 
-template <int NT, bool Q4>
+// Table: Q4 with a code table (quant.h; codes < 32), one byte shuffle per nibble vector.
+template <int NT, bool Q4, bool Table>
 void tile_vnni(const PackedWeight& w, const Acts& a, int t0, float* y, int ldy, int tile) {
   const int gs = w.groupSize;
   const int chunks = Q4 ? gs / 4 : gs / 2;
@@ -40,6 +41,8 @@ void tile_vnni(const PackedWeight& w, const Acts& a, int t0, float* y, int ldy, 
   const uint8_t* p = w.data + static_cast<size_t>(tile) * w.groups * chunks * 32;
   const size_t SB = static_cast<size_t>(tile) * w.groups * kTileRows;
   const __m256i nib = _mm256_set1_epi8(0x0f);
+  const __m256i table = Table ? _mm256_broadcastsi128_si256(_mm_loadu_si128(reinterpret_cast<const __m128i*>(w.codeTable)))
+                              : _mm256_setzero_si256();
   __m512 facc[NT];
   const int8_t* xq[NT];
   const float* dx[NT];
@@ -57,7 +60,12 @@ void tile_vnni(const PackedWeight& w, const Acts& a, int t0, float* y, int ldy, 
       if (Q4) {
         for (int c = 0; c < kActBlock / 4; c++, p += 32) {
           const __m256i v = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p));
-          const __m512i wv = join_words(_mm256_and_si256(v, nib), _mm256_and_si256(_mm256_srli_epi16(v, 4), nib));
+          __m256i lo = _mm256_and_si256(v, nib), hi = _mm256_and_si256(_mm256_srli_epi16(v, 4), nib);
+          if (Table) {
+            lo = _mm256_shuffle_epi8(table, lo);
+            hi = _mm256_shuffle_epi8(table, hi);
+          }
+          const __m512i wv = join_words(lo, hi);
           for (int t = 0; t < NT; t++) acc[t] = _mm512_dpbusd_epi32(acc[t], wv, bcast4(xq[t] + kb + 4 * c));
         }
       } else {
@@ -82,17 +90,17 @@ void tile_vnni(const PackedWeight& w, const Acts& a, int t0, float* y, int ldy, 
   for (int t = 0; t < NT; t++) _mm512_mask_storeu_ps(y + static_cast<size_t>(t0 + t) * ldy + tile * kTileRows, m, facc[t]);
 }
 
-template <bool Q4>
+template <bool Q4, bool Table = false>
 void matmul_vnni(const PackedWeight& w, const Acts& a, float* y, int ldy, int tile0, int tile1) {
   constexpr int kMaxT = 4;
   for (int t0 = 0; t0 < a.T; t0 += kMaxT) {
     const int nt = a.T - t0 < kMaxT ? a.T - t0 : kMaxT;
     for (int tile = tile0; tile < tile1; tile++) {
       switch (nt) {
-        case 1: tile_vnni<1, Q4>(w, a, t0, y, ldy, tile); break;
-        case 2: tile_vnni<2, Q4>(w, a, t0, y, ldy, tile); break;
-        case 3: tile_vnni<3, Q4>(w, a, t0, y, ldy, tile); break;
-        default: tile_vnni<4, Q4>(w, a, t0, y, ldy, tile); break;
+        case 1: tile_vnni<1, Q4, Table>(w, a, t0, y, ldy, tile); break;
+        case 2: tile_vnni<2, Q4, Table>(w, a, t0, y, ldy, tile); break;
+        case 3: tile_vnni<3, Q4, Table>(w, a, t0, y, ldy, tile); break;
+        default: tile_vnni<4, Q4, Table>(w, a, t0, y, ldy, tile); break;
       }
     }
   }
@@ -101,7 +109,8 @@ void matmul_vnni(const PackedWeight& w, const Acts& a, float* y, int ldy, int ti
 }  // namespace
 
 void matmul_quant_int8_vnni(const PackedWeight& w, const Acts& a, float* y, int ldy, int tile0, int tile1) {
-  if (w.kind == WeightKind::Q4) matmul_vnni<true>(w, a, y, ldy, tile0, tile1);
+  if (w.kind == WeightKind::Q4 && w.codeTable) matmul_vnni<true, true>(w, a, y, ldy, tile0, tile1);
+  else if (w.kind == WeightKind::Q4) matmul_vnni<true>(w, a, y, ldy, tile0, tile1);
   else matmul_vnni<false>(w, a, y, ldy, tile0, tile1);
 }
 

@@ -30,6 +30,10 @@ enum class ActMode : int { Int16 = 0, Float = 1, Int8 = 2 };
 //    so zero-extending the 32 bytes to 16-bit words gives, per 32-bit lane i, the pairs that vpdpwssd/pmaddwd consume.
 //    scales/biases: [tiles][groups][16], bfloat16 when the file holds bfloat16 (lossless, 10% fewer bytes per token
 //    for 4-bit group 64), else float32.
+// A Q4 weight's code table (quant.h): 4-bit value v stands for code codeTable[v] < kMaxTableCode.
+constexpr int kCodeTableSize = 16;
+constexpr int kMaxTableCode = 32;
+constexpr uint8_t kIdentityCodes[kCodeTableSize] = {0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15};
 struct PackedWeight {
   WeightKind kind;
   int rows, cols;
@@ -38,6 +42,7 @@ struct PackedWeight {
   bool sbBf16;
   const void* scales;
   const void* biases;
+  const uint8_t* codeTable;  // Q4 only: nullptr, or the table each nibble goes through before the dot product
 };
 
 // Scale or bias i (index into [tiles][groups][16]). static: this header is compiled with several -m flag sets.

@@ -65,10 +65,11 @@ void unpack_group(const PackedWeight& w, int tile, int g, float* codes) {
       const uint8_t b0 = p[2 * i], b1 = p[2 * i + 1];
       float* row = codes + i * gs + c * per;
       if (per == 4) {
-        row[0] = b0 & 15;
-        row[1] = b1 & 15;
-        row[2] = b0 >> 4;
-        row[3] = b1 >> 4;
+        const uint8_t* code = w.codeTable ? w.codeTable : kIdentityCodes;
+        row[0] = code[b0 & 15];
+        row[1] = code[b1 & 15];
+        row[2] = code[b0 >> 4];
+        row[3] = code[b1 >> 4];
       } else {
         row[0] = b0;
         row[1] = b1;
