@@ -12,7 +12,15 @@ int LazyWeightStore::add(WeightRef ref) {
 const OwnedWeight& LazyWeightStore::get(int slot, ThreadPool& pool) {
   std::lock_guard<std::mutex> lock(mu_);
   std::unique_ptr<OwnedWeight>& p = packed_.at(static_cast<size_t>(slot));
-  if (!p) p = std::make_unique<OwnedWeight>(pack_weight(refs_[slot], files_, pool, arena_));
+  if (!p) {
+    const WeightRef& r = refs_[slot];
+    p = std::make_unique<OwnedWeight>(pack_weight(r, files_, pool, arena_));
+    // The packed copy is what runs from now on: the mapped pages it was read from leave the resident set, or a MoE
+    // model would hold each used expert twice (file pages plus packed tiles).
+    files_.release(r.weight.file, r.weight.offset, r.weight.byteLength);
+    if (r.quantized) files_.release(r.scales.file, r.scales.offset, r.scales.byteLength);
+    if (r.hasBiases) files_.release(r.biases.file, r.biases.offset, r.biases.byteLength);
+  }
   return *p;
 }
 

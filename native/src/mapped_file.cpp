@@ -39,6 +39,20 @@ MappedFile::~MappedFile() {
   if (data_) ::munmap(const_cast<uint8_t*>(data_), size_);
 }
 
+void MappedFile::release(uint64_t offset, uint64_t length) const {
+  if (!data_ || offset >= size_) return;
+  const uint64_t page = static_cast<uint64_t>(::sysconf(_SC_PAGESIZE));
+  const uint64_t end = offset + length < size_ ? offset + length : size_;
+  const uint64_t first = (offset + page - 1) / page * page, last = end / page * page;
+  // Read-only private mapping never written: dropping its pages loses nothing.
+  if (last > first) ::madvise(const_cast<uint8_t*>(data_) + first, last - first, MADV_DONTNEED);
+}
+
+void FileSet::release(const std::string& path, uint64_t offset, uint64_t length) const {
+  auto it = files_.find(path);
+  if (it != files_.end()) it->second->release(offset, length);
+}
+
 const MappedFile& FileSet::get(const std::string& path) {
   auto it = files_.find(path);
   if (it != files_.end()) return *it->second;
