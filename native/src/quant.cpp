@@ -34,13 +34,13 @@ void mxfp4_pair(float scale, float, float* s, float* b) {
 }
 
 const QuantTraits kTable[] = {
-    {"affine", 2, 0, true, WeightKind::Q4, stream_code<2>, affine_pair, nullptr},
-    {"affine", 3, 0, true, WeightKind::Q4, stream_code<3>, affine_pair, nullptr},
-    {"affine", 4, 0, true, WeightKind::Q4, stream_code<4>, affine_pair, nullptr},
-    {"affine", 5, 0, true, WeightKind::Q8, stream_code<5>, affine_pair, nullptr},
-    {"affine", 6, 0, true, WeightKind::Q8, stream_code<6>, affine_pair, nullptr},
-    {"affine", 8, 0, true, WeightKind::Q8, stream_code<8>, affine_pair, nullptr},
-    {"mxfp4", 4, 32, false, WeightKind::Q4, stream_code<4>, mxfp4_pair, kMxfp4Codes},
+    {"affine", 2, 0, true, WeightKind::Q4, stream_code<2>, affine_pair, nullptr, 0},
+    {"affine", 3, 0, true, WeightKind::Q4, stream_code<3>, affine_pair, nullptr, 0},
+    {"affine", 4, 0, true, WeightKind::Q4, stream_code<4>, affine_pair, nullptr, 0},
+    {"affine", 5, 0, true, WeightKind::Q8, stream_code<5>, affine_pair, nullptr, 0},
+    {"affine", 6, 0, true, WeightKind::Q8, stream_code<6>, affine_pair, nullptr, 0},
+    {"affine", 8, 0, true, WeightKind::Q8, stream_code<8>, affine_pair, nullptr, 0},
+    {"mxfp4", 4, 32, false, WeightKind::Q4, stream_code<4>, mxfp4_pair, kMxfp4Codes, 12},
 };
 
 }  // namespace

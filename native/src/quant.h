@@ -23,7 +23,10 @@ struct QuantTraits {
   // The group's stored scale (and bias; 0 when the type has none) as the affine pair of the storage codes.
   void (*affine)(float scale, float bias, float* s, float* b);
   // Q4 storage only: the code each 4-bit file value stands for (kCodeTableSize entries), or nullptr for itself.
+  // A table type's pair must have b = -codeZero * s (its codes are centred on the value 0): the packed weight keeps
+  // only the scales.
   const uint8_t* codeTable;
+  int codeZero;
 };
 
 // The row for (mode, bits), or nullptr.

@@ -193,9 +193,12 @@ OwnedWeight pack_weight_bytes(const WeightRef& ref, const uint8_t* codes, const 
   // without biases (an E8M0 scale's (s, b) is exact in bfloat16: 2 bytes, not 4, per group); the rest become float32.
   w.sbBf16 = qt.biases ? ref.scales.dtype == DType::BF16 && ref.biases.dtype == DType::BF16 : true;
   w.codeTable = qt.codeTable;
+  w.codeZero = qt.codeZero;
+  // A table weight's bias is -codeZero * scale (kernels.h): only its scales are stored.
+  const bool storeBiases = qt.codeTable == nullptr;
   const size_t sbBytes = w.sbBf16 ? 2 : 4;
   uint8_t* sc = o.memory->alloc(sbCount * sbBytes);
-  uint8_t* bi = o.memory->alloc(sbCount * sbBytes);
+  uint8_t* bi = storeBiases ? o.memory->alloc(sbCount * sbBytes) : nullptr;
   w.data = dst;
   w.scales = sc;
   w.biases = bi;
@@ -243,7 +246,8 @@ OwnedWeight pack_weight_bytes(const WeightRef& ref, const uint8_t* codes, const 
             float s, b;
             qt.affine(read_float(scales, sdt, src), 0.f, &s, &b);
             hs[at] = bf16_exact(s, ref);
-            hb[at] = bf16_exact(b, ref);
+            if (storeBiases) hb[at] = bf16_exact(b, ref);
+            else if (b != -static_cast<float>(qt.codeZero) * s) fail(ref.scales, std::string(qt.mode) + " pair is not centred on its zero code");
           } else {
             qt.affine(read_float(scales, sdt, src), biases ? read_float(biases, bdt, src) : 0.f, ds + at, db + at);
           }
@@ -251,7 +255,7 @@ OwnedWeight pack_weight_bytes(const WeightRef& ref, const uint8_t* codes, const 
       }
     }
   });
-  o.bytes = tileBytes * w.tiles + 2 * sbCount * sbBytes;
+  o.bytes = tileBytes * w.tiles + (storeBiases ? 2 : 1) * sbCount * sbBytes;
   return o;
 }
 
@@ -325,7 +329,7 @@ void weight_row(const PackedWeight& w, int row, float* out) {
   const uint8_t* p = w.data + static_cast<size_t>(tile) * kTileRows * w.cols * w.bits / 8;
   for (int g = 0; g < w.groups; g++) {
     const size_t at = (static_cast<size_t>(tile) * w.groups + g) * kTileRows + i;
-    const float s = sb_value(w.scales, w.sbBf16, at), b = sb_value(w.biases, w.sbBf16, at);
+    const float s = sb_value(w.scales, w.sbBf16, at), b = bias_value(w, at);
     for (int c = 0; c < w.groupSize / per; c++, p += 32) {
       float* o = out + g * w.groupSize + c * per;
       const uint8_t b0 = p[2 * i], b1 = p[2 * i + 1];

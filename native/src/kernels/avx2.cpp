@@ -94,7 +94,8 @@ void tile_quant(const PackedWeight& w, const Acts& a, int t0, float* y, int ldy,
     }
     for (int h = 0; h < 2; h++) {
       const __m256 sv = load_sb(w.scales, w.sbBf16, SB + g * kTileRows + 8 * h);
-      const __m256 bv = load_sb(w.biases, w.sbBf16, SB + g * kTileRows + 8 * h);
+      const __m256 bv = Table ? _mm256_mul_ps(sv, _mm256_set1_ps(-static_cast<float>(w.codeZero)))
+                              : load_sb(w.biases, w.sbBf16, SB + g * kTileRows + 8 * h);
       for (int t = 0; t < NT; t++) {
         const float xs = a.gsum[level][static_cast<size_t>(t0 + t) * gpr + g];
         facc[t][h] = _mm256_fmadd_ps(gacc[t][h], sv, facc[t][h]);

@@ -61,7 +61,8 @@ void tile_float_acts(const PackedWeight& w, const Acts& a, int t0, float* y, int
     __m256 s[4], b[4];
     for (int q = 0; q < 4; q++) {
       s[q] = load_pairs(w.scales, w.sbBf16, SB + g * kTileRows + 4 * q);
-      b[q] = load_pairs(w.biases, w.sbBf16, SB + g * kTileRows + 4 * q);
+      b[q] = Table ? _mm256_mul_ps(s[q], _mm256_set1_ps(-static_cast<float>(w.codeZero)))
+                   : load_pairs(w.biases, w.sbBf16, SB + g * kTileRows + 4 * q);
     }
     const int k0 = g * gs;
     for (int c = 0; c < chunks; c++, p += 32) {

@@ -109,7 +109,10 @@ void tile_int8(const PackedWeight& w, const Acts& a, int t0, float* y, int ldy, 
     }
     __m256 s[2], b[2];
     load_sb_lanes(w.scales, w.sbBf16, SB + g * kTileRows, s);
-    load_sb_lanes(w.biases, w.sbBf16, SB + g * kTileRows, b);
+    if (Table)
+      for (int j = 0; j < 2; j++) b[j] = _mm256_mul_ps(s[j], _mm256_set1_ps(-static_cast<float>(w.codeZero)));
+    else
+      load_sb_lanes(w.biases, w.sbBf16, SB + g * kTileRows, b);
     if (!Q4)
       for (int j = 0; j < 2; j++) b[j] = _mm256_fmadd_ps(s[j], _mm256_set1_ps(128.f), b[j]);
     for (int t = 0; t < NT; t++) {

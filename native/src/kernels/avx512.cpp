@@ -108,7 +108,8 @@ void tile_quant(const PackedWeight& w, const Acts& a, int t0, float* y, int ldy,
     }
     for (int r = 0; r < NR; r++) {
       const __m512 sv = load_sb(w.scales, w.sbBf16, SB[r] + g * kTileRows);
-      const __m512 bv = load_sb(w.biases, w.sbBf16, SB[r] + g * kTileRows);
+      const __m512 bv = Table ? _mm512_mul_ps(sv, _mm512_set1_ps(-static_cast<float>(w.codeZero)))
+                              : load_sb(w.biases, w.sbBf16, SB[r] + g * kTileRows);
       for (int t = 0; t < NT; t++) {
         const float xs = a.gsum[level][static_cast<size_t>(t0 + t) * gpr + g];
         facc[r][t] = _mm512_fmadd_ps(gacc[r][t], sv, facc[r][t]);

@@ -79,7 +79,8 @@ void tile_vnni(const PackedWeight& w, const Acts& a, int t0, float* y, int ldy, 
         gacc[t] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(acc[t]), _mm512_set1_ps(dx[t][kb / kActBlock]), gacc[t]);
     }
     const __m512 s = load_sb16(w.scales, w.sbBf16, SB + g * kTileRows);
-    const __m512 b = load_sb16(w.biases, w.sbBf16, SB + g * kTileRows);
+    const __m512 b = Table ? _mm512_mul_ps(s, _mm512_set1_ps(-static_cast<float>(w.codeZero)))
+                           : load_sb16(w.biases, w.sbBf16, SB + g * kTileRows);
     for (int t = 0; t < NT; t++) {
       facc[t] = _mm512_fmadd_ps(gacc[t], s, facc[t]);
       facc[t] = _mm512_fmadd_ps(b, _mm512_set1_ps(a.gsum[level][static_cast<size_t>(t0 + t) * gpr + g]), facc[t]);

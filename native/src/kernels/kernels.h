@@ -42,7 +42,10 @@ struct PackedWeight {
   bool sbBf16;
   const void* scales;
   const void* biases;
-  const uint8_t* codeTable;  // Q4 only: nullptr, or the table each nibble goes through before the dot product
+  // Q4 only: nullptr, or the table each nibble goes through before the dot product. A table weight stores no
+  // biases (`biases` is nullptr): its bias is -codeZero * scale (codeZero: the code of the value 0).
+  const uint8_t* codeTable;
+  int codeZero;
 };
 
 // Scale or bias i (index into [tiles][groups][16]). static: this header is compiled with several -m flag sets.
@@ -52,6 +55,11 @@ static inline float sb_value(const void* base, bool bf16, size_t i) {
   float f;
   __builtin_memcpy(&f, &u, 4);
   return f;
+}
+
+// Bias i of a quantized weight: stored, or -codeZero * scale for a table weight.
+static inline float bias_value(const PackedWeight& w, size_t i) {
+  return w.biases ? sb_value(w.biases, w.sbBf16, i) : -static_cast<float>(w.codeZero) * sb_value(w.scales, w.sbBf16, i);
 }
 
 // One matmul input: T rows (tokens) of `cols` floats, plus what the integer kernels need.

@@ -96,7 +96,7 @@ void matmul_quant(const PackedWeight& w, const Acts& a, float* y, int ldy, int t
           float dot = 0.f;
           for (int k = 0; k < gs; k++) dot += codes[i * gs + k] * x[k];
           y[static_cast<size_t>(t) * ldy + tile * kTileRows + i] +=
-              sb_value(w.scales, w.sbBf16, sb + i) * dot + sb_value(w.biases, w.sbBf16, sb + i) * xsum;
+              sb_value(w.scales, w.sbBf16, sb + i) * dot + bias_value(w, sb + i) * xsum;
         }
       }
     }
@@ -129,7 +129,7 @@ void matmul_quant_int8(const PackedWeight& w, const Acts& a, float* y, int ldy, 
           }
           y[static_cast<size_t>(t) * ldy + tile * kTileRows + i] +=
               sb_value(w.scales, w.sbBf16, sb + i) * dot +
-              sb_value(w.biases, w.sbBf16, sb + i) * a.gsum[level][static_cast<size_t>(t) * gpr + g];
+              bias_value(w, sb + i) * a.gsum[level][static_cast<size_t>(t) * gpr + g];
         }
       }
     }
