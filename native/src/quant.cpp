@@ -24,7 +24,9 @@ void affine_pair(float scale, float bias, float* s, float* b) {
 // MX FP4 (E2M1) values: magnitudes {0, .5, 1, 1.5, 2, 3, 4, 6}, sign in bit 3. Doubled they are the integers
 // {0, 1, 2, 3, 4, 6, 8, 12}, so 2v + 12 is a code in [0, 24] and w = (scale / 2) * code - 6 * scale exactly. The file's
 // nibbles are stored as they are (4 bits per weight, as in the file) and mapped through this table in the kernels.
-const uint8_t kMxfp4Codes[kCodeTableSize] = {12, 13, 14, 15, 16, 18, 20, 24, 12, 11, 10, 9, 8, 6, 4, 0};
+constexpr uint8_t kMxfp4Codes[kCodeTableSize] = {12, 13, 14, 15, 16, 18, 20, 24, 12, 11, 10, 9, 8, 6, 4, 0};
+constexpr bool codes_below(const uint8_t* t, int n, int limit) { return n == 0 || (t[0] < limit && codes_below(t + 1, n - 1, limit)); }
+static_assert(codes_below(kMxfp4Codes, kCodeTableSize, kMaxTableCode), "the kernels take table codes < kMaxTableCode");
 
 // E8M0 scale byte e: 2^(e - 127). Both halves of the pair are powers of two times 1 or 1.5: exact in bfloat16.
 void mxfp4_pair(float scale, float, float* s, float* b) {

@@ -69,6 +69,7 @@ void tile_int8(const PackedWeight& w, const Acts& a, int t0, float* y, int ldy, 
       if (Q4) {
         // Chunks summed in int16 before widening: all eight of the block, or four with a code table.
         constexpr int kRun = Table ? kActBlock / 8 : kActBlock / 4;
+        static_assert((kMaxTableCode - 1) * 127 * 2 * (kActBlock / 8) <= 32767, "table codes overflow the int16 sums");
         for (int c0 = 0; c0 < kActBlock / 4; c0 += kRun) {
           __m256i sum[NT][2];
           for (int t = 0; t < NT; t++) sum[t][0] = sum[t][1] = _mm256_setzero_si256();
