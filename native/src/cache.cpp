@@ -1,15 +1,26 @@
 #include "cache.h"
 
+#include <sys/mman.h>
+
+#include <cstdint>
 #include <cstring>
 #include <new>
 
 namespace vmlx {
+
+void advise_huge_pages(void* p, size_t bytes) {
+  constexpr uintptr_t kHuge = uintptr_t(2) << 20;
+  const uintptr_t begin = (reinterpret_cast<uintptr_t>(p) + kHuge - 1) & ~(kHuge - 1);
+  const uintptr_t end = (reinterpret_cast<uintptr_t>(p) + bytes) & ~(kHuge - 1);
+  if (end > begin) ::madvise(reinterpret_cast<void*>(begin), end - begin, MADV_HUGEPAGE);
+}
 
 namespace {
 
 std::unique_ptr<uint16_t[], CFree> zeroed_rows(size_t n) {
   std::unique_ptr<uint16_t[], CFree> p(static_cast<uint16_t*>(std::calloc(n, sizeof(uint16_t))));
   if (!p) throw std::bad_alloc();
+  advise_huge_pages(p.get(), n * sizeof(uint16_t));
   return p;
 }
 

@@ -14,6 +14,7 @@ KvPool::KvPool(int rowElems, size_t budgetBytes) : blockBytes_(block_bytes_for(r
   // calloc: pages become resident only as blocks are first written, however large the budget.
   arena_.reset(static_cast<uint16_t*>(std::calloc(blocks, blockBytes_)));
   if (!arena_) throw std::bad_alloc();
+  advise_huge_pages(arena_.get(), blocks * blockBytes_);
   refs_.assign(blocks, 0);
   free_.reserve(blocks);
   for (size_t b = blocks; b-- > 0;) free_.push_back(static_cast<int>(b));  // block 0 first
