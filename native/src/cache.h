@@ -67,9 +67,10 @@ struct CFree {
   void operator()(void* p) const { std::free(p); }
 };
 
-// calloc'd KV memory stays lazily resident; this asks for transparent huge pages on the whole 2 MiB pages inside it
-// (a decode step reads every sequence's keys and values: on 4 KiB pages, a paged cache's 4 KiB slices of one head
-// cost a TLB miss each). A hint: nothing changes where the kernel does not grant it.
+// Asks for transparent huge pages on the whole 2 MiB pages inside [p, p + bytes) (the paged KV pool: a decode step
+// reads every sequence's keys and values, and on 4 KiB pages each block's 4 KiB slice of one head costs a TLB miss).
+// Only for memory used from its start onward, as the pool hands out its blocks; a hint: nothing changes where the
+// kernel does not grant it.
 void advise_huge_pages(void* p, size_t bytes);
 
 // Every position from 0: [kvHead][capacity][headDim] f16, calloc'd so pages become resident only as positions are
