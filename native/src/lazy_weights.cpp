@@ -2,6 +2,16 @@
 
 namespace vmlx {
 
+namespace {
+// f(tensor) for each file tensor a weight reads: its codes (or floats), and its scales and biases when it has them.
+template <class F>
+void for_each_tensor(const WeightRef& r, F f) {
+  f(r.weight);
+  if (r.quantized) f(r.scales);
+  if (r.hasBiases) f(r.biases);
+}
+}  // namespace
+
 int LazyWeightStore::add(WeightRef ref) {
   std::lock_guard<std::mutex> lock(mu_);
   refs_.push_back(std::move(ref));
@@ -17,17 +27,16 @@ const OwnedWeight& LazyWeightStore::get(int slot, ThreadPool& pool) {
     p = std::make_unique<OwnedWeight>(pack_weight(r, files_, pool, arena_));
     // The packed copy is what runs from now on: the mapped pages it was read from leave the resident set, or a MoE
     // model would hold each used expert twice (file pages plus packed tiles).
-    files_.release(r.weight.file, r.weight.offset, r.weight.byteLength);
-    if (r.quantized) files_.release(r.scales.file, r.scales.offset, r.scales.byteLength);
-    if (r.hasBiases) files_.release(r.biases.file, r.biases.offset, r.biases.byteLength);
+    for_each_tensor(r, [&](const TensorRef& t) { files_.release(t.file, t.offset, t.byteLength); });
   }
   return *p;
 }
 
 size_t LazyWeightStore::file_bytes(int slot) const {
   std::lock_guard<std::mutex> lock(mu_);
-  const WeightRef& r = refs_.at(static_cast<size_t>(slot));
-  return r.weight.byteLength + (r.quantized ? r.scales.byteLength : 0) + (r.hasBiases ? r.biases.byteLength : 0);
+  size_t bytes = 0;
+  for_each_tensor(refs_.at(static_cast<size_t>(slot)), [&](const TensorRef& t) { bytes += t.byteLength; });
+  return bytes;
 }
 
 size_t LazyWeightStore::size() const {
