@@ -326,6 +326,7 @@ void weight_row(const PackedWeight& w, int row, float* out) {
   }
   const int tile = row / kTileRows, i = row % kTileRows;
   const int per = w.kind == WeightKind::Q4 ? 4 : 2;
+  const uint8_t* code = w.codeTable ? w.codeTable : kIdentityCodes;  // Q4: what each nibble stands for
   const uint8_t* p = w.data + static_cast<size_t>(tile) * kTileRows * w.cols * w.bits / 8;
   for (int g = 0; g < w.groups; g++) {
     const size_t at = (static_cast<size_t>(tile) * w.groups + g) * kTileRows + i;
@@ -334,7 +335,6 @@ void weight_row(const PackedWeight& w, int row, float* out) {
       float* o = out + g * w.groupSize + c * per;
       const uint8_t b0 = p[2 * i], b1 = p[2 * i + 1];
       if (per == 4) {
-        const uint8_t* code = w.codeTable ? w.codeTable : kIdentityCodes;
         o[0] = s * code[b0 & 15] + b;
         o[1] = s * code[b1 & 15] + b;
         o[2] = s * code[b0 >> 4] + b;

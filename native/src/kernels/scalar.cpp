@@ -59,13 +59,13 @@ namespace {
 void unpack_group(const PackedWeight& w, int tile, int g, float* codes) {
   const int gs = w.groupSize;
   const int per = w.kind == WeightKind::Q4 ? 4 : 2;  // elements per 32-byte chunk
+  const uint8_t* code = w.codeTable ? w.codeTable : kIdentityCodes;  // Q4: what each nibble stands for
   const uint8_t* p = w.data + (static_cast<size_t>(tile) * w.groups + g) * static_cast<size_t>(gs / per) * 32;
   for (int c = 0; c < gs / per; c++, p += 32) {
     for (int i = 0; i < kTileRows; i++) {
       const uint8_t b0 = p[2 * i], b1 = p[2 * i + 1];
       float* row = codes + i * gs + c * per;
       if (per == 4) {
-        const uint8_t* code = w.codeTable ? w.codeTable : kIdentityCodes;
         row[0] = code[b0 & 15];
         row[1] = code[b1 & 15];
         row[2] = code[b0 >> 4];
