@@ -105,7 +105,7 @@ test('quantized matmul (4/8-bit, group 32/64/128, odd row counts, 1..9 tokens) m
   const rng = new Rng(11);
   for (const bits of [4, 8] as const)
     for (const gs of [32, 64, 128])
-      for (const rows of [1, 3, 17, 33, 101]) // 101 rows = 7 tiles: the 4-, 2- and 1-tile decode paths
+      for (const rows of [1, 3, 17, 33, 101]) // 101 rows = 7 tiles, the last one partial
         for (const [cols, T] of [[gs, 1], [gs * 3, 2], [384, 7], [256, 9]] as const) {
           const { w, dense } = randomQuant(rng, bits, rows, cols, gs, (rows + T) % 2 === 1); // both scale storages
           const x = randomF32(rng, T * cols);
