@@ -4,6 +4,7 @@
 // the family's query scale), an optional sigmoid output gate (emitted by q_proj beside each query head, as
 // Qwen3.5 does), and the output projection (optional bias).
 #include <algorithm>
+#include <atomic>
 #include <cmath>
 
 #include "blocks/blocks.h"
@@ -91,7 +92,7 @@ class Attention : public TokenMixer {
     });
     // Work items: (segment, KV head, chunk of its query heads, block of the segment's tokens), at most
     // kMaxAttendRows query rows each, so the kernel converts every cached key and value once for all rows. Items of
-    // one KV head are adjacent and dealt out round-robin: both threads read the same head's cache at the same time
+    // one KV head are adjacent and claimed in order: both threads read the same head's cache at the same time
     // (and causal lengths interleave). Each row's result depends only on its own query and cache, never on which
     // rows share its item, so a sequence's output does not depend on the batch around it.
     const int group = nh / nkv;
@@ -105,10 +106,14 @@ class Attention : public TokenMixer {
     // The first position a query at `pos` sees.
     auto window_start = [window](int pos) { return window > 0 ? std::max(0, pos - window + 1) : 0; };
     const size_t scoresPer = static_cast<size_t>(kMaxAttendRows) * f.max_context();
-    f.pool.run([&](int ith, int nth) {
+    // Items are claimed in order from a shared counter: a batch's sequences differ in length, so equal shares would
+    // leave one thread waiting.
+    std::atomic<int> nextItem{0};
+    f.pool.run([&](int ith, int) {
       float* scores = s.scores.data() + static_cast<size_t>(ith) * scoresPer;
       int g = 0;
-      for (int item = ith; item < firstItem[f.nsegs]; item += nth) {
+      for (int item = nextItem.fetch_add(1, std::memory_order_relaxed); item < firstItem[f.nsegs];
+           item = nextItem.fetch_add(1, std::memory_order_relaxed)) {
         while (item >= firstItem[g + 1]) g++;
         const Segment& seg = f.segs[g];
         const KvCache& kv = cache(f, g);
