@@ -397,6 +397,36 @@ test('attention with sliding-window starts, per-head sinks and a logit soft-cap 
   assert.throws(() => hooks.attention('scalar', new Float32Array(16), new Uint16Array(16), new Uint16Array(16), Int32Array.from([1]), 16, 1, { starts: Int32Array.from([1]) }), /inconsistent sizes/);
 });
 
+test('a query row gets bitwise the same attention output alone as in a group of rows with other lengths and windows on every kernel set', () => {
+  // The GQA heads of a token share one call; how many share it depends on the model and on the prefill chunking (which
+  // depends on the other requests of a batch), so a row's result must not.
+  const rng = new Rng(18);
+  const dim = 128, len = 77;
+  const kb = new Uint16Array(len * dim), vb = new Uint16Array(len * dim);
+  for (let i = 0; i < len * dim; i++) {
+    kb[i] = f16Round(rng.normal()).bits;
+    vb[i] = f16Round(rng.normal()).bits;
+  }
+  // Consecutive tokens of a prefill chunk: lengths one apart, so each row's span ends at another key of a 4-key
+  // step; with a sliding window the starts differ too.
+  for (const rows of [2, 3, 4])
+    for (const window of [0, 9]) {
+      const lens = Array.from({ length: rows }, (_, r) => len - r);
+      const starts = lens.map((l) => (window ? l - window : 0));
+      const q = randomF32(rng, rows * dim);
+      for (const k of elementwiseSets) {
+        const group = hooks.attention(k, q, kb, vb, Int32Array.from(lens), dim, 0.1, { starts: Int32Array.from(starts) });
+        for (let r = 0; r < rows; r++) {
+          const n = lens[r]! * dim;
+          const alone = hooks.attention(k, q.subarray(r * dim, (r + 1) * dim), kb.subarray(0, n), vb.subarray(0, n), Int32Array.from([lens[r]!]), dim, 0.1, {
+            starts: Int32Array.from([starts[r]!]),
+          });
+          assert.deepEqual(Array.from(group.subarray(r * dim, (r + 1) * dim)), Array.from(alone), `${k} row ${r} of ${rows}, window ${window}`);
+        }
+      }
+    }
+});
+
 test('silu(g) * u matches the float64 formula on every kernel set, including large magnitudes and odd lengths', () => {
   const rng = new Rng(18);
   for (const n of [1, 15, 16, 17, 100, 3072]) {
