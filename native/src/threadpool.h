@@ -1,6 +1,7 @@
 // A persistent pool of compute threads. The calling thread is worker 0; the others spin briefly between jobs
 // (a model step issues many short parallel regions) and then sleep on a condition variable.
 #pragma once
+#include <algorithm>
 #include <atomic>
 #include <condition_variable>
 #include <cstdint>
@@ -37,6 +38,29 @@ class ThreadPool {
       const int b = static_cast<int>(static_cast<int64_t>(n) * ith / nth);
       const int e = static_cast<int>(static_cast<int64_t>(n) * (ith + 1) / nth);
       if (b < e) f(b, e);
+    });
+  }
+
+  // Calls f(begin, end) on runs of [0, n) that the threads claim from a shared counter, each run a share of what is
+  // left and at least minRun long (guided scheduling): a thread that finishes early takes more, so a core whose
+  // memory reads run slower does not leave the other waiting. Which thread runs which part varies from call to call.
+  template <class F>
+  void parallel_for_guided(int n, int minRun, F&& f) {
+    if (n <= 0) return;
+    if (n == 1 || n_ == 1) {
+      f(0, n);
+      return;
+    }
+    std::atomic<int> next{0};
+    run([&](int, int nth) {
+      int b = next.load(std::memory_order_relaxed);
+      while (b < n) {
+        const int e = std::min(n, b + std::max({1, minRun, (n - b) / (2 * nth)}));
+        if (next.compare_exchange_weak(b, e, std::memory_order_relaxed)) {
+          f(b, e);
+          b = next.load(std::memory_order_relaxed);
+        }
+      }
     });
   }
 

@@ -1,7 +1,6 @@
 #include "blocks/linear.h"
 
 #include <algorithm>
-#include <atomic>
 
 namespace vmlx {
 
@@ -31,39 +30,21 @@ Acts prepare_acts(Forward& f, const float* x, int cols, ActMode mode) {
 namespace {
 
 // The matmuls of `outs` in one parallel region, the work split by 16-row tiles across all of them; `acts_of(i)` is
-// the input of output i (one shared input, or one per output). Threads claim runs of consecutive tiles from a shared
-// counter, each run a share of what is left (guided scheduling): equal static halves left one core waiting for the
-// other whenever their streams from memory ran at different speeds. Each tile's result is the same whichever
-// thread computes it.
+// the input of output i (one shared input, or one per output). The threads claim runs of tiles (guided): equal static
+// halves left one core waiting whenever the two streams from memory ran at different speeds. Each tile's result is
+// the same whichever thread computes it.
 template <class ActsOf>
 void linear_tiles(Forward& f, ActsOf acts_of, const LinearOut* outs, int n) {
   int total = 0;
   for (int i = 0; i < n; i++) total += outs[i].w->w.tiles;
-  auto tiles = [&](int b, int e) {
+  constexpr int kMinRun = 4;
+  f.pool.parallel_for_guided(total, kMinRun, [&](int b, int e) {
     int base = 0;
     for (int i = 0; i < n; i++) {
       const PackedWeight& w = outs[i].w->w;
       const int lo = std::max(b, base), hi = std::min(e, base + w.tiles);
       if (lo < hi) f.k.matmul(w, acts_of(i), outs[i].y, w.rows, lo - base, hi - base);
       base += w.tiles;
-    }
-  };
-  const int nth = f.pool.size();
-  if (nth == 1 || total < 2) {
-    tiles(0, total);
-    return;
-  }
-  constexpr int kMinRun = 4;
-  std::atomic<int> next{0};
-  f.pool.run([&](int, int) {
-    int b = next.load(std::memory_order_relaxed);
-    while (b < total) {
-      const int run = std::max(kMinRun, (total - b) / (2 * nth));
-      const int e = std::min(total, b + run);
-      if (next.compare_exchange_weak(b, e, std::memory_order_relaxed)) {
-        tiles(b, e);
-        b = next.load(std::memory_order_relaxed);
-      }
     }
   });
 }
