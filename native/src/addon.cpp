@@ -108,16 +108,23 @@ Napi::Value MeasureBandwidth(const Napi::CallbackInfo& info) {
 // of about 50 ms): the compute ceiling of prefill, as the bandwidth is the ceiling of decode.
 Napi::Value MeasureDotPeak(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  if (!info[0].IsNumber()) throw Napi::TypeError::New(env, "measureDotPeak(threads)");
+  if (!info[0].IsNumber()) throw Napi::TypeError::New(env, "measureDotPeak(threads, activations?)");
   const int threads = thread_count_arg(info);
-  return run_probe(env, "vmlx-dot-peak", [threads] {
+  ActMode mode = ActMode::Int16;
+  if (info.Length() > 1 && !info[1].IsUndefined()) {
+    if (!info[1].IsString()) throw Napi::TypeError::New(env, "measureDotPeak: activations must be 'int16' or 'int8'");
+    const std::string m = info[1].As<Napi::String>().Utf8Value();
+    if (m == "int8") mode = ActMode::Int8;
+    else if (m != "int16") throw Napi::RangeError::New(env, "measureDotPeak: activations must be 'int16' or 'int8', got '" + m + "'");
+  }
+  return run_probe(env, "vmlx-dot-peak", [threads, mode] {
     ThreadPool pool(threads);
     const KernelSet& k = kernels_active();
     // Calibrate rounds to ~50 ms on one thread, then time all threads together.
     uint64_t rounds = 1 << 16;
     for (;;) {
       const auto t0 = std::chrono::steady_clock::now();
-      k.dot_peak(rounds);
+      k.dot_peak(rounds, mode);
       const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
       if (s > 0.02 || rounds > (uint64_t{1} << 40)) {
         rounds = static_cast<uint64_t>(static_cast<double>(rounds) * 0.05 / std::max(s, 1e-6)) + 1;
@@ -129,7 +136,7 @@ Napi::Value MeasureDotPeak(const Napi::CallbackInfo& info) {
     for (int i = 0; i < 5; i++) {
       std::atomic<uint64_t> macs{0};
       const auto t0 = std::chrono::steady_clock::now();
-      pool.run([&](int, int) { macs += k.dot_peak(rounds); });
+      pool.run([&](int, int) { macs += k.dot_peak(rounds, mode); });
       const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
       best = std::max(best, static_cast<double>(macs.load()) / s / 1e9);
     }

@@ -137,7 +137,7 @@ test('the int8-activation quantized matmul of every kernel set matches the scala
   for (const bits of [4, 8] as const)
     for (const gs of [32, 64, 128])
       for (const rows of [1, 17, 33, 101])
-        for (const [cols, T] of [[gs, 1], [gs * 3, 2], [384, 4], [256, 7]] as const) {
+        for (const [cols, T] of [[gs, 1], [gs * 3, 2], [384, 4], [256, 7], [512, 8], [256, 13]] as const) {
           const { w, dense } = randomQuant(rng, bits, rows, cols, gs, (rows + T) % 2 === 1);
           // Outliers in some rows: the per-block scale must follow them without saturating the int8 codes.
           const x = randomF32(rng, T * cols);

@@ -196,7 +196,7 @@ uint64_t read_bytes(const uint8_t* p, size_t n) {
 
 // 12 chains of vpmaddwd + vpaddd (16 int16 multiply-adds per pair), as the AVX2 matmul does them; asm so the
 // compiler can neither hoist nor merge the multiplies.
-uint64_t dot_peak(uint64_t rounds) {
+uint64_t dot_peak_int16(uint64_t rounds) {
   __m256i a0 = _mm256_setzero_si256(), a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0, a6 = a0, a7 = a0, a8 = a0, a9 = a0,
           a10 = a0, a11 = a0;
   const __m256i w = _mm256_set1_epi16(3), x = _mm256_set1_epi16(5);
@@ -212,6 +212,26 @@ uint64_t dot_peak(uint64_t rounds) {
 #undef VMLX_MADD
   return rounds * 12 * 16;
 }
+
+// The int8 kernel's instruction: vpmaddubsw (32 u8 x s8 multiply-adds into int16 pairs), 12 chains of it and vpaddw.
+uint64_t dot_peak_int8(uint64_t rounds) {
+  __m256i a0 = _mm256_setzero_si256(), a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0, a6 = a0, a7 = a0, a8 = a0, a9 = a0,
+          a10 = a0, a11 = a0;
+  const __m256i w = _mm256_set1_epi8(3), x = _mm256_set1_epi8(5);
+#define VMLX_MADD(i, t) "vpmaddubsw %12, %13, %%ymm" #t "\n\tvpaddw %%ymm" #t ", %" #i ", %" #i "\n\t"
+  for (uint64_t i = 0; i < rounds; i++) {
+    asm volatile(VMLX_MADD(0, 14) VMLX_MADD(1, 15) VMLX_MADD(2, 14) VMLX_MADD(3, 15) VMLX_MADD(4, 14) VMLX_MADD(5, 15)
+                 VMLX_MADD(6, 14) VMLX_MADD(7, 15) VMLX_MADD(8, 14) VMLX_MADD(9, 15) VMLX_MADD(10, 14) VMLX_MADD(11, 15)
+                 : "+x"(a0), "+x"(a1), "+x"(a2), "+x"(a3), "+x"(a4), "+x"(a5), "+x"(a6), "+x"(a7), "+x"(a8), "+x"(a9),
+                   "+x"(a10), "+x"(a11)
+                 : "x"(x), "x"(w)
+                 : "xmm14", "xmm15");
+  }
+#undef VMLX_MADD
+  return rounds * 12 * 32;
+}
+
+uint64_t dot_peak(uint64_t rounds, ActMode mode) { return mode == ActMode::Int8 ? dot_peak_int8(rounds) : dot_peak_int16(rounds); }
 
 // The portable quantizer's arithmetic, 8 lanes at a time: the same max, scale, product and round-to-nearest-even
 // (vcvtps2dq), so the codes, scales and group sums are bit-identical to quantize_row_portable's.

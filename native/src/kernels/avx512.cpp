@@ -193,7 +193,7 @@ inline __mmask16 tail_mask(int left) { return left >= 16 ? static_cast<__mmask16
 
 void quantize_row(const Acts& a, int t) {
   if (a.mode == ActMode::Int8) {
-    quantize_row_portable(a, t);
+    quantize_row_int8_vnni(a, t);
     return;
   }
   const int cols = a.cols;
@@ -247,22 +247,32 @@ uint64_t read_bytes(const uint8_t* p, size_t n) {
   return static_cast<uint64_t>(_mm512_reduce_add_epi64(s));
 }
 
-// 12 chains of vpdpwssd (32 int16 multiply-adds each), as asm so the compiler can neither fold nor drop them.
-uint64_t dot_peak(uint64_t rounds) {
+// 12 chains of vpdpwssd (32 int16 multiply-adds each), or of vpdpbusd (64 u8 x s8 ones) for int8 activations, as asm
+// so the compiler can neither fold nor drop them.
+#define VMLX_DOT12(op)                                                                                              \
+  op " %12, %13, %0\n\t" op " %12, %13, %1\n\t" op " %12, %13, %2\n\t" op " %12, %13, %3\n\t" op " %12, %13, %4\n\t" \
+  op " %12, %13, %5\n\t" op " %12, %13, %6\n\t" op " %12, %13, %7\n\t" op " %12, %13, %8\n\t" op " %12, %13, %9\n\t" \
+  op " %12, %13, %10\n\t" op " %12, %13, %11"
+uint64_t dot_peak(uint64_t rounds, ActMode mode) {
   __m512i a0 = _mm512_setzero_si512(), a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0, a6 = a0, a7 = a0, a8 = a0, a9 = a0,
           a10 = a0, a11 = a0;
   const __m512i w = _mm512_set1_epi16(3), x = _mm512_set1_epi16(5);
-  for (uint64_t i = 0; i < rounds; i++) {
-    asm volatile(
-        "vpdpwssd %12, %13, %0\n\tvpdpwssd %12, %13, %1\n\tvpdpwssd %12, %13, %2\n\tvpdpwssd %12, %13, %3\n\t"
-        "vpdpwssd %12, %13, %4\n\tvpdpwssd %12, %13, %5\n\tvpdpwssd %12, %13, %6\n\tvpdpwssd %12, %13, %7\n\t"
-        "vpdpwssd %12, %13, %8\n\tvpdpwssd %12, %13, %9\n\tvpdpwssd %12, %13, %10\n\tvpdpwssd %12, %13, %11"
-        : "+v"(a0), "+v"(a1), "+v"(a2), "+v"(a3), "+v"(a4), "+v"(a5), "+v"(a6), "+v"(a7), "+v"(a8), "+v"(a9), "+v"(a10),
-          "+v"(a11)
-        : "v"(w), "v"(x));
+  if (mode == ActMode::Int8) {
+    for (uint64_t i = 0; i < rounds; i++)
+      asm volatile(VMLX_DOT12("vpdpbusd")
+                   : "+v"(a0), "+v"(a1), "+v"(a2), "+v"(a3), "+v"(a4), "+v"(a5), "+v"(a6), "+v"(a7), "+v"(a8), "+v"(a9),
+                     "+v"(a10), "+v"(a11)
+                   : "v"(w), "v"(x));
+    return rounds * 12 * 64;
   }
+  for (uint64_t i = 0; i < rounds; i++)
+    asm volatile(VMLX_DOT12("vpdpwssd")
+                 : "+v"(a0), "+v"(a1), "+v"(a2), "+v"(a3), "+v"(a4), "+v"(a5), "+v"(a6), "+v"(a7), "+v"(a8), "+v"(a9),
+                   "+v"(a10), "+v"(a11)
+                 : "v"(w), "v"(x));
   return rounds * 12 * 32;
 }
+#undef VMLX_DOT12
 
 const KernelSet kAvx512 = {"avx512_vnni", quantize_row, matmul, read_bytes, dot_peak, VMLX_ELEMENTWISE_ENTRIES(vec_avx512)};
 

@@ -2,9 +2,14 @@
 // check): vpdpbusd multiplies four unsigned weight codes by four signed int8 activations and adds them to an int32
 // lane without saturation, so 4- and 8-bit codes take the same path and no offset is needed.
 //
-// Lane i of a zmm holds four consecutive elements of row i: the tile layout (kernels.h) gives two of them per 16-bit
-// word (Q4: low nibbles = elements 4c, 4c+1 and high nibbles = 4c+2, 4c+3 of chunk c; Q8: chunk c = 2c, 2c+1 and
-// chunk c+1 = 2c+2, 2c+3), so zero-extending the two words to 32 bits and shifting the second up by 16 makes the lane.
+// Lane i of a zmm must hold four codes of row i. The tile layout (kernels.h) keeps row i's codes of chunk c in word i
+// of the chunk, so one word permute (vpermw, AVX512BW) of two chunks puts row i's two words side by side:
+//   Q4, chunks c and c+1 (elements 8j..8j+7 of a tile, j = c/2): the lane's low nibbles are elements 0, 1, 4, 5 and
+//       its high nibbles 2, 3, 6, 7 (relative to 8j): two vectors of codes after one mask and one shift.
+//   Q8, chunks c..c+3: a two-source word permute gives elements 0, 1, 4, 5 and another 2, 3, 6, 7.
+// So this set's quantize_row stores each 8 activations in the same order, x0 x1 x4 x5 x2 x3 x6 x7, and each code
+// vector meets its four activations with one broadcast, folded into vpdpbusd's memory operand. The weights are
+// unpacked once for up to kMaxT tokens (a decode step of 8 sequences reads each weight byte once).
 #include <immintrin.h>
 
 #include <cstring>
@@ -14,35 +19,53 @@
 namespace vmlx {
 namespace {
 
+typedef int32_t __attribute__((may_alias)) i32_alias;
+
 inline __m512 load_sb16(const void* base, bool bf16, size_t i) {
   if (!bf16) return _mm512_loadu_ps(static_cast<const float*>(base) + i);
   const __m256i h = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(static_cast<const uint16_t*>(base) + i));
   return _mm512_castsi512_ps(_mm512_slli_epi32(_mm512_cvtepu16_epi32(h), 16));
 }
 
-inline __m512i bcast4(const int8_t* p) {
-  int32_t v;
-  std::memcpy(&v, p, 4);
-  return _mm512_set1_epi32(v);
+// acc += codes . broadcast(4 int8 activations at p); the broadcast folded into the instruction (GCC does not fold
+// _mm512_set1_epi32 of a load into vpdpbusd by itself).
+inline __m512i dpbusd_bcast(__m512i acc, __m512i codes, const int8_t* p) {
+  asm("vpdpbusd %[x]%{1to16%}, %[w], %[acc]" : [acc] "+v"(acc) : [w] "v"(codes), [x] "m"(*reinterpret_cast<const i32_alias*>(p)));
+  return acc;
 }
 
-// Lanes of 4 bytes from two vectors of 16 words: lane i = (a word i, b word i).
-inline __m512i join_words(__m256i a, __m256i b) {
-  return _mm512_or_si512(_mm512_cvtepu16_epi32(a), _mm512_slli_epi32(_mm512_cvtepu16_epi32(b), 16));
+// Word indices: lane i = (word i of a, word i of b) for a two-chunk source (a = words 0-15, b = words 16-31).
+inline __m512i pair_words_index(int a, int b) {
+  alignas(64) int16_t idx[32];
+  for (int i = 0; i < 16; i++) {
+    idx[2 * i] = static_cast<int16_t>(a + i);
+    idx[2 * i + 1] = static_cast<int16_t>(b + i);
+  }
+  return _mm512_load_si512(idx);
 }
 
-// Table: Q4 with a code table (quant.h; codes < 32), one byte shuffle per nibble vector.
+// How far ahead of its loads the kernel prefetches, into L2 (as the int16 one-token kernel, see avx512.cpp; here for
+// every token count: a decode step of 8 sequences ran 5-14% faster with it).
+constexpr int kDecodePrefetch = 2048;
+
+// One tile (16 rows) x NT tokens. Table: Q4 with a code table (quant.h; codes < 32), one byte shuffle per nibble
+// vector. Few tokens keep two accumulator chains per token (low and high nibbles), so one token is not bound by the
+// instruction's latency; many share one chain each and stay within the 32 registers.
 template <int NT, bool Q4, bool Table>
 void tile_vnni(const PackedWeight& w, const Acts& a, int t0, float* y, int ldy, int tile) {
+  constexpr int kChains = NT <= 4 ? 2 : 1;
   const int gs = w.groupSize;
   const int chunks = Q4 ? gs / 4 : gs / 2;
   const int level = gs == 32 ? 0 : (gs == 64 ? 1 : 2);
   const int gpr = a.cols / gs;
   const uint8_t* p = w.data + static_cast<size_t>(tile) * w.groups * chunks * 32;
   const size_t SB = static_cast<size_t>(tile) * w.groups * kTileRows;
-  const __m256i nib = _mm256_set1_epi8(0x0f);
-  const __m256i table = Table ? _mm256_broadcastsi128_si256(_mm_loadu_si128(reinterpret_cast<const __m128i*>(w.codeTable)))
-                              : _mm256_setzero_si256();
+  const __m512i nib = _mm512_set1_epi8(0x0f);
+  const __m512i table = Table ? _mm512_broadcast_i32x4(_mm_loadu_si128(reinterpret_cast<const __m128i*>(w.codeTable)))
+                              : _mm512_setzero_si512();
+  // Q4: chunks c, c+1 of one 64-byte load; Q8: chunks (c, c+2) and (c+1, c+3) of two loads.
+  const __m512i pairs = Q4 ? pair_words_index(0, 16) : pair_words_index(0, 32);
+  const __m512i pairs2 = Q4 ? pairs : pair_words_index(16, 48);
   __m512 facc[NT];
   const int8_t* xq[NT];
   const float* dx[NT];
@@ -51,40 +74,48 @@ void tile_vnni(const PackedWeight& w, const Acts& a, int t0, float* y, int ldy, 
     xq[t] = a.q8 + static_cast<size_t>(t0 + t) * a.qStride;
     dx[t] = a.qscale + static_cast<size_t>(t0 + t) * a.blocks;
   }
+  constexpr int kBytesPerBlock = Q4 ? kActBlock * 8 : kActBlock * 16;  // 16 rows of one activation block
   for (int g = 0; g < w.groups; g++) {
-    __m512 gacc[NT];
-    for (int t = 0; t < NT; t++) gacc[t] = _mm512_setzero_ps();
+    const __m512 sv = load_sb16(w.scales, w.sbBf16, SB + g * kTileRows);
     for (int kb = g * gs; kb < (g + 1) * gs; kb += kActBlock) {
-      __m512i acc[NT];
-      for (int t = 0; t < NT; t++) acc[t] = _mm512_setzero_si512();
-      if (Q4) {
-        for (int c = 0; c < kActBlock / 4; c++, p += 32) {
-          const __m256i v = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p));
-          __m256i lo = _mm256_and_si256(v, nib), hi = _mm256_and_si256(_mm256_srli_epi16(v, 4), nib);
+      __m512i acc[kChains][NT];
+      for (int c = 0; c < kChains; c++)
+        for (int t = 0; t < NT; t++) acc[c][t] = _mm512_setzero_si512();
+      // Every token count streams the weights once per call (a decode step of many sequences as much as one).
+      for (int l = 0; l < kBytesPerBlock; l += 64) _mm_prefetch(reinterpret_cast<const char*>(p) + kDecodePrefetch + l, _MM_HINT_T1);
+      for (int e = 0; e < kActBlock; e += 8) {
+        __m512i lo, hi;
+        if (Q4) {
+          const __m512i v = _mm512_permutexvar_epi16(pairs, _mm512_loadu_si512(p));
+          lo = _mm512_and_si512(v, nib);
+          hi = _mm512_and_si512(_mm512_srli_epi16(v, 4), nib);
           if (Table) {
-            lo = _mm256_shuffle_epi8(table, lo);
-            hi = _mm256_shuffle_epi8(table, hi);
+            lo = _mm512_shuffle_epi8(table, lo);
+            hi = _mm512_shuffle_epi8(table, hi);
           }
-          const __m512i wv = join_words(lo, hi);
-          for (int t = 0; t < NT; t++) acc[t] = _mm512_dpbusd_epi32(acc[t], wv, bcast4(xq[t] + kb + 4 * c));
+          p += 64;
+        } else {
+          const __m512i v0 = _mm512_loadu_si512(p), v1 = _mm512_loadu_si512(p + 64);
+          lo = _mm512_permutex2var_epi16(v0, pairs, v1);
+          hi = _mm512_permutex2var_epi16(v0, pairs2, v1);
+          p += 128;
         }
-      } else {
-        for (int c = 0; c < kActBlock / 2; c += 2, p += 64) {
-          const __m512i wv = join_words(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(p)),
-                                        _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p + 32)));
-          for (int t = 0; t < NT; t++) acc[t] = _mm512_dpbusd_epi32(acc[t], wv, bcast4(xq[t] + kb + 2 * c));
+        for (int t = 0; t < NT; t++) {
+          const int8_t* x = xq[t] + kb + e;
+          acc[0][t] = dpbusd_bcast(acc[0][t], lo, x);
+          acc[kChains - 1][t] = dpbusd_bcast(acc[kChains - 1][t], hi, x + 4);
         }
       }
-      for (int t = 0; t < NT; t++)
-        gacc[t] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(acc[t]), _mm512_set1_ps(dx[t][kb / kActBlock]), gacc[t]);
+      const int blk = kb / kActBlock;
+      for (int t = 0; t < NT; t++) {
+        const __m512i sum = kChains == 2 ? _mm512_add_epi32(acc[0][t], acc[kChains - 1][t]) : acc[0][t];
+        facc[t] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(sum), _mm512_mul_ps(sv, _mm512_set1_ps(dx[t][blk])), facc[t]);
+      }
     }
-    const __m512 s = load_sb16(w.scales, w.sbBf16, SB + g * kTileRows);
-    const __m512 b = Table ? _mm512_mul_ps(s, _mm512_set1_ps(-static_cast<float>(w.codeZero)))
-                           : load_sb16(w.biases, w.sbBf16, SB + g * kTileRows);
-    for (int t = 0; t < NT; t++) {
-      facc[t] = _mm512_fmadd_ps(gacc[t], s, facc[t]);
-      facc[t] = _mm512_fmadd_ps(b, _mm512_set1_ps(a.gsum[level][static_cast<size_t>(t0 + t) * gpr + g]), facc[t]);
-    }
+    const __m512 bv = Table ? _mm512_mul_ps(sv, _mm512_set1_ps(-static_cast<float>(w.codeZero)))
+                            : load_sb16(w.biases, w.sbBf16, SB + g * kTileRows);
+    for (int t = 0; t < NT; t++)
+      facc[t] = _mm512_fmadd_ps(bv, _mm512_set1_ps(a.gsum[level][static_cast<size_t>(t0 + t) * gpr + g]), facc[t]);
   }
   const int rows = w.rows - tile * kTileRows < kTileRows ? w.rows - tile * kTileRows : kTileRows;
   const __mmask16 m = rows >= 16 ? static_cast<__mmask16>(0xffff) : static_cast<__mmask16>((1u << rows) - 1);
@@ -93,7 +124,8 @@ void tile_vnni(const PackedWeight& w, const Acts& a, int t0, float* y, int ldy, 
 
 template <bool Q4, bool Table = false>
 void matmul_vnni(const PackedWeight& w, const Acts& a, float* y, int ldy, int tile0, int tile1) {
-  constexpr int kMaxT = 4;
+  constexpr int kMaxT = 8;
+  // Token batches outermost so a batch's activations stay in L1 while the weight tiles stream through.
   for (int t0 = 0; t0 < a.T; t0 += kMaxT) {
     const int nt = a.T - t0 < kMaxT ? a.T - t0 : kMaxT;
     for (int tile = tile0; tile < tile1; tile++) {
@@ -101,10 +133,18 @@ void matmul_vnni(const PackedWeight& w, const Acts& a, float* y, int ldy, int ti
         case 1: tile_vnni<1, Q4, Table>(w, a, t0, y, ldy, tile); break;
         case 2: tile_vnni<2, Q4, Table>(w, a, t0, y, ldy, tile); break;
         case 3: tile_vnni<3, Q4, Table>(w, a, t0, y, ldy, tile); break;
-        default: tile_vnni<4, Q4, Table>(w, a, t0, y, ldy, tile); break;
+        case 4: tile_vnni<4, Q4, Table>(w, a, t0, y, ldy, tile); break;
+        case 5: tile_vnni<5, Q4, Table>(w, a, t0, y, ldy, tile); break;
+        case 6: tile_vnni<6, Q4, Table>(w, a, t0, y, ldy, tile); break;
+        case 7: tile_vnni<7, Q4, Table>(w, a, t0, y, ldy, tile); break;
+        default: tile_vnni<8, Q4, Table>(w, a, t0, y, ldy, tile); break;
       }
     }
   }
+}
+
+inline __mmask16 tail_mask(int left) {
+  return left >= 16 ? static_cast<__mmask16>(0xffff) : left <= 0 ? static_cast<__mmask16>(0) : static_cast<__mmask16>((1u << left) - 1);
 }
 
 }  // namespace
@@ -113,6 +153,42 @@ void matmul_quant_int8_vnni(const PackedWeight& w, const Acts& a, float* y, int 
   if (w.kind == WeightKind::Q4 && w.codeTable) matmul_vnni<true, true>(w, a, y, ldy, tile0, tile1);
   else if (w.kind == WeightKind::Q4) matmul_vnni<true>(w, a, y, ldy, tile0, tile1);
   else matmul_vnni<false>(w, a, y, ldy, tile0, tile1);
+}
+
+// Row t to int8 per kActBlock block exactly as quantize_row_portable rounds it (scale max|x| / 127, round to nearest
+// even), stored in the order above (x0 x1 x4 x5 x2 x3 x6 x7 per 8), with the same group sums.
+void quantize_row_int8_vnni(const Acts& a, int t) {
+  static_assert(kActBlock == 32, "the int8 quantizer handles blocks of 32");
+  const int cols = a.cols;
+  const float* xr = a.x + static_cast<size_t>(t) * cols;
+  int8_t* q = a.q8 + static_cast<size_t>(t) * a.qStride;
+  float* qs = a.qscale + static_cast<size_t>(t) * a.blocks;
+  const __m512i order = _mm512_setr_epi32(0, 1, 4, 5, 2, 3, 6, 7, 8, 9, 12, 13, 10, 11, 14, 15);
+  const __m512i lim = _mm512_set1_epi32(127), nlim = _mm512_set1_epi32(-127);
+  float* out[3];
+  for (int l = 0, gs = 32; l < 3; l++, gs *= 2) out[l] = cols % gs ? nullptr : a.gsum[l] + static_cast<size_t>(t) * (cols / gs);
+  for (int b = 0; b < a.blocks; b++) {
+    const int k0 = b * kActBlock;
+    const __m512 v0 = _mm512_maskz_loadu_ps(tail_mask(cols - k0), xr + k0);
+    const __m512 v1 = _mm512_maskz_loadu_ps(tail_mask(cols - k0 - 16), xr + k0 + 16);
+    const float mx = _mm512_reduce_max_ps(_mm512_max_ps(_mm512_abs_ps(v0), _mm512_abs_ps(v1)));
+    const float d = mx / 127.f;
+    const __m512 inv = _mm512_set1_ps(d > 0.f ? 1.f / d : 0.f);
+    __m512i q0 = _mm512_cvtps_epi32(_mm512_mul_ps(v0, inv)), q1 = _mm512_cvtps_epi32(_mm512_mul_ps(v1, inv));
+    q0 = _mm512_max_epi32(nlim, _mm512_min_epi32(lim, q0));
+    q1 = _mm512_max_epi32(nlim, _mm512_min_epi32(lim, q1));
+    _mm_storeu_si128(reinterpret_cast<__m128i*>(q + k0), _mm512_cvtepi32_epi8(_mm512_permutexvar_epi32(order, q0)));
+    _mm_storeu_si128(reinterpret_cast<__m128i*>(q + k0 + 16), _mm512_cvtepi32_epi8(_mm512_permutexvar_epi32(order, q1)));
+    qs[b] = d;
+    // Group sums in the portable quantizer's order: each block's integer sum times its scale, blocks added in order.
+    const float s = static_cast<float>(_mm512_reduce_add_epi32(_mm512_add_epi32(q0, q1))) * d;
+    for (int l = 0, per = 1; l < 3; l++, per *= 2) {
+      if (!out[l]) continue;
+      if (b % per == 0) out[l][b / per] = s;
+      else out[l][b / per] += s;
+    }
+  }
+  for (int k = a.blocks * kActBlock; k < a.qStride; k++) q[k] = 0;
 }
 
 }  // namespace vmlx

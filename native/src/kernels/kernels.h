@@ -68,7 +68,7 @@ struct Acts {
   int T, cols;
   const float* x;   // [T][cols]
   int16_t* q;       // [T][qStride] int16, zero padded (Int16)
-  int8_t* q8;       // [T][qStride] int8, zero padded (Int8)
+  int8_t* q8;       // [T][qStride] int8, zero padded (Int8), in the order the set's matmul reads (its quantize_row)
   float* qscale;    // [T][blocks] one scale per kActBlock elements: x ~= q * qscale
   float* gsum[3];   // sums of the quantized x (q*qscale) per group of 32, 64, 128: [T][cols/gs]
   int qStride, blocks;
@@ -170,9 +170,10 @@ struct KernelSet {
   void (*matmul)(const PackedWeight& w, const Acts& a, float* y, int ldy, int tile0, int tile1);
   // Streaming read of n bytes (returns a checksum so the reads cannot be optimised away).
   uint64_t (*read_bytes)(const uint8_t* p, size_t n);
-  // `rounds` rounds of the quantized matmul's integer multiply-add instruction on 12 independent accumulators, with
-  // nothing else in the loop; returns the multiply-adds done. The compute ceiling for prefill (see bench).
-  uint64_t (*dot_peak)(uint64_t rounds);
+  // `rounds` rounds of the quantized matmul's integer multiply-add instruction for activation mode `mode` (Int8: the
+  // u8 x s8 one, else the int16 one) on 12 independent accumulators, with nothing else in the loop; returns the
+  // multiply-adds done. The compute ceiling for prefill (see bench).
+  uint64_t (*dot_peak)(uint64_t rounds, ActMode mode);
   // The element-wise kernels (VMLX_ELEMENTWISE_ENTRIES).
   // out[i] = x[i] / sqrt(mean(x^2) + eps) * w[i]
   void (*rmsnorm)(const float* x, const float* w, float eps, int n, float* out);
@@ -203,8 +204,10 @@ void quantize_row_portable(const Acts& a, int t);
 void matmul_quant_float_acts_avx2(const PackedWeight& w, const Acts& a, float* y, int ldy, int tile0, int tile1);
 // The int8-activation quantized matmul for AVX2 (vpmaddubsw). Only call after dispatch.cpp has checked the CPU.
 void matmul_quant_int8_avx2(const PackedWeight& w, const Acts& a, float* y, int ldy, int tile0, int tile1);
-// The same with AVX-512 VNNI (vpdpbusd). Only call after dispatch.cpp has checked the CPU.
+// The same with AVX-512 VNNI (vpdpbusd), and the quantize_row it reads: its int8 rows keep each 8 activations in the
+// order x0 x1 x4 x5 x2 x3 x6 x7 (see avx512_int8.cpp). Only call after dispatch.cpp has checked the CPU.
 void matmul_quant_int8_vnni(const PackedWeight& w, const Acts& a, float* y, int ldy, int tile0, int tile1);
+void quantize_row_int8_vnni(const Acts& a, int t);
 // The scalar set's quantized kernels with the element-wise kernels of the width-1 vector layer: test hooks only.
 const KernelSet& kernels_generic();
 // Tables of the SIMD sets; call only after dispatch.cpp has checked the CPU.

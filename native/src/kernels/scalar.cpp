@@ -251,7 +251,7 @@ uint64_t read_bytes(const uint8_t* p, size_t n) {
 }
 
 // The scalar matmul works in float: 12 chains of float multiply-adds.
-uint64_t dot_peak(uint64_t rounds) {
+uint64_t dot_peak(uint64_t rounds, ActMode) {
   float a[12] = {};
   for (uint64_t i = 0; i < rounds; i++) {
     for (float& v : a) v = v * 0.999f + 1.f;
