@@ -370,6 +370,7 @@ export async function loadModel(dir: string, opts: LoadModelOptions = {}): Promi
       : firstQuantized
         ? { bits: firstQuantized.bits!, groupSize: firstQuantized.groupSize! }
         : null,
+    ...(spec.activations ? { activations: spec.activations } : {}),
     weightBytes: native.weightBytes() || specWeightBytes(spec),
     eosTokenIds,
     notes: built.notes,

@@ -299,7 +299,7 @@ export interface NativeAddon {
   /** Measures memory read bandwidth in GB/s with the given thread count over a buffer of `bytes`. */
   measureBandwidth(threads: number, bytes: number): Promise<number>;
   /** Integer multiply-add peak of the active kernel set with the given thread count, in G multiply-adds/s. */
-  measureDotPeak(threads: number): Promise<number>;
+  measureDotPeak(threads: number, activations?: 'int16' | 'int8'): Promise<number>;
   /** Returns the C heap's free pages to the system (glibc malloc_trim); whether any were released. */
   trimMemory(): boolean;
 }

@@ -187,13 +187,24 @@ export const layerPlanSchema = z.object({
 
 /**
  * 'float': activations stay float32 and each weight group is dequantized in registers (the precise path, `--precise`);
- * 'int16': activations are rounded to int16 per block of 32 (the default); 'int8': to int8 per block of 32 (u8 x s8
- * dot products, twice the multiply-adds per instruction).
+ * 'int16': activations are rounded to int16 per block of 32; 'int8': to int8 per block of 32 (u8 x s8 dot products,
+ * twice the multiply-adds per instruction). The default depends on the family: defaultActivations.
  */
 export const activationModeSchema = z.enum(['float', 'int16', 'int8']);
 export type ActivationMode = z.infer<typeof activationModeSchema>;
-/** The path used when none is asked for: the fastest that meets the fidelity rule for every family (fidelity.test.ts). */
+/** The path of a family without an entry in INT8_FAMILIES: int16 meets the fidelity rule for every family. */
 export const DEFAULT_ACTIVATIONS: ActivationMode = 'int16';
+/**
+ * The model_types whose default is int8: those where int8 activations meet the fidelity rule (test/parity/fidelity.ts:
+ * no worse than llama.cpp's Q8 activations against its float path) with a margin on all three measures. Elsewhere
+ * int8 flips expert choices (qwen3_moe), compounds in the recurrent state (the DeltaNet hybrids) or misses the rule
+ * narrowly (mistral, mistral3, smollm3, phi3), and the default stays int16.
+ */
+export const INT8_FAMILIES: ReadonlySet<string> = new Set(['qwen3', 'qwen2', 'llama', 'gemma3_text', 'gemma3']);
+/** The activation path a model_type runs when none is asked for: the fastest that meets the fidelity rule for it. */
+export function defaultActivations(modelType: string): ActivationMode {
+  return INT8_FAMILIES.has(modelType) ? 'int8' : DEFAULT_ACTIVATIONS;
+}
 
 export const modelPlanSchema = z.object({
   /**

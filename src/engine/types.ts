@@ -112,6 +112,8 @@ export interface ModelInfo {
   vocabSize: number;
   numLayers: number;
   quantization: { bits: number; groupSize: number } | null;
+  /** How the quantized matmuls read activations: as asked, or the family's default (plan.ts defaultActivations). */
+  activations?: ActivationMode;
   weightBytes: number;
   eosTokenIds: number[];
   /** What the engine leaves out of this checkpoint (e.g. an ignored vision tower), one line each. */
@@ -124,7 +126,7 @@ import type { NativeCacheFigures as CacheFigures } from './native-types.js';
 export interface LoadModelOptions {
   threads?: number;
   maxContext?: number;
-  /** 'float' is the precise path (float activations in the quantized matmuls); default 'int16'. */
+  /** 'float' is the precise path (float activations in the quantized matmuls); default: the family's (defaultActivations). */
   activations?: ActivationMode;
   /** Generations that run at once, sharing each forward pass (continuous batching); 1 = one at a time. Default 8. */
   maxNumSeqs?: number;

@@ -10,7 +10,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { loadModel, type LoadedModel } from '../../src/engine/model.js';
-import { DEFAULT_ACTIVATIONS, type ActivationMode } from '../../src/engine/plan.js';
+import { defaultActivations, type ActivationMode } from '../../src/engine/plan.js';
 import type { TestArch } from '../../src/engine/testmodel/spec.js';
 import { ensureTestModel } from '../helpers/test-models.js';
 import { LlamaPeer } from './llama-peer.js';
@@ -125,7 +125,8 @@ async function withModel<T>(dir: string, activations: ActivationMode, use: (m: L
 /** Registers the rule's test for each family. */
 export function fidelityTests(archs: readonly TestArch[]): void {
   for (const arch of archs) {
-    test(`${arch}: the default activation path (${DEFAULT_ACTIVATIONS}) deviates from the float path no more than llama.cpp's Q8 activations do`, async (t) => {
+    const defaultMode = defaultActivations(arch);
+    test(`${arch}: its default activation path (${defaultMode}) deviates from the float path no more than llama.cpp's Q8 activations do`, async (t) => {
       // llama.cpp's side: the F32 file holds exactly the Q4_0 file's values, both made from the same float weights.
       const float = await ensureTestModel({ arch, dtype: 'bf16', withGguf: 'q4_0' });
       const exact = await ensureTestModel({ arch, dtype: 'bf16', withGguf: 'q4_0-f32' });
@@ -164,7 +165,7 @@ export function fidelityTests(archs: readonly TestArch[]): void {
           const mine = summarize(pairs);
           const verdict = meetsRule(mine, peer) ? 'meets the rule' : 'misses the rule';
           t.diagnostic(`vmlx ${mode} vs float: ${describe(mine)} (${verdict})`);
-          if (mode === DEFAULT_ACTIVATIONS) {
+          if (mode === defaultMode) {
             assert.ok(meetsRule(mine, peer), `${arch}: vmlx ${mode} (${describe(mine)}) is worse than llama.cpp (${describe(peer)})`);
           }
         }

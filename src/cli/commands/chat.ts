@@ -137,7 +137,7 @@ export function registerChatCommand(program: Command): void {
     .option('--max-tokens <n>', 'tokens generated per round', positiveInt('--max-tokens'))
     .option('--tool-choice <choice>', "'required' or a tool's name: the first round must call (that) tool, enforced by the grammar", toolChoiceArg)
     .option('--no-thinking', 'render the prompt with enable_thinking=false')
-    .option('--precise', 'float activations in the quantized matmuls (slower, closest to the float weights; default: int16 activations)')
+    .option('--precise', 'float activations in the quantized matmuls (slower, closest to the float weights; default: int8 or int16 activations, per family)')
     .option('--system <text>', 'a system prompt')
     .option('--allow-unsafe-mcp', 'honour skip_security_validation in the MCP config')
     .option('--root <dir>', 'a directory MCP servers may work in, besides the working directory (repeatable)', collectRoot, [])

@@ -148,7 +148,7 @@ export function registerGenerateCommand(program: Command): void {
     .option('--seed <s>', 'random seed for reproducible sampling', integer(0))
     .option('--ignore-eos', 'keep generating past end-of-sequence tokens')
     .option('--threads <n>', 'compute threads (default: all cores)', integer(1))
-    .option('--precise', 'float activations in the quantized matmuls (slower, closest to the float weights; default: int16 activations)')
+    .option('--precise', 'float activations in the quantized matmuls (slower, closest to the float weights; default: int8 or int16 activations, per family)')
     .option('--json', 'print one JSON object with the text and the measurements instead of streaming')
     .action(async (prompt: string, o: GenerateOptions) => runGenerate(prompt, o));
 }

@@ -147,7 +147,7 @@ export function registerServeCommand(program: Command): void {
     .option('--max-num-seqs <n>', `requests generating at once (default ${DEFAULT_MAX_NUM_SEQS}); more wait in the queue`, intArg('--max-num-seqs', 1, 256))
     .option('--max-num-batched-tokens <n>', 'tokens one step feeds, all requests together: a long prompt is prefilled in chunks of what is left after the running requests\' next tokens (default 256)', intArg('--max-num-batched-tokens', 1, 256))
     .option('--threads <n>', 'compute threads', intArg('--threads', 1, 256))
-    .option('--precise', 'float activations in the quantized matmuls (slower, closest to the float weights; default: int16 activations)')
+    .option('--precise', 'float activations in the quantized matmuls (slower, closest to the float weights; default: int8 or int16 activations, per family)')
     .option('--max-context <n>', 'context length to allocate (default: the model maximum, capped)', intArg('--max-context', 16, 1 << 22))
     .addOption(kvCacheMemoryOption())
     .option('--served-model-name <name>', 'model id reported to clients (default: the Hugging Face id, or the directory name)')

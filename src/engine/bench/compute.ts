@@ -1,8 +1,10 @@
 // The compute ceiling of prefill, as the bandwidth roofline is the ceiling of decode: the multiply-adds one prompt
 // token costs, against the integer multiply-add peak the active kernel set reaches on this machine (measured by the
-// addon with the matmul's own instruction: vpdpwssd on AVX-512 VNNI, 32 int16 multiply-adds each).
+// addon with the matmul's own instruction for the run's activations: on AVX-512 VNNI vpdpwssd, 32 int16
+// multiply-adds each, or vpdpbusd, 64 u8 x s8 ones).
 import { loadAddon } from '../addon.js';
 import type { ModelShape } from './measure.js';
+import type { ActivationMode } from '../plan.js';
 
 /**
  * Multiply-adds per token of a prefill of `promptTokens` tokens from an empty cache: every linear layer, causal
@@ -24,7 +26,10 @@ export function prefillMacsPerToken(s: ModelShape, promptTokens: number): number
     (s.vocabSize * H) / promptTokens;
 }
 
-/** G multiply-adds per second of the active kernel set's integer dot-product instruction on `threads` threads. */
-export async function measureDotPeakGMacs(threads: number): Promise<number> {
-  return loadAddon().measureDotPeak(threads);
+/**
+ * G multiply-adds per second of the active kernel set's integer dot-product instruction on `threads` threads: the
+ * int8 one for int8 activations, else the int16 one (float activations have no integer ceiling; int16's is shown).
+ */
+export async function measureDotPeakGMacs(threads: number, activations: ActivationMode): Promise<number> {
+  return loadAddon().measureDotPeak(threads, activations === 'int8' ? 'int8' : 'int16');
 }

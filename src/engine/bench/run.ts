@@ -10,7 +10,8 @@ import {
 } from './measure.js';
 import { llamaBenchOnce, peerTool } from './llama-bench.js';
 import { judgeBench, type BenchCheck, type BenchTargets } from './verdicts.js';
-import { DEFAULT_ACTIVATIONS, type ActivationMode } from '../plan.js';
+import { defaultActivations, type ActivationMode } from '../plan.js';
+import { readModelConfig } from '../config.js';
 
 type LagJson = { p50: number; p99: number; max: number; samples: number };
 type EngineJson = { prefill_tokens_per_s: number; decode_tokens_per_s: number; load_ms: number | null; runs: Array<{ prefill: number; decode: number }> };
@@ -55,7 +56,7 @@ export interface BenchReport {
   peer: 'llama-bench' | 'node-llama-cpp' | null;
   cpu: string;
   threads: number;
-  /** How vmlx's quantized matmuls read activations: int16 (the default) or float (--precise). */
+  /** How vmlx's quantized matmuls read activations: the family's default (int8 or int16), or as asked (--precise: float). */
   activations: ActivationMode;
   prompt_tokens: number;
   context_tokens: number;
@@ -110,7 +111,8 @@ export async function runBench(o: BenchOptions & { targets?: BenchTargets }): Pr
   o.log(`measuring memory bandwidth (${o.threads} threads)`);
   const bandwidth = await measureBandwidthGBs(o.threads);
   o.log(`measuring the multiply-add peak (${o.threads} threads)`);
-  const peak = await measureDotPeakGMacs(o.threads);
+  const activations = o.activations ?? defaultActivations(readModelConfig(o.model).modelType);
+  const peak = await measureDotPeakGMacs(o.threads, activations);
   const peerRuns: EngineRun[] = [];
   let betweenReps: ((rep: number) => Promise<void>) | undefined;
   if (o.gguf && peerKind === 'llama-bench') {
@@ -138,7 +140,7 @@ export async function runBench(o: BenchOptions & { targets?: BenchTargets }): Pr
   const prefillCeiling = (peak * 1e9) / macs;
   const report: Omit<BenchReport, 'checks' | 'pass'> = {
     model: o.model, gguf: o.gguf ?? null, peer: peerKind, cpu: cpus()[0]?.model ?? 'unknown', threads: o.threads,
-    activations: o.activations ?? DEFAULT_ACTIVATIONS,
+    activations,
     prompt_tokens: context, context_tokens: context, gen_tokens: o.genTokens, reps: o.reps,
     bandwidth_gb_s: r2(bandwidth),
     bytes_per_token: { weights: bpt.weights, kv: Math.round(bpt.kv), total: Math.round(total) },
@@ -219,8 +221,8 @@ export function formatBenchTable(r: BenchReport): string {
   lines.push('', `memory bandwidth ${r.bandwidth_gb_s.toFixed(1)} GB/s; bytes/token ${mb(r.bytes_per_token.total)} ` +
     `(weights ${mb(r.bytes_per_token.weights)} + KV ${mb(r.bytes_per_token.kv)})`);
   lines.push(`decode roofline ${r.roofline_decode_tokens_per_s.toFixed(1)} tok/s; vmlx at ${(100 * r.decode_fraction_of_roofline).toFixed(0)}% of it`);
-  // The peak is measured on the int16 multiply-add instruction; other activation modes run other instructions.
-  const peakOf = r.activations === 'int16' ? '' : ' (of the int16 instruction; this run used ' + r.activations + ' activations)';
+  // The peak is measured on the run's own multiply-add instruction; float activations run FMAs, measured as int16.
+  const peakOf = r.activations === 'float' ? ' (of the int16 instruction; this run used float activations)' : ` (${r.activations} activations)`;
   lines.push(`multiply-add peak ${r.compute_peak_gmacs.toFixed(1)} G/s${peakOf}; prefill ${(r.prefill_macs_per_token / 1e9).toFixed(3)} G per token ` +
     `→ prefill ceiling ${r.prefill_ceiling_tokens_per_s.toFixed(1)} tok/s; vmlx at ${(100 * r.prefill_fraction_of_peak).toFixed(0)}% of it`);
   const lag = r.vmlx.event_loop_lag_ms;

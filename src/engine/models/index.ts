@@ -5,7 +5,7 @@ import { availableParallelism } from 'node:os';
 import { join, resolve } from 'node:path';
 import { readModelConfig, type ModelConfig } from '../config.js';
 import { ModelFileMissingError } from '../errors.js';
-import { DEFAULT_ACTIVATIONS, modelPlanSchema, type ActivationMode, type NativeModelPlan } from '../plan.js';
+import { defaultActivations, modelPlanSchema, type ActivationMode, type NativeModelPlan } from '../plan.js';
 import { listWeightFiles, readTensorTable, type TensorInfo } from '../safetensors.js';
 import { WeightResolver } from '../weights.js';
 import { GEMMA3_TEXT_PREFIX, gemma3Plan } from './gemma3.js';
@@ -87,7 +87,7 @@ export function buildModelSpec(
   };
   // The schema catches a plan an architecture file got wrong before it crosses into the addon.
   const arch = ARCHITECTURES[config.modelType];
-  const spec = modelPlanSchema.parse({ ...arch.plan(input), activations: opts.activations ?? DEFAULT_ACTIVATIONS });
+  const spec = modelPlanSchema.parse({ ...arch.plan(input), activations: opts.activations ?? defaultActivations(config.modelType) });
   const notes = config.hasVision && config.hasAudio
     ? [`${config.modelType}: the vision and audio towers are not loaded; images and audio are not supported (text only)`]
     : config.hasVision ? [`${config.modelType}: the vision tower is not loaded; images are not supported (text only)`] : [];
