@@ -74,7 +74,7 @@ export function benchmarksMarkdown(rows: BenchRow[], machine: BenchMachine): str
     ...peerSentence(rows),
     'A ratio below 1.00× means llama.cpp is faster on that row.',
     'Medians of 3 repetitions. Decode = 128 greedy tokens after the prompt; roofline = bandwidth / bytes read per token.',
-    'Prefill ceiling = the measured integer multiply-add peak of the kernels (vpdpwssd, int16) / multiply-adds per prompt token.',
+    "Prefill ceiling = the measured integer multiply-add peak of the row's own kernel instruction (int8 or int16 activations, the model family's default) / multiply-adds per prompt token.",
     'Each row runs in its own `vmlx bench` process, so its memory figures do not carry the rows before it.',
     `1-minute load average at start / end: ${machine.loadAverage.start.toFixed(1)} / ${machine.loadAverage.end.toFixed(1)} (other work on the machine skews every figure).`,
     '',
