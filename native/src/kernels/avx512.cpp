@@ -116,24 +116,32 @@ void tile_quant(const PackedWeight& w, const Acts& a, int t0, float* y, int ldy,
   for (int t = 0; t < NT; t++) _mm512_mask_storeu_ps(y + static_cast<size_t>(t0 + t) * ldy + tile * kTileRows, m, facc[t]);
 }
 
+template <bool Q4, bool Table>
+void tile_quant_n(const PackedWeight& w, const Acts& a, int t0, int nt, float* y, int ldy, int tile) {
+  switch (nt) {
+    case 1: tile_quant<1, Q4, Table>(w, a, t0, y, ldy, tile); break;
+    case 2: tile_quant<2, Q4, Table>(w, a, t0, y, ldy, tile); break;
+    case 3: tile_quant<3, Q4, Table>(w, a, t0, y, ldy, tile); break;
+    case 4: tile_quant<4, Q4, Table>(w, a, t0, y, ldy, tile); break;
+    case 5: tile_quant<5, Q4, Table>(w, a, t0, y, ldy, tile); break;
+    default: tile_quant<6, Q4, Table>(w, a, t0, y, ldy, tile); break;
+  }
+}
+
 template <bool Q4, bool Table = false>
 void matmul_quant(const PackedWeight& w, const Acts& a, float* y, int ldy, int tile0, int tile1) {
   constexpr int kMaxT = 6;
-  // Token batches outermost so a batch's activations stay in L1 while the weight tiles stream through. A thread's
-  // tiles are consecutive in memory, so one token reads one sequential stream.
-  for (int t0 = 0; t0 < a.T; t0 += kMaxT) {
-    const int nt = a.T - t0 < kMaxT ? a.T - t0 : kMaxT;
-    for (int tile = tile0; tile < tile1; tile++) {
-      switch (nt) {
-        case 1: tile_quant<1, Q4, Table>(w, a, t0, y, ldy, tile); break;
-        case 2: tile_quant<2, Q4, Table>(w, a, t0, y, ldy, tile); break;
-        case 3: tile_quant<3, Q4, Table>(w, a, t0, y, ldy, tile); break;
-        case 4: tile_quant<4, Q4, Table>(w, a, t0, y, ldy, tile); break;
-        case 5: tile_quant<5, Q4, Table>(w, a, t0, y, ldy, tile); break;
-        default: tile_quant<6, Q4, Table>(w, a, t0, y, ldy, tile); break;
-      }
-    }
+  // A few token batches (a decode step of up to 4 * kMaxT sequences): tiles outermost, so each tile comes from memory
+  // once and its other batches read it from L1. More tokens (prefill): token batches outermost, so a batch's
+  // activations stay in L1 while the weight tiles stream through; a thread's tiles are consecutive in memory, so one
+  // token batch reads one sequential stream.
+  if (a.T <= 4 * kMaxT) {
+    for (int tile = tile0; tile < tile1; tile++)
+      for (int t0 = 0; t0 < a.T; t0 += kMaxT) tile_quant_n<Q4, Table>(w, a, t0, a.T - t0 < kMaxT ? a.T - t0 : kMaxT, y, ldy, tile);
+    return;
   }
+  for (int t0 = 0; t0 < a.T; t0 += kMaxT)
+    for (int tile = tile0; tile < tile1; tile++) tile_quant_n<Q4, Table>(w, a, t0, a.T - t0 < kMaxT ? a.T - t0 : kMaxT, y, ldy, tile);
 }
 
 template <WeightKind K>

@@ -122,25 +122,32 @@ void tile_vnni(const PackedWeight& w, const Acts& a, int t0, float* y, int ldy, 
   for (int t = 0; t < NT; t++) _mm512_mask_storeu_ps(y + static_cast<size_t>(t0 + t) * ldy + tile * kTileRows, m, facc[t]);
 }
 
+template <bool Q4, bool Table>
+void tile_vnni_n(const PackedWeight& w, const Acts& a, int t0, int nt, float* y, int ldy, int tile) {
+  switch (nt) {
+    case 1: tile_vnni<1, Q4, Table>(w, a, t0, y, ldy, tile); break;
+    case 2: tile_vnni<2, Q4, Table>(w, a, t0, y, ldy, tile); break;
+    case 3: tile_vnni<3, Q4, Table>(w, a, t0, y, ldy, tile); break;
+    case 4: tile_vnni<4, Q4, Table>(w, a, t0, y, ldy, tile); break;
+    case 5: tile_vnni<5, Q4, Table>(w, a, t0, y, ldy, tile); break;
+    case 6: tile_vnni<6, Q4, Table>(w, a, t0, y, ldy, tile); break;
+    case 7: tile_vnni<7, Q4, Table>(w, a, t0, y, ldy, tile); break;
+    default: tile_vnni<8, Q4, Table>(w, a, t0, y, ldy, tile); break;
+  }
+}
+
 template <bool Q4, bool Table = false>
 void matmul_vnni(const PackedWeight& w, const Acts& a, float* y, int ldy, int tile0, int tile1) {
   constexpr int kMaxT = 8;
-  // Token batches outermost so a batch's activations stay in L1 while the weight tiles stream through.
-  for (int t0 = 0; t0 < a.T; t0 += kMaxT) {
-    const int nt = a.T - t0 < kMaxT ? a.T - t0 : kMaxT;
-    for (int tile = tile0; tile < tile1; tile++) {
-      switch (nt) {
-        case 1: tile_vnni<1, Q4, Table>(w, a, t0, y, ldy, tile); break;
-        case 2: tile_vnni<2, Q4, Table>(w, a, t0, y, ldy, tile); break;
-        case 3: tile_vnni<3, Q4, Table>(w, a, t0, y, ldy, tile); break;
-        case 4: tile_vnni<4, Q4, Table>(w, a, t0, y, ldy, tile); break;
-        case 5: tile_vnni<5, Q4, Table>(w, a, t0, y, ldy, tile); break;
-        case 6: tile_vnni<6, Q4, Table>(w, a, t0, y, ldy, tile); break;
-        case 7: tile_vnni<7, Q4, Table>(w, a, t0, y, ldy, tile); break;
-        default: tile_vnni<8, Q4, Table>(w, a, t0, y, ldy, tile); break;
-      }
-    }
+  // As the int16 kernel (avx512.cpp): tiles outermost for a few token batches (each tile read from memory once),
+  // token batches outermost for prefill (a batch's activations stay in L1 while the tiles stream through).
+  if (a.T <= 4 * kMaxT) {
+    for (int tile = tile0; tile < tile1; tile++)
+      for (int t0 = 0; t0 < a.T; t0 += kMaxT) tile_vnni_n<Q4, Table>(w, a, t0, a.T - t0 < kMaxT ? a.T - t0 : kMaxT, y, ldy, tile);
+    return;
   }
+  for (int t0 = 0; t0 < a.T; t0 += kMaxT)
+    for (int tile = tile0; tile < tile1; tile++) tile_vnni_n<Q4, Table>(w, a, t0, a.T - t0 < kMaxT ? a.T - t0 : kMaxT, y, ldy, tile);
 }
 
 inline __mmask16 tail_mask(int left) {
