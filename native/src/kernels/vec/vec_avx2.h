@@ -13,6 +13,8 @@ namespace vec_avx2 {
 constexpr int kW = 8;
 // Attention: query rows that share one pass over the keys (4 keys x rows accumulators + 4 keys fit 16 registers).
 constexpr int kAttendRows = 2;
+// Vector registers the kernels may keep live (ymm0-15).
+constexpr int kVecRegisters = 16;
 using vf = __m256;
 using vmask = __m256;
 

@@ -12,6 +12,8 @@ namespace vec_avx512 {
 constexpr int kW = 16;
 // Attention: query rows that share one pass over the keys (4 keys x 4 rows accumulators fit 32 registers).
 constexpr int kAttendRows = 4;
+// Vector registers the kernels may keep live (zmm0-31).
+constexpr int kVecRegisters = 32;
 using vf = __m512;
 using vmask = __mmask16;
 

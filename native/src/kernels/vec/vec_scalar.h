@@ -12,6 +12,8 @@ namespace vec_scalar {
 
 constexpr int kW = 1;
 constexpr int kAttendRows = 4;
+// Values the kernels may keep live (what the compiler keeps in registers is its business at width 1).
+constexpr int kVecRegisters = 16;
 using vf = float;
 using vmask = bool;
 
