@@ -80,9 +80,12 @@ test('the table puts vmlx beside llama-server per level, with the ratio and the 
       { name: 'llama-server', levels: [level(1, 50), level(8, 80)] },
     ],
     batchedBench: [{ pp: 128, tg: 64, pl: 1, speed_pp: 1, speed_tg: 54.5 }, { pp: 128, tg: 64, pl: 8, speed_pp: 1, speed_tg: 90 }],
+    vmlxBatched: [{ pp: 128, tg: 64, pl: 1, speed_pp: 1, speed_tg: 80 }, { pp: 128, tg: 64, pl: 8, speed_pp: 1, speed_tg: 225 }],
   };
   const table = formatServeTable(report);
-  assert.match(table, /\| 8 \| 160\.0 \| 100 \/ 200 \| 20 \/ 40 \| 80\.0 \| 100 \/ 200 \| 20 \/ 40 \| 2\.00x \| 90\.0 \|/);
+  assert.match(table, /\| 8 \| 160\.0 \| 100 \/ 200 \| 20 \/ 40 \| 80\.0 \| 100 \/ 200 \| 20 \/ 40 \| 2\.00x \| 225\.0 \| 90\.0 \|/);
+  // The engine without HTTP, measured as llama-batched-bench measures llama.cpp: 225 / 80 and 225 / 90.
+  assert.match(table, /vmlx batched decode tok\/s \(the engine without HTTP, .*B prompts of 128 tokens at once, then 64 tokens each\) by B: 1: 80\.0, 8: 225\.0; B=8 2\.81x B=1, 2\.50x llama-batched-bench at B=8/);
   assert.match(table, /vmlx: 8 streams give 4\.00x the output tok\/s of one stream/);
   // Decode without the prefill: 8 streams each decoding at 50 tok/s are 400 tok/s, 8x one stream, 4.44x llama.cpp's B=8.
   assert.match(table, /vmlx decode tok\/s \(streams x the median request's .*\) by streams: 1: 50\.0, 8: 400\.0; 8 streams 8\.00x one stream, 4\.44x llama-batched-bench at B=8/);
@@ -113,6 +116,9 @@ test('vmlx bench serve drives a real vmlx serve with concurrent streams and repo
   }
   assert.ok(vmlx!.prefix && Number.isFinite(vmlx!.prefix.coldTtftMs) && typeof vmlx!.prefix.cachedTokens === 'number');
   assert.match(r.stderr, /bench serve: vmlx: 3 streams, 6 requests/);
+  // The engine-only batched decode: one row per level, every sequence's tokens counted (it throws on a short one).
+  assert.deepEqual(report.vmlxBatched!.map((b) => [b.pl, b.pp, b.tg]), [[1, 12, 4], [3, 12, 4]]);
+  for (const b of report.vmlxBatched!) assert.ok(b.speed_tg > 0 && b.speed_pp > 0 && Number.isFinite(b.speed_tg), JSON.stringify(b));
   // The admission probe saw the streams' tokens on both sides of the long prompt's prefill.
   const a = vmlx!.admission!;
   assert.ok(a.gapsDuringAdmission > 0 && Number.isFinite(a.itlMedianMs) && a.admissionItlP99Ms > 0 && a.admittedTtftMs > 0, JSON.stringify(a));

@@ -7,6 +7,7 @@ import { timedStream, type ChatBody, type StreamTiming } from './sse-client.js';
 import { percentile, spread, type Spread } from './stats.js';
 import { startLlamaServer, startVmlxServer, type RunningServer } from './servers.js';
 import { runBatchedBench, type BatchedRow } from './batched-bench.js';
+import { runVmlxBatched } from './vmlx-batched.js';
 import { probeAdmission, probeMemory, type AdmissionProbe, type MemoryProbe } from './probes.js';
 
 export interface ServeBenchOptions {
@@ -74,6 +75,8 @@ export interface ServeBenchReport {
   requestsPerStream: number;
   engines: EngineResult[];
   batchedBench?: BatchedRow[];
+  /** vmlx's engine measured as llama-batched-bench measures llama.cpp's (vmlx-batched.ts). */
+  vmlxBatched?: BatchedRow[];
   memory?: MemoryProbe;
 }
 
@@ -182,9 +185,14 @@ export async function runServeBench(o: ServeBenchOptions): Promise<ServeBenchRep
       o.log(`llama-batched-bench (pp ${o.promptTokens}, tg ${o.genTokens}, B = ${o.concurrency.join(',')})`);
       batchedBench = await runBatchedBench({ gguf: o.gguf, threads: o.threads, prompt: o.promptTokens, gen: o.genTokens, parallel: o.concurrency });
     }
+    let vmlxBatched: BatchedRow[] | undefined;
+    if (o.genTokens >= 2) {
+      o.log(`vmlx batched decode in this process, no HTTP (pp ${o.promptTokens}, tg ${o.genTokens}, B = ${o.concurrency.join(',')})`);
+      vmlxBatched = await runVmlxBatched({ modelDir: o.modelDir, threads: o.threads, prompt: o.promptTokens, gen: o.genTokens, parallel: o.concurrency });
+    } else o.log('vmlx batched decode skipped: it needs --gen-tokens 2 or more');
     return {
       model: o.modelDir, ...(o.gguf ? { gguf: o.gguf } : {}), threads: o.threads, promptTokens: o.promptTokens, genTokens: o.genTokens,
-      sharedPrefixTokens: o.sharedPrefixTokens, requestsPerStream: o.requestsPerStream, engines, ...(batchedBench ? { batchedBench } : {}), ...(memory ? { memory } : {}),
+      sharedPrefixTokens: o.sharedPrefixTokens, requestsPerStream: o.requestsPerStream, engines, ...(batchedBench ? { batchedBench } : {}), ...(vmlxBatched ? { vmlxBatched } : {}), ...(memory ? { memory } : {}),
     };
   } finally {
     for (const s of servers) await s.stop();

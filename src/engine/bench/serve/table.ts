@@ -36,6 +36,20 @@ function decodeLine(e: EngineResult, batched: ServeBenchReport['batchedBench']):
   return line;
 }
 
+/** vmlx's engine-only batched decode by B, against its own B=1 and llama-batched-bench at the largest B. */
+function batchedLine(r: ServeBenchReport): string | undefined {
+  const rows = r.vmlxBatched;
+  if (!rows?.length) return undefined;
+  const top = rows.reduce((a, x) => (x.pl > a.pl ? x : a));
+  const one = rows.find((x) => x.pl === 1);
+  let line = `vmlx batched decode tok/s (the engine without HTTP, as llama-batched-bench: B prompts of ${top.pp} tokens at once, then ${top.tg} tokens each) by B: ` +
+    rows.map((x) => `${x.pl}: ${f1(x.speed_tg)}`).join(', ');
+  if (one && top !== one) line += `; B=${top.pl} ${(top.speed_tg / one.speed_tg).toFixed(2)}x B=1`;
+  const peer = r.batchedBench?.find((x) => x.pl === top.pl);
+  if (peer) line += `, ${(top.speed_tg / peer.speed_tg).toFixed(2)}x llama-batched-bench at B=${top.pl}`;
+  return line;
+}
+
 export function formatServeTable(r: ServeBenchReport): string {
   const [vmlx, peer] = r.engines;
   const lines = [
@@ -45,6 +59,7 @@ export function formatServeTable(r: ServeBenchReport): string {
   ];
   const head = ['streams', 'vmlx tok/s', 'vmlx TTFT p50 / p99 ms', 'vmlx ITL p50 / p99 ms'];
   if (peer) head.push('llama-server tok/s', 'llama-server TTFT p50 / p99 ms', 'llama-server ITL p50 / p99 ms', 'vmlx / llama-server');
+  if (r.vmlxBatched) head.push('vmlx batched tg tok/s');
   if (r.batchedBench) head.push('llama-batched-bench tg tok/s');
   lines.push(`| ${head.join(' | ')} |`, `|${head.map(() => '---').join('|')}|`);
   for (const l of vmlx?.levels ?? []) {
@@ -53,6 +68,7 @@ export function formatServeTable(r: ServeBenchReport): string {
       const p = peer.levels.find((x) => x.concurrency === l.concurrency);
       cells.push(...levelCells(p), p ? `${(l.tokensPerSecond / p.tokensPerSecond).toFixed(2)}x` : '-');
     }
+    if (r.vmlxBatched) cells.push(f1(r.vmlxBatched.find((b) => b.pl === l.concurrency)?.speed_tg ?? Number.NaN));
     if (r.batchedBench) cells.push(f1(r.batchedBench.find((b) => b.pl === l.concurrency)?.speed_tg ?? Number.NaN));
     lines.push(`| ${cells.join(' | ')} |`);
   }
@@ -65,6 +81,8 @@ export function formatServeTable(r: ServeBenchReport): string {
     const d = decodeLine(e, r.batchedBench);
     if (d) lines.push(d);
   }
+  const b = batchedLine(r);
+  if (b) lines.push(b);
   for (const e of r.engines) {
     if (!e.prefix) continue;
     const p = e.prefix;
