@@ -1,9 +1,13 @@
-// vmlx's own batched decode measured the way llama-batched-bench measures llama.cpp's: B sequences of `prompt`
-// tokens submitted at once through the engine's scheduler (no HTTP), then `gen` tokens each. Prefill speed is the B
-// prompts over the time until every sequence has its first token; decode speed is the B x (gen - 1) later tokens
-// over the time from that moment to the last token. The HTTP levels of `bench serve` measure the server under
-// arrivals; this is the engine beside the peer's engine-only figure.
-import { loadModel } from '../../model.js';
+// vmlx's own batched decode measured the way llama-batched-bench measures llama.cpp's: the engine's batch with no
+// HTTP and no scheduler around it. For each B, B sequences of `prompt` tokens are prefilled (as many steps as the
+// engine's step budget needs), then all B decode in lockstep, one token each per step, for `gen` - 1 steps. Prefill
+// speed is B x prompt over the prefill steps; decode speed is the decoded tokens over the decode steps. (The
+// scheduler would interleave the prompts with the first sequences' decoding instead; the HTTP levels of `bench
+// serve` measure that.)
+import { loadAddon } from '../../addon.js';
+import { defaultKvCacheBytes } from '../../kv-budget.js';
+import { buildModelSpec } from '../../models/index.js';
+import type { NativeBatch, NativeBatchEntry, NativeSamplingParams } from '../../native-types.js';
 import { benchPromptTokens } from '../measure.js';
 import type { BatchedRow } from './batched-bench.js';
 
@@ -19,49 +23,68 @@ export interface VmlxBatchedOptions {
 export async function runVmlxBatched(o: VmlxBatchedOptions): Promise<BatchedRow[]> {
   if (o.gen < 2) throw new RangeError(`vmlx batched decode needs at least 2 new tokens, got ${o.gen}`);
   const maxB = Math.max(...o.parallel);
-  const model = await loadModel(o.modelDir, { threads: o.threads, maxContext: o.prompt + o.gen + 16, maxNumSeqs: maxB });
+  const context = o.prompt + o.gen + 16;
+  const { spec, config } = buildModelSpec(o.modelDir, { threads: o.threads, contextLength: context });
+  const native = await loadAddon().loadModel(spec, () => undefined);
   try {
-    const vocab = model.info.vocabSize;
-    // Every sequence of every row gets its own prompt (a rotation of one random sequence), so none reuses a cached
-    // prefix: llama-batched-bench prefills each row from an empty cache.
-    const sequences = o.parallel.reduce((n, b) => n + b, 0) + 1;
-    const base = benchPromptTokens(o.prompt + sequences, vocab);
-    let next = 0;
-    const nextPrompt = () => base.slice(next, next++ + o.prompt);
-    // A warm-up sequence: the first pass pages weights in and packs what is packed lazily.
-    await drain(model.generate(nextPrompt(), { maxTokens: 2, temperature: 0, ignoreEos: true }));
-    const rows: BatchedRow[] = [];
-    for (const B of o.parallel) {
-      const prompts = Array.from({ length: B }, nextPrompt);
-      const firstAt: number[] = [];
-      const lastAt: number[] = [];
-      const started = performance.now();
-      await Promise.all(Array.from({ length: B }, async (_, i) => {
-        let n = 0;
-        for await (const ev of model.generate(prompts[i]!, { maxTokens: o.gen, temperature: 0, ignoreEos: true })) {
-          if (ev.type !== 'text') continue;
-          n += ev.tokens.length;
-          if (firstAt[i] === undefined) firstAt[i] = performance.now();
-          lastAt[i] = performance.now();
-        }
-        if (n !== o.gen) throw new Error(`vmlx batched decode: sequence ${i} of ${B} produced ${n} tokens, expected ${o.gen}`);
-      }));
-      const prefilled = Math.max(...firstAt);
-      const done = Math.max(...lastAt);
-      rows.push({
-        pp: o.prompt, tg: o.gen, pl: B,
-        speed_pp: (B * o.prompt) / ((prefilled - started) / 1000),
-        speed_tg: (B * (o.gen - 1)) / ((done - prefilled) / 1000),
-      });
+    // The paged KV pool `vmlx serve` uses, sized to hold every sequence of the largest B.
+    const kvCacheBytes = Math.max(defaultKvCacheBytes(spec, context, native.weightBytes()), defaultKvCacheBytes(spec, context * maxB, native.weightBytes()));
+    const batch = native.createBatch(context, maxB, { kvCacheBytes });
+    try {
+      // Every sequence of every row gets its own prompt (a rotation of one random sequence), so none reuses a
+      // cached prefix: llama-batched-bench prefills each row from an empty cache.
+      const sequences = o.parallel.reduce((n, b) => n + b, 0) + 1;
+      const base = benchPromptTokens(o.prompt + sequences, config.vocabSize);
+      let next = 0;
+      const nextPrompt = () => Int32Array.from(base.slice(next, next++ + o.prompt));
+      let id = 1;
+      // A warm-up sequence: the first pass pages weights in and packs what is packed lazily.
+      await runRow(batch, [nextPrompt()], 2, id++);
+      const rows: BatchedRow[] = [];
+      for (const B of o.parallel) {
+        const prompts = Array.from({ length: B }, nextPrompt);
+        const r = await runRow(batch, prompts, o.gen, id);
+        id += B;
+        rows.push({ pp: o.prompt, tg: o.gen, pl: B, speed_pp: (B * o.prompt) / (r.prefillMs / 1000), speed_tg: r.decoded / (r.decodeMs / 1000) });
+      }
+      return rows;
+    } finally {
+      batch.dispose();
     }
-    return rows;
   } finally {
-    await model.dispose();
+    native.dispose();
   }
 }
 
-async function drain(events: AsyncIterable<unknown>): Promise<void> {
-  for await (const _ of events) {
-    // consume
+function greedy(maxTokens: number): NativeSamplingParams {
+  return {
+    maxTokens, temperature: 0, topK: 0, topP: 1, minP: 0, repetitionPenalty: 1, presencePenalty: 0, frequencyPenalty: 0,
+    penaltyWindow: 0, seed: 1, eosTokenIds: new Int32Array(0), topLogprobs: 0, logprobs: false,
+  };
+}
+
+/** B prompts in slots 0..B-1 with ids from `firstId`: prefill all, then gen - 1 lockstep decode steps; removes them. */
+async function runRow(batch: NativeBatch, prompts: Int32Array[], gen: number, firstId: number): Promise<{ prefillMs: number; decodeMs: number; decoded: number }> {
+  const ids = prompts.map((_, i) => firstId + i);
+  const left = prompts.map((p) => p.length);
+  const started = performance.now();
+  let plan: NativeBatchEntry[] = ids.map((seqId, i) => ({ id: seqId, start: { prompt: prompts[i]!, params: greedy(gen + 1) }, slot: i, feed: left[i]! }));
+  while (left.some((n) => n > 0)) {
+    const results = await batch.step(plan);
+    for (const r of results) {
+      if (r.cacheError) throw new Error(`vmlx batched decode: ${r.cacheError}`);
+      left[ids.indexOf(r.id)]! -= r.fed;
+    }
+    plan = ids.flatMap((seqId, i) => (left[i]! > 0 ? [{ id: seqId, feed: left[i]! }] : []));
   }
+  const prefilled = performance.now();
+  let decoded = 0;
+  for (let s = 1; s < gen; s++) {
+    const results = await batch.step(ids.map((seqId) => ({ id: seqId, feed: 1 })));
+    decoded += results.filter((r) => r.event).length;
+  }
+  const done = performance.now();
+  if (decoded !== prompts.length * (gen - 1)) throw new Error(`vmlx batched decode: ${decoded} tokens decoded, expected ${prompts.length * (gen - 1)}`);
+  await batch.step(ids.map((seqId) => ({ id: seqId, remove: true })));
+  return { prefillMs: prefilled - started, decodeMs: done - prefilled, decoded };
 }
