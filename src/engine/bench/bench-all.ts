@@ -158,8 +158,9 @@ async function main(): Promise<void> {
 ## Serving: concurrent streams (\`vmlx bench serve\`)
 
 Aggregate output tokens per second, time to first token and inter-token latency of concurrent streaming clients
-against the real \`vmlx serve\` and llama.cpp's \`llama-server\` (one slot per stream) on the Q4_0 twin, and
-\`llama-batched-bench\`'s engine-only batched decode for the same lengths.
+against the real \`vmlx serve\` and llama.cpp's \`llama-server\` (one slot per stream) on the Q4_0 twin, and the two
+engines' batched decode without HTTP or scheduling for the same lengths: \`llama-batched-bench\`, and vmlx's batch
+driven the same way (every prompt prefilled, then lockstep decode steps).
 
 ${formatServeTable(serving)}
 
