@@ -101,12 +101,13 @@ test('VMLX_KERNELS overrides the kernel set chosen at run time', () => {
   }
 });
 
-test('quantized matmul (4/8-bit, group 32/64/128, odd row counts, 1..9 tokens) matches the dense reference on every kernel set', () => {
+test('quantized matmul (4/8-bit, group 32/64/128, odd row counts, 1..40 tokens) matches the dense reference on every kernel set', () => {
   const rng = new Rng(11);
   for (const bits of [4, 8] as const)
     for (const gs of [32, 64, 128])
       for (const rows of [1, 3, 17, 33, 101]) // 101 rows = 7 tiles, the last one partial
-        for (const [cols, T] of [[gs, 1], [gs * 3, 2], [384, 7], [256, 9]] as const) {
+        // 40 tokens: past every set's few-batch limit (4 batches of 3, 6 or 8), so token batches run outermost.
+        for (const [cols, T] of [[gs, 1], [gs * 3, 2], [384, 7], [256, 9], [128, 40]] as const) {
           const { w, dense } = randomQuant(rng, bits, rows, cols, gs, (rows + T) % 2 === 1); // both scale storages
           const x = randomF32(rng, T * cols);
           const { y, mag } = denseMatmul(dense, rows, cols, x, T);
@@ -137,7 +138,7 @@ test('the int8-activation quantized matmul of every kernel set matches the scala
   for (const bits of [4, 8] as const)
     for (const gs of [32, 64, 128])
       for (const rows of [1, 17, 33, 101])
-        for (const [cols, T] of [[gs, 1], [gs * 3, 2], [384, 4], [256, 7], [512, 8], [256, 13]] as const) {
+        for (const [cols, T] of [[gs, 1], [gs * 3, 2], [384, 4], [256, 7], [512, 8], [256, 13], [128, 40]] as const) {
           const { w, dense } = randomQuant(rng, bits, rows, cols, gs, (rows + T) % 2 === 1);
           // Outliers in some rows: the per-block scale must follow them without saturating the int8 codes.
           const x = randomF32(rng, T * cols);

@@ -115,15 +115,9 @@ void tile_quant(const PackedWeight& w, const Acts& a, int t0, float* y, int ldy,
 
 template <bool Q4, bool Table = false>
 void matmul_quant(const PackedWeight& w, const Acts& a, float* y, int ldy, int tile0, int tile1) {
-  constexpr int kMaxT = 3;
-  for (int t0 = 0; t0 < a.T; t0 += kMaxT) {
-    const int nt = a.T - t0 < kMaxT ? a.T - t0 : kMaxT;
-    for (int tile = tile0; tile < tile1; tile++) {
-      if (nt == 1) tile_quant<1, Q4, Table>(w, a, t0, y, ldy, tile);
-      else if (nt == 2) tile_quant<2, Q4, Table>(w, a, t0, y, ldy, tile);
-      else tile_quant<3, Q4, Table>(w, a, t0, y, ldy, tile);
-    }
-  }
+  for_tile_batches<3>(a.T, tile0, tile1, [&](int t0, int nt, int tile) {
+    with_token_count<3>(nt, [&](auto n) { tile_quant<decltype(n)::value, Q4, Table>(w, a, t0, y, ldy, tile); });
+  });
 }
 
 template <WeightKind K>
@@ -194,44 +188,35 @@ uint64_t read_bytes(const uint8_t* p, size_t n) {
   return lanes[0] + lanes[1] + lanes[2] + lanes[3];
 }
 
-// 12 chains of vpmaddwd + vpaddd (16 int16 multiply-adds per pair), as the AVX2 matmul does them; asm so the
-// compiler can neither hoist nor merge the multiplies.
-uint64_t dot_peak_int16(uint64_t rounds) {
-  __m256i a0 = _mm256_setzero_si256(), a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0, a6 = a0, a7 = a0, a8 = a0, a9 = a0,
-          a10 = a0, a11 = a0;
-  const __m256i w = _mm256_set1_epi16(3), x = _mm256_set1_epi16(5);
-#define VMLX_MADD(i, t) "vpmaddwd %12, %13, %%ymm" #t "\n\tvpaddd %%ymm" #t ", %" #i ", %" #i "\n\t"
-  for (uint64_t i = 0; i < rounds; i++) {
-    asm volatile(VMLX_MADD(0, 14) VMLX_MADD(1, 15) VMLX_MADD(2, 14) VMLX_MADD(3, 15) VMLX_MADD(4, 14) VMLX_MADD(5, 15)
-                 VMLX_MADD(6, 14) VMLX_MADD(7, 15) VMLX_MADD(8, 14) VMLX_MADD(9, 15) VMLX_MADD(10, 14) VMLX_MADD(11, 15)
-                 : "+x"(a0), "+x"(a1), "+x"(a2), "+x"(a3), "+x"(a4), "+x"(a5), "+x"(a6), "+x"(a7), "+x"(a8), "+x"(a9),
-                   "+x"(a10), "+x"(a11)
-                 : "x"(w), "x"(x)
-                 : "xmm14", "xmm15");
-  }
-#undef VMLX_MADD
-  return rounds * 12 * 16;
-}
-
-// The int8 kernel's instruction: vpmaddubsw (32 u8 x s8 multiply-adds into int16 pairs), 12 chains of it and vpaddw.
-uint64_t dot_peak_int8(uint64_t rounds) {
+// 12 chains of the matmul's multiply-add and its accumulating add, as asm so the compiler can neither hoist nor merge
+// the multiplies: vpmaddwd + vpaddd (16 int16 multiply-adds) for int16 activations, vpmaddubsw + vpaddw (32 u8 x s8
+// ones into int16 pairs) for int8.
+#define VMLX_MADD(mul, add, i, t) mul " %12, %13, %%ymm" #t "\n\t" add " %%ymm" #t ", %" #i ", %" #i "\n\t"
+#define VMLX_MADD12(mul, add)                                                                                        \
+  VMLX_MADD(mul, add, 0, 14) VMLX_MADD(mul, add, 1, 15) VMLX_MADD(mul, add, 2, 14) VMLX_MADD(mul, add, 3, 15)       \
+  VMLX_MADD(mul, add, 4, 14) VMLX_MADD(mul, add, 5, 15) VMLX_MADD(mul, add, 6, 14) VMLX_MADD(mul, add, 7, 15)       \
+  VMLX_MADD(mul, add, 8, 14) VMLX_MADD(mul, add, 9, 15) VMLX_MADD(mul, add, 10, 14) VMLX_MADD(mul, add, 11, 15)
+#define VMLX_PEAK_LOOP(mul, add)                                                                                      \
+  for (uint64_t i = 0; i < rounds; i++)                                                                               \
+    asm volatile(VMLX_MADD12(mul, add)                                                                                \
+                 : "+x"(a0), "+x"(a1), "+x"(a2), "+x"(a3), "+x"(a4), "+x"(a5), "+x"(a6), "+x"(a7), "+x"(a8), "+x"(a9), \
+                   "+x"(a10), "+x"(a11)                                                                               \
+                 : "x"(w), "x"(x)                                                                                     \
+                 : "xmm14", "xmm15")
+uint64_t dot_peak(uint64_t rounds, ActMode mode) {
   __m256i a0 = _mm256_setzero_si256(), a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0, a6 = a0, a7 = a0, a8 = a0, a9 = a0,
           a10 = a0, a11 = a0;
   const __m256i w = _mm256_set1_epi8(3), x = _mm256_set1_epi8(5);
-#define VMLX_MADD(i, t) "vpmaddubsw %12, %13, %%ymm" #t "\n\tvpaddw %%ymm" #t ", %" #i ", %" #i "\n\t"
-  for (uint64_t i = 0; i < rounds; i++) {
-    asm volatile(VMLX_MADD(0, 14) VMLX_MADD(1, 15) VMLX_MADD(2, 14) VMLX_MADD(3, 15) VMLX_MADD(4, 14) VMLX_MADD(5, 15)
-                 VMLX_MADD(6, 14) VMLX_MADD(7, 15) VMLX_MADD(8, 14) VMLX_MADD(9, 15) VMLX_MADD(10, 14) VMLX_MADD(11, 15)
-                 : "+x"(a0), "+x"(a1), "+x"(a2), "+x"(a3), "+x"(a4), "+x"(a5), "+x"(a6), "+x"(a7), "+x"(a8), "+x"(a9),
-                   "+x"(a10), "+x"(a11)
-                 : "x"(x), "x"(w)
-                 : "xmm14", "xmm15");
+  if (mode == ActMode::Int8) {
+    VMLX_PEAK_LOOP("vpmaddubsw", "vpaddw");
+    return rounds * 12 * 32;
   }
-#undef VMLX_MADD
-  return rounds * 12 * 32;
+  VMLX_PEAK_LOOP("vpmaddwd", "vpaddd");
+  return rounds * 12 * 16;
 }
-
-uint64_t dot_peak(uint64_t rounds, ActMode mode) { return mode == ActMode::Int8 ? dot_peak_int8(rounds) : dot_peak_int16(rounds); }
+#undef VMLX_PEAK_LOOP
+#undef VMLX_MADD12
+#undef VMLX_MADD
 
 // The portable quantizer's arithmetic, 8 lanes at a time: the same max, scale, product and round-to-nearest-even
 // (vcvtps2dq), so the codes, scales and group sums are bit-identical to quantize_row_portable's.

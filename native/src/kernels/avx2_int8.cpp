@@ -136,15 +136,9 @@ void tile_int8(const PackedWeight& w, const Acts& a, int t0, float* y, int ldy, 
 
 template <bool Q4, bool Table = false>
 void matmul_int8(const PackedWeight& w, const Acts& a, float* y, int ldy, int tile0, int tile1) {
-  constexpr int kMaxT = 3;
-  for (int t0 = 0; t0 < a.T; t0 += kMaxT) {
-    const int nt = a.T - t0 < kMaxT ? a.T - t0 : kMaxT;
-    for (int tile = tile0; tile < tile1; tile++) {
-      if (nt == 1) tile_int8<1, Q4, Table>(w, a, t0, y, ldy, tile);
-      else if (nt == 2) tile_int8<2, Q4, Table>(w, a, t0, y, ldy, tile);
-      else tile_int8<3, Q4, Table>(w, a, t0, y, ldy, tile);
-    }
-  }
+  for_tile_batches<3>(a.T, tile0, tile1, [&](int t0, int nt, int tile) {
+    with_token_count<3>(nt, [&](auto n) { tile_int8<decltype(n)::value, Q4, Table>(w, a, t0, y, ldy, tile); });
+  });
 }
 
 }  // namespace

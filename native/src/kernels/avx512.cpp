@@ -116,32 +116,11 @@ void tile_quant(const PackedWeight& w, const Acts& a, int t0, float* y, int ldy,
   for (int t = 0; t < NT; t++) _mm512_mask_storeu_ps(y + static_cast<size_t>(t0 + t) * ldy + tile * kTileRows, m, facc[t]);
 }
 
-template <bool Q4, bool Table>
-void tile_quant_n(const PackedWeight& w, const Acts& a, int t0, int nt, float* y, int ldy, int tile) {
-  switch (nt) {
-    case 1: tile_quant<1, Q4, Table>(w, a, t0, y, ldy, tile); break;
-    case 2: tile_quant<2, Q4, Table>(w, a, t0, y, ldy, tile); break;
-    case 3: tile_quant<3, Q4, Table>(w, a, t0, y, ldy, tile); break;
-    case 4: tile_quant<4, Q4, Table>(w, a, t0, y, ldy, tile); break;
-    case 5: tile_quant<5, Q4, Table>(w, a, t0, y, ldy, tile); break;
-    default: tile_quant<6, Q4, Table>(w, a, t0, y, ldy, tile); break;
-  }
-}
-
 template <bool Q4, bool Table = false>
 void matmul_quant(const PackedWeight& w, const Acts& a, float* y, int ldy, int tile0, int tile1) {
-  constexpr int kMaxT = 6;
-  // A few token batches (a decode step of up to 4 * kMaxT sequences): tiles outermost, so each tile comes from memory
-  // once and its other batches read it from L1. More tokens (prefill): token batches outermost, so a batch's
-  // activations stay in L1 while the weight tiles stream through; a thread's tiles are consecutive in memory, so one
-  // token batch reads one sequential stream.
-  if (a.T <= 4 * kMaxT) {
-    for (int tile = tile0; tile < tile1; tile++)
-      for (int t0 = 0; t0 < a.T; t0 += kMaxT) tile_quant_n<Q4, Table>(w, a, t0, a.T - t0 < kMaxT ? a.T - t0 : kMaxT, y, ldy, tile);
-    return;
-  }
-  for (int t0 = 0; t0 < a.T; t0 += kMaxT)
-    for (int tile = tile0; tile < tile1; tile++) tile_quant_n<Q4, Table>(w, a, t0, a.T - t0 < kMaxT ? a.T - t0 : kMaxT, y, ldy, tile);
+  for_tile_batches<6>(a.T, tile0, tile1, [&](int t0, int nt, int tile) {
+    with_token_count<6>(nt, [&](auto n) { tile_quant<decltype(n)::value, Q4, Table>(w, a, t0, y, ldy, tile); });
+  });
 }
 
 template <WeightKind K>
@@ -261,25 +240,24 @@ uint64_t read_bytes(const uint8_t* p, size_t n) {
   op " %12, %13, %0\n\t" op " %12, %13, %1\n\t" op " %12, %13, %2\n\t" op " %12, %13, %3\n\t" op " %12, %13, %4\n\t" \
   op " %12, %13, %5\n\t" op " %12, %13, %6\n\t" op " %12, %13, %7\n\t" op " %12, %13, %8\n\t" op " %12, %13, %9\n\t" \
   op " %12, %13, %10\n\t" op " %12, %13, %11"
+#define VMLX_PEAK_LOOP(op)                                                                                           \
+  for (uint64_t i = 0; i < rounds; i++)                                                                              \
+    asm volatile(VMLX_DOT12(op)                                                                                      \
+                 : "+v"(a0), "+v"(a1), "+v"(a2), "+v"(a3), "+v"(a4), "+v"(a5), "+v"(a6), "+v"(a7), "+v"(a8), "+v"(a9), \
+                   "+v"(a10), "+v"(a11)                                                                              \
+                 : "v"(w), "v"(x))
 uint64_t dot_peak(uint64_t rounds, ActMode mode) {
   __m512i a0 = _mm512_setzero_si512(), a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0, a6 = a0, a7 = a0, a8 = a0, a9 = a0,
           a10 = a0, a11 = a0;
   const __m512i w = _mm512_set1_epi16(3), x = _mm512_set1_epi16(5);
   if (mode == ActMode::Int8) {
-    for (uint64_t i = 0; i < rounds; i++)
-      asm volatile(VMLX_DOT12("vpdpbusd")
-                   : "+v"(a0), "+v"(a1), "+v"(a2), "+v"(a3), "+v"(a4), "+v"(a5), "+v"(a6), "+v"(a7), "+v"(a8), "+v"(a9),
-                     "+v"(a10), "+v"(a11)
-                   : "v"(w), "v"(x));
+    VMLX_PEAK_LOOP("vpdpbusd");
     return rounds * 12 * 64;
   }
-  for (uint64_t i = 0; i < rounds; i++)
-    asm volatile(VMLX_DOT12("vpdpwssd")
-                 : "+v"(a0), "+v"(a1), "+v"(a2), "+v"(a3), "+v"(a4), "+v"(a5), "+v"(a6), "+v"(a7), "+v"(a8), "+v"(a9),
-                   "+v"(a10), "+v"(a11)
-                 : "v"(w), "v"(x));
+  VMLX_PEAK_LOOP("vpdpwssd");
   return rounds * 12 * 32;
 }
+#undef VMLX_PEAK_LOOP
 #undef VMLX_DOT12
 
 const KernelSet kAvx512 = {"avx512_vnni", quantize_row, matmul, read_bytes, dot_peak, VMLX_ELEMENTWISE_ENTRIES(vec_avx512)};

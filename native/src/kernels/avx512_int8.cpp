@@ -21,6 +21,8 @@ namespace {
 
 typedef int32_t __attribute__((may_alias)) i32_alias;
 
+constexpr int kMaxT = 8;  // tokens per unpacked weight chunk
+
 inline __m512 load_sb16(const void* base, bool bf16, size_t i) {
   if (!bf16) return _mm512_loadu_ps(static_cast<const float*>(base) + i);
   const __m256i h = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(static_cast<const uint16_t*>(base) + i));
@@ -122,32 +124,11 @@ void tile_vnni(const PackedWeight& w, const Acts& a, int t0, float* y, int ldy, 
   for (int t = 0; t < NT; t++) _mm512_mask_storeu_ps(y + static_cast<size_t>(t0 + t) * ldy + tile * kTileRows, m, facc[t]);
 }
 
-template <bool Q4, bool Table>
-void tile_vnni_n(const PackedWeight& w, const Acts& a, int t0, int nt, float* y, int ldy, int tile) {
-  switch (nt) {
-    case 1: tile_vnni<1, Q4, Table>(w, a, t0, y, ldy, tile); break;
-    case 2: tile_vnni<2, Q4, Table>(w, a, t0, y, ldy, tile); break;
-    case 3: tile_vnni<3, Q4, Table>(w, a, t0, y, ldy, tile); break;
-    case 4: tile_vnni<4, Q4, Table>(w, a, t0, y, ldy, tile); break;
-    case 5: tile_vnni<5, Q4, Table>(w, a, t0, y, ldy, tile); break;
-    case 6: tile_vnni<6, Q4, Table>(w, a, t0, y, ldy, tile); break;
-    case 7: tile_vnni<7, Q4, Table>(w, a, t0, y, ldy, tile); break;
-    default: tile_vnni<8, Q4, Table>(w, a, t0, y, ldy, tile); break;
-  }
-}
-
 template <bool Q4, bool Table = false>
 void matmul_vnni(const PackedWeight& w, const Acts& a, float* y, int ldy, int tile0, int tile1) {
-  constexpr int kMaxT = 8;
-  // As the int16 kernel (avx512.cpp): tiles outermost for a few token batches (each tile read from memory once),
-  // token batches outermost for prefill (a batch's activations stay in L1 while the tiles stream through).
-  if (a.T <= 4 * kMaxT) {
-    for (int tile = tile0; tile < tile1; tile++)
-      for (int t0 = 0; t0 < a.T; t0 += kMaxT) tile_vnni_n<Q4, Table>(w, a, t0, a.T - t0 < kMaxT ? a.T - t0 : kMaxT, y, ldy, tile);
-    return;
-  }
-  for (int t0 = 0; t0 < a.T; t0 += kMaxT)
-    for (int tile = tile0; tile < tile1; tile++) tile_vnni_n<Q4, Table>(w, a, t0, a.T - t0 < kMaxT ? a.T - t0 : kMaxT, y, ldy, tile);
+  for_tile_batches<kMaxT>(a.T, tile0, tile1, [&](int t0, int nt, int tile) {
+    with_token_count<kMaxT>(nt, [&](auto n) { tile_vnni<decltype(n)::value, Q4, Table>(w, a, t0, y, ldy, tile); });
+  });
 }
 
 inline __mmask16 tail_mask(int left) {

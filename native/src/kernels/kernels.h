@@ -3,6 +3,7 @@
 #pragma once
 #include <cstddef>
 #include <cstdint>
+#include <type_traits>
 
 namespace vmlx {
 
@@ -98,6 +99,31 @@ struct AttendRows {
   float softcap;                   // > 0: scores become softcap * tanh(score / softcap) (Gemma 2); 0: none
   float* scores;                   // scratch: rows * max(lens) floats
 };
+
+// The loop order of every SIMD quantized matmul: tile_fn(t0, nt, tile) for each 16-row tile in [tile0, tile1) and
+// each batch of up to MaxT of the T tokens (a kernel unpacks a weight chunk once for its batch). A few batches (a
+// decode step of up to 4 * MaxT sequences): tiles outermost, so each tile comes from memory once and its other
+// batches read it from L1. More (prefill): batches outermost, so a batch's activations stay in L1 while the tiles
+// stream through, and a thread's consecutive tiles are one sequential stream.
+template <int MaxT, class TileFn>
+static inline void for_tile_batches(int T, int tile0, int tile1, TileFn&& tile_fn) {
+  auto batch = [T](int t0) { return T - t0 < MaxT ? T - t0 : MaxT; };
+  if (T <= 4 * MaxT) {
+    for (int tile = tile0; tile < tile1; tile++)
+      for (int t0 = 0; t0 < T; t0 += MaxT) tile_fn(t0, batch(t0), tile);
+    return;
+  }
+  for (int t0 = 0; t0 < T; t0 += MaxT)
+    for (int tile = tile0; tile < tile1; tile++) tile_fn(t0, batch(t0), tile);
+}
+
+// fn(std::integral_constant<int, n>{}) for 1 <= n <= MaxT: a batch's token count as a kernel's template argument.
+template <int MaxT, class Fn>
+static inline void with_token_count(int n, Fn&& fn) {
+  if constexpr (MaxT > 1)
+    if (n < MaxT) return with_token_count<MaxT - 1>(n, fn);
+  fn(std::integral_constant<int, MaxT>{});
+}
 
 // Key and value row j of an AttendRows (static: this header is compiled with several -m flag sets).
 static inline const uint16_t* attend_key(const AttendRows& a, int j) {
