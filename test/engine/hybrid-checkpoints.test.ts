@@ -35,11 +35,12 @@ test('qwen3_5: a checkpoint at the given end of a shared system prompt serves th
   const systemTokens = model.encode(system, { addSpecialTokens: false }).length;
   assert.ok(systemTokens >= 32, `the system prompt spans whole blocks (${systemTokens} tokens)`);
   // A's own checkpoint (its last block boundary) lies past the system prompt: only the hint can serve B.
-  assert.ok(Math.floor((a!.length - 1) / 16) * 16 > Math.ceil(systemTokens / 16) * 16, `${a!.length} tokens in A`);
+  const bt = model.cacheFigures()!.blockTokens;
+  assert.ok(Math.floor((a!.length - 1) / bt) * bt > Math.ceil(systemTokens / bt) * bt, `${a!.length} tokens in A`);
   const ra = await run(model, a!, { sharedPrefixes: { text: textA, ends: [system.length] } });
   const rb = await run(model, b!, { sharedPrefixes: { text: textB, ends: [system.length] } });
   // B resumes from A's checkpoint at the last block boundary inside the system prompt.
-  assert.equal(rb.reused, Math.floor(systemTokens / 16) * 16);
+  assert.equal(rb.reused, Math.floor(systemTokens / bt) * bt);
   assert.deepEqual(await cold(model, a!), ra.tokens);
   assert.deepEqual(await cold(model, b!), rb.tokens);
   // An end whose text is not a prefix of the prompt's ids is ignored, not an error.

@@ -48,7 +48,8 @@ for (const arch of ARCHS) {
     const rb2 = await run(model, b2);
     // Each second turn resumes after every full block of its own first turn (prompt and answer fed back), although
     // the other conversation ran in between; the hybrid from the checkpoint its decode took at block 96.
-    const fullBlocks = (prompt: number[], answer: number[]) => Math.floor((prompt.length + answer.length - 1) / 16) * 16;
+    const bt = model.cacheFigures()!.blockTokens;
+    const fullBlocks = (prompt: number[], answer: number[]) => Math.floor((prompt.length + answer.length - 1) / bt) * bt;
     assert.equal(ra2.reused, fullBlocks(a1, ra1.tokens));
     assert.equal(rb2.reused, fullBlocks(b1, rb1.tokens));
     for (const [prompt, warm, n] of [[a1, ra1, 12], [b1, rb1, 12], [a2, ra2, 6], [b2, rb2, 6]] as const) {

@@ -203,7 +203,8 @@ test('the hybrid (qwen3_5): a second conversation with the same system prompt re
     const cached = second.usage!.prompt_tokens_details!.cached_tokens!;
     // Up to the last block boundary inside the system message: the first conversation's own checkpoint (its last
     // block boundary) lies past it, so only the system prompt's checkpoint can serve this.
-    const firstOwnCheckpoint = Math.floor((first.usage!.prompt_tokens - 1) / 16) * 16;
+    const bt = ((await (await fetch(`${hybrid.url}/health`)).json()) as { cache: Record<string, number> }).cache.block_tokens!;
+    const firstOwnCheckpoint = Math.floor((first.usage!.prompt_tokens - 1) / bt) * bt;
     assert.ok(cached >= 400 && cached < firstOwnCheckpoint, `cached ${cached} of ${second.usage!.prompt_tokens} (the first's own checkpoint: ${firstOwnCheckpoint})`);
   } finally {
     await hybrid.close();
