@@ -43,9 +43,12 @@ for (const arch of ARCHS) {
   test(`${arch}: two conversations sharing a long system prompt run concurrently; the second maps the first's cached blocks and both answer as alone`, async () => {
     const model = models.get(arch)!;
     await model.resetCache();
-    const system = ids(40, 70);
-    const a = [...system, ...ids(41, 20)];
-    // The hybrid resumes only at a recurrent checkpoint (the first prompt's last block boundary, 80): its second
+    // In blocks of bt: a system prompt of 4 blocks and 6 tokens, and the first prompt more than a block past it, so
+    // the block holding the system prompt's end is full (and cached) once the first prompt is in.
+    const bt = model.cacheFigures()!.blockTokens;
+    const system = ids(40, 4 * bt + 6);
+    const a = [...system, ...ids(41, bt + 4)];
+    // The hybrid resumes only at a recurrent checkpoint (the first prompt's last block boundary): its second
     // conversation shares the first's whole prompt (an agent forking a conversation); the others share the system.
     const b = arch === 'qwen3_5' ? [...a, ...ids(42, 25)] : [...system, ...ids(42, 25)];
     let second: Promise<Run> | undefined;
@@ -59,7 +62,7 @@ for (const arch of ARCHS) {
     assert.equal(runningWhenSecondStarted, 1);
     assert.equal(runningAtSecondsFirstToken, 2, 'the second conversation ran beside the first');
     assert.equal(first.reused, 0);
-    assert.equal(rb.reused, arch === 'qwen3_5' ? 80 : 70, 'cached tokens of the running conversation');
+    assert.equal(rb.reused, arch === 'qwen3_5' ? Math.floor((a.length - 1) / bt) * bt : system.length, 'cached tokens of the running conversation');
     const f = model.cacheFigures()!;
     assert.equal(f.sequenceBlockRefs, 0, 'both gave their blocks back');
     assert.deepEqual(first.tokens, await alone(model, a, 24));
@@ -71,9 +74,9 @@ test('a pool too small for the running sequences: the scheduler preempts and rec
   const big = models.get('qwen3')!;
   const { dir } = await ensureTestModel({ arch: 'qwen3', dtype: 'bf16', bits: 4 });
   const row = big.spec.layers.reduce((w, l) => Math.max(w, l.mixer.kind === 'attention' ? l.mixer.numKvHeads * l.mixer.headDim : 0), 0);
-  const blockBytes = 16 * row * 2 * 2;
-  // 12 blocks of 16 positions per layer: room for one 100-token sequence (7 blocks), not for three.
-  const small = await loadModel(dir, { threads: 2, maxContext: 1024, kvCacheMemory: blockBytes * big.spec.layers.length * 12 });
+  const positionBytes = row * 2 * 2;
+  // 192 positions per layer: room for one 100-token sequence, not for three.
+  const small = await loadModel(dir, { threads: 2, maxContext: 1024, kvCacheMemory: positionBytes * big.spec.layers.length * 192 });
   try {
     const prompts = [ids(50, 60), ids(51, 60), ids(52, 60)];
     const results = await Promise.all(prompts.map((p) => run(small, p, 40)));

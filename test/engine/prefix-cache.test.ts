@@ -34,21 +34,23 @@ for (const arch of ARCHS) {
   test(`${arch}: two alternating conversations sharing a system prompt hit the prefix cache and answer as cold runs do`, async () => {
     const model = models.get(arch)!;
     await model.resetCache();
-    const system = ids(1, 70);
-    const a1 = [...system, ...ids(2, 20)];
-    const b1 = [...system, ...ids(3, 25)];
+    // In blocks of bt: a system prompt of 4 blocks and 6 tokens; A's first turn ends more than a block past it, so the
+    // hybrid's checkpoint at A's last block boundary lies beyond the system prompt.
+    const bt = model.cacheFigures()!.blockTokens;
+    const system = ids(1, 4 * bt + 6);
+    const a1 = [...system, ...ids(2, bt + 4)];
+    const b1 = [...system, ...ids(3, bt + 9)];
     const ra1 = await run(model, a1, 12);
     const rb1 = await run(model, b1, 12);
     // B shares A's system prompt: its full blocks and part of the next (the hybrid: only up to a checkpoint).
     if (arch === 'qwen3_5') assert.equal(rb1.reused, 0, 'no checkpoint inside the shared system prompt yet');
-    else assert.equal(rb1.reused, 70);
+    else assert.equal(rb1.reused, system.length);
     const a2 = [...a1, ...ra1.tokens, ...ids(4, 30)];
     const b2 = [...b1, ...rb1.tokens, ...ids(5, 30)];
     const ra2 = await run(model, a2);
     const rb2 = await run(model, b2);
     // Each second turn resumes after every full block of its own first turn (prompt and answer fed back), although
-    // the other conversation ran in between; the hybrid from the checkpoint its decode took at block 96.
-    const bt = model.cacheFigures()!.blockTokens;
+    // the other conversation ran in between; the hybrid from the checkpoint its decode took at a block boundary.
     const fullBlocks = (prompt: number[], answer: number[]) => Math.floor((prompt.length + answer.length - 1) / bt) * bt;
     assert.equal(ra2.reused, fullBlocks(a1, ra1.tokens));
     assert.equal(rb2.reused, fullBlocks(b1, rb1.tokens));
@@ -64,13 +66,14 @@ for (const arch of ARCHS) {
 test('copy-on-write: a prompt that diverges inside a cached block copies it and leaves the cached block intact', async () => {
   const model = models.get('qwen3')!;
   await model.resetCache();
-  const p1 = ids(10, 40);
-  const first = await run(model, p1, 9); // 48 tokens forwarded: blocks 0..2 cached
-  const p2 = [...p1.slice(0, 24), ...ids(11, 12)];
+  const bt = model.cacheFigures()!.blockTokens;
+  const p1 = ids(10, 2.5 * bt);
+  const first = await run(model, p1, bt / 2 + 1); // 3 blocks of tokens forwarded (the last one sampled is not): all cached
+  const p2 = [...p1.slice(0, 1.5 * bt), ...ids(11, 12)];
   const r2 = await run(model, p2);
-  assert.equal(r2.reused, 24, 'block 0 whole, then 8 tokens of the shared block 1');
-  const again = await run(model, p1, 9);
-  assert.equal(again.reused, 39);
+  assert.equal(r2.reused, 1.5 * bt, 'block 0 whole, then half of the shared block 1');
+  const again = await run(model, p1, bt / 2 + 1);
+  assert.equal(again.reused, p1.length - 1);
   assert.deepEqual(again.tokens, first.tokens, 'the shared block was copied before the write, not overwritten');
   assert.deepEqual(await cold(model, p2), r2.tokens);
   assert.equal(model.cacheFigures()!.sequenceBlockRefs, 0);
@@ -89,16 +92,17 @@ test('a cancelled request gives its blocks back', async () => {
 test('a tiny budget evicts cached prefixes, fails an oversized prompt with a typed error, and keeps serving', async () => {
   const { dir } = await ensureTestModel({ arch: 'qwen3', dtype: 'bf16', bits: 4 });
   const big = models.get('qwen3')!;
-  // qwen3 tiny: per layer a block is 16 positions x kvHeads x headDim x 2 (k, v) x 2 bytes.
-  const perBlock = 16 * big.spec.layers.reduce((w, l) => Math.max(w, l.mixer.kind === 'attention' ? l.mixer.numKvHeads * l.mixer.headDim : 0), 0) * 4;
+  // qwen3 tiny: per layer a position is kvHeads x headDim x 2 (k, v) x 2 bytes; the pool holds 128 positions a layer.
+  const bt = big.cacheFigures()!.blockTokens;
+  const perPosition = big.spec.layers.reduce((w, l) => Math.max(w, l.mixer.kind === 'attention' ? l.mixer.numKvHeads * l.mixer.headDim : 0), 0) * 4;
   const layers = big.spec.layers.length;
-  const small = await loadModel(dir, { threads: 2, maxContext: 1024, kvCacheMemory: perBlock * layers * 8 }); // 128 positions
+  const small = await loadModel(dir, { threads: 2, maxContext: 1024, kvCacheMemory: perPosition * layers * 128 });
   try {
     const prompts = [ids(30, 60), ids(31, 60), ids(32, 60), ids(33, 60)];
     const answers = [];
     for (const p of prompts) answers.push(await run(small, p));
     const f = small.cacheFigures()!;
-    assert.equal(f.blocks, layers * 8);
+    assert.equal(f.blocks, layers * (128 / bt));
     assert.ok(f.evictions > 0, 'older prefixes were evicted to make room');
     for (let i = 0; i < prompts.length; i++) assert.deepEqual(answers[i]!.tokens, (await run(big, prompts[i]!)).tokens);
     await assert.rejects(run(small, ids(34, 200)), (err: unknown) => err instanceof CacheMemoryError && /^out of cache memory: /.test(err.message));
@@ -109,7 +113,7 @@ test('a tiny budget evicts cached prefixes, fails an oversized prompt with a typ
     await small.dispose();
   }
   await assert.rejects(loadModel(dir, { threads: 2, maxContext: 64, kvCacheMemory: 1024 }), (err: unknown) =>
-    err instanceof GenerationInputError && /^KV cache memory of 1024 bytes holds no block of 16 tokens .*; raise --kv-cache-memory$/.test(err.message));
+    err instanceof GenerationInputError && new RegExp(`^KV cache memory of 1024 bytes holds no block of ${bt} tokens .*; raise --kv-cache-memory$`).test(err.message));
 });
 
 // Merging block spans is exact in arithmetic; in float the sums run in another order, which the int16 activation
