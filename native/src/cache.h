@@ -68,7 +68,7 @@ struct CFree {
 };
 
 // Asks for transparent huge pages on the whole 2 MiB pages inside [p, p + bytes) (the paged KV pool: a decode step
-// reads every sequence's keys and values, and on 4 KiB pages each block's 4 KiB slice of one head costs a TLB miss).
+// reads every sequence's keys and values, and on 4 KiB pages each block's slice of one head costs a TLB miss).
 // Only for memory used from its start onward, as the pool hands out its blocks; a hint: nothing changes where the
 // kernel does not grant it.
 void advise_huge_pages(void* p, size_t bytes);

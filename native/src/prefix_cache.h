@@ -1,4 +1,4 @@
-// The prefix cache shared by every sequence of a model: full blocks of 16 tokens keyed by the chain of their
+// The prefix cache shared by every sequence of a model: full blocks of 32 tokens keyed by the chain of their
 // contents (hash of the parent block's key and this block's tokens), each holding a reference to its block in every
 // attention layer and, at some block boundaries, a checkpoint of the recurrent (DeltaNet) layers. A new prompt maps
 // its longest cached prefix block by block (sharing, no copy). Entries are evicted least-recently-used when the pool
