@@ -46,8 +46,9 @@ test('model info reflects config, generation_config and tokenizer', () => {
 });
 
 test('greedy decoding is deterministic, reuses the KV prefix, and honours maxTokens', async () => {
-  // Long enough that the first run fills a 16-token block of the shared pool (only full blocks are cached).
-  const prompt = 'The quick brown fox jumps over the lazy dog while the cat sleeps';
+  // 28 tokens: the first run (prompt and 11 answer tokens fed back) fills the pool's first block of 16 or 32
+  // positions, which covers the prompt but its last token (only full blocks are cached).
+  const prompt = 'The quick brown fox jumps over the lazy dog while the cat sleeps in the sun and the bird sings on the old oak tree by the river';
   const a = await collect(qwen, prompt, { temperature: 0, maxTokens: 12, ignoreEos: true });
   const b = await collect(qwen, prompt, { temperature: 0, maxTokens: 12, ignoreEos: true });
   assert.equal(a.tokens.length, 12);

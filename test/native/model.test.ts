@@ -230,11 +230,18 @@ test('pause and resume: a paused generation continues on resume with the same to
     assert.deepEqual(events.map((e) => e.token), plain.tokens, 'pausing changes no token');
     assert.equal(stats.generatedTokens, 40);
 
-    const held = s.generate(Int32Array.from(prompt), params({ maxTokens: 200 }), () => held.pause!());
-    held.pause!();
-    held.cancel();
-    const cancelled = await held.done;
-    assert.equal(cancelled.finishReason, 'cancelled');
+    // A long budget in a large session: the worker runs until the pause reaches it, and a tiny model's 200 tokens
+    // (the budget this used to have) took a few ms, so a busy JS thread sometimes saw the run end first.
+    const big = model.createSession(16384);
+    try {
+      const held = big.generate(Int32Array.from(prompt), params({ maxTokens: 16000 }), () => held.pause!());
+      held.pause!();
+      held.cancel();
+      const cancelled = await held.done;
+      assert.equal(cancelled.finishReason, 'cancelled');
+    } finally {
+      big.dispose();
+    }
   } finally {
     s.dispose();
     model.dispose();
