@@ -73,10 +73,9 @@ for (const arch of ARCHS) {
 test('a pool too small for the running sequences: the scheduler preempts and recomputes, every request completes as alone', async () => {
   const big = models.get('qwen3')!;
   const { dir } = await ensureTestModel({ arch: 'qwen3', dtype: 'bf16', bits: 4 });
-  const row = big.spec.layers.reduce((w, l) => Math.max(w, l.mixer.kind === 'attention' ? l.mixer.numKvHeads * l.mixer.headDim : 0), 0);
-  const positionBytes = row * 2 * 2;
+  const { blockTokens: bt, blockBytes } = big.cacheFigures()!;
   // 192 positions per layer: room for one 100-token sequence, not for three.
-  const small = await loadModel(dir, { threads: 2, maxContext: 1024, kvCacheMemory: positionBytes * big.spec.layers.length * 192 });
+  const small = await loadModel(dir, { threads: 2, maxContext: 1024, kvCacheMemory: blockBytes * big.spec.layers.length * (192 / bt) });
   try {
     const prompts = [ids(50, 60), ids(51, 60), ids(52, 60)];
     const results = await Promise.all(prompts.map((p) => run(small, p, 40)));

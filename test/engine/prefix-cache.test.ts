@@ -92,11 +92,10 @@ test('a cancelled request gives its blocks back', async () => {
 test('a tiny budget evicts cached prefixes, fails an oversized prompt with a typed error, and keeps serving', async () => {
   const { dir } = await ensureTestModel({ arch: 'qwen3', dtype: 'bf16', bits: 4 });
   const big = models.get('qwen3')!;
-  // qwen3 tiny: per layer a position is kvHeads x headDim x 2 (k, v) x 2 bytes; the pool holds 128 positions a layer.
-  const bt = big.cacheFigures()!.blockTokens;
-  const perPosition = big.spec.layers.reduce((w, l) => Math.max(w, l.mixer.kind === 'attention' ? l.mixer.numKvHeads * l.mixer.headDim : 0), 0) * 4;
+  // A pool of 128 positions a layer, in the blocks (one layer x bt positions) the model's own pool reports.
+  const { blockTokens: bt, blockBytes } = big.cacheFigures()!;
   const layers = big.spec.layers.length;
-  const small = await loadModel(dir, { threads: 2, maxContext: 1024, kvCacheMemory: perPosition * layers * 128 });
+  const small = await loadModel(dir, { threads: 2, maxContext: 1024, kvCacheMemory: blockBytes * layers * (128 / bt) });
   try {
     const prompts = [ids(30, 60), ids(31, 60), ids(32, 60), ids(33, 60)];
     const answers = [];

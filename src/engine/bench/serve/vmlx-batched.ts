@@ -7,7 +7,8 @@
 import { loadAddon } from '../../addon.js';
 import { defaultKvCacheBytes } from '../../kv-budget.js';
 import { buildModelSpec } from '../../models/index.js';
-import type { NativeBatch, NativeBatchEntry, NativeSamplingParams } from '../../native-types.js';
+import type { NativeBatch, NativeBatchEntry } from '../../native-types.js';
+import { resolveSampling } from '../../sampling.js';
 import { benchPromptTokens } from '../measure.js';
 import type { BatchedRow } from './batched-bench.js';
 
@@ -27,8 +28,8 @@ export async function runVmlxBatched(o: VmlxBatchedOptions): Promise<BatchedRow[
   const { spec, config } = buildModelSpec(o.modelDir, { threads: o.threads, contextLength: context });
   const native = await loadAddon().loadModel(spec, () => undefined);
   try {
-    // The paged KV pool `vmlx serve` uses, sized to hold every sequence of the largest B.
-    const kvCacheBytes = Math.max(defaultKvCacheBytes(spec, context, native.weightBytes()), defaultKvCacheBytes(spec, context * maxB, native.weightBytes()));
+    // The paged KV pool `vmlx serve` uses, its default for one context as long as every sequence of the largest B.
+    const kvCacheBytes = defaultKvCacheBytes(spec, context * maxB, native.weightBytes());
     const batch = native.createBatch(context, maxB, { kvCacheBytes });
     try {
       // Every sequence of every row gets its own prompt (a rotation of one random sequence), so none reuses a
@@ -56,19 +57,12 @@ export async function runVmlxBatched(o: VmlxBatchedOptions): Promise<BatchedRow[
   }
 }
 
-function greedy(maxTokens: number): NativeSamplingParams {
-  return {
-    maxTokens, temperature: 0, topK: 0, topP: 1, minP: 0, repetitionPenalty: 1, presencePenalty: 0, frequencyPenalty: 0,
-    penaltyWindow: 0, seed: 1, eosTokenIds: new Int32Array(0), topLogprobs: 0, logprobs: false,
-  };
-}
-
 /** B prompts in slots 0..B-1 with ids from `firstId`: prefill all, then gen - 1 lockstep decode steps; removes them. */
 async function runRow(batch: NativeBatch, prompts: Int32Array[], gen: number, firstId: number): Promise<{ prefillMs: number; decodeMs: number; decoded: number }> {
   const ids = prompts.map((_, i) => firstId + i);
   const left = prompts.map((p) => p.length);
   const started = performance.now();
-  let plan: NativeBatchEntry[] = ids.map((seqId, i) => ({ id: seqId, start: { prompt: prompts[i]!, params: greedy(gen + 1) }, slot: i, feed: left[i]! }));
+  let plan: NativeBatchEntry[] = ids.map((seqId, i) => ({ id: seqId, start: { prompt: prompts[i]!, params: resolveSampling({ temperature: 0, seed: 1, ignoreEos: true }, { eosTokenIds: [] }, [], gen + 1) }, slot: i, feed: left[i]! }));
   while (left.some((n) => n > 0)) {
     const results = await batch.step(plan);
     for (const r of results) {
