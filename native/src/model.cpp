@@ -7,6 +7,7 @@
 #include "blocks/linear.h"
 #include "blocks/rope.h"
 #include "errors.h"
+#include "head_rescore.h"
 
 namespace vmlx {
 
@@ -290,10 +291,13 @@ void Model::run(const SegmentInput* in, int n, const std::vector<int>& logitRows
                         s_.h.data() + static_cast<size_t>(r) * H);
   });
   Forward fl = f.rows(rows);
-  // The output projection sets the distribution directly and runs on one row per prefill: int8 mode keeps it at int16.
-  Acts a = prepare_acts(fl, s_.h.data(), H, spec_.activations == ActMode::Int8 ? ActMode::Int16 : spec_.activations);
-  const LinearOut out[1] = {{hasLmHead_ ? &lmHead_ : &embed_, logits}};
+  const OwnedWeight& head = hasLmHead_ ? lmHead_ : embed_;
+  Acts a = prepare_acts(fl, s_.h.data(), H, spec_.activations);
+  const LinearOut out[1] = {{&head, logits}};
   linear(fl, a, out, 1);
+  // The output projection sets the distribution directly: on the int8 path its most likely tokens are rescored.
+  if (spec_.activations == ActMode::Int8)
+    rescore_top_logits(head.w, s_.h.data(), H, logits, rows, spec_.vocabSize, *pool_, rescored_);
   if (spec_.finalSoftcap > 0) {
     // In chunks across the threads: decode has one row of a vocabulary of up to 262k logits.
     constexpr size_t kChunk = 16384;

@@ -238,6 +238,7 @@ class Model {
   Scratch s_;
   std::vector<Segment> segs_;
   std::vector<int32_t> rowTokens_;  // the pass's tokens by row (for the prologue)
+  std::vector<int32_t> rescored_;   // the int8 path's rescored tokens by row (head_rescore.h)
   size_t weightBytes_ = 0;
   std::shared_ptr<LazyWeightStore> lazy_;
 };

@@ -6,6 +6,7 @@
 
 #include "errors.h"
 #include "half.h"
+#include "head_rescore.h"
 #include "threadpool.h"
 #include "weights.h"
 
@@ -166,6 +167,33 @@ Napi::Value WeightRow(const Napi::CallbackInfo& info) {
   return out;
 }
 
+// rescoreTopLogits(desc, hidden [rows x cols], logits [rows x desc.rows], threads) -> Float32Array: the int8 path's
+// output-projection rescoring (head_rescore.h) applied to a copy of `logits`.
+Napi::Value RescoreTopLogits(const Napi::CallbackInfo& info) {
+  OwnedWeight w = pack_desc(info[0].As<Napi::Object>());
+  Napi::Float32Array hidden = typed<Napi::Float32Array>(info[1], napi_float32_array, "hidden");
+  Napi::Float32Array logits = typed<Napi::Float32Array>(info[2], napi_float32_array, "logits");
+  const int rows = static_cast<int>(hidden.ElementLength() / w.w.cols);
+  if (hidden.ElementLength() != static_cast<size_t>(rows) * w.w.cols || logits.ElementLength() != static_cast<size_t>(rows) * w.w.rows)
+    throw Napi::RangeError::New(info.Env(), "hidden must be [rows, cols] and logits [rows, vocab]");
+  Napi::Float32Array out = Napi::Float32Array::New(info.Env(), logits.ElementLength());
+  std::copy(logits.Data(), logits.Data() + logits.ElementLength(), out.Data());
+  ThreadPool pool(info[3].As<Napi::Number>().Int32Value());
+  std::vector<int32_t> picked;
+  rescore_top_logits(w.w, hidden.Data(), w.w.cols, out.Data(), rows, w.w.rows, pool, picked);
+  return out;
+}
+
+// topKUnordered(v, k) -> Int32Array of the k largest's indices, in no particular order.
+Napi::Value TopKUnordered(const Napi::CallbackInfo& info) {
+  Napi::Float32Array v = typed<Napi::Float32Array>(info[0], napi_float32_array, "v");
+  const int k = info[1].As<Napi::Number>().Int32Value();
+  if (k < 1 || static_cast<size_t>(k) > v.ElementLength()) throw Napi::RangeError::New(info.Env(), "k must be in [1, length]");
+  Napi::Int32Array out = Napi::Int32Array::New(info.Env(), k);
+  top_k_unordered(v.Data(), static_cast<int>(v.ElementLength()), k, out.Data());
+  return out;
+}
+
 // rmsnorm(set, x, w, eps) -> Float32Array
 Napi::Value Rmsnorm(const Napi::CallbackInfo& info) {
   const KernelSet& k = kernel_set(info[0]);
@@ -323,6 +351,8 @@ Napi::Object make_test_hooks(Napi::Env env) {
   t.Set("matmul", Napi::Function::New(env, Matmul, "matmul"));
   t.Set("benchMatmul", Napi::Function::New(env, BenchMatmul, "benchMatmul"));
   t.Set("weightRow", Napi::Function::New(env, WeightRow, "weightRow"));
+  t.Set("rescoreTopLogits", Napi::Function::New(env, RescoreTopLogits, "rescoreTopLogits"));
+  t.Set("topKUnordered", Napi::Function::New(env, TopKUnordered, "topKUnordered"));
   t.Set("rmsnorm", Napi::Function::New(env, Rmsnorm, "rmsnorm"));
   t.Set("attention", Napi::Function::New(env, Attention, "attention"));
   t.Set("siluMul", Napi::Function::New(env, SiluMul, "siluMul"));

@@ -1,0 +1,66 @@
+// The int8 path's output projection: each row's most likely tokens are rescored with float activations
+// (native/src/head_rescore.h). Checked against float64 dot products of the dequantized weight rows.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { loadAddon } from '../../src/engine/addon.js';
+import type { NativeTestWeight } from '../../src/engine/native-types.js';
+import { Rng } from './tiny-model.js';
+
+const hooks = loadAddon()._test;
+/** kRescoredLogits in head_rescore.h. */
+const RESCORED = 64;
+
+function normals(rng: Rng, n: number, scale = 1): Float32Array {
+  return Float32Array.from({ length: n }, () => scale * rng.normal());
+}
+
+/** The indices of the k largest, ties to the lower index. */
+function topK(v: ArrayLike<number>, k: number): number[] {
+  return Array.from(v, (x, i) => [x, i] as const)
+    .sort((a, b) => b[0] - a[0] || a[1] - b[1])
+    .slice(0, k)
+    .map(([, i]) => i);
+}
+
+test('topKUnordered returns the k largest, ties kept in index order', () => {
+  const rng = new Rng(7);
+  for (const [n, k] of [[1, 1], [10, 10], [300, 64], [5000, 64], [5000, 1]] as const) {
+    // Values on a coarse grid, so many are equal.
+    const v = Float32Array.from({ length: n }, () => Math.round(rng.normal() * 8) / 8);
+    const got = Array.from(hooks.topKUnordered(v, k)).sort((a, b) => a - b);
+    assert.deepEqual(got, topK(v, k).sort((a, b) => a - b), `n ${n} k ${k}`);
+  }
+  // Ascending input: every element replaces the heap's floor.
+  const up = Float32Array.from({ length: 1000 }, (_, i) => i);
+  assert.deepEqual(Array.from(hooks.topKUnordered(up, 5)).sort((a, b) => a - b), [995, 996, 997, 998, 999]);
+  assert.throws(() => hooks.topKUnordered(up, 1001), /k must be/);
+});
+
+test('rescoreTopLogits replaces each row\'s top logits with float dot products and leaves the rest', () => {
+  const rng = new Rng(11);
+  const vocab = 300, cols = 128, gs = 64, rows = 3;
+  const weight = Uint8Array.from({ length: (vocab * cols) / 2 }, () => rng.u32() & 0xff);
+  const w: NativeTestWeight = { kind: 'q4', rows: vocab, cols, bits: 4, groupSize: gs, weight, scales: normals(rng, (vocab * cols) / gs, 0.05), biases: normals(rng, (vocab * cols) / gs, 0.3) };
+  const dense = Array.from({ length: vocab }, (_, r) => hooks.weightRow(w, r));
+  const hidden = normals(rng, rows * cols);
+  const exact = (r: number, tok: number) => {
+    let s = 0;
+    for (let c = 0; c < cols; c++) s += dense[tok]![c]! * hidden[r * cols + c]!;
+    return s;
+  };
+  // Logits as a rounded path gives them: the exact value plus an error of a few hundredths.
+  const logits = new Float32Array(rows * vocab);
+  for (let r = 0; r < rows; r++) for (let t = 0; t < vocab; t++) logits[r * vocab + t] = exact(r, t) + 0.03 * rng.normal();
+  for (const threads of [1, 2]) {
+    const out = hooks.rescoreTopLogits(w, hidden, logits, threads);
+    for (let r = 0; r < rows; r++) {
+      const picked = new Set(topK(logits.subarray(r * vocab, (r + 1) * vocab), RESCORED));
+      for (let t = 0; t < vocab; t++) {
+        const i = r * vocab + t;
+        if (picked.has(t)) assert.ok(Math.abs(out[i]! - exact(r, t)) <= 1e-5 * (1 + Math.abs(exact(r, t))), `row ${r} token ${t}: ${out[i]} vs ${exact(r, t)}`);
+        else assert.equal(out[i], logits[i], `row ${r} token ${t} changed`);
+      }
+    }
+  }
+  assert.throws(() => hooks.rescoreTopLogits(w, hidden, logits.subarray(1), 1), /logits/);
+});
