@@ -30,6 +30,11 @@ test('topKUnordered returns the k largest, ties kept in index order', () => {
     const got = Array.from(hooks.topKUnordered(v, k)).sort((a, b) => a - b);
     assert.deepEqual(got, topK(v, k).sort((a, b) => a - b), `n ${n} k ${k}`);
   }
+  // NaN (a broken logit) never enters once the first k are in, wherever it falls in a run of 64.
+  const withNan = Float32Array.from({ length: 1000 }, () => rng.normal());
+  for (const i of [64, 100, 127, 500, 999]) withNan[i] = NaN;
+  const finite = Float32Array.from(withNan, (x) => (Number.isNaN(x) ? -Infinity : x));
+  assert.deepEqual(Array.from(hooks.topKUnordered(withNan, 64)).sort((a, b) => a - b), topK(finite, 64).sort((a, b) => a - b));
   // Ascending input: every element replaces the heap's floor.
   const up = Float32Array.from({ length: 1000 }, (_, i) => i);
   assert.deepEqual(Array.from(hooks.topKUnordered(up, 5)).sort((a, b) => a - b), [995, 996, 997, 998, 999]);
