@@ -178,6 +178,13 @@ std::vector<Batch::Result> Batch::step(std::vector<Entry>& plan) {
     return results;
   }
   size_t row = 0;
+  struct Draw {
+    SequenceRun* run;
+    const Entry* entry;
+    Result* result;
+    float* logits;
+  };
+  std::vector<Draw> draws;
   for (size_t j = 0; j < segs.size(); j++) {
     Entry& e = plan[entryOf[j]];
     Result& r = results[entryOf[j]];
@@ -191,11 +198,21 @@ std::vector<Batch::Result> Batch::step(std::vector<Entry>& plan) {
       r.held = true;
       continue;
     }
-    if (e.hasMask) mask_logits(logits, vocab, e.mask);
-    r.event = run.sample(logits);
-    r.hasEvent = true;
-    r.finish = run.finish_reason();
-    if (run.finished()) release_if_paged(run);
+    draws.push_back({&run, &e, &r, logits});
+  }
+  // Each run samples from its own logits with its own sampler, so the runs spread over the threads (a decode step
+  // of 8 sequences scans 8 vocabularies) and each draws what it would alone.
+  model_->pool().parallel_for(static_cast<int>(draws.size()), [&](int d0, int d1) {
+    for (int d = d0; d < d1; d++) {
+      const Draw& dr = draws[d];
+      if (dr.entry->hasMask) mask_logits(dr.logits, vocab, dr.entry->mask);
+      dr.result->event = dr.run->sample(dr.logits);
+    }
+  });
+  for (const Draw& dr : draws) {
+    dr.result->hasEvent = true;
+    dr.result->finish = dr.run->finish_reason();
+    if (dr.run->finished()) release_if_paged(*dr.run);
   }
   return results;
 }
