@@ -138,11 +138,14 @@ test('the int8-activation quantized matmul of every kernel set matches the scala
   for (const bits of [4, 8] as const)
     for (const gs of [32, 64, 128])
       for (const rows of [1, 17, 33, 101])
-        for (const [cols, T] of [[gs, 1], [gs * 3, 2], [384, 4], [256, 7], [512, 8], [256, 13], [128, 40]] as const) {
+        // 512 and 640 columns: the AVX-512 quantizer's runs of 16 blocks (one, and one with 4 blocks after it).
+        for (const [cols, T] of [[gs, 1], [gs * 3, 2], [384, 4], [256, 7], [512, 8], [640, 3], [256, 13], [128, 40]] as const) {
           const { w, dense } = randomQuant(rng, bits, rows, cols, gs, (rows + T) % 2 === 1);
           // Outliers in some rows: the per-block scale must follow them without saturating the int8 codes.
           const x = randomF32(rng, T * cols);
           if (rows === 33) for (let i = 0; i < x.length; i += 37) x[i] *= 80;
+          // An all-zero block inside a run (scale 0).
+          if (cols === 640) for (let t = 0; t < T; t++) x.fill(0, t * cols + 64, t * cols + 96);
           const { y, mag } = denseMatmul(dense, rows, cols, x, T);
           const reference = hooks.matmul('scalar', w, x, T, 'int8');
           // int8 codes: each activation is off by at most half a step, max|x| / 254 of its 32-element block.
