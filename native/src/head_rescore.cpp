@@ -1,42 +1,14 @@
 #include "head_rescore.h"
 
 #include <algorithm>
-#include <cmath>
-#include <functional>
-#include <utility>
 
 #include "threadpool.h"
+#include "top_k.h"
 #include "weights.h"
-
-#if defined(__SSE2__)
-#include <emmintrin.h>
-#endif
 
 namespace vmlx {
 
 namespace {
-
-constexpr int kRun = 64;
-
-// Whether some value of v[0, kRun) is above `floor` (NaN never is).
-bool run_beats(const float* v, float floor) {
-#if defined(__SSE2__)
-  // maxps(a, b) is a > b ? a : b per lane, so a NaN in v leaves the running maximum as it was.
-  __m128 m0 = _mm_set1_ps(-INFINITY), m1 = m0, m2 = m0, m3 = m0;
-  for (int j = 0; j < kRun; j += 16) {
-    m0 = _mm_max_ps(_mm_loadu_ps(v + j), m0);
-    m1 = _mm_max_ps(_mm_loadu_ps(v + j + 4), m1);
-    m2 = _mm_max_ps(_mm_loadu_ps(v + j + 8), m2);
-    m3 = _mm_max_ps(_mm_loadu_ps(v + j + 12), m3);
-  }
-  const __m128 m = _mm_max_ps(_mm_max_ps(m0, m1), _mm_max_ps(m2, m3));
-  return _mm_movemask_ps(_mm_cmpgt_ps(m, _mm_set1_ps(floor))) != 0;
-#else
-  for (int j = 0; j < kRun; j++)
-    if (v[j] > floor) return true;
-  return false;
-#endif
-}
 
 // Eight partial sums in a fixed order: the same value whichever thread computes it.
 float dot(const float* a, const float* b, int n) {
@@ -49,33 +21,6 @@ float dot(const float* a, const float* b, int n) {
 }
 
 }  // namespace
-
-void top_k_unordered(const float* v, int n, int k, int32_t* out) {
-  // (value, index) pairs ordered so the heap's front is the worst kept: the lower value, then the later index (ties
-  // keep the earlier token, as a stable sort would).
-  std::vector<std::pair<float, int32_t>> heap;
-  heap.reserve(k);
-  const auto worse = [](const std::pair<float, int32_t>& a, const std::pair<float, int32_t>& b) {
-    return a.first != b.first ? a.first > b.first : a.second < b.second;
-  };
-  for (int i = 0; i < k; i++) heap.emplace_back(v[i], i);
-  std::make_heap(heap.begin(), heap.end(), worse);
-  float floor = heap.front().first;
-  const auto offer = [&](int i) {
-    if (!(v[i] > floor)) return;  // NaN never enters
-    std::pop_heap(heap.begin(), heap.end(), worse);
-    heap.back() = {v[i], i};
-    std::push_heap(heap.begin(), heap.end(), worse);
-    floor = heap.front().first;
-  };
-  // Runs of 64 whose maximum does not beat the floor (nearly all of a vocabulary) are skipped after a vector max.
-  int i = k;
-  for (; i + kRun <= n; i += kRun)
-    if (run_beats(v + i, floor))
-      for (int j = i; j < i + kRun; j++) offer(j);
-  for (; i < n; i++) offer(i);
-  for (int j = 0; j < k; j++) out[j] = heap[j].second;
-}
 
 void rescore_top_logits(const PackedWeight& w, const float* hidden, int H, float* logits, int rows, int vocab,
                         ThreadPool& pool, std::vector<int32_t>& picked) {

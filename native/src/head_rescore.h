@@ -21,7 +21,4 @@ constexpr int kRescoredLogits = 64;
 void rescore_top_logits(const PackedWeight& w, const float* hidden, int H, float* logits, int rows, int vocab,
                         ThreadPool& pool, std::vector<int32_t>& picked);
 
-// The k largest of v[0, n) (k <= n), in no particular order: one pass that keeps a min-heap of the best so far.
-void top_k_unordered(const float* v, int n, int k, int32_t* out);
-
 }  // namespace vmlx

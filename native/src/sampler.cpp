@@ -4,17 +4,9 @@
 #include <cmath>
 #include <numeric>
 
-namespace vmlx {
+#include "top_k.h"
 
-std::vector<int32_t> top_indices(const float* v, int n, int k) {
-  k = std::min(k, n);
-  std::vector<int32_t> idx(n);
-  std::iota(idx.begin(), idx.end(), 0);
-  auto better = [v](int32_t a, int32_t b) { return v[a] > v[b] || (v[a] == v[b] && a < b); };
-  std::partial_sort(idx.begin(), idx.begin() + k, idx.end(), better);
-  idx.resize(k);
-  return idx;
-}
+namespace vmlx {
 
 double log_sum_exp(const float* v, int n) {
   float mx = -INFINITY;
@@ -93,19 +85,21 @@ int32_t Sampler::sample(float* logits, const std::vector<int32_t>& history, Toke
 
   int32_t chosen;
   if (p_.temperature <= 0) {
-    chosen = static_cast<int32_t>(std::max_element(logits, logits + V) - logits);
+    chosen = argmax_first(logits, V);
   } else {
     const double invT = 1.0 / p_.temperature;
     const int k = p_.topK > 0 ? std::min(p_.topK, V) : V;
     const bool topP = p_.topP > 0 && p_.topP < 1;
-    idx_.resize(V);
-    std::iota(idx_.begin(), idx_.end(), 0);
-    auto better = [logits](int32_t a, int32_t b) { return logits[a] > logits[b] || (logits[a] == logits[b] && a < b); };
+    // Candidates: the top-k set, best first (all tokens in vocabulary order when top-k is off).
     float mx = -INFINITY;
-    for (int i = 0; i < V; i++) mx = std::max(mx, logits[i]);
-    // Candidates: the top-k set (all tokens when top-k is off).
-    if (k < V) std::nth_element(idx_.begin(), idx_.begin() + k, idx_.end(), better);
-    idx_.resize(k);
+    if (k < V) {
+      idx_ = top_indices(logits, V, k);
+      mx = logits[idx_[0]];
+    } else {
+      idx_.resize(V);
+      std::iota(idx_.begin(), idx_.end(), 0);
+      for (int i = 0; i < V; i++) mx = std::max(mx, logits[i]);
+    }
     prob_.resize(k);
     double z = 0;
     for (int i = 0; i < k; i++) z += prob_[i] = std::exp((static_cast<double>(logits[idx_[i]]) - mx) * invT);

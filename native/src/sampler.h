@@ -26,8 +26,6 @@ struct TokenEvent {
   std::vector<float> topLogprobs;
 };
 
-// Indices of the k largest values, largest first (ties: lower index first).
-std::vector<int32_t> top_indices(const float* v, int n, int k);
 // log(sum(exp(v))) computed stably.
 double log_sum_exp(const float* v, int n);
 

@@ -7,6 +7,7 @@
 
 #include "batch.h"
 #include "errors.h"
+#include "top_k.h"
 
 namespace vmlx {
 

@@ -8,6 +8,7 @@
 #include "half.h"
 #include "head_rescore.h"
 #include "threadpool.h"
+#include "top_k.h"
 #include "weights.h"
 
 namespace vmlx {
@@ -194,6 +195,21 @@ Napi::Value TopKUnordered(const Napi::CallbackInfo& info) {
   return out;
 }
 
+// argmaxFirst(v) -> the first index of the largest value, NaN ignored (greedy decoding).
+Napi::Value ArgmaxFirst(const Napi::CallbackInfo& info) {
+  Napi::Float32Array v = typed<Napi::Float32Array>(info[0], napi_float32_array, "v");
+  return Napi::Number::New(info.Env(), argmax_first(v.Data(), static_cast<int>(v.ElementLength())));
+}
+
+// topIndices(v, k) -> Int32Array of the k largest's indices, largest first (top_logprobs, the sampler's top-k).
+Napi::Value TopIndices(const Napi::CallbackInfo& info) {
+  Napi::Float32Array v = typed<Napi::Float32Array>(info[0], napi_float32_array, "v");
+  const std::vector<int32_t> idx = top_indices(v.Data(), static_cast<int>(v.ElementLength()), info[1].As<Napi::Number>().Int32Value());
+  Napi::Int32Array out = Napi::Int32Array::New(info.Env(), idx.size());
+  std::copy(idx.begin(), idx.end(), out.Data());
+  return out;
+}
+
 // rmsnorm(set, x, w, eps) -> Float32Array
 Napi::Value Rmsnorm(const Napi::CallbackInfo& info) {
   const KernelSet& k = kernel_set(info[0]);
@@ -353,6 +369,8 @@ Napi::Object make_test_hooks(Napi::Env env) {
   t.Set("weightRow", Napi::Function::New(env, WeightRow, "weightRow"));
   t.Set("rescoreTopLogits", Napi::Function::New(env, RescoreTopLogits, "rescoreTopLogits"));
   t.Set("topKUnordered", Napi::Function::New(env, TopKUnordered, "topKUnordered"));
+  t.Set("argmaxFirst", Napi::Function::New(env, ArgmaxFirst, "argmaxFirst"));
+  t.Set("topIndices", Napi::Function::New(env, TopIndices, "topIndices"));
   t.Set("rmsnorm", Napi::Function::New(env, Rmsnorm, "rmsnorm"));
   t.Set("attention", Napi::Function::New(env, Attention, "attention"));
   t.Set("siluMul", Napi::Function::New(env, SiluMul, "siluMul"));

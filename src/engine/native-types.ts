@@ -234,6 +234,8 @@ export interface NativeTestHooks {
   /** The int8 path's output-projection rescoring applied to a copy of `logits` ([rows, w.rows]) for `hidden` ([rows, w.cols]). */
   rescoreTopLogits(w: NativeTestWeight, hidden: Float32Array, logits: Float32Array, threads: number): Float32Array;
   topKUnordered(v: Float32Array, k: number): Int32Array;
+  argmaxFirst(v: Float32Array): number;
+  topIndices(v: Float32Array, k: number): Int32Array;
   rmsnorm(kernels: string, x: Float32Array, w: Float32Array, eps: number): Float32Array;
   /**
    * For each of lens.length (1..4) query rows r (q: rows × dim): softmax(scale * q_r.K^T) V over the first lens[r] of the

@@ -1,5 +1,6 @@
-// The int8 path's output projection: each row's most likely tokens are rescored with float activations
-// (native/src/head_rescore.h). Checked against float64 dot products of the dequantized weight rows.
+// Selecting the largest logits (native/src/top_k.h: greedy, top-k, top_logprobs) and the int8 path's output
+// projection, whose most likely tokens are rescored with float activations (native/src/head_rescore.h), checked
+// against float64 dot products of the dequantized weight rows.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { loadAddon } from '../../src/engine/addon.js';
@@ -39,6 +40,26 @@ test('topKUnordered returns the k largest, ties kept in index order', () => {
   const up = Float32Array.from({ length: 1000 }, (_, i) => i);
   assert.deepEqual(Array.from(hooks.topKUnordered(up, 5)).sort((a, b) => a - b), [995, 996, 997, 998, 999]);
   assert.throws(() => hooks.topKUnordered(up, 1001), /k must be/);
+});
+
+test('argmaxFirst and topIndices: the first of equal maxima, largest first, NaN ignored', () => {
+  const rng = new Rng(5);
+  for (const n of [1, 63, 64, 65, 1000, 151936]) {
+    const v = Float32Array.from({ length: n }, () => Math.round(rng.normal() * 4) / 4);
+    let best = 0;
+    for (let i = 1; i < n; i++) if (v[i]! > v[best]!) best = i;
+    assert.equal(hooks.argmaxFirst(v), best, `n ${n}`);
+    const k = Math.min(n, 20);
+    assert.deepEqual(Array.from(hooks.topIndices(v, k)), topK(v, k), `n ${n}`);
+  }
+  // The maximum repeated in a later run of 64 and a NaN before it: the first one wins.
+  const v = new Float32Array(300).fill(-1);
+  v[0] = NaN;
+  v[70] = 5;
+  v[200] = 5;
+  assert.equal(hooks.argmaxFirst(v), 70);
+  assert.deepEqual(Array.from(hooks.topIndices(v, 3)), [70, 200, 1]);
+  assert.equal(hooks.argmaxFirst(new Float32Array(100).fill(NaN)), 0);
 });
 
 test('rescoreTopLogits replaces each row\'s top logits with float dot products and leaves the rest', () => {
