@@ -80,9 +80,6 @@ void tile_vnni(const PackedWeight& w, const Acts& a, int t0, float* y, int ldy, 
   constexpr int kBytesPerBlock = Q4 ? kActBlock * 8 : kActBlock * 16;  // 16 rows of one activation block
   for (int g = 0; g < w.groups; g++) {
     const __m512 sv = load_sb16(w.scales, w.sbBf16, SB + g * kTileRows);
-    // The group's blocks summed with their activation scales, then scaled by the group's weight scale once.
-    __m512 gacc[NT];
-    for (int t = 0; t < NT; t++) gacc[t] = _mm512_setzero_ps();
     for (int kb = g * gs; kb < (g + 1) * gs; kb += kActBlock) {
       __m512i acc[kChains][NT];
       for (int c = 0; c < kChains; c++)
@@ -115,10 +112,9 @@ void tile_vnni(const PackedWeight& w, const Acts& a, int t0, float* y, int ldy, 
       const int blk = kb / kActBlock;
       for (int t = 0; t < NT; t++) {
         const __m512i sum = kChains == 2 ? _mm512_add_epi32(acc[0][t], acc[kChains - 1][t]) : acc[0][t];
-        gacc[t] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(sum), _mm512_set1_ps(dx[t][blk]), gacc[t]);
+        facc[t] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(sum), _mm512_mul_ps(sv, _mm512_set1_ps(dx[t][blk])), facc[t]);
       }
     }
-    for (int t = 0; t < NT; t++) facc[t] = _mm512_fmadd_ps(gacc[t], sv, facc[t]);
     const __m512 bv = Table ? _mm512_mul_ps(sv, _mm512_set1_ps(-static_cast<float>(w.codeZero)))
                             : load_sb16(w.biases, w.sbBf16, SB + g * kTileRows);
     for (int t = 0; t < NT; t++)
