@@ -98,7 +98,7 @@ int32_t Sampler::sample(float* logits, const std::vector<int32_t>& history, Toke
     } else {
       idx_.resize(V);
       std::iota(idx_.begin(), idx_.end(), 0);
-      for (int i = 0; i < V; i++) mx = std::max(mx, logits[i]);
+      mx = logits[argmax_first(logits, V)];
     }
     prob_.resize(k);
     double z = 0;
