@@ -16,6 +16,7 @@ export interface SamplingRequest {
   presence_penalty?: number | null;
   frequency_penalty?: number | null;
   repetition_penalty?: number | null;
+  ignore_eos?: boolean | null;
   n?: number | null;
 }
 
@@ -59,6 +60,7 @@ export function samplingParams(req: SamplingRequest, maxTokens: number, logprobs
   if (req.presence_penalty != null) p.presencePenalty = req.presence_penalty;
   if (req.frequency_penalty != null) p.frequencyPenalty = req.frequency_penalty;
   if (req.repetition_penalty != null) p.repetitionPenalty = req.repetition_penalty;
+  if (req.ignore_eos) p.ignoreEos = true;
   if (logprobs != null) {
     p.logprobs = true;
     p.topLogprobs = logprobs;

@@ -56,6 +56,8 @@ const SamplingFields = {
   presence_penalty: z.number().min(-2).max(2).nullable().optional(),
   frequency_penalty: z.number().min(-2).max(2).nullable().optional(),
   repetition_penalty: z.number().min(0.01).max(100).nullable().optional(),
+  // vLLM's and llama-server's extension: generate max_tokens even past end-of-sequence tokens (benchmarks).
+  ignore_eos: z.boolean().nullable().optional(),
   n: z.number().int().min(1).max(128).nullable().optional(),
   stream: z.boolean().nullable().optional(),
   stream_options: z.object({ include_usage: z.boolean().optional() }).nullable().optional(),

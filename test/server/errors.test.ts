@@ -73,6 +73,7 @@ test('400 naming the field for wrong types and missing fields', async () => {
     [JSON.stringify({ model: 'test-model', messages: [{ role: 'tool', content: 'x' }] }), 'messages[0].tool_call_id'],
     [chat({ tools: [{ type: 'function', function: { description: 'no name' } }] }), 'tools[0].function.name'],
     [chat({ stream: 'yes' }), 'stream'],
+    [chat({ ignore_eos: 'yes' }), 'ignore_eos'],
   ];
   for (const [body, field] of cases) {
     const r = await call('POST', '/v1/chat/completions', body);
