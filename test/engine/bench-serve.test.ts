@@ -55,10 +55,13 @@ test("llama-batched-bench's JSON lines are read from among its log lines", () =>
 });
 
 test('the per-sequence context covers the longest prompt of the workload, the prefix probe and the admission probe', () => {
-  const c = contextPerSequence({ promptTokens: 128, genTokens: 64, sharedPrefixTokens: 256, prefixTokens: 2048, admissionTokens: 0 });
+  const c = contextPerSequence({ promptTokens: 128, genTokens: 64, sharedPrefixTokens: 256, prefixTokens: 2048, admissionTokens: 0, steadyTokens: 64 });
   assert.ok(c >= 2048 + 64 && c % 256 === 0, String(c));
-  const a = contextPerSequence({ promptTokens: 128, genTokens: 64, sharedPrefixTokens: 256, prefixTokens: 0, admissionTokens: 3000 });
+  const a = contextPerSequence({ promptTokens: 128, genTokens: 64, sharedPrefixTokens: 256, prefixTokens: 0, admissionTokens: 3000, steadyTokens: 0 });
   assert.ok(a >= 3000 * 1.5 && a % 256 === 0, String(a));
+  // The steady-decode probe's streams decode their tokens after as many again while the others prefill.
+  const s = contextPerSequence({ promptTokens: 128, genTokens: 8, sharedPrefixTokens: 0, prefixTokens: 0, admissionTokens: 0, steadyTokens: 900 });
+  assert.ok(s >= 1.5 * 128 * 1.5 + 2 * 900, String(s));
 });
 
 test('metricValue reads one sample of a Prometheus exposition, labels or not', () => {
@@ -90,7 +93,15 @@ test('the table puts vmlx beside llama-server per level, with the ratio and the 
   // Decode without the prefill: 8 streams each decoding at 50 tok/s are 400 tok/s, 8x one stream, 4.44x llama.cpp's B=8.
   assert.match(table, /vmlx decode tok\/s \(streams x the median request's .*\) by streams: 1: 50\.0, 8: 400\.0; 8 streams 8\.00x one stream, 4\.44x llama-batched-bench at B=8/);
   assert.match(table, /vmlx prefix probe: cold TTFT 1000 ms; .* 40 ms \(4\.0% of cold, 2000 prompt tokens reported cached\)/);
-  assert.doesNotMatch(table, /admission probe|memory probe/);
+  assert.doesNotMatch(table, /admission probe|memory probe|steady decode/);
+  const steady = (streams: number, tps: number) => ({ streams, tokens: 100, windowSeconds: 100 / tps, tokensPerSecond: tps });
+  const steadyTable = formatServeTable({
+    ...report,
+    engines: [{ ...report.engines[0]!, steady: [steady(1, 60), steady(8, 270)] }, { ...report.engines[1]!, steady: [steady(1, 30), steady(8, 45)] }],
+  });
+  // 270 / 60, 270 / 90 (llama-batched-bench at B=8), 270 / 45 (llama-server's steady decode at 8 streams).
+  assert.match(steadyTable, /vmlx steady decode tok\/s through HTTP \(.*\) by streams: 1: 60\.0, 8: 270\.0; 8 streams 4\.50x one stream, 3\.00x llama-batched-bench at B=8, 6\.00x llama-server's/);
+  assert.match(steadyTable, /llama-server steady decode tok\/s through HTTP \(.*\) by streams: 1: 30\.0, 8: 45\.0; 8 streams 1\.50x one stream, 0\.50x llama-batched-bench at B=8$/m);
   const probed = formatServeTable({
     ...report,
     engines: [{ ...report.engines[0]!, admission: { streams: 4, admittedWords: 2048, admittedTtftMs: 5000, itlMedianMs: 50, admissionItlP99Ms: 120, admissionItlMaxMs: 130, gapsDuringAdmission: 300, p99OverMedian: 2.4 } }],
@@ -104,7 +115,7 @@ test('vmlx bench serve drives a real vmlx serve with concurrent streams and repo
   const { dir } = await ensureTestModel({ arch: 'qwen3', dtype: 'bf16', bits: 4 });
   const r = await runVmlx(['bench', 'serve', '--model', dir, '--concurrency', '1,3', '--prompt-tokens', '12', '--gen-tokens', '4',
     '--shared-prefix', '16', '--prefix-tokens', '48', '--admission-tokens', '200', '--admission-streams', '2',
-    '--memory-conversations', '6', '--memory-prompt-tokens', '120', '--memory-budget', '3M', '--json'], { deadlineMs: 240_000 });
+    '--memory-conversations', '6', '--memory-prompt-tokens', '120', '--memory-budget', '3M', '--steady-tokens', '24', '--json'], { deadlineMs: 240_000 });
   assert.equal(r.code, 0, r.stderr);
   const report = JSON.parse(r.stdout) as ServeBenchReport;
   assert.equal(report.engines.length, 1);
@@ -119,6 +130,9 @@ test('vmlx bench serve drives a real vmlx serve with concurrent streams and repo
   // The engine-only batched decode: one row per level, every sequence's tokens counted (it throws on a short one).
   assert.deepEqual(report.vmlxBatched!.map((b) => [b.pl, b.pp, b.tg]), [[1, 12, 4], [3, 12, 4]]);
   for (const b of report.vmlxBatched!) assert.ok(b.speed_tg > 0 && b.speed_pp > 0 && Number.isFinite(b.speed_tg), JSON.stringify(b));
+  // The steady-decode probe at each level: a window while all streams decoded, at least the tokens asked of each.
+  assert.deepEqual(vmlx!.steady!.map((s) => s.streams), [1, 3]);
+  for (const s of vmlx!.steady!) assert.ok(s.tokens >= 20 * s.streams && s.windowSeconds > 0 && s.tokensPerSecond > 0, JSON.stringify(s));
   // The admission probe saw the streams' tokens on both sides of the long prompt's prefill.
   const a = vmlx!.admission!;
   assert.ok(a.gapsDuringAdmission > 0 && Number.isFinite(a.itlMedianMs) && a.admissionItlP99Ms > 0 && a.admittedTtftMs > 0, JSON.stringify(a));

@@ -115,7 +115,7 @@ function runTarget(root: string, t: Target, paths: { dir: string; gguf: string }
 /** The serving table: `vmlx bench serve` against llama-server and llama-batched-bench on the Qwen3-0.6B 4-bit twin. */
 const SERVE_ARGS = ['serve', '--concurrency', '1,2,4,8,16'];
 /** The hybrid model's serving row: its prefix probe only (its other figures follow the dense model's). */
-const HYBRID_SERVE_ARGS = ['serve', '--concurrency', '1', '--requests-per-stream', '1', '--admission-tokens', '0', '--memory-conversations', '0'];
+const HYBRID_SERVE_ARGS = ['serve', '--concurrency', '1', '--requests-per-stream', '1', '--admission-tokens', '0', '--memory-conversations', '0', '--steady-tokens', '0'];
 
 function runServeTarget(root: string, paths: { dir: string; gguf: string }, serveArgs: string[], withPeer = true): ServeBenchReport {
   const r = spawnSync(process.execPath, [join(root, 'bin', 'vmlx.js'), 'bench', '--model', paths.dir, ...(withPeer ? ['--gguf', paths.gguf] : []),

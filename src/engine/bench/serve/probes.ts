@@ -1,4 +1,7 @@
-// Two serving probes beyond the concurrency levels:
+// Serving probes beyond the concurrency levels:
+//  * steady decode: B streams started together; the tokens that arrive while every one of them is decoding, over
+//    that window: aggregate decode through HTTP with no prompt being prefilled beside it (what llama-batched-bench's
+//    tg measures of the engine alone);
 //  * admission: streams decode while a long new prompt arrives; the gaps between their tokens while it is prefilled
 //    (chunked between their decode steps, or not) against their usual gap;
 //  * memory: many long conversations at once under a small KV-cache budget; every one must complete (preempted and
@@ -91,6 +94,48 @@ export async function probeAdmission(server: RunningServer, o: { streams: number
     admissionItlP99Ms: p99, admissionItlMaxMs: during.length ? Math.max(...during) : Number.NaN,
     gapsDuringAdmission: during.length, p99OverMedian: p99 / median,
   };
+}
+
+export interface SteadyDecode {
+  streams: number;
+  /** Tokens (all streams) that arrived inside the window, and the window's length. */
+  tokens: number;
+  windowSeconds: number;
+  tokensPerSecond: number;
+}
+
+/** Tokens decoded before the window opens: every stream is past its prefill and its first steps. */
+const STEADY_LEAD = 4;
+
+/**
+ * `streams` requests at once, each allowed `maxTokens`; the window opens once every stream has its first tokens (all
+ * prompts prefilled: the first streams decode while the last ones prefill, so that part is left out) and closes when
+ * every stream has decoded `genTokens` more; then the streams are cut. Text chunks stand for tokens (a word split
+ * across two tokens arrives as one chunk, so the rate errs low).
+ */
+export async function probeSteadyDecode(server: RunningServer, o: { streams: number; promptWords: number; genTokens: number; maxTokens: number; seed: number }): Promise<SteadyDecode> {
+  const rand = seededRandom(o.seed ^ 0x57ead ^ o.streams);
+  const aborts = Array.from({ length: o.streams }, () => new AbortController());
+  const runs = aborts.map((a) => {
+    const arrivals = new Arrivals();
+    const body: ChatBody = { model: server.model, messages: [{ role: 'user', content: words(rand, o.promptWords) }], max_tokens: o.maxTokens, temperature: 0, ignore_eos: true };
+    const done = timedStream(server.baseUrl, body, a.signal, (at) => arrivals.push(at));
+    void done.then(() => arrivals.end());
+    return { arrivals, done };
+  });
+  await Promise.all(runs.map((r) => r.arrivals.reach(STEADY_LEAD)));
+  const atOpen = runs.map((r) => r.arrivals.times.length);
+  await Promise.all(runs.map((r, i) => r.arrivals.reach(atOpen[i]! + o.genTokens)));
+  for (const a of aborts) a.abort();
+  const results = await Promise.all(runs.map((r) => r.done));
+  const short = results.findIndex((_, i) => runs[i]!.arrivals.times.length < atOpen[i]! + o.genTokens);
+  if (short >= 0) throw new Error(`${server.name}: steady decode probe: a stream ended before its ${o.genTokens} tokens: ${results[short]!.error ?? `${runs[short]!.arrivals.times.length} text chunks in all`}`);
+  const times = runs.map((r) => r.arrivals.times);
+  const opens = Math.max(...times.map((t) => t[STEADY_LEAD - 1]!));
+  const closes = Math.min(...times.map((t, i) => t[atOpen[i]! + o.genTokens - 1]!));
+  const tokens = times.reduce((n, t) => n + t.filter((x) => x > opens && x <= closes).length, 0);
+  const windowSeconds = (closes - opens) / 1000;
+  return { streams: o.streams, tokens, windowSeconds, tokensPerSecond: tokens / windowSeconds };
 }
 
 export interface MemoryProbe {

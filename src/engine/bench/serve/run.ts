@@ -8,7 +8,7 @@ import { percentile, spread, type Spread } from './stats.js';
 import { startLlamaServer, startVmlxServer, type RunningServer } from './servers.js';
 import { runBatchedBench, type BatchedRow } from './batched-bench.js';
 import { runVmlxBatched } from './vmlx-batched.js';
-import { probeAdmission, probeMemory, type AdmissionProbe, type MemoryProbe } from './probes.js';
+import { probeAdmission, probeMemory, probeSteadyDecode, type AdmissionProbe, type MemoryProbe, type SteadyDecode } from './probes.js';
 
 export interface ServeBenchOptions {
   modelDir: string;
@@ -20,6 +20,8 @@ export interface ServeBenchOptions {
   sharedPrefixTokens: number;
   /** Length of the system prompt of the prefix-cache probe (0 = no probe). */
   prefixTokens: number;
+  /** Tokens each stream decodes in the steady-decode probe, at every concurrency level (0 = no probe). */
+  steadyTokens: number;
   /** Words of the prompt admitted while streams decode (0 = no admission probe), and how many streams decode. */
   admissionTokens: number;
   admissionStreams: number;
@@ -63,6 +65,8 @@ export interface EngineResult {
   levels: LevelResult[];
   prefix?: PrefixProbe;
   admission?: AdmissionProbe;
+  /** By concurrency level: aggregate decode while every stream decodes (no prefill beside it). */
+  steady?: SteadyDecode[];
 }
 
 export interface ServeBenchReport {
@@ -125,10 +129,11 @@ export async function probePrefix(server: RunningServer, o: { prefixTokens: numb
 }
 
 /** Per-sequence context both servers must hold: the longest prompt the workload or the probe sends, plus output. */
-export function contextPerSequence(o: Pick<ServeBenchOptions, 'promptTokens' | 'genTokens' | 'sharedPrefixTokens' | 'prefixTokens' | 'admissionTokens'>): number {
+export function contextPerSequence(o: Pick<ServeBenchOptions, 'promptTokens' | 'genTokens' | 'sharedPrefixTokens' | 'prefixTokens' | 'admissionTokens' | 'steadyTokens'>): number {
   const longestPrompt = Math.max(o.sharedPrefixTokens + Math.ceil(1.5 * o.promptTokens), o.prefixTokens + 16, o.admissionTokens);
   // Words are about one token each; the margin covers the chat template and words that split in two.
-  return Math.ceil((longestPrompt * 1.5 + o.genTokens + 128) / 256) * 256;
+  // The steady-decode probe's streams decode their tokens after up to as many while the others' prompts prefill.
+  return Math.ceil((longestPrompt * 1.5 + Math.max(o.genTokens, 2 * o.steadyTokens + 64) + 128) / 256) * 256;
 }
 
 export async function runServeBench(o: ServeBenchOptions): Promise<ServeBenchReport> {
@@ -152,6 +157,15 @@ export async function runServeBench(o: ServeBenchOptions): Promise<ServeBenchRep
       for (const [i, s] of servers.entries()) {
         o.log(`${s.name}: ${c} stream${c > 1 ? 's' : ''}, ${requests.length} requests`);
         engines[i]!.levels.push(await runLevel(s, c, requests));
+      }
+    }
+    if (o.steadyTokens > 0) {
+      for (const c of o.concurrency) {
+        for (const [i, s] of servers.entries()) {
+          o.log(`${s.name}: steady decode probe (${c} stream${c > 1 ? 's' : ''} started together, ${o.steadyTokens} tokens each)`);
+          // Until the window closes the first streams decode while the last ones prefill: room for that in the context.
+          (engines[i]!.steady ??= []).push(await probeSteadyDecode(s, { streams: c, promptWords: o.promptTokens, genTokens: o.steadyTokens, maxTokens: perSeq - 2 * o.promptTokens, seed: o.seed }));
+        }
       }
     }
     if (o.prefixTokens > 0) {

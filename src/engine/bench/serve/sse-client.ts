@@ -24,6 +24,8 @@ export interface ChatBody {
   max_tokens: number;
   temperature: number;
   seed?: number;
+  /** Generate max_tokens whatever the model says (both servers take it): the steady-decode probe's streams all run. */
+  ignore_eos?: boolean;
 }
 
 interface StreamChunk {

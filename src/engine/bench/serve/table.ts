@@ -36,6 +36,24 @@ function decodeLine(e: EngineResult, batched: ServeBenchReport['batchedBench']):
   return line;
 }
 
+/** Aggregate decode while every stream decodes, by streams, against one stream and the peers at the largest level. */
+function steadyLine(e: EngineResult, r: ServeBenchReport): string | undefined {
+  const rows = e.steady;
+  if (!rows?.length) return undefined;
+  const top = rows.reduce((a, x) => (x.streams > a.streams ? x : a));
+  const one = rows.find((x) => x.streams === 1);
+  let line = `${e.name} steady decode tok/s through HTTP (the streams started together; tokens arriving while every one decodes, over that window) by streams: ` +
+    rows.map((x) => `${x.streams}: ${f1(x.tokensPerSecond)}`).join(', ');
+  const ratios: string[] = [];
+  if (one && top !== one) ratios.push(`${(top.tokensPerSecond / one.tokensPerSecond).toFixed(2)}x one stream`);
+  const batched = r.batchedBench?.find((x) => x.pl === top.streams);
+  if (batched) ratios.push(`${(top.tokensPerSecond / batched.speed_tg).toFixed(2)}x llama-batched-bench at B=${top.streams}`);
+  const other = r.engines.find((x) => x !== e)?.steady?.find((x) => x.streams === top.streams);
+  if (other && e === r.engines[0]) ratios.push(`${(top.tokensPerSecond / other.tokensPerSecond).toFixed(2)}x llama-server's`);
+  if (ratios.length) line += `; ${top.streams} streams ${ratios.join(', ')}`;
+  return line;
+}
+
 /** vmlx's engine-only batched decode by B, against its own B=1 and llama-batched-bench at the largest B. */
 function batchedLine(r: ServeBenchReport): string | undefined {
   const rows = r.vmlxBatched;
@@ -80,6 +98,10 @@ export function formatServeTable(r: ServeBenchReport): string {
   for (const e of r.engines) {
     const d = decodeLine(e, r.batchedBench);
     if (d) lines.push(d);
+  }
+  for (const e of r.engines) {
+    const s = steadyLine(e, r);
+    if (s) lines.push(s);
   }
   const b = batchedLine(r);
   if (b) lines.push(b);
