@@ -160,7 +160,10 @@ async function main(): Promise<void> {
 Aggregate output tokens per second, time to first token and inter-token latency of concurrent streaming clients
 against the real \`vmlx serve\` and llama.cpp's \`llama-server\` (one slot per stream) on the Q4_0 twin, and the two
 engines' batched decode without HTTP or scheduling for the same lengths: \`llama-batched-bench\`, and vmlx's batch
-driven the same way (every prompt prefilled, then lockstep decode steps).
+driven the same way (every prompt prefilled, then lockstep decode steps). The steady-decode lines are both servers
+through HTTP with the streams of each level started together (same-length prompts, \`ignore_eos\`), counting the
+tokens that arrive while every stream decodes: decode with no prompt prefilling beside it, as llama-batched-bench
+measures it, but through the whole server.
 
 ${formatServeTable(serving)}
 
