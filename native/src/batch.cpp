@@ -16,9 +16,10 @@ void mask_logits(float* logits, int vocab, const std::vector<uint32_t>& mask) {
   }
 }
 
-SequenceRun::SequenceRun(std::vector<int32_t> prompt, const SamplingParams& params, int vocab, std::vector<int32_t> checkpointHints)
+SequenceRun::SequenceRun(std::vector<int32_t> prompt, const SamplingParams& params, int vocab, const KernelSet& kernels,
+                         std::vector<int32_t> checkpointHints)
     : checkpointHints_(std::move(checkpointHints)),
-      tokens_(std::move(prompt)), promptTokens_(static_cast<int>(tokens_.size())), params_(params), sampler_(params, vocab) {
+      tokens_(std::move(prompt)), promptTokens_(static_cast<int>(tokens_.size())), params_(params), sampler_(params, vocab, kernels) {
   tokens_.reserve(tokens_.size() + std::max(0, params.maxTokens));
   if (params.maxTokens <= 0) finish_ = "length";
 }

@@ -19,7 +19,8 @@ void mask_logits(float* logits, int vocab, const std::vector<uint32_t>& mask);
 class SequenceRun {
  public:
   // `checkpointHints`: prompt positions other prompts are likely to share up to (see Session::attach).
-  SequenceRun(std::vector<int32_t> prompt, const SamplingParams& params, int vocab, std::vector<int32_t> checkpointHints = {});
+  SequenceRun(std::vector<int32_t> prompt, const SamplingParams& params, int vocab, const KernelSet& kernels,
+              std::vector<int32_t> checkpointHints = {});
 
   // Puts the run on `session`, reusing the longest prefix of the run's tokens that the session has cached; returns
   // how many tokens were reused. Throws EngineError for tokens outside the vocabulary or beyond the context.

@@ -25,7 +25,7 @@ int int_field(const Napi::Object& o, const char* name, int fallback) {
   return v.As<Napi::Number>().Int32Value();
 }
 
-std::vector<Batch::Entry> parse_plan(const Napi::Value& v, int vocab) {
+std::vector<Batch::Entry> parse_plan(const Napi::Value& v, int vocab, const KernelSet& kernels) {
   if (!v.IsArray()) throw Napi::TypeError::New(v.Env(), "batch plan must be an array");
   Napi::Array arr = v.As<Napi::Array>();
   std::vector<Batch::Entry> plan(arr.Length());
@@ -48,7 +48,7 @@ std::vector<Batch::Entry> parse_plan(const Napi::Value& v, int vocab) {
         hints = int32_vector(so.Get("checkpointHints"), "start.checkpointHints");
       e.start = std::make_unique<SequenceRun>(int32_vector(so.Get("prompt"), "start.prompt"),
                                               parse_sampling_params(so.Get("params").As<Napi::Object>()), vocab,
-                                              std::move(hints));
+                                              kernels, std::move(hints));
     }
     const Napi::Value mask = o.Get("mask");
     if (mask.IsTypedArray()) {
@@ -87,7 +87,7 @@ Napi::Value Step(const Napi::CallbackInfo& info, const std::shared_ptr<BatchHand
     std::vector<Batch::Result> results;
   };
   auto job = std::make_shared<StepJob>(env);
-  job->plan = parse_plan(info[0], bh->host->model->vocab());
+  job->plan = parse_plan(info[0], bh->host->model->vocab(), bh->host->model->kernels());
   job->tsfn = Napi::ThreadSafeFunction::New(env, noop(env), "vmlx-batch-step", 0, 1);
   bh->host->queue->post([job, bh] {
     try {

@@ -4,6 +4,7 @@
 #include <cmath>
 #include <numeric>
 
+#include "kernels/kernels.h"
 #include "top_k.h"
 
 namespace vmlx {
@@ -25,7 +26,7 @@ uint64_t splitmix(uint64_t& x) {
 }
 }  // namespace
 
-Sampler::Sampler(const SamplingParams& p, int vocab) : p_(p), vocab_(vocab), counts_(vocab, 0) {
+Sampler::Sampler(const SamplingParams& p, int vocab, const KernelSet& kernels) : p_(p), vocab_(vocab), kernels_(kernels), counts_(vocab, 0) {
   uint64_t s = p.seed;
   rng_[0] = splitmix(s);
   rng_[1] = splitmix(s);
@@ -60,6 +61,43 @@ void Sampler::apply_penalties(float* logits, const std::vector<int32_t>& history
   }
 }
 
+int Sampler::candidates(float* logits, double invT) {
+  const int V = vocab_;
+  const bool topP = p_.topP > 0 && p_.topP < 1;
+  // The shortest prefix of idx_/prob_ (best first) holding top_p of the mass; extends `kept` as candidates grow.
+  double cum = 0;
+  int kept = 0;
+  const auto nucleus = [&](int upTo) {
+    while (kept < upTo && (kept == 0 || cum < p_.topP)) cum += prob_[kept++];
+    return kept;
+  };
+  if (p_.topK > 0 && p_.topK < V) {
+    // The top-k set, best first, its probabilities normalized over it.
+    const int k = p_.topK;
+    idx_ = top_indices(logits, V, k);
+    const double mx = logits[idx_[0]];
+    prob_.resize(k);
+    double z = 0;
+    for (int i = 0; i < k; i++) z += prob_[i] = std::exp((static_cast<double>(logits[idx_[i]]) - mx) * invT);
+    for (int i = 0; i < k; i++) prob_[i] /= z;
+    return topP ? nucleus(k) : k;
+  }
+  // The whole vocabulary: every probability in one vectorized pass (exp in float; the normalizer in double).
+  expScratch_.resize(V);
+  const float mx = logits[argmax_first(logits, V)];
+  const double z = kernels_.exp_scaled(logits, V, mx, static_cast<float>(invT), expScratch_.data());
+  if (!topP) return kWholeVocabulary;
+  // The most likely tokens by logit (the same order as by probability; ties to the lower index), 64 first and 16
+  // times more until they hold top_p: a trained model's next token takes the first round nearly always, a flat
+  // distribution a few.
+  for (int k = std::min(V, 64);; k = std::min(V, k * 16)) {
+    idx_ = top_indices(logits, V, k);
+    prob_.resize(k);
+    for (int i = kept; i < k; i++) prob_[i] = expScratch_[idx_[i]] / z;
+    if (nucleus(k) < k || cum >= p_.topP || k == V) return kept;
+  }
+}
+
 int32_t Sampler::sample(float* logits, const std::vector<int32_t>& history, TokenEvent& ev) {
   const int V = vocab_;
   const bool wantLp = p_.logprobs || p_.topLogprobs > 0;
@@ -87,64 +125,8 @@ int32_t Sampler::sample(float* logits, const std::vector<int32_t>& history, Toke
   if (p_.temperature <= 0) {
     chosen = argmax_first(logits, V);
   } else {
-    const double invT = 1.0 / p_.temperature;
-    const int k = p_.topK > 0 ? std::min(p_.topK, V) : V;
-    const bool topP = p_.topP > 0 && p_.topP < 1;
-    // Candidates: the top-k set, best first (all tokens in vocabulary order when top-k is off).
-    float mx = -INFINITY;
-    if (k < V) {
-      idx_ = top_indices(logits, V, k);
-      mx = logits[idx_[0]];
-    } else {
-      idx_.resize(V);
-      std::iota(idx_.begin(), idx_.end(), 0);
-      mx = logits[argmax_first(logits, V)];
-    }
-    prob_.resize(k);
-    double z = 0;
-    for (int i = 0; i < k; i++) z += prob_[i] = std::exp((static_cast<double>(logits[idx_[i]]) - mx) * invT);
-    for (int i = 0; i < k; i++) prob_[i] /= z;
-    int n = k;
-    if (topP) {
-      // Sort a growing prefix until it holds top_p of the mass: usually a few hundred tokens, never the whole vocab.
-      std::vector<int32_t> order(k);
-      std::iota(order.begin(), order.end(), 0);
-      auto byProb = [this](int32_t a, int32_t b) { return prob_[a] > prob_[b] || (prob_[a] == prob_[b] && idx_[a] < idx_[b]); };
-      int sorted = 0;
-      double cum = 0;
-      n = 0;
-      while (n < k && (n == 0 || cum < p_.topP)) {
-        if (n == sorted) {
-          const int more = std::min(k, std::max(64, sorted * 4));
-          std::partial_sort(order.begin() + sorted, order.begin() + more, order.end(), byProb);
-          sorted = more;
-        }
-        cum += prob_[order[n++]];
-      }
-      std::vector<int32_t> keptIdx(n);
-      std::vector<double> keptProb(n);
-      for (int i = 0; i < n; i++) keptIdx[i] = idx_[order[i]], keptProb[i] = prob_[order[i]];
-      idx_.assign(keptIdx.begin(), keptIdx.end());
-      prob_.assign(keptProb.begin(), keptProb.end());
-    }
-    if (p_.minP > 0) {
-      const double floor = *std::max_element(prob_.begin(), prob_.begin() + n) * p_.minP;
-      int m = 0;
-      for (int i = 0; i < n; i++)
-        if (prob_[i] >= floor) idx_[m] = idx_[i], prob_[m++] = prob_[i];
-      n = m;
-    }
-    double total = 0;
-    for (int i = 0; i < n; i++) total += prob_[i];
-    double r = uniform() * total;
-    chosen = idx_[n - 1];
-    for (int i = 0; i < n; i++) {
-      r -= prob_[i];
-      if (r < 0) {
-        chosen = idx_[i];
-        break;
-      }
-    }
+    const int n = candidates(logits, 1.0 / p_.temperature);
+    chosen = n == kWholeVocabulary ? draw_from_vocabulary() : draw_from_candidates(n);
   }
   ev.token = chosen;
   if (wantLp) {
@@ -155,6 +137,62 @@ int32_t Sampler::sample(float* logits, const std::vector<int32_t>& history, Toke
     ev.logprob = static_cast<float>(raw - lse);
   }
   return chosen;
+}
+
+// Every token, in vocabulary order, weighted by expScratch_ (unnormalized; the most likely is 1); min-p drops those
+// under min_p times the most likely.
+int32_t Sampler::draw_from_vocabulary() {
+  const int V = vocab_;
+  const float* e = expScratch_.data();
+  const float floor = p_.minP > 0 ? *std::max_element(e, e + V) * p_.minP : 0.f;
+  // Sums of runs of 64 first: the draw then skips whole runs and walks one.
+  constexpr int kRun = 64;
+  runSums_.assign((V + kRun - 1) / kRun, 0.0);
+  double total = 0;
+  for (int c = 0; c * kRun < V; c++) {
+    double s = 0;
+    for (int i = c * kRun; i < std::min(V, (c + 1) * kRun); i++)
+      if (e[i] >= floor) s += e[i];
+    runSums_[c] = s;
+    total += s;
+  }
+  double r = uniform() * total;
+  int32_t last = 0;
+  for (int c = 0; c * kRun < V; c++) {
+    if (runSums_[c] == 0) continue;
+    if (r >= runSums_[c]) {
+      r -= runSums_[c];
+      for (int i = std::min(V, (c + 1) * kRun) - 1; i >= c * kRun; i--)
+        if (e[i] >= floor && e[i] > 0.f) { last = i; break; }
+      continue;
+    }
+    for (int i = c * kRun; i < std::min(V, (c + 1) * kRun); i++) {
+      if (e[i] < floor || e[i] == 0.f) continue;
+      last = i;
+      r -= e[i];
+      if (r < 0) return i;
+    }
+  }
+  return last;
+}
+
+// The first n candidates of idx_/prob_, after min-p.
+int32_t Sampler::draw_from_candidates(int n) {
+  if (p_.minP > 0) {
+    const double floor = *std::max_element(prob_.begin(), prob_.begin() + n) * p_.minP;
+    int m = 0;
+    for (int i = 0; i < n; i++)
+      if (prob_[i] >= floor) idx_[m] = idx_[i], prob_[m++] = prob_[i];
+    n = m;
+  }
+  double total = 0;
+  for (int i = 0; i < n; i++) total += prob_[i];
+  double r = uniform() * total;
+  for (int i = 0; i < n; i++) {
+    r -= prob_[i];
+    if (r < 0) return idx_[i];
+  }
+  return idx_[n - 1];
 }
 
 }  // namespace vmlx

@@ -5,6 +5,8 @@
 
 namespace vmlx {
 
+struct KernelSet;
+
 struct SamplingParams {
   int maxTokens = 256;
   float temperature = 0;
@@ -31,7 +33,8 @@ double log_sum_exp(const float* v, int n);
 
 class Sampler {
  public:
-  Sampler(const SamplingParams& p, int vocab);
+  // `kernels` computes the probabilities when top-k is off (the whole vocabulary); it must outlive the sampler.
+  Sampler(const SamplingParams& p, int vocab, const KernelSet& kernels);
   // Picks the next token. `logits` (vocab floats) is modified. history = prompt + generated tokens so far.
   int32_t sample(float* logits, const std::vector<int32_t>& history, TokenEvent& ev);
 
@@ -39,13 +42,23 @@ class Sampler {
   double uniform();
   void apply_penalties(float* logits, const std::vector<int32_t>& history);
 
+  // The candidates' indices and probabilities, best first; top-p keeps the shortest prefix holding its mass.
+  // kWholeVocabulary: no top-k or top-p, every token weighted by expScratch_ (not normalized).
+  int candidates(float* logits, double invT);
+  static constexpr int kWholeVocabulary = -1;
+  int32_t draw_from_vocabulary();
+  int32_t draw_from_candidates(int n);
+
   SamplingParams p_;
   int vocab_;
+  const KernelSet& kernels_;
   uint64_t rng_[2];
   std::vector<int32_t> counts_;
   std::vector<int32_t> touched_;
   std::vector<int32_t> idx_;
   std::vector<double> prob_;
+  std::vector<float> expScratch_;
+  std::vector<double> runSums_;
 };
 
 }  // namespace vmlx

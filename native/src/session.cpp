@@ -152,7 +152,7 @@ GenerationStats Session::generate(const std::vector<int32_t>& prompt, const Samp
   auto t1 = t0;
   bool decoding = false;
   // The one-sequence case of a batch: the same run, one segment per pass.
-  SequenceRun run(prompt, params, model_->vocab());
+  SequenceRun run(prompt, params, model_->vocab(), model_->kernels());
   st.reusedTokens = run.attach(*this);
   while (!run.finished()) {
     if (cancel.load()) {

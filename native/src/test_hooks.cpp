@@ -328,6 +328,19 @@ Napi::Value Softcap(const Napi::CallbackInfo& info) {
   return out;
 }
 
+// expScaled(set, x, shift, scale) -> { out: Float32Array, sum }: exp((x - shift) * scale), 0 for -inf
+Napi::Value ExpScaled(const Napi::CallbackInfo& info) {
+  const KernelSet& ks = kernel_set(info[0]);
+  Napi::Float32Array x = typed<Napi::Float32Array>(info[1], napi_float32_array, "x");
+  Napi::Float32Array out = Napi::Float32Array::New(info.Env(), x.ElementLength());
+  const double sum = ks.exp_scaled(x.Data(), static_cast<int>(x.ElementLength()), info[2].As<Napi::Number>().FloatValue(),
+                                   info[3].As<Napi::Number>().FloatValue(), out.Data());
+  Napi::Object r = Napi::Object::New(info.Env());
+  r.Set("out", out);
+  r.Set("sum", sum);
+  return r;
+}
+
 // toF16(set, x) -> Uint16Array through the kernel set's KV-cache store conversion
 Napi::Value ToF16(const Napi::CallbackInfo& info) {
   const KernelSet& ks = kernel_set(info[0]);
@@ -377,9 +390,11 @@ Napi::Object make_test_hooks(Napi::Env env) {
   t.Set("geluTanhMul", Napi::Function::New(env, GeluTanhMul, "geluTanhMul"));
   t.Set("softcap", Napi::Function::New(env, Softcap, "softcap"));
   t.Set("toF16", Napi::Function::New(env, ToF16, "toF16"));
+  t.Set("expScaled", Napi::Function::New(env, ExpScaled, "expScaled"));
   t.Set("f32ToF16", Napi::Function::New(env, F32ToF16, "f32ToF16"));
   t.Set("f16ToF32", Napi::Function::New(env, F16ToF32, "f16ToF32"));
   add_deltanet_test_hooks(env, t);
+  add_sampler_test_hooks(env, t);
   return t;
 }
 

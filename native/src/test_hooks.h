@@ -12,5 +12,7 @@ struct KernelSet;
 const KernelSet& test_kernel_set(const Napi::Value& v);
 // The Gated DeltaNet kernel hooks (test_hooks_deltanet.cpp), added to the _test object.
 void add_deltanet_test_hooks(Napi::Env env, Napi::Object& hooks);
+// The sampler hook (test_hooks_sampler.cpp), added to the _test object.
+void add_sampler_test_hooks(Napi::Env env, Napi::Object& hooks);
 
 }  // namespace vmlx

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <utility>
 
 #if defined(__SSE2__)
@@ -63,10 +64,34 @@ void top_k_unordered(const float* v, int n, int k, int32_t* out) {
   for (int j = 0; j < k; j++) out[j] = heap[j].second;
 }
 
+namespace {
+
+// Large k (a flat distribution's top-p nucleus): one select and sort of packed keys, O(n + k log k), where the heap
+// would be O(n log k). Key = the value's bits mapped to an unsigned order, inverted (largest first), then the index
+// (ties to the lower one). NaN counts as -inf and -0 as +0, as in the comparison below.
+std::vector<int32_t> top_indices_by_keys(const float* v, int n, int k) {
+  std::vector<uint64_t> keys(n);
+  for (int i = 0; i < n; i++) {
+    const float f = std::isnan(v[i]) ? -INFINITY : v[i] + 0.f;
+    uint32_t u;
+    std::memcpy(&u, &f, sizeof u);
+    u = (u & 0x80000000u) ? ~u : (u | 0x80000000u);
+    keys[i] = (static_cast<uint64_t>(~u) << 32) | static_cast<uint32_t>(i);
+  }
+  if (k < n) std::nth_element(keys.begin(), keys.begin() + k, keys.end());
+  std::sort(keys.begin(), keys.begin() + k);
+  std::vector<int32_t> idx(k);
+  for (int i = 0; i < k; i++) idx[i] = static_cast<int32_t>(keys[i] & 0xffffffffu);
+  return idx;
+}
+
+}  // namespace
+
 std::vector<int32_t> top_indices(const float* v, int n, int k) {
   k = std::min(k, n);
+  if (k <= 0) return {};
+  if (static_cast<int64_t>(k) * 16 >= n && n > 4096) return top_indices_by_keys(v, n, k);
   std::vector<int32_t> idx(k);
-  if (k <= 0) return idx;
   top_k_unordered(v, n, k, idx.data());
   // NaN ranks last, so the order is a strict weak one whatever the row holds.
   const auto key = [v](int32_t i) { return std::isnan(v[i]) ? -INFINITY : v[i]; };

@@ -258,6 +258,10 @@ export interface NativeTestHooks {
   geluTanhMul(kernels: string, g: Float32Array, u: Float32Array): Float32Array;
   /** cap * tanh(x / cap) elementwise (the logit soft-cap). */
   softcap(kernels: string, x: Float32Array, cap: number): Float32Array;
+  /** exp((x - shift) * scale) elementwise (0 for -inf) and the sum of those (the sampler's probabilities). */
+  expScaled(kernels: string, x: Float32Array, shift: number, scale: number): { out: Float32Array; sum: number };
+  /** `draws` tokens drawn one after another by one seeded sampler from the same logits (no history). */
+  sampleTokens(kernels: string, logits: Float32Array, params: NativeSamplingParams, draws: number): Int32Array;
   /** float16 bits of x through the kernel set's KV-cache conversion. */
   toF16(kernels: string, x: Float32Array): Uint16Array;
   f32ToF16(x: Float32Array): Uint16Array;

@@ -42,6 +42,19 @@ test('topKUnordered returns the k largest, ties kept in index order', () => {
   assert.throws(() => hooks.topKUnordered(up, 1001), /k must be/);
 });
 
+test('topIndices for a large share of a long row (sorted keys instead of the heap) orders exactly as for a small one', () => {
+  const rng = new Rng(23);
+  const n = 20_000;
+  // Coarse values (many ties), zeros of both signs, -inf (masked) and NaN (ranked as -inf).
+  const v = Float32Array.from({ length: n }, () => Math.round(rng.normal() * 6) / 6);
+  for (let i = 0; i < n; i += 97) v[i] = 0;
+  for (let i = 3; i < n; i += 89) v[i] = -0;
+  for (let i = 5; i < n; i += 101) v[i] = -Infinity;
+  for (let i = 7; i < n; i += 131) v[i] = NaN;
+  const asInf = Float32Array.from(v, (x) => (Number.isNaN(x) ? -Infinity : x));
+  for (const k of [n >> 4, 5000, n - 1, n]) assert.deepEqual(Array.from(hooks.topIndices(v, k)), topK(asInf, k), `k ${k}`);
+});
+
 test('argmaxFirst and topIndices: the first of equal maxima, largest first, NaN ignored', () => {
   const rng = new Rng(5);
   for (const n of [1, 63, 64, 65, 1000, 151936]) {

@@ -177,14 +177,16 @@ struct DeltaRuleSpan {
   void rmsnorm_gated(const float* x, const float* w, const float* z, float eps, int n, float* out); \
   void l2_normalize(float* x, int n, float eps, float scale);                       \
   void conv_silu(const ConvSpan& s);                                                \
-  void delta_rule(const DeltaRuleSpan& s);
+  void delta_rule(const DeltaRuleSpan& s);                                          \
+  double exp_scaled(const float* x, int n, float shift, float scale, float* out);
 namespace vec_avx2 { VMLX_ELEMENTWISE_KERNELS }
 namespace vec_avx512 { VMLX_ELEMENTWISE_KERNELS }
 namespace vec_scalar { VMLX_ELEMENTWISE_KERNELS }
 #undef VMLX_ELEMENTWISE_KERNELS
 // A KernelSet's element-wise entries from one of those namespaces, in KernelSet order.
 #define VMLX_ELEMENTWISE_ENTRIES(ns) \
-  ns::rmsnorm, ns::attend_rows, ns::silu_mul, ns::gelu_tanh_mul, ns::softcap, ns::to_f16, ns::rmsnorm_gated, ns::l2_normalize, ns::conv_silu, ns::delta_rule
+  ns::rmsnorm, ns::attend_rows, ns::silu_mul, ns::gelu_tanh_mul, ns::softcap, ns::to_f16, ns::rmsnorm_gated, ns::l2_normalize, ns::conv_silu, ns::delta_rule, \
+  ns::exp_scaled
 
 struct KernelSet {
   const char* name;
@@ -220,6 +222,9 @@ struct KernelSet {
   void (*l2_normalize)(float* x, int n, float eps, float scale);
   void (*conv_silu)(const ConvSpan& s);
   void (*delta_rule)(const DeltaRuleSpan& s);
+  // out[i] = exp((x[i] - shift) * scale), 0 where x[i] is -inf; returns the sum of out (the sampler's probabilities
+  // over a vocabulary and their normalizer: each vector's lanes summed in float, the vectors' sums in double).
+  double (*exp_scaled)(const float* x, int n, float shift, float scale, float* out);
 };
 
 const KernelSet& kernels_scalar();

@@ -236,6 +236,15 @@ void attend_rows_portable(const AttendRows& a) {
   }
 }
 
+double exp_scaled(const float* x, int n, float shift, float scale, float* out) {
+  double total = 0;
+  for (int i = 0; i < n; i++) {
+    out[i] = x[i] == -INFINITY ? 0.f : std::exp((x[i] - shift) * scale);
+    total += out[i];
+  }
+  return total;
+}
+
 void to_f16(const float* x, uint16_t* out, int n) {
   for (int i = 0; i < n; i++) out[i] = vmlx_f32_to_f16(x[i]);
 }
@@ -315,7 +324,8 @@ void delta_rule(const DeltaRuleSpan& s) {
 }
 
 const KernelSet kScalar = {"scalar", quantize_row_portable, matmul, read_bytes, dot_peak, rmsnorm, attend_rows_portable, silu_mul,
-                           gelu_tanh_mul, softcap, to_f16, rmsnorm_gated, l2_normalize, conv_silu, delta_rule};
+                           gelu_tanh_mul, softcap, to_f16, rmsnorm_gated, l2_normalize, conv_silu, delta_rule,
+                           exp_scaled};
 const KernelSet kGeneric = {"generic", quantize_row_portable, matmul, read_bytes, dot_peak, VMLX_ELEMENTWISE_ENTRIES(vec_scalar)};
 
 }  // namespace

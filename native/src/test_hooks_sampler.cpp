@@ -1,0 +1,43 @@
+// addon._test hooks for next-token selection: the sampler on given logits, many draws with one seeded sampler, so
+// test/native can check which tokens top-k, top-p and min-p allow and how often each is drawn.
+#include <string>
+#include <vector>
+
+#include "js_spec.h"
+#include "kernels/kernels.h"
+#include "sampler.h"
+#include "test_hooks.h"
+
+namespace vmlx {
+namespace {
+
+// sampleTokens(set, logits, params, draws) -> Int32Array of `draws` tokens drawn one after another by one sampler
+// (its RNG advances; no history, so no penalties), the whole-vocabulary probabilities through kernel set `set`.
+Napi::Value SampleTokens(const Napi::CallbackInfo& info) {
+  const KernelSet& ks = test_kernel_set(info[0]);
+  if (!info[1].IsTypedArray() || info[1].As<Napi::TypedArray>().TypedArrayType() != napi_float32_array)
+    throw Napi::TypeError::New(info.Env(), "logits must be a Float32Array");
+  if (!info[2].IsObject()) throw Napi::TypeError::New(info.Env(), "params must be an object");
+  Napi::Float32Array logits = info[1].As<Napi::Float32Array>();
+  const int vocab = static_cast<int>(logits.ElementLength());
+  const int draws = info[3].As<Napi::Number>().Int32Value();
+  if (vocab < 1 || draws < 1) throw Napi::RangeError::New(info.Env(), "sampleTokens: empty logits or no draws");
+  Sampler sampler(parse_sampling_params(info[2].As<Napi::Object>()), vocab, ks);
+  const std::vector<int32_t> history;
+  std::vector<float> row(vocab);
+  Napi::Int32Array out = Napi::Int32Array::New(info.Env(), draws);
+  TokenEvent ev;
+  for (int d = 0; d < draws; d++) {
+    row.assign(logits.Data(), logits.Data() + vocab);  // sample() may change its logits
+    out[d] = sampler.sample(row.data(), history, ev);
+  }
+  return out;
+}
+
+}  // namespace
+
+void add_sampler_test_hooks(Napi::Env env, Napi::Object& hooks) {
+  hooks.Set("sampleTokens", Napi::Function::New(env, SampleTokens, "sampleTokens"));
+}
+
+}  // namespace vmlx
