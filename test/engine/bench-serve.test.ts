@@ -2,7 +2,7 @@
 // inputs, then the command itself against a real `vmlx serve` on a tiny model.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { percentile } from '../../src/engine/bench/serve/stats.js';
+import { medianBy, percentile } from '../../src/engine/bench/serve/stats.js';
 import { makeRequests } from '../../src/engine/bench/serve/workload.js';
 import { parseBatchedBenchJsonl, batchedBenchArgs } from '../../src/engine/bench/serve/batched-bench.js';
 import { contextPerSequence, type ServeBenchReport } from '../../src/engine/bench/serve/run.js';
@@ -18,6 +18,13 @@ test('percentiles are nearest-rank over the samples', () => {
   assert.equal(percentile(xs, 99), 10);
   assert.equal(percentile(xs, 0), 1);
   assert.ok(Number.isNaN(percentile([], 50)));
+});
+
+test('medianBy keeps one sample per key, the median of its rounds, keys in first-seen order', () => {
+  const rounds = [{ b: 1, v: 70 }, { b: 8, v: 250 }, { b: 1, v: 90 }, { b: 8, v: 200 }, { b: 1, v: 76 }, { b: 8, v: 280 }];
+  assert.deepEqual(medianBy(rounds, (x) => x.b, (x) => x.v), [{ b: 1, v: 76 }, { b: 8, v: 250 }]);
+  // An even count takes the lower middle.
+  assert.deepEqual(medianBy([{ b: 2, v: 5 }, { b: 2, v: 3 }], (x) => x.b, (x) => x.v), [{ b: 2, v: 3 }]);
 });
 
 test('the workload is the same for the same seed, mixed in length, and half of it shares the system prompt', () => {
@@ -77,7 +84,7 @@ test('the table puts vmlx beside llama-server per level, with the ratio and the 
     ttftMs: { p50: 100, p99: 200 }, itlMs: { p50: 20, p99: 40 }, decodeTokensPerSecondPerStream: 50,
   });
   const report: ServeBenchReport = {
-    model: '/made/up', gguf: '/made/up.gguf', threads: 2, promptTokens: 128, genTokens: 64, sharedPrefixTokens: 0, requestsPerStream: 2,
+    model: '/made/up', gguf: '/made/up.gguf', threads: 2, promptTokens: 128, genTokens: 64, sharedPrefixTokens: 0, requestsPerStream: 2, rounds: 3,
     engines: [
       { name: 'vmlx', levels: [level(1, 40), level(8, 160)], prefix: { coldTtftMs: 1000, warmTtftMs: 40, warmOverCold: 0.04, cachedTokens: 2000 } },
       { name: 'llama-server', levels: [level(1, 50), level(8, 80)] },
@@ -86,12 +93,13 @@ test('the table puts vmlx beside llama-server per level, with the ratio and the 
     vmlxBatched: [{ pp: 128, tg: 64, pl: 1, speed_pp: 1, speed_tg: 80 }, { pp: 128, tg: 64, pl: 8, speed_pp: 1, speed_tg: 225 }],
   };
   const table = formatServeTable(report);
+  assert.match(table, /steady and batched decode: medians of 3 interleaved rounds/);
   assert.match(table, /\| 8 \| 160\.0 \| 100 \/ 200 \| 20 \/ 40 \| 80\.0 \| 100 \/ 200 \| 20 \/ 40 \| 2\.00x \| 225\.0 \| 90\.0 \|/);
-  // The engine without HTTP, measured as llama-batched-bench measures llama.cpp: 225 / 80 and 225 / 90.
-  assert.match(table, /vmlx batched decode tok\/s \(the engine without HTTP, .*B prompts of 128 tokens at once, then 64 tokens each\) by B: 1: 80\.0, 8: 225\.0; B=8 2\.81x B=1, 2\.50x llama-batched-bench at B=8/);
+  // The engine without HTTP, measured as llama-batched-bench measures llama.cpp: 225 / 80 and 225 / 90 at B=8.
+  assert.match(table, /vmlx batched decode tok\/s \(the engine without HTTP, .*B prompts of 128 tokens at once, then 64 tokens each\) by B: 1: 80\.0 \(1\.47x llama-batched-bench\), 8: 225\.0 \(2\.81x B=1; 2\.50x llama-batched-bench\)$/m);
   assert.match(table, /vmlx: 8 streams give 4\.00x the output tok\/s of one stream/);
   // Decode without the prefill: 8 streams each decoding at 50 tok/s are 400 tok/s, 8x one stream, 4.44x llama.cpp's B=8.
-  assert.match(table, /vmlx decode tok\/s \(streams x the median request's .*\) by streams: 1: 50\.0, 8: 400\.0; 8 streams 8\.00x one stream, 4\.44x llama-batched-bench at B=8/);
+  assert.match(table, /vmlx decode tok\/s \(streams x the median request's .*\) by streams: 1: 50\.0 \(0\.92x llama-batched-bench\), 8: 400\.0 \(8\.00x one stream; 4\.44x llama-batched-bench\)$/m);
   assert.match(table, /vmlx prefix probe: cold TTFT 1000 ms; .* 40 ms \(4\.0% of cold, 2000 prompt tokens reported cached\)/);
   assert.doesNotMatch(table, /admission probe|memory probe|steady decode/);
   const steady = (streams: number, tps: number) => ({ streams, tokens: 100, windowSeconds: 100 / tps, tokensPerSecond: tps });
@@ -100,8 +108,8 @@ test('the table puts vmlx beside llama-server per level, with the ratio and the 
     engines: [{ ...report.engines[0]!, steady: [steady(1, 60), steady(8, 270)] }, { ...report.engines[1]!, steady: [steady(1, 30), steady(8, 45)] }],
   });
   // 270 / 60, 270 / 90 (llama-batched-bench at B=8), 270 / 45 (llama-server's steady decode at 8 streams).
-  assert.match(steadyTable, /vmlx steady decode tok\/s through HTTP \(.*\) by streams: 1: 60\.0, 8: 270\.0; 8 streams 4\.50x one stream, 3\.00x llama-batched-bench at B=8, 6\.00x llama-server's/);
-  assert.match(steadyTable, /llama-server steady decode tok\/s through HTTP \(.*\) by streams: 1: 30\.0, 8: 45\.0; 8 streams 1\.50x one stream, 0\.50x llama-batched-bench at B=8$/m);
+  assert.match(steadyTable, /vmlx steady decode tok\/s through HTTP \(.*\) by streams: 1: 60\.0 \(1\.10x llama-batched-bench, 2\.00x llama-server's\), 8: 270\.0 \(4\.50x one stream; 3\.00x llama-batched-bench, 6\.00x llama-server's\)$/m);
+  assert.match(steadyTable, /llama-server steady decode tok\/s through HTTP \(.*\) by streams: 1: 30\.0 \(0\.55x llama-batched-bench\), 8: 45\.0 \(1\.50x one stream; 0\.50x llama-batched-bench\)$/m);
   const probed = formatServeTable({
     ...report,
     engines: [{ ...report.engines[0]!, admission: { streams: 4, admittedWords: 2048, admittedTtftMs: 5000, itlMedianMs: 50, admissionItlP99Ms: 120, admissionItlMaxMs: 130, gapsDuringAdmission: 300, p99OverMedian: 2.4 } }],
@@ -115,7 +123,7 @@ test('vmlx bench serve drives a real vmlx serve with concurrent streams and repo
   const { dir } = await ensureTestModel({ arch: 'qwen3', dtype: 'bf16', bits: 4 });
   const r = await runVmlx(['bench', 'serve', '--model', dir, '--concurrency', '1,3', '--prompt-tokens', '12', '--gen-tokens', '4',
     '--shared-prefix', '16', '--prefix-tokens', '48', '--admission-tokens', '200', '--admission-streams', '2',
-    '--memory-conversations', '6', '--memory-prompt-tokens', '120', '--memory-budget', '3M', '--steady-tokens', '24', '--json'], { deadlineMs: 240_000 });
+    '--memory-conversations', '6', '--memory-prompt-tokens', '120', '--memory-budget', '3M', '--steady-tokens', '24', '--rounds', '2', '--json'], { deadlineMs: 240_000 });
   assert.equal(r.code, 0, r.stderr);
   const report = JSON.parse(r.stdout) as ServeBenchReport;
   assert.equal(report.engines.length, 1);
@@ -131,6 +139,7 @@ test('vmlx bench serve drives a real vmlx serve with concurrent streams and repo
   assert.deepEqual(report.vmlxBatched!.map((b) => [b.pl, b.pp, b.tg]), [[1, 12, 4], [3, 12, 4]]);
   for (const b of report.vmlxBatched!) assert.ok(b.speed_tg > 0 && b.speed_pp > 0 && Number.isFinite(b.speed_tg), JSON.stringify(b));
   // The steady-decode probe at each level: a window while all streams decoded, at least the tokens asked of each.
+  assert.equal(report.rounds, 2);
   assert.deepEqual(vmlx!.steady!.map((s) => s.streams), [1, 3]);
   for (const s of vmlx!.steady!) assert.ok(s.tokens >= 20 * s.streams && s.windowSeconds > 0 && s.tokensPerSecond > 0, JSON.stringify(s));
   // The admission probe saw the streams' tokens on both sides of the long prompt's prefill.

@@ -45,6 +45,7 @@ interface ServeFlags {
   sharedPrefix: number;
   prefixTokens: number;
   steadyTokens: number;
+  rounds: number;
   admissionTokens: number;
   admissionStreams: number;
   memoryConversations: number;
@@ -94,6 +95,7 @@ export function registerBenchServeCommand(bench: Command): void {
     .option('--shared-prefix <n>', 'tokens of a system prompt that half of the requests open with, as agents share one (0 = none)', intArg('--shared-prefix', 0), 256)
     .option('--prefix-tokens <n>', 'system prompt length of the prefix-cache probe: cold, then after another conversation (0 = no probe)', intArg('--prefix-tokens', 0), 2048)
     .option('--steady-tokens <n>', 'tokens each stream decodes in the steady-decode probe at every level: streams started together, aggregate decode while all decode (0 = no probe)', intArg('--steady-tokens', 0), 64)
+    .option('--rounds <n>', 'rounds of the steady-decode probe and of both batched benches, interleaved; each figure is their median', intArg('--rounds', 1), 3)
     .option('--admission-tokens <n>', 'prompt length admitted while --admission-streams streams decode: their inter-token p99 during its prefill against their median (0 = no probe)', intArg('--admission-tokens', 0), 2048)
     .option('--admission-streams <n>', 'streams decoding during the admission probe', intArg('--admission-streams', 1), 4)
     .option('--memory-conversations <n>', 'long conversations sent at once to a vmlx serve with a --memory-budget KV cache; all must complete (0 = no probe)', intArg('--memory-conversations', 0), 32)
@@ -118,7 +120,7 @@ export function registerBenchServeCommand(bench: Command): void {
       if (shared.gguf && !existsSync(shared.gguf)) throw new UserError(`--gguf ${shared.gguf}: no such file`);
       const report = await runServeBench({
         modelDir, gguf: shared.gguf, concurrency: flags.concurrency, promptTokens: shared.promptTokens, genTokens: shared.genTokens,
-        requestsPerStream: flags.requestsPerStream, sharedPrefixTokens: flags.sharedPrefix, prefixTokens: flags.prefixTokens, steadyTokens: flags.steadyTokens,
+        requestsPerStream: flags.requestsPerStream, sharedPrefixTokens: flags.sharedPrefix, prefixTokens: flags.prefixTokens, steadyTokens: flags.steadyTokens, rounds: flags.rounds,
         admissionTokens: flags.admissionTokens, admissionStreams: flags.admissionStreams, memoryConversations: flags.memoryConversations,
         memoryPromptTokens: flags.memoryPromptTokens, memoryBudgetBytes: flags.memoryBudget,
         threads: shared.threads, seed: flags.seed, log: (m) => process.stderr.write(`bench serve: ${m}\n`),

@@ -4,7 +4,7 @@
 import { makeRequests, words } from './workload.js';
 import { seededRandom } from '../../seeded-random.js';
 import { timedStream, type ChatBody, type StreamTiming } from './sse-client.js';
-import { percentile, spread, type Spread } from './stats.js';
+import { medianBy, percentile, spread, type Spread } from './stats.js';
 import { startLlamaServer, startVmlxServer, type RunningServer } from './servers.js';
 import { runBatchedBench, type BatchedRow } from './batched-bench.js';
 import { runVmlxBatched } from './vmlx-batched.js';
@@ -22,6 +22,8 @@ export interface ServeBenchOptions {
   prefixTokens: number;
   /** Tokens each stream decodes in the steady-decode probe, at every concurrency level (0 = no probe). */
   steadyTokens: number;
+  /** Rounds of the steady-decode probe and of both batched benches, interleaved; each figure is their median. */
+  rounds: number;
   /** Words of the prompt admitted while streams decode (0 = no admission probe), and how many streams decode. */
   admissionTokens: number;
   admissionStreams: number;
@@ -78,6 +80,8 @@ export interface ServeBenchReport {
   sharedPrefixTokens: number;
   requestsPerStream: number;
   engines: EngineResult[];
+  /** Rounds behind the steady-decode and batched figures (medians). */
+  rounds: number;
   batchedBench?: BatchedRow[];
   /** vmlx's engine measured as llama-batched-bench measures llama.cpp's (vmlx-batched.ts). */
   vmlxBatched?: BatchedRow[];
@@ -160,13 +164,17 @@ export async function runServeBench(o: ServeBenchOptions): Promise<ServeBenchRep
       }
     }
     if (o.steadyTokens > 0) {
-      for (const c of o.concurrency) {
-        for (const [i, s] of servers.entries()) {
-          o.log(`${s.name}: steady decode probe (${c} stream${c > 1 ? 's' : ''} started together, ${o.steadyTokens} tokens each)`);
-          // Until the window closes the first streams decode while the last ones prefill: room for that in the context.
-          (engines[i]!.steady ??= []).push(await probeSteadyDecode(s, { streams: c, promptWords: o.promptTokens, genTokens: o.steadyTokens, maxTokens: perSeq - 2 * o.promptTokens, seed: o.seed }));
+      const samples = servers.map((): SteadyDecode[] => []);
+      for (let round = 1; round <= o.rounds; round++) {
+        for (const c of o.concurrency) {
+          for (const [i, s] of servers.entries()) {
+            o.log(`${s.name}: steady decode probe (${c} stream${c > 1 ? 's' : ''} started together, ${o.steadyTokens} tokens each), round ${round} of ${o.rounds}`);
+            // Until the window closes the first streams decode while the last ones prefill: room for that in the context.
+            samples[i]!.push(await probeSteadyDecode(s, { streams: c, promptWords: o.promptTokens, genTokens: o.steadyTokens, maxTokens: perSeq - 2 * o.promptTokens, seed: o.seed + round }));
+          }
         }
       }
+      samples.forEach((x, i) => (engines[i]!.steady = medianBy(x, (d) => d.streams, (d) => d.tokensPerSecond)));
     }
     if (o.prefixTokens > 0) {
       for (const [i, s] of servers.entries()) {
@@ -194,18 +202,25 @@ export async function runServeBench(o: ServeBenchOptions): Promise<ServeBenchRep
       for (const s of servers.splice(0)) await s.stop();
     }
 
-    let batchedBench: BatchedRow[] | undefined;
-    if (o.gguf) {
-      o.log(`llama-batched-bench (pp ${o.promptTokens}, tg ${o.genTokens}, B = ${o.concurrency.join(',')})`);
-      batchedBench = await runBatchedBench({ gguf: o.gguf, threads: o.threads, prompt: o.promptTokens, gen: o.genTokens, parallel: o.concurrency });
+    // The two engines' batched decode, round after round, so that a drift of the machine's speed touches both.
+    const llamaRows: BatchedRow[] = [];
+    const vmlxRows: BatchedRow[] = [];
+    if (o.genTokens < 2) o.log('vmlx batched decode skipped: it needs --gen-tokens 2 or more');
+    for (let round = 1; round <= o.rounds; round++) {
+      const shape = `pp ${o.promptTokens}, tg ${o.genTokens}, B = ${o.concurrency.join(',')}; round ${round} of ${o.rounds}`;
+      if (o.gguf) {
+        o.log(`llama-batched-bench (${shape})`);
+        llamaRows.push(...(await runBatchedBench({ gguf: o.gguf, threads: o.threads, prompt: o.promptTokens, gen: o.genTokens, parallel: o.concurrency })));
+      }
+      if (o.genTokens >= 2) {
+        o.log(`vmlx batched decode in this process, no HTTP (${shape})`);
+        vmlxRows.push(...(await runVmlxBatched({ modelDir: o.modelDir, threads: o.threads, prompt: o.promptTokens, gen: o.genTokens, parallel: o.concurrency })));
+      }
     }
-    let vmlxBatched: BatchedRow[] | undefined;
-    if (o.genTokens >= 2) {
-      o.log(`vmlx batched decode in this process, no HTTP (pp ${o.promptTokens}, tg ${o.genTokens}, B = ${o.concurrency.join(',')})`);
-      vmlxBatched = await runVmlxBatched({ modelDir: o.modelDir, threads: o.threads, prompt: o.promptTokens, gen: o.genTokens, parallel: o.concurrency });
-    } else o.log('vmlx batched decode skipped: it needs --gen-tokens 2 or more');
+    const batchedBench = llamaRows.length ? medianBy(llamaRows, (x) => x.pl, (x) => x.speed_tg) : undefined;
+    const vmlxBatched = vmlxRows.length ? medianBy(vmlxRows, (x) => x.pl, (x) => x.speed_tg) : undefined;
     return {
-      model: o.modelDir, ...(o.gguf ? { gguf: o.gguf } : {}), threads: o.threads, promptTokens: o.promptTokens, genTokens: o.genTokens,
+      model: o.modelDir, ...(o.gguf ? { gguf: o.gguf } : {}), threads: o.threads, promptTokens: o.promptTokens, genTokens: o.genTokens, rounds: o.rounds,
       sharedPrefixTokens: o.sharedPrefixTokens, requestsPerStream: o.requestsPerStream, engines, ...(batchedBench ? { batchedBench } : {}), ...(vmlxBatched ? { vmlxBatched } : {}), ...(memory ? { memory } : {}),
     };
   } finally {

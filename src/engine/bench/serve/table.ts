@@ -24,55 +24,54 @@ export function aggregateDecodeRate(l: LevelResult): number {
   return l.concurrency * l.decodeTokensPerSecondPerStream;
 }
 
-function decodeLine(e: EngineResult, batched: ServeBenchReport['batchedBench']): string | undefined {
-  const one = e.levels.find((l) => l.concurrency === 1);
-  const top = e.levels.reduce<LevelResult | undefined>((a, l) => (!a || l.concurrency > a.concurrency ? l : a), undefined);
-  if (!top || !Number.isFinite(aggregateDecodeRate(top))) return undefined;
-  const parts = e.levels.map((l) => `${l.concurrency}: ${f1(aggregateDecodeRate(l))}`);
-  let line = `${e.name} decode tok/s (streams x the median request's tokens after its first over the time from its first to its last) by streams: ${parts.join(', ')}`;
-  if (one && top !== one) line += `; ${top.concurrency} streams ${(aggregateDecodeRate(top) / aggregateDecodeRate(one)).toFixed(2)}x one stream`;
-  const peer = batched?.find((b) => b.pl === top.concurrency);
-  if (peer) line += `, ${(aggregateDecodeRate(top) / peer.speed_tg).toFixed(2)}x llama-batched-bench at B=${top.concurrency}`;
-  return line;
+/**
+ * "B: rate (x one stream; x llama-batched-bench[, x other])" for each level: every level against its own B=1 and the
+ * peers at the same B (the issue's targets are at 8 streams, not only at the largest level).
+ */
+function byLevel(rows: { b: number; rate: number }[], one: string, peers: { name: string; rate(b: number): number | undefined }[]): string {
+  const base = rows.find((x) => x.b === 1)?.rate;
+  return rows.map(({ b, rate }) => {
+    const own = base !== undefined && b !== 1 ? `${(rate / base).toFixed(2)}x ${one}` : '';
+    const vs = peers.flatMap((p) => {
+      const r = p.rate(b);
+      return r !== undefined && Number.isFinite(r) ? [`${(rate / r).toFixed(2)}x ${p.name}`] : [];
+    });
+    const parts = [own, vs.join(', ')].filter((x) => x);
+    return `${b}: ${f1(rate)}${parts.length ? ` (${parts.join('; ')})` : ''}`;
+  }).join(', ');
 }
 
-/** Aggregate decode while every stream decodes, by streams, against one stream and the peers at the largest level. */
+const batchedPeer = (r: ServeBenchReport) => ({ name: 'llama-batched-bench', rate: (b: number) => r.batchedBench?.find((x) => x.pl === b)?.speed_tg });
+
+function decodeLine(e: EngineResult, r: ServeBenchReport): string | undefined {
+  const rows = e.levels.map((l) => ({ b: l.concurrency, rate: aggregateDecodeRate(l) })).filter((x) => Number.isFinite(x.rate));
+  if (!rows.length) return undefined;
+  return `${e.name} decode tok/s (streams x the median request's tokens after its first over the time from its first to its last) by streams: ${byLevel(rows, 'one stream', [batchedPeer(r)])}`;
+}
+
+/** Aggregate decode while every stream decodes, by streams, against one stream and the peers at the same level. */
 function steadyLine(e: EngineResult, r: ServeBenchReport): string | undefined {
-  const rows = e.steady;
-  if (!rows?.length) return undefined;
-  const top = rows.reduce((a, x) => (x.streams > a.streams ? x : a));
-  const one = rows.find((x) => x.streams === 1);
-  let line = `${e.name} steady decode tok/s through HTTP (the streams started together; tokens arriving while every one decodes, over that window) by streams: ` +
-    rows.map((x) => `${x.streams}: ${f1(x.tokensPerSecond)}`).join(', ');
-  const ratios: string[] = [];
-  if (one && top !== one) ratios.push(`${(top.tokensPerSecond / one.tokensPerSecond).toFixed(2)}x one stream`);
-  const batched = r.batchedBench?.find((x) => x.pl === top.streams);
-  if (batched) ratios.push(`${(top.tokensPerSecond / batched.speed_tg).toFixed(2)}x llama-batched-bench at B=${top.streams}`);
-  const other = r.engines.find((x) => x !== e)?.steady?.find((x) => x.streams === top.streams);
-  if (other && e === r.engines[0]) ratios.push(`${(top.tokensPerSecond / other.tokensPerSecond).toFixed(2)}x llama-server's`);
-  if (ratios.length) line += `; ${top.streams} streams ${ratios.join(', ')}`;
-  return line;
+  if (!e.steady?.length) return undefined;
+  const peers = [batchedPeer(r)];
+  const other = r.engines.find((x) => x !== e);
+  if (other?.steady && e === r.engines[0]) peers.push({ name: `${other.name}'s`, rate: (b) => other.steady!.find((x) => x.streams === b)?.tokensPerSecond });
+  return `${e.name} steady decode tok/s through HTTP (the streams started together; tokens arriving while every one decodes, over that window) by streams: ` +
+    byLevel(e.steady.map((x) => ({ b: x.streams, rate: x.tokensPerSecond })), 'one stream', peers);
 }
 
-/** vmlx's engine-only batched decode by B, against its own B=1 and llama-batched-bench at the largest B. */
+/** vmlx's engine-only batched decode by B, against its own B=1 and llama-batched-bench at the same B. */
 function batchedLine(r: ServeBenchReport): string | undefined {
   const rows = r.vmlxBatched;
   if (!rows?.length) return undefined;
-  const top = rows.reduce((a, x) => (x.pl > a.pl ? x : a));
-  const one = rows.find((x) => x.pl === 1);
-  let line = `vmlx batched decode tok/s (the engine without HTTP, as llama-batched-bench: B prompts of ${top.pp} tokens at once, then ${top.tg} tokens each) by B: ` +
-    rows.map((x) => `${x.pl}: ${f1(x.speed_tg)}`).join(', ');
-  if (one && top !== one) line += `; B=${top.pl} ${(top.speed_tg / one.speed_tg).toFixed(2)}x B=1`;
-  const peer = r.batchedBench?.find((x) => x.pl === top.pl);
-  if (peer) line += `, ${(top.speed_tg / peer.speed_tg).toFixed(2)}x llama-batched-bench at B=${top.pl}`;
-  return line;
+  return `vmlx batched decode tok/s (the engine without HTTP, as llama-batched-bench: B prompts of ${rows[0]!.pp} tokens at once, then ${rows[0]!.tg} tokens each) by B: ` +
+    byLevel(rows.map((x) => ({ b: x.pl, rate: x.speed_tg })), 'B=1', [batchedPeer(r)]);
 }
 
 export function formatServeTable(r: ServeBenchReport): string {
   const [vmlx, peer] = r.engines;
   const lines = [
     `model ${r.model}${r.gguf ? `, GGUF twin ${r.gguf}` : ''}`,
-    `${r.threads} threads; prompts of about ${r.promptTokens} tokens (0.5-1.5x)${r.sharedPrefixTokens ? `, half opening with one ${r.sharedPrefixTokens}-token system prompt` : ''}; ${r.genTokens} new tokens; ${r.requestsPerStream} requests per stream`,
+    `${r.threads} threads; prompts of about ${r.promptTokens} tokens (0.5-1.5x)${r.sharedPrefixTokens ? `, half opening with one ${r.sharedPrefixTokens}-token system prompt` : ''}; ${r.genTokens} new tokens; ${r.requestsPerStream} requests per stream; steady and batched decode: medians of ${r.rounds} interleaved round${r.rounds === 1 ? '' : 's'}`,
     '',
   ];
   const head = ['streams', 'vmlx tok/s', 'vmlx TTFT p50 / p99 ms', 'vmlx ITL p50 / p99 ms'];
@@ -96,7 +95,7 @@ export function formatServeTable(r: ServeBenchReport): string {
     if (s) lines.push(s);
   }
   for (const e of r.engines) {
-    const d = decodeLine(e, r.batchedBench);
+    const d = decodeLine(e, r);
     if (d) lines.push(d);
   }
   for (const e of r.engines) {
