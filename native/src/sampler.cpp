@@ -103,8 +103,11 @@ int32_t Sampler::sample(float* logits, const std::vector<int32_t>& history, Toke
   const bool wantLp = p_.logprobs || p_.topLogprobs > 0;
   double lse = 0;
   if (wantLp) {
-    // Log-probabilities of the model's own distribution: before penalties and temperature.
-    lse = log_sum_exp(logits, V);
+    // Log-probabilities of the model's own distribution: before penalties and temperature. The normalizer from the
+    // vectorized pass (float exp, summed in double): a scalar double loop over the vocabulary cost ~0.7 ms a token.
+    expScratch_.resize(V);
+    const float mx = logits[argmax_first(logits, V)];
+    lse = mx + std::log(kernels_.exp_scaled(logits, V, mx, 1.f, expScratch_.data()));
     if (p_.topLogprobs > 0) {
       ev.topIds = top_indices(logits, V, p_.topLogprobs);
       ev.topLogprobs.resize(ev.topIds.size());

@@ -34,10 +34,35 @@ Napi::Value SampleTokens(const Napi::CallbackInfo& info) {
   return out;
 }
 
+// sampleOnce(set, logits, params) -> { token, logprob, topIds, topLogprobs }: one draw with its log-probabilities.
+Napi::Value SampleOnce(const Napi::CallbackInfo& info) {
+  const KernelSet& ks = test_kernel_set(info[0]);
+  if (!info[1].IsTypedArray() || info[1].As<Napi::TypedArray>().TypedArrayType() != napi_float32_array)
+    throw Napi::TypeError::New(info.Env(), "logits must be a Float32Array");
+  if (!info[2].IsObject()) throw Napi::TypeError::New(info.Env(), "params must be an object");
+  Napi::Float32Array logits = info[1].As<Napi::Float32Array>();
+  const int vocab = static_cast<int>(logits.ElementLength());
+  if (vocab < 1) throw Napi::RangeError::New(info.Env(), "sampleOnce: empty logits");
+  Sampler sampler(parse_sampling_params(info[2].As<Napi::Object>()), vocab, ks);
+  std::vector<float> row(logits.Data(), logits.Data() + vocab);
+  TokenEvent ev;
+  sampler.sample(row.data(), {}, ev);
+  Napi::Object r = Napi::Object::New(info.Env());
+  r.Set("token", ev.token);
+  r.Set("logprob", ev.hasLogprob ? Napi::Value(Napi::Number::New(info.Env(), ev.logprob)) : info.Env().Null());
+  Napi::Int32Array ids = Napi::Int32Array::New(info.Env(), ev.topIds.size());
+  Napi::Float32Array lps = Napi::Float32Array::New(info.Env(), ev.topLogprobs.size());
+  for (size_t i = 0; i < ev.topIds.size(); i++) ids[i] = ev.topIds[i], lps[i] = ev.topLogprobs[i];
+  r.Set("topIds", ids);
+  r.Set("topLogprobs", lps);
+  return r;
+}
+
 }  // namespace
 
 void add_sampler_test_hooks(Napi::Env env, Napi::Object& hooks) {
   hooks.Set("sampleTokens", Napi::Function::New(env, SampleTokens, "sampleTokens"));
+  hooks.Set("sampleOnce", Napi::Function::New(env, SampleOnce, "sampleOnce"));
 }
 
 }  // namespace vmlx

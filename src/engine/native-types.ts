@@ -262,6 +262,8 @@ export interface NativeTestHooks {
   expScaled(kernels: string, x: Float32Array, shift: number, scale: number): { out: Float32Array; sum: number };
   /** `draws` tokens drawn one after another by one seeded sampler from the same logits (no history). */
   sampleTokens(kernels: string, logits: Float32Array, params: NativeSamplingParams, draws: number): Int32Array;
+  /** One draw with its log-probability and the top_logprobs list (params.logprobs / topLogprobs). */
+  sampleOnce(kernels: string, logits: Float32Array, params: NativeSamplingParams): { token: number; logprob: number | null; topIds: Int32Array; topLogprobs: Float32Array };
   /** float16 bits of x through the kernel set's KV-cache conversion. */
   toF16(kernels: string, x: Float32Array): Uint16Array;
   f32ToF16(x: Float32Array): Uint16Array;

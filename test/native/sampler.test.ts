@@ -132,6 +132,23 @@ test('each token is drawn as often as its renormalized probability says, with an
   }
 });
 
+test("a token's log-probability and the top_logprobs are the model's own log-softmax, before temperature", () => {
+  const rng = new Rng(29);
+  const logits = peakedLogits(rng, VOCAB, 40);
+  logits[12] = -Infinity;
+  let mx = -Infinity;
+  for (const x of logits) mx = Math.max(mx, x);
+  let z = 0;
+  for (const x of logits) z += Math.exp(x - mx);
+  const logSoftmax = (i: number) => logits[i]! - mx - Math.log(z);
+  for (const k of elementwiseSets) {
+    const r = hooks.sampleOnce(k, logits, params({ temperature: 0.7, topP: 0.9, logprobs: true, topLogprobs: 5, seed: 4 }));
+    assert.ok(r.logprob !== null && Math.abs(r.logprob - logSoftmax(r.token)) < 1e-5, `${k}: logprob ${r.logprob} vs ${logSoftmax(r.token)}`);
+    assert.deepEqual(Array.from(r.topIds), nucleus(probabilities(logits, 1), 2).slice(0, 5), k);
+    r.topIds.forEach((id, i) => assert.ok(Math.abs(r.topLogprobs[i]! - logSoftmax(id)) < 1e-5, `${k}: top ${id}`));
+  }
+});
+
 test('a seed gives the same draws again, another seed others', () => {
   const logits = peakedLogits(new Rng(2), VOCAB, 40);
   const set = hooks.kernelSets()[0]!;
