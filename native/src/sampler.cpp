@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <cmath>
-#include <numeric>
 
 #include "kernels/kernels.h"
 #include "top_k.h"
@@ -160,22 +159,21 @@ int32_t Sampler::draw_from_vocabulary() {
     total += s;
   }
   double r = uniform() * total;
-  int32_t last = 0;
+  const auto eligible = [&](int i) { return e[i] >= floor && e[i] > 0.f; };
   for (int c = 0; c * kRun < V; c++) {
-    if (runSums_[c] == 0) continue;
     if (r >= runSums_[c]) {
       r -= runSums_[c];
-      for (int i = std::min(V, (c + 1) * kRun) - 1; i >= c * kRun; i--)
-        if (e[i] >= floor && e[i] > 0.f) { last = i; break; }
       continue;
     }
     for (int i = c * kRun; i < std::min(V, (c + 1) * kRun); i++) {
-      if (e[i] < floor || e[i] == 0.f) continue;
-      last = i;
+      if (!eligible(i)) continue;
       r -= e[i];
       if (r < 0) return i;
     }
   }
+  // Rounding left r just above the walked mass: the last token that has any.
+  int last = V - 1;
+  while (last > 0 && !eligible(last)) last--;
   return last;
 }
 

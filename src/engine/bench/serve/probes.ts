@@ -10,7 +10,7 @@ import { readFileSync } from 'node:fs';
 import { words } from './workload.js';
 import { seededRandom } from '../../seeded-random.js';
 import { percentile } from './stats.js';
-import { timedStream, type ChatBody } from './sse-client.js';
+import { timedStream, type ChatBody, type StreamTiming } from './sse-client.js';
 import type { RunningServer } from './servers.js';
 
 export interface AdmissionProbe {
@@ -52,16 +52,22 @@ class Arrivals {
   }
 }
 
-export async function probeAdmission(server: RunningServer, o: { streams: number; admittedWords: number; maxTokens: number; seed: number }): Promise<AdmissionProbe> {
-  const rand = seededRandom(o.seed ^ 0xad317);
-  const aborts = Array.from({ length: o.streams }, () => new AbortController());
-  const streams = aborts.map((a) => {
+/** One streaming request per body, all at once, each with its token arrivals and an abort to cut it. */
+function startStreams(server: RunningServer, bodies: ChatBody[]): { runs: { arrivals: Arrivals; done: Promise<StreamTiming> }[]; cut(): void } {
+  const aborts = bodies.map(() => new AbortController());
+  const runs = bodies.map((body, i) => {
     const arrivals = new Arrivals();
-    const body: ChatBody = { model: server.model, messages: [{ role: 'user', content: words(rand, 48) }], max_tokens: o.maxTokens, temperature: 0 };
-    const done = timedStream(server.baseUrl, body, a.signal, (at) => arrivals.push(at));
+    const done = timedStream(server.baseUrl, body, aborts[i]!.signal, (at) => arrivals.push(at));
     void done.then(() => arrivals.end());
     return { arrivals, done };
   });
+  return { runs, cut: () => aborts.forEach((a) => a.abort()) };
+}
+
+export async function probeAdmission(server: RunningServer, o: { streams: number; admittedWords: number; maxTokens: number; seed: number }): Promise<AdmissionProbe> {
+  const rand = seededRandom(o.seed ^ 0xad317);
+  const { runs: streams, cut } = startStreams(server, Array.from({ length: o.streams }, (): ChatBody => (
+    { model: server.model, messages: [{ role: 'user', content: words(rand, 48) }], max_tokens: o.maxTokens, temperature: 0 })));
   // Every stream decoding (8 tokens each) before the long prompt arrives.
   await Promise.all(streams.map((s) => s.arrivals.reach(8)));
   const arrivedAt = performance.now();
@@ -74,7 +80,7 @@ export async function probeAdmission(server: RunningServer, o: { streams: number
   if (!admitted.ok) throw new Error(`${server.name}: admission probe: the long prompt failed: ${admitted.error}`);
   // A few more tokens each after the window, then the streams are cut.
   await Promise.all(streams.map((s) => s.arrivals.reach(s.arrivals.times.length + 8)));
-  for (const a of aborts) a.abort();
+  cut();
   await Promise.all(streams.map((s) => s.done));
   const times = streams.map((s) => s.arrivals.times);
 
@@ -115,18 +121,12 @@ const STEADY_LEAD = 4;
  */
 export async function probeSteadyDecode(server: RunningServer, o: { streams: number; promptWords: number; genTokens: number; maxTokens: number; seed: number }): Promise<SteadyDecode> {
   const rand = seededRandom(o.seed ^ 0x57ead ^ o.streams);
-  const aborts = Array.from({ length: o.streams }, () => new AbortController());
-  const runs = aborts.map((a) => {
-    const arrivals = new Arrivals();
-    const body: ChatBody = { model: server.model, messages: [{ role: 'user', content: words(rand, o.promptWords) }], max_tokens: o.maxTokens, temperature: 0, ignore_eos: true };
-    const done = timedStream(server.baseUrl, body, a.signal, (at) => arrivals.push(at));
-    void done.then(() => arrivals.end());
-    return { arrivals, done };
-  });
+  const { runs, cut } = startStreams(server, Array.from({ length: o.streams }, (): ChatBody => (
+    { model: server.model, messages: [{ role: 'user', content: words(rand, o.promptWords) }], max_tokens: o.maxTokens, temperature: 0, ignore_eos: true })));
   await Promise.all(runs.map((r) => r.arrivals.reach(STEADY_LEAD)));
   const atOpen = runs.map((r) => r.arrivals.times.length);
   await Promise.all(runs.map((r, i) => r.arrivals.reach(atOpen[i]! + o.genTokens)));
-  for (const a of aborts) a.abort();
+  cut();
   const results = await Promise.all(runs.map((r) => r.done));
   const short = results.findIndex((_, i) => runs[i]!.arrivals.times.length < atOpen[i]! + o.genTokens);
   if (short >= 0) throw new Error(`${server.name}: steady decode probe: a stream ended before its ${o.genTokens} tokens: ${results[short]!.error ?? `${runs[short]!.arrivals.times.length} text chunks in all`}`);
